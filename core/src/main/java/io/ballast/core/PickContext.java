@@ -1,0 +1,27 @@
+package io.ballast.core;
+
+/**
+ * The narrow view of one pick attempt that a picker may use. Core never sees HTTP: the proxy
+ * adapts a request to this (usually one reusable mutable object per request).
+ *
+ * <p>Implementations are used by one thread at a time (the event loop serving the request).
+ */
+public interface PickContext {
+  /** A context for a first attempt with no hash key and nothing excluded. */
+  PickContext NONE = new PickContext() {};
+
+  /** The precomputed request hash key for hash-based pickers; 0 when there is none. */
+  default long hashKey() {
+    return 0L;
+  }
+
+  /** 0 for the first attempt of a request, 1 for the first retry, and so on. */
+  default int attempt() {
+    return 0;
+  }
+
+  /** True when this backend was already tried for the request and must not be picked again. */
+  default boolean isExcluded(Backend backend) {
+    return false;
+  }
+}
