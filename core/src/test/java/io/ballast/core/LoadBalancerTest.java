@@ -1,0 +1,104 @@
+package io.ballast.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ballast.core.pick.Algorithm;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class LoadBalancerTest {
+  private final ManualScheduler scheduler = new ManualScheduler();
+  private final List<String> events = new ArrayList<>();
+  private final Backend a = new Backend("a", "127.0.0.1", 9001, 1);
+  private final Backend b = new Backend("b", "127.0.0.1", 9002, 1);
+
+  private final LoadBalancer.Listener listener = new LoadBalancer.Listener() {
+    @Override
+    public void onHealthChange(LoadBalancer pool, Backend backend, HealthState from, HealthState to,
+        String reason) {
+      events.add(backend.name() + " " + from + "->" + to);
+    }
+
+    @Override
+    public void onAdminChange(LoadBalancer pool, Backend backend, AdminState from, AdminState to,
+        String reason) {
+      events.add(backend.name() + " " + from + "->" + to);
+    }
+  };
+
+  private LoadBalancer pool(LoadBalancer.HealthSettings health) {
+    return new LoadBalancer("p", List.of(a, b), Algorithm.ROUND_ROBIN, health, scheduler,
+        Rng.seeded(1), listener);
+  }
+
+  private static String pickName(LoadBalancer lb) {
+    PickResult r = lb.picker().pick(PickContext.NONE);
+    return r instanceof PickResult.Picked p ? p.backend().name() : r.toString();
+  }
+
+  @Test
+  void connectFailureTakesTheBackendOutAndPassiveModeBringsItBack() {
+    LoadBalancer lb = pool(LoadBalancer.HealthSettings.PASSIVE_ONLY);
+    lb.reportConnectFailure(a, "refused");
+    scheduler.runAll();
+    assertThat(lb.available(a)).isFalse();
+    assertThat(events).containsExactly("a HEALTHY->UNHEALTHY");
+    for (int i = 0; i < 10; i++) {
+      assertThat(pickName(lb)).isEqualTo("b");
+    }
+    scheduler.advance(Duration.ofSeconds(9));
+    assertThat(lb.available(a)).isFalse();
+    scheduler.advance(Duration.ofSeconds(1));
+    assertThat(lb.available(a)).isTrue();
+    assertThat(events).containsExactly("a HEALTHY->UNHEALTHY", "a UNHEALTHY->HEALTHY");
+  }
+
+  @Test
+  void withActiveChecksABackendNeedsRiseSuccessesToReturn() {
+    LoadBalancer lb = pool(new LoadBalancer.HealthSettings(2, 2, true, Duration.ofSeconds(1)));
+    lb.reportConnectFailure(a, "refused");
+    scheduler.advance(Duration.ofMinutes(1));
+    assertThat(lb.available(a)).isFalse();
+    lb.reportCheck(a, true, "status 200");
+    scheduler.runAll();
+    assertThat(lb.health(a)).isEqualTo(HealthState.RECOVERING);
+    lb.reportCheck(a, true, "status 200");
+    scheduler.runAll();
+    assertThat(lb.health(a)).isEqualTo(HealthState.HEALTHY);
+    assertThat(lb.available(a)).isTrue();
+  }
+
+  @Test
+  void allDownGivesNoneAvailableAndDrainTakesABackendOut() {
+    LoadBalancer lb = pool(new LoadBalancer.HealthSettings(1, 1, true, Duration.ofSeconds(1)));
+    lb.setAdminState(b, AdminState.DRAINING, "operator");
+    scheduler.runAll();
+    assertThat(pickName(lb)).isEqualTo("a");
+    assertThat(pickName(lb)).isEqualTo("a");
+    lb.reportCheck(a, false, "status 500");
+    scheduler.runAll();
+    assertThat(lb.picker().pick(PickContext.NONE)).isSameAs(PickResult.NoBackend.NONE_AVAILABLE);
+    lb.setAdminState(b, AdminState.ACTIVE, "operator");
+    scheduler.runAll();
+    assertThat(pickName(lb)).isEqualTo("b");
+  }
+
+  @Test
+  void anUnchangedPoolKeepsItsPicker() {
+    LoadBalancer lb = pool(new LoadBalancer.HealthSettings(1, 3, true, Duration.ofSeconds(1)));
+    Picker before = lb.picker();
+    lb.reportCheck(a, false, "status 500"); // 1 of 3: still healthy
+    lb.reportCheck(a, true, "status 200");
+    scheduler.runAll();
+    assertThat(lb.picker()).isSameAs(before);
+  }
+
+  @Test
+  void emptyPoolSaysSo() {
+    LoadBalancer lb = new LoadBalancer("p", List.of(), Algorithm.ROUND_ROBIN,
+        LoadBalancer.HealthSettings.PASSIVE_ONLY, scheduler, Rng.seeded(1), listener);
+    assertThat(lb.picker().pick(PickContext.NONE)).isSameAs(PickResult.NoBackend.EMPTY_POOL);
+  }
+}
