@@ -6,6 +6,8 @@ import io.ballast.server.config.YamlNode.MapNode;
 import io.ballast.server.config.YamlNode.ScalarNode;
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -70,7 +72,7 @@ final class YamlTreeReader {
         while (parser.nextToken() != JsonToken.END_ARRAY) {
           items.add(node(parser, problems));
         }
-        return new ListNode(at, java.util.List.copyOf(items));
+        return new ListNode(at, List.copyOf(items));
       case VALUE_STRING:
         return new ScalarNode(at, parser.getString());
       case VALUE_NUMBER_INT:
@@ -106,7 +108,7 @@ final class YamlTreeReader {
         entries.put(key, new Entry(key, keyMark, value));
       }
     }
-    return new MapNode(at, java.util.Collections.unmodifiableMap(entries));
+    return new MapNode(at, Collections.unmodifiableMap(entries));
   }
 
   private static Mark mark(JsonParser parser) {
