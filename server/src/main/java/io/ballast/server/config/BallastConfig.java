@@ -1,0 +1,57 @@
+package io.ballast.server.config;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A whole, validated ballast configuration, as {@link ConfigLoader} reads it from the YAML file.
+ * Immutable and safe to share between threads; a reload produces a new instance.
+ *
+ * <p>The constructor checks what ties sections together (listeners name existing pools, names
+ * unique); {@link ConfigLoader} reports the same problems with their place in the file.
+ */
+public record BallastConfig(
+    List<ListenerConfig> listeners,
+    List<PoolConfig> pools,
+    TimeoutsConfig timeouts,
+    LimitsConfig limits,
+    ForwardingConfig forwarding,
+    AdminConfig admin,
+    AccessLogConfig accessLog) {
+  public BallastConfig {
+    listeners = List.copyOf(Objects.requireNonNull(listeners, "listeners"));
+    pools = List.copyOf(Objects.requireNonNull(pools, "pools"));
+    Objects.requireNonNull(timeouts, "timeouts");
+    Objects.requireNonNull(limits, "limits");
+    Objects.requireNonNull(forwarding, "forwarding");
+    Objects.requireNonNull(admin, "admin");
+    Objects.requireNonNull(accessLog, "accessLog");
+    if (listeners.isEmpty()) {
+      throw new IllegalArgumentException("listeners: [] (expected: at least one listener)");
+    }
+    if (pools.isEmpty()) {
+      throw new IllegalArgumentException("pools: [] (expected: at least one pool)");
+    }
+    if (pools.stream().map(PoolConfig::name).distinct().count() != pools.size()) {
+      throw new IllegalArgumentException("pools: duplicate names (expected: unique names)");
+    }
+    if (listeners.stream().map(ListenerConfig::name).distinct().count() != listeners.size()) {
+      throw new IllegalArgumentException("listeners: duplicate names (expected: unique names)");
+    }
+    for (ListenerConfig listener : listeners) {
+      if (pools.stream().noneMatch(p -> p.name().equals(listener.pool()))) {
+        throw new IllegalArgumentException("listeners." + listener.name() + ".pool: '"
+            + listener.pool() + "' (expected: the name of a pool)");
+      }
+    }
+  }
+
+  public Optional<PoolConfig> pool(String name) {
+    return pools.stream().filter(p -> p.name().equals(name)).findFirst();
+  }
+
+  public Optional<ListenerConfig> listener(String name) {
+    return listeners.stream().filter(l -> l.name().equals(name)).findFirst();
+  }
+}

@@ -1,0 +1,396 @@
+package io.ballast.server.config;
+
+import io.ballast.core.Backend;
+import io.ballast.core.pick.Algorithm;
+import io.ballast.server.config.YamlNode.ListNode;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * Reads the {@link YamlNode} tree of a config file into {@link BallastConfig}, section by
+ * section, reporting every problem with its place in the file and carrying on, so that one run
+ * shows them all. Each reader returns null when its part had errors; records are only built from
+ * fully valid parts.
+ *
+ * <p>Pure apart from checking that the access log's directory exists: it reads the file system
+ * but never writes, binds or resolves anything, so a reload can try a file without touching the
+ * running config. Not thread-safe: one instance per load.
+ */
+final class ConfigReader {
+  private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+  private static final String NAME_EXPECTED =
+      "a name of lowercase letters, digits, '-' and '_', starting with a letter or digit, at most 63 characters";
+  /** Backend names default to host:port, so they also allow '.', ':' and IPv6 brackets. */
+  private static final Pattern BACKEND_NAME = Pattern.compile("[A-Za-z0-9\\[][A-Za-z0-9._:\\[\\]-]{0,127}");
+  private static final String BACKEND_NAME_EXPECTED =
+      "a name of letters, digits, '.', ':', '-', '_', '[' and ']', at most 128 characters";
+  /** Visible ASCII: anything else breaks a request line or a header. */
+  private static final Pattern HTTP_PATH = Pattern.compile("/[!-~]*");
+  private static final Pattern HOST_HEADER = Pattern.compile("[!-~]+");
+
+  private static final Value<String> LISTENER_NAME = Value.string(NAME_EXPECTED, NAME);
+  private static final Value<String> POOL_NAME = Value.string(NAME_EXPECTED, NAME);
+  private static final Value<String> BACKEND = Value.string(BACKEND_NAME_EXPECTED, BACKEND_NAME);
+  private static final Value<Duration> DURATION = Value.duration();
+  private static final Value<Boolean> BOOL = Value.bool();
+
+  private final Problems problems;
+  /** Pool names with the place they were given, for the listeners' references. */
+  private final Map<String, Mark> poolNames = new LinkedHashMap<>();
+  private boolean poolsReadable;
+  /** Bind addresses seen so far (listeners, then admin), to catch two sockets on one port. */
+  private final List<Bind> binds = new ArrayList<>();
+
+  private record Bind(HostPort address, Mark mark, String owner) {}
+
+  ConfigReader(Problems problems) {
+    this.problems = problems;
+  }
+
+  Optional<BallastConfig> config(YamlNode root) {
+    Optional<Section> maybeTop = Section.of(root, "", problems);
+    if (maybeTop.isEmpty()) {
+      return Optional.empty();
+    }
+    Section top = maybeTop.get();
+    int before = problems.errorCount();
+    // Pools first: listeners refer to them by name.
+    List<PoolConfig> pools = pools(top);
+    List<ListenerConfig> listeners = listeners(top);
+    TimeoutsConfig timeouts = optionalSection(top, "timeouts", this::timeouts, TimeoutsConfig.DEFAULTS);
+    LimitsConfig limits = optionalSection(top, "limits", this::limits, LimitsConfig.DEFAULTS);
+    ForwardingConfig forwarding =
+        optionalSection(top, "forwarding", this::forwarding, ForwardingConfig.DEFAULTS);
+    AdminConfig admin = optionalSection(top, "admin", this::admin, AdminConfig.DEFAULTS);
+    AccessLogConfig accessLog =
+        optionalSection(top, "access_log", this::accessLog, AccessLogConfig.DEFAULTS);
+    top.rejectUnknown();
+    if (problems.errorCount() != before) {
+      return Optional.empty();
+    }
+    return Optional.ofNullable(build(top.mark(), "", () -> new BallastConfig(
+        listeners, pools, timeouts, limits, forwarding, admin, accessLog)));
+  }
+
+  // ---- listeners -------------------------------------------------------------------------
+
+  private List<ListenerConfig> listeners(Section top) {
+    int before = problems.errorCount();
+    List<ListenerConfig> listeners = new ArrayList<>();
+    Map<String, Mark> names = new LinkedHashMap<>();
+    for (Section s : sections(top, "listeners", "listener")) {
+      String name = s.require("name", LISTENER_NAME);
+      unique(s, name, names, "listener");
+      HostPort bind = s.require("bind", Value.hostPort(true));
+      if (bind != null) {
+        checkBind(bind, s.markOf("bind"), s.path("bind"), "listener '" + (name == null ? "?" : name) + "'");
+      }
+      String pool = s.require("pool", Value.string("the name of a pool", NAME));
+      if (pool != null && poolsReadable && !poolNames.containsKey(pool)) {
+        problems.error(s.markOf("pool"), s.path("pool"), "no pool named '" + pool + "' ("
+            + suggest(pool, poolNames.keySet(), "expected one of: " + String.join(", ", poolNames.keySet()))
+            + ")");
+      }
+      s.rejectUnknown();
+      if (name != null && bind != null && pool != null) {
+        listeners.add(build(s.mark(), s.path(), () -> new ListenerConfig(name, bind, pool)));
+      }
+    }
+    return problems.errorCount() == before ? listeners : null;
+  }
+
+  private void checkBind(HostPort bind, Mark at, String path, String owner) {
+    if (bind.port() == 0) {
+      return; // Every port-0 socket gets its own free port.
+    }
+    for (Bind other : binds) {
+      if (other.address().port() != bind.port()) {
+        continue;
+      }
+      boolean sameHost = other.address().host().equalsIgnoreCase(bind.host());
+      if (sameHost || other.address().isWildcard() || bind.isWildcard()) {
+        // A wildcard bind takes the port on every address, so it clashes with any other bind.
+        problems.error(at, path, "'" + bind + "' " + (sameHost ? "is also the bind of " : "overlaps the bind '"
+            + other.address() + "' of ") + other.owner() + " at " + other.mark()
+            + " (expected: a different address or port)");
+        return;
+      }
+    }
+    binds.add(new Bind(bind, at, owner));
+  }
+
+  // ---- pools -----------------------------------------------------------------------------
+
+  private List<PoolConfig> pools(Section top) {
+    int before = problems.errorCount();
+    List<PoolConfig> pools = new ArrayList<>();
+    List<Section> sections = sections(top, "pools", "pool");
+    poolsReadable = !sections.isEmpty();
+    for (Section s : sections) {
+      PoolConfig pool = pool(s);
+      if (pool != null) {
+        pools.add(pool);
+      }
+    }
+    return problems.errorCount() == before ? pools : null;
+  }
+
+  private PoolConfig pool(Section s) {
+    int before = problems.errorCount();
+    String name = s.require("name", POOL_NAME);
+    if (name != null && !poolNames.containsKey(name)) {
+      poolNames.put(name, s.markOf("name"));
+    } else if (name != null) {
+      duplicate(s, name, poolNames.get(name), "pool");
+    }
+    Algorithm algorithm = s.get("algorithm", Value.algorithm(), PoolConfig.DEFAULT_ALGORITHM);
+    List<BackendConfig> backends = new ArrayList<>();
+    Map<String, Mark> backendNames = new LinkedHashMap<>();
+    for (Section b : sections(s, "backends", "backend")) {
+      BackendConfig backend = backend(b, backendNames);
+      if (backend != null) {
+        backends.add(backend);
+      }
+    }
+    Integer attempts = s.get("max_connect_attempts",
+        Value.integer(1, PoolConfig.MAX_CONNECT_ATTEMPTS), PoolConfig.DEFAULT_MAX_CONNECT_ATTEMPTS);
+    Optional<HealthCheckConfig> healthCheck = s.optional("health_check")
+        .flatMap(n -> Section.of(n, s.path("health_check"), problems))
+        .map(this::healthCheck);
+    Duration passiveDownTime =
+        s.get("passive_down_time", DURATION, PoolConfig.DEFAULT_PASSIVE_DOWN_TIME);
+    s.rejectUnknown();
+    if (problems.errorCount() != before) {
+      return null;
+    }
+    return build(s.mark(), s.path(), () -> new PoolConfig(
+        name, algorithm, backends, attempts, healthCheck, passiveDownTime));
+  }
+
+  private BackendConfig backend(Section s, Map<String, Mark> names) {
+    int before = problems.errorCount();
+    HostPort address = s.require("address", Value.hostPort(false));
+    String name = s.get("name", BACKEND, address == null ? null : address.toString());
+    Integer weight = s.get("weight", Value.integer(1, Backend.MAX_WEIGHT), BackendConfig.DEFAULT_WEIGHT);
+    s.rejectUnknown();
+    if (name != null) {
+      Mark first = names.putIfAbsent(name, s.markOf(s.optional("name").isPresent() ? "name" : "address"));
+      if (first != null) {
+        problems.error(s.markOf(s.optional("name").isPresent() ? "name" : "address"), s.path("name"),
+            "duplicate backend name '" + name + "' (first at " + first
+                + "; expected: unique names within a pool; without a name, a backend is named by its address)");
+      }
+    }
+    if (problems.errorCount() != before) {
+      return null;
+    }
+    return build(s.mark(), s.path(), () -> new BackendConfig(name, address, weight));
+  }
+
+  private HealthCheckConfig healthCheck(Section s) {
+    int before = problems.errorCount();
+    String path = s.require("path", Value.string("a path starting with '/', e.g. \"/health\"", HTTP_PATH));
+    String host = s.get("host", Value.string("a Host header value, e.g. \"api.example.com\"", HOST_HEADER), null);
+    Duration interval = s.get("interval", DURATION, HealthCheckConfig.DEFAULT_INTERVAL);
+    Duration timeout = s.get("timeout", DURATION, HealthCheckConfig.DEFAULT_TIMEOUT);
+    StatusRanges expected = s.get("expected_status", Value.statusRanges(), StatusRanges.DEFAULT);
+    Integer rise = s.get("rise", Value.integer(1, Integer.MAX_VALUE), HealthCheckConfig.DEFAULT_RISE);
+    Integer fall = s.get("fall", Value.integer(1, Integer.MAX_VALUE), HealthCheckConfig.DEFAULT_FALL);
+    if (interval != null && timeout != null && timeout.compareTo(interval) > 0) {
+      // Point at whichever of the two the file sets: that is the one the operator will edit.
+      if (s.optional("timeout").isPresent()) {
+        problems.error(s.markOf("timeout"), s.path("timeout"), Units.format(timeout)
+            + " (expected: <= interval " + Units.format(interval) + ")");
+      } else {
+        problems.error(s.markOf("interval"), s.path("interval"), Units.format(interval)
+            + " (expected: >= timeout " + Units.format(timeout) + ", the default timeout)");
+      }
+    }
+    s.rejectUnknown();
+    if (problems.errorCount() != before) {
+      return null;
+    }
+    return build(s.mark(), s.path(), () -> new HealthCheckConfig(
+        path, Optional.ofNullable(host), interval, timeout, expected, rise, fall));
+  }
+
+  // ---- the optional sections ----------------------------------------------------------------
+
+  private TimeoutsConfig timeouts(Section s) {
+    TimeoutsConfig d = TimeoutsConfig.DEFAULTS;
+    int before = problems.errorCount();
+    Duration connect = s.get("connect", DURATION, d.connect());
+    Duration response = s.get("response", DURATION, d.response());
+    Duration clientIdle = s.get("client_idle", DURATION, d.clientIdle());
+    Duration backendIdle = s.get("backend_idle", DURATION, d.backendIdle());
+    Duration drain = s.get("drain", DURATION, d.drain());
+    s.rejectUnknown();
+    return problems.errorCount() != before ? null : build(s.mark(), s.path(),
+        () -> new TimeoutsConfig(connect, response, clientIdle, backendIdle, drain));
+  }
+
+  private LimitsConfig limits(Section s) {
+    LimitsConfig d = LimitsConfig.DEFAULTS;
+    int before = problems.errorCount();
+    Integer uri = s.get("max_uri_length",
+        Value.size(LimitsConfig.MIN_URI_LENGTH, LimitsConfig.MAX_SIZE), d.maxUriLength());
+    Integer header = s.get("max_header_size",
+        Value.size(LimitsConfig.MIN_HEADER_SIZE, LimitsConfig.MAX_SIZE), d.maxHeaderSize());
+    s.rejectUnknown();
+    return problems.errorCount() != before ? null
+        : build(s.mark(), s.path(), () -> new LimitsConfig(uri, header));
+  }
+
+  private ForwardingConfig forwarding(Section s) {
+    ForwardingConfig d = ForwardingConfig.DEFAULTS;
+    int before = problems.errorCount();
+    Boolean xForwarded = s.get("x_forwarded", BOOL, d.xForwarded());
+    Boolean forwarded = s.get("forwarded", BOOL, d.forwarded());
+    List<Cidr> trusted = s.get("trusted_proxies",
+        Value.list(Value.textual("a CIDR such as \"10.0.0.0/8\" or an IP address", Cidr::parse), 0),
+        d.trustedProxies());
+    String requestId = s.get("request_id_header",
+        Value.string("a header name (letters, digits and !#$%&'*+.^_`|~-)", ForwardingConfig.TOKEN),
+        d.requestIdHeader());
+    s.rejectUnknown();
+    return problems.errorCount() != before ? null : build(s.mark(), s.path(),
+        () -> new ForwardingConfig(xForwarded, forwarded, trusted, requestId));
+  }
+
+  private AdminConfig admin(Section s) {
+    AdminConfig d = AdminConfig.DEFAULTS;
+    int before = problems.errorCount();
+    Boolean enabled = s.get("enabled", BOOL, d.enabled());
+    HostPort bind = s.get("bind", Value.hostPort(true), d.bind());
+    s.rejectUnknown();
+    if (problems.errorCount() != before) {
+      return null;
+    }
+    if (enabled) {
+      checkBind(bind, s.markOf("bind"), s.path("bind"), "the admin listener");
+      if (!bind.isLoopback()) {
+        problems.warning(s.markOf("bind"), s.path("bind"), "'" + bind
+            + "' is not a loopback address: the admin API will be reachable from the network");
+      }
+    }
+    return build(s.mark(), s.path(), () -> new AdminConfig(enabled, bind));
+  }
+
+  private AccessLogConfig accessLog(Section s) {
+    AccessLogConfig d = AccessLogConfig.DEFAULTS;
+    int before = problems.errorCount();
+    Boolean enabled = s.get("enabled", BOOL, d.enabled());
+    String path = s.get("path", Value.string("\"stdout\" or a file path", Pattern.compile(".*\\S.*")), d.path());
+    Integer queueSize = s.get("queue_size", Value.integer(1, AccessLogConfig.MAX_QUEUE_SIZE), d.queueSize());
+    s.rejectUnknown();
+    if (problems.errorCount() != before) {
+      return null;
+    }
+    if (enabled && !path.equals(AccessLogConfig.STDOUT)) {
+      checkLogFile(path, s.markOf("path"), s.path("path"));
+    }
+    return problems.errorCount() != before ? null
+        : build(s.mark(), s.path(), () -> new AccessLogConfig(enabled, path, queueSize));
+  }
+
+  private void checkLogFile(String path, Mark at, String fieldPath) {
+    Path file;
+    try {
+      file = Path.of(path).toAbsolutePath();
+    } catch (InvalidPathException e) {
+      problems.error(at, fieldPath, "'" + path + "' is not a valid path (" + e.getReason() + ")");
+      return;
+    }
+    Path parent = file.getParent();
+    if (Files.isDirectory(file)) {
+      problems.error(at, fieldPath, "'" + path + "' is a directory (expected: a file path or \"stdout\")");
+    } else if (parent != null && !Files.isDirectory(parent)) {
+      problems.error(at, fieldPath, "directory '" + parent
+          + "' does not exist (expected: the log file's directory to exist)");
+    }
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------
+
+  /** The mappings of a required, non-empty list of {@code noun}s; empty after reporting. */
+  private List<Section> sections(Section parent, String key, String noun) {
+    String expected = "a list of " + noun + "s";
+    Optional<YamlNode> node = parent.required(key, expected);
+    if (node.isEmpty()) {
+      return List.of();
+    }
+    if (!(node.get() instanceof ListNode list)) {
+      problems.error(node.get().mark(), parent.path(key), Value.wrongType(node.get(), expected));
+      return List.of();
+    }
+    if (list.items().isEmpty()) {
+      problems.error(list.mark(), parent.path(key), "an empty list (expected: at least one " + noun + ")");
+      return List.of();
+    }
+    List<Section> sections = new ArrayList<>();
+    for (int i = 0; i < list.items().size(); i++) {
+      Section.of(list.items().get(i), parent.path(key) + "[" + i + "]", problems).ifPresent(sections::add);
+    }
+    return sections;
+  }
+
+  private <T> T optionalSection(Section top, String key, Function<Section, T> reader, T defaults) {
+    Optional<YamlNode> node = top.optional(key);
+    if (node.isEmpty()) {
+      return defaults;
+    }
+    return Section.of(node.get(), top.path(key), problems).map(reader).orElse(null);
+  }
+
+  private void unique(Section s, String name, Map<String, Mark> seen, String what) {
+    if (name == null) {
+      return;
+    }
+    Mark first = seen.putIfAbsent(name, s.markOf("name"));
+    if (first != null) {
+      duplicate(s, name, first, what);
+    }
+  }
+
+  private void duplicate(Section s, String name, Mark first, String what) {
+    problems.error(s.markOf("name"), s.path("name"), "duplicate " + what + " name '" + name
+        + "' (first at " + first + "; expected: unique " + what + " names)");
+  }
+
+  private static String suggest(String name, Iterable<String> candidates, String otherwise) {
+    String best = null;
+    int bestDistance = 3;
+    for (String candidate : candidates) {
+      int d = Section.distance(name, candidate);
+      if (d < bestDistance) {
+        best = candidate;
+        bestDistance = d;
+      }
+    }
+    return best == null ? otherwise : "did you mean '" + best + "'?";
+  }
+
+  /**
+   * Builds a record whose parts were all checked. The records check their own invariants too;
+   * if one ever finds something the reader missed, it is still reported as an error in the file
+   * rather than thrown at the operator.
+   */
+  private <T> T build(Mark at, String path, Supplier<T> constructor) {
+    try {
+      return constructor.get();
+    } catch (IllegalArgumentException e) {
+      problems.error(at, path, e.getMessage());
+      return null;
+    }
+  }
+}

@@ -1,0 +1,47 @@
+package io.ballast.server.config;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Active HTTP health checks of a pool's backends. Immutable.
+ *
+ * @param path the request path, starting with "/"
+ * @param host the Host header of probes; empty means the backend's address
+ * @param interval time between probes of one backend, > 0
+ * @param timeout how long a probe may take, > 0 and <= interval (a probe never overlaps the next)
+ * @param expectedStatus the status codes that count as passing
+ * @param rise passing probes in a row that bring a backend back, >= 1
+ * @param fall failing probes in a row that take a backend out, >= 1
+ */
+public record HealthCheckConfig(
+    String path,
+    Optional<String> host,
+    Duration interval,
+    Duration timeout,
+    StatusRanges expectedStatus,
+    int rise,
+    int fall) {
+  public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(2);
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
+  public static final int DEFAULT_RISE = 2;
+  public static final int DEFAULT_FALL = 3;
+
+  public HealthCheckConfig {
+    Objects.requireNonNull(path, "path");
+    if (!path.startsWith("/")) {
+      throw new IllegalArgumentException("path: '" + path + "' (expected: a path starting with '/')");
+    }
+    Objects.requireNonNull(host, "host");
+    Checks.positive("interval", interval);
+    Checks.positive("timeout", timeout);
+    if (timeout.compareTo(interval) > 0) {
+      throw new IllegalArgumentException("timeout: " + Units.format(timeout)
+          + " (expected: <= interval " + Units.format(interval) + ")");
+    }
+    Objects.requireNonNull(expectedStatus, "expectedStatus");
+    Checks.range("rise", rise, 1, Integer.MAX_VALUE);
+    Checks.range("fall", fall, 1, Integer.MAX_VALUE);
+  }
+}

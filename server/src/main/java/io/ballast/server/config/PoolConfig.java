@@ -1,0 +1,47 @@
+package io.ballast.server.config;
+
+import io.ballast.core.pick.Algorithm;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One pool of backends and how to balance over them. Immutable.
+ *
+ * @param name unique among pools
+ * @param algorithm how a backend is picked
+ * @param backends at least one, names unique within the pool
+ * @param maxConnectAttempts how many backends a request tries when connecting fails, 1..10
+ * @param healthCheck active checks; empty means passive only (a refused backend rests for
+ *     {@code passiveDownTime}, then is tried again)
+ * @param passiveDownTime how long a backend that refused a connection stays out, > 0
+ */
+public record PoolConfig(
+    String name,
+    Algorithm algorithm,
+    List<BackendConfig> backends,
+    int maxConnectAttempts,
+    Optional<HealthCheckConfig> healthCheck,
+    Duration passiveDownTime) {
+  public static final Algorithm DEFAULT_ALGORITHM = Algorithm.WEIGHTED_ROUND_ROBIN;
+  public static final int DEFAULT_MAX_CONNECT_ATTEMPTS = 3;
+  public static final int MAX_CONNECT_ATTEMPTS = 10;
+  public static final Duration DEFAULT_PASSIVE_DOWN_TIME = Duration.ofSeconds(10);
+
+  public PoolConfig {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(algorithm, "algorithm");
+    backends = List.copyOf(Objects.requireNonNull(backends, "backends"));
+    if (backends.isEmpty()) {
+      throw new IllegalArgumentException("backends: [] (expected: at least one backend)");
+    }
+    Checks.range("maxConnectAttempts", maxConnectAttempts, 1, MAX_CONNECT_ATTEMPTS);
+    Objects.requireNonNull(healthCheck, "healthCheck");
+    Checks.positive("passiveDownTime", passiveDownTime);
+  }
+
+  public Optional<BackendConfig> backend(String backendName) {
+    return backends.stream().filter(b -> b.name().equals(backendName)).findFirst();
+  }
+}

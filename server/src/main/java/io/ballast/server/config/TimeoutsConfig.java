@@ -1,0 +1,30 @@
+package io.ballast.server.config;
+
+import java.time.Duration;
+
+/**
+ * Proxy timeouts, all > 0. Immutable.
+ *
+ * @param connect connecting to a backend
+ * @param response from the request sent to the first response byte; then the client gets 504
+ * @param clientIdle an idle client connection is closed after this
+ * @param backendIdle an idle pooled backend connection is closed after this
+ * @param drain graceful shutdown waits this long for requests in flight
+ */
+public record TimeoutsConfig(
+    Duration connect, Duration response, Duration clientIdle, Duration backendIdle, Duration drain) {
+  public static final TimeoutsConfig DEFAULTS = new TimeoutsConfig(
+      Duration.ofSeconds(2),
+      Duration.ofSeconds(30),
+      Duration.ofSeconds(60),
+      Duration.ofSeconds(60),
+      Duration.ofSeconds(30));
+
+  public TimeoutsConfig {
+    Checks.positive("connect", connect);
+    Checks.positive("response", response);
+    Checks.positive("clientIdle", clientIdle);
+    Checks.positive("backendIdle", backendIdle);
+    Checks.positive("drain", drain);
+  }
+}

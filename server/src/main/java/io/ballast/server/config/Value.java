@@ -1,0 +1,273 @@
+package io.ballast.server.config;
+
+import io.ballast.core.pick.Algorithm;
+import io.ballast.server.config.YamlNode.ListNode;
+import io.ballast.server.config.YamlNode.ScalarNode;
+import java.math.BigInteger;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * How to read one kind of field from a YAML node: the type check, the parse and the range
+ * check, reporting what was found and what was expected. Stateless, thread-safe.
+ *
+ * @param <T> the parsed type
+ */
+interface Value<T> {
+  /** What the field takes, for messages: "an integer 1..256". */
+  String expected();
+
+  /** The parsed value, or null after reporting why the node is not one. */
+  T read(YamlNode node, String path, Problems problems);
+
+  static Value<String> string(String expected, Pattern pattern) {
+    return textual(expected, text -> {
+      if (!pattern.matcher(text).matches()) {
+        throw new IllegalArgumentException("'" + text + "' (expected: " + expected + ")");
+      }
+      return text;
+    });
+  }
+
+  /** A string turned into T by {@code parse}, whose IllegalArgumentException message is the error. */
+  static <T> Value<T> textual(String expected, Function<String, T> parse) {
+    return new Value<>() {
+      @Override
+      public String expected() {
+        return expected;
+      }
+
+      @Override
+      public T read(YamlNode node, String path, Problems problems) {
+        if (!(node instanceof ScalarNode scalar) || !(scalar.value() instanceof String text)) {
+          problems.error(node.mark(), path, wrongType(node, expected));
+          return null;
+        }
+        try {
+          return parse.apply(text);
+        } catch (IllegalArgumentException e) {
+          problems.error(node.mark(), path, e.getMessage());
+          return null;
+        }
+      }
+    };
+  }
+
+  static Value<Integer> integer(int min, int max) {
+    String expected = max == Integer.MAX_VALUE ? "an integer >= " + min : "an integer " + min + ".." + max;
+    return new Value<>() {
+      @Override
+      public String expected() {
+        return expected;
+      }
+
+      @Override
+      public Integer read(YamlNode node, String path, Problems problems) {
+        if (!(node instanceof ScalarNode scalar)
+            || !(scalar.value() instanceof Long || scalar.value() instanceof BigInteger)) {
+          problems.error(node.mark(), path, wrongType(node, expected));
+          return null;
+        }
+        if (!(scalar.value() instanceof Long n) || n < min || n > max) {
+          problems.error(node.mark(), path, scalar.value() + " (expected: " + range(min, max) + ")");
+          return null;
+        }
+        return (int) (long) n;
+      }
+    };
+  }
+
+  /** A size in bytes: an integer or a string with a binary unit ("8KiB"). */
+  static Value<Integer> size(int min, int max) {
+    String expected = "a size in bytes " + min + ".." + max + " (an integer or \"8KiB\", \"1MiB\")";
+    return new Value<>() {
+      @Override
+      public String expected() {
+        return expected;
+      }
+
+      @Override
+      public Integer read(YamlNode node, String path, Problems problems) {
+        long bytes;
+        Object value = node instanceof ScalarNode scalar ? scalar.value() : null;
+        if (value instanceof Long n) {
+          bytes = n;
+        } else if (value instanceof BigInteger) {
+          bytes = Long.MAX_VALUE;
+        } else if (value instanceof String text) {
+          try {
+            bytes = Units.parseSize(text);
+          } catch (IllegalArgumentException e) {
+            problems.error(node.mark(), path, e.getMessage());
+            return null;
+          }
+        } else {
+          problems.error(node.mark(), path, wrongType(node, expected));
+          return null;
+        }
+        if (bytes < min || bytes > max) {
+          String found = value instanceof String s ? "'" + s + "' = " + bytes + " bytes" : value.toString();
+          problems.error(node.mark(), path, found + " (expected: " + min + ".." + max + " bytes)");
+          return null;
+        }
+        return (int) bytes;
+      }
+    };
+  }
+
+  /** A positive duration: an integer of milliseconds or a string with a unit ("2s"). */
+  static Value<Duration> duration() {
+    return new Value<>() {
+      @Override
+      public String expected() {
+        return "a duration such as \"250ms\", \"2s\", \"1m\", \"1h\", or an integer of milliseconds";
+      }
+
+      @Override
+      public Duration read(YamlNode node, String path, Problems problems) {
+        Object value = node instanceof ScalarNode scalar ? scalar.value() : null;
+        Duration duration;
+        if (value instanceof Long ms) {
+          duration = Duration.ofMillis(ms);
+        } else if (value instanceof String text) {
+          try {
+            duration = Units.parseDuration(text);
+          } catch (IllegalArgumentException e) {
+            problems.error(node.mark(), path, e.getMessage());
+            return null;
+          }
+        } else {
+          problems.error(node.mark(), path, wrongType(node, expected()));
+          return null;
+        }
+        if (duration.isNegative() || duration.isZero()) {
+          problems.error(node.mark(), path, value + " (expected: a duration > 0)");
+          return null;
+        }
+        return duration;
+      }
+    };
+  }
+
+  static Value<Boolean> bool() {
+    return new Value<>() {
+      @Override
+      public String expected() {
+        return "true or false";
+      }
+
+      @Override
+      public Boolean read(YamlNode node, String path, Problems problems) {
+        if (node instanceof ScalarNode scalar && scalar.value() instanceof Boolean b) {
+          return b;
+        }
+        problems.error(node.mark(), path, wrongType(node, expected()));
+        return null;
+      }
+    };
+  }
+
+  static Value<HostPort> hostPort(boolean bind) {
+    return textual("host:port, e.g. \"" + (bind ? "0.0.0.0:8080" : "10.0.0.5:8080") + "\"", text -> {
+      HostPort hostPort = HostPort.parse(text);
+      if (!bind && hostPort.port() == 0) {
+        throw new IllegalArgumentException("'" + text + "': port 0 (expected: 1..65535)");
+      }
+      return hostPort;
+    });
+  }
+
+  static Value<Algorithm> algorithm() {
+    // The accepted names come from core, so a new algorithm needs no change here.
+    String expected = "one of " + Algorithm.configNames();
+    return textual(expected, text -> Algorithm.byConfigName(text).orElseThrow(
+        () -> new IllegalArgumentException("unknown algorithm '" + text + "' (expected: " + expected + ")")));
+  }
+
+  /** Status codes: 200, "200-399", or a list of those. */
+  static Value<StatusRanges> statusRanges() {
+    String expected = "a status code (200), a range (\"200-399\"), or a list of those";
+    Value<StatusRange> one = new Value<>() {
+      @Override
+      public String expected() {
+        return expected;
+      }
+
+      @Override
+      public StatusRange read(YamlNode node, String path, Problems problems) {
+        Object value = node instanceof ScalarNode scalar ? scalar.value() : null;
+        try {
+          if (value instanceof Long code) {
+            return StatusRange.parse(code.toString());
+          }
+          if (value instanceof String text) {
+            return StatusRange.parse(text);
+          }
+        } catch (IllegalArgumentException e) {
+          problems.error(node.mark(), path, e.getMessage());
+          return null;
+        }
+        problems.error(node.mark(), path, wrongType(node, expected));
+        return null;
+      }
+    };
+    Value<List<StatusRange>> many = list(one, 1);
+    return new Value<>() {
+      @Override
+      public String expected() {
+        return expected;
+      }
+
+      @Override
+      public StatusRanges read(YamlNode node, String path, Problems problems) {
+        if (node instanceof ListNode) {
+          List<StatusRange> ranges = many.read(node, path, problems);
+          return ranges == null ? null : new StatusRanges(ranges);
+        }
+        StatusRange range = one.read(node, path, problems);
+        return range == null ? null : new StatusRanges(List.of(range));
+      }
+    };
+  }
+
+  /** A list of at least {@code minSize} items; null if the list or any item is wrong. */
+  static <T> Value<List<T>> list(Value<T> item, int minSize) {
+    String expected = "a list of " + item.expected();
+    return new Value<>() {
+      @Override
+      public String expected() {
+        return expected;
+      }
+
+      @Override
+      public List<T> read(YamlNode node, String path, Problems problems) {
+        if (!(node instanceof ListNode list)) {
+          problems.error(node.mark(), path, wrongType(node, expected));
+          return null;
+        }
+        if (list.items().size() < minSize) {
+          problems.error(node.mark(), path, "an empty list (expected: at least " + minSize + " item"
+              + (minSize == 1 ? "" : "s") + ")");
+          return null;
+        }
+        int errorsBefore = problems.errorCount();
+        List<T> values = new ArrayList<>();
+        for (int i = 0; i < list.items().size(); i++) {
+          values.add(item.read(list.items().get(i), path + "[" + i + "]", problems));
+        }
+        return problems.errorCount() == errorsBefore ? List.copyOf(values) : null;
+      }
+    };
+  }
+
+  static String wrongType(YamlNode node, String expected) {
+    return "found " + node.describe() + " (expected: " + expected + ")";
+  }
+
+  private static String range(int min, int max) {
+    return max == Integer.MAX_VALUE ? ">= " + min : min + ".." + max;
+  }
+}

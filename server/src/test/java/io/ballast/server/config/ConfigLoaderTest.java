@@ -1,0 +1,588 @@
+package io.ballast.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ballast.core.pick.Algorithm;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  /** A valid base; tests append or vary sections. Line numbers matter: see the comments. */
+  private static final String BASE = """
+      listeners:
+        - name: web
+          bind: "127.0.0.1:8080"
+          pool: api
+      pools:
+        - name: api
+          backends:
+            - address: "127.0.0.1:9001"
+      """;
+
+  static ConfigResult.Valid valid(String yaml) {
+    ConfigResult result = ConfigLoader.parse(yaml, "test.yaml");
+    assertThat(result).as("%s", result).isInstanceOf(ConfigResult.Valid.class);
+    return (ConfigResult.Valid) result;
+  }
+
+  static List<String> errors(String yaml) {
+    ConfigResult result = ConfigLoader.parse(yaml, "test.yaml");
+    assertThat(result).as("%s", result).isInstanceOf(ConfigResult.Invalid.class);
+    return ((ConfigResult.Invalid) result).errors().stream().map(ConfigError::toString).toList();
+  }
+
+  @Test
+  void minimalFileGetsEveryDefault() {
+    BallastConfig config = valid(BASE).config();
+
+    assertThat(config.listeners()).containsExactly(
+        new ListenerConfig("web", new HostPort("127.0.0.1", 8080), "api"));
+    PoolConfig pool = config.pool("api").orElseThrow();
+    assertThat(pool.algorithm()).isEqualTo(Algorithm.WEIGHTED_ROUND_ROBIN);
+    assertThat(pool.backends()).containsExactly(
+        new BackendConfig("127.0.0.1:9001", new HostPort("127.0.0.1", 9001), 1));
+    assertThat(pool.maxConnectAttempts()).isEqualTo(3);
+    assertThat(pool.healthCheck()).isEmpty();
+    assertThat(pool.passiveDownTime()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(config.timeouts()).isEqualTo(new TimeoutsConfig(Duration.ofSeconds(2),
+        Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(60), Duration.ofSeconds(30)));
+    assertThat(config.limits()).isEqualTo(new LimitsConfig(8192, 16384));
+    assertThat(config.forwarding()).isEqualTo(new ForwardingConfig(true, false, List.of(), "X-Request-Id"));
+    assertThat(config.admin()).isEqualTo(new AdminConfig(true, new HostPort("127.0.0.1", 9901)));
+    assertThat(config.accessLog()).isEqualTo(new AccessLogConfig(true, "stdout", 65536));
+    assertThat(config.accessLog().file()).isEmpty();
+    assertThat(config.pool("nope")).isEmpty();
+    assertThat(valid(BASE).warnings()).isEmpty();
+  }
+
+  @Test
+  void healthCheckDefaultsAndParsedValues() {
+    HealthCheckConfig check = valid(BASE + """
+            health_check:
+              path: /health
+        """).config().pools().get(0).healthCheck().orElseThrow();
+
+    assertThat(check).isEqualTo(new HealthCheckConfig("/health", Optional.empty(),
+        Duration.ofSeconds(2), Duration.ofSeconds(1), StatusRanges.DEFAULT, 2, 3));
+    assertThat(check.expectedStatus().contains(200)).isTrue();
+    assertThat(check.expectedStatus().contains(399)).isTrue();
+    assertThat(check.expectedStatus().contains(404)).isFalse();
+  }
+
+  @Test
+  void durationsSizesAndStatusListsAreParsed() {
+    BallastConfig config = valid(BASE + """
+            health_check:
+              path: /ready
+              host: api.internal
+              interval: 1m
+              timeout: 250
+              expected_status: [204, "300-302"]
+        timeouts:
+          connect: 250ms
+          response: 1h
+        limits:
+          max_uri_length: 4KiB
+          max_header_size: 1MiB
+        forwarding:
+          trusted_proxies: ["10.0.0.0/8", "::1", "fd00::/8"]
+        """).config();
+
+    HealthCheckConfig check = config.pools().get(0).healthCheck().orElseThrow();
+    assertThat(check.host()).contains("api.internal");
+    assertThat(check.interval()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(check.timeout()).isEqualTo(Duration.ofMillis(250));
+    assertThat(check.expectedStatus().ranges())
+        .containsExactly(new StatusRange(204, 204), new StatusRange(300, 302));
+    assertThat(config.timeouts().connect()).isEqualTo(Duration.ofMillis(250));
+    assertThat(config.timeouts().response()).isEqualTo(Duration.ofHours(1));
+    assertThat(config.limits()).isEqualTo(new LimitsConfig(4096, 1 << 20));
+    assertThat(config.forwarding().trustedProxies()).extracting(Cidr::toString)
+        .containsExactly("10.0.0.0/8", "0:0:0:0:0:0:0:1/128", "fd00:0:0:0:0:0:0:0/8");
+  }
+
+  @Test
+  void trustedProxiesMatchAddresses() throws Exception {
+    ForwardingConfig forwarding = valid(BASE + """
+        forwarding:
+          trusted_proxies: ["10.1.0.0/16", "fd00::/8"]
+        """).config().forwarding();
+
+    assertThat(forwarding.trusts(InetAddress.getByName("10.1.200.3"))).isTrue();
+    assertThat(forwarding.trusts(InetAddress.getByName("10.2.0.1"))).isFalse();
+    assertThat(forwarding.trusts(InetAddress.getByName("fd12::1"))).isTrue();
+    assertThat(forwarding.trusts(InetAddress.getByName("fe80::1"))).isFalse();
+  }
+
+  @Test
+  void listsInTheConfigAreImmutable() {
+    BallastConfig config = valid(BASE).config();
+    assertThatThrownBy(() -> config.pools().clear()).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> config.pools().get(0).backends().clear())
+        .isInstanceOf(UnsupportedOperationException.class);
+  }
+
+  @Test
+  void yamlSyntaxErrorPointsWhereTheParserStopped() {
+    assertThat(errors("""
+        listeners:
+          - name: web
+            bind: [1, 2
+        pools: []
+        """)).singleElement().asString()
+        .startsWith("test.yaml:4:6: YAML syntax error: expected ',' or ']', but got :")
+        .contains("while parsing a flow sequence at 3:11");
+  }
+
+  @Test
+  void badIndentationIsASyntaxError() {
+    assertThat(errors("pools:\n  a: 1\n b: 2\n")).singleElement().asString()
+        .startsWith("test.yaml:3:2: YAML syntax error:");
+  }
+
+  @Test
+  void emptyFileAndCommentOnlyFile() {
+    assertThat(errors("")).containsExactly(
+        "test.yaml:1:1: the file is empty (expected: a mapping with 'listeners' and 'pools')");
+    assertThat(errors("# nothing yet\n")).hasSize(1);
+  }
+
+  @Test
+  void rootMustBeAMapping() {
+    assertThat(errors("- a\n- b\n")).containsExactly("test.yaml:1:1: found a list (expected: a mapping)");
+  }
+
+  @Test
+  void unknownKeysPointAtTheKeyWithASuggestion() {
+    assertThat(errors("""
+        listeners:
+          - name: web
+            bind: "127.0.0.1:8080"
+            pool: api
+        pools:
+          - name: api
+            backends:
+              - address: "127.0.0.1:9001"
+                wieght: 2
+        timeout:
+          connect: 1s
+        colour: blue
+        """)).containsExactly(
+        "test.yaml:9:9: pools[0].backends[0].wieght: unknown field 'wieght' (did you mean 'weight'?)",
+        "test.yaml:10:1: timeout: unknown field 'timeout' (did you mean 'timeouts'?)",
+        "test.yaml:12:1: colour: unknown field 'colour' (expected one of: pools, listeners, timeouts,"
+            + " limits, forwarding, admin, access_log)");
+  }
+
+  @Test
+  void missingRequiredFieldsPointAtTheirMapping() {
+    assertThat(errors("""
+        listeners:
+          - name: web
+            bind: "127.0.0.1:8080"
+        pools:
+          - backends:
+              - weight: 2
+        """)).containsExactly(
+        "test.yaml:2:5: listeners[0].pool: required field is missing (expected: the name of a pool)",
+        "test.yaml:5:5: pools[0].name: required field is missing (expected: " + nameExpected() + ")",
+        "test.yaml:6:9: pools[0].backends[0].address: required field is missing"
+            + " (expected: host:port, e.g. \"10.0.0.5:8080\")");
+  }
+
+  private static String nameExpected() {
+    return "a name of lowercase letters, digits, '-' and '_', starting with a letter or digit,"
+        + " at most 63 characters";
+  }
+
+  @Test
+  void missingTopLevelSections() {
+    assertThat(errors("timeouts:\n  connect: 1s\n")).containsExactly(
+        "test.yaml:1:1: pools: required field is missing (expected: a list of pools)",
+        "test.yaml:1:1: listeners: required field is missing (expected: a list of listeners)");
+  }
+
+  @Test
+  void wrongTypes() {
+    assertThat(errors("""
+        listeners:
+          - name: web
+            bind: 8080
+            pool: api
+        pools:
+          - name: api
+            backends:
+              - address: "127.0.0.1:9001"
+                weight: 1.5
+            max_connect_attempts: "3"
+            health_check: /health
+        timeouts: 30s
+        forwarding:
+          x_forwarded: "yes"
+          trusted_proxies: 10.0.0.0/8
+        """)).containsExactly(
+        "test.yaml:3:11: listeners[0].bind: found integer 8080 (expected: host:port, e.g. \"0.0.0.0:8080\")",
+        "test.yaml:9:17: pools[0].backends[0].weight: found number 1.5 (expected: an integer 1..256)",
+        "test.yaml:10:27: pools[0].max_connect_attempts: found string '3' (expected: an integer 1..10)",
+        "test.yaml:11:19: pools[0].health_check: found string '/health' (expected: a mapping)",
+        "test.yaml:12:11: timeouts: found string '30s' (expected: a mapping)",
+        "test.yaml:14:16: forwarding.x_forwarded: found string 'yes' (expected: true or false)",
+        "test.yaml:15:20: forwarding.trusted_proxies: found string '10.0.0.0/8' (expected: a list of"
+            + " a CIDR such as \"10.0.0.0/8\" or an IP address)");
+  }
+
+  @Test
+  void yaml11BooleansAndOctalsStayStrings() {
+    // YAML 1.2: "no" is not false and 010 is not 8, so neither sneaks in as a wrong value.
+    assertThat(errors(BASE + """
+        admin:
+          enabled: no
+        """)).containsExactly("test.yaml:10:12: admin.enabled: found string 'no' (expected: true or false)");
+    assertThat(errors(BASE + "    max_connect_attempts: 010\n")).singleElement().asString()
+        .contains("found string '010'");
+  }
+
+  @Test
+  void outOfRangeValues() {
+    assertThat(errors("""
+        listeners:
+          - name: web
+            bind: "127.0.0.1:8080"
+            pool: api
+        pools:
+          - name: api
+            backends:
+              - address: "127.0.0.1:9001"
+                weight: -1
+              - address: "127.0.0.1:9002"
+                weight: 257
+            max_connect_attempts: 11
+            health_check:
+              path: /health
+              rise: 0
+              fall: 99999999999999999999
+        limits:
+          max_uri_length: 10
+          max_header_size: 2MiB
+        access_log:
+          queue_size: 0
+        """)).containsExactly(
+        "test.yaml:9:17: pools[0].backends[0].weight: -1 (expected: 1..256)",
+        "test.yaml:11:17: pools[0].backends[1].weight: 257 (expected: 1..256)",
+        "test.yaml:12:27: pools[0].max_connect_attempts: 11 (expected: 1..10)",
+        "test.yaml:15:13: pools[0].health_check.rise: 0 (expected: >= 1)",
+        "test.yaml:16:13: pools[0].health_check.fall: 99999999999999999999 (expected: >= 1)",
+        "test.yaml:18:19: limits.max_uri_length: 10 (expected: 64..1048576 bytes)",
+        "test.yaml:19:20: limits.max_header_size: '2MiB' = 2097152 bytes (expected: 256..1048576 bytes)",
+        "test.yaml:21:15: access_log.queue_size: 0 (expected: 1..16777216)");
+  }
+
+  @Test
+  void badDurationsAndSizes() {
+    assertThat(errors(BASE + """
+        timeouts:
+          connect: 2 sec
+          response: 0
+          client_idle: -5
+          backend_idle: 1.5s
+          drain: true
+        limits:
+          max_uri_length: 8KB
+        """)).containsExactly(
+        "test.yaml:10:12: timeouts.connect: '2 sec' is not a duration (expected: a duration such as"
+            + " \"250ms\", \"2s\", \"1m\", \"1h\", or an integer of milliseconds)",
+        "test.yaml:11:13: timeouts.response: 0 (expected: a duration > 0)",
+        "test.yaml:12:16: timeouts.client_idle: -5 (expected: a duration > 0)",
+        "test.yaml:13:17: timeouts.backend_idle: '1.5s' is not a duration (expected: a duration such as"
+            + " \"250ms\", \"2s\", \"1m\", \"1h\", or an integer of milliseconds)",
+        "test.yaml:14:10: timeouts.drain: found boolean true (expected: a duration such as \"250ms\","
+            + " \"2s\", \"1m\", \"1h\", or an integer of milliseconds)",
+        "test.yaml:16:19: limits.max_uri_length: '8KB' is not a size (expected: a size such as"
+            + " \"8KiB\", \"1MiB\", or an integer of bytes)");
+  }
+
+  @Test
+  void badAddresses() {
+    assertThat(errors("""
+        listeners:
+          - name: web
+            bind: "8080"
+            pool: api
+          - name: web2
+            bind: "::1:8080"
+            pool: api
+          - name: web3
+            bind: "127.0.0.1:70000"
+            pool: api
+        pools:
+          - name: api
+            backends:
+              - address: "bad_host!:80"
+              - address: "127.0.0.1:0"
+              - address: "[not-v6]:80"
+        """)).containsExactly(
+        "test.yaml:3:11: listeners[0].bind: '8080' has no port (expected: host:port, e.g."
+            + " \"10.0.0.5:8080\", \"api.internal:80\" or \"[::1]:9000\")",
+        "test.yaml:6:11: listeners[1].bind: '::1:8080': an IPv6 address needs brackets (expected:"
+            + " host:port, e.g. \"10.0.0.5:8080\", \"api.internal:80\" or \"[::1]:9000\")",
+        "test.yaml:9:11: listeners[2].bind: '127.0.0.1:70000': port 70000 (expected: 0..65535)",
+        "test.yaml:14:18: pools[0].backends[0].address: 'bad_host!:80': 'bad_host!' is not an IP"
+            + " address or a DNS name (expected: host:port, e.g. \"10.0.0.5:8080\", \"api.internal:80\""
+            + " or \"[::1]:9000\")",
+        "test.yaml:15:18: pools[0].backends[1].address: '127.0.0.1:0': port 0 (expected: 1..65535)",
+        "test.yaml:16:18: pools[0].backends[2].address: '[not-v6]:80': 'not-v6' is not an IPv6"
+            + " address (expected: host:port, e.g. \"10.0.0.5:8080\", \"api.internal:80\" or \"[::1]:9000\")");
+  }
+
+  @Test
+  void ipv6AndNamesAreAccepted() {
+    BallastConfig config = valid("""
+        listeners:
+          - name: v6
+            bind: "[::]:0"
+            pool: api
+        pools:
+          - name: api
+            backends:
+              - address: "[::1]:9001"
+              - address: "backend-2.internal:9001"
+        """).config();
+    assertThat(config.listeners().get(0).bind().isWildcard()).isTrue();
+    assertThat(config.pools().get(0).backends()).extracting(BackendConfig::name)
+        .containsExactly("[::1]:9001", "backend-2.internal:9001");
+  }
+
+  @Test
+  void badCidrsAndStatusRanges() {
+    assertThat(errors(BASE + """
+            health_check:
+              path: health
+              expected_status: ["200-199", "2xx", 600]
+        forwarding:
+          trusted_proxies: ["10.0.0.1/8", "10.0.0.0/33", "example.com"]
+          request_id_header: "X Request Id"
+        """)).containsExactly(
+        "test.yaml:10:13: pools[0].health_check.path: 'health' (expected: a path starting with '/',"
+            + " e.g. \"/health\")",
+        "test.yaml:11:25: pools[0].health_check.expected_status[0]: '200-199' (expected: codes"
+            + " 100..599, the lower one first)",
+        "test.yaml:11:36: pools[0].health_check.expected_status[1]: '2xx' is not a status code or"
+            + " range (expected: a code such as \"200\" or a range such as \"200-399\")",
+        "test.yaml:11:43: pools[0].health_check.expected_status[2]: '600' (expected: codes 100..599,"
+            + " the lower one first)",
+        "test.yaml:13:21: forwarding.trusted_proxies[0]: '10.0.0.1/8' has host bits set (expected:"
+            + " 10.0.0.0/8)",
+        "test.yaml:13:35: forwarding.trusted_proxies[1]: '10.0.0.0/33': prefix length '33'"
+            + " (expected: 0..32)",
+        "test.yaml:13:50: forwarding.trusted_proxies[2]: 'example.com' is not a network (expected: a"
+            + " CIDR such as \"10.0.0.0/8\" or \"fd00::/8\", or an IP address)",
+        "test.yaml:14:22: forwarding.request_id_header: 'X Request Id' (expected: a header name"
+            + " (letters, digits and !#$%&'*+.^_`|~-))");
+  }
+
+  @Test
+  void unknownAlgorithmListsTheAcceptedNames() {
+    assertThat(errors(BASE + "    algorithm: random\n")).containsExactly(
+        "test.yaml:9:16: pools[0].algorithm: unknown algorithm 'random' (expected: one of "
+            + Algorithm.configNames() + ")");
+  }
+
+  @Test
+  void everyAlgorithmNameFromCoreIsAccepted() {
+    for (Algorithm algorithm : Algorithm.values()) {
+      assertThat(valid(BASE + "    algorithm: " + algorithm.configName() + "\n")
+          .config().pools().get(0).algorithm()).isEqualTo(algorithm);
+    }
+  }
+
+  @Test
+  void duplicateNamesAndBinds() {
+    assertThat(errors("""
+        listeners:
+          - name: web
+            bind: "0.0.0.0:8080"
+            pool: api
+          - name: web
+            bind: "127.0.0.1:8080"
+            pool: api
+          - name: other
+            bind: "0.0.0.0:8080"
+            pool: api
+        pools:
+          - name: api
+            backends:
+              - address: "127.0.0.1:9001"
+              - address: "127.0.0.1:9001"
+              - name: b
+                address: "127.0.0.1:9002"
+              - name: b
+                address: "127.0.0.1:9003"
+          - name: api
+            backends:
+              - address: "127.0.0.1:9001"
+        """)).containsExactly(
+        "test.yaml:5:11: listeners[1].name: duplicate listener name 'web' (first at 2:11; expected:"
+            + " unique listener names)",
+        "test.yaml:6:11: listeners[1].bind: '127.0.0.1:8080' overlaps the bind '0.0.0.0:8080' of"
+            + " listener 'web' at 3:11 (expected: a different address or port)",
+        "test.yaml:9:11: listeners[2].bind: '0.0.0.0:8080' is also the bind of listener 'web' at"
+            + " 3:11 (expected: a different address or port)",
+        "test.yaml:15:18: pools[0].backends[1].name: duplicate backend name '127.0.0.1:9001' (first"
+            + " at 14:18; expected: unique names within a pool; without a name, a backend is named by"
+            + " its address)",
+        "test.yaml:18:15: pools[0].backends[3].name: duplicate backend name 'b' (first at 16:15;"
+            + " expected: unique names within a pool; without a name, a backend is named by its address)",
+        "test.yaml:20:11: pools[1].name: duplicate pool name 'api' (first at 12:11; expected: unique"
+            + " pool names)");
+  }
+
+  @Test
+  void adminBindClashingWithAListenerIsAnError() {
+    assertThat(errors(BASE + """
+        admin:
+          bind: "127.0.0.1:8080"
+        """)).containsExactly("test.yaml:10:9: admin.bind: '127.0.0.1:8080' is also the bind of"
+            + " listener 'web' at 3:11 (expected: a different address or port)");
+  }
+
+  @Test
+  void portZeroBindsNeverClash() {
+    valid("""
+        listeners:
+          - name: a
+            bind: "127.0.0.1:0"
+            pool: api
+          - name: b
+            bind: "127.0.0.1:0"
+            pool: api
+        pools:
+          - name: api
+            backends:
+              - address: "127.0.0.1:9001"
+        admin:
+          bind: "127.0.0.1:0"
+        """);
+  }
+
+  @Test
+  void listenerNamingAMissingPool() {
+    assertThat(errors(BASE.replace("pool: api", "pool: apx"))).containsExactly(
+        "test.yaml:4:11: listeners[0].pool: no pool named 'apx' (did you mean 'api'?)");
+    assertThat(errors(BASE.replace("pool: api", "pool: images"))).containsExactly(
+        "test.yaml:4:11: listeners[0].pool: no pool named 'images' (expected one of: api)");
+  }
+
+  @Test
+  void healthCheckTimeoutLongerThanInterval() {
+    assertThat(errors(BASE + """
+            health_check:
+              path: /health
+              interval: 1s
+              timeout: 2s
+        """)).containsExactly(
+        "test.yaml:12:16: pools[0].health_check.timeout: 2s (expected: <= interval 1s)");
+    // Without a timeout in the file, the interval is what the operator must change.
+    assertThat(errors(BASE + """
+            health_check:
+              path: /health
+              interval: 500ms
+        """)).containsExactly("test.yaml:11:17: pools[0].health_check.interval: 500ms (expected:"
+            + " >= timeout 1s, the default timeout)");
+  }
+
+  @Test
+  void emptyListsAndNulls() {
+    assertThat(errors("""
+        listeners: []
+        pools:
+          - name: api
+            backends:
+        """)).containsExactly(
+        "test.yaml:1:12: listeners: an empty list (expected: at least one listener)",
+        "test.yaml:4:14: pools[0].backends: found null (expected: a list of backends)");
+  }
+
+  @Test
+  void duplicateYamlKeysAreErrors() {
+    assertThat(errors(BASE + "    name: again\n")).containsExactly(
+        "test.yaml:9:5: duplicate key 'name' (first at 6:5; expected: each key once)");
+  }
+
+  @Test
+  void aliasesAndSecondDocumentsAreRefused() {
+    assertThat(errors(BASE.replace("pool: api", "pool: &p api") + "admin:\n  bind: *p\n"))
+        .containsExactly("test.yaml:10:9: YAML alias '*p' (expected: a plain value; aliases and"
+            + " anchors are not supported)");
+    assertThat(errors(BASE + "---\nlisteners: []\n")).containsExactly(
+        "test.yaml:10:1: a second YAML document (expected: exactly one document)");
+  }
+
+  @Test
+  void adminOffLoopbackIsOnlyAWarning() {
+    ConfigResult.Valid result = valid(BASE + """
+        admin:
+          bind: "0.0.0.0:9901"
+        """);
+    assertThat(result.warnings()).extracting(ConfigError::toString).containsExactly(
+        "test.yaml:10:9: admin.bind: '0.0.0.0:9901' is not a loopback address: the admin API will"
+            + " be reachable from the network");
+    assertThat(valid(BASE + "admin:\n  bind: \"[::1]:9901\"\n").warnings()).isEmpty();
+    assertThat(valid(BASE + "admin:\n  bind: \"localhost:9901\"\n").warnings()).isEmpty();
+    assertThat(valid(BASE + "admin:\n  enabled: false\n  bind: \"0.0.0.0:9901\"\n").warnings()).isEmpty();
+  }
+
+  @Test
+  void accessLogFileNeedsAnExistingDirectory(@TempDir Path dir) {
+    String good = dir.resolve("access.log").toString();
+    assertThat(valid(BASE + "access_log:\n  path: \"" + good + "\"\n").config().accessLog().file())
+        .contains(Path.of(good));
+
+    String missing = dir.resolve("nope").resolve("access.log").toString();
+    assertThat(errors(BASE + "access_log:\n  path: \"" + missing + "\"\n")).containsExactly(
+        "test.yaml:10:9: access_log.path: directory '" + dir.resolve("nope")
+            + "' does not exist (expected: the log file's directory to exist)");
+    assertThat(errors(BASE + "access_log:\n  path: \"" + dir + "\"\n")).containsExactly(
+        "test.yaml:10:9: access_log.path: '" + dir
+            + "' is a directory (expected: a file path or \"stdout\")");
+    // A disabled log is not opened, so its path does not matter.
+    valid(BASE + "access_log:\n  enabled: false\n  path: \"" + missing + "\"\n");
+  }
+
+  @Test
+  void loadReadsFilesAndNamesThemInErrors(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("ballast.yaml");
+    Files.writeString(file, BASE.replace("weight", "x") + "    algorithm: fastest\n");
+    assertThat(ConfigLoader.load(file)).isInstanceOfSatisfying(ConfigResult.Invalid.class,
+        invalid -> assertThat(invalid.errors()).extracting(ConfigError::toString).containsExactly(
+            file + ":9:16: pools[0].algorithm: unknown algorithm 'fastest' (expected: one of "
+                + Algorithm.configNames() + ")"));
+
+    assertThat(ConfigLoader.load(dir.resolve("missing.yaml"))).isInstanceOfSatisfying(
+        ConfigResult.Invalid.class, invalid -> assertThat(invalid.errors()).extracting(ConfigError::toString)
+            .containsExactly(dir.resolve("missing.yaml") + ":1:1: file not found"));
+
+    Path latin1 = dir.resolve("latin1.yaml");
+    Files.write(latin1, new byte[] {'a', ':', ' ', (byte) 0xE9, '\n'});
+    assertThat(ConfigLoader.load(latin1)).isInstanceOfSatisfying(ConfigResult.Invalid.class,
+        invalid -> assertThat(invalid.errors()).extracting(ConfigError::message)
+            .containsExactly("the file is not UTF-8 text"));
+  }
+
+  @Test
+  void orElseThrowListsEveryError() {
+    ConfigResult result = ConfigLoader.parse(BASE + "    max_connect_attempts: 0\n    extra: 1\n", "x.yaml");
+    assertThatThrownBy(result::orElseThrow)
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessage("2 errors in config:\n"
+            + "x.yaml:9:27: pools[0].max_connect_attempts: 0 (expected: 1..10)\n"
+            + "x.yaml:10:5: pools[0].extra: unknown field 'extra' (expected one of: name, algorithm,"
+            + " backends, max_connect_attempts, health_check, passive_down_time)");
+  }
+}

@@ -1,0 +1,119 @@
+package io.ballast.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ballast.core.pick.Algorithm;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+class ExamplesAndScaleTest {
+  /** Maven runs tests from the module directory, so the examples are one level up. */
+  private static final Path EXAMPLES = Path.of("..", "examples");
+
+  @Test
+  void everyExampleLoadsWithoutErrorsOrWarnings() throws IOException {
+    List<Path> files;
+    try (Stream<Path> listing = Files.list(EXAMPLES)) {
+      files = listing.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
+    }
+    assertThat(files).as("examples in %s", EXAMPLES.toAbsolutePath())
+        .extracting(p -> p.getFileName().toString())
+        .contains("minimal.yaml", "weighted.yaml", "least-connections.yaml", "full.yaml");
+    for (Path file : files) {
+      ConfigResult result = ConfigLoader.load(file);
+      assertThat(result).as("%s: %s", file, result).isInstanceOf(ConfigResult.Valid.class);
+      assertThat(result.warnings()).as("%s", file).isEmpty();
+    }
+  }
+
+  @Test
+  void examplesSayWhatTheirNamesPromise() {
+    BallastConfig minimal = ConfigLoader.load(EXAMPLES.resolve("minimal.yaml")).orElseThrow();
+    assertThat(minimal.listeners()).hasSize(1);
+    assertThat(minimal.pools()).singleElement().satisfies(p -> assertThat(p.backends()).hasSize(2));
+
+    PoolConfig weighted = ConfigLoader.load(EXAMPLES.resolve("weighted.yaml")).orElseThrow().pools().get(0);
+    assertThat(weighted.algorithm()).isEqualTo(Algorithm.WEIGHTED_ROUND_ROBIN);
+    assertThat(weighted.backends()).extracting(BackendConfig::weight).containsExactly(3, 2, 1);
+    assertThat(weighted.healthCheck()).isPresent();
+
+    assertThat(ConfigLoader.load(EXAMPLES.resolve("least-connections.yaml")).orElseThrow()
+        .pools().get(0).algorithm()).isEqualTo(Algorithm.LEAST_CONNECTIONS);
+  }
+
+  /** full.yaml sets every field: its text must mention every key the loader knows. */
+  @Test
+  void fullExampleSetsEveryField() throws IOException {
+    String full = Files.readString(EXAMPLES.resolve("full.yaml"));
+    for (String key : List.of("listeners", "name", "bind", "pool", "pools", "algorithm", "backends",
+        "address", "weight", "max_connect_attempts", "health_check", "path", "host", "interval",
+        "timeout", "expected_status", "rise", "fall", "passive_down_time", "timeouts", "connect",
+        "response", "client_idle", "backend_idle", "drain", "limits", "max_uri_length",
+        "max_header_size", "forwarding", "x_forwarded", "forwarded", "trusted_proxies",
+        "request_id_header", "admin", "enabled", "access_log", "queue_size")) {
+      assertThat(full).as("full.yaml sets %s", key).containsPattern("(?m)^\\s*-?\\s*" + key + ":");
+    }
+    // And nothing else: an unknown key would have failed the load above.
+    BallastConfig config = ConfigLoader.load(EXAMPLES.resolve("full.yaml")).orElseThrow();
+    assertThat(config.pool("api").orElseThrow().healthCheck().orElseThrow().expectedStatus().contains(304))
+        .isTrue();
+  }
+
+  @Test
+  void oneFileWithManyErrorsReportsEveryOneInFileOrder() {
+    StringBuilder yaml = new StringBuilder("listeners:\n");
+    int listeners = 200;
+    for (int i = 0; i < listeners; i++) {
+      // Each listener has three errors: a bad name, a bad port and a missing pool.
+      yaml.append("  - name: Web").append(i).append('\n')
+          .append("    bind: \"127.0.0.1:").append(70000 + i).append("\"\n")
+          .append("    pool: missing\n");
+    }
+    yaml.append("pools:\n  - name: api\n    backends:\n      - address: \"127.0.0.1:1\"\n        wieght: 2\n");
+
+    List<ConfigError> errors = ((ConfigResult.Invalid) ConfigLoader.parse(yaml.toString(), "many.yaml")).errors();
+
+    assertThat(errors).hasSize(listeners * 3 + 1);
+    assertThat(errors.get(0)).hasToString("many.yaml:2:11: listeners[0].name: 'Web0' (expected: a name"
+        + " of lowercase letters, digits, '-' and '_', starting with a letter or digit, at most 63 characters)");
+    assertThat(errors.get(1)).hasToString(
+        "many.yaml:3:11: listeners[0].bind: '127.0.0.1:70000': port 70000 (expected: 0..65535)");
+    assertThat(errors.get(2)).hasToString(
+        "many.yaml:4:11: listeners[0].pool: no pool named 'missing' (expected one of: api)");
+    assertThat(errors.get(errors.size() - 1)).hasToString("many.yaml:" + (3 * listeners + 6)
+        + ":9: pools[0].backends[0].wieght: unknown field 'wieght' (did you mean 'weight'?)");
+    assertThat(errors).isSortedAccordingTo((a, b) ->
+        a.line() != b.line() ? Integer.compare(a.line(), b.line()) : Integer.compare(a.column(), b.column()));
+  }
+
+  @Test
+  void aLargePoolLoadsQuickly() {
+    StringBuilder yaml = new StringBuilder("""
+        listeners:
+          - name: web
+            bind: "127.0.0.1:0"
+            pool: big
+        pools:
+          - name: big
+            backends:
+        """);
+    int backends = 5000;
+    for (int i = 0; i < backends; i++) {
+      yaml.append("      - address: \"10.").append(i / 250).append('.').append(i % 250).append(".1:8080\"\n");
+    }
+    String text = yaml.toString();
+    ConfigLoader.parse(text, "warm-up.yaml").orElseThrow();
+
+    long start = System.nanoTime();
+    BallastConfig config = ConfigLoader.parse(text, "big.yaml").orElseThrow();
+    long millis = (System.nanoTime() - start) / 1_000_000;
+
+    assertThat(config.pools().get(0).backends()).hasSize(backends);
+    // Measured at about 15 ms warm on a busy 2-core machine; the bound leaves room for a slow build.
+    assertThat(millis).as("load time of %d backends", backends).isLessThan(2000);
+  }
+}
