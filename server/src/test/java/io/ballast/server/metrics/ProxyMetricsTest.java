@@ -202,26 +202,35 @@ class ProxyMetricsTest {
         log("web", b1, 200, 1_200_000), log("web", b2, 200, 30_000_000),
         log("web", b1, 404, 500_000), log("web", null, 503, 80_000)
       };
-      int warm = 200_000;
-      for (int i = 0; i < warm; i++) {
-        metrics.onRequestComplete(logs[i & 3]);
+      // Rounds of the same method, so that the measured code is JIT-compiled as on a busy
+      // proxy; the best round shows the steady state without interpreter or OSR noise.
+      int rounds = 8;
+      int n = 200_000;
+      double bestBytes = Double.MAX_VALUE;
+      double bestNanos = Double.MAX_VALUE;
+      for (int r = 0; r < rounds; r++) {
+        long id = Thread.currentThread().getId();
+        long bytesBefore = threads.getThreadAllocatedBytes(id);
+        long start = System.nanoTime();
+        feed(metrics, logs, n);
+        long nanos = System.nanoTime() - start;
+        long bytes = threads.getThreadAllocatedBytes(id) - bytesBefore;
+        bestBytes = Math.min(bestBytes, (double) bytes / n);
+        bestNanos = Math.min(bestNanos, (double) nanos / n);
       }
-      int n = 1_000_000;
-      long id = Thread.currentThread().getId();
-      long bytesBefore = threads.getThreadAllocatedBytes(id);
-      long start = System.nanoTime();
-      for (int i = 0; i < n; i++) {
-        metrics.onRequestComplete(logs[i & 3]);
-      }
-      long nanos = System.nanoTime() - start;
-      long bytes = threads.getThreadAllocatedBytes(id) - bytesBefore;
       System.out.printf("ProxyMetrics.onRequestComplete: %.1f ns/op, %.3f bytes/op%n",
-          (double) nanos / n, (double) bytes / n);
-      // Slack for the measurement itself; one object per request would be >= 16 B/op.
-      assertThat((double) bytes / n).isLessThan(2.0);
+          bestNanos, bestBytes);
+      // One object per request would be >= 16 B/op.
+      assertThat(bestBytes).isLessThan(1.0);
       PromText text = new PromText(metrics.scrape());
       assertThat(text.get("lb_requests_total", Map.of("pool", "web", "backend", "b1", "status", "200")))
-          .isEqualTo((warm + n) / 4.0);
+          .isEqualTo(rounds * n / 4.0);
+    }
+  }
+
+  private static void feed(ProxyMetrics metrics, RequestLog[] logs, int n) {
+    for (int i = 0; i < n; i++) {
+      metrics.onRequestComplete(logs[i & 3]);
     }
   }
 
