@@ -98,12 +98,15 @@ public final class AccessLog implements ProxyObserver, AutoCloseable {
     return dropped.sum();
   }
 
-  /** Lines handed to the output stream. Thread-safe. */
+  /**
+   * Lines written into the output buffer; a later failed flush shows in {@link #writeErrors()}.
+   * Thread-safe.
+   */
   public long writtenLines() {
     return written.sum();
   }
 
-  /** Lines lost because the output stream failed. Thread-safe. */
+  /** Failed writes or flushes of the output stream (each may lose lines). Thread-safe. */
   public long writeErrors() {
     return writeErrors.sum();
   }

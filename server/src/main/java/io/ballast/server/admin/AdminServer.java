@@ -31,13 +31,13 @@ import org.slf4j.LoggerFactory;
  * and {@code /admin/backends} (JSON), served by a small HTTP/1.1 server on its own one-thread
  * event loop group, so that a scrape never runs on, or waits for, the data plane's event loops.
  *
- * <p>Threading: {@link #start()} and {@link #close()} may be called from any thread, once each;
- * requests are served on the admin event loop.
+ * <p>The bind address comes from the configuration (loopback by default there): the endpoints are
+ * unauthenticated, so it should stay on loopback or a management network.
+ *
+ * <p>Threading: {@link #start()} and {@link #close()} are thread-safe; start once, close any
+ * number of times. Requests are served on the admin event loop.
  */
 public final class AdminServer implements AutoCloseable {
-  /** The loopback address on the conventional admin port. */
-  public static final InetSocketAddress DEFAULT_BIND = new InetSocketAddress("127.0.0.1", 9901);
-
   private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
   /** Admin requests are small: a bigger body is refused with 413. */
   private static final int MAX_REQUEST_BYTES = 64 * 1024;

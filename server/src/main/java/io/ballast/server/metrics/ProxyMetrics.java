@@ -55,6 +55,14 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * request costs one lock-free map read (by backend identity), one array read indexed by status,
  * a counter increment and a histogram observation. No strings are built per request.
  *
+ * <p>Wiring: a pool takes its {@link LoadBalancer.Listener} at construction, so build the metrics
+ * first, then the pools with the metrics as their listener, then hand the pools over:
+ * <pre>{@code
+ * ProxyMetrics metrics = new ProxyMetrics(List.of(), controlLoop);
+ * LoadBalancer web = new LoadBalancer("web", backends, algorithm, health, controlLoop, rng, metrics);
+ * metrics.setPools(List.of(web));
+ * }</pre>
+ *
  * <p>Threading: thread-safe. The {@link ProxyObserver} methods are non-blocking and meant for
  * event loops; the {@link LoadBalancer.Listener} methods run on the control loop; {@link #scrape}
  * may run on any thread.
