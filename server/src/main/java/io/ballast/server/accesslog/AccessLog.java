@@ -51,6 +51,8 @@ public final class AccessLog implements ProxyObserver, AutoCloseable {
   private final LongAdder writeErrors = new LongAdder();
   private final JsonLine line = new JsonLine();
   private char[] chars = new char[1024];
+  /** Writer thread only: lines were written since the last flush. */
+  private boolean unflushed;
   private volatile boolean closed;
 
   /**
@@ -154,7 +156,9 @@ public final class AccessLog implements ProxyObserver, AutoCloseable {
         RequestLog log = queue.poll();
         if (log == null) {
           // The queue ran empty: push out what is buffered, then wait.
-          flush();
+          if (unflushed) {
+            flush();
+          }
           log = queue.take();
         }
         if (log == STOP) {
@@ -191,6 +195,7 @@ public final class AccessLog implements ProxyObserver, AutoCloseable {
     chars[n] = '\n';
     try {
       writer.write(chars, 0, n + 1);
+      unflushed = true;
       written.increment();
     } catch (IOException e) {
       failed(e);
@@ -198,6 +203,7 @@ public final class AccessLog implements ProxyObserver, AutoCloseable {
   }
 
   private void flush() {
+    unflushed = false;
     try {
       writer.flush();
     } catch (IOException e) {
