@@ -1,0 +1,150 @@
+package io.ballast.server.admin;
+
+import io.ballast.core.LoadBalancer;
+import io.ballast.server.metrics.ProxyMetrics;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.ReadTimeoutHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin listener: {@code GET /metrics} (Prometheus text), {@code /healthz}, {@code /readyz}
+ * and {@code /admin/backends} (JSON), served by a small HTTP/1.1 server on its own one-thread
+ * event loop group, so that a scrape never runs on, or waits for, the data plane's event loops.
+ *
+ * <p>The bind address comes from the configuration (loopback by default there): the endpoints are
+ * unauthenticated, so it should stay on loopback or a management network.
+ *
+ * <p>Threading: {@link #start()} and {@link #close()} are thread-safe; start once, close any
+ * number of times. Requests are served on the admin event loop.
+ */
+public final class AdminServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
+  /** Admin requests are small: a bigger body is refused with 413. */
+  private static final int MAX_REQUEST_BYTES = 64 * 1024;
+  /** A connection that sends nothing for this long is closed. */
+  private static final int IDLE_SECONDS = 60;
+
+  private final InetSocketAddress bind;
+  private final AdminHandler handler;
+  private EventLoopGroup group;
+  private Channel channel;
+
+  /**
+   * An admin server over a fixed set of pools.
+   *
+   * @param bind where to listen (port 0 picks a free port)
+   * @param metrics the metrics served on {@code /metrics}
+   * @param pools the pools shown on {@code /admin/backends}
+   * @param ready answers {@code /readyz}; see {@link Readiness}
+   */
+  public AdminServer(InetSocketAddress bind, ProxyMetrics metrics, List<LoadBalancer> pools,
+      BooleanSupplier ready) {
+    this(bind, metrics, supplierOf(pools), ready);
+  }
+
+  /**
+   * An admin server whose pools are looked up on each request (for example
+   * {@code metrics::pools}, which follows reloads).
+   */
+  public AdminServer(InetSocketAddress bind, ProxyMetrics metrics,
+      Supplier<List<LoadBalancer>> pools, BooleanSupplier ready) {
+    this.bind = Objects.requireNonNull(bind, "bind");
+    this.handler = new AdminHandler(Objects.requireNonNull(metrics, "metrics"),
+        Objects.requireNonNull(pools, "pools"), Objects.requireNonNull(ready, "ready"));
+  }
+
+  private static Supplier<List<LoadBalancer>> supplierOf(List<LoadBalancer> pools) {
+    List<LoadBalancer> copy = List.copyOf(pools);
+    return () -> copy;
+  }
+
+  /**
+   * Binds and starts serving.
+   *
+   * @return the bound address (with the real port when the configured one was 0)
+   * @throws UncheckedIOException when the address cannot be bound
+   * @throws IllegalStateException when already started
+   * @throws InterruptedException when interrupted while binding
+   */
+  public synchronized InetSocketAddress start() throws InterruptedException {
+    if (group != null) {
+      throw new IllegalStateException("admin server: already started");
+    }
+    group = new MultiThreadIoEventLoopGroup(
+        1, new DefaultThreadFactory("ballast-admin", true), NioIoHandler.newFactory());
+    try {
+      ServerBootstrap bootstrap = new ServerBootstrap()
+          .group(group)
+          .channel(NioServerSocketChannel.class)
+          .option(ChannelOption.SO_REUSEADDR, true)
+          .childHandler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+              ch.pipeline()
+                  .addLast(new ReadTimeoutHandler(IDLE_SECONDS, TimeUnit.SECONDS))
+                  .addLast(new HttpServerCodec())
+                  .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
+                  .addLast(handler);
+            }
+          });
+      channel = bootstrap.bind(bind).sync().channel();
+    } catch (Exception e) {
+      group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+      group = null;
+      if (e instanceof InterruptedException ie) {
+        throw ie;
+      }
+      if (e instanceof IOException io) {
+        // sync() rethrows the bind failure (e.g. address in use) undeclared.
+        throw new UncheckedIOException("admin listener: cannot bind " + bind, io);
+      }
+      if (e instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IllegalStateException("admin listener: cannot bind " + bind, e);
+    }
+    InetSocketAddress bound = (InetSocketAddress) channel.localAddress();
+    LOG.info("admin listener on http://{}:{}", bound.getHostString(), bound.getPort());
+    return bound;
+  }
+
+  /** Stops listening, closes the admin connections and waits for the event loop to end. */
+  @Override
+  public synchronized void close() {
+    if (group == null) {
+      return;
+    }
+    if (channel != null) {
+      channel.close().syncUninterruptibly();
+      channel = null;
+    }
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    group = null;
+  }
+
+  @Override
+  public String toString() {
+    Channel c = channel;
+    return "AdminServer(" + (c == null ? "stopped, " + bind : c.localAddress()) + ")";
+  }
+}

@@ -1,0 +1,57 @@
+package io.ballast.server.admin;
+
+import io.ballast.core.Backend;
+import io.ballast.core.BackendLoad;
+import io.ballast.core.LoadBalancer;
+import java.util.List;
+import java.util.Locale;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The body of {@code GET /admin/backends}: every pool with its backends' identity, state and
+ * load counters, read at the time of the request.
+ *
+ * <pre>{@code
+ * {"pools":[{"name":"web","algorithm":"round-robin","backends":[
+ *   {"name":"b1","address":"10.0.0.1:8080","weight":1,"health":"healthy","admin":"active",
+ *    "available":true,"in_flight":0,"connections":2,"requests":120,"failures":3}]}]}
+ * }</pre>
+ *
+ * <p>Threading: thread-safe (stateless; the pool readers it calls are thread-safe). The values of
+ * one backend are read one after the other, not as an atomic snapshot.
+ */
+final class BackendsJson {
+  private final JsonMapper mapper = JsonMapper.builder().build();
+
+  byte[] render(List<LoadBalancer> pools) {
+    ObjectNode root = mapper.createObjectNode();
+    ArrayNode poolArray = root.putArray("pools");
+    for (LoadBalancer pool : pools) {
+      ObjectNode p = poolArray.addObject();
+      p.put("name", pool.name());
+      p.put("algorithm", pool.algorithm().configName());
+      ArrayNode backends = p.putArray("backends");
+      for (Backend b : pool.backends()) {
+        BackendLoad load = b.load();
+        ObjectNode n = backends.addObject();
+        n.put("name", b.name());
+        n.put("address", b.address());
+        n.put("weight", b.weight());
+        n.put("health", lower(pool.health(b)));
+        n.put("admin", lower(pool.adminState(b)));
+        n.put("available", pool.available(b));
+        n.put("in_flight", load.inFlight());
+        n.put("connections", load.connections());
+        n.put("requests", load.requests());
+        n.put("failures", load.failures());
+      }
+    }
+    return mapper.writeValueAsBytes(root);
+  }
+
+  private static String lower(Enum<?> value) {
+    return value.name().toLowerCase(Locale.ROOT);
+  }
+}

@@ -1,0 +1,100 @@
+package io.ballast.server.metrics;
+
+import io.ballast.proxy.ProxyObserver;
+import io.ballast.proxy.RequestLog;
+import java.util.List;
+
+/**
+ * Hands every data-plane event to several observers in order (for example the metrics and the
+ * access log).
+ *
+ * <p>Threading: as thread-safe and non-blocking as the observers it holds; it adds no state. An
+ * observer that throws does not keep the later ones from seeing the event: the first failure is
+ * rethrown after all have run, so the data plane still learns about it.
+ */
+public final class CompositeObserver implements ProxyObserver {
+  private final ProxyObserver[] observers;
+
+  private CompositeObserver(ProxyObserver[] observers) {
+    this.observers = observers;
+  }
+
+  /** The fan-out of the observers; one observer is returned as is, none gives NONE. */
+  public static ProxyObserver of(List<? extends ProxyObserver> observers) {
+    ProxyObserver[] array = observers.stream()
+        .filter(o -> o != ProxyObserver.NONE)
+        .toArray(ProxyObserver[]::new);
+    for (ProxyObserver o : array) {
+      if (o == null) {
+        throw new NullPointerException("observers: contains null");
+      }
+    }
+    if (array.length == 0) {
+      return ProxyObserver.NONE;
+    }
+    return array.length == 1 ? array[0] : new CompositeObserver(array);
+  }
+
+  /** The fan-out of the observers; see {@link #of(List)}. */
+  public static ProxyObserver of(ProxyObserver... observers) {
+    return of(List.of(observers));
+  }
+
+  @Override
+  public void onRequestComplete(RequestLog log) {
+    RuntimeException failure = null;
+    for (ProxyObserver o : observers) {
+      try {
+        o.onRequestComplete(log);
+      } catch (RuntimeException e) {
+        failure = record(failure, e);
+      }
+    }
+    rethrow(failure);
+  }
+
+  @Override
+  public void onClientConnectionOpened(String listener) {
+    RuntimeException failure = null;
+    for (ProxyObserver o : observers) {
+      try {
+        o.onClientConnectionOpened(listener);
+      } catch (RuntimeException e) {
+        failure = record(failure, e);
+      }
+    }
+    rethrow(failure);
+  }
+
+  @Override
+  public void onClientConnectionClosed(String listener) {
+    RuntimeException failure = null;
+    for (ProxyObserver o : observers) {
+      try {
+        o.onClientConnectionClosed(listener);
+      } catch (RuntimeException e) {
+        failure = record(failure, e);
+      }
+    }
+    rethrow(failure);
+  }
+
+  private static RuntimeException record(RuntimeException first, RuntimeException next) {
+    if (first == null) {
+      return next;
+    }
+    first.addSuppressed(next);
+    return first;
+  }
+
+  private static void rethrow(RuntimeException failure) {
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "CompositeObserver" + List.of(observers);
+  }
+}
