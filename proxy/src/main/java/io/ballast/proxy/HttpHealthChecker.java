@@ -69,7 +69,11 @@ public final class HttpHealthChecker implements AutoCloseable {
   public synchronized void close() {
     closed = true;
     for (Probe p : probes) {
-      p.loop.execute(p::stop);
+      try {
+        p.loop.execute(p::stop);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // The event loops are already shut down, and every probe with them.
+      }
     }
   }
 
