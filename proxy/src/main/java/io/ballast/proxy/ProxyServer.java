@@ -1,0 +1,231 @@
+package io.ballast.proxy;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.EventExecutor;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP/1.1 reverse proxy: listeners, client connections and their exchanges, and one pool of
+ * backend connections per event loop.
+ *
+ * <p>Thread-safe lifecycle: {@link #start}, {@link #stopAccepting}, {@link #awaitDrained} and
+ * {@link #close} may be called from any thread (they serialise on this object; none runs on the
+ * request path). {@link #activeRequests()} is a lock-free read.
+ */
+public final class ProxyServer implements AutoCloseable {
+  static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
+
+  private final ProxySettings settings;
+  private final ProxyObserver observer;
+  private final EventLoopGroup group;
+  private final Map<EventLoop, UpstreamPool> upstreamPools;
+  private final HttpDecoderConfig decoderConfig;
+  private final Set<ClientHandler> connections = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger active = new AtomicInteger();
+  private final List<Channel> serverChannels = new ArrayList<>();
+  private volatile boolean draining;
+  private boolean started;
+  private boolean closed;
+
+  /**
+   * @param threads event loop threads; 0 for the number of cores
+   */
+  public ProxyServer(ProxySettings settings, ProxyObserver observer, int threads) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.observer = Objects.requireNonNull(observer, "observer");
+    if (threads < 0) {
+      throw new IllegalArgumentException("threads: " + threads + " (expected: >= 0)");
+    }
+    this.group = Transport.newGroup(threads, "ballast-io");
+    Map<EventLoop, UpstreamPool> pools = new IdentityHashMap<>();
+    for (EventExecutor e : group) {
+      EventLoop loop = (EventLoop) e;
+      pools.put(loop, new UpstreamPool(loop, settings));
+    }
+    this.upstreamPools = pools;
+    this.decoderConfig = new HttpDecoderConfig()
+        .setMaxInitialLineLength(settings.maxInitialLineLength())
+        .setMaxHeaderSize(settings.maxHeaderSize())
+        .setValidateHeaders(true)
+        .setAllowDuplicateContentLengths(true)
+        .setStrictLineParsing(true)
+        .setUseRfc9112TransferEncoding(true);
+    LOG.info("proxy transport: {} with {} event loops", Transport.name(), pools.size());
+  }
+
+  public ProxySettings settings() {
+    return settings;
+  }
+
+  /** "epoll" or "nio". */
+  public String transportName() {
+    return Transport.name();
+  }
+
+  /** The event loops; health checks run their I/O here too. */
+  public EventLoopGroup eventLoopGroup() {
+    return group;
+  }
+
+  /** Starts active health checks of {@code pool} on this server's event loops. */
+  public HttpHealthChecker healthChecker(io.ballast.core.LoadBalancer pool, HealthCheckSpec spec) {
+    return new HttpHealthChecker(pool, spec, group);
+  }
+
+  /**
+   * Binds every listener and returns the bound addresses in the same order (so port 0 works).
+   *
+   * @throws IllegalStateException naming the address when a bind fails; listeners bound before
+   *     the failure are closed again
+   */
+  public synchronized List<InetSocketAddress> start(List<ListenerSpec> listeners) {
+    if (started || closed) {
+      throw new IllegalStateException("proxy server already started or closed");
+    }
+    started = true;
+    TrustedProxies trusted = TrustedProxies.parse(settings.forwarding().trustedProxies());
+    HeaderRewriter rewriter = new HeaderRewriter(settings.forwarding());
+    List<InetSocketAddress> bound = new ArrayList<>(listeners.size());
+    for (ListenerSpec spec : listeners) {
+      ListenerContext context = new ListenerContext(
+          spec.name(), spec.pool(), settings, observer, rewriter, trusted, this);
+      ServerBootstrap b = new ServerBootstrap()
+          .group(group)
+          .channel(Transport.serverChannel())
+          .option(ChannelOption.SO_BACKLOG, 1024)
+          .option(ChannelOption.SO_REUSEADDR, true)
+          .childOption(ChannelOption.TCP_NODELAY, true)
+          .childHandler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+              ch.pipeline().addLast(
+                  new IdleStateHandler(0, 0, settings.clientIdleTimeout().toNanos(),
+                      TimeUnit.NANOSECONDS),
+                  new ServerCodec(decoderConfig.clone()),
+                  new ClientHandler(context));
+            }
+          });
+      ChannelFuture f = b.bind(spec.bind()).awaitUninterruptibly();
+      if (!f.isSuccess()) {
+        for (Channel c : serverChannels) {
+          c.close().awaitUninterruptibly();
+        }
+        serverChannels.clear();
+        throw new IllegalStateException(
+            "listener " + spec.name() + ": cannot bind " + spec.bind() + ": "
+                + f.cause().getMessage(), f.cause());
+      }
+      serverChannels.add(f.channel());
+      InetSocketAddress local = (InetSocketAddress) f.channel().localAddress();
+      bound.add(local);
+      LOG.info("listener {} on {} -> pool {}", spec.name(), local, spec.pool().name());
+    }
+    return List.copyOf(bound);
+  }
+
+  /**
+   * Closes the listening sockets; idle keep-alive connections close now, busy ones after their
+   * current response (which carries Connection: close).
+   */
+  public synchronized void stopAccepting() {
+    draining = true;
+    for (Channel c : serverChannels) {
+      c.close().awaitUninterruptibly();
+    }
+    serverChannels.clear();
+    for (ClientHandler h : connections) {
+      h.context().executor().execute(h::drain);
+    }
+  }
+
+  /** Waits until no request is in flight (true) or the time has passed (false). */
+  public boolean awaitDrained(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (active.get() > 0) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      // Shutdown path only: a short park keeps this simple without touching the hot path.
+      LockSupport.parkNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(5)));
+      if (Thread.interrupted()) {
+        Thread.currentThread().interrupt();
+        return active.get() == 0;
+      }
+    }
+    return true;
+  }
+
+  /** Requests in flight (head received, last response byte not yet written). */
+  public int activeRequests() {
+    return active.get();
+  }
+
+  /** Client connections open now. */
+  public int openConnections() {
+    return connections.size();
+  }
+
+  /** Closes every listener and connection and shuts the event loops down. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    draining = true;
+    for (Channel c : serverChannels) {
+      c.close();
+    }
+    serverChannels.clear();
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+  }
+
+  // ---- package-private, for handlers
+
+  boolean draining() {
+    return draining;
+  }
+
+  UpstreamPool upstreamPool(EventLoop loop) {
+    return upstreamPools.get(loop);
+  }
+
+  void requestStarted() {
+    active.incrementAndGet();
+  }
+
+  void requestEnded() {
+    active.decrementAndGet();
+  }
+
+  void register(ClientHandler h) {
+    connections.add(h);
+  }
+
+  void unregister(ClientHandler h) {
+    connections.remove(h);
+  }
+}

@@ -1,0 +1,136 @@
+package io.ballast.proxy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Settings of the HTTP/1.1 data plane, shared by every listener of one {@link ProxyServer}.
+ *
+ * <p>Immutable and validated at construction.
+ *
+ * @param connectTimeout how long a connection attempt to a backend may take
+ * @param responseTimeout from the request fully sent to the first response byte; expiry gives 504
+ * @param clientIdleTimeout an idle keep-alive client connection (or a client that stalls while
+ *     sending its request) is closed after this
+ * @param backendIdleTimeout an idle pooled backend connection is closed after this
+ * @param maxInitialLineLength longest request line accepted; longer gives 414
+ * @param maxHeaderSize largest header section accepted; larger gives 431
+ * @param maxConnectAttempts how many different backends to try when connecting fails
+ * @param forwarding forwarding and request-id headers
+ */
+public record ProxySettings(
+    Duration connectTimeout,
+    Duration responseTimeout,
+    Duration clientIdleTimeout,
+    Duration backendIdleTimeout,
+    int maxInitialLineLength,
+    int maxHeaderSize,
+    int maxConnectAttempts,
+    Forwarding forwarding) {
+
+  public ProxySettings {
+    positive("connectTimeout", connectTimeout);
+    positive("responseTimeout", responseTimeout);
+    positive("clientIdleTimeout", clientIdleTimeout);
+    positive("backendIdleTimeout", backendIdleTimeout);
+    if (maxInitialLineLength < 64) {
+      throw new IllegalArgumentException(
+          "maxInitialLineLength: " + maxInitialLineLength + " (expected: >= 64)");
+    }
+    if (maxHeaderSize < 256) {
+      throw new IllegalArgumentException("maxHeaderSize: " + maxHeaderSize + " (expected: >= 256)");
+    }
+    if (maxConnectAttempts < 1) {
+      throw new IllegalArgumentException(
+          "maxConnectAttempts: " + maxConnectAttempts + " (expected: >= 1)");
+    }
+    Objects.requireNonNull(forwarding, "forwarding");
+  }
+
+  /**
+   * Connect 5 s, response 60 s, client idle 60 s, backend idle 30 s, request line 8 KiB, headers
+   * 16 KiB, 3 connect attempts, {@link Forwarding#defaults()}.
+   */
+  public static ProxySettings defaults() {
+    return new ProxySettings(
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(60),
+        Duration.ofSeconds(60),
+        Duration.ofSeconds(30),
+        8192,
+        16384,
+        3,
+        Forwarding.defaults());
+  }
+
+  public ProxySettings withConnectTimeout(Duration value) {
+    return new ProxySettings(value, responseTimeout, clientIdleTimeout, backendIdleTimeout,
+        maxInitialLineLength, maxHeaderSize, maxConnectAttempts, forwarding);
+  }
+
+  public ProxySettings withResponseTimeout(Duration value) {
+    return new ProxySettings(connectTimeout, value, clientIdleTimeout, backendIdleTimeout,
+        maxInitialLineLength, maxHeaderSize, maxConnectAttempts, forwarding);
+  }
+
+  public ProxySettings withClientIdleTimeout(Duration value) {
+    return new ProxySettings(connectTimeout, responseTimeout, value, backendIdleTimeout,
+        maxInitialLineLength, maxHeaderSize, maxConnectAttempts, forwarding);
+  }
+
+  public ProxySettings withBackendIdleTimeout(Duration value) {
+    return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout, value,
+        maxInitialLineLength, maxHeaderSize, maxConnectAttempts, forwarding);
+  }
+
+  public ProxySettings withLimits(int initialLine, int headers) {
+    return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout,
+        backendIdleTimeout, initialLine, headers, maxConnectAttempts, forwarding);
+  }
+
+  public ProxySettings withMaxConnectAttempts(int value) {
+    return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout,
+        backendIdleTimeout, maxInitialLineLength, maxHeaderSize, value, forwarding);
+  }
+
+  public ProxySettings withForwarding(Forwarding value) {
+    return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout,
+        backendIdleTimeout, maxInitialLineLength, maxHeaderSize, maxConnectAttempts, value);
+  }
+
+  private static void positive(String name, Duration d) {
+    Objects.requireNonNull(d, name);
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(name + ": " + d + " (expected: > 0)");
+    }
+  }
+
+  /**
+   * Forwarding headers added to requests sent to backends.
+   *
+   * @param xForwarded add X-Forwarded-For (client IP appended), X-Forwarded-Proto, X-Forwarded-Host
+   * @param forwarded add an RFC 7239 Forwarded element
+   * @param trustedProxies CIDR blocks (IPv4 or IPv6) of peers whose incoming forwarding headers are
+   *     kept and appended to; from any other peer they are replaced
+   * @param requestIdHeader the request id header, kept when sane, generated otherwise
+   */
+  public record Forwarding(
+      boolean xForwarded, boolean forwarded, List<String> trustedProxies, String requestIdHeader) {
+    public Forwarding {
+      trustedProxies = List.copyOf(Objects.requireNonNull(trustedProxies, "trustedProxies"));
+      Objects.requireNonNull(requestIdHeader, "requestIdHeader");
+      if (requestIdHeader.isEmpty() || !HeaderRewriter.isToken(requestIdHeader)) {
+        throw new IllegalArgumentException(
+            "requestIdHeader: \"" + requestIdHeader + "\" (expected: a header name)");
+      }
+      // Fails with "trustedProxies: ... (expected: ...)" on a bad entry.
+      TrustedProxies.parse(trustedProxies);
+    }
+
+    /** X-Forwarded-* on, Forwarded off, no trusted proxies, X-Request-Id. */
+    public static Forwarding defaults() {
+      return new Forwarding(true, false, List.of(), "X-Request-Id");
+    }
+  }
+}

@@ -1,0 +1,50 @@
+package io.ballast.proxy;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoEventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
+/**
+ * The I/O transport: native epoll when the platform has it, NIO otherwise.
+ *
+ * <p>Stateless and thread-safe.
+ */
+final class Transport {
+  private Transport() {}
+
+  static boolean epoll() {
+    return Epoll.isAvailable();
+  }
+
+  static String name() {
+    return epoll() ? "epoll" : "nio";
+  }
+
+  static EventLoopGroup newGroup(int threads, String name) {
+    int n = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
+    return new MultiThreadIoEventLoopGroup(n, new DefaultThreadFactory(name, true),
+        epoll() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+  }
+
+  static Class<? extends ServerSocketChannel> serverChannel() {
+    return epoll() ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+  }
+
+  /** The socket channel type that runs on {@code group}. */
+  static Class<? extends SocketChannel> socketChannel(EventLoopGroup group) {
+    if (group instanceof IoEventLoopGroup io && io.isIoType(EpollIoHandler.class)) {
+      return EpollSocketChannel.class;
+    }
+    return NioSocketChannel.class;
+  }
+}

@@ -1,0 +1,140 @@
+package io.ballast.proxy;
+
+import io.ballast.core.Backend;
+import io.ballast.core.ControlLoop;
+import io.ballast.core.LoadBalancer;
+import io.ballast.core.Rng;
+import io.ballast.core.pick.Algorithm;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/** A proxy in front of real test backends, with a JDK client and raw-socket helpers. */
+final class ProxyFixture implements AutoCloseable {
+  final List<TestBackend> backends = new ArrayList<>();
+  final List<Backend> members = new ArrayList<>();
+  final ConcurrentLinkedQueue<RequestLog> logs = new ConcurrentLinkedQueue<>();
+  final ControlLoop control = new ControlLoop("test-control", Throwable::printStackTrace);
+  final LoadBalancer pool;
+  final ProxyServer proxy;
+  final InetSocketAddress address;
+  final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5)).build();
+
+  ProxyFixture(ProxySettings settings, Algorithm algorithm, LoadBalancer.HealthSettings health,
+      int... weights) {
+    for (int i = 0; i < weights.length; i++) {
+      TestBackend b = new TestBackend("b" + i);
+      backends.add(b);
+      members.add(new Backend("b" + i, "127.0.0.1", b.port(), weights[i]));
+    }
+    pool = new LoadBalancer("web", members, algorithm, health, control, Rng.seeded(7),
+        LoadBalancer.Listener.NONE);
+    proxy = new ProxyServer(settings, new ProxyObserver() {
+      @Override
+      public void onRequestComplete(RequestLog log) {
+        logs.add(log);
+      }
+    }, 2);
+    address = proxy.start(List.of(new ListenerSpec("main",
+        new InetSocketAddress("127.0.0.1", 0), pool))).get(0);
+  }
+
+  ProxyFixture(int... weights) {
+    this(ProxySettings.defaults(), Algorithm.ROUND_ROBIN, LoadBalancer.HealthSettings.PASSIVE_ONLY,
+        weights);
+  }
+
+  URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + address.getPort() + path);
+  }
+
+  HttpResponse<String> get(String path) throws IOException, InterruptedException {
+    return client.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  Socket socket() throws IOException {
+    Socket s = new Socket("127.0.0.1", address.getPort());
+    s.setSoTimeout(5000);
+    return s;
+  }
+
+  /** Sends raw bytes and reads until the proxy closes (or 5 s pass). */
+  String raw(String request) throws IOException {
+    try (Socket s = socket()) {
+      OutputStream out = s.getOutputStream();
+      out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      return readToClose(s.getInputStream());
+    }
+  }
+
+  /** Everything until EOF; fails the test if the peer does not close within the socket timeout. */
+  static String readToClose(InputStream in) throws IOException {
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    byte[] b = new byte[8192];
+    try {
+      int n;
+      while ((n = in.read(b)) >= 0) {
+        buf.write(b, 0, n);
+      }
+    } catch (SocketTimeoutException e) {
+      throw new AssertionError("connection not closed; got so far: "
+          + buf.toString(StandardCharsets.ISO_8859_1), e);
+    } catch (java.net.SocketException e) {
+      // A reset after the response is still a close.
+    }
+    return buf.toString(StandardCharsets.ISO_8859_1);
+  }
+
+  /** Reads one response head and its Content-Length body from a kept-alive socket. */
+  static String readResponse(InputStream in) throws IOException {
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int c = in.read();
+      if (c < 0) {
+        throw new IOException("closed after: " + head);
+      }
+      head.append((char) c);
+    }
+    int len = 0;
+    for (String line : head.toString().split("\r\n")) {
+      if (line.toLowerCase().startsWith("content-length:")) {
+        len = Integer.parseInt(line.substring(15).trim());
+      }
+    }
+    byte[] body = in.readNBytes(len);
+    return head + new String(body, StandardCharsets.ISO_8859_1);
+  }
+
+  int requestsReceived() {
+    int n = 0;
+    for (TestBackend b : backends) {
+      n += b.requests.get();
+    }
+    return n;
+  }
+
+  @Override
+  public void close() {
+    proxy.close();
+    for (TestBackend b : backends) {
+      b.close();
+    }
+    control.close();
+  }
+}
