@@ -87,7 +87,7 @@ final class Exchange implements PickContext {
     this.listener = listener;
     this.channel = channel;
     this.upstreams = upstreams;
-    this.tried = new Backend[listener.settings().maxConnectAttempts()];
+    this.tried = new Backend[listener.maxConnectAttempts()];
   }
 
   // ---- PickContext

@@ -11,6 +11,7 @@ import io.ballast.core.LoadBalancer;
 record ListenerContext(
     String name,
     LoadBalancer pool,
+    int maxConnectAttempts,
     ProxySettings settings,
     ProxyObserver observer,
     HeaderRewriter rewriter,

@@ -110,7 +110,7 @@ public final class ProxyServer implements AutoCloseable {
     List<InetSocketAddress> bound = new ArrayList<>(listeners.size());
     for (ListenerSpec spec : listeners) {
       ListenerContext context = new ListenerContext(
-          spec.name(), spec.pool(), settings, observer, rewriter, trusted, this);
+          spec.name(), spec.pool(), spec.maxConnectAttempts(), settings, observer, rewriter, trusted, this);
       ServerBootstrap b = new ServerBootstrap()
           .group(group)
           .channel(Transport.serverChannel())
@@ -140,7 +140,7 @@ public final class ProxyServer implements AutoCloseable {
       serverChannels.add(f.channel());
       InetSocketAddress local = (InetSocketAddress) f.channel().localAddress();
       bound.add(local);
-      LOG.info("listener {} on {} -> pool {}", spec.name(), local, spec.pool().name());
+      LOG.debug("listener {} on {} -> pool {}", spec.name(), local, spec.pool().name());
     }
     return List.copyOf(bound);
   }

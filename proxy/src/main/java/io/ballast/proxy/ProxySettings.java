@@ -16,7 +16,6 @@ import java.util.Objects;
  * @param backendIdleTimeout an idle pooled backend connection is closed after this
  * @param maxInitialLineLength longest request line accepted; longer gives 414
  * @param maxHeaderSize largest header section accepted; larger gives 431
- * @param maxConnectAttempts how many different backends to try when connecting fails
  * @param forwarding forwarding and request-id headers
  */
 public record ProxySettings(
@@ -26,7 +25,6 @@ public record ProxySettings(
     Duration backendIdleTimeout,
     int maxInitialLineLength,
     int maxHeaderSize,
-    int maxConnectAttempts,
     Forwarding forwarding) {
 
   public ProxySettings {
@@ -41,16 +39,12 @@ public record ProxySettings(
     if (maxHeaderSize < 256) {
       throw new IllegalArgumentException("maxHeaderSize: " + maxHeaderSize + " (expected: >= 256)");
     }
-    if (maxConnectAttempts < 1) {
-      throw new IllegalArgumentException(
-          "maxConnectAttempts: " + maxConnectAttempts + " (expected: >= 1)");
-    }
     Objects.requireNonNull(forwarding, "forwarding");
   }
 
   /**
    * Connect 5 s, response 60 s, client idle 60 s, backend idle 30 s, request line 8 KiB, headers
-   * 16 KiB, 3 connect attempts, {@link Forwarding#defaults()}.
+   * 16 KiB, {@link Forwarding#defaults()}.
    */
   public static ProxySettings defaults() {
     return new ProxySettings(
@@ -60,43 +54,37 @@ public record ProxySettings(
         Duration.ofSeconds(30),
         8192,
         16384,
-        3,
         Forwarding.defaults());
   }
 
   public ProxySettings withConnectTimeout(Duration value) {
     return new ProxySettings(value, responseTimeout, clientIdleTimeout, backendIdleTimeout,
-        maxInitialLineLength, maxHeaderSize, maxConnectAttempts, forwarding);
+        maxInitialLineLength, maxHeaderSize, forwarding);
   }
 
   public ProxySettings withResponseTimeout(Duration value) {
     return new ProxySettings(connectTimeout, value, clientIdleTimeout, backendIdleTimeout,
-        maxInitialLineLength, maxHeaderSize, maxConnectAttempts, forwarding);
+        maxInitialLineLength, maxHeaderSize, forwarding);
   }
 
   public ProxySettings withClientIdleTimeout(Duration value) {
     return new ProxySettings(connectTimeout, responseTimeout, value, backendIdleTimeout,
-        maxInitialLineLength, maxHeaderSize, maxConnectAttempts, forwarding);
+        maxInitialLineLength, maxHeaderSize, forwarding);
   }
 
   public ProxySettings withBackendIdleTimeout(Duration value) {
     return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout, value,
-        maxInitialLineLength, maxHeaderSize, maxConnectAttempts, forwarding);
+        maxInitialLineLength, maxHeaderSize, forwarding);
   }
 
   public ProxySettings withLimits(int initialLine, int headers) {
     return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout,
-        backendIdleTimeout, initialLine, headers, maxConnectAttempts, forwarding);
-  }
-
-  public ProxySettings withMaxConnectAttempts(int value) {
-    return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout,
-        backendIdleTimeout, maxInitialLineLength, maxHeaderSize, value, forwarding);
+        backendIdleTimeout, initialLine, headers, forwarding);
   }
 
   public ProxySettings withForwarding(Forwarding value) {
     return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout,
-        backendIdleTimeout, maxInitialLineLength, maxHeaderSize, maxConnectAttempts, value);
+        backendIdleTimeout, maxInitialLineLength, maxHeaderSize, value);
   }
 
   private static void positive(String name, Duration d) {

@@ -67,8 +67,14 @@ class ShutdownTest {
   void settingsAreValidated() {
     assertThatThrownBy(() -> ProxySettings.defaults().withConnectTimeout(Duration.ZERO))
         .hasMessage("connectTimeout: PT0S (expected: > 0)");
-    assertThatThrownBy(() -> ProxySettings.defaults().withMaxConnectAttempts(0))
-        .hasMessage("maxConnectAttempts: 0 (expected: >= 1)");
+    try (var control = new io.ballast.core.ControlLoop("test-control", t -> { })) {
+      var pool = new io.ballast.core.LoadBalancer("p", List.of(),
+          io.ballast.core.pick.Algorithm.ROUND_ROBIN,
+          io.ballast.core.LoadBalancer.HealthSettings.PASSIVE_ONLY, control,
+          io.ballast.core.Rng.THREAD_LOCAL, io.ballast.core.LoadBalancer.Listener.NONE);
+      assertThatThrownBy(() -> new ListenerSpec("x", new InetSocketAddress("127.0.0.1", 0),
+          pool, 0)).hasMessage("maxConnectAttempts: 0 (expected: >= 1)");
+    }
     assertThatThrownBy(() -> new ProxySettings.Forwarding(true, false, List.of("10.0.0.0/33"),
         "X-Request-Id")).hasMessageContaining("trustedProxies: \"10.0.0.0/33\"");
     assertThatThrownBy(() -> new StatusRange(500, 400)).hasMessage("to: 400 (expected: 500..599)");

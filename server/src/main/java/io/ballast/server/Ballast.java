@@ -1,0 +1,274 @@
+package io.ballast.server;
+
+import io.ballast.core.AdminState;
+import io.ballast.core.Backend;
+import io.ballast.core.ControlLoop;
+import io.ballast.core.HealthState;
+import io.ballast.core.LoadBalancer;
+import io.ballast.core.Rng;
+import io.ballast.proxy.HealthCheckSpec;
+import io.ballast.proxy.HttpHealthChecker;
+import io.ballast.proxy.ListenerSpec;
+import io.ballast.proxy.ProxyObserver;
+import io.ballast.proxy.ProxyServer;
+import io.ballast.server.accesslog.AccessLog;
+import io.ballast.server.admin.AdminServer;
+import io.ballast.server.config.AccessLogConfig;
+import io.ballast.server.config.BallastConfig;
+import io.ballast.server.metrics.CompositeObserver;
+import io.ballast.server.metrics.ProxyMetrics;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running ballast: the control loop, the pools, the proxy, health checks, metrics, the access
+ * log and the admin listener, wired from a validated configuration.
+ *
+ * <p>Thread-safe lifecycle: {@link #start} builds and starts everything or nothing; {@link #stop}
+ * (from a signal handler thread, a test, or the CLI) drains and closes once.
+ */
+public final class Ballast {
+  private static final Logger log = LoggerFactory.getLogger(Ballast.class);
+
+  private final BallastConfig config;
+  private final ControlLoop control;
+  private final Map<String, LoadBalancer> pools;
+  private final List<HttpHealthChecker> checkers = new ArrayList<>();
+  private final ProxyMetrics metrics;
+  private final AccessLog accessLog;
+  private final ProxyServer proxy;
+  private AdminServer admin;
+  private List<InetSocketAddress> proxyAddresses = List.of();
+  private InetSocketAddress adminAddress;
+  private final AtomicBoolean stopping = new AtomicBoolean();
+  private volatile boolean ready;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+
+  private Ballast(BallastConfig config, int threads) throws IOException {
+    this.config = config;
+    this.control = new ControlLoop("ballast-control",
+        t -> log.error("control loop task failed", t));
+    // A pool takes its state listener when it is built: metrics first, then pools.
+    this.metrics = new ProxyMetrics(List.of(), control);
+    this.pools = buildPools(config, control, new StateLog(metrics));
+    metrics.setPools(pools.values());
+    this.accessLog = openAccessLog(config.accessLog());
+    ProxyObserver observer = accessLog == null ? metrics : CompositeObserver.of(metrics, accessLog);
+    this.proxy = new ProxyServer(Settings.proxySettings(config), observer, threads);
+  }
+
+  private static AccessLog openAccessLog(AccessLogConfig c) throws IOException {
+    if (!c.enabled()) {
+      return null;
+    }
+    Optional<Path> file = c.file();
+    return file.isPresent() ? AccessLog.toFile(file.get(), c.queueSize()) : AccessLog.toStdout(c.queueSize());
+  }
+
+  /** Builds and starts everything, or closes what was started and throws. */
+  public static Ballast start(BallastConfig config, int threads) throws Exception {
+    long t0 = System.nanoTime();
+    Ballast b = new Ballast(config, threads);
+    try {
+      b.startAll();
+    } catch (Exception | Error e) {
+      b.closeAll();
+      throw e;
+    }
+    log.info("ballast {} ready in {} ms", io.ballast.server.cli.VersionCommand.version(),
+        (System.nanoTime() - t0) / 1_000_000);
+    return b;
+  }
+
+  private void startAll() throws Exception {
+    List<ListenerSpec> specs = new ArrayList<>();
+    for (var l : config.listeners()) {
+      var pool = config.pool(l.pool()).orElseThrow();
+      specs.add(new ListenerSpec(l.name(), l.bind().toSocketAddress(), pools.get(l.pool()),
+          pool.maxConnectAttempts()));
+    }
+    for (var p : config.pools()) {
+      LoadBalancer pool = pools.get(p.name());
+      log.info("pool {}: {}, {} backend{}{}", p.name(), p.algorithm(), pool.backends().size(),
+          pool.backends().size() == 1 ? "" : "s",
+          p.healthCheck().map(h -> ", health check GET " + h.path() + " every "
+              + h.interval().toMillis() + " ms").orElse(", no active health check (passive down time "
+              + p.passiveDownTime().toMillis() + " ms)"));
+      for (Backend b : pool.backends()) {
+        if (b.name().equals(b.address())) {
+          log.info("  backend {} weight {}", b.address(), b.weight());
+        } else {
+          log.info("  backend {} at {} weight {}", b.name(), b.address(), b.weight());
+        }
+      }
+    }
+    proxyAddresses = proxy.start(specs);
+    for (int i = 0; i < specs.size(); i++) {
+      log.info("listener {} on http://{} -> pool {}", specs.get(i).name(),
+          hostPort(proxyAddresses.get(i)), specs.get(i).pool().name());
+    }
+    for (var p : config.pools()) {
+      if (p.healthCheck().isPresent()) {
+        HttpHealthChecker checker = new HttpHealthChecker(pools.get(p.name()),
+            Settings.healthCheckSpec(p.healthCheck().get()), proxy.eventLoopGroup());
+        checkers.add(checker);
+        checker.start();
+      }
+    }
+    if (config.admin().enabled()) {
+      admin = new AdminServer(config.admin().bind().toSocketAddress(), metrics,
+          List.copyOf(pools.values()), () -> ready);
+      adminAddress = admin.start();
+      log.info("admin on http://{} (/metrics, /healthz, /readyz, /admin/backends)",
+          hostPort(adminAddress));
+    }
+    ready = true;
+  }
+
+  private static Map<String, LoadBalancer> buildPools(
+      BallastConfig config, ControlLoop control, LoadBalancer.Listener listener) {
+    Map<String, LoadBalancer> pools = new LinkedHashMap<>();
+    for (var p : config.pools()) {
+      List<Backend> backends = new ArrayList<>();
+      for (var b : p.backends()) {
+        backends.add(b.toBackend());
+      }
+      LoadBalancer.HealthSettings health = p.healthCheck()
+          .map(h -> new LoadBalancer.HealthSettings(h.rise(), h.fall(), true, p.passiveDownTime()))
+          .orElse(new LoadBalancer.HealthSettings(1, 1, false, p.passiveDownTime()));
+      pools.put(p.name(), new LoadBalancer(p.name(), backends, p.algorithm(), health, control,
+          Rng.THREAD_LOCAL, listener));
+    }
+    return pools;
+  }
+
+  public List<InetSocketAddress> proxyAddresses() {
+    return proxyAddresses;
+  }
+
+  /** The admin listener's address, or null when it is disabled. */
+  public InetSocketAddress adminAddress() {
+    return adminAddress;
+  }
+
+  public Map<String, LoadBalancer> pools() {
+    return pools;
+  }
+
+  public boolean stopping() {
+    return stopping.get();
+  }
+
+  /**
+   * Graceful stop: readiness goes false, listeners close, keep-alive clients are told to close,
+   * in-flight requests get up to {@code timeouts.drain} to finish, then everything closes. Runs
+   * once; later calls wait for the first.
+   */
+  public void stop() {
+    if (!stopping.compareAndSet(false, true)) {
+      awaitStopped();
+      return;
+    }
+    try {
+      ready = false;
+      proxy.stopAccepting();
+      Duration drain = config.timeouts().drain();
+      int inFlight = proxy.activeRequests();
+      if (inFlight > 0) {
+        log.info("draining {} in-flight request{} (up to {} ms)", inFlight,
+            inFlight == 1 ? "" : "s", drain.toMillis());
+      }
+      if (!proxy.awaitDrained(drain)) {
+        log.warn("drain timeout: {} request(s) still in flight are cut", proxy.activeRequests());
+      }
+    } finally {
+      closeAll();
+      log.info("stopped");
+      stopped.countDown();
+    }
+  }
+
+  /** Blocks until {@link #stop()} has finished. */
+  public void awaitStopped() {
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void closeAll() {
+    for (HttpHealthChecker c : checkers) {
+      quietly(c::close);
+    }
+    quietly(proxy::close);
+    if (admin != null) {
+      quietly(admin::close);
+    }
+    if (accessLog != null) {
+      quietly(accessLog::close);
+    }
+    quietly(metrics::close);
+    quietly(control::close);
+  }
+
+  private static void quietly(ThrowingRunnable r) {
+    try {
+      r.run();
+    } catch (Exception e) {
+      log.warn("while stopping: {}", e.toString());
+    }
+  }
+
+  @FunctionalInterface
+  private interface ThrowingRunnable {
+    void run() throws Exception;
+  }
+
+  private static String hostPort(InetSocketAddress a) {
+    String host = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+  }
+
+  /** Logs each backend state change once, with its reason, and forwards it to the metrics. */
+  private static final class StateLog implements LoadBalancer.Listener {
+    private final Logger stateLog = LoggerFactory.getLogger("io.ballast.state");
+    private final LoadBalancer.Listener next;
+
+    StateLog(LoadBalancer.Listener next) {
+      this.next = next;
+    }
+
+    @Override
+    public void onHealthChange(LoadBalancer pool, Backend backend, HealthState from,
+        HealthState to, String reason) {
+      if (to.serving()) {
+        stateLog.info("pool {} backend {} ({}): {} -> {}: {}", pool.name(), backend.name(),
+            backend.address(), from, to, reason);
+      } else {
+        stateLog.warn("pool {} backend {} ({}): {} -> {}: {}", pool.name(), backend.name(),
+            backend.address(), from, to, reason);
+      }
+      next.onHealthChange(pool, backend, from, to, reason);
+    }
+
+    @Override
+    public void onAdminChange(LoadBalancer pool, Backend backend, AdminState from, AdminState to,
+        String reason) {
+      stateLog.info("pool {} backend {} ({}): admin {} -> {}: {}", pool.name(), backend.name(),
+          backend.address(), from, to, reason);
+      next.onAdminChange(pool, backend, from, to, reason);
+    }
+  }
+}

@@ -1,0 +1,40 @@
+package io.ballast.server.cli;
+
+import io.ballast.server.Ballast;
+import io.ballast.server.config.ConfigLoader;
+import io.ballast.server.config.BallastConfig;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code ballast run -c FILE}: start the balancer and serve until SIGTERM or SIGINT. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+    description = {"Start the balancer on a configuration file.",
+        "SIGTERM or SIGINT stops accepting, lets in-flight requests finish (up to timeouts.drain)",
+        "and exits 0."})
+public final class RunCommand implements Callable<Integer> {
+  @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE",
+      description = "The YAML configuration file.")
+  Path config;
+
+  @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
+      description = "Event loop threads for the proxy (0 = one per core; default: ${DEFAULT-VALUE}).")
+  int threads;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    BallastConfig valid = CheckCommand.report(ConfigLoader.load(config), spec.commandLine().getErr());
+    if (valid == null) {
+      return BallastCommand.EXIT_INVALID;
+    }
+    SignalShutdown signals = SignalShutdown.install();
+    Ballast ballast = Ballast.start(valid, threads);
+    signals.started(ballast);
+    ballast.awaitStopped();
+    return 0;
+  }
+}

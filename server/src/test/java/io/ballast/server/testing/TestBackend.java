@@ -1,0 +1,87 @@
+package io.ballast.server.testing;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real HTTP backend on 127.0.0.1 for end-to-end tests: answers {@code name} on every path,
+ * {@code /slow?ms=N} after N ms, {@code /health} with a switchable status; counts requests.
+ */
+public final class TestBackend implements AutoCloseable {
+  private final String name;
+  private final HttpServer server;
+  private final ExecutorService executor = Executors.newCachedThreadPool();
+  private final AtomicInteger requests = new AtomicInteger();
+  private volatile int healthStatus = 200;
+
+  public TestBackend(String name) throws IOException {
+    this.name = name;
+    this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+    server.setExecutor(executor);
+    server.createContext("/", this::handle);
+    server.start();
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  public String address() {
+    return "127.0.0.1:" + port();
+  }
+
+  public int requests() {
+    return requests.get();
+  }
+
+  public void healthStatus(int status) {
+    healthStatus = status;
+  }
+
+  private void handle(HttpExchange ex) throws IOException {
+    try (ex; InputStream in = ex.getRequestBody()) {
+      in.transferTo(OutputStream.nullOutputStream());
+      String path = ex.getRequestURI().getPath();
+      if (path.equals("/health")) {
+        send(ex, healthStatus, "health " + healthStatus + "\n");
+        return;
+      }
+      requests.incrementAndGet();
+      if (path.equals("/slow")) {
+        String q = ex.getRequestURI().getQuery();
+        long ms = q != null && q.startsWith("ms=") ? Long.parseLong(q.substring(3)) : 1000;
+        try {
+          Thread.sleep(ms);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      send(ex, 200, name);
+    }
+  }
+
+  private static void send(HttpExchange ex, int status, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().set("Content-Type", "text/plain");
+    ex.sendResponseHeaders(status, bytes.length);
+    ex.getResponseBody().write(bytes);
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+}
