@@ -105,7 +105,7 @@ public final class ProxyServer implements AutoCloseable {
       throw new IllegalStateException("proxy server already started or closed");
     }
     started = true;
-    TrustedProxies trusted = TrustedProxies.parse(settings.forwarding().trustedProxies());
+    TrustedProxies trusted = TrustedProxies.of(settings.forwarding().trustedProxies());
     HeaderRewriter rewriter = new HeaderRewriter(settings.forwarding());
     List<InetSocketAddress> bound = new ArrayList<>(listeners.size());
     for (ListenerSpec spec : listeners) {

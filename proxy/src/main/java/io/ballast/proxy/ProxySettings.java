@@ -104,7 +104,7 @@ public record ProxySettings(
    * @param requestIdHeader the request id header, kept when sane, generated otherwise
    */
   public record Forwarding(
-      boolean xForwarded, boolean forwarded, List<String> trustedProxies, String requestIdHeader) {
+      boolean xForwarded, boolean forwarded, List<Cidr> trustedProxies, String requestIdHeader) {
     public Forwarding {
       trustedProxies = List.copyOf(Objects.requireNonNull(trustedProxies, "trustedProxies"));
       Objects.requireNonNull(requestIdHeader, "requestIdHeader");
@@ -112,8 +112,6 @@ public record ProxySettings(
         throw new IllegalArgumentException(
             "requestIdHeader: \"" + requestIdHeader + "\" (expected: a header name)");
       }
-      // Fails with "trustedProxies: ... (expected: ...)" on a bad entry.
-      TrustedProxies.parse(trustedProxies);
     }
 
     /** X-Forwarded-* on, Forwarded off, no trusted proxies, X-Request-Id. */

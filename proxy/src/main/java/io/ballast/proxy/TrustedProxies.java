@@ -1,7 +1,6 @@
 package io.ballast.proxy;
 
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.List;
 
 /**
@@ -21,65 +20,18 @@ final class TrustedProxies {
     this.prefixes = prefixes;
   }
 
-  /** Parses "10.0.0.0/8", "::1/128", or a bare address (a single host). */
-  static TrustedProxies parse(List<String> cidrs) {
+  /** The blocks as byte masks, so that a match is a loop with no allocation. */
+  static TrustedProxies of(List<Cidr> cidrs) {
     if (cidrs.isEmpty()) {
       return NONE;
     }
     byte[][] networks = new byte[cidrs.size()][];
     int[] prefixes = new int[cidrs.size()];
     for (int i = 0; i < networks.length; i++) {
-      String cidr = cidrs.get(i);
-      int slash = cidr.indexOf('/');
-      String ip = slash < 0 ? cidr : cidr.substring(0, slash);
-      if (!isIpLiteral(ip)) {
-        throw invalid(cidr);
-      }
-      byte[] address;
-      try {
-        // Only literals reach here, so no name lookup happens.
-        address = InetAddress.getByName(ip).getAddress();
-      } catch (UnknownHostException e) {
-        throw invalid(cidr);
-      }
-      int prefix;
-      if (slash < 0) {
-        prefix = address.length * 8;
-      } else {
-        try {
-          prefix = Integer.parseInt(cidr.substring(slash + 1));
-        } catch (NumberFormatException e) {
-          throw invalid(cidr);
-        }
-        if (prefix < 0 || prefix > address.length * 8) {
-          throw invalid(cidr);
-        }
-      }
-      networks[i] = address;
-      prefixes[i] = prefix;
+      networks[i] = cidrs.get(i).network().getAddress();
+      prefixes[i] = cidrs.get(i).prefixLength();
     }
     return new TrustedProxies(networks, prefixes);
-  }
-
-  private static boolean isIpLiteral(String s) {
-    if (s.isEmpty()) {
-      return false;
-    }
-    boolean colon = s.indexOf(':') >= 0;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      boolean ok = c >= '0' && c <= '9' || c == '.'
-          || colon && (c == ':' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F');
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static IllegalArgumentException invalid(String cidr) {
-    return new IllegalArgumentException(
-        "trustedProxies: \"" + cidr + "\" (expected: an IPv4 or IPv6 address or CIDR block)");
   }
 
   boolean isEmpty() {

@@ -124,7 +124,7 @@ class ProxyBasicsTest {
   @Test
   void trustedProxyHeadersAreAppendedTo() throws Exception {
     ProxySettings s = ProxySettings.defaults().withForwarding(new ProxySettings.Forwarding(
-        true, true, List.of("10.0.0.0/8", "127.0.0.0/8", "::1/128"), "X-Request-Id"));
+        true, true, List.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128")), "X-Request-Id"));
     try (ProxyFixture f = new ProxyFixture(s, Algorithm.ROUND_ROBIN,
         LoadBalancer.HealthSettings.PASSIVE_ONLY, 1)) {
       f.raw("GET /echo HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n"
@@ -141,7 +141,7 @@ class ProxyBasicsTest {
   @Test
   void untrustedPeerForwardedHeaderIsReplacedAndIpv6Quoted() throws Exception {
     ProxySettings s = ProxySettings.defaults().withForwarding(new ProxySettings.Forwarding(
-        false, true, List.of("10.1.0.0/16"), "X-Request-Id"));
+        false, true, List.of(Cidr.parse("10.1.0.0/16")), "X-Request-Id"));
     try (ProxyFixture f = new ProxyFixture(s, Algorithm.ROUND_ROBIN,
         LoadBalancer.HealthSettings.PASSIVE_ONLY, 1)) {
       f.raw("GET /echo HTTP/1.1\r\nHost: a:1\r\nConnection: close\r\n"

@@ -2,9 +2,7 @@ package io.ballast.server;
 
 import io.ballast.proxy.HealthCheckSpec;
 import io.ballast.proxy.ProxySettings;
-import io.ballast.proxy.StatusRange;
 import io.ballast.server.config.BallastConfig;
-import io.ballast.server.config.Cidr;
 import io.ballast.server.config.ForwardingConfig;
 import io.ballast.server.config.HealthCheckConfig;
 
@@ -24,11 +22,11 @@ final class Settings {
         l.maxUriLength(),
         l.maxHeaderSize(),
         new ProxySettings.Forwarding(f.xForwarded(), f.forwarded(),
-            f.trustedProxies().stream().map(Cidr::toString).toList(), f.requestIdHeader()));
+            f.trustedProxies(), f.requestIdHeader()));
   }
 
   static HealthCheckSpec healthCheckSpec(HealthCheckConfig h) {
     return new HealthCheckSpec(h.path(), h.host().orElse(null), h.interval(), h.timeout(),
-        h.expectedStatus().ranges().stream().map(r -> new StatusRange(r.from(), r.to())).toList());
+        h.expectedStatus().ranges());
   }
 }

@@ -1,5 +1,7 @@
 package io.ballast.server.config;
 
+import io.ballast.proxy.Cidr;
+
 import io.ballast.core.Backend;
 import io.ballast.core.pick.Algorithm;
 import io.ballast.server.config.YamlNode.ListNode;

@@ -1,5 +1,7 @@
 package io.ballast.server.config;
 
+import io.ballast.proxy.Cidr;
+
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Objects;

@@ -1,5 +1,7 @@
 package io.ballast.server.config;
 
+import io.ballast.proxy.Cidr;
+
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -16,9 +18,6 @@ import java.util.regex.Pattern;
  * @param port 0..65535; 0 means "any free port" and only makes sense for a bind address
  */
 public record HostPort(String host, int port) {
-  private static final Pattern IPV4 =
-      Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
-  private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+");
   /** RFC 1123 host names: dot-separated labels of letters, digits and inner hyphens. */
   private static final Pattern DNS_NAME = Pattern.compile(
       "(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.?");
@@ -114,16 +113,7 @@ public record HostPort(String host, int port) {
   }
 
   static Optional<InetAddress> ipLiteral(String host) {
-    boolean literal = host.indexOf(':') >= 0 ? IPV6.matcher(host).matches() : IPV4.matcher(host).matches();
-    if (!literal) {
-      return Optional.empty();
-    }
-    try {
-      // Only literals get here, and for literals getByName parses without a lookup.
-      return Optional.of(InetAddress.getByName(host));
-    } catch (UnknownHostException e) {
-      return Optional.empty();
-    }
+    return Cidr.ipLiteral(host);
   }
 
   /** {@code host:port}, with brackets around an IPv6 host: the form {@link #parse} reads. */

@@ -1,5 +1,7 @@
 package io.ballast.server.config;
 
+import io.ballast.proxy.StatusRange;
+
 import java.util.List;
 import java.util.Objects;
 import java.util.stream.Collectors;

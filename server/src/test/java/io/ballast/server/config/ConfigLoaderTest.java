@@ -1,5 +1,9 @@
 package io.ballast.server.config;
 
+import io.ballast.proxy.Cidr;
+
+import io.ballast.proxy.StatusRange;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

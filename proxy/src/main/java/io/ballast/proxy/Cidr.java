@@ -1,7 +1,10 @@
-package io.ballast.server.config;
+package io.ballast.proxy;
 
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * An IPv4 or IPv6 network, {@code 10.0.0.0/8} or {@code fd00::/8}; a bare address means that
@@ -11,6 +14,10 @@ import java.util.Objects;
  * @param prefixLength 0..32 for IPv4, 0..128 for IPv6
  */
 public record Cidr(InetAddress network, int prefixLength) {
+  private static final Pattern IPV4 =
+      Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+  private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+");
+
   public Cidr {
     Objects.requireNonNull(network, "network");
     int bits = network.getAddress().length * 8;
@@ -34,7 +41,7 @@ public record Cidr(InetAddress network, int prefixLength) {
     Objects.requireNonNull(text, "text");
     int slash = text.indexOf('/');
     String address = slash < 0 ? text : text.substring(0, slash);
-    InetAddress ip = HostPort.ipLiteral(address).orElseThrow(() -> new IllegalArgumentException(
+    InetAddress ip = ipLiteral(address).orElseThrow(() -> new IllegalArgumentException(
         "'" + text + "' is not a network (expected: a CIDR such as \"10.0.0.0/8\" or \"fd00::/8\", or an IP address)"));
     int bits = ip.getAddress().length * 8;
     int prefix = bits;
@@ -86,6 +93,23 @@ public record Cidr(InetAddress network, int prefixLength) {
       return InetAddress.getByAddress(bytes);
     } catch (java.net.UnknownHostException e) {
       throw new IllegalStateException("a 4 or 16 byte address is always valid", e);
+    }
+  }
+
+  /**
+   * The address when {@code host} is an IPv4 or IPv6 literal (IPv6 without brackets), or empty
+   * for anything else. Never does a name lookup.
+   */
+  public static Optional<InetAddress> ipLiteral(String host) {
+    boolean literal = host.indexOf(':') >= 0 ? IPV6.matcher(host).matches() : IPV4.matcher(host).matches();
+    if (!literal) {
+      return Optional.empty();
+    }
+    try {
+      // Only literals get here, and for literals getByName parses without a lookup.
+      return Optional.of(InetAddress.getByName(host));
+    } catch (UnknownHostException e) {
+      return Optional.empty();
     }
   }
 
