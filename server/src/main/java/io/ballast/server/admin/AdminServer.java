@@ -124,7 +124,7 @@ public final class AdminServer implements AutoCloseable {
       throw new IllegalStateException("admin listener: cannot bind " + bind, e);
     }
     InetSocketAddress bound = (InetSocketAddress) channel.localAddress();
-    LOG.info("admin listener on http://{}:{}", bound.getHostString(), bound.getPort());
+    LOG.debug("admin listener on http://{}:{}", bound.getHostString(), bound.getPort());
     return bound;
   }
 
