@@ -40,6 +40,8 @@ BALLAST_JAVA_OPTS="${BALLAST_JAVA_OPTS:-}"
 BALLAST_BUILD="${BALLAST_BUILD:-1}"
 RESULTS_DIR="${RESULTS_DIR:-$SCRIPT_DIR/results}"
 KEEP_TMP="${KEEP_TMP:-0}"
+# Above this share of foreign user CPU on either pinned CPU, a row is flagged as disturbed.
+NOISE_LIMIT_PCT="${NOISE_LIMIT_PCT:-5}"
 INSTALL_DEPS=0
 
 TMP=""            # scratch dir for generated configs, pid files and logs
@@ -47,7 +49,9 @@ PIDS=()           # every process this script started and has not reaped yet
 BACKEND_PORTS=()  # the three NGINX backends
 USED_PORTS=" "    # ports handed out in this run, so two picks never collide
 ROW_ORDER=()      # rows in the order they were run
-declare -A STATUS RPS P50 P99 P999 CPU_US_REQ CPU_PCT
+NOISY=()          # rows during which other processes used the pinned CPUs
+BACKENDS_PID=""
+declare -A STATUS RPS P50 P99 P999 CPU_US_REQ CPU_PCT OTHER_PCT
 
 # ---------------------------------------------------------------------------------------------
 # Small helpers
@@ -205,18 +209,46 @@ cleanup() {
   exit "$rc"
 }
 
-# Sum of utime+stime clock ticks of PID and its descendants. /proc/PID/stat already includes
-# every thread of the process, live or exited, so a JVM's GC and JIT threads are counted.
-cpu_ticks() {
-  local total=0 p stat fields
+# "USER TOTAL": utime and utime+stime clock ticks of PID and its descendants. /proc/PID/stat
+# already includes every thread of the process, live or exited, so a JVM's GC and JIT threads
+# are counted. No PID: "0 0".
+proc_ticks() {
+  local user=0 total=0 p stat fields
+  [[ -n $1 ]] || { echo "0 0"; return 0; }
   for p in "$1" $(descendants "$1"); do
     { read -r stat <"/proc/$p/stat"; } 2>/dev/null || continue
     fields=${stat##*) }
     read -r -a fields <<<"$fields"
     # fields[0] is field 3 (state), so utime (14) and stime (15) are at 11 and 12.
+    user=$((user + fields[11]))
     total=$((total + fields[11] + fields[12]))
   done
-  echo "$total"
+  echo "$user $total"
+}
+
+# User+nice ticks a CPU spent, from /proc/stat (same USER_HZ unit as /proc/PID/stat).
+cpu_user_ticks() {
+  awk -v cpu="cpu$1" '$1 == cpu { print $2 + $3; exit }' /proc/stat
+}
+
+# User ticks of every child this shell has reaped (cutime, field 16): wrk, once its run ends.
+reaped_user_ticks() {
+  local stat fields
+  read -r stat <"/proc/$$/stat"
+  fields=${stat##*) }
+  read -r -a fields <<<"$fields"
+  echo "${fields[13]}"
+}
+
+# One line of counters for measure(): balancer user, balancer total, LB CPU user, load CPU user,
+# backends user, reaped children user. Differences of two snapshots tell how much CPU the
+# balancer used, and how much user CPU processes that are not ours took on the pinned CPUs
+# (other builds or tests on a shared box make the figures worthless; we report it).
+snapshot() {
+  local lb backends
+  lb=$(proc_ticks "$1")
+  backends=$(proc_ticks "$BACKENDS_PID")
+  echo "$lb $(cpu_user_ticks "$LB_CPU") $(cpu_user_ticks "$LOAD_CPU") ${backends%% *} $(reaped_user_ticks)"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -459,6 +491,7 @@ start_backends() {
     wait_for_port backends "$STARTED_PID" "${BACKEND_PORTS[i - 1]}" 10 "$TMP/backends/error.log" ||
       die "backends did not start"
   done
+  BACKENDS_PID=$STARTED_PID
   log "backends: NGINX pid $STARTED_PID on 127.0.0.1:${BACKEND_PORTS[*]} (CPU $LOAD_CPU)"
 }
 
@@ -551,13 +584,13 @@ measure() {
   check_balancer "$name" "$port" || { STATUS[$name]="FAILED: sanity check (see log)"; return 1; }
   log "$name: warm-up $WARMUP (discarded)"
   run_wrk "$port" "$WARMUP" "$raw-warmup.txt" || { STATUS[$name]="FAILED: wrk warm-up exited non-zero"; return 1; }
-  local t0 t1 wall0 wall1
-  if [[ -n $pid ]]; then t0=$(cpu_ticks "$pid"); fi
+  local s0 s1 wall0 wall1
+  s0=$(snapshot "$pid")
   wall0=$(date +%s%N)
   log "$name: measured run $DURATION, $CONNECTIONS connections"
   run_wrk "$port" "$DURATION" "$raw.txt" || { STATUS[$name]="FAILED: wrk exited non-zero"; return 1; }
   wall1=$(date +%s%N)
-  if [[ -n $pid ]]; then t1=$(cpu_ticks "$pid"); fi
+  s1=$(snapshot "$pid")
   if [[ -n $pid ]] && ! alive "$pid"; then
     STATUS[$name]="FAILED: the balancer exited during the run"
     return 1
@@ -585,13 +618,27 @@ measure() {
   P50[$name]=$(awk -v v="$(field "$line" p50_us)" 'BEGIN { printf "%.3f", v / 1000 }')
   P99[$name]=$(awk -v v="$(field "$line" p99_us)" 'BEGIN { printf "%.3f", v / 1000 }')
   P999[$name]=$(awk -v v="$(field "$line" p999_us)" 'BEGIN { printf "%.3f", v / 1000 }')
+  local a b hz wall_s
+  read -r -a a <<<"$s0"
+  read -r -a b <<<"$s1"
+  hz=$(getconf CLK_TCK)
+  wall_s=$(awk -v w="$((wall1 - wall0))" 'BEGIN { print w / 1e9 }')
   if [[ -n $pid ]]; then
-    local hz
-    hz=$(getconf CLK_TCK)
-    CPU_US_REQ[$name]=$(awk -v t="$((t1 - t0))" -v hz="$hz" -v r="$requests" \
+    CPU_US_REQ[$name]=$(awk -v t="$((b[1] - a[1]))" -v hz="$hz" -v r="$requests" \
       'BEGIN { printf "%.2f", t * 1e6 / hz / r }')
-    CPU_PCT[$name]=$(awk -v t="$((t1 - t0))" -v hz="$hz" -v w="$((wall1 - wall0))" \
-      'BEGIN { printf "%.0f", 100 * (t / hz) / (w / 1e9) }')
+    CPU_PCT[$name]=$(awk -v t="$((b[1] - a[1]))" -v hz="$hz" -v w="$wall_s" \
+      'BEGIN { printf "%.0f", 100 * t / hz / w }')
+  fi
+  # Foreign user CPU = the CPU's user ticks minus those of our processes pinned to it.
+  local other_lb=$(((b[2] - a[2]) - (b[0] - a[0])))
+  local other_load=$(((b[3] - a[3]) - (b[4] - a[4]) - (b[5] - a[5])))
+  OTHER_PCT[$name]=$(awk -v x="$other_lb" -v y="$other_load" -v hz="$hz" -v w="$wall_s" \
+    'function pct(t) { t = 100 * t / hz / w; return t < 0 ? 0 : t }
+     BEGIN { printf "%.0f / %.0f", pct(x), pct(y) }')
+  if awk -v x="$other_lb" -v y="$other_load" -v hz="$hz" -v w="$wall_s" -v lim="$NOISE_LIMIT_PCT" \
+    'BEGIN { exit !(100 * x / hz / w > lim || 100 * y / hz / w > lim) }'; then
+    NOISY+=("$name")
+    log "$name: warning: other processes used ${OTHER_PCT[$name]} % user CPU on CPUs $LB_CPU / $LOAD_CPU during the run"
   fi
   STATUS[$name]=ok
   log "$name: ${RPS[$name]} req/s, p99 ${P99[$name]} ms, CPU ${CPU_US_REQ[$name]:-n/a} µs/request"
@@ -640,20 +687,20 @@ ratio() {  # ratio VALUE BASE → "1.23" or "–"
 
 print_table() {
   local base_cpu=${CPU_US_REQ[haproxy]:-} base_p99=${P99[haproxy]:-} name label
-  echo "| balancer | req/s | p50 ms | p99 ms | p99.9 ms | CPU µs/request | CPU/request vs HAProxy | p99 vs HAProxy | balancer CPU % |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| balancer | req/s | p50 ms | p99 ms | p99.9 ms | CPU µs/request | CPU/request vs HAProxy | p99 vs HAProxy | balancer CPU % | other load % (CPU $LB_CPU / $LOAD_CPU) |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for name in "${ROW_ORDER[@]}"; do
     label=$name
     [[ $name == direct ]] && label="direct (wrk → one backend, reference)"
     if [[ ${STATUS[$name]} != ok ]]; then
-      echo "| $label | ${STATUS[$name]} | | | | | | | |"
+      echo "| $label | ${STATUS[$name]} | | | | | | | | |"
       continue
     fi
     if [[ $name == direct ]]; then
-      echo "| $label | ${RPS[$name]} | ${P50[$name]} | ${P99[$name]} | ${P999[$name]} | – | – | – | – |"
+      echo "| $label | ${RPS[$name]} | ${P50[$name]} | ${P99[$name]} | ${P999[$name]} | – | – | – | – | ${OTHER_PCT[$name]} |"
     else
       echo "| $label | ${RPS[$name]} | ${P50[$name]} | ${P99[$name]} | ${P999[$name]} | ${CPU_US_REQ[$name]}" \
-        "| $(ratio "${CPU_US_REQ[$name]}" "$base_cpu") | $(ratio "${P99[$name]}" "$base_p99") | ${CPU_PCT[$name]} |"
+        "| $(ratio "${CPU_US_REQ[$name]}" "$base_cpu") | $(ratio "${P99[$name]}" "$base_p99") | ${CPU_PCT[$name]} | ${OTHER_PCT[$name]} |"
     fi
   done
 }
@@ -711,6 +758,14 @@ main() {
     print_environment
     echo
     print_table
+    echo
+    echo "CPU µs/request: the balancer's utime+stime during the measured run / requests."
+    echo "Other load: user CPU that processes other than ours took on the pinned CPUs during the run."
+    if ((${#NOISY[@]})); then
+      echo
+      echo "**Warning: other processes used more than $NOISE_LIMIT_PCT % of a pinned CPU during: ${NOISY[*]}." \
+        "Those rows are disturbed; rerun on a quiet machine.**"
+    fi
     if [[ ${STATUS[ballast]:-} == skipped:* ]]; then
       echo
       echo "ballast: not measured in this run (${STATUS[ballast]#skipped: })."
