@@ -536,7 +536,8 @@ ensure_ballast_jar() {
   log "ballast: $BALLAST_JAR missing, building it (mvn -B -ntp -q -DskipTests package)"
   if ! (cd "$REPO_ROOT" && timeout 900 mvn -B -ntp -q -DskipTests package) >"$TMP/ballast-build.out" 2>&1; then
     tail -n 20 "$TMP/ballast-build.out" >&2 || true
-    SKIP_REASON="$BALLAST_JAR missing and the build failed"
+    keep_files ballast-build.out
+    SKIP_REASON="$BALLAST_JAR missing and the build failed (see ballast-build.out)"
     return 1
   fi
   [[ -f $BALLAST_JAR ]] || { SKIP_REASON="the build did not produce $BALLAST_JAR"; return 1; }
@@ -668,13 +669,29 @@ run_row() {
     ballast) start_ballast "$port" && started=1 ;;
   esac
   if ((!started)); then
-    STATUS[$name]="FAILED: did not start (see log)"
+    STATUS[$name]="FAILED: did not start (see the log above and $(basename "$RAW_DIR")/)"
     if [[ -n $STARTED_PID ]]; then stop_tree "$STARTED_PID"; fi
+    keep_files haproxy.cfg haproxy-check.out haproxy.out nginx-proxy.conf nginx-proxy.out \
+      nginx-proxy/error.log ballast.yaml ballast.out ballast-build.out
     return 0
   fi
   pid=$STARTED_PID
   measure "$name" "$port" "$pid" || log "$name: ${STATUS[$name]}"
   stop_tree "$pid"
+  case $name in
+    haproxy) keep_files haproxy.cfg haproxy-check.out haproxy.out ;;
+    nginx) keep_files nginx-proxy.conf nginx-proxy.out nginx-proxy/error.log ;;
+    ballast) keep_files ballast.yaml ballast.out ;;
+  esac
+}
+
+# Copy generated configs and logs (paths relative to the scratch dir) next to the wrk output, so
+# a failure can still be read once the scratch dir is gone. "x/error.log" becomes "x-error.log".
+keep_files() {
+  local f
+  for f in "$@"; do
+    if [[ -f $TMP/$f ]]; then cp "$TMP/$f" "$RAW_DIR/${f//\//-}"; fi
+  done
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -750,7 +767,7 @@ main() {
     if row_selected "$row"; then run_row "$row"; fi
   done
 
-  cp "$TMP"/*.conf "$TMP"/*.cfg "$TMP"/*.yaml "$RAW_DIR"/ 2>/dev/null || true
+  keep_files backends.conf backends/error.log
   local report=$RESULTS_DIR/http-rr-$stamp.md
   {
     echo "# ballast HTTP/1.1 round-robin benchmark ($stamp)"
