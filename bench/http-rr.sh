@@ -12,7 +12,7 @@
 #                         [--only haproxy,nginx,ballast,direct] [--install-deps] [--help]
 # Every flag has an environment variable of the same meaning: DURATION, CONNECTIONS, WARMUP, ONLY.
 # See docs/benchmarks.md for the method and the other knobs (LB_CPU, LOAD_CPU, JAVA, BALLAST_JAR,
-# BALLAST_JAVA_OPTS, BALLAST_BUILD, RESULTS_DIR, KEEP_TMP).
+# BALLAST_JAVA_OPTS, BALLAST_BUILD, NOISE_LIMIT_PCT, RESULTS_DIR, KEEP_TMP).
 #
 # Exit status: 0 all selected rows measured (or skipped with a reason), 1 a balancer failed its
 # checks (non-200 answers, socket errors, crash), 2 missing tools or bad arguments.
