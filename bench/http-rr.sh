@@ -9,8 +9,9 @@
 # the reference row. The Markdown table goes to stdout and to bench/results/.
 #
 # Usage: bench/http-rr.sh [--duration 20s] [--connections 50] [--warmup 10s]
-#                         [--only haproxy,nginx,ballast,direct] [--install-deps] [--help]
-# Every flag has an environment variable of the same meaning: DURATION, CONNECTIONS, WARMUP, ONLY.
+#                         [--only haproxy,nginx,ballast,direct] [--runs 1] [--install-deps] [--help]
+# Every flag has an environment variable of the same meaning: DURATION, CONNECTIONS, WARMUP, ONLY,
+# RUNS.
 # See docs/benchmarks.md for the method and the other knobs (LB_CPU, LOAD_CPU, JAVA, BALLAST_JAR,
 # BALLAST_JAVA_OPTS, BALLAST_BUILD, NOISE_LIMIT_PCT, RESULTS_DIR, KEEP_TMP).
 #
@@ -42,6 +43,8 @@ RESULTS_DIR="${RESULTS_DIR:-$SCRIPT_DIR/results}"
 KEEP_TMP="${KEEP_TMP:-0}"
 # Above this share of foreign user CPU on either pinned CPU, a row is flagged as disturbed.
 NOISE_LIMIT_PCT="${NOISE_LIMIT_PCT:-5}"
+# Measured runs per balancer (after one warm-up); the table shows the median of each figure.
+RUNS="${RUNS:-1}"
 INSTALL_DEPS=0
 
 TMP=""            # scratch dir for generated configs, pid files and logs
@@ -51,7 +54,7 @@ USED_PORTS=" "    # ports handed out in this run, so two picks never collide
 ROW_ORDER=()      # rows in the order they were run
 NOISY=()          # rows during which other processes used the pinned CPUs
 BACKENDS_PID=""
-declare -A STATUS RPS P50 P99 P999 CPU_US_REQ CPU_PCT OTHER_PCT
+declare -A STATUS RPS P50 P99 P999 CPU_US_REQ CPU_PCT OTHER_PCT RUN_DETAILS
 
 # ---------------------------------------------------------------------------------------------
 # Small helpers
@@ -84,6 +87,7 @@ parse_args() {
       --connections) CONNECTIONS=${2:?--connections needs a value}; shift 2 ;;
       --warmup) WARMUP=${2:?--warmup needs a value}; shift 2 ;;
       --only) ONLY=${2:?--only needs a value}; shift 2 ;;
+      --runs) RUNS=${2:?--runs needs a value}; shift 2 ;;
       --install-deps) INSTALL_DEPS=1; shift ;;
       -h | --help) usage; exit 0 ;;
       *) die "unknown argument: $1 (see --help)" ;;
@@ -92,6 +96,8 @@ parse_args() {
   to_seconds "$DURATION" >/dev/null
   to_seconds "$WARMUP" >/dev/null
   [[ $CONNECTIONS =~ ^[1-9][0-9]*$ ]] || die "connections: '$CONNECTIONS' (expected: > 0)"
+  [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "runs: '$RUNS' (expected: > 0)"
+  [[ $NOISE_LIMIT_PCT =~ ^[0-9]+$ ]] || die "NOISE_LIMIT_PCT: '$NOISE_LIMIT_PCT' (expected: 0..100)"
   local r
   for r in ${ONLY//,/ }; do
     [[ " $ALL_ROWS " == *" $r "* ]] || die "only: '$r' (expected: one of ${ALL_ROWS// /, })"
@@ -578,18 +584,27 @@ run_wrk() {
 # field LINE KEY → value of KEY=value in a BENCH_RESULT line.
 field() { sed -n "s/.* $2=\([0-9]*\).*/\1/p" <<<"$1"; }
 
-# measure NAME PORT PID: warm-up, measured run, CPU accounting; fills the row's arrays.
-measure() {
-  local name=$1 port=$2 pid=$3 raw=$RAW_DIR/$1
-  log "$name: sanity check"
-  check_balancer "$name" "$port" || { STATUS[$name]="FAILED: sanity check (see log)"; return 1; }
-  log "$name: warm-up $WARMUP (discarded)"
-  run_wrk "$port" "$WARMUP" "$raw-warmup.txt" || { STATUS[$name]="FAILED: wrk warm-up exited non-zero"; return 1; }
+# median V... → the middle value (the mean of the two middle ones for an even count).
+median() {
+  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+    END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# busy_pct TICKS HZ WALL_S → whole percent of one CPU over the wall time (negative → 0: the
+# per-CPU and per-process counters are sampled a few ms apart).
+busy_pct() {
+  awk -v t="$1" -v hz="$2" -v w="$3" 'BEGIN { t = 100 * t / hz / w; printf "%.0f", t < 0 ? 0 : t }'
+}
+
+# measure_once NAME PORT PID OUTFILE: one measured wrk run with CPU accounting. Sets M_RPS,
+# M_P50, M_P99, M_P999 (ms), M_CPU (µs/request, empty without PID), M_PCT, M_OTHER_LB and
+# M_OTHER_LOAD (percent); on failure sets STATUS[NAME] and returns 1.
+measure_once() {
+  local name=$1 port=$2 pid=$3 out=$4
   local s0 s1 wall0 wall1
   s0=$(snapshot "$pid")
   wall0=$(date +%s%N)
-  log "$name: measured run $DURATION, $CONNECTIONS connections"
-  run_wrk "$port" "$DURATION" "$raw.txt" || { STATUS[$name]="FAILED: wrk exited non-zero"; return 1; }
+  run_wrk "$port" "$DURATION" "$out" || { STATUS[$name]="FAILED: wrk exited non-zero"; return 1; }
   wall1=$(date +%s%N)
   s1=$(snapshot "$pid")
   if [[ -n $pid ]] && ! alive "$pid"; then
@@ -598,13 +613,11 @@ measure() {
   fi
 
   local line
-  line=$(grep '^BENCH_RESULT ' "$raw.txt" || true)
+  line=$(grep '^BENCH_RESULT ' "$out" || true)
   [[ -n $line ]] || { STATUS[$name]="FAILED: no BENCH_RESULT line from wrk"; return 1; }
-  local requests dur_us errs
+  local requests dur_us errs="" k v
   requests=$(field "$line" requests)
   dur_us=$(field "$line" duration_us)
-  errs=""
-  local k v
   for k in connect read write status timeout; do
     v=$(field "$line" "err_$k")
     ((v == 0)) || errs+="$k=$v "
@@ -615,31 +628,68 @@ measure() {
   fi
   ((requests > 0)) || { STATUS[$name]="FAILED: no requests completed"; return 1; }
 
-  RPS[$name]=$(awk -v r="$requests" -v d="$dur_us" 'BEGIN { printf "%.0f", r / (d / 1e6) }')
-  P50[$name]=$(awk -v v="$(field "$line" p50_us)" 'BEGIN { printf "%.3f", v / 1000 }')
-  P99[$name]=$(awk -v v="$(field "$line" p99_us)" 'BEGIN { printf "%.3f", v / 1000 }')
-  P999[$name]=$(awk -v v="$(field "$line" p999_us)" 'BEGIN { printf "%.3f", v / 1000 }')
+  M_RPS=$(awk -v r="$requests" -v d="$dur_us" 'BEGIN { printf "%.0f", r / (d / 1e6) }')
+  M_P50=$(awk -v v="$(field "$line" p50_us)" 'BEGIN { printf "%.3f", v / 1000 }')
+  M_P99=$(awk -v v="$(field "$line" p99_us)" 'BEGIN { printf "%.3f", v / 1000 }')
+  M_P999=$(awk -v v="$(field "$line" p999_us)" 'BEGIN { printf "%.3f", v / 1000 }')
   local a b hz wall_s
   read -r -a a <<<"$s0"
   read -r -a b <<<"$s1"
   hz=$(getconf CLK_TCK)
   wall_s=$(awk -v w="$((wall1 - wall0))" 'BEGIN { print w / 1e9 }')
+  M_CPU="" M_PCT=""
   if [[ -n $pid ]]; then
-    CPU_US_REQ[$name]=$(awk -v t="$((b[1] - a[1]))" -v hz="$hz" -v r="$requests" \
+    M_CPU=$(awk -v t="$((b[1] - a[1]))" -v hz="$hz" -v r="$requests" \
       'BEGIN { printf "%.2f", t * 1e6 / hz / r }')
-    CPU_PCT[$name]=$(awk -v t="$((b[1] - a[1]))" -v hz="$hz" -v w="$wall_s" \
+    M_PCT=$(awk -v t="$((b[1] - a[1]))" -v hz="$hz" -v w="$wall_s" \
       'BEGIN { printf "%.0f", 100 * t / hz / w }')
   fi
   # Foreign user CPU = the CPU's user ticks minus those of our processes pinned to it.
-  local other_lb=$(((b[2] - a[2]) - (b[0] - a[0])))
-  local other_load=$(((b[3] - a[3]) - (b[4] - a[4]) - (b[5] - a[5])))
-  OTHER_PCT[$name]=$(awk -v x="$other_lb" -v y="$other_load" -v hz="$hz" -v w="$wall_s" \
-    'function pct(t) { t = 100 * t / hz / w; return t < 0 ? 0 : t }
-     BEGIN { printf "%.0f / %.0f", pct(x), pct(y) }')
-  if awk -v x="$other_lb" -v y="$other_load" -v hz="$hz" -v w="$wall_s" -v lim="$NOISE_LIMIT_PCT" \
-    'BEGIN { exit !(100 * x / hz / w > lim || 100 * y / hz / w > lim) }'; then
+  M_OTHER_LB=$(busy_pct "$(((b[2] - a[2]) - (b[0] - a[0])))" "$hz" "$wall_s")
+  M_OTHER_LOAD=$(busy_pct "$(((b[3] - a[3]) - (b[4] - a[4]) - (b[5] - a[5])))" "$hz" "$wall_s")
+}
+
+# measure NAME PORT PID: sanity check, warm-up, RUNS measured runs; the row gets the median of
+# each figure (and the worst foreign load), so one disturbed run does not make the row.
+measure() {
+  local name=$1 port=$2 pid=$3 raw=$RAW_DIR/$1
+  log "$name: sanity check"
+  check_balancer "$name" "$port" || { STATUS[$name]="FAILED: sanity check (see log)"; return 1; }
+  log "$name: warm-up $WARMUP (discarded)"
+  run_wrk "$port" "$WARMUP" "$raw-warmup.txt" || { STATUS[$name]="FAILED: wrk warm-up exited non-zero"; return 1; }
+
+  local r out rps=() p50=() p99=() p999=() cpu=() pct=() other_lb=0 other_load=0 details=""
+  for ((r = 1; r <= RUNS; r++)); do
+    out=$raw.txt
+    ((RUNS == 1)) || out=$raw-run$r.txt
+    log "$name: measured run $r/$RUNS, $DURATION, $CONNECTIONS connections"
+    measure_once "$name" "$port" "$pid" "$out" || return 1
+    rps+=("$M_RPS") p50+=("$M_P50") p99+=("$M_P99") p999+=("$M_P999")
+    if [[ -n $M_CPU ]]; then cpu+=("$M_CPU") pct+=("$M_PCT"); fi
+    ((M_OTHER_LB <= other_lb)) || other_lb=$M_OTHER_LB
+    ((M_OTHER_LOAD <= other_load)) || other_load=$M_OTHER_LOAD
+    details+="$M_RPS req/s${M_CPU:+ at $M_CPU µs/request}, p99 $M_P99 ms; "
+    log "$name: run $r: $M_RPS req/s, p99 $M_P99 ms, CPU ${M_CPU:-n/a} µs/request," \
+      "other load $M_OTHER_LB / $M_OTHER_LOAD %"
+  done
+
+  RPS[$name]=$(median "${rps[@]}")
+  RPS[$name]=${RPS[$name]%.*}
+  P50[$name]=$(median "${p50[@]}")
+  P99[$name]=$(median "${p99[@]}")
+  P999[$name]=$(median "${p999[@]}")
+  if ((${#cpu[@]})); then
+    CPU_US_REQ[$name]=$(median "${cpu[@]}")
+    CPU_PCT[$name]=$(median "${pct[@]}")
+    CPU_US_REQ[$name]=$(printf '%.2f' "${CPU_US_REQ[$name]}")
+    CPU_PCT[$name]=$(printf '%.0f' "${CPU_PCT[$name]}")
+  fi
+  OTHER_PCT[$name]="$other_lb / $other_load"
+  RUN_DETAILS[$name]=${details%; }
+  if ((other_lb > NOISE_LIMIT_PCT || other_load > NOISE_LIMIT_PCT)); then
     NOISY+=("$name")
-    log "$name: warning: other processes used ${OTHER_PCT[$name]} % user CPU on CPUs $LB_CPU / $LOAD_CPU during the run"
+    log "$name: warning: other processes used up to $other_lb / $other_load % user CPU on CPUs" \
+      "$LB_CPU / $LOAD_CPU during the measured runs"
   fi
   STATUS[$name]=ok
   log "$name: ${RPS[$name]} req/s, p99 ${P99[$name]} ms, CPU ${CPU_US_REQ[$name]:-n/a} µs/request"
@@ -730,7 +780,8 @@ print_environment() {
   echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
   echo "- kernel: $(uname -srm)"
   echo "- CPU: ${cpu_model:-unknown} ($(getconf _NPROCESSORS_ONLN) online); balancer on CPU $LB_CPU, wrk and backends on CPU $LOAD_CPU"
-  echo "- load: wrk -t1 -c$CONNECTIONS -d$DURATION --latency after a $WARMUP warm-up; 3 NGINX backends, round robin"
+  echo "- load: wrk -t1 -c$CONNECTIONS -d$DURATION --latency, $RUNS measured run(s) after a $WARMUP warm-up;" \
+    "3 NGINX backends, round robin"
   echo "- wrk: $(first_line wrk -v)"
   echo "- NGINX: $(first_line nginx -v)"
   if command -v haproxy >/dev/null; then echo "- HAProxy: $(first_line haproxy -v)"; fi
@@ -778,6 +829,13 @@ main() {
     echo
     echo "CPU µs/request: the balancer's utime+stime during the measured run / requests."
     echo "Other load: user CPU that processes other than ours took on the pinned CPUs during the run."
+    if ((RUNS > 1)); then
+      echo "Each figure is the median of $RUNS measured runs; other load is the worst run. Runs:"
+      echo
+      for row in "${ROW_ORDER[@]}"; do
+        if [[ -n ${RUN_DETAILS[$row]:-} ]]; then echo "- $row: ${RUN_DETAILS[$row]}"; fi
+      done
+    fi
     if ((${#NOISY[@]})); then
       echo
       echo "**Warning: other processes used more than $NOISE_LIMIT_PCT % of a pinned CPU during: ${NOISY[*]}." \
