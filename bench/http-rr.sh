@@ -123,16 +123,20 @@ check_tools() {
       log "installing: ${pkgs[*]}"
       "${sudo[@]}" apt-get update
       "${sudo[@]}" apt-get install -y "${pkgs[@]}"
-      return
+    else
+      local line=$APT_PACKAGES
+      [[ " ${pkgs[*]} " != *" util-linux "* ]] || line+=" util-linux"
+      log "missing: ${missing[*]}"
+      log "install them with:  apt-get update && apt-get install -y $line"
+      log "(or run this script with --install-deps)"
+      exit 2
     fi
-    log "missing: ${missing[*]}"
-    log "install them with:  apt-get update && apt-get install -y $APT_PACKAGES"
-    log "(or run this script with --install-deps)"
-    exit 2
   fi
   local ncpu
   ncpu=$(getconf _NPROCESSORS_ONLN)
   ((ncpu >= 2)) || die "this benchmark needs 2 CPUs (found $ncpu): the balancer and the load must not share one"
+  [[ $LB_CPU =~ ^[0-9]+$ ]] || die "LB_CPU: '$LB_CPU' (expected: one CPU number)"
+  [[ $LOAD_CPU =~ ^[0-9]+$ ]] || die "LOAD_CPU: '$LOAD_CPU' (expected: one CPU number)"
   # taskset fails loudly if a CPU is not in our allowed set (e.g. a cgroup cpuset).
   taskset -c "$LB_CPU" true 2>/dev/null || die "LB_CPU: $LB_CPU (expected: a CPU this process may use)"
   taskset -c "$LOAD_CPU" true 2>/dev/null || die "LOAD_CPU: $LOAD_CPU (expected: a CPU this process may use)"
@@ -154,7 +158,7 @@ start_bg() {
 
 untrack() {
   local pid=$1 kept=() p
-  for p in "${PIDS[@]}"; do [[ $p == "$pid" ]] || kept+=("$p"); done
+  for p in "${PIDS[@]+"${PIDS[@]}"}"; do [[ $p == "$pid" ]] || kept+=("$p"); done
   PIDS=("${kept[@]+"${kept[@]}"}")
 }
 
