@@ -16,10 +16,35 @@ public final class BackendLoad {
   private final LongAdder requests = new LongAdder();
   private final LongAdder failures = new LongAdder();
   private final LongAdder latencyNanos = new LongAdder();
+  private volatile PoolLoad pool = NO_POOL;
+
+  private static final PoolLoad NO_POOL = new PoolLoad();
+
+  /**
+   * Makes this backend's requests count in the pool's load too. Called once by the pool that owns
+   * the backend, before any request can reach it.
+   */
+  public void attach(PoolLoad poolLoad) {
+    if (pool != NO_POOL && pool != poolLoad) {
+      throw new IllegalStateException("backend load already belongs to another pool");
+    }
+    pool = java.util.Objects.requireNonNull(poolLoad, "poolLoad");
+  }
+
+  /** True once {@link #attach} was called. */
+  public boolean attached() {
+    return pool != NO_POOL;
+  }
+
+  /** The load of the pool this backend belongs to. */
+  public PoolLoad pool() {
+    return pool;
+  }
 
   /** A request was sent (or is about to be sent) to the backend. */
   public void start() {
     inFlight.incrementAndGet();
+    pool.started();
   }
 
   /**
@@ -30,6 +55,7 @@ public final class BackendLoad {
    */
   public void complete(boolean success, long nanos) {
     inFlight.decrementAndGet();
+    pool.ended();
     requests.increment();
     if (!success) {
       failures.increment();

@@ -2,8 +2,10 @@ package io.ballast.core;
 
 import io.ballast.core.health.HealthTracker;
 import io.ballast.core.pick.Algorithm;
+import io.ballast.core.pick.AlgorithmOptions;
+import io.ballast.core.pick.PickerFactory;
+import io.ballast.core.pick.PoolSnapshot;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,13 +60,16 @@ public final class LoadBalancer {
   private final List<Backend> backends;
   private final Map<Backend, Status> statuses = new IdentityHashMap<>();
   private final Algorithm algorithm;
+  private final PickerFactory factory;
   private final HealthSettings health;
   private final Scheduler scheduler;
   private final Rng rng;
   private final Listener listener;
   private volatile Picker picker;
-  private List<Backend> published = List.of();
+  private final PoolLoad load = new PoolLoad();
+  private boolean[] published = new boolean[0];
 
+  /** A pool balancing with the algorithm's default tunables. */
   public LoadBalancer(
       String name,
       List<Backend> backends,
@@ -73,14 +78,28 @@ public final class LoadBalancer {
       Scheduler scheduler,
       Rng rng,
       Listener listener) {
+    this(name, backends, algorithm, AlgorithmOptions.DEFAULTS, health, scheduler, rng, listener);
+  }
+
+  public LoadBalancer(
+      String name,
+      List<Backend> backends,
+      Algorithm algorithm,
+      AlgorithmOptions options,
+      HealthSettings health,
+      Scheduler scheduler,
+      Rng rng,
+      Listener listener) {
     this.name = Objects.requireNonNull(name, "name");
     this.backends = List.copyOf(backends);
     this.algorithm = Objects.requireNonNull(algorithm, "algorithm");
+    this.factory = algorithm.factory(Objects.requireNonNull(options, "options"));
     this.health = Objects.requireNonNull(health, "health");
     this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
     this.rng = Objects.requireNonNull(rng, "rng");
     this.listener = Objects.requireNonNull(listener, "listener");
     for (Backend b : this.backends) {
+      b.load().attach(load);
       if (statuses.put(b, new Status(new HealthTracker(health.rise(), health.fall()))) != null) {
         throw new IllegalArgumentException("backends: " + b.name() + " listed twice");
       }
@@ -99,6 +118,11 @@ public final class LoadBalancer {
 
   public List<Backend> backends() {
     return backends;
+  }
+
+  /** Requests in flight over the whole pool. Thread-safe. */
+  public PoolLoad load() {
+    return load;
   }
 
   public HealthSettings healthSettings() {
@@ -201,25 +225,25 @@ public final class LoadBalancer {
     if (backends.isEmpty()) {
       return;
     }
-    List<Backend> available = new ArrayList<>(backends.size());
-    for (Backend b : backends) {
-      if (available(b)) {
-        available.add(b);
-      }
+    boolean[] available = new boolean[backends.size()];
+    boolean any = false;
+    for (int i = 0; i < available.length; i++) {
+      available[i] = available(backends.get(i));
+      any |= available[i];
     }
-    if (available.equals(published)) {
+    if (java.util.Arrays.equals(available, published)) {
       return;
     }
-    published = List.copyOf(available);
-    if (available.isEmpty()) {
+    published = available;
+    if (!any) {
       picker = NONE_AVAILABLE;
       return;
     }
-    int[] weights = new int[available.size()];
+    int[] weights = new int[available.length];
     for (int i = 0; i < weights.length; i++) {
-      weights[i] = available.get(i).weight();
+      weights[i] = backends.get(i).weight();
     }
-    picker = algorithm.factory().build(published, weights, picker, rng);
+    picker = factory.build(new PoolSnapshot(backends, weights, available, load), picker, rng);
   }
 
   @Override

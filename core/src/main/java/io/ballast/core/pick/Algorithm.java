@@ -2,19 +2,23 @@ package io.ballast.core.pick;
 
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /** The balancing algorithms a pool can use, by the name they have in the config file. */
 public enum Algorithm {
-  ROUND_ROBIN("round-robin", RoundRobinPicker.FACTORY),
-  WEIGHTED_ROUND_ROBIN("weighted-round-robin", SmoothWeightedRoundRobinPicker.FACTORY),
-  LEAST_CONNECTIONS("least-connections", LeastConnectionsPicker.FACTORY);
+  ROUND_ROBIN("round-robin", false, o -> RoundRobinPicker.FACTORY),
+  WEIGHTED_ROUND_ROBIN("weighted-round-robin", false, o -> SmoothWeightedRoundRobinPicker.FACTORY),
+  LEAST_CONNECTIONS("least-connections", false, o -> LeastConnectionsPicker.FACTORY);
 
   private final String configName;
-  private final PickerFactory factory;
+  private final boolean hashBased;
+  private final Function<AlgorithmOptions, PickerFactory> factory;
 
-  Algorithm(String configName, PickerFactory factory) {
+  Algorithm(String configName, boolean hashBased,
+      Function<AlgorithmOptions, PickerFactory> factory) {
     this.configName = configName;
+    this.hashBased = hashBased;
     this.factory = factory;
   }
 
@@ -22,8 +26,19 @@ public enum Algorithm {
     return configName;
   }
 
+  /** True when the algorithm picks by the request's hash key ({@code PickContext.hashKey()}). */
+  public boolean hashBased() {
+    return hashBased;
+  }
+
+  /** The factory for this algorithm with the given tunables. */
+  public PickerFactory factory(AlgorithmOptions options) {
+    return factory.apply(options);
+  }
+
+  /** The factory with {@link AlgorithmOptions#DEFAULTS}. */
   public PickerFactory factory() {
-    return factory;
+    return factory(AlgorithmOptions.DEFAULTS);
   }
 
   public static Optional<Algorithm> byConfigName(String name) {

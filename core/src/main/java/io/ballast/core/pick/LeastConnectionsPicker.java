@@ -18,8 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class LeastConnectionsPicker implements Cursor.CursorPicker {
   public static final PickerFactory FACTORY =
-      (backends, weights, previous, rng) ->
-          new LeastConnectionsPicker(backends, weights, Cursor.carryOver(previous, rng));
+      (pool, previous, rng) -> new LeastConnectionsPicker(
+          pool.availableBackends(), pool.availableWeights(), Cursor.carryOver(previous, rng));
 
   private final Backend[] backends;
   private final int[] weights;

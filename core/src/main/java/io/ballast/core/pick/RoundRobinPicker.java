@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class RoundRobinPicker implements Cursor.CursorPicker {
   public static final PickerFactory FACTORY =
-      (backends, weights, previous, rng) ->
-          new RoundRobinPicker(backends, Cursor.carryOver(previous, rng));
+      (pool, previous, rng) ->
+          new RoundRobinPicker(pool.availableBackends(), Cursor.carryOver(previous, rng));
 
   private final Backend[] backends;
   private final AtomicLong cursor;

@@ -38,8 +38,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class SmoothWeightedRoundRobinPicker implements Cursor.CursorPicker {
   public static final PickerFactory FACTORY =
-      (backends, weights, previous, rng) ->
-          new SmoothWeightedRoundRobinPicker(backends, weights, Cursor.carryOver(previous, rng));
+      (pool, previous, rng) -> new SmoothWeightedRoundRobinPicker(
+          pool.availableBackends(), pool.availableWeights(), Cursor.carryOver(previous, rng));
 
   /** Longest schedule kept (4 MiB of ints). */
   static final int MAX_PERIOD = 1 << 20;

@@ -118,12 +118,12 @@ class PickerTest {
   @Test
   void cursorSurvivesARebuildOfTheSameKind() {
     List<Backend> bs = backends(1, 1, 1);
-    Picker first = RoundRobinPicker.FACTORY.build(bs, weightsOf(bs), null, Rng.seeded(1));
+    Picker first = RoundRobinPicker.FACTORY.build(PoolSnapshot.allAvailable(bs), null, Rng.seeded(1));
     String before = sequence(first, 2);
-    Picker second = RoundRobinPicker.FACTORY.build(bs, weightsOf(bs), first, Rng.seeded(99));
+    Picker second = RoundRobinPicker.FACTORY.build(PoolSnapshot.allAvailable(bs), first, Rng.seeded(99));
     String after = sequence(second, 1);
     // The rebuilt picker continues where the first one stopped.
-    String expected = sequence(RoundRobinPicker.FACTORY.build(bs, weightsOf(bs), null, Rng.seeded(1)), 3);
+    String expected = sequence(RoundRobinPicker.FACTORY.build(PoolSnapshot.allAvailable(bs), null, Rng.seeded(1)), 3);
     assertThat(before + after).isEqualTo(expected);
   }
 
@@ -133,7 +133,7 @@ class PickerTest {
     Backend a = bs.get(0);
     for (PickerFactory f : List.of(RoundRobinPicker.FACTORY, SmoothWeightedRoundRobinPicker.FACTORY,
         LeastConnectionsPicker.FACTORY)) {
-      Picker p = f.build(bs, weightsOf(bs), null, Rng.seeded(3));
+      Picker p = f.build(PoolSnapshot.allAvailable(bs), null, Rng.seeded(3));
       for (int i = 0; i < 20; i++) {
         PickResult r = p.pick(excluding(a));
         assertThat(r).isInstanceOf(PickResult.Picked.class);
@@ -147,7 +147,7 @@ class PickerTest {
   @Test
   void leastConnectionsPrefersFewestInFlightPerWeight() {
     List<Backend> bs = backends(1, 2, 1);
-    Picker p = LeastConnectionsPicker.FACTORY.build(bs, weightsOf(bs), null, Rng.seeded(5));
+    Picker p = LeastConnectionsPicker.FACTORY.build(PoolSnapshot.allAvailable(bs), null, Rng.seeded(5));
     // b has weight 2: idle, it wins over idle a and c ((0+1)/2 < (0+1)/1).
     assertThat(((PickResult.Picked) p.pick(PickContext.NONE)).backend().name()).isEqualTo("b");
     // Place requests as they are picked, never completing them: in-flight stays proportional
@@ -166,7 +166,7 @@ class PickerTest {
   @Test
   void leastConnectionsSpreadsTiesRoundRobin() {
     List<Backend> bs = backends(1, 1, 1);
-    Picker p = LeastConnectionsPicker.FACTORY.build(bs, weightsOf(bs), null, Rng.seeded(5));
+    Picker p = LeastConnectionsPicker.FACTORY.build(PoolSnapshot.allAvailable(bs), null, Rng.seeded(5));
     Map<String, Integer> counts = new HashMap<>();
     for (int i = 0; i < 300; i++) {
       counts.merge(((PickResult.Picked) p.pick(PickContext.NONE)).backend().name(), 1, Integer::sum);

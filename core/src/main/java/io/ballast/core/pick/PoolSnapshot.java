@@ -1,0 +1,97 @@
+package io.ballast.core.pick;
+
+import io.ballast.core.Backend;
+import io.ballast.core.PoolLoad;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What a picker is built from: every member of the pool in pool order, each member's effective
+ * weight, and which members take new requests now.
+ *
+ * <p>Immutable once built (the arrays are never written after construction; callers must not
+ * write them either). Pickers that balance over the available backends only use
+ * {@link #availableBackends()}; hash pickers build their ring or table over all members, so that
+ * a key's backend does not change when another backend goes down, and skip unavailable members
+ * at pick time.
+ *
+ * @param members every backend of the pool, in pool order; never empty
+ * @param weights each member's effective weight, at least 1
+ * @param available which members take new requests now; at least one is true
+ * @param load the pool's requests in flight, kept by the members' {@code BackendLoad}s
+ */
+public record PoolSnapshot(List<Backend> members, int[] weights, boolean[] available, PoolLoad load) {
+  public PoolSnapshot {
+    members = List.copyOf(members);
+    Objects.requireNonNull(load, "load");
+    Objects.requireNonNull(weights, "weights");
+    Objects.requireNonNull(available, "available");
+    if (members.isEmpty()) {
+      throw new IllegalArgumentException("members: [] (expected: at least one backend)");
+    }
+    if (weights.length != members.size() || available.length != members.size()) {
+      throw new IllegalArgumentException("weights/available: " + weights.length + "/"
+          + available.length + " entries (expected: " + members.size() + ")");
+    }
+    boolean any = false;
+    for (int i = 0; i < weights.length; i++) {
+      if (weights[i] < 1) {
+        throw new IllegalArgumentException("weights[" + i + "]: " + weights[i] + " (expected: >= 1)");
+      }
+      any |= available[i];
+    }
+    if (!any) {
+      throw new IllegalArgumentException("available: none (expected: at least one backend)");
+    }
+  }
+
+  /**
+   * A snapshot where every backend is available and weighs its configured weight, for tests and
+   * benchmarks. Backends that belong to no pool yet are attached to a new pool load.
+   */
+  public static PoolSnapshot allAvailable(List<Backend> backends) {
+    int[] w = backends.stream().mapToInt(Backend::weight).toArray();
+    boolean[] a = new boolean[backends.size()];
+    java.util.Arrays.fill(a, true);
+    PoolLoad load = backends.get(0).load().attached() ? backends.get(0).load().pool() : new PoolLoad();
+    backends.forEach(b -> b.load().attach(load));
+    return new PoolSnapshot(backends, w, a, load);
+  }
+
+  /** The available members, in pool order. */
+  public List<Backend> availableBackends() {
+    List<Backend> out = new ArrayList<>(members.size());
+    for (int i = 0; i < available.length; i++) {
+      if (available[i]) {
+        out.add(members.get(i));
+      }
+    }
+    return out;
+  }
+
+  /** The weights of {@link #availableBackends()}, same order. */
+  public int[] availableWeights() {
+    int n = 0;
+    for (boolean a : available) {
+      n += a ? 1 : 0;
+    }
+    int[] out = new int[n];
+    for (int i = 0, j = 0; i < available.length; i++) {
+      if (available[i]) {
+        out[j++] = weights[i];
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder("[");
+    for (int i = 0; i < members.size(); i++) {
+      sb.append(i == 0 ? "" : ", ").append(members.get(i).name()).append(" w=").append(weights[i])
+          .append(available[i] ? "" : " (out)");
+    }
+    return sb.append(']').toString();
+  }
+}
