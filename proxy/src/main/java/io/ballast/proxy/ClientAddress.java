@@ -12,9 +12,10 @@ import java.net.SocketAddress;
  * @param ip the peer's IP address as text, as written in X-Forwarded-For
  * @param forwardedFor the RFC 7239 {@code for=} parameter, IPv6 quoted as {@code "[v6]"}
  * @param trusted true when the peer is a trusted proxy whose forwarding headers are kept
+ * @param address the peer's address, or null when it is not an IP socket
  */
-record ClientAddress(String ip, String forwardedFor, boolean trusted) {
-  static final ClientAddress UNKNOWN = new ClientAddress("unknown", "for=unknown", false);
+record ClientAddress(String ip, String forwardedFor, boolean trusted, InetAddress address) {
+  static final ClientAddress UNKNOWN = new ClientAddress("unknown", "for=unknown", false, null);
 
   static ClientAddress of(SocketAddress remote, TrustedProxies trustedProxies) {
     if (!(remote instanceof InetSocketAddress inet) || inet.getAddress() == null) {
@@ -28,6 +29,6 @@ record ClientAddress(String ip, String forwardedFor, boolean trusted) {
     }
     String forwardedFor =
         address instanceof Inet6Address ? "for=\"[" + ip + "]\"" : "for=" + ip;
-    return new ClientAddress(ip, forwardedFor, trustedProxies.contains(address));
+    return new ClientAddress(ip, forwardedFor, trustedProxies.contains(address), address);
   }
 }

@@ -57,6 +57,7 @@ final class Exchange implements PickContext {
   private boolean expectContinue;
   private boolean done = true;
   private int attempts;
+  private long hashKey;
   private Backend backend;
   private UpstreamHandler upstream;
   private Channel connecting;
@@ -91,6 +92,11 @@ final class Exchange implements PickContext {
   }
 
   // ---- PickContext
+
+  @Override
+  public long hashKey() {
+    return hashKey;
+  }
 
   @Override
   public int attempt() {
@@ -162,6 +168,9 @@ final class Exchange implements PickContext {
     headRequest = HttpMethod.HEAD.equals(req.method());
     expectContinue = RequestChecks.expectsContinue(req);
     boolean chunked = HttpUtil.isTransferEncodingChunked(req);
+    // The key is read from the request as the client sent it, before the headers are rewritten.
+    HashKey keySpec = listener.hashKey();
+    hashKey = keySpec == null ? 0L : HashKeys.key(keySpec, req, client.address(), listener.trustedProxies());
     requestId = listener.rewriter().prepareRequest(req, client.address(), chunked);
     request = req;
     listener.server().requestStarted();

@@ -12,6 +12,7 @@ record ListenerContext(
     String name,
     LoadBalancer pool,
     int maxConnectAttempts,
+    HashKey hashKey,
     ProxySettings settings,
     ProxyObserver observer,
     HeaderRewriter rewriter,

@@ -13,9 +13,12 @@ import java.util.Objects;
  * @param pool where requests go
  * @param maxConnectAttempts how many different backends of the pool a request tries when
  *     connecting fails (1 = no second try)
+ * @param hashKey where a hash-based pool takes the request's key from; null when the pool's
+ *     algorithm does not hash (no key is computed then)
  */
 public record ListenerSpec(
-    String name, InetSocketAddress bind, LoadBalancer pool, int maxConnectAttempts) {
+    String name, InetSocketAddress bind, LoadBalancer pool, int maxConnectAttempts,
+    HashKey hashKey) {
   /** The default of {@link #maxConnectAttempts}. */
   public static final int DEFAULT_CONNECT_ATTEMPTS = 3;
 
@@ -31,6 +34,7 @@ public record ListenerSpec(
 
   /** A listener whose requests try up to {@link #DEFAULT_CONNECT_ATTEMPTS} backends. */
   public ListenerSpec(String name, InetSocketAddress bind, LoadBalancer pool) {
-    this(name, bind, pool, DEFAULT_CONNECT_ATTEMPTS);
+    this(name, bind, pool, DEFAULT_CONNECT_ATTEMPTS,
+        pool.algorithm().hashBased() ? HashKey.CLIENT_IP : null);
   }
 }

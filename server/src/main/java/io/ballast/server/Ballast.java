@@ -96,7 +96,7 @@ public final class Ballast {
     for (var l : config.listeners()) {
       var pool = config.pool(l.pool()).orElseThrow();
       specs.add(new ListenerSpec(l.name(), l.bind().toSocketAddress(), pools.get(l.pool()),
-          pool.maxConnectAttempts()));
+          pool.maxConnectAttempts(), pool.hashKey().orElse(null)));
     }
     for (var p : config.pools()) {
       LoadBalancer pool = pools.get(p.name());
@@ -147,8 +147,8 @@ public final class Ballast {
       LoadBalancer.HealthSettings health = p.healthCheck()
           .map(h -> new LoadBalancer.HealthSettings(h.rise(), h.fall(), true, p.passiveDownTime()))
           .orElse(new LoadBalancer.HealthSettings(1, 1, false, p.passiveDownTime()));
-      pools.put(p.name(), new LoadBalancer(p.name(), backends, p.algorithm(), health, control,
-          Rng.THREAD_LOCAL, listener));
+      pools.put(p.name(), new LoadBalancer(p.name(), backends, p.algorithm(), p.options(), health,
+          control, Rng.THREAD_LOCAL, listener));
     }
     return pools;
   }

@@ -71,7 +71,8 @@ public record AlgorithmOptions(
     }
   }
 
-  static boolean isPrime(int n) {
+  /** True when n is prime (trial division; called at config time only). */
+  public static boolean isPrime(int n) {
     if (n < 2 || n % 2 == 0) {
       return n == 2;
     }

@@ -1,6 +1,8 @@
 package io.ballast.server.config;
 
 import io.ballast.core.pick.Algorithm;
+import io.ballast.core.pick.AlgorithmOptions;
+import io.ballast.proxy.HashKey;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -11,6 +13,8 @@ import java.util.Optional;
  *
  * @param name unique among pools
  * @param algorithm how a backend is picked
+ * @param options the algorithm's tunables (defaults for those the file does not set)
+ * @param hashKey where a hash-based algorithm takes the request key from; empty for the others
  * @param backends at least one, names unique within the pool
  * @param maxConnectAttempts how many backends a request tries when connecting fails, 1..10
  * @param healthCheck active checks; empty means passive only (a refused backend rests for
@@ -20,6 +24,8 @@ import java.util.Optional;
 public record PoolConfig(
     String name,
     Algorithm algorithm,
+    AlgorithmOptions options,
+    Optional<HashKey> hashKey,
     List<BackendConfig> backends,
     int maxConnectAttempts,
     Optional<HealthCheckConfig> healthCheck,
@@ -32,6 +38,13 @@ public record PoolConfig(
   public PoolConfig {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(algorithm, "algorithm");
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(hashKey, "hashKey");
+    if (hashKey.isPresent() != algorithm.hashBased()) {
+      throw new IllegalArgumentException("hashKey: " + hashKey.map(Object::toString).orElse("none")
+          + " (expected: a key exactly when the algorithm hashes; " + algorithm + " "
+          + (algorithm.hashBased() ? "does" : "does not") + ")");
+    }
     backends = List.copyOf(Objects.requireNonNull(backends, "backends"));
     if (backends.isEmpty()) {
       throw new IllegalArgumentException("backends: [] (expected: at least one backend)");

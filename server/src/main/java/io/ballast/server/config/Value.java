@@ -82,6 +82,36 @@ interface Value<T> {
     };
   }
 
+  /** A number (integer or decimal) in [min, max]. */
+  static Value<Double> decimal(double min, double max) {
+    String expected = "a number " + trim(min) + ".." + trim(max);
+    return new Value<>() {
+      @Override
+      public String expected() {
+        return expected;
+      }
+
+      @Override
+      public Double read(YamlNode node, String path, Problems problems) {
+        Object v = node instanceof ScalarNode scalar ? scalar.value() : null;
+        if (!(v instanceof Long || v instanceof Double)) {
+          problems.error(node.mark(), path, wrongType(node, expected));
+          return null;
+        }
+        double d = ((Number) v).doubleValue();
+        if (!(d >= min && d <= max)) {
+          problems.error(node.mark(), path, v + " (expected: " + trim(min) + ".." + trim(max) + ")");
+          return null;
+        }
+        return d;
+      }
+    };
+  }
+
+  private static String trim(double d) {
+    return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+  }
+
   /** A size in bytes: an integer or a string with a binary unit ("8KiB"). */
   static Value<Integer> size(int min, int max) {
     String expected = "a size in bytes " + min + ".." + max + " (an integer or \"8KiB\", \"1MiB\")";

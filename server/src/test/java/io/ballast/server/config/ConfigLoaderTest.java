@@ -393,8 +393,8 @@ class ConfigLoaderTest {
 
   @Test
   void unknownAlgorithmListsTheAcceptedNames() {
-    assertThat(errors(BASE + "    algorithm: random\n")).containsExactly(
-        "test.yaml:9:16: pools[0].algorithm: unknown algorithm 'random' (expected: one of "
+    assertThat(errors(BASE + "    algorithm: fastest\n")).containsExactly(
+        "test.yaml:9:16: pools[0].algorithm: unknown algorithm 'fastest' (expected: one of "
             + Algorithm.configNames() + ")");
   }
 
@@ -587,6 +587,8 @@ class ConfigLoaderTest {
         .hasMessage("2 errors in config:\n"
             + "x.yaml:9:27: pools[0].max_connect_attempts: 0 (expected: 1..10)\n"
             + "x.yaml:10:5: pools[0].extra: unknown field 'extra' (expected one of: name, algorithm,"
-            + " backends, max_connect_attempts, health_check, passive_down_time)");
+            + " least_request, peak_ewma, least_connections_response_time, ring_hash, maglev,"
+            + " bounded_load_hash, hash_key, backends, max_connect_attempts, health_check,"
+            + " passive_down_time)");
   }
 }
