@@ -9,7 +9,10 @@ import java.util.stream.Collectors;
 public enum Algorithm {
   ROUND_ROBIN("round-robin", false, o -> RoundRobinPicker.FACTORY),
   WEIGHTED_ROUND_ROBIN("weighted-round-robin", false, o -> SmoothWeightedRoundRobinPicker.FACTORY),
-  LEAST_CONNECTIONS("least-connections", false, o -> LeastConnectionsPicker.FACTORY);
+  LEAST_CONNECTIONS("least-connections", false, o -> LeastConnectionsPicker.FACTORY),
+  RING_HASH("ring-hash", true, RingHashPicker::factory),
+  MAGLEV("maglev", true, MaglevPicker::factory),
+  BOUNDED_LOAD_HASH("bounded-load-hash", true, BoundedLoadHashPicker::factory);
 
   private final String configName;
   private final boolean hashBased;
