@@ -167,7 +167,7 @@ class LoadAwarePickerTest {
   }
 
   @Test
-  void picksAllocateNoResult() {
+  void picksReturnTheBackendsPrebuiltResult() {
     List<Backend> bs = equal(4);
     for (Algorithm a : List.of(Algorithm.RANDOM, Algorithm.WEIGHTED_RANDOM, Algorithm.LEAST_REQUEST,
         Algorithm.PEAK_EWMA, Algorithm.LEAST_CONNECTIONS_RESPONSE_TIME)) {
