@@ -10,6 +10,12 @@ public enum Algorithm {
   ROUND_ROBIN("round-robin", false, o -> RoundRobinPicker.FACTORY),
   WEIGHTED_ROUND_ROBIN("weighted-round-robin", false, o -> SmoothWeightedRoundRobinPicker.FACTORY),
   LEAST_CONNECTIONS("least-connections", false, o -> LeastConnectionsPicker.FACTORY),
+  RANDOM("random", false, o -> RandomPicker.FACTORY),
+  WEIGHTED_RANDOM("weighted-random", false, o -> WeightedRandomPicker.FACTORY),
+  LEAST_REQUEST("least-request", false, LeastRequestPicker::factory),
+  PEAK_EWMA("peak-ewma", false, PeakEwmaPicker::factory),
+  LEAST_CONNECTIONS_RESPONSE_TIME("least-connections-response-time", false,
+      LeastConnectionsResponseTimePicker::factory),
   RING_HASH("ring-hash", true, RingHashPicker::factory),
   MAGLEV("maglev", true, MaglevPicker::factory),
   BOUNDED_LOAD_HASH("bounded-load-hash", true, BoundedLoadHashPicker::factory);
