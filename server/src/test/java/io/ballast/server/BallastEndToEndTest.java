@@ -156,4 +156,48 @@ class BallastEndToEndTest {
     assertThat(r.headers().firstValue("Retry-After")).isPresent();
     assertThat(get(adminUrl("/healthz")).statusCode()).isEqualTo(200);
   }
+
+  @Test
+  void hashPoolsKeepEachKeyOnOneBackendAndMoveOnlyTheKeysOfADeadOne() throws Exception {
+    for (String algorithm : List.of("ring-hash", "maglev", "bounded-load-hash")) {
+      TestBackend a = backend(algorithm + "-a");
+      TestBackend b = backend(algorithm + "-b");
+      TestBackend c = backend(algorithm + "-c");
+      start(config(algorithm, String.join("\n", backendLine(a, 1), backendLine(b, 1),
+          backendLine(c, 1)), """
+                hash_key:
+                  source: header
+                  name: X-User
+            """));
+      Map<String, String> home = new HashMap<>();
+      for (int round = 0; round < 3; round++) {
+        for (int user = 0; user < 60; user++) {
+          HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(proxyUrl("/")))
+              .header("X-User", "user-" + user).build(), HttpResponse.BodyHandlers.ofString());
+          assertThat(r.statusCode()).isEqualTo(200);
+          String previous = home.putIfAbsent("user-" + user, r.body());
+          assertThat(previous == null || previous.equals(r.body()))
+              .as("%s: user-%d stays on %s (got %s)", algorithm, user, previous, r.body()).isTrue();
+        }
+      }
+      assertThat(new java.util.HashSet<>(home.values())).as(algorithm).hasSize(3);
+
+      // Take b out: only b's users move; everyone else keeps their backend.
+      var pool = ballast.pools().get("app");
+      pool.setAdminState(pool.backends().get(1), io.ballast.core.AdminState.MAINTENANCE, "test");
+      await().atMost(Duration.ofSeconds(5)).until(() -> !pool.available(pool.backends().get(1)));
+      for (int user = 0; user < 60; user++) {
+        String body = client.send(HttpRequest.newBuilder(URI.create(proxyUrl("/")))
+            .header("X-User", "user-" + user).build(), HttpResponse.BodyHandlers.ofString()).body();
+        String before = home.get("user-" + user);
+        if (before.equals(b.name())) {
+          assertThat(body).as("%s: a user of the drained backend moves", algorithm).isNotEqualTo(b.name());
+        } else {
+          assertThat(body).as("%s: user-%d keeps its backend", algorithm, user).isEqualTo(before);
+        }
+      }
+      ballast.stop();
+      ballast = null;
+    }
+  }
 }

@@ -211,13 +211,13 @@ final class ConfigReader {
       }
       String owner = block.replace('_', '-');
       if (!owner.equals(algorithm.configName())) {
-        problems.error(pool.markOf(block), pool.path(block), "options for " + owner
+        problems.error(pool.keyMarkOf(block), pool.path(block), "options for " + owner
             + ", but the pool's algorithm is " + algorithm + " (expected: only the "
             + algorithm.configName().replace('-', '_') + " block, or none)");
         continue;
       }
       Section o = section.get();
-      at = pool.markOf(block);
+      at = pool.keyMarkOf(block);
       path = o.path();
       switch (block) {
         case "least_request" -> {
@@ -266,7 +266,7 @@ final class ConfigReader {
         .flatMap(n -> Section.of(n, pool.path("hash_key"), problems));
     if (!algorithm.hashBased()) {
       if (section.isPresent()) {
-        problems.error(pool.markOf("hash_key"), pool.path("hash_key"), "set, but algorithm "
+        problems.error(pool.keyMarkOf("hash_key"), pool.path("hash_key"), "set, but algorithm "
             + algorithm + " does not hash (expected: only with " + hashAlgorithms() + ")");
       }
       return Optional.empty();
@@ -287,13 +287,13 @@ final class ConfigReader {
     } else if (source != null) {
       for (String key : new String[] {"ipv4_prefix", "ipv6_prefix"}) {
         if (s.optional(key).isPresent()) {
-          problems.error(s.markOf(key), s.path(key), "set, but source is " + source
+          problems.error(s.keyMarkOf(key), s.path(key), "set, but source is " + source
               + " (expected: only with source client-ip)");
         }
       }
     }
     if (!named && source != null && s.optional("name").isPresent()) {
-      problems.error(s.markOf("name"), s.path("name"), "set, but source " + source
+      problems.error(s.keyMarkOf("name"), s.path("name"), "set, but source " + source
           + " takes no name (expected: only with header, cookie or query)");
     }
     s.rejectUnknown();

@@ -55,6 +55,12 @@ final class Section {
     return entry == null ? node.mark() : entry.value().mark();
   }
 
+  /** Where {@code key} itself is written, or where this mapping starts when it is absent. */
+  Mark keyMarkOf(String key) {
+    Entry entry = node.entries().get(key);
+    return entry == null ? node.mark() : entry.keyMark();
+  }
+
   /** The node of an optional field; empty when absent or null (both mean "use the default"). */
   Optional<YamlNode> optional(String key) {
     known.add(key);
