@@ -101,4 +101,36 @@ class LoadBalancerTest {
         LoadBalancer.HealthSettings.PASSIVE_ONLY, scheduler, Rng.seeded(1), listener);
     assertThat(lb.picker().pick(PickContext.NONE)).isSameAs(PickResult.NoBackend.EMPTY_POOL);
   }
+
+  @Test
+  void roundRobinStaysFairWhileBackendsComeAndGo() {
+    List<Backend> four = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      four.add(new Backend("r" + i, "127.0.0.1", 9100 + i, 1));
+    }
+    LoadBalancer lb = new LoadBalancer("rr", four, Algorithm.ROUND_ROBIN,
+        new LoadBalancer.HealthSettings(1, 1, true, Duration.ofSeconds(1)), scheduler,
+        Rng.seeded(7), LoadBalancer.Listener.NONE);
+    Rng rng = Rng.seeded(11);
+    int changes = 0;
+    for (int step = 0; step < 200; step++) {
+      // Flip one backend in or out (never the last one in).
+      Backend flip = four.get(rng.nextInt(4));
+      boolean up = lb.available(flip);
+      long upCount = four.stream().filter(lb::available).count();
+      if (!up || upCount > 1) {
+        lb.reportCheck(flip, !up, up ? "down" : "up");
+        scheduler.runAll();
+        changes++;
+      }
+      List<String> available = four.stream().filter(lb::available).map(Backend::name).toList();
+      // Any run of n consecutive picks over n available backends visits each exactly once.
+      List<String> round = new ArrayList<>();
+      for (int i = 0; i < available.size(); i++) {
+        round.add(pickName(lb));
+      }
+      assertThat(round).containsExactlyInAnyOrderElementsOf(available);
+    }
+    assertThat(changes).isGreaterThan(50);
+  }
 }

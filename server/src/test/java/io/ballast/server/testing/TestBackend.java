@@ -16,6 +16,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code /slow?ms=N} after N ms, {@code /health} with a switchable status; counts requests.
  */
 public final class TestBackend implements AutoCloseable {
+  static {
+    // The JDK server writes a response's head and body separately; with Nagle on, the body
+    // waits for the client's delayed ACK (~40 ms a response) and the tests crawl.
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+  }
+
   private final String name;
   private final HttpServer server;
   private final ExecutorService executor = Executors.newCachedThreadPool();
