@@ -6,8 +6,8 @@
 # build knows> (the @Param list also names algorithms that may not be merged yet). Each default is
 # left out when you pass the same option yourself. Every other argument goes to JMH unchanged, so a
 # benchmark regex and any JMH option work (java -jar bench/target/benchmarks.jar -h lists them).
-# The results JSON goes to bench/results/jmh-<UTC time>.json and a summary table (ns/op or us/op,
-# B/op) to stdout and to the same name with .md.
+# The results JSON goes to bench/results/jmh-<UTC time>.json, and a summary table (mean with its
+# error, median of the iterations, B/op) to stdout and to the same name with .md.
 #
 # Usage: bench/jmh.sh [--cpu LIST] [--no-build] [JMH args...]
 #   --cpu LIST   pin the JVM and its forks with taskset -c LIST (e.g. 1); env JMH_CPU
@@ -141,16 +141,19 @@ def num(x, digits):
     # JMH writes "NaN" (a string) for the error of a single iteration.
     return f"{x:.{digits}f}" if isinstance(x, (int, float)) else str(x)
 
-print("| benchmark | algorithm | backends | threads | score | ± | unit | B/op |")
-print("|---|---|---:|---:|---:|---:|---|---:|")
+print("| benchmark | algorithm | backends | threads | score | ± | median | unit | B/op |")
+print("|---|---|---:|---:|---:|---:|---:|---|---:|")
 for r in rows:
     p = r.get("params", {})
     m = r["primaryMetric"]
     alloc = r.get("secondaryMetrics", {}).get("gc.alloc.rate.norm")
     b = "" if alloc is None else num(alloc["score"], 1)
     name = r["benchmark"].removeprefix("io.ballast.bench.")
+    # The median of the iterations resists a few disturbed ones (other processes on the CPU).
+    samples = sorted(x for fork in m.get("rawData", []) for x in fork)
+    median = samples[len(samples) // 2] if samples else "NaN"
     print(f"| {name} | {p.get('algorithm', '')} | {p.get('backends', '')} | {r['threads']} "
-          f"| {num(m['score'], 2)} | {num(m['scoreError'], 2)} | {m['scoreUnit']} | {b} |")
+          f"| {num(m['score'], 2)} | {num(m['scoreError'], 2)} | {num(median, 2)} | {m['scoreUnit']} | {b} |")
 PY
   cat "${RESULT_JSON%.json}.md"
   echo "jmh.sh: results in $RESULT_JSON and ${RESULT_JSON%.json}.md" >&2
