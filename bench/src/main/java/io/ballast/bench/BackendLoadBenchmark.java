@@ -2,9 +2,11 @@ package io.ballast.bench;
 
 import io.ballast.core.Backend;
 import io.ballast.core.BackendLoad;
+import io.ballast.core.PoolLoad;
 import io.ballast.core.pick.PoolSnapshot;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -17,8 +19,16 @@ import org.openjdk.jmh.annotations.Threads;
 
 /**
  * The data plane's per-request accounting: {@code BackendLoad.start()} then
- * {@code complete(success, nanos)} on a backend attached to a pool (so the pool's in-flight
- * counter moves too), from one thread and from two threads on the same backend.
+ * {@code complete(success, nanos)} on a backend attached to a pool, so the pool's in-flight
+ * counter moves too.
+ *
+ * <ul>
+ *   <li>{@link #startComplete}: one thread;
+ *   <li>{@link #startCompleteTwoThreads}: two threads on the same backend (every counter shared);
+ *   <li>{@link #startCompleteTwoThreadsOwnBackend}: two threads, each on its own backend of the
+ *       same pool, as two event loops serving different backends: only the pool's counter is
+ *       shared.
+ * </ul>
  *
  * <p>JMH state shared by the benchmark threads; {@code BackendLoad} is thread-safe.
  */
@@ -26,17 +36,41 @@ import org.openjdk.jmh.annotations.Threads;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class BackendLoadBenchmark {
-  private BackendLoad load;
+  private static final int BACKENDS = 8;
+
+  private List<Backend> backends;
+  private final AtomicInteger handedOut = new AtomicInteger();
 
   @Setup(Level.Trial)
   public void setUp() {
-    List<Backend> one = Pools.backends(1, Pools.UNIFORM);
-    PoolSnapshot.allAvailable(one);
-    load = one.get(0).load();
+    backends = Pools.backends(BACKENDS, Pools.UNIFORM);
+    PoolSnapshot.allAvailable(backends);
+  }
+
+  /** The pool's load, shared by every backend; for the module's tests. */
+  PoolLoad pool() {
+    return backends.get(0).load().pool();
+  }
+
+  /** A different backend for each thread that asks (up to {@value #BACKENDS}, then again). */
+  BackendLoad nextOwn() {
+    return backends.get(handedOut.getAndIncrement() % BACKENDS).load();
+  }
+
+  /** One benchmark thread's own backend. */
+  @State(Scope.Thread)
+  public static class Own {
+    private BackendLoad load;
+
+    @Setup(Level.Trial)
+    public void setUp(BackendLoadBenchmark shared) {
+      load = shared.nextOwn();
+    }
   }
 
   @Benchmark
   public int startComplete() {
+    BackendLoad load = backends.get(0).load();
     load.start();
     load.complete(true, 1_000L);
     return load.inFlight();
@@ -45,8 +79,14 @@ public class BackendLoadBenchmark {
   @Benchmark
   @Threads(2)
   public int startCompleteTwoThreads() {
-    load.start();
-    load.complete(true, 1_000L);
-    return load.inFlight();
+    return startComplete();
+  }
+
+  @Benchmark
+  @Threads(2)
+  public int startCompleteTwoThreadsOwnBackend(Own own) {
+    own.load.start();
+    own.load.complete(true, 1_000L);
+    return own.load.inFlight();
   }
 }

@@ -84,12 +84,20 @@ class BenchmarkSetupTest {
   }
 
   @org.junit.jupiter.api.Test
-  void backendLoadStartCompleteLeavesNothingInFlight() {
+  void backendLoadBenchmarksLeaveNothingInFlightAndGiveEachThreadItsOwnBackend() {
     BackendLoadBenchmark bench = new BackendLoadBenchmark();
     bench.setUp();
+    BackendLoadBenchmark.Own first = new BackendLoadBenchmark.Own();
+    first.setUp(bench);
+    BackendLoadBenchmark.Own second = new BackendLoadBenchmark.Own();
+    second.setUp(bench);
     for (int i = 0; i < 5; i++) {
       assertThat(bench.startComplete()).isZero();
+      assertThat(bench.startCompleteTwoThreads()).isZero();
+      assertThat(bench.startCompleteTwoThreadsOwnBackend(first)).isZero();
+      assertThat(bench.startCompleteTwoThreadsOwnBackend(second)).isZero();
     }
-    assertThat(bench.startCompleteTwoThreads()).isZero();
+    assertThat(bench.pool().inFlight()).isZero();
+    assertThat(bench.nextOwn()).isNotSameAs(bench.nextOwn());
   }
 }
