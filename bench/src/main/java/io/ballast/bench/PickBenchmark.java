@@ -4,6 +4,7 @@ import io.ballast.core.Backend;
 import io.ballast.core.PickResult;
 import io.ballast.core.Picker;
 import io.ballast.core.Rng;
+import io.ballast.core.pick.Algorithm;
 import io.ballast.core.pick.PoolSnapshot;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -47,9 +48,16 @@ public class PickBenchmark extends PoolBenchmark {
   @Setup(Level.Trial)
   public void setUp() {
     members = Pools.backends(backends, weights);
-    PoolSnapshot pool = PoolSnapshot.allAvailable(members);
+    Algorithm algorithm = resolveAlgorithm();
+    // Backends count in the pool-wide load only for algorithms that read it, as in production.
+    PoolSnapshot pool = PoolSnapshot.allAvailable(members, algorithm);
     Pools.preload(members, 7);
-    picker = resolveAlgorithm().factory().build(pool, null, Rng.seeded(42));
+    picker = algorithm.factory().build(pool, null, Rng.seeded(42));
+  }
+
+  /** Requests in flight over the pool's backends; for the module's tests. */
+  int inFlight() {
+    return members.stream().mapToInt(b -> b.load().inFlight()).sum();
   }
 
   /** The built picker; visible for the module's tests. */

@@ -44,9 +44,9 @@ public final class BackendLoad {
   private final LongAdder requests = new LongAdder();
   private final LongAdder failures = new LongAdder();
   private final LongAdder latencyNanos = new LongAdder();
-  private volatile PoolLoad pool = NO_POOL;
+  /** Null unless the pool's picker needs the pool-wide count: a shared counter costs. */
+  private volatile PoolLoad pool;
 
-  private static final PoolLoad NO_POOL = new PoolLoad();
 
   /** Smallest sample a failed request counts as. */
   static final double FAILURE_FLOOR_NANOS = 100e6;
@@ -93,7 +93,7 @@ public final class BackendLoad {
    * the backend, before any request can reach it.
    */
   public void attach(PoolLoad poolLoad) {
-    if (pool != NO_POOL && pool != poolLoad) {
+    if (pool != null && pool != poolLoad) {
       throw new IllegalStateException("backend load already belongs to another pool");
     }
     pool = java.util.Objects.requireNonNull(poolLoad, "poolLoad");
@@ -101,10 +101,10 @@ public final class BackendLoad {
 
   /** True once {@link #attach} was called. */
   public boolean attached() {
-    return pool != NO_POOL;
+    return pool != null;
   }
 
-  /** The load of the pool this backend belongs to. */
+  /** The load of the pool this backend counts in, or null when it counts in none. */
   public PoolLoad pool() {
     return pool;
   }
@@ -112,7 +112,10 @@ public final class BackendLoad {
   /** A request was sent (or is about to be sent) to the backend. */
   public void start() {
     inFlight.incrementAndGet();
-    pool.started();
+    PoolLoad p = pool;
+    if (p != null) {
+      p.started();
+    }
   }
 
   /**
@@ -123,7 +126,10 @@ public final class BackendLoad {
    */
   public void complete(boolean success, long nanos) {
     inFlight.decrementAndGet();
-    pool.ended();
+    PoolLoad p = pool;
+    if (p != null) {
+      p.ended();
+    }
     requests.increment();
     if (!success) {
       failures.increment();

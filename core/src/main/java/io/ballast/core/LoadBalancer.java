@@ -99,7 +99,9 @@ public final class LoadBalancer {
     this.rng = Objects.requireNonNull(rng, "rng");
     this.listener = Objects.requireNonNull(listener, "listener");
     for (Backend b : this.backends) {
-      b.load().attach(load);
+      if (algorithm.needsPoolLoad()) {
+        b.load().attach(load);
+      }
       if (statuses.put(b, new Status(new HealthTracker(health.rise(), health.fall()))) != null) {
         throw new IllegalArgumentException("backends: " + b.name() + " listed twice");
       }
@@ -120,7 +122,11 @@ public final class LoadBalancer {
     return backends;
   }
 
-  /** Requests in flight over the whole pool. Thread-safe. */
+  /**
+   * Requests in flight over the whole pool; counted only for algorithms that need it
+   * ({@link Algorithm#needsPoolLoad()}), because one counter shared by every event loop costs
+   * on every request. Thread-safe.
+   */
   public PoolLoad load() {
     return load;
   }

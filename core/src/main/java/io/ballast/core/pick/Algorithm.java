@@ -40,6 +40,14 @@ public enum Algorithm {
     return hashBased;
   }
 
+  /**
+   * True when the picker compares a backend with the pool's total in flight
+   * ({@code PoolSnapshot.load()}); only then do the backends keep that shared counter.
+   */
+  public boolean needsPoolLoad() {
+    return this == BOUNDED_LOAD_HASH;
+  }
+
   /** The factory for this algorithm with the given tunables. */
   public PickerFactory factory(AlgorithmOptions options) {
     return factory.apply(options);

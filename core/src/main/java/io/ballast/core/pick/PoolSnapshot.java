@@ -48,14 +48,28 @@ public record PoolSnapshot(List<Backend> members, int[] weights, boolean[] avail
 
   /**
    * A snapshot where every backend is available and weighs its configured weight, for tests and
-   * benchmarks. Backends that belong to no pool yet are attached to a new pool load.
+   * benchmarks. Backends that count in no pool load yet are attached to a new one.
    */
   public static PoolSnapshot allAvailable(List<Backend> backends) {
+    return allAvailable(backends, true);
+  }
+
+  /**
+   * As {@link #allAvailable(List)}, but the backends count in the pool load only when the
+   * algorithm needs it, as in a real pool (a benchmark then measures what production pays).
+   */
+  public static PoolSnapshot allAvailable(List<Backend> backends, Algorithm algorithm) {
+    return allAvailable(backends, algorithm.needsPoolLoad());
+  }
+
+  private static PoolSnapshot allAvailable(List<Backend> backends, boolean attach) {
     int[] w = backends.stream().mapToInt(Backend::weight).toArray();
     boolean[] a = new boolean[backends.size()];
     java.util.Arrays.fill(a, true);
     PoolLoad load = backends.get(0).load().attached() ? backends.get(0).load().pool() : new PoolLoad();
-    backends.forEach(b -> b.load().attach(load));
+    if (attach) {
+      backends.forEach(b -> b.load().attach(load));
+    }
     return new PoolSnapshot(backends, w, a, load);
   }
 
