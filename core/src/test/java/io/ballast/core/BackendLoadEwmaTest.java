@@ -94,4 +94,13 @@ class BackendLoadEwmaTest {
     clock.set(Duration.ofSeconds(9).toNanos());
     assertThat(load.latencyEwmaNanos() / MS).isCloseTo(100, within(1e-3));
   }
+
+  @Test
+  void theCheapDecayWeightMatchesExpEverywhere() {
+    double worst = 0;
+    for (double x = 0; x < 20; x = x < 2e-3 ? x + 1e-6 : x * 1.01) {
+      worst = Math.max(worst, Math.abs(BackendLoad.decayWeight(x) - Math.exp(-x)));
+    }
+    assertThat(worst).isLessThan(1e-9);
+  }
 }

@@ -66,8 +66,9 @@ public final class LeastConnectionsResponseTimePicker implements Cursor.CursorPi
     int n = all.length;
     double sum = 0;
     int sampled = 0;
+    long now = all[0].load().nowNanos();
     for (Backend b : all) {
-      double e = b.load().latencyEwmaNanos();
+      double e = b.load().latencyEwmaNanos(now);
       if (!Double.isNaN(e)) {
         sum += e;
         sampled++;
@@ -84,7 +85,7 @@ public final class LeastConnectionsResponseTimePicker implements Cursor.CursorPi
         continue;
       }
       BackendLoad load = b.load();
-      double rtSeconds = load.latencyEstimateNanos(neutral) * 1e-9;
+      double rtSeconds = load.latencyEstimateNanos(neutral, now) * 1e-9;
       double score = (connectionWeight * load.inFlight() / capacity
           + responseTimeWeight * rtSeconds) / weights[i];
       if (best == null || score < bestScore) {

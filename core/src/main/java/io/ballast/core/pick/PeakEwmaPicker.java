@@ -78,11 +78,12 @@ public final class PeakEwmaPicker implements Picker {
     if (found == 1) {
       return all[c[0]].picked();
     }
-    double neutral = neutralLatency(all, c, found);
+    long now = all[c[0]].load().nowNanos();
+    double neutral = neutralLatency(all, c, found, now);
     int best = c[0];
-    double bestCost = cost(best, neutral);
+    double bestCost = cost(best, neutral, now);
     for (int k = 1; k < found; k++) {
-      double cost = cost(c[k], neutral);
+      double cost = cost(c[k], neutral, now);
       if (cost < bestCost) {
         best = c[k];
         bestCost = cost;
@@ -92,11 +93,11 @@ public final class PeakEwmaPicker implements Picker {
   }
 
   /** The average EWMA of the candidates that have one; 1 ns when none has. */
-  static double neutralLatency(Backend[] all, int[] c, int found) {
+  static double neutralLatency(Backend[] all, int[] c, int found, long now) {
     double sum = 0;
     int sampled = 0;
     for (int k = 0; k < found; k++) {
-      double e = all[c[k]].load().latencyEwmaNanos();
+      double e = all[c[k]].load().latencyEwmaNanos(now);
       if (!Double.isNaN(e)) {
         sum += e;
         sampled++;
@@ -105,9 +106,9 @@ public final class PeakEwmaPicker implements Picker {
     return sampled == 0 ? 1.0 : sum / sampled;
   }
 
-  private double cost(int i, double neutral) {
+  private double cost(int i, double neutral, long now) {
     BackendLoad load = backends[i].load();
-    return load.latencyEstimateNanos(neutral) * (load.inFlight() + 1.0) / weights[i];
+    return load.latencyEstimateNanos(neutral, now) * (load.inFlight() + 1.0) / weights[i];
   }
 
   @Override
