@@ -224,7 +224,10 @@ final class ConfigReader {
           ints[0] = orElse(o.get("choices", Value.integer(2, 64), ints[0]), ints[0]);
           doubles[0] = orElse(o.get("active_request_bias", Value.decimal(0, 10), doubles[0]), doubles[0]);
         }
-        case "peak_ewma" -> decay[0] = orElse(o.get("decay", DURATION, decay[0]), decay[0]);
+        case "peak_ewma" -> {
+          decay[0] = orElse(o.get("decay", DURATION, decay[0]), decay[0]);
+          ints[0] = orElse(o.get("choices", Value.integer(2, 64), ints[0]), ints[0]);
+        }
         case "least_connections_response_time" -> {
           doubles[1] = orElse(o.get("connection_weight", Value.decimal(0, 1000), doubles[1]), doubles[1]);
           doubles[2] = orElse(o.get("response_time_weight", Value.decimal(0, 1000), doubles[2]), doubles[2]);

@@ -44,8 +44,10 @@ class AlgorithmConfigTest {
             algorithm: peak-ewma
             peak_ewma:
               decay: 5s
+              choices: 3
         """);
     assertThat(ewma.options().ewmaDecay()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(ewma.options().choices()).isEqualTo(3);
 
     PoolConfig composite = pool("""
             algorithm: least-connections-response-time
