@@ -30,10 +30,30 @@ public final class LoadBalancer {
 
     default void onAdminChange(
         LoadBalancer pool, Backend backend, AdminState from, AdminState to, String reason) {}
+
+    /** The pool entered ({@code panic} true) or left panic mode. */
+    default void onPanic(LoadBalancer pool, boolean panic, String reason) {}
   }
 
-  /** How health is judged; see {@link HealthTracker}. */
-  public record HealthSettings(int rise, int fall, boolean activeChecks, Duration passiveDownTime) {
+  /**
+   * How health is judged (see {@link HealthTracker}) and what the pool does when much of it is
+   * down.
+   *
+   * @param rise passing checks in a row that bring a backend back
+   * @param fall failing checks in a row that take a backend out
+   * @param activeChecks whether active health checks run (otherwise a refused backend returns
+   *     after {@code passiveDownTime})
+   * @param passiveDownTime how long a refused backend stays out without active checks
+   * @param panicThresholdPercent when fewer than this share of the pool's active (not drained)
+   *     backends are healthy, the pool balances over all of them, healthy or not, rather than
+   *     crush the few that are left (Envoy's panic mode); 0 turns it off. With no healthy backend
+   *     at all the pool answers "none available" at once instead.
+   * @param slowStart over this window a backend that comes back takes a weight growing linearly
+   *     from almost nothing to its full weight; zero turns it off. Only algorithms that honour
+   *     weights feel it.
+   */
+  public record HealthSettings(int rise, int fall, boolean activeChecks, Duration passiveDownTime,
+      int panicThresholdPercent, Duration slowStart) {
     public HealthSettings {
       if (rise < 1) {
         throw new IllegalArgumentException("rise: " + rise + " (expected: >= 1)");
@@ -46,13 +66,35 @@ public final class LoadBalancer {
         throw new IllegalArgumentException(
             "passiveDownTime: " + passiveDownTime + " (expected: > 0)");
       }
+      if (panicThresholdPercent < 0 || panicThresholdPercent > 100) {
+        throw new IllegalArgumentException(
+            "panicThresholdPercent: " + panicThresholdPercent + " (expected: 0..100)");
+      }
+      Objects.requireNonNull(slowStart, "slowStart");
+      if (slowStart.isNegative()) {
+        throw new IllegalArgumentException("slowStart: " + slowStart + " (expected: >= 0)");
+      }
     }
+
+    /** Panic below {@value #DEFAULT_PANIC_THRESHOLD}% healthy, no slow start. */
+    public HealthSettings(int rise, int fall, boolean activeChecks, Duration passiveDownTime) {
+      this(rise, fall, activeChecks, passiveDownTime, DEFAULT_PANIC_THRESHOLD, Duration.ZERO);
+    }
+
+    /** Envoy's default panic threshold. */
+    public static final int DEFAULT_PANIC_THRESHOLD = 50;
 
     /** No active checks: a refused backend is retried after 10 s. */
     public static final HealthSettings PASSIVE_ONLY =
         new HealthSettings(2, 3, false, Duration.ofSeconds(10));
   }
 
+  /** Weights are scaled by this while a backend ramps, so that a weight-1 backend can ramp too. */
+  static final int RAMP_SCALE = 10;
+  /** A ramp advances in this many steps. */
+  static final int RAMP_STEPS = 10;
+
+  private static final long NOT_RAMPING = Long.MIN_VALUE;
   private static final Picker NONE_AVAILABLE = ctx -> PickResult.NoBackend.NONE_AVAILABLE;
   private static final Picker EMPTY = ctx -> PickResult.NoBackend.EMPTY_POOL;
 
@@ -68,6 +110,9 @@ public final class LoadBalancer {
   private volatile Picker picker;
   private final PoolLoad load = new PoolLoad();
   private boolean[] published = new boolean[0];
+  private int[] publishedWeights = new int[0];
+  private volatile boolean panic;
+  private boolean rampTicking;
 
   /** A pool balancing with the algorithm's default tunables. */
   public LoadBalancer(
@@ -150,6 +195,11 @@ public final class LoadBalancer {
     return status(backend).admin;
   }
 
+  /** True while the pool balances over unhealthy backends too (panic mode). Thread-safe. */
+  public boolean panic() {
+    return panic;
+  }
+
   /** True when the backend takes new requests now. Thread-safe. */
   public boolean available(Backend backend) {
     Status s = status(backend);
@@ -189,6 +239,9 @@ public final class LoadBalancer {
         return;
       }
       s.admin = state;
+      if (state == AdminState.ACTIVE) {
+        s.rampStartNanos = scheduler.ticker().nanos();
+      }
       listener.onAdminChange(this, backend, from, state, reason);
       rebuild();
     });
@@ -213,6 +266,9 @@ public final class LoadBalancer {
       return;
     }
     s.health = next;
+    if (!from.serving() && next.serving()) {
+      s.rampStartNanos = scheduler.ticker().nanos();
+    }
     listener.onHealthChange(this, backend, from, next, reason);
     if (from.serving() != next.serving()) {
       rebuild();
@@ -231,25 +287,83 @@ public final class LoadBalancer {
     if (backends.isEmpty()) {
       return;
     }
-    boolean[] available = new boolean[backends.size()];
-    boolean any = false;
-    for (int i = 0; i < available.length; i++) {
-      available[i] = available(backends.get(i));
-      any |= available[i];
+    int n = backends.size();
+    boolean[] available = new boolean[n];
+    int healthy = 0;
+    int active = 0;
+    for (int i = 0; i < n; i++) {
+      Status s = statuses.get(backends.get(i));
+      available[i] = s.health.serving() && s.admin == AdminState.ACTIVE;
+      healthy += available[i] ? 1 : 0;
+      active += s.admin == AdminState.ACTIVE ? 1 : 0;
     }
-    if (java.util.Arrays.equals(available, published)) {
+    boolean nowPanic = healthy > 0 && healthy * 100L < (long) health.panicThresholdPercent() * active;
+    if (nowPanic != panic) {
+      panic = nowPanic;
+      listener.onPanic(this, nowPanic, healthy + " of " + active + " active backends healthy ("
+          + (nowPanic ? "below " : "back at or above ") + health.panicThresholdPercent() + "%)"
+          + (nowPanic ? ": balancing over all of them" : ""));
+    }
+    if (nowPanic) {
+      for (int i = 0; i < n; i++) {
+        available[i] = statuses.get(backends.get(i)).admin == AdminState.ACTIVE;
+      }
+    }
+    int[] weights = weights(available);
+    if (java.util.Arrays.equals(available, published)
+        && java.util.Arrays.equals(weights, publishedWeights)) {
       return;
     }
     published = available;
-    if (!any) {
+    publishedWeights = weights;
+    if (healthy == 0) {
       picker = NONE_AVAILABLE;
       return;
     }
-    int[] weights = new int[available.length];
-    for (int i = 0; i < weights.length; i++) {
-      weights[i] = backends.get(i).weight();
-    }
     picker = factory.build(new PoolSnapshot(backends, weights, available, load), picker, rng);
+  }
+
+  /**
+   * Effective weights: the configured ones, except that a backend within its slow-start window
+   * weighs a growing share of its weight (in steps of 1/{@value #RAMP_STEPS}); while any backend
+   * ramps every weight is scaled by {@value #RAMP_SCALE} so that even weight 1 can ramp. Worked
+   * example, slow start 30 s, weights 2 and 2, b back for 9 s: b ramps at 3/10, weights become
+   * 20 and 6. A timer rebuilds the picker at each step until every ramp ends.
+   */
+  private int[] weights(boolean[] available) {
+    int n = backends.size();
+    int[] weights = new int[n];
+    long window = health.slowStart().toNanos();
+    long now = scheduler.ticker().nanos();
+    boolean ramping = false;
+    double[] fraction = new double[n];
+    for (int i = 0; i < n; i++) {
+      fraction[i] = 1.0;
+      Status s = statuses.get(backends.get(i));
+      if (window > 0 && available[i] && s.rampStartNanos != NOT_RAMPING) {
+        long elapsed = now - s.rampStartNanos;
+        if (elapsed < window) {
+          fraction[i] = Math.max(1, elapsed * RAMP_STEPS / window) / (double) RAMP_STEPS;
+          ramping = true;
+        } else {
+          s.rampStartNanos = NOT_RAMPING;
+        }
+      }
+    }
+    int scale = ramping ? RAMP_SCALE : 1;
+    for (int i = 0; i < n; i++) {
+      weights[i] = (int) Math.max(1, Math.round(backends.get(i).weight() * scale * fraction[i]));
+    }
+    if (ramping && !rampTicking) {
+      rampTicking = true;
+      scheduler.schedule(health.slowStart().dividedBy(RAMP_STEPS), this::rampTick);
+    }
+    return weights;
+  }
+
+  private void rampTick() {
+    rampTicking = false;
+    rebuild();
   }
 
   @Override
@@ -260,6 +374,8 @@ public final class LoadBalancer {
   /** Per-backend state: written on the control loop only, read anywhere. */
   private static final class Status {
     final HealthTracker tracker;
+    /** When the backend came back, for slow start; {@link #NOT_RAMPING} otherwise. */
+    long rampStartNanos = NOT_RAMPING;
     volatile HealthState health = HealthState.HEALTHY;
     volatile AdminState admin = AdminState.ACTIVE;
 

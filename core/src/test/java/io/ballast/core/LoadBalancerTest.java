@@ -6,6 +6,7 @@ import io.ballast.core.pick.Algorithm;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class LoadBalancerTest {
@@ -108,8 +109,10 @@ class LoadBalancerTest {
     for (int i = 0; i < 4; i++) {
       four.add(new Backend("r" + i, "127.0.0.1", 9100 + i, 1));
     }
+    // Panic mode off: this test is about rotation over exactly the healthy backends.
     LoadBalancer lb = new LoadBalancer("rr", four, Algorithm.ROUND_ROBIN,
-        new LoadBalancer.HealthSettings(1, 1, true, Duration.ofSeconds(1)), scheduler,
+        new LoadBalancer.HealthSettings(1, 1, true, Duration.ofSeconds(1), 0, Duration.ZERO),
+        scheduler,
         Rng.seeded(7), LoadBalancer.Listener.NONE);
     Rng rng = Rng.seeded(11);
     int changes = 0;
@@ -132,5 +135,76 @@ class LoadBalancerTest {
       assertThat(round).containsExactlyInAnyOrderElementsOf(available);
     }
     assertThat(changes).isGreaterThan(50);
+  }
+
+  private static java.util.Map<String, Integer> share(LoadBalancer lb, int picks) {
+    java.util.Map<String, Integer> seen = new java.util.TreeMap<>();
+    for (int i = 0; i < picks; i++) {
+      seen.merge(pickName(lb), 1, Integer::sum);
+    }
+    return seen;
+  }
+
+  @Test
+  void panicModeBalancesOverTheWholePoolWhenTooFewAreHealthy() {
+    List<Backend> four = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      four.add(new Backend("p" + i, "127.0.0.1", 9200 + i, 1));
+    }
+    List<String> panics = new ArrayList<>();
+    LoadBalancer lb = new LoadBalancer("p", four, Algorithm.ROUND_ROBIN,
+        new LoadBalancer.HealthSettings(1, 1, true, Duration.ofSeconds(1)), scheduler,
+        Rng.seeded(3), new LoadBalancer.Listener() {
+          @Override
+          public void onPanic(LoadBalancer pool, boolean panic, String reason) {
+            panics.add(panic + ": " + reason);
+          }
+        });
+    lb.reportCheck(four.get(0), false, "down");
+    lb.reportCheck(four.get(1), false, "down");
+    scheduler.runAll();
+    // 2 of 4 healthy is not below 50 %: only the healthy two take traffic.
+    assertThat(share(lb, 40)).containsOnlyKeys("p2", "p3");
+    assertThat(lb.panic()).isFalse();
+
+    lb.reportCheck(four.get(2), false, "down");
+    scheduler.runAll();
+    assertThat(lb.panic()).isTrue();
+    assertThat(share(lb, 40)).containsOnly(
+        Map.entry("p0", 10), Map.entry("p1", 10), Map.entry("p2", 10), Map.entry("p3", 10));
+    assertThat(panics).containsExactly(
+        "true: 1 of 4 active backends healthy (below 50%): balancing over all of them");
+
+    // None healthy: no panic, the pool answers at once.
+    lb.reportCheck(four.get(3), false, "down");
+    scheduler.runAll();
+    assertThat(lb.picker().pick(PickContext.NONE)).isSameAs(PickResult.NoBackend.NONE_AVAILABLE);
+
+    lb.reportCheck(four.get(0), true, "up");
+    lb.reportCheck(four.get(1), true, "up");
+    scheduler.runAll();
+    assertThat(lb.panic()).isFalse();
+    assertThat(share(lb, 40)).containsOnlyKeys("p0", "p1");
+    assertThat(panics).last().asString().startsWith("false: 2 of 4 active backends healthy");
+  }
+
+  @Test
+  void slowStartRampsAReturningBackendsWeight() {
+    LoadBalancer lb = new LoadBalancer("s", List.of(a, b), Algorithm.WEIGHTED_ROUND_ROBIN,
+        new LoadBalancer.HealthSettings(1, 1, true, Duration.ofSeconds(1), 50,
+            Duration.ofSeconds(10)), scheduler, Rng.seeded(3), LoadBalancer.Listener.NONE);
+    assertThat(share(lb, 20)).containsOnly(Map.entry("a", 10), Map.entry("b", 10));
+    lb.reportCheck(b, false, "down");
+    scheduler.runAll();
+    lb.reportCheck(b, true, "up");
+    scheduler.runAll();
+    // Just back: 1/10 of its weight, scaled: a 10, b 1.
+    assertThat(share(lb, 110)).containsOnly(Map.entry("a", 100), Map.entry("b", 10));
+    scheduler.advance(Duration.ofSeconds(5));
+    // Half way: a 10, b 5.
+    assertThat(share(lb, 150)).containsOnly(Map.entry("a", 100), Map.entry("b", 50));
+    scheduler.advance(Duration.ofSeconds(5));
+    // Done: back to the configured weights.
+    assertThat(share(lb, 20)).containsOnly(Map.entry("a", 10), Map.entry("b", 10));
   }
 }

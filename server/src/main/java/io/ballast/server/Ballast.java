@@ -145,8 +145,10 @@ public final class Ballast {
         backends.add(b.toBackend());
       }
       LoadBalancer.HealthSettings health = p.healthCheck()
-          .map(h -> new LoadBalancer.HealthSettings(h.rise(), h.fall(), true, p.passiveDownTime()))
-          .orElse(new LoadBalancer.HealthSettings(1, 1, false, p.passiveDownTime()));
+          .map(h -> new LoadBalancer.HealthSettings(h.rise(), h.fall(), true, p.passiveDownTime(),
+              p.panicThreshold(), p.slowStart()))
+          .orElse(new LoadBalancer.HealthSettings(1, 1, false, p.passiveDownTime(),
+              p.panicThreshold(), p.slowStart()));
       pools.put(p.name(), new LoadBalancer(p.name(), backends, p.algorithm(), p.options(), health,
           control, Rng.THREAD_LOCAL, listener));
     }
@@ -261,6 +263,16 @@ public final class Ballast {
             backend.address(), from, to, reason);
       }
       next.onHealthChange(pool, backend, from, to, reason);
+    }
+
+    @Override
+    public void onPanic(LoadBalancer pool, boolean panic, String reason) {
+      if (panic) {
+        stateLog.warn("pool {}: panic mode: {}", pool.name(), reason);
+      } else {
+        stateLog.info("pool {}: panic mode over: {}", pool.name(), reason);
+      }
+      next.onPanic(pool, panic, reason);
     }
 
     @Override

@@ -181,12 +181,16 @@ final class ConfigReader {
         .map(this::healthCheck);
     Duration passiveDownTime =
         s.get("passive_down_time", DURATION, PoolConfig.DEFAULT_PASSIVE_DOWN_TIME);
+    Integer panicThreshold =
+        s.get("panic_threshold", Value.integer(0, 100), PoolConfig.DEFAULT_PANIC_THRESHOLD);
+    Duration slowStart = s.get("slow_start", DURATION, Duration.ZERO);
     s.rejectUnknown();
     if (problems.errorCount() != before) {
       return null;
     }
     return build(s.mark(), s.path(), () -> new PoolConfig(
-        name, algorithm, options, hashKey, backends, attempts, healthCheck, passiveDownTime));
+        name, algorithm, options, hashKey, backends, attempts, healthCheck, passiveDownTime,
+        panicThreshold, slowStart));
   }
 
   /**

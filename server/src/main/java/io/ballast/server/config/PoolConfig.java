@@ -20,6 +20,9 @@ import java.util.Optional;
  * @param healthCheck active checks; empty means passive only (a refused backend rests for
  *     {@code passiveDownTime}, then is tried again)
  * @param passiveDownTime how long a backend that refused a connection stays out, > 0
+ * @param panicThreshold percent of healthy backends below which the pool balances over all of
+ *     them (panic mode), 0..100; 0 turns it off
+ * @param slowStart how long a returning backend takes to ramp up to its full weight; zero is off
  */
 public record PoolConfig(
     String name,
@@ -29,11 +32,14 @@ public record PoolConfig(
     List<BackendConfig> backends,
     int maxConnectAttempts,
     Optional<HealthCheckConfig> healthCheck,
-    Duration passiveDownTime) {
+    Duration passiveDownTime,
+    int panicThreshold,
+    Duration slowStart) {
   public static final Algorithm DEFAULT_ALGORITHM = Algorithm.WEIGHTED_ROUND_ROBIN;
   public static final int DEFAULT_MAX_CONNECT_ATTEMPTS = 3;
   public static final int MAX_CONNECT_ATTEMPTS = 10;
   public static final Duration DEFAULT_PASSIVE_DOWN_TIME = Duration.ofSeconds(10);
+  public static final int DEFAULT_PANIC_THRESHOLD = 50;
 
   public PoolConfig {
     Objects.requireNonNull(name, "name");
@@ -52,6 +58,11 @@ public record PoolConfig(
     Checks.range("maxConnectAttempts", maxConnectAttempts, 1, MAX_CONNECT_ATTEMPTS);
     Objects.requireNonNull(healthCheck, "healthCheck");
     Checks.positive("passiveDownTime", passiveDownTime);
+    Checks.range("panicThreshold", panicThreshold, 0, 100);
+    Objects.requireNonNull(slowStart, "slowStart");
+    if (slowStart.isNegative()) {
+      throw new IllegalArgumentException("slowStart: " + slowStart + " (expected: >= 0)");
+    }
   }
 
   public Optional<BackendConfig> backend(String backendName) {
