@@ -91,7 +91,7 @@ public final class OutlierDetector implements AutoCloseable {
     this.listener = Objects.requireNonNull(listener, "listener");
     List<Slot> list = new ArrayList<>();
     for (Backend b : backends) {
-      Slot s = new Slot(b, list.size(), new OutlierTracker(b, settings, this::crossed));
+      Slot s = new Slot(b, list.size(), settings);
       if (byBackend.put(b, s) != null) {
         throw new IllegalArgumentException("backends: " + b.name() + " listed twice");
       }
@@ -131,7 +131,10 @@ public final class OutlierDetector implements AutoCloseable {
     return maxEjected;
   }
 
-  /** Starts the interval timer. Thread-safe; idempotent. */
+  /**
+   * Starts deciding: the interval timer runs and consecutive runs eject. Before {@code start()}
+   * and after {@link #close()} the trackers count but nothing is ejected. Thread-safe; idempotent.
+   */
   public void start() {
     scheduler.execute(() -> {
       if (!running) {
@@ -170,8 +173,7 @@ public final class OutlierDetector implements AutoCloseable {
   }
 
   /** Data plane: a run reached its threshold. Only posts, so the event loop never waits. */
-  private void crossed(OutlierTracker tracker, EjectionKind kind) {
-    Slot s = byBackend.get(tracker.backend());
+  private void crossed(Slot s, EjectionKind kind) {
     scheduler.execute(() -> onConsecutive(s, kind));
   }
 
@@ -355,8 +357,8 @@ public final class OutlierDetector implements AutoCloseable {
 
   private record Candidate(Slot slot, EjectionKind kind, double rate, String reason) {}
 
-  /** Per-backend state: control loop only, except the published {@code status}. */
-  private static final class Slot {
+  /** Per-backend state: control loop only, except the tracker and the published status. */
+  private final class Slot {
     final Backend backend;
     final int index;
     final OutlierTracker tracker;
@@ -372,10 +374,10 @@ public final class OutlierDetector implements AutoCloseable {
     long locSuccesses;
     long locFailures;
 
-    Slot(Backend backend, int index, OutlierTracker tracker) {
+    Slot(Backend backend, int index, OutlierSettings settings) {
       this.backend = backend;
       this.index = index;
-      this.tracker = tracker;
+      this.tracker = new OutlierTracker(backend, settings, (t, kind) -> crossed(this, kind));
     }
 
     long total(boolean local) {

@@ -383,6 +383,30 @@ class OutlierDetectorTest {
   }
 
   @Test
+  void splitModeJudgesLocalOriginCountsOnTheirOwn() {
+    List<Backend> pool = pool(5);
+    OutlierDetector d = start(pool, intervalRulesOnly()
+        .withSuccessRate(OutlierSettings.SuccessRate.OFF)
+        .withLocalOrigin(true, OutlierSettings.Consecutive.OFF));
+    for (int i = 0; i < 5; i++) {
+      OutlierTracker t = d.tracker(pool.get(i));
+      for (int n = 0; n < 100; n++) {
+        // b0 cannot be reached 90 times in 100; its few answers are all fine.
+        if (i == 0 && n < 90) {
+          t.localOriginFailure();
+        } else {
+          t.localOriginSuccess();
+          t.response(200);
+        }
+      }
+    }
+    scheduler.advance(INTERVAL);
+    // b0 answered only 10 requests, below the volume of 50: judged on its connections alone.
+    assertThat(events).containsExactly("eject b0 local_origin_failure_percentage for 30s: "
+        + "local-origin failure percentage 90.0% >= threshold 85% (90 of 100 requests failed)");
+  }
+
+  @Test
   void closeStopsDecisions() {
     List<Backend> pool = pool(3);
     OutlierDetector d = start(pool, OutlierSettings.DEFAULTS);
