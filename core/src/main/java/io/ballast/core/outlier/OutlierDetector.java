@@ -1,0 +1,396 @@
+package io.ballast.core.outlier;
+
+import io.ballast.core.Backend;
+import io.ballast.core.Scheduler;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Predicate;
+
+/**
+ * Outlier detection (passive health) for one pool, after Envoy's: it ejects backends whose
+ * answers show they are failing, and returns them after an ejection time that grows with each
+ * repeat ejection.
+ *
+ * <p>Rules (each can be switched off in {@link OutlierSettings}):
+ * <ul>
+ *   <li>consecutive 5xx, gateway failures and (split mode) local-origin failures: decided as soon
+ *       as a backend's {@link OutlierTracker} reports the run that reaches the threshold;</li>
+ *   <li>success rate and failure percentage: decided every {@code interval} on the counts the
+ *       trackers gathered during it; the worst backends are considered first.</li>
+ * </ul>
+ * An ejection lasts {@code base × multiplier}, capped at {@code maxEjectionTime}; the multiplier
+ * rises by one per ejection (while the time is below the cap) and falls by one per interval once
+ * the backend has stayed in for as long as its last ejection lasted. At most
+ * {@link OutlierSettings#maxEjected(int)} backends are ejected at once, and never the last backend
+ * that would otherwise serve.
+ *
+ * <p>Threading: {@link #tracker}, {@link #isEjected}, {@link #status}, {@link #ejectedCount()},
+ * {@link #start()} and {@link #close()} are thread-safe. Every decision runs on the
+ * {@link Scheduler}'s control loop, and so does every {@link Listener} call. The
+ * {@code inService} predicate is called on the control loop.
+ */
+public final class OutlierDetector implements AutoCloseable {
+  /** Receives every ejection decision, on the control loop. */
+  public interface Listener {
+    Listener NONE = new Listener() {};
+
+    /** The backend is out for {@code duration}; {@code reason} carries the numbers. */
+    default void onEject(Backend backend, EjectionKind kind, String reason, Duration duration) {}
+
+    /** The backend's ejection time is over: it takes traffic again. */
+    default void onReturn(Backend backend) {}
+
+    /**
+     * A rule found the backend an outlier, but the ejection cap (or the last-backend guard) kept
+     * it in. Counted so that a degraded pool is visible.
+     */
+    default void onEjectionSkipped(Backend backend, EjectionKind kind, String reason) {}
+  }
+
+  private final List<Slot> slots;
+  private final Map<Backend, Slot> byBackend = new IdentityHashMap<>();
+  private final OutlierSettings settings;
+  private final Scheduler scheduler;
+  private final Predicate<Backend> inService;
+  private final Listener listener;
+  private final int maxEjected;
+  // Control loop only.
+  private int ejected;
+  private boolean running;
+  private Scheduler.Cancellable intervalTimer;
+  private final double[] rates;
+  private final List<Candidate> candidates = new ArrayList<>();
+  private volatile int ejectedCount;
+
+  /** A detector whose pool has no other reason to take a backend out of service. */
+  public OutlierDetector(
+      List<Backend> backends, OutlierSettings settings, Scheduler scheduler, Listener listener) {
+    this(backends, settings, scheduler, b -> true, listener);
+  }
+
+  /**
+   * @param inService whether a backend would take traffic apart from outlier detection (health
+   *     and admin state); the detector never ejects a backend when no other backend that is in
+   *     service and not ejected would remain
+   */
+  public OutlierDetector(
+      List<Backend> backends,
+      OutlierSettings settings,
+      Scheduler scheduler,
+      Predicate<Backend> inService,
+      Listener listener) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+    this.inService = Objects.requireNonNull(inService, "inService");
+    this.listener = Objects.requireNonNull(listener, "listener");
+    List<Slot> list = new ArrayList<>();
+    for (Backend b : backends) {
+      Slot s = new Slot(b, list.size(), settings);
+      if (byBackend.put(b, s) != null) {
+        throw new IllegalArgumentException("backends: " + b.name() + " listed twice");
+      }
+      list.add(s);
+    }
+    this.slots = List.copyOf(list);
+    this.maxEjected = settings.maxEjected(slots.size());
+    this.rates = new double[slots.size()];
+  }
+
+  public OutlierSettings settings() {
+    return settings;
+  }
+
+  /** The tracker the data plane reports this backend's outcomes to. Thread-safe. */
+  public OutlierTracker tracker(Backend backend) {
+    return slot(backend).tracker;
+  }
+
+  /** True while the backend is ejected. Thread-safe (one volatile read). */
+  public boolean isEjected(Backend backend) {
+    return slot(backend).status.ejected();
+  }
+
+  /** The backend's outlier state as last published. Thread-safe. */
+  public OutlierStatus status(Backend backend) {
+    return slot(backend).status;
+  }
+
+  /** Backends ejected now. Thread-safe. */
+  public int ejectedCount() {
+    return ejectedCount;
+  }
+
+  /** The most backends this pool may have ejected at once ({@link OutlierSettings#maxEjected}). */
+  public int maxEjected() {
+    return maxEjected;
+  }
+
+  /**
+   * Starts deciding: the interval timer runs and consecutive runs eject. Before {@code start()}
+   * and after {@link #close()} the trackers count but nothing is ejected. Thread-safe; idempotent.
+   */
+  public void start() {
+    scheduler.execute(() -> {
+      if (!running) {
+        running = true;
+        intervalTimer = scheduler.schedule(settings.interval(), this::onInterval);
+      }
+    });
+  }
+
+  /**
+   * Stops the interval timer and the pending returns; ejected backends stay as they are and no
+   * further listener call is made. Thread-safe.
+   */
+  @Override
+  public void close() {
+    scheduler.execute(() -> {
+      running = false;
+      if (intervalTimer != null) {
+        intervalTimer.cancel();
+      }
+      for (Slot s : slots) {
+        if (s.returnTimer != null) {
+          s.returnTimer.cancel();
+          s.returnTimer = null;
+        }
+      }
+    });
+  }
+
+  private Slot slot(Backend backend) {
+    Slot s = byBackend.get(backend);
+    if (s == null) {
+      throw new IllegalArgumentException("backend " + backend.name() + " is not in this pool");
+    }
+    return s;
+  }
+
+  /** Data plane: a run reached its threshold. Only posts, so the event loop never waits. */
+  private void crossed(Slot s, EjectionKind kind) {
+    scheduler.execute(() -> onConsecutive(s, kind));
+  }
+
+  private void onConsecutive(Slot s, EjectionKind kind) {
+    // A new run must reach the threshold again, whether or not this one ejects.
+    s.tracker.resetConsecutive(kind);
+    if (s.ejected || !running) {
+      return;
+    }
+    int n = switch (kind) {
+      case CONSECUTIVE_5XX -> settings.consecutive5xx().threshold();
+      case CONSECUTIVE_GATEWAY_FAILURE -> settings.consecutiveGatewayFailure().threshold();
+      default -> settings.consecutiveLocalOriginFailure().threshold();
+    };
+    String what = switch (kind) {
+      case CONSECUTIVE_5XX -> settings.splitLocalOrigin() ? " consecutive 5xx"
+          : " consecutive 5xx or local-origin failures";
+      case CONSECUTIVE_GATEWAY_FAILURE -> settings.splitLocalOrigin()
+          ? " consecutive gateway failures (502/503/504)"
+          : " consecutive gateway failures (502/503/504, refused, reset, timeout)";
+      default -> " consecutive local-origin failures (refused, reset, timeout)";
+    };
+    tryEject(s, kind, n + what);
+  }
+
+  private void onInterval() {
+    if (!running) {
+      return;
+    }
+    long now = scheduler.ticker().nanos();
+    candidates.clear();
+    for (Slot s : slots) {
+      long ext = s.tracker.harvestExternal();
+      long loc = s.tracker.harvestLocalOrigin();
+      s.extSuccesses = OutlierTracker.successes(ext);
+      s.extFailures = OutlierTracker.failures(ext);
+      s.locSuccesses = OutlierTracker.successes(loc);
+      s.locFailures = OutlierTracker.failures(loc);
+      decay(s, now);
+    }
+    collect(false, EjectionKind.SUCCESS_RATE, EjectionKind.FAILURE_PERCENTAGE);
+    if (settings.splitLocalOrigin()) {
+      collect(true, EjectionKind.LOCAL_ORIGIN_SUCCESS_RATE,
+          EjectionKind.LOCAL_ORIGIN_FAILURE_PERCENTAGE);
+    }
+    // Worst first, so that a cap keeps the least bad backends in.
+    candidates.sort(Comparator.comparingDouble(Candidate::rate)
+        .thenComparingInt(c -> c.slot().index));
+    for (Candidate c : candidates) {
+      tryEject(c.slot(), c.kind(), c.reason());
+    }
+    candidates.clear();
+    for (Slot s : slots) {
+      publish(s);
+    }
+    intervalTimer = scheduler.schedule(settings.interval(), this::onInterval);
+  }
+
+  /** Envoy's decay: once in for as long as the last ejection lasted, one step per interval. */
+  private void decay(Slot s, long now) {
+    if (s.ejected || s.multiplier == 0) {
+      return;
+    }
+    long calm = settings.ejectionTime(s.multiplier).toNanos();
+    if (now - s.returnedAt >= calm) {
+      s.multiplier--;
+    }
+  }
+
+  private void collect(boolean local, EjectionKind rateKind, EjectionKind percentKind) {
+    OutlierSettings.SuccessRate sr = settings.successRate();
+    OutlierSettings.FailurePercentage fp = settings.failurePercentage();
+    SuccessRateStats stats = null;
+    if (sr.enabled()) {
+      int count = 0;
+      for (Slot s : slots) {
+        if (!s.ejected && s.total(local) >= sr.requestVolume()) {
+          rates[count++] = s.rate(local);
+        }
+      }
+      if (count >= sr.minimumHosts()) {
+        stats = SuccessRateStats.of(rates, count, sr.stdevFactor());
+      }
+    }
+    boolean percentApplies = false;
+    if (fp.enabled()) {
+      int count = 0;
+      for (Slot s : slots) {
+        if (!s.ejected && s.total(local) >= fp.requestVolume()) {
+          count++;
+        }
+      }
+      percentApplies = count >= fp.minimumHosts();
+    }
+    String origin = local ? "local-origin " : "";
+    for (Slot s : slots) {
+      if (s.ejected) {
+        continue;
+      }
+      long total = s.total(local);
+      long failures = s.failures(local);
+      double rate = s.rate(local);
+      if (stats != null && total >= sr.requestVolume() && stats.isOutlier(rate)) {
+        candidates.add(new Candidate(s, rateKind, rate, String.format(Locale.ROOT,
+            "%ssuccess rate %.1f%% < %s, %d requests", origin, rate, stats, total)));
+      } else if (percentApplies && total >= fp.requestVolume()
+          && failures * 100 >= (long) fp.threshold() * total) {
+        // Integer comparison: 85 failures of 100 meet an 85 % threshold exactly.
+        candidates.add(new Candidate(s, percentKind, rate, String.format(Locale.ROOT,
+            "%sfailure percentage %.1f%% >= threshold %d%% (%d of %d requests failed)",
+            origin, 100.0 * failures / total, fp.threshold(), failures, total)));
+      }
+    }
+  }
+
+  private void tryEject(Slot s, EjectionKind kind, String reason) {
+    if (s.ejected) {
+      return;
+    }
+    if (ejected >= maxEjected) {
+      listener.onEjectionSkipped(s.backend, kind, reason + "; kept in: " + ejected + " of "
+          + slots.size() + " backends already ejected (max " + maxEjected + ")");
+      return;
+    }
+    if (!anotherInService(s)) {
+      listener.onEjectionSkipped(s.backend, kind,
+          reason + "; kept in: no other backend of the pool is in service");
+      return;
+    }
+    Duration grown = settings.baseEjectionTime().multipliedBy(s.multiplier);
+    if (grown.compareTo(settings.maxEjectionTime()) < 0) {
+      s.multiplier++;
+    }
+    Duration duration = settings.ejectionTime(s.multiplier);
+    s.ejected = true;
+    s.ejections++;
+    s.lastReason = reason;
+    ejected++;
+    ejectedCount = ejected;
+    s.tracker.resetAll();
+    s.returnTimer = scheduler.schedule(duration, () -> onReturn(s));
+    publish(s);
+    listener.onEject(s.backend, kind, reason, duration);
+  }
+
+  private boolean anotherInService(Slot s) {
+    for (Slot o : slots) {
+      if (o != s && !o.ejected && inService.test(o.backend)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void onReturn(Slot s) {
+    s.returnTimer = null;
+    if (!s.ejected) {
+      return;
+    }
+    s.ejected = false;
+    s.returnedAt = scheduler.ticker().nanos();
+    ejected--;
+    ejectedCount = ejected;
+    // Answers to requests sent before the ejection must not count against the fresh start.
+    s.tracker.resetAll();
+    publish(s);
+    listener.onReturn(s.backend);
+  }
+
+  private void publish(Slot s) {
+    s.status = new OutlierStatus(s.ejected, s.ejections, s.multiplier, s.lastReason,
+        s.extSuccesses + s.extFailures + s.locSuccesses + s.locFailures,
+        s.extFailures + s.locFailures);
+  }
+
+  @Override
+  public String toString() {
+    return "outlier detector (" + slots.size() + " backends, " + ejectedCount + " ejected, max "
+        + maxEjected + ")";
+  }
+
+  private record Candidate(Slot slot, EjectionKind kind, double rate, String reason) {}
+
+  /** Per-backend state: control loop only, except the tracker and the published status. */
+  private final class Slot {
+    final Backend backend;
+    final int index;
+    final OutlierTracker tracker;
+    volatile OutlierStatus status = OutlierStatus.INITIAL;
+    boolean ejected;
+    int ejections;
+    int multiplier;
+    long returnedAt;
+    String lastReason = "";
+    Scheduler.Cancellable returnTimer;
+    long extSuccesses;
+    long extFailures;
+    long locSuccesses;
+    long locFailures;
+
+    Slot(Backend backend, int index, OutlierSettings settings) {
+      this.backend = backend;
+      this.index = index;
+      this.tracker = new OutlierTracker(backend, settings, (t, kind) -> crossed(this, kind));
+    }
+
+    long total(boolean local) {
+      return local ? locSuccesses + locFailures : extSuccesses + extFailures;
+    }
+
+    long failures(boolean local) {
+      return local ? locFailures : extFailures;
+    }
+
+    double rate(boolean local) {
+      long total = total(local);
+      return total == 0 ? 100.0 : 100.0 * (local ? locSuccesses : extSuccesses) / total;
+    }
+  }
+}
