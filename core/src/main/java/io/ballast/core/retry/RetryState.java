@@ -1,0 +1,204 @@
+package io.ballast.core.retry;
+
+import io.ballast.core.Backend;
+import io.ballast.core.PickContext;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One request's retry state and the {@link PickContext} of its picks: the attempt number, the
+ * backends already tried (excluded from later picks), whether the body can still be replayed and
+ * whether the response has started.
+ *
+ * <p>Not thread-safe: used only by the event loop that serves the request.
+ *
+ * <h2>How the proxy uses it</h2>
+ * <pre>{@code
+ * RetryState r = policy.start(method, hashKey);
+ * for (;;) {
+ *   PickResult p = pool.picker().pick(r);
+ *   if (p is NoBackend and ALL_EXCLUDED and r.attempts() > 0) { r.allowTriedBackends(); pick again; }
+ *   if (still NoBackend) { if (r.attempts() > 0) r.noBackendForRetry(); answer 502/503; break; }
+ *   r.attempted(backend);                  // then send, arming r.attemptTimeoutNanos()
+ *   ... a failure: d = r.onFailure(kind) or r.onStatus(status)
+ *   if (!d.retry()) { answer with what we have; break; }
+ * }
+ * }</pre>
+ */
+public final class RetryState implements PickContext {
+  private final RetryPolicy policy;
+  private final boolean methodRetryable;
+  private final long hashKey;
+  private final long startNanos;
+  private final Backend[] tried;
+  private int attempts;
+  private boolean bodyReplayable = true;
+  private boolean responseStarted;
+  private boolean excludeTried = true;
+  private RetryDecision lastDecision;
+
+  RetryState(RetryPolicy policy, boolean methodRetryable, long hashKey, long startNanos) {
+    this.policy = policy;
+    this.methodRetryable = methodRetryable;
+    this.hashKey = hashKey;
+    this.startNanos = startNanos;
+    this.tried = new Backend[policy.settings().maxAttempts()];
+  }
+
+  @Override
+  public long hashKey() {
+    return hashKey;
+  }
+
+  /** Attempts made so far: 0 for the first pick, 1 for the first retry's pick, and so on. */
+  @Override
+  public int attempt() {
+    return attempts;
+  }
+
+  /** True when this backend was already tried, until {@link #allowTriedBackends()}. */
+  @Override
+  public boolean isExcluded(Backend backend) {
+    if (!excludeTried) {
+      return false;
+    }
+    for (int i = 0; i < attempts; i++) {
+      if (tried[i] == backend) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Lets the next picks return a backend already tried. For a retry that found every available
+   * backend excluded (a pool of one, or fewer backends than attempts): trying one of them again
+   * is better than failing a request that is free to retry.
+   */
+  public void allowTriedBackends() {
+    excludeTried = false;
+  }
+
+  /**
+   * The request is being sent to this backend (an attempt starts).
+   *
+   * @throws IllegalStateException when maxAttempts attempts were already made (the proxy retried
+   *     without a retry decision)
+   */
+  public void attempted(Backend backend) {
+    if (attempts >= tried.length) {
+      throw new IllegalStateException(
+          "attempt " + (attempts + 1) + " of a request allowed " + tried.length);
+    }
+    tried[attempts++] = backend;
+    policy.recordAttempt();
+  }
+
+  /** The attempt failed without a status: retry or not. */
+  public RetryDecision onFailure(AttemptFailure failure) {
+    lastDecision = policy.decide(this, java.util.Objects.requireNonNull(failure, "failure"), 0);
+    return lastDecision;
+  }
+
+  /**
+   * The attempt was answered with this status and the proxy considers retrying (any status may
+   * be passed; those not in retryableStatuses give {@link RetryDecision#NO_RETRY_STATUS}). Call it
+   * before forwarding the response.
+   */
+  public RetryDecision onStatus(int status) {
+    lastDecision = policy.decide(this, null, status);
+    return lastDecision;
+  }
+
+  /**
+   * A retry was granted but no backend can take it: records
+   * {@link RetryDecision#NO_RETRY_NO_BACKEND} and gives its budget back when it had taken some.
+   */
+  public void noBackendForRetry() {
+    if (lastDecision == null || !lastDecision.retry()) {
+      throw new IllegalStateException("no retry was granted: " + lastDecision);
+    }
+    if (lastDecision != RetryDecision.RETRY_NOT_SENT) {
+      policy.budget().refundRetry();
+    }
+    lastDecision = RetryDecision.NO_RETRY_NO_BACKEND;
+    policy.recordNoBackend();
+  }
+
+  /**
+   * Bytes of the body were written upstream and not kept (the body is larger than
+   * maxBufferedBody): no later attempt can replay it.
+   */
+  public void bodyNotReplayable() {
+    bodyReplayable = false;
+  }
+
+  /** A byte of the response was written to the client: nothing can be retried any more. */
+  public void responseStarted() {
+    responseStarted = true;
+  }
+
+  /**
+   * How long the attempt about to start may take, in nanoseconds: the per-try timeout, cut to
+   * what is left of the overall timeout; {@link RetryPolicy#NO_TIMEOUT} when neither is set. When
+   * it fires, report {@link AttemptFailure#PER_TRY_TIMEOUT}: past the overall deadline the
+   * decision is {@link RetryDecision#NO_RETRY_DEADLINE}.
+   */
+  public long attemptTimeoutNanos() {
+    long perTry = policy.perTryNanos() == 0 ? RetryPolicy.NO_TIMEOUT : policy.perTryNanos();
+    if (policy.overallNanos() == 0) {
+      return perTry;
+    }
+    return Math.max(1, Math.min(perTry, remainingNanos()));
+  }
+
+  /** Time left before the overall timeout; {@link RetryPolicy#NO_TIMEOUT} when there is none. */
+  public long remainingNanos() {
+    if (policy.overallNanos() == 0) {
+      return RetryPolicy.NO_TIMEOUT;
+    }
+    return startNanos + policy.overallNanos() - policy.ticker().nanos();
+  }
+
+  /** Attempts made (started) so far. */
+  public int attempts() {
+    return attempts;
+  }
+
+  /** The backends tried, in order, for the access log; allocates. */
+  public List<Backend> backendsTried() {
+    return List.of(Arrays.copyOf(tried, attempts));
+  }
+
+  /** The last decision taken for this request, null before any failure. */
+  public RetryDecision lastDecision() {
+    return lastDecision;
+  }
+
+  /** The ticker time at which the request started. */
+  public long startNanos() {
+    return startNanos;
+  }
+
+  /** True when the method may be replayed after it reached a backend. */
+  public boolean methodRetryable() {
+    return methodRetryable;
+  }
+
+  boolean bodyReplayableFlag() {
+    return bodyReplayable;
+  }
+
+  boolean responseStartedFlag() {
+    return responseStarted;
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder b = new StringBuilder("RetryState[attempts=").append(attempts).append(", tried=");
+    for (int i = 0; i < attempts; i++) {
+      b.append(i == 0 ? "" : ",").append(tried[i].name());
+    }
+    return b.append(", last=").append(lastDecision).append(']').toString();
+  }
+}
