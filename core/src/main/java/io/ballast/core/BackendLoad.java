@@ -44,6 +44,9 @@ public final class BackendLoad {
   private final LongAdder requests = new LongAdder();
   private final LongAdder failures = new LongAdder();
   private final LongAdder latencyNanos = new LongAdder();
+  /** Null unless the pool runs outlier detection; the data plane reports outcomes to it. */
+  private volatile io.ballast.core.outlier.OutlierTracker outlier;
+
   /** Null unless the pool's picker needs the pool-wide count: a shared counter costs. */
   private volatile PoolLoad pool;
 
@@ -97,6 +100,19 @@ public final class BackendLoad {
       throw new IllegalStateException("backend load already belongs to another pool");
     }
     pool = java.util.Objects.requireNonNull(poolLoad, "poolLoad");
+  }
+
+  /**
+   * Makes the data plane report this backend's outcomes to an outlier detector. Called by the
+   * control plane when it starts detection, before traffic can reach the backend.
+   */
+  public void useOutlierTracker(io.ballast.core.outlier.OutlierTracker tracker) {
+    outlier = java.util.Objects.requireNonNull(tracker, "tracker");
+  }
+
+  /** The outlier tracker that wants this backend's outcomes, or null when there is none. */
+  public io.ballast.core.outlier.OutlierTracker outlier() {
+    return outlier;
   }
 
   /** True once {@link #attach} was called. */

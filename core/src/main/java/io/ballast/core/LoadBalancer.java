@@ -31,6 +31,9 @@ public final class LoadBalancer {
     default void onAdminChange(
         LoadBalancer pool, Backend backend, AdminState from, AdminState to, String reason) {}
 
+    /** Outlier detection took the backend out ({@code ejected} true) or let it back. */
+    default void onEjection(LoadBalancer pool, Backend backend, boolean ejected, String reason) {}
+
     /** The pool entered ({@code panic} true) or left panic mode. */
     default void onPanic(LoadBalancer pool, boolean panic, String reason) {}
   }
@@ -203,7 +206,37 @@ public final class LoadBalancer {
   /** True when the backend takes new requests now. Thread-safe. */
   public boolean available(Backend backend) {
     Status s = status(backend);
+    return s.health.serving() && s.admin == AdminState.ACTIVE && !s.ejected;
+  }
+
+  /**
+   * True when health and the operator let the backend serve, whatever outlier detection says:
+   * the detector's own view of which backends count. Thread-safe.
+   */
+  public boolean inService(Backend backend) {
+    Status s = status(backend);
     return s.health.serving() && s.admin == AdminState.ACTIVE;
+  }
+
+  /** True while outlier detection keeps the backend out. Thread-safe. */
+  public boolean ejected(Backend backend) {
+    return status(backend).ejected;
+  }
+
+  /** Outlier detection takes the backend out, or lets it back. Thread-safe. */
+  public void setEjected(Backend backend, boolean ejected, String reason) {
+    Status s = status(backend);
+    scheduler.execute(() -> {
+      if (s.ejected == ejected) {
+        return;
+      }
+      s.ejected = ejected;
+      if (!ejected) {
+        s.rampStartNanos = scheduler.ticker().nanos();
+      }
+      listener.onEjection(this, backend, ejected, reason);
+      rebuild();
+    });
   }
 
   /** The data plane could not connect to the backend. Thread-safe. */
@@ -293,7 +326,7 @@ public final class LoadBalancer {
     int active = 0;
     for (int i = 0; i < n; i++) {
       Status s = statuses.get(backends.get(i));
-      available[i] = s.health.serving() && s.admin == AdminState.ACTIVE;
+      available[i] = s.health.serving() && s.admin == AdminState.ACTIVE && !s.ejected;
       healthy += available[i] ? 1 : 0;
       active += s.admin == AdminState.ACTIVE ? 1 : 0;
     }
@@ -378,6 +411,7 @@ public final class LoadBalancer {
     long rampStartNanos = NOT_RAMPING;
     volatile HealthState health = HealthState.HEALTHY;
     volatile AdminState admin = AdminState.ACTIVE;
+    volatile boolean ejected;
 
     Status(HealthTracker tracker) {
       this.tracker = tracker;

@@ -3,6 +3,7 @@ package io.ballast.proxy;
 import io.ballast.core.Backend;
 import io.ballast.core.PickContext;
 import io.ballast.core.PickResult;
+import io.ballast.core.outlier.OutlierTracker;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -287,9 +288,16 @@ final class Exchange implements PickContext {
       return;
     }
     connecting = null;
+    OutlierTracker outlier = backend.load().outlier();
     if (f.isSuccess()) {
+      if (outlier != null) {
+        outlier.localOriginSuccess();
+      }
       attach((UpstreamHandler) ch.pipeline().last());
       return;
+    }
+    if (outlier != null) {
+      outlier.localOriginFailure();
     }
     String reason = describe(f.cause());
     listener.pool().reportConnectFailure(backend, reason);
@@ -352,6 +360,7 @@ final class Exchange implements PickContext {
     if (done || responseStarted) {
       return;
     }
+    reportLocalFailure();
     fail(504, "no response within " + listener.settings().responseTimeout().toMillis() + " ms");
   }
 
@@ -406,6 +415,10 @@ final class Exchange implements PickContext {
     cancelTimeout();
     responseStarted = true;
     status = code;
+    OutlierTracker outlier = backend.load().outlier();
+    if (outlier != null) {
+      outlier.response(code);
+    }
     upstreamReusable = HttpUtil.isKeepAlive(response);
     boolean bodiless = headRequest || code == 204 || code == 304;
     boolean close = !clientKeepAlive || !requestComplete || client.closing()
@@ -441,6 +454,7 @@ final class Exchange implements PickContext {
 
   /** The backend broke: 502 when nothing was sent to the client yet, else a truncated close. */
   private void upstreamBroken(String reason) {
+    reportLocalFailure();
     if (!responseStarted) {
       fail(502, reason);
     } else {
@@ -534,6 +548,14 @@ final class Exchange implements PickContext {
       ProxyServer.LOG.warn("observer failed on request completion", e);
     }
     client.onExchangeEnd(closeClient);
+  }
+
+  /** The backend timed out or broke the exchange: a gateway failure for outlier detection. */
+  private void reportLocalFailure() {
+    OutlierTracker outlier = backend == null ? null : backend.load().outlier();
+    if (outlier != null && reached) {
+      outlier.localOriginFailure();
+    }
   }
 
   private void completeLoad(boolean success) {

@@ -6,6 +6,9 @@ import io.ballast.core.ControlLoop;
 import io.ballast.core.HealthState;
 import io.ballast.core.LoadBalancer;
 import io.ballast.core.Rng;
+import io.ballast.core.outlier.EjectionKind;
+import io.ballast.core.outlier.OutlierDetector;
+import io.ballast.core.outlier.OutlierSettings;
 import io.ballast.proxy.HealthCheckSpec;
 import io.ballast.proxy.HttpHealthChecker;
 import io.ballast.proxy.ListenerSpec;
@@ -45,6 +48,7 @@ public final class Ballast {
   private final ControlLoop control;
   private final Map<String, LoadBalancer> pools;
   private final List<HttpHealthChecker> checkers = new ArrayList<>();
+  private final List<OutlierDetector> detectors = new ArrayList<>();
   private final ProxyMetrics metrics;
   private final AccessLog accessLog;
   private final ProxyServer proxy;
@@ -126,6 +130,11 @@ public final class Ballast {
         checker.start();
       }
     }
+    for (var p : config.pools()) {
+      if (p.outlierDetection().isPresent()) {
+        detectors.add(startOutlierDetection(pools.get(p.name()), p.outlierDetection().get()));
+      }
+    }
     if (config.admin().enabled()) {
       admin = new AdminServer(config.admin().bind().toSocketAddress(), metrics,
           List.copyOf(pools.values()), () -> ready);
@@ -134,6 +143,35 @@ public final class Ballast {
           hostPort(adminAddress));
     }
     ready = true;
+  }
+
+  /** Passive health: the proxy reports each backend's outcomes, ejections take it out. */
+  private OutlierDetector startOutlierDetection(LoadBalancer pool, OutlierSettings settings) {
+    OutlierDetector detector = new OutlierDetector(pool.backends(), settings, control,
+        pool::inService, new OutlierDetector.Listener() {
+          @Override
+          public void onEject(Backend backend, EjectionKind kind, String reason, Duration duration) {
+            pool.setEjected(backend, true,
+                "ejected for " + duration.toMillis() + " ms: " + reason);
+          }
+
+          @Override
+          public void onReturn(Backend backend) {
+            pool.setEjected(backend, false, "ejection time over");
+          }
+
+          @Override
+          public void onEjectionSkipped(Backend backend, EjectionKind kind, String reason) {
+            log.warn("pool {} backend {}: not ejected ({}): {}", pool.name(), backend.name(),
+                kind.label(), reason);
+          }
+        });
+    for (Backend b : pool.backends()) {
+      b.load().useOutlierTracker(detector.tracker(b));
+    }
+    detector.start();
+    log.info("pool {}: outlier detection every {} ms", pool.name(), settings.interval().toMillis());
+    return detector;
   }
 
   private static Map<String, LoadBalancer> buildPools(
@@ -214,6 +252,9 @@ public final class Ballast {
     for (HttpHealthChecker c : checkers) {
       quietly(c::close);
     }
+    for (OutlierDetector d : detectors) {
+      quietly(d::close);
+    }
     quietly(proxy::close);
     if (admin != null) {
       quietly(admin::close);
@@ -263,6 +304,18 @@ public final class Ballast {
             backend.address(), from, to, reason);
       }
       next.onHealthChange(pool, backend, from, to, reason);
+    }
+
+    @Override
+    public void onEjection(LoadBalancer pool, Backend backend, boolean ejected, String reason) {
+      if (ejected) {
+        stateLog.warn("pool {} backend {} ({}): ejected: {}", pool.name(), backend.name(),
+            backend.address(), reason);
+      } else {
+        stateLog.info("pool {} backend {} ({}): back from ejection: {}", pool.name(),
+            backend.name(), backend.address(), reason);
+      }
+      next.onEjection(pool, backend, ejected, reason);
     }
 
     @Override

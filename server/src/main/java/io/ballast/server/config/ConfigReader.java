@@ -4,6 +4,7 @@ import io.ballast.proxy.Cidr;
 
 import io.ballast.core.Backend;
 import io.ballast.core.pick.Algorithm;
+import io.ballast.core.outlier.OutlierSettings;
 import io.ballast.core.pick.AlgorithmOptions;
 import io.ballast.proxy.HashKey;
 import io.ballast.server.config.YamlNode.ListNode;
@@ -184,13 +185,16 @@ final class ConfigReader {
     Integer panicThreshold =
         s.get("panic_threshold", Value.integer(0, 100), PoolConfig.DEFAULT_PANIC_THRESHOLD);
     Duration slowStart = s.get("slow_start", DURATION, Duration.ZERO);
+    Optional<OutlierSettings> outliers = s.optional("outlier_detection")
+        .flatMap(n -> Section.of(n, s.path("outlier_detection"), problems))
+        .map(this::outlierDetection);
     s.rejectUnknown();
     if (problems.errorCount() != before) {
       return null;
     }
     return build(s.mark(), s.path(), () -> new PoolConfig(
         name, algorithm, options, hashKey, backends, attempts, healthCheck, passiveDownTime,
-        panicThreshold, slowStart));
+        panicThreshold, slowStart, outliers));
   }
 
   /**
@@ -317,6 +321,51 @@ final class ConfigReader {
       default -> new HashKey.Path();
     });
     return Optional.ofNullable(key);
+  }
+
+  /**
+   * Outlier detection, flat keys; a count or threshold of 0 turns its rule off. Unset keys keep
+   * {@link OutlierSettings#DEFAULTS}.
+   */
+  private OutlierSettings outlierDetection(Section s) {
+    OutlierSettings d = OutlierSettings.DEFAULTS;
+    int before = problems.errorCount();
+    Duration interval = s.get("interval", DURATION, d.interval());
+    Duration base = s.get("base_ejection_time", DURATION, d.baseEjectionTime());
+    Duration max = s.get("max_ejection_time", DURATION, d.maxEjectionTime());
+    Integer percent = s.get("max_ejection_percent", Value.integer(1, 100), d.maxEjectionPercent());
+    Integer c5xx = s.get("consecutive_5xx", Value.integer(0, 1000), d.consecutive5xx().threshold());
+    Integer cGateway = s.get("consecutive_gateway_failure", Value.integer(0, 1000),
+        d.consecutiveGatewayFailure().threshold());
+    Double stdev = s.get("success_rate_stdev_factor", Value.decimal(0, 100),
+        d.successRate().stdevFactor());
+    Integer srHosts = s.get("success_rate_minimum_hosts", Value.integer(1, 100_000),
+        d.successRate().minimumHosts());
+    Integer srVolume = s.get("success_rate_request_volume", Value.integer(1, 1_000_000_000),
+        d.successRate().requestVolume());
+    Integer fpThreshold = s.get("failure_percentage_threshold", Value.integer(0, 100),
+        d.failurePercentage().threshold());
+    Integer fpHosts = s.get("failure_percentage_minimum_hosts", Value.integer(1, 100_000),
+        d.failurePercentage().minimumHosts());
+    Integer fpVolume = s.get("failure_percentage_request_volume", Value.integer(1, 1_000_000_000),
+        d.failurePercentage().requestVolume());
+    if (base != null && max != null && max.compareTo(base) < 0) {
+      problems.error(s.markOf("max_ejection_time"), s.path("max_ejection_time"), Units.format(max)
+          + " (expected: >= base_ejection_time " + Units.format(base) + ")");
+    }
+    s.rejectUnknown();
+    if (problems.errorCount() != before) {
+      return null;
+    }
+    return build(s.mark(), s.path(), () -> new OutlierSettings(interval, base, max, percent,
+        c5xx == 0 ? OutlierSettings.Consecutive.OFF : new OutlierSettings.Consecutive(true, c5xx),
+        cGateway == 0 ? OutlierSettings.Consecutive.OFF
+            : new OutlierSettings.Consecutive(true, cGateway),
+        false, d.consecutiveLocalOriginFailure(),
+        stdev == 0 ? OutlierSettings.SuccessRate.OFF
+            : new OutlierSettings.SuccessRate(true, srHosts, srVolume, stdev),
+        fpThreshold == 0 ? OutlierSettings.FailurePercentage.OFF
+            : new OutlierSettings.FailurePercentage(true, fpThreshold, fpHosts, fpVolume)));
   }
 
   private static String hashAlgorithms() {

@@ -1,6 +1,7 @@
 package io.ballast.server.config;
 
 import io.ballast.core.pick.Algorithm;
+import io.ballast.core.outlier.OutlierSettings;
 import io.ballast.core.pick.AlgorithmOptions;
 import io.ballast.proxy.HashKey;
 import java.time.Duration;
@@ -23,6 +24,7 @@ import java.util.Optional;
  * @param panicThreshold percent of healthy backends below which the pool balances over all of
  *     them (panic mode), 0..100; 0 turns it off
  * @param slowStart how long a returning backend takes to ramp up to its full weight; zero is off
+ * @param outlierDetection passive health: ejection of backends that fail requests; empty is off
  */
 public record PoolConfig(
     String name,
@@ -34,7 +36,8 @@ public record PoolConfig(
     Optional<HealthCheckConfig> healthCheck,
     Duration passiveDownTime,
     int panicThreshold,
-    Duration slowStart) {
+    Duration slowStart,
+    Optional<OutlierSettings> outlierDetection) {
   public static final Algorithm DEFAULT_ALGORITHM = Algorithm.WEIGHTED_ROUND_ROBIN;
   public static final int DEFAULT_MAX_CONNECT_ATTEMPTS = 3;
   public static final int MAX_CONNECT_ATTEMPTS = 10;
@@ -60,6 +63,7 @@ public record PoolConfig(
     Checks.positive("passiveDownTime", passiveDownTime);
     Checks.range("panicThreshold", panicThreshold, 0, 100);
     Objects.requireNonNull(slowStart, "slowStart");
+    Objects.requireNonNull(outlierDetection, "outlierDetection");
     if (slowStart.isNegative()) {
       throw new IllegalArgumentException("slowStart: " + slowStart + " (expected: >= 0)");
     }

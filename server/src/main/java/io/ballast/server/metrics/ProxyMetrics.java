@@ -88,6 +88,7 @@ public final class ProxyMetrics implements ProxyObserver, LoadBalancer.Listener,
   private final Counter requests;
   private final Histogram responseTime;
   private final Counter healthTransitions;
+  private final Counter ejections;
   private final Scheduler scheduler;
   private final int windowTicks;
   private final Map<Backend, Series> byBackend = new ConcurrentHashMap<>();
@@ -138,6 +139,12 @@ public final class ProxyMetrics implements ProxyObserver, LoadBalancer.Listener,
         .name("lb_health_transitions_total")
         .help("Backend health state changes")
         .labelNames("pool", "backend", "from", "to")
+        .withoutExemplars()
+        .register(registry);
+    ejections = Counter.builder()
+        .name("lb_outlier_ejections_total")
+        .help("Backends taken out by outlier detection")
+        .labelNames("pool", "backend")
         .withoutExemplars()
         .register(registry);
     registerGauges();
@@ -214,6 +221,13 @@ public final class ProxyMetrics implements ProxyObserver, LoadBalancer.Listener,
     healthTransitions
         .labelValues(pool.name(), backend.name(), label(from), label(to))
         .inc();
+  }
+
+  @Override
+  public void onEjection(LoadBalancer pool, Backend backend, boolean ejected, String reason) {
+    if (ejected) {
+      ejections.labelValues(pool.name(), backend.name()).inc();
+    }
   }
 
   /** Stops the error-rate harvest. The metrics stay readable. */

@@ -162,4 +162,35 @@ class AlgorithmConfigTest {
         """)).containsExactly(
         "test.yaml:11:16: pools[0].bounded_load_hash.epsilon: 0 (expected: 0.01..10)");
   }
+
+  @Test
+  void outlierDetectionPanicAndSlowStartAreReadAndChecked() {
+    PoolConfig p = pool("""
+            panic_threshold: 30
+            slow_start: 20s
+            outlier_detection:
+              consecutive_5xx: 0
+              consecutive_gateway_failure: 4
+              base_ejection_time: 10s
+        """);
+    assertThat(p.panicThreshold()).isEqualTo(30);
+    assertThat(p.slowStart()).isEqualTo(Duration.ofSeconds(20));
+    var o = p.outlierDetection().orElseThrow();
+    assertThat(o.consecutive5xx().enabled()).isFalse();
+    assertThat(o.consecutiveGatewayFailure().threshold()).isEqualTo(4);
+    assertThat(o.baseEjectionTime()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(pool("").outlierDetection()).isEmpty();
+    assertThat(pool("").panicThreshold()).isEqualTo(50);
+
+    assertThat(errors(BASE + """
+            panic_threshold: 101
+            outlier_detection:
+              base_ejection_time: 60s
+              max_ejection_time: 10s
+              max_ejection_percent: 0
+        """)).containsExactly(
+        "test.yaml:9:22: pools[0].panic_threshold: 101 (expected: 0..100)",
+        "test.yaml:12:26: pools[0].outlier_detection.max_ejection_time: 10s (expected: >= base_ejection_time 1m)",
+        "test.yaml:13:29: pools[0].outlier_detection.max_ejection_percent: 0 (expected: 1..100)");
+  }
 }

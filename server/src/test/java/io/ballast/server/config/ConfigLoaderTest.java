@@ -589,6 +589,6 @@ class ConfigLoaderTest {
             + "x.yaml:10:5: pools[0].extra: unknown field 'extra' (expected one of: name, algorithm,"
             + " least_request, peak_ewma, least_connections_response_time, ring_hash, maglev,"
             + " bounded_load_hash, hash_key, backends, max_connect_attempts, health_check,"
-            + " passive_down_time, panic_threshold, slow_start)");
+            + " passive_down_time, panic_threshold, slow_start, outlier_detection)");
   }
 }

@@ -27,6 +27,7 @@ public final class TestBackend implements AutoCloseable {
   private final ExecutorService executor = Executors.newCachedThreadPool();
   private final AtomicInteger requests = new AtomicInteger();
   private volatile int healthStatus = 200;
+  private volatile int status = 200;
 
   public TestBackend(String name) throws IOException {
     this.name = name;
@@ -56,6 +57,11 @@ public final class TestBackend implements AutoCloseable {
     healthStatus = status;
   }
 
+  /** The status of every answer but /health's. */
+  public void status(int status) {
+    this.status = status;
+  }
+
   private void handle(HttpExchange ex) throws IOException {
     try (ex; InputStream in = ex.getRequestBody()) {
       in.transferTo(OutputStream.nullOutputStream());
@@ -74,7 +80,7 @@ public final class TestBackend implements AutoCloseable {
           Thread.currentThread().interrupt();
         }
       }
-      send(ex, 200, name);
+      send(ex, status, name);
     }
   }
 
