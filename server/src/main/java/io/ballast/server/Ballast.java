@@ -137,10 +137,11 @@ public final class Ballast {
     }
     if (config.admin().enabled()) {
       admin = new AdminServer(config.admin().bind().toSocketAddress(), metrics,
-          List.copyOf(pools.values()), () -> ready);
+          List.copyOf(pools.values()), () -> ready, config.admin().token().orElse(null));
       adminAddress = admin.start();
-      log.info("admin on http://{} (/metrics, /healthz, /readyz, /admin/backends)",
-          hostPort(adminAddress));
+      log.info("admin on http://{} (/metrics, /healthz, /readyz, /admin/backends; actions {})",
+          hostPort(adminAddress), config.admin().token().isPresent()
+              ? "enabled with the configured token" : "off: no admin.token");
     }
     ready = true;
   }
@@ -187,8 +188,15 @@ public final class Ballast {
               p.panicThreshold(), p.slowStart()))
           .orElse(new LoadBalancer.HealthSettings(1, 1, false, p.passiveDownTime(),
               p.panicThreshold(), p.slowStart()));
-      pools.put(p.name(), new LoadBalancer(p.name(), backends, p.algorithm(), p.options(), health,
-          control, Rng.THREAD_LOCAL, listener));
+      LoadBalancer pool = new LoadBalancer(p.name(), backends, p.algorithm(), p.options(), health,
+          control, Rng.THREAD_LOCAL, listener);
+      for (int i = 0; i < backends.size(); i++) {
+        AdminState state = p.backends().get(i).state();
+        if (state != AdminState.ACTIVE) {
+          pool.setAdminState(backends.get(i), state, "configured");
+        }
+      }
+      pools.put(p.name(), pool);
     }
     return pools;
   }

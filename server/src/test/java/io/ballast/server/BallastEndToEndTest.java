@@ -240,4 +240,68 @@ class BallastEndToEndTest {
     }
     assertThat(seen).containsOnly(Map.entry("a", 10), Map.entry("b", 10), Map.entry("c", 10));
   }
+
+  @Test
+  void maintenanceFromConfigAndDrainFromTheAdminApiTakeBackendsOutWithoutCuttingRequests()
+      throws Exception {
+    TestBackend a = backend("a");
+    TestBackend b = backend("b");
+    String token = "e2e-admin-token-0123456789";
+    start("""
+        listeners:
+          - name: web
+            bind: "127.0.0.1:0"
+            pool: app
+        pools:
+          - name: app
+            algorithm: round-robin
+            backends:
+              - name: a
+                address: "%s"
+              - name: b
+                address: "%s"
+                state: maintenance
+        admin:
+          bind: "127.0.0.1:0"
+          token: "%s"
+        access_log:
+          enabled: false
+        """.formatted(a.address(), b.address(), token));
+    for (int i = 0; i < 10; i++) {
+      assertThat(get(proxyUrl("/")).body()).isEqualTo("a");
+    }
+    HttpResponse<String> activate = client.send(HttpRequest.newBuilder(
+            URI.create(adminUrl("/admin/pools/app/backends/b/activate")))
+        .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody())
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(activate.statusCode()).isEqualTo(200);
+    var pool = ballast.pools().get("app");
+    await().atMost(Duration.ofSeconds(5)).until(() -> pool.available(pool.backends().get(1)));
+
+    // A slow request on a, then a is drained: it finishes, and new requests all go to b.
+    java.util.concurrent.CompletableFuture<HttpResponse<String>> slow = null;
+    for (int i = 0; i < 2 && slow == null; i++) {
+      final int aBefore = a.requests();
+      final int total = a.requests() + b.requests();
+      var f = client.sendAsync(HttpRequest.newBuilder(URI.create(proxyUrl("/slow?ms=1500")))
+          .build(), HttpResponse.BodyHandlers.ofString());
+      await().atMost(Duration.ofSeconds(5)).until(() -> a.requests() + b.requests() > total);
+      if (a.requests() > aBefore) {
+        slow = f;
+      }
+    }
+    assertThat(slow).as("one of two round-robin requests lands on a").isNotNull();
+    HttpResponse<String> drain = client.send(HttpRequest.newBuilder(
+            URI.create(adminUrl("/admin/pools/app/backends/a/drain")))
+        .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody())
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(drain.statusCode()).isEqualTo(200);
+    await().atMost(Duration.ofSeconds(5)).until(() -> !pool.available(pool.backends().get(0)));
+    for (int i = 0; i < 10; i++) {
+      assertThat(get(proxyUrl("/")).body()).isEqualTo("b");
+    }
+    HttpResponse<String> finished = slow.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(finished.statusCode()).isEqualTo(200);
+    assertThat(finished.body()).isEqualTo("a");
+  }
 }

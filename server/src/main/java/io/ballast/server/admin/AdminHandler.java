@@ -1,5 +1,10 @@
 package io.ballast.server.admin;
 
+import io.ballast.core.AdminState;
+import io.ballast.core.Backend;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+
 import io.ballast.core.LoadBalancer;
 import io.ballast.server.metrics.ProxyMetrics;
 import io.netty.buffer.ByteBuf;
@@ -39,16 +44,21 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private static final Logger LOG = LoggerFactory.getLogger(AdminHandler.class);
   private static final String TEXT = "text/plain; charset=utf-8";
   private static final String JSON = "application/json";
+  private static final String ACTIONS = "/admin/pools/";
 
   private final ProxyMetrics metrics;
   private final Supplier<List<LoadBalancer>> pools;
   private final BooleanSupplier ready;
   private final BackendsJson backendsJson = new BackendsJson();
+  /** The bearer token actions need, as bytes for a constant-time compare; null: read-only. */
+  private final byte[] token;
 
-  AdminHandler(ProxyMetrics metrics, Supplier<List<LoadBalancer>> pools, BooleanSupplier ready) {
+  AdminHandler(ProxyMetrics metrics, Supplier<List<LoadBalancer>> pools, BooleanSupplier ready,
+      String token) {
     this.metrics = metrics;
     this.pools = pools;
     this.ready = ready;
+    this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
   }
 
   @Override
@@ -78,6 +88,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
   private FullHttpResponse route(ChannelHandlerContext ctx, FullHttpRequest req, boolean head) {
     String path = new QueryStringDecoder(req.uri()).path();
+    if (path.startsWith(ACTIONS)) {
+      return action(req, path);
+    }
     Endpoint endpoint = Endpoint.of(path);
     if (endpoint == null) {
       return text(HttpResponseStatus.NOT_FOUND, "not found: " + path + "\n");
@@ -97,6 +110,72 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       case BACKENDS -> response(HttpResponseStatus.OK, JSON,
           Unpooled.wrappedBuffer(backendsJson.render(pools.get())));
     };
+  }
+
+  /**
+   * {@code POST /admin/pools/{pool}/backends/{backend}/{drain|maintenance|activate}} with
+   * {@code Authorization: Bearer <token>}. Drain and maintenance stop new requests to the
+   * backend at once (the next picker leaves it out); requests in flight finish.
+   */
+  private FullHttpResponse action(FullHttpRequest req, String path) {
+    String[] parts = path.substring(ACTIONS.length()).split("/", -1);
+    if (parts.length != 4 || !parts[1].equals("backends")) {
+      return text(HttpResponseStatus.NOT_FOUND, "not found: " + path
+          + " (expected: /admin/pools/{pool}/backends/{backend}/{drain|maintenance|activate})\n");
+    }
+    AdminState state = switch (parts[3]) {
+      case "drain" -> AdminState.DRAINING;
+      case "maintenance" -> AdminState.MAINTENANCE;
+      case "activate" -> AdminState.ACTIVE;
+      default -> null;
+    };
+    if (state == null) {
+      return text(HttpResponseStatus.NOT_FOUND, "unknown action '" + parts[3]
+          + "' (expected: drain, maintenance or activate)\n");
+    }
+    if (!HttpMethod.POST.equals(req.method())) {
+      FullHttpResponse res = text(HttpResponseStatus.METHOD_NOT_ALLOWED,
+          "method not allowed: " + req.method() + " (expected: POST)\n");
+      res.headers().set(HttpHeaderNames.ALLOW, "POST");
+      return res;
+    }
+    if (token == null) {
+      return text(HttpResponseStatus.FORBIDDEN,
+          "admin actions are off: set admin.token in the configuration to enable them\n");
+    }
+    if (!authorized(req)) {
+      FullHttpResponse res = text(HttpResponseStatus.UNAUTHORIZED, "missing or wrong token\n");
+      res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
+      return res;
+    }
+    String poolName = QueryStringDecoder.decodeComponent(parts[0]);
+    String backendName = QueryStringDecoder.decodeComponent(parts[2]);
+    for (LoadBalancer pool : pools.get()) {
+      if (!pool.name().equals(poolName)) {
+        continue;
+      }
+      for (Backend b : pool.backends()) {
+        if (b.name().equals(backendName)) {
+          pool.setAdminState(b, state, "admin API");
+          LOG.info("admin API: pool {} backend {} -> {}", poolName, backendName, state);
+          return response(HttpResponseStatus.OK, JSON,
+              Unpooled.wrappedBuffer(backendsJson.action(poolName, backendName, state)));
+        }
+      }
+      return text(HttpResponseStatus.NOT_FOUND,
+          "no backend '" + backendName + "' in pool '" + poolName + "'\n");
+    }
+    return text(HttpResponseStatus.NOT_FOUND, "no pool '" + poolName + "'\n");
+  }
+
+  private boolean authorized(FullHttpRequest req) {
+    String header = req.headers().get(HttpHeaderNames.AUTHORIZATION);
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return false;
+    }
+    byte[] given = header.substring(7).strip().getBytes(StandardCharsets.UTF_8);
+    // Constant time, so the token cannot be found a byte at a time by timing.
+    return MessageDigest.isEqual(given, token);
   }
 
   private FullHttpResponse metrics(ChannelHandlerContext ctx) {

@@ -59,7 +59,16 @@ public final class AdminServer implements AutoCloseable {
    */
   public AdminServer(InetSocketAddress bind, ProxyMetrics metrics, List<LoadBalancer> pools,
       BooleanSupplier ready) {
-    this(bind, metrics, supplierOf(pools), ready);
+    this(bind, metrics, supplierOf(pools), ready, null);
+  }
+
+  /**
+   * An admin server that also takes actions (drain, maintenance, activate) from callers that
+   * present {@code token} as a bearer token; null keeps it read-only.
+   */
+  public AdminServer(InetSocketAddress bind, ProxyMetrics metrics, List<LoadBalancer> pools,
+      BooleanSupplier ready, String token) {
+    this(bind, metrics, supplierOf(pools), ready, token);
   }
 
   /**
@@ -67,10 +76,10 @@ public final class AdminServer implements AutoCloseable {
    * {@code metrics::pools}, which follows reloads).
    */
   public AdminServer(InetSocketAddress bind, ProxyMetrics metrics,
-      Supplier<List<LoadBalancer>> pools, BooleanSupplier ready) {
+      Supplier<List<LoadBalancer>> pools, BooleanSupplier ready, String token) {
     this.bind = Objects.requireNonNull(bind, "bind");
     this.handler = new AdminHandler(Objects.requireNonNull(metrics, "metrics"),
-        Objects.requireNonNull(pools, "pools"), Objects.requireNonNull(ready, "ready"));
+        Objects.requireNonNull(pools, "pools"), Objects.requireNonNull(ready, "ready"), token);
   }
 
   private static Supplier<List<LoadBalancer>> supplierOf(List<LoadBalancer> pools) {

@@ -51,6 +51,15 @@ final class BackendsJson {
     return mapper.writeValueAsBytes(root);
   }
 
+  /** The answer to an admin action: {"pool":..,"backend":..,"admin":"draining"}. */
+  byte[] action(String pool, String backend, Enum<?> state) {
+    ObjectNode root = mapper.createObjectNode();
+    root.put("pool", pool);
+    root.put("backend", backend);
+    root.put("admin", lower(state));
+    return mapper.writeValueAsBytes(root);
+  }
+
   private static String lower(Enum<?> value) {
     return value.name().toLowerCase(Locale.ROOT);
   }

@@ -3,6 +3,7 @@ package io.ballast.server.config;
 import io.ballast.proxy.Cidr;
 
 import io.ballast.core.Backend;
+import io.ballast.core.AdminState;
 import io.ballast.core.pick.Algorithm;
 import io.ballast.core.outlier.OutlierSettings;
 import io.ballast.core.pick.AlgorithmOptions;
@@ -51,6 +52,8 @@ final class ConfigReader {
   /** The pool blocks of algorithm tunables, each named after its algorithm with '_' for '-'. */
   private static final List<String> OPTION_BLOCKS = List.of("least_request", "peak_ewma",
       "least_connections_response_time", "ring_hash", "maglev", "bounded_load_hash");
+  private static final Pattern BACKEND_STATE = Pattern.compile("active|drain|maintenance");
+  private static final Pattern ADMIN_TOKEN = Pattern.compile("[!-~]{16,256}");
   private static final Pattern HASH_SOURCES = Pattern.compile("client-ip|header|cookie|query|path");
   private static final String HASH_SOURCES_EXPECTED = "one of client-ip, header, cookie, query, path";
   private static final Pattern HASH_KEY_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}");
@@ -378,6 +381,7 @@ final class ConfigReader {
     HostPort address = s.require("address", Value.hostPort(false));
     String name = s.get("name", BACKEND, address == null ? null : address.toString());
     Integer weight = s.get("weight", Value.integer(1, Backend.MAX_WEIGHT), BackendConfig.DEFAULT_WEIGHT);
+    String state = s.get("state", Value.string("one of active, drain, maintenance", BACKEND_STATE), "active");
     s.rejectUnknown();
     if (name != null) {
       Mark first = names.putIfAbsent(name, s.markOf(s.optional("name").isPresent() ? "name" : "address"));
@@ -390,7 +394,12 @@ final class ConfigReader {
     if (problems.errorCount() != before) {
       return null;
     }
-    return build(s.mark(), s.path(), () -> new BackendConfig(name, address, weight));
+    AdminState admin = switch (state == null ? "active" : state) {
+      case "drain" -> AdminState.DRAINING;
+      case "maintenance" -> AdminState.MAINTENANCE;
+      default -> AdminState.ACTIVE;
+    };
+    return build(s.mark(), s.path(), () -> new BackendConfig(name, address, weight, admin));
   }
 
   private HealthCheckConfig healthCheck(Section s) {
@@ -468,6 +477,8 @@ final class ConfigReader {
     int before = problems.errorCount();
     Boolean enabled = s.get("enabled", BOOL, d.enabled());
     HostPort bind = s.get("bind", Value.hostPort(true), d.bind());
+    String token = s.get("token", Value.string("a token of at least "
+        + AdminConfig.MIN_TOKEN_LENGTH + " printable characters, no spaces", ADMIN_TOKEN), null);
     s.rejectUnknown();
     if (problems.errorCount() != before) {
       return null;
@@ -479,7 +490,7 @@ final class ConfigReader {
             + "' is not a loopback address: the admin API will be reachable from the network");
       }
     }
-    return build(s.mark(), s.path(), () -> new AdminConfig(enabled, bind));
+    return build(s.mark(), s.path(), () -> new AdminConfig(enabled, bind, Optional.ofNullable(token)));
   }
 
   private AccessLogConfig accessLog(Section s) {

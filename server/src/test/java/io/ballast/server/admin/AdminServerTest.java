@@ -32,6 +32,8 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 class AdminServerTest {
+  static final String TOKEN = "test-token-0123456789";
+
   private final ControlLoop loop = new ControlLoop("test-control", Throwable::printStackTrace);
   private final Backend b1 = new Backend("b1", "127.0.0.1", 8081, 1);
   private final Backend b2 = new Backend("b2", "127.0.0.1", 8082, 3);
@@ -50,7 +52,7 @@ class AdminServerTest {
         LoadBalancer.HealthSettings.PASSIVE_ONLY, loop, Rng.seeded(7), metrics);
     metrics.setPools(List.of(pool));
     server = new AdminServer(new InetSocketAddress("127.0.0.1", 0), metrics, metrics::pools,
-        readiness);
+        readiness, TOKEN);
     address = server.start();
   }
 
@@ -221,5 +223,54 @@ class AdminServerTest {
       sb.append((char) c);
     }
     return sb.toString();
+  }
+
+  private HttpResponse<String> post(String path, String bearer) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + address.getPort() + path))
+        .timeout(Duration.ofSeconds(5))
+        .POST(HttpRequest.BodyPublishers.noBody());
+    if (bearer != null) {
+      b.header("Authorization", "Bearer " + bearer);
+    }
+    return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void actionsNeedTheTokenAndChangeTheBackendsAdminState() throws Exception {
+    String drain = "/admin/pools/web/backends/b2/drain";
+    assertThat(post(drain, null).statusCode()).isEqualTo(401);
+    assertThat(post(drain, "wrong-token-0123456789").statusCode()).isEqualTo(401);
+    assertThat(send("GET", drain).statusCode()).isEqualTo(405);
+    assertThat(post("/admin/pools/web/backends/nope/drain", TOKEN).statusCode()).isEqualTo(404);
+    assertThat(post("/admin/pools/nope/backends/b2/drain", TOKEN).statusCode()).isEqualTo(404);
+    assertThat(post("/admin/pools/web/backends/b2/explode", TOKEN).statusCode()).isEqualTo(404);
+    assertThat(pool.adminState(b2)).isEqualTo(AdminState.ACTIVE);
+
+    HttpResponse<String> ok = post(drain, TOKEN);
+    assertThat(ok.statusCode()).isEqualTo(200);
+    assertThat(ok.body()).isEqualTo("{\"pool\":\"web\",\"backend\":\"b2\",\"admin\":\"draining\"}");
+    await().atMost(Duration.ofSeconds(5)).until(() -> pool.adminState(b2) == AdminState.DRAINING);
+    assertThat(pool.available(b2)).isFalse();
+
+    assertThat(post("/admin/pools/web/backends/b2/maintenance", TOKEN).statusCode()).isEqualTo(200);
+    await().atMost(Duration.ofSeconds(5)).until(() -> pool.adminState(b2) == AdminState.MAINTENANCE);
+    assertThat(post("/admin/pools/web/backends/b2/activate", TOKEN).statusCode()).isEqualTo(200);
+    await().atMost(Duration.ofSeconds(5)).until(() -> pool.available(b2));
+  }
+
+  @Test
+  void withoutATokenActionsAreRefused() throws Exception {
+    try (AdminServer readOnly = new AdminServer(new InetSocketAddress("127.0.0.1", 0), metrics,
+        List.of(pool), readiness)) {
+      int port = readOnly.start().getPort();
+      HttpResponse<String> r = client.send(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + port + "/admin/pools/web/backends/b2/drain"))
+          .header("Authorization", "Bearer anything-at-all-123")
+          .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(403);
+      assertThat(r.body()).contains("admin.token");
+      assertThat(pool.adminState(b2)).isEqualTo(AdminState.ACTIVE);
+    }
   }
 }
