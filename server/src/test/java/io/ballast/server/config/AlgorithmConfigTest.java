@@ -12,16 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /** Algorithm tunables and hash keys in the pool section: parsed, defaulted, and refused with lines. */
 class AlgorithmConfigTest {
-  private static final String BASE = """
-      listeners:
-        - name: web
-          bind: "127.0.0.1:8080"
-          pool: api
-      pools:
-        - name: api
-          backends:
-            - address: "127.0.0.1:9001"
-      """;
+  private static final String BASE = ConfigLoaderTest.BASE;
 
   private static PoolConfig pool(String extra) {
     return valid(BASE + extra).config().pools().get(0);

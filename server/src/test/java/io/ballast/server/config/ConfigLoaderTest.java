@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ConfigLoaderTest {
   /** A valid base; tests append or vary sections. Line numbers matter: see the comments. */
-  private static final String BASE = """
+  static final String BASE = """
       listeners:
         - name: web
           bind: "127.0.0.1:8080"
