@@ -1,0 +1,143 @@
+package io.ballast.bench.circuit;
+
+import io.ballast.core.Ticker;
+import io.ballast.core.circuit.CircuitBreaker;
+import io.ballast.core.circuit.CircuitBreakerSettings;
+import io.ballast.core.circuit.WindowType;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowSynchronizationStrategy;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Threads;
+
+/**
+ * What a circuit breaker costs per request on the data plane: permit, then report the outcome.
+ * Ours is {@code tryAcquire()} + {@code onResult(nanos, failure)}; Resilience4j 2.4.0's is {@code
+ * acquirePermission()} + {@code onSuccess}/{@code onError} with the measured duration, as its
+ * decorators do. Both are configured alike (the window of {@code window}: the last 100 calls, or
+ * 10 one-second buckets; minimum 20 calls; 50% failure threshold; slow above 5 s) and fed the
+ * same outcomes: one failure in 16 calls, so the circuit stays closed and the cost measured is
+ * the steady state. {@code impl=resilience4j} is its default (locking) window, {@code
+ * resilience4j-lock-free} its optional lock-free one.
+ *
+ * <ul>
+ *   <li>{@link #acquireAndReport}: one thread;
+ *   <li>{@link #acquireAndReportTwoThreads}: two threads on the same breaker, as two event loops
+ *       sending to one backend.
+ * </ul>
+ *
+ * <p>JMH state shared by the benchmark threads; both breakers are thread-safe.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class CircuitBreakerBenchmark {
+  static final String BALLAST = "ballast";
+  static final String RESILIENCE4J = "resilience4j";
+  static final String RESILIENCE4J_LOCK_FREE = "resilience4j-lock-free";
+
+  private static final RuntimeException FAILURE = new RuntimeException("backend failed");
+  private static final long DURATION_NANOS = 1_000_000L;
+
+  @Param({BALLAST, RESILIENCE4J, RESILIENCE4J_LOCK_FREE})
+  public String impl;
+
+  @Param({"COUNT", "TIME"})
+  public String window;
+
+  private Breaker breaker;
+
+  /** The two breakers behind one call shape, so the benchmark methods are the same for both. */
+  interface Breaker {
+    /** Permits one call and reports its outcome; returns whether it was permitted. */
+    boolean call(boolean failure);
+  }
+
+  @Setup(Level.Trial)
+  public void setUp() {
+    WindowType type = WindowType.valueOf(window);
+    int size = type == WindowType.COUNT ? 100 : 10;
+    CircuitBreakerSettings settings = CircuitBreakerSettings.DEFAULTS.withWindow(type, size, 20);
+    breaker = switch (impl) {
+      case BALLAST -> ours(new CircuitBreaker(settings, Ticker.SYSTEM));
+      case RESILIENCE4J -> theirs(settings, SlidingWindowSynchronizationStrategy.SYNCHRONIZED);
+      case RESILIENCE4J_LOCK_FREE ->
+          theirs(settings, SlidingWindowSynchronizationStrategy.LOCK_FREE);
+      default -> throw new IllegalArgumentException(
+          "impl: " + impl + " (expected: " + BALLAST + ", " + RESILIENCE4J + " or "
+              + RESILIENCE4J_LOCK_FREE + ")");
+    };
+  }
+
+  private static Breaker ours(CircuitBreaker cb) {
+    return failure -> {
+      if (!cb.tryAcquire()) {
+        return false;
+      }
+      cb.onResult(DURATION_NANOS, failure);
+      return true;
+    };
+  }
+
+  private static Breaker theirs(
+      CircuitBreakerSettings s, SlidingWindowSynchronizationStrategy strategy) {
+    io.github.resilience4j.circuitbreaker.CircuitBreaker cb =
+        io.github.resilience4j.circuitbreaker.CircuitBreaker.of("bench",
+            CircuitBreakerConfig.custom()
+                .slidingWindow(s.windowSize(), s.minimumCalls(),
+                    s.windowType() == WindowType.COUNT
+                        ? SlidingWindowType.COUNT_BASED
+                        : SlidingWindowType.TIME_BASED,
+                    strategy)
+                .failureRateThreshold((float) s.failureRateThreshold())
+                .slowCallRateThreshold((float) s.slowCallRateThreshold())
+                .slowCallDurationThreshold(s.slowCallDurationThreshold())
+                .waitDurationInOpenState(s.waitInOpen())
+                .permittedNumberOfCallsInHalfOpenState(s.permittedCallsInHalfOpen())
+                .build());
+    return failure -> {
+      cb.acquirePermission(); // throws CallNotPermittedException when refused
+      if (failure) {
+        cb.onError(DURATION_NANOS, TimeUnit.NANOSECONDS, FAILURE);
+      } else {
+        cb.onSuccess(DURATION_NANOS, TimeUnit.NANOSECONDS);
+      }
+      return true;
+    };
+  }
+
+  /** Each thread's own call counter: every 16th call fails. */
+  @State(Scope.Thread)
+  public static class Calls {
+    int n;
+
+    boolean nextFails() {
+      return (++n & 15) == 0;
+    }
+  }
+
+  /** For the module's tests: the breaker under measurement. */
+  Breaker breaker() {
+    return breaker;
+  }
+
+  @Benchmark
+  public boolean acquireAndReport(Calls calls) {
+    return breaker.call(calls.nextFails());
+  }
+
+  @Benchmark
+  @Threads(2)
+  public boolean acquireAndReportTwoThreads(Calls calls) {
+    return breaker.call(calls.nextFails());
+  }
+}
