@@ -7,18 +7,25 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * The calls of the last {@code seconds} seconds, as Resilience4j's time-based window: one bucket
  * per second of the ticker ({@code floorDiv(nanos, 1e9)}), the current second included, and
  * running totals. The first call of a new second advances the window: the thread that wins the
- * compare-and-set on {@link #head} empties the buckets of the seconds skipped over (at most all of
- * them) and subtracts what it removed from the totals.
+ * compare-and-set on {@link #head} empties the buckets of the seconds that leave the window and
+ * subtracts what it removed from the totals, so the totals are always the sum of the buckets.
+ *
+ * <p>There are a power of two of buckets, at least {@code seconds}, so that a second finds its
+ * bucket with a mask instead of a division (which cost about 15 ns per call). A bucket is emptied
+ * when its second leaves the window, so it is empty again by the time a later second maps to it.
  *
  * <p>Counters are kept per field (not packed as in {@link CountWindow}) because a long window at a
  * high rate can exceed a packed field; a successful fast call touches two counters.
  *
- * <p>Thread-safe, lock-free, allocation-free.
+ * <p>Thread-safe, lock-free, allocation-free. A call recorded by a thread that read the head just
+ * before the window moved on counts in the second it read, or is lost if its bucket is being
+ * emptied at that instant; either way the totals stay equal to the buckets.
  */
 final class TimeWindow implements SlidingWindow {
   private static final long SECOND = 1_000_000_000L;
 
   private final int seconds;
+  private final int mask;
   private final AtomicLongArray calls;
   private final AtomicLongArray failed;
   private final AtomicLongArray slow;
@@ -34,16 +41,18 @@ final class TimeWindow implements SlidingWindow {
           + CircuitBreakerSettings.MAX_TIME_WINDOW_SECONDS + ")");
     }
     this.seconds = seconds;
-    this.calls = new AtomicLongArray(seconds);
-    this.failed = new AtomicLongArray(seconds);
-    this.slow = new AtomicLongArray(seconds);
+    int buckets = Integer.bitCount(seconds) == 1 ? seconds : Integer.highestOneBit(seconds) << 1;
+    this.mask = buckets - 1;
+    this.calls = new AtomicLongArray(buckets);
+    this.failed = new AtomicLongArray(buckets);
+    this.slow = new AtomicLongArray(buckets);
     this.head = new AtomicLong(Math.floorDiv(nowNanos, SECOND));
   }
 
   @Override
   public long record(long outcome, long nowNanos) {
     long second = advance(Math.floorDiv(nowNanos, SECOND));
-    int bucket = (int) Math.floorMod(second, (long) seconds);
+    int bucket = (int) second & mask;
     calls.getAndIncrement(bucket);
     long c = totalCalls.incrementAndGet();
     long f;
@@ -78,9 +87,10 @@ final class TimeWindow implements SlidingWindow {
     long h = head.get();
     while (second > h) {
       if (head.compareAndSet(h, second)) {
-        long last = Math.min(second, h + seconds);
-        for (long k = h + 1; k <= last; k++) {
-          clear((int) Math.floorMod(k, (long) seconds));
+        // Seconds h - seconds + 1 .. h were in the window; those up to second - seconds leave it.
+        long last = Math.min(h, second - seconds);
+        for (long k = h - seconds + 1; k <= last; k++) {
+          clear((int) k & mask);
         }
         return second;
       }
@@ -106,7 +116,7 @@ final class TimeWindow implements SlidingWindow {
 
   @Override
   public void reset(long nowNanos) {
-    for (int i = 0; i < seconds; i++) {
+    for (int i = 0; i <= mask; i++) {
       clear(i);
     }
     // The window restarts at the current second, as a fresh Resilience4j window would.
