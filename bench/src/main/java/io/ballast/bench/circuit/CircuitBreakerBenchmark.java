@@ -27,7 +27,8 @@ import org.openjdk.jmh.annotations.Threads;
  * 10 one-second buckets; minimum 20 calls; 50% failure threshold; slow above 5 s) and fed the
  * same outcomes: one failure in 16 calls, so the circuit stays closed and the cost measured is
  * the steady state. {@code impl=resilience4j} is its default (locking) window, {@code
- * resilience4j-lock-free} its optional lock-free one.
+ * resilience4j-lock-free} its optional lock-free one; {@code ballast-caller-time} passes the end
+ * time of the call, as the proxy can (see {@link #oursWithCallerTime}).
  *
  * <ul>
  *   <li>{@link #acquireAndReport}: one thread;
@@ -42,13 +43,14 @@ import org.openjdk.jmh.annotations.Threads;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class CircuitBreakerBenchmark {
   static final String BALLAST = "ballast";
+  static final String BALLAST_CALLER_TIME = "ballast-caller-time";
   static final String RESILIENCE4J = "resilience4j";
   static final String RESILIENCE4J_LOCK_FREE = "resilience4j-lock-free";
 
   private static final RuntimeException FAILURE = new RuntimeException("backend failed");
   private static final long DURATION_NANOS = 1_000_000L;
 
-  @Param({BALLAST, RESILIENCE4J, RESILIENCE4J_LOCK_FREE})
+  @Param({BALLAST, BALLAST_CALLER_TIME, RESILIENCE4J, RESILIENCE4J_LOCK_FREE})
   public String impl;
 
   @Param({"COUNT", "TIME"})
@@ -58,8 +60,11 @@ public class CircuitBreakerBenchmark {
 
   /** The two breakers behind one call shape, so the benchmark methods are the same for both. */
   interface Breaker {
-    /** Permits one call and reports its outcome; returns whether it was permitted. */
-    boolean call(boolean failure);
+    /**
+     * Permits one call and reports its outcome; returns whether it was permitted. {@code
+     * endNanos} is the ticker time the call ended, for the breakers that take it from the caller.
+     */
+    boolean call(boolean failure, long endNanos);
   }
 
   @Setup(Level.Trial)
@@ -69,21 +74,39 @@ public class CircuitBreakerBenchmark {
     CircuitBreakerSettings settings = CircuitBreakerSettings.DEFAULTS.withWindow(type, size, 20);
     breaker = switch (impl) {
       case BALLAST -> ours(new CircuitBreaker(settings, Ticker.SYSTEM));
+      case BALLAST_CALLER_TIME -> oursWithCallerTime(new CircuitBreaker(settings, Ticker.SYSTEM));
       case RESILIENCE4J -> theirs(settings, SlidingWindowSynchronizationStrategy.SYNCHRONIZED);
       case RESILIENCE4J_LOCK_FREE ->
           theirs(settings, SlidingWindowSynchronizationStrategy.LOCK_FREE);
       default -> throw new IllegalArgumentException(
-          "impl: " + impl + " (expected: " + BALLAST + ", " + RESILIENCE4J + " or "
+          "impl: " + impl + " (expected: " + BALLAST + ", " + BALLAST_CALLER_TIME + ", "
+              + RESILIENCE4J + " or "
               + RESILIENCE4J_LOCK_FREE + ")");
     };
   }
 
   private static Breaker ours(CircuitBreaker cb) {
-    return failure -> {
+    return (failure, endNanos) -> {
       if (!cb.tryAcquire()) {
         return false;
       }
       cb.onResult(DURATION_NANOS, failure);
+      return true;
+    };
+  }
+
+  /**
+   * The proxy's shape: it reads the ticker at the start and the end of a call anyway, so it hands
+   * the end time over and the breaker reads no clock. Here each thread's calls end one duration
+   * (1 ms) after the other, from the trial's start, so the window moves one second every 1000
+   * calls.
+   */
+  private static Breaker oursWithCallerTime(CircuitBreaker cb) {
+    return (failure, endNanos) -> {
+      if (!cb.tryAcquire()) {
+        return false;
+      }
+      cb.onResult(DURATION_NANOS, failure, endNanos);
       return true;
     };
   }
@@ -104,7 +127,7 @@ public class CircuitBreakerBenchmark {
                 .waitDurationInOpenState(s.waitInOpen())
                 .permittedNumberOfCallsInHalfOpenState(s.permittedCallsInHalfOpen())
                 .build());
-    return failure -> {
+    return (failure, endNanos) -> {
       cb.acquirePermission(); // throws CallNotPermittedException when refused
       if (failure) {
         cb.onError(DURATION_NANOS, TimeUnit.NANOSECONDS, FAILURE);
@@ -115,13 +138,18 @@ public class CircuitBreakerBenchmark {
     };
   }
 
-  /** Each thread's own call counter: every 16th call fails. */
+  /** Each thread's own calls: every 16th fails; each ends 1 ms after the previous one. */
   @State(Scope.Thread)
   public static class Calls {
+    private final long start = System.nanoTime();
     int n;
 
     boolean nextFails() {
       return (++n & 15) == 0;
+    }
+
+    long endNanos() {
+      return start + n * DURATION_NANOS;
     }
   }
 
@@ -132,12 +160,12 @@ public class CircuitBreakerBenchmark {
 
   @Benchmark
   public boolean acquireAndReport(Calls calls) {
-    return breaker.call(calls.nextFails());
+    return breaker.call(calls.nextFails(), calls.endNanos());
   }
 
   @Benchmark
   @Threads(2)
   public boolean acquireAndReportTwoThreads(Calls calls) {
-    return breaker.call(calls.nextFails());
+    return breaker.call(calls.nextFails(), calls.endNanos());
   }
 }

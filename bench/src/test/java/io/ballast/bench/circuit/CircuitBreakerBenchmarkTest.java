@@ -13,6 +13,7 @@ class CircuitBreakerBenchmarkTest {
   @ParameterizedTest
   @CsvSource({
     "ballast, COUNT", "ballast, TIME",
+    "ballast-caller-time, COUNT", "ballast-caller-time, TIME",
     "resilience4j, COUNT", "resilience4j, TIME",
     "resilience4j-lock-free, COUNT", "resilience4j-lock-free, TIME"
   })

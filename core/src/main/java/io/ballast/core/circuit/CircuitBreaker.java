@@ -192,7 +192,9 @@ public final class CircuitBreaker {
   }
 
   /**
-   * Reports the outcome of a permitted call and gives its permit back.
+   * Reports the outcome of a permitted call and gives its permit back. With a TIME window this
+   * reads the ticker (about 30 ns on a virtual machine); a caller that already has the time the
+   * call ended uses {@link #onResult(long, boolean, long)} instead.
    *
    * @param durationNanos how long the call took; longer than {@code slowCallDurationThreshold}
    *     makes it slow
@@ -200,6 +202,15 @@ public final class CircuitBreaker {
    *     timeouts)
    */
   public void onResult(long durationNanos, boolean failure) {
+    onResult(durationNanos, failure, timeWindow ? ticker.nanos() : 0L);
+  }
+
+  /**
+   * As {@link #onResult(long, boolean)}, with the ticker reading at which the call ended, which
+   * places it in its one-second bucket of a TIME window (ignored by a COUNT window). The proxy
+   * has it already: it read the same ticker to measure {@code durationNanos}.
+   */
+  public void onResult(long durationNanos, boolean failure, long endNanos) {
     if (maxConcurrent > 0) {
       releaseConcurrency();
     }
@@ -208,14 +219,14 @@ public final class CircuitBreaker {
     int w = word;
     switch (w & (STATE_MASK | CHANGING)) {
       case CLOSED -> {
-        long totals = closedWindow.record(outcome, timeWindow ? ticker.nanos() : 0L);
+        long totals = closedWindow.record(outcome, endNanos);
         int verdict = verdict(totals, settings.minimumCalls());
         if (verdict >= FAILURE_RATE_ABOVE) {
           toOpen(w, closedWindow, verdict, totals);
         }
       }
       case HALF_OPEN -> {
-        long totals = halfOpenWindow.record(outcome, 0L);
+        long totals = halfOpenWindow.record(outcome, endNanos);
         int verdict = verdict(totals, halfOpenMinimumCalls);
         if (verdict >= FAILURE_RATE_ABOVE) {
           toOpen(w, halfOpenWindow, verdict, totals);
@@ -223,7 +234,7 @@ public final class CircuitBreaker {
           toClosed(w, totals);
         }
       }
-      case OPEN -> openedBy.record(outcome, timeWindow ? ticker.nanos() : 0L);
+      case OPEN -> openedBy.record(outcome, endNanos);
       default -> {
         // The window of the state being entered is being emptied: the outcome is dropped.
       }

@@ -211,6 +211,20 @@ class CircuitBreakerTest {
   }
 
   @Test
+  void callerTimePlacesTheCallInItsSecond() {
+    CircuitBreaker cb = breaker(WindowType.TIME, 2, 2, 2, 0);
+    long start = ticker.nanos();
+    assertThat(cb.tryAcquire()).isTrue();
+    cb.onResult(MS, true, start);
+    ticker.advance(Duration.ofSeconds(5)); // the breaker's ticker moves on ...
+    assertThat(cb.tryAcquire()).isTrue();
+    // ... but this call ended at the caller's time, in the same second as the first one.
+    cb.onResult(MS, true, start + 1);
+    assertThat(cb.state()).isEqualTo(CircuitState.OPEN);
+    assertThat(seen.get(0).reason()).isEqualTo("failure rate 100% ≥ 50% over 2 calls");
+  }
+
+  @Test
   void concurrencyLimitRefusesPastItAndEveryWayOutGivesThePermitBack() {
     CircuitBreaker cb = breaker(WindowType.COUNT, 100, 100, 2, 2);
     assertThat(cb.tryAcquire()).isTrue();
