@@ -11,11 +11,15 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * subtracts what it removed from the totals, so the totals are always the sum of the buckets.
  *
  * <p>There are a power of two of buckets, at least {@code seconds}, so that a second finds its
- * bucket with a mask instead of a division (which cost about 15 ns per call). A bucket is emptied
- * when its second leaves the window, so it is empty again by the time a later second maps to it.
+ * bucket with a mask instead of a division. A bucket is emptied when its second leaves the window,
+ * so it is empty again by the time a later second maps to it.
  *
- * <p>Counters are kept per field (not packed as in {@link CountWindow}) because a long window at a
- * high rate can exceed a packed field; a successful fast call touches two counters.
+ * <p>Calls and failures are packed in one {@code long} (32 bits each: a long window at a high
+ * rate can exceed {@link Tally}'s 21-bit fields), slow calls kept apart because they are rare: a
+ * call that is not slow costs two atomic additions (its bucket and the totals) and one read. The
+ * slow total sits 8 longs (64 bytes) away from the packed total, so that reading it does not share
+ * a cache line with the total every thread writes. As in {@link Tally}, a field can dip below zero
+ * for an instant while a bucket is emptied, and the decoding reads it as signed.
  *
  * <p>Thread-safe, lock-free, allocation-free. A call recorded by a thread that read the head just
  * before the window moved on counts in the second it read, or is lost if its bucket is being
@@ -23,15 +27,18 @@ import java.util.concurrent.atomic.AtomicLongArray;
  */
 final class TimeWindow implements SlidingWindow {
   private static final long SECOND = 1_000_000_000L;
+  private static final long CALL = 1L;
+  private static final long FAILED = 1L << 32;
+  private static final int PACKED_TOTAL = 0;
+  private static final int SLOW_TOTAL = 8;
 
   private final int seconds;
   private final int mask;
-  private final AtomicLongArray calls;
-  private final AtomicLongArray failed;
+  /** Per bucket: calls and failed calls, packed 32/32. */
+  private final AtomicLongArray callsAndFailed;
   private final AtomicLongArray slow;
-  private final AtomicLong totalCalls = new AtomicLong();
-  private final AtomicLong totalFailed = new AtomicLong();
-  private final AtomicLong totalSlow = new AtomicLong();
+  /** [PACKED_TOTAL] calls and failed calls; [SLOW_TOTAL] slow calls, a cache line apart. */
+  private final AtomicLongArray totals = new AtomicLongArray(SLOW_TOTAL + 8);
   /** The latest second the window has been advanced to. */
   private final AtomicLong head;
 
@@ -43,39 +50,37 @@ final class TimeWindow implements SlidingWindow {
     this.seconds = seconds;
     int buckets = Integer.bitCount(seconds) == 1 ? seconds : Integer.highestOneBit(seconds) << 1;
     this.mask = buckets - 1;
-    this.calls = new AtomicLongArray(buckets);
-    this.failed = new AtomicLongArray(buckets);
+    this.callsAndFailed = new AtomicLongArray(buckets);
     this.slow = new AtomicLongArray(buckets);
     this.head = new AtomicLong(Math.floorDiv(nowNanos, SECOND));
   }
 
   @Override
   public long record(long outcome, long nowNanos) {
-    long second = advance(Math.floorDiv(nowNanos, SECOND));
-    int bucket = (int) second & mask;
-    calls.getAndIncrement(bucket);
-    long c = totalCalls.incrementAndGet();
-    long f;
+    int bucket = (int) advance(Math.floorDiv(nowNanos, SECOND)) & mask;
+    long delta = (outcome & Tally.FAILED) != 0 ? CALL | FAILED : CALL;
+    callsAndFailed.getAndAdd(bucket, delta);
+    long packed = totals.addAndGet(PACKED_TOTAL, delta);
     long s;
-    if ((outcome & Tally.FAILED) != 0) {
-      failed.getAndIncrement(bucket);
-      f = totalFailed.incrementAndGet();
-    } else {
-      f = totalFailed.get();
-    }
     if ((outcome & Tally.SLOW) != 0) {
       slow.getAndIncrement(bucket);
-      s = totalSlow.incrementAndGet();
+      s = totals.incrementAndGet(SLOW_TOTAL);
     } else {
-      s = totalSlow.get();
+      s = totals.get(SLOW_TOTAL);
     }
-    return Tally.packScaled(c, f, s);
+    return snapshotOf(packed, s);
   }
 
   @Override
   public long snapshot(long nowNanos) {
     advance(Math.floorDiv(nowNanos, SECOND));
-    return Tally.packScaled(totalCalls.get(), totalFailed.get(), totalSlow.get());
+    return snapshotOf(totals.get(PACKED_TOTAL), totals.get(SLOW_TOTAL));
+  }
+
+  private static long snapshotOf(long packed, long slowCalls) {
+    long calls = (int) packed; // the low half, signed
+    long failed = (packed - calls) >> 32;
+    return Tally.packScaled(calls, failed, slowCalls);
   }
 
   /**
@@ -100,17 +105,13 @@ final class TimeWindow implements SlidingWindow {
   }
 
   private void clear(int bucket) {
-    long c = calls.getAndSet(bucket, 0L);
-    if (c != 0L) {
-      totalCalls.addAndGet(-c);
-    }
-    long f = failed.getAndSet(bucket, 0L);
-    if (f != 0L) {
-      totalFailed.addAndGet(-f);
+    long cf = callsAndFailed.getAndSet(bucket, 0L);
+    if (cf != 0L) {
+      totals.addAndGet(PACKED_TOTAL, -cf);
     }
     long s = slow.getAndSet(bucket, 0L);
     if (s != 0L) {
-      totalSlow.addAndGet(-s);
+      totals.addAndGet(SLOW_TOTAL, -s);
     }
   }
 
@@ -125,7 +126,8 @@ final class TimeWindow implements SlidingWindow {
 
   @Override
   public String toString() {
-    return "TimeWindow[seconds=" + seconds + ", calls=" + totalCalls.get() + ", failed="
-        + totalFailed.get() + ", slow=" + totalSlow.get() + "]";
+    long t = snapshotOf(totals.get(PACKED_TOTAL), totals.get(SLOW_TOTAL));
+    return "TimeWindow[seconds=" + seconds + ", calls=" + Tally.calls(t) + ", failed="
+        + Tally.failed(t) + ", slow=" + Tally.slow(t) + "]";
   }
 }
