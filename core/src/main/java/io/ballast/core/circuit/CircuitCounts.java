@@ -3,7 +3,8 @@ package io.ballast.core.circuit;
 /**
  * A point-in-time view of one {@link CircuitBreaker} for metrics and the admin listener. The
  * window figures are those of the current state's window (in {@link CircuitState#OPEN}, the window
- * that opened the circuit); the counters are cumulative since the breaker was built.
+ * that opened the circuit); the counters are cumulative since the breaker was built. A TIME window
+ * holding more than 2,097,151 calls reports its counts scaled down to that many, rates unchanged.
  *
  * @param state the current state
  * @param calls calls recorded in the current window

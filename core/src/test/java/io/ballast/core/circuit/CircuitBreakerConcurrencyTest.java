@@ -58,6 +58,38 @@ class CircuitBreakerConcurrencyTest {
   }
 
   @Test
+  void halfOpenGrantsExactlyItsTrialPermitsToRacingThreads() throws Exception {
+    for (int round = 0; round < 50; round++) {
+      FakeTicker ticker = new FakeTicker(0);
+      AtomicInteger halfOpenEntries = new AtomicInteger();
+      CircuitBreaker cb = new CircuitBreaker(new CircuitBreakerSettings(WindowType.COUNT, 2, 2,
+          50, Duration.ofSeconds(1), 100, Duration.ofMillis(10), 5, 0), ticker,
+          t -> {
+            if (t.to() == CircuitState.HALF_OPEN) {
+              halfOpenEntries.incrementAndGet();
+            }
+          });
+      for (int i = 0; i < 2; i++) {
+        cb.tryAcquire();
+        cb.onResult(1, true);
+      }
+      assertThat(cb.state()).isEqualTo(CircuitState.OPEN);
+      ticker.advance(Duration.ofMillis(11));
+      AtomicInteger granted = new AtomicInteger();
+      // Every thread races to be the one that moves the circuit to half-open, then for permits.
+      runThreads(t -> {
+        for (int i = 0; i < 100; i++) {
+          if (cb.tryAcquire()) {
+            granted.incrementAndGet();
+          }
+        }
+      });
+      assertThat(halfOpenEntries.get()).as("one transition to half-open").isEqualTo(1);
+      assertThat(granted.get()).as("trial permits granted").isEqualTo(5);
+    }
+  }
+
+  @Test
   void countWindowTotalsStayEqualToTheRingUnderContention() throws Exception {
     CountWindow window = new CountWindow(8); // small, so threads fight over the same slots
     runThreads(t -> {
