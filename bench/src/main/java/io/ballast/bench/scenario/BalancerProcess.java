@@ -18,9 +18,14 @@ public final class BalancerProcess implements AutoCloseable {
     private final Process process;
     private final Path log;
 
+    private final Thread onExit;
+
     private BalancerProcess(Process process, Path log) {
         this.process = process;
         this.log = log;
+        // If the runner is stopped (Ctrl-C, SIGTERM from scenario.sh), the balancer goes with it.
+        this.onExit = new Thread(this::stop, "stop-balancer-" + process.pid());
+        Runtime.getRuntime().addShutdownHook(onExit);
     }
 
     /**
@@ -70,6 +75,15 @@ public final class BalancerProcess implements AutoCloseable {
 
     @Override
     public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(onExit);
+        } catch (IllegalStateException shuttingDown) {
+            // The hook is running or about to: it stops the process.
+        }
+        stop();
+    }
+
+    private void stop() {
         List<ProcessHandle> children = process.descendants().toList();
         process.destroy();
         try {
