@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,5 +68,42 @@ class ScenarioTest {
         assertThat(cmd).contains("run", "-c");
         assertThat(Files.readString(dir.resolve("ballast.yaml")))
                 .contains("path: /health", "interval: 1000ms", "rise: 2", "address: \"127.0.0.1:9001\"");
+    }
+
+    @Test
+    void haproxyAndNginxAcceptTheirGeneratedConfigs(@TempDir Path dir) throws Exception {
+        Scenario s = Scenario.load(Path.of("scenarios", "flapping.yaml"));
+        List<Integer> ports = List.of(9001, 9002, 9003);
+        if (onPath("haproxy")) {
+            new HaproxyBalancer().prepare(dir, 8080, ports, s);
+            assertThat(exit(dir, "haproxy", "-c", "-q", "-f", dir.resolve("haproxy.cfg").toString())).isZero();
+        }
+        if (onPath("nginx")) {
+            List<String> cmd = new java.util.ArrayList<>(new NginxBalancer().prepare(dir, 8080, ports, s));
+            cmd.add(1, "-t");
+            assertThat(exit(dir, cmd.toArray(String[]::new))).isZero();
+        }
+        Assumptions.assumeTrue(onPath("haproxy") || onPath("nginx"), "neither haproxy nor nginx is installed");
+    }
+
+    private static boolean onPath(String tool) {
+        for (String d : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(d, tool))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int exit(Path dir, String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("check.out").toFile()).start();
+        if (!p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return -1;
+        }
+        if (p.exitValue() != 0) {
+            System.err.println(Files.readString(dir.resolve("check.out")));
+        }
+        return p.exitValue();
     }
 }
