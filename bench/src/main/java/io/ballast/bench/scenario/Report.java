@@ -37,13 +37,42 @@ public final class Report {
                     seconds(r.stop()), seconds(r.back()), pct(r.faultShare()),
                     ratio(r.attempts()), ratio(r.faultAttempts())));
         }
-        md.append('\n');
+        md.append('\n').append(shareOverTime(scenario, runs));
         for (RunResult r : runs) {
             md.append(String.format(Locale.ROOT, "- %s failures: %d non-2xx, %d timeouts, %d connect/I-O errors%n",
                     r.balancer(), r.load().non2xx(), r.load().timeouts(), r.load().ioErrors()));
             for (String note : r.notes()) {
                 md.append("- ").append(r.balancer()).append(": ").append(note).append('\n');
             }
+        }
+        return md.append('\n').toString();
+    }
+
+    /** Seconds per column of the share-over-time table. */
+    static final int SHARE_WINDOW = 5;
+
+    /** The watched backend's share of received requests in each {@link #SHARE_WINDOW}-second window. */
+    static String shareOverTime(Scenario scenario, List<RunResult> runs) {
+        if (runs.isEmpty()) {
+            return "";
+        }
+        int seconds = runs.get(0).load().sent().length;
+        StringBuilder md = new StringBuilder(String.format(Locale.ROOT,
+                "Share of %s's received requests over time (fair: %.0f%%):%n%n| balancer |",
+                scenario.watch(), 100.0 / scenario.backends().size()));
+        StringBuilder rule = new StringBuilder("|---|");
+        for (int from = 0; from < seconds; from += SHARE_WINDOW) {
+            md.append(' ').append(from).append('–').append(Math.min(seconds, from + SHARE_WINDOW)).append(" s |");
+            rule.append("---:|");
+        }
+        md.append('\n').append(rule).append('\n');
+        for (RunResult r : runs) {
+            md.append("| ").append(r.balancer()).append(" |");
+            for (int from = 0; from < seconds; from += SHARE_WINDOW) {
+                double share = FailoverMetrics.share(r.received(), scenario.watchIndex(), from, from + SHARE_WINDOW);
+                md.append(' ').append(Double.isNaN(share) ? "–" : String.format(Locale.ROOT, "%.0f%%", share * 100)).append(" |");
+            }
+            md.append('\n');
         }
         return md.append('\n').toString();
     }
