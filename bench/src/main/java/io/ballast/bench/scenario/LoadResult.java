@@ -5,7 +5,8 @@ import org.HdrHistogram.Histogram;
 /**
  * What one open-loop run measured. Latencies are from each request's intended send time to its
  * completion, in microseconds; failed requests are in the histograms too (a timeout at its full
- * length). Immutable once returned by {@link LoadGenerator#run}.
+ * length). Not modified after {@link LoadGenerator#run} returns it; safe to read from any thread
+ * then.
  *
  * @param latency        every request of the run
  * @param perSecond      one histogram per second of intended send time

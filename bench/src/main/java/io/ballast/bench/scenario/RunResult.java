@@ -4,7 +4,8 @@ import java.util.List;
 import java.util.OptionalInt;
 
 /**
- * One balancer's run of one scenario: the client's view and what each backend received. Immutable.
+ * One balancer's run of one scenario: the client's view and what each backend received. Not
+ * modified after {@link ScenarioRunner#run} returns it; safe to read from any thread then.
  *
  * @param balancer    ballast, haproxy or nginx
  * @param load        the client's measurements

@@ -15,7 +15,8 @@ import java.util.stream.Stream;
  * [--scenarios DIR] [--results DIR] [scenario ...]}. A scenario is a file, or a name looked up as
  * {@code DIR/NAME.yaml}; none means every file in DIR. Prints each scenario's table and writes it,
  * with a per-second CSV per balancer, under a new time-stamped directory in the results dir.
- * Exit status: 0 every run measured, 1 a run failed, 2 bad arguments.
+ * Exit status: 0 every run measured, 1 a run failed, 2 bad arguments. Runs the scenarios one after
+ * the other on the main thread.
  */
 public final class ScenarioMain {
     private ScenarioMain() {}
@@ -38,9 +39,20 @@ public final class ScenarioMain {
             }
         }
         List<Balancer> balancers = new ArrayList<>();
-        for (String name : only) {
-            balancers.add(Balancer.of(name.trim(), jar));
+        List<Scenario> scenarios = new ArrayList<>();
+        try {
+            for (String name : only) {
+                balancers.add(Balancer.of(name.trim(), jar));
+            }
+            scenarios.addAll(load(scenariosDir, names));
+        } catch (IllegalArgumentException | IOException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
         }
+        run(balancers, scenarios, lbCpu, resultsRoot);
+    }
+
+    private static List<Scenario> load(Path scenariosDir, List<String> names) throws IOException {
         List<Path> files = new ArrayList<>();
         if (names.isEmpty()) {
             try (Stream<Path> s = Files.list(scenariosDir)) {
@@ -53,8 +65,17 @@ public final class ScenarioMain {
         }
         List<Scenario> scenarios = new ArrayList<>();
         for (Path f : files) {
+            if (!Files.isRegularFile(f)) {
+                throw new IllegalArgumentException("scenario: '" + f + "' (expected: a YAML file, or the name of one in "
+                        + scenariosDir + ")");
+            }
             scenarios.add(Scenario.load(f));
         }
+        return scenarios;
+    }
+
+    private static void run(List<Balancer> balancers, List<Scenario> scenarios, String lbCpu, Path resultsRoot)
+            throws IOException, InterruptedException {
 
         Path out = resultsRoot.resolve("scenario-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Files.createDirectories(out);
