@@ -1,0 +1,76 @@
+package io.ballast.bench.scenario;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * ballast from its shaded jar, with what it has today: active health checks on /health and
+ * failover to another backend when connecting fails. Run with the same JVM as the runner.
+ * Stateless; thread-safe.
+ */
+public final class BallastBalancer implements Balancer {
+    private final Path jar;
+
+    public BallastBalancer(Path jar) {
+        this.jar = jar;
+    }
+
+    @Override
+    public String name() {
+        return "ballast";
+    }
+
+    @Override
+    public List<String> prepare(Path dir, int port, List<Integer> backendPorts, Scenario scenario) throws IOException {
+        if (!Files.isRegularFile(jar)) {
+            throw new IOException("ballast jar not found: " + jar + " (build it: mvn -B -ntp -pl server -am -DskipTests package)");
+        }
+        Scenario.HealthCheck h = scenario.health();
+        StringBuilder cfg = new StringBuilder();
+        cfg.append("""
+                listeners:
+                  - name: bench
+                    bind: "127.0.0.1:%d"
+                    pool: app
+                pools:
+                  - name: app
+                    algorithm: round-robin
+                    max_connect_attempts: 3
+                    passive_down_time: 5s
+                    health_check:
+                      path: /health
+                      interval: %s
+                      timeout: %s
+                      rise: %d
+                      fall: %d
+                    backends:
+                """.formatted(port, Durations.millis(h.interval()), Durations.millis(h.timeout()), h.rise(), h.fall()));
+        for (int i = 0; i < backendPorts.size(); i++) {
+            cfg.append("      - name: ").append(scenario.backends().get(i).name())
+                    .append("\n        address: \"127.0.0.1:").append(backendPorts.get(i)).append("\"\n");
+        }
+        cfg.append("""
+                timeouts:
+                  connect: 1s
+                  response: %s
+                admin:
+                  enabled: false
+                access_log:
+                  enabled: false
+                """.formatted(Durations.millis(scenario.clientTimeout())));
+        Path file = dir.resolve("ballast.yaml");
+        Files.writeString(file, cfg);
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        if (Runtime.version().feature() >= 24) {
+            // Newer JDKs turn off what Netty's fast buffers need unless asked (see STACK.md).
+            cmd.add("--sun-misc-unsafe-memory-access=allow");
+            cmd.add("--enable-native-access=ALL-UNNAMED");
+        }
+        cmd.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "run", "-c", file.toAbsolutePath().toString()));
+        return cmd;
+    }
+}

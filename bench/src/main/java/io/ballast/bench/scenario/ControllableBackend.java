@@ -1,0 +1,282 @@
+package io.ballast.bench.scenario;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An HTTP/1.1 backend on 127.0.0.1 whose behaviour a scenario controls: a number of worker slots
+ * (requests beyond them queue), a service-time distribution, a share of 503 answers, a /health
+ * endpoint that can fail or flap on its own, and kill/revive of the listener.
+ *
+ * <p>Threading: each backend has one event loop of its own; every piece of behaviour state (slots,
+ * queue, random source, fault settings) is confined to it, and the public control methods post to
+ * it, so they may be called from any thread. The counters are lock-free and readable from any
+ * thread.
+ */
+public final class ControllableBackend implements AutoCloseable {
+    private final Scenario.BackendSpec spec;
+    private final EventLoopGroup group;
+    private final EventLoop loop;
+    private final ChannelGroup connections;
+    private final ServerBootstrap bootstrap;
+    private final int port;
+    private final SplittableRandom rng;
+
+    private final PerSecondCounter received = new PerSecondCounter();
+    private final PerSecondCounter errors = new PerSecondCounter();
+    private final AtomicInteger healthChecks = new AtomicInteger();
+    private final AtomicInteger peakInFlight = new AtomicInteger();
+
+    // Guarded by this: only kill, revive and close change it, from callers outside the loop.
+    private Channel listener;
+    // Confined to loop.
+    private final ArrayDeque<Runnable> queue = new ArrayDeque<>();
+    private int busy;
+    private long generation;
+    private double slowFactor = 1;
+    private double errorRate;
+    private boolean healthFailing;
+    private boolean flapDown;
+    private ScheduledFuture<?> flapTask;
+    private long pausedUntilNanos;
+
+    private ControllableBackend(Scenario.BackendSpec spec, long seed) throws InterruptedException {
+        this.spec = spec;
+        this.rng = new SplittableRandom(seed);
+        this.errorRate = spec.errorRate();
+        this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        this.loop = group.next();
+        this.connections = new DefaultChannelGroup(loop);
+        this.bootstrap = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        connections.add(ch);
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536), new Handler());
+                    }
+                });
+        this.listener = bootstrap.bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+        this.port = ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    /** Starts a backend on an ephemeral port of 127.0.0.1. */
+    public static ControllableBackend start(Scenario.BackendSpec spec, long seed) throws InterruptedException {
+        return new ControllableBackend(spec, seed);
+    }
+
+    public String name() {
+        return spec.name();
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** Starts the per-second series at {@code epochNanos} ({@link System#nanoTime()} scale). */
+    public void startClock(long epochNanos) {
+        received.startClock(epochNanos);
+        errors.startClock(epochNanos);
+    }
+
+    /** Requests (not health checks) received in each of the first {@code seconds} seconds. */
+    public int[] receivedSeries(int seconds) {
+        return received.series(seconds);
+    }
+
+    /** 503 answers given in each of the first {@code seconds} seconds. */
+    public int[] errorSeries(int seconds) {
+        return errors.series(seconds);
+    }
+
+    /** Requests (not health checks) received since start, warm-up included. */
+    public long receivedTotal() {
+        return received.total();
+    }
+
+    /** Health checks answered since start. */
+    public int healthChecks() {
+        return healthChecks.get();
+    }
+
+    /** The most requests ever worked on at once (never above the capacity). */
+    public int peakInFlight() {
+        return peakInFlight.get();
+    }
+
+    /** Applies one timeline action. Thread-safe: runs on the backend's loop. */
+    public void apply(Action action) {
+        switch (action.kind()) {
+            case KILL -> kill();
+            case REVIVE -> revive();
+            default -> loop.execute(() -> applyOnLoop(action));
+        }
+    }
+
+    private void applyOnLoop(Action action) {
+        switch (action.kind()) {
+            case SLOW -> slowFactor = action.value();
+            case ERRORS -> errorRate = action.value();
+            case HEALTH_FAIL -> healthFailing = true;
+            case HEALTH_OK -> healthFailing = false;
+            case FLAP -> startFlap((long) (action.value() * 1000));
+            case STALL -> {
+                pausedUntilNanos = System.nanoTime() + (long) (action.value() * 1e9);
+                loop.schedule(this::drain, (long) (action.value() * 1e9), TimeUnit.NANOSECONDS);
+            }
+            case NORMAL -> {
+                slowFactor = 1;
+                errorRate = spec.errorRate();
+                healthFailing = false;
+                stopFlap();
+            }
+            default -> throw new IllegalStateException("handled by apply: " + action.kind());
+        }
+    }
+
+    private void startFlap(long periodMillis) {
+        stopFlap();
+        flapDown = true;
+        flapTask = loop.scheduleAtFixedRate(() -> flapDown = !flapDown, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private void stopFlap() {
+        if (flapTask != null) {
+            flapTask.cancel(false);
+            flapTask = null;
+        }
+        flapDown = false;
+    }
+
+    /** Closes the listener and every open connection; queued requests are dropped. Blocks until done. */
+    public synchronized void kill() {
+        if (listener != null) {
+            listener.close().syncUninterruptibly();
+            listener = null;
+        }
+        loop.submit(() -> {
+            generation++;
+            busy = 0;
+            queue.clear();
+        }).syncUninterruptibly();
+        connections.close().syncUninterruptibly();
+    }
+
+    /** Listens on the same port again. Blocks until bound. */
+    public synchronized void revive() {
+        if (listener == null) {
+            listener = bootstrap.bind(new InetSocketAddress("127.0.0.1", port)).syncUninterruptibly().channel();
+        }
+    }
+
+    @Override
+    public void close() {
+        kill();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private boolean healthy() {
+        return !healthFailing && !flapDown;
+    }
+
+    private void onRequest(ChannelHandlerContext ctx, FullHttpRequest req) {
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        if (req.uri().startsWith("/health")) {
+            healthChecks.incrementAndGet();
+            respond(ctx, healthy() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, keepAlive);
+            return;
+        }
+        received.increment();
+        if (flapDown || (errorRate > 0 && rng.nextDouble() < errorRate)) {
+            errors.increment();
+            respond(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, keepAlive);
+            return;
+        }
+        long gen = generation;
+        Runnable work = () -> {
+            long nanos = (long) (spec.serviceTime().sampleNanos(rng) * slowFactor);
+            loop.schedule(() -> {
+                respond(ctx, HttpResponseStatus.OK, keepAlive);
+                if (gen == generation) {
+                    busy--;
+                    drain();
+                }
+            }, nanos, TimeUnit.NANOSECONDS);
+        };
+        queue.add(work);
+        drain();
+    }
+
+    /** Starts queued work while slots are free and the backend is not paused. */
+    private void drain() {
+        if (System.nanoTime() < pausedUntilNanos) {
+            return;
+        }
+        while (busy < spec.capacity() && !queue.isEmpty()) {
+            busy++;
+            peakInFlight.accumulateAndGet(busy, Math::max);
+            queue.poll().run();
+        }
+    }
+
+    private void respond(ChannelHandlerContext ctx, HttpResponseStatus status, boolean keepAlive) {
+        byte[] body = (status.code() + " " + spec.name() + "\n").getBytes(StandardCharsets.US_ASCII);
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN);
+        res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        res.headers().set("x-backend", spec.name());
+        if (!keepAlive) {
+            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.writeAndFlush(res);
+        }
+    }
+
+    /** One per connection; runs on the backend's loop. */
+    private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            onRequest(ctx, req);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}

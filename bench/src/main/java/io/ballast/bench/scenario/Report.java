@@ -1,0 +1,131 @@
+package io.ballast.bench.scenario;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalInt;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Writes a scenario's results: a Markdown table (one row per balancer) and a per-second CSV per
+ * balancer. Stateless; thread-safe.
+ */
+public final class Report {
+    private Report() {}
+
+    /** The Markdown section for one scenario. */
+    public static String markdown(Scenario scenario, List<RunResult> runs) {
+        StringBuilder md = new StringBuilder();
+        md.append("### ").append(scenario.name()).append("\n\n");
+        if (!scenario.description().isBlank()) {
+            md.append(scenario.description().strip()).append("\n\n");
+        }
+        md.append(String.format(Locale.ROOT, "%d req/s for %ds, %d backends, watched backend %s; fault at %s, recovery at %s.%n%n",
+                scenario.rate(), scenario.duration().toSeconds(), scenario.backends().size(), scenario.watch(),
+                scenario.faultAt().map(d -> d.toSeconds() + "s").orElse("–"),
+                scenario.recoveryAt().map(d -> d.toSeconds() + "s").orElse("–")));
+        md.append("| balancer | p50 ms | p99 ms | p99.9 ms | max ms | failed / sent | stop within | back within | bad share in fault | attempts/req (fault) |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (RunResult r : runs) {
+            Histogram h = r.load().latency();
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %d / %d | %s | %s | %s | %s (%s) |%n",
+                    r.balancer(), ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(99)),
+                    ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()),
+                    r.load().totalFailed(), r.load().totalSent(),
+                    seconds(r.stop()), seconds(r.back()), pct(r.faultShare()),
+                    ratio(r.attempts()), ratio(r.faultAttempts())));
+        }
+        md.append('\n').append(shareOverTime(scenario, runs));
+        for (RunResult r : runs) {
+            md.append(String.format(Locale.ROOT, "- %s failures: %d non-2xx, %d timeouts, %d connect/I-O errors%n",
+                    r.balancer(), r.load().non2xx(), r.load().timeouts(), r.load().ioErrors()));
+            for (String note : r.notes()) {
+                md.append("- ").append(r.balancer()).append(": ").append(note).append('\n');
+            }
+        }
+        return md.append('\n').toString();
+    }
+
+    /** Seconds per column of the share-over-time table. */
+    static final int SHARE_WINDOW = 5;
+
+    /** The watched backend's share of received requests in each {@link #SHARE_WINDOW}-second window. */
+    static String shareOverTime(Scenario scenario, List<RunResult> runs) {
+        if (runs.isEmpty()) {
+            return "";
+        }
+        int seconds = runs.get(0).load().sent().length;
+        StringBuilder md = new StringBuilder(String.format(Locale.ROOT,
+                "Share of %s's received requests over time (fair: %.0f%%):%n%n| balancer |",
+                scenario.watch(), 100.0 / scenario.backends().size()));
+        StringBuilder rule = new StringBuilder("|---|");
+        for (int from = 0; from < seconds; from += SHARE_WINDOW) {
+            md.append(' ').append(from).append('–').append(Math.min(seconds, from + SHARE_WINDOW)).append(" s |");
+            rule.append("---:|");
+        }
+        md.append('\n').append(rule).append('\n');
+        for (RunResult r : runs) {
+            md.append("| ").append(r.balancer()).append(" |");
+            for (int from = 0; from < seconds; from += SHARE_WINDOW) {
+                double share = FailoverMetrics.share(r.received(), scenario.watchIndex(), from, from + SHARE_WINDOW);
+                md.append(' ').append(Double.isNaN(share) ? "–" : String.format(Locale.ROOT, "%.0f%%", share * 100)).append(" |");
+            }
+            md.append('\n');
+        }
+        return md.append('\n').toString();
+    }
+
+    /** Writes the per-second CSV of one run. */
+    public static void csv(Scenario scenario, RunResult r, Path file) throws IOException {
+        StringBuilder csv = new StringBuilder("second,sent,ok,failed,p50_ms,p99_ms,max_ms");
+        for (Scenario.BackendSpec b : scenario.backends()) {
+            csv.append(",recv_").append(b.name());
+        }
+        for (Scenario.BackendSpec b : scenario.backends()) {
+            csv.append(",share_").append(b.name());
+        }
+        for (Scenario.BackendSpec b : scenario.backends()) {
+            csv.append(",err503_").append(b.name());
+        }
+        csv.append('\n');
+        LoadResult l = r.load();
+        for (int s = 0; s < l.sent().length; s++) {
+            Histogram h = l.perSecond()[s];
+            csv.append(String.format(Locale.ROOT, "%d,%d,%d,%d,%s,%s,%s", s, l.sent()[s], l.ok()[s], l.failed()[s],
+                    ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(99)), ms(h.getMaxValue())));
+            long total = 0;
+            for (int[] b : r.received()) {
+                total += b[s];
+            }
+            for (int[] b : r.received()) {
+                csv.append(',').append(b[s]);
+            }
+            for (int[] b : r.received()) {
+                csv.append(',').append(total == 0 ? "" : String.format(Locale.ROOT, "%.3f", (double) b[s] / total));
+            }
+            for (int[] e : r.errors()) {
+                csv.append(',').append(e[s]);
+            }
+            csv.append('\n');
+        }
+        Files.writeString(file, csv);
+    }
+
+    static String ms(long micros) {
+        return String.format(Locale.ROOT, micros >= 100_000 ? "%.0f" : "%.1f", micros / 1000.0);
+    }
+
+    static String seconds(OptionalInt s) {
+        return s.isPresent() ? s.getAsInt() + " s" : "never";
+    }
+
+    static String pct(double share) {
+        return Double.isNaN(share) ? "–" : String.format(Locale.ROOT, "%.1f%%", share * 100);
+    }
+
+    static String ratio(double r) {
+        return Double.isNaN(r) ? "–" : String.format(Locale.ROOT, "%.3f", r);
+    }
+}

@@ -1,0 +1,109 @@
+package io.ballast.bench.scenario;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ScenarioTest {
+
+    @Test
+    void theFourShippedScenariosLoadWithinSixtySeconds() throws Exception {
+        for (String name : List.of("kill-revive", "slow-backend", "partial-errors", "flapping")) {
+            Scenario s = Scenario.load(Path.of("scenarios", name + ".yaml"));
+            assertThat(s.name()).isEqualTo(name);
+            assertThat(s.duration().plus(s.warmup())).isLessThanOrEqualTo(Duration.ofSeconds(60));
+            assertThat(s.faultAt()).isPresent();
+            assertThat(s.recoveryAt()).isPresent();
+            assertThat(s.recoveryAt().get()).isGreaterThan(s.faultAt().get());
+        }
+        Scenario kill = Scenario.load(Path.of("scenarios", "kill-revive.yaml"));
+        assertThat(kill.timeline()).extracting(Action::kind).containsExactly(Action.Kind.KILL, Action.Kind.REVIVE);
+        assertThat(kill.backends()).hasSize(3);
+        assertThat(kill.watchIndex()).isEqualTo(2);
+    }
+
+    @Test
+    void badValuesNameTheFieldAndWhatWasExpected(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("bad.yaml");
+        Files.writeString(f, """
+                duration: 20s
+                timeline:
+                  - { at: 5s, backend: b3, action: errors, rate: 1.5 }
+                """);
+        assertThatThrownBy(() -> Scenario.load(f)).hasMessageContaining("rate: 1.5 (expected: 0..1)");
+        Files.writeString(f, """
+                duration: 20s
+                timeline:
+                  - { at: 25s, backend: b3, action: kill }
+                """);
+        assertThatThrownBy(() -> Scenario.load(f)).hasMessageContaining("timeline.at: PT25S (expected: < duration PT20S)");
+        Files.writeString(f, """
+                timeline:
+                  - { at: 5s, backend: b9, action: explode }
+                """);
+        assertThatThrownBy(() -> Scenario.load(f)).hasMessageContaining("timeline[0].action: 'explode'");
+    }
+
+    @Test
+    void theGeneratedConfigsCarryTheFailoverFeatures(@TempDir Path dir) throws Exception {
+        Scenario s = Scenario.load(Path.of("scenarios", "partial-errors.yaml"));
+        List<Integer> ports = List.of(9001, 9002, 9003);
+        new HaproxyBalancer().prepare(dir, 8080, ports, s);
+        assertThat(Files.readString(dir.resolve("haproxy.cfg")))
+                .contains("option httpchk GET /health", "observe layer7", "on-error mark-down", "retries 3",
+                        "option redispatch", "retry-on all-retryable-errors", "server b3 127.0.0.1:9003");
+        new NginxBalancer().prepare(dir, 8080, ports, s);
+        assertThat(Files.readString(dir.resolve("nginx.conf")))
+                .contains("max_fails=3", "proxy_next_upstream error timeout http_502 http_503 http_504",
+                        "proxy_next_upstream_tries 3", "server 127.0.0.1:9002");
+        Path jar = Files.createFile(dir.resolve("ballast.jar"));
+        List<String> cmd = new BallastBalancer(jar).prepare(dir, 8080, ports, s);
+        assertThat(cmd).contains("run", "-c");
+        assertThat(Files.readString(dir.resolve("ballast.yaml")))
+                .contains("path: /health", "interval: 1000ms", "rise: 2", "address: \"127.0.0.1:9001\"");
+    }
+
+    @Test
+    void haproxyAndNginxAcceptTheirGeneratedConfigs(@TempDir Path dir) throws Exception {
+        Scenario s = Scenario.load(Path.of("scenarios", "flapping.yaml"));
+        List<Integer> ports = List.of(9001, 9002, 9003);
+        if (onPath("haproxy")) {
+            new HaproxyBalancer().prepare(dir, 8080, ports, s);
+            assertThat(exit(dir, "haproxy", "-c", "-q", "-f", dir.resolve("haproxy.cfg").toString())).isZero();
+        }
+        if (onPath("nginx")) {
+            List<String> cmd = new java.util.ArrayList<>(new NginxBalancer().prepare(dir, 8080, ports, s));
+            cmd.add(1, "-t");
+            assertThat(exit(dir, cmd.toArray(String[]::new))).isZero();
+        }
+        Assumptions.assumeTrue(onPath("haproxy") || onPath("nginx"), "neither haproxy nor nginx is installed");
+    }
+
+    private static boolean onPath(String tool) {
+        for (String d : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(d, tool))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int exit(Path dir, String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("check.out").toFile()).start();
+        if (!p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return -1;
+        }
+        if (p.exitValue() != 0) {
+            System.err.println(Files.readString(dir.resolve("check.out")));
+        }
+        return p.exitValue();
+    }
+}
