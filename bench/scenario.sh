@@ -10,7 +10,7 @@
 # Environment: LB_CPU (0), LOAD_CPU (1), JAVA (java), BUILD (1: build the jars first),
 #   RESULTS_DIR (bench/results).
 # Results: a Markdown table per scenario on stdout and, with per-second CSVs, under
-#   RESULTS_DIR/scenario-<time>/. See docs/benchmarks-failover.md for the method.
+#   RESULTS_DIR/scenario-<time>/. See docs/benchmarks.md ("Failover scenarios") for the method.
 # Exit status: 0 all runs measured, 1 a run failed, 2 missing tools or bad arguments.
 
 set -euo pipefail

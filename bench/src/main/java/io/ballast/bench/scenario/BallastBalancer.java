@@ -40,6 +40,13 @@ public final class BallastBalancer implements Balancer {
                     algorithm: round-robin
                     max_connect_attempts: 3
                     passive_down_time: 5s
+                    outlier_detection:
+                      interval: 1s
+                      base_ejection_time: 10s
+                      consecutive_5xx: 3
+                      failure_percentage_threshold: 20
+                      failure_percentage_minimum_hosts: 3
+                      failure_percentage_request_volume: 20
                     health_check:
                       path: /health
                       interval: %s
