@@ -1,11 +1,13 @@
 package io.ballast.core;
 
+import io.ballast.core.health.CheckRecord;
 import io.ballast.core.health.HealthTracker;
 import io.ballast.core.pick.Algorithm;
 import io.ballast.core.pick.AlgorithmOptions;
 import io.ballast.core.pick.PickerFactory;
 import io.ballast.core.pick.PoolSnapshot;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -98,6 +100,8 @@ public final class LoadBalancer {
   static final int RAMP_STEPS = 10;
 
   private static final long NOT_RAMPING = Long.MIN_VALUE;
+  /** Check results kept per backend for {@link #checkHistory}. */
+  public static final int CHECK_HISTORY = 10;
   private static final Picker NONE_AVAILABLE = ctx -> PickResult.NoBackend.NONE_AVAILABLE;
   private static final Picker EMPTY = ctx -> PickResult.NoBackend.EMPTY_POOL;
 
@@ -258,9 +262,20 @@ public final class LoadBalancer {
     Status s = status(backend);
     scheduler.execute(() -> {
       HealthState next = passed ? s.tracker.onSuccess() : s.tracker.onFailure();
+      s.record(new CheckRecord(scheduler.ticker().nanos(), passed, detail));
       transition(backend, s, next, (passed ? "check passed: " : "check failed: ") + detail
           + " (" + s.tracker + ")");
     });
+  }
+
+  /** The backend's last {@value #CHECK_HISTORY} check results, oldest first. Thread-safe. */
+  public List<CheckRecord> checkHistory(Backend backend) {
+    return status(backend).history;
+  }
+
+  /** The clock of {@link CheckRecord#atNanos()}, to turn it into an age. Thread-safe. */
+  public long nowNanos() {
+    return scheduler.ticker().nanos();
   }
 
   /** Drain or maintenance from the operator. Thread-safe. */
@@ -412,6 +427,16 @@ public final class LoadBalancer {
     volatile HealthState health = HealthState.HEALTHY;
     volatile AdminState admin = AdminState.ACTIVE;
     volatile boolean ejected;
+    /** Immutable, replaced on each check (control loop), read by the admin listener. */
+    volatile List<CheckRecord> history = List.of();
+
+    void record(CheckRecord r) {
+      List<CheckRecord> h = history;
+      List<CheckRecord> next = new ArrayList<>(Math.min(h.size() + 1, CHECK_HISTORY));
+      next.addAll(h.size() < CHECK_HISTORY ? h : h.subList(1, h.size()));
+      next.add(r);
+      history = List.copyOf(next);
+    }
 
     Status(HealthTracker tracker) {
       this.tracker = tracker;

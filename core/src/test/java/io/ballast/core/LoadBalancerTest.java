@@ -207,4 +207,21 @@ class LoadBalancerTest {
     // Done: back to the configured weights.
     assertThat(share(lb, 20)).containsOnly(Map.entry("a", 10), Map.entry("b", 10));
   }
+
+  @Test
+  void keepsTheLastTenCheckResultsOldestFirst() {
+    LoadBalancer lb = pool(new LoadBalancer.HealthSettings(1, 1, true, Duration.ofSeconds(1)));
+    for (int i = 0; i < 13; i++) {
+      lb.reportCheck(a, i % 2 == 0, "probe " + i);
+      scheduler.advance(Duration.ofMillis(100));
+    }
+    var history = lb.checkHistory(a);
+    assertThat(history).hasSize(LoadBalancer.CHECK_HISTORY);
+    assertThat(history).extracting(io.ballast.core.health.CheckRecord::detail)
+        .containsExactly("probe 3", "probe 4", "probe 5", "probe 6", "probe 7", "probe 8",
+            "probe 9", "probe 10", "probe 11", "probe 12");
+    assertThat(history.get(9).passed()).isTrue();
+    assertThat(lb.nowNanos() - history.get(9).atNanos()).isEqualTo(Duration.ofMillis(100).toNanos());
+    assertThat(lb.checkHistory(b)).isEmpty();
+  }
 }

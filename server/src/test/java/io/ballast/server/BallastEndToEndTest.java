@@ -134,6 +134,8 @@ class BallastEndToEndTest {
     }
     assertThat(get(adminUrl("/metrics")).body())
         .contains("lb_backend_health{backend=\"a\",pool=\"app\"} 0.0");
+    assertThat(get(adminUrl("/admin/backends")).body())
+        .contains("\"passed\":false,\"detail\":\"status 503\"");
 
     a.healthStatus(200);
     await().atMost(Duration.ofSeconds(5)).until(() -> pool.health(backendA) == HealthState.HEALTHY);

@@ -3,6 +3,7 @@ package io.ballast.server.admin;
 import io.ballast.core.Backend;
 import io.ballast.core.BackendLoad;
 import io.ballast.core.LoadBalancer;
+import io.ballast.core.health.CheckRecord;
 import java.util.List;
 import java.util.Locale;
 import tools.jackson.databind.json.JsonMapper;
@@ -32,6 +33,8 @@ final class BackendsJson {
       ObjectNode p = poolArray.addObject();
       p.put("name", pool.name());
       p.put("algorithm", pool.algorithm().configName());
+      p.put("panic", pool.panic());
+      long now = pool.nowNanos();
       ArrayNode backends = p.putArray("backends");
       for (Backend b : pool.backends()) {
         BackendLoad load = b.load();
@@ -42,10 +45,18 @@ final class BackendsJson {
         n.put("health", lower(pool.health(b)));
         n.put("admin", lower(pool.adminState(b)));
         n.put("available", pool.available(b));
+        n.put("ejected", pool.ejected(b));
         n.put("in_flight", load.inFlight());
         n.put("connections", load.connections());
         n.put("requests", load.requests());
         n.put("failures", load.failures());
+        ArrayNode checks = n.putArray("checks");
+        for (CheckRecord c : pool.checkHistory(b)) {
+          ObjectNode check = checks.addObject();
+          check.put("age_ms", (now - c.atNanos()) / 1_000_000);
+          check.put("passed", c.passed());
+          check.put("detail", c.detail());
+        }
       }
     }
     return mapper.writeValueAsBytes(root);
