@@ -14,15 +14,37 @@ import java.util.Objects;
  * @param interval time between two probes of one backend (each jittered by ±10%)
  * @param timeout how long a probe (connect and response head) may take
  * @param expectedStatuses statuses that pass; empty means 200-399
+ * @param kind {@link Kind#HTTP} (connect, GET, status) or {@link Kind#TCP} (connect only: for
+ *     backends that speak no HTTP health endpoint); path, host and statuses apply to HTTP only
  */
 public record HealthCheckSpec(
     String path, String host, Duration interval, Duration timeout,
-    List<StatusRange> expectedStatuses) {
+    List<StatusRange> expectedStatuses, Kind kind) {
+
+  /** What a probe does. */
+  public enum Kind {
+    /** Connect, send {@code GET path}, pass on an expected status. */
+    HTTP,
+    /** Pass when a TCP connection is accepted within the timeout. */
+    TCP
+  }
+
+  /** An HTTP check. */
+  public HealthCheckSpec(String path, String host, Duration interval, Duration timeout,
+      List<StatusRange> expectedStatuses) {
+    this(path, host, interval, timeout, expectedStatuses, Kind.HTTP);
+  }
+
+  /** A TCP connect check every {@code interval}, timing out after {@code timeout}. */
+  public static HealthCheckSpec tcp(Duration interval, Duration timeout) {
+    return new HealthCheckSpec("/", null, interval, timeout, DEFAULT_STATUSES, Kind.TCP);
+  }
 
   /** 200-399, the default of {@link #expectedStatuses}. */
   public static final List<StatusRange> DEFAULT_STATUSES = List.of(new StatusRange(200, 399));
 
   public HealthCheckSpec {
+    Objects.requireNonNull(kind, "kind");
     Objects.requireNonNull(path, "path");
     if (!path.startsWith("/")) {
       throw new IllegalArgumentException("path: \"" + path + "\" (expected: starting with /)");

@@ -90,8 +90,8 @@ public final class ProxyServer implements AutoCloseable {
   }
 
   /** Starts active health checks of {@code pool} on this server's event loops. */
-  public HttpHealthChecker healthChecker(io.ballast.core.LoadBalancer pool, HealthCheckSpec spec) {
-    return new HttpHealthChecker(pool, spec, group);
+  public HealthChecker healthChecker(io.ballast.core.LoadBalancer pool, HealthCheckSpec spec) {
+    return new HealthChecker(pool, spec, group);
   }
 
   /**

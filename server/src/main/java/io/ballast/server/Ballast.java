@@ -10,7 +10,7 @@ import io.ballast.core.outlier.EjectionKind;
 import io.ballast.core.outlier.OutlierDetector;
 import io.ballast.core.outlier.OutlierSettings;
 import io.ballast.proxy.HealthCheckSpec;
-import io.ballast.proxy.HttpHealthChecker;
+import io.ballast.proxy.HealthChecker;
 import io.ballast.proxy.ListenerSpec;
 import io.ballast.proxy.ProxyObserver;
 import io.ballast.proxy.ProxyServer;
@@ -47,7 +47,7 @@ public final class Ballast {
   private final BallastConfig config;
   private final ControlLoop control;
   private final Map<String, LoadBalancer> pools;
-  private final List<HttpHealthChecker> checkers = new ArrayList<>();
+  private final List<HealthChecker> checkers = new ArrayList<>();
   private final List<OutlierDetector> detectors = new ArrayList<>();
   private final ProxyMetrics metrics;
   private final AccessLog accessLog;
@@ -106,7 +106,7 @@ public final class Ballast {
       LoadBalancer pool = pools.get(p.name());
       log.info("pool {}: {}, {} backend{}{}", p.name(), p.algorithm(), pool.backends().size(),
           pool.backends().size() == 1 ? "" : "s",
-          p.healthCheck().map(h -> ", health check GET " + h.path() + " every "
+          p.healthCheck().map(h -> ", health check " + (h.tcp() ? "TCP connect" : "GET " + h.path()) + " every "
               + h.interval().toMillis() + " ms").orElse(", no active health check (passive down time "
               + p.passiveDownTime().toMillis() + " ms)"));
       for (Backend b : pool.backends()) {
@@ -124,7 +124,7 @@ public final class Ballast {
     }
     for (var p : config.pools()) {
       if (p.healthCheck().isPresent()) {
-        HttpHealthChecker checker = new HttpHealthChecker(pools.get(p.name()),
+        HealthChecker checker = new HealthChecker(pools.get(p.name()),
             Settings.healthCheckSpec(p.healthCheck().get()), proxy.eventLoopGroup());
         checkers.add(checker);
         checker.start();
@@ -257,7 +257,7 @@ public final class Ballast {
   }
 
   private void closeAll() {
-    for (HttpHealthChecker c : checkers) {
+    for (HealthChecker c : checkers) {
       quietly(c::close);
     }
     for (OutlierDetector d : detectors) {

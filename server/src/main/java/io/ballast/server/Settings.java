@@ -26,7 +26,8 @@ final class Settings {
   }
 
   static HealthCheckSpec healthCheckSpec(HealthCheckConfig h) {
-    return new HealthCheckSpec(h.path(), h.host().orElse(null), h.interval(), h.timeout(),
-        h.expectedStatus().ranges());
+    return h.tcp() ? HealthCheckSpec.tcp(h.interval(), h.timeout())
+        : new HealthCheckSpec(h.path(), h.host().orElse(null), h.interval(), h.timeout(),
+            h.expectedStatus().ranges());
   }
 }

@@ -52,6 +52,7 @@ final class ConfigReader {
   /** The pool blocks of algorithm tunables, each named after its algorithm with '_' for '-'. */
   private static final List<String> OPTION_BLOCKS = List.of("least_request", "peak_ewma",
       "least_connections_response_time", "ring_hash", "maglev", "bounded_load_hash");
+  private static final Pattern HEALTH_TYPE = Pattern.compile("http|tcp");
   private static final Pattern BACKEND_STATE = Pattern.compile("active|drain|maintenance");
   private static final Pattern ADMIN_TOKEN = Pattern.compile("[!-~]{16,256}");
   private static final Pattern HASH_SOURCES = Pattern.compile("client-ip|header|cookie|query|path");
@@ -404,8 +405,23 @@ final class ConfigReader {
 
   private HealthCheckConfig healthCheck(Section s) {
     int before = problems.errorCount();
-    String path = s.require("path", Value.string("a path starting with '/', e.g. \"/health\"", HTTP_PATH));
-    String host = s.get("host", Value.string("a Host header value, e.g. \"api.example.com\"", HOST_HEADER), null);
+    String type = s.get("type", Value.string("http or tcp", HEALTH_TYPE), "http");
+    boolean tcp = "tcp".equals(type);
+    String path;
+    String host;
+    if (tcp) {
+      for (String httpOnly : new String[] {"path", "host", "expected_status"}) {
+        if (s.optional(httpOnly).isPresent()) {
+          problems.error(s.keyMarkOf(httpOnly), s.path(httpOnly),
+              "set, but type is tcp (expected: only with type http)");
+        }
+      }
+      path = "/";
+      host = null;
+    } else {
+      path = s.require("path", Value.string("a path starting with '/', e.g. \"/health\"", HTTP_PATH));
+      host = s.get("host", Value.string("a Host header value, e.g. \"api.example.com\"", HOST_HEADER), null);
+    }
     Duration interval = s.get("interval", DURATION, HealthCheckConfig.DEFAULT_INTERVAL);
     Duration timeout = s.get("timeout", DURATION, HealthCheckConfig.DEFAULT_TIMEOUT);
     StatusRanges expected = s.get("expected_status", Value.statusRanges(), StatusRanges.DEFAULT);
@@ -426,7 +442,7 @@ final class ConfigReader {
       return null;
     }
     return build(s.mark(), s.path(), () -> new HealthCheckConfig(
-        path, Optional.ofNullable(host), interval, timeout, expected, rise, fall));
+        tcp, path, Optional.ofNullable(host), interval, timeout, expected, rise, fall));
   }
 
   // ---- the optional sections ----------------------------------------------------------------

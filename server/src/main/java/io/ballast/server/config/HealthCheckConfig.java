@@ -5,8 +5,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Active HTTP health checks of a pool's backends. Immutable.
+ * Active health checks of a pool's backends. Immutable.
  *
+ * @param tcp true for a connect-only check; then path, host and expectedStatus are unused
  * @param path the request path, starting with "/"
  * @param host the Host header of probes; empty means the backend's address
  * @param interval time between probes of one backend, > 0
@@ -16,6 +17,7 @@ import java.util.Optional;
  * @param fall failing probes in a row that take a backend out, >= 1
  */
 public record HealthCheckConfig(
+    boolean tcp,
     String path,
     Optional<String> host,
     Duration interval,

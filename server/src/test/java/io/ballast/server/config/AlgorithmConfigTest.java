@@ -184,4 +184,24 @@ class AlgorithmConfigTest {
         "test.yaml:12:26: pools[0].outlier_detection.max_ejection_time: 10s (expected: >= base_ejection_time 1m)",
         "test.yaml:13:29: pools[0].outlier_detection.max_ejection_percent: 0 (expected: 1..100)");
   }
+
+  @Test
+  void tcpHealthChecksTakeNoPath() {
+    var check = pool("""
+            health_check:
+              type: tcp
+              interval: 1s
+        """).healthCheck().orElseThrow();
+    assertThat(check.tcp()).isTrue();
+    assertThat(pool("""
+            health_check:
+              path: /health
+        """).healthCheck().orElseThrow().tcp()).isFalse();
+    assertThat(errors(BASE + """
+            health_check:
+              type: tcp
+              path: /health
+        """)).containsExactly(
+        "test.yaml:11:7: pools[0].health_check.path: set, but type is tcp (expected: only with type http)");
+  }
 }

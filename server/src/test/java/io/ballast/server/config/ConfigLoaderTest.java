@@ -73,7 +73,7 @@ class ConfigLoaderTest {
               path: /health
         """).config().pools().get(0).healthCheck().orElseThrow();
 
-    assertThat(check).isEqualTo(new HealthCheckConfig("/health", Optional.empty(),
+    assertThat(check).isEqualTo(new HealthCheckConfig(false, "/health", Optional.empty(),
         Duration.ofSeconds(2), Duration.ofSeconds(1), StatusRanges.DEFAULT, 2, 3));
     assertThat(check.expectedStatus().contains(200)).isTrue();
     assertThat(check.expectedStatus().contains(399)).isTrue();

@@ -29,14 +29,15 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Active HTTP health checks of one pool: every backend is probed with {@code GET path} over a
- * fresh connection (Connection: close) on its own jittered interval, and each result goes to
- * {@link LoadBalancer#reportCheck}, where rise/fall damping decides the backend's state.
+ * Active health checks of one pool: every backend is probed over a fresh connection on its own
+ * jittered interval, with {@code GET path} (Connection: close) for an HTTP check or a bare
+ * connect for a TCP check, and each result goes to {@link LoadBalancer#reportCheck}, where
+ * rise/fall damping decides the backend's state.
  *
  * <p>Thread-safe lifecycle ({@link #start()}, {@link #close()}). Each backend's probe runs on one
  * event loop of the group and never blocks it.
  */
-public final class HttpHealthChecker implements AutoCloseable {
+public final class HealthChecker implements AutoCloseable {
   private final LoadBalancer pool;
   private final HealthCheckSpec spec;
   private final EventLoopGroup group;
@@ -44,7 +45,7 @@ public final class HttpHealthChecker implements AutoCloseable {
   private volatile boolean closed;
   private boolean started;
 
-  public HttpHealthChecker(LoadBalancer pool, HealthCheckSpec spec, EventLoopGroup group) {
+  public HealthChecker(LoadBalancer pool, HealthCheckSpec spec, EventLoopGroup group) {
     this.pool = Objects.requireNonNull(pool, "pool");
     this.spec = Objects.requireNonNull(spec, "spec");
     this.group = Objects.requireNonNull(group, "group");
@@ -139,7 +140,7 @@ public final class HttpHealthChecker implements AutoCloseable {
     }
   }
 
-  /** One probe: connect, GET, read the status line, close. */
+  /** One probe: connect, then (HTTP) GET and read the status line; close. */
   private final class Attempt extends ChannelInboundHandlerAdapter {
     private final Probe probe;
     private Channel channel;
@@ -169,6 +170,10 @@ public final class HttpHealthChecker implements AutoCloseable {
           end(false, c instanceof ConnectException ? "connect refused"
               : c instanceof io.netty.channel.ConnectTimeoutException
                   ? "timeout after " + ms + " ms" : "connect failed: " + c);
+          return;
+        }
+        if (spec.kind() == HealthCheckSpec.Kind.TCP) {
+          end(true, "connected");
           return;
         }
         FullHttpRequest req = new DefaultFullHttpRequest(
