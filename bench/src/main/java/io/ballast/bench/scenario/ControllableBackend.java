@@ -139,12 +139,20 @@ public final class ControllableBackend implements AutoCloseable {
         return peakInFlight.get();
     }
 
-    /** Applies one timeline action. Thread-safe: runs on the backend's loop. */
+    /** Applies one timeline action and returns once it is in effect. Thread-safe. */
     public void apply(Action action) {
         switch (action.kind()) {
             case KILL -> kill();
             case REVIVE -> revive();
-            default -> loop.execute(() -> applyOnLoop(action));
+            // Wait until the action is in effect, so that a request sent after apply() returns
+            // sees it (a task queued on the loop can otherwise run after I/O already ready).
+            default -> {
+                if (loop.inEventLoop()) {
+                    applyOnLoop(action);
+                } else {
+                    loop.submit(() -> applyOnLoop(action)).syncUninterruptibly();
+                }
+            }
         }
     }
 
