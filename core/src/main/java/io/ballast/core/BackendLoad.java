@@ -46,6 +46,8 @@ public final class BackendLoad {
   private final LongAdder latencyNanos = new LongAdder();
   /** Null unless the pool runs outlier detection; the data plane reports outcomes to it. */
   private volatile io.ballast.core.outlier.OutlierTracker outlier;
+  /** Null unless the pool runs circuit breakers; the data plane asks it before each attempt. */
+  private volatile io.ballast.core.circuit.CircuitBreaker circuit;
 
   /** Null unless the pool's picker needs the pool-wide count: a shared counter costs. */
   private volatile PoolLoad pool;
@@ -108,6 +110,19 @@ public final class BackendLoad {
    */
   public void useOutlierTracker(io.ballast.core.outlier.OutlierTracker tracker) {
     outlier = java.util.Objects.requireNonNull(tracker, "tracker");
+  }
+
+  /**
+   * Makes the data plane ask this circuit breaker before each attempt on the backend and report
+   * the attempt's outcome to it. Called by the wiring before traffic flows.
+   */
+  public void useCircuitBreaker(io.ballast.core.circuit.CircuitBreaker breaker) {
+    circuit = java.util.Objects.requireNonNull(breaker, "breaker");
+  }
+
+  /** The backend's circuit breaker, or null when the pool runs none. */
+  public io.ballast.core.circuit.CircuitBreaker circuit() {
+    return circuit;
   }
 
   /** The outlier tracker that wants this backend's outcomes, or null when there is none. */

@@ -210,7 +210,7 @@ public final class LoadBalancer {
   /** True when the backend takes new requests now. Thread-safe. */
   public boolean available(Backend backend) {
     Status s = status(backend);
-    return s.health.serving() && s.admin == AdminState.ACTIVE && !s.ejected;
+    return s.health.serving() && s.admin == AdminState.ACTIVE && !s.ejected && !s.circuitOpen;
   }
 
   /**
@@ -239,6 +239,33 @@ public final class LoadBalancer {
         s.rampStartNanos = scheduler.ticker().nanos();
       }
       listener.onEjection(this, backend, ejected, reason);
+      rebuild();
+    });
+  }
+
+  /** True while the backend's circuit breaker is open. Thread-safe. */
+  public boolean circuitOpen(Backend backend) {
+    return status(backend).circuitOpen;
+  }
+
+  /**
+   * The backend's circuit breaker opened ({@code open} true: no new picks until it lets trial
+   * calls through) or went half-open or closed. Taking an open circuit out of the picker, rather
+   * than letting picks bounce off it, keeps every request's first attempt on a backend that can
+   * take it. A backend coming back ramps up under slow start like any other. The breaker's
+   * transition is logged by whoever listens to the breaker; this only moves traffic.
+   * Thread-safe.
+   */
+  public void setCircuitOpen(Backend backend, boolean open) {
+    Status s = status(backend);
+    scheduler.execute(() -> {
+      if (s.circuitOpen == open) {
+        return;
+      }
+      s.circuitOpen = open;
+      if (!open) {
+        s.rampStartNanos = scheduler.ticker().nanos();
+      }
       rebuild();
     });
   }
@@ -341,7 +368,8 @@ public final class LoadBalancer {
     int active = 0;
     for (int i = 0; i < n; i++) {
       Status s = statuses.get(backends.get(i));
-      available[i] = s.health.serving() && s.admin == AdminState.ACTIVE && !s.ejected;
+      available[i] =
+          s.health.serving() && s.admin == AdminState.ACTIVE && !s.ejected && !s.circuitOpen;
       healthy += available[i] ? 1 : 0;
       active += s.admin == AdminState.ACTIVE ? 1 : 0;
     }
@@ -427,6 +455,7 @@ public final class LoadBalancer {
     volatile HealthState health = HealthState.HEALTHY;
     volatile AdminState admin = AdminState.ACTIVE;
     volatile boolean ejected;
+    volatile boolean circuitOpen;
     /** Immutable, replaced on each check (control loop), read by the admin listener. */
     volatile List<CheckRecord> history = List.of();
 

@@ -1,9 +1,14 @@
 package io.ballast.proxy;
 
 import io.ballast.core.Backend;
-import io.ballast.core.PickContext;
 import io.ballast.core.PickResult;
+import io.ballast.core.circuit.CircuitBreaker;
+import io.ballast.core.circuit.CircuitState;
 import io.ballast.core.outlier.OutlierTracker;
+import io.ballast.core.retry.AttemptFailure;
+import io.ballast.core.retry.RetryDecision;
+import io.ballast.core.retry.RetryPolicy;
+import io.ballast.core.retry.RetryState;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -24,94 +29,99 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.ConnectException;
 import java.util.ArrayDeque;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One request/response exchange of a client connection, from the request head to the last
- * response byte: picks a backend (it is the request's {@link PickContext}: attempt number and the
- * backends already tried), gets a pooled or new backend connection, relays both ways with
- * backpressure and ends with exactly one {@link RequestLog}.
+ * response byte: picks a backend, gets a pooled or new backend connection, relays both ways with
+ * backpressure, retries failed attempts on another backend as the pool's {@link RetryPolicy}
+ * decides, and ends with exactly one {@link RequestLog}.
  *
- * <p>One instance per client connection, reused for each request on it, so a request allocates no
- * exchange state. Event-loop only: it runs on the client channel's loop, and so does the backend
- * channel it uses.
+ * <p>One instance per client connection, reused for each request on it (its {@link RetryState}
+ * too), so a request that is not retried allocates no exchange state. Event-loop only: it runs on
+ * the client channel's loop, and so does the backend channel it uses.
  *
- * <p>Retry rule: only a failure to connect is retried (on another backend), because nothing of the
- * request was written yet; the body that arrived meanwhile waits in {@code pending}.
+ * <h2>Attempts</h2>
+ * An attempt starts when a backend is picked (its circuit breaker, if any, must grant it) and
+ * ends with an outcome reported once to the backend's load, circuit breaker and outlier tracker:
+ * the whole response relayed, a 5xx, a failed connect, a reset, a timeout. A failed attempt is
+ * retried while the {@link RetryState} says so, which needs, before any response byte reached
+ * the client: a request that never reached the backend, or a replayable one (idempotent method
+ * or configured, body kept) after a reset, a per-try timeout or a retryable status. A retryable
+ * status is only given up for a retry once another backend was picked: with nobody to retry on,
+ * the client gets the backend's own answer.
+ *
+ * <h2>The body</h2>
+ * Chunks that arrive before a backend connection takes them wait in {@code body}. While the body
+ * stays within the pool's {@code maxBufferedBody} every chunk stays there after it was sent
+ * (the backend gets a {@code retainedDuplicate()}), so a retry can send it again; past that the
+ * kept chunks are released, chunks are sent as they come, and the request is no longer
+ * replayable once one of them was written.
  */
-final class Exchange implements PickContext {
+final class Exchange {
   private final ClientHandler client;
   private final ListenerContext listener;
   private final Channel channel;
   private final UpstreamPool upstreams;
-  private final Backend[] tried;
-  private final ArrayDeque<HttpContent> pending = new ArrayDeque<>(4);
+  private final ArrayDeque<HttpContent> body = new ArrayDeque<>(4);
   private final ChannelFutureListener connectListener = this::onConnected;
+  private final ChannelFutureListener headListener = this::onHeadWritten;
   private final ChannelFutureListener sentListener = this::onRequestSent;
-  private final Runnable responseTimeout = this::onResponseTimeout;
+  private final Runnable timeoutTask = this::onTimeout;
 
   // Per request; reset by begin().
   private HttpRequest request;
+  private RetryState retry;
   private HttpVersion clientVersion;
   private boolean clientKeepAlive;
   private boolean headRequest;
   private boolean expectContinue;
+  private boolean continueSent;
   private boolean done = true;
-  private int attempts;
-  private long hashKey;
-  private Backend backend;
-  private UpstreamHandler upstream;
-  private Channel connecting;
+  private boolean routed;
   private boolean requestComplete;
-  private boolean requestSent;
   private boolean responseStarted;
   private boolean informational;
   private boolean upstreamReusable;
-  private boolean loadOpen;
   private boolean closeClient;
-  private boolean routed;
-  private boolean reached;
+  private boolean keepBody;
+  private long keptBytes;
+  /** Chunks at the head of {@code body} already written to the current backend connection. */
+  private int sentChunks;
   private ScheduledFuture<?> timeout;
   private int status;
+  /** The status ballast answers with if the current failure ends the request: 502, 503, 504. */
+  private int failStatus;
   private long bytesIn;
   private long bytesOut;
   private long startNanos;
   private long startMillis;
-  private long loadStartNanos;
   private String method;
   private String uri;
   private String host;
   private String requestId;
   private String error;
 
+  /** The backend of the last attempt that got a connection; null when none did. */
+  private Backend reached;
+
+  // Per attempt.
+  private Backend backend;
+  private CircuitBreaker circuit;
+  private UpstreamHandler upstream;
+  private Channel connecting;
+  private boolean loadOpen;
+  private boolean headWritten;
+  private boolean requestSent;
+  private long attemptStartNanos;
+  private long loadStartNanos;
+
   Exchange(ClientHandler client, ListenerContext listener, Channel channel, UpstreamPool upstreams) {
     this.client = client;
     this.listener = listener;
     this.channel = channel;
     this.upstreams = upstreams;
-    this.tried = new Backend[listener.maxConnectAttempts()];
-  }
-
-  // ---- PickContext
-
-  @Override
-  public long hashKey() {
-    return hashKey;
-  }
-
-  @Override
-  public int attempt() {
-    return attempts;
-  }
-
-  @Override
-  public boolean isExcluded(Backend b) {
-    for (int i = 0; i < attempts; i++) {
-      if (tried[i] == b) {
-        return true;
-      }
-    }
-    return false;
   }
 
   // ---- state seen by ClientHandler
@@ -142,22 +152,27 @@ final class Exchange implements PickContext {
 
   void begin(HttpRequest req) {
     done = false;
-    attempts = 0;
     backend = null;
+    reached = null;
+    circuit = null;
     routed = true;
-    reached = false;
     upstream = null;
     connecting = null;
     requestComplete = false;
-    requestSent = false;
     responseStarted = false;
     informational = false;
     upstreamReusable = false;
     loadOpen = false;
+    headWritten = false;
+    requestSent = false;
+    continueSent = false;
     closeClient = false;
     status = 0;
+    failStatus = 503;
     bytesIn = 0;
     bytesOut = 0;
+    keptBytes = 0;
+    sentChunks = 0;
     error = null;
     startNanos = System.nanoTime();
     startMillis = System.currentTimeMillis();
@@ -169,9 +184,13 @@ final class Exchange implements PickContext {
     headRequest = HttpMethod.HEAD.equals(req.method());
     expectContinue = RequestChecks.expectsContinue(req);
     boolean chunked = HttpUtil.isTransferEncodingChunked(req);
+    RetryPolicy policy = listener.retry();
+    keepBody = policy.bufferWholeBody(chunked ? -1 : HttpUtil.getContentLength(req, 0L));
     // The key is read from the request as the client sent it, before the headers are rewritten.
     HashKey keySpec = listener.hashKey();
-    hashKey = keySpec == null ? 0L : HashKeys.key(keySpec, req, client.address(), listener.trustedProxies());
+    long hashKey = keySpec == null
+        ? 0L : HashKeys.key(keySpec, req, client.address(), listener.trustedProxies());
+    retry = policy.start(method, hashKey, retry);
     requestId = listener.rewriter().prepareRequest(req, client.address(), chunked);
     request = req;
     listener.server().requestStarted();
@@ -183,10 +202,9 @@ final class Exchange implements PickContext {
   /** A request refused before any pick: the answer is written and the connection closes. */
   void reject(HttpRequest req, RequestChecks.Rejection rejection) {
     done = false;
-    attempts = 0;
     backend = null;
+    reached = null;
     routed = false;
-    reached = false;
     bytesIn = 0;
     bytesOut = 0;
     startNanos = System.nanoTime();
@@ -213,19 +231,57 @@ final class Exchange implements PickContext {
       requestBroken("malformed request body: " + c.decoderResult().cause().getMessage());
       return;
     }
-    bytesIn += c.content().readableBytes();
+    int n = c.content().readableBytes();
+    bytesIn += n;
     boolean last = c instanceof LastHttpContent;
     if (last) {
       requestComplete = true;
+      retry.requestReceived();
+    }
+    if (keepBody && keptBytes + n > listener.retry().settings().maxBufferedBody()) {
+      stopKeepingBody();
     }
     UpstreamHandler u = upstream;
     if (u == null) {
-      pending.add(c);
+      // Connecting, or between two attempts: the chunk waits for the next connection.
+      body.add(c);
+      if (keepBody) {
+        keptBytes += n;
+      }
       return;
     }
-    writeUpstream(u.channel(), c, last);
-    if (!last && !u.channel().isWritable()) {
+    Channel up = u.channel();
+    if (keepBody) {
+      keptBytes += n;
+      body.add(c);
+      sentChunks++;
+      writeUpstream(up, c.retainedDuplicate(), last);
+    } else {
+      if (n > 0) {
+        retry.bodyNotReplayable();
+      }
+      writeUpstream(up, c, last);
+    }
+    if (!last && !up.isWritable()) {
       client.updateReading();
+    }
+  }
+
+  /**
+   * The body outgrew {@code maxBufferedBody}: the chunks already sent are let go (the request
+   * cannot be replayed any more if they carried bytes); chunks not sent yet stay queued.
+   */
+  private void stopKeepingBody() {
+    keepBody = false;
+    keptBytes = 0;
+    boolean lost = false;
+    for (; sentChunks > 0; sentChunks--) {
+      HttpContent c = body.poll();
+      lost |= c.content().isReadable();
+      c.release();
+    }
+    if (lost) {
+      retry.bodyNotReplayable();
     }
   }
 
@@ -252,20 +308,73 @@ final class Exchange implements PickContext {
     }
   }
 
-  // ---- picking and connecting
+  // ---- picking, attempts, retries
 
   private void pickAndConnect() {
-    PickResult result = listener.pool().picker().pick(this);
-    if (!(result instanceof PickResult.Picked picked)) {
-      if (error == null) {
-        error = ((PickResult.NoBackend) result).reason().text();
+    Backend b = pickNext();
+    if (b == null) {
+      noBackend();
+    } else {
+      connectTo(b);
+    }
+  }
+
+  /**
+   * The next backend for this request, or null (with the reason in {@code error} for a first
+   * attempt). A retry after a connection failure (refused, reset: often a pooled connection the
+   * backend had just closed) that finds every available backend tried goes back to one of them on
+   * a new connection: better than failing a request that is free to move (a pool of one, or fewer
+   * backends than attempts). After a status or a timeout it does not: the backend answered or was
+   * slow, and asking it again at once mostly adds load where it hurts.
+   */
+  private Backend pickNext() {
+    PickResult result = listener.pool().picker().pick(retry);
+    if (result instanceof PickResult.Picked picked) {
+      return picked.backend();
+    }
+    PickResult.NoBackend none = (PickResult.NoBackend) result;
+    RetryDecision last = retry.lastDecision();
+    if ((last == RetryDecision.RETRY_NOT_SENT || last == RetryDecision.RETRY_RESET)
+        && none.reason() == PickResult.NoBackend.Reason.ALL_EXCLUDED) {
+      retry.allowTriedBackends();
+      result = listener.pool().picker().pick(retry);
+      if (result instanceof PickResult.Picked picked) {
+        return picked.backend();
       }
+      none = (PickResult.NoBackend) result;
+    }
+    if (retry.attempts() == 0) {
+      error = none.reason().text();
+    }
+    return null;
+  }
+
+  /** Nobody to send the request to (again): answer with the failure that got us here. */
+  private void noBackend() {
+    if (retry.attempts() == 0) {
       fail(503, error);
       return;
     }
-    Backend b = picked.backend();
-    tried[attempts++] = b;
+    retry.noBackendForRetry();
+    fail(failStatus, error + "; not retried: no backend left to retry on");
+  }
+
+  /** Starts an attempt on {@code b}: its circuit breaker first, then a pooled or new connection. */
+  private void connectTo(Backend b) {
+    retry.attempted(b);
     backend = b;
+    CircuitBreaker cb = b.load().circuit();
+    if (cb != null && !cb.tryAcquire()) {
+      failStatus = 503;
+      error = b.name() + " refused locally: circuit " + cb.state().name().toLowerCase(Locale.ROOT)
+          + (cb.state() == CircuitState.CLOSED ? ", concurrency limit reached" : "");
+      retryOrFail(AttemptFailure.REJECTED_LOCALLY);
+      return;
+    }
+    circuit = cb;
+    attemptStartNanos = System.nanoTime();
+    headWritten = false;
+    requestSent = false;
     UpstreamPool.Entry entry = upstreams.entry(b);
     UpstreamHandler idle = entry.pollIdle();
     if (idle != null) {
@@ -275,6 +384,21 @@ final class Exchange implements PickContext {
     ChannelFuture f = entry.connect();
     connecting = f.channel();
     f.addListener(connectListener);
+  }
+
+  /**
+   * The current attempt failed (its outcome is already reported): try another backend if the
+   * retry policy says so, else answer with {@code failStatus} and {@code error}.
+   */
+  private void retryOrFail(AttemptFailure failure) {
+    RetryDecision d = retry.onFailure(failure);
+    if (d.retry()) {
+      pickAndConnect();
+    } else if (listener.retry().settings().maxAttempts() == 1) {
+      fail(failStatus, error);
+    } else {
+      fail(failStatus, error + "; not retried: " + d.text());
+    }
   }
 
   private void onConnected(ChannelFuture f) {
@@ -299,14 +423,12 @@ final class Exchange implements PickContext {
     if (outlier != null) {
       outlier.localOriginFailure();
     }
+    endAttempt(true);
     String reason = describe(f.cause());
     listener.pool().reportConnectFailure(backend, reason);
+    failStatus = 503;
     error = "connect to " + backend.name() + " failed: " + reason;
-    if (attempts < tried.length) {
-      pickAndConnect();
-    } else {
-      fail(503, error);
-    }
+    retryOrFail(AttemptFailure.CONNECT_FAILED);
   }
 
   private static String describe(Throwable cause) {
@@ -325,21 +447,39 @@ final class Exchange implements PickContext {
     Channel up = u.channel();
     backend.load().start();
     loadOpen = true;
-    reached = true;
+    reached = backend;
     loadStartNanos = System.nanoTime();
-    HttpRequest req = request;
-    request = null;
-    up.write(req, up.voidPromise());
-    HttpContent c;
-    while ((c = pending.poll()) != null) {
-      writeUpstream(up, c, c instanceof LastHttpContent);
+    up.write(request).addListener(headListener);
+    if (keepBody) {
+      // Every chunk so far, again for a retry; the originals stay for the next one.
+      sentChunks = 0;
+      for (HttpContent c : body) {
+        sentChunks++;
+        writeUpstream(up, c.retainedDuplicate(), c instanceof LastHttpContent);
+      }
+    } else {
+      HttpContent c;
+      while ((c = body.poll()) != null) {
+        if (c.content().isReadable()) {
+          retry.bodyNotReplayable();
+        }
+        writeUpstream(up, c, c instanceof LastHttpContent);
+      }
     }
     up.flush();
-    if (expectContinue && !requestComplete) {
+    if (expectContinue && !requestComplete && !continueSent) {
+      continueSent = true;
       channel.writeAndFlush(new DefaultFullHttpResponse(
           HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
     }
     client.updateReading();
+  }
+
+  private void onHeadWritten(ChannelFuture f) {
+    UpstreamHandler u = upstream;
+    if (f.isSuccess() && u != null && f.channel() == u.channel()) {
+      headWritten = true;
+    }
   }
 
   private void onRequestSent(ChannelFuture f) {
@@ -350,25 +490,34 @@ final class Exchange implements PickContext {
     }
     requestSent = true;
     if (!responseStarted) {
-      timeout = channel.eventLoop().schedule(responseTimeout,
-          listener.settings().responseTimeout().toNanos(), TimeUnit.NANOSECONDS);
+      // The attempt now waits for its response: the response timeout, or the per-try timeout
+      // (cut to what is left of the overall one) when that is shorter.
+      long wait = Math.min(listener.settings().responseTimeout().toNanos(),
+          retry.attemptTimeoutNanos());
+      cancelTimeout();
+      timeout = channel.eventLoop().schedule(timeoutTask, wait, TimeUnit.NANOSECONDS);
     }
   }
 
-  private void onResponseTimeout() {
+  private void onTimeout() {
     timeout = null;
-    if (done || responseStarted) {
+    if (done || responseStarted || upstream == null) {
       return;
     }
     reportLocalFailure();
-    fail(504, "no response within " + listener.settings().responseTimeout().toMillis() + " ms");
+    endAttempt(true);
+    dropUpstream();
+    failStatus = 504;
+    error = "no response from " + backend.name() + " within "
+        + (System.nanoTime() - loadStartNanos) / 1_000_000 + " ms";
+    retryOrFail(AttemptFailure.PER_TRY_TIMEOUT);
   }
 
   // ---- response side
 
   void onUpstreamRead(UpstreamHandler u, HttpObject msg) {
     if (msg instanceof HttpResponse response) {
-      onResponseHead(response);
+      onResponseHead(u, response);
       return;
     }
     HttpContent c = (HttpContent) msg;
@@ -385,7 +534,7 @@ final class Exchange implements PickContext {
     bytesOut += c.content().readableBytes();
     if (c instanceof LastHttpContent) {
       channel.write(c, channel.voidPromise());
-      completeLoad(status < 500);
+      endAttempt(status >= 500);
       finish();
     } else {
       channel.write(c, channel.voidPromise());
@@ -395,7 +544,7 @@ final class Exchange implements PickContext {
     }
   }
 
-  private void onResponseHead(HttpResponse response) {
+  private void onResponseHead(UpstreamHandler u, HttpResponse response) {
     if (response.decoderResult().isFailure()) {
       ReferenceCountUtil.release(response);
       upstreamBroken("malformed response from backend");
@@ -413,12 +562,16 @@ final class Exchange implements PickContext {
       return;
     }
     cancelTimeout();
-    responseStarted = true;
-    status = code;
     OutlierTracker outlier = backend.load().outlier();
     if (outlier != null) {
       outlier.response(code);
     }
+    if (listener.retry().retryableStatus(code) && retryStatus(u, response, code)) {
+      return;
+    }
+    responseStarted = true;
+    retry.responseStarted();
+    status = code;
     upstreamReusable = HttpUtil.isKeepAlive(response);
     boolean bodiless = headRequest || code == 204 || code == 304;
     boolean close = !clientKeepAlive || !requestComplete || client.closing()
@@ -426,6 +579,33 @@ final class Exchange implements PickContext {
     closeClient = listener.rewriter().prepareResponse(
         response, clientVersion, bodiless, close, requestId);
     channel.write(response, channel.voidPromise());
+  }
+
+  /**
+   * A retryable status (by default 502, 503, 504) arrived: when the policy grants a retry and
+   * another backend can take it, this response is dropped (its connection reads it to the end
+   * and goes back to the pool) and the request goes there; true then. False: relay this answer.
+   */
+  private boolean retryStatus(UpstreamHandler u, HttpResponse response, int code) {
+    RetryDecision d = retry.onStatus(code);
+    if (!d.retry()) {
+      return false;
+    }
+    String failed = backend.name() + " answered " + code;
+    Backend next = pickNext();
+    if (next == null) {
+      retry.noBackendForRetry();
+      return false;
+    }
+    endAttempt(true);
+    upstream = null;
+    sentChunks = 0;
+    u.discardRest(HttpUtil.isKeepAlive(response) && requestComplete && requestSent);
+    ReferenceCountUtil.release(response);
+    failStatus = 502;
+    error = failed;
+    connectTo(next);
+    return true;
   }
 
   void flushClient() {
@@ -452,14 +632,23 @@ final class Exchange implements PickContext {
         : "backend closed the connection");
   }
 
-  /** The backend broke: 502 when nothing was sent to the client yet, else a truncated close. */
+  /**
+   * The backend broke the attempt. Before any response byte reached the client it is a failed
+   * attempt (retried as the policy says, else 502); after, the client sees a truncated response.
+   */
   private void upstreamBroken(String reason) {
     reportLocalFailure();
-    if (!responseStarted) {
-      fail(502, reason);
-    } else {
+    endAttempt(true);
+    if (responseStarted) {
       abort(reason);
+      return;
     }
+    boolean sent = headWritten;
+    dropUpstream();
+    cancelTimeout();
+    failStatus = 502;
+    error = backend.name() + ": " + reason;
+    retryOrFail(sent ? AttemptFailure.RESET_AFTER_SENT : AttemptFailure.RESET_BEFORE_SENT);
   }
 
   // ---- endings
@@ -488,9 +677,8 @@ final class Exchange implements PickContext {
     error = reason;
     status = code;
     cancelTimeout();
-    completeLoad(false);
+    abandonAttempt();
     dropUpstream();
-    releasePending();
     boolean close = !clientKeepAlive || !requestComplete || client.closing()
         || listener.server().draining();
     closeClient = close;
@@ -505,9 +693,8 @@ final class Exchange implements PickContext {
   private void abort(String reason) {
     error = reason;
     cancelTimeout();
-    completeLoad(false);
+    abandonAttempt();
     dropUpstream();
-    releasePending();
     closeClient = true;
     channel.flush();
     channel.close();
@@ -523,10 +710,8 @@ final class Exchange implements PickContext {
       error = "client closed the connection";
     }
     cancelTimeout();
-    // Not the backend's fault: only its own answer counts against it.
-    completeLoad(status < 500);
+    abandonAttempt();
     dropUpstream();
-    releasePending();
     closeClient = true;
     end();
   }
@@ -538,12 +723,16 @@ final class Exchange implements PickContext {
       request = null;
       ReferenceCountUtil.release(req);
     }
+    releaseBody();
     listener.server().requestEnded();
+    RetryState r = retry;
+    int attempts = r == null || !routed ? 0 : r.attempts();
     try {
       listener.observer().onRequestComplete(new RequestLog(
           startMillis, client.address().ip(), method, uri, host, listener.name(),
-          routed ? listener.pool().name() : null, reached ? backend : null, status,
-          System.nanoTime() - startNanos, bytesIn, bytesOut, requestId, attempts, error));
+          routed ? listener.pool().name() : null, reached, status,
+          System.nanoTime() - startNanos, bytesIn, bytesOut, requestId, attempts, error,
+          attempts > 1 ? r.backendsTried() : null, attempts > 0 ? r.lastDecision() : null));
     } catch (RuntimeException e) {
       ProxyServer.LOG.warn("observer failed on request completion", e);
     }
@@ -553,15 +742,42 @@ final class Exchange implements PickContext {
   /** The backend timed out or broke the exchange: a gateway failure for outlier detection. */
   private void reportLocalFailure() {
     OutlierTracker outlier = backend == null ? null : backend.load().outlier();
-    if (outlier != null && reached) {
+    if (outlier != null && loadOpen) {
       outlier.localOriginFailure();
     }
   }
 
-  private void completeLoad(boolean success) {
+  /** The attempt has its outcome: the backend's load and circuit breaker learn it. */
+  private void endAttempt(boolean failure) {
+    long now = System.nanoTime();
     if (loadOpen) {
       loadOpen = false;
-      backend.load().complete(success, System.nanoTime() - loadStartNanos);
+      backend.load().complete(!failure, now - loadStartNanos);
+    }
+    CircuitBreaker cb = circuit;
+    if (cb != null) {
+      circuit = null;
+      cb.onResult(now - attemptStartNanos, failure);
+    }
+  }
+
+  /**
+   * The request ends without the attempt's outcome (the client left, or sent a broken body):
+   * only the backend's own answer, if it gave one, counts for or against it.
+   */
+  private void abandonAttempt() {
+    if (loadOpen) {
+      loadOpen = false;
+      backend.load().complete(status < 500, System.nanoTime() - loadStartNanos);
+    }
+    CircuitBreaker cb = circuit;
+    if (cb != null) {
+      circuit = null;
+      if (status != 0) {
+        cb.onResult(System.nanoTime() - attemptStartNanos, status >= 500);
+      } else {
+        cb.release();
+      }
     }
   }
 
@@ -569,17 +785,20 @@ final class Exchange implements PickContext {
     connecting = null;
     UpstreamHandler u = upstream;
     upstream = null;
+    sentChunks = 0;
     if (u != null) {
       u.owner(null);
       u.channel().close();
     }
   }
 
-  private void releasePending() {
+  private void releaseBody() {
     HttpContent c;
-    while ((c = pending.poll()) != null) {
+    while ((c = body.poll()) != null) {
       c.release();
     }
+    sentChunks = 0;
+    keptBytes = 0;
   }
 
   private void cancelTimeout() {

@@ -1,6 +1,7 @@
 package io.ballast.proxy;
 
 import io.ballast.core.LoadBalancer;
+import io.ballast.core.retry.RetryPolicy;
 
 /**
  * What every connection of one listener shares: its name and pool, the settings, the observer and
@@ -11,7 +12,7 @@ import io.ballast.core.LoadBalancer;
 record ListenerContext(
     String name,
     LoadBalancer pool,
-    int maxConnectAttempts,
+    RetryPolicy retry,
     HashKey hashKey,
     ProxySettings settings,
     ProxyObserver observer,

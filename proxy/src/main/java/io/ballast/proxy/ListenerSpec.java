@@ -1,6 +1,9 @@
 package io.ballast.proxy;
 
 import io.ballast.core.LoadBalancer;
+import io.ballast.core.Ticker;
+import io.ballast.core.retry.RetryPolicy;
+import io.ballast.core.retry.RetrySettings;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 
@@ -11,30 +14,25 @@ import java.util.Objects;
  * @param name the listener's name, in logs and metrics
  * @param bind where to listen; port 0 binds any free port
  * @param pool where requests go
- * @param maxConnectAttempts how many different backends of the pool a request tries when
- *     connecting fails (1 = no second try)
+ * @param retry the pool's retry policy (shared by every listener of the pool: its budget is the
+ *     pool's)
  * @param hashKey where a hash-based pool takes the request's key from; null when the pool's
  *     algorithm does not hash (no key is computed then)
  */
 public record ListenerSpec(
-    String name, InetSocketAddress bind, LoadBalancer pool, int maxConnectAttempts,
+    String name, InetSocketAddress bind, LoadBalancer pool, RetryPolicy retry,
     HashKey hashKey) {
-  /** The default of {@link #maxConnectAttempts}. */
-  public static final int DEFAULT_CONNECT_ATTEMPTS = 3;
 
   public ListenerSpec {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(bind, "bind");
     Objects.requireNonNull(pool, "pool");
-    if (maxConnectAttempts < 1) {
-      throw new IllegalArgumentException(
-          "maxConnectAttempts: " + maxConnectAttempts + " (expected: >= 1)");
-    }
+    Objects.requireNonNull(retry, "retry");
   }
 
-  /** A listener whose requests try up to {@link #DEFAULT_CONNECT_ATTEMPTS} backends. */
+  /** A listener with the default retry settings ({@link RetrySettings#DEFAULTS}). */
   public ListenerSpec(String name, InetSocketAddress bind, LoadBalancer pool) {
-    this(name, bind, pool, DEFAULT_CONNECT_ATTEMPTS,
+    this(name, bind, pool, new RetryPolicy(RetrySettings.DEFAULTS, Ticker.SYSTEM),
         pool.algorithm().hashBased() ? HashKey.CLIENT_IP : null);
   }
 }

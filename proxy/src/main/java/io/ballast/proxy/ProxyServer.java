@@ -110,7 +110,7 @@ public final class ProxyServer implements AutoCloseable {
     List<InetSocketAddress> bound = new ArrayList<>(listeners.size());
     for (ListenerSpec spec : listeners) {
       ListenerContext context = new ListenerContext(
-          spec.name(), spec.pool(), spec.maxConnectAttempts(), spec.hashKey(), settings, observer, rewriter, trusted, this);
+          spec.name(), spec.pool(), spec.retry(), spec.hashKey(), settings, observer, rewriter, trusted, this);
       ServerBootstrap b = new ServerBootstrap()
           .group(group)
           .channel(Transport.serverChannel())

@@ -1,6 +1,8 @@
 package io.ballast.proxy;
 
 import io.ballast.core.Backend;
+import io.ballast.core.retry.RetryDecision;
+import java.util.List;
 
 /**
  * What happened to one client request, reported once when it ends (answered, failed or aborted).
@@ -18,8 +20,13 @@ import io.ballast.core.Backend;
  * @param bytesIn request body bytes received from the client
  * @param bytesOut response body bytes sent to the client
  * @param requestId the X-Request-Id forwarded to the backend
- * @param attempts backends tried (1 for a request that went through at once; 0 for none)
+ * @param attempts attempts made (1 for a request that went through at once; 0 for none); an
+ *     attempt refused by a backend's circuit breaker counts
  * @param error a short reason when ballast produced the status itself or the exchange broke, or null
+ * @param backendsTried every backend tried, in order, when there was more than one attempt;
+ *     null otherwise (the one backend is {@code backend})
+ * @param retry the last retry decision taken for the request (for example {@code retry_status} or
+ *     {@code no_retry_budget_exhausted}), or null when no attempt failed
  */
 public record RequestLog(
     long startEpochMillis,
@@ -36,4 +43,15 @@ public record RequestLog(
     long bytesOut,
     String requestId,
     int attempts,
-    String error) {}
+    String error,
+    List<Backend> backendsTried,
+    RetryDecision retry) {
+
+  /** A request that was not retried. */
+  public RequestLog(long startEpochMillis, String clientAddress, String method, String uri,
+      String host, String listener, String pool, Backend backend, int status, long durationNanos,
+      long bytesIn, long bytesOut, String requestId, int attempts, String error) {
+    this(startEpochMillis, clientAddress, method, uri, host, listener, pool, backend, status,
+        durationNanos, bytesIn, bytesOut, requestId, attempts, error, null, null);
+  }
+}

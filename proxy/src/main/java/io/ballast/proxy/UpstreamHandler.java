@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
@@ -19,6 +20,8 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
   private Channel channel;
   private Exchange owner;
   private boolean counted;
+  /** Reading the rest of a response nobody wants (a retried 503): 1 reuse after, 2 close after. */
+  private int discarding;
 
   UpstreamHandler(UpstreamPool.Entry entry) {
     this.entry = entry;
@@ -30,6 +33,18 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
   void owner(Exchange exchange) {
     this.owner = exchange;
+  }
+
+  /**
+   * The owner retried elsewhere after this connection's response head: the rest of the response
+   * is read and dropped, then the connection goes back to the pool when {@code reuse} (the
+   * response is keep-alive and the whole request was written) or closes. Saves a reconnect per
+   * retried status, which is when a struggling backend can least afford one.
+   */
+  void discardRest(boolean reuse) {
+    owner = null;
+    discarding = reuse ? 1 : 2;
+    channel.config().setAutoRead(true);
   }
 
   @Override
@@ -61,6 +76,22 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (discarding != 0) {
+      boolean end = msg instanceof LastHttpContent
+          || msg instanceof HttpObject h && h.decoderResult().isFailure();
+      boolean reuse = discarding == 1 && msg instanceof LastHttpContent
+          && ((HttpObject) msg).decoderResult().isSuccess();
+      ReferenceCountUtil.release(msg);
+      if (end) {
+        discarding = 0;
+        if (reuse && channel.isActive()) {
+          entry.release(this);
+        } else {
+          ctx.close();
+        }
+      }
+      return;
+    }
     Exchange o = owner;
     if (o != null && msg instanceof HttpObject http) {
       o.onUpstreamRead(this, http);
@@ -88,6 +119,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    // Idle while pooled, or while discarding a response that stopped coming.
     if (evt instanceof IdleStateEvent && owner == null) {
       ctx.close();
     }

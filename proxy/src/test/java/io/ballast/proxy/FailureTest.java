@@ -9,6 +9,7 @@ import io.ballast.core.HealthState;
 import io.ballast.core.LoadBalancer;
 import io.ballast.core.Rng;
 import io.ballast.core.pick.Algorithm;
+import io.ballast.core.retry.RetryDecision;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -101,10 +102,18 @@ class FailureTest {
   @Test
   void backendClosingBeforeAResponseGives502() throws Exception {
     try (ProxyFixture f = new ProxyFixture(1)) {
+      // A broken connection is tried again on a new one (the only backend, so the same one),
+      // up to the default three attempts.
       assertThat(f.get("/close").statusCode()).isEqualTo(502);
       assertThat(f.get("/garbage").statusCode()).isEqualTo(502);
       assertThat(f.get("/name").statusCode()).isEqualTo(200);
-      assertThat(f.members.get(0).load().failures()).isEqualTo(2);
+      assertThat(f.members.get(0).load().failures()).isEqualTo(6);
+      await().until(() -> f.logs.size() == 3);
+      assertThat(f.logs).filteredOn(l -> l.status() == 502).hasSize(2).allSatisfy(l -> {
+        assertThat(l.attempts()).isEqualTo(3);
+        assertThat(l.retry()).isEqualTo(RetryDecision.NO_RETRY_MAX_ATTEMPTS);
+        assertThat(l.error()).endsWith("; not retried: max attempts reached");
+      });
     }
   }
 

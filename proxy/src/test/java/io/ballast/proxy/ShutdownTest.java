@@ -73,7 +73,7 @@ class ShutdownTest {
           io.ballast.core.LoadBalancer.HealthSettings.PASSIVE_ONLY, control,
           io.ballast.core.Rng.THREAD_LOCAL, io.ballast.core.LoadBalancer.Listener.NONE);
       assertThatThrownBy(() -> new ListenerSpec("x", new InetSocketAddress("127.0.0.1", 0),
-          pool, 0, null)).hasMessage("maxConnectAttempts: 0 (expected: >= 1)");
+          pool, null, null)).hasMessage("retry");
     }
     assertThatThrownBy(() -> Cidr.parse("10.0.0.0/33"))
         .hasMessageContaining("prefix length '33' (expected: 0..32)");

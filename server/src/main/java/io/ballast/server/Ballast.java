@@ -6,6 +6,11 @@ import io.ballast.core.ControlLoop;
 import io.ballast.core.HealthState;
 import io.ballast.core.LoadBalancer;
 import io.ballast.core.Rng;
+import io.ballast.core.Ticker;
+import io.ballast.core.circuit.CircuitBreakerSettings;
+import io.ballast.core.circuit.CircuitState;
+import io.ballast.core.circuit.PoolCircuitBreakers;
+import io.ballast.core.retry.RetryPolicy;
 import io.ballast.core.outlier.EjectionKind;
 import io.ballast.core.outlier.OutlierDetector;
 import io.ballast.core.outlier.OutlierSettings;
@@ -43,6 +48,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Ballast {
   private static final Logger log = LoggerFactory.getLogger(Ballast.class);
+  private static final Logger STATE_LOG = LoggerFactory.getLogger("io.ballast.state");
 
   private final BallastConfig config;
   private final ControlLoop control;
@@ -96,11 +102,20 @@ public final class Ballast {
   }
 
   private void startAll() throws Exception {
+    Map<String, RetryPolicy> retries = new LinkedHashMap<>();
+    for (var p : config.pools()) {
+      // One policy per pool, shared by its listeners: the retry budget is the pool's.
+      retries.put(p.name(), new RetryPolicy(p.retries(), Ticker.SYSTEM));
+    }
+    metrics.setRetryPolicies(retries);
     List<ListenerSpec> specs = new ArrayList<>();
     for (var l : config.listeners()) {
       var pool = config.pool(l.pool()).orElseThrow();
       specs.add(new ListenerSpec(l.name(), l.bind().toSocketAddress(), pools.get(l.pool()),
-          pool.maxConnectAttempts(), pool.hashKey().orElse(null)));
+          retries.get(l.pool()), pool.hashKey().orElse(null)));
+    }
+    for (var p : config.pools()) {
+      p.circuitBreaker().ifPresent(c -> startCircuitBreakers(pools.get(p.name()), c));
     }
     for (var p : config.pools()) {
       LoadBalancer pool = pools.get(p.name());
@@ -144,6 +159,30 @@ public final class Ballast {
               ? "enabled with the configured token" : "off: no admin.token");
     }
     ready = true;
+  }
+
+  /**
+   * A circuit breaker per backend: an open one takes its backend out of the picker until trial
+   * calls may go. Each transition is logged once with the figures that decided it.
+   */
+  private void startCircuitBreakers(LoadBalancer pool, CircuitBreakerSettings settings) {
+    new PoolCircuitBreakers(pool, settings, control, (backend, t) -> {
+      if (t.to() == CircuitState.OPEN) {
+        STATE_LOG.warn("pool {} backend {} ({}): circuit {} -> {}: {}", pool.name(),
+            backend.name(), backend.address(), lower(t.from()), lower(t.to()), t.reason());
+      } else {
+        STATE_LOG.info("pool {} backend {} ({}): circuit {} -> {}: {}", pool.name(),
+            backend.name(), backend.address(), lower(t.from()), lower(t.to()), t.reason());
+      }
+    });
+    log.info("pool {}: circuit breakers ({} window of {}, open at {}% failures or {}% calls "
+        + "slower than {} ms, {} ms open)", pool.name(), lower(settings.windowType()),
+        settings.windowSize(), settings.failureRateThreshold(), settings.slowCallRateThreshold(),
+        settings.slowCallDurationThreshold().toMillis(), settings.waitInOpen().toMillis());
+  }
+
+  private static String lower(Enum<?> e) {
+    return e.name().toLowerCase(java.util.Locale.ROOT);
   }
 
   /** Passive health: the proxy reports each backend's outcomes, ejections take it out. */

@@ -38,7 +38,8 @@ public final class BallastBalancer implements Balancer {
                 pools:
                   - name: app
                     algorithm: round-robin
-                    max_connect_attempts: 3
+                    retries:
+                      max_attempts: 3
                     passive_down_time: 5s
                     outlier_detection:
                       interval: 1s

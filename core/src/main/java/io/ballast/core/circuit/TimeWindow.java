@@ -22,8 +22,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * for an instant while a bucket is emptied, and the decoding reads it as signed.
  *
  * <p>Thread-safe, lock-free, allocation-free. A call recorded by a thread that read the head just
- * before the window moved on counts in the second it read, or is lost if its bucket is being
- * emptied at that instant; either way the totals stay equal to the buckets.
+ * before the window moved on counts in the second it read, or in a bucket that the next advance
+ * empties; either way the totals stay equal to the buckets, and every bucket outside the window
+ * is emptied on each advance, so a late call cannot outlive the window.
  */
 final class TimeWindow implements SlidingWindow {
   private static final long SECOND = 1_000_000_000L;
@@ -92,9 +93,15 @@ final class TimeWindow implements SlidingWindow {
     long h = head.get();
     while (second > h) {
       if (head.compareAndSet(h, second)) {
-        // Seconds h - seconds + 1 .. h were in the window; those up to second - seconds leave it.
-        long last = Math.min(h, second - seconds);
-        for (long k = h - seconds + 1; k <= last; k++) {
+        // The new window is second - seconds + 1 .. second. Of its buckets, those of seconds up
+        // to h keep their calls; every other bucket must be empty: the seconds after h (they may
+        // hold a late call of a thread that read an old head, or of a second that left) and the
+        // spare buckets beyond {@code seconds}. Those are the buckets of seconds h + 1 ..
+        // first + buckets - 1, a run of consecutive seconds. Worked example, 3 s in 4 buckets,
+        // h = 10 -> 11: seconds 9 and 10 stay, seconds 11 and 12 (buckets of 7 and 8) empty.
+        long first = second - seconds + 1;
+        long end = first + mask; // first + buckets - 1
+        for (long k = Math.max(h + 1, end - mask); k <= end; k++) {
           clear((int) k & mask);
         }
         return second;
@@ -105,6 +112,9 @@ final class TimeWindow implements SlidingWindow {
   }
 
   private void clear(int bucket) {
+    if (callsAndFailed.get(bucket) == 0L && slow.get(bucket) == 0L) {
+      return;
+    }
     long cf = callsAndFailed.getAndSet(bucket, 0L);
     if (cf != 0L) {
       totals.addAndGet(PACKED_TOTAL, -cf);

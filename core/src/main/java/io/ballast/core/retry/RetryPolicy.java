@@ -92,8 +92,21 @@ public final class RetryPolicy {
    * @param hashKey the precomputed hash key for hash-based pickers, 0 for none
    */
   public RetryState start(String method, long hashKey) {
+    return start(method, hashKey, null);
+  }
+
+  /**
+   * As {@link #start(String, long)}, reusing {@code reuse} (the state of the previous request on
+   * the same connection) when it belongs to this policy, so that a request allocates no retry
+   * state. The previous request must be over: its state is reset.
+   */
+  public RetryState start(String method, long hashKey, RetryState reuse) {
     budget.onRequest();
     counters.request();
+    if (reuse != null && reuse.policy() == this) {
+      reuse.reset(retryableMethod(method), hashKey, ticker.nanos());
+      return reuse;
+    }
     return new RetryState(this, retryableMethod(method), hashKey, ticker.nanos());
   }
 

@@ -11,9 +11,12 @@ import java.util.TreeSet;
  *
  * @param maxAttempts attempts per request including the first, 1..10 (default 3); 1 turns
  *     retries off
- * @param perTryTimeout longest wait for one attempt's complete response; {@link Duration#ZERO}
- *     for none (default none)
- * @param overallTimeout longest time from the request's arrival to the end of its last attempt;
+ * @param perTryTimeout longest wait, once an attempt's request was sent, for its response to
+ *     begin (the status line); past it the attempt fails and a retryable request moves to
+ *     another backend. A response that has begun is not cut by it (it could no longer be
+ *     retried). {@link Duration#ZERO} for none (default none)
+ * @param overallTimeout longest time from the whole request's arrival (its last body byte; see
+ *     {@link RetryState#requestReceived()}) to the end of its last attempt;
  *     {@link Duration#ZERO} for none (default 30 s); no retry starts after it expired
  * @param retryableStatuses statuses after which a retryable request is retried, each 400..599
  *     (default 502, 503, 504)

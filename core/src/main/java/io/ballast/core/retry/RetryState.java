@@ -27,22 +27,49 @@ import java.util.List;
  */
 public final class RetryState implements PickContext {
   private final RetryPolicy policy;
-  private final boolean methodRetryable;
-  private final long hashKey;
-  private final long startNanos;
   private final Backend[] tried;
+  // Per request; set again by reset() when the proxy reuses the instance for the next request.
+  private boolean methodRetryable;
+  private long hashKey;
+  private long startNanos;
+  private long clockNanos;
   private int attempts;
-  private boolean bodyReplayable = true;
+  private boolean bodyReplayable;
   private boolean responseStarted;
-  private boolean excludeTried = true;
+  private boolean excludeTried;
   private RetryDecision lastDecision;
 
   RetryState(RetryPolicy policy, boolean methodRetryable, long hashKey, long startNanos) {
     this.policy = policy;
+    this.tried = new Backend[policy.settings().maxAttempts()];
+    reset(methodRetryable, hashKey, startNanos);
+  }
+
+  /** Starts over for a new request (a reused instance: see {@link RetryPolicy#start(String, long, RetryState)}). */
+  void reset(boolean methodRetryable, long hashKey, long startNanos) {
     this.methodRetryable = methodRetryable;
     this.hashKey = hashKey;
     this.startNanos = startNanos;
-    this.tried = new Backend[policy.settings().maxAttempts()];
+    this.clockNanos = startNanos;
+    java.util.Arrays.fill(tried, 0, attempts, null);
+    this.attempts = 0;
+    this.bodyReplayable = true;
+    this.responseStarted = false;
+    this.excludeTried = true;
+    this.lastDecision = null;
+  }
+
+  RetryPolicy policy() {
+    return policy;
+  }
+
+  /**
+   * The whole request arrived from the client: the overall timeout counts from now. A client that
+   * takes long to upload its body does not use up the time its attempts get (until then the
+   * overall timeout counts from the request's arrival).
+   */
+  public void requestReceived() {
+    clockNanos = policy.ticker().nanos();
   }
 
   @Override
@@ -157,7 +184,7 @@ public final class RetryState implements PickContext {
     if (policy.overallNanos() == 0) {
       return RetryPolicy.NO_TIMEOUT;
     }
-    return startNanos + policy.overallNanos() - policy.ticker().nanos();
+    return clockNanos + policy.overallNanos() - policy.ticker().nanos();
   }
 
   /** Attempts made (started) so far. */

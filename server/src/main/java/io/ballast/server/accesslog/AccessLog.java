@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The JSON access log: one object per line per request, with the fields time, client_ip, method,
  * url, host, listener, pool, backend, backend_address, status, duration_ms, bytes_in, bytes_out,
- * request_id, attempts and (only when set) error. See {@link JsonLine} for the escaping.
+ * request_id, attempts and, only when set: backends_tried (every backend tried, in order, when
+ * there was more than one attempt), retry (the last retry decision, such as retry_status or
+ * no_retry_budget_exhausted) and error. See {@link JsonLine} for the escaping.
  *
  * <p>Threading: {@link #onRequestComplete} is thread-safe and non-blocking: it only offers the
  * (immutable) record to a bounded queue; when the queue is full the line is dropped and counted

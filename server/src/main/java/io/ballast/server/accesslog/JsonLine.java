@@ -49,6 +49,21 @@ final class JsonLine {
     out.append(",\"bytes_out\":").append(log.bytesOut());
     field("request_id", log.requestId());
     out.append(",\"attempts\":").append(log.attempts());
+    if (log.backendsTried() != null) {
+      out.append(",\"backends_tried\":[");
+      for (int i = 0; i < log.backendsTried().size(); i++) {
+        if (i > 0) {
+          out.append(',');
+        }
+        out.append('"');
+        escape(log.backendsTried().get(i).name());
+        out.append('"');
+      }
+      out.append(']');
+    }
+    if (log.retry() != null) {
+      field("retry", log.retry().label());
+    }
     if (log.error() != null) {
       field("error", log.error());
     }

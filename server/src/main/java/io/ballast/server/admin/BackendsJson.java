@@ -3,6 +3,8 @@ package io.ballast.server.admin;
 import io.ballast.core.Backend;
 import io.ballast.core.BackendLoad;
 import io.ballast.core.LoadBalancer;
+import io.ballast.core.circuit.CircuitBreaker;
+import io.ballast.core.circuit.CircuitCounts;
 import io.ballast.core.health.CheckRecord;
 import java.util.List;
 import java.util.Locale;
@@ -12,12 +14,17 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The body of {@code GET /admin/backends}: every pool with its backends' identity, state and
- * load counters, read at the time of the request.
+ * load counters, read at the time of the request. {@code circuit} is there when the pool runs
+ * circuit breakers; its rates are those of the current state's window, -1 when it is empty.
  *
  * <pre>{@code
  * {"pools":[{"name":"web","algorithm":"round-robin","backends":[
  *   {"name":"b1","address":"10.0.0.1:8080","weight":1,"health":"healthy","admin":"active",
- *    "available":true,"in_flight":0,"connections":2,"requests":120,"failures":3}]}]}
+ *    "available":true,"ejected":false,"in_flight":0,"connections":2,"requests":120,
+ *    "failures":3,
+ *    "circuit":{"state":"closed","calls":100,"failure_rate":3.0,"slow_call_rate":0.0,
+ *               "not_permitted":0,"rejected_by_concurrency":0,"in_flight":0,"transitions":0},
+ *    "checks":[{"age_ms":812,"passed":true,"detail":"200"}]}]}]}
  * }</pre>
  *
  * <p>Threading: thread-safe (stateless; the pool readers it calls are thread-safe). The values of
@@ -50,6 +57,19 @@ final class BackendsJson {
         n.put("connections", load.connections());
         n.put("requests", load.requests());
         n.put("failures", load.failures());
+        CircuitBreaker breaker = load.circuit();
+        if (breaker != null) {
+          CircuitCounts c = breaker.counts();
+          ObjectNode circuit = n.putObject("circuit");
+          circuit.put("state", lower(c.state()));
+          circuit.put("calls", c.calls());
+          circuit.put("failure_rate", c.failureRate());
+          circuit.put("slow_call_rate", c.slowCallRate());
+          circuit.put("not_permitted", c.notPermitted());
+          circuit.put("rejected_by_concurrency", c.rejectedByConcurrency());
+          circuit.put("in_flight", c.inFlight());
+          circuit.put("transitions", c.transitions());
+        }
         ArrayNode checks = n.putArray("checks");
         for (CheckRecord c : pool.checkHistory(b)) {
           ObjectNode check = checks.addObject();

@@ -5,7 +5,11 @@ import io.ballast.proxy.Cidr;
 import io.ballast.core.Backend;
 import io.ballast.core.AdminState;
 import io.ballast.core.pick.Algorithm;
+import io.ballast.core.circuit.CircuitBreakerSettings;
+import io.ballast.core.circuit.WindowType;
 import io.ballast.core.outlier.OutlierSettings;
+import io.ballast.core.retry.RetryBudgetSettings;
+import io.ballast.core.retry.RetrySettings;
 import io.ballast.core.pick.AlgorithmOptions;
 import io.ballast.proxy.HashKey;
 import io.ballast.server.config.YamlNode.ListNode;
@@ -18,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -49,6 +54,8 @@ final class ConfigReader {
   private static final Value<String> BACKEND = Value.string(BACKEND_NAME_EXPECTED, BACKEND_NAME);
   private static final Value<Duration> DURATION = Value.duration();
   private static final Value<Boolean> BOOL = Value.bool();
+  private static final Value<Duration> DURATION_OR_OFF = Value.durationOrOff();
+  private static final Pattern WINDOW_TYPE = Pattern.compile("count|time");
   /** The pool blocks of algorithm tunables, each named after its algorithm with '_' for '-'. */
   private static final List<String> OPTION_BLOCKS = List.of("least_request", "peak_ewma",
       "least_connections_response_time", "ring_hash", "maglev", "bounded_load_hash");
@@ -179,8 +186,15 @@ final class ConfigReader {
         backends.add(backend);
       }
     }
-    Integer attempts = s.get("max_connect_attempts",
-        Value.integer(1, PoolConfig.MAX_CONNECT_ATTEMPTS), PoolConfig.DEFAULT_MAX_CONNECT_ATTEMPTS);
+    s.retired("max_connect_attempts", "replaced by retries.max_attempts, which also covers"
+        + " failures after connecting (expected: retries: {max_attempts: N})");
+    RetrySettings retries = s.optional("retries")
+        .flatMap(n -> Section.of(n, s.path("retries"), problems))
+        .map(this::retries)
+        .orElse(RetrySettings.DEFAULTS);
+    Optional<CircuitBreakerSettings> circuitBreaker = s.optional("circuit_breaker")
+        .flatMap(n -> Section.of(n, s.path("circuit_breaker"), problems))
+        .map(this::circuitBreaker);
     Optional<HealthCheckConfig> healthCheck = s.optional("health_check")
         .flatMap(n -> Section.of(n, s.path("health_check"), problems))
         .map(this::healthCheck);
@@ -197,8 +211,8 @@ final class ConfigReader {
       return null;
     }
     return build(s.mark(), s.path(), () -> new PoolConfig(
-        name, algorithm, options, hashKey, backends, attempts, healthCheck, passiveDownTime,
-        panicThreshold, slowStart, outliers));
+        name, algorithm, options, hashKey, backends, retries, healthCheck, passiveDownTime,
+        panicThreshold, slowStart, outliers, circuitBreaker));
   }
 
   /**
@@ -370,6 +384,89 @@ final class ConfigReader {
             : new OutlierSettings.SuccessRate(true, srHosts, srVolume, stdev),
         fpThreshold == 0 ? OutlierSettings.FailurePercentage.OFF
             : new OutlierSettings.FailurePercentage(true, fpThreshold, fpHosts, fpVolume)));
+  }
+
+  /** Retries and the retry budget; unset keys keep {@link RetrySettings#DEFAULTS}. */
+  private RetrySettings retries(Section s) {
+    RetrySettings d = RetrySettings.DEFAULTS;
+    int before = problems.errorCount();
+    Integer attempts = s.get("max_attempts",
+        Value.integer(1, RetrySettings.MAX_ATTEMPTS_LIMIT), d.maxAttempts());
+    Duration perTry = s.get("per_try_timeout", DURATION_OR_OFF, d.perTryTimeout());
+    Duration overall = s.get("overall_timeout", DURATION_OR_OFF, d.overallTimeout());
+    List<Integer> statuses = s.get("on_status", Value.list(Value.integer(400, 599), 0),
+        List.copyOf(d.retryableStatuses()));
+    List<String> methods = s.get("methods", Value.list(Value.string(
+        "an HTTP method such as POST (letters, digits and !#$%&'*+.^_`|~-)",
+        ForwardingConfig.TOKEN), 0), List.copyOf(d.retryableMethods()));
+    Integer buffered = s.get("max_buffered_body",
+        Value.size(0, (int) RetrySettings.MAX_BUFFERED_BODY_LIMIT), (int) d.maxBufferedBody());
+    RetryBudgetSettings budget = s.optional("budget")
+        .flatMap(n -> Section.of(n, s.path("budget"), problems))
+        .map(this::retryBudget)
+        .orElse(d.budget());
+    if (perTry != null && overall != null && !perTry.isZero() && !overall.isZero()
+        && perTry.compareTo(overall) > 0) {
+      problems.error(s.markOf("per_try_timeout"), s.path("per_try_timeout"), Units.format(perTry)
+          + " (expected: <= overall_timeout " + Units.format(overall) + ")");
+    }
+    s.rejectUnknown();
+    if (problems.errorCount() != before) {
+      return null;
+    }
+    return build(s.mark(), s.path(), () -> new RetrySettings(attempts, perTry, overall,
+        Set.copyOf(statuses), Set.copyOf(methods), buffered, budget));
+  }
+
+  private RetryBudgetSettings retryBudget(Section s) {
+    RetryBudgetSettings d = RetryBudgetSettings.DEFAULTS;
+    int before = problems.errorCount();
+    Boolean enabled = s.get("enabled", BOOL, d.enabled());
+    Double percent = s.get("percent", Value.decimal(0, 100), d.percent());
+    Double floor = s.get("min_per_second", Value.decimal(0, 1_000_000), d.minRetriesPerSecond());
+    Duration window = s.get("window", DURATION, d.window());
+    s.rejectUnknown();
+    if (problems.errorCount() != before) {
+      return null;
+    }
+    return build(s.mark(), s.path(),
+        () -> new RetryBudgetSettings(enabled, percent, floor, window));
+  }
+
+  /** A circuit breaker per backend; unset keys keep {@link CircuitBreakerSettings#DEFAULTS}. */
+  private CircuitBreakerSettings circuitBreaker(Section s) {
+    CircuitBreakerSettings d = CircuitBreakerSettings.DEFAULTS;
+    int before = problems.errorCount();
+    String type = s.get("window_type", Value.string("count or time", WINDOW_TYPE),
+        d.windowType().name().toLowerCase(java.util.Locale.ROOT));
+    boolean time = "time".equals(type);
+    Integer size = s.get("window_size", time
+        ? Value.integer(1, CircuitBreakerSettings.MAX_TIME_WINDOW_SECONDS)
+        : Value.integer(1, CircuitBreakerSettings.MAX_COUNT_WINDOW), d.windowSize());
+    Integer minimum = s.get("minimum_calls", Value.integer(1, Integer.MAX_VALUE),
+        d.minimumCalls());
+    Double failureRate = s.get("failure_rate_threshold", Value.decimal(0.01, 100),
+        d.failureRateThreshold());
+    Duration slowCall = s.get("slow_call_duration", DURATION, d.slowCallDurationThreshold());
+    Double slowRate = s.get("slow_call_rate_threshold", Value.decimal(0.01, 100),
+        d.slowCallRateThreshold());
+    Duration wait = s.get("wait_in_open", DURATION, d.waitInOpen());
+    Integer halfOpen = s.get("permitted_calls_in_half_open",
+        Value.integer(1, CircuitBreakerSettings.MAX_PERMITTED_IN_HALF_OPEN),
+        d.permittedCallsInHalfOpen());
+    Integer concurrent = s.get("max_concurrent_requests", Value.integer(0, 1_000_000),
+        d.maxConcurrentRequests());
+    if (!time && size != null && minimum != null && minimum > size) {
+      problems.error(s.markOf("minimum_calls"), s.path("minimum_calls"), minimum
+          + " (expected: <= window_size " + size + ": a count window never holds more calls)");
+    }
+    s.rejectUnknown();
+    if (problems.errorCount() != before) {
+      return null;
+    }
+    return build(s.mark(), s.path(), () -> new CircuitBreakerSettings(
+        time ? WindowType.TIME : WindowType.COUNT, size, minimum, failureRate, slowCall, slowRate,
+        wait, halfOpen, concurrent));
   }
 
   private static String hashAlgorithms() {

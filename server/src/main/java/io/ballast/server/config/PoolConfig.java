@@ -1,7 +1,9 @@
 package io.ballast.server.config;
 
 import io.ballast.core.pick.Algorithm;
+import io.ballast.core.circuit.CircuitBreakerSettings;
 import io.ballast.core.outlier.OutlierSettings;
+import io.ballast.core.retry.RetrySettings;
 import io.ballast.core.pick.AlgorithmOptions;
 import io.ballast.proxy.HashKey;
 import java.time.Duration;
@@ -17,7 +19,7 @@ import java.util.Optional;
  * @param options the algorithm's tunables (defaults for those the file does not set)
  * @param hashKey where a hash-based algorithm takes the request key from; empty for the others
  * @param backends at least one, names unique within the pool
- * @param maxConnectAttempts how many backends a request tries when connecting fails, 1..10
+ * @param retries when a failed attempt is tried again on another backend, and the retry budget
  * @param healthCheck active checks; empty means passive only (a refused backend rests for
  *     {@code passiveDownTime}, then is tried again)
  * @param passiveDownTime how long a backend that refused a connection stays out, > 0
@@ -25,6 +27,7 @@ import java.util.Optional;
  *     them (panic mode), 0..100; 0 turns it off
  * @param slowStart how long a returning backend takes to ramp up to its full weight; zero is off
  * @param outlierDetection passive health: ejection of backends that fail requests; empty is off
+ * @param circuitBreaker a circuit breaker per backend with these settings; empty is off
  */
 public record PoolConfig(
     String name,
@@ -32,15 +35,14 @@ public record PoolConfig(
     AlgorithmOptions options,
     Optional<HashKey> hashKey,
     List<BackendConfig> backends,
-    int maxConnectAttempts,
+    RetrySettings retries,
     Optional<HealthCheckConfig> healthCheck,
     Duration passiveDownTime,
     int panicThreshold,
     Duration slowStart,
-    Optional<OutlierSettings> outlierDetection) {
+    Optional<OutlierSettings> outlierDetection,
+    Optional<CircuitBreakerSettings> circuitBreaker) {
   public static final Algorithm DEFAULT_ALGORITHM = Algorithm.WEIGHTED_ROUND_ROBIN;
-  public static final int DEFAULT_MAX_CONNECT_ATTEMPTS = 3;
-  public static final int MAX_CONNECT_ATTEMPTS = 10;
   public static final Duration DEFAULT_PASSIVE_DOWN_TIME = Duration.ofSeconds(10);
   public static final int DEFAULT_PANIC_THRESHOLD = 50;
 
@@ -58,7 +60,8 @@ public record PoolConfig(
     if (backends.isEmpty()) {
       throw new IllegalArgumentException("backends: [] (expected: at least one backend)");
     }
-    Checks.range("maxConnectAttempts", maxConnectAttempts, 1, MAX_CONNECT_ATTEMPTS);
+    Objects.requireNonNull(retries, "retries");
+    Objects.requireNonNull(circuitBreaker, "circuitBreaker");
     Objects.requireNonNull(healthCheck, "healthCheck");
     Checks.positive("passiveDownTime", passiveDownTime);
     Checks.range("panicThreshold", panicThreshold, 0, 100);

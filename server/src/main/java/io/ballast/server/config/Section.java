@@ -21,6 +21,7 @@ final class Section {
   private final String path;
   private final Problems problems;
   private final Set<String> known = new LinkedHashSet<>();
+  private final Set<String> retired = new LinkedHashSet<>();
 
   private Section(MapNode node, String path, Problems problems) {
     this.node = node;
@@ -98,10 +99,22 @@ final class Section {
     return present.isPresent() ? value.read(present.get(), path(key), problems) : null;
   }
 
+  /**
+   * A key that older versions read and this one does not: when the file has it, the error says
+   * what replaced it rather than "unknown field", and it is left out of the list of valid keys.
+   */
+  void retired(String key, String replacement) {
+    retired.add(key);
+    Entry entry = node.entries().get(key);
+    if (entry != null) {
+      problems.error(entry.keyMark(), path(key), "no longer read: " + replacement);
+    }
+  }
+
   /** Reports every key no reader asked for. Call after reading all fields. */
   void rejectUnknown() {
     for (Entry entry : node.entries().values()) {
-      if (known.contains(entry.key())) {
+      if (known.contains(entry.key()) || retired.contains(entry.key())) {
         continue;
       }
       String suggestion = closest(entry.key());

@@ -184,6 +184,26 @@ interface Value<T> {
     };
   }
 
+  /** A duration as {@link #duration()}, or {@code off} / {@code 0} for none ({@link Duration#ZERO}). */
+  static Value<Duration> durationOrOff() {
+    Value<Duration> positive = duration();
+    return new Value<>() {
+      @Override
+      public String expected() {
+        return positive.expected() + ", or off";
+      }
+
+      @Override
+      public Duration read(YamlNode node, String path, Problems problems) {
+        Object value = node instanceof ScalarNode scalar ? scalar.value() : null;
+        if ("off".equals(value) || Long.valueOf(0).equals(value) || "0".equals(value)) {
+          return Duration.ZERO;
+        }
+        return positive.read(node, path, problems);
+      }
+    };
+  }
+
   static Value<Boolean> bool() {
     return new Value<>() {
       @Override

@@ -11,6 +11,7 @@ import io.ballast.core.pick.Algorithm;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.ballast.core.retry.RetrySettings;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -52,7 +53,8 @@ class ConfigLoaderTest {
     assertThat(pool.algorithm()).isEqualTo(Algorithm.WEIGHTED_ROUND_ROBIN);
     assertThat(pool.backends()).containsExactly(
         new BackendConfig("127.0.0.1:9001", new HostPort("127.0.0.1", 9001), 1));
-    assertThat(pool.maxConnectAttempts()).isEqualTo(3);
+    assertThat(pool.retries()).isEqualTo(RetrySettings.DEFAULTS);
+    assertThat(pool.circuitBreaker()).isEmpty();
     assertThat(pool.healthCheck()).isEmpty();
     assertThat(pool.passiveDownTime()).isEqualTo(Duration.ofSeconds(10));
     assertThat(config.timeouts()).isEqualTo(new TimeoutsConfig(Duration.ofSeconds(2),
@@ -225,7 +227,7 @@ class ConfigLoaderTest {
             backends:
               - address: "127.0.0.1:9001"
                 weight: 1.5
-            max_connect_attempts: "3"
+            retries: "3"
             health_check: /health
         timeouts: 30s
         forwarding:
@@ -234,7 +236,7 @@ class ConfigLoaderTest {
         """)).containsExactly(
         "test.yaml:3:11: listeners[0].bind: found integer 8080 (expected: host:port, e.g. \"0.0.0.0:8080\")",
         "test.yaml:9:17: pools[0].backends[0].weight: found number 1.5 (expected: an integer 1..256)",
-        "test.yaml:10:27: pools[0].max_connect_attempts: found string '3' (expected: an integer 1..10)",
+        "test.yaml:10:14: pools[0].retries: found string '3' (expected: a mapping)",
         "test.yaml:11:19: pools[0].health_check: found string '/health' (expected: a mapping)",
         "test.yaml:12:11: timeouts: found string '30s' (expected: a mapping)",
         "test.yaml:14:16: forwarding.x_forwarded: found string 'yes' (expected: true or false)",
@@ -249,7 +251,7 @@ class ConfigLoaderTest {
         admin:
           enabled: no
         """)).containsExactly("test.yaml:10:12: admin.enabled: found string 'no' (expected: true or false)");
-    assertThat(errors(BASE + "    max_connect_attempts: 010\n")).singleElement().asString()
+    assertThat(errors(BASE + "    panic_threshold: 010\n")).singleElement().asString()
         .contains("found string '010'");
   }
 
@@ -267,7 +269,7 @@ class ConfigLoaderTest {
                 weight: -1
               - address: "127.0.0.1:9002"
                 weight: 257
-            max_connect_attempts: 11
+            retries: {max_attempts: 11}
             health_check:
               path: /health
               rise: 0
@@ -280,7 +282,7 @@ class ConfigLoaderTest {
         """)).containsExactly(
         "test.yaml:9:17: pools[0].backends[0].weight: -1 (expected: 1..256)",
         "test.yaml:11:17: pools[0].backends[1].weight: 257 (expected: 1..256)",
-        "test.yaml:12:27: pools[0].max_connect_attempts: 11 (expected: 1..10)",
+        "test.yaml:12:29: pools[0].retries.max_attempts: 11 (expected: 1..10)",
         "test.yaml:15:13: pools[0].health_check.rise: 0 (expected: >= 1)",
         "test.yaml:16:13: pools[0].health_check.fall: 99999999999999999999 (expected: >= 1)",
         "test.yaml:18:19: limits.max_uri_length: 10 (expected: 64..1048576 bytes)",
@@ -581,14 +583,15 @@ class ConfigLoaderTest {
 
   @Test
   void orElseThrowListsEveryError() {
-    ConfigResult result = ConfigLoader.parse(BASE + "    max_connect_attempts: 0\n    extra: 1\n", "x.yaml");
+    ConfigResult result = ConfigLoader.parse(BASE + "    retries:\n      max_attempts: 0\n    extra: 1\n", "x.yaml");
     assertThatThrownBy(result::orElseThrow)
         .isInstanceOf(InvalidConfigException.class)
         .hasMessage("2 errors in config:\n"
-            + "x.yaml:9:27: pools[0].max_connect_attempts: 0 (expected: 1..10)\n"
-            + "x.yaml:10:5: pools[0].extra: unknown field 'extra' (expected one of: name, algorithm,"
+            + "x.yaml:10:21: pools[0].retries.max_attempts: 0 (expected: 1..10)\n"
+            + "x.yaml:11:5: pools[0].extra: unknown field 'extra' (expected one of: name, algorithm,"
             + " least_request, peak_ewma, least_connections_response_time, ring_hash, maglev,"
-            + " bounded_load_hash, hash_key, backends, max_connect_attempts, health_check,"
-            + " passive_down_time, panic_threshold, slow_start, outlier_detection)");
+            + " bounded_load_hash, hash_key, backends, retries, circuit_breaker, health_check,"
+            + " passive_down_time, panic_threshold, slow_start,"
+            + " outlier_detection)");
   }
 }

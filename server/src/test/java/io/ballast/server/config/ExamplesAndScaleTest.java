@@ -50,7 +50,11 @@ class ExamplesAndScaleTest {
   void fullExampleSetsEveryField() throws IOException {
     String full = Files.readString(EXAMPLES.resolve("full.yaml"));
     for (String key : List.of("listeners", "name", "bind", "pool", "pools", "algorithm", "backends",
-        "address", "weight", "max_connect_attempts", "health_check", "path", "host", "interval",
+        "address", "weight", "retries", "max_attempts", "per_try_timeout", "overall_timeout",
+        "on_status", "methods", "max_buffered_body", "budget", "percent", "min_per_second",
+        "window", "circuit_breaker", "window_type", "window_size", "minimum_calls",
+        "failure_rate_threshold", "slow_call_duration", "slow_call_rate_threshold", "wait_in_open",
+        "permitted_calls_in_half_open", "max_concurrent_requests", "health_check", "path", "host", "interval",
         "timeout", "expected_status", "rise", "fall", "passive_down_time", "timeouts", "connect",
         "response", "client_idle", "backend_idle", "drain", "limits", "max_uri_length",
         "max_header_size", "forwarding", "x_forwarded", "forwarded", "trusted_proxies",
