@@ -53,6 +53,15 @@ final class TestBackend implements AutoCloseable {
   final AtomicInteger requests = new AtomicInteger();
   final Map<String, String> lastHeaders = new ConcurrentHashMap<>();
   volatile int healthStatus = 200;
+  /** When not 0, every request but /health is answered with this status (body: the name). */
+  volatile int failWith;
+  /** When true, every request but /health is read whole and the connection closed unanswered. */
+  volatile boolean closeEverything;
+  /** Added before every answer but /health, in milliseconds. */
+  volatile long delayMillis;
+  /** Size and SHA-256 of the last request body read whole. */
+  volatile long lastBodySize = -1;
+  volatile String lastBodySha256;
   private final java.util.Set<Channel> children = ConcurrentHashMap.newKeySet();
   private final EventLoopGroup group;
   private final Channel server;
@@ -138,7 +147,28 @@ final class TestBackend implements AutoCloseable {
 
     private void respond(ChannelHandlerContext ctx) {
       String path = request.uri();
+      lastBodySize = bodySize;
+      lastBodySha256 = HexFormat.of().formatHex(digest.digest());
+      digest = sha256();
+      long delay = delayMillis;
+      if (!path.equals("/health") && delay > 0) {
+        ctx.executor().schedule(() -> answer(ctx, path), delay, TimeUnit.MILLISECONDS);
+      } else {
+        answer(ctx, path);
+      }
+    }
+
+    private void answer(ChannelHandlerContext ctx, String path) {
       boolean keepAlive = HttpUtil.isKeepAlive(request);
+      int forced = failWith;
+      if (!path.equals("/health") && closeEverything) {
+        ctx.close();
+        return;
+      }
+      if (!path.equals("/health") && forced != 0) {
+        text(ctx, forced, name, keepAlive);
+        return;
+      }
       if (path.startsWith("/delay/")) {
         long ms = Long.parseLong(path.substring(7));
         ctx.executor().schedule(() -> text(ctx, 200, name, keepAlive), ms, TimeUnit.MILLISECONDS);
@@ -152,7 +182,7 @@ final class TestBackend implements AutoCloseable {
             .append(e.getValue()).append('\n'));
         FullHttpResponse r = full(200, sb.toString());
         r.headers().set("x-body-size", bodySize);
-        r.headers().set("x-body-sha256", HexFormat.of().formatHex(digest.digest()));
+        r.headers().set("x-body-sha256", lastBodySha256);
         if (path.contains("chunked")) {
           r.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
           HttpUtil.setTransferEncodingChunked(r, true);
