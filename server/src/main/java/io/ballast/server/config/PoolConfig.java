@@ -18,8 +18,8 @@ import java.util.Optional;
  * @param hashKey where a hash-based algorithm takes the request key from; empty for the others
  * @param backends at least one, names unique within the pool
  * @param maxConnectAttempts how many backends a request tries when connecting fails, 1..10
- * @param healthCheck active checks; empty means passive only (a refused backend rests for
- *     {@code passiveDownTime}, then is tried again)
+ * @param healthChecks active checks, in one or more levels; empty means passive only (a refused
+ *     backend rests for {@code passiveDownTime}, then is tried again)
  * @param passiveDownTime how long a backend that refused a connection stays out, > 0
  * @param panicThreshold percent of healthy backends below which the pool balances over all of
  *     them (panic mode), 0..100; 0 turns it off
@@ -33,7 +33,7 @@ public record PoolConfig(
     Optional<HashKey> hashKey,
     List<BackendConfig> backends,
     int maxConnectAttempts,
-    Optional<HealthCheckConfig> healthCheck,
+    Optional<HealthChecksConfig> healthChecks,
     Duration passiveDownTime,
     int panicThreshold,
     Duration slowStart,
@@ -59,7 +59,7 @@ public record PoolConfig(
       throw new IllegalArgumentException("backends: [] (expected: at least one backend)");
     }
     Checks.range("maxConnectAttempts", maxConnectAttempts, 1, MAX_CONNECT_ATTEMPTS);
-    Objects.requireNonNull(healthCheck, "healthCheck");
+    Objects.requireNonNull(healthChecks, "healthChecks");
     Checks.positive("passiveDownTime", passiveDownTime);
     Checks.range("panicThreshold", panicThreshold, 0, 100);
     Objects.requireNonNull(slowStart, "slowStart");
