@@ -1,7 +1,10 @@
 package io.ballast.core;
 
+import io.ballast.core.health.BackendHealth;
 import io.ballast.core.health.CheckRecord;
-import io.ballast.core.health.HealthTracker;
+import io.ballast.core.health.HealthLevel;
+import io.ballast.core.health.HealthPolicy;
+import io.ballast.core.health.LevelStatus;
 import io.ballast.core.pick.Algorithm;
 import io.ballast.core.pick.AlgorithmOptions;
 import io.ballast.core.pick.PickerFactory;
@@ -41,11 +44,12 @@ public final class LoadBalancer {
   }
 
   /**
-   * How health is judged (see {@link HealthTracker}) and what the pool does when much of it is
+   * How health is judged (see {@link HealthPolicy}) and what the pool does when much of it is
    * down.
    *
-   * @param rise passing checks in a row that bring a backend back
-   * @param fall failing checks in a row that take a backend out
+   * @param rise passing checks in a row that bring a backend back (the single level's, when
+   *     {@code policy} is built from them)
+   * @param fall failing checks in a row that take a backend out (likewise)
    * @param activeChecks whether active health checks run (otherwise a refused backend returns
    *     after {@code passiveDownTime})
    * @param passiveDownTime how long a refused backend stays out without active checks
@@ -56,9 +60,11 @@ public final class LoadBalancer {
    * @param slowStart over this window a backend that comes back takes a weight growing linearly
    *     from almost nothing to its full weight; zero turns it off. Only algorithms that honour
    *     weights feel it.
+   * @param policy the levels of active checks and how they combine into a verdict;
+   *     {@link HealthPolicy#single} of {@code rise} and {@code fall} for one check
    */
   public record HealthSettings(int rise, int fall, boolean activeChecks, Duration passiveDownTime,
-      int panicThresholdPercent, Duration slowStart) {
+      int panicThresholdPercent, Duration slowStart, HealthPolicy policy) {
     public HealthSettings {
       if (rise < 1) {
         throw new IllegalArgumentException("rise: " + rise + " (expected: >= 1)");
@@ -79,6 +85,25 @@ public final class LoadBalancer {
       if (slowStart.isNegative()) {
         throw new IllegalArgumentException("slowStart: " + slowStart + " (expected: >= 0)");
       }
+      Objects.requireNonNull(policy, "policy");
+    }
+
+    /** One check level damped by {@code rise} and {@code fall}. */
+    public HealthSettings(int rise, int fall, boolean activeChecks, Duration passiveDownTime,
+        int panicThresholdPercent, Duration slowStart) {
+      this(rise, fall, activeChecks, passiveDownTime, panicThresholdPercent, slowStart,
+          HealthPolicy.single(rise, fall));
+    }
+
+    /**
+     * Active checks in several levels: {@code rise} and {@code fall} are those of the first
+     * level, for whoever reads them.
+     */
+    public static HealthSettings levels(HealthPolicy policy, Duration passiveDownTime,
+        int panicThresholdPercent, Duration slowStart) {
+      HealthLevel first = policy.levels().get(0);
+      return new HealthSettings(first.rise(), first.fall(), true, passiveDownTime,
+          panicThresholdPercent, slowStart, policy);
     }
 
     /** Panic below {@value #DEFAULT_PANIC_THRESHOLD}% healthy, no slow start. */
@@ -154,7 +179,7 @@ public final class LoadBalancer {
       if (algorithm.needsPoolLoad()) {
         b.load().attach(load);
       }
-      if (statuses.put(b, new Status(new HealthTracker(health.rise(), health.fall()))) != null) {
+      if (statuses.put(b, new Status(new BackendHealth(health.policy()))) != null) {
         throw new IllegalArgumentException("backends: " + b.name() + " listed twice");
       }
     }
@@ -274,30 +299,64 @@ public final class LoadBalancer {
   public void reportConnectFailure(Backend backend, String reason) {
     Status s = status(backend);
     scheduler.execute(() -> {
-      if (!s.tracker.state().serving()) {
+      if (!s.health.serving()) {
         return;
       }
-      transition(backend, s, s.tracker.forceDown(), "connection failed: " + reason);
+      transition(backend, s, s.checks.forceDown(), "connection failed: " + reason);
       if (!health.activeChecks()) {
         scheduler.schedule(health.passiveDownTime(), () -> readmit(backend, s));
       }
     });
   }
 
-  /** An active health check finished. Thread-safe. */
+  /** An active health check of the first (or only) level finished. Thread-safe. */
   public void reportCheck(Backend backend, boolean passed, String detail) {
+    reportCheck(backend, 0, passed, detail);
+  }
+
+  /**
+   * An active health check of level {@code level} (its index in the policy's levels) finished.
+   * Thread-safe.
+   */
+  public void reportCheck(Backend backend, int level, boolean passed, String detail) {
     Status s = status(backend);
+    int levels = health.policy().levels().size();
+    if (level < 0 || level >= levels) {
+      throw new IllegalArgumentException(
+          "level: " + level + " (expected: 0.." + (levels - 1) + ")");
+    }
     scheduler.execute(() -> {
-      HealthState next = passed ? s.tracker.onSuccess() : s.tracker.onFailure();
-      s.record(new CheckRecord(scheduler.ticker().nanos(), passed, detail));
-      transition(backend, s, next, (passed ? "check passed: " : "check failed: ") + detail
-          + " (" + s.tracker + ")");
+      HealthState next = s.checks.onResult(level, passed);
+      CheckRecord record = new CheckRecord(scheduler.ticker().nanos(), passed,
+          levels == 1 ? detail : health.policy().levels().get(level).name() + ": " + detail);
+      s.record(record);
+      s.recordLevel(level, new CheckRecord(record.atNanos(), passed, detail));
+      transition(backend, s, next, s.checks.reason(level, passed, detail));
     });
   }
 
-  /** The backend's last {@value #CHECK_HISTORY} check results, oldest first. Thread-safe. */
+  /**
+   * The backend's last {@value #CHECK_HISTORY} check results over all levels, oldest first; with
+   * several levels each detail starts with its level's name ("deep: status 500"). Thread-safe.
+   */
   public List<CheckRecord> checkHistory(Backend backend) {
     return status(backend).history;
+  }
+
+  /**
+   * Each check level of the backend, in the policy's order, with its own state and last
+   * {@value #CHECK_HISTORY} results. Thread-safe.
+   */
+  public List<LevelStatus> levels(Backend backend) {
+    return status(backend).levels;
+  }
+
+  /**
+   * The share of check weight that is up, in percent (100 when every level is up): a DEGRADED
+   * backend's effective weight is scaled by it. Thread-safe.
+   */
+  public int passingPercent(Backend backend) {
+    return status(backend).passingPercent;
   }
 
   /** The clock of {@link CheckRecord#atNanos()}, to turn it into an age. Thread-safe. */
@@ -323,21 +382,25 @@ public final class LoadBalancer {
   }
 
   private void readmit(Backend backend, Status s) {
-    if (s.tracker.state().serving()) {
+    if (s.health.serving()) {
       return;
     }
     // Without active checks, only traffic can tell: let the backend try again.
-    HealthState next = s.tracker.state();
-    for (int i = 0; i < health.rise() && !next.serving(); i++) {
-      next = s.tracker.onSuccess();
-    }
+    HealthState next = s.checks.readmit();
     transition(backend, s, next,
         "re-admitted after " + health.passiveDownTime().toMillis() + " ms without active checks");
   }
 
   private void transition(Backend backend, Status s, HealthState next, String reason) {
     HealthState from = s.health;
+    s.publishLevels();
+    int percentBefore = s.passingPercent;
+    s.passingPercent = (int) Math.round(100 * s.checks.passingShare());
     if (from == next) {
+      if (next == HealthState.DEGRADED && percentBefore != s.passingPercent) {
+        // Still degraded, at another share: its effective weight follows.
+        rebuild();
+      }
       return;
     }
     s.health = next;
@@ -345,7 +408,8 @@ public final class LoadBalancer {
       s.rampStartNanos = scheduler.ticker().nanos();
     }
     listener.onHealthChange(this, backend, from, next, reason);
-    if (from.serving() != next.serving()) {
+    if (from.serving() != next.serving() || from == HealthState.DEGRADED
+        || next == HealthState.DEGRADED) {
       rebuild();
     }
   }
@@ -401,10 +465,12 @@ public final class LoadBalancer {
 
   /**
    * Effective weights: the configured ones, except that a backend within its slow-start window
-   * weighs a growing share of its weight (in steps of 1/{@value #RAMP_STEPS}); while any backend
-   * ramps every weight is scaled by {@value #RAMP_SCALE} so that even weight 1 can ramp. Worked
-   * example, slow start 30 s, weights 2 and 2, b back for 9 s: b ramps at 3/10, weights become
-   * 20 and 6. A timer rebuilds the picker at each step until every ramp ends.
+   * weighs a growing share of its weight (in steps of 1/{@value #RAMP_STEPS}), and a DEGRADED
+   * backend weighs the share of its check weight that passes; while any backend ramps or is
+   * degraded every weight is scaled by {@value #RAMP_SCALE} so that even weight 1 can shrink.
+   * Worked example, slow start 30 s, weights 2 and 2, b back for 9 s: b ramps at 3/10, weights
+   * become 20 and 6; if b were instead DEGRADED with 2 of 3 check weight up: 20 and 13. A timer
+   * rebuilds the picker at each step until every ramp ends. Never below 1.
    */
   private int[] weights(boolean[] available) {
     int n = backends.size();
@@ -412,21 +478,26 @@ public final class LoadBalancer {
     long window = health.slowStart().toNanos();
     long now = scheduler.ticker().nanos();
     boolean ramping = false;
+    boolean degraded = false;
     double[] fraction = new double[n];
     for (int i = 0; i < n; i++) {
       fraction[i] = 1.0;
       Status s = statuses.get(backends.get(i));
+      if (available[i] && s.health == HealthState.DEGRADED) {
+        fraction[i] = s.passingPercent / 100.0;
+        degraded = true;
+      }
       if (window > 0 && available[i] && s.rampStartNanos != NOT_RAMPING) {
         long elapsed = now - s.rampStartNanos;
         if (elapsed < window) {
-          fraction[i] = Math.max(1, elapsed * RAMP_STEPS / window) / (double) RAMP_STEPS;
+          fraction[i] *= Math.max(1, elapsed * RAMP_STEPS / window) / (double) RAMP_STEPS;
           ramping = true;
         } else {
           s.rampStartNanos = NOT_RAMPING;
         }
       }
     }
-    int scale = ramping ? RAMP_SCALE : 1;
+    int scale = ramping || degraded ? RAMP_SCALE : 1;
     for (int i = 0; i < n; i++) {
       weights[i] = (int) Math.max(1, Math.round(backends.get(i).weight() * scale * fraction[i]));
     }
@@ -449,7 +520,7 @@ public final class LoadBalancer {
 
   /** Per-backend state: written on the control loop only, read anywhere. */
   private static final class Status {
-    final HealthTracker tracker;
+    final BackendHealth checks;
     /** When the backend came back, for slow start; {@link #NOT_RAMPING} otherwise. */
     long rampStartNanos = NOT_RAMPING;
     volatile HealthState health = HealthState.HEALTHY;
@@ -458,17 +529,44 @@ public final class LoadBalancer {
     volatile boolean circuitOpen;
     /** Immutable, replaced on each check (control loop), read by the admin listener. */
     volatile List<CheckRecord> history = List.of();
+    /** Share of check weight up, percent; written on the control loop. */
+    volatile int passingPercent = 100;
+    /** Per level, immutable, replaced after each result (control loop). */
+    volatile List<LevelStatus> levels;
+    private final List<List<CheckRecord>> levelHistory = new ArrayList<>();
 
     void record(CheckRecord r) {
-      List<CheckRecord> h = history;
+      history = appended(history, r);
+    }
+
+    void recordLevel(int level, CheckRecord r) {
+      levelHistory.set(level, appended(levelHistory.get(level), r));
+    }
+
+    private static List<CheckRecord> appended(List<CheckRecord> h, CheckRecord r) {
       List<CheckRecord> next = new ArrayList<>(Math.min(h.size() + 1, CHECK_HISTORY));
       next.addAll(h.size() < CHECK_HISTORY ? h : h.subList(1, h.size()));
       next.add(r);
-      history = List.copyOf(next);
+      return List.copyOf(next);
     }
 
-    Status(HealthTracker tracker) {
-      this.tracker = tracker;
+    void publishLevels() {
+      List<HealthLevel> defs = checks.policy().levels();
+      List<LevelStatus> next = new ArrayList<>(defs.size());
+      for (int i = 0; i < defs.size(); i++) {
+        HealthLevel l = defs.get(i);
+        next.add(new LevelStatus(l.name(), l.weight(), l.critical(), checks.up(i),
+            checks.levelState(i), levelHistory.get(i)));
+      }
+      levels = List.copyOf(next);
+    }
+
+    Status(BackendHealth checks) {
+      this.checks = checks;
+      for (int i = 0; i < checks.policy().levels().size(); i++) {
+        levelHistory.add(List.of());
+      }
+      publishLevels();
     }
   }
 }

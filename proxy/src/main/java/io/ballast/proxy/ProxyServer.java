@@ -95,6 +95,15 @@ public final class ProxyServer implements AutoCloseable {
   }
 
   /**
+   * Starts active health checks of {@code pool} in several levels ({@code levels.get(i)} probes
+   * the pool policy's level {@code i}) on this server's event loops.
+   */
+  public HealthChecker healthChecker(io.ballast.core.LoadBalancer pool,
+      java.util.List<HealthCheckSpec> levels) {
+    return new HealthChecker(pool, levels, group);
+  }
+
+  /**
    * Binds every listener and returns the bound addresses in the same order (so port 0 works).
    *
    * @throws IllegalStateException naming the address when a bind fails; listeners bound before

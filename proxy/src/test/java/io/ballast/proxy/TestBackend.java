@@ -45,7 +45,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code /echo} (request headers as text lines; body size and SHA-256 in x-body-size and
  * x-body-sha256), {@code /status/CODE}, {@code /close} (closes without answering),
  * {@code /partial} (announces 1000 bytes, sends 10, closes), {@code /garbage}, {@code /health}
- * ({@link #healthStatus}). It counts accepted connections and request heads.
+ * ({@link #healthStatus}, body {@link #healthBody} or its name; the methods it was asked with
+ * go to {@link #healthMethods}). It counts accepted connections and request heads.
  */
 final class TestBackend implements AutoCloseable {
   final String name;
@@ -62,6 +63,8 @@ final class TestBackend implements AutoCloseable {
   /** Size and SHA-256 of the last request body read whole. */
   volatile long lastBodySize = -1;
   volatile String lastBodySha256;
+  volatile String healthBody;
+  final java.util.Set<String> healthMethods = ConcurrentHashMap.newKeySet();
   private final java.util.Set<Channel> children = ConcurrentHashMap.newKeySet();
   private final EventLoopGroup group;
   private final Channel server;
@@ -205,7 +208,9 @@ final class TestBackend implements AutoCloseable {
             Unpooled.copiedBuffer("NOT HTTP AT ALL\r\n\r\n", StandardCharsets.US_ASCII))
             .addListener(ChannelFutureListener.CLOSE);
       } else if (path.equals("/health")) {
-        text(ctx, healthStatus, name, keepAlive);
+        healthMethods.add(request.method().name());
+        String body = healthBody;
+        text(ctx, healthStatus, body == null ? name : body, keepAlive);
       } else {
         text(ctx, 200, name, keepAlive);
       }

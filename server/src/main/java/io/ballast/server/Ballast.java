@@ -121,9 +121,8 @@ public final class Ballast {
       LoadBalancer pool = pools.get(p.name());
       log.info("pool {}: {}, {} backend{}{}", p.name(), p.algorithm(), pool.backends().size(),
           pool.backends().size() == 1 ? "" : "s",
-          p.healthCheck().map(h -> ", health check " + (h.tcp() ? "TCP connect" : "GET " + h.path()) + " every "
-              + h.interval().toMillis() + " ms").orElse(", no active health check (passive down time "
-              + p.passiveDownTime().toMillis() + " ms)"));
+          p.healthChecks().map(h -> ", " + Settings.describe(h)).orElse(
+              ", no active health check (passive down time " + p.passiveDownTime().toMillis() + " ms)"));
       for (Backend b : pool.backends()) {
         if (b.name().equals(b.address())) {
           log.info("  backend {} weight {}", b.address(), b.weight());
@@ -138,9 +137,9 @@ public final class Ballast {
           hostPort(proxyAddresses.get(i)), specs.get(i).pool().name());
     }
     for (var p : config.pools()) {
-      if (p.healthCheck().isPresent()) {
+      if (p.healthChecks().isPresent()) {
         HealthChecker checker = new HealthChecker(pools.get(p.name()),
-            Settings.healthCheckSpec(p.healthCheck().get()), proxy.eventLoopGroup());
+            Settings.healthCheckSpecs(p.healthChecks().get()), proxy.eventLoopGroup());
         checkers.add(checker);
         checker.start();
       }
@@ -222,8 +221,8 @@ public final class Ballast {
       for (var b : p.backends()) {
         backends.add(b.toBackend());
       }
-      LoadBalancer.HealthSettings health = p.healthCheck()
-          .map(h -> new LoadBalancer.HealthSettings(h.rise(), h.fall(), true, p.passiveDownTime(),
+      LoadBalancer.HealthSettings health = p.healthChecks()
+          .map(h -> LoadBalancer.HealthSettings.levels(h.policy(), p.passiveDownTime(),
               p.panicThreshold(), p.slowStart()))
           .orElse(new LoadBalancer.HealthSettings(1, 1, false, p.passiveDownTime(),
               p.panicThreshold(), p.slowStart()));

@@ -5,6 +5,9 @@ import io.ballast.proxy.ProxySettings;
 import io.ballast.server.config.BallastConfig;
 import io.ballast.server.config.ForwardingConfig;
 import io.ballast.server.config.HealthCheckConfig;
+import io.ballast.server.config.HealthChecksConfig;
+import io.ballast.server.config.HealthLevelConfig;
+import java.util.List;
 
 /** Maps the validated configuration onto the data plane's settings. */
 final class Settings {
@@ -27,7 +30,36 @@ final class Settings {
 
   static HealthCheckSpec healthCheckSpec(HealthCheckConfig h) {
     return h.tcp() ? HealthCheckSpec.tcp(h.interval(), h.timeout())
-        : new HealthCheckSpec(h.path(), h.host().orElse(null), h.interval(), h.timeout(),
-            h.expectedStatus().ranges());
+        : HealthCheckSpec.http(h.path(), h.host().orElse(null), h.method(),
+            h.expectedStatus().ranges(), h.bodyContains().orElse(null), h.interval(), h.timeout());
+  }
+
+  /** One probe spec per level, in the order of the pool's health policy. */
+  static List<HealthCheckSpec> healthCheckSpecs(HealthChecksConfig checks) {
+    return checks.levels().stream().map(l -> healthCheckSpec(l.check())).toList();
+  }
+
+  /** "GET /health every 2000 ms", "TCP connect every 1000 ms". */
+  static String describe(HealthCheckConfig h) {
+    return (h.tcp() ? "TCP connect" : h.method() + " " + h.path()
+        + h.bodyContains().map(b -> " (body contains '" + b + "')").orElse(""))
+        + " every " + h.interval().toMillis() + " ms";
+  }
+
+  /** The pool's active checks in one line, for the start-up log. */
+  static String describe(HealthChecksConfig checks) {
+    if (checks.single()) {
+      return "health check " + describe(checks.levels().get(0).check());
+    }
+    StringBuilder sb = new StringBuilder("health checks in " + checks.levels().size()
+        + " levels (degraded below " + checks.degradedBelow() + "%, unhealthy below "
+        + checks.unhealthyBelow() + "%):");
+    for (HealthLevelConfig l : checks.levels()) {
+      sb.append(' ').append(l.name()).append(" [weight ").append(l.weight())
+          .append(l.critical() ? ", critical" : "").append("] ").append(describe(l.check()))
+          .append(';');
+    }
+    sb.setLength(sb.length() - 1);
+    return sb.toString();
   }
 }

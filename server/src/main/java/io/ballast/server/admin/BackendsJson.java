@@ -6,6 +6,7 @@ import io.ballast.core.LoadBalancer;
 import io.ballast.core.circuit.CircuitBreaker;
 import io.ballast.core.circuit.CircuitCounts;
 import io.ballast.core.health.CheckRecord;
+import io.ballast.core.health.LevelStatus;
 import java.util.List;
 import java.util.Locale;
 import tools.jackson.databind.json.JsonMapper;
@@ -20,12 +21,17 @@ import tools.jackson.databind.node.ObjectNode;
  * <pre>{@code
  * {"pools":[{"name":"web","algorithm":"round-robin","backends":[
  *   {"name":"b1","address":"10.0.0.1:8080","weight":1,"health":"healthy","admin":"active",
- *    "available":true,"ejected":false,"in_flight":0,"connections":2,"requests":120,
- *    "failures":3,
+ *    "available":true,"ejected":false,"in_flight":0,"connections":2,"requests":120,"failures":3,
  *    "circuit":{"state":"closed","calls":100,"failure_rate":3.0,"slow_call_rate":0.0,
  *               "not_permitted":0,"rejected_by_concurrency":0,"in_flight":0,"transitions":0},
- *    "checks":[{"age_ms":812,"passed":true,"detail":"200"}]}]}]}
+ *    "checks":[{"age_ms":812,"passed":true,"detail":"status 200"}],
+ *    "passing_percent":100,
+ *    "levels":[{"name":"check","weight":1,"critical":true,"up":true,"state":"up",
+ *      "last":{"age_ms":812,"passed":true,"detail":"status 200"},"checks":[...]}]}]}]}
  * }</pre>
+ *
+ * <p>{@code checks} holds the last results over all levels (with several levels each detail
+ * starts with the level's name); {@code levels} holds each level's own state and results.
  *
  * <p>Threading: thread-safe (stateless; the pool readers it calls are thread-safe). The values of
  * one backend are read one after the other, not as an atomic snapshot.
@@ -70,16 +76,38 @@ final class BackendsJson {
           circuit.put("in_flight", c.inFlight());
           circuit.put("transitions", c.transitions());
         }
-        ArrayNode checks = n.putArray("checks");
-        for (CheckRecord c : pool.checkHistory(b)) {
-          ObjectNode check = checks.addObject();
-          check.put("age_ms", (now - c.atNanos()) / 1_000_000);
-          check.put("passed", c.passed());
-          check.put("detail", c.detail());
+        checks(n.putArray("checks"), pool.checkHistory(b), now);
+        n.put("passing_percent", pool.passingPercent(b));
+        ArrayNode levels = n.putArray("levels");
+        for (LevelStatus l : pool.levels(b)) {
+          ObjectNode level = levels.addObject();
+          level.put("name", l.name());
+          level.put("weight", l.weight());
+          level.put("critical", l.critical());
+          level.put("up", l.up());
+          level.put("state", l.state());
+          if (l.last() == null) {
+            level.putNull("last");
+          } else {
+            check(level.putObject("last"), l.last(), now);
+          }
+          checks(level.putArray("checks"), l.history(), now);
         }
       }
     }
     return mapper.writeValueAsBytes(root);
+  }
+
+  private static void checks(ArrayNode into, List<CheckRecord> records, long now) {
+    for (CheckRecord c : records) {
+      check(into.addObject(), c, now);
+    }
+  }
+
+  private static void check(ObjectNode into, CheckRecord c, long now) {
+    into.put("age_ms", (now - c.atNanos()) / 1_000_000);
+    into.put("passed", c.passed());
+    into.put("detail", c.detail());
   }
 
   /** The answer to an admin action: {"pool":..,"backend":..,"admin":"draining"}. */

@@ -11,7 +11,9 @@ import io.ballast.core.outlier.OutlierSettings;
 import io.ballast.core.retry.RetryBudgetSettings;
 import io.ballast.core.retry.RetrySettings;
 import io.ballast.core.pick.AlgorithmOptions;
+import io.ballast.core.health.HealthPolicy;
 import io.ballast.proxy.HashKey;
+import io.ballast.proxy.HealthCheckSpec;
 import io.ballast.server.config.YamlNode.ListNode;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -60,6 +62,8 @@ final class ConfigReader {
   private static final List<String> OPTION_BLOCKS = List.of("least_request", "peak_ewma",
       "least_connections_response_time", "ring_hash", "maglev", "bounded_load_hash");
   private static final Pattern HEALTH_TYPE = Pattern.compile("http|tcp");
+  private static final Pattern HTTP_METHOD = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}");
+  private static final Pattern BODY_TEXT = Pattern.compile("(?s).{1," + HealthCheckSpec.MAX_BODY + "}");
   private static final Pattern BACKEND_STATE = Pattern.compile("active|drain|maintenance");
   private static final Pattern ADMIN_TOKEN = Pattern.compile("[!-~]{16,256}");
   private static final Pattern HASH_SOURCES = Pattern.compile("client-ip|header|cookie|query|path");
@@ -195,9 +199,7 @@ final class ConfigReader {
     Optional<CircuitBreakerSettings> circuitBreaker = s.optional("circuit_breaker")
         .flatMap(n -> Section.of(n, s.path("circuit_breaker"), problems))
         .map(this::circuitBreaker);
-    Optional<HealthCheckConfig> healthCheck = s.optional("health_check")
-        .flatMap(n -> Section.of(n, s.path("health_check"), problems))
-        .map(this::healthCheck);
+    Optional<HealthChecksConfig> healthChecks = healthChecks(s);
     Duration passiveDownTime =
         s.get("passive_down_time", DURATION, PoolConfig.DEFAULT_PASSIVE_DOWN_TIME);
     Integer panicThreshold =
@@ -211,7 +213,7 @@ final class ConfigReader {
       return null;
     }
     return build(s.mark(), s.path(), () -> new PoolConfig(
-        name, algorithm, options, hashKey, backends, retries, healthCheck, passiveDownTime,
+        name, algorithm, options, hashKey, backends, retries, healthChecks, passiveDownTime,
         panicThreshold, slowStart, outliers, circuitBreaker));
   }
 
@@ -500,14 +502,77 @@ final class ConfigReader {
     return build(s.mark(), s.path(), () -> new BackendConfig(name, address, weight, admin));
   }
 
+  /**
+   * Active checks: {@code health_check} (one check) or {@code health_checks} (levels and the
+   * thresholds that combine them), not both.
+   */
+  private Optional<HealthChecksConfig> healthChecks(Section pool) {
+    Optional<YamlNode> single = pool.optional("health_check");
+    Optional<YamlNode> levels = pool.optional("health_checks");
+    if (single.isPresent() && levels.isPresent()) {
+      problems.error(pool.keyMarkOf("health_checks"), pool.path("health_checks"),
+          "set together with health_check at " + pool.keyMarkOf("health_check")
+              + " (expected: one of them: health_check for one check, health_checks for levels)");
+      return Optional.empty();
+    }
+    if (single.isPresent()) {
+      return Section.of(single.get(), pool.path("health_check"), problems)
+          .map(this::healthCheck).map(HealthChecksConfig::single);
+    }
+    return levels.flatMap(n -> Section.of(n, pool.path("health_checks"), problems))
+        .map(this::healthCheckLevels);
+  }
+
+  private HealthChecksConfig healthCheckLevels(Section s) {
+    int before = problems.errorCount();
+    Integer degraded = s.get("degraded_below", Value.percent(), HealthPolicy.DEFAULT_DEGRADED_BELOW);
+    Integer unhealthy = s.get("unhealthy_below", Value.percent(), HealthPolicy.DEFAULT_UNHEALTHY_BELOW);
+    List<HealthLevelConfig> levels = new ArrayList<>();
+    Map<String, Mark> names = new LinkedHashMap<>();
+    List<Section> sections = sections(s, "levels", "level");
+    if (sections.size() > HealthPolicy.MAX_LEVELS) {
+      problems.error(s.markOf("levels"), s.path("levels"), sections.size()
+          + " levels (expected: at most " + HealthPolicy.MAX_LEVELS + ")");
+    }
+    boolean critical = false;
+    for (Section l : sections) {
+      String name = l.require("name", Value.string(NAME_EXPECTED, NAME));
+      unique(l, name, names, "level");
+      Integer weight = l.get("weight", Value.integer(1, io.ballast.core.health.HealthLevel.MAX_WEIGHT),
+          HealthLevelConfig.DEFAULT_WEIGHT);
+      Boolean isCritical = l.get("critical", BOOL, false);
+      critical |= Boolean.TRUE.equals(isCritical);
+      HealthCheckConfig check = healthCheck(l);
+      if (name != null && weight != null && isCritical != null && check != null) {
+        levels.add(build(l.mark(), l.path(), () -> new HealthLevelConfig(name, weight, isCritical, check)));
+      }
+    }
+    if (degraded != null && unhealthy != null && unhealthy > degraded) {
+      problems.error(s.markOf("unhealthy_below"), s.path("unhealthy_below"), unhealthy
+          + "% (expected: <= degraded_below " + degraded + "%)");
+    }
+    if (unhealthy != null && unhealthy == 0 && !critical && !sections.isEmpty()) {
+      problems.error(s.markOf("unhealthy_below"), s.path("unhealthy_below"), "0% with no critical"
+          + " level (expected: > 0, or a level with critical: true; otherwise a backend failing"
+          + " every check keeps serving)");
+    }
+    s.rejectUnknown();
+    if (problems.errorCount() != before) {
+      return null;
+    }
+    return build(s.mark(), s.path(), () -> new HealthChecksConfig(levels, degraded, unhealthy));
+  }
+
   private HealthCheckConfig healthCheck(Section s) {
     int before = problems.errorCount();
     String type = s.get("type", Value.string("http or tcp", HEALTH_TYPE), "http");
     boolean tcp = "tcp".equals(type);
     String path;
     String host;
+    String method = HealthCheckConfig.DEFAULT_METHOD;
+    String bodyContains = null;
     if (tcp) {
-      for (String httpOnly : new String[] {"path", "host", "expected_status"}) {
+      for (String httpOnly : new String[] {"path", "host", "expected_status", "method", "body_contains"}) {
         if (s.optional(httpOnly).isPresent()) {
           problems.error(s.keyMarkOf(httpOnly), s.path(httpOnly),
               "set, but type is tcp (expected: only with type http)");
@@ -518,6 +583,18 @@ final class ConfigReader {
     } else {
       path = s.require("path", Value.string("a path starting with '/', e.g. \"/health\"", HTTP_PATH));
       host = s.get("host", Value.string("a Host header value, e.g. \"api.example.com\"", HOST_HEADER), null);
+      method = s.get("method", Value.string("an HTTP method such as GET, HEAD or OPTIONS", HTTP_METHOD),
+          HealthCheckConfig.DEFAULT_METHOD);
+      if ("CONNECT".equalsIgnoreCase(method)) {
+        problems.error(s.markOf("method"), s.path("method"),
+            "'" + method + "' (expected: a method a health endpoint answers, such as GET, HEAD or OPTIONS)");
+      }
+      bodyContains = s.get("body_contains", Value.string("a text of 1.." + HealthCheckSpec.MAX_BODY
+          + " characters to find in the response body", BODY_TEXT), null);
+      if (bodyContains != null && "HEAD".equals(method)) {
+        problems.error(s.keyMarkOf("body_contains"), s.path("body_contains"), "set, but method is"
+            + " HEAD, whose answers have no body (expected: GET or another method with a body)");
+      }
     }
     Duration interval = s.get("interval", DURATION, HealthCheckConfig.DEFAULT_INTERVAL);
     Duration timeout = s.get("timeout", DURATION, HealthCheckConfig.DEFAULT_TIMEOUT);
@@ -538,8 +615,10 @@ final class ConfigReader {
     if (problems.errorCount() != before) {
       return null;
     }
+    String m = method;
+    Optional<String> body = Optional.ofNullable(bodyContains);
     return build(s.mark(), s.path(), () -> new HealthCheckConfig(
-        tcp, path, Optional.ofNullable(host), interval, timeout, expected, rise, fall));
+        tcp, path, Optional.ofNullable(host), interval, timeout, expected, rise, fall, m, body));
   }
 
   // ---- the optional sections ----------------------------------------------------------------

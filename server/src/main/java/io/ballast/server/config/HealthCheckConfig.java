@@ -5,9 +5,10 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Active health checks of a pool's backends. Immutable.
+ * How one level of active health checks probes a pool's backends. Immutable.
  *
- * @param tcp true for a connect-only check; then path, host and expectedStatus are unused
+ * @param tcp true for a connect-only check; then path, host, expectedStatus, method and
+ *     bodyContains are unused
  * @param path the request path, starting with "/"
  * @param host the Host header of probes; empty means the backend's address
  * @param interval time between probes of one backend, > 0
@@ -15,6 +16,9 @@ import java.util.Optional;
  * @param expectedStatus the status codes that count as passing
  * @param rise passing probes in a row that bring a backend back, >= 1
  * @param fall failing probes in a row that take a backend out, >= 1
+ * @param method the HTTP method of probes, a token (GET by default)
+ * @param bodyContains a text the response body must contain (in its first 64 KiB); empty means
+ *     the status alone decides
  */
 public record HealthCheckConfig(
     boolean tcp,
@@ -24,7 +28,11 @@ public record HealthCheckConfig(
     Duration timeout,
     StatusRanges expectedStatus,
     int rise,
-    int fall) {
+    int fall,
+    String method,
+    Optional<String> bodyContains) {
+  public static final String DEFAULT_METHOD = "GET";
+
   public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(2);
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
   public static final int DEFAULT_RISE = 2;
@@ -45,5 +53,14 @@ public record HealthCheckConfig(
     Objects.requireNonNull(expectedStatus, "expectedStatus");
     Checks.range("rise", rise, 1, Integer.MAX_VALUE);
     Checks.range("fall", fall, 1, Integer.MAX_VALUE);
+    Objects.requireNonNull(method, "method");
+    Objects.requireNonNull(bodyContains, "bodyContains");
+  }
+
+  /** A check without method or body text: GET, judged by status. */
+  public HealthCheckConfig(boolean tcp, String path, Optional<String> host, Duration interval,
+      Duration timeout, StatusRanges expectedStatus, int rise, int fall) {
+    this(tcp, path, host, interval, timeout, expectedStatus, rise, fall, DEFAULT_METHOD,
+        Optional.empty());
   }
 }

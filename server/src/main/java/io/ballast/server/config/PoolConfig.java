@@ -20,8 +20,8 @@ import java.util.Optional;
  * @param hashKey where a hash-based algorithm takes the request key from; empty for the others
  * @param backends at least one, names unique within the pool
  * @param retries when a failed attempt is tried again on another backend, and the retry budget
- * @param healthCheck active checks; empty means passive only (a refused backend rests for
- *     {@code passiveDownTime}, then is tried again)
+ * @param healthChecks active checks, in one or more levels; empty means passive only (a refused
+ *     backend rests for {@code passiveDownTime}, then is tried again)
  * @param passiveDownTime how long a backend that refused a connection stays out, > 0
  * @param panicThreshold percent of healthy backends below which the pool balances over all of
  *     them (panic mode), 0..100; 0 turns it off
@@ -36,7 +36,7 @@ public record PoolConfig(
     Optional<HashKey> hashKey,
     List<BackendConfig> backends,
     RetrySettings retries,
-    Optional<HealthCheckConfig> healthCheck,
+    Optional<HealthChecksConfig> healthChecks,
     Duration passiveDownTime,
     int panicThreshold,
     Duration slowStart,
@@ -62,7 +62,7 @@ public record PoolConfig(
     }
     Objects.requireNonNull(retries, "retries");
     Objects.requireNonNull(circuitBreaker, "circuitBreaker");
-    Objects.requireNonNull(healthCheck, "healthCheck");
+    Objects.requireNonNull(healthChecks, "healthChecks");
     Checks.positive("passiveDownTime", passiveDownTime);
     Checks.range("panicThreshold", panicThreshold, 0, 100);
     Objects.requireNonNull(slowStart, "slowStart");

@@ -112,6 +112,36 @@ interface Value<T> {
     return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
   }
 
+  /** A percentage 0..100: an integer ({@code 50}) or a string with a sign ({@code "50%"}). */
+  static Value<Integer> percent() {
+    String expected = "a percentage 0..100, such as 50 or \"50%\"";
+    return new Value<>() {
+      @Override
+      public String expected() {
+        return expected;
+      }
+
+      @Override
+      public Integer read(YamlNode node, String path, Problems problems) {
+        Object value = node instanceof ScalarNode scalar ? scalar.value() : null;
+        long n;
+        if (value instanceof Long l) {
+          n = l;
+        } else if (value instanceof String text && text.strip().matches("\\d{1,9}\\s*%")) {
+          n = Long.parseLong(text.strip().replaceAll("\\s*%", ""));
+        } else {
+          problems.error(node.mark(), path, wrongType(node, expected));
+          return null;
+        }
+        if (n < 0 || n > 100) {
+          problems.error(node.mark(), path, value + " (expected: 0..100%)");
+          return null;
+        }
+        return (int) n;
+      }
+    };
+  }
+
   /** A size in bytes: an integer or a string with a binary unit ("8KiB"). */
   static Value<Integer> size(int min, int max) {
     String expected = "a size in bytes " + min + ".." + max + " (an integer or \"8KiB\", \"1MiB\")";

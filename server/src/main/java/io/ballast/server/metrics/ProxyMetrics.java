@@ -325,6 +325,23 @@ public final class ProxyMetrics implements ProxyObserver, LoadBalancer.Listener,
           }
         })
         .register(registry);
+    backendGauge("lb_health_check_passing_ratio",
+        "Share of the backend's active-check weight whose levels are up (1 when all are)",
+        (pool, b) -> pool.passingPercent(b) / 100.0);
+    GaugeWithCallback.builder()
+        .name("lb_health_check_level_up")
+        .help("1 when the active-check level is up after rise/fall damping, 0 when it is down")
+        .labelNames("pool", "backend", "level")
+        .callback(cb -> {
+          for (LoadBalancer pool : pools) {
+            for (Backend b : pool.backends()) {
+              for (var level : pool.levels(b)) {
+                cb.call(level.up() ? 1 : 0, pool.name(), b.name(), level.name());
+              }
+            }
+          }
+        })
+        .register(registry);
     GaugeWithCallback.builder()
         .name("lb_backend_admin_state")
         .help("1 for the backend's current admin state, 0 for the others")

@@ -191,12 +191,12 @@ class AlgorithmConfigTest {
             health_check:
               type: tcp
               interval: 1s
-        """).healthCheck().orElseThrow();
+        """).healthChecks().orElseThrow().levels().get(0).check();
     assertThat(check.tcp()).isTrue();
     assertThat(pool("""
             health_check:
               path: /health
-        """).healthCheck().orElseThrow().tcp()).isFalse();
+        """).healthChecks().orElseThrow().levels().get(0).check().tcp()).isFalse();
     assertThat(errors(BASE + """
             health_check:
               type: tcp

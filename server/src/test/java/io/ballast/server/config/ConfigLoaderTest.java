@@ -55,7 +55,7 @@ class ConfigLoaderTest {
         new BackendConfig("127.0.0.1:9001", new HostPort("127.0.0.1", 9001), 1));
     assertThat(pool.retries()).isEqualTo(RetrySettings.DEFAULTS);
     assertThat(pool.circuitBreaker()).isEmpty();
-    assertThat(pool.healthCheck()).isEmpty();
+    assertThat(pool.healthChecks()).isEmpty();
     assertThat(pool.passiveDownTime()).isEqualTo(Duration.ofSeconds(10));
     assertThat(config.timeouts()).isEqualTo(new TimeoutsConfig(Duration.ofSeconds(2),
         Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(60), Duration.ofSeconds(30)));
@@ -73,7 +73,7 @@ class ConfigLoaderTest {
     HealthCheckConfig check = valid(BASE + """
             health_check:
               path: /health
-        """).config().pools().get(0).healthCheck().orElseThrow();
+        """).config().pools().get(0).healthChecks().orElseThrow().levels().get(0).check();
 
     assertThat(check).isEqualTo(new HealthCheckConfig(false, "/health", Optional.empty(),
         Duration.ofSeconds(2), Duration.ofSeconds(1), StatusRanges.DEFAULT, 2, 3));
@@ -101,7 +101,7 @@ class ConfigLoaderTest {
           trusted_proxies: ["10.0.0.0/8", "::1", "fd00::/8"]
         """).config();
 
-    HealthCheckConfig check = config.pools().get(0).healthCheck().orElseThrow();
+    HealthCheckConfig check = config.pools().get(0).healthChecks().orElseThrow().levels().get(0).check();
     assertThat(check.host()).contains("api.internal");
     assertThat(check.interval()).isEqualTo(Duration.ofMinutes(1));
     assertThat(check.timeout()).isEqualTo(Duration.ofMillis(250));
@@ -591,7 +591,6 @@ class ConfigLoaderTest {
             + "x.yaml:11:5: pools[0].extra: unknown field 'extra' (expected one of: name, algorithm,"
             + " least_request, peak_ewma, least_connections_response_time, ring_hash, maglev,"
             + " bounded_load_hash, hash_key, backends, retries, circuit_breaker, health_check,"
-            + " passive_down_time, panic_threshold, slow_start,"
-            + " outlier_detection)");
+            + " health_checks, passive_down_time, panic_threshold, slow_start, outlier_detection)");
   }
 }

@@ -39,7 +39,7 @@ class ExamplesAndScaleTest {
     PoolConfig weighted = ConfigLoader.load(EXAMPLES.resolve("weighted.yaml")).orElseThrow().pools().get(0);
     assertThat(weighted.algorithm()).isEqualTo(Algorithm.WEIGHTED_ROUND_ROBIN);
     assertThat(weighted.backends()).extracting(BackendConfig::weight).containsExactly(3, 2, 1);
-    assertThat(weighted.healthCheck()).isPresent();
+    assertThat(weighted.healthChecks()).isPresent();
 
     assertThat(ConfigLoader.load(EXAMPLES.resolve("least-connections.yaml")).orElseThrow()
         .pools().get(0).algorithm()).isEqualTo(Algorithm.LEAST_CONNECTIONS);
@@ -58,12 +58,14 @@ class ExamplesAndScaleTest {
         "timeout", "expected_status", "rise", "fall", "passive_down_time", "timeouts", "connect",
         "response", "client_idle", "backend_idle", "drain", "limits", "max_uri_length",
         "max_header_size", "forwarding", "x_forwarded", "forwarded", "trusted_proxies",
-        "request_id_header", "admin", "enabled", "access_log", "queue_size")) {
+        "request_id_header", "admin", "enabled", "access_log", "queue_size", "health_checks",
+        "degraded_below", "unhealthy_below", "levels", "type", "critical", "method",
+        "body_contains")) {
       assertThat(full).as("full.yaml sets %s", key).containsPattern("(?m)^\\s*-?\\s*" + key + ":");
     }
     // And nothing else: an unknown key would have failed the load above.
     BallastConfig config = ConfigLoader.load(EXAMPLES.resolve("full.yaml")).orElseThrow();
-    assertThat(config.pool("api").orElseThrow().healthCheck().orElseThrow().expectedStatus().contains(304))
+    assertThat(config.pool("api").orElseThrow().healthChecks().orElseThrow().levels().get(0).check().expectedStatus().contains(304))
         .isTrue();
   }
 

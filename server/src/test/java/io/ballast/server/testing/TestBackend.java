@@ -13,7 +13,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A real HTTP backend on 127.0.0.1 for end-to-end tests: answers {@code name} on every path,
- * {@code /slow?ms=N} after N ms, {@code /health} with a switchable status; counts requests.
+ * {@code /slow?ms=N} after N ms, {@code /health} with a switchable status, and any path set by
+ * {@link #check} with a fixed status and body; counts requests (not those health endpoints) and
+ * records the methods each health endpoint was asked with.
  */
 public final class TestBackend implements AutoCloseable {
   static {
@@ -28,6 +30,11 @@ public final class TestBackend implements AutoCloseable {
   private final AtomicInteger requests = new AtomicInteger();
   private volatile int healthStatus = 200;
   private volatile int status = 200;
+  private final java.util.Map<String, Answer> checks = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Map<String, java.util.Set<String>> methods =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private record Answer(int status, String body) {}
 
   public TestBackend(String name) throws IOException {
     this.name = name;
@@ -57,6 +64,16 @@ public final class TestBackend implements AutoCloseable {
     healthStatus = status;
   }
 
+  /** From now on {@code path} answers {@code status} with {@code body}, as a health endpoint. */
+  public void check(String path, int status, String body) {
+    checks.put(path, new Answer(status, body));
+  }
+
+  /** The methods {@code /health} or a {@link #check} path was asked with. */
+  public java.util.Set<String> methodsSeen(String path) {
+    return methods.getOrDefault(path, java.util.Set.of());
+  }
+
   /** The status of every answer but /health's. */
   public void status(int status) {
     this.status = status;
@@ -66,8 +83,18 @@ public final class TestBackend implements AutoCloseable {
     try (ex; InputStream in = ex.getRequestBody()) {
       in.transferTo(OutputStream.nullOutputStream());
       String path = ex.getRequestURI().getPath();
-      if (path.equals("/health")) {
-        send(ex, healthStatus, "health " + healthStatus + "\n");
+      Answer check = checks.get(path);
+      if (check != null || path.equals("/health")) {
+        methods.computeIfAbsent(path, k -> java.util.concurrent.ConcurrentHashMap.newKeySet())
+            .add(ex.getRequestMethod());
+        if (check == null) {
+          check = new Answer(healthStatus, "health " + healthStatus + "\n");
+        }
+        if (ex.getRequestMethod().equals("HEAD")) {
+          ex.sendResponseHeaders(check.status(), -1); // a HEAD answer has no body
+        } else {
+          send(ex, check.status(), check.body());
+        }
         return;
       }
       requests.incrementAndGet();
