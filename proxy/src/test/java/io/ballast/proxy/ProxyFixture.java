@@ -4,6 +4,11 @@ import io.ballast.core.Backend;
 import io.ballast.core.ControlLoop;
 import io.ballast.core.LoadBalancer;
 import io.ballast.core.Rng;
+import io.ballast.core.Ticker;
+import io.ballast.core.circuit.CircuitBreakerSettings;
+import io.ballast.core.circuit.PoolCircuitBreakers;
+import io.ballast.core.retry.RetryPolicy;
+import io.ballast.core.retry.RetrySettings;
 import io.ballast.core.pick.Algorithm;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -34,8 +39,17 @@ final class ProxyFixture implements AutoCloseable {
   final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).build();
 
+  final RetryPolicy retry;
+  final PoolCircuitBreakers circuits;
+
   ProxyFixture(ProxySettings settings, Algorithm algorithm, LoadBalancer.HealthSettings health,
       int... weights) {
+    this(settings, algorithm, health, RetrySettings.DEFAULTS, null, weights);
+  }
+
+  /** A fixture with these retry settings and, unless null, a circuit breaker per backend. */
+  ProxyFixture(ProxySettings settings, Algorithm algorithm, LoadBalancer.HealthSettings health,
+      RetrySettings retries, CircuitBreakerSettings circuit, int... weights) {
     for (int i = 0; i < weights.length; i++) {
       TestBackend b = new TestBackend("b" + i);
       backends.add(b);
@@ -49,8 +63,11 @@ final class ProxyFixture implements AutoCloseable {
         logs.add(log);
       }
     }, 2);
+    retry = new RetryPolicy(retries, Ticker.SYSTEM);
+    circuits = circuit == null ? null
+        : new PoolCircuitBreakers(pool, circuit, control, PoolCircuitBreakers.Listener.NONE);
     address = proxy.start(List.of(new ListenerSpec("main",
-        new InetSocketAddress("127.0.0.1", 0), pool))).get(0);
+        new InetSocketAddress("127.0.0.1", 0), pool, retry, null))).get(0);
   }
 
   ProxyFixture(int... weights) {
