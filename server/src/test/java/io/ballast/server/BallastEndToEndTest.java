@@ -8,6 +8,8 @@ import io.ballast.server.config.ConfigLoader;
 import io.ballast.server.metrics.PromText;
 import io.ballast.server.testing.TestBackend;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -18,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The whole balancer, wired from YAML, in front of real backends on loopback. */
 class BallastEndToEndTest {
@@ -246,6 +249,71 @@ class BallastEndToEndTest {
       seen.merge(get(proxyUrl("/")).body(), 1, Integer::sum);
     }
     assertThat(seen).containsOnly(Map.entry("a", 10), Map.entry("b", 10), Map.entry("c", 10));
+  }
+
+  @Test
+  void retriesHideA503BackendAndItsCircuitOpensVisiblyInMetricsAdminAndAccessLog(
+      @TempDir Path dir) throws Exception {
+    TestBackend a = backend("a");
+    TestBackend b = backend("b");
+    TestBackend c = backend("c");
+    Path accessLog = dir.resolve("access.log");
+    start("""
+        listeners:
+          - name: web
+            bind: "127.0.0.1:0"
+            pool: app
+        pools:
+          - name: app
+            algorithm: round-robin
+            backends:
+        %s
+            retries:
+              max_attempts: 2
+            circuit_breaker:
+              window_size: 10
+              minimum_calls: 4
+              wait_in_open: 30s
+        admin:
+          bind: "127.0.0.1:0"
+        access_log:
+          path: "%s"
+        """.formatted(String.join("\n", backendLine(a, 1), backendLine(b, 1), backendLine(c, 1)),
+        accessLog));
+    b.status(503);
+    for (int i = 0; i < 30; i++) {
+      HttpResponse<String> r = get(proxyUrl("/"));
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.body()).isIn("a", "c");
+    }
+    var pool = ballast.pools().get("app");
+    await().atMost(Duration.ofSeconds(2)).until(() -> pool.circuitOpen(pool.backends().get(1)));
+
+    PromText metrics = new PromText(get(adminUrl("/metrics")).body());
+    assertThat(metrics.get("lb_circuit_state", Map.of("pool", "app", "backend", "b",
+        "state", "open"))).isEqualTo(1.0);
+    assertThat(metrics.get("lb_circuit_state", Map.of("pool", "app", "backend", "a",
+        "state", "closed"))).isEqualTo(1.0);
+    assertThat(metrics.get("lb_circuit_transitions_total", Map.of("pool", "app",
+        "backend", "b"))).isEqualTo(1.0);
+    double retried = metrics.get("lb_retries_total", Map.of("pool", "app",
+        "reason", "retry_status"));
+    assertThat(retried).isBetween(4.0, 6.0);
+    assertThat(metrics.get("lb_attempts_total", Map.of("pool", "app"))).isEqualTo(30 + retried);
+    assertThat(metrics.value("lb_retry_budget_available", Map.of("pool", "app"))).isPresent();
+
+    String backends = get(adminUrl("/admin/backends")).body();
+    assertThat(backends).contains("\"name\":\"b\"")
+        .containsPattern("\"name\":\"b\".*?\"circuit\":\\{\"state\":\"open\",\"calls\":[4-6],"
+            + "\"failure_rate\":100\\.0");
+
+    ballast.stop();
+    List<String> lines = Files.readAllLines(accessLog);
+    assertThat(lines).hasSize(30);
+    assertThat(lines.stream().filter(l -> l.contains("\"backends_tried\":[\"b\",")))
+        .hasSize((int) retried)
+        .allSatisfy(l -> assertThat(l).contains("\"attempts\":2", "\"retry\":\"retry_status\"",
+            "\"status\":200"));
   }
 
   @Test

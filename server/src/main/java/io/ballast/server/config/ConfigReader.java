@@ -427,6 +427,11 @@ final class ConfigReader {
     Double percent = s.get("percent", Value.decimal(0, 100), d.percent());
     Double floor = s.get("min_per_second", Value.decimal(0, 1_000_000), d.minRetriesPerSecond());
     Duration window = s.get("window", DURATION, d.window());
+    if (window != null && (window.compareTo(Duration.ofSeconds(1)) < 0
+        || window.compareTo(Duration.ofHours(1)) > 0)) {
+      problems.error(s.markOf("window"), s.path("window"), Units.format(window)
+          + " (expected: 1s..1h)");
+    }
     s.rejectUnknown();
     if (problems.errorCount() != before) {
       return null;

@@ -1,0 +1,99 @@
+package io.ballast.core.circuit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ballast.core.Backend;
+import io.ballast.core.LoadBalancer;
+import io.ballast.core.ManualScheduler;
+import io.ballast.core.PickContext;
+import io.ballast.core.PickResult;
+import io.ballast.core.Rng;
+import io.ballast.core.pick.Algorithm;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** A pool's breakers drive its picker, on a fake clock. */
+class PoolCircuitBreakersTest {
+  private final ManualScheduler scheduler = new ManualScheduler();
+  private final Backend a = new Backend("a", "127.0.0.1", 1, 1);
+  private final Backend b = new Backend("b", "127.0.0.1", 2, 1);
+  private final LoadBalancer pool = new LoadBalancer("p", List.of(a, b), Algorithm.ROUND_ROBIN,
+      LoadBalancer.HealthSettings.PASSIVE_ONLY, scheduler, Rng.seeded(1),
+      LoadBalancer.Listener.NONE);
+  private final List<String> transitions = new ArrayList<>();
+  private final CircuitBreakerSettings settings = new CircuitBreakerSettings(WindowType.COUNT, 4,
+      4, 50, Duration.ofSeconds(1), 100, Duration.ofSeconds(10), 2, 0);
+  private final PoolCircuitBreakers circuits = new PoolCircuitBreakers(pool, settings, scheduler,
+      (backend, t) -> transitions.add(backend.name() + " " + t.from() + "->" + t.to()));
+
+  private List<String> picks(int n) {
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      PickResult r = pool.picker().pick(PickContext.NONE);
+      names.add(r instanceof PickResult.Picked p ? p.backend().name() : "none");
+    }
+    return names;
+  }
+
+  @Test
+  void anOpenCircuitLeavesThePickerUntilItsOpenTimeIsOver() {
+    scheduler.runAll();
+    assertThat(a.load().circuit()).isSameAs(circuits.breaker(a));
+    CircuitBreaker breaker = circuits.breaker(a);
+    for (int i = 0; i < 4; i++) {
+      assertThat(breaker.tryAcquire()).isTrue();
+      breaker.onResult(1_000_000, true);
+    }
+    assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+    scheduler.runAll();
+    assertThat(pool.circuitOpen(a)).isTrue();
+    assertThat(pool.available(a)).isFalse();
+    assertThat(picks(4)).containsOnly("b");
+
+    // No call reaches a while it is out; the control loop's timer moves it to half-open.
+    scheduler.advance(Duration.ofSeconds(9));
+    assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+    scheduler.advance(Duration.ofMillis(1001));
+    assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
+    assertThat(pool.circuitOpen(a)).isFalse();
+    assertThat(picks(4)).containsExactlyInAnyOrder("a", "a", "b", "b");
+
+    // Two good trial calls close it.
+    for (int i = 0; i < 2; i++) {
+      assertThat(breaker.tryAcquire()).isTrue();
+      breaker.onResult(1_000_000, false);
+    }
+    scheduler.runAll();
+    assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+    assertThat(pool.available(a)).isTrue();
+    assertThat(transitions).containsExactly("a CLOSED->OPEN", "a OPEN->HALF_OPEN",
+        "a HALF_OPEN->CLOSED");
+    assertThat(circuits.breaker(b).state()).isEqualTo(CircuitState.CLOSED);
+  }
+
+  @Test
+  void aFailedTrialOpensItAgainAndTheTimerStartsOver() {
+    CircuitBreaker breaker = circuits.breaker(b);
+    for (int i = 0; i < 4; i++) {
+      breaker.tryAcquire();
+      breaker.onResult(1_000_000, true);
+    }
+    scheduler.advance(Duration.ofMillis(10_001));
+    assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
+    for (int i = 0; i < 2; i++) {
+      assertThat(breaker.tryAcquire()).isTrue();
+      breaker.onResult(1_000_000, true);
+    }
+    assertThat(breaker.tryAcquire()).isFalse();
+    scheduler.runAll();
+    assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+    assertThat(pool.circuitOpen(b)).isTrue();
+    scheduler.advance(Duration.ofSeconds(5));
+    assertThat(pool.circuitOpen(b)).isTrue();
+    scheduler.advance(Duration.ofMillis(5_001));
+    assertThat(pool.circuitOpen(b)).isFalse();
+    assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
+  }
+}
