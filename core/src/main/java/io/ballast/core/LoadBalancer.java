@@ -429,20 +429,30 @@ public final class LoadBalancer {
     int n = backends.size();
     boolean[] available = new boolean[n];
     int healthy = 0;
+    int inService = 0;
     int active = 0;
     for (int i = 0; i < n; i++) {
       Status s = statuses.get(backends.get(i));
-      available[i] =
-          s.health.serving() && s.admin == AdminState.ACTIVE && !s.ejected && !s.circuitOpen;
+      boolean serving = s.health.serving() && s.admin == AdminState.ACTIVE;
+      available[i] = serving && !s.ejected && !s.circuitOpen;
       healthy += available[i] ? 1 : 0;
+      inService += serving ? 1 : 0;
       active += s.admin == AdminState.ACTIVE ? 1 : 0;
     }
-    boolean nowPanic = healthy > 0 && healthy * 100L < (long) health.panicThresholdPercent() * active;
+    // Panic (as Envoy's panic threshold): too few backends left to carry the pool, whatever took
+    // the others out (health, ejection, an open circuit), so balance over every active one
+    // rather than crush the few. Not when no backend passes its health checks: then the pool is
+    // down and answers 503 at once. Ejections and open circuits alone never empty a pool.
+    boolean nowPanic = inService > 0
+        && healthy * 100L < (long) health.panicThresholdPercent() * active;
     if (nowPanic != panic) {
       panic = nowPanic;
-      listener.onPanic(this, nowPanic, healthy + " of " + active + " active backends healthy ("
-          + (nowPanic ? "below " : "back at or above ") + health.panicThresholdPercent() + "%)"
-          + (nowPanic ? ": balancing over all of them" : ""));
+      String counts = healthy + " of " + active + " active backends available";
+      listener.onPanic(this, nowPanic, nowPanic
+          ? counts + " (below " + health.panicThresholdPercent() + "%): balancing over all of them"
+          : inService == 0
+              ? counts + ", none passes its health checks: answering 503 at once"
+              : counts + " (back at or above " + health.panicThresholdPercent() + "%)");
     }
     if (nowPanic) {
       for (int i = 0; i < n; i++) {
@@ -456,7 +466,7 @@ public final class LoadBalancer {
     }
     published = available;
     publishedWeights = weights;
-    if (healthy == 0) {
+    if (healthy == 0 && !nowPanic) {
       picker = NONE_AVAILABLE;
       return;
     }

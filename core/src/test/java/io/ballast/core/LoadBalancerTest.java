@@ -173,7 +173,7 @@ class LoadBalancerTest {
     assertThat(share(lb, 40)).containsOnly(
         Map.entry("p0", 10), Map.entry("p1", 10), Map.entry("p2", 10), Map.entry("p3", 10));
     assertThat(panics).containsExactly(
-        "true: 1 of 4 active backends healthy (below 50%): balancing over all of them");
+        "true: 1 of 4 active backends available (below 50%): balancing over all of them");
 
     // None healthy: no panic, the pool answers at once.
     lb.reportCheck(four.get(3), false, "down");
@@ -185,7 +185,7 @@ class LoadBalancerTest {
     scheduler.runAll();
     assertThat(lb.panic()).isFalse();
     assertThat(share(lb, 40)).containsOnlyKeys("p0", "p1");
-    assertThat(panics).last().asString().startsWith("false: 2 of 4 active backends healthy");
+    assertThat(panics).last().asString().startsWith("false: 2 of 4 active backends available");
   }
 
   @Test

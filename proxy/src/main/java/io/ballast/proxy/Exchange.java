@@ -364,7 +364,10 @@ final class Exchange {
     retry.attempted(b);
     backend = b;
     CircuitBreaker cb = b.load().circuit();
-    if (cb != null && !cb.tryAcquire()) {
+    // In panic mode the pool balances over every backend, open circuit or not (the concurrency
+    // limit still holds): see LoadBalancer's panic rule.
+    if (cb != null
+        && !(listener.pool().panic() ? cb.tryAcquireIgnoringState() : cb.tryAcquire())) {
       failStatus = 503;
       error = b.name() + " refused locally: circuit " + cb.state().name().toLowerCase(Locale.ROOT)
           + (cb.state() == CircuitState.CLOSED ? ", concurrency limit reached" : "");

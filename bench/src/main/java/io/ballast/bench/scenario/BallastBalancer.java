@@ -40,6 +40,14 @@ public final class BallastBalancer implements Balancer {
                     algorithm: round-robin
                     retries:
                       max_attempts: 3
+                    circuit_breaker:
+                      window_size: 20
+                      minimum_calls: 10
+                      failure_rate_threshold: 50
+                      slow_call_duration: 25ms
+                      slow_call_rate_threshold: 50
+                      wait_in_open: 5s
+                      permitted_calls_in_half_open: 5
                     passive_down_time: 5s
                     outlier_detection:
                       interval: 1s

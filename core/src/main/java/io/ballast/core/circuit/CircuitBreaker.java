@@ -160,6 +160,21 @@ public final class CircuitBreaker {
     return false;
   }
 
+  /**
+   * Takes only a concurrency permit, whatever the circuit's state: for a pool in panic mode, which
+   * sends calls to every backend, open circuit or not, rather than refuse every request (a
+   * pool-wide slowdown or outage must not turn into a total one). The outcome still counts in the
+   * current state's window. Pair a {@code true} with one {@link #onResult} or {@link #release}, as
+   * for {@link #tryAcquire}.
+   */
+  public boolean tryAcquireIgnoringState() {
+    if (maxConcurrent > 0 && !acquireConcurrency()) {
+      rejectedByConcurrency.increment();
+      return false;
+    }
+    return true;
+  }
+
   private boolean acquireState() {
     int w = word;
     switch (w & (STATE_MASK | CHANGING)) {

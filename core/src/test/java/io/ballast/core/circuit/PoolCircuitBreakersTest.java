@@ -74,6 +74,43 @@ class PoolCircuitBreakersTest {
   }
 
   @Test
+  void openCircuitsNeverEmptyThePoolPanicModeBalancesOverThemInstead() {
+    for (Backend backend : List.of(a, b)) {
+      CircuitBreaker breaker = circuits.breaker(backend);
+      for (int i = 0; i < 4; i++) {
+        breaker.tryAcquire();
+        breaker.onResult(1_000_000, true);
+      }
+    }
+    scheduler.runAll();
+    assertThat(pool.circuitOpen(a)).isTrue();
+    assertThat(pool.circuitOpen(b)).isTrue();
+    assertThat(pool.panic()).isTrue();
+    assertThat(picks(4)).containsExactlyInAnyOrder("a", "a", "b", "b");
+    // The proxy then asks for a concurrency permit only.
+    assertThat(circuits.breaker(a).tryAcquire()).isFalse();
+    assertThat(circuits.breaker(a).tryAcquireIgnoringState()).isTrue();
+  }
+
+  @Test
+  void withPanicOffEveryCircuitOpenMeansNoBackend() {
+    LoadBalancer strict = new LoadBalancer("s", List.of(a, b), Algorithm.ROUND_ROBIN,
+        new LoadBalancer.HealthSettings(1, 1, false, Duration.ofSeconds(10), 0, Duration.ZERO),
+        scheduler, Rng.seeded(1), LoadBalancer.Listener.NONE);
+    PoolCircuitBreakers strictCircuits = new PoolCircuitBreakers(strict, settings, scheduler,
+        PoolCircuitBreakers.Listener.NONE);
+    for (Backend backend : List.of(a, b)) {
+      for (int i = 0; i < 4; i++) {
+        strictCircuits.breaker(backend).tryAcquire();
+        strictCircuits.breaker(backend).onResult(1_000_000, true);
+      }
+    }
+    scheduler.runAll();
+    assertThat(strict.panic()).isFalse();
+    assertThat(strict.picker().pick(PickContext.NONE)).isInstanceOf(PickResult.NoBackend.class);
+  }
+
+  @Test
   void aFailedTrialOpensItAgainAndTheTimerStartsOver() {
     CircuitBreaker breaker = circuits.breaker(b);
     for (int i = 0; i < 4; i++) {
