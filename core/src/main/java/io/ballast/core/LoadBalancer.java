@@ -440,8 +440,8 @@ public final class LoadBalancer {
       active += s.admin == AdminState.ACTIVE ? 1 : 0;
     }
     // Panic (as Envoy's panic threshold): too few backends left to carry the pool, whatever took
-    // the others out (health, ejection, an open circuit), so balance over every active one
-    // rather than crush the few. Not when no backend passes its health checks: then the pool is
+    // the others out (health, ejection, an open circuit), so balance over every active one that
+    // is not ejected rather than crush the few. Not when no backend passes its health checks: then the pool is
     // down and answers 503 at once. Ejections and open circuits alone never empty a pool.
     boolean nowPanic = inService > 0
         && healthy * 100L < (long) health.panicThresholdPercent() * active;
@@ -455,7 +455,16 @@ public final class LoadBalancer {
               : counts + " (back at or above " + health.panicThresholdPercent() + "%)");
     }
     if (nowPanic) {
+      // Outlier ejections stay out: the detector caps them itself (maximum ejection share), so
+      // they alone never cause panic, and a backend ejected for failing requests is the last one
+      // to want back. Unless nothing else is left.
+      int count = 0;
       for (int i = 0; i < n; i++) {
+        Status s = statuses.get(backends.get(i));
+        available[i] = s.admin == AdminState.ACTIVE && !s.ejected;
+        count += available[i] ? 1 : 0;
+      }
+      for (int i = 0; i < n && count == 0; i++) {
         available[i] = statuses.get(backends.get(i)).admin == AdminState.ACTIVE;
       }
     }

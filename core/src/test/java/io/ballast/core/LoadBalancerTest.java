@@ -146,6 +146,26 @@ class LoadBalancerTest {
   }
 
   @Test
+  void panicFromOpenCircuitsDoesNotBringBackAnEjectedBackend() {
+    Backend c = new Backend("c", "127.0.0.1", 9003, 1);
+    LoadBalancer lb = new LoadBalancer("p", List.of(a, b, c), Algorithm.ROUND_ROBIN,
+        LoadBalancer.HealthSettings.PASSIVE_ONLY, scheduler, Rng.seeded(1), listener);
+    lb.setEjected(c, true, "test");
+    scheduler.runAll();
+    assertThat(lb.panic()).isFalse();
+    lb.setCircuitOpen(a, true);
+    lb.setCircuitOpen(b, true);
+    scheduler.runAll();
+    assertThat(lb.panic()).isTrue();
+    assertThat(share(lb, 100)).containsOnlyKeys("a", "b");
+    // With nothing but ejected backends left, the pool still serves.
+    lb.setAdminState(a, AdminState.MAINTENANCE, "test");
+    lb.setAdminState(b, AdminState.MAINTENANCE, "test");
+    scheduler.runAll();
+    assertThat(share(lb, 10)).containsOnlyKeys("c");
+  }
+
+  @Test
   void panicModeBalancesOverTheWholePoolWhenTooFewAreHealthy() {
     List<Backend> four = new ArrayList<>();
     for (int i = 0; i < 4; i++) {

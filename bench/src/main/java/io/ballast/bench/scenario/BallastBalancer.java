@@ -44,7 +44,7 @@ public final class BallastBalancer implements Balancer {
                       window_size: 20
                       minimum_calls: 10
                       failure_rate_threshold: 50
-                      slow_call_duration: 25ms
+                      slow_call_duration: 30ms
                       slow_call_rate_threshold: 50
                       wait_in_open: 5s
                       permitted_calls_in_half_open: 5
