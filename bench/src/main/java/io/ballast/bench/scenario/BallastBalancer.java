@@ -49,6 +49,7 @@ public final class BallastBalancer implements Balancer {
                       wait_in_open: 5s
                       permitted_calls_in_half_open: 5
                     passive_down_time: 5s
+                    slow_start: 10s
                     outlier_detection:
                       interval: 1s
                       base_ejection_time: 10s
