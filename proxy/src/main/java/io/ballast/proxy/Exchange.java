@@ -115,6 +115,8 @@ final class Exchange {
   private boolean headWritten;
   private boolean requestSent;
   private long attemptStartNanos;
+  /** When the attempt's response head arrived; 0 before. */
+  private long headNanos;
   private long loadStartNanos;
 
   Exchange(ClientHandler client, ListenerContext listener, Channel channel, UpstreamPool upstreams) {
@@ -376,6 +378,7 @@ final class Exchange {
     }
     circuit = cb;
     attemptStartNanos = System.nanoTime();
+    headNanos = 0;
     headWritten = false;
     requestSent = false;
     UpstreamPool.Entry entry = upstreams.entry(b);
@@ -565,6 +568,7 @@ final class Exchange {
       return;
     }
     cancelTimeout();
+    headNanos = System.nanoTime();
     OutlierTracker outlier = backend.load().outlier();
     if (outlier != null) {
       outlier.response(code);
@@ -600,7 +604,8 @@ final class Exchange {
       retry.noBackendForRetry();
       return false;
     }
-    endAttempt(true);
+    // A dropped 429 (when configured) is not the backend failing; a 5xx is.
+    endAttempt(code >= 500);
     upstream = null;
     sentChunks = 0;
     u.discardRest(HttpUtil.isKeepAlive(response) && requestComplete && requestSent);
@@ -750,7 +755,11 @@ final class Exchange {
     }
   }
 
-  /** The attempt has its outcome: the backend's load and circuit breaker learn it. */
+  /**
+   * The attempt has its outcome: the backend's load and circuit breaker learn it. The breaker's
+   * duration ends at the response head when there is one: how long the backend took to answer,
+   * not how long a slow client took to read a large body.
+   */
   private void endAttempt(boolean failure) {
     long now = System.nanoTime();
     if (loadOpen) {
@@ -760,7 +769,7 @@ final class Exchange {
     CircuitBreaker cb = circuit;
     if (cb != null) {
       circuit = null;
-      cb.onResult(now - attemptStartNanos, failure);
+      cb.onResult((headNanos != 0 ? headNanos : now) - attemptStartNanos, failure);
     }
   }
 
@@ -777,7 +786,7 @@ final class Exchange {
     if (cb != null) {
       circuit = null;
       if (status != 0) {
-        cb.onResult(System.nanoTime() - attemptStartNanos, status >= 500);
+        cb.onResult(headNanos - attemptStartNanos, status >= 500);
       } else {
         cb.release();
       }
