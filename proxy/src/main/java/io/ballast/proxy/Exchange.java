@@ -21,10 +21,8 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.ConnectException;
 import java.util.ArrayDeque;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One request/response exchange of a client connection, from the request head to the last
@@ -48,7 +46,7 @@ final class Exchange implements PickContext {
   private final ArrayDeque<HttpContent> pending = new ArrayDeque<>(4);
   private final ChannelFutureListener connectListener = this::onConnected;
   private final ChannelFutureListener sentListener = this::onRequestSent;
-  private final Runnable responseTimeout = this::onResponseTimeout;
+  private final ResponseTimer responseTimer;
 
   // Per request; reset by begin().
   private HttpRequest request;
@@ -71,7 +69,6 @@ final class Exchange implements PickContext {
   private boolean closeClient;
   private boolean routed;
   private boolean reached;
-  private ScheduledFuture<?> timeout;
   private int status;
   private long bytesIn;
   private long bytesOut;
@@ -90,6 +87,7 @@ final class Exchange implements PickContext {
     this.channel = channel;
     this.upstreams = upstreams;
     this.tried = new Backend[listener.maxConnectAttempts()];
+    this.responseTimer = new ResponseTimer(channel, this::onResponseTimeout);
   }
 
   // ---- PickContext
@@ -350,13 +348,11 @@ final class Exchange implements PickContext {
     }
     requestSent = true;
     if (!responseStarted) {
-      timeout = channel.eventLoop().schedule(responseTimeout,
-          listener.settings().responseTimeout().toNanos(), TimeUnit.NANOSECONDS);
+      responseTimer.arm(listener.settings().responseTimeout().toNanos());
     }
   }
 
   private void onResponseTimeout() {
-    timeout = null;
     if (done || responseStarted) {
       return;
     }
@@ -583,10 +579,6 @@ final class Exchange implements PickContext {
   }
 
   private void cancelTimeout() {
-    ScheduledFuture<?> t = timeout;
-    if (t != null) {
-      timeout = null;
-      t.cancel(false);
-    }
+    responseTimer.disarm();
   }
 }
