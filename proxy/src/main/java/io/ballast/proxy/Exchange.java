@@ -26,11 +26,9 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.ConnectException;
 import java.util.ArrayDeque;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One request/response exchange of a client connection, from the request head to the last
@@ -68,7 +66,7 @@ final class Exchange {
   private final ChannelFutureListener connectListener = this::onConnected;
   private final ChannelFutureListener headListener = this::onHeadWritten;
   private final ChannelFutureListener sentListener = this::onRequestSent;
-  private final Runnable timeoutTask = this::onTimeout;
+  private final ResponseTimer responseTimer;
 
   // Per request; reset by begin().
   private HttpRequest request;
@@ -89,7 +87,6 @@ final class Exchange {
   private long keptBytes;
   /** Chunks at the head of {@code body} already written to the current backend connection. */
   private int sentChunks;
-  private ScheduledFuture<?> timeout;
   private int status;
   /** The status ballast answers with if the current failure ends the request: 502, 503, 504. */
   private int failStatus;
@@ -124,6 +121,7 @@ final class Exchange {
     this.listener = listener;
     this.channel = channel;
     this.upstreams = upstreams;
+    this.responseTimer = new ResponseTimer(channel, this::onTimeout);
   }
 
   // ---- state seen by ClientHandler
@@ -498,15 +496,12 @@ final class Exchange {
     if (!responseStarted) {
       // The attempt now waits for its response: the response timeout, or the per-try timeout
       // (cut to what is left of the overall one) when that is shorter.
-      long wait = Math.min(listener.settings().responseTimeout().toNanos(),
-          retry.attemptTimeoutNanos());
-      cancelTimeout();
-      timeout = channel.eventLoop().schedule(timeoutTask, wait, TimeUnit.NANOSECONDS);
+      responseTimer.arm(Math.min(listener.settings().responseTimeout().toNanos(),
+          retry.attemptTimeoutNanos()));
     }
   }
 
   private void onTimeout() {
-    timeout = null;
     if (done || responseStarted || upstream == null) {
       return;
     }
@@ -814,10 +809,6 @@ final class Exchange {
   }
 
   private void cancelTimeout() {
-    ScheduledFuture<?> t = timeout;
-    if (t != null) {
-      timeout = null;
-      t.cancel(false);
-    }
+    responseTimer.disarm();
   }
 }

@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -25,7 +26,7 @@ final class HeaderRewriter {
   static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
   static final AsciiString FORWARDED = AsciiString.cached("forwarded");
   private static final AsciiString HTTP = AsciiString.cached("http");
-  private static final char[] HEX = "0123456789abcdef".toCharArray();
+  private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
   private static final int MAX_REQUEST_ID = 128;
 
   private final ProxySettings.Forwarding forwarding;
@@ -226,17 +227,20 @@ final class HeaderRewriter {
     return true;
   }
 
-  /** 128 random bits as 32 lowercase hex digits; ThreadLocalRandom, never a blocking source. */
+  /**
+   * 128 random bits as 32 lowercase hex digits; ThreadLocalRandom, never a blocking source. Built
+   * as Latin-1 bytes: a char[] would be allocated and then compressed into the String's bytes.
+   */
   static String newRequestId() {
     ThreadLocalRandom r = ThreadLocalRandom.current();
-    char[] out = new char[32];
+    byte[] out = new byte[32];
     long hi = r.nextLong();
     long lo = r.nextLong();
     for (int i = 0; i < 16; i++) {
       out[i] = HEX[(int) (hi >>> (60 - 4 * i)) & 0xf];
       out[16 + i] = HEX[(int) (lo >>> (60 - 4 * i)) & 0xf];
     }
-    return new String(out);
+    return new String(out, StandardCharsets.ISO_8859_1);
   }
 
   /** RFC 9110 token characters only. */

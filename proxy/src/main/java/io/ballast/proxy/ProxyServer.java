@@ -69,6 +69,7 @@ public final class ProxyServer implements AutoCloseable {
         .setMaxInitialLineLength(settings.maxInitialLineLength())
         .setMaxHeaderSize(settings.maxHeaderSize())
         .setValidateHeaders(true)
+        .setTrailersFactory(TrailerHeaders.FACTORY)
         .setAllowDuplicateContentLengths(true)
         .setStrictLineParsing(true)
         .setUseRfc9112TransferEncoding(true);

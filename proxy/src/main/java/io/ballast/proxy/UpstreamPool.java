@@ -86,11 +86,16 @@ final class UpstreamPool {
     @Override
     protected void initChannel(Channel ch) {
       ch.pipeline().addLast(
-          new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS),
+          // Reader idle only: an all-idle or writer-idle time makes Netty wrap every write's void
+          // promise in a real one and add a listener to every other promise (a profiler showed
+          // ~250 bytes and two listener calls per request). A pooled connection's last event is
+          // the read of its last response, so reader idle is the time it has sat in the pool.
+          new IdleStateHandler(idleNanos, 0, 0, TimeUnit.NANOSECONDS),
           new HttpClientCodec(new HttpDecoderConfig()
               .setMaxInitialLineLength(8192)
               .setMaxHeaderSize(65536)
-              .setAllowDuplicateContentLengths(true), false, false),
+              .setAllowDuplicateContentLengths(true)
+              .setTrailersFactory(TrailerHeaders.FACTORY), false, false),
           new UpstreamHandler(this));
     }
 

@@ -42,6 +42,37 @@ class FailureTest {
     }
   }
 
+  /**
+   * One connection keeps one response timer across its requests: a timer armed by an earlier
+   * request must neither cut a later request short nor keep a later one from timing out.
+   */
+  @Test
+  void eachRequestOnAKeptAliveConnectionGetsItsOwnResponseTimeout() throws Exception {
+    ProxySettings s = ProxySettings.defaults().withResponseTimeout(Duration.ofMillis(600));
+    try (ProxyFixture f = new ProxyFixture(s, Algorithm.ROUND_ROBIN,
+        LoadBalancer.HealthSettings.PASSIVE_ONLY, 1);
+        Socket c = f.socket()) {
+      var out = c.getOutputStream();
+      var in = c.getInputStream();
+      // The second request is still waiting when the timer armed by the first comes due.
+      for (int i = 0; i < 2; i++) {
+        out.write("GET /delay/400 HTTP/1.1\r\nHost: x\r\n\r\n"
+            .getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        assertThat(ProxyFixture.readResponse(in)).startsWith("HTTP/1.1 200");
+      }
+      long start = System.nanoTime();
+      out.write("GET /delay/3000 HTTP/1.1\r\nHost: x\r\n\r\n"
+          .getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      assertThat(ProxyFixture.readResponse(in)).startsWith("HTTP/1.1 504");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(
+          Duration.ofMillis(600));
+      await().until(() -> f.logs.size() == 3);
+      assertThat(f.logs).extracting(RequestLog::status).containsExactly(200, 200, 504);
+    }
+  }
+
   @Test
   void refusedConnectionFailsOverAndMarksTheBackendDown() throws Exception {
     int deadPort;

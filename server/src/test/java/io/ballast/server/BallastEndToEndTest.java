@@ -239,8 +239,10 @@ class BallastEndToEndTest {
     String metrics = get(adminUrl("/metrics")).body();
     assertThat(metrics)
         .contains("lb_outlier_ejections_total{backend=\"b\",pool=\"app\"} 1.0");
+    // Each 503 that reached b was retried: three eject it, and a few more may reach it while the
+    // ejection travels to the control loop and into a new picker (without ejection: 20).
     assertThat(new PromText(metrics).get("lb_retries_total",
-        Map.of("pool", "app", "reason", "retry_status"))).isBetween(3.0, 5.0);
+        Map.of("pool", "app", "reason", "retry_status"))).isBetween(3.0, 10.0);
 
     b.status(200);
     await().atMost(Duration.ofSeconds(5)).until(() -> !pool.ejected(pool.backends().get(1)));
