@@ -25,6 +25,27 @@ interface Value<T> {
   /** The parsed value, or null after reporting why the node is not one. */
   T read(YamlNode node, String path, Problems problems);
 
+  /** Reads one node: the parsed value, or null after reporting why the node is not one. */
+  @FunctionalInterface
+  interface Reader<T> {
+    T read(YamlNode node, String path, Problems problems);
+  }
+
+  /** A value that takes what {@code expected} says and is read by {@code reader}. */
+  static <T> Value<T> of(String expected, Reader<T> reader) {
+    return new Value<>() {
+      @Override
+      public String expected() {
+        return expected;
+      }
+
+      @Override
+      public T read(YamlNode node, String path, Problems problems) {
+        return reader.read(node, path, problems);
+      }
+    };
+  }
+
   static Value<String> string(String expected, Pattern pattern) {
     return textual(expected, text -> {
       if (!pattern.matcher(text).matches()) {
@@ -36,76 +57,52 @@ interface Value<T> {
 
   /** A string turned into T by {@code parse}, whose IllegalArgumentException message is the error. */
   static <T> Value<T> textual(String expected, Function<String, T> parse) {
-    return new Value<>() {
-      @Override
-      public String expected() {
-        return expected;
+    return of(expected, (node, path, problems) -> {
+      if (!(node instanceof ScalarNode scalar) || !(scalar.value() instanceof String text)) {
+        problems.error(node.mark(), path, wrongType(node, expected));
+        return null;
       }
-
-      @Override
-      public T read(YamlNode node, String path, Problems problems) {
-        if (!(node instanceof ScalarNode scalar) || !(scalar.value() instanceof String text)) {
-          problems.error(node.mark(), path, wrongType(node, expected));
-          return null;
-        }
-        try {
-          return parse.apply(text);
-        } catch (IllegalArgumentException e) {
-          problems.error(node.mark(), path, e.getMessage());
-          return null;
-        }
+      try {
+        return parse.apply(text);
+      } catch (IllegalArgumentException e) {
+        problems.error(node.mark(), path, e.getMessage());
+        return null;
       }
-    };
+    });
   }
 
   static Value<Integer> integer(int min, int max) {
     String expected = max == Integer.MAX_VALUE ? "an integer >= " + min : "an integer " + min + ".." + max;
-    return new Value<>() {
-      @Override
-      public String expected() {
-        return expected;
+    return of(expected, (node, path, problems) -> {
+      if (!(node instanceof ScalarNode scalar)
+          || !(scalar.value() instanceof Long || scalar.value() instanceof BigInteger)) {
+        problems.error(node.mark(), path, wrongType(node, expected));
+        return null;
       }
-
-      @Override
-      public Integer read(YamlNode node, String path, Problems problems) {
-        if (!(node instanceof ScalarNode scalar)
-            || !(scalar.value() instanceof Long || scalar.value() instanceof BigInteger)) {
-          problems.error(node.mark(), path, wrongType(node, expected));
-          return null;
-        }
-        if (!(scalar.value() instanceof Long n) || n < min || n > max) {
-          problems.error(node.mark(), path, scalar.value() + " (expected: " + range(min, max) + ")");
-          return null;
-        }
-        return (int) (long) n;
+      if (!(scalar.value() instanceof Long n) || n < min || n > max) {
+        problems.error(node.mark(), path, scalar.value() + " (expected: " + range(min, max) + ")");
+        return null;
       }
-    };
+      return (int) (long) n;
+    });
   }
 
   /** A number (integer or decimal) in [min, max]. */
   static Value<Double> decimal(double min, double max) {
     String expected = "a number " + trim(min) + ".." + trim(max);
-    return new Value<>() {
-      @Override
-      public String expected() {
-        return expected;
+    return of(expected, (node, path, problems) -> {
+      Object v = node instanceof ScalarNode scalar ? scalar.value() : null;
+      if (!(v instanceof Long || v instanceof Double)) {
+        problems.error(node.mark(), path, wrongType(node, expected));
+        return null;
       }
-
-      @Override
-      public Double read(YamlNode node, String path, Problems problems) {
-        Object v = node instanceof ScalarNode scalar ? scalar.value() : null;
-        if (!(v instanceof Long || v instanceof Double)) {
-          problems.error(node.mark(), path, wrongType(node, expected));
-          return null;
-        }
-        double d = ((Number) v).doubleValue();
-        if (!(d >= min && d <= max)) {
-          problems.error(node.mark(), path, v + " (expected: " + trim(min) + ".." + trim(max) + ")");
-          return null;
-        }
-        return d;
+      double d = ((Number) v).doubleValue();
+      if (!(d >= min && d <= max)) {
+        problems.error(node.mark(), path, v + " (expected: " + trim(min) + ".." + trim(max) + ")");
+        return null;
       }
-    };
+      return d;
+    });
   }
 
   private static String trim(double d) {
@@ -115,141 +112,103 @@ interface Value<T> {
   /** A percentage 0..100: an integer ({@code 50}) or a string with a sign ({@code "50%"}). */
   static Value<Integer> percent() {
     String expected = "a percentage 0..100, such as 50 or \"50%\"";
-    return new Value<>() {
-      @Override
-      public String expected() {
-        return expected;
+    return of(expected, (node, path, problems) -> {
+      Object value = node instanceof ScalarNode scalar ? scalar.value() : null;
+      long n;
+      if (value instanceof Long l) {
+        n = l;
+      } else if (value instanceof String text && text.strip().matches("\\d{1,9}\\s*%")) {
+        n = Long.parseLong(text.strip().replaceAll("\\s*%", ""));
+      } else {
+        problems.error(node.mark(), path, wrongType(node, expected));
+        return null;
       }
-
-      @Override
-      public Integer read(YamlNode node, String path, Problems problems) {
-        Object value = node instanceof ScalarNode scalar ? scalar.value() : null;
-        long n;
-        if (value instanceof Long l) {
-          n = l;
-        } else if (value instanceof String text && text.strip().matches("\\d{1,9}\\s*%")) {
-          n = Long.parseLong(text.strip().replaceAll("\\s*%", ""));
-        } else {
-          problems.error(node.mark(), path, wrongType(node, expected));
-          return null;
-        }
-        if (n < 0 || n > 100) {
-          problems.error(node.mark(), path, value + " (expected: 0..100%)");
-          return null;
-        }
-        return (int) n;
+      if (n < 0 || n > 100) {
+        problems.error(node.mark(), path, value + " (expected: 0..100%)");
+        return null;
       }
-    };
+      return (int) n;
+    });
   }
 
   /** A size in bytes: an integer or a string with a binary unit ("8KiB"). */
   static Value<Integer> size(int min, int max) {
     String expected = "a size in bytes " + min + ".." + max + " (an integer or \"8KiB\", \"1MiB\")";
-    return new Value<>() {
-      @Override
-      public String expected() {
-        return expected;
-      }
-
-      @Override
-      public Integer read(YamlNode node, String path, Problems problems) {
-        long bytes;
-        Object value = node instanceof ScalarNode scalar ? scalar.value() : null;
-        if (value instanceof Long n) {
-          bytes = n;
-        } else if (value instanceof BigInteger) {
-          bytes = Long.MAX_VALUE;
-        } else if (value instanceof String text) {
-          try {
-            bytes = Units.parseSize(text);
-          } catch (IllegalArgumentException e) {
-            problems.error(node.mark(), path, e.getMessage());
-            return null;
-          }
-        } else {
-          problems.error(node.mark(), path, wrongType(node, expected));
+    return of(expected, (node, path, problems) -> {
+      long bytes;
+      Object value = node instanceof ScalarNode scalar ? scalar.value() : null;
+      if (value instanceof Long n) {
+        bytes = n;
+      } else if (value instanceof BigInteger) {
+        bytes = Long.MAX_VALUE;
+      } else if (value instanceof String text) {
+        try {
+          bytes = Units.parseSize(text);
+        } catch (IllegalArgumentException e) {
+          problems.error(node.mark(), path, e.getMessage());
           return null;
         }
-        if (bytes < min || bytes > max) {
-          String found = value instanceof String s ? "'" + s + "' = " + bytes + " bytes" : value.toString();
-          problems.error(node.mark(), path, found + " (expected: " + min + ".." + max + " bytes)");
-          return null;
-        }
-        return (int) bytes;
+      } else {
+        problems.error(node.mark(), path, wrongType(node, expected));
+        return null;
       }
-    };
+      if (bytes < min || bytes > max) {
+        String found = value instanceof String s ? "'" + s + "' = " + bytes + " bytes" : value.toString();
+        problems.error(node.mark(), path, found + " (expected: " + min + ".." + max + " bytes)");
+        return null;
+      }
+      return (int) bytes;
+    });
   }
 
   /** A positive duration: an integer of milliseconds or a string with a unit ("2s"). */
   static Value<Duration> duration() {
-    return new Value<>() {
-      @Override
-      public String expected() {
-        return "a duration such as \"250ms\", \"2s\", \"1m\", \"1h\", or an integer of milliseconds";
-      }
-
-      @Override
-      public Duration read(YamlNode node, String path, Problems problems) {
-        Object value = node instanceof ScalarNode scalar ? scalar.value() : null;
-        Duration duration;
-        if (value instanceof Long ms) {
-          duration = Duration.ofMillis(ms);
-        } else if (value instanceof String text) {
-          try {
-            duration = Units.parseDuration(text);
-          } catch (IllegalArgumentException e) {
-            problems.error(node.mark(), path, e.getMessage());
-            return null;
-          }
-        } else {
-          problems.error(node.mark(), path, wrongType(node, expected()));
+    String expectedText = "a duration such as \"250ms\", \"2s\", \"1m\", \"1h\", or an integer of milliseconds";
+    return of(expectedText, (node, path, problems) -> {
+      Object value = node instanceof ScalarNode scalar ? scalar.value() : null;
+      Duration duration;
+      if (value instanceof Long ms) {
+        duration = Duration.ofMillis(ms);
+      } else if (value instanceof String text) {
+        try {
+          duration = Units.parseDuration(text);
+        } catch (IllegalArgumentException e) {
+          problems.error(node.mark(), path, e.getMessage());
           return null;
         }
-        if (duration.isNegative() || duration.isZero()) {
-          problems.error(node.mark(), path, value + " (expected: a duration > 0)");
-          return null;
-        }
-        return duration;
+      } else {
+        problems.error(node.mark(), path, wrongType(node, expectedText));
+        return null;
       }
-    };
+      if (duration.isNegative() || duration.isZero()) {
+        problems.error(node.mark(), path, value + " (expected: a duration > 0)");
+        return null;
+      }
+      return duration;
+    });
   }
 
   /** A duration as {@link #duration()}, or {@code off} / {@code 0} for none ({@link Duration#ZERO}). */
   static Value<Duration> durationOrOff() {
     Value<Duration> positive = duration();
-    return new Value<>() {
-      @Override
-      public String expected() {
-        return positive.expected() + ", or off";
+    return of(positive.expected() + ", or off", (node, path, problems) -> {
+      Object value = node instanceof ScalarNode scalar ? scalar.value() : null;
+      if ("off".equals(value) || Long.valueOf(0).equals(value) || "0".equals(value)) {
+        return Duration.ZERO;
       }
-
-      @Override
-      public Duration read(YamlNode node, String path, Problems problems) {
-        Object value = node instanceof ScalarNode scalar ? scalar.value() : null;
-        if ("off".equals(value) || Long.valueOf(0).equals(value) || "0".equals(value)) {
-          return Duration.ZERO;
-        }
-        return positive.read(node, path, problems);
-      }
-    };
+      return positive.read(node, path, problems);
+    });
   }
 
   static Value<Boolean> bool() {
-    return new Value<>() {
-      @Override
-      public String expected() {
-        return "true or false";
+    String expectedText = "true or false";
+    return of(expectedText, (node, path, problems) -> {
+      if (node instanceof ScalarNode scalar && scalar.value() instanceof Boolean b) {
+        return b;
       }
-
-      @Override
-      public Boolean read(YamlNode node, String path, Problems problems) {
-        if (node instanceof ScalarNode scalar && scalar.value() instanceof Boolean b) {
-          return b;
-        }
-        problems.error(node.mark(), path, wrongType(node, expected()));
-        return null;
-      }
-    };
+      problems.error(node.mark(), path, wrongType(node, expectedText));
+      return null;
+    });
   }
 
   static Value<HostPort> hostPort(boolean bind) {
@@ -272,77 +231,53 @@ interface Value<T> {
   /** Status codes: 200, "200-399", or a list of those. */
   static Value<StatusRanges> statusRanges() {
     String expected = "a status code (200), a range (\"200-399\"), or a list of those";
-    Value<StatusRange> one = new Value<>() {
-      @Override
-      public String expected() {
-        return expected;
-      }
-
-      @Override
-      public StatusRange read(YamlNode node, String path, Problems problems) {
-        Object value = node instanceof ScalarNode scalar ? scalar.value() : null;
-        try {
-          if (value instanceof Long code) {
-            return StatusRange.parse(code.toString());
-          }
-          if (value instanceof String text) {
-            return StatusRange.parse(text);
-          }
-        } catch (IllegalArgumentException e) {
-          problems.error(node.mark(), path, e.getMessage());
-          return null;
+    Value<StatusRange> one = of(expected, (node, path, problems) -> {
+      Object value = node instanceof ScalarNode scalar ? scalar.value() : null;
+      try {
+        if (value instanceof Long code) {
+          return StatusRange.parse(code.toString());
         }
-        problems.error(node.mark(), path, wrongType(node, expected));
+        if (value instanceof String text) {
+          return StatusRange.parse(text);
+        }
+      } catch (IllegalArgumentException e) {
+        problems.error(node.mark(), path, e.getMessage());
         return null;
       }
-    };
+      problems.error(node.mark(), path, wrongType(node, expected));
+      return null;
+    });
     Value<List<StatusRange>> many = list(one, 1);
-    return new Value<>() {
-      @Override
-      public String expected() {
-        return expected;
+    return of(expected, (node, path, problems) -> {
+      if (node instanceof ListNode) {
+        List<StatusRange> ranges = many.read(node, path, problems);
+        return ranges == null ? null : new StatusRanges(ranges);
       }
-
-      @Override
-      public StatusRanges read(YamlNode node, String path, Problems problems) {
-        if (node instanceof ListNode) {
-          List<StatusRange> ranges = many.read(node, path, problems);
-          return ranges == null ? null : new StatusRanges(ranges);
-        }
-        StatusRange range = one.read(node, path, problems);
-        return range == null ? null : new StatusRanges(List.of(range));
-      }
-    };
+      StatusRange range = one.read(node, path, problems);
+      return range == null ? null : new StatusRanges(List.of(range));
+    });
   }
 
   /** A list of at least {@code minSize} items; null if the list or any item is wrong. */
   static <T> Value<List<T>> list(Value<T> item, int minSize) {
     String expected = "a list of " + item.expected();
-    return new Value<>() {
-      @Override
-      public String expected() {
-        return expected;
+    return of(expected, (node, path, problems) -> {
+      if (!(node instanceof ListNode list)) {
+        problems.error(node.mark(), path, wrongType(node, expected));
+        return null;
       }
-
-      @Override
-      public List<T> read(YamlNode node, String path, Problems problems) {
-        if (!(node instanceof ListNode list)) {
-          problems.error(node.mark(), path, wrongType(node, expected));
-          return null;
-        }
-        if (list.items().size() < minSize) {
-          problems.error(node.mark(), path, "an empty list (expected: at least " + minSize + " item"
-              + (minSize == 1 ? "" : "s") + ")");
-          return null;
-        }
-        int errorsBefore = problems.errorCount();
-        List<T> values = new ArrayList<>();
-        for (int i = 0; i < list.items().size(); i++) {
-          values.add(item.read(list.items().get(i), path + "[" + i + "]", problems));
-        }
-        return problems.errorCount() == errorsBefore ? List.copyOf(values) : null;
+      if (list.items().size() < minSize) {
+        problems.error(node.mark(), path, "an empty list (expected: at least " + minSize + " item"
+            + (minSize == 1 ? "" : "s") + ")");
+        return null;
       }
-    };
+      int errorsBefore = problems.errorCount();
+      List<T> values = new ArrayList<>();
+      for (int i = 0; i < list.items().size(); i++) {
+        values.add(item.read(list.items().get(i), path + "[" + i + "]", problems));
+      }
+      return problems.errorCount() == errorsBefore ? List.copyOf(values) : null;
+    });
   }
 
   static String wrongType(YamlNode node, String expected) {
