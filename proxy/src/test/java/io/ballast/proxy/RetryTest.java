@@ -14,6 +14,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
@@ -64,6 +70,53 @@ class RetryTest {
       assertThat(b0.load().failures()).isEqualTo(retried.size());
       assertThat(b0.load().inFlight()).isZero();
       assertThat(b1.load().inFlight()).isZero();
+    }
+  }
+
+  @Test
+  void aBackendKilledUnderSteadyLoadCostsNoGet() throws Exception {
+    try (ProxyFixture f = fixture(RetrySettings.DEFAULTS, 3)) {
+      AtomicInteger ok = new AtomicInteger();
+      List<String> failures = new CopyOnWriteArrayList<>();
+      long end = System.nanoTime() + Duration.ofMillis(2500).toNanos();
+      ExecutorService clients = Executors.newFixedThreadPool(8);
+      try {
+        List<Future<?>> running = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+          running.add(clients.submit(() -> {
+            // Each request spends 20 ms in the backend, so some are always in flight on b2.
+            while (System.nanoTime() < end) {
+              try {
+                HttpResponse<String> r = f.get("/delay/20");
+                if (r.statusCode() == 200) {
+                  ok.incrementAndGet();
+                } else {
+                  failures.add(r.statusCode() + " " + r.body());
+                }
+              } catch (Exception e) {
+                failures.add(e.toString());
+              }
+            }
+            return null;
+          }));
+        }
+        Thread.sleep(800);
+        f.backends.get(2).close(); // listener and every connection closed: a crash
+        for (Future<?> r : running) {
+          r.get();
+        }
+      } finally {
+        clients.shutdownNow();
+      }
+      assertThat(failures).isEmpty();
+      assertThat(ok.get()).isGreaterThan(300);
+      // The kill cut requests in flight on b2 (retried after a reset) or refused new connects
+      // (retried as never sent); every one of them was answered by another backend.
+      await().atMost(Duration.ofSeconds(5)).until(() -> f.logs.size() == ok.get());
+      assertThat(f.logs).anySatisfy(l -> assertThat(l.retry())
+          .isIn(RetryDecision.RETRY_RESET, RetryDecision.RETRY_NOT_SENT));
+      assertThat(f.logs).filteredOn(l -> l.retry() != null)
+          .allSatisfy(l -> assertThat(l.backend()).isNotEqualTo(f.members.get(2)));
     }
   }
 

@@ -107,6 +107,9 @@ final class TestBackend implements AutoCloseable {
       return;
     }
     server.close().syncUninterruptibly();
+    // Closed here, as a crash closes them: a graceful group shutdown with answers still
+    // scheduled can leave them open, a backend that accepts and never answers.
+    dropConnections();
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
   }
 
