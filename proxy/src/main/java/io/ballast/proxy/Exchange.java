@@ -85,6 +85,7 @@ final class Exchange {
   private boolean closeClient;
   private boolean keepBody;
   private long keptBytes;
+  private long maxKeptBytes;
   /** Chunks at the head of {@code body} already written to the current backend connection. */
   private int sentChunks;
   private int status;
@@ -186,6 +187,7 @@ final class Exchange {
     boolean chunked = HttpUtil.isTransferEncodingChunked(req);
     RetryPolicy policy = listener.retry();
     keepBody = policy.bufferWholeBody(chunked ? -1 : HttpUtil.getContentLength(req, 0L));
+    maxKeptBytes = policy.settings().maxBufferedBody();
     // The key is read from the request as the client sent it, before the headers are rewritten.
     HashKey keySpec = listener.hashKey();
     long hashKey = keySpec == null
@@ -238,7 +240,7 @@ final class Exchange {
       requestComplete = true;
       retry.requestReceived();
     }
-    if (keepBody && keptBytes + n > listener.retry().settings().maxBufferedBody()) {
+    if (keepBody && keptBytes + n > maxKeptBytes) {
       stopKeepingBody();
     }
     UpstreamHandler u = upstream;
@@ -321,11 +323,8 @@ final class Exchange {
 
   /**
    * The next backend for this request, or null (with the reason in {@code error} for a first
-   * attempt). A retry after a connection failure (refused, reset: often a pooled connection the
-   * backend had just closed) that finds every available backend tried goes back to one of them on
-   * a new connection: better than failing a request that is free to move (a pool of one, or fewer
-   * backends than attempts). After a status or a timeout it does not: the backend answered or was
-   * slow, and asking it again at once mostly adds load where it hurts.
+   * attempt). A retry that finds every available backend tried goes back to one of them when the
+   * retry state allows it ({@link RetryState#mayRetryOnTriedBackend()}).
    */
   private Backend pickNext() {
     PickResult result = listener.pool().picker().pick(retry);
@@ -333,8 +332,7 @@ final class Exchange {
       return picked.backend();
     }
     PickResult.NoBackend none = (PickResult.NoBackend) result;
-    RetryDecision last = retry.lastDecision();
-    if ((last == RetryDecision.RETRY_NOT_SENT || last == RetryDecision.RETRY_RESET)
+    if (retry.mayRetryOnTriedBackend()
         && none.reason() == PickResult.NoBackend.Reason.ALL_EXCLUDED) {
       retry.allowTriedBackends();
       result = listener.pool().picker().pick(retry);

@@ -187,6 +187,17 @@ public final class RetryState implements PickContext {
     return clockNanos + policy.overallNanos() - policy.ticker().nanos();
   }
 
+  /**
+   * True when the retry just granted may go back to a backend already tried (on a new
+   * connection), should every available one have been tried: after a connection-level failure
+   * (refused, reset), often a pooled connection the backend had just closed, as in a pool of one.
+   * Not after a status or a timeout: the backend answered or was slow, and asking it again at
+   * once mostly adds load where it hurts.
+   */
+  public boolean mayRetryOnTriedBackend() {
+    return lastDecision == RetryDecision.RETRY_NOT_SENT || lastDecision == RetryDecision.RETRY_RESET;
+  }
+
   /** Attempts made (started) so far. */
   public int attempts() {
     return attempts;

@@ -147,6 +147,28 @@ class RetryPolicyTest {
   }
 
   @Test
+  void onlyAConnectionLevelFailureMayGoBackToATriedBackend() {
+    RetryPolicy p = policy(RetrySettings.DEFAULTS.withBudget(RetryBudgetSettings.DISABLED));
+    Backend b = backends(1).get(0);
+    RetryState r = p.start("GET", 0);
+    assertThat(r.mayRetryOnTriedBackend()).isFalse();
+    r.attempted(b);
+    assertThat(r.onFailure(AttemptFailure.CONNECT_FAILED)).isEqualTo(RetryDecision.RETRY_NOT_SENT);
+    assertThat(r.mayRetryOnTriedBackend()).isTrue();
+    r.attempted(b);
+    assertThat(r.onFailure(AttemptFailure.RESET_AFTER_SENT)).isEqualTo(RetryDecision.RETRY_RESET);
+    assertThat(r.mayRetryOnTriedBackend()).isTrue();
+    RetryState s = p.start("GET", 0);
+    s.attempted(b);
+    assertThat(s.onStatus(503)).isEqualTo(RetryDecision.RETRY_STATUS);
+    assertThat(s.mayRetryOnTriedBackend()).isFalse();
+    s.attempted(b);
+    assertThat(s.onFailure(AttemptFailure.PER_TRY_TIMEOUT))
+        .isEqualTo(RetryDecision.RETRY_PER_TRY_TIMEOUT);
+    assertThat(s.mayRetryOnTriedBackend()).isFalse();
+  }
+
+  @Test
   void nothingIsRetriedOnceTheResponseStarted() {
     RetryPolicy p = policy(RetrySettings.DEFAULTS);
     RetryState r = p.start("GET", 0);
