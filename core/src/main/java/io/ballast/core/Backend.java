@@ -20,6 +20,8 @@ public final class Backend {
   private final int port;
   private final int weight;
   private final BackendLoad load = new BackendLoad();
+  private final io.ballast.core.signal.BackendSignals signals =
+      new io.ballast.core.signal.BackendSignals();
   private final PickResult.Picked picked = new PickResult.Picked(this);
 
   public Backend(String name, String host, int port, int weight) {
@@ -62,6 +64,11 @@ public final class Backend {
 
   public BackendLoad load() {
     return load;
+  }
+
+  /** The backend's own view of its load (agent, load-report header, Prometheus), as last reported. */
+  public io.ballast.core.signal.BackendSignals signals() {
+    return signals;
   }
 
   /** The pre-built pick result naming this backend, so that a pick allocates nothing. */

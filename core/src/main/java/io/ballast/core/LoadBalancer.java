@@ -41,6 +41,13 @@ public final class LoadBalancer {
 
     /** The pool entered ({@code panic} true) or left panic mode. */
     default void onPanic(LoadBalancer pool, boolean panic, String reason) {}
+
+    /**
+     * A backend came back (health, operator, ejection or circuit) while the pool warms up by
+     * feedback ({@link #useFeedbackWarmup}): it now serves at the start percentage, and whoever
+     * listens (the weight controller) raises it.
+     */
+    default void onWarmupStart(LoadBalancer pool, Backend backend) {}
   }
 
   /**
@@ -121,6 +128,10 @@ public final class LoadBalancer {
 
   /** Weights are scaled by this while a backend ramps, so that a weight-1 backend can ramp too. */
   static final int RAMP_SCALE = 10;
+  /** Weights are scaled by this while any weight percentage differs from 100. */
+  static final int PERCENT_SCALE = 100;
+  /** The largest weight percentage (10 times the configured weight). */
+  public static final int MAX_WEIGHT_PERCENT = 1000;
   /** A ramp advances in this many steps. */
   static final int RAMP_STEPS = 10;
 
@@ -143,8 +154,12 @@ public final class LoadBalancer {
   private final PoolLoad load = new PoolLoad();
   private boolean[] published = new boolean[0];
   private int[] publishedWeights = new int[0];
+  /** Both of the above, for readers off the control loop. */
+  private volatile Published publishedState = new Published(new boolean[0], new int[0]);
   private volatile boolean panic;
   private boolean rampTicking;
+  /** Weight percentage a returning backend starts at under feedback warm-up; 0 when off. */
+  private int warmupStartPercent;
 
   /** A pool balancing with the algorithm's default tunables. */
   public LoadBalancer(
@@ -260,10 +275,10 @@ public final class LoadBalancer {
         return;
       }
       s.ejected = ejected;
-      if (!ejected) {
-        s.rampStartNanos = scheduler.ticker().nanos();
-      }
       listener.onEjection(this, backend, ejected, reason);
+      if (!ejected) {
+        returned(backend, s);
+      }
       rebuild();
     });
   }
@@ -289,7 +304,7 @@ public final class LoadBalancer {
       }
       s.circuitOpen = open;
       if (!open) {
-        s.rampStartNanos = scheduler.ticker().nanos();
+        returned(backend, s);
       }
       rebuild();
     });
@@ -373,12 +388,84 @@ public final class LoadBalancer {
         return;
       }
       s.admin = state;
-      if (state == AdminState.ACTIVE) {
-        s.rampStartNanos = scheduler.ticker().nanos();
-      }
       listener.onAdminChange(this, backend, from, state, reason);
+      if (state == AdminState.ACTIVE) {
+        returned(backend, s);
+      }
       rebuild();
     });
+  }
+
+  /**
+   * Warm-up by feedback instead of the slow-start timer: from now on a backend that comes back
+   * serves at {@code startPercent} of its weight and {@link Listener#onWarmupStart} tells the
+   * weight controller, which raises it while the backend keeps up with the pool. 0 turns it off
+   * (the timer of {@link HealthSettings#slowStart()}, if any, ramps instead). Control loop only.
+   */
+  public void useFeedbackWarmup(int startPercent) {
+    if (startPercent < 0 || startPercent > 100) {
+      throw new IllegalArgumentException(
+          "startPercent: " + startPercent + " (expected: 0..100)");
+    }
+    warmupStartPercent = startPercent;
+  }
+
+  /**
+   * Sets effective weights, in percent of each backend's configured weight (100: as configured;
+   * 1 to {@value #MAX_WEIGHT_PERCENT}); backends not named keep theirs. The weight controller and
+   * agents change only these, never the configured weight. The picker is rebuilt once for the
+   * whole batch, and only if a published weight changes. Thread-safe: posts to the control loop.
+   */
+  public void setWeightPercents(Map<Backend, Integer> percents) {
+    Map<Backend, Integer> copy = Map.copyOf(percents);
+    for (Map.Entry<Backend, Integer> e : copy.entrySet()) {
+      status(e.getKey());
+      int p = e.getValue();
+      if (p < 1 || p > MAX_WEIGHT_PERCENT) {
+        throw new IllegalArgumentException("weight percent of " + e.getKey().name() + ": " + p
+            + " (expected: 1.." + MAX_WEIGHT_PERCENT + ")");
+      }
+    }
+    scheduler.execute(() -> {
+      boolean changed = false;
+      for (Map.Entry<Backend, Integer> e : copy.entrySet()) {
+        Status s = statuses.get(e.getKey());
+        changed |= s.weightPercent != e.getValue();
+        s.weightPercent = e.getValue();
+      }
+      if (changed) {
+        rebuild();
+      }
+    });
+  }
+
+  /** The backend's weight percentage as last set (100 unless something adjusted it). Thread-safe. */
+  public int weightPercent(Backend backend) {
+    return status(backend).weightPercent;
+  }
+
+  /**
+   * The backend's effective weight in the published picker (configured weight with slow start,
+   * degraded share and weight percentage applied, all scaled alike), or 0 while it is out of the
+   * picker. Comparable between backends of one pool, not across rebuilds. Thread-safe.
+   */
+  public int effectiveWeight(Backend backend) {
+    Published p = publishedState;
+    int i = backends.indexOf(backend);
+    if (i < 0) {
+      throw new IllegalArgumentException("backend " + backend.name() + " is not in pool " + name);
+    }
+    return i < p.available.length && p.available[i] ? p.weights[i] : 0;
+  }
+
+  /** The backend came back: it ramps up, by the slow-start timer or by feedback. */
+  private void returned(Backend backend, Status s) {
+    if (warmupStartPercent > 0) {
+      s.weightPercent = warmupStartPercent;
+      listener.onWarmupStart(this, backend);
+    } else {
+      s.rampStartNanos = scheduler.ticker().nanos();
+    }
   }
 
   private void readmit(Backend backend, Status s) {
@@ -404,10 +491,10 @@ public final class LoadBalancer {
       return;
     }
     s.health = next;
-    if (!from.serving() && next.serving()) {
-      s.rampStartNanos = scheduler.ticker().nanos();
-    }
     listener.onHealthChange(this, backend, from, next, reason);
+    if (!from.serving() && next.serving()) {
+      returned(backend, s);
+    }
     if (from.serving() != next.serving() || from == HealthState.DEGRADED
         || next == HealthState.DEGRADED) {
       rebuild();
@@ -475,6 +562,7 @@ public final class LoadBalancer {
     }
     published = available;
     publishedWeights = weights;
+    publishedState = new Published(available, weights);
     if (healthy == 0 && !nowPanic) {
       picker = NONE_AVAILABLE;
       return;
@@ -483,10 +571,12 @@ public final class LoadBalancer {
   }
 
   /**
-   * Effective weights: the configured ones, except that a backend within its slow-start window
-   * weighs a growing share of its weight (in steps of 1/{@value #RAMP_STEPS}), and a DEGRADED
-   * backend weighs the share of its check weight that passes; while any backend ramps or is
-   * degraded every weight is scaled by {@value #RAMP_SCALE} so that even weight 1 can shrink.
+   * Effective weights: the configured ones times the weight percentage the controller set,
+   * except that a backend within its slow-start window weighs a growing share of its weight (in
+   * steps of 1/{@value #RAMP_STEPS}), and a DEGRADED backend weighs the share of its check weight
+   * that passes; while any backend ramps or is degraded every weight is scaled by
+   * {@value #RAMP_SCALE} so that even weight 1 can shrink, and by {@value #PERCENT_SCALE} while
+   * any weight percentage differs from 100 (weights 1 and 1 at 62% and 100%: 62 and 100).
    * Worked example, slow start 30 s, weights 2 and 2, b back for 9 s: b ramps at 3/10, weights
    * become 20 and 6; if b were instead DEGRADED with 2 of 3 check weight up: 20 and 13. A timer
    * rebuilds the picker at each step until every ramp ends. Never below 1.
@@ -498,10 +588,12 @@ public final class LoadBalancer {
     long now = scheduler.ticker().nanos();
     boolean ramping = false;
     boolean degraded = false;
+    boolean adjusted = false;
     double[] fraction = new double[n];
     for (int i = 0; i < n; i++) {
-      fraction[i] = 1.0;
       Status s = statuses.get(backends.get(i));
+      fraction[i] = s.weightPercent / 100.0;
+      adjusted |= s.weightPercent != 100;
       if (available[i] && s.health == HealthState.DEGRADED) {
         fraction[i] = s.passingPercent / 100.0;
         degraded = true;
@@ -516,7 +608,7 @@ public final class LoadBalancer {
         }
       }
     }
-    int scale = ramping || degraded ? RAMP_SCALE : 1;
+    int scale = adjusted ? PERCENT_SCALE : ramping || degraded ? RAMP_SCALE : 1;
     for (int i = 0; i < n; i++) {
       weights[i] = (int) Math.max(1, Math.round(backends.get(i).weight() * scale * fraction[i]));
     }
@@ -537,6 +629,9 @@ public final class LoadBalancer {
     return "pool " + name + " (" + algorithm + ", " + backends.size() + " backends): " + picker;
   }
 
+  /** What the last picker was built from; immutable once published. */
+  private record Published(boolean[] available, int[] weights) {}
+
   /** Per-backend state: written on the control loop only, read anywhere. */
   private static final class Status {
     final BackendHealth checks;
@@ -548,6 +643,8 @@ public final class LoadBalancer {
     volatile boolean circuitOpen;
     /** Immutable, replaced on each check (control loop), read by the admin listener. */
     volatile List<CheckRecord> history = List.of();
+    /** Effective weight in percent of the configured one; written on the control loop. */
+    volatile int weightPercent = 100;
     /** Share of check weight up, percent; written on the control loop. */
     volatile int passingPercent = 100;
     /** Per level, immutable, replaced after each result (control loop). */
