@@ -31,6 +31,45 @@ public interface Rng {
   /** A uniform double in [0, 1). */
   double nextDouble();
 
+  /**
+   * The randomness the pickers built with this generator use on every pick. Pickers are called
+   * concurrently by event loops, so by default that is {@link #THREAD_LOCAL}, whatever seeded the
+   * control loop; {@link #singleThreaded} returns itself so that a simulation that picks on one
+   * thread is reproducible from its seed.
+   */
+  default Rng forPickers() {
+    return THREAD_LOCAL;
+  }
+
+  /**
+   * A deterministic generator that the pickers built with it use too ({@link #forPickers()}):
+   * for the simulator and single-thread tests only, where every pick happens on one thread.
+   */
+  static Rng singleThreaded(long seed) {
+    Rng random = seeded(seed);
+    return new Rng() {
+      @Override
+      public int nextInt(int bound) {
+        return random.nextInt(bound);
+      }
+
+      @Override
+      public long nextLong() {
+        return random.nextLong();
+      }
+
+      @Override
+      public double nextDouble() {
+        return random.nextDouble();
+      }
+
+      @Override
+      public Rng forPickers() {
+        return this;
+      }
+    };
+  }
+
   /** A deterministic generator for tests and the simulator; not thread-safe. */
   static Rng seeded(long seed) {
     SplittableRandom random = new SplittableRandom(seed);

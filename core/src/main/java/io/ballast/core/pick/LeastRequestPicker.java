@@ -39,10 +39,13 @@ public final class LeastRequestPicker implements Picker {
   /** The factory for these options: {@code choices} and {@code activeRequestBias}. */
   public static PickerFactory factory(AlgorithmOptions options) {
     return (pool, previous, rng) -> new LeastRequestPicker(pool.availableBackends(),
-        pool.availableWeights(), options.choices(), options.activeRequestBias(), Rng.THREAD_LOCAL);
+        pool.availableWeights(), options.choices(), options.activeRequestBias(), rng.forPickers());
   }
 
-  /** @param rng {@link Rng#THREAD_LOCAL} on the data plane; a seeded one in single-thread tests */
+  /**
+   * @param rng the factory's {@link Rng#forPickers()}: thread-local on the data plane, seeded in
+   *     the simulator and single-thread tests
+   */
   LeastRequestPicker(List<Backend> backends, int[] weights, int choices, double bias, Rng rng) {
     if (weights.length != backends.size() || weights.length == 0) {
       throw new IllegalArgumentException(

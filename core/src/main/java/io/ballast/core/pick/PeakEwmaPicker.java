@@ -47,11 +47,14 @@ public final class PeakEwmaPicker implements Picker {
         b.load().useEwmaDecay(decay);
       }
       return new PeakEwmaPicker(pool.availableBackends(), pool.availableWeights(),
-          options.choices(), Rng.THREAD_LOCAL);
+          options.choices(), rng.forPickers());
     };
   }
 
-  /** @param rng {@link Rng#THREAD_LOCAL} on the data plane; a seeded one in single-thread tests */
+  /**
+   * @param rng the factory's {@link Rng#forPickers()}: thread-local on the data plane, seeded in
+   *     the simulator and single-thread tests
+   */
   PeakEwmaPicker(List<Backend> backends, int[] weights, int choices, Rng rng) {
     if (weights.length != backends.size() || weights.length == 0) {
       throw new IllegalArgumentException(

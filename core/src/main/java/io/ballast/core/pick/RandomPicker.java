@@ -12,17 +12,20 @@ import java.util.Objects;
  * Uniform random choice among the available backends, ignoring weights and load. Useful when many
  * balancer instances share backends and must not move in lockstep, with no state at all.
  *
- * <p>Thread-safe, non-blocking, no allocation per pick: one draw from {@link Rng#THREAD_LOCAL}.
+ * <p>Thread-safe, non-blocking, no allocation per pick: one draw from the factory's {@link Rng#forPickers()}.
  * An excluded backend (already tried for this request) is skipped to the next one in pool order.
  */
 public final class RandomPicker implements Picker {
   public static final PickerFactory FACTORY =
-      (pool, previous, rng) -> new RandomPicker(pool.availableBackends(), Rng.THREAD_LOCAL);
+      (pool, previous, rng) -> new RandomPicker(pool.availableBackends(), rng.forPickers());
 
   private final Backend[] backends;
   private final Rng rng;
 
-  /** @param rng {@link Rng#THREAD_LOCAL} on the data plane; a seeded one in single-thread tests */
+  /**
+   * @param rng the factory's {@link Rng#forPickers()}: thread-local on the data plane, seeded in
+   *     the simulator and single-thread tests
+   */
   RandomPicker(List<Backend> backends, Rng rng) {
     this.backends = backends.toArray(Backend[]::new);
     this.rng = Objects.requireNonNull(rng, "rng");

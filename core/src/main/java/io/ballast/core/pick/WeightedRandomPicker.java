@@ -26,7 +26,7 @@ import java.util.Objects;
  */
 public final class WeightedRandomPicker implements Picker {
   public static final PickerFactory FACTORY = (pool, previous, rng) ->
-      new WeightedRandomPicker(pool.availableBackends(), pool.availableWeights(), Rng.THREAD_LOCAL);
+      new WeightedRandomPicker(pool.availableBackends(), pool.availableWeights(), rng.forPickers());
 
   private static final int REDRAWS = 8;
 
@@ -35,7 +35,10 @@ public final class WeightedRandomPicker implements Picker {
   private final int[] alias;
   private final Rng rng;
 
-  /** @param rng {@link Rng#THREAD_LOCAL} on the data plane; a seeded one in single-thread tests */
+  /**
+   * @param rng the factory's {@link Rng#forPickers()}: thread-local on the data plane, seeded in
+   *     the simulator and single-thread tests
+   */
   WeightedRandomPicker(List<Backend> backends, int[] weights, Rng rng) {
     if (weights.length != backends.size() || weights.length == 0) {
       throw new IllegalArgumentException(
