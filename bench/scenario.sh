@@ -5,8 +5,11 @@
 # backends and the open-loop load generator, one JVM) to CPU LOAD_CPU.
 #
 # Usage: bench/scenario.sh [--only ballast,haproxy,nginx] [scenario ...]
-#   scenario: a name from bench/scenarios/ (kill-revive, slow-backend, partial-errors, flapping)
-#   or a YAML file; none runs them all.
+#   --only: the balancers, each optionally with its algorithm in its own words:
+#   ballast:auto, ballast:least-connections, haproxy:leastconn, nginx:least_conn. Without it,
+#   each scenario's own `balancers:` list, else ballast, haproxy and nginx.
+#   scenario: a name from bench/scenarios/ (kill-revive, slow-backend, partial-errors, flapping,
+#   unequal-capacity, slow-backend-algorithms) or a YAML file; none runs them all.
 # Environment: LB_CPU (0), LOAD_CPU (1), JAVA (java), BUILD (1: build the jars first),
 #   RESULTS_DIR (bench/results).
 # Results: a Markdown table per scenario on stdout and, with per-second CSVs, under
@@ -22,7 +25,7 @@ LOAD_CPU="${LOAD_CPU:-1}"
 JAVA="${JAVA:-java}"
 BUILD="${BUILD:-1}"
 RESULTS_DIR="${RESULTS_DIR:-$SCRIPT_DIR/results}"
-ONLY="ballast,haproxy,nginx"
+ONLY=""
 SCENARIOS=()
 
 usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
@@ -39,7 +42,9 @@ done
 
 missing=()
 for tool in haproxy nginx; do
-  if [[ ,$ONLY, == *,$tool,* ]] && ! command -v "$tool" >/dev/null; then missing+=("$tool"); fi
+  if ! command -v "$tool" >/dev/null && { [[ -z $ONLY ]] || [[ ,$ONLY, == *,$tool[,:]* ]]; }; then
+    missing+=("$tool")
+  fi
 done
 command -v "$JAVA" >/dev/null || { echo "no java ($JAVA)" >&2; exit 2; }
 command -v taskset >/dev/null || missing+=(util-linux)
@@ -55,7 +60,7 @@ fi
 cd "$REPO_ROOT"
 if [[ $BUILD == 1 ]]; then
   modules=bench
-  [[ ,$ONLY, == *,ballast,* ]] && modules=bench,server
+  [[ -z $ONLY || ,$ONLY, == *,ballast[,:]* ]] && modules=bench,server
   echo "building $modules (mvn -DskipTests package)" >&2
   mvn -B -ntp -q -pl "$modules" -am -DskipTests package >&2
 fi
@@ -72,7 +77,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 taskset -c "$LOAD_CPU" "$JAVA" -cp bench/target/benchmarks.jar io.ballast.bench.scenario.ScenarioMain \
-  --only "$ONLY" --lb-cpu "$LB_CPU" --ballast-jar server/target/ballast.jar \
+  ${ONLY:+--only "$ONLY"} --lb-cpu "$LB_CPU" --ballast-jar server/target/ballast.jar \
   --scenarios bench/scenarios --results "$RESULTS_DIR" "${SCENARIOS[@]+"${SCENARIOS[@]}"}" &
 RUNNER_PID=$!
 rc=0

@@ -10,7 +10,7 @@ import java.util.List;
  */
 public interface Balancer {
 
-    /** ballast, haproxy or nginx. */
+    /** ballast, haproxy or nginx, with the algorithm when one was asked for: "ballast-auto". */
     String name();
 
     /**
@@ -19,13 +19,25 @@ public interface Balancer {
      */
     List<String> prepare(Path dir, int port, List<Integer> backendPorts, Scenario scenario) throws IOException;
 
-    /** The balancers this runner knows, by name. */
-    static Balancer of(String name, Path ballastJar) {
+    /**
+     * The balancers this runner knows, by name, optionally with the balancing algorithm in the
+     * balancer's own words after a colon: {@code ballast:auto}, {@code haproxy:leastconn},
+     * {@code nginx:least_conn}. Without one: ballast's round-robin, HAProxy's roundrobin and
+     * NGINX's default (round robin).
+     */
+    static Balancer of(String spec, Path ballastJar) {
+        int colon = spec.indexOf(':');
+        String name = colon < 0 ? spec : spec.substring(0, colon);
+        String algorithm = colon < 0 ? "" : spec.substring(colon + 1).trim();
+        if (colon >= 0 && !algorithm.matches("[a-z0-9_-]+")) {
+            throw new IllegalArgumentException("balancer: '" + spec + "' (expected: an algorithm name after the colon)");
+        }
         return switch (name) {
-            case "ballast" -> new BallastBalancer(ballastJar);
-            case "haproxy" -> new HaproxyBalancer();
-            case "nginx" -> new NginxBalancer();
-            default -> throw new IllegalArgumentException("--only: '" + name + "' (expected: ballast, haproxy or nginx)");
+            case "ballast" -> new BallastBalancer(ballastJar, algorithm.isEmpty() ? "round-robin" : algorithm, colon >= 0);
+            case "haproxy" -> new HaproxyBalancer(algorithm.isEmpty() ? "roundrobin" : algorithm, colon >= 0);
+            case "nginx" -> new NginxBalancer(algorithm, colon >= 0);
+            default -> throw new IllegalArgumentException(
+                    "balancer: '" + spec + "' (expected: ballast, haproxy or nginx, optionally with :algorithm)");
         };
     }
 }

@@ -7,20 +7,57 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * ballast from its shaded jar, with what it has today: active health checks on /health and
- * failover to another backend when connecting fails. Run with the same JVM as the runner.
+ * ballast from its shaded jar with active health checks on /health, the pool's algorithm, and
+ * either its failover features (retries, circuit breakers, outlier detection, slow start) or the
+ * pool settings the scenario gives ({@code ballast_pool}). Run with the same JVM as the runner.
  * Stateless; thread-safe.
  */
 public final class BallastBalancer implements Balancer {
-    private final Path jar;
+    /** The pool's failover settings unless the scenario gives its own ({@code ballast_pool}). */
+    static final String FAILOVER = """
+            retries:
+              max_attempts: 3
+            circuit_breaker:
+              window_size: 20
+              minimum_calls: 10
+              failure_rate_threshold: 50
+              slow_call_duration: 30ms
+              slow_call_rate_threshold: 50
+              wait_in_open: 5s
+              permitted_calls_in_half_open: 5
+            passive_down_time: 5s
+            slow_start: 10s
+            outlier_detection:
+              interval: 1s
+              base_ejection_time: 10s
+              consecutive_5xx: 3
+              failure_percentage_threshold: 20
+              failure_percentage_minimum_hosts: 3
+              failure_percentage_request_volume: 20
+            """;
 
+    private final Path jar;
+    private final String algorithm;
+    private final boolean named;
+
+    /** ballast with round robin, named "ballast". */
     public BallastBalancer(Path jar) {
+        this(jar, "round-robin", false);
+    }
+
+    /**
+     * @param algorithm the pool's algorithm (its config name)
+     * @param named     whether the algorithm shows in {@link #name()} ("ballast-auto")
+     */
+    public BallastBalancer(Path jar, String algorithm, boolean named) {
         this.jar = jar;
+        this.algorithm = algorithm;
+        this.named = named;
     }
 
     @Override
     public String name() {
-        return "ballast";
+        return named ? "ballast-" + algorithm : "ballast";
     }
 
     @Override
@@ -37,34 +74,16 @@ public final class BallastBalancer implements Balancer {
                     pool: app
                 pools:
                   - name: app
-                    algorithm: round-robin
-                    retries:
-                      max_attempts: 3
-                    circuit_breaker:
-                      window_size: 20
-                      minimum_calls: 10
-                      failure_rate_threshold: 50
-                      slow_call_duration: 30ms
-                      slow_call_rate_threshold: 50
-                      wait_in_open: 5s
-                      permitted_calls_in_half_open: 5
-                    passive_down_time: 5s
-                    slow_start: 10s
-                    outlier_detection:
-                      interval: 1s
-                      base_ejection_time: 10s
-                      consecutive_5xx: 3
-                      failure_percentage_threshold: 20
-                      failure_percentage_minimum_hosts: 3
-                      failure_percentage_request_volume: 20
-                    health_check:
+                    algorithm: %s
+                %s    health_check:
                       path: /health
                       interval: %s
                       timeout: %s
                       rise: %d
                       fall: %d
                     backends:
-                """.formatted(port, Durations.millis(h.interval()), Durations.millis(h.timeout()), h.rise(), h.fall()));
+                """.formatted(port, algorithm,
+                scenario.ballastPool().orElse(FAILOVER).indent(4), Durations.millis(h.interval()), Durations.millis(h.timeout()), h.rise(), h.fall()));
         for (int i = 0; i < backendPorts.size(); i++) {
             cfg.append("      - name: ").append(scenario.backends().get(i).name())
                     .append("\n        address: \"127.0.0.1:").append(backendPorts.get(i)).append("\"\n");

@@ -12,9 +12,26 @@ import java.util.List;
  */
 public final class HaproxyBalancer implements Balancer {
 
+    private final String balance;
+    private final boolean named;
+
+    /** HAProxy with {@code balance roundrobin}, named "haproxy". */
+    public HaproxyBalancer() {
+        this("roundrobin", false);
+    }
+
+    /**
+     * @param balance the {@code balance} algorithm (roundrobin, leastconn, random...)
+     * @param named   whether it shows in {@link #name()} ("haproxy-leastconn")
+     */
+    public HaproxyBalancer(String balance, boolean named) {
+        this.balance = balance;
+        this.named = named;
+    }
+
     @Override
     public String name() {
-        return "haproxy";
+        return named ? "haproxy-" + balance : "haproxy";
     }
 
     @Override
@@ -47,14 +64,14 @@ public final class HaproxyBalancer implements Balancer {
                   default_backend bench
 
                 backend bench
-                  balance roundrobin
+                  balance %s
                   option httpchk GET /health
                   http-check expect status 200
                   # Active checks plus observation of live answers: 10 consecutive errors mark the
                   # server down until its checks pass again.
                   default-server check inter %s fall %d rise %d observe layer7 error-limit 10 on-error mark-down
                 """.formatted(Durations.millis(scenario.clientTimeout()), Durations.millis(h.timeout()), port,
-                Durations.millis(h.interval()), h.fall(), h.rise()));
+                balance, Durations.millis(h.interval()), h.fall(), h.rise()));
         for (int i = 0; i < backendPorts.size(); i++) {
             cfg.append("  server ").append(scenario.backends().get(i).name())
                     .append(" 127.0.0.1:").append(backendPorts.get(i)).append('\n');

@@ -15,14 +15,35 @@ public final class NginxBalancer implements Balancer {
     /** Failures within this window take a server out, for this long. */
     static final String FAIL_TIMEOUT = "5s";
 
+    private final String method;
+    private final boolean named;
+
+    /** NGINX with its default round robin, named "nginx". */
+    public NginxBalancer() {
+        this("", false);
+    }
+
+    /**
+     * @param method the upstream balancing directive (least_conn, random, ip_hash...), or empty
+     *               for round robin
+     * @param named  whether it shows in {@link #name()} ("nginx-least_conn")
+     */
+    public NginxBalancer(String method, boolean named) {
+        this.method = method;
+        this.named = named;
+    }
+
     @Override
     public String name() {
-        return "nginx";
+        return named ? "nginx-" + (method.isEmpty() ? "round_robin" : method) : "nginx";
     }
 
     @Override
     public List<String> prepare(Path dir, int port, List<Integer> backendPorts, Scenario scenario) throws IOException {
         StringBuilder servers = new StringBuilder();
+        if (!method.isEmpty() && !method.equals("round_robin")) {
+            servers.append("    ").append(method).append(";\n");
+        }
         for (int p : backendPorts) {
             servers.append("    server 127.0.0.1:").append(p)
                     .append(" max_fails=3 fail_timeout=").append(FAIL_TIMEOUT).append(";\n");

@@ -39,8 +39,13 @@ public final class Report {
         }
         md.append('\n').append(shareOverTime(scenario, runs));
         for (RunResult r : runs) {
-            md.append(String.format(Locale.ROOT, "- %s failures: %d non-2xx, %d timeouts, %d connect/I-O errors%n",
+            md.append(String.format(Locale.ROOT, "- %s failures: %d non-2xx, %d timeouts, %d connect/I-O errors; share of the run:",
                     r.balancer(), r.load().non2xx(), r.load().timeouts(), r.load().ioErrors()));
+            for (int i = 0; i < scenario.backends().size(); i++) {
+                md.append(i == 0 ? " " : ", ").append(scenario.backends().get(i).name()).append(' ')
+                        .append(pct(FailoverMetrics.share(r.received(), i, 0, r.load().sent().length)));
+            }
+            md.append('\n');
             for (String note : r.notes()) {
                 md.append("- ").append(r.balancer()).append(": ").append(note).append('\n');
             }

@@ -28,6 +28,11 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  * @param health        the health-check settings every balancer is given
  * @param watch         the backend the faults happen to; time-to-stop and time-to-return are about it
  * @param timeline      the actions, in time order
+ * @param balancers     the balancers to compare when the command line names none, as
+ *                      {@link Balancer#of} reads them ("ballast:auto", "haproxy:leastconn"); empty:
+ *                      the command line's (by default ballast, haproxy and nginx)
+ * @param ballastPool   pool settings (YAML, at pool level) that replace ballast's default failover
+ *                      settings, e.g. to compare algorithms without a latency-based circuit breaker
  */
 public record Scenario(
         String name,
@@ -40,7 +45,9 @@ public record Scenario(
         List<BackendSpec> backends,
         HealthCheck health,
         String watch,
-        List<Action> timeline) {
+        List<Action> timeline,
+        List<String> balancers,
+        Optional<String> ballastPool) {
 
     /**
      * One controllable backend's configured behaviour.
@@ -105,6 +112,7 @@ public record Scenario(
             }
         }
         backends = List.copyOf(backends);
+        balancers = List.copyOf(balancers);
         timeline = timeline.stream().sorted(Comparator.comparing(Action::at)).toList();
     }
 
@@ -147,17 +155,21 @@ public record Scenario(
             throw new IllegalArgumentException("the file must be a mapping");
         }
         JsonNode b = root.path("backends");
-        int count = b.path("count").asInt(3);
-        int capacity = b.path("capacity").asInt(32);
-        JsonNode st = b.path("service_time");
-        ServiceTime serviceTime = new ServiceTime(
-                ServiceTime.Distribution.of("service_time.distribution", st.path("distribution").asString("lognormal")),
-                Durations.parse("service_time.mean", st.path("mean").asString("5ms")));
-        double errorRate = b.path("error_rate").asDouble(0);
         List<BackendSpec> backends = new ArrayList<>();
-        for (int i = 1; i <= count; i++) {
-            backends.add(new BackendSpec("b" + i, capacity, serviceTime, errorRate));
+        if (b.isArray()) {
+            // One entry per backend, each with its own capacity and service time.
+            int i = 0;
+            for (JsonNode e : b.values()) {
+                i++;
+                backends.add(backend(e, "backends[" + (i - 1) + "].", e.path("name").asString("b" + i)));
+            }
+        } else {
+            int count = b.path("count").asInt(3);
+            for (int i = 1; i <= count; i++) {
+                backends.add(backend(b, "backends.", "b" + i));
+            }
         }
+        int count = backends.size();
         JsonNode h = root.path("health_check");
         HealthCheck health = new HealthCheck(
                 Durations.parse("health_check.interval", h.path("interval").asString("1s")),
@@ -188,6 +200,18 @@ public record Scenario(
                 Durations.parse("client_timeout", root.path("client_timeout").asString("5s")),
                 backends, health,
                 root.path("watch").asString("b" + count),
-                timeline);
+                timeline,
+                root.path("balancers").values().stream().map(n -> n.asString("")).toList(),
+                root.path("ballast_pool").isMissingNode()
+                        ? Optional.empty() : Optional.of(root.path("ballast_pool").asString("")));
+    }
+
+    private static BackendSpec backend(JsonNode b, String field, String name) {
+        JsonNode st = b.path("service_time");
+        ServiceTime serviceTime = new ServiceTime(
+                ServiceTime.Distribution.of(field + "service_time.distribution",
+                        st.path("distribution").asString("lognormal")),
+                Durations.parse(field + "service_time.mean", st.path("mean").asString("5ms")));
+        return new BackendSpec(name, b.path("capacity").asInt(32), serviceTime, b.path("error_rate").asDouble(0));
     }
 }

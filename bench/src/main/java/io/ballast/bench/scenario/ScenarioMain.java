@@ -11,7 +11,7 @@ import java.util.stream.Stream;
 
 /**
  * Command line of the scenario runner (bench/scenario.sh calls it):
- * {@code ScenarioMain [--only ballast,haproxy,nginx] [--lb-cpu 0] [--ballast-jar PATH]
+ * {@code ScenarioMain [--only ballast,haproxy:leastconn,nginx:least_conn,...] [--lb-cpu 0] [--ballast-jar PATH]
  * [--scenarios DIR] [--results DIR] [scenario ...]}. A scenario is a file, or a name looked up as
  * {@code DIR/NAME.yaml}; none means every file in DIR. Prints each scenario's table and writes it,
  * with a per-second CSV per balancer, under a new time-stamped directory in the results dir.
@@ -22,7 +22,7 @@ public final class ScenarioMain {
     private ScenarioMain() {}
 
     public static void main(String[] args) throws Exception {
-        List<String> only = List.of("ballast", "haproxy", "nginx");
+        List<String> only = List.of();
         String lbCpu = "";
         Path jar = Path.of("server/target/ballast.jar");
         Path scenariosDir = Path.of("bench/scenarios");
@@ -38,13 +38,20 @@ public final class ScenarioMain {
                 default -> names.add(args[i]);
             }
         }
-        List<Balancer> balancers = new ArrayList<>();
         List<Scenario> scenarios = new ArrayList<>();
+        List<List<Balancer>> balancers = new ArrayList<>();
         try {
-            for (String name : only) {
-                balancers.add(Balancer.of(name.trim(), jar));
-            }
             scenarios.addAll(load(scenariosDir, names));
+            for (Scenario s : scenarios) {
+                // The command line's list wins; then the scenario's own; then the three defaults.
+                List<String> specs = !only.isEmpty() ? only
+                        : !s.balancers().isEmpty() ? s.balancers() : List.of("ballast", "haproxy", "nginx");
+                List<Balancer> list = new ArrayList<>();
+                for (String spec : specs) {
+                    list.add(Balancer.of(spec.trim(), jar));
+                }
+                balancers.add(list);
+            }
         } catch (IllegalArgumentException | IOException e) {
             System.err.println(e.getMessage());
             System.exit(2);
@@ -74,7 +81,7 @@ public final class ScenarioMain {
         return scenarios;
     }
 
-    private static void run(List<Balancer> balancers, List<Scenario> scenarios, String lbCpu, Path resultsRoot)
+    private static void run(List<List<Balancer>> balancers, List<Scenario> scenarios, String lbCpu, Path resultsRoot)
             throws IOException, InterruptedException {
 
         Path out = resultsRoot.resolve("scenario-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
@@ -82,9 +89,10 @@ public final class ScenarioMain {
         ScenarioRunner runner = new ScenarioRunner(lbCpu);
         StringBuilder summary = new StringBuilder("# Failover scenarios\n\n");
         boolean failed = false;
-        for (Scenario scenario : scenarios) {
+        for (int si = 0; si < scenarios.size(); si++) {
+            Scenario scenario = scenarios.get(si);
             List<RunResult> runs = new ArrayList<>();
-            for (Balancer b : balancers) {
+            for (Balancer b : balancers.get(si)) {
                 System.err.printf("== %s / %s%n", scenario.name(), b.name());
                 try {
                     RunResult r = runner.run(scenario, b, out.resolve(scenario.name() + "-" + b.name()));

@@ -30,6 +30,35 @@ class ScenarioTest {
     }
 
     @Test
+    void algorithmScenariosListBackendsOneByOneAndTheBalancersToCompare(@TempDir Path dir) throws Exception {
+        Scenario s = Scenario.load(Path.of("scenarios", "unequal-capacity.yaml"));
+        assertThat(s.backends()).extracting(Scenario.BackendSpec::name).containsExactly("b1", "b2", "b3");
+        assertThat(s.backends()).extracting(b -> b.serviceTime().mean().toMillis()).containsExactly(4L, 10L, 25L);
+        assertThat(s.balancers()).contains("ballast:auto", "haproxy:leastconn", "nginx:least_conn");
+        assertThat(s.ballastPool()).isPresent();
+        Path jar = Files.createFile(dir.resolve("ballast.jar"));
+        List<Integer> ports = List.of(9001, 9002, 9003);
+        Balancer ballast = Balancer.of("ballast:auto", jar);
+        assertThat(ballast.name()).isEqualTo("ballast-auto");
+        ballast.prepare(dir, 8080, ports, s);
+        String yaml = Files.readString(dir.resolve("ballast.yaml"));
+        assertThat(yaml).contains("    algorithm: auto\n    retries:\n      max_attempts: 3\n", "    health_check:\n")
+                .doesNotContain("circuit_breaker");
+        Balancer haproxy = Balancer.of("haproxy:leastconn", jar);
+        assertThat(haproxy.name()).isEqualTo("haproxy-leastconn");
+        haproxy.prepare(dir, 8080, ports, s);
+        assertThat(Files.readString(dir.resolve("haproxy.cfg"))).contains("balance leastconn");
+        Balancer nginx = Balancer.of("nginx:least_conn", jar);
+        nginx.prepare(dir, 8080, ports, s);
+        assertThat(Files.readString(dir.resolve("nginx.conf"))).contains("upstream bench {\n    least_conn;\n");
+        assertThatThrownBy(() -> Balancer.of("envoy", jar)).hasMessageContaining("balancer: 'envoy'");
+        // Without its own pool block a scenario gets the failover settings.
+        new BallastBalancer(jar).prepare(dir, 8080, ports, Scenario.load(Path.of("scenarios", "slow-backend.yaml")));
+        assertThat(Files.readString(dir.resolve("ballast.yaml"))).contains("    algorithm: round-robin\n",
+                "    circuit_breaker:\n      window_size: 20\n");
+    }
+
+    @Test
     void badValuesNameTheFieldAndWhatWasExpected(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("bad.yaml");
         Files.writeString(f, """
