@@ -85,11 +85,11 @@ public record WeightControlSettings(Duration interval, Objective objective, Stri
     public Warmup {
       if (startPercent < 0 || startPercent > 100) {
         throw new IllegalArgumentException(
-            "warmup.start_percent: " + startPercent + " (expected: 0..100, 0 for off)");
+            "warmup.start: " + startPercent + " (expected: 0..100, 0 for off)");
       }
       if (stepPercent < 1 || stepPercent > 100) {
         throw new IllegalArgumentException(
-            "warmup.step_percent: " + stepPercent + " (expected: 1..100)");
+            "warmup.step: " + stepPercent + " (expected: 1..100)");
       }
       if (!(latencyTolerance >= 1) || Double.isInfinite(latencyTolerance)) {
         throw new IllegalArgumentException(
@@ -154,14 +154,14 @@ public record WeightControlSettings(Duration interval, Objective objective, Stri
     }
     if (floorPercent < 1 || floorPercent > 100) {
       throw new IllegalArgumentException(
-          "floor_percent: " + floorPercent + " (expected: 1..100)");
+          "floor: " + floorPercent + " (expected: 1..100)");
     }
     if (ceilingPercent < 100 || ceilingPercent > 1000) {
       throw new IllegalArgumentException(
-          "ceiling_percent: " + ceilingPercent + " (expected: 100..1000)");
+          "ceiling: " + ceilingPercent + " (expected: 100..1000)");
     }
     if (maxStepPercent < 1 || maxStepPercent > ceilingPercent - floorPercent) {
-      throw new IllegalArgumentException("max_step_percent: " + maxStepPercent + " (expected: 1.."
+      throw new IllegalArgumentException("max_step: " + maxStepPercent + " (expected: 1.."
           + (ceilingPercent - floorPercent) + ")");
     }
     if (!(deadband >= 0 && deadband < 1)) {

@@ -31,11 +31,11 @@ class WeightControlSettingsTest {
     assertThatThrownBy(() -> WeightControlSettings.DEFAULTS.toBuilder().gains(0, 0, 0).build())
         .hasMessage("ki: 0.0 (expected: > 0 when kp is 0)");
     assertThatThrownBy(() -> WeightControlSettings.DEFAULTS.toBuilder().bounds(0, 400).build())
-        .hasMessage("floor_percent: 0 (expected: 1..100)");
+        .hasMessage("floor: 0 (expected: 1..100)");
     assertThatThrownBy(() -> WeightControlSettings.DEFAULTS.toBuilder().bounds(10, 2000).build())
-        .hasMessage("ceiling_percent: 2000 (expected: 100..1000)");
+        .hasMessage("ceiling: 2000 (expected: 100..1000)");
     assertThatThrownBy(() -> WeightControlSettings.DEFAULTS.toBuilder().maxStepPercent(0).build())
-        .hasMessage("max_step_percent: 0 (expected: 1..390)");
+        .hasMessage("max_step: 0 (expected: 1..390)");
     assertThatThrownBy(() -> WeightControlSettings.DEFAULTS.toBuilder().deadband(1).build())
         .hasMessage("deadband: 1.0 (expected: 0 <= x < 1)");
     assertThatThrownBy(() -> WeightControlSettings.DEFAULTS.toBuilder().thresholds(0.7, 0.3).build())
