@@ -236,8 +236,8 @@ public record WeightControlSettings(Duration interval, Objective objective, Stri
     private Objective objective = Objective.UTILIZATION;
     private String figure = "cpu";
     private OptionalDouble target = OptionalDouble.empty();
-    private double kp = 0.4;
-    private double ki = 0.3;
+    private double kp = 0.2;
+    private double ki = 0.4;
     private double kd = 0.0;
     private int maxStepPercent = 25;
     private double deadband = 0.05;
