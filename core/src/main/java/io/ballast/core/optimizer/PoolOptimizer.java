@@ -40,9 +40,11 @@ public final class PoolOptimizer implements LoadBalancer.Listener {
   private final Consumer<ScalingSignal> scalingSink;
   // Control loop only.
   private final Map<Backend, TrafficWindow> windows = new IdentityHashMap<>();
-  private Scheduler scheduler;
+  private volatile Scheduler scheduler;
   private Scheduler.Cancellable timer;
   private boolean running;
+  /** Set by {@link #stop()}: a start still queued on the control loop does nothing then. */
+  private volatile boolean stopped;
   private volatile Map<Backend, BackendStats> lastStats = Map.of();
 
   /**
@@ -81,16 +83,19 @@ public final class PoolOptimizer implements LoadBalancer.Listener {
   /**
    * Starts ticking every interval on the scheduler (the pool's control loop, or a simulator's
    * virtual one); turns on warm-up by feedback in the pool when the settings ask for it.
-   * Thread-safe; a second start does nothing.
+   * Thread-safe; a second start, or a start after {@link #stop()}, does nothing.
    */
-  public void start(Scheduler scheduler) {
+  public synchronized void start(Scheduler scheduler) {
     Objects.requireNonNull(scheduler, "scheduler");
+    if (this.scheduler != null) {
+      return;
+    }
+    this.scheduler = scheduler;
     scheduler.execute(() -> {
-      if (running) {
+      if (running || stopped) {
         return;
       }
       running = true;
-      this.scheduler = scheduler;
       long now = scheduler.ticker().nanos();
       for (Backend b : lb.backends()) {
         windows.put(b, new TrafficWindow(b, now));
@@ -103,8 +108,9 @@ public final class PoolOptimizer implements LoadBalancer.Listener {
     });
   }
 
-  /** Stops ticking; the weights stay as last set. Thread-safe. */
+  /** Stops ticking for good; the weights stay as last set. Thread-safe. */
   public void stop() {
+    stopped = true;
     Scheduler s = scheduler;
     if (s == null) {
       return;
@@ -215,7 +221,8 @@ public final class PoolOptimizer implements LoadBalancer.Listener {
   public void onHealthChange(LoadBalancer pool, Backend backend, HealthState from, HealthState to,
       String reason) {
     decide(new Decision(pool.nowNanos(), pool.name(), backend.name(), Decision.Kind.HEALTH,
-        from.name(), to.name(), reason));
+        from.name().toLowerCase(java.util.Locale.ROOT), to.name().toLowerCase(java.util.Locale.ROOT),
+        reason));
   }
 
   @Override
