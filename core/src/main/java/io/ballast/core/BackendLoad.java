@@ -44,6 +44,9 @@ public final class BackendLoad {
   private final LongAdder requests = new LongAdder();
   private final LongAdder failures = new LongAdder();
   private final LongAdder latencyNanos = new LongAdder();
+  /** Every completion's latency, for the weight controller's per-window percentiles. */
+  private final io.ballast.core.optimizer.LatencyHistogram histogram =
+      new io.ballast.core.optimizer.LatencyHistogram();
   /** Null unless the pool runs outlier detection; the data plane reports outcomes to it. */
   private volatile io.ballast.core.outlier.OutlierTracker outlier;
   /** Null unless the pool runs circuit breakers; the data plane asks it before each attempt. */
@@ -166,6 +169,7 @@ public final class BackendLoad {
       failures.increment();
     }
     latencyNanos.add(nanos);
+    histogram.record(nanos);
     observe(success, nanos);
   }
 
@@ -302,6 +306,11 @@ public final class BackendLoad {
 
   public long latencyNanosTotal() {
     return latencyNanos.sum();
+  }
+
+  /** Cumulative latency histogram of every completed request (never reset). */
+  public io.ballast.core.optimizer.LatencyHistogram latencyHistogram() {
+    return histogram;
   }
 
   @Override

@@ -14,6 +14,9 @@ import io.ballast.core.retry.RetryPolicy;
 import io.ballast.core.outlier.EjectionKind;
 import io.ballast.core.outlier.OutlierDetector;
 import io.ballast.core.outlier.OutlierSettings;
+import io.ballast.core.optimizer.DecisionLog;
+import io.ballast.core.optimizer.PoolOptimizer;
+import io.ballast.core.optimizer.ScalingSignal;
 import io.ballast.proxy.HealthCheckSpec;
 import io.ballast.proxy.HealthChecker;
 import io.ballast.proxy.ListenerSpec;
@@ -25,6 +28,11 @@ import io.ballast.server.config.AccessLogConfig;
 import io.ballast.server.config.BallastConfig;
 import io.ballast.server.metrics.CompositeObserver;
 import io.ballast.server.metrics.ProxyMetrics;
+import io.ballast.server.config.PoolConfig;
+import io.ballast.server.config.WeightControlConfig;
+import io.ballast.server.optimizer.DecisionRecorder;
+import io.ballast.server.optimizer.OptimizerMetrics;
+import io.ballast.server.optimizer.ScalingWebhook;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -55,6 +63,10 @@ public final class Ballast {
   private final Map<String, LoadBalancer> pools;
   private final List<HealthChecker> checkers = new ArrayList<>();
   private final List<OutlierDetector> detectors = new ArrayList<>();
+  /** Every pool's decisions: /admin/decisions and the io.ballast.decisions log. */
+  private final DecisionRecorder decisions = new DecisionRecorder(new DecisionLog());
+  private final List<PoolOptimizer> optimizers = new ArrayList<>();
+  private final OptimizerMetrics optimizerMetrics;
   private final ProxyMetrics metrics;
   private final AccessLog accessLog;
   private final ProxyServer proxy;
@@ -71,8 +83,9 @@ public final class Ballast {
         t -> log.error("control loop task failed", t));
     // A pool takes its state listener when it is built: metrics first, then pools.
     this.metrics = new ProxyMetrics(List.of(), control);
-    this.pools = buildPools(config, control, new StateLog(metrics));
+    this.pools = buildPools(config, control, new StateLog(new Both(metrics, decisions)));
     metrics.setPools(pools.values());
+    this.optimizerMetrics = new OptimizerMetrics(metrics);
     this.accessLog = openAccessLog(config.accessLog());
     ProxyObserver observer = accessLog == null ? metrics : CompositeObserver.of(metrics, accessLog);
     this.proxy = new ProxyServer(Settings.proxySettings(config), observer, threads);
@@ -149,15 +162,51 @@ public final class Ballast {
         detectors.add(startOutlierDetection(pools.get(p.name()), p.outlierDetection().get()));
       }
     }
+    for (var p : config.pools()) {
+      if (p.weightControl().isPresent()) {
+        optimizers.add(startOptimizer(pools.get(p.name()), p, p.weightControl().get()));
+      }
+    }
+    optimizerMetrics.setOptimizers(optimizers);
     if (config.admin().enabled()) {
       admin = new AdminServer(config.admin().bind().toSocketAddress(), metrics,
           List.copyOf(pools.values()), () -> ready, config.admin().token().orElse(null));
+      admin.useDecisionLog(decisions.log());
       adminAddress = admin.start();
-      log.info("admin on http://{} (/metrics, /healthz, /readyz, /admin/backends; actions {})",
+      log.info("admin on http://{} (/metrics, /healthz, /readyz, /admin/backends,"
+          + " /admin/decisions; actions {})",
           hostPort(adminAddress), config.admin().token().isPresent()
               ? "enabled with the configured token" : "off: no admin.token");
     }
     ready = true;
+  }
+
+  /**
+   * The weight controller of a pool: it ticks on the control loop, its decisions go to the
+   * decision log and the io.ballast.decisions logger, its scaling events to the webhook if any.
+   */
+  private PoolOptimizer startOptimizer(LoadBalancer pool, PoolConfig p, WeightControlConfig wc) {
+    Map<Backend, Double> costs = new java.util.IdentityHashMap<>();
+    for (int i = 0; i < pool.backends().size(); i++) {
+      costs.put(pool.backends().get(i), p.backends().get(i).cost());
+    }
+    java.util.function.Consumer<ScalingSignal> scaling = wc.webhook()
+        .<java.util.function.Consumer<ScalingSignal>>map(
+            url -> new ScalingWebhook(url, wc.webhookTimeout()))
+        .orElse(signal -> { });
+    PoolOptimizer optimizer = new PoolOptimizer(pool, wc.settings(), costs, decisions.log(),
+        decisions::logLine, scaling);
+    decisions.register(optimizer);
+    optimizer.start(control);
+    var s = wc.settings();
+    log.info("pool {}: weight control every {} ms on {}{}, weights {}..{}%, steps of {} points{}",
+        pool.name(), s.interval().toMillis(),
+        s.objective() == io.ballast.core.optimizer.WeightControlSettings.Objective.LATENCY
+            ? "p99 latency" : s.figure() + " utilization",
+        s.target().isPresent() ? " toward " + s.target().getAsDouble() : " toward the pool's balance",
+        s.floorPercent(), s.ceilingPercent(), s.maxStepPercent(),
+        s.warmup().enabled() ? ", warm-up by feedback from " + s.warmup().startPercent() + "%" : "");
+    return optimizer;
   }
 
   /**
@@ -173,6 +222,7 @@ public final class Ballast {
         STATE_LOG.info("pool {} backend {} ({}): circuit {} -> {}: {}", pool.name(),
             backend.name(), backend.address(), lower(t.from()), lower(t.to()), t.reason());
       }
+      decisions.circuit(pool, backend, lower(t.from()), lower(t.to()), t.reason());
     });
     log.info("pool {}: circuit breakers ({} window of {}, open at {}% failures or {}% calls "
         + "slower than {} ms, {} ms open)", pool.name(), lower(settings.windowType()),
@@ -252,6 +302,16 @@ public final class Ballast {
     return pools;
   }
 
+  /** The process's decision log (what /admin/decisions serves). Thread-safe. */
+  public DecisionLog decisionLog() {
+    return decisions.log();
+  }
+
+  /** The weight controllers of the pools that have one, in configuration order. */
+  public List<PoolOptimizer> optimizers() {
+    return List.copyOf(optimizers);
+  }
+
   public boolean stopping() {
     return stopping.get();
   }
@@ -300,6 +360,9 @@ public final class Ballast {
     }
     for (OutlierDetector d : detectors) {
       quietly(d::close);
+    }
+    for (PoolOptimizer o : optimizers) {
+      quietly(o::stop);
     }
     quietly(proxy::close);
     if (admin != null) {
@@ -375,11 +438,54 @@ public final class Ballast {
     }
 
     @Override
+    public void onWarmupStart(LoadBalancer pool, Backend backend) {
+      stateLog.info("pool {} backend {} ({}): warms up by feedback from {}%", pool.name(),
+          backend.name(), backend.address(), pool.weightPercent(backend));
+      next.onWarmupStart(pool, backend);
+    }
+
+    @Override
     public void onAdminChange(LoadBalancer pool, Backend backend, AdminState from, AdminState to,
         String reason) {
       stateLog.info("pool {} backend {} ({}): admin {} -> {}: {}", pool.name(), backend.name(),
           backend.address(), from, to, reason);
       next.onAdminChange(pool, backend, from, to, reason);
+    }
+  }
+
+  /** Forwards every state change to two listeners, in order. */
+  private record Both(LoadBalancer.Listener first, LoadBalancer.Listener second)
+      implements LoadBalancer.Listener {
+    @Override
+    public void onHealthChange(LoadBalancer pool, Backend backend, HealthState from,
+        HealthState to, String reason) {
+      first.onHealthChange(pool, backend, from, to, reason);
+      second.onHealthChange(pool, backend, from, to, reason);
+    }
+
+    @Override
+    public void onAdminChange(LoadBalancer pool, Backend backend, AdminState from, AdminState to,
+        String reason) {
+      first.onAdminChange(pool, backend, from, to, reason);
+      second.onAdminChange(pool, backend, from, to, reason);
+    }
+
+    @Override
+    public void onEjection(LoadBalancer pool, Backend backend, boolean ejected, String reason) {
+      first.onEjection(pool, backend, ejected, reason);
+      second.onEjection(pool, backend, ejected, reason);
+    }
+
+    @Override
+    public void onPanic(LoadBalancer pool, boolean panic, String reason) {
+      first.onPanic(pool, panic, reason);
+      second.onPanic(pool, panic, reason);
+    }
+
+    @Override
+    public void onWarmupStart(LoadBalancer pool, Backend backend) {
+      first.onWarmupStart(pool, backend);
+      second.onWarmupStart(pool, backend);
     }
   }
 }

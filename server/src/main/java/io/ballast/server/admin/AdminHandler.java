@@ -33,8 +33,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Answers the admin endpoints: {@code /metrics}, {@code /healthz}, {@code /readyz} and
- * {@code /admin/backends}; other paths get 404, other methods than GET and HEAD get 405.
+ * Answers the admin endpoints: {@code /metrics}, {@code /healthz}, {@code /readyz},
+ * {@code /admin/backends} and {@code /admin/decisions}; other paths get 404, other methods than GET and HEAD get 405.
  *
  * <p>Threading: shared by every admin connection (stateless); runs on the admin event loop only,
  * where a scrape may take a few milliseconds without touching the data plane.
@@ -50,6 +50,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private final Supplier<List<LoadBalancer>> pools;
   private final BooleanSupplier ready;
   private final BackendsJson backendsJson = new BackendsJson();
+  private final DecisionsJson decisionsJson = new DecisionsJson();
+  /** The process's decision log behind /admin/decisions; null until set (404 then). */
+  private volatile io.ballast.core.optimizer.DecisionLog decisions;
   /** The bearer token actions need, as bytes for a constant-time compare; null: read-only. */
   private final byte[] token;
 
@@ -59,6 +62,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     this.pools = pools;
     this.ready = ready;
     this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Serves {@code log} at /admin/decisions. */
+  void useDecisionLog(io.ballast.core.optimizer.DecisionLog log) {
+    decisions = log;
   }
 
   @Override
@@ -109,7 +117,35 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
           : text(HttpResponseStatus.SERVICE_UNAVAILABLE, "not ready\n");
       case BACKENDS -> response(HttpResponseStatus.OK, JSON,
           Unpooled.wrappedBuffer(backendsJson.render(pools.get())));
+      case DECISIONS -> decisions(req);
     };
+  }
+
+  /** {@code GET /admin/decisions?limit=N&pool=NAME}: the newest N (default 100), newest last. */
+  private FullHttpResponse decisions(FullHttpRequest req) {
+    io.ballast.core.optimizer.DecisionLog log = decisions;
+    if (log == null) {
+      return text(HttpResponseStatus.NOT_FOUND, "no decision log in this process\n");
+    }
+    QueryStringDecoder query = new QueryStringDecoder(req.uri());
+    int limit = DecisionsJson.DEFAULT_LIMIT;
+    List<String> limits = query.parameters().get("limit");
+    if (limits != null && !limits.isEmpty()) {
+      String v = limits.get(0);
+      try {
+        limit = Integer.parseInt(v);
+      } catch (NumberFormatException e) {
+        limit = -1;
+      }
+      if (limit < 0 || limit > log.capacity()) {
+        return text(HttpResponseStatus.BAD_REQUEST, "limit: '" + v + "' (expected: 0.."
+            + log.capacity() + ")\n");
+      }
+    }
+    List<String> poolParam = query.parameters().get("pool");
+    String pool = poolParam == null || poolParam.isEmpty() ? null : poolParam.get(0);
+    return response(HttpResponseStatus.OK, JSON, Unpooled.wrappedBuffer(
+        decisionsJson.render(log, limit, pool, io.ballast.core.Ticker.SYSTEM.nanos())));
   }
 
   /**
@@ -211,7 +247,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     METRICS("/metrics"),
     HEALTHZ("/healthz"),
     READYZ("/readyz"),
-    BACKENDS("/admin/backends");
+    BACKENDS("/admin/backends"),
+    DECISIONS("/admin/decisions");
 
     private final String path;
 

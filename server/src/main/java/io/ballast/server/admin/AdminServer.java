@@ -82,6 +82,14 @@ public final class AdminServer implements AutoCloseable {
         Objects.requireNonNull(pools, "pools"), Objects.requireNonNull(ready, "ready"), token);
   }
 
+  /**
+   * Serves the process's decision log at {@code /admin/decisions} (JSON, newest last,
+   * {@code ?limit=N} default 100, {@code ?pool=NAME}). Thread-safe; call before or after start.
+   */
+  public void useDecisionLog(io.ballast.core.optimizer.DecisionLog log) {
+    handler.useDecisionLog(Objects.requireNonNull(log, "log"));
+  }
+
   private static Supplier<List<LoadBalancer>> supplierOf(List<LoadBalancer> pools) {
     List<LoadBalancer> copy = List.copyOf(pools);
     return () -> copy;

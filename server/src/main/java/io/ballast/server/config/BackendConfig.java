@@ -11,9 +11,14 @@ import java.util.Objects;
  * @param address where to connect; port 1..65535
  * @param weight the configured weight, 1..{@value Backend#MAX_WEIGHT}
  * @param state the operator's state at start: active, draining or in maintenance
+ * @param cost what a request on this backend costs, relative to the pool's other backends (1 by
+ *     default); the weight controller prefers cheaper backends while the pool's latency objective
+ *     holds
  */
-public record BackendConfig(String name, HostPort address, int weight, AdminState state) {
+public record BackendConfig(String name, HostPort address, int weight, AdminState state,
+    double cost) {
   public static final int DEFAULT_WEIGHT = 1;
+  public static final double DEFAULT_COST = 1.0;
 
   public BackendConfig {
     Objects.requireNonNull(name, "name");
@@ -23,6 +28,14 @@ public record BackendConfig(String name, HostPort address, int weight, AdminStat
     }
     Checks.range("weight", weight, 1, Backend.MAX_WEIGHT);
     Objects.requireNonNull(state, "state");
+    if (!(cost > 0) || !Double.isFinite(cost)) {
+      throw new IllegalArgumentException("cost: " + cost + " (expected: a finite number > 0)");
+    }
+  }
+
+  /** A backend of the default cost. */
+  public BackendConfig(String name, HostPort address, int weight, AdminState state) {
+    this(name, address, weight, state, DEFAULT_COST);
   }
 
   /** An active backend. */

@@ -28,6 +28,7 @@ import java.util.Optional;
  * @param slowStart how long a returning backend takes to ramp up to its full weight; zero is off
  * @param outlierDetection passive health: ejection of backends that fail requests; empty is off
  * @param circuitBreaker a circuit breaker per backend with these settings; empty is off
+ * @param weightControl the weight controller (and scaling signals); empty is off
  */
 public record PoolConfig(
     String name,
@@ -41,7 +42,8 @@ public record PoolConfig(
     int panicThreshold,
     Duration slowStart,
     Optional<OutlierSettings> outlierDetection,
-    Optional<CircuitBreakerSettings> circuitBreaker) {
+    Optional<CircuitBreakerSettings> circuitBreaker,
+    Optional<WeightControlConfig> weightControl) {
   public static final Algorithm DEFAULT_ALGORITHM = Algorithm.WEIGHTED_ROUND_ROBIN;
   public static final Duration DEFAULT_PASSIVE_DOWN_TIME = Duration.ofSeconds(10);
   public static final int DEFAULT_PANIC_THRESHOLD = 50;
@@ -67,9 +69,20 @@ public record PoolConfig(
     Checks.range("panicThreshold", panicThreshold, 0, 100);
     Objects.requireNonNull(slowStart, "slowStart");
     Objects.requireNonNull(outlierDetection, "outlierDetection");
+    Objects.requireNonNull(weightControl, "weightControl");
     if (slowStart.isNegative()) {
       throw new IllegalArgumentException("slowStart: " + slowStart + " (expected: >= 0)");
     }
+  }
+
+  /** A pool without weight control. */
+  public PoolConfig(String name, Algorithm algorithm, AlgorithmOptions options,
+      Optional<HashKey> hashKey, List<BackendConfig> backends, RetrySettings retries,
+      Optional<HealthChecksConfig> healthChecks, Duration passiveDownTime, int panicThreshold,
+      Duration slowStart, Optional<OutlierSettings> outlierDetection,
+      Optional<CircuitBreakerSettings> circuitBreaker) {
+    this(name, algorithm, options, hashKey, backends, retries, healthChecks, passiveDownTime,
+        panicThreshold, slowStart, outlierDetection, circuitBreaker, Optional.empty());
   }
 
   public Optional<BackendConfig> backend(String backendName) {

@@ -131,6 +131,31 @@ interface Value<T> {
     });
   }
 
+  /**
+   * A percentage in {@code min..max}, which may exceed 100 (a weight ceiling of 400%): an integer
+   * ({@code 400}) or a string with a sign ({@code "400%"}).
+   */
+  static Value<Integer> percentIn(int min, int max) {
+    String expected = "a percentage " + min + ".." + max + ", such as " + max + " or \"" + max + "%\"";
+    return of(expected, (node, path, problems) -> {
+      Object value = node instanceof ScalarNode scalar ? scalar.value() : null;
+      long n;
+      if (value instanceof Long l) {
+        n = l;
+      } else if (value instanceof String text && text.strip().matches("\\d{1,9}\\s*%")) {
+        n = Long.parseLong(text.strip().replaceAll("\\s*%", ""));
+      } else {
+        problems.error(node.mark(), path, wrongType(node, expected));
+        return null;
+      }
+      if (n < min || n > max) {
+        problems.error(node.mark(), path, value + " (expected: " + min + ".." + max + "%)");
+        return null;
+      }
+      return (int) n;
+    });
+  }
+
   /** A size in bytes: an integer or a string with a binary unit ("8KiB"). */
   static Value<Integer> size(int min, int max) {
     String expected = "a size in bytes " + min + ".." + max + " (an integer or \"8KiB\", \"1MiB\")";

@@ -60,7 +60,11 @@ class ExamplesAndScaleTest {
         "max_header_size", "forwarding", "x_forwarded", "forwarded", "trusted_proxies",
         "request_id_header", "admin", "enabled", "access_log", "queue_size", "health_checks",
         "degraded_below", "unhealthy_below", "levels", "type", "critical", "method",
-        "body_contains")) {
+        "body_contains", "cost", "weight_control", "objective", "figure", "kp", "ki", "kd",
+        "max_step", "deadband", "floor", "ceiling", "overload_above", "underuse_below",
+        "min_requests", "latency_objective", "stale_after", "warmup", "start", "step",
+        "latency_tolerance", "error_tolerance", "scaling", "hot_above", "cold_below", "for",
+        "cooldown", "webhook", "webhook_timeout")) {
       assertThat(full).as("full.yaml sets %s", key).containsPattern("(?m)^\\s*-?\\s*" + key + ":");
     }
     // And nothing else: an unknown key would have failed the load above.

@@ -1,0 +1,246 @@
+package io.ballast.core.optimizer;
+
+import io.ballast.core.Backend;
+import io.ballast.core.HealthState;
+import io.ballast.core.LoadBalancer;
+import io.ballast.core.Scheduler;
+import io.ballast.core.optimizer.WeightControlSettings.Objective;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * The weight controller of one pool, on its control loop: every interval it harvests each
+ * backend's traffic window ({@link TrafficWindow}) and fresh signals, runs the
+ * {@link WeightController} and the {@link ScalingAdvisor}, hands the new weight percentages to
+ * {@link LoadBalancer#setWeightPercents} (one batch per interval, only when something changed),
+ * and reports every decision to the {@link DecisionLog} and the decision sink.
+ *
+ * <p>It is also the pool's {@link LoadBalancer.Listener} for what the decision log must show
+ * (health changes, ejections and returns, panic) and for warm-up by feedback
+ * ({@link #onWarmupStart}); the wiring composes it with its other listeners. Build the optimizer
+ * first with the pool, then pass it to the pool's listener (a forwarding listener works, as every
+ * call arrives on the control loop after the pool exists).
+ *
+ * <p>Threading: {@link #start}, {@link #stop}, {@link #circuitChanged} and the readers
+ * ({@link #lastStats()}, {@link #scaling()}) are thread-safe. Ticks and listener calls run on the
+ * control loop. The sinks are called on the control loop and must not block.
+ */
+public final class PoolOptimizer implements LoadBalancer.Listener {
+  private final LoadBalancer lb;
+  private final WeightControlSettings settings;
+  private final WeightController controller;
+  private final ScalingAdvisor scaling;
+  private final DecisionLog log;
+  private final Consumer<Decision> decisions;
+  private final Consumer<ScalingSignal> scalingSink;
+  // Control loop only.
+  private final Map<Backend, TrafficWindow> windows = new IdentityHashMap<>();
+  private volatile Scheduler scheduler;
+  private Scheduler.Cancellable timer;
+  private boolean running;
+  /** Set by {@link #stop()}: a start still queued on the control loop does nothing then. */
+  private volatile boolean stopped;
+  private volatile Map<Backend, BackendStats> lastStats = Map.of();
+
+  /**
+   * @param lb the pool whose effective weights this optimizer sets
+   * @param costs per-backend cost (1 when absent), see {@link WeightController}
+   * @param log where every decision goes (shared by the process's pools)
+   * @param decisions also gets every decision (the application log), on the control loop
+   * @param scalingSink gets every scaling event (metrics, webhook), on the control loop
+   */
+  public PoolOptimizer(LoadBalancer lb, WeightControlSettings settings, Map<Backend, Double> costs,
+      DecisionLog log, Consumer<Decision> decisions, Consumer<ScalingSignal> scalingSink) {
+    this.lb = Objects.requireNonNull(lb, "lb");
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.log = Objects.requireNonNull(log, "log");
+    this.decisions = Objects.requireNonNull(decisions, "decisions");
+    this.scalingSink = Objects.requireNonNull(scalingSink, "scalingSink");
+    this.controller = new WeightController(lb.name(), lb.backends(), settings, costs);
+    boolean latency = settings.objective() == Objective.LATENCY;
+    this.scaling = settings.scaling().map(s -> new ScalingAdvisor(lb.name(), s,
+        latency ? "p99 ms" : settings.figure(), !latency)).orElse(null);
+  }
+
+  /** An optimizer without costs whose decisions go to the log only. */
+  public PoolOptimizer(LoadBalancer lb, WeightControlSettings settings, DecisionLog log) {
+    this(lb, settings, Map.of(), log, d -> {}, s -> {});
+  }
+
+  public LoadBalancer pool() {
+    return lb;
+  }
+
+  public WeightControlSettings settings() {
+    return settings;
+  }
+
+  /**
+   * Starts ticking every interval on the scheduler (the pool's control loop, or a simulator's
+   * virtual one); turns on warm-up by feedback in the pool when the settings ask for it.
+   * Thread-safe; a second start, or a start after {@link #stop()}, does nothing.
+   */
+  public synchronized void start(Scheduler scheduler) {
+    Objects.requireNonNull(scheduler, "scheduler");
+    if (this.scheduler != null) {
+      return;
+    }
+    this.scheduler = scheduler;
+    scheduler.execute(() -> {
+      if (running || stopped) {
+        return;
+      }
+      running = true;
+      long now = scheduler.ticker().nanos();
+      for (Backend b : lb.backends()) {
+        windows.put(b, new TrafficWindow(b, now));
+        controller.sync(b, lb.weightPercent(b));
+      }
+      if (settings.warmup().enabled()) {
+        lb.useFeedbackWarmup(settings.warmup().startPercent());
+      }
+      timer = scheduler.schedule(settings.interval(), this::tick);
+    });
+  }
+
+  /** Stops ticking for good; the weights stay as last set. Thread-safe. */
+  public void stop() {
+    stopped = true;
+    Scheduler s = scheduler;
+    if (s == null) {
+      return;
+    }
+    s.execute(() -> {
+      running = false;
+      if (timer != null) {
+        timer.cancel();
+        timer = null;
+      }
+    });
+  }
+
+  /** One control interval. Control loop only. */
+  void tick() {
+    if (!running) {
+      return;
+    }
+    try {
+      long now = scheduler.ticker().nanos();
+      long maxAge = settings.staleAfter().toNanos();
+      List<BackendStats> stats = new ArrayList<>();
+      Map<Backend, BackendStats> all = new IdentityHashMap<>();
+      for (Backend b : lb.backends()) {
+        BackendStats s = windows.get(b).harvest(now,
+            b.signals().figure(settings.figure(), now, maxAge),
+            b.signals().weightPercent(now, maxAge));
+        all.put(b, s);
+        if (lb.effectiveWeight(b) > 0) {
+          stats.add(s);
+        }
+      }
+      lastStats = Collections.unmodifiableMap(all);
+      WeightController.Step step = controller.step(now, stats);
+      if (!step.changed().isEmpty()) {
+        lb.setWeightPercents(step.changed());
+      }
+      step.decisions().forEach(this::decide);
+      if (scaling != null) {
+        ScalingSignal signal = scaling.observe(now, level(stats), stats.size());
+        if (signal != null) {
+          String reason = signal.message().substring(("pool " + lb.name() + ": ").length());
+          String quiet = "normal";
+          decide(new Decision(now, lb.name(), null, Decision.Kind.SCALING,
+              signal.raised() ? quiet : signal.direction().label(),
+              signal.raised() ? signal.direction().label() : quiet, reason));
+          scalingSink.accept(signal);
+        }
+      }
+    } finally {
+      if (running) {
+        timer = scheduler.schedule(settings.interval(), this::tick);
+      }
+    }
+  }
+
+  /** The pool's level for scaling: mean fresh figure, or requests-weighted p99 in ms; NaN if none. */
+  private double level(List<BackendStats> stats) {
+    double sum = 0;
+    long weight = 0;
+    for (BackendStats s : stats) {
+      if (settings.objective() == Objective.LATENCY) {
+        sum += s.p99Millis() * s.requests();
+        weight += s.requests();
+      } else if (s.utilization().isPresent()) {
+        sum += s.utilization().getAsDouble();
+        weight++;
+      }
+    }
+    return weight == 0 ? Double.NaN : sum / weight;
+  }
+
+  private void decide(Decision d) {
+    log.append(d);
+    decisions.accept(d);
+  }
+
+  /** Each backend's stats of the last interval (every backend, in the picker or not). */
+  public Map<Backend, BackendStats> lastStats() {
+    return lastStats;
+  }
+
+  /** The scaling advisor, or null when the settings have no scaling section. */
+  public ScalingAdvisor scaling() {
+    return scaling;
+  }
+
+  /** The controller itself; control loop only. */
+  public WeightController controller() {
+    return controller;
+  }
+
+  /**
+   * A circuit breaker of this pool changed state; for the decision log. Thread-safe (the log is),
+   * and the decision sink must be too when circuit breakers report from event loops.
+   */
+  public void circuitChanged(Backend backend, String from, String to, String reason) {
+    decide(new Decision(lb.nowNanos(), lb.name(), backend.name(), Decision.Kind.CIRCUIT, from, to,
+        reason));
+  }
+
+  @Override
+  public void onWarmupStart(LoadBalancer pool, Backend backend) {
+    decide(controller.startWarmup(pool.nowNanos(), backend, pool.weightPercent(backend)));
+  }
+
+  @Override
+  public void onHealthChange(LoadBalancer pool, Backend backend, HealthState from, HealthState to,
+      String reason) {
+    decide(new Decision(pool.nowNanos(), pool.name(), backend.name(), Decision.Kind.HEALTH,
+        from.name().toLowerCase(java.util.Locale.ROOT), to.name().toLowerCase(java.util.Locale.ROOT),
+        reason));
+  }
+
+  @Override
+  public void onEjection(LoadBalancer pool, Backend backend, boolean ejected, String reason) {
+    decide(new Decision(pool.nowNanos(), pool.name(), backend.name(),
+        ejected ? Decision.Kind.EJECTION : Decision.Kind.RETURN,
+        ejected ? "in" : "out", ejected ? "out" : "in", reason));
+  }
+
+  @Override
+  public void onPanic(LoadBalancer pool, boolean panic, String reason) {
+    decide(new Decision(pool.nowNanos(), pool.name(), null, Decision.Kind.PANIC,
+        panic ? "off" : "on", panic ? "on" : "off", reason));
+  }
+
+  @Override
+  public String toString() {
+    return "optimizer of pool " + lb.name() + " (" + settings.objective().configName() + ", every "
+        + settings.interval().toMillis() + " ms)";
+  }
+}
