@@ -310,6 +310,28 @@ public final class LoadBalancer {
     });
   }
 
+  /**
+   * The backend's own agent says it is down ({@code down} true: "down", "fail" or "stopped") or
+   * up again. While the agent holds it down the backend is UNHEALTHY whatever its checks say (the
+   * change is logged through {@link Listener#onHealthChange} with {@code reason}); once the agent
+   * lets go, the checks' verdict applies again. Thread-safe.
+   */
+  public void setAgentDown(Backend backend, boolean down, String reason) {
+    Status s = status(backend);
+    scheduler.execute(() -> {
+      if (s.agentDown == down) {
+        return;
+      }
+      s.agentDown = down;
+      transition(backend, s, s.checks.state(), reason);
+    });
+  }
+
+  /** True while the backend's agent holds it down. Thread-safe. */
+  public boolean agentDown(Backend backend) {
+    return status(backend).agentDown;
+  }
+
   /** The data plane could not connect to the backend. Thread-safe. */
   public void reportConnectFailure(Backend backend, String reason) {
     Status s = status(backend);
@@ -478,7 +500,9 @@ public final class LoadBalancer {
         "re-admitted after " + health.passiveDownTime().toMillis() + " ms without active checks");
   }
 
-  private void transition(Backend backend, Status s, HealthState next, String reason) {
+  private void transition(Backend backend, Status s, HealthState verdict, String reason) {
+    // The agent's "down" overrides every check until the agent itself says otherwise.
+    HealthState next = s.agentDown ? HealthState.UNHEALTHY : verdict;
     HealthState from = s.health;
     s.publishLevels();
     int percentBefore = s.passingPercent;
@@ -641,6 +665,8 @@ public final class LoadBalancer {
     volatile AdminState admin = AdminState.ACTIVE;
     volatile boolean ejected;
     volatile boolean circuitOpen;
+    /** The backend's agent holds it down; written on the control loop. */
+    volatile boolean agentDown;
     /** Immutable, replaced on each check (control loop), read by the admin listener. */
     volatile List<CheckRecord> history = List.of();
     /** Effective weight in percent of the configured one; written on the control loop. */

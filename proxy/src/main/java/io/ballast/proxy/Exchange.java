@@ -562,6 +562,11 @@ final class Exchange {
     }
     cancelTimeout();
     headNanos = System.nanoTime();
+    LoadReportReader loadReports = listener.loadReports();
+    if (loadReports != null) {
+      // Before a retry can drop this answer: its report is the backend's, whatever its status.
+      loadReports.read(backend, response.headers());
+    }
     OutlierTracker outlier = backend.load().outlier();
     if (outlier != null) {
       outlier.response(code);

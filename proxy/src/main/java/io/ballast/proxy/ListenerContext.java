@@ -5,7 +5,7 @@ import io.ballast.core.retry.RetryPolicy;
 
 /**
  * What every connection of one listener shares: its name and pool, the settings, the observer and
- * the server it belongs to.
+ * the server it belongs to, and the pool's load-report reader (null when the pool reads none).
  *
  * <p>Immutable and thread-safe.
  */
@@ -18,4 +18,5 @@ record ListenerContext(
     ProxyObserver observer,
     HeaderRewriter rewriter,
     TrustedProxies trustedProxies,
-    ProxyServer server) {}
+    ProxyServer server,
+    LoadReportReader loadReports) {}

@@ -18,16 +18,29 @@ import java.util.Objects;
  *     pool's)
  * @param hashKey where a hash-based pool takes the request's key from; null when the pool's
  *     algorithm does not hash (no key is computed then)
+ * @param loadReportHeader the pool's load-report response header (read into the backend's
+ *     signals and stripped from every response), or null when the pool reads none
  */
 public record ListenerSpec(
     String name, InetSocketAddress bind, LoadBalancer pool, RetryPolicy retry,
-    HashKey hashKey) {
+    HashKey hashKey, String loadReportHeader) {
 
   public ListenerSpec {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(bind, "bind");
     Objects.requireNonNull(pool, "pool");
     Objects.requireNonNull(retry, "retry");
+    if (loadReportHeader != null
+        && (loadReportHeader.isEmpty() || !HeaderRewriter.isToken(loadReportHeader))) {
+      throw new IllegalArgumentException("loadReportHeader: \"" + loadReportHeader
+          + "\" (expected: a header name such as " + SignalsSpec.DEFAULT_HEADER + ")");
+    }
+  }
+
+  /** A listener whose pool reads no load-report header. */
+  public ListenerSpec(String name, InetSocketAddress bind, LoadBalancer pool, RetryPolicy retry,
+      HashKey hashKey) {
+    this(name, bind, pool, retry, hashKey, null);
   }
 
   /** A listener with the default retry settings ({@link RetrySettings#DEFAULTS}). */

@@ -105,6 +105,15 @@ public final class ProxyServer implements AutoCloseable {
   }
 
   /**
+   * Starts polling the agent and Prometheus sources of {@code pool} that {@code spec} configures,
+   * on this server's event loops. The load-report header is read through
+   * {@link ListenerSpec#loadReportHeader()} instead.
+   */
+  public SignalPollers signalPollers(io.ballast.core.LoadBalancer pool, SignalsSpec spec) {
+    return SignalPollers.start(pool, spec, group);
+  }
+
+  /**
    * Binds every listener and returns the bound addresses in the same order (so port 0 works).
    *
    * @throws IllegalStateException naming the address when a bind fails; listeners bound before
@@ -119,8 +128,11 @@ public final class ProxyServer implements AutoCloseable {
     HeaderRewriter rewriter = new HeaderRewriter(settings.forwarding());
     List<InetSocketAddress> bound = new ArrayList<>(listeners.size());
     for (ListenerSpec spec : listeners) {
+      LoadReportReader loadReports = spec.loadReportHeader() == null ? null
+          : new LoadReportReader(io.netty.util.AsciiString.of(spec.loadReportHeader()), spec.pool());
       ListenerContext context = new ListenerContext(
-          spec.name(), spec.pool(), spec.retry(), spec.hashKey(), settings, observer, rewriter, trusted, this);
+          spec.name(), spec.pool(), spec.retry(), spec.hashKey(), settings, observer, rewriter,
+          trusted, this, loadReports);
       ServerBootstrap b = new ServerBootstrap()
           .group(group)
           .channel(Transport.serverChannel())

@@ -50,6 +50,13 @@ final class ProxyFixture implements AutoCloseable {
   /** A fixture with these retry settings and, unless null, a circuit breaker per backend. */
   ProxyFixture(ProxySettings settings, Algorithm algorithm, LoadBalancer.HealthSettings health,
       RetrySettings retries, CircuitBreakerSettings circuit, int... weights) {
+    this(settings, algorithm, health, retries, circuit, null, weights);
+  }
+
+  /** A fixture whose pool reads the load-report header {@code loadReportHeader} (null: none). */
+  ProxyFixture(ProxySettings settings, Algorithm algorithm, LoadBalancer.HealthSettings health,
+      RetrySettings retries, CircuitBreakerSettings circuit, String loadReportHeader,
+      int... weights) {
     for (int i = 0; i < weights.length; i++) {
       TestBackend b = new TestBackend("b" + i);
       backends.add(b);
@@ -67,7 +74,7 @@ final class ProxyFixture implements AutoCloseable {
     circuits = circuit == null ? null
         : new PoolCircuitBreakers(pool, circuit, control, PoolCircuitBreakers.Listener.NONE);
     address = proxy.start(List.of(new ListenerSpec("main",
-        new InetSocketAddress("127.0.0.1", 0), pool, retry, null))).get(0);
+        new InetSocketAddress("127.0.0.1", 0), pool, retry, null, loadReportHeader))).get(0);
   }
 
   ProxyFixture(int... weights) {

@@ -64,6 +64,8 @@ final class TestBackend implements AutoCloseable {
   volatile long lastBodySize = -1;
   volatile String lastBodySha256;
   volatile String healthBody;
+  /** Added to every answer written whole (name to value), e.g. a load-report header. */
+  final Map<String, String> responseHeaders = new ConcurrentHashMap<>();
   final java.util.Set<String> healthMethods = ConcurrentHashMap.newKeySet();
   private final java.util.Set<Channel> children = ConcurrentHashMap.newKeySet();
   private final EventLoopGroup group;
@@ -235,6 +237,7 @@ final class TestBackend implements AutoCloseable {
     }
 
     private void write(ChannelHandlerContext ctx, FullHttpResponse r, boolean keepAlive) {
+      responseHeaders.forEach((k, v) -> r.headers().set(k, v));
       if (!keepAlive) {
         r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);

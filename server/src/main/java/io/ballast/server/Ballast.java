@@ -62,6 +62,7 @@ public final class Ballast {
   private final ControlLoop control;
   private final Map<String, LoadBalancer> pools;
   private final List<HealthChecker> checkers = new ArrayList<>();
+  private final List<io.ballast.proxy.SignalPollers> signalPollers = new ArrayList<>();
   private final List<OutlierDetector> detectors = new ArrayList<>();
   /** Every pool's decisions: /admin/decisions and the io.ballast.decisions log. */
   private final DecisionRecorder decisions = new DecisionRecorder(new DecisionLog());
@@ -125,7 +126,8 @@ public final class Ballast {
     for (var l : config.listeners()) {
       var pool = config.pool(l.pool()).orElseThrow();
       specs.add(new ListenerSpec(l.name(), l.bind().toSocketAddress(), pools.get(l.pool()),
-          retries.get(l.pool()), pool.hashKey().orElse(null)));
+          retries.get(l.pool()), pool.hashKey().orElse(null),
+          pool.signals().map(io.ballast.proxy.SignalsSpec::loadReportHeader).orElse(null)));
     }
     for (var p : config.pools()) {
       p.circuitBreaker().ifPresent(c -> startCircuitBreakers(pools.get(p.name()), c));
@@ -155,6 +157,18 @@ public final class Ballast {
             Settings.healthCheckSpecs(p.healthChecks().get()), proxy.eventLoopGroup());
         checkers.add(checker);
         checker.start();
+      }
+    }
+    for (var p : config.pools()) {
+      if (p.signals().isPresent()) {
+        io.ballast.proxy.SignalsSpec s = p.signals().get();
+        // With a weight controller the agent's percentage is one of its inputs (it multiplies
+        // the controller's output), not a weight set behind its back.
+        if (p.weightControl().isPresent()) {
+          s = new io.ballast.proxy.SignalsSpec(s.loadReportHeader(), s.agent(), s.prometheus(),
+              false, s.staleAfter());
+        }
+        signalPollers.add(proxy.signalPollers(pools.get(p.name()), s));
       }
     }
     for (var p : config.pools()) {
@@ -357,6 +371,9 @@ public final class Ballast {
   private void closeAll() {
     for (HealthChecker c : checkers) {
       quietly(c::close);
+    }
+    for (io.ballast.proxy.SignalPollers p : signalPollers) {
+      quietly(p::close);
     }
     for (OutlierDetector d : detectors) {
       quietly(d::close);

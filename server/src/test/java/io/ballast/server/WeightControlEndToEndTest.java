@@ -62,6 +62,14 @@ class WeightControlEndToEndTest {
 
   /** A backend that answers its name after {@code delayMs}. */
   private String backend(String name, long delayMs) throws Exception {
+    return backend(name, delayMs, null);
+  }
+
+  /**
+   * A backend that answers its name after {@code delayMs}, with {@code loadReport} (when not
+   * null) in an X-Load-Report header.
+   */
+  private String backend(String name, long delayMs, String loadReport) throws Exception {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
     ExecutorService executor = Executors.newCachedThreadPool();
     server.setExecutor(executor);
@@ -76,6 +84,9 @@ class WeightControlEndToEndTest {
           }
         }
         byte[] body = name.getBytes(StandardCharsets.UTF_8);
+        if (loadReport != null) {
+          ex.getResponseHeaders().add("X-Load-Report", loadReport);
+        }
         ex.sendResponseHeaders(200, body.length);
         ex.getResponseBody().write(body);
       }
@@ -157,5 +168,61 @@ class WeightControlEndToEndTest {
     assertThat(slowWeight).isPositive().isLessThan(fastWeight / 3);
     assertThat(metrics.get("lb_backend_weight_percent", Map.of("pool", "app", "backend", "slow")))
         .isLessThanOrEqualTo(30);
+  }
+
+  @Test
+  void aBackendReportingHighCpuInItsLoadHeaderLosesWeight() throws Exception {
+    String yaml = """
+        listeners:
+          - name: web
+            bind: "127.0.0.1:0"
+            pool: app
+        pools:
+          - name: app
+            algorithm: weighted-round-robin
+            signals:
+              load_header: true
+            backends:
+              - {name: cool, address: "%s"}
+              - {name: warm, address: "%s"}
+              - {name: hot, address: "%s"}
+            weight_control:
+              interval: 200ms
+              min_requests: 5
+        admin:
+          bind: "127.0.0.1:0"
+        access_log:
+          enabled: false
+        """.formatted(backend("cool", 0, "cpu=0.30, qps=10"), backend("warm", 0, "cpu=0.40"),
+        backend("hot", 0, "cpu=0.95"));
+    ballast = Ballast.start(ConfigLoader.parse(yaml, "test.yaml").orElseThrow(), 1);
+    LoadBalancer pool = ballast.pools().get("app");
+    Backend hot = pool.backends().get(2);
+    int port = ballast.proxyAddresses().get(0).getPort();
+    // The header reaches the balancer, not the client.
+    HttpResponse<String> first = client.send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + port + "/")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(first.headers().firstValue("X-Load-Report")).isEmpty();
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    for (int t = 0; t < 2; t++) {
+      load.submit(() -> {
+        while (loading && System.nanoTime() < deadline) {
+          get(port, "/work");
+        }
+        return null;
+      });
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> pool.weightPercent(hot) <= 50);
+    assertThat(hot.signals().latest(io.ballast.core.signal.SignalSource.HEADER).figures())
+        .containsEntry("cpu", 0.95);
+    assertThat(pool.weightPercent(pool.backends().get(0)))
+        .isGreaterThan(pool.weightPercent(hot));
+    int admin = ballast.adminAddress().getPort();
+    JsonNode decisions = JsonMapper.builder().build()
+        .readTree(get(admin, "/admin/decisions?pool=app&limit=1000"));
+    List<String> messages = new ArrayList<>();
+    decisions.get("decisions").forEach(d -> messages.add(d.get("message").asString()));
+    assertThat(messages).anySatisfy(m -> assertThat(m).startsWith("hot weight 100 → ")
+        .contains("cpu 0.95"));
   }
 }

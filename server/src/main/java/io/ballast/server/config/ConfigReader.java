@@ -15,6 +15,7 @@ import io.ballast.core.pick.AlgorithmOptions;
 import io.ballast.core.health.HealthPolicy;
 import io.ballast.proxy.HashKey;
 import io.ballast.proxy.HealthCheckSpec;
+import io.ballast.proxy.SignalsSpec;
 import io.ballast.server.config.YamlNode.ListNode;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -77,6 +78,7 @@ final class ConfigReader {
   private final Problems problems;
   /** Pool names with the place they were given, for the listeners' references. */
   private final Map<String, Mark> poolNames = new LinkedHashMap<>();
+  private final SignalsReader signalsReader;
   private boolean poolsReadable;
   /** Bind addresses seen so far (listeners, then admin), to catch two sockets on one port. */
   private final List<Bind> binds = new ArrayList<>();
@@ -85,6 +87,7 @@ final class ConfigReader {
 
   ConfigReader(Problems problems) {
     this.problems = problems;
+    this.signalsReader = new SignalsReader(problems);
   }
 
   Optional<BallastConfig> config(YamlNode root) {
@@ -215,13 +218,16 @@ final class ConfigReader {
     Optional<WeightControlConfig> weightControl = s.optional("weight_control")
         .flatMap(n -> Section.of(n, s.path("weight_control"), problems))
         .map(this::weightControl);
+    Optional<SignalsSpec> signals = s.optional("signals")
+        .flatMap(n -> Section.of(n, s.path("signals"), problems))
+        .map(signalsReader::signals);
     s.rejectUnknown();
     if (problems.errorCount() != before) {
       return null;
     }
     return build(s.mark(), s.path(), () -> new PoolConfig(
         name, algorithm, options, hashKey, backends, retries, healthChecks, passiveDownTime,
-        panicThreshold, slowStart, outliers, circuitBreaker, weightControl));
+        panicThreshold, slowStart, outliers, circuitBreaker, weightControl, signals));
   }
 
   /**

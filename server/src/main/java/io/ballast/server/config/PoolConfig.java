@@ -6,6 +6,7 @@ import io.ballast.core.outlier.OutlierSettings;
 import io.ballast.core.retry.RetrySettings;
 import io.ballast.core.pick.AlgorithmOptions;
 import io.ballast.proxy.HashKey;
+import io.ballast.proxy.SignalsSpec;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -29,6 +30,8 @@ import java.util.Optional;
  * @param outlierDetection passive health: ejection of backends that fail requests; empty is off
  * @param circuitBreaker a circuit breaker per backend with these settings; empty is off
  * @param weightControl the weight controller (and scaling signals); empty is off
+ * @param signals where the backends report their own load (header, agent, Prometheus); empty
+ *     when none
  */
 public record PoolConfig(
     String name,
@@ -43,7 +46,8 @@ public record PoolConfig(
     Duration slowStart,
     Optional<OutlierSettings> outlierDetection,
     Optional<CircuitBreakerSettings> circuitBreaker,
-    Optional<WeightControlConfig> weightControl) {
+    Optional<WeightControlConfig> weightControl,
+    Optional<SignalsSpec> signals) {
   public static final Algorithm DEFAULT_ALGORITHM = Algorithm.WEIGHTED_ROUND_ROBIN;
   public static final Duration DEFAULT_PASSIVE_DOWN_TIME = Duration.ofSeconds(10);
   public static final int DEFAULT_PANIC_THRESHOLD = 50;
@@ -70,19 +74,21 @@ public record PoolConfig(
     Objects.requireNonNull(slowStart, "slowStart");
     Objects.requireNonNull(outlierDetection, "outlierDetection");
     Objects.requireNonNull(weightControl, "weightControl");
+    Objects.requireNonNull(signals, "signals");
     if (slowStart.isNegative()) {
       throw new IllegalArgumentException("slowStart: " + slowStart + " (expected: >= 0)");
     }
   }
 
-  /** A pool without weight control. */
+  /** A pool without weight control, whose backends report no signals of their own. */
   public PoolConfig(String name, Algorithm algorithm, AlgorithmOptions options,
       Optional<HashKey> hashKey, List<BackendConfig> backends, RetrySettings retries,
       Optional<HealthChecksConfig> healthChecks, Duration passiveDownTime, int panicThreshold,
       Duration slowStart, Optional<OutlierSettings> outlierDetection,
       Optional<CircuitBreakerSettings> circuitBreaker) {
     this(name, algorithm, options, hashKey, backends, retries, healthChecks, passiveDownTime,
-        panicThreshold, slowStart, outlierDetection, circuitBreaker, Optional.empty());
+        panicThreshold, slowStart, outlierDetection, circuitBreaker, Optional.empty(),
+        Optional.empty());
   }
 
   public Optional<BackendConfig> backend(String backendName) {
