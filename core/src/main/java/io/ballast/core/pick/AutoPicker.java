@@ -102,10 +102,15 @@ public final class AutoPicker implements Picker {
     }
   }
 
-  /** The factory for a pool's options: {@code choices} and {@code ewmaDecay}. */
+  /**
+   * The factory of the {@code auto} algorithm: {@link Tuning#DEFAULT}, whatever the options say.
+   * Auto has no knobs on purpose: it decides from what it measures.
+   */
   public static PickerFactory factory(AlgorithmOptions options) {
-    return factory(Tuning.DEFAULT.withChoices(options.choices()).withDecay(options.ewmaDecay()));
+    return DEFAULT_FACTORY;
   }
+
+  private static final PickerFactory DEFAULT_FACTORY = factory(Tuning.DEFAULT);
 
   /**
    * The factory for a tuning. Building a picker (control loop) gives every member an

@@ -124,17 +124,21 @@ class AutoPickerTest {
   }
 
   @Test
-  void historySurvivesRebuildsAndFollowsTheConfiguredDecay() {
+  void historySurvivesRebuildsAndFollowsTheTuning() {
     List<Backend> bs = backends(1, 1);
     auto(bs, 1);
     history(bs.get(0), 5, 5, true);
-    AlgorithmOptions o = new AlgorithmOptions(2, 1.0, Duration.ofSeconds(2), 1, 1, 100, 1024,
+    // The pool's options do not tune auto: it always runs its default tuning.
+    AlgorithmOptions o = new AlgorithmOptions(5, 1.0, Duration.ofSeconds(2), 1, 1, 100, 1024,
         65537, 0.25);
     Picker p = Algorithm.AUTO.factory(o).build(PoolSnapshot.allAvailable(bs), null, Rng.seeded(1));
+    assertThat(((AutoPicker) p).tuning()).isEqualTo(AutoPicker.Tuning.DEFAULT);
     AutoLoad h = bs.get(0).load().autoLoad();
     assertThat(h.outcomes()).isEqualTo(5);
+    assertThat(h.tauNanos()).isEqualTo(AutoPicker.Tuning.DEFAULT.decay().toNanos());
+    auto(bs, AutoPicker.Tuning.DEFAULT.withDecay(Duration.ofSeconds(2)), 1);
     assertThat(h.tauNanos()).isEqualTo(2e9);
-    assertThat(((AutoPicker) p).tuning().choices()).isEqualTo(2);
+    assertThat(bs.get(0).load().autoLoad()).isSameAs(h);
     assertThat(p.toString()).contains("b0", "b1");
   }
 
