@@ -34,6 +34,12 @@ import java.util.Objects;
  * candidates' mean are "cold"; among them the lowest {@code L × (1 + errorPenalty × e) / w} wins.
  * The loaded candidates never win unless every candidate is equally loaded.
  *
+ * <p>Latency-curve variant (Prequal's servers estimate the latency of a new request from recent
+ * requests at the same requests-in-flight; here the balancer learns that curve passively): the
+ * cost is the history's average successful latency of requests that ended with about k + 1 in
+ * flight on that backend ({@link AutoLoad#curveNanos}), so a backend with more worker slots shows
+ * a flat curve further out and takes more before it looks slower.
+ *
  * <p>Neutral latency. Within one pick, a candidate with no successful request yet counts the
  * average L of the candidates that have one, and an idle backend's L decays toward that average
  * (1 ns when no candidate has one: the pick is then least request by load).
@@ -58,16 +64,18 @@ public final class AutoPicker implements Picker {
    * @param choices backends sampled per pick, 2..64
    * @param queueExponent b in the cost {@code L × (k + 1)^b}: 1, 2 or 3
    * @param hotCold true: Prequal's lexicographic rule instead of the product cost
+   * @param latencyCurve true: predict from the backend's latency curve by requests in flight
+   *     instead of {@code L × (k + 1)^b}
    * @param peak true: latency average is peak-sensitive (a slower sample replaces it)
    * @param errorPenalty how much the error rate multiplies the cost: {@code 1 + errorPenalty × e}
    * @param probeOutcomes outcomes a backend needs before it competes without a cap
    * @param probeInFlight requests in flight a backend without that history may hold, >= 1
    * @param decay time constant τ of the averages and their idle decay
    */
-  public record Tuning(int choices, int queueExponent, boolean hotCold, boolean peak,
-      double errorPenalty, int probeOutcomes, int probeInFlight, Duration decay) {
+  public record Tuning(int choices, int queueExponent, boolean hotCold, boolean latencyCurve,
+      boolean peak, double errorPenalty, int probeOutcomes, int probeInFlight, Duration decay) {
     public static final Tuning DEFAULT =
-        new Tuning(2, 1, false, true, 10.0, 10, 2, Duration.ofSeconds(10));
+        new Tuning(2, 1, false, false, true, 10.0, 10, 2, Duration.ofSeconds(10));
 
     public Tuning {
       Sampler.checkChoices(choices);
@@ -76,6 +84,9 @@ public final class AutoPicker implements Picker {
       }
       if (!(errorPenalty >= 0 && errorPenalty <= 1000)) {
         throw new IllegalArgumentException("errorPenalty: " + errorPenalty + " (expected: 0..1000)");
+      }
+      if (hotCold && latencyCurve) {
+        throw new IllegalArgumentException("hotCold/latencyCurve: both (expected: one at most)");
       }
       if (probeOutcomes < 0) {
         throw new IllegalArgumentException("probeOutcomes: " + probeOutcomes + " (expected: >= 0)");
@@ -91,14 +102,14 @@ public final class AutoPicker implements Picker {
 
     /** This tuning with the given number of choices. */
     public Tuning withChoices(int d) {
-      return new Tuning(d, queueExponent, hotCold, peak, errorPenalty, probeOutcomes, probeInFlight,
-          decay);
+      return new Tuning(d, queueExponent, hotCold, latencyCurve, peak, errorPenalty, probeOutcomes,
+          probeInFlight, decay);
     }
 
     /** This tuning with the given decay. */
     public Tuning withDecay(Duration tau) {
-      return new Tuning(choices, queueExponent, hotCold, peak, errorPenalty, probeOutcomes,
-          probeInFlight, tau);
+      return new Tuning(choices, queueExponent, hotCold, latencyCurve, peak, errorPenalty,
+          probeOutcomes, probeInFlight, tau);
     }
   }
 
@@ -121,7 +132,7 @@ public final class AutoPicker implements Picker {
     double tau = tuning.decay().toNanos();
     return (pool, previous, rng) -> {
       for (Backend b : pool.members()) {
-        b.load().autoLoad().configure(tau, tuning.peak());
+        b.load().autoLoad().configure(tau, tuning.peak(), tuning.latencyCurve());
       }
       return new AutoPicker(pool.availableBackends(), pool.availableWeights(), tuning,
           rng.forPickers());
@@ -214,9 +225,14 @@ public final class AutoPicker implements Picker {
   private double cost(int i, double neutral, double coldLimit, long now) {
     AutoLoad h = history[i];
     double w = weights[i];
-    double queue = backends[i].load().inFlight() + 1.0;
-    double latency = h.latencyNanos(neutral, now)
-        * (1.0 + tuning.errorPenalty() * h.errorRate(now)) / w;
+    int inFlight = backends[i].load().inFlight();
+    double queue = inFlight + 1.0;
+    double penalty = (1.0 + tuning.errorPenalty() * h.errorRate(now)) / w;
+    if (tuning.latencyCurve()) {
+      double predicted = h.curveNanos(inFlight + 1, now);
+      return (Double.isNaN(predicted) ? h.latencyNanos(neutral, now) : predicted) * penalty;
+    }
+    double latency = h.latencyNanos(neutral, now) * penalty;
     if (tuning.hotCold()) {
       return queue / w <= coldLimit ? latency : Double.MAX_VALUE;
     }
