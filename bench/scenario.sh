@@ -5,6 +5,8 @@
 # backends and the open-loop load generator, one JVM) to CPU LOAD_CPU.
 #
 # Usage: bench/scenario.sh [--only ballast,haproxy,nginx] [scenario ...]
+#   --only also takes ballast:ALGORITHM (e.g. ballast:auto,ballast:peak-ewma) to compare ballast's
+#   algorithms; plain ballast runs round-robin.
 #   scenario: a name from bench/scenarios/ (kill-revive, slow-backend, partial-errors, flapping)
 #   or a YAML file; none runs them all.
 # Environment: LB_CPU (0), LOAD_CPU (1), JAVA (java), BUILD (1: build the jars first),
@@ -25,7 +27,7 @@ RESULTS_DIR="${RESULTS_DIR:-$SCRIPT_DIR/results}"
 ONLY="ballast,haproxy,nginx"
 SCENARIOS=()
 
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while (($#)); do
   case $1 in
@@ -55,7 +57,7 @@ fi
 cd "$REPO_ROOT"
 if [[ $BUILD == 1 ]]; then
   modules=bench
-  [[ ,$ONLY, == *,ballast,* ]] && modules=bench,server
+  [[ ,$ONLY, == *,ballast,* || ,$ONLY, == *,ballast:* ]] && modules=bench,server
   echo "building $modules (mvn -DskipTests package)" >&2
   mvn -B -ntp -q -pl "$modules" -am -DskipTests package >&2
 fi

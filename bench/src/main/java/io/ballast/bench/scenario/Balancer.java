@@ -19,13 +19,19 @@ public interface Balancer {
      */
     List<String> prepare(Path dir, int port, List<Integer> backendPorts, Scenario scenario) throws IOException;
 
-    /** The balancers this runner knows, by name. */
+    /**
+     * The balancers this runner knows, by name; {@code ballast:ALGORITHM} runs ballast with that
+     * algorithm (plain {@code ballast} runs round robin).
+     */
     static Balancer of(String name, Path ballastJar) {
+        if (name.startsWith("ballast:") && name.length() > "ballast:".length()) {
+            return new BallastBalancer(ballastJar, name.substring("ballast:".length()));
+        }
         return switch (name) {
             case "ballast" -> new BallastBalancer(ballastJar);
             case "haproxy" -> new HaproxyBalancer();
             case "nginx" -> new NginxBalancer();
-            default -> throw new IllegalArgumentException("--only: '" + name + "' (expected: ballast, haproxy or nginx)");
+            default -> throw new IllegalArgumentException("--only: '" + name + "' (expected: ballast, ballast:ALGORITHM, haproxy or nginx)");
         };
     }
 }

@@ -13,14 +13,25 @@ import java.util.List;
  */
 public final class BallastBalancer implements Balancer {
     private final Path jar;
+    private final String algorithm;
 
     public BallastBalancer(Path jar) {
-        this.jar = jar;
+        this(jar, "round-robin");
     }
 
+    /**
+     * ballast with the pool's {@code algorithm} (a config name, such as auto or peak-ewma), so
+     * that one run compares ballast's algorithms under the same faults.
+     */
+    public BallastBalancer(Path jar, String algorithm) {
+        this.jar = jar;
+        this.algorithm = algorithm;
+    }
+
+    /** "ballast" with round robin, "ballast-ALGORITHM" otherwise. */
     @Override
     public String name() {
-        return "ballast";
+        return algorithm.equals("round-robin") ? "ballast" : "ballast-" + algorithm;
     }
 
     @Override
@@ -37,7 +48,7 @@ public final class BallastBalancer implements Balancer {
                     pool: app
                 pools:
                   - name: app
-                    algorithm: round-robin
+                    algorithm: %s
                     retries:
                       max_attempts: 3
                     circuit_breaker:
@@ -64,7 +75,7 @@ public final class BallastBalancer implements Balancer {
                       rise: %d
                       fall: %d
                     backends:
-                """.formatted(port, Durations.millis(h.interval()), Durations.millis(h.timeout()), h.rise(), h.fall()));
+                """.formatted(port, algorithm, Durations.millis(h.interval()), Durations.millis(h.timeout()), h.rise(), h.fall()));
         for (int i = 0; i < backendPorts.size(); i++) {
             cfg.append("      - name: ").append(scenario.backends().get(i).name())
                     .append("\n        address: \"127.0.0.1:").append(backendPorts.get(i)).append("\"\n");

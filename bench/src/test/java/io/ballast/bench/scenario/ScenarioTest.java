@@ -67,7 +67,15 @@ class ScenarioTest {
         List<String> cmd = new BallastBalancer(jar).prepare(dir, 8080, ports, s);
         assertThat(cmd).contains("run", "-c");
         assertThat(Files.readString(dir.resolve("ballast.yaml")))
-                .contains("path: /health", "interval: 1000ms", "rise: 2", "address: \"127.0.0.1:9001\"");
+                .contains("path: /health", "interval: 1000ms", "rise: 2", "address: \"127.0.0.1:9001\"",
+                        "algorithm: round-robin");
+        Balancer auto = Balancer.of("ballast:auto", jar);
+        assertThat(auto.name()).isEqualTo("ballast-auto");
+        auto.prepare(dir, 8080, ports, s);
+        assertThat(Files.readString(dir.resolve("ballast.yaml"))).contains("algorithm: auto");
+        assertThat(Balancer.of("ballast", jar).name()).isEqualTo("ballast");
+        assertThatThrownBy(() -> Balancer.of("envoy", jar))
+                .hasMessage("--only: 'envoy' (expected: ballast, ballast:ALGORITHM, haproxy or nginx)");
     }
 
     @Test
