@@ -155,8 +155,18 @@ public record Scenario(
                 Durations.parse("service_time.mean", st.path("mean").asString("5ms")));
         double errorRate = b.path("error_rate").asDouble(0);
         List<BackendSpec> backends = new ArrayList<>();
+        // capacities: [16, 8, 4] gives each backend its own capacity (unequal backends).
+        JsonNode caps = b.path("capacities");
+        if (caps.isArray()) {
+            if (caps.size() < 2 || (b.has("count") && count != caps.size())) {
+                throw new IllegalArgumentException("backends.capacities: " + caps.size()
+                        + " entries (expected: >= 2, as many as backends.count)");
+            }
+            count = caps.size();
+        }
         for (int i = 1; i <= count; i++) {
-            backends.add(new BackendSpec("b" + i, capacity, serviceTime, errorRate));
+            int c = caps.isArray() ? caps.get(i - 1).asInt(0) : capacity;
+            backends.add(new BackendSpec("b" + i, c, serviceTime, errorRate));
         }
         JsonNode h = root.path("health_check");
         HealthCheck health = new HealthCheck(

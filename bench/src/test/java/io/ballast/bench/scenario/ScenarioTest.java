@@ -52,6 +52,21 @@ class ScenarioTest {
     }
 
     @Test
+    void unequalCapacitiesAreReadPerBackend(@TempDir Path dir) throws Exception {
+        Scenario s = Scenario.load(Path.of("scenarios", "unequal-capacity.yaml"));
+        assertThat(s.backends()).extracting(Scenario.BackendSpec::capacity).containsExactly(8, 4, 2);
+        assertThat(s.faultAt()).isEmpty();
+        Path f = dir.resolve("bad.yaml");
+        Files.writeString(f, """
+                backends:
+                  count: 2
+                  capacities: [8, 4, 2]
+                """);
+        assertThatThrownBy(() -> Scenario.load(f))
+                .hasMessageContaining("backends.capacities: 3 entries (expected: >= 2, as many as backends.count)");
+    }
+
+    @Test
     void theGeneratedConfigsCarryTheFailoverFeatures(@TempDir Path dir) throws Exception {
         Scenario s = Scenario.load(Path.of("scenarios", "partial-errors.yaml"));
         List<Integer> ports = List.of(9001, 9002, 9003);

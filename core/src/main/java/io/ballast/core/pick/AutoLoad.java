@@ -27,15 +27,19 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * 1 ms apart each weigh 1/64: 1/64 = 0.016, then 0.031, then 0.046.
  *
  * <h2>History that went stale</h2>
- * When no outcome arrived for {@link #STALE_FACTOR} × τ (a backend that was down, drained or
- * starved), the next outcome starts a new history (n = 1): the backend is new again and is probed
- * gently by the picker ({@link #outcomes}).
+ * When no outcome arrived for τ (a backend that was down, drained, cut off by its circuit breaker
+ * or starved), the next outcome starts a new history (n = 1, so it replaces the old figures): the
+ * backend is new again and is probed gently by the picker ({@link #outcomes}).
  */
 public final class AutoLoad {
   /** The count past which an outcome's weight stops shrinking: the window of a busy backend. */
   static final int WINDOW = 64;
-  /** A history with no outcome for this many τ is stale. */
-  static final int STALE_FACTOR = 3;
+  /**
+   * A history with no outcome for this many τ is stale. One τ: a backend that came back after
+   * that long (from down, drained, a circuit breaker or plain disfavour) is judged on what it
+   * does now, its first outcome replacing the old figures, and it is probed gently meanwhile.
+   */
+  static final int STALE_FACTOR = 1;
   private static final long EMPTY = -1L; // float bits 0xFFFFFFFF: a NaN, never a real value
   private static final int TICK_SHIFT = 16;
   private static final int MAX_OUTCOMES = 1 << 20;

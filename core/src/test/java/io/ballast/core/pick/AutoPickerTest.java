@@ -115,8 +115,10 @@ class AutoPickerTest {
     AutoLoad h = bs.get(0).load().autoLoad();
     history(bs.get(0), 50, 5, true);
     assertThat(h.hasHistory(10, clock.get())).isTrue();
-    // 3 τ without an outcome: stale for the picker at once, and the next outcome starts anew.
-    clock.addAndGet(30_001 * MS);
+    // τ without an outcome: stale for the picker at once, and the next outcome starts anew.
+    clock.addAndGet(9_999 * MS);
+    assertThat(h.hasHistory(10, clock.get())).isTrue();
+    clock.addAndGet(2 * MS);
     assertThat(h.hasHistory(10, clock.get())).isFalse();
     history(bs.get(0), 1, 40, true);
     assertThat(h.outcomes()).isEqualTo(1);
@@ -176,8 +178,8 @@ class AutoPickerTest {
     busy.configure(10e9, true, true);
     busy.record(true, 50 * MS, now, 20);
     assertThat(busy.curveNanos(1, now) / MS).isCloseTo(50, within(1e-3));
-    // Stale after 3 τ.
-    assertThat(busy.curveNanos(1, now + 31_000 * MS)).isNaN();
+    // Stale after τ.
+    assertThat(busy.curveNanos(1, now + 10_100 * MS)).isNaN();
   }
 
   @Test
