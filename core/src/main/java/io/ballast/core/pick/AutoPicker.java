@@ -23,10 +23,12 @@ import java.util.Objects;
  * <ul>
  *   <li>a backend that fails fast must not look fast: failed requests never enter L, and e
  *       multiplies the cost (errorPenalty 10: a backend failing 30 % of its requests costs 4×);
- *   <li>a backend without history must not be flooded: until it has {@code probeOutcomes}
- *       outcomes in a fresh history it is a candidate only while it holds fewer than
- *       {@code probeInFlight} requests, so it learns from a trickle and then competes on its
- *       numbers. Its L meanwhile is the neutral value below.
+ *   <li>a backend without history must not be flooded, nor starved: until it has
+ *       {@code probeOutcomes} outcomes in a fresh history it is taken whenever it is sampled and
+ *       holds fewer than {@code probeInFlight} requests, and never otherwise, so it learns from a
+ *       trickle and then competes on its numbers. A history restarts after τ without an outcome
+ *       ({@link AutoLoad}), so a backend back from a health flip, its circuit breaker or plain
+ *       disfavour is probed again and judged on what it does now.
  * </ul>
  *
  * <p>Hot-cold variant (Prequal, Wydrowski et al., NSDI 2024: probe requests-in-flight and
@@ -172,9 +174,11 @@ public final class AutoPicker implements Picker {
       return all[c[0]].picked();
     }
     long now = all[c[0]].load().nowNanos();
-    // Pass 1: drop the probing candidates that hold their share already; the neutral latency and,
-    // for hot-cold, the mean load of the others. The least-loaded candidate is the fallback when
-    // every candidate is probing at its cap (a pool that just started).
+    // Pass 1: a candidate without history under its probing cap is taken at once (probing must
+    // not wait for a neutral guess to look cheap: guesses drift with the neighbours' latency, and
+    // a backend that is never tried never proves itself); one at its cap is dropped. Then the
+    // neutral latency and, for hot-cold, the mean load of the others. The least-loaded candidate
+    // is the fallback when every candidate is probing at its cap (a pool that just started).
     int eligible = 0;
     double latencySum = 0;
     int withLatency = 0;
@@ -186,7 +190,10 @@ public final class AutoPicker implements Picker {
       int inFlight = all[i].load().inFlight();
       double load = (inFlight + 1.0) / weights[i];
       AutoLoad h = history[i];
-      if (inFlight >= tuning.probeInFlight() && !h.hasHistory(tuning.probeOutcomes(), now)) {
+      if (!h.hasHistory(tuning.probeOutcomes(), now)) {
+        if (inFlight < tuning.probeInFlight()) {
+          return all[i].picked();
+        }
         if (load < fallbackLoad) {
           fallback = i;
           fallbackLoad = load;

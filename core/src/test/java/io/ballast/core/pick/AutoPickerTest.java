@@ -328,6 +328,35 @@ class AutoPickerTest {
   }
 
   @Test
+  void aBackendStarvedForτIsProbedAgainAndJudgedOnItsNewAnswers() {
+    List<Backend> bs = backends(1, 1);
+    Picker p = auto(bs, 10);
+    history(bs.get(0), 20, 100, true);
+    history(bs.get(1), 20, 10, true);
+    // b0 looked 10× slower and got nothing for 10 s while b1 kept answering.
+    for (int i = 0; i < 100; i++) {
+      clock.addAndGet(101 * MS);
+      history(bs.get(1), 1, 10, true);
+    }
+    // Its history restarted: it is probed (2 in flight), not flooded, whatever it looked like.
+    for (int i = 0; i < 100; i++) {
+      picked(p).load().start();
+    }
+    assertThat(bs.get(0).load().inFlight()).isEqualTo(2);
+    // It answers in 10 ms now: its first answer replaces the old 100 ms, and it competes again.
+    for (int i = 0; i < 10; i++) {
+      bs.get(0).load().complete(true, 10 * MS);
+      bs.get(0).load().start();
+    }
+    assertThat(bs.get(0).load().autoLoad().latencyNanos(clock.get()) / MS)
+        .isCloseTo(10, within(1e-3));
+    for (int i = 0; i < 200; i++) {
+      picked(p).load().start();
+    }
+    assertThat(bs.get(0).load().inFlight()).isBetween(120, 160);
+  }
+
+  @Test
   void aPoolWithoutHistoryStartsAsLeastRequest() {
     List<Backend> bs = backends(1, 1, 1);
     Picker p = auto(bs, 4);
