@@ -27,11 +27,12 @@ public final class AlgorithmNames {
   public static final String RING_HASH = "ring-hash";
   public static final String MAGLEV = "maglev";
   public static final String BOUNDED_LOAD_HASH = "bounded-load-hash";
+  public static final String AUTO = "auto";
 
   /** Every name above, in the order of the {@code @Param} list. */
   public static final List<String> ALL = List.of(ROUND_ROBIN, WEIGHTED_ROUND_ROBIN,
       LEAST_CONNECTIONS, RANDOM, WEIGHTED_RANDOM, LEAST_REQUEST, PEAK_EWMA,
-      LEAST_CONNECTIONS_RESPONSE_TIME, RING_HASH, MAGLEV, BOUNDED_LOAD_HASH);
+      LEAST_CONNECTIONS_RESPONSE_TIME, RING_HASH, MAGLEV, BOUNDED_LOAD_HASH, AUTO);
 
   private AlgorithmNames() {}
 

@@ -22,7 +22,7 @@ public abstract class PoolBenchmark {
       AlgorithmNames.LEAST_CONNECTIONS, AlgorithmNames.RANDOM, AlgorithmNames.WEIGHTED_RANDOM,
       AlgorithmNames.LEAST_REQUEST, AlgorithmNames.PEAK_EWMA,
       AlgorithmNames.LEAST_CONNECTIONS_RESPONSE_TIME, AlgorithmNames.RING_HASH,
-      AlgorithmNames.MAGLEV, AlgorithmNames.BOUNDED_LOAD_HASH})
+      AlgorithmNames.MAGLEV, AlgorithmNames.BOUNDED_LOAD_HASH, AlgorithmNames.AUTO})
   public String algorithm;
 
   /** {@value Pools#MIXED} (weights 1, 2, 3, 4 repeating) or {@value Pools#UNIFORM} (all 1). */

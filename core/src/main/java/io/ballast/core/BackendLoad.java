@@ -52,6 +52,9 @@ public final class BackendLoad {
   /** Null unless the pool runs circuit breakers; the data plane asks it before each attempt. */
   private volatile io.ballast.core.circuit.CircuitBreaker circuit;
 
+  /** Null unless the pool runs the auto algorithm: its history costs a few CAS per completion. */
+  private volatile io.ballast.core.pick.AutoLoad auto;
+
   /** Null unless the pool's picker needs the pool-wide count: a shared counter costs. */
   private volatile PoolLoad pool;
 
@@ -133,6 +136,20 @@ public final class BackendLoad {
     return outlier;
   }
 
+  /**
+   * The auto algorithm's history of this backend, created on the first call: the auto factory
+   * calls this on the control loop when it builds a picker, and from then on every completion is
+   * recorded in it. Pickers keep the returned instance.
+   */
+  public synchronized io.ballast.core.pick.AutoLoad autoLoad() {
+    io.ballast.core.pick.AutoLoad a = auto;
+    if (a == null) {
+      a = new io.ballast.core.pick.AutoLoad();
+      auto = a;
+    }
+    return a;
+  }
+
   /** True once {@link #attach} was called. */
   public boolean attached() {
     return pool != null;
@@ -171,6 +188,10 @@ public final class BackendLoad {
     latencyNanos.add(nanos);
     histogram.record(nanos);
     observe(success, nanos);
+    io.ballast.core.pick.AutoLoad a = auto;
+    if (a != null) {
+      a.record(success, nanos, ticker.nanos(), inFlight.get() + 1);
+    }
   }
 
   private void observe(boolean success, long nanos) {

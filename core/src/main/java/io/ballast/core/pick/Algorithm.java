@@ -18,7 +18,8 @@ public enum Algorithm {
       LeastConnectionsResponseTimePicker::factory),
   RING_HASH("ring-hash", true, RingHashPicker::factory),
   MAGLEV("maglev", true, MaglevPicker::factory),
-  BOUNDED_LOAD_HASH("bounded-load-hash", true, BoundedLoadHashPicker::factory);
+  BOUNDED_LOAD_HASH("bounded-load-hash", true, BoundedLoadHashPicker::factory),
+  AUTO("auto", false, AutoPicker::factory);
 
   private final String configName;
   private final boolean hashBased;

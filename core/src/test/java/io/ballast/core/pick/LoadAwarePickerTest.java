@@ -145,7 +145,7 @@ class LoadAwarePickerTest {
   @Test
   void everyLoadAwareAlgorithmHonoursExclusion() {
     for (Algorithm a : List.of(Algorithm.RANDOM, Algorithm.WEIGHTED_RANDOM, Algorithm.LEAST_REQUEST,
-        Algorithm.PEAK_EWMA, Algorithm.LEAST_CONNECTIONS_RESPONSE_TIME)) {
+        Algorithm.PEAK_EWMA, Algorithm.LEAST_CONNECTIONS_RESPONSE_TIME, Algorithm.AUTO)) {
       assertThat(a.hashBased()).isFalse();
       assertThat(Algorithm.byConfigName(a.configName())).contains(a);
       for (int n : new int[] {1, 2, 3, 10}) {
@@ -170,7 +170,7 @@ class LoadAwarePickerTest {
   void picksReturnTheBackendsPrebuiltResult() {
     List<Backend> bs = equal(4);
     for (Algorithm a : List.of(Algorithm.RANDOM, Algorithm.WEIGHTED_RANDOM, Algorithm.LEAST_REQUEST,
-        Algorithm.PEAK_EWMA, Algorithm.LEAST_CONNECTIONS_RESPONSE_TIME)) {
+        Algorithm.PEAK_EWMA, Algorithm.LEAST_CONNECTIONS_RESPONSE_TIME, Algorithm.AUTO)) {
       Picker p = a.factory().build(PoolSnapshot.allAvailable(bs), null, Rng.seeded(3));
       Backend b = picked(p, PickContext.NONE);
       assertThat(p.pick(PickContext.NONE)).isIn(bs.stream().map(Backend::picked).toList());

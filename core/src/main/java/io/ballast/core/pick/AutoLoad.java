@@ -1,0 +1,277 @@
+package io.ballast.core.pick;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * The per-backend history the {@link AutoPicker auto} algorithm predicts from: the latency of
+ * successful requests, the error rate, and how many outcomes back that history goes.
+ *
+ * <p>Thread-safe and non-blocking: {@code BackendLoad.complete} calls {@link #record} from any
+ * event loop; pickers read concurrently. Each figure is one {@code long} (a float value and the
+ * time of its last update in 65.536 µs ticks) changed with a CAS loop, so a reader sees a value
+ * with its own time and nothing is allocated. Updates of the three figures are independent: a
+ * reader may see a completion in one and not yet in another, which a prediction tolerates.
+ *
+ * <h2>Averaging</h2>
+ * Both averages give each new outcome the weight {@code a = max(1 - exp(-Δt/τ), 1/min(n, 64))},
+ * Δt the time since the previous outcome and n the outcomes in the history so far. The first
+ * outcome sets the value (a = 1), the next ones average in as a plain mean until 64 outcomes; then
+ * a busy backend's figures follow its last few dozen outcomes (a fixed count reacts equally fast
+ * at 10 and at 10,000 requests per second) while a quiet backend's follow its last τ of time.
+ * Readers decay both figures for the time since the last outcome: the latency toward a neutral
+ * prior supplied by the picker, the error rate toward 0, so an idle backend is tried again.
+ *
+ * <p>Worked example, τ = 10 s: the error rate of a warm busy backend is 0; three errors in a row
+ * 1 ms apart each weigh 1/64: 1/64 = 0.016, then 0.031, then 0.046.
+ *
+ * <h2>History that went stale</h2>
+ * When no outcome arrived for τ (a backend that was down, drained, cut off by its circuit breaker
+ * or starved), the next outcome starts a new history (n = 1, so it replaces the old figures): the
+ * backend is new again and is probed gently by the picker ({@link #outcomes}).
+ */
+public final class AutoLoad {
+  /** The count past which an outcome's weight stops shrinking: the window of a busy backend. */
+  static final int WINDOW = 64;
+  /**
+   * A history with no outcome for this many τ is stale. One τ: a backend that came back after
+   * that long (from down, drained, a circuit breaker or plain disfavour) is judged on what it
+   * does now, its first outcome replacing the old figures, and it is probed gently meanwhile.
+   */
+  static final int STALE_FACTOR = 1;
+  private static final long EMPTY = -1L; // float bits 0xFFFFFFFF: a NaN, never a real value
+  private static final int TICK_SHIFT = 16;
+  private static final int MAX_OUTCOMES = 1 << 20;
+  static final int BUCKETS = 8;
+  /** Each new outcome weighs at least this much in its bucket of the latency curve. */
+  private static final double CURVE_WEIGHT = 1.0 / 16;
+  /**
+   * The curve's buckets keep their time in 67.1 ms ticks: a bucket may go unused for days while
+   * the backend is busy at other loads, and 2^31 such ticks are 4.5 years.
+   */
+  private static final int CURVE_TICK_SHIFT = 26;
+
+  private final AtomicLong latency = new AtomicLong(EMPTY);
+  private final AtomicLong errors = new AtomicLong(EMPTY);
+  private final AtomicInteger outcomes = new AtomicInteger();
+  /** Successful latency by requests in flight at completion, log2 buckets: 1, 2, 3-4, ... 65+. */
+  private final AtomicLongArray curve = new AtomicLongArray(BUCKETS);
+  private volatile boolean curveOn;
+  private volatile long lastNanos;
+  private volatile double tauNanos = 10e9;
+  private volatile boolean peak = true;
+
+  /** Created by {@code BackendLoad.autoLoad()}; τ = 10 s, peak-sensitive until configured. */
+  public AutoLoad() {
+    for (int j = 0; j < BUCKETS; j++) {
+      curve.set(j, EMPTY);
+    }
+  }
+
+  /**
+   * Sets the averaging. Called by the auto factory on the control loop when it builds a picker;
+   * outcomes recorded concurrently use the old or the new setting.
+   *
+   * @param tauNanos the time constant τ of the averages and of the idle decay, > 0
+   * @param peak true: a successful latency above the average replaces it at once (peak EWMA, so
+   *     that a backend turning slow is noticed on its first slow answer)
+   * @param latencyCurve true: also keep the latency curve by requests in flight
+   */
+  void configure(double tauNanos, boolean peak, boolean latencyCurve) {
+    if (!(tauNanos > 0)) {
+      throw new IllegalArgumentException("tauNanos: " + tauNanos + " (expected: > 0)");
+    }
+    this.tauNanos = tauNanos;
+    this.peak = peak;
+    this.curveOn = latencyCurve;
+  }
+
+  /** The time constant τ in nanoseconds. */
+  double tauNanos() {
+    return tauNanos;
+  }
+
+  boolean peak() {
+    return peak;
+  }
+
+  /**
+   * One request ended.
+   *
+   * @param success false for a transport failure or an error answer: it counts in the error rate
+   *     and never in the latency, so a backend that fails fast does not look fast
+   * @param nanos the request's latency
+   * @param now the backend load's clock
+   * @param inFlight requests in flight on the backend while this one ended, itself included
+   */
+  public void record(boolean success, long nanos, long now, int inFlight) {
+    long last = lastNanos;
+    int n;
+    if (outcomes.get() > 0 && now - last > STALE_FACTOR * tauNanos) {
+      outcomes.set(1);
+      n = 1;
+    } else {
+      n = outcomes.get() < MAX_OUTCOMES ? outcomes.incrementAndGet() : MAX_OUTCOMES;
+    }
+    lastNanos = now;
+    double tau = tauNanos;
+    update(errors, success ? 0.0 : 1.0, n, now, tau, false);
+    if (success) {
+      update(latency, Math.max(0, nanos), n, now, tau, peak);
+      if (curveOn) {
+        updateCurve(bucket(inFlight), Math.max(0, nanos), now, tau);
+      }
+    }
+  }
+
+  /** The curve bucket of k requests in flight: 1 → 0, 2 → 1, 3..4 → 2, 5..8 → 3, ... 65+ → 7. */
+  static int bucket(int k) {
+    return k <= 1 ? 0 : Math.min(BUCKETS - 1, 32 - Integer.numberOfLeadingZeros(k - 1));
+  }
+
+  private void updateCurve(int j, double sample, long now, double tau) {
+    for (;;) {
+      long s = curve.get(j);
+      double next;
+      double age = curveAge(s, now);
+      if (s == EMPTY || age > STALE_FACTOR * tau) {
+        next = sample;
+      } else {
+        double current = value(s);
+        double a = Math.max(1 - decayWeight(age / tau), CURVE_WEIGHT);
+        next = current + (sample - current) * a;
+      }
+      long packed = ((long) Float.floatToRawIntBits((float) next) << 32)
+          | ((now >>> CURVE_TICK_SHIFT) & 0xFFFFFFFFL);
+      if (curve.compareAndSet(j, s, packed)) {
+        return;
+      }
+    }
+  }
+
+  /**
+   * The latency a request would see as the k-th in flight, from the curve: the bucket of k when it
+   * has a fresh value; otherwise the nearest fresh bucket below, scaled up linearly from its upper
+   * bound to k (a conservative guess: past what was seen, assume a full queue); otherwise the
+   * nearest fresh bucket above (latency does not fall with load); NaN when the curve is empty.
+   */
+  double curveNanos(int k, long now) {
+    int j = bucket(k);
+    double stale = STALE_FACTOR * tauNanos;
+    for (int i = j; i >= 0; i--) {
+      long s = curve.get(i);
+      if (s != EMPTY && curveAge(s, now) <= stale) {
+        return i == j ? value(s) : value(s) * k / (1 << i);
+      }
+    }
+    for (int i = j + 1; i < BUCKETS; i++) {
+      long s = curve.get(i);
+      if (s != EMPTY && curveAge(s, now) <= stale) {
+        return value(s);
+      }
+    }
+    return Double.NaN;
+  }
+
+  private void update(AtomicLong state, double sample, int n, long now, double tau,
+      boolean peakSensitive) {
+    for (;;) {
+      long s = state.get();
+      double next;
+      if (s == EMPTY || n <= 1) {
+        next = sample;
+      } else {
+        double current = value(s);
+        if (peakSensitive && sample > current) {
+          next = sample;
+        } else {
+          double a = Math.max(1 - decayWeight(age(s, now) / tau), 1.0 / Math.min(n, WINDOW));
+          next = current + (sample - current) * a;
+        }
+      }
+      if (state.compareAndSet(s, pack(next, now))) {
+        return;
+      }
+    }
+  }
+
+  /** Outcomes in the current history (reset after a stale gap); 0 before the first. */
+  public int outcomes() {
+    return outcomes.get();
+  }
+
+  /** True when the history has at least {@code n} outcomes and is not stale at {@code now}. */
+  boolean hasHistory(int n, long now) {
+    return outcomes.get() >= n && now - lastNanos <= STALE_FACTOR * tauNanos;
+  }
+
+  /**
+   * The average latency of successful requests, decayed toward {@code prior} for the time since
+   * the last success ({@code value × w + prior × (1 - w)}, {@code w = exp(-idle/τ)}); {@code prior}
+   * itself when there is none.
+   */
+  double latencyNanos(double prior, long now) {
+    long s = latency.get();
+    if (s == EMPTY) {
+      return prior;
+    }
+    double w = decayWeight(age(s, now) / tauNanos);
+    return value(s) * w + prior * (1 - w);
+  }
+
+  /** True once a request succeeded in the current or an earlier history. */
+  boolean hasLatency() {
+    return latency.get() != EMPTY;
+  }
+
+  /** The average error rate in [0, 1], decayed toward 0 for the time since the last outcome. */
+  public double errorRate(long now) {
+    long s = errors.get();
+    return s == EMPTY ? 0.0 : value(s) * decayWeight(age(s, now) / tauNanos);
+  }
+
+  /** As {@link #latencyNanos}, NaN before the first success: for tests and {@link #toString}. */
+  public double latencyNanos(long now) {
+    return latency.get() == EMPTY ? Double.NaN : latencyNanos(0.0, now);
+  }
+
+  /** exp(-x) for x >= 0, cheap for the tiny x of a backend in steady use (see BackendLoad). */
+  private static double decayWeight(double x) {
+    return x < 1e-3 ? 1 - x + 0.5 * x * x : Math.exp(-x);
+  }
+
+  private static long pack(double value, long now) {
+    return ((long) Float.floatToRawIntBits((float) value) << 32)
+        | ((now >>> TICK_SHIFT) & 0xFFFFFFFFL);
+  }
+
+  private static double value(long state) {
+    return Float.intBitsToFloat((int) (state >>> 32));
+  }
+
+  /**
+   * Nanoseconds from the state's update to {@code now}; 0 if another thread stamped it later. The
+   * 32-bit ticks wrap after 78 hours: gaps longer than the stale limit are taken from the
+   * full-width time of the last outcome instead.
+   */
+  private double age(long state, long now) {
+    long full = now - lastNanos;
+    if (full > STALE_FACTOR * tauNanos) {
+      return full;
+    }
+    int ticks = (int) (now >>> TICK_SHIFT) - (int) state;
+    return ticks <= 0 ? 0.0 : (double) ((long) ticks << TICK_SHIFT);
+  }
+
+  private static double curveAge(long state, long now) {
+    int ticks = (int) (now >>> CURVE_TICK_SHIFT) - (int) state;
+    return ticks <= 0 ? 0.0 : (double) ((long) ticks << CURVE_TICK_SHIFT);
+  }
+
+  @Override
+  public String toString() {
+    return "outcomes=" + outcomes() + " latencyMs=" + (float) (latencyNanos(lastNanos) / 1e6)
+        + " errorRate=" + (float) errorRate(lastNanos);
+  }
+}

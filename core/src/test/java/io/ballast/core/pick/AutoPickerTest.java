@@ -1,0 +1,513 @@
+package io.ballast.core.pick;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.ballast.core.Backend;
+import io.ballast.core.PickContext;
+import io.ballast.core.PickResult;
+import io.ballast.core.Picker;
+import io.ballast.core.Rng;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class AutoPickerTest {
+  private static final long MS = 1_000_000L;
+  private final AtomicLong clock = new AtomicLong(1_000 * MS);
+
+  private List<Backend> backends(int... weights) {
+    List<Backend> list = new ArrayList<>();
+    for (int i = 0; i < weights.length; i++) {
+      Backend b = new Backend("b" + i, "127.0.0.1", 9000 + i, weights[i]);
+      b.load().useTicker(clock::get);
+      // As in a pool that runs auto: the history exists from the first picker on.
+      b.load().autoLoad();
+      list.add(b);
+    }
+    PoolSnapshot.allAvailable(list);
+    return list;
+  }
+
+  private static Picker auto(List<Backend> bs, long seed) {
+    return Algorithm.AUTO.factory().build(PoolSnapshot.allAvailable(bs), null,
+        Rng.singleThreaded(seed));
+  }
+
+  private static Picker auto(List<Backend> bs, AutoPicker.Tuning tuning, long seed) {
+    return AutoPicker.factory(tuning).build(PoolSnapshot.allAvailable(bs), null,
+        Rng.singleThreaded(seed));
+  }
+
+  private static Backend picked(Picker p) {
+    PickResult r = p.pick(PickContext.NONE);
+    assertThat(r).isInstanceOf(PickResult.Picked.class);
+    return ((PickResult.Picked) r).backend();
+  }
+
+  /** {@code n} requests of {@code ms} each on b, one after the other, ending now. */
+  private static void history(Backend b, int n, long ms, boolean success) {
+    for (int i = 0; i < n; i++) {
+      b.load().start();
+      b.load().complete(success, ms * MS);
+    }
+  }
+
+  // ---------------------------------------------------------------- history (AutoLoad)
+
+  @Test
+  void historyAveragesSuccessesAndCountsErrorsApart() {
+    List<Backend> bs = backends(1);
+    auto(bs, 1);
+    AutoLoad h = bs.get(0).load().autoLoad();
+    assertThat(h.outcomes()).isZero();
+    assertThat(h.latencyNanos(clock.get())).isNaN();
+    assertThat(h.errorRate(clock.get())).isZero();
+
+    history(bs.get(0), 1, 10, true);
+    history(bs.get(0), 1, 20, true);
+    // Plain mean while the history is short (peak: 20 replaces 10 at once).
+    assertThat(h.latencyNanos(clock.get()) / MS).isCloseTo(20, within(1e-3));
+    history(bs.get(0), 1, 14, true);
+    // Third outcome weighs 1/3: 20 + (14 - 20) / 3 = 18.
+    assertThat(h.latencyNanos(clock.get()) / MS).isCloseTo(18, within(1e-3));
+
+    // A fast failure moves the error rate (1/4), not the latency.
+    history(bs.get(0), 1, 1, false);
+    assertThat(h.latencyNanos(clock.get()) / MS).isCloseTo(18, within(1e-3));
+    assertThat(h.errorRate(clock.get())).isCloseTo(0.25, within(1e-6));
+    assertThat(h.outcomes()).isEqualTo(4);
+
+    // Idle: both decay with τ = 10 s (exp(-1) after 10 s); latency toward the prior.
+    clock.addAndGet(10_000 * MS);
+    assertThat(h.errorRate(clock.get())).isCloseTo(0.25 * Math.exp(-1), within(1e-6));
+    assertThat(h.latencyNanos(100.0 * MS, clock.get()) / MS)
+        .isCloseTo(18 * Math.exp(-1) + 100 * (1 - Math.exp(-1)), within(1e-3));
+  }
+
+  @Test
+  void busyHistoryFollowsTheLastFewDozenOutcomes() {
+    List<Backend> bs = backends(1);
+    auto(bs, 1);
+    AutoLoad h = bs.get(0).load().autoLoad();
+    history(bs.get(0), 1000, 5, true);
+    // Three errors 1 ms apart each weigh 1/64 (the worked example of AutoLoad).
+    for (int i = 0; i < 3; i++) {
+      clock.addAndGet(MS);
+      history(bs.get(0), 1, 1, false);
+    }
+    assertThat(h.errorRate(clock.get())).isCloseTo(1 - Math.pow(63.0 / 64, 3), within(1e-4));
+    // After 200 more successes the errors are forgotten (weight (63/64)^200 = 4 %).
+    history(bs.get(0), 200, 5, true);
+    assertThat(h.errorRate(clock.get())).isLessThan(0.002);
+  }
+
+  @Test
+  void aHistoryThatWentStaleStartsOver() {
+    List<Backend> bs = backends(1);
+    auto(bs, 1);
+    AutoLoad h = bs.get(0).load().autoLoad();
+    history(bs.get(0), 50, 5, true);
+    assertThat(h.hasHistory(10, clock.get())).isTrue();
+    // τ without an outcome: stale for the picker at once, and the next outcome starts anew.
+    clock.addAndGet(9_999 * MS);
+    assertThat(h.hasHistory(10, clock.get())).isTrue();
+    clock.addAndGet(2 * MS);
+    assertThat(h.hasHistory(10, clock.get())).isFalse();
+    history(bs.get(0), 1, 40, true);
+    assertThat(h.outcomes()).isEqualTo(1);
+    assertThat(h.latencyNanos(clock.get()) / MS).isCloseTo(40, within(1e-3));
+  }
+
+  @Test
+  void historySurvivesRebuildsAndFollowsTheTuning() {
+    List<Backend> bs = backends(1, 1);
+    auto(bs, 1);
+    history(bs.get(0), 5, 5, true);
+    // The pool's options do not tune auto: it always runs its default tuning.
+    AlgorithmOptions o = new AlgorithmOptions(5, 1.0, Duration.ofSeconds(2), 1, 1, 100, 1024,
+        65537, 0.25);
+    Picker p = Algorithm.AUTO.factory(o).build(PoolSnapshot.allAvailable(bs), null, Rng.seeded(1));
+    assertThat(((AutoPicker) p).tuning()).isEqualTo(AutoPicker.Tuning.DEFAULT);
+    AutoLoad h = bs.get(0).load().autoLoad();
+    assertThat(h.outcomes()).isEqualTo(5);
+    assertThat(h.tauNanos()).isEqualTo(AutoPicker.Tuning.DEFAULT.decay().toNanos());
+    auto(bs, AutoPicker.Tuning.DEFAULT.withDecay(Duration.ofSeconds(2)), 1);
+    assertThat(h.tauNanos()).isEqualTo(2e9);
+    assertThat(bs.get(0).load().autoLoad()).isSameAs(h);
+    assertThat(p.toString()).contains("b0", "b1");
+  }
+
+  @Test
+  void latencyCurveByRequestsInFlight() {
+    assertThat(AutoLoad.bucket(0)).isZero();
+    assertThat(AutoLoad.bucket(1)).isZero();
+    assertThat(AutoLoad.bucket(2)).isEqualTo(1);
+    assertThat(AutoLoad.bucket(4)).isEqualTo(2);
+    assertThat(AutoLoad.bucket(5)).isEqualTo(3);
+    assertThat(AutoLoad.bucket(64)).isEqualTo(6);
+    assertThat(AutoLoad.bucket(65)).isEqualTo(7);
+    assertThat(AutoLoad.bucket(100_000)).isEqualTo(7);
+
+    AutoLoad h = new AutoLoad();
+    h.configure(10e9, true, true);
+    long now = clock.get();
+    assertThat(h.curveNanos(3, now)).isNaN();
+    // 10 ms alone, 10 ms with 2 in flight: flat so far.
+    h.record(true, 10 * MS, now, 1);
+    h.record(true, 10 * MS, now, 2);
+    assertThat(h.curveNanos(1, now) / MS).isCloseTo(10, within(1e-3));
+    // Past what was seen, scaled up from the last bucket's bound: 10 ms × 6 / 2 = 30 ms.
+    assertThat(h.curveNanos(6, now) / MS).isCloseTo(30, within(1e-3));
+    // Failures do not enter the curve.
+    h.record(false, MS, now, 6);
+    assertThat(h.curveNanos(6, now) / MS).isCloseTo(30, within(1e-3));
+    // Seen at 5..8 in flight: 40 ms; above that bucket nothing is known, and 3..4 takes the
+    // nearest below (2 in flight, 10 ms) scaled: 10 × 4 / 2 = 20 ms.
+    h.record(true, 40 * MS, now, 7);
+    assertThat(h.curveNanos(8, now) / MS).isCloseTo(40, within(1e-3));
+    assertThat(h.curveNanos(4, now) / MS).isCloseTo(20, within(1e-3));
+    // Only a higher bucket known: its value (latency does not fall with load).
+    AutoLoad busy = new AutoLoad();
+    busy.configure(10e9, true, true);
+    busy.record(true, 50 * MS, now, 20);
+    assertThat(busy.curveNanos(1, now) / MS).isCloseTo(50, within(1e-3));
+    // Stale after τ.
+    assertThat(busy.curveNanos(1, now + 10_100 * MS)).isNaN();
+  }
+
+  @Test
+  void latencyCurveLetsABiggerBackendHoldMore() {
+    List<Backend> bs = backends(1, 1);
+    AutoPicker.Tuning t = new AutoPicker.Tuning(2, 1, false, true, true, 10, 10, 2,
+        Duration.ofSeconds(10));
+    Picker p = auto(bs, t, 3);
+    long now = clock.get();
+    // b0 stays at 10 ms up to 16 in flight; b1 doubles its latency past 4 in flight.
+    for (int k = 1; k <= 16; k++) {
+      bs.get(0).load().autoLoad().record(true, 10 * MS, now, k);
+      bs.get(1).load().autoLoad().record(true, (k <= 4 ? 10 : 5L * k) * MS, now, k);
+    }
+    for (Backend b : bs) {
+      history(b, 10, 10, true);
+    }
+    for (int i = 0; i < 20; i++) {
+      picked(p).load().start();
+    }
+    // Least request would hold 10 and 10; the curve fills b0 first.
+    assertThat(bs.get(0).load().inFlight()).isGreaterThanOrEqualTo(14);
+  }
+
+  // ---------------------------------------------------------------- picks
+
+  @Test
+  void equalBackendsShareEvenly() {
+    List<Backend> bs = backends(1, 1, 1, 1);
+    for (Backend b : bs) {
+      history(b, 20, 10, true);
+    }
+    Picker p = auto(bs, 3);
+    Map<Backend, Integer> counts = new IdentityHashMap<>();
+    Backend[] ring = new Backend[8];
+    for (int i = 0; i < 40_000; i++) {
+      Backend b = picked(p);
+      counts.merge(b, 1, Integer::sum);
+      b.load().start();
+      // Eight requests in flight, each lasting 10 ms: equal conditions for everyone.
+      Backend done = ring[i & 7];
+      if (done != null) {
+        done.load().complete(true, 10 * MS);
+      }
+      ring[i & 7] = b;
+      clock.addAndGet(MS);
+    }
+    for (Backend b : bs) {
+      assertThat(counts.get(b)).as(b.name()).isBetween(9_400, 10_600);
+    }
+  }
+
+  @Test
+  void inFlightFollowsTheWeightsWhenLatenciesAreEqual() {
+    List<Backend> bs = backends(1, 2, 1, 4);
+    for (Backend b : bs) {
+      history(b, 20, 10, true);
+    }
+    Picker p = auto(bs, 5);
+    for (int i = 0; i < 8000; i++) {
+      picked(p).load().start();
+    }
+    int[] expected = {1000, 2000, 1000, 4000};
+    for (int i = 0; i < 4; i++) {
+      assertThat(bs.get(i).load().inFlight()).as("backend %d", i)
+          .isCloseTo(expected[i], within(expected[i] / 20));
+    }
+  }
+
+  @Test
+  void latencyAndQueueTradeOff() {
+    List<Backend> bs = backends(1, 1);
+    history(bs.get(0), 20, 10, true);
+    history(bs.get(1), 20, 30, true);
+    Picker p = auto(bs, 8);
+    for (int i = 0; i < 400; i++) {
+      picked(p).load().start();
+    }
+    // Costs equalise when 10 × (a + 1) = 30 × (b + 1): a ≈ 300, b ≈ 100.
+    assertThat(bs.get(0).load().inFlight()).isBetween(298, 302);
+    assertThat(bs.get(1).load().inFlight()).isBetween(98, 102);
+  }
+
+  @Test
+  void errorsInflateTheCost() {
+    List<Backend> bs = backends(1, 1);
+    history(bs.get(0), 70, 10, true);
+    // b1 answers 30 % of its requests with a 1 ms error and looks faster on its successes.
+    for (int i = 0; i < 70; i++) {
+      history(bs.get(1), 1, i % 10 < 3 ? 1 : 8, i % 10 >= 3);
+    }
+    AutoLoad h = bs.get(1).load().autoLoad();
+    assertThat(h.latencyNanos(clock.get()) / MS).isCloseTo(8, within(0.01));
+    assertThat(h.errorRate(clock.get())).isCloseTo(0.3, within(0.05));
+    Picker p = auto(bs, 9);
+    for (int i = 0; i < 500; i++) {
+      picked(p).load().start();
+    }
+    // Cost b1 = 8 × (1 + 10 × 0.3) = 32 per queued request against 10 for b0: about 1 in 4.2.
+    double share = bs.get(1).load().inFlight() / 500.0;
+    assertThat(share).isBetween(0.17, 0.26);
+  }
+
+  @Test
+  void aBackendThatFailsFastDoesNotAttractTraffic() {
+    // Backend 0 answers every request with an error within 1 ms; the others succeed in 10 ms.
+    double[] share = simulate(backends(1, 1, 1, 1), 11,
+        (i, t, rng) -> i == 0 ? -jitter(MS, rng) : jitter(10 * MS, rng), 1_000 * MS, 10_000 * MS);
+    assertThat(share[0]).isLessThan(0.02);
+  }
+
+  @Test
+  void aBackendThatTurnsSlowLosesItsTraffic() {
+    long slowAt = 5_000 * MS;
+    double[] before = simulate(backends(1, 1, 1, 1), 12,
+        (i, t, rng) -> jitter(10 * MS, rng), 1_000 * MS, slowAt);
+    double[] after = simulate(backends(1, 1, 1, 1), 12, (i, t, rng) ->
+        jitter(i == 0 && t >= slowAt ? 100 * MS : 10 * MS, rng), slowAt + 1_000 * MS,
+        15_000 * MS);
+    assertThat(before[0]).isBetween(0.18, 0.32);
+    assertThat(after[0]).isLessThan(0.05);
+  }
+
+  @Test
+  void aNewBackendIsProbedGentlyThenCompetes() {
+    List<Backend> bs = backends(1, 1, 1);
+    history(bs.get(0), 20, 10, true);
+    history(bs.get(1), 20, 10, true);
+    Picker p = auto(bs, 7);
+    for (int i = 0; i < 300; i++) {
+      picked(p).load().start();
+    }
+    // Least request would give the idle newcomer a third (100); auto lets it hold 2 to learn.
+    assertThat(bs.get(2).load().inFlight()).isEqualTo(2);
+    assertThat(bs.get(0).load().inFlight() + bs.get(1).load().inFlight()).isEqualTo(298);
+    // Ten answers in line with the pool give it a history: from then on it competes.
+    for (int i = 0; i < 10; i++) {
+      bs.get(2).load().complete(true, 10 * MS);
+      bs.get(2).load().start();
+    }
+    for (int i = 0; i < 300; i++) {
+      picked(p).load().start();
+    }
+    // Power of two choices: it catches up to within a few percent of an even share (200).
+    assertThat(bs.get(2).load().inFlight()).isBetween(170, 210);
+  }
+
+  @Test
+  void aBackendStarvedForτIsProbedAgainAndJudgedOnItsNewAnswers() {
+    List<Backend> bs = backends(1, 1);
+    Picker p = auto(bs, 10);
+    history(bs.get(0), 20, 100, true);
+    history(bs.get(1), 20, 10, true);
+    // b0 looked 10× slower and got nothing for 10 s while b1 kept answering.
+    for (int i = 0; i < 100; i++) {
+      clock.addAndGet(101 * MS);
+      history(bs.get(1), 1, 10, true);
+    }
+    // Its history restarted: it is probed (2 in flight), not flooded, whatever it looked like.
+    for (int i = 0; i < 100; i++) {
+      picked(p).load().start();
+    }
+    assertThat(bs.get(0).load().inFlight()).isEqualTo(2);
+    // It answers in 10 ms now: its first answer replaces the old 100 ms, and it competes again.
+    for (int i = 0; i < 10; i++) {
+      bs.get(0).load().complete(true, 10 * MS);
+      bs.get(0).load().start();
+    }
+    assertThat(bs.get(0).load().autoLoad().latencyNanos(clock.get()) / MS)
+        .isCloseTo(10, within(1e-3));
+    for (int i = 0; i < 200; i++) {
+      picked(p).load().start();
+    }
+    assertThat(bs.get(0).load().inFlight()).isBetween(120, 160);
+  }
+
+  @Test
+  void aPoolWithoutHistoryStartsAsLeastRequest() {
+    List<Backend> bs = backends(1, 1, 1);
+    Picker p = auto(bs, 4);
+    for (int i = 0; i < 300; i++) {
+      picked(p).load().start();
+    }
+    for (Backend b : bs) {
+      assertThat(b.load().inFlight()).as(b.name()).isBetween(95, 105);
+    }
+  }
+
+  @Test
+  void excludedBackendsAreNeverPicked() {
+    List<Backend> bs = backends(1, 1, 1);
+    for (Backend b : bs) {
+      history(b, 20, 10, true);
+    }
+    Picker p = auto(bs, 6);
+    PickContext notB0 = new PickContext() {
+      @Override
+      public boolean isExcluded(Backend backend) {
+        return backend == bs.get(0);
+      }
+    };
+    for (int i = 0; i < 200; i++) {
+      PickResult r = p.pick(notB0);
+      assertThat(((PickResult.Picked) r).backend()).isNotSameAs(bs.get(0));
+    }
+  }
+
+  @Test
+  void theSameSeedGivesTheSamePicks() {
+    List<Backend> bs = backends(1, 2, 3, 1, 1);
+    for (Backend b : bs) {
+      history(b, 20, 5 + 3L * b.weight(), true);
+    }
+    Picker first = auto(bs, 99);
+    Picker second = auto(bs, 99);
+    for (int i = 0; i < 1000; i++) {
+      assertThat(picked(second)).isSameAs(picked(first));
+    }
+  }
+
+  @Test
+  void everyVariantPicksWithinTheSample() {
+    List<Backend> bs = backends(1, 1, 1, 1, 1, 1);
+    for (Backend b : bs) {
+      history(b, 20, 10, true);
+    }
+    AutoPicker.Tuning d = AutoPicker.Tuning.DEFAULT;
+    for (AutoPicker.Tuning t : List.of(d,
+        new AutoPicker.Tuning(3, 2, false, false, true, 10, 10, 2, d.decay()),
+        new AutoPicker.Tuning(3, 3, false, false, false, 10, 10, 2, d.decay()),
+        new AutoPicker.Tuning(3, 1, true, false, true, 10, 10, 2, d.decay()),
+        new AutoPicker.Tuning(2, 1, false, true, true, 10, 10, 2, d.decay()))) {
+      Picker p = auto(bs, t, 2);
+      for (int i = 0; i < 600; i++) {
+        picked(p).load().start();
+      }
+      for (Backend b : bs) {
+        assertThat(b.load().inFlight()).as("%s %s", t, b.name()).isBetween(80, 120);
+        while (b.load().inFlight() > 0) {
+          b.load().complete(true, 10 * MS);
+        }
+      }
+    }
+    assertThatThrownBy(() -> new AutoPicker.Tuning(2, 4, false, false, true, 10, 10, 2, d.decay()))
+        .hasMessage("queueExponent: 4 (expected: 1..3)");
+    assertThatThrownBy(() -> new AutoPicker.Tuning(2, 1, true, true, true, 10, 10, 2, d.decay()))
+        .hasMessage("hotCold/latencyCurve: both (expected: one at most)");
+    assertThatThrownBy(() -> d.withChoices(1)).hasMessage("choices: 1 (expected: 2..64)");
+  }
+
+  @Test
+  void aPickAllocatesNothing() {
+    List<Backend> bs = backends(1, 2, 3, 4, 1, 2, 3, 4);
+    for (Backend b : bs) {
+      history(b, 20, 10, true);
+    }
+    Picker p = auto(bs, 1);
+    var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory
+        .getThreadMXBean();
+    long id = Thread.currentThread().getId();
+    long sink = 0;
+    for (int round = 0; round < 3; round++) {
+      long before = threads.getThreadAllocatedBytes(id);
+      for (int i = 0; i < 100_000; i++) {
+        Backend b = ((PickResult.Picked) p.pick(PickContext.NONE)).backend();
+        b.load().start();
+        b.load().complete(true, 10 * MS);
+        sink += b.port();
+      }
+      long allocated = threads.getThreadAllocatedBytes(id) - before;
+      if (round == 2) {
+        // Nothing per pick: a few hundred bytes of noise at most over 100,000 picks.
+        assertThat(allocated).isLessThan(10_000);
+      }
+    }
+    assertThat(sink).isPositive();
+  }
+
+  // ---------------------------------------------------------------- a small traffic model
+
+  @FunctionalInterface
+  private interface Model {
+    /** The latency of a request sent to backend i at t (from the run's start); negative: failed. */
+    long respond(int i, long t, Rng rng);
+  }
+
+  private static long jitter(long base, Rng rng) {
+    return (long) (base * (0.5 + rng.nextDouble()));
+  }
+
+  /**
+   * One request every millisecond of the fake clock, each completing after the model's latency;
+   * each backend's share of the picks made in [from, to).
+   */
+  private double[] simulate(List<Backend> bs, long seed, Model model, long from, long to) {
+    long origin = clock.get();
+    Picker p = auto(bs, seed);
+    Map<Backend, Integer> index = new IdentityHashMap<>();
+    for (int i = 0; i < bs.size(); i++) {
+      index.put(bs.get(i), i);
+    }
+    Rng rng = Rng.seeded(seed);
+    PriorityQueue<long[]> done = new PriorityQueue<>((x, y) -> Long.compare(x[0], y[0]));
+    int[] counts = new int[bs.size()];
+    int total = 0;
+    long next = origin;
+    while (next < origin + to) {
+      if (!done.isEmpty() && done.peek()[0] <= next) {
+        long[] e = done.poll();
+        clock.set(e[0]);
+        bs.get((int) e[1]).load().complete(e[3] == 1, e[2]);
+        continue;
+      }
+      clock.set(next);
+      int i = index.get(picked(p));
+      bs.get(i).load().start();
+      long r = model.respond(i, next - origin, rng);
+      done.add(new long[] {next + Math.abs(r), i, Math.abs(r), r >= 0 ? 1 : 0});
+      if (next >= origin + from) {
+        counts[i]++;
+        total++;
+      }
+      next += MS;
+    }
+    double[] share = new double[bs.size()];
+    for (int i = 0; i < share.length; i++) {
+      share[i] = (double) counts[i] / total;
+    }
+    return share;
+  }
+}
