@@ -141,7 +141,7 @@ class SignalsConfigTest {
             signals:
               prometheus: {port: 9100, gauges: {user: 'a{mode=user}'}}
         """)).containsExactly(
-        "test.yaml:10:46: pools[0].signals.prometheus.gauges.user: selector: 'a{mode=user}':"
+        "test.yaml:10:47: pools[0].signals.prometheus.gauges.user: selector: 'a{mode=user}':"
             + " labels: expected a quoted value for mode (expected: name{label=\"value\", ...})");
   }
 }
