@@ -14,6 +14,7 @@ import io.ballast.core.pick.AlgorithmOptions;
 import io.ballast.core.health.HealthPolicy;
 import io.ballast.proxy.HashKey;
 import io.ballast.proxy.HealthCheckSpec;
+import io.ballast.proxy.SignalsSpec;
 import io.ballast.server.config.YamlNode.ListNode;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -73,6 +74,7 @@ final class ConfigReader {
   private final Problems problems;
   /** Pool names with the place they were given, for the listeners' references. */
   private final Map<String, Mark> poolNames = new LinkedHashMap<>();
+  private final SignalsReader signalsReader;
   private boolean poolsReadable;
   /** Bind addresses seen so far (listeners, then admin), to catch two sockets on one port. */
   private final List<Bind> binds = new ArrayList<>();
@@ -81,6 +83,7 @@ final class ConfigReader {
 
   ConfigReader(Problems problems) {
     this.problems = problems;
+    this.signalsReader = new SignalsReader(problems);
   }
 
   Optional<BallastConfig> config(YamlNode root) {
@@ -208,13 +211,16 @@ final class ConfigReader {
     Optional<OutlierSettings> outliers = s.optional("outlier_detection")
         .flatMap(n -> Section.of(n, s.path("outlier_detection"), problems))
         .map(this::outlierDetection);
+    Optional<SignalsSpec> signals = s.optional("signals")
+        .flatMap(n -> Section.of(n, s.path("signals"), problems))
+        .map(signalsReader::signals);
     s.rejectUnknown();
     if (problems.errorCount() != before) {
       return null;
     }
     return build(s.mark(), s.path(), () -> new PoolConfig(
         name, algorithm, options, hashKey, backends, retries, healthChecks, passiveDownTime,
-        panicThreshold, slowStart, outliers, circuitBreaker));
+        panicThreshold, slowStart, outliers, circuitBreaker, signals));
   }
 
   /**

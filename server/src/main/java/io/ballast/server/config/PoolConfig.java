@@ -6,6 +6,7 @@ import io.ballast.core.outlier.OutlierSettings;
 import io.ballast.core.retry.RetrySettings;
 import io.ballast.core.pick.AlgorithmOptions;
 import io.ballast.proxy.HashKey;
+import io.ballast.proxy.SignalsSpec;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -28,6 +29,8 @@ import java.util.Optional;
  * @param slowStart how long a returning backend takes to ramp up to its full weight; zero is off
  * @param outlierDetection passive health: ejection of backends that fail requests; empty is off
  * @param circuitBreaker a circuit breaker per backend with these settings; empty is off
+ * @param signals where the backends report their own load (header, agent, Prometheus); empty
+ *     when none
  */
 public record PoolConfig(
     String name,
@@ -41,7 +44,8 @@ public record PoolConfig(
     int panicThreshold,
     Duration slowStart,
     Optional<OutlierSettings> outlierDetection,
-    Optional<CircuitBreakerSettings> circuitBreaker) {
+    Optional<CircuitBreakerSettings> circuitBreaker,
+    Optional<SignalsSpec> signals) {
   public static final Algorithm DEFAULT_ALGORITHM = Algorithm.WEIGHTED_ROUND_ROBIN;
   public static final Duration DEFAULT_PASSIVE_DOWN_TIME = Duration.ofSeconds(10);
   public static final int DEFAULT_PANIC_THRESHOLD = 50;
@@ -67,9 +71,20 @@ public record PoolConfig(
     Checks.range("panicThreshold", panicThreshold, 0, 100);
     Objects.requireNonNull(slowStart, "slowStart");
     Objects.requireNonNull(outlierDetection, "outlierDetection");
+    Objects.requireNonNull(signals, "signals");
     if (slowStart.isNegative()) {
       throw new IllegalArgumentException("slowStart: " + slowStart + " (expected: >= 0)");
     }
+  }
+
+  /** A pool whose backends report no signals of their own. */
+  public PoolConfig(String name, Algorithm algorithm, AlgorithmOptions options,
+      Optional<HashKey> hashKey, List<BackendConfig> backends, RetrySettings retries,
+      Optional<HealthChecksConfig> healthChecks, Duration passiveDownTime, int panicThreshold,
+      Duration slowStart, Optional<OutlierSettings> outlierDetection,
+      Optional<CircuitBreakerSettings> circuitBreaker) {
+    this(name, algorithm, options, hashKey, backends, retries, healthChecks, passiveDownTime,
+        panicThreshold, slowStart, outlierDetection, circuitBreaker, Optional.empty());
   }
 
   public Optional<BackendConfig> backend(String backendName) {

@@ -591,6 +591,7 @@ class ConfigLoaderTest {
             + "x.yaml:11:5: pools[0].extra: unknown field 'extra' (expected one of: name, algorithm,"
             + " least_request, peak_ewma, least_connections_response_time, ring_hash, maglev,"
             + " bounded_load_hash, hash_key, backends, retries, circuit_breaker, health_check,"
-            + " health_checks, passive_down_time, panic_threshold, slow_start, outlier_detection)");
+            + " health_checks, passive_down_time, panic_threshold, slow_start, outlier_detection,"
+            + " signals)");
   }
 }
