@@ -19,12 +19,15 @@ import io.ballast.proxy.HealthChecker;
 import io.ballast.proxy.ListenerSpec;
 import io.ballast.proxy.ProxyObserver;
 import io.ballast.proxy.ProxyServer;
+import io.ballast.proxy.SignalPollers;
+import io.ballast.proxy.SignalsSpec;
 import io.ballast.server.accesslog.AccessLog;
 import io.ballast.server.admin.AdminServer;
 import io.ballast.server.config.AccessLogConfig;
 import io.ballast.server.config.BallastConfig;
 import io.ballast.server.metrics.CompositeObserver;
 import io.ballast.server.metrics.ProxyMetrics;
+import io.ballast.server.metrics.SignalMetrics;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -55,6 +58,7 @@ public final class Ballast {
   private final Map<String, LoadBalancer> pools;
   private final List<HealthChecker> checkers = new ArrayList<>();
   private final List<OutlierDetector> detectors = new ArrayList<>();
+  private final List<SignalPollers> signalPollers = new ArrayList<>();
   private final ProxyMetrics metrics;
   private final AccessLog accessLog;
   private final ProxyServer proxy;
@@ -112,7 +116,8 @@ public final class Ballast {
     for (var l : config.listeners()) {
       var pool = config.pool(l.pool()).orElseThrow();
       specs.add(new ListenerSpec(l.name(), l.bind().toSocketAddress(), pools.get(l.pool()),
-          retries.get(l.pool()), pool.hashKey().orElse(null)));
+          retries.get(l.pool()), pool.hashKey().orElse(null),
+          pool.signals().map(SignalsSpec::loadReportHeader).orElse(null)));
     }
     for (var p : config.pools()) {
       p.circuitBreaker().ifPresent(c -> startCircuitBreakers(pools.get(p.name()), c));
@@ -144,6 +149,15 @@ public final class Ballast {
         checker.start();
       }
     }
+    Map<String, SignalsSpec> signals = new LinkedHashMap<>();
+    for (var p : config.pools()) {
+      p.signals().ifPresent(spec -> signals.put(p.name(), signalsSpec(spec)));
+    }
+    new SignalMetrics(metrics.registry(), metrics::pools, signals);
+    for (var e : signals.entrySet()) {
+      log.info("pool {}: signals: {}", e.getKey(), e.getValue());
+      signalPollers.add(proxy.signalPollers(pools.get(e.getKey()), e.getValue()));
+    }
     for (var p : config.pools()) {
       if (p.outlierDetection().isPresent()) {
         detectors.add(startOutlierDetection(pools.get(p.name()), p.outlierDetection().get()));
@@ -158,6 +172,16 @@ public final class Ballast {
               ? "enabled with the configured token" : "off: no admin.token");
     }
     ready = true;
+  }
+
+  /**
+   * A pool's signal sources as wired: an agent's weight percentages go straight to the pool's
+   * effective weights. A pool run by a weight controller must pass
+   * {@code spec.withApplyAgentWeights(false)} here instead: the controller reads the agent's
+   * percentage from the backend's signals and decides the weights itself.
+   */
+  private static SignalsSpec signalsSpec(SignalsSpec spec) {
+    return spec.withApplyAgentWeights(true);
   }
 
   /**
@@ -300,6 +324,9 @@ public final class Ballast {
     }
     for (OutlierDetector d : detectors) {
       quietly(d::close);
+    }
+    for (SignalPollers p : signalPollers) {
+      quietly(p::close);
     }
     quietly(proxy::close);
     if (admin != null) {
