@@ -60,11 +60,14 @@ class ExamplesAndScaleTest {
         "max_header_size", "forwarding", "x_forwarded", "forwarded", "trusted_proxies",
         "request_id_header", "admin", "enabled", "access_log", "queue_size", "health_checks",
         "degraded_below", "unhealthy_below", "levels", "type", "critical", "method",
-        "body_contains")) {
+        "body_contains", "signals", "load_header", "agent", "send", "prometheus", "gauges",
+        "metric", "scale", "stale_after")) {
       assertThat(full).as("full.yaml sets %s", key).containsPattern("(?m)^\\s*-?\\s*" + key + ":");
     }
     // And nothing else: an unknown key would have failed the load above.
     BallastConfig config = ConfigLoader.load(EXAMPLES.resolve("full.yaml")).orElseThrow();
+    assertThat(config.pool("api").orElseThrow().signals().orElseThrow().prometheus().gauges())
+        .hasSize(2);
     assertThat(config.pool("api").orElseThrow().healthChecks().orElseThrow().levels().get(0).check().expectedStatus().contains(304))
         .isTrue();
   }
