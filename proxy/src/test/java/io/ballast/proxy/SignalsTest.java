@@ -47,8 +47,11 @@ class SignalsTest {
   }
 
   private List<String> logLines(String containing) {
-    return log.list.stream().map(ILoggingEvent::getFormattedMessage)
-        .filter(m -> m.contains(containing)).toList();
+    // The appender appends under its own lock (AppenderBase.doAppend): read under it too.
+    synchronized (log) {
+      return log.list.stream().map(ILoggingEvent::getFormattedMessage)
+          .filter(m -> m.contains(containing)).toList();
+    }
   }
 
   private static ProxyFixture withHeader(String header, int backends) {
