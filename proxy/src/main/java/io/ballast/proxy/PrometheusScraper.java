@@ -58,12 +58,16 @@ public final class PrometheusScraper extends BackendPoller {
     FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET,
         spec.path());
     req.headers()
-        .set(HttpHeaderNames.HOST, attempt.backend().host() + ":" + spec.port())
+        .set(HttpHeaderNames.HOST, hostHeader(attempt.backend().host()))
         .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
         .set(HttpHeaderNames.ACCEPT, "text/plain;version=0.0.4")
         .set(HttpHeaderNames.USER_AGENT, "ballast-signals")
         .setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
     channel.writeAndFlush(req);
+  }
+
+  private String hostHeader(String host) {
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + spec.port();
   }
 
   @Override

@@ -48,6 +48,27 @@ public record SignalsSpec(String loadReportHeader, AgentCheckSpec agent,
     return slowest.isZero() ? HEADER_ONLY_STALE_AFTER : slowest.multipliedBy(3);
   }
 
+  /** This spec with agent weights applied directly ({@code true}) or left to a controller. */
+  public SignalsSpec withApplyAgentWeights(boolean apply) {
+    return new SignalsSpec(loadReportHeader, agent, prometheus, apply, staleAfter);
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder();
+    if (loadReportHeader != null) {
+      sb.append("header ").append(loadReportHeader).append(", ");
+    }
+    if (agent != null) {
+      sb.append(agent).append(applyAgentWeights ? " (weights applied), " : " (weights to the"
+          + " controller), ");
+    }
+    if (prometheus != null) {
+      sb.append(prometheus).append(", ");
+    }
+    return sb.append("stale after ").append(staleAfter.toMillis()).append(" ms").toString();
+  }
+
   /** True when any source is configured. */
   public boolean any() {
     return loadReportHeader != null || agent != null || prometheus != null;

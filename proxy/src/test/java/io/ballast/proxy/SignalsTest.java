@@ -24,7 +24,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,8 +47,11 @@ class SignalsTest {
   }
 
   private List<String> logLines(String containing) {
-    return log.list.stream().map(ILoggingEvent::getFormattedMessage)
-        .filter(m -> m.contains(containing)).toList();
+    // The appender appends under its own lock (AppenderBase.doAppend): read under it too.
+    synchronized (log) {
+      return log.list.stream().map(ILoggingEvent::getFormattedMessage)
+          .filter(m -> m.contains(containing)).toList();
+    }
   }
 
   private static ProxyFixture withHeader(String header, int backends) {
@@ -161,16 +163,14 @@ class SignalsTest {
       SignalsSpec spec = new SignalsSpec(null,
           new AgentCheckSpec(closedPort, FAST, Duration.ofSeconds(1), null), null, true,
           Duration.ofSeconds(1));
-      AtomicInteger before = new AtomicInteger();
       try (SignalPollers pollers = f.proxy.signalPollers(f.pool, spec)) {
         await().atMost(Duration.ofSeconds(5))
             .until(() -> b0.signals().staleReason(SignalSource.AGENT) != null);
         assertThat(b0.signals().staleReason(SignalSource.AGENT))
             .isEqualTo("connect refused on port " + closedPort);
-        // Several more failed polls, still one line.
-        before.set(0);
-        long until = System.nanoTime() + Duration.ofMillis(400).toNanos();
-        await().atMost(Duration.ofSeconds(2)).until(() -> System.nanoTime() > until);
+        // Polled every 50 ms: some eight more failures over 400 ms, and still one line.
+        await().during(Duration.ofMillis(400)).atMost(Duration.ofSeconds(2))
+            .until(() -> logLines("agent signal stale").size() == 1);
       }
       assertThat(logLines("agent signal stale")).hasSize(1);
       assertThat(logLines("agent signal stale").get(0))
@@ -207,6 +207,52 @@ class SignalsTest {
             .startsWith("unreadable reply: word 'HTTP/1.1'");
       }
     }
+  }
+
+  @Test
+  void agentReplyTooLongOrMissingIsStale() throws Exception {
+    try (ProxyFixture f = withHeader(null, 1); TestAgent agent = new TestAgent()) {
+      agent.reply = "cpu=0.1 ".repeat(200);
+      Backend b0 = f.members.get(0);
+      SignalsSpec spec = new SignalsSpec(null,
+          new AgentCheckSpec(agent.port(), FAST, Duration.ofSeconds(1), null), null, true,
+          Duration.ofSeconds(1));
+      try (SignalPollers pollers = f.proxy.signalPollers(f.pool, spec)) {
+        await().atMost(Duration.ofSeconds(5))
+            .until(() -> b0.signals().staleReason(SignalSource.AGENT) != null);
+        assertThat(b0.signals().staleReason(SignalSource.AGENT))
+            .isEqualTo("reply longer than 1024 bytes without a line end");
+        agent.reply = "";
+        await().atMost(Duration.ofSeconds(5)).until(() -> "connection closed without a reply"
+            .equals(b0.signals().staleReason(SignalSource.AGENT)));
+        // A reply without a line end, closed by the agent, is whole at the close.
+        agent.reply = "75%";
+        await().atMost(Duration.ofSeconds(5))
+            .until(() -> b0.signals().staleReason(SignalSource.AGENT) == null);
+        await().until(() -> f.pool.weightPercent(b0) == 75);
+      }
+    }
+  }
+
+  @Test
+  void specsRefuseBadValues() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> AgentCheckSpec.of(0))
+        .hasMessage("port: 0 (expected: 1..65535)");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new AgentCheckSpec(1, Duration.ZERO, FAST, null))
+        .hasMessage("interval: PT0S (expected: > 0)");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new PrometheusScrapeSpec(9100,
+            "metrics", FAST, FAST, List.of(PrometheusGauge.of("cpu", "a", 1))))
+        .hasMessageStartingWith("path: \"metrics\" (expected: starting with /");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new PrometheusScrapeSpec(9100,
+            "/metrics", FAST, FAST, List.of(PrometheusGauge.of("cpu", "a", 1),
+                PrometheusGauge.of("cpu", "b", 1))))
+        .hasMessage("gauges: figure 'cpu' given twice (expected: one gauge per figure)");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new SignalsSpec("X Load", null, null, true, FAST))
+        .hasMessage("loadReportHeader: \"X Load\" (expected: a header name such as X-Load-Report)");
+    assertThat(SignalsSpec.defaultStaleAfter(AgentCheckSpec.of(1), null))
+        .isEqualTo(Duration.ofSeconds(6));
   }
 
   @Test

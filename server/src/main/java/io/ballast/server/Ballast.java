@@ -22,6 +22,8 @@ import io.ballast.proxy.HealthChecker;
 import io.ballast.proxy.ListenerSpec;
 import io.ballast.proxy.ProxyObserver;
 import io.ballast.proxy.ProxyServer;
+import io.ballast.proxy.SignalPollers;
+import io.ballast.proxy.SignalsSpec;
 import io.ballast.server.accesslog.AccessLog;
 import io.ballast.server.admin.AdminServer;
 import io.ballast.server.config.AccessLogConfig;
@@ -33,6 +35,7 @@ import io.ballast.server.config.WeightControlConfig;
 import io.ballast.server.optimizer.DecisionRecorder;
 import io.ballast.server.optimizer.OptimizerMetrics;
 import io.ballast.server.optimizer.ScalingWebhook;
+import io.ballast.server.metrics.SignalMetrics;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -62,12 +65,12 @@ public final class Ballast {
   private final ControlLoop control;
   private final Map<String, LoadBalancer> pools;
   private final List<HealthChecker> checkers = new ArrayList<>();
-  private final List<io.ballast.proxy.SignalPollers> signalPollers = new ArrayList<>();
   private final List<OutlierDetector> detectors = new ArrayList<>();
   /** Every pool's decisions: /admin/decisions and the io.ballast.decisions log. */
   private final DecisionRecorder decisions = new DecisionRecorder(new DecisionLog());
   private final List<PoolOptimizer> optimizers = new ArrayList<>();
   private final OptimizerMetrics optimizerMetrics;
+  private final List<SignalPollers> signalPollers = new ArrayList<>();
   private final ProxyMetrics metrics;
   private final AccessLog accessLog;
   private final ProxyServer proxy;
@@ -127,7 +130,7 @@ public final class Ballast {
       var pool = config.pool(l.pool()).orElseThrow();
       specs.add(new ListenerSpec(l.name(), l.bind().toSocketAddress(), pools.get(l.pool()),
           retries.get(l.pool()), pool.hashKey().orElse(null),
-          pool.signals().map(io.ballast.proxy.SignalsSpec::loadReportHeader).orElse(null)));
+          pool.signals().map(SignalsSpec::loadReportHeader).orElse(null)));
     }
     for (var p : config.pools()) {
       p.circuitBreaker().ifPresent(c -> startCircuitBreakers(pools.get(p.name()), c));
@@ -159,17 +162,15 @@ public final class Ballast {
         checker.start();
       }
     }
+    Map<String, SignalsSpec> signals = new LinkedHashMap<>();
     for (var p : config.pools()) {
-      if (p.signals().isPresent()) {
-        io.ballast.proxy.SignalsSpec s = p.signals().get();
-        // With a weight controller the agent's percentage is one of its inputs (it multiplies
-        // the controller's output), not a weight set behind its back.
-        if (p.weightControl().isPresent()) {
-          s = new io.ballast.proxy.SignalsSpec(s.loadReportHeader(), s.agent(), s.prometheus(),
-              false, s.staleAfter());
-        }
-        signalPollers.add(proxy.signalPollers(pools.get(p.name()), s));
-      }
+      p.signals().ifPresent(spec -> signals.put(p.name(),
+          signalsSpec(spec, p.weightControl().isPresent())));
+    }
+    new SignalMetrics(metrics.registry(), metrics::pools, signals);
+    for (var e : signals.entrySet()) {
+      log.info("pool {}: signals: {}", e.getKey(), e.getValue());
+      signalPollers.add(proxy.signalPollers(pools.get(e.getKey()), e.getValue()));
     }
     for (var p : config.pools()) {
       if (p.outlierDetection().isPresent()) {
@@ -221,6 +222,16 @@ public final class Ballast {
         s.floorPercent(), s.ceilingPercent(), s.maxStepPercent(),
         s.warmup().enabled() ? ", warm-up by feedback from " + s.warmup().startPercent() + "%" : "");
     return optimizer;
+  }
+
+  /**
+   * A pool's signal sources as wired: an agent's weight percentages go straight to the pool's
+   * effective weights, unless a weight controller runs the pool: then the agent's percentage is
+   * one of the controller's inputs (it multiplies the controller's output), not a weight set
+   * behind its back.
+   */
+  private static SignalsSpec signalsSpec(SignalsSpec spec, boolean controlled) {
+    return spec.withApplyAgentWeights(!controlled);
   }
 
   /**
@@ -372,14 +383,14 @@ public final class Ballast {
     for (HealthChecker c : checkers) {
       quietly(c::close);
     }
-    for (io.ballast.proxy.SignalPollers p : signalPollers) {
-      quietly(p::close);
-    }
     for (OutlierDetector d : detectors) {
       quietly(d::close);
     }
     for (PoolOptimizer o : optimizers) {
       quietly(o::stop);
+    }
+    for (SignalPollers p : signalPollers) {
+      quietly(p::close);
     }
     quietly(proxy::close);
     if (admin != null) {

@@ -30,6 +30,9 @@ import tools.jackson.databind.node.ObjectNode;
  *      "last":{"age_ms":812,"passed":true,"detail":"status 200"},"checks":[...]}]}]}]}
  * }</pre>
  *
+ * <p>{@code signals} holds what the backend reports about its own load, per source (see
+ * {@link SignalsJson}).
+ *
  * <p>{@code checks} holds the last results over all levels (with several levels each detail
  * starts with the level's name); {@code levels} holds each level's own state and results.
  *
@@ -93,6 +96,7 @@ final class BackendsJson {
           }
           checks(level.putArray("checks"), l.history(), now);
         }
+        SignalsJson.put(n, b, now);
       }
     }
     return mapper.writeValueAsBytes(root);

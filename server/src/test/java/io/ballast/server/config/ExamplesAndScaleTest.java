@@ -64,11 +64,16 @@ class ExamplesAndScaleTest {
         "max_step", "deadband", "floor", "ceiling", "overload_above", "underuse_below",
         "min_requests", "latency_objective", "stale_after", "warmup", "start", "step",
         "latency_tolerance", "error_tolerance", "scaling", "hot_above", "cold_below", "for",
-        "cooldown", "webhook", "webhook_timeout")) {
+        "cooldown", "webhook", "webhook_timeout",
+
+                "signals", "load_header", "agent", "send", "prometheus", "gauges",
+        "metric", "scale", "stale_after")) {
       assertThat(full).as("full.yaml sets %s", key).containsPattern("(?m)^\\s*-?\\s*" + key + ":");
     }
     // And nothing else: an unknown key would have failed the load above.
     BallastConfig config = ConfigLoader.load(EXAMPLES.resolve("full.yaml")).orElseThrow();
+    assertThat(config.pool("api").orElseThrow().signals().orElseThrow().prometheus().gauges())
+        .hasSize(2);
     assertThat(config.pool("api").orElseThrow().healthChecks().orElseThrow().levels().get(0).check().expectedStatus().contains(304))
         .isTrue();
   }

@@ -36,6 +36,10 @@ public final class TestBackend implements AutoCloseable {
 
   private record Answer(int status, String body) {}
 
+  /** Added to every answer but those of /health and the {@link #check} paths. */
+  private final java.util.Map<String, String> responseHeaders =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   public TestBackend(String name) throws IOException {
     this.name = name;
     this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
@@ -74,6 +78,11 @@ public final class TestBackend implements AutoCloseable {
     return methods.getOrDefault(path, java.util.Set.of());
   }
 
+  /** From now on every answer but a check's carries this header (a load report, say). */
+  public void responseHeader(String header, String value) {
+    responseHeaders.put(header, value);
+  }
+
   /** The status of every answer but /health's. */
   public void status(int status) {
     this.status = status;
@@ -107,6 +116,7 @@ public final class TestBackend implements AutoCloseable {
           Thread.currentThread().interrupt();
         }
       }
+      responseHeaders.forEach((k, v) -> ex.getResponseHeaders().set(k, v));
       send(ex, status, name);
     }
   }
