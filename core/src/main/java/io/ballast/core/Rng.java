@@ -1,6 +1,5 @@
 package io.ballast.core;
 
-import java.util.SplittableRandom;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** The only source of randomness in core. */
@@ -46,48 +45,42 @@ public interface Rng {
    * for the simulator and single-thread tests only, where every pick happens on one thread.
    */
   static Rng singleThreaded(long seed) {
-    Rng random = seeded(seed);
-    return new Rng() {
-      @Override
-      public int nextInt(int bound) {
-        return random.nextInt(bound);
-      }
-
-      @Override
-      public long nextLong() {
-        return random.nextLong();
-      }
-
-      @Override
-      public double nextDouble() {
-        return random.nextDouble();
-      }
-
-      @Override
-      public Rng forPickers() {
-        return this;
-      }
-    };
+    return new Seeded(seed, true);
   }
 
   /** A deterministic generator for tests and the simulator; not thread-safe. */
   static Rng seeded(long seed) {
-    SplittableRandom random = new SplittableRandom(seed);
-    return new Rng() {
-      @Override
-      public int nextInt(int bound) {
-        return random.nextInt(bound);
-      }
+    return new Seeded(seed, false);
+  }
 
-      @Override
-      public long nextLong() {
-        return random.nextLong();
-      }
+  /** A SplittableRandom behind the interface; not thread-safe. */
+  final class Seeded implements Rng {
+    private final java.util.SplittableRandom random;
+    private final boolean forPickers;
 
-      @Override
-      public double nextDouble() {
-        return random.nextDouble();
-      }
-    };
+    private Seeded(long seed, boolean forPickers) {
+      this.random = new java.util.SplittableRandom(seed);
+      this.forPickers = forPickers;
+    }
+
+    @Override
+    public int nextInt(int bound) {
+      return random.nextInt(bound);
+    }
+
+    @Override
+    public long nextLong() {
+      return random.nextLong();
+    }
+
+    @Override
+    public double nextDouble() {
+      return random.nextDouble();
+    }
+
+    @Override
+    public Rng forPickers() {
+      return forPickers ? this : THREAD_LOCAL;
+    }
   }
 }
