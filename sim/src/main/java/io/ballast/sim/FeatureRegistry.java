@@ -24,11 +24,12 @@ public final class FeatureRegistry {
     this.features = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(features));
   }
 
-  /** Outlier detection and circuit breakers, the features core has today. */
+  /** Outlier detection, circuit breakers and the weight controller. */
   public static FeatureRegistry defaults() {
     Map<String, VariantFeature> m = new LinkedHashMap<>();
     m.put(OutlierDetectionFeature.KEY, new OutlierDetectionFeature());
     m.put(CircuitBreakerFeature.KEY, new CircuitBreakerFeature());
+    m.put(WeightControlFeature.KEY, new WeightControlFeature());
     return new FeatureRegistry(m);
   }
 

@@ -125,6 +125,33 @@ class SimulationTest {
   }
 
   @Test
+  void theWeightControllerLearnsUnequalCapacityFromTheBackendsCpuReports() {
+    Scenario s = parse("""
+        seed: 11
+        duration: 60s
+        clients: {rate: 450, timeout: 5s}
+        backends:
+          - {name: big, slots: 8, queue: 200, service: {distribution: exponential, mean: 20ms}}
+          - {name: small, slots: 4, queue: 200, service: {distribution: exponential, mean: 20ms}}
+        variants:
+          - {name: equal, algorithm: weighted-round-robin}
+          - {name: controlled, algorithm: weighted-round-robin, weight_control: {interval: 1s}}
+        """);
+    SimResult r = Simulation.run(s);
+    // Equal weights give the small backend half the traffic (225/s for a capacity of 200/s); the
+    // controller, reading each backend's busy-slot share, moves toward the 2:1 capacity split.
+    assertThat(r.variant("equal").sharePercent(1)).isCloseTo(50.0, within(1.0));
+    var series = r.variant("controlled").series();
+    double lateShare = 0;
+    for (int i = series.size() - 10; i < series.size(); i++) {
+      lateShare += series.get(i).share()[1] / 10;
+    }
+    assertThat(lateShare).isBetween(25.0, 42.0);
+    assertThat(r.variant("controlled").percentileMillis(99))
+        .isLessThan(r.variant("equal").percentileMillis(99) / 2);
+  }
+
+  @Test
   void outlierDetectionAndCircuitBreakersRunOnTheVirtualClock() {
     Scenario s = parse("""
         seed: 13
