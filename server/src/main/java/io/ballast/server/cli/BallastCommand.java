@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
       RunCommand.class,
       CheckCommand.class,
       DemoCommand.class,
+      SimulateCommand.class,
       VersionCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -161,10 +161,28 @@ class BallastProcessIT {
     Run version = start(defaultJava(), "version");
     assertThat(exitCode(version)).isZero();
     assertThat(version.out()).anyMatch(l -> l.startsWith("ballast "));
-    for (String cmd : List.of("run", "check", "demo", "version")) {
+    for (String cmd : List.of("run", "check", "demo", "simulate", "version")) {
       Run help = start(defaultJava(), cmd, "--help");
       assertThat(exitCode(help)).as(cmd + " --help").isZero();
       assertThat(String.join("\n", help.out())).contains("Usage: ballast " + cmd);
+    }
+  }
+
+  @Test
+  void simulateRunsHeadlessFromTheJarOnJdk17And25() throws Exception {
+    Path scenario = EXAMPLES.resolve("scenarios").resolve("partial-errors.yaml");
+    List<Path> javas = new ArrayList<>(List.of(defaultJava()));
+    if (Files.isExecutable(JDK25)) {
+      javas.add(JDK25);
+    }
+    for (Path java : javas) {
+      Path out = tmp.resolve("sim-" + javas.indexOf(java));
+      Run run = start(java, "simulate", scenario.toString(), "--duration", "3s",
+          "--out", out.toString());
+      assertThat(exitCode(run)).as("%s: %s", java, run.err()).isZero();
+      assertThat(run.out()).anyMatch(l -> l.startsWith("| peak-ewma |"));
+      assertThat(out.resolve("table.md")).isRegularFile();
+      assertThat(out.resolve("latency.png")).isRegularFile();
     }
   }
 

@@ -1,0 +1,115 @@
+package io.ballast.sim;
+
+import io.ballast.core.Backend;
+import io.ballast.core.LoadBalancer;
+import java.util.ArrayList;
+import java.util.List;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Measurements of one variant: the overall histogram and counters (requests that started after
+ * the warm-up) and the per-bucket series (requests by the bucket they ended in, picks by the
+ * bucket they happened in). Single-threaded; reuses one bucket histogram.
+ */
+final class Recorder {
+  /** One hour in microseconds: the largest latency recorded (larger ones are clamped). */
+  static final long MAX_MICROS = 3_600_000_000L;
+
+  private final Histogram overall = new Histogram(MAX_MICROS, 3);
+  private final Histogram bucket = new Histogram(MAX_MICROS, 2);
+  private final long warmupNanos;
+  private final int n;
+  private long requests;
+  private long errors;
+  private long timeouts;
+  private long attempts;
+  private final long[] picks;
+  private final long[] bucketPicks;
+  private long bucketCompleted;
+  private long bucketErrors;
+  private long healthChanges;
+  private long ejections;
+  private final List<BucketPoint> series = new ArrayList<>();
+
+  Recorder(int backends, long warmupNanos) {
+    this.n = backends;
+    this.warmupNanos = warmupNanos;
+    this.picks = new long[backends];
+    this.bucketPicks = new long[backends];
+  }
+
+  void picked(int backend, long startNanos) {
+    bucketPicks[backend]++;
+    if (startNanos >= warmupNanos) {
+      picks[backend]++;
+    }
+  }
+
+  void completed(long startNanos, long latencyNanos, boolean error, boolean timeout,
+      int attemptCount, boolean inSeries) {
+    long micros = Math.max(1, Math.min(MAX_MICROS, latencyNanos / 1000));
+    if (inSeries) {
+      bucket.recordValue(micros);
+      bucketCompleted++;
+      bucketErrors += error ? 1 : 0;
+    }
+    if (startNanos >= warmupNanos) {
+      overall.recordValue(micros);
+      requests++;
+      errors += error ? 1 : 0;
+      timeouts += timeout ? 1 : 0;
+      attempts += attemptCount;
+    }
+  }
+
+  void healthChange() {
+    healthChanges++;
+  }
+
+  void ejection() {
+    ejections++;
+  }
+
+  /** Closes the current bucket at {@code nowNanos}. */
+  void closeBucket(long nowNanos, LoadBalancer lb, List<Backend> backends) {
+    long totalPicks = 0;
+    for (long p : bucketPicks) {
+      totalPicks += p;
+    }
+    double[] share = new double[n];
+    double[] weightShare = new double[n];
+    int[] weightPercent = new int[n];
+    long totalWeight = 0;
+    int[] weights = new int[n];
+    for (int i = 0; i < n; i++) {
+      share[i] = totalPicks == 0 ? 0 : 100.0 * bucketPicks[i] / totalPicks;
+      weights[i] = lb.effectiveWeight(backends.get(i));
+      totalWeight += weights[i];
+      weightPercent[i] = lb.weightPercent(backends.get(i));
+    }
+    for (int i = 0; i < n; i++) {
+      weightShare[i] = totalWeight == 0 ? 0 : 100.0 * weights[i] / totalWeight;
+    }
+    boolean any = bucket.getTotalCount() > 0;
+    series.add(new BucketPoint(nowNanos / 1e9, bucketCompleted,
+        any ? bucket.getValueAtPercentile(50) / 1000.0 : Double.NaN,
+        any ? bucket.getValueAtPercentile(99) / 1000.0 : Double.NaN,
+        any ? bucket.getValueAtPercentile(99.9) / 1000.0 : Double.NaN,
+        bucketCompleted == 0 ? 0 : 100.0 * bucketErrors / bucketCompleted,
+        share, weightShare, weightPercent));
+    bucket.reset();
+    bucketCompleted = 0;
+    bucketErrors = 0;
+    java.util.Arrays.fill(bucketPicks, 0);
+  }
+
+  /** Requests still unfinished when the drain time ran out: measured as errors at that age. */
+  void unfinished(long startNanos, long ageNanos) {
+    completed(startNanos, ageNanos, true, false, 1, false);
+  }
+
+  VariantResult result(String name) {
+    return new VariantResult(name, overall.copy(), requests, errors, timeouts, attempts,
+        picks.clone(), healthChanges, ejections, List.copyOf(series));
+  }
+}
