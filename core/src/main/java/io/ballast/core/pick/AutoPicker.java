@@ -77,7 +77,7 @@ public final class AutoPicker implements Picker {
   public record Tuning(int choices, int queueExponent, boolean hotCold, boolean latencyCurve,
       boolean peak, double errorPenalty, int probeOutcomes, int probeInFlight, Duration decay) {
     public static final Tuning DEFAULT =
-        new Tuning(2, 1, false, false, true, 10.0, 10, 2, Duration.ofSeconds(10));
+        new Tuning(3, 1, false, false, false, 30.0, 10, 2, Duration.ofSeconds(10));
 
     public Tuning {
       Sampler.checkChoices(choices);

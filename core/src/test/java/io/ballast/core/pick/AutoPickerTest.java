@@ -72,23 +72,33 @@ class AutoPickerTest {
 
     history(bs.get(0), 1, 10, true);
     history(bs.get(0), 1, 20, true);
-    // Plain mean while the history is short (peak: 20 replaces 10 at once).
-    assertThat(h.latencyNanos(clock.get()) / MS).isCloseTo(20, within(1e-3));
-    history(bs.get(0), 1, 14, true);
-    // Third outcome weighs 1/3: 20 + (14 - 20) / 3 = 18.
-    assertThat(h.latencyNanos(clock.get()) / MS).isCloseTo(18, within(1e-3));
+    // Plain mean while the history is short: (10 + 20) / 2.
+    assertThat(h.latencyNanos(clock.get()) / MS).isCloseTo(15, within(1e-3));
+    history(bs.get(0), 1, 12, true);
+    // Third outcome weighs 1/3: 15 + (12 - 15) / 3 = 14.
+    assertThat(h.latencyNanos(clock.get()) / MS).isCloseTo(14, within(1e-3));
 
     // A fast failure moves the error rate (1/4), not the latency.
     history(bs.get(0), 1, 1, false);
-    assertThat(h.latencyNanos(clock.get()) / MS).isCloseTo(18, within(1e-3));
+    assertThat(h.latencyNanos(clock.get()) / MS).isCloseTo(14, within(1e-3));
     assertThat(h.errorRate(clock.get())).isCloseTo(0.25, within(1e-6));
     assertThat(h.outcomes()).isEqualTo(4);
 
     // Idle: both decay with τ = 10 s (exp(-1) after 10 s); latency toward the prior.
-    clock.addAndGet(10_000 * MS);
-    assertThat(h.errorRate(clock.get())).isCloseTo(0.25 * Math.exp(-1), within(1e-6));
+    clock.addAndGet(9_000 * MS);
+    assertThat(h.errorRate(clock.get())).isCloseTo(0.25 * Math.exp(-0.9), within(1e-6));
     assertThat(h.latencyNanos(100.0 * MS, clock.get()) / MS)
-        .isCloseTo(18 * Math.exp(-1) + 100 * (1 - Math.exp(-1)), within(1e-3));
+        .isCloseTo(14 * Math.exp(-0.9) + 100 * (1 - Math.exp(-0.9)), within(1e-3));
+
+    // The peak-sensitive variant: a slower sample replaces the average at once.
+    AutoLoad peak = new AutoLoad();
+    peak.configure(10e9, true, false);
+    peak.record(true, 10 * MS, clock.get(), 1);
+    peak.record(true, 12 * MS, clock.get(), 1);
+    peak.record(true, 30 * MS, clock.get(), 1);
+    assertThat(peak.latencyNanos(clock.get()) / MS).isCloseTo(30, within(1e-3));
+    peak.record(true, 6 * MS, clock.get(), 1);
+    assertThat(peak.latencyNanos(clock.get()) / MS).isCloseTo(24, within(1e-3));
   }
 
   @Test
@@ -278,9 +288,9 @@ class AutoPickerTest {
     for (int i = 0; i < 500; i++) {
       picked(p).load().start();
     }
-    // Cost b1 = 8 × (1 + 10 × 0.3) = 32 per queued request against 10 for b0: about 1 in 4.2.
+    // Cost b1 = 8 × (1 + 30 × 0.3) = 80 per queued request against 10 for b0: about 1 in 9.
     double share = bs.get(1).load().inFlight() / 500.0;
-    assertThat(share).isBetween(0.17, 0.26);
+    assertThat(share).isBetween(0.08, 0.14);
   }
 
   @Test
