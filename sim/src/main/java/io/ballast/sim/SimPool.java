@@ -64,6 +64,8 @@ public final class SimPool {
   private final Recorder recorder;
   private final SplittableRandom arrivals;
   private final ArrayDeque<Request> free = new ArrayDeque<>();
+  /** Client timeouts all have the same delay, so they fall due in arrival order: a FIFO. */
+  private final FifoTimers timeouts = new FifoTimers(scheduler);
   private final List<Request> live = new ArrayList<>();
   private final long durationNanos;
   private final long clientTimeoutNanos;
@@ -217,7 +219,7 @@ public final class SimPool {
     live.add(r);
     if (clientTimeoutNanos > 0) {
       r.timeout = new ClientTimeout(r);
-      scheduler.after(clientTimeoutNanos, r.timeout);
+      timeouts.add(r.timeout, scheduler.nanos() + clientTimeoutNanos);
     }
     pickAndSend(r);
   }
