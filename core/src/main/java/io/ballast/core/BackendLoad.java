@@ -190,7 +190,7 @@ public final class BackendLoad {
     observe(success, nanos);
     io.ballast.core.pick.AutoLoad a = auto;
     if (a != null) {
-      a.record(success, nanos, ticker.nanos(), inFlight.get() + 1);
+      a.record(success, nanos, ticker.nanos());
     }
   }
 

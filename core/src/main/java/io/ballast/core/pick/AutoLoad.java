@@ -2,7 +2,6 @@ package io.ballast.core.pick;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The per-backend history the {@link AutoPicker auto} algorithm predicts from: the latency of
@@ -43,31 +42,17 @@ public final class AutoLoad {
   private static final long EMPTY = -1L; // float bits 0xFFFFFFFF: a NaN, never a real value
   private static final int TICK_SHIFT = 16;
   private static final int MAX_OUTCOMES = 1 << 20;
-  static final int BUCKETS = 8;
-  /** Each new outcome weighs at least this much in its bucket of the latency curve. */
-  private static final double CURVE_WEIGHT = 1.0 / 16;
-  /**
-   * The curve's buckets keep their time in 67.1 ms ticks: a bucket may go unused for days while
-   * the backend is busy at other loads, and 2^31 such ticks are 4.5 years.
-   */
-  private static final int CURVE_TICK_SHIFT = 26;
 
   private final AtomicLong latency = new AtomicLong(EMPTY);
   private final AtomicLong errors = new AtomicLong(EMPTY);
   private final AtomicInteger outcomes = new AtomicInteger();
-  /** Successful latency by requests in flight at completion, log2 buckets: 1, 2, 3-4, ... 65+. */
-  private final AtomicLongArray curve = new AtomicLongArray(BUCKETS);
-  private volatile boolean curveOn;
+
   private volatile long lastNanos;
   private volatile double tauNanos = 10e9;
   private volatile boolean peak = true;
 
   /** Created by {@code BackendLoad.autoLoad()}; τ = 10 s, peak-sensitive until configured. */
-  public AutoLoad() {
-    for (int j = 0; j < BUCKETS; j++) {
-      curve.set(j, EMPTY);
-    }
-  }
+  public AutoLoad() {}
 
   /**
    * Sets the averaging. Called by the auto factory on the control loop when it builds a picker;
@@ -76,15 +61,13 @@ public final class AutoLoad {
    * @param tauNanos the time constant τ of the averages and of the idle decay, > 0
    * @param peak true: a successful latency above the average replaces it at once (peak EWMA, so
    *     that a backend turning slow is noticed on its first slow answer)
-   * @param latencyCurve true: also keep the latency curve by requests in flight
    */
-  void configure(double tauNanos, boolean peak, boolean latencyCurve) {
+  void configure(double tauNanos, boolean peak) {
     if (!(tauNanos > 0)) {
       throw new IllegalArgumentException("tauNanos: " + tauNanos + " (expected: > 0)");
     }
     this.tauNanos = tauNanos;
     this.peak = peak;
-    this.curveOn = latencyCurve;
   }
 
   /** The time constant τ in nanoseconds. */
@@ -103,9 +86,8 @@ public final class AutoLoad {
    *     and never in the latency, so a backend that fails fast does not look fast
    * @param nanos the request's latency
    * @param now the backend load's clock
-   * @param inFlight requests in flight on the backend while this one ended, itself included
    */
-  public void record(boolean success, long nanos, long now, int inFlight) {
+  public void record(boolean success, long nanos, long now) {
     long last = lastNanos;
     int n;
     if (outcomes.get() > 0 && now - last > STALE_FACTOR * tauNanos) {
@@ -119,59 +101,7 @@ public final class AutoLoad {
     update(errors, success ? 0.0 : 1.0, n, now, tau, false);
     if (success) {
       update(latency, Math.max(0, nanos), n, now, tau, peak);
-      if (curveOn) {
-        updateCurve(bucket(inFlight), Math.max(0, nanos), now, tau);
-      }
     }
-  }
-
-  /** The curve bucket of k requests in flight: 1 → 0, 2 → 1, 3..4 → 2, 5..8 → 3, ... 65+ → 7. */
-  static int bucket(int k) {
-    return k <= 1 ? 0 : Math.min(BUCKETS - 1, 32 - Integer.numberOfLeadingZeros(k - 1));
-  }
-
-  private void updateCurve(int j, double sample, long now, double tau) {
-    for (;;) {
-      long s = curve.get(j);
-      double next;
-      double age = curveAge(s, now);
-      if (s == EMPTY || age > STALE_FACTOR * tau) {
-        next = sample;
-      } else {
-        double current = value(s);
-        double a = Math.max(1 - decayWeight(age / tau), CURVE_WEIGHT);
-        next = current + (sample - current) * a;
-      }
-      long packed = ((long) Float.floatToRawIntBits((float) next) << 32)
-          | ((now >>> CURVE_TICK_SHIFT) & 0xFFFFFFFFL);
-      if (curve.compareAndSet(j, s, packed)) {
-        return;
-      }
-    }
-  }
-
-  /**
-   * The latency a request would see as the k-th in flight, from the curve: the bucket of k when it
-   * has a fresh value; otherwise the nearest fresh bucket below, scaled up linearly from its upper
-   * bound to k (a conservative guess: past what was seen, assume a full queue); otherwise the
-   * nearest fresh bucket above (latency does not fall with load); NaN when the curve is empty.
-   */
-  double curveNanos(int k, long now) {
-    int j = bucket(k);
-    double stale = STALE_FACTOR * tauNanos;
-    for (int i = j; i >= 0; i--) {
-      long s = curve.get(i);
-      if (s != EMPTY && curveAge(s, now) <= stale) {
-        return i == j ? value(s) : value(s) * k / (1 << i);
-      }
-    }
-    for (int i = j + 1; i < BUCKETS; i++) {
-      long s = curve.get(i);
-      if (s != EMPTY && curveAge(s, now) <= stale) {
-        return value(s);
-      }
-    }
-    return Double.NaN;
   }
 
   private void update(AtomicLong state, double sample, int n, long now, double tau,
@@ -262,11 +192,6 @@ public final class AutoLoad {
     }
     int ticks = (int) (now >>> TICK_SHIFT) - (int) state;
     return ticks <= 0 ? 0.0 : (double) ((long) ticks << TICK_SHIFT);
-  }
-
-  private static double curveAge(long state, long now) {
-    int ticks = (int) (now >>> CURVE_TICK_SHIFT) - (int) state;
-    return ticks <= 0 ? 0.0 : (double) ((long) ticks << CURVE_TICK_SHIFT);
   }
 
   @Override

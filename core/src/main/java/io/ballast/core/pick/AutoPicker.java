@@ -15,14 +15,15 @@ import java.util.Objects;
  *
  * <p>Prediction. Each backend's {@link AutoLoad history} holds the average latency of its
  * successful requests (L) and its error rate (e). With k requests in flight and effective weight
- * w, the predicted cost is {@code L × (k + 1)^b × (1 + errorPenalty × e) / w}: the service time
- * times the queue the request would join (b = 1 is Finagle's peak EWMA cost and the M/M/1 mean
- * wait; b = 3 is the cubic queue penalty of C3, Suresh et al., NSDI 2015, which pushes harder
- * away from queues when latency estimates lag). The two traps of latency-aware balancing are
- * closed explicitly:
+ * w, the predicted cost is {@code L × (k + 1) × (1 + errorPenalty × e) / w}: the service time
+ * times the queue the request would join (the shape of Finagle's peak EWMA cost and of the
+ * M/M/1 mean wait). The variants this was chosen over (Prequal's hot-cold rule, C3's cubic queue
+ * penalty, a learned latency curve by requests in flight, a peak-sensitive average, two choices)
+ * and the simulation numbers are in docs/optimizer-auto.md. The two traps of latency-aware
+ * balancing are closed explicitly:
  * <ul>
  *   <li>a backend that fails fast must not look fast: failed requests never enter L, and e
- *       multiplies the cost (errorPenalty 10: a backend failing 30 % of its requests costs 4×);
+ *       multiplies the cost (errorPenalty 30: a backend failing 30 % of its requests costs 10×);
  *   <li>a backend without history must not be flooded, nor starved: until it has
  *       {@code probeOutcomes} outcomes in a fresh history it is taken whenever it is sampled and
  *       holds fewer than {@code probeInFlight} requests, and never otherwise, so it learns from a
@@ -31,24 +32,16 @@ import java.util.Objects;
  *       disfavour is probed again and judged on what it does now.
  * </ul>
  *
- * <p>Hot-cold variant (Prequal, Wydrowski et al., NSDI 2024: probe requests-in-flight and
- * latency, and pick lexicographically): the candidates whose load {@code (k + 1)/w} is at most the
- * candidates' mean are "cold"; among them the lowest {@code L × (1 + errorPenalty × e) / w} wins.
- * The loaded candidates never win unless every candidate is equally loaded.
- *
- * <p>Latency-curve variant (Prequal's servers estimate the latency of a new request from recent
- * requests at the same requests-in-flight; here the balancer learns that curve passively): the
- * cost is the history's average successful latency of requests that ended with about k + 1 in
- * flight on that backend ({@link AutoLoad#curveNanos}), so a backend with more worker slots shows
- * a flat curve further out and takes more before it looks slower.
+ * <p>Probing is Prequal's lesson (Wydrowski et al., NSDI 2024): requests in flight and latency
+ * are the signals, and a replica's estimate is only as good as its freshness.
  *
  * <p>Neutral latency. Within one pick, a candidate with no successful request yet counts the
  * average L of the candidates that have one, and an idle backend's L decays toward that average
  * (1 ns when no candidate has one: the pick is then least request by load).
  *
- * <p>Randomness against herding: only d backends are compared (power of d choices), drawn from
- * the factory's {@link Rng#forPickers()}, so concurrent balancers holding the same figures do not
- * all pick the same backend.
+ * <p>Randomness against herding: only d = 3 backends are compared (power of d choices), drawn
+ * from the factory's {@link Rng#forPickers()}, so concurrent balancers holding the same figures do
+ * not all pick the same backend (in a pool of 3 or fewer every pick compares all of them).
  *
  * <p>Thread-safe, non-blocking, no allocation per pick, O(d): reads of atomics only.
  */
@@ -61,34 +54,24 @@ public final class AutoPicker implements Picker {
 
   /**
    * The model's settings. {@link #DEFAULT} is the evidence-backed choice (see
-   * docs/optimizer-auto.md); the others exist to compare variants in the simulator.
+   * docs/optimizer-auto.md) and the only one the {@code auto} algorithm runs; others exist to
+   * compare variants in the simulator and tests.
    *
    * @param choices backends sampled per pick, 2..64
-   * @param queueExponent b in the cost {@code L × (k + 1)^b}: 1, 2 or 3
-   * @param hotCold true: Prequal's lexicographic rule instead of the product cost
-   * @param latencyCurve true: predict from the backend's latency curve by requests in flight
-   *     instead of {@code L × (k + 1)^b}
    * @param peak true: latency average is peak-sensitive (a slower sample replaces it)
    * @param errorPenalty how much the error rate multiplies the cost: {@code 1 + errorPenalty × e}
    * @param probeOutcomes outcomes a backend needs before it competes without a cap
    * @param probeInFlight requests in flight a backend without that history may hold, >= 1
    * @param decay time constant τ of the averages and their idle decay
    */
-  public record Tuning(int choices, int queueExponent, boolean hotCold, boolean latencyCurve,
-      boolean peak, double errorPenalty, int probeOutcomes, int probeInFlight, Duration decay) {
-    public static final Tuning DEFAULT =
-        new Tuning(2, 1, false, false, true, 10.0, 10, 2, Duration.ofSeconds(10));
+  public record Tuning(int choices, boolean peak, double errorPenalty, int probeOutcomes,
+      int probeInFlight, Duration decay) {
+    public static final Tuning DEFAULT = new Tuning(3, false, 30.0, 10, 2, Duration.ofSeconds(10));
 
     public Tuning {
       Sampler.checkChoices(choices);
-      if (queueExponent < 1 || queueExponent > 3) {
-        throw new IllegalArgumentException("queueExponent: " + queueExponent + " (expected: 1..3)");
-      }
       if (!(errorPenalty >= 0 && errorPenalty <= 1000)) {
         throw new IllegalArgumentException("errorPenalty: " + errorPenalty + " (expected: 0..1000)");
-      }
-      if (hotCold && latencyCurve) {
-        throw new IllegalArgumentException("hotCold/latencyCurve: both (expected: one at most)");
       }
       if (probeOutcomes < 0) {
         throw new IllegalArgumentException("probeOutcomes: " + probeOutcomes + " (expected: >= 0)");
@@ -104,14 +87,12 @@ public final class AutoPicker implements Picker {
 
     /** This tuning with the given number of choices. */
     public Tuning withChoices(int d) {
-      return new Tuning(d, queueExponent, hotCold, latencyCurve, peak, errorPenalty, probeOutcomes,
-          probeInFlight, decay);
+      return new Tuning(d, peak, errorPenalty, probeOutcomes, probeInFlight, decay);
     }
 
     /** This tuning with the given decay. */
     public Tuning withDecay(Duration tau) {
-      return new Tuning(choices, queueExponent, hotCold, latencyCurve, peak, errorPenalty,
-          probeOutcomes, probeInFlight, tau);
+      return new Tuning(choices, peak, errorPenalty, probeOutcomes, probeInFlight, tau);
     }
   }
 
@@ -134,7 +115,7 @@ public final class AutoPicker implements Picker {
     double tau = tuning.decay().toNanos();
     return (pool, previous, rng) -> {
       for (Backend b : pool.members()) {
-        b.load().autoLoad().configure(tau, tuning.peak(), tuning.latencyCurve());
+        b.load().autoLoad().configure(tau, tuning.peak());
       }
       return new AutoPicker(pool.availableBackends(), pool.availableWeights(), tuning,
           rng.forPickers());
@@ -177,12 +158,11 @@ public final class AutoPicker implements Picker {
     // Pass 1: a candidate without history under its probing cap is taken at once (probing must
     // not wait for a neutral guess to look cheap: guesses drift with the neighbours' latency, and
     // a backend that is never tried never proves itself); one at its cap is dropped. Then the
-    // neutral latency and, for hot-cold, the mean load of the others. The least-loaded candidate
-    // is the fallback when every candidate is probing at its cap (a pool that just started).
+    // neutral latency of the others. The least-loaded candidate is the fallback when every
+    // candidate is probing at its cap (a pool that just started).
     int eligible = 0;
     double latencySum = 0;
     int withLatency = 0;
-    double loadSum = 0;
     int fallback = c[0];
     double fallbackLoad = Double.MAX_VALUE;
     for (int k = 0; k < found; k++) {
@@ -201,7 +181,6 @@ public final class AutoPicker implements Picker {
         continue;
       }
       c[eligible++] = i;
-      loadSum += load;
       if (h.hasLatency()) {
         latencySum += h.latencyNanos(0.0, now);
         withLatency++;
@@ -214,12 +193,11 @@ public final class AutoPicker implements Picker {
       return all[c[0]].picked();
     }
     double neutral = withLatency == 0 ? 1.0 : latencySum / withLatency;
-    double coldLimit = tuning.hotCold() ? loadSum / eligible : Double.MAX_VALUE;
     int best = -1;
     double bestCost = Double.MAX_VALUE;
     for (int k = 0; k < eligible; k++) {
       int i = c[k];
-      double cost = cost(i, neutral, coldLimit, now);
+      double cost = cost(i, neutral, now);
       if (best < 0 || cost < bestCost) {
         best = i;
         bestCost = cost;
@@ -228,26 +206,12 @@ public final class AutoPicker implements Picker {
     return all[best].picked();
   }
 
-  /** The predicted cost of candidate i; MAX_VALUE for a hot candidate under hot-cold. */
-  private double cost(int i, double neutral, double coldLimit, long now) {
+  /** The predicted cost of candidate i: {@code L × (k + 1) × (1 + errorPenalty × e) / w}. */
+  private double cost(int i, double neutral, long now) {
     AutoLoad h = history[i];
-    double w = weights[i];
-    int inFlight = backends[i].load().inFlight();
-    double queue = inFlight + 1.0;
-    double penalty = (1.0 + tuning.errorPenalty() * h.errorRate(now)) / w;
-    if (tuning.latencyCurve()) {
-      double predicted = h.curveNanos(inFlight + 1, now);
-      return (Double.isNaN(predicted) ? h.latencyNanos(neutral, now) : predicted) * penalty;
-    }
-    double latency = h.latencyNanos(neutral, now) * penalty;
-    if (tuning.hotCold()) {
-      return queue / w <= coldLimit ? latency : Double.MAX_VALUE;
-    }
-    return switch (tuning.queueExponent()) {
-      case 1 -> latency * queue;
-      case 2 -> latency * queue * queue;
-      default -> latency * queue * queue * queue;
-    };
+    double queue = backends[i].load().inFlight() + 1.0;
+    return h.latencyNanos(neutral, now) * queue
+        * (1.0 + tuning.errorPenalty() * h.errorRate(now)) / weights[i];
   }
 
   Tuning tuning() {

@@ -72,23 +72,33 @@ class AutoPickerTest {
 
     history(bs.get(0), 1, 10, true);
     history(bs.get(0), 1, 20, true);
-    // Plain mean while the history is short (peak: 20 replaces 10 at once).
-    assertThat(h.latencyNanos(clock.get()) / MS).isCloseTo(20, within(1e-3));
-    history(bs.get(0), 1, 14, true);
-    // Third outcome weighs 1/3: 20 + (14 - 20) / 3 = 18.
-    assertThat(h.latencyNanos(clock.get()) / MS).isCloseTo(18, within(1e-3));
+    // Plain mean while the history is short: (10 + 20) / 2.
+    assertThat(h.latencyNanos(clock.get()) / MS).isCloseTo(15, within(1e-3));
+    history(bs.get(0), 1, 12, true);
+    // Third outcome weighs 1/3: 15 + (12 - 15) / 3 = 14.
+    assertThat(h.latencyNanos(clock.get()) / MS).isCloseTo(14, within(1e-3));
 
     // A fast failure moves the error rate (1/4), not the latency.
     history(bs.get(0), 1, 1, false);
-    assertThat(h.latencyNanos(clock.get()) / MS).isCloseTo(18, within(1e-3));
+    assertThat(h.latencyNanos(clock.get()) / MS).isCloseTo(14, within(1e-3));
     assertThat(h.errorRate(clock.get())).isCloseTo(0.25, within(1e-6));
     assertThat(h.outcomes()).isEqualTo(4);
 
     // Idle: both decay with τ = 10 s (exp(-1) after 10 s); latency toward the prior.
-    clock.addAndGet(10_000 * MS);
-    assertThat(h.errorRate(clock.get())).isCloseTo(0.25 * Math.exp(-1), within(1e-6));
+    clock.addAndGet(9_000 * MS);
+    assertThat(h.errorRate(clock.get())).isCloseTo(0.25 * Math.exp(-0.9), within(1e-6));
     assertThat(h.latencyNanos(100.0 * MS, clock.get()) / MS)
-        .isCloseTo(18 * Math.exp(-1) + 100 * (1 - Math.exp(-1)), within(1e-3));
+        .isCloseTo(14 * Math.exp(-0.9) + 100 * (1 - Math.exp(-0.9)), within(1e-3));
+
+    // The peak-sensitive variant: a slower sample replaces the average at once.
+    AutoLoad peak = new AutoLoad();
+    peak.configure(10e9, true);
+    peak.record(true, 10 * MS, clock.get());
+    peak.record(true, 12 * MS, clock.get());
+    peak.record(true, 30 * MS, clock.get());
+    assertThat(peak.latencyNanos(clock.get()) / MS).isCloseTo(30, within(1e-3));
+    peak.record(true, 6 * MS, clock.get());
+    assertThat(peak.latencyNanos(clock.get()) / MS).isCloseTo(24, within(1e-3));
   }
 
   @Test
@@ -142,66 +152,6 @@ class AutoPickerTest {
     assertThat(h.tauNanos()).isEqualTo(2e9);
     assertThat(bs.get(0).load().autoLoad()).isSameAs(h);
     assertThat(p.toString()).contains("b0", "b1");
-  }
-
-  @Test
-  void latencyCurveByRequestsInFlight() {
-    assertThat(AutoLoad.bucket(0)).isZero();
-    assertThat(AutoLoad.bucket(1)).isZero();
-    assertThat(AutoLoad.bucket(2)).isEqualTo(1);
-    assertThat(AutoLoad.bucket(4)).isEqualTo(2);
-    assertThat(AutoLoad.bucket(5)).isEqualTo(3);
-    assertThat(AutoLoad.bucket(64)).isEqualTo(6);
-    assertThat(AutoLoad.bucket(65)).isEqualTo(7);
-    assertThat(AutoLoad.bucket(100_000)).isEqualTo(7);
-
-    AutoLoad h = new AutoLoad();
-    h.configure(10e9, true, true);
-    long now = clock.get();
-    assertThat(h.curveNanos(3, now)).isNaN();
-    // 10 ms alone, 10 ms with 2 in flight: flat so far.
-    h.record(true, 10 * MS, now, 1);
-    h.record(true, 10 * MS, now, 2);
-    assertThat(h.curveNanos(1, now) / MS).isCloseTo(10, within(1e-3));
-    // Past what was seen, scaled up from the last bucket's bound: 10 ms × 6 / 2 = 30 ms.
-    assertThat(h.curveNanos(6, now) / MS).isCloseTo(30, within(1e-3));
-    // Failures do not enter the curve.
-    h.record(false, MS, now, 6);
-    assertThat(h.curveNanos(6, now) / MS).isCloseTo(30, within(1e-3));
-    // Seen at 5..8 in flight: 40 ms; above that bucket nothing is known, and 3..4 takes the
-    // nearest below (2 in flight, 10 ms) scaled: 10 × 4 / 2 = 20 ms.
-    h.record(true, 40 * MS, now, 7);
-    assertThat(h.curveNanos(8, now) / MS).isCloseTo(40, within(1e-3));
-    assertThat(h.curveNanos(4, now) / MS).isCloseTo(20, within(1e-3));
-    // Only a higher bucket known: its value (latency does not fall with load).
-    AutoLoad busy = new AutoLoad();
-    busy.configure(10e9, true, true);
-    busy.record(true, 50 * MS, now, 20);
-    assertThat(busy.curveNanos(1, now) / MS).isCloseTo(50, within(1e-3));
-    // Stale after τ.
-    assertThat(busy.curveNanos(1, now + 10_100 * MS)).isNaN();
-  }
-
-  @Test
-  void latencyCurveLetsABiggerBackendHoldMore() {
-    List<Backend> bs = backends(1, 1);
-    AutoPicker.Tuning t = new AutoPicker.Tuning(2, 1, false, true, true, 10, 10, 2,
-        Duration.ofSeconds(10));
-    Picker p = auto(bs, t, 3);
-    long now = clock.get();
-    // b0 stays at 10 ms up to 16 in flight; b1 doubles its latency past 4 in flight.
-    for (int k = 1; k <= 16; k++) {
-      bs.get(0).load().autoLoad().record(true, 10 * MS, now, k);
-      bs.get(1).load().autoLoad().record(true, (k <= 4 ? 10 : 5L * k) * MS, now, k);
-    }
-    for (Backend b : bs) {
-      history(b, 10, 10, true);
-    }
-    for (int i = 0; i < 20; i++) {
-      picked(p).load().start();
-    }
-    // Least request would hold 10 and 10; the curve fills b0 first.
-    assertThat(bs.get(0).load().inFlight()).isGreaterThanOrEqualTo(14);
   }
 
   // ---------------------------------------------------------------- picks
@@ -278,9 +228,9 @@ class AutoPickerTest {
     for (int i = 0; i < 500; i++) {
       picked(p).load().start();
     }
-    // Cost b1 = 8 × (1 + 10 × 0.3) = 32 per queued request against 10 for b0: about 1 in 4.2.
+    // Cost b1 = 8 × (1 + 30 × 0.3) = 80 per queued request against 10 for b0: about 1 in 9.
     double share = bs.get(1).load().inFlight() / 500.0;
-    assertThat(share).isBetween(0.17, 0.26);
+    assertThat(share).isBetween(0.08, 0.14);
   }
 
   @Test
@@ -401,17 +351,15 @@ class AutoPickerTest {
   }
 
   @Test
-  void everyVariantPicksWithinTheSample() {
+  void everyTuningSpreadsEqualBackendsEvenly() {
     List<Backend> bs = backends(1, 1, 1, 1, 1, 1);
     for (Backend b : bs) {
       history(b, 20, 10, true);
     }
     AutoPicker.Tuning d = AutoPicker.Tuning.DEFAULT;
-    for (AutoPicker.Tuning t : List.of(d,
-        new AutoPicker.Tuning(3, 2, false, false, true, 10, 10, 2, d.decay()),
-        new AutoPicker.Tuning(3, 3, false, false, false, 10, 10, 2, d.decay()),
-        new AutoPicker.Tuning(3, 1, true, false, true, 10, 10, 2, d.decay()),
-        new AutoPicker.Tuning(2, 1, false, true, true, 10, 10, 2, d.decay()))) {
+    for (AutoPicker.Tuning t : List.of(d, d.withChoices(2),
+        new AutoPicker.Tuning(2, true, 10, 10, 2, d.decay()),
+        new AutoPicker.Tuning(6, false, 0, 0, 1, d.decay()))) {
       Picker p = auto(bs, t, 2);
       for (int i = 0; i < 600; i++) {
         picked(p).load().start();
@@ -423,10 +371,10 @@ class AutoPickerTest {
         }
       }
     }
-    assertThatThrownBy(() -> new AutoPicker.Tuning(2, 4, false, false, true, 10, 10, 2, d.decay()))
-        .hasMessage("queueExponent: 4 (expected: 1..3)");
-    assertThatThrownBy(() -> new AutoPicker.Tuning(2, 1, true, true, true, 10, 10, 2, d.decay()))
-        .hasMessage("hotCold/latencyCurve: both (expected: one at most)");
+    assertThatThrownBy(() -> new AutoPicker.Tuning(2, false, -1, 10, 2, d.decay()))
+        .hasMessage("errorPenalty: -1.0 (expected: 0..1000)");
+    assertThatThrownBy(() -> new AutoPicker.Tuning(2, false, 30, 10, 0, d.decay()))
+        .hasMessage("probeInFlight: 0 (expected: >= 1)");
     assertThatThrownBy(() -> d.withChoices(1)).hasMessage("choices: 1 (expected: 2..64)");
   }
 
