@@ -187,15 +187,15 @@ public final class BackendLoad {
     }
     latencyNanos.add(nanos);
     histogram.record(nanos);
-    observe(success, nanos);
+    long now = ticker.nanos();
+    observe(success, nanos, now);
     io.ballast.core.pick.AutoLoad a = auto;
     if (a != null) {
-      a.record(success, nanos, ticker.nanos());
+      a.record(success, nanos, now);
     }
   }
 
-  private void observe(boolean success, long nanos) {
-    long now = ticker.nanos();
+  private void observe(boolean success, long nanos, long now) {
     double tau = tauNanos;
     double latency = Math.max(0, nanos);
     for (;;) {

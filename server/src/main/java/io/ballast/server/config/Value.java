@@ -111,24 +111,7 @@ interface Value<T> {
 
   /** A percentage 0..100: an integer ({@code 50}) or a string with a sign ({@code "50%"}). */
   static Value<Integer> percent() {
-    String expected = "a percentage 0..100, such as 50 or \"50%\"";
-    return of(expected, (node, path, problems) -> {
-      Object value = node instanceof ScalarNode scalar ? scalar.value() : null;
-      long n;
-      if (value instanceof Long l) {
-        n = l;
-      } else if (value instanceof String text && text.strip().matches("\\d{1,9}\\s*%")) {
-        n = Long.parseLong(text.strip().replaceAll("\\s*%", ""));
-      } else {
-        problems.error(node.mark(), path, wrongType(node, expected));
-        return null;
-      }
-      if (n < 0 || n > 100) {
-        problems.error(node.mark(), path, value + " (expected: 0..100%)");
-        return null;
-      }
-      return (int) n;
-    });
+    return percentIn(0, 100, 50);
   }
 
   /**
@@ -136,7 +119,12 @@ interface Value<T> {
    * ({@code 400}) or a string with a sign ({@code "400%"}).
    */
   static Value<Integer> percentIn(int min, int max) {
-    String expected = "a percentage " + min + ".." + max + ", such as " + max + " or \"" + max + "%\"";
+    return percentIn(min, max, max);
+  }
+
+  private static Value<Integer> percentIn(int min, int max, int example) {
+    String expected =
+        "a percentage " + min + ".." + max + ", such as " + example + " or \"" + example + "%\"";
     return of(expected, (node, path, problems) -> {
       Object value = node instanceof ScalarNode scalar ? scalar.value() : null;
       long n;
