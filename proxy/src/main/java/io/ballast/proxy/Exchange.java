@@ -116,6 +116,8 @@ final class Exchange {
   /** When the attempt's response head arrived; 0 before. */
   private long headNanos;
   private long loadStartNanos;
+  /** Requests in flight on the backend with this attempt, when it was sent. */
+  private int loadJoined;
 
   Exchange(ClientHandler client, ListenerContext listener, Channel channel, UpstreamPool upstreams) {
     this.client = client;
@@ -425,7 +427,7 @@ final class Exchange {
     if (outlier != null) {
       outlier.localOriginFailure();
     }
-    endAttempt(true);
+    endAttempt(true, true);
     String reason = describe(f.cause());
     listener.pool().reportConnectFailure(backend, reason);
     failStatus = 503;
@@ -447,7 +449,7 @@ final class Exchange {
     upstream = u;
     u.owner(this);
     Channel up = u.channel();
-    backend.load().start();
+    loadJoined = backend.load().start();
     loadOpen = true;
     reached = backend;
     loadStartNanos = System.nanoTime();
@@ -504,7 +506,7 @@ final class Exchange {
       return;
     }
     reportLocalFailure();
-    endAttempt(true);
+    endAttempt(true, true);
     dropUpstream();
     failStatus = 504;
     error = "no response from " + backend.name() + " within "
@@ -533,7 +535,7 @@ final class Exchange {
     bytesOut += c.content().readableBytes();
     if (c instanceof LastHttpContent) {
       channel.write(c, channel.voidPromise());
-      endAttempt(status >= 500);
+      endAttempt(status >= 500, loadFailure(status));
       finish();
     } else {
       channel.write(c, channel.voidPromise());
@@ -603,7 +605,7 @@ final class Exchange {
       return false;
     }
     // A dropped 429 (when configured) is not the backend failing; a 5xx is.
-    endAttempt(code >= 500);
+    endAttempt(code >= 500, loadFailure(code));
     upstream = null;
     sentChunks = 0;
     u.discardRest(HttpUtil.isKeepAlive(response) && requestComplete && requestSent);
@@ -644,7 +646,7 @@ final class Exchange {
    */
   private void upstreamBroken(String reason) {
     reportLocalFailure();
-    endAttempt(true);
+    endAttempt(true, true);
     if (responseStarted) {
       abort(reason);
       return;
@@ -754,15 +756,26 @@ final class Exchange {
   }
 
   /**
-   * The attempt has its outcome: the backend's load and circuit breaker learn it. The breaker's
+   * Whether an answer counts against the backend in its load (what auto, peak EWMA and the
+   * weight controller read): a 5xx, and a 429, with which the backend sheds work it has no room
+   * for. A fast 429 counted as a success would make a shedding backend look like the fastest one
+   * and draw more traffic to it. The circuit breaker counts only 5xx: a 429 is an answer.
+   */
+  static boolean loadFailure(int status) {
+    return status >= 500 || status == 429;
+  }
+
+  /**
+   * The attempt has its outcome: the backend's load learns whether it served the request
+   * ({@code loadFailure}), its circuit breaker whether it failed ({@code failure}). The breaker's
    * duration ends at the response head when there is one: how long the backend took to answer,
    * not how long a slow client took to read a large body.
    */
-  private void endAttempt(boolean failure) {
+  private void endAttempt(boolean failure, boolean loadFailure) {
     long now = System.nanoTime();
     if (loadOpen) {
       loadOpen = false;
-      backend.load().complete(!failure, now - loadStartNanos);
+      backend.load().complete(!loadFailure, now - loadStartNanos, loadJoined);
     }
     CircuitBreaker cb = circuit;
     if (cb != null) {
@@ -778,7 +791,8 @@ final class Exchange {
   private void abandonAttempt() {
     if (loadOpen) {
       loadOpen = false;
-      backend.load().complete(status < 500, System.nanoTime() - loadStartNanos);
+      backend.load().complete(!loadFailure(status), System.nanoTime() - loadStartNanos,
+          loadJoined);
     }
     CircuitBreaker cb = circuit;
     if (cb != null) {

@@ -1,0 +1,66 @@
+package io.ballast.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ballast.core.LoadBalancer;
+import io.ballast.core.pick.Algorithm;
+import io.ballast.core.retry.RetrySettings;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The trap every latency-aware balancer must avoid: a backend that refuses work quickly (429,
+ * 503) answers faster than one that serves it, and must not draw the traffic for it. Real
+ * backends on loopback: b0 refuses at once, b1 serves in 5 ms; without retries the refusals
+ * reach the client, so what each backend received is what the picker chose.
+ */
+class FastFailureTrapTest {
+
+  @ParameterizedTest(name = "{0} with a backend answering {1} at once")
+  @CsvSource({"AUTO, 429", "AUTO, 503", "PEAK_EWMA, 429", "PEAK_EWMA, 503"})
+  void aBackendThatRefusesFastDoesNotAttractTraffic(Algorithm algorithm, int status)
+      throws Exception {
+    RetrySettings noRetries = RetrySettings.DEFAULTS.withMaxAttempts(1);
+    // Passive health would take a 503 backend out on its own; this test is about the picker.
+    LoadBalancer.HealthSettings health = new LoadBalancer.HealthSettings(
+        2, 1_000_000, false, Duration.ofSeconds(10));
+    try (ProxyFixture f = new ProxyFixture(ProxySettings.defaults(), algorithm, health,
+        noRetries, null, 1, 1)) {
+      TestBackend refusing = f.backends.get(0);
+      TestBackend serving = f.backends.get(1);
+      refusing.failWith = status;
+      serving.delayMillis = 5;
+      int total = 0;
+      int refused = 0;
+      // Four clients in step, 100 rounds: enough for each picker to learn both backends.
+      for (int round = 0; round < 100; round++) {
+        List<CompletableFuture<HttpResponse<String>>> batch = new ArrayList<>();
+        for (int c = 0; c < 4; c++) {
+          batch.add(f.client.sendAsync(HttpRequest.newBuilder(f.uri("/name"))
+              .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        for (CompletableFuture<HttpResponse<String>> r : batch) {
+          int code = r.get().statusCode();
+          total++;
+          if (code == status) {
+            refused++;
+          } else {
+            assertThat(code).isEqualTo(200);
+          }
+        }
+      }
+      assertThat(refusing.requests.get() + serving.requests.get()).isEqualTo(total);
+      // Fast refusals counted as successes drew 60-90% of the requests to b0; counted as
+      // failures they keep it to the probes a picker sends to see whether it recovered.
+      assertThat(refused).as("requests the refusing backend got, of %d", total)
+          .isLessThan(total / 4);
+      assertThat(f.members.get(0).load().failures()).isEqualTo(refused);
+    }
+  }
+}
