@@ -160,22 +160,38 @@ public final class BackendLoad {
     return pool;
   }
 
-  /** A request was sent (or is about to be sent) to the backend. */
-  public void start() {
-    inFlight.incrementAndGet();
+  /**
+   * A request was sent (or is about to be sent) to the backend.
+   *
+   * @return the requests in flight on the backend with this one: pass it back to
+   *     {@link #complete(boolean, long, int)} so that auto learns latency by load
+   */
+  public int start() {
+    int joined = inFlight.incrementAndGet();
     PoolLoad p = pool;
     if (p != null) {
       p.started();
     }
+    return joined;
   }
 
   /**
    * The request started with {@link #start()} has ended.
    *
-   * @param success false for a transport failure or a 5xx answer
+   * @param success false for a transport failure or an answer that counts against the backend
+   *     (5xx; the proxy also counts 429)
    * @param nanos time from start to the end of the response
    */
   public void complete(boolean success, long nanos) {
+    complete(success, nanos, 0);
+  }
+
+  /**
+   * As {@link #complete(boolean, long)}, knowing how many requests were in flight on the backend
+   * when this one joined (what {@link #start()} returned; 0 when unknown): auto learns from it
+   * how the backend's latency grows with its load.
+   */
+  public void complete(boolean success, long nanos, int joined) {
     inFlight.decrementAndGet();
     PoolLoad p = pool;
     if (p != null) {
@@ -191,7 +207,7 @@ public final class BackendLoad {
     observe(success, nanos, now);
     io.ballast.core.pick.AutoLoad a = auto;
     if (a != null) {
-      a.record(success, nanos, now);
+      a.record(success, nanos, now, joined);
     }
   }
 

@@ -281,7 +281,7 @@ public final class SimPool {
     }
     Attempt a = new Attempt(r, b, model, cb, scheduler.nanos());
     r.attempt = a;
-    b.load().start();
+    a.joined = b.load().start();
     long perTry = r.retry.attemptTimeoutNanos();
     if (perTry != RetryPolicy.NO_TIMEOUT) {
       a.timer = new PerTryTimeout(a);
@@ -319,7 +319,7 @@ public final class SimPool {
     int status = a.status;
     long latency = now - a.startNanos;
     boolean failure = status >= 500;
-    b.load().complete(!failure, latency);
+    b.load().complete(!failure, latency, a.joined);
     if (a.circuit != null) {
       a.circuit.onResult(latency, failure);
     }
@@ -396,7 +396,7 @@ public final class SimPool {
       if (a.timer != null) {
         a.timer.cancel();
       }
-      a.backend.load().complete(true, scheduler.nanos() - a.startNanos);
+      a.backend.load().complete(true, scheduler.nanos() - a.startNanos, a.joined);
       if (a.circuit != null) {
         a.circuit.release();
       }
@@ -447,6 +447,8 @@ public final class SimPool {
     /** The pool is done with it (timeout, reset, client gone); the backend may still work on it. */
     boolean abandoned;
     PerTryTimeout timer;
+    /** Requests in flight on the backend with this one when it was sent. */
+    int joined;
 
     Attempt(Request request, Backend backend, SimBackend model, CircuitBreaker circuit,
         long startNanos) {

@@ -1,7 +1,9 @@
 package io.ballast.core.pick;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The per-backend history the {@link AutoPicker auto} algorithm predicts from: the latency of
@@ -25,6 +27,23 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Worked example, τ = 10 s: the error rate of a warm busy backend is 0; three errors in a row
  * 1 ms apart each weigh 1/64: 1/64 = 0.016, then 0.031, then 0.046.
  *
+ * <h2>Latency by load</h2>
+ * How a backend's latency grows with the requests it holds depends on what it is: one with a
+ * single worker queues the second request behind the first (latency × 2), one with 8 workers
+ * serves 8 at once without a wait. So each successful request also records the ratio of its
+ * latency to the average L (before this outcome) under the number q of requests in flight it
+ * joined (itself included), in half-octave buckets of q (1, 2, 3, 4, 5-6, 7-8, 9-12, ... 129+;
+ * each averaged like L over its own count, and stale after τ without a sample). The
+ * {@link #shape shape} at q is the highest ratio of the fresh buckets up to q's (latency does not
+ * fall with load); beyond the highest fresh bucket it grows like a queue, ratio × q / (the
+ * bucket's top q), and with no fresh bucket at all it is q itself: a backend is assumed to queue
+ * until it shows it does not.
+ *
+ * <p>Worked example: a backend with 8 workers and 4 ms requests, L = 4 ms, has recorded ratios
+ * near 1.0 in buckets 1 to 4 and none beyond. With 3 requests in flight a new one (q = 4) is
+ * predicted 4 ms × 1.0 = 4 ms; with 4 in flight (q = 5, bucket 5-6 empty) 4 ms × 1.0 × 5/4 = 5 ms,
+ * still cheaper than an idle 10 ms backend, so it takes the request and learns bucket 5-6.
+ *
  * <h2>History that went stale</h2>
  * When no outcome arrived for τ (a backend that was down, drained, cut off by its circuit breaker
  * or starved), the next outcome starts a new history (n = 1, so it replaces the old figures): the
@@ -43,16 +62,38 @@ public final class AutoLoad {
   private static final int TICK_SHIFT = 16;
   private static final int MAX_OUTCOMES = 1 << 20;
 
+  /** Count past which a load bucket's sample stops weighing more than 1/SHAPE_WINDOW. */
+  static final int SHAPE_WINDOW = 32;
+  /** Upper q of each load bucket: 1, 2, 3, 4, 6, 8, 12, ... 128, then all above. */
+  private static final int[] BUCKET_TOP = {1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128,
+      Integer.MAX_VALUE};
+  static final int BUCKETS = BUCKET_TOP.length;
+  /**
+   * Added to the shape per request already in flight: among backends with free workers (shape
+   * near 1 for all) the one holding fewer requests wins, as with least request, so that none
+   * runs out of workers while another idles. 0.1 chosen in the simulator (docs/optimizer-auto.md).
+   */
+  static final double SLOPE = 0.1;
+
   private final AtomicLong latency = new AtomicLong(EMPTY);
   private final AtomicLong errors = new AtomicLong(EMPTY);
   private final AtomicInteger outcomes = new AtomicInteger();
+  /** Per load bucket: the average ratio of latency to L, packed as the other figures. */
+  private final AtomicLongArray ratios = new AtomicLongArray(BUCKETS);
+  private final AtomicIntegerArray ratioCounts = new AtomicIntegerArray(BUCKETS);
+  /** Per load bucket: the full-width time of its last sample, for staleness. */
+  private final AtomicLongArray ratioNanos = new AtomicLongArray(BUCKETS);
 
   private volatile long lastNanos;
   private volatile double tauNanos = 10e9;
   private volatile boolean peak = true;
 
   /** Created by {@code BackendLoad.autoLoad()}; τ = 10 s, peak-sensitive until configured. */
-  public AutoLoad() {}
+  public AutoLoad() {
+    for (int i = 0; i < BUCKETS; i++) {
+      ratios.set(i, EMPTY);
+    }
+  }
 
   /**
    * Sets the averaging. Called by the auto factory on the control loop when it builds a picker;
@@ -86,8 +127,10 @@ public final class AutoLoad {
    *     and never in the latency, so a backend that fails fast does not look fast
    * @param nanos the request's latency
    * @param now the backend load's clock
+   * @param joined requests in flight on the backend when this one was sent, itself included;
+   *     0 when unknown (the outcome then teaches nothing about latency by load)
    */
-  public void record(boolean success, long nanos, long now) {
+  public void record(boolean success, long nanos, long now, int joined) {
     long last = lastNanos;
     int n;
     if (outcomes.get() > 0 && now - last > STALE_FACTOR * tauNanos) {
@@ -100,8 +143,72 @@ public final class AutoLoad {
     double tau = tauNanos;
     update(errors, success ? 0.0 : 1.0, n, now, tau, false);
     if (success) {
+      long before = latency.get();
       update(latency, Math.max(0, nanos), n, now, tau, peak);
+      if (joined > 0 && n > 1 && before != EMPTY && value(before) > 0) {
+        recordRatio(bucket(joined), Math.max(0, nanos) / value(before), now, tau);
+      }
     }
+  }
+
+  /** The load bucket of q requests in flight (q >= 1); see {@link #BUCKET_TOP}. */
+  static int bucket(int q) {
+    if (q <= 4) {
+      return Math.max(0, q - 1);
+    }
+    if (q > 128) {
+      return BUCKETS - 1;
+    }
+    int m = q - 1; // 4..127: octave (2^b, 2^(b+1)] of q, split in halves
+    int b = 31 - Integer.numberOfLeadingZeros(m);
+    return 2 * b + (m >= 3 << (b - 1) ? 1 : 0);
+  }
+
+  private void recordRatio(int i, double ratio, long now, double tau) {
+    int n;
+    if (ratios.get(i) == EMPTY || now - ratioNanos.get(i) > STALE_FACTOR * tau) {
+      ratioCounts.set(i, 1);
+      n = 1;
+    } else {
+      n = ratioCounts.get(i);
+      if (n < SHAPE_WINDOW) {
+        n = ratioCounts.incrementAndGet(i);
+      }
+    }
+    for (;;) {
+      long current = ratios.get(i);
+      double next;
+      if (current == EMPTY || n <= 1) {
+        next = ratio;
+      } else {
+        double v = value(current);
+        double a = Math.max(1 - decayWeight(ageOf(current, now) / tau),
+            1.0 / Math.min(n, SHAPE_WINDOW));
+        next = v + (ratio - v) * a;
+      }
+      if (ratios.compareAndSet(i, current, pack(next, now))) {
+        ratioNanos.set(i, now);
+        return;
+      }
+    }
+  }
+
+  /**
+   * How much longer than L a request joining q requests in flight (itself included) is
+   * predicted to take: the learned ratio (see "Latency by load" above), q itself when this
+   * backend has no fresh figures by load. Walks at most the buckets up to q's.
+   */
+  double shape(int q, long now) {
+    double stale = STALE_FACTOR * tauNanos;
+    for (int i = bucket(q); i >= 0; i--) {
+      long s = ratios.get(i);
+      if (s != EMPTY && now - ratioNanos.get(i) <= stale) {
+        double r = value(s);
+        int top = BUCKET_TOP[i];
+        return Math.min(q, (q <= top ? r : r * q / top) + SLOPE * (q - 1));
+      }
+    }
+    return q;
   }
 
   private void update(AtomicLong state, double sample, int n, long now, double tau,
@@ -190,6 +297,15 @@ public final class AutoLoad {
     if (full > STALE_FACTOR * tauNanos) {
       return full;
     }
+    int ticks = (int) (now >>> TICK_SHIFT) - (int) state;
+    return ticks <= 0 ? 0.0 : (double) ((long) ticks << TICK_SHIFT);
+  }
+
+  /**
+   * Nanoseconds from a load bucket's last sample to {@code now} (0 if stamped later), for the
+   * averaging weight of a fresh bucket (a stale one restarts instead, see ratioNanos).
+   */
+  private static double ageOf(long state, long now) {
     int ticks = (int) (now >>> TICK_SHIFT) - (int) state;
     return ticks <= 0 ? 0.0 : (double) ((long) ticks << TICK_SHIFT);
   }

@@ -59,14 +59,17 @@ public final class AutoPicker implements Picker {
    *
    * @param choices backends sampled per pick, 2..64
    * @param peak true: latency average is peak-sensitive (a slower sample replaces it)
+   * @param byLoad true: the queue factor is the backend's learned latency by load
+   *     ({@link AutoLoad#shape}); false: k + 1, as if every backend had one worker
    * @param errorPenalty how much the error rate multiplies the cost: {@code 1 + errorPenalty × e}
    * @param probeOutcomes outcomes a backend needs before it competes without a cap
    * @param probeInFlight requests in flight a backend without that history may hold, >= 1
    * @param decay time constant τ of the averages and their idle decay
    */
-  public record Tuning(int choices, boolean peak, double errorPenalty, int probeOutcomes,
-      int probeInFlight, Duration decay) {
-    public static final Tuning DEFAULT = new Tuning(3, false, 30.0, 10, 2, Duration.ofSeconds(10));
+  public record Tuning(int choices, boolean peak, boolean byLoad, double errorPenalty,
+      int probeOutcomes, int probeInFlight, Duration decay) {
+    public static final Tuning DEFAULT =
+        new Tuning(3, false, true, 30.0, 10, 2, Duration.ofSeconds(10));
 
     public Tuning {
       Sampler.checkChoices(choices);
@@ -87,12 +90,13 @@ public final class AutoPicker implements Picker {
 
     /** This tuning with the given number of choices. */
     public Tuning withChoices(int d) {
-      return new Tuning(d, peak, errorPenalty, probeOutcomes, probeInFlight, decay);
+      return new Tuning(d, peak, byLoad, errorPenalty, probeOutcomes, probeInFlight, decay);
     }
 
     /** This tuning with the given decay. */
     public Tuning withDecay(Duration tau) {
-      return new Tuning(choices, peak, errorPenalty, probeOutcomes, probeInFlight, tau);
+      return new Tuning(choices, peak, byLoad, errorPenalty, probeOutcomes, probeInFlight,
+          tau);
     }
   }
 
@@ -206,10 +210,14 @@ public final class AutoPicker implements Picker {
     return all[best].picked();
   }
 
-  /** The predicted cost of candidate i: {@code L × (k + 1) × (1 + errorPenalty × e) / w}. */
+  /**
+   * The predicted cost of candidate i: {@code L × shape(k + 1) × (1 + errorPenalty × e) / w}
+   * (shape(q) = q without {@code byLoad}).
+   */
   private double cost(int i, double neutral, long now) {
     AutoLoad h = history[i];
-    double queue = backends[i].load().inFlight() + 1.0;
+    int joined = backends[i].load().inFlight() + 1;
+    double queue = tuning.byLoad() ? h.shape(joined, now) : joined;
     return h.latencyNanos(neutral, now) * queue
         * (1.0 + tuning.errorPenalty() * h.errorRate(now)) / weights[i];
   }

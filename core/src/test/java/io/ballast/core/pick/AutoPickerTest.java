@@ -93,11 +93,11 @@ class AutoPickerTest {
     // The peak-sensitive variant: a slower sample replaces the average at once.
     AutoLoad peak = new AutoLoad();
     peak.configure(10e9, true);
-    peak.record(true, 10 * MS, clock.get());
-    peak.record(true, 12 * MS, clock.get());
-    peak.record(true, 30 * MS, clock.get());
+    peak.record(true, 10 * MS, clock.get(), 1);
+    peak.record(true, 12 * MS, clock.get(), 1);
+    peak.record(true, 30 * MS, clock.get(), 1);
     assertThat(peak.latencyNanos(clock.get()) / MS).isCloseTo(30, within(1e-3));
-    peak.record(true, 6 * MS, clock.get());
+    peak.record(true, 6 * MS, clock.get(), 1);
     assertThat(peak.latencyNanos(clock.get()) / MS).isCloseTo(24, within(1e-3));
   }
 
@@ -211,6 +211,81 @@ class AutoPickerTest {
     // Costs equalise when 10 × (a + 1) = 30 × (b + 1): a ≈ 300, b ≈ 100.
     assertThat(bs.get(0).load().inFlight()).isBetween(298, 302);
     assertThat(bs.get(1).load().inFlight()).isBetween(98, 102);
+  }
+
+  /** {@code n} successful requests of {@code ms} each on b, each joining {@code joined}. */
+  private static void historyAt(Backend b, int n, long ms, int joined) {
+    for (int i = 0; i < n; i++) {
+      b.load().start();
+      b.load().complete(true, ms * MS, joined);
+    }
+  }
+
+  @Test
+  void loadBucketsAreHalfOctavesOfTheRequestsInFlight() {
+    int[] expected = {0, 1, 2, 3, 4, 4, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7, 8};
+    for (int q = 1; q <= expected.length; q++) {
+      assertThat(AutoLoad.bucket(q)).as("q = %d", q).isEqualTo(expected[q - 1]);
+    }
+    assertThat(AutoLoad.bucket(24)).isEqualTo(8);
+    assertThat(AutoLoad.bucket(25)).isEqualTo(9);
+    assertThat(AutoLoad.bucket(128)).isEqualTo(13);
+    assertThat(AutoLoad.bucket(129)).isEqualTo(AutoLoad.BUCKETS - 1);
+    assertThat(AutoLoad.bucket(Integer.MAX_VALUE)).isEqualTo(AutoLoad.BUCKETS - 1);
+  }
+
+  @Test
+  void latencyByLoadIsLearnedExtrapolatedAsAQueueAndNeverWorseThanOne() {
+    List<Backend> bs = backends(1);
+    auto(bs, 3); // configures the history as the auto picker runs it
+    Backend b = bs.get(0);
+    AutoLoad h = b.load().autoLoad();
+    long now = clock.get();
+    // Nothing learned: a backend is assumed to queue (one worker).
+    assertThat(h.shape(1, now)).isEqualTo(1.0);
+    assertThat(h.shape(5, now)).isEqualTo(5.0);
+    // 4 ms whether it held 1, 2, 3 or 4 requests: workers to spare.
+    for (int q = 1; q <= 4; q++) {
+      historyAt(b, 40, 4, q);
+    }
+    now = clock.get();
+    assertThat(h.shape(1, now)).isCloseTo(1.0, within(1e-6));
+    assertThat(h.shape(4, now)).isCloseTo(1.0 + 3 * AutoLoad.SLOPE, within(1e-6));
+    // Past what was seen it grows like a queue from the last bucket: 1.0 × 6 / 4, plus the slope.
+    assertThat(h.shape(6, now)).isCloseTo(1.5 + 5 * AutoLoad.SLOPE, within(1e-6));
+    // A backend that answers in 4 ms alone but in 40 ms beside another request: L follows the
+    // mix (about 7.6 ms), the curve the dependence on load, capped by the one-worker queue.
+    for (int round = 0; round < 30; round++) {
+      historyAt(b, 9, 4, 1);
+      historyAt(b, 1, 40, 2);
+    }
+    now = clock.get();
+    assertThat(h.shape(1, now)).isBetween(0.45, 0.65);
+    assertThat(h.shape(2, now)).isEqualTo(2.0);
+    // The figures by load go stale with the rest of the history.
+    clock.addAndGet(11_000 * MS);
+    assertThat(h.shape(3, clock.get())).isEqualTo(3.0);
+  }
+
+  @Test
+  void aBackendWithWorkersToSpareKeepsTakingWorkAheadOfASlowerOne() {
+    List<Backend> bs = backends(1, 1);
+    Backend fast = bs.get(0);
+    Backend slow = bs.get(1);
+    // The fast backend answers in 4 ms with up to 4 requests in flight; the other in 10 ms.
+    for (int q = 1; q <= 4; q++) {
+      historyAt(fast, 40, 4, q);
+    }
+    historyAt(slow, 40, 10, 1);
+    for (int i = 0; i < 3; i++) {
+      fast.load().start();
+    }
+    // Learned: 4 ms × (1.0 + 3 × 0.1) = 5.2 ms against 10 ms for the idle one.
+    assertThat(picked(auto(bs, 21))).isSameAs(fast);
+    // Taken as one worker, the fast backend would cost 4 ms × 4 = 16 ms and lose.
+    AutoPicker.Tuning oneWorker = new AutoPicker.Tuning(3, false, false, 30, 10, 2,
+        Duration.ofSeconds(10));
+    assertThat(picked(auto(bs, oneWorker, 21))).isSameAs(slow);
   }
 
   @Test
@@ -358,8 +433,8 @@ class AutoPickerTest {
     }
     AutoPicker.Tuning d = AutoPicker.Tuning.DEFAULT;
     for (AutoPicker.Tuning t : List.of(d, d.withChoices(2),
-        new AutoPicker.Tuning(2, true, 10, 10, 2, d.decay()),
-        new AutoPicker.Tuning(6, false, 0, 0, 1, d.decay()))) {
+        new AutoPicker.Tuning(2, true, false, 10, 10, 2, d.decay()),
+        new AutoPicker.Tuning(6, false, true, 0, 0, 1, d.decay()))) {
       Picker p = auto(bs, t, 2);
       for (int i = 0; i < 600; i++) {
         picked(p).load().start();
@@ -371,9 +446,9 @@ class AutoPickerTest {
         }
       }
     }
-    assertThatThrownBy(() -> new AutoPicker.Tuning(2, false, -1, 10, 2, d.decay()))
+    assertThatThrownBy(() -> new AutoPicker.Tuning(2, false, true, -1, 10, 2, d.decay()))
         .hasMessage("errorPenalty: -1.0 (expected: 0..1000)");
-    assertThatThrownBy(() -> new AutoPicker.Tuning(2, false, 30, 10, 0, d.decay()))
+    assertThatThrownBy(() -> new AutoPicker.Tuning(2, false, true, 30, 10, 0, d.decay()))
         .hasMessage("probeInFlight: 0 (expected: >= 1)");
     assertThatThrownBy(() -> d.withChoices(1)).hasMessage("choices: 1 (expected: 2..64)");
   }
