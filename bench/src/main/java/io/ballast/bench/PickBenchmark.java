@@ -74,6 +74,8 @@ public class PickBenchmark extends PoolBenchmark {
     private long[] keys;
     private int nextKey;
     private Backend[] inFlight;
+    /** What each request in flight joined: its completion teaches auto latency by load. */
+    private int[] joined;
     private int slot;
 
     @Setup(Level.Trial)
@@ -81,6 +83,7 @@ public class PickBenchmark extends PoolBenchmark {
       keys = Pools.hashKeys(KEYS, Thread.currentThread().getId());
       // As many requests in flight as backends: about one each, moving with every pick.
       inFlight = new Backend[bench.backends];
+      joined = new int[bench.backends];
     }
 
     /** Ends the requests still in flight so that the pool's counters return to the preload. */
@@ -102,12 +105,14 @@ public class PickBenchmark extends PoolBenchmark {
 
     /** Starts a request on {@code b} and completes the oldest one in flight. */
     void rotate(Backend b) {
-      b.load().start();
+      int q = b.load().start();
       Backend oldest = inFlight[slot];
+      int oldestJoined = joined[slot];
       inFlight[slot] = b;
+      joined[slot] = q;
       slot = slot + 1 == inFlight.length ? 0 : slot + 1;
       if (oldest != null) {
-        oldest.load().complete(true, 1_000L);
+        oldest.load().complete(true, 1_000L, oldestJoined);
       }
     }
 

@@ -146,8 +146,10 @@ class FailoverEndToEndTest {
     backends.get(1).healthStatus(503);
     backends.get(2).healthStatus(503);
     await().atMost(Duration.ofSeconds(3)).until(() -> pool.panic());
+    // About 10 each (a health probe landing mid-run may rebuild the picker once and shift one
+    // request; seen 11/10/9/10), where a pool without panic would send all 40 to b0.
     assertThat(traffic(40)).containsOnlyKeys("b0", "b1", "b2", "b3")
-        .allSatisfy((name, n) -> assertThat(n).isEqualTo(10));
+        .allSatisfy((name, n) -> assertThat(n).isBetween(8, 12));
 
     // All four unhealthy: no panic, 503 at once.
     backends.get(0).healthStatus(503);

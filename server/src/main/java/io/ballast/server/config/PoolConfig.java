@@ -48,7 +48,8 @@ public record PoolConfig(
     Optional<CircuitBreakerSettings> circuitBreaker,
     Optional<WeightControlConfig> weightControl,
     Optional<SignalsSpec> signals) {
-  public static final Algorithm DEFAULT_ALGORITHM = Algorithm.WEIGHTED_ROUND_ROBIN;
+  /** auto: the evidence in docs/optimizer-auto.md and docs/benchmarks.md made it the default. */
+  public static final Algorithm DEFAULT_ALGORITHM = Algorithm.AUTO;
   public static final Duration DEFAULT_PASSIVE_DOWN_TIME = Duration.ofSeconds(10);
   public static final int DEFAULT_PANIC_THRESHOLD = 50;
 

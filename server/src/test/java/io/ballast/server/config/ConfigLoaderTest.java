@@ -50,7 +50,7 @@ class ConfigLoaderTest {
     assertThat(config.listeners()).containsExactly(
         new ListenerConfig("web", new HostPort("127.0.0.1", 8080), "api"));
     PoolConfig pool = config.pool("api").orElseThrow();
-    assertThat(pool.algorithm()).isEqualTo(Algorithm.WEIGHTED_ROUND_ROBIN);
+    assertThat(pool.algorithm()).isEqualTo(Algorithm.AUTO);
     assertThat(pool.backends()).containsExactly(
         new BackendConfig("127.0.0.1:9001", new HostPort("127.0.0.1", 9001), 1));
     assertThat(pool.retries()).isEqualTo(RetrySettings.DEFAULTS);
