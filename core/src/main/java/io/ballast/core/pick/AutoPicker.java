@@ -14,12 +14,15 @@ import java.util.Objects;
  * the next request and sends it to the fastest.
  *
  * <p>Prediction. Each backend's {@link AutoLoad history} holds the average latency of its
- * successful requests (L) and its error rate (e). With k requests in flight and effective weight
- * w, the predicted cost is {@code L × (k + 1) × (1 + errorPenalty × e) / w}: the service time
- * times the queue the request would join (the shape of Finagle's peak EWMA cost and of the
- * M/M/1 mean wait). The variants this was chosen over (Prequal's hot-cold rule, C3's cubic queue
- * penalty, a learned latency curve by requests in flight, a peak-sensitive average, two choices)
- * and the simulation numbers are in docs/optimizer-auto.md. The two traps of latency-aware
+ * successful requests (L), its error rate (e) and how its latency grows with the requests it
+ * holds ({@link AutoLoad#shape}, learned per backend). With k requests in flight and effective
+ * weight w, the predicted cost is {@code L × shape(k + 1) × (1 + errorPenalty × e) / w}: the
+ * latency the request would see there. Without figures by load, shape(q) = q: the service time
+ * times the queue the request would join (the shape of Finagle's peak EWMA cost and of the M/M/1
+ * mean wait), which is also the most the learned shape may say, so a backend is priced as one
+ * worker until it shows it has more. The variants this was chosen over (Prequal's hot-cold rule,
+ * C3's cubic queue penalty, an uncapped latency curve, a peak-sensitive average, two choices) and
+ * the simulation numbers are in docs/optimizer-auto.md. The two traps of latency-aware
  * balancing are closed explicitly:
  * <ul>
  *   <li>a backend that fails fast must not look fast: failed requests never enter L, and e
