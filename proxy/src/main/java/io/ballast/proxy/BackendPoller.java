@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -67,8 +66,7 @@ abstract class BackendPoller implements AutoCloseable {
     for (Backend b : pool.backends()) {
       Target t = new Target(b, group.next());
       targets.add(t);
-      long first = (long) (ThreadLocalRandom.current().nextDouble() * interval.toNanos());
-      t.loop.execute(() -> t.schedule(first));
+      t.schedule.start();
     }
   }
 
@@ -90,12 +88,13 @@ abstract class BackendPoller implements AutoCloseable {
     final Backend backend;
     final EventLoop loop;
     private final Bootstrap bootstrap;
-    private ScheduledFuture<?> next;
+    final ProbeSchedule schedule;
     private Attempt current;
 
     Target(Backend backend, EventLoop loop) {
       this.backend = backend;
       this.loop = loop;
+      this.schedule = new ProbeSchedule(loop, this, interval);
       this.bootstrap = new Bootstrap()
           .group(loop)
           .channel(Transport.socketChannel(group))
@@ -104,16 +103,8 @@ abstract class BackendPoller implements AutoCloseable {
           .remoteAddress(new InetSocketAddress(backend.host(), port));
     }
 
-    void schedule(long delayNanos) {
-      if (!closed) {
-        next = loop.schedule(this, delayNanos, TimeUnit.NANOSECONDS);
-      }
-    }
-
     void stop() {
-      if (next != null) {
-        next.cancel(false);
-      }
+      schedule.cancel();
       if (current != null) {
         current.abandon();
       }
@@ -133,9 +124,9 @@ abstract class BackendPoller implements AutoCloseable {
         return;
       }
       current = null;
-      // Interval ±10%, so backends are not polled in lockstep.
-      double jitter = 0.9 + 0.2 * ThreadLocalRandom.current().nextDouble();
-      schedule((long) (interval.toNanos() * jitter));
+      if (!closed) {
+        schedule.scheduleNext();
+      }
     }
   }
 

@@ -30,7 +30,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -84,8 +83,7 @@ public final class HealthChecker implements AutoCloseable {
       for (int level = 0; level < levels.size(); level++) {
         Probe p = new Probe(b, level, levels.get(level), group.next());
         probes.add(p);
-        long first = (long) (ThreadLocalRandom.current().nextDouble() * p.spec.interval().toNanos());
-        p.loop.execute(() -> p.schedule(first));
+        p.schedule.start();
       }
     }
   }
@@ -110,7 +108,7 @@ public final class HealthChecker implements AutoCloseable {
     final HealthCheckSpec spec;
     final EventLoop loop;
     private final Bootstrap bootstrap;
-    private ScheduledFuture<?> next;
+    final ProbeSchedule schedule;
     private Attempt current;
 
     Probe(Backend backend, int level, HealthCheckSpec spec, EventLoop loop) {
@@ -118,6 +116,7 @@ public final class HealthChecker implements AutoCloseable {
       this.level = level;
       this.spec = spec;
       this.loop = loop;
+      this.schedule = new ProbeSchedule(loop, this, spec.interval());
       this.bootstrap = new Bootstrap()
           .group(loop)
           .channel(Transport.socketChannel(group))
@@ -126,22 +125,8 @@ public final class HealthChecker implements AutoCloseable {
           .remoteAddress(new InetSocketAddress(backend.host(), backend.port()));
     }
 
-    void schedule(long delayNanos) {
-      if (!closed) {
-        next = loop.schedule(this, delayNanos, TimeUnit.NANOSECONDS);
-      }
-    }
-
-    /** Interval ±10%, so backends are not probed in lockstep. */
-    void scheduleNext() {
-      double jitter = 0.9 + 0.2 * ThreadLocalRandom.current().nextDouble();
-      schedule((long) (spec.interval().toNanos() * jitter));
-    }
-
     void stop() {
-      if (next != null) {
-        next.cancel(false);
-      }
+      schedule.cancel();
       if (current != null) {
         current.abandon();
       }
@@ -165,7 +150,7 @@ public final class HealthChecker implements AutoCloseable {
         return;
       }
       pool.reportCheck(backend, level, passed, detail);
-      scheduleNext();
+      schedule.scheduleNext();
     }
   }
 
