@@ -71,6 +71,15 @@ final class Exchange {
   // Per request; reset by begin().
   private HttpRequest request;
   private RetryState retry;
+  /** The route that took the request; null when none did. */
+  private Route route;
+  /** The pool the request goes to; null when none was chosen. */
+  private Route.Target target;
+  private RetryPolicy policy;
+  private String group;
+  private String clientIp;
+  /** A status ballast answers with itself once the (bodiless) request is read; 0 for none. */
+  private int localStatus;
   private HttpVersion clientVersion;
   private boolean clientKeepAlive;
   private boolean headRequest;
@@ -139,7 +148,7 @@ final class Exchange {
 
   /** True while the client may send more of the request: connected and the backend keeps up. */
   boolean acceptsRequestData() {
-    if (requestComplete) {
+    if (requestComplete || localStatus != 0) {
       return true;
     }
     UpstreamHandler u = upstream;
@@ -158,7 +167,11 @@ final class Exchange {
     backend = null;
     reached = null;
     circuit = null;
-    routed = true;
+    route = null;
+    target = null;
+    group = null;
+    localStatus = 0;
+    routed = false;
     upstream = null;
     connecting = null;
     requestComplete = false;
@@ -187,20 +200,71 @@ final class Exchange {
     headRequest = HttpMethod.HEAD.equals(req.method());
     expectContinue = RequestChecks.expectsContinue(req);
     boolean chunked = HttpUtil.isTransferEncodingChunked(req);
-    RetryPolicy policy = listener.retry();
-    keepBody = policy.bufferWholeBody(chunked ? -1 : HttpUtil.getContentLength(req, 0L));
+    long contentLength = chunked ? -1 : HttpUtil.getContentLength(req, 0L);
+    request = req;
+    requestId = null;
+    listener.server().requestStarted();
+    RequestFacts facts = RequestFacts.of(req, client.address(), listener.trustedProxies());
+    clientIp = facts.clientIp();
+    Route r = listener.routes().match(facts);
+    if (r == null) {
+      answerLocally(404, "no route for " + facts.host() + facts.path(), contentLength);
+      return;
+    }
+    route = r;
+    DenyRule denied = r.denied(facts);
+    if (denied != null) {
+      answerLocally(denied.status(), "denied by route " + r.name, contentLength);
+      return;
+    }
+    // The group and the key are read from the request as the client sent it, before the headers
+    // are rewritten.
+    int g = r.group(req, client.address(), listener.trustedProxies());
+    group = r.groupName(g);
+    Route.Target t = r.target(g);
+    target = t;
+    routed = true;
+    policy = r.retry(t);
+    keepBody = policy.bufferWholeBody(contentLength);
     maxKeptBytes = policy.settings().maxBufferedBody();
-    // The key is read from the request as the client sent it, before the headers are rewritten.
-    HashKey keySpec = listener.hashKey();
+    HashKey keySpec = t.ref().hashKey();
     long hashKey = keySpec == null
         ? 0L : HashKeys.key(keySpec, req, client.address(), listener.trustedProxies());
     retry = policy.start(method, hashKey, retry);
     requestId = listener.rewriter().prepareRequest(req, client.address(), chunked);
-    request = req;
-    listener.server().requestStarted();
+    RouteSpec spec = r.spec;
+    String path = spec.rewrite() == null ? facts.path() : spec.rewrite().apply(facts.path());
+    if (!path.equals(facts.rawPath())) {
+      req.setUri(facts.query() == null ? path : path + '?' + facts.query());
+    }
+    if (r.groupHeader() != null) {
+      req.headers().set(r.groupHeader(), group);
+    }
+    if (!spec.requestHeaders().isEmpty()) {
+      spec.requestHeaders().apply(req.headers(), templateValues(null));
+    }
     // Hold the client until a backend connection takes the body.
     client.updateReading();
     pickAndConnect();
+  }
+
+  private HeaderOps.Values templateValues(Backend answered) {
+    return new HeaderOps.Values(clientIp, requestId, route == null ? null : route.name, group,
+        target == null ? null : target.ref().name(), answered == null ? null : answered.name());
+  }
+
+  /**
+   * Ballast answers the request itself (no route, or a deny rule). A request without a body is
+   * read to its end first, so the connection stays open for the next one; a request with a body
+   * is answered at once and the connection closes rather than read a body nobody wants.
+   */
+  private void answerLocally(int code, String reason, long contentLength) {
+    if (contentLength == 0) {
+      localStatus = code;
+      error = reason;
+      return;
+    }
+    fail(code, reason);
   }
 
   /** A request refused before any pick: the answer is written and the connection closes. */
@@ -208,6 +272,10 @@ final class Exchange {
     done = false;
     backend = null;
     reached = null;
+    route = null;
+    target = null;
+    group = null;
+    localStatus = 0;
     routed = false;
     bytesIn = 0;
     bytesOut = 0;
@@ -230,6 +298,16 @@ final class Exchange {
   }
 
   void onRequestContent(HttpContent c) {
+    if (localStatus != 0) {
+      boolean last = c instanceof LastHttpContent;
+      boolean broken = c.decoderResult().isFailure();
+      c.release();
+      if (last || broken) {
+        requestComplete = last && !broken;
+        fail(localStatus, error);
+      }
+      return;
+    }
     if (c.decoderResult().isFailure()) {
       c.release();
       requestBroken("malformed request body: " + c.decoderResult().cause().getMessage());
@@ -329,7 +407,7 @@ final class Exchange {
    * retry state allows it ({@link RetryState#mayRetryOnTriedBackend()}).
    */
   private Backend pickNext() {
-    PickResult result = listener.pool().picker().pick(retry);
+    PickResult result = target.ref().pool().picker().pick(retry);
     if (result instanceof PickResult.Picked picked) {
       return picked.backend();
     }
@@ -337,7 +415,7 @@ final class Exchange {
     if (retry.mayRetryOnTriedBackend()
         && none.reason() == PickResult.NoBackend.Reason.ALL_EXCLUDED) {
       retry.allowTriedBackends();
-      result = listener.pool().picker().pick(retry);
+      result = target.ref().pool().picker().pick(retry);
       if (result instanceof PickResult.Picked picked) {
         return picked.backend();
       }
@@ -367,7 +445,7 @@ final class Exchange {
     // In panic mode the pool balances over every backend, open circuit or not (the concurrency
     // limit still holds): see LoadBalancer's panic rule.
     if (cb != null
-        && !(listener.pool().panic() ? cb.tryAcquireIgnoringState() : cb.tryAcquire())) {
+        && !(target.ref().pool().panic() ? cb.tryAcquireIgnoringState() : cb.tryAcquire())) {
       failStatus = 503;
       error = b.name() + " refused locally: circuit " + cb.state().name().toLowerCase(Locale.ROOT)
           + (cb.state() == CircuitState.CLOSED ? ", concurrency limit reached" : "");
@@ -398,7 +476,7 @@ final class Exchange {
     RetryDecision d = retry.onFailure(failure);
     if (d.retry()) {
       pickAndConnect();
-    } else if (listener.retry().settings().maxAttempts() == 1) {
+    } else if (policy.settings().maxAttempts() == 1) {
       fail(failStatus, error);
     } else {
       fail(failStatus, error + "; not retried: " + d.text());
@@ -429,7 +507,7 @@ final class Exchange {
     }
     endAttempt(true, true);
     String reason = describe(f.cause());
-    listener.pool().reportConnectFailure(backend, reason);
+    target.ref().pool().reportConnectFailure(backend, reason);
     failStatus = 503;
     error = "connect to " + backend.name() + " failed: " + reason;
     retryOrFail(AttemptFailure.CONNECT_FAILED);
@@ -496,7 +574,8 @@ final class Exchange {
     if (!responseStarted) {
       // The attempt now waits for its response: the response timeout, or the per-try timeout
       // (cut to what is left of the overall one) when that is shorter.
-      responseTimer.arm(Math.min(listener.settings().responseTimeout().toNanos(),
+      responseTimer.arm(Math.min(
+          route.responseTimeoutNanos(listener.settings().responseTimeout().toNanos()),
           retry.attemptTimeoutNanos()));
     }
   }
@@ -564,7 +643,7 @@ final class Exchange {
     }
     cancelTimeout();
     headNanos = System.nanoTime();
-    LoadReportReader loadReports = listener.loadReports();
+    LoadReportReader loadReports = target.loadReports();
     if (loadReports != null) {
       // Before a retry can drop this answer: its report is the backend's, whatever its status.
       loadReports.read(backend, response.headers());
@@ -573,7 +652,7 @@ final class Exchange {
     if (outlier != null) {
       outlier.response(code);
     }
-    if (listener.retry().retryableStatus(code) && retryStatus(u, response, code)) {
+    if (policy.retryableStatus(code) && retryStatus(u, response, code)) {
       return;
     }
     responseStarted = true;
@@ -585,6 +664,10 @@ final class Exchange {
         || listener.server().draining();
     closeClient = listener.rewriter().prepareResponse(
         response, clientVersion, bodiless, close, requestId);
+    HeaderOps changes = route.spec.responseHeaders();
+    if (!changes.isEmpty()) {
+      changes.apply(response.headers(), templateValues(backend));
+    }
     channel.write(response, channel.voidPromise());
   }
 
@@ -738,9 +821,10 @@ final class Exchange {
     try {
       listener.observer().onRequestComplete(new RequestLog(
           startMillis, client.address().ip(), method, uri, host, listener.name(),
-          routed ? listener.pool().name() : null, reached, status,
+          target != null ? target.ref().name() : null, reached, status,
           System.nanoTime() - startNanos, bytesIn, bytesOut, requestId, attempts, error,
-          attempts > 1 ? r.backendsTried() : null, attempts > 0 ? r.lastDecision() : null));
+          attempts > 1 ? r.backendsTried() : null, attempts > 0 ? r.lastDecision() : null,
+          route != null ? route.name : null, group));
     } catch (RuntimeException e) {
       ProxyServer.LOG.warn("observer failed on request completion", e);
     }

@@ -42,6 +42,25 @@ final class HashKeys {
     }
   }
 
+  /**
+   * True when the request carries the key {@code spec} names (a client IP and a path always
+   * exist; a header, cookie or query parameter may be missing).
+   */
+  static boolean present(HashKey spec, HttpRequest request) {
+    if (spec instanceof HashKey.Header h) {
+      return request.headers().contains(h.name());
+    } else if (spec instanceof HashKey.Cookie c) {
+      return Route.cookie(request.headers().get(HttpHeaderNames.COOKIE), c.name()) != null;
+    } else if (spec instanceof HashKey.Query q) {
+      String uri = request.uri();
+      int mark = uri.indexOf('?');
+      int hash = uri.indexOf('#');
+      return mark >= 0 && RequestFacts.parameter(
+          uri.substring(mark + 1, hash > mark ? hash : uri.length()), q.name()) != null;
+    }
+    return true;
+  }
+
   /** FNV-1a over the UTF-16 units, then the murmur3 finalizer so that near keys spread. */
   static long hash(CharSequence s, int from, int to) {
     long h = 0xcbf29ce484222325L;

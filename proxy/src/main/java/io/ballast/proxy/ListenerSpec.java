@@ -5,47 +5,71 @@ import io.ballast.core.Ticker;
 import io.ballast.core.retry.RetryPolicy;
 import io.ballast.core.retry.RetrySettings;
 import java.net.InetSocketAddress;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
- * One listening socket and the pool it sends traffic to. (Routing to several pools by host, path
- * and header comes later; it will replace the single pool with a route table.)
+ * One listening socket and its routes, tried in order (the first that matches takes the
+ * request; a request no route takes gets 404 from ballast).
  *
  * @param name the listener's name, in logs and metrics
  * @param bind where to listen; port 0 binds any free port
- * @param pool where requests go
- * @param retry the pool's retry policy (shared by every listener of the pool: its budget is the
- *     pool's)
- * @param hashKey where a hash-based pool takes the request's key from; null when the pool's
- *     algorithm does not hash (no key is computed then)
- * @param loadReportHeader the pool's load-report response header (read into the backend's
- *     signals and stripped from every response), or null when the pool reads none
+ * @param routes the routes, at least one, unique names
  */
-public record ListenerSpec(
-    String name, InetSocketAddress bind, LoadBalancer pool, RetryPolicy retry,
-    HashKey hashKey, String loadReportHeader) {
+public record ListenerSpec(String name, InetSocketAddress bind, List<RouteSpec> routes) {
+  /** The route name of a listener that sends everything to one pool. */
+  public static final String DEFAULT_ROUTE = "default";
 
   public ListenerSpec {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(bind, "bind");
-    Objects.requireNonNull(pool, "pool");
-    Objects.requireNonNull(retry, "retry");
-    if (loadReportHeader != null
-        && (loadReportHeader.isEmpty() || !HeaderRewriter.isToken(loadReportHeader))) {
-      throw new IllegalArgumentException("loadReportHeader: \"" + loadReportHeader
-          + "\" (expected: a header name such as " + SignalsSpec.DEFAULT_HEADER + ")");
+    routes = List.copyOf(routes);
+    if (routes.isEmpty()) {
+      throw new IllegalArgumentException("routes: [] (expected: at least one route)");
+    }
+    Set<String> names = new HashSet<>();
+    for (RouteSpec r : routes) {
+      if (!names.add(r.name())) {
+        throw new IllegalArgumentException("routes: '" + r.name()
+            + "' twice (expected: unique route names)");
+      }
     }
   }
 
-  /** A listener whose pool reads no load-report header. */
+  /** A listener sending every request to one pool (route {@value #DEFAULT_ROUTE}). */
+  public ListenerSpec(String name, InetSocketAddress bind, PoolRef pool) {
+    this(name, bind, List.of(RouteSpec.toPool(DEFAULT_ROUTE, pool)));
+  }
+
+  /** A listener sending every request to one pool, which reads no load-report header. */
   public ListenerSpec(String name, InetSocketAddress bind, LoadBalancer pool, RetryPolicy retry,
       HashKey hashKey) {
-    this(name, bind, pool, retry, hashKey, null);
+    this(name, bind, new PoolRef(pool, retry, hashKey, null));
+  }
+
+  /** As above, with the pool's load-report header (null for none). */
+  public ListenerSpec(String name, InetSocketAddress bind, LoadBalancer pool, RetryPolicy retry,
+      HashKey hashKey, String loadReportHeader) {
+    this(name, bind, new PoolRef(pool, retry, hashKey, loadReportHeader));
   }
 
   /** A listener with the default retry settings ({@link RetrySettings#DEFAULTS}). */
   public ListenerSpec(String name, InetSocketAddress bind, LoadBalancer pool) {
     this(name, bind, pool, new RetryPolicy(RetrySettings.DEFAULTS, Ticker.SYSTEM),
         pool.algorithm().hashBased() ? HashKey.CLIENT_IP : null);
+  }
+
+  /** Every pool the routes send traffic to, once each, in order of appearance. */
+  public List<PoolRef> pools() {
+    java.util.LinkedHashMap<LoadBalancer, PoolRef> out = new java.util.LinkedHashMap<>();
+    for (RouteSpec r : routes) {
+      List<PoolRef> refs = r.split() != null ? r.split().pools() : List.of(r.pool());
+      for (PoolRef p : refs) {
+        out.putIfAbsent(p.pool(), p);
+      }
+    }
+    return List.copyOf(out.values());
   }
 }

@@ -127,12 +127,17 @@ public final class ProxyServer implements AutoCloseable {
     TrustedProxies trusted = TrustedProxies.of(settings.forwarding().trustedProxies());
     HeaderRewriter rewriter = new HeaderRewriter(settings.forwarding());
     List<InetSocketAddress> bound = new ArrayList<>(listeners.size());
+    // One load-report reader per pool, shared by every route and listener that uses the pool.
+    Map<PoolRef, Route.Target> targets = new java.util.HashMap<>();
     for (ListenerSpec spec : listeners) {
-      LoadReportReader loadReports = spec.loadReportHeader() == null ? null
-          : new LoadReportReader(io.netty.util.AsciiString.of(spec.loadReportHeader()), spec.pool());
-      ListenerContext context = new ListenerContext(
-          spec.name(), spec.pool(), spec.retry(), spec.hashKey(), settings, observer, rewriter,
-          trusted, this, loadReports);
+      List<Route> routes = new ArrayList<>();
+      for (RouteSpec r : spec.routes()) {
+        routes.add(new Route(r, ref -> targets.computeIfAbsent(ref, p -> new Route.Target(
+            p, p.loadReportHeader() == null ? null
+                : new LoadReportReader(io.netty.util.AsciiString.of(p.loadReportHeader()), p.pool())))));
+      }
+      ListenerContext context = new ListenerContext(spec.name(), new RouteTable(routes), settings,
+          observer, rewriter, trusted, this);
       ServerBootstrap b = new ServerBootstrap()
           .group(group)
           .channel(Transport.serverChannel())
@@ -166,7 +171,7 @@ public final class ProxyServer implements AutoCloseable {
       serverChannels.add(f.channel());
       InetSocketAddress local = (InetSocketAddress) f.channel().localAddress();
       bound.add(local);
-      LOG.debug("listener {} on {} -> pool {}", spec.name(), local, spec.pool().name());
+      LOG.debug("listener {} on {}: {}", spec.name(), local, routes);
     }
     return List.copyOf(bound);
   }

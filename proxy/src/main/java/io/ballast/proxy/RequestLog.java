@@ -27,6 +27,8 @@ import java.util.List;
  *     null otherwise (the one backend is {@code backend})
  * @param retry the last retry decision taken for the request (for example {@code retry_status} or
  *     {@code no_retry_budget_exhausted}), or null when no attempt failed
+ * @param route the route that took the request, or null when none did
+ * @param group the split group the request went to, or null when the route does not split
  */
 public record RequestLog(
     long startEpochMillis,
@@ -45,13 +47,25 @@ public record RequestLog(
     int attempts,
     String error,
     List<Backend> backendsTried,
-    RetryDecision retry) {
+    RetryDecision retry,
+    String route,
+    String group) {
+
+  /** A request of a listener without routes of its own. */
+  public RequestLog(long startEpochMillis, String clientAddress, String method, String uri,
+      String host, String listener, String pool, Backend backend, int status, long durationNanos,
+      long bytesIn, long bytesOut, String requestId, int attempts, String error,
+      List<Backend> backendsTried, RetryDecision retry) {
+    this(startEpochMillis, clientAddress, method, uri, host, listener, pool, backend, status,
+        durationNanos, bytesIn, bytesOut, requestId, attempts, error, backendsTried, retry, null,
+        null);
+  }
 
   /** A request that was not retried. */
   public RequestLog(long startEpochMillis, String clientAddress, String method, String uri,
       String host, String listener, String pool, Backend backend, int status, long durationNanos,
       long bytesIn, long bytesOut, String requestId, int attempts, String error) {
     this(startEpochMillis, clientAddress, method, uri, host, listener, pool, backend, status,
-        durationNanos, bytesIn, bytesOut, requestId, attempts, error, null, null);
+        durationNanos, bytesIn, bytesOut, requestId, attempts, error, null, null, null, null);
   }
 }

@@ -43,6 +43,8 @@ final class Responses {
   }
 
   private static final byte[] B400 = bytes("bad request\n");
+  private static final byte[] B403 = bytes("forbidden\n");
+  private static final byte[] B404 = bytes("no route\n");
   private static final byte[] B405 = bytes("method not allowed\n");
   private static final byte[] B414 = bytes("request line too long\n");
   private static final byte[] B417 = bytes("expectation failed\n");
@@ -56,6 +58,8 @@ final class Responses {
   private static byte[] body(int status) {
     return switch (status) {
       case 400 -> B400;
+      case 403 -> B403;
+      case 404 -> B404;
       case 405 -> B405;
       case 414 -> B414;
       case 417 -> B417;
@@ -64,7 +68,9 @@ final class Responses {
       case 503 -> B503;
       case 504 -> B504;
       case 505 -> B505;
-      default -> OTHER;
+      default -> status >= 400 && status < 600
+          ? bytes(HttpResponseStatus.valueOf(status).reasonPhrase().toLowerCase(java.util.Locale.ROOT) + "\n")
+          : OTHER;
     };
   }
 

@@ -1,0 +1,33 @@
+package io.ballast.proxy;
+
+import io.ballast.core.LoadBalancer;
+import io.ballast.core.retry.RetryPolicy;
+import java.util.Objects;
+
+/**
+ * A pool as routes send traffic to it: the pool, its retry policy (shared by every route that
+ * does not set its own: the retry budget is the pool's), where its hash key comes from, and the
+ * load-report header it reads. One per pool, shared by every route. Immutable.
+ *
+ * @param pool the pool
+ * @param retry the pool's retry policy
+ * @param hashKey where a hash-based pool takes the request's key from; null when the pool's
+ *     algorithm does not hash
+ * @param loadReportHeader the pool's load-report response header, or null when it reads none
+ */
+public record PoolRef(LoadBalancer pool, RetryPolicy retry, HashKey hashKey,
+    String loadReportHeader) {
+  public PoolRef {
+    Objects.requireNonNull(pool, "pool");
+    Objects.requireNonNull(retry, "retry");
+    if (loadReportHeader != null
+        && (loadReportHeader.isEmpty() || !HeaderRewriter.isToken(loadReportHeader))) {
+      throw new IllegalArgumentException("loadReportHeader: \"" + loadReportHeader
+          + "\" (expected: a header name such as " + SignalsSpec.DEFAULT_HEADER + ")");
+    }
+  }
+
+  public String name() {
+    return pool.name();
+  }
+}

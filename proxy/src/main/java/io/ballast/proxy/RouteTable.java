@@ -1,0 +1,30 @@
+package io.ballast.proxy;
+
+import java.util.List;
+
+/**
+ * A listener's routes in order: the first whose match holds takes the request. Immutable and
+ * thread-safe; a lookup is a loop over the routes with no allocation beyond what regular
+ * expressions need.
+ */
+final class RouteTable {
+  private final Route[] routes;
+
+  RouteTable(List<Route> routes) {
+    this.routes = routes.toArray(new Route[0]);
+  }
+
+  /** The route that takes the request, or null when none matches. */
+  Route match(RequestFacts facts) {
+    for (Route r : routes) {
+      if (r.spec.match().matches(facts)) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  List<Route> routes() {
+    return List.of(routes);
+  }
+}
