@@ -53,6 +53,8 @@ final class TestBackend implements AutoCloseable {
   final AtomicInteger connections = new AtomicInteger();
   final AtomicInteger requests = new AtomicInteger();
   final Map<String, String> lastHeaders = new ConcurrentHashMap<>();
+  /** The request target of the last request head. */
+  volatile String lastUri;
   volatile int healthStatus = 200;
   /** When not 0, every request but /health is answered with this status (body: the name). */
   volatile int failWith;
@@ -130,6 +132,7 @@ final class TestBackend implements AutoCloseable {
         if (msg instanceof HttpRequest r) {
           requests.incrementAndGet();
           request = r;
+          lastUri = r.uri();
           bodySize = 0;
           digest = sha256();
           lastHeaders.clear();
