@@ -20,6 +20,11 @@ import io.ballast.core.optimizer.ScalingSignal;
 import io.ballast.proxy.HealthCheckSpec;
 import io.ballast.proxy.HealthChecker;
 import io.ballast.proxy.ListenerSpec;
+import io.ballast.proxy.PoolRef;
+import io.ballast.proxy.RouteSpec;
+import io.ballast.proxy.SplitSpec;
+import io.ballast.core.split.TrafficSplit;
+import io.ballast.server.config.RouteConfig;
 import io.ballast.proxy.ProxyObserver;
 import io.ballast.proxy.ProxyServer;
 import io.ballast.proxy.SignalPollers;
@@ -75,6 +80,7 @@ public final class Ballast {
   private final AccessLog accessLog;
   private final ProxyServer proxy;
   private AdminServer admin;
+  private Splits splits = Splits.none();
   private List<InetSocketAddress> proxyAddresses = List.of();
   private InetSocketAddress adminAddress;
   private final AtomicBoolean stopping = new AtomicBoolean();
@@ -125,13 +131,21 @@ public final class Ballast {
       retries.put(p.name(), new RetryPolicy(p.retries(), Ticker.SYSTEM));
     }
     metrics.setRetryPolicies(retries);
+    Map<String, PoolRef> refs = new LinkedHashMap<>();
+    for (var p : config.pools()) {
+      refs.put(p.name(), new PoolRef(pools.get(p.name()), retries.get(p.name()),
+          p.hashKey().orElse(null), p.signals().map(SignalsSpec::loadReportHeader).orElse(null)));
+    }
+    List<Splits.Entry> splitEntries = new ArrayList<>();
     List<ListenerSpec> specs = new ArrayList<>();
     for (var l : config.listeners()) {
-      var pool = config.pool(l.pool()).orElseThrow();
-      specs.add(new ListenerSpec(l.name(), l.bind().toSocketAddress(), pools.get(l.pool()),
-          retries.get(l.pool()), pool.hashKey().orElse(null),
-          pool.signals().map(SignalsSpec::loadReportHeader).orElse(null)));
+      List<RouteSpec> routes = new ArrayList<>();
+      for (RouteConfig r : l.routes()) {
+        routes.add(routeSpec(l.name(), r, refs, splitEntries));
+      }
+      specs.add(new ListenerSpec(l.name(), l.bind().toSocketAddress(), routes));
     }
+    splits = new Splits(splitEntries);
     for (var p : config.pools()) {
       p.circuitBreaker().ifPresent(c -> startCircuitBreakers(pools.get(p.name()), c));
     }
@@ -151,8 +165,16 @@ public final class Ballast {
     }
     proxyAddresses = proxy.start(specs);
     for (int i = 0; i < specs.size(); i++) {
-      log.info("listener {} on http://{} -> pool {}", specs.get(i).name(),
-          hostPort(proxyAddresses.get(i)), specs.get(i).pool().name());
+      ListenerSpec l = specs.get(i);
+      log.info("listener {} on http://{}{}", l.name(), hostPort(proxyAddresses.get(i)),
+          l.routes().size() == 1 && l.routes().get(0).pool() != null
+              && l.routes().get(0).match().matchesEverything()
+              ? " -> pool " + l.routes().get(0).pool().name() : ": " + l.routes().size() + " routes");
+      for (RouteSpec r : l.routes().size() > 1 || l.routes().get(0).split() != null
+          ? l.routes() : List.<RouteSpec>of()) {
+        log.info("  route {} -> {}", r.name(), r.pool() != null ? "pool " + r.pool().name()
+            : "split " + r.split().split().weights());
+      }
     }
     for (var p : config.pools()) {
       if (p.healthChecks().isPresent()) {
@@ -187,13 +209,39 @@ public final class Ballast {
       admin = new AdminServer(config.admin().bind().toSocketAddress(), metrics,
           List.copyOf(pools.values()), () -> ready, config.admin().token().orElse(null));
       admin.useDecisionLog(decisions.log());
+      admin.useSplits(splits);
       adminAddress = admin.start();
       log.info("admin on http://{} (/metrics, /healthz, /readyz, /admin/backends,"
-          + " /admin/decisions; actions {})",
+          + " /admin/decisions, /admin/splits; actions {})",
           hostPort(adminAddress), config.admin().token().isPresent()
               ? "enabled with the configured token" : "off: no admin.token");
     }
     ready = true;
+  }
+
+  /** A route as the proxy takes it; a split is registered for the admin listener. */
+  private static RouteSpec routeSpec(String listener, RouteConfig r, Map<String, PoolRef> refs,
+      List<Splits.Entry> splits) {
+    SplitSpec split = null;
+    if (r.split() != null) {
+      Map<String, Double> weights = new LinkedHashMap<>();
+      List<PoolRef> groupPools = new ArrayList<>();
+      List<String> poolNames = new ArrayList<>();
+      for (RouteConfig.SplitConfig.Group g : r.split().groups()) {
+        weights.put(g.name(), g.weight());
+        groupPools.add(refs.get(g.pool()));
+        poolNames.add(g.pool());
+      }
+      TrafficSplit ts = new TrafficSplit(r.name(), weights);
+      RouteConfig.SplitConfig c = r.split();
+      split = new SplitSpec(ts, groupPools, c.userKey(), c.forceHeader(), c.forceCookie(),
+          c.groupHeader());
+      splits.add(new Splits.Entry(listener, r.name(), ts, c.blueGreen(), poolNames));
+    }
+    RetryPolicy retry = r.retries().map(s -> new RetryPolicy(s, Ticker.SYSTEM)).orElse(null);
+    return new RouteSpec(r.name(), r.match(), r.deny(), r.pool() == null ? null : refs.get(r.pool()),
+        split, retry, r.responseTimeout().orElse(null), r.requestHeaders(), r.responseHeaders(),
+        r.rewrite().orElse(null));
   }
 
   /**
@@ -325,6 +373,11 @@ public final class Ballast {
 
   public Map<String, LoadBalancer> pools() {
     return pools;
+  }
+
+  /** Every traffic split, by listener and route. */
+  public Splits splits() {
+    return splits;
   }
 
   /** The process's decision log (what /admin/decisions serves). Thread-safe. */

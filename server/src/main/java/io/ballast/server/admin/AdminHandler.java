@@ -45,12 +45,16 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private static final String TEXT = "text/plain; charset=utf-8";
   private static final String JSON = "application/json";
   private static final String ACTIONS = "/admin/pools/";
+  private static final String SPLITS = "/admin/splits";
 
   private final ProxyMetrics metrics;
   private final Supplier<List<LoadBalancer>> pools;
   private final BooleanSupplier ready;
   private final BackendsJson backendsJson = new BackendsJson();
   private final DecisionsJson decisionsJson = new DecisionsJson();
+  private final SplitsJson splitsJson = new SplitsJson();
+  /** The traffic splits behind /admin/splits. */
+  private volatile io.ballast.server.Splits splits = io.ballast.server.Splits.none();
   /** The process's decision log behind /admin/decisions; null until set (404 then). */
   private volatile io.ballast.core.optimizer.DecisionLog decisions;
   /** The bearer token actions need, as bytes for a constant-time compare; null: read-only. */
@@ -62,6 +66,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     this.pools = pools;
     this.ready = ready;
     this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Serves {@code splits} at /admin/splits. */
+  void useSplits(io.ballast.server.Splits splits) {
+    this.splits = splits;
   }
 
   /** Serves {@code log} at /admin/decisions. */
@@ -99,6 +108,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     if (path.startsWith(ACTIONS)) {
       return action(req, path);
     }
+    if (path.startsWith(SPLITS + "/")) {
+      return splitChange(req, path);
+    }
     Endpoint endpoint = Endpoint.of(path);
     if (endpoint == null) {
       return text(HttpResponseStatus.NOT_FOUND, "not found: " + path + "\n");
@@ -118,6 +130,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       case BACKENDS -> response(HttpResponseStatus.OK, JSON,
           Unpooled.wrappedBuffer(backendsJson.render(pools.get())));
       case DECISIONS -> decisions(req);
+      case SPLITS -> response(HttpResponseStatus.OK, JSON,
+          Unpooled.wrappedBuffer(splitsJson.render(splits)));
     };
   }
 
@@ -169,20 +183,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       return text(HttpResponseStatus.NOT_FOUND, "unknown action '" + parts[3]
           + "' (expected: drain, maintenance or activate)\n");
     }
-    if (!HttpMethod.POST.equals(req.method())) {
-      FullHttpResponse res = text(HttpResponseStatus.METHOD_NOT_ALLOWED,
-          "method not allowed: " + req.method() + " (expected: POST)\n");
-      res.headers().set(HttpHeaderNames.ALLOW, "POST");
-      return res;
-    }
-    if (token == null) {
-      return text(HttpResponseStatus.FORBIDDEN,
-          "admin actions are off: set admin.token in the configuration to enable them\n");
-    }
-    if (!authorized(req)) {
-      FullHttpResponse res = text(HttpResponseStatus.UNAUTHORIZED, "missing or wrong token\n");
-      res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
-      return res;
+    FullHttpResponse refused = refuseAction(req);
+    if (refused != null) {
+      return refused;
     }
     String poolName = QueryStringDecoder.decodeComponent(parts[0]);
     String backendName = QueryStringDecoder.decodeComponent(parts[2]);
@@ -202,6 +205,65 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
           "no backend '" + backendName + "' in pool '" + poolName + "'\n");
     }
     return text(HttpResponseStatus.NOT_FOUND, "no pool '" + poolName + "'\n");
+  }
+
+  /**
+   * {@code POST /admin/splits/{listener}/{route}} with {@code {"weights": {...}}} or
+   * {@code {"active": group}} and the bearer token: the split's next request follows the new
+   * weights. Blue-green switches and canary steps both go through here.
+   */
+  private FullHttpResponse splitChange(FullHttpRequest req, String path) {
+    String[] parts = path.substring(SPLITS.length() + 1).split("/", -1);
+    if (parts.length != 2) {
+      return text(HttpResponseStatus.NOT_FOUND, "not found: " + path
+          + " (expected: /admin/splits/{listener}/{route})\n");
+    }
+    FullHttpResponse refused = refuseAction(req);
+    if (refused != null) {
+      return refused;
+    }
+    String listener = QueryStringDecoder.decodeComponent(parts[0]);
+    String route = QueryStringDecoder.decodeComponent(parts[1]);
+    var entry = splits.find(listener, route);
+    if (entry.isEmpty()) {
+      return text(HttpResponseStatus.NOT_FOUND, "no split on route '" + route
+          + "' of listener '" + listener + "'\n");
+    }
+    var split = entry.get().split();
+    io.ballast.core.split.TrafficSplit.Weights before;
+    try {
+      byte[] body = new byte[req.content().readableBytes()];
+      req.content().getBytes(req.content().readerIndex(), body);
+      SplitsJson.Change change = splitsJson.parse(body);
+      before = change.active() != null ? split.activate(change.active())
+          : split.setWeights(change.weights());
+    } catch (IllegalArgumentException e) {
+      return text(HttpResponseStatus.BAD_REQUEST, e.getMessage() + "\n");
+    }
+    LOG.info("admin API: listener {} route {}: split {} -> {}", listener, route, before,
+        split.weights());
+    return response(HttpResponseStatus.OK, JSON,
+        Unpooled.wrappedBuffer(splitsJson.render(entry.get(), before)));
+  }
+
+  /** Null when the request may act (POST with the right token), else the refusal. */
+  private FullHttpResponse refuseAction(FullHttpRequest req) {
+    if (!HttpMethod.POST.equals(req.method())) {
+      FullHttpResponse res = text(HttpResponseStatus.METHOD_NOT_ALLOWED,
+          "method not allowed: " + req.method() + " (expected: POST)\n");
+      res.headers().set(HttpHeaderNames.ALLOW, "POST");
+      return res;
+    }
+    if (token == null) {
+      return text(HttpResponseStatus.FORBIDDEN,
+          "admin actions are off: set admin.token in the configuration to enable them\n");
+    }
+    if (!authorized(req)) {
+      FullHttpResponse res = text(HttpResponseStatus.UNAUTHORIZED, "missing or wrong token\n");
+      res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
+      return res;
+    }
+    return null;
   }
 
   private boolean authorized(FullHttpRequest req) {
@@ -248,7 +310,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     HEALTHZ("/healthz"),
     READYZ("/readyz"),
     BACKENDS("/admin/backends"),
-    DECISIONS("/admin/decisions");
+    DECISIONS("/admin/decisions"),
+    SPLITS(AdminHandler.SPLITS);
 
     private final String path;
 

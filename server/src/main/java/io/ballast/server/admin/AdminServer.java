@@ -86,6 +86,11 @@ public final class AdminServer implements AutoCloseable {
    * Serves the process's decision log at {@code /admin/decisions} (JSON, newest last,
    * {@code ?limit=N} default 100, {@code ?pool=NAME}). Thread-safe; call before or after start.
    */
+  public void useSplits(io.ballast.server.Splits splits) {
+    handler.useSplits(Objects.requireNonNull(splits, "splits"));
+  }
+
+  /** Serves {@code log} at /admin/decisions. */
   public void useDecisionLog(io.ballast.core.optimizer.DecisionLog log) {
     handler.useDecisionLog(Objects.requireNonNull(log, "log"));
   }

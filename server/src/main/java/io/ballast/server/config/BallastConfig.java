@@ -40,9 +40,11 @@ public record BallastConfig(
       throw new IllegalArgumentException("listeners: duplicate names (expected: unique names)");
     }
     for (ListenerConfig listener : listeners) {
-      if (pools.stream().noneMatch(p -> p.name().equals(listener.pool()))) {
-        throw new IllegalArgumentException("listeners." + listener.name() + ".pool: '"
-            + listener.pool() + "' (expected: the name of a pool)");
+      for (String pool : listener.pools()) {
+        if (pools.stream().noneMatch(p -> p.name().equals(pool))) {
+          throw new IllegalArgumentException("listeners." + listener.name() + ": pool '"
+              + pool + "' (expected: the name of a pool)");
+        }
       }
     }
   }

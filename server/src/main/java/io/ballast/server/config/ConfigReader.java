@@ -128,15 +128,29 @@ final class ConfigReader {
       if (bind != null) {
         checkBind(bind, s.markOf("bind"), s.path("bind"), "listener '" + (name == null ? "?" : name) + "'");
       }
-      String pool = s.require("pool", Value.string("the name of a pool", NAME));
-      if (pool != null && poolsReadable && !poolNames.containsKey(pool)) {
-        problems.error(s.markOf("pool"), s.path("pool"), "no pool named '" + pool + "' ("
-            + suggest(pool, poolNames.keySet(), "expected one of: " + String.join(", ", poolNames.keySet()))
-            + ")");
+      List<RouteConfig> routes = null;
+      if (s.optional("routes").isPresent()) {
+        if (s.optional("pool").isPresent()) {
+          problems.error(s.keyMarkOf("pool"), s.path("pool"), "set together with routes"
+              + " (expected: either pool, for one pool, or routes)");
+        }
+        RoutesReader reader = new RoutesReader(problems, poolsReadable ? poolNames : Map.of(),
+            this::retries, this::hashKeySection);
+        routes = reader.routes(s, sections(s, "routes", "route"));
+      } else {
+        String pool = s.require("pool", Value.string("the name of a pool", NAME));
+        if (pool != null && poolsReadable && !poolNames.containsKey(pool)) {
+          problems.error(s.markOf("pool"), s.path("pool"), "no pool named '" + pool + "' ("
+              + suggest(pool, poolNames.keySet(), "expected one of: " + String.join(", ", poolNames.keySet()))
+              + ")");
+        }
+        routes = pool == null ? null
+            : List.of(RouteConfig.toPool(ListenerConfig.DEFAULT_ROUTE, pool));
       }
       s.rejectUnknown();
-      if (name != null && bind != null && pool != null) {
-        listeners.add(build(s.mark(), s.path(), () -> new ListenerConfig(name, bind, pool)));
+      List<RouteConfig> r = routes;
+      if (name != null && bind != null && r != null) {
+        listeners.add(build(s.mark(), s.path(), () -> new ListenerConfig(name, bind, r)));
       }
     }
     return problems.errorCount() == before ? listeners : null;
@@ -318,7 +332,11 @@ final class ConfigReader {
     if (section.isEmpty()) {
       return Optional.of(HashKey.CLIENT_IP);
     }
-    Section s = section.get();
+    return Optional.ofNullable(hashKeySection(section.get()));
+  }
+
+  /** A key block: source (client-ip when not set), name, prefixes; null after errors. */
+  private HashKey hashKeySection(Section s) {
     int before = problems.errorCount();
     String source = s.get("source", Value.string(HASH_SOURCES_EXPECTED, HASH_SOURCES), "client-ip");
     boolean named = "header".equals(source) || "cookie".equals(source) || "query".equals(source);
@@ -342,7 +360,7 @@ final class ConfigReader {
     }
     s.rejectUnknown();
     if (problems.errorCount() != before) {
-      return Optional.empty();
+      return null;
     }
     int prefix4 = v4 == null ? 32 : v4;
     int prefix6 = v6 == null ? 128 : v6;
@@ -353,7 +371,7 @@ final class ConfigReader {
       case "query" -> new HashKey.Query(name);
       default -> new HashKey.Path();
     });
-    return Optional.ofNullable(key);
+    return key;
   }
 
   /**
@@ -940,11 +958,6 @@ final class ConfigReader {
    * rather than thrown at the operator.
    */
   private <T> T build(Mark at, String path, Supplier<T> constructor) {
-    try {
-      return constructor.get();
-    } catch (IllegalArgumentException e) {
-      problems.error(at, path, e.getMessage());
-      return null;
-    }
+    return problems.build(at, path, constructor);
   }
 }

@@ -1,18 +1,42 @@
 package io.ballast.server.config;
 
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
- * One listening socket and the pool it sends traffic to. Immutable.
+ * One listening socket and its routes. A listener written with {@code pool: NAME} has one route,
+ * {@value #DEFAULT_ROUTE}, that takes every request to that pool. Immutable.
  *
  * @param name unique among listeners, {@code [a-z0-9][a-z0-9_-]*}
  * @param bind the local address to listen on; port 0 picks a free port
- * @param pool the name of a pool of the same config
+ * @param routes tried in order; at least one
  */
-public record ListenerConfig(String name, HostPort bind, String pool) {
+public record ListenerConfig(String name, HostPort bind, List<RouteConfig> routes) {
+  /** The name of the one route of a listener written with {@code pool:}. */
+  public static final String DEFAULT_ROUTE = "default";
+
   public ListenerConfig {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(bind, "bind");
-    Objects.requireNonNull(pool, "pool");
+    routes = List.copyOf(routes);
+    if (routes.isEmpty()) {
+      throw new IllegalArgumentException("routes: [] (expected: at least one route)");
+    }
+  }
+
+  /** A listener sending every request to one pool. */
+  public ListenerConfig(String name, HostPort bind, String pool) {
+    this(name, bind, List.of(RouteConfig.toPool(DEFAULT_ROUTE, pool)));
+  }
+
+  /** Every pool its routes use, once each. */
+  public Set<String> pools() {
+    Set<String> out = new LinkedHashSet<>();
+    for (RouteConfig r : routes) {
+      out.addAll(r.pools());
+    }
+    return out;
   }
 }

@@ -28,6 +28,20 @@ final class Problems {
     warnings.add(new ConfigError(source, path, at.line(), at.column(), message));
   }
 
+  /**
+   * Builds a value whose parts were all checked. Records check their own invariants too; if one
+   * ever finds something the reader missed, it is still reported as an error at {@code at}
+   * rather than thrown at the operator. Null then.
+   */
+  <T> T build(Mark at, String path, java.util.function.Supplier<T> constructor) {
+    try {
+      return constructor.get();
+    } catch (IllegalArgumentException e) {
+      error(at, path, e.getMessage());
+      return null;
+    }
+  }
+
   /** The number of errors so far; a reader compares it before and after to see if it failed. */
   int errorCount() {
     return errors.size();

@@ -189,11 +189,6 @@ final class SignalsReader {
   }
 
   private <T> T build(Section s, java.util.function.Supplier<T> constructor) {
-    try {
-      return constructor.get();
-    } catch (IllegalArgumentException e) {
-      problems.error(s.mark(), s.path(), e.getMessage());
-      return null;
-    }
+    return problems.build(s.mark(), s.path(), constructor);
   }
 }

@@ -1,0 +1,94 @@
+package io.ballast.server.config;
+
+import io.ballast.core.retry.RetrySettings;
+import io.ballast.proxy.DenyRule;
+import io.ballast.proxy.HashKey;
+import io.ballast.proxy.HeaderOps;
+import io.ballast.proxy.PathRewrite;
+import io.ballast.proxy.RouteMatch;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One route of a listener, as configured: which requests it takes, which it refuses, the pool or
+ * split they go to, and what it changes on the way. Immutable.
+ *
+ * @param name unique within the listener; the {@code route} label of the metrics
+ * @param match which requests the route takes
+ * @param deny requests it refuses, in order
+ * @param pool the pool's name, or null when {@code split} is set
+ * @param split a split over several pools, or null when {@code pool} is set
+ * @param retries the route's own retry settings, or empty for the pool's
+ * @param responseTimeout the route's response timeout, or empty for {@code timeouts.response}
+ * @param requestHeaders changes to requests
+ * @param responseHeaders changes to responses
+ * @param rewrite how the path changes, or empty
+ */
+public record RouteConfig(String name, RouteMatch match, List<DenyRule> deny, String pool,
+    SplitConfig split, Optional<RetrySettings> retries, Optional<Duration> responseTimeout,
+    HeaderOps requestHeaders, HeaderOps responseHeaders, Optional<PathRewrite> rewrite) {
+  public RouteConfig {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(match, "match");
+    deny = List.copyOf(deny);
+    if ((pool == null) == (split == null)) {
+      throw new IllegalArgumentException("route " + name
+          + ": pool, split and blue_green (expected: exactly one of them)");
+    }
+    Objects.requireNonNull(retries, "retries");
+    Objects.requireNonNull(responseTimeout, "responseTimeout");
+    Objects.requireNonNull(requestHeaders, "requestHeaders");
+    Objects.requireNonNull(responseHeaders, "responseHeaders");
+    Objects.requireNonNull(rewrite, "rewrite");
+  }
+
+  /** A route taking everything to one pool. */
+  public static RouteConfig toPool(String name, String pool) {
+    return new RouteConfig(name, RouteMatch.ANY, List.of(), pool, null, Optional.empty(),
+        Optional.empty(), HeaderOps.NONE, HeaderOps.NONE, Optional.empty());
+  }
+
+  /** The pools the route sends traffic to. */
+  public List<String> pools() {
+    if (pool != null) {
+      return List.of(pool);
+    }
+    List<String> out = new ArrayList<>();
+    for (SplitConfig.Group g : split.groups()) {
+      out.add(g.pool());
+    }
+    return out;
+  }
+
+  /**
+   * A split of a route over pools.
+   *
+   * @param groups the groups in layout order (the canary last, see TrafficSplit)
+   * @param userKey where the A/B user key comes from, or null to draw each request
+   * @param forceHeader a request header naming a group, or null
+   * @param forceCookie a cookie naming a group, or null
+   * @param groupHeader the header that tells the backend its group, or null
+   * @param blueGreen true when written as {@code blue_green} (one group active at a time)
+   */
+  public record SplitConfig(List<Group> groups, HashKey userKey, String forceHeader,
+      String forceCookie, String groupHeader, boolean blueGreen) {
+    public SplitConfig {
+      groups = List.copyOf(groups);
+      if (groups.size() < 2) {
+        throw new IllegalArgumentException("groups: " + groups.size()
+            + " (expected: at least 2)");
+      }
+    }
+
+    /** One group: its name, pool and weight in percent. */
+    public record Group(String name, String pool, double weight) {
+      public Group {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(pool, "pool");
+      }
+    }
+  }
+}
