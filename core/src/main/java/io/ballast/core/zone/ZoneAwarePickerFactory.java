@@ -39,7 +39,8 @@ import java.util.function.Consumer;
  *
  * With eu/a and eu/b both wholly down the clients of eu/a go 100% to us/a: region failover.
  * Clients whose locality the pool does not know ({@code PickContext.locality()} -1) are balanced
- * over the whole pool by one more child.
+ * over the whole pool by one more child. "Available" is the snapshot's flag: in panic mode the pool
+ * counts every active backend as available, and so do the plans.
  *
  * <p><b>Reporting.</b> Each build compares every client zone's plan with the one last reported
  * (at first, the plan with every backend up) and hands {@code planLog} one line per client zone

@@ -288,4 +288,34 @@ class ZoneAwarePickerTest {
     assertThat(second.toString()).contains("eu/eu-1a 2/2 up", "eu/eu-1b 1/2 up",
         "eu/eu-1a: 100% stay", "eu/eu-1b: 71.4% stay, 28.6% -> eu/eu-1a", "unknown clients: RoundRobinPicker");
   }
+
+  @Test
+  void everyAlgorithmCanBeDecorated() {
+    for (Algorithm algorithm : Algorithm.values()) {
+      lines.clear();
+      ZoneAwarePickerFactory f = factory(algorithm.factory(), settings(70, List.of()));
+      ZoneAwarePicker p = build(f, pool.snapshot("eu-1a-3", "eu-1a-4"), null);
+      int eu1a = p.zones().index("eu/eu-1a");
+      Map<String, Integer> zonesSeen = new HashMap<>();
+      for (int i = 0; i < 2000; i++) {
+        long key = i * 0x9E3779B97F4A7C15L;
+        PickContext ctx = new PickContext() {
+          @Override
+          public long hashKey() {
+            return key;
+          }
+
+          @Override
+          public int locality() {
+            return eu1a;
+          }
+        };
+        String b = pick(p, ctx);
+        zonesSeen.merge(b.substring(0, b.lastIndexOf('-')), 1, Integer::sum);
+      }
+      assertThat(zonesSeen).as(algorithm.configName()).containsOnlyKeys("eu-1a", "eu-1b")
+          .hasEntrySatisfying("eu-1b", n -> assertThat(n).isBetween(200, 380));
+      assertThat(lines).as(algorithm.configName()).hasSize(1);
+    }
+  }
 }
