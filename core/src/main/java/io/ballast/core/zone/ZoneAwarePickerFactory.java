@@ -52,8 +52,10 @@ import java.util.function.Consumer;
  * <p>Control loop only: {@link #build} keeps the last reported plans and must not run
  * concurrently with itself. Children of a previous {@link ZoneAwarePicker} over the same
  * {@link ZoneMap} are passed to the inner factory as its {@code previous}, zone by zone, so
- * cursors and hash tables survive a rebuild. Hash-based algorithms hash within the chosen zone;
- * bounded-load hashing compares against the whole pool's requests in flight.
+ * cursors and hash tables survive a rebuild. Hash-based algorithms hash within the chosen zone:
+ * while a client's zone spills, the zone is drawn per request, so a key keeps its backend only
+ * among the requests that land in the same zone. Bounded-load hashing compares a zone's members
+ * against the whole pool's requests in flight (one {@code PoolLoad} per pool), a looser bound.
  */
 public final class ZoneAwarePickerFactory implements PickerFactory {
   private final PickerFactory inner;
@@ -278,41 +280,28 @@ public final class ZoneAwarePickerFactory implements PickerFactory {
   private String line(int c, List<ZoneShare> shares, boolean overflow, int[] members, int[] up,
       long[] weight, long[] upWeight) {
     Locality client = zones.locality(c);
-    StringBuilder sb = new StringBuilder("clients in ").append(client);
-    if (members[c] == 0) {
-      sb.append(" (no backends there)");
+    String counts = " (" + up[c] + " of " + members[c] + " backends up";
+    List<String> parts = new ArrayList<>();
+    if (members[c] > 0 && shares.stream().noneMatch(s -> s.zone().equals(client))) {
+      parts.add("0% stay" + counts + ")");
     }
-    sb.append(": ");
-    boolean stays = false;
     for (ZoneShare s : shares) {
-      stays |= s.zone().equals(client);
-    }
-    if (members[c] > 0 && !stays) {
-      sb.append("0% stay (").append(up[c]).append(" of ").append(members[c])
-          .append(" backends up)");
-    }
-    for (int i = 0; i < shares.size(); i++) {
-      ZoneShare s = shares.get(i);
-      sb.append(i == 0 && !(members[c] > 0 && !stays) ? "" : ", ")
-          .append(ZoneFormat.percent(s.share()));
-      if (s.zone().equals(client)) {
-        sb.append(" stay (").append(up[c]).append(" of ").append(members[c]).append(" backends up");
-        if (up[c] < members[c]) {
-          long min = settings.minHealthyPercent();
-          double pct = upWeight[c] * 100.0 / weight[c];
-          sb.append(", ").append(ZoneFormat.percent(pct / 100)).append(" of weight ")
-              .append(upWeight[c] * 100 >= min * weight[c] ? ">= " : "< ").append(min).append('%');
-        }
-        sb.append(')');
+      String share = ZoneFormat.percent(s.share());
+      if (!s.zone().equals(client)) {
+        parts.add(share + " -> " + s.zone() + " (" + ZoneFormat.millis(s.latency()) + ")");
+      } else if (up[c] == members[c]) {
+        parts.add(share + " stay" + counts + ")");
       } else {
-        sb.append(" -> ").append(s.zone()).append(" (").append(ZoneFormat.millis(s.latency()))
-            .append(')');
+        long min = settings.minHealthyPercent();
+        parts.add(share + " stay" + counts + ", "
+            + ZoneFormat.percent((double) upWeight[c] / weight[c]) + " of weight "
+            + (upWeight[c] * 100 >= min * weight[c] ? ">= " : "< ") + min + "%)");
       }
     }
-    if (overflow) {
-      sb.append("; short of capacity everywhere: the overflow is spread by available weight");
-    }
-    return sb.toString();
+    return "clients in " + client + (members[c] == 0 ? " (no backends there)" : "") + ": "
+        + String.join(", ", parts)
+        + (overflow ? "; short of capacity everywhere: the overflow is spread by available weight"
+            : "");
   }
 
   @Override
