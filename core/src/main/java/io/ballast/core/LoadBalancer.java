@@ -15,6 +15,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 /**
  * The control side of one pool: it holds each backend's health and admin state, turns events into
@@ -182,10 +183,31 @@ public final class LoadBalancer {
       Scheduler scheduler,
       Rng rng,
       Listener listener) {
+    this(name, backends, algorithm, options, UnaryOperator.identity(), health, scheduler, rng,
+        listener);
+  }
+
+  /**
+   * A pool whose algorithm's picker factory is wrapped by {@code decorator} (for example
+   * zone-aware balancing around the algorithm): the decorated factory builds every picker.
+   */
+  public LoadBalancer(
+      String name,
+      List<Backend> backends,
+      Algorithm algorithm,
+      AlgorithmOptions options,
+      UnaryOperator<PickerFactory> decorator,
+      HealthSettings health,
+      Scheduler scheduler,
+      Rng rng,
+      Listener listener) {
     this.name = Objects.requireNonNull(name, "name");
     this.backends = List.copyOf(backends);
     this.algorithm = Objects.requireNonNull(algorithm, "algorithm");
-    this.factory = algorithm.factory(Objects.requireNonNull(options, "options"));
+    this.factory = Objects.requireNonNull(
+        Objects.requireNonNull(decorator, "decorator")
+            .apply(algorithm.factory(Objects.requireNonNull(options, "options"))),
+        "decorated factory");
     this.health = Objects.requireNonNull(health, "health");
     this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
     this.rng = Objects.requireNonNull(rng, "rng");

@@ -24,4 +24,13 @@ public interface PickContext {
   default boolean isExcluded(Backend backend) {
     return false;
   }
+
+  /**
+   * The client's zone: its index in the pool's {@code io.ballast.core.zone.ZoneMap} (the proxy
+   * looks the client's "region/zone" up once per request), or -1 when the client's locality is
+   * unknown. Only zone-aware pickers read it; with -1 they balance over the whole pool.
+   */
+  default int locality() {
+    return -1;
+  }
 }
