@@ -45,6 +45,11 @@ public record HeaderOps(List<String> remove, Map<String, Template> set, Map<Stri
     }
   }
 
+  /** True for a field no route may change (framing and connection fields). */
+  public static boolean isProtected(String name) {
+    return PROTECTED.contains(name.toLowerCase(Locale.ROOT));
+  }
+
   public boolean isEmpty() {
     return remove.isEmpty() && set.isEmpty() && add.isEmpty();
   }

@@ -49,6 +49,10 @@ final class RoutesReader {
   private static final Value<String> PATH_VALUE =
       Value.string("a path starting with / (printable ASCII, no spaces)", PATH);
 
+  private static final String PROTECTED_MESSAGE = "a framing or connection field (expected: a"
+      + " header other than Content-Length, Transfer-Encoding, Connection, Keep-Alive, TE,"
+      + " Trailer, Upgrade, Expect, Proxy-Connection: changing them could smuggle requests)";
+
   private final Problems problems;
   private final Map<String, Mark> poolNames;
   private final Function<Section, RetrySettings> retries;
@@ -125,7 +129,7 @@ final class RoutesReader {
       pool = poolRef(s, "pool");
     } else if (targets.get(0).equals("split")) {
       split = Section.of(s.optional("split").get(), s.path("split"), problems)
-          .map(this::split).orElse(null);
+          .map(sp -> split(sp, name == null ? "?" : name)).orElse(null);
     } else {
       split = Section.of(s.optional("blue_green").get(), s.path("blue_green"), problems)
           .map(this::blueGreen).orElse(null);
@@ -345,7 +349,7 @@ final class RoutesReader {
 
   // ---- split and blue-green --------------------------------------------------------------
 
-  private RouteConfig.SplitConfig split(Section s) {
+  private RouteConfig.SplitConfig split(Section s, String route) {
     int before = problems.errorCount();
     List<RouteConfig.SplitConfig.Group> groups = new ArrayList<>();
     Map<String, Mark> names = new LinkedHashMap<>();
@@ -365,7 +369,7 @@ final class RoutesReader {
         }
       }
       if (problems.errorCount() == before) {
-        checkWeights(groupsNode.get(), s.path("groups"), groups);
+        checkWeights(groupsNode.get(), s.path("groups"), groups, route);
       }
     }
     HashKey userKey = s.optional("user_key")
@@ -381,7 +385,8 @@ final class RoutesReader {
         forceHeader, forceCookie, groupHeader, false));
   }
 
-  private void checkWeights(YamlNode at, String path, List<RouteConfig.SplitConfig.Group> groups) {
+  private void checkWeights(YamlNode at, String path, List<RouteConfig.SplitConfig.Group> groups,
+      String route) {
     Map<String, Double> weights = new LinkedHashMap<>();
     for (RouteConfig.SplitConfig.Group g : groups) {
       weights.put(g.name(), g.weight());
@@ -390,7 +395,7 @@ final class RoutesReader {
       problems.error(at.mark(), path, groups.size() + " group(s) (expected: at least 2)");
       return;
     }
-    problems.build(at.mark(), path, () -> new TrafficSplit("check", weights));
+    problems.build(at.mark(), path, () -> new TrafficSplit(route, weights));
   }
 
   private RouteConfig.SplitConfig blueGreen(Section s) {
@@ -425,7 +430,15 @@ final class RoutesReader {
     }
     Section s = section.get();
     int before = problems.errorCount();
-    List<String> remove = s.get("remove", Value.list(TOKEN, 1), List.of());
+    List<String> remove = s.get("remove", Value.list(Value.textual(TOKEN_EXPECTED, n -> {
+      if (!ForwardingConfig.TOKEN.matcher(n).matches()) {
+        throw new IllegalArgumentException("'" + n + "' (expected: " + TOKEN_EXPECTED + ")");
+      }
+      if (HeaderOps.isProtected(n)) {
+        throw new IllegalArgumentException("'" + n + "': " + PROTECTED_MESSAGE);
+      }
+      return n;
+    }), 1), List.of());
     Map<String, HeaderOps.Template> set = templates(s, "set", response);
     Map<String, HeaderOps.Template> add = templates(s, "add", response);
     s.rejectUnknown();
@@ -451,6 +464,10 @@ final class RoutesReader {
       String at = s.path(key) + "." + e.key();
       if (!ForwardingConfig.TOKEN.matcher(e.key()).matches()) {
         problems.error(e.keyMark(), at, "'" + e.key() + "' (expected: " + TOKEN_EXPECTED + ")");
+        continue;
+      }
+      if (HeaderOps.isProtected(e.key())) {
+        problems.error(e.keyMark(), at, PROTECTED_MESSAGE);
         continue;
       }
       HeaderOps.Template t = Value.textual("a header value (text, ${variables} allowed)",
