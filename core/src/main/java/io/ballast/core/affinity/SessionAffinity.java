@@ -275,7 +275,8 @@ public final class SessionAffinity implements AutoCloseable {
    *
    * @param kept picks that kept the session's pin
    * @param pinned new sessions placed
-   * @param moved sessions moved because their backend could not serve (soft)
+   * @param moved soft sessions moved because their backend cannot serve or this request already
+   *     tried it (a retry)
    * @param shed sessions moved by the rebalancer
    * @param overflowed new pins sent elsewhere because the picker's choice was above its bound
    * @param refused strict sessions answered with no backend
