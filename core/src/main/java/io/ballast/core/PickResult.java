@@ -21,6 +21,7 @@ public sealed interface PickResult permits PickResult.Picked, PickResult.NoBacke
     public static final NoBackend EMPTY_POOL = new NoBackend(Reason.EMPTY_POOL);
     public static final NoBackend NONE_AVAILABLE = new NoBackend(Reason.NONE_AVAILABLE);
     public static final NoBackend ALL_EXCLUDED = new NoBackend(Reason.ALL_EXCLUDED);
+    public static final NoBackend PINNED_UNAVAILABLE = new NoBackend(Reason.PINNED_UNAVAILABLE);
   }
 
   /** Why no backend was selected. */
@@ -30,7 +31,12 @@ public sealed interface PickResult permits PickResult.Picked, PickResult.NoBacke
     /** Every backend is down, draining or in maintenance. */
     NONE_AVAILABLE("no backend available"),
     /** Every available backend was already tried for this request. */
-    ALL_EXCLUDED("every available backend already tried");
+    ALL_EXCLUDED("every available backend already tried"),
+    /**
+     * The session's pinned backend cannot take the request and the route's affinity is strict,
+     * so the session is not moved (see {@code io.ballast.core.affinity.SessionAffinity}).
+     */
+    PINNED_UNAVAILABLE("the session's backend is unavailable (strict affinity)");
 
     private final String text;
 

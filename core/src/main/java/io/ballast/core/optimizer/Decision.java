@@ -39,7 +39,9 @@ public record Decision(long atNanos, String pool, String backend, Kind kind, Str
     /** A scaling signal was raised or cleared. */
     SCALING,
     /** A signal source went stale or came back. */
-    SIGNAL;
+    SIGNAL,
+    /** The share of a backend's sticky sessions moved elsewhere rose or fell (rebalancing). */
+    AFFINITY;
 
     /** The lower-case word used in messages and JSON. */
     public String label() {
