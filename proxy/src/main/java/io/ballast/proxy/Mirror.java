@@ -218,7 +218,7 @@ public final class Mirror implements AutoCloseable {
   private MirrorConnections connections(EventLoop loop) {
     MirrorConnections c = loops.get(loop);
     if (c == null) {
-      c = new MirrorConnections(loop, spec);
+      c = new MirrorConnections(this, loop, spec);
       MirrorConnections raced = loops.putIfAbsent(loop, c);
       if (raced != null) {
         c = raced;
@@ -295,6 +295,10 @@ public final class Mirror implements AutoCloseable {
         // The loop is gone, and its channels with it.
       }
     }
+  }
+
+  boolean closed() {
+    return closed;
   }
 
   /** Idle shadow connections kept on {@code loop}; call on that loop (tests). */

@@ -36,9 +36,11 @@ final class MirrorConnections {
    */
   private final int maxIdle;
   private final IdentityHashMap<Backend, Entry> entries = new IdentityHashMap<>();
+  private final Mirror mirror;
   private boolean closed;
 
-  MirrorConnections(EventLoop loop, MirrorSpec spec) {
+  MirrorConnections(Mirror mirror, EventLoop loop, MirrorSpec spec) {
+    this.mirror = mirror;
     this.loop = loop;
     this.idleNanos = spec.idleTimeout().toNanos();
     this.maxIdle = spec.maxInFlight();
@@ -124,7 +126,9 @@ final class MirrorConnections {
 
     /** Keeps a connection whose copy ended cleanly for the next copy, or closes it. */
     void release(MirrorHandler h) {
-      if (closed || idle.size() >= maxIdle || !h.channel().isActive()) {
+      // The mirror's own flag too: a loop first used while the mirror was closing never got
+      // the close task.
+      if (closed || mirror.closed() || idle.size() >= maxIdle || !h.channel().isActive()) {
         h.channel().close();
       } else {
         idle.addLast(h);

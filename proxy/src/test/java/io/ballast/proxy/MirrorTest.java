@@ -97,6 +97,10 @@ class MirrorTest {
     return r;
   }
 
+  private static org.awaitility.core.ConditionFactory waiting() {
+    return await().atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5));
+  }
+
   /** Runs {@code task} on the test event loop and waits for it. */
   private void onLoop(Runnable task) throws Exception {
     loop.submit(task).get(5, TimeUnit.SECONDS);
@@ -144,7 +148,7 @@ class MirrorTest {
         Map.entry("X-A", "2"),
         Map.entry("Cookie", "a=b; c=d"),
         Map.entry("X-Request-Id", "abc-123"));
-    await().atMost(WAIT).until(() -> m.stats().completed2xx() == 1);
+    waiting().until(() -> m.stats().completed2xx() == 1);
     Mirror.Stats st = m.stats();
     assertThat(st.sent()).isEqualTo(1);
     assertThat(st.inFlight()).isZero();
@@ -165,7 +169,7 @@ class MirrorTest {
     assertThat(r.header("host")).isEqualTo("127.0.0.1-shadow:" + s.port());
     assertThat(r.header("content-length")).isNull();
     assertThat(r.body()).isEmpty();
-    await().atMost(WAIT).until(() -> m.stats().completed2xx() == 1);
+    waiting().until(() -> m.stats().completed2xx() == 1);
   }
 
   @Test
@@ -225,17 +229,17 @@ class MirrorTest {
       m.send(loop, get("/x"), body(new byte[100]));
     }
     // The first refused connect takes the backend out; copies picked after that are dropped.
-    await().atMost(WAIT).until(() -> m.stats().sent() + m.stats().droppedNoBackend() == 3
+    waiting().until(() -> m.stats().sent() + m.stats().droppedNoBackend() == 3
         && m.stats().inFlight() == 0);
     Mirror.Stats st = m.stats();
     assertThat(st.sent()).isPositive();
     assertThat(st.failedConnect()).isEqualTo(st.sent());
     assertThat(st.completed() + st.failedTimeout() + st.failedReset()).isZero();
-    await().atMost(WAIT).until(() -> !p.health(dead).serving());
+    waiting().until(() -> !p.health(dead).serving());
     assertThat(dead.load().inFlight()).isZero();
 
     m.send(loop, get("/y"), body(new byte[10]));
-    await().atMost(WAIT).until(() -> m.stats().droppedNoBackend() == st.droppedNoBackend() + 1);
+    waiting().until(() -> m.stats().droppedNoBackend() == st.droppedNoBackend() + 1);
     assertThat(m.stats().sent()).isEqualTo(st.sent());
   }
 
@@ -258,16 +262,16 @@ class MirrorTest {
     assertThat(st.droppedOverLimit()).isEqualTo(1);
     assertThat(st.inFlight()).isEqualTo(2);
     // Both copies got there: the shadow holds them unanswered.
-    await().atMost(WAIT).until(() -> s.received.size() == 2);
+    waiting().until(() -> s.received.size() == 2);
     assertThat(shadow.load().inFlight()).isEqualTo(2);
 
-    await().atMost(WAIT).until(() -> m.stats().failedTimeout() == 2);
+    waiting().until(() -> m.stats().failedTimeout() == 2);
     assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(timeout.toNanos());
     assertThat(m.stats().inFlight()).isZero();
     assertThat(shadow.load().inFlight()).isZero();
     assertThat(shadow.load().failures()).isEqualTo(2);
     // The timed-out connections were closed, not kept for reuse.
-    await().atMost(WAIT).until(() -> s.open.isEmpty());
+    waiting().until(() -> s.open.isEmpty());
 
     // The slots are free again.
     onLoop(() -> {
@@ -276,8 +280,30 @@ class MirrorTest {
     });
     assertThat(m.stats().sent()).isEqualTo(4);
     assertThat(m.stats().droppedOverLimit()).isEqualTo(1);
-    await().atMost(WAIT).until(() -> m.stats().failedTimeout() == 4);
+    waiting().until(() -> m.stats().failedTimeout() == 4);
     assertThat(s.connections.get()).isEqualTo(4);
+  }
+
+  @Test
+  void maxInFlightHoldsPerEventLoop() throws Exception {
+    ShadowBackend s = shadow();
+    s.mode = ShadowBackend.Mode.SILENT;
+    Mirror m = mirror(new MirrorSpec(pool(s.port()), 100, 1024, Duration.ofMillis(300), 1));
+    EventLoopGroup two = Transport.newGroup(2, "mirror-test-two");
+    try {
+      for (int l = 0; l < 2; l++) {
+        EventLoop other = two.next();
+        other.submit(() -> {
+          m.send(other, get("/a"), body(new byte[1]));
+          m.send(other, get("/b"), body(new byte[1]));
+        }).get(5, TimeUnit.SECONDS);
+      }
+      assertThat(m.stats().sent()).isEqualTo(2);
+      assertThat(m.stats().droppedOverLimit()).isEqualTo(2);
+      waiting().until(() -> m.stats().failedTimeout() == 2);
+    } finally {
+      two.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
   }
 
   @Test
@@ -285,11 +311,11 @@ class MirrorTest {
     ShadowBackend s = shadow();
     Mirror m = mirror(new MirrorSpec(pool(s.port()), 100, 1000, Duration.ofSeconds(5), 8));
     m.send(loop, get("/big"), body(new byte[1001]));
-    await().atMost(WAIT).until(() -> m.stats().droppedTooBig() == 1);
+    waiting().until(() -> m.stats().droppedTooBig() == 1);
     assertThat(m.stats().sent()).isZero();
 
     m.send(loop, get("/fits"), body(new byte[1000]));
-    await().atMost(WAIT).until(() -> m.stats().completed2xx() == 1);
+    waiting().until(() -> m.stats().completed2xx() == 1);
     assertThat(s.received).hasSize(1);
     assertThat(s.received.peek().uri()).isEqualTo("/fits");
     assertThat(s.received.peek().body()).hasSize(1000);
@@ -311,7 +337,7 @@ class MirrorTest {
       }
       m.send(loop, get("/r" + i), body(new byte[] {(byte) i}));
       int done = i;
-      await().atMost(WAIT).until(() -> m.stats().completed() == done);
+      waiting().until(() -> m.stats().completed() == done);
     }
     assertThat(s.connections.get()).isEqualTo(1);
     Mirror.Stats st = m.stats();
@@ -335,7 +361,7 @@ class MirrorTest {
         m.send(loop, get("/c" + i), body(new byte[1]));
       }
     });
-    await().atMost(WAIT).until(() -> m.stats().completed() == 24);
+    waiting().until(() -> m.stats().completed() == 24);
     assertThat(s.connections.get()).isBetween(1, 4);
     onLoop(() -> idle[0] = m.idleConnections(loop));
     assertThat(idle[0]).isEqualTo(s.connections.get());
@@ -347,10 +373,10 @@ class MirrorTest {
     s.mode = ShadowBackend.Mode.CLOSE;
     Mirror m = mirror(new MirrorSpec(pool(s.port()), 100, 1024, Duration.ofSeconds(5), 4));
     m.send(loop, get("/a"), body(new byte[5]));
-    await().atMost(WAIT).until(() -> m.stats().failedReset() == 1);
+    waiting().until(() -> m.stats().failedReset() == 1);
     s.mode = ShadowBackend.Mode.ANSWER;
     m.send(loop, get("/b"), body(new byte[5]));
-    await().atMost(WAIT).until(() -> m.stats().completed2xx() == 1);
+    waiting().until(() -> m.stats().completed2xx() == 1);
     assertThat(s.connections.get()).isEqualTo(2);
     assertThat(m.stats().inFlight()).isZero();
   }
@@ -360,10 +386,10 @@ class MirrorTest {
     ShadowBackend s = shadow();
     Mirror m = mirror(new MirrorSpec(pool(s.port()), 100, 1024, Duration.ofSeconds(5), 4));
     m.send(loop, get("/a"), body(new byte[5]));
-    await().atMost(WAIT).until(() -> m.stats().completed2xx() == 1);
+    waiting().until(() -> m.stats().completed2xx() == 1);
     assertThat(s.open).hasSize(1);
     m.close();
-    await().atMost(WAIT).until(() -> s.open.isEmpty());
+    waiting().until(() -> s.open.isEmpty());
     m.send(loop, get("/b"), body(new byte[5]));
     onLoop(() -> { });
     assertThat(m.stats().sent()).isEqualTo(1);
