@@ -9,7 +9,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -170,7 +169,7 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
           outlier.response(code);
         }
       }
-      if (msg instanceof HttpContent && msg instanceof LastHttpContent) {
+      if (msg instanceof LastHttpContent) {
         if (informational) {
           informational = false;
         } else if (status != 0) {
