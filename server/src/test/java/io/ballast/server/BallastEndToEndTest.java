@@ -105,8 +105,8 @@ class BallastEndToEndTest {
 
     String metrics = get(adminUrl("/metrics")).body();
     assertThat(metrics)
-        .contains("lb_requests_total{backend=\"a\",pool=\"app\",status=\"200\"} 50.0")
-        .contains("lb_requests_total{backend=\"b\",pool=\"app\",status=\"200\"} 10.0")
+        .contains("lb_requests_total{backend=\"a\",pool=\"app\",route=\"default\",status=\"200\"} 50.0")
+        .contains("lb_requests_total{backend=\"b\",pool=\"app\",route=\"default\",status=\"200\"} 10.0")
         .contains("lb_response_time_seconds_count{backend=\"c\",pool=\"app\"} 10")
         .contains("lb_backend_health{backend=\"a\",pool=\"app\"} 1.0")
         .contains("lb_active_connections{backend=\"a\",pool=\"app\"}")

@@ -40,8 +40,10 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *
  * <p>Metrics:
  * <ul>
- *   <li>{@code lb_requests_total{pool,backend,status}}: requests by final status; backend
- *       {@code none} when ballast answered itself, status {@code 0} when the client left first;
+ *   <li>{@code lb_requests_total{pool,backend,status,route}}: requests by final status; backend
+ *       {@code none} when ballast answered itself, status {@code 0} when the client left first,
+ *       route {@code none} when no route took the request;
+ *   <li>{@code lb_split_requests_total{listener,route,group}}: requests of split routes by group;
  *   <li>{@code lb_response_time_seconds{pool,backend}}: classic histogram, 0.5 ms to 10 s;
  *   <li>{@code lb_active_connections}, {@code lb_backend_requests_in_flight},
  *       {@code lb_backend_health}, {@code lb_backend_health_state}, {@code lb_backend_available},
@@ -94,6 +96,9 @@ public final class ProxyMetrics implements ProxyObserver, LoadBalancer.Listener,
   private final Counter requests;
   private final Histogram responseTime;
   private final Counter healthTransitions;
+  private final Counter splitRequests;
+  /** Split-group counters by listener, route and group, made on first use. */
+  private final Map<String, CounterDataPoint> splitSeries = new ConcurrentHashMap<>();
   private final Counter ejections;
   private volatile Map<String, RetryPolicy> retryPolicies = Map.of();
   private final Scheduler scheduler;
@@ -130,8 +135,8 @@ public final class ProxyMetrics implements ProxyObserver, LoadBalancer.Listener,
 
     requests = Counter.builder()
         .name("lb_requests_total")
-        .help("Client requests by pool, backend that answered and status sent")
-        .labelNames("pool", "backend", "status")
+        .help("Client requests by pool, backend that answered, status sent and route")
+        .labelNames("pool", "backend", "status", "route")
         .withoutExemplars()
         .register(registry);
     responseTime = Histogram.builder()
@@ -140,6 +145,12 @@ public final class ProxyMetrics implements ProxyObserver, LoadBalancer.Listener,
         .labelNames("pool", "backend")
         .classicOnly()
         .classicUpperBounds(RESPONSE_TIME_BUCKETS)
+        .withoutExemplars()
+        .register(registry);
+    splitRequests = Counter.builder()
+        .name("lb_split_requests_total")
+        .help("Requests of a split route by the group they were sent to")
+        .labelNames("listener", "route", "group")
         .withoutExemplars()
         .register(registry);
     healthTransitions = Counter.builder()
@@ -209,8 +220,17 @@ public final class ProxyMetrics implements ProxyObserver, LoadBalancer.Listener,
   @Override
   public void onRequestComplete(RequestLog log) {
     Series s = series(log);
-    s.requests(log.status()).inc();
+    s.requests(log.route(), log.status()).inc();
     s.responseTime.observe(log.durationNanos() / 1e9);
+    if (log.group() != null) {
+      String key = log.listener() + '\u0000' + log.route() + '\u0000' + log.group();
+      CounterDataPoint p = splitSeries.get(key);
+      if (p == null) {
+        p = splitSeries.computeIfAbsent(key,
+            k -> splitRequests.labelValues(log.listener(), log.route(), log.group()));
+      }
+      p.inc();
+    }
   }
 
   @Override
@@ -501,8 +521,8 @@ public final class ProxyMetrics implements ProxyObserver, LoadBalancer.Listener,
     final String pool;
     final String backend;
     final DistributionDataPoint responseTime;
-    final AtomicReferenceArray<CounterDataPoint> byStatus =
-        new AtomicReferenceArray<>(STATUS_SLOTS);
+    /** Per route (NONE when no route took the request), one slot per status code. */
+    final Map<String, AtomicReferenceArray<CounterDataPoint>> byRoute = new ConcurrentHashMap<>();
     /** Null for the self-answered series, which has no backend counters to sample. */
     final ErrorRateWindow errors;
 
@@ -513,13 +533,18 @@ public final class ProxyMetrics implements ProxyObserver, LoadBalancer.Listener,
       this.errors = windowTicks > 0 ? new ErrorRateWindow(windowTicks) : null;
     }
 
-    CounterDataPoint requests(int status) {
+    CounterDataPoint requests(String route, int status) {
+      String r = route == null ? NONE : route;
       if (status < 0 || status >= STATUS_SLOTS) {
-        return ProxyMetrics.this.requests.labelValues(pool, backend, Integer.toString(status));
+        return ProxyMetrics.this.requests.labelValues(pool, backend, Integer.toString(status), r);
+      }
+      AtomicReferenceArray<CounterDataPoint> byStatus = byRoute.get(r);
+      if (byStatus == null) {
+        byStatus = byRoute.computeIfAbsent(r, k -> new AtomicReferenceArray<>(STATUS_SLOTS));
       }
       CounterDataPoint p = byStatus.get(status);
       if (p == null) {
-        p = ProxyMetrics.this.requests.labelValues(pool, backend, Integer.toString(status));
+        p = ProxyMetrics.this.requests.labelValues(pool, backend, Integer.toString(status), r);
         byStatus.set(status, p);
       }
       return p;

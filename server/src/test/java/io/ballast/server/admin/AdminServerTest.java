@@ -92,9 +92,9 @@ class AdminServerTest {
           .hasValue("text/plain; version=0.0.4; charset=utf-8");
       PromText text = new PromText(res.body());
       assertThat(text.get("lb_requests_total",
-          Map.of("pool", "web", "backend", "b1", "status", "200"))).isEqualTo(1);
+          Map.of("pool", "web", "backend", "b1", "status", "200", "route", "none"))).isEqualTo(1);
       assertThat(text.get("lb_requests_total",
-          Map.of("pool", "web", "backend", "none", "status", "503"))).isEqualTo(1);
+          Map.of("pool", "web", "backend", "none", "status", "503", "route", "none"))).isEqualTo(1);
       assertThat(text.get("lb_response_time_seconds_count", Map.of("pool", "web", "backend", "b1")))
           .isEqualTo(1);
       assertThat(text.get("lb_active_connections", Map.of("pool", "web", "backend", "b2")))

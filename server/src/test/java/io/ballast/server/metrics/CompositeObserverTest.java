@@ -37,7 +37,7 @@ class CompositeObserverTest {
 
       PromText text = new PromText(metrics.scrape());
       assertThat(text.get("lb_requests_total",
-          Map.of("pool", "web", "backend", "none", "status", "503"))).isEqualTo(1);
+          Map.of("pool", "web", "backend", "none", "status", "503", "route", "none"))).isEqualTo(1);
       assertThat(text.get("lb_client_connections", Map.of("listener", "http"))).isEqualTo(1);
       assertThat(out.toString(StandardCharsets.UTF_8)).contains("\"status\":503").endsWith("}\n");
     }

@@ -52,17 +52,17 @@ class ProxyMetricsTest {
       metrics.onRequestComplete(log("web", b2, 0, 7_000_000_000L));
 
       PromText text = new PromText(metrics.scrape());
-      assertThat(text.get("lb_requests_total", Map.of("pool", "web", "backend", "b1", "status", "200")))
+      assertThat(text.get("lb_requests_total", Map.of("pool", "web", "backend", "b1", "status", "200", "route", "none")))
           .isEqualTo(2);
-      assertThat(text.get("lb_requests_total", Map.of("pool", "web", "backend", "b2", "status", "502")))
+      assertThat(text.get("lb_requests_total", Map.of("pool", "web", "backend", "b2", "status", "502", "route", "none")))
           .isEqualTo(1);
-      assertThat(text.get("lb_requests_total", Map.of("pool", "web", "backend", "none", "status", "503")))
+      assertThat(text.get("lb_requests_total", Map.of("pool", "web", "backend", "none", "status", "503", "route", "none")))
           .isEqualTo(1);
-      assertThat(text.get("lb_requests_total", Map.of("pool", "none", "backend", "none", "status", "404")))
+      assertThat(text.get("lb_requests_total", Map.of("pool", "none", "backend", "none", "status", "404", "route", "none")))
           .isEqualTo(1);
-      assertThat(text.get("lb_requests_total", Map.of("pool", "web", "backend", "b2", "status", "0")))
+      assertThat(text.get("lb_requests_total", Map.of("pool", "web", "backend", "b2", "status", "0", "route", "none")))
           .isEqualTo(1);
-      assertThat(text.value("lb_requests_total", Map.of("pool", "web", "backend", "b1", "status", "502")))
+      assertThat(text.value("lb_requests_total", Map.of("pool", "web", "backend", "b1", "status", "502", "route", "none")))
           .isEmpty();
 
       // Classic buckets, cumulative: b1 answered in 2 ms and 3 ms.
@@ -223,7 +223,7 @@ class ProxyMetricsTest {
       // One object per request would be >= 16 B/op.
       assertThat(bestBytes).isLessThan(16.0);
       PromText text = new PromText(metrics.scrape());
-      assertThat(text.get("lb_requests_total", Map.of("pool", "web", "backend", "b1", "status", "200")))
+      assertThat(text.get("lb_requests_total", Map.of("pool", "web", "backend", "b1", "status", "200", "route", "none")))
           .isEqualTo(rounds * n / 4.0);
     }
   }
