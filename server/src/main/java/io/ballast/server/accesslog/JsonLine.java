@@ -38,6 +38,12 @@ final class JsonLine {
     field("url", log.uri());
     field("host", log.host());
     field("listener", log.listener());
+    if (log.route() != null) {
+      field("route", log.route());
+    }
+    if (log.group() != null) {
+      field("group", log.group());
+    }
     field("pool", log.pool());
     Backend backend = log.backend();
     field("backend", backend == null ? null : backend.name());

@@ -32,6 +32,25 @@ class AccessLogTest {
   }
 
   @Test
+  void namesTheRouteAndSplitGroupWhenThereAreSome(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("access.log");
+    try (AccessLog accessLog = AccessLog.toFile(file, 16)) {
+      accessLog.onRequestComplete(new RequestLog(1_700_000_000_042L, "10.1.2.3", "GET", "/api",
+          "example.test", "http", "api-v2", backend, 200, 1_000_000L, 0, 2, "req-2", 1, null,
+          null, null, "api", "canary"));
+      accessLog.onRequestComplete(log("/x", 404, "no route for example.test/x"));
+    }
+    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    JsonNode routed = JSON.readTree(lines.get(0));
+    assertThat(routed.get("route").asString()).isEqualTo("api");
+    assertThat(routed.get("group").asString()).isEqualTo("canary");
+    assertThat(lines.get(0)).contains("\"listener\":\"http\",\"route\":\"api\",\"group\":\"canary\"");
+    JsonNode unrouted = JSON.readTree(lines.get(1));
+    assertThat(unrouted.has("route")).isFalse();
+    assertThat(unrouted.has("group")).isFalse();
+  }
+
+  @Test
   void writesOneParsableObjectPerRequest(@TempDir Path dir) throws IOException {
     Path file = dir.resolve("access.log");
     try (AccessLog accessLog = AccessLog.toFile(file, 16)) {
