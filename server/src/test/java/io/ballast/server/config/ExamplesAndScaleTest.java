@@ -49,6 +49,13 @@ class ExamplesAndScaleTest {
   @Test
   void fullExampleSetsEveryField() throws IOException {
     String full = Files.readString(EXAMPLES.resolve("full.yaml"));
+    for (String key : List.of("routes", "match", "hosts", "headers", "query", "exact", "prefix",
+        "regex", "present", "absent", "deny", "clients", "status", "split", "groups", "user_key",
+        "force_header", "force_cookie", "group_header", "blue_green", "blue", "green", "active",
+        "rewrite", "strip_prefix", "replace_prefix", "from", "to", "pattern", "replacement",
+        "request_headers", "response_headers", "remove", "set", "add")) {
+      assertThat(full).as("full.yaml mentions %s", key).contains(key + ":");
+    }
     for (String key : List.of("listeners", "name", "bind", "pool", "pools", "algorithm", "backends",
         "address", "weight", "retries", "max_attempts", "per_try_timeout", "overall_timeout",
         "on_status", "methods", "max_buffered_body", "budget", "percent", "min_per_second",
