@@ -130,8 +130,18 @@ final class HashKeys {
   }
 
   static long cookie(String header, String name) {
+    long range = cookieRange(header, name);
+    return range < 0 ? random() : hash(header, (int) (range >>> 32), (int) range);
+  }
+
+  /**
+   * Where a cookie's value is in a Cookie header, quotes removed: {@code from << 32 | to}, or -1
+   * when the header is null or has no such cookie. Packed in a long so that hashing a cookie in
+   * place allocates nothing.
+   */
+  static long cookieRange(String header, String name) {
     if (header == null) {
-      return random();
+      return -1;
     }
     int i = 0;
     int n = header.length();
@@ -144,18 +154,22 @@ final class HashKeys {
         end = n;
       }
       int eq = header.indexOf('=', i);
-      if (eq > i && eq < end && eq - i == name.length() && header.regionMatches(i, name, 0, name.length())) {
+      if (eq > i && eq < end && eq - i == name.length()
+          && header.regionMatches(i, name, 0, name.length())) {
         int from = eq + 1;
         int to = end;
+        while (to > from && header.charAt(to - 1) == ' ') {
+          to--;
+        }
         if (to - from >= 2 && header.charAt(from) == '"' && header.charAt(to - 1) == '"') {
           from++;
           to--;
         }
-        return hash(header, from, to);
+        return (long) from << 32 | to;
       }
       i = end + 1;
     }
-    return random();
+    return -1;
   }
 
   static long query(String uri, String name) {

@@ -101,36 +101,8 @@ final class Route {
 
   /** A cookie's value (quotes removed), or null. */
   static String cookie(String header, String name) {
-    if (header == null) {
-      return null;
-    }
-    int i = 0;
-    int n = header.length();
-    while (i < n) {
-      while (i < n && (header.charAt(i) == ' ' || header.charAt(i) == ';')) {
-        i++;
-      }
-      int end = header.indexOf(';', i);
-      if (end < 0) {
-        end = n;
-      }
-      int eq = header.indexOf('=', i);
-      if (eq > i && eq < end && eq - i == name.length()
-          && header.regionMatches(i, name, 0, name.length())) {
-        int from = eq + 1;
-        int to = end;
-        while (to > from && header.charAt(to - 1) == ' ') {
-          to--;
-        }
-        if (to - from >= 2 && header.charAt(from) == '"' && header.charAt(to - 1) == '"') {
-          from++;
-          to--;
-        }
-        return header.substring(from, to);
-      }
-      i = end + 1;
-    }
-    return null;
+    long range = HashKeys.cookieRange(header, name);
+    return range < 0 ? null : header.substring((int) (range >>> 32), (int) range);
   }
 
   @Override
