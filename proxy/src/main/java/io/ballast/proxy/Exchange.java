@@ -80,6 +80,10 @@ final class Exchange {
   private String clientIp;
   /** A status ballast answers with itself once the (bodiless) request is read; 0 for none. */
   private int localStatus;
+  /** The mirror this request is copied to once it is read whole; null when it is not. */
+  private Mirror mirror;
+  private HttpRequest mirrorHead;
+  private io.netty.buffer.CompositeByteBuf mirrorBody;
   private HttpVersion clientVersion;
   private boolean clientKeepAlive;
   private boolean headRequest;
@@ -243,6 +247,18 @@ final class Exchange {
     if (!spec.requestHeaders().isEmpty()) {
       spec.requestHeaders().apply(req.headers(), templateValues(null));
     }
+    Mirror m = spec.mirror();
+    if (m != null && m.sample()) {
+      if (contentLength > m.spec().maxBody()) {
+        m.droppedTooBig();
+      } else {
+        // The copy is of the request as the backend gets it; the mirror marks its Host.
+        mirror = m;
+        mirrorHead = new io.netty.handler.codec.http.DefaultHttpRequest(HttpVersion.HTTP_1_1,
+            req.method(), req.uri(), req.headers().copy());
+        mirrorBody = channel.alloc().compositeBuffer(Integer.MAX_VALUE);
+      }
+    }
     // Hold the client until a backend connection takes the body.
     client.updateReading();
     pickAndConnect();
@@ -316,6 +332,9 @@ final class Exchange {
     int n = c.content().readableBytes();
     bytesIn += n;
     boolean last = c instanceof LastHttpContent;
+    if (mirror != null) {
+      copyForMirror(c, n, last);
+    }
     if (last) {
       requestComplete = true;
       retry.requestReceived();
@@ -346,6 +365,41 @@ final class Exchange {
     }
     if (!last && !up.isWritable()) {
       client.updateReading();
+    }
+  }
+
+  /**
+   * Keeps the mirror's copy of the body (retained slices of the same memory, no byte copied) and
+   * sends the copy once the request is read whole. A body that outgrows the mirror's limit is
+   * not copied.
+   */
+  private void copyForMirror(HttpContent c, int n, boolean last) {
+    Mirror m = mirror;
+    if (n > 0) {
+      if (mirrorBody.readableBytes() + (long) n > m.spec().maxBody()) {
+        m.droppedTooBig();
+        dropMirror();
+        return;
+      }
+      mirrorBody.addComponent(true, c.content().retainedDuplicate());
+    }
+    if (last) {
+      HttpRequest head = mirrorHead;
+      io.netty.buffer.ByteBuf copy = mirrorBody;
+      mirror = null;
+      mirrorHead = null;
+      mirrorBody = null;
+      m.send(channel.eventLoop(), head, copy);
+    }
+  }
+
+  private void dropMirror() {
+    mirror = null;
+    mirrorHead = null;
+    io.netty.buffer.CompositeByteBuf b = mirrorBody;
+    mirrorBody = null;
+    if (b != null) {
+      b.release();
     }
   }
 
@@ -809,6 +863,10 @@ final class Exchange {
 
   private void end() {
     done = true;
+    if (mirror != null) {
+      // The request was not read whole: nothing to copy.
+      dropMirror();
+    }
     HttpRequest req = request;
     if (req != null) {
       request = null;

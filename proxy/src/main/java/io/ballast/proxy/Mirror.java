@@ -112,6 +112,14 @@ public final class Mirror implements AutoCloseable {
     }
   }
 
+  /**
+   * A sampled request whose body outgrew {@code maxBody} while it arrived: it is not copied, and
+   * counted as too big. The caller stops keeping its body. Thread-safe.
+   */
+  public void droppedTooBig() {
+    droppedTooBig.increment();
+  }
+
   public MirrorSpec spec() {
     return spec;
   }

@@ -20,10 +20,11 @@ import java.util.Objects;
  * @param requestHeaders changes to the request before it goes to the backend
  * @param responseHeaders changes to the response before it goes to the client
  * @param rewrite how the path changes, or null to keep it
+ * @param mirror where a share of the route's requests is copied, or null
  */
 public record RouteSpec(String name, RouteMatch match, List<DenyRule> deny, PoolRef pool,
     SplitSpec split, RetryPolicy retry, Duration responseTimeout, HeaderOps requestHeaders,
-    HeaderOps responseHeaders, PathRewrite rewrite) {
+    HeaderOps responseHeaders, PathRewrite rewrite, Mirror mirror) {
   public RouteSpec {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(match, "match");
@@ -42,6 +43,14 @@ public record RouteSpec(String name, RouteMatch match, List<DenyRule> deny, Pool
       throw new IllegalArgumentException("requestHeaders: ${backend} (expected: only in response"
           + " headers: the backend is not known before the request is sent)");
     }
+  }
+
+  /** A route that copies nothing to a shadow pool. */
+  public RouteSpec(String name, RouteMatch match, List<DenyRule> deny, PoolRef pool,
+      SplitSpec split, RetryPolicy retry, Duration responseTimeout, HeaderOps requestHeaders,
+      HeaderOps responseHeaders, PathRewrite rewrite) {
+    this(name, match, deny, pool, split, retry, responseTimeout, requestHeaders, responseHeaders,
+        rewrite, null);
   }
 
   /** A route taking every request to one pool, changing nothing. */

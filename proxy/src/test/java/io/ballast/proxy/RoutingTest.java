@@ -404,4 +404,64 @@ class RoutingTest {
     assertThat(all.subList(switched + 8, Math.min(back, all.size()))).containsOnly("green");
     assertThat(all.subList(back + 8, all.size())).containsOnly("blue");
   }
+
+  @Test
+  void mirroredRequestsReachTheShadowAndADeadShadowChangesNothingForClients() throws Exception {
+    PoolRef live = pool("live");
+    PoolRef shadow = pool("shadow");
+    Mirror mirror = new Mirror(new MirrorSpec(shadow.pool(), 100, 64 * 1024,
+        Duration.ofSeconds(2), 10));
+    LoadBalancer deadPool = new LoadBalancer("dead", List.of(new Backend("dead-1", "127.0.0.1",
+        closedPort(), 1)), Algorithm.ROUND_ROBIN, LoadBalancer.HealthSettings.PASSIVE_ONLY,
+        control, Rng.seeded(1), LoadBalancer.Listener.NONE);
+    Mirror deadMirror = new Mirror(new MirrorSpec(deadPool, 100, 64 * 1024,
+        Duration.ofSeconds(2), 10));
+    start(
+        new RouteSpec("copied", match(List.of(), new PathMatch.Prefix("/copied"), Set.of(),
+            List.of(), List.of()), List.of(), live, null, null, null, HeaderOps.NONE,
+            HeaderOps.NONE, null, mirror),
+        new RouteSpec("dead", RouteMatch.ANY, List.of(), live, null, null, null, HeaderOps.NONE,
+            HeaderOps.NONE, null, deadMirror));
+    try {
+      String body = "x".repeat(20_000);
+      for (int i = 0; i < 20; i++) {
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(
+                "http://127.0.0.1:" + address.getPort() + "/copied/echo?i=" + i))
+            .header("X-Trace", "t" + i)
+            .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+      }
+      TestBackend s = backends.get("shadow");
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+          .until(() -> s.requests.get() == 20);
+      TestBackend l = backends.get("live");
+      assertThat(s.lastUri).isEqualTo("/copied/echo?i=19");
+      assertThat(s.lastHeaders).containsEntry("x-trace", "t19");
+      assertThat(s.lastHeaders.get("host")).endsWith("-shadow:" + address.getPort());
+      assertThat(s.lastBodySize).isEqualTo(20_000);
+      assertThat(s.lastBodySha256).isEqualTo(l.lastBodySha256);
+      assertThat(mirror.stats().completed2xx()).isEqualTo(20);
+
+      // Every copy fails against the dead shadow; every client request still succeeds.
+      for (int i = 0; i < 30; i++) {
+        assertThat(send("GET", "/other/" + i).statusCode()).isEqualTo(200);
+      }
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(
+          () -> deadMirror.stats().failed() + deadMirror.stats().dropped() == 30);
+      assertThat(deadMirror.stats().failedConnect()).isPositive();
+      assertThat(logs).filteredOn(log -> "dead".equals(log.route()))
+          .allSatisfy(log -> assertThat(log.status()).isEqualTo(200));
+    } finally {
+      mirror.close();
+      deadMirror.close();
+    }
+  }
+
+  private static int closedPort() throws Exception {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1,
+        java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
 }

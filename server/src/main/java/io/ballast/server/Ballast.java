@@ -20,6 +20,8 @@ import io.ballast.core.optimizer.ScalingSignal;
 import io.ballast.proxy.HealthCheckSpec;
 import io.ballast.proxy.HealthChecker;
 import io.ballast.proxy.ListenerSpec;
+import io.ballast.proxy.Mirror;
+import io.ballast.proxy.MirrorSpec;
 import io.ballast.proxy.PoolRef;
 import io.ballast.proxy.RouteSpec;
 import io.ballast.proxy.SplitSpec;
@@ -81,6 +83,7 @@ public final class Ballast {
   private final ProxyServer proxy;
   private AdminServer admin;
   private Splits splits = Splits.none();
+  private final List<Mirrors.Entry> mirrors = new ArrayList<>();
   private List<InetSocketAddress> proxyAddresses = List.of();
   private InetSocketAddress adminAddress;
   private final AtomicBoolean stopping = new AtomicBoolean();
@@ -137,15 +140,18 @@ public final class Ballast {
           p.hashKey().orElse(null), p.signals().map(SignalsSpec::loadReportHeader).orElse(null)));
     }
     List<Splits.Entry> splitEntries = new ArrayList<>();
+    List<Mirrors.Entry> mirrorEntries = new ArrayList<>();
     List<ListenerSpec> specs = new ArrayList<>();
     for (var l : config.listeners()) {
       List<RouteSpec> routes = new ArrayList<>();
       for (RouteConfig r : l.routes()) {
-        routes.add(routeSpec(l.name(), r, refs, splitEntries));
+        routes.add(routeSpec(l.name(), r, refs, splitEntries, mirrorEntries));
       }
       specs.add(new ListenerSpec(l.name(), l.bind().toSocketAddress(), routes));
     }
     splits = new Splits(splitEntries);
+    Mirrors.registerMetrics(metrics.registry(), mirrorEntries);
+    mirrors.addAll(mirrorEntries);
     for (var p : config.pools()) {
       p.circuitBreaker().ifPresent(c -> startCircuitBreakers(pools.get(p.name()), c));
     }
@@ -221,7 +227,7 @@ public final class Ballast {
 
   /** A route as the proxy takes it; a split is registered for the admin listener. */
   private static RouteSpec routeSpec(String listener, RouteConfig r, Map<String, PoolRef> refs,
-      List<Splits.Entry> splits) {
+      List<Splits.Entry> splits, List<Mirrors.Entry> mirrors) {
     SplitSpec split = null;
     if (r.split() != null) {
       Map<String, Double> weights = new LinkedHashMap<>();
@@ -239,9 +245,14 @@ public final class Ballast {
       splits.add(new Splits.Entry(listener, r.name(), ts, c.blueGreen(), poolNames));
     }
     RetryPolicy retry = r.retries().map(s -> new RetryPolicy(s, Ticker.SYSTEM)).orElse(null);
+    Mirror mirror = r.mirror().map(m -> new Mirror(new MirrorSpec(refs.get(m.pool()).pool(),
+        m.percent(), m.maxBody(), m.timeout(), m.maxInFlight()))).orElse(null);
+    if (mirror != null) {
+      mirrors.add(new Mirrors.Entry(listener, r.name(), mirror));
+    }
     return new RouteSpec(r.name(), r.match(), r.deny(), r.pool() == null ? null : refs.get(r.pool()),
         split, retry, r.responseTimeout().orElse(null), r.requestHeaders(), r.responseHeaders(),
-        r.rewrite().orElse(null));
+        r.rewrite().orElse(null), mirror);
   }
 
   /**
@@ -446,6 +457,9 @@ public final class Ballast {
       quietly(p::close);
     }
     quietly(proxy::close);
+    for (Mirrors.Entry m : mirrors) {
+      quietly(m.mirror()::close);
+    }
     if (admin != null) {
       quietly(admin::close);
     }

@@ -67,6 +67,7 @@ class RoutingEndToEndTest {
     TestBackend green = backend("green");
     TestBackend stable = backend("stable");
     TestBackend canary = backend("canary");
+    TestBackend shadow = backend("shadow");
     String yaml = """
         listeners:
           - name: web
@@ -75,6 +76,7 @@ class RoutingEndToEndTest {
               - name: app
                 match: {path: {prefix: /app}}
                 blue_green: {blue: blue, green: green, active: blue}
+                mirror: {pool: shadow, percent: 100}
               - name: api
                 match: {path: {prefix: /api}}
                 split:
@@ -87,12 +89,14 @@ class RoutingEndToEndTest {
           - {name: green, backends: [{address: "%s"}]}
           - {name: stable, backends: [{address: "%s"}]}
           - {name: canary, backends: [{address: "%s"}]}
+          - {name: shadow, backends: [{address: "%s"}]}
         admin:
           bind: "127.0.0.1:0"
           token: "%s"
         access_log:
           enabled: false
-        """.formatted(blue.address(), green.address(), stable.address(), canary.address(), TOKEN);
+        """.formatted(blue.address(), green.address(), stable.address(), canary.address(),
+            shadow.address(), TOKEN);
     ballast = Ballast.start(ConfigLoader.parse(yaml, "test.yaml").orElseThrow(), 1);
 
     assertThat(get("/app/x").body()).isEqualTo("blue");
@@ -176,5 +180,10 @@ class RoutingEndToEndTest {
         "status", "404", "route", "none"))).isEqualTo(1);
     assertThat(metrics.get("lb_split_requests_total", Map.of("listener", "web", "route", "app",
         "group", "green"))).isGreaterThan(100);
+    // Every /app request was copied to the shadow pool too.
+    await().atMost(Duration.ofSeconds(10)).until(() -> shadow.requests() == all.size() + 1);
+    PromText after = new PromText(admin("GET", "/metrics", null, null).body());
+    assertThat(after.get("lb_mirror_requests_total", Map.of("listener", "web", "route", "app",
+        "outcome", "2xx"))).isEqualTo(all.size() + 1);
   }
 }

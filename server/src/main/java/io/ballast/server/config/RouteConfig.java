@@ -26,10 +26,12 @@ import java.util.Optional;
  * @param requestHeaders changes to requests
  * @param responseHeaders changes to responses
  * @param rewrite how the path changes, or empty
+ * @param mirror where a share of the route's requests is copied, or empty
  */
 public record RouteConfig(String name, RouteMatch match, List<DenyRule> deny, String pool,
     SplitConfig split, Optional<RetrySettings> retries, Optional<Duration> responseTimeout,
-    HeaderOps requestHeaders, HeaderOps responseHeaders, Optional<PathRewrite> rewrite) {
+    HeaderOps requestHeaders, HeaderOps responseHeaders, Optional<PathRewrite> rewrite,
+    Optional<MirrorConfig> mirror) {
   public RouteConfig {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(match, "match");
@@ -43,12 +45,13 @@ public record RouteConfig(String name, RouteMatch match, List<DenyRule> deny, St
     Objects.requireNonNull(requestHeaders, "requestHeaders");
     Objects.requireNonNull(responseHeaders, "responseHeaders");
     Objects.requireNonNull(rewrite, "rewrite");
+    Objects.requireNonNull(mirror, "mirror");
   }
 
   /** A route taking everything to one pool. */
   public static RouteConfig toPool(String name, String pool) {
     return new RouteConfig(name, RouteMatch.ANY, List.of(), pool, null, Optional.empty(),
-        Optional.empty(), HeaderOps.NONE, HeaderOps.NONE, Optional.empty());
+        Optional.empty(), HeaderOps.NONE, HeaderOps.NONE, Optional.empty(), Optional.empty());
   }
 
   /** The pools the route sends traffic to. */
@@ -61,6 +64,29 @@ public record RouteConfig(String name, RouteMatch match, List<DenyRule> deny, St
       out.add(g.pool());
     }
     return out;
+  }
+
+  /**
+   * Copies of a share of the route's requests, sent to a shadow pool whose answers are thrown
+   * away.
+   *
+   * @param pool the shadow pool's name
+   * @param percent the share of requests copied, 0..100
+   * @param maxBody a request with a larger body is not copied
+   * @param timeout the whole copy, connect included
+   * @param maxInFlight copies in flight at once per event loop; more are dropped
+   */
+  public record MirrorConfig(String pool, double percent, long maxBody, Duration timeout,
+      int maxInFlight) {
+    public static final double DEFAULT_PERCENT = 100;
+    public static final int DEFAULT_MAX_BODY = 64 * 1024;
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+    public static final int DEFAULT_MAX_IN_FLIGHT = 100;
+
+    public MirrorConfig {
+      Objects.requireNonNull(pool, "pool");
+      Objects.requireNonNull(timeout, "timeout");
+    }
   }
 
   /**

@@ -149,6 +149,8 @@ final class RoutesReader {
     HeaderOps responseHeaders = headerOps(s, "response_headers", true);
     Optional<PathRewrite> rewrite = s.optional("rewrite")
         .flatMap(n -> Section.of(n, s.path("rewrite"), problems)).map(this::rewrite);
+    Optional<RouteConfig.MirrorConfig> mirror = s.optional("mirror")
+        .flatMap(n -> Section.of(n, s.path("mirror"), problems)).map(this::mirror);
     s.rejectUnknown();
     if (problems.errorCount() != before) {
       return null;
@@ -156,7 +158,28 @@ final class RoutesReader {
     String p = pool;
     RouteConfig.SplitConfig sp = split;
     return problems.build(s.mark(), s.path(), () -> new RouteConfig(name, match, deny, p, sp,
-        retry, responseTimeout, requestHeaders, responseHeaders, rewrite));
+        retry, responseTimeout, requestHeaders, responseHeaders, rewrite, mirror));
+  }
+
+  private RouteConfig.MirrorConfig mirror(Section s) {
+    int before = problems.errorCount();
+    String pool = poolRef(s, "pool");
+    Double percent = s.get("percent", Value.decimal(0, 100),
+        RouteConfig.MirrorConfig.DEFAULT_PERCENT);
+    Integer maxBody = s.get("max_body", Value.size(0, Integer.MAX_VALUE),
+        RouteConfig.MirrorConfig.DEFAULT_MAX_BODY);
+    Duration timeout = s.get("timeout", Value.duration(), RouteConfig.MirrorConfig.DEFAULT_TIMEOUT);
+    Integer maxInFlight = s.get("max_in_flight", Value.integer(1, 100_000),
+        RouteConfig.MirrorConfig.DEFAULT_MAX_IN_FLIGHT);
+    if (timeout != null && timeout.isZero()) {
+      problems.error(s.markOf("timeout"), s.path("timeout"), "0s (expected: > 0)");
+    }
+    s.rejectUnknown();
+    if (problems.errorCount() != before) {
+      return null;
+    }
+    return problems.build(s.mark(), s.path(), () -> new RouteConfig.MirrorConfig(pool, percent,
+        maxBody, timeout, maxInFlight));
   }
 
   private String poolRef(Section s, String key) {

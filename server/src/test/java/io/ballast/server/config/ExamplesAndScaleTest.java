@@ -53,7 +53,8 @@ class ExamplesAndScaleTest {
         "regex", "present", "absent", "deny", "clients", "status", "split", "groups", "user_key",
         "force_header", "force_cookie", "group_header", "blue_green", "blue", "green", "active",
         "rewrite", "strip_prefix", "replace_prefix", "from", "to", "pattern", "replacement",
-        "request_headers", "response_headers", "remove", "set", "add")) {
+        "request_headers", "response_headers", "remove", "set", "add", "mirror", "max_body",
+        "max_in_flight")) {
       assertThat(full).as("full.yaml mentions %s", key).contains(key + ":");
     }
     for (String key : List.of("listeners", "name", "bind", "pool", "pools", "algorithm", "backends",

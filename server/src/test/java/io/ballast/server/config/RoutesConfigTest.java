@@ -74,6 +74,7 @@ class RoutesConfigTest {
               - name: fallback
                 pool: web
                 rewrite: {regex: {pattern: "^/old/(.*)$", replacement: "/new/$1"}}
+                mirror: {pool: shadow, percent: 12.5, max_body: 1MiB, timeout: 2s, max_in_flight: 7}
       """).config();
     List<RouteConfig> routes = c.listeners().get(0).routes();
     assertThat(routes).extracting(RouteConfig::name).containsExactly("api", "app", "fallback");
@@ -98,6 +99,9 @@ class RoutesConfigTest {
     assertThat(app.split().groups()).extracting(RouteConfig.SplitConfig.Group::weight)
         .containsExactly(0.0, 100.0);
     assertThat(c.listeners().get(0).pools()).containsExactly("api", "api-v2", "web");
+    assertThat(routes.get(2).mirror()).hasValue(new RouteConfig.MirrorConfig("shadow", 12.5,
+        1024 * 1024, Duration.ofSeconds(2), 7));
+    assertThat(api.mirror()).isEmpty();
   }
 
   @Test
