@@ -22,7 +22,9 @@ import java.util.Locale;
  */
 final class RequestFacts {
   private final String method;
-  private final String host;
+  private final HttpRequest request;
+  /** Worked out on first use: most routes never ask. */
+  private String host;
   private final String rawPath;
   private final String path;
   private final String query;
@@ -30,10 +32,10 @@ final class RequestFacts {
   private final InetAddress client;
   private final String clientIp;
 
-  private RequestFacts(String method, String host, String rawPath, String path, String query,
-      HttpHeaders headers, InetAddress client, String clientIp) {
+  private RequestFacts(String method, HttpRequest request, String rawPath, String path,
+      String query, HttpHeaders headers, InetAddress client, String clientIp) {
     this.method = method;
-    this.host = host;
+    this.request = request;
     this.rawPath = rawPath;
     this.path = path;
     this.query = query;
@@ -66,11 +68,13 @@ final class RequestFacts {
     String rawPath = start == end ? "/" : uri.substring(start, end);
     String path = normalize(rawPath);
     InetAddress address = peer.address();
+    String ip = peer.ip();
     if (address != null && peer.trusted()) {
+      // Behind a trusted proxy: the client it forwarded for (text made per request, only here).
       address = HashKeys.forwardedClient(request, trusted, address);
+      ip = address.getHostAddress();
     }
-    String ip = address == null ? peer.ip() : address.getHostAddress();
-    return new RequestFacts(request.method().name(), host(request, uri), rawPath, path, query,
+    return new RequestFacts(request.method().name(), request, rawPath, path, query,
         request.headers(), address, ip);
   }
 
@@ -193,7 +197,12 @@ final class RequestFacts {
   }
 
   String host() {
-    return host;
+    String h = host;
+    if (h == null) {
+      h = host(request, request.uri());
+      host = h;
+    }
+    return h;
   }
 
   /** The path as the client sent it (before normalisation), without query. */
