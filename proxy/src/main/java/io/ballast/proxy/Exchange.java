@@ -511,7 +511,7 @@ final class Exchange {
     headNanos = 0;
     headWritten = false;
     requestSent = false;
-    UpstreamPool.Entry entry = upstreams.entry(b);
+    BackendConnections.Entry<UpstreamHandler> entry = upstreams.entry(b);
     UpstreamHandler idle = entry.pollIdle();
     if (idle != null) {
       attach(idle);

@@ -60,16 +60,4 @@ public record ListenerSpec(String name, InetSocketAddress bind, List<RouteSpec> 
     this(name, bind, pool, new RetryPolicy(RetrySettings.DEFAULTS, Ticker.SYSTEM),
         pool.algorithm().hashBased() ? HashKey.CLIENT_IP : null);
   }
-
-  /** Every pool the routes send traffic to, once each, in order of appearance. */
-  public List<PoolRef> pools() {
-    java.util.LinkedHashMap<LoadBalancer, PoolRef> out = new java.util.LinkedHashMap<>();
-    for (RouteSpec r : routes) {
-      List<PoolRef> refs = r.split() != null ? r.split().pools() : List.of(r.pool());
-      for (PoolRef p : refs) {
-        out.putIfAbsent(p.pool(), p);
-      }
-    }
-    return List.copyOf(out.values());
-  }
 }

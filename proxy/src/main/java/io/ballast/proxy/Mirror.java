@@ -298,7 +298,7 @@ public final class Mirror implements AutoCloseable {
     closed = true;
     for (MirrorConnections c : loops.values()) {
       try {
-        c.loop.execute(c::close);
+        c.loop().execute(c::close);
       } catch (RejectedExecutionException e) {
         // The loop is gone, and its channels with it.
       }

@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
 final class MirrorCall implements Runnable, ChannelFutureListener {
   private final Mirror mirror;
   private final MirrorConnections connections;
-  private final MirrorConnections.Entry entry;
+  private final BackendConnections.Entry<MirrorHandler> entry;
   private final Backend backend;
   private final CircuitBreaker circuit;
   private final long startNanos = System.nanoTime();
@@ -65,7 +65,7 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
 
   void start() {
     connections.inFlight++;
-    timer = connections.loop.schedule(this, mirror.spec().timeout().toNanos(),
+    timer = connections.loop().schedule(this, mirror.spec().timeout().toNanos(),
         TimeUnit.NANOSECONDS);
     MirrorHandler idle = entry.pollIdle();
     if (idle != null) {

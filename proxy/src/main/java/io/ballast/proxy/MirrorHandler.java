@@ -1,8 +1,6 @@
 package io.ballast.proxy;
 
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -14,18 +12,13 @@ import io.netty.util.ReferenceCountUtil;
  *
  * <p>Event-loop only; one instance per shadow channel.
  */
-final class MirrorHandler extends ChannelInboundHandlerAdapter {
-  final MirrorConnections.Entry entry;
-  private Channel channel;
+final class MirrorHandler extends PooledConnection {
+  final BackendConnections.Entry<MirrorHandler> entry;
   private MirrorCall call;
-  private boolean counted;
 
-  MirrorHandler(MirrorConnections.Entry entry) {
+  MirrorHandler(BackendConnections.Entry<MirrorHandler> entry) {
+    super(entry.backend);
     this.entry = entry;
-  }
-
-  Channel channel() {
-    return channel;
   }
 
   void call(MirrorCall owner) {
@@ -33,23 +26,7 @@ final class MirrorHandler extends ChannelInboundHandlerAdapter {
   }
 
   @Override
-  public void handlerAdded(ChannelHandlerContext ctx) {
-    channel = ctx.channel();
-  }
-
-  @Override
-  public void channelActive(ChannelHandlerContext ctx) {
-    counted = true;
-    entry.backend.load().connectionOpened();
-    ctx.fireChannelActive();
-  }
-
-  @Override
-  public void channelInactive(ChannelHandlerContext ctx) {
-    if (counted) {
-      counted = false;
-      entry.backend.load().connectionClosed();
-    }
+  void closed() {
     MirrorCall c = call;
     call = null;
     if (c != null) {
@@ -77,11 +54,5 @@ final class MirrorHandler extends ChannelInboundHandlerAdapter {
       ctx.close();
     }
     ReferenceCountUtil.release(evt);
-  }
-
-  @Override
-  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    // The close reaches channelInactive, which tells the copy.
-    ctx.close();
   }
 }

@@ -136,8 +136,9 @@ public final class ProxyServer implements AutoCloseable {
             p, p.loadReportHeader() == null ? null
                 : new LoadReportReader(io.netty.util.AsciiString.of(p.loadReportHeader()), p.pool())))));
       }
-      ListenerContext context = new ListenerContext(spec.name(), new RouteTable(routes), settings,
-          observer, rewriter, trusted, this);
+      RouteTable table = new RouteTable(routes);
+      ListenerContext context = new ListenerContext(spec.name(), table, settings, observer,
+          rewriter, trusted, this);
       ServerBootstrap b = new ServerBootstrap()
           .group(group)
           .channel(Transport.serverChannel())
@@ -171,7 +172,7 @@ public final class ProxyServer implements AutoCloseable {
       serverChannels.add(f.channel());
       InetSocketAddress local = (InetSocketAddress) f.channel().localAddress();
       bound.add(local);
-      LOG.debug("listener {} on {}: {}", spec.name(), local, routes);
+      LOG.debug("listener {} on {}: {}", spec.name(), local, table);
     }
     return List.copyOf(bound);
   }

@@ -24,7 +24,8 @@ final class RouteTable {
     return null;
   }
 
-  List<Route> routes() {
-    return List.of(routes);
+  @Override
+  public String toString() {
+    return java.util.Arrays.toString(routes);
   }
 }

@@ -1,8 +1,6 @@
 package io.ballast.proxy;
 
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -15,20 +13,15 @@ import io.netty.util.ReferenceCountUtil;
  *
  * <p>Event-loop only; one instance per backend channel.
  */
-final class UpstreamHandler extends ChannelInboundHandlerAdapter {
-  final UpstreamPool.Entry entry;
-  private Channel channel;
+final class UpstreamHandler extends PooledConnection {
+  final BackendConnections.Entry<UpstreamHandler> entry;
   private Exchange owner;
-  private boolean counted;
   /** Reading the rest of a response nobody wants (a retried 503): 1 reuse after, 2 close after. */
   private int discarding;
 
-  UpstreamHandler(UpstreamPool.Entry entry) {
+  UpstreamHandler(BackendConnections.Entry<UpstreamHandler> entry) {
+    super(entry.backend);
     this.entry = entry;
-  }
-
-  Channel channel() {
-    return channel;
   }
 
   void owner(Exchange exchange) {
@@ -44,27 +37,11 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
   void discardRest(boolean reuse) {
     owner = null;
     discarding = reuse ? 1 : 2;
-    channel.config().setAutoRead(true);
+    channel().config().setAutoRead(true);
   }
 
   @Override
-  public void handlerAdded(ChannelHandlerContext ctx) {
-    channel = ctx.channel();
-  }
-
-  @Override
-  public void channelActive(ChannelHandlerContext ctx) {
-    counted = true;
-    entry.backend.load().connectionOpened();
-    ctx.fireChannelActive();
-  }
-
-  @Override
-  public void channelInactive(ChannelHandlerContext ctx) {
-    if (counted) {
-      counted = false;
-      entry.backend.load().connectionClosed();
-    }
+  void closed() {
     Exchange o = owner;
     owner = null;
     if (o != null) {
@@ -84,7 +61,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
       ReferenceCountUtil.release(msg);
       if (end) {
         discarding = 0;
-        if (reuse && channel.isActive()) {
+        if (reuse && channel().isActive()) {
           entry.release(this);
         } else {
           ctx.close();
@@ -124,11 +101,5 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
       ctx.close();
     }
     ReferenceCountUtil.release(evt);
-  }
-
-  @Override
-  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    // The close reaches channelInactive, which tells the owner.
-    ctx.close();
   }
 }

@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -596,10 +595,8 @@ final class RoutesReader {
         || !earlier.methods().containsAll(later.methods()))) {
       return false;
     }
-    Predicate<Object> inLaterHeaders = h -> later.headers().contains(h);
-    Predicate<Object> inLaterQuery = q -> later.query().contains(q);
-    return earlier.headers().stream().allMatch(inLaterHeaders)
-        && earlier.query().stream().allMatch(inLaterQuery);
+    return later.headers().containsAll(earlier.headers())
+        && later.query().containsAll(earlier.query());
   }
 
   private static boolean hostCovers(String pattern, String host) {

@@ -98,7 +98,8 @@ public final class ProxyMetrics implements ProxyObserver, LoadBalancer.Listener,
   private final Counter healthTransitions;
   private final Counter splitRequests;
   /** Split-group counters by listener, route and group, made on first use. */
-  private final Map<String, CounterDataPoint> splitSeries = new ConcurrentHashMap<>();
+  private final Map<String, Map<String, Map<String, CounterDataPoint>>> splitSeries =
+      new ConcurrentHashMap<>();
   private final Counter ejections;
   private volatile Map<String, RetryPolicy> retryPolicies = Map.of();
   private final Scheduler scheduler;
@@ -223,13 +224,7 @@ public final class ProxyMetrics implements ProxyObserver, LoadBalancer.Listener,
     s.requests(log.route(), log.status()).inc();
     s.responseTime.observe(log.durationNanos() / 1e9);
     if (log.group() != null) {
-      String key = log.listener() + '\u0000' + log.route() + '\u0000' + log.group();
-      CounterDataPoint p = splitSeries.get(key);
-      if (p == null) {
-        p = splitSeries.computeIfAbsent(key,
-            k -> splitRequests.labelValues(log.listener(), log.route(), log.group()));
-      }
-      p.inc();
+      splitSeries(log).inc();
     }
   }
 
@@ -278,6 +273,20 @@ public final class ProxyMetrics implements ProxyObserver, LoadBalancer.Listener,
     String pool = poolLabel(log);
     Series s = selfAnswered.get(pool);
     return s != null ? s : selfAnswered.computeIfAbsent(pool, k -> new Series(k, NONE, 0));
+  }
+
+  /** Three map reads on the event loop, no key built per request. */
+  private CounterDataPoint splitSeries(RequestLog log) {
+    Map<String, Map<String, CounterDataPoint>> routes = splitSeries.get(log.listener());
+    Map<String, CounterDataPoint> groups = routes == null ? null : routes.get(log.route());
+    CounterDataPoint p = groups == null ? null : groups.get(log.group());
+    if (p == null) {
+      p = splitSeries.computeIfAbsent(log.listener(), k -> new ConcurrentHashMap<>())
+          .computeIfAbsent(log.route(), k -> new ConcurrentHashMap<>())
+          .computeIfAbsent(log.group(),
+              k -> splitRequests.labelValues(log.listener(), log.route(), log.group()));
+    }
+    return p;
   }
 
   private static String poolLabel(RequestLog log) {
