@@ -548,16 +548,10 @@ final class Exchange {
       return;
     }
     connecting = null;
-    OutlierTracker outlier = backend.load().outlier();
+    PooledConnection.reportConnect(backend, f.isSuccess());
     if (f.isSuccess()) {
-      if (outlier != null) {
-        outlier.localOriginSuccess();
-      }
       attach((UpstreamHandler) ch.pipeline().last());
       return;
-    }
-    if (outlier != null) {
-      outlier.localOriginFailure();
     }
     endAttempt(true, true);
     String reason = describe(f.cause());

@@ -89,16 +89,10 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
       return;
     }
     connecting = null;
-    OutlierTracker outlier = backend.load().outlier();
+    PooledConnection.reportConnect(backend, f.isSuccess());
     if (f.isSuccess()) {
-      if (outlier != null) {
-        outlier.localOriginSuccess();
-      }
       attach((MirrorHandler) ch.pipeline().last());
       return;
-    }
-    if (outlier != null) {
-      outlier.localOriginFailure();
     }
     mirror.pool().reportConnectFailure(backend, describe(f.cause()));
     end(Mirror.Outcome.CONNECT_FAILED);

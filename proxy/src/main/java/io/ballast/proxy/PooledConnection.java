@@ -25,6 +25,18 @@ abstract class PooledConnection extends ChannelInboundHandlerAdapter {
     return channel;
   }
 
+  /** Tells the backend's outlier tracker, if any, how a connect to it ended (local origin). */
+  static void reportConnect(Backend backend, boolean success) {
+    io.ballast.core.outlier.OutlierTracker outlier = backend.load().outlier();
+    if (outlier != null) {
+      if (success) {
+        outlier.localOriginSuccess();
+      } else {
+        outlier.localOriginFailure();
+      }
+    }
+  }
+
   /** The channel closed (counted out of the backend's load already). */
   abstract void closed();
 
