@@ -82,6 +82,10 @@ final class Exchange {
   private int localStatus;
   /** The mirror this request is copied to once it is read whole; null when it is not. */
   private Mirror mirror;
+  /** The target pool's session affinity, or null; {@link #session} is this request's session. */
+  private PoolAffinity affinity;
+  private final PoolAffinity.Session session = new PoolAffinity.Session();
+  private boolean strictAffinity;
   private HttpRequest mirrorHead;
   private io.netty.buffer.CompositeByteBuf mirrorBody;
   private HttpVersion clientVersion;
@@ -173,6 +177,7 @@ final class Exchange {
     circuit = null;
     route = null;
     target = null;
+    affinity = null;
     group = null;
     localStatus = 0;
     routed = false;
@@ -235,6 +240,14 @@ final class Exchange {
     long hashKey = keySpec == null
         ? 0L : HashKeys.key(keySpec, req, client.address(), listener.trustedProxies());
     retry = policy.start(method, hashKey, retry);
+    PoolAffinity a = t.ref().affinity();
+    if (a != null) {
+      // Read before the request headers change: ballast's own cookie leaves the request here.
+      affinity = a;
+      Boolean strict = r.spec.strictAffinity();
+      strictAffinity = strict != null ? strict : a.strictByDefault();
+      a.resolve(session, req, client.address(), listener.trustedProxies(), startMillis / 1000);
+    }
     requestId = listener.rewriter().prepareRequest(req, client.address(), chunked);
     RouteSpec spec = r.spec;
     String path = spec.rewrite() == null ? facts.path() : spec.rewrite().apply(facts.path());
@@ -290,6 +303,7 @@ final class Exchange {
     reached = null;
     route = null;
     target = null;
+    affinity = null;
     group = null;
     localStatus = 0;
     routed = false;
@@ -461,7 +475,7 @@ final class Exchange {
    * retry state allows it ({@link RetryState#mayRetryOnTriedBackend()}).
    */
   private Backend pickNext() {
-    PickResult result = target.ref().pool().picker().pick(retry);
+    PickResult result = pick();
     if (result instanceof PickResult.Picked picked) {
       return picked.backend();
     }
@@ -469,7 +483,7 @@ final class Exchange {
     if (retry.mayRetryOnTriedBackend()
         && none.reason() == PickResult.NoBackend.Reason.ALL_EXCLUDED) {
       retry.allowTriedBackends();
-      result = target.ref().pool().picker().pick(retry);
+      result = pick();
       if (result instanceof PickResult.Picked picked) {
         return picked.backend();
       }
@@ -479,6 +493,13 @@ final class Exchange {
       error = none.reason().text();
     }
     return null;
+  }
+
+  /** The pool's choice, or the session's when the pool keeps sessions on their backend. */
+  private PickResult pick() {
+    PoolAffinity a = affinity;
+    return a == null ? target.ref().pool().picker().pick(retry)
+        : a.pick(session, retry, strictAffinity);
   }
 
   /** Nobody to send the request to (again): answer with the failure that got us here. */
@@ -715,6 +736,9 @@ final class Exchange {
     HeaderOps changes = route.spec.responseHeaders();
     if (!changes.isEmpty()) {
       changes.apply(response.headers(), templateValues(backend));
+    }
+    if (affinity != null) {
+      affinity.answered(session, backend, response.headers(), startMillis / 1000);
     }
     channel.write(response, channel.voidPromise());
   }

@@ -14,9 +14,11 @@ import java.util.Objects;
  * @param hashKey where a hash-based pool takes the request's key from; null when the pool's
  *     algorithm does not hash
  * @param loadReportHeader the pool's load-report response header, or null when it reads none
+ * @param affinity the pool's session affinity, or null when its requests are not sticky (or
+ *     stick through the pool's hash algorithm alone)
  */
 public record PoolRef(LoadBalancer pool, RetryPolicy retry, HashKey hashKey,
-    String loadReportHeader) {
+    String loadReportHeader, PoolAffinity affinity) {
   public PoolRef {
     Objects.requireNonNull(pool, "pool");
     Objects.requireNonNull(retry, "retry");
@@ -25,6 +27,15 @@ public record PoolRef(LoadBalancer pool, RetryPolicy retry, HashKey hashKey,
       throw new IllegalArgumentException("loadReportHeader: \"" + loadReportHeader
           + "\" (expected: a header name such as " + SignalsSpec.DEFAULT_HEADER + ")");
     }
+    if (affinity != null && affinity.sessions().pool() != pool) {
+      throw new IllegalArgumentException("affinity: of pool " + affinity.sessions().pool().name()
+          + " (expected: of pool " + pool.name() + ")");
+    }
+  }
+
+  /** A pool without session affinity. */
+  public PoolRef(LoadBalancer pool, RetryPolicy retry, HashKey hashKey, String loadReportHeader) {
+    this(pool, retry, hashKey, loadReportHeader, null);
   }
 
   public String name() {

@@ -21,10 +21,12 @@ import java.util.Objects;
  * @param responseHeaders changes to the response before it goes to the client
  * @param rewrite how the path changes, or null to keep it
  * @param mirror where a share of the route's requests is copied, or null
+ * @param strictAffinity for pools with session affinity: true answers 503 rather than move a
+ *     session whose backend is gone, false moves it; null takes the pool's default
  */
 public record RouteSpec(String name, RouteMatch match, List<DenyRule> deny, PoolRef pool,
     SplitSpec split, RetryPolicy retry, Duration responseTimeout, HeaderOps requestHeaders,
-    HeaderOps responseHeaders, PathRewrite rewrite, Mirror mirror) {
+    HeaderOps responseHeaders, PathRewrite rewrite, Mirror mirror, Boolean strictAffinity) {
   public RouteSpec {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(match, "match");
@@ -43,6 +45,14 @@ public record RouteSpec(String name, RouteMatch match, List<DenyRule> deny, Pool
       throw new IllegalArgumentException("requestHeaders: ${backend} (expected: only in response"
           + " headers: the backend is not known before the request is sent)");
     }
+  }
+
+  /** A route whose sessions follow their pool's affinity default. */
+  public RouteSpec(String name, RouteMatch match, List<DenyRule> deny, PoolRef pool,
+      SplitSpec split, RetryPolicy retry, Duration responseTimeout, HeaderOps requestHeaders,
+      HeaderOps responseHeaders, PathRewrite rewrite, Mirror mirror) {
+    this(name, match, deny, pool, split, retry, responseTimeout, requestHeaders, responseHeaders,
+        rewrite, mirror, null);
   }
 
   /** A route that copies nothing to a shadow pool. */

@@ -314,5 +314,10 @@ public final class SessionAffinity implements AutoCloseable {
     public boolean isExcluded(Backend backend) {
       return backend == extra || inner.isExcluded(backend);
     }
+
+    @Override
+    public int locality() {
+      return inner.locality();
+    }
   }
 }
