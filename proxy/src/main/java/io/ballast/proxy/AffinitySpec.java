@@ -95,6 +95,14 @@ public record AffinitySpec(Strategy strategy, Cookie cookie, HashKey.ClientIp cl
     }
   }
 
+  /**
+   * True when ballast itself remembers each session's backend (cookie, IP, header), so that a
+   * route can be strict about it; false for the hash strategy, whose ring is the memory.
+   */
+  public boolean usesMemory() {
+    return strategy != Strategy.HASH;
+  }
+
   /** True when the pins live in the sticky table (IP and header strategies, IP fallback). */
   public boolean usesTable() {
     return strategy == Strategy.IP || strategy == Strategy.HEADER;

@@ -24,6 +24,10 @@ import io.ballast.proxy.Mirror;
 import io.ballast.proxy.MirrorSpec;
 import io.ballast.proxy.PoolRef;
 import io.ballast.proxy.RouteSpec;
+import io.ballast.proxy.AffinitySpec;
+import io.ballast.proxy.PoolAffinity;
+import io.ballast.server.metrics.AffinityMetrics;
+import io.ballast.core.affinity.AffinitySettings;
 import io.ballast.proxy.SplitSpec;
 import io.ballast.core.split.TrafficSplit;
 import io.ballast.server.config.RouteConfig;
@@ -84,6 +88,7 @@ public final class Ballast {
   private AdminServer admin;
   private Splits splits = Splits.none();
   private final List<Mirrors.Entry> mirrors = new ArrayList<>();
+  private final List<PoolAffinity> affinities = new ArrayList<>();
   private List<InetSocketAddress> proxyAddresses = List.of();
   private InetSocketAddress adminAddress;
   private final AtomicBoolean stopping = new AtomicBoolean();
@@ -136,9 +141,13 @@ public final class Ballast {
     metrics.setRetryPolicies(retries);
     Map<String, PoolRef> refs = new LinkedHashMap<>();
     for (var p : config.pools()) {
+      PoolAffinity sticky = p.affinity().filter(AffinitySpec::usesMemory)
+          .map(a -> startAffinity(pools.get(p.name()), a)).orElse(null);
       refs.put(p.name(), new PoolRef(pools.get(p.name()), retries.get(p.name()),
-          p.hashKey().orElse(null), p.signals().map(SignalsSpec::loadReportHeader).orElse(null)));
+          p.hashKey().orElse(null), p.signals().map(SignalsSpec::loadReportHeader).orElse(null),
+          sticky));
     }
+    AffinityMetrics.register(metrics.registry(), affinities);
     List<Splits.Entry> splitEntries = new ArrayList<>();
     List<Mirrors.Entry> mirrorEntries = new ArrayList<>();
     List<ListenerSpec> specs = new ArrayList<>();
@@ -252,7 +261,24 @@ public final class Ballast {
     }
     return new RouteSpec(r.name(), r.match(), r.deny(), r.pool() == null ? null : refs.get(r.pool()),
         split, retry, r.responseTimeout().orElse(null), r.requestHeaders(), r.responseHeaders(),
-        r.rewrite().orElse(null), mirror);
+        r.rewrite().orElse(null), mirror, r.strictAffinity().orElse(null));
+  }
+
+  /**
+   * A pool's session affinity: its rebalancer (if on) ticks on the control loop and writes its
+   * moves to the decision log.
+   */
+  private PoolAffinity startAffinity(LoadBalancer pool, AffinitySpec spec) {
+    PoolAffinity a = PoolAffinity.start(pool, spec, control, decisions.log());
+    affinities.add(a);
+    AffinitySettings s = spec.settings();
+    log.info("pool {}: affinity by {}{}, {}, new sessions bounded at {}x the average load{}",
+        pool.name(), spec.strategy().configName(),
+        spec.strategy() == AffinitySpec.Strategy.HEADER ? " " + spec.header() + " (fallback "
+            + (spec.fallback() == null ? "none" : spec.fallback().configName()) + ")" : "",
+        s.strict() ? "strict" : "soft", s.boundedLoad(),
+        s.rebalance().enabled() ? ", rebalancing above " + s.rebalance().above() + "x" : "");
+    return a;
   }
 
   /**
@@ -457,6 +483,9 @@ public final class Ballast {
       quietly(p::close);
     }
     quietly(proxy::close);
+    for (PoolAffinity a : affinities) {
+      quietly(a::close);
+    }
     for (Mirrors.Entry m : mirrors) {
       quietly(m.mirror()::close);
     }

@@ -1,5 +1,6 @@
 package io.ballast.server.config;
 
+import io.ballast.proxy.AffinitySpec;
 import io.ballast.proxy.Cidr;
 
 import io.ballast.core.Backend;
@@ -80,6 +81,8 @@ final class ConfigReader {
   private final Map<String, Mark> poolNames = new LinkedHashMap<>();
   private final SignalsReader signalsReader;
   private boolean poolsReadable;
+  /** Pools that remember sessions (affinity by cookie, ip or header): strict routes need one. */
+  private final java.util.Set<String> stickyPools = new java.util.HashSet<>();
   /** Bind addresses seen so far (listeners, then admin), to catch two sockets on one port. */
   private final List<Bind> binds = new ArrayList<>();
 
@@ -135,7 +138,7 @@ final class ConfigReader {
               + " (expected: either pool, for one pool, or routes)");
         }
         RoutesReader reader = new RoutesReader(problems, poolsReadable ? poolNames : Map.of(),
-            this::retries, this::hashKeySection);
+            this::retries, this::hashKeySection, stickyPools);
         routes = reader.routes(s, sections(s, "routes", "route"));
       } else {
         String pool = s.require("pool", Value.string("the name of a pool", NAME));
@@ -235,13 +238,19 @@ final class ConfigReader {
     Optional<SignalsSpec> signals = s.optional("signals")
         .flatMap(n -> Section.of(n, s.path("signals"), problems))
         .map(signalsReader::signals);
+    Optional<AffinitySpec> affinity = s.optional("affinity")
+        .flatMap(n -> Section.of(n, s.path("affinity"), problems))
+        .map(a -> new AffinityReader(problems).affinity(a, algorithm));
     s.rejectUnknown();
     if (problems.errorCount() != before) {
       return null;
     }
+    if (name != null && affinity.isPresent() && affinity.get().usesMemory()) {
+      stickyPools.add(name);
+    }
     return build(s.mark(), s.path(), () -> new PoolConfig(
         name, algorithm, options, hashKey, backends, retries, healthChecks, passiveDownTime,
-        panicThreshold, slowStart, outliers, circuitBreaker, weightControl, signals));
+        panicThreshold, slowStart, outliers, circuitBreaker, weightControl, signals, affinity));
   }
 
   /**

@@ -5,6 +5,7 @@ import io.ballast.core.circuit.CircuitBreakerSettings;
 import io.ballast.core.outlier.OutlierSettings;
 import io.ballast.core.retry.RetrySettings;
 import io.ballast.core.pick.AlgorithmOptions;
+import io.ballast.proxy.AffinitySpec;
 import io.ballast.proxy.HashKey;
 import io.ballast.proxy.SignalsSpec;
 import java.time.Duration;
@@ -32,6 +33,7 @@ import java.util.Optional;
  * @param weightControl the weight controller (and scaling signals); empty is off
  * @param signals where the backends report their own load (header, agent, Prometheus); empty
  *     when none
+ * @param affinity how the pool keeps sessions on their backend; empty when it does not
  */
 public record PoolConfig(
     String name,
@@ -47,7 +49,8 @@ public record PoolConfig(
     Optional<OutlierSettings> outlierDetection,
     Optional<CircuitBreakerSettings> circuitBreaker,
     Optional<WeightControlConfig> weightControl,
-    Optional<SignalsSpec> signals) {
+    Optional<SignalsSpec> signals,
+    Optional<AffinitySpec> affinity) {
   /** auto: the evidence in docs/optimizer-auto.md and docs/benchmarks.md made it the default. */
   public static final Algorithm DEFAULT_ALGORITHM = Algorithm.AUTO;
   public static final Duration DEFAULT_PASSIVE_DOWN_TIME = Duration.ofSeconds(10);
@@ -76,9 +79,22 @@ public record PoolConfig(
     Objects.requireNonNull(outlierDetection, "outlierDetection");
     Objects.requireNonNull(weightControl, "weightControl");
     Objects.requireNonNull(signals, "signals");
+    Objects.requireNonNull(affinity, "affinity");
     if (slowStart.isNegative()) {
       throw new IllegalArgumentException("slowStart: " + slowStart + " (expected: >= 0)");
     }
+  }
+
+  /** A pool whose requests are not sticky. */
+  public PoolConfig(String name, Algorithm algorithm, AlgorithmOptions options,
+      Optional<HashKey> hashKey, List<BackendConfig> backends, RetrySettings retries,
+      Optional<HealthChecksConfig> healthChecks, Duration passiveDownTime, int panicThreshold,
+      Duration slowStart, Optional<OutlierSettings> outlierDetection,
+      Optional<CircuitBreakerSettings> circuitBreaker, Optional<WeightControlConfig> weightControl,
+      Optional<SignalsSpec> signals) {
+    this(name, algorithm, options, hashKey, backends, retries, healthChecks, passiveDownTime,
+        panicThreshold, slowStart, outlierDetection, circuitBreaker, weightControl, signals,
+        Optional.empty());
   }
 
   /** A pool without weight control, whose backends report no signals of their own. */

@@ -27,11 +27,13 @@ import java.util.Optional;
  * @param responseHeaders changes to responses
  * @param rewrite how the path changes, or empty
  * @param mirror where a share of the route's requests is copied, or empty
+ * @param strictAffinity true: a session whose backend is gone gets 503 instead of moving; false:
+ *     it moves; empty: the pool's {@code affinity.strict}
  */
 public record RouteConfig(String name, RouteMatch match, List<DenyRule> deny, String pool,
     SplitConfig split, Optional<RetrySettings> retries, Optional<Duration> responseTimeout,
     HeaderOps requestHeaders, HeaderOps responseHeaders, Optional<PathRewrite> rewrite,
-    Optional<MirrorConfig> mirror) {
+    Optional<MirrorConfig> mirror, Optional<Boolean> strictAffinity) {
   public RouteConfig {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(match, "match");
@@ -46,6 +48,16 @@ public record RouteConfig(String name, RouteMatch match, List<DenyRule> deny, St
     Objects.requireNonNull(responseHeaders, "responseHeaders");
     Objects.requireNonNull(rewrite, "rewrite");
     Objects.requireNonNull(mirror, "mirror");
+    Objects.requireNonNull(strictAffinity, "strictAffinity");
+  }
+
+  /** A route that follows its pools' affinity default. */
+  public RouteConfig(String name, RouteMatch match, List<DenyRule> deny, String pool,
+      SplitConfig split, Optional<RetrySettings> retries, Optional<Duration> responseTimeout,
+      HeaderOps requestHeaders, HeaderOps responseHeaders, Optional<PathRewrite> rewrite,
+      Optional<MirrorConfig> mirror) {
+    this(name, match, deny, pool, split, retries, responseTimeout, requestHeaders,
+        responseHeaders, rewrite, mirror, Optional.empty());
   }
 
   /** A route taking everything to one pool. */

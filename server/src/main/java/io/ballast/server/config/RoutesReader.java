@@ -40,6 +40,7 @@ final class RoutesReader {
   private static final String HOST_EXPECTED =
       "a host name without port, *.domain for any subdomain, or *";
   private static final Pattern PATH = Pattern.compile("/[!-~]*");
+  private static final Pattern AFFINITY = Pattern.compile("strict|soft");
   private static final String TOKEN_EXPECTED =
       "a header name (letters, digits and !#$%&'*+.^_`|~-)";
   private static final Value<String> TOKEN = Value.string(TOKEN_EXPECTED, ForwardingConfig.TOKEN);
@@ -56,6 +57,7 @@ final class RoutesReader {
   private final Map<String, Mark> poolNames;
   private final Function<Section, RetrySettings> retries;
   private final Function<Section, HashKey> keys;
+  private final Set<String> stickyPools;
 
   /**
    * @param poolNames the pools of the file (their names and where they are), for references
@@ -64,10 +66,21 @@ final class RoutesReader {
    */
   RoutesReader(Problems problems, Map<String, Mark> poolNames,
       Function<Section, RetrySettings> retries, Function<Section, HashKey> keys) {
+    this(problems, poolNames, retries, keys, Set.of());
+  }
+
+  /**
+   * @param stickyPools the pools that remember sessions (affinity by cookie, ip or header): a
+   *     route's {@code affinity} is only meaningful over them
+   */
+  RoutesReader(Problems problems, Map<String, Mark> poolNames,
+      Function<Section, RetrySettings> retries, Function<Section, HashKey> keys,
+      Set<String> stickyPools) {
     this.problems = problems;
     this.poolNames = poolNames;
     this.retries = retries;
     this.keys = keys;
+    this.stickyPools = stickyPools;
   }
 
   /** The routes of {@code listener}'s {@code routes} list; null after reporting errors. */
@@ -150,14 +163,27 @@ final class RoutesReader {
         .flatMap(n -> Section.of(n, s.path("rewrite"), problems)).map(this::rewrite);
     Optional<RouteConfig.MirrorConfig> mirror = s.optional("mirror")
         .flatMap(n -> Section.of(n, s.path("mirror"), problems)).map(this::mirror);
+    String mode = s.get("affinity", Value.string("strict or soft", AFFINITY), null);
     s.rejectUnknown();
     if (problems.errorCount() != before) {
       return null;
     }
     String p = pool;
     RouteConfig.SplitConfig sp = split;
-    return problems.build(s.mark(), s.path(), () -> new RouteConfig(name, match, deny, p, sp,
-        retry, responseTimeout, requestHeaders, responseHeaders, rewrite, mirror));
+    RouteConfig route = problems.build(s.mark(), s.path(), () -> new RouteConfig(name, match,
+        deny, p, sp, retry, responseTimeout, requestHeaders, responseHeaders, rewrite, mirror,
+        Optional.ofNullable(mode).map("strict"::equals)));
+    if (route != null && mode != null) {
+      for (String target : route.pools()) {
+        if (!stickyPools.contains(target)) {
+          problems.error(s.markOf("affinity"), s.path("affinity"), mode + ", but pool '" + target
+              + "' keeps no sessions (expected: only on routes whose pools set affinity by"
+              + " cookie, ip or header)");
+          return null;
+        }
+      }
+    }
+    return route;
   }
 
   private RouteConfig.MirrorConfig mirror(Section s) {
