@@ -44,6 +44,7 @@ class AffinityTest {
   private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).build();
   private final java.util.Queue<RequestLog> logs = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final DecisionLog decisions = new DecisionLog();
   private LoadBalancer pool;
   private PoolAffinity affinity;
   private ProxyServer proxy;
@@ -85,7 +86,7 @@ class AffinityTest {
     pool = new LoadBalancer("app", members, Algorithm.ROUND_ROBIN,
         LoadBalancer.HealthSettings.PASSIVE_ONLY, control, Rng.seeded(7),
         LoadBalancer.Listener.NONE);
-    affinity = PoolAffinity.start(pool, spec, control, new DecisionLog());
+    affinity = PoolAffinity.start(pool, spec, control, decisions);
     PoolRef ref = new PoolRef(pool, new RetryPolicy(RetrySettings.DEFAULTS, Ticker.SYSTEM), null,
         null, affinity);
     RouteSpec route = new RouteSpec("app", RouteMatch.ANY, List.of(), ref, null, null, null,
@@ -313,5 +314,69 @@ class AffinityTest {
     HttpResponse<String> fresh = get("/", Map.of());
     assertThat(fresh.statusCode()).isEqualTo(200);
     assertThat(fresh.body()).isNotEqualTo(victim);
+  }
+
+  @Test
+  void anOverloadedBackendShedsABoundedShareOfItsSessionsAndLogsEachStep() throws Exception {
+    AffinitySettings.Rebalance fast = new AffinitySettings.Rebalance(true, 1.5, Duration.ZERO,
+        0.10, 0.50, Duration.ofMillis(200));
+    start(new AffinitySpec(AffinitySpec.Strategy.COOKIE, cookie(KEY), AffinitySpec.DEFAULT_CLIENT_IP,
+        null, null, AffinitySpec.DEFAULT_TABLE_SIZE, AffinitySpec.DEFAULT_TABLE_IDLE,
+        new AffinitySettings(AffinitySettings.DEFAULT_BOUNDED_LOAD, false, fast)), null);
+    Map<String, String> cookies = new java.util.concurrent.ConcurrentHashMap<>();
+    Map<String, String> homes = new java.util.concurrent.ConcurrentHashMap<>();
+    for (int s = 0; s < 60; s++) {
+      HttpResponse<String> r = get("/", Map.of());
+      cookies.put("s" + s, setCookie(r).orElseThrow());
+      homes.put("s" + s, r.body());
+    }
+    List<String> slowSessions = homes.entrySet().stream().filter(e -> e.getValue().equals("b1"))
+        .map(Map.Entry::getKey).toList();
+    assertThat(slowSessions).hasSizeGreaterThan(5);
+    // b1 turns slow: its sessions' requests pile up there while the others answer at once.
+    backend("b1").delayMillis = 50;
+    java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+    List<Thread> workers = new ArrayList<>();
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    for (int t = 0; t < 6; t++) {
+      int offset = t;
+      Thread w = new Thread(() -> {
+        int i = offset;
+        while (System.nanoTime() < deadline
+            && (decisions.total() < 2 || affinity.sessions().counters().shed() < 3)) {
+          String s = "s" + (i++ % 60);
+          try {
+            HttpResponse<String> r = get("/", Map.of("Cookie", "srv=" + cookies.get(s)));
+            if (r.statusCode() != 200) {
+              failed.incrementAndGet();
+            }
+            setCookie(r).ifPresent(c -> {
+              cookies.put(s, c);
+              homes.put(s, r.body());
+            });
+          } catch (Exception e) {
+            failed.incrementAndGet();
+          }
+        }
+      });
+      w.start();
+      workers.add(w);
+    }
+    for (Thread w : workers) {
+      w.join();
+    }
+    assertThat(failed).hasValue(0);
+    // Each raise of b1's share is a decision with its figures.
+    assertThat(decisions.snapshot()).hasSizeGreaterThanOrEqualTo(2).allSatisfy(d -> {
+      assertThat(d.kind()).isEqualTo(io.ballast.core.optimizer.Decision.Kind.AFFINITY);
+      assertThat(d.backend()).isEqualTo("b1");
+    });
+    // Some of b1's sessions moved away, never more than the share allows (at most half), and
+    // no session of another backend moved.
+    long movedAway = slowSessions.stream().filter(s -> !homes.get(s).equals("b1")).count();
+    assertThat(movedAway).isBetween(1L, (long) slowSessions.size() / 2 + 3);
+    assertThat(affinity.sessions().counters().moved()).isZero();
+    // Two requests of one session in flight at once may both be moved: at least one per session.
+    assertThat(affinity.sessions().counters().shed()).isGreaterThanOrEqualTo(movedAway);
   }
 }
