@@ -2,6 +2,7 @@ package io.ballast.proxy;
 
 import io.ballast.core.LoadBalancer;
 import io.ballast.core.retry.RetryPolicy;
+import io.ballast.core.zone.ZoneMap;
 import java.util.Objects;
 
 /**
@@ -14,9 +15,11 @@ import java.util.Objects;
  * @param hashKey where a hash-based pool takes the request's key from; null when the pool's
  *     algorithm does not hash
  * @param loadReportHeader the pool's load-report response header, or null when it reads none
+ * @param zones the zones of a zone-aware pool, to turn a client's "region/zone" into the index
+ *     its picks read; null when the pool is not zone-aware
  */
 public record PoolRef(LoadBalancer pool, RetryPolicy retry, HashKey hashKey,
-    String loadReportHeader) {
+    String loadReportHeader, ZoneMap zones) {
   public PoolRef {
     Objects.requireNonNull(pool, "pool");
     Objects.requireNonNull(retry, "retry");
@@ -25,6 +28,11 @@ public record PoolRef(LoadBalancer pool, RetryPolicy retry, HashKey hashKey,
       throw new IllegalArgumentException("loadReportHeader: \"" + loadReportHeader
           + "\" (expected: a header name such as " + SignalsSpec.DEFAULT_HEADER + ")");
     }
+  }
+
+  /** A pool that is not zone-aware. */
+  public PoolRef(LoadBalancer pool, RetryPolicy retry, HashKey hashKey, String loadReportHeader) {
+    this(pool, retry, hashKey, loadReportHeader, null);
   }
 
   public String name() {

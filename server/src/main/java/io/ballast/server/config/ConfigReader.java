@@ -13,6 +13,8 @@ import io.ballast.core.retry.RetryBudgetSettings;
 import io.ballast.core.retry.RetrySettings;
 import io.ballast.core.pick.AlgorithmOptions;
 import io.ballast.core.health.HealthPolicy;
+import io.ballast.core.zone.Locality;
+import io.ballast.core.zone.ZoneSettings;
 import io.ballast.proxy.HashKey;
 import io.ballast.proxy.HealthCheckSpec;
 import io.ballast.proxy.SignalsSpec;
@@ -79,6 +81,7 @@ final class ConfigReader {
   /** Pool names with the place they were given, for the listeners' references. */
   private final Map<String, Mark> poolNames = new LinkedHashMap<>();
   private final SignalsReader signalsReader;
+  private final ZonesReader zonesReader;
   private boolean poolsReadable;
   /** Bind addresses seen so far (listeners, then admin), to catch two sockets on one port. */
   private final List<Bind> binds = new ArrayList<>();
@@ -88,6 +91,7 @@ final class ConfigReader {
   ConfigReader(Problems problems) {
     this.problems = problems;
     this.signalsReader = new SignalsReader(problems);
+    this.zonesReader = new ZonesReader(problems);
   }
 
   Optional<BallastConfig> config(YamlNode root) {
@@ -107,12 +111,15 @@ final class ConfigReader {
     AdminConfig admin = optionalSection(top, "admin", this::admin, AdminConfig.DEFAULTS);
     AccessLogConfig accessLog =
         optionalSection(top, "access_log", this::accessLog, AccessLogConfig.DEFAULTS);
+    LocalityConfig locality = optionalSection(top, "locality",
+        s -> zonesReader.locality(s, forwarding), LocalityConfig.NONE);
+    zonesReader.checkPools(locality, top.keyMarkOf("pools"));
     top.rejectUnknown();
     if (problems.errorCount() != before) {
       return Optional.empty();
     }
     return Optional.ofNullable(build(top.mark(), "", () -> new BallastConfig(
-        listeners, pools, timeouts, limits, forwarding, admin, accessLog)));
+        listeners, pools, timeouts, limits, forwarding, admin, accessLog, locality)));
   }
 
   // ---- listeners -------------------------------------------------------------------------
@@ -235,13 +242,14 @@ final class ConfigReader {
     Optional<SignalsSpec> signals = s.optional("signals")
         .flatMap(n -> Section.of(n, s.path("signals"), problems))
         .map(signalsReader::signals);
+    Optional<ZoneSettings> zones = zonesReader.poolZones(s, name);
     s.rejectUnknown();
     if (problems.errorCount() != before) {
       return null;
     }
     return build(s.mark(), s.path(), () -> new PoolConfig(
         name, algorithm, options, hashKey, backends, retries, healthChecks, passiveDownTime,
-        panicThreshold, slowStart, outliers, circuitBreaker, weightControl, signals));
+        panicThreshold, slowStart, outliers, circuitBreaker, weightControl, signals, zones));
   }
 
   /**
@@ -655,6 +663,7 @@ final class ConfigReader {
     Integer weight = s.get("weight", Value.integer(1, Backend.MAX_WEIGHT), BackendConfig.DEFAULT_WEIGHT);
     String state = s.get("state", Value.string("one of active, drain, maintenance", BACKEND_STATE), "active");
     Double cost = s.get("cost", Value.decimal(0.001, 1_000_000), BackendConfig.DEFAULT_COST);
+    Optional<Locality> zone = zonesReader.backendZone(s);
     s.rejectUnknown();
     if (name != null) {
       Mark first = names.putIfAbsent(name, s.markOf(s.optional("name").isPresent() ? "name" : "address"));
@@ -672,7 +681,7 @@ final class ConfigReader {
       case "maintenance" -> AdminState.MAINTENANCE;
       default -> AdminState.ACTIVE;
     };
-    return build(s.mark(), s.path(), () -> new BackendConfig(name, address, weight, admin, cost));
+    return build(s.mark(), s.path(), () -> new BackendConfig(name, address, weight, admin, cost, zone));
   }
 
   /**
