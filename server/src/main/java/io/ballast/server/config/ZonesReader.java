@@ -48,7 +48,8 @@ final class ZonesReader {
   /** Zone-aware pools: where their latency keys are, for the check against the pool's zones. */
   private final List<PoolZones> pools = new ArrayList<>();
 
-  private record BackendMark(String path, Mark mark, Locality zone) {}
+  /** A backend of the pool being read; {@code written} when it has a zone key, valid or not. */
+  private record BackendMark(String path, Mark mark, Locality zone, boolean written) {}
 
   private record PoolZones(String pool, List<Locality> backendZones, Map<String, Key> keys) {}
 
@@ -61,7 +62,8 @@ final class ZonesReader {
   /** A backend's {@code zone}; empty when it has none or it is invalid (reported). */
   Optional<Locality> backendZone(Section backend) {
     Locality zone = backend.get("zone", ZONE, null);
-    backends.add(new BackendMark(backend.path(), backend.mark(), zone));
+    backends.add(new BackendMark(backend.path(), backend.mark(), zone,
+        backend.optional("zone").isPresent()));
     return Optional.ofNullable(zone);
   }
 
@@ -87,6 +89,8 @@ final class ZonesReader {
     for (BackendMark b : marks) {
       if (b.zone() == null) {
         complete = false;
+      }
+      if (!b.written()) {
         problems.error(b.mark(), b.path() + ".zone", "missing, but " + zoned.path()
             + " at " + zoned.mark() + " has zone " + zoned.zone()
             + " (expected: a zone on every backend of the pool, or on none)");
