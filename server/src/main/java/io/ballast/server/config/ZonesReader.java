@@ -233,9 +233,16 @@ final class ZonesReader {
         () -> new LocalityConfig(Optional.ofNullable(header), p, b));
   }
 
+  /**
+   * The table's path; a relative one is read from the config file's directory (so that a file
+   * and its table move together), or from the working directory for a config not read from a file.
+   */
   private Path tablePath(String file, Mark at, String path) {
     try {
-      return Path.of(file);
+      Path p = Path.of(file);
+      Path config = Path.of(problems.source());
+      Path dir = Files.isRegularFile(config) ? config.toAbsolutePath().getParent() : null;
+      return p.isAbsolute() || dir == null ? p : dir.resolve(p).normalize();
     } catch (InvalidPathException e) {
       problems.error(at, path, "'" + file + "' is not a valid path (" + e.getReason() + ")");
       return null;
