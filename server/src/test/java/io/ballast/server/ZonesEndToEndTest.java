@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.ballast.server.config.ConfigLoader;
 import io.ballast.server.testing.TestBackend;
+import io.ballast.server.testing.TestBackends;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,11 +13,11 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ZonesEndToEndTest {
   private static final String TOKEN = "zones-test-token-0123456789";
   private static final String ZONE_HEADER = "X-Client-Zone";
-  private final List<AutoCloseable> closeables = new ArrayList<>();
+  @AutoClose
+  final TestBackends backends = new TestBackends();
   private final HttpClient client =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private Ballast ballast;
@@ -36,19 +38,14 @@ class ZonesEndToEndTest {
   Path dir;
 
   @AfterEach
-  void tearDown() throws Exception {
+  void stop() {
     if (ballast != null) {
       ballast.stop();
-    }
-    for (AutoCloseable c : closeables) {
-      c.close();
     }
   }
 
   private TestBackend backend(String name) throws Exception {
-    TestBackend b = new TestBackend(name);
-    closeables.add(b);
-    return b;
+    return backends.start(name);
   }
 
   /** Answers by backend name of {@code n} requests sent with the zone header (null: none). */
@@ -123,18 +120,12 @@ class ZonesEndToEndTest {
             accessLog != null, accessLog == null ? "stdout" : accessLog);
   }
 
-  private Path table(String text) throws Exception {
-    Path file = dir.resolve("clients.txt");
-    Files.writeString(file, text);
-    return file;
-  }
-
   @Test
   void trafficStaysLocalSpillsByThePlanFailsOverTheRegionAndComesBack() throws Exception {
     List<TestBackend> a = List.of(backend("a1"), backend("a2"), backend("a3"));
     List<TestBackend> b = List.of(backend("b1"), backend("b2"));
     List<TestBackend> u = List.of(backend("u1"), backend("u2"));
-    Path table = table("""
+    Path table = Files.writeString(dir.resolve("clients.txt"), """
         # clients of this test connect from loopback
         127.0.0.0/8   eu-west/eu-west-1b
         10.0.0.0/8    eu-west/eu-west-1c   # a zone with clients only
@@ -215,7 +206,7 @@ class ZonesEndToEndTest {
     List<TestBackend> a = List.of(backend("a1"));
     List<TestBackend> b = List.of(backend("b1"));
     List<TestBackend> u = List.of(backend("u1"));
-    Path table = table("""
+    Path table = Files.writeString(dir.resolve("clients.txt"), """
         127.0.0.1/32 us-east/us-east-1a
         127.0.0.0/8 eu-west/eu-west-1b
         10.0.0.0/8 eu-west/eu-west-1c

@@ -20,18 +20,27 @@ class ZonesConfigTest {
         - {name: web, bind: "127.0.0.1:8080", pool: api}
       """;
 
+  /** A pool of one backend in eu/a; ends on line 6. */
+  private static final String ZONED = LISTENER + """
+      pools:
+        - name: api
+          backends:
+            - {address: "127.0.0.1:9001", zone: eu/a}
+      """;
+  /** A pool of one backend without a zone; ends on line 6. */
+  private static final String PLAIN = LISTENER + """
+      pools:
+        - name: api
+          backends:
+            - {address: "127.0.0.1:9001"}
+      """;
+
   @TempDir
   Path dir;
 
-  private Path file(String text) throws Exception {
-    Path f = dir.resolve("clients.txt");
-    Files.writeString(f, text);
-    return f;
-  }
-
   @Test
   void readsBackendZonesTheZonesBlockAndTheLocalityBlock() throws Exception {
-    Path table = file("""
+    Path table = Files.writeString(dir.resolve("clients.txt"), """
         # office networks
         10.1.0.0/16 eu-west/eu-west-1a
         10.2.0.0/16   eu-west/eu-west-1c  # no backends there
@@ -128,11 +137,7 @@ class ZonesConfigTest {
 
   @Test
   void aZonesBlockNeedsZonedBackendsAndTheMatrixNamesKnownZones() {
-    assertThat(errors(LISTENER + """
-        pools:
-          - name: api
-            backends:
-              - {address: "127.0.0.1:9001"}
+    assertThat(errors(PLAIN + """
             zones: {min_healthy_percent: 50}
         """)).containsExactly("test.yaml:7:5: pools[0].zones: set, but no backend has a zone"
         + " (expected: zone: region/zone on every backend, e.g. zone: eu-west/eu-west-1a)");
@@ -157,7 +162,7 @@ class ZonesConfigTest {
 
   @Test
   void tableFileErrorsNameTheFileAndLine() throws Exception {
-    Path table = file("""
+    Path table = Files.writeString(dir.resolve("clients.txt"), """
         10.1.0.0/16 eu/a
         10.1.0.1/16 eu/a
         10.2.0.0/33 eu/a
@@ -165,11 +170,7 @@ class ZonesConfigTest {
         10.4.0.0/16 eu
         10.1.0.0/16 eu/b
         """);
-    List<String> errors = errors(LISTENER + """
-        pools:
-          - name: api
-            backends:
-              - {address: "127.0.0.1:9001", zone: eu/a}
+    List<String> errors = errors(ZONED + """
         locality:
           cidr_file: "%s"
         """.formatted(table));
@@ -180,20 +181,12 @@ class ZonesConfigTest {
         at + "4: '10.3.0.0/16' (expected: a network and a zone, e.g. 10.1.0.0/16 eu-west/eu-west-1a)",
         at + "5: locality: \"eu\" (expected: region/zone, e.g. eu-west/eu-west-1a)",
         at + "6: 10.1.0.0/16 again (first on line 1; expected: each network once)");
-    assertThat(errors(LISTENER + """
-        pools:
-          - name: api
-            backends:
-              - {address: "127.0.0.1:9001"}
+    assertThat(errors(PLAIN + """
         locality:
           cidr_file: "%s"
         """.formatted(dir.resolve("missing.txt")))).singleElement().asString()
         .startsWith("test.yaml:8:14: locality.cidr_file: cannot read '" + dir.resolve("missing.txt"));
-    assertThat(errors(LISTENER + """
-        pools:
-          - name: api
-            backends:
-              - {address: "127.0.0.1:9001"}
+    assertThat(errors(PLAIN + """
         locality: {}
         """)).containsExactly("test.yaml:7:11: locality: neither header nor cidr_file is set"
         + " (expected: one of them or both; without the block every client's zone is unknown)");
@@ -201,11 +194,7 @@ class ZonesConfigTest {
 
   @Test
   void warnsAboutAnUntrustedHeaderAndAZoneAwarePoolWithoutLocality() {
-    assertThat(valid(LISTENER + """
-        pools:
-          - name: api
-            backends:
-              - {address: "127.0.0.1:9001", zone: eu/a}
+    assertThat(valid(ZONED + """
             zones: {region_priority: [eu, us]}
         """).warnings()).extracting(Object::toString).containsExactly(
         "test.yaml:3:1: locality: pool api is zone-aware but no locality block says where clients"
@@ -213,11 +202,7 @@ class ZonesConfigTest {
             + " ..., cidr_file: ...})",
         "test.yaml:7:30: pools[0].zones.region_priority[1]: no backend of the pool is in region"
             + " us (expected one of: eu)");
-    assertThat(valid(LISTENER + """
-        pools:
-          - name: api
-            backends:
-              - {address: "127.0.0.1:9001", zone: eu/a}
+    assertThat(valid(ZONED + """
         locality: {header: X-Zone}
         """).warnings()).extracting(Object::toString).containsExactly(
         "test.yaml:7:20: locality.header: X-Zone is read only from trusted proxies and"
