@@ -78,6 +78,11 @@ final class Exchange {
   private RetryPolicy policy;
   private String group;
   private String clientIp;
+  /** The client's "region/zone" for a zone-aware pool; null when unknown or not asked. */
+  private String clientZone;
+  /** The table's zone of the connection's own peer, looked up once per connection. */
+  private java.net.InetAddress zonePeer;
+  private String zonePeerZone;
   /** A status ballast answers with itself once the (bodiless) request is read; 0 for none. */
   private int localStatus;
   /** The mirror this request is copied to once it is read whole; null when it is not. */
@@ -170,6 +175,32 @@ final class Exchange {
 
   // ---- request side
 
+  /**
+   * The client's zone by the listener's locality rules; the table's answer for the connection's
+   * own peer is kept, so only forwarded clients cost a lookup per request.
+   */
+  private String clientZone(HttpRequest req, java.net.InetAddress address) {
+    ClientLocality locality = listener.locality();
+    boolean trusted = client.address().trusted();
+    if (locality.header() != null && trusted) {
+      String zone = locality.zoneOf(req.headers(), true, null);
+      if (zone != null) {
+        return zone;
+      }
+    }
+    if (address == null) {
+      return null;
+    }
+    if (address != client.address().address()) {
+      return locality.tableZone(address);
+    }
+    if (zonePeer != address) {
+      zonePeerZone = locality.tableZone(address);
+      zonePeer = address;
+    }
+    return zonePeerZone;
+  }
+
   void begin(HttpRequest req) {
     done = false;
     backend = null;
@@ -240,6 +271,8 @@ final class Exchange {
     long hashKey = keySpec == null
         ? 0L : HashKeys.key(keySpec, req, client.address(), listener.trustedProxies());
     retry = policy.start(method, hashKey, retry);
+    clientZone = t.ref().zones() == null ? null : clientZone(req, facts.client());
+    retry.locality(clientZone == null ? -1 : t.ref().zones().index(clientZone));
     PoolAffinity a = t.ref().affinity();
     if (a != null) {
       // Read before the request headers change: ballast's own cookie leaves the request here.
@@ -900,7 +933,7 @@ final class Exchange {
           target != null ? target.ref().name() : null, reached, status,
           System.nanoTime() - startNanos, bytesIn, bytesOut, requestId, attempts, error,
           attempts > 1 ? r.backendsTried() : null, attempts > 0 ? r.lastDecision() : null,
-          route != null ? route.name : null, group));
+          route != null ? route.name : null, group, routed ? clientZone : null));
     } catch (RuntimeException e) {
       ProxyServer.LOG.warn("observer failed on request completion", e);
     }

@@ -2,6 +2,7 @@ package io.ballast.proxy;
 
 import io.ballast.core.LoadBalancer;
 import io.ballast.core.retry.RetryPolicy;
+import io.ballast.core.zone.ZoneMap;
 import java.util.Objects;
 
 /**
@@ -14,11 +15,13 @@ import java.util.Objects;
  * @param hashKey where a hash-based pool takes the request's key from; null when the pool's
  *     algorithm does not hash
  * @param loadReportHeader the pool's load-report response header, or null when it reads none
+ * @param zones the zones of a zone-aware pool, to turn a client's "region/zone" into the index
+ *     its picks read; null when the pool is not zone-aware
  * @param affinity the pool's session affinity, or null when its requests are not sticky (or
  *     stick through the pool's hash algorithm alone)
  */
 public record PoolRef(LoadBalancer pool, RetryPolicy retry, HashKey hashKey,
-    String loadReportHeader, PoolAffinity affinity) {
+    String loadReportHeader, ZoneMap zones, PoolAffinity affinity) {
   public PoolRef {
     Objects.requireNonNull(pool, "pool");
     Objects.requireNonNull(retry, "retry");
@@ -33,9 +36,9 @@ public record PoolRef(LoadBalancer pool, RetryPolicy retry, HashKey hashKey,
     }
   }
 
-  /** A pool without session affinity. */
+  /** A pool that is neither zone-aware nor sticky. */
   public PoolRef(LoadBalancer pool, RetryPolicy retry, HashKey hashKey, String loadReportHeader) {
-    this(pool, retry, hashKey, loadReportHeader, null);
+    this(pool, retry, hashKey, loadReportHeader, null, null);
   }
 
   public String name() {

@@ -48,6 +48,7 @@ public final class ProxyServer implements AutoCloseable {
   private volatile boolean draining;
   private boolean started;
   private boolean closed;
+  private ClientLocality locality = ClientLocality.NONE;
 
   /**
    * @param threads event loop threads; 0 for the number of cores
@@ -114,6 +115,14 @@ public final class ProxyServer implements AutoCloseable {
   }
 
   /**
+   * How every listener finds a client's zone (header from trusted proxies, network table); call
+   * before {@link #start}. Without it every client's zone is unknown.
+   */
+  public synchronized void useClientLocality(ClientLocality locality) {
+    this.locality = Objects.requireNonNull(locality, "locality");
+  }
+
+  /**
    * Binds every listener and returns the bound addresses in the same order (so port 0 works).
    *
    * @throws IllegalStateException naming the address when a bind fails; listeners bound before
@@ -138,7 +147,7 @@ public final class ProxyServer implements AutoCloseable {
       }
       RouteTable table = new RouteTable(routes);
       ListenerContext context = new ListenerContext(spec.name(), table, settings, observer,
-          rewriter, trusted, this);
+          rewriter, trusted, this, locality);
       ServerBootstrap b = new ServerBootstrap()
           .group(group)
           .channel(Transport.serverChannel())

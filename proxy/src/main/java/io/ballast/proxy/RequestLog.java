@@ -29,6 +29,8 @@ import java.util.List;
  *     {@code no_retry_budget_exhausted}), or null when no attempt failed
  * @param route the route that took the request, or null when none did
  * @param group the split group the request went to, or null when the route does not split
+ * @param clientZone the client's "region/zone" when a zone-aware pool took the request and the
+ *     client's zone is known (trusted header or network table); null otherwise
  */
 public record RequestLog(
     long startEpochMillis,
@@ -49,7 +51,18 @@ public record RequestLog(
     List<Backend> backendsTried,
     RetryDecision retry,
     String route,
-    String group) {
+    String group,
+    String clientZone) {
+
+  /** A request whose client's zone is unknown. */
+  public RequestLog(long startEpochMillis, String clientAddress, String method, String uri,
+      String host, String listener, String pool, Backend backend, int status, long durationNanos,
+      long bytesIn, long bytesOut, String requestId, int attempts, String error,
+      List<Backend> backendsTried, RetryDecision retry, String route, String group) {
+    this(startEpochMillis, clientAddress, method, uri, host, listener, pool, backend, status,
+        durationNanos, bytesIn, bytesOut, requestId, attempts, error, backendsTried, retry, route,
+        group, null);
+  }
 
   /** A request of a listener without routes of its own. */
   public RequestLog(long startEpochMillis, String clientAddress, String method, String uri,
@@ -58,7 +71,7 @@ public record RequestLog(
       List<Backend> backendsTried, RetryDecision retry) {
     this(startEpochMillis, clientAddress, method, uri, host, listener, pool, backend, status,
         durationNanos, bytesIn, bytesOut, requestId, attempts, error, backendsTried, retry, null,
-        null);
+        null, null);
   }
 
   /** A request that was not retried. */
@@ -66,6 +79,6 @@ public record RequestLog(
       String host, String listener, String pool, Backend backend, int status, long durationNanos,
       long bytesIn, long bytesOut, String requestId, int attempts, String error) {
     this(startEpochMillis, clientAddress, method, uri, host, listener, pool, backend, status,
-        durationNanos, bytesIn, bytesOut, requestId, attempts, error, null, null, null, null);
+        durationNanos, bytesIn, bytesOut, requestId, attempts, error, null, null, null, null, null);
   }
 }

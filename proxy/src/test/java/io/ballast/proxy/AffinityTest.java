@@ -88,6 +88,7 @@ class AffinityTest {
         LoadBalancer.Listener.NONE);
     affinity = PoolAffinity.start(pool, spec, control, decisions);
     PoolRef ref = new PoolRef(pool, new RetryPolicy(RetrySettings.DEFAULTS, Ticker.SYSTEM), null,
+        null,
         null, affinity);
     RouteSpec route = new RouteSpec("app", RouteMatch.ANY, List.of(), ref, null, null, null,
         HeaderOps.NONE, HeaderOps.NONE, null, null, routeStrict);

@@ -87,6 +87,8 @@ public final class Ballast {
   private final ProxyServer proxy;
   private AdminServer admin;
   private Splits splits = Splits.none();
+  /** Zone-aware pools: their zone maps, plans for the admin listener and metrics. */
+  private final Zones zones;
   private final List<Mirrors.Entry> mirrors = new ArrayList<>();
   private final List<PoolAffinity> affinities = new ArrayList<>();
   private List<InetSocketAddress> proxyAddresses = List.of();
@@ -101,7 +103,8 @@ public final class Ballast {
         t -> log.error("control loop task failed", t));
     // A pool takes its state listener when it is built: metrics first, then pools.
     this.metrics = new ProxyMetrics(List.of(), control);
-    this.pools = buildPools(config, control, new StateLog(new Both(metrics, decisions)));
+    this.zones = new Zones(config, decisions, control.ticker());
+    this.pools = buildPools(config, control, new StateLog(new Both(metrics, decisions)), zones);
     metrics.setPools(pools.values());
     this.optimizerMetrics = new OptimizerMetrics(metrics);
     this.accessLog = openAccessLog(config.accessLog());
@@ -145,9 +148,12 @@ public final class Ballast {
           .map(a -> startAffinity(pools.get(p.name()), a)).orElse(null);
       refs.put(p.name(), new PoolRef(pools.get(p.name()), retries.get(p.name()),
           p.hashKey().orElse(null), p.signals().map(SignalsSpec::loadReportHeader).orElse(null),
-          sticky));
+          zones.zoneMap(p.name()), sticky));
     }
     AffinityMetrics.register(metrics.registry(), affinities);
+    zones.attach(pools);
+    zones.registerMetrics(metrics.registry());
+    proxy.useClientLocality(config.locality().toClientLocality());
     List<Splits.Entry> splitEntries = new ArrayList<>();
     List<Mirrors.Entry> mirrorEntries = new ArrayList<>();
     List<ListenerSpec> specs = new ArrayList<>();
@@ -225,9 +231,10 @@ public final class Ballast {
           List.copyOf(pools.values()), () -> ready, config.admin().token().orElse(null));
       admin.useDecisionLog(decisions.log());
       admin.useSplits(splits);
+      admin.useZones(zones);
       adminAddress = admin.start();
       log.info("admin on http://{} (/metrics, /healthz, /readyz, /admin/backends,"
-          + " /admin/decisions, /admin/splits; actions {})",
+          + " /admin/decisions, /admin/splits, /admin/zones; actions {})",
           hostPort(adminAddress), config.admin().token().isPresent()
               ? "enabled with the configured token" : "off: no admin.token");
     }
@@ -374,7 +381,7 @@ public final class Ballast {
   }
 
   private static Map<String, LoadBalancer> buildPools(
-      BallastConfig config, ControlLoop control, LoadBalancer.Listener listener) {
+      BallastConfig config, ControlLoop control, LoadBalancer.Listener listener, Zones zones) {
     Map<String, LoadBalancer> pools = new LinkedHashMap<>();
     for (var p : config.pools()) {
       List<Backend> backends = new ArrayList<>();
@@ -386,8 +393,8 @@ public final class Ballast {
               p.panicThreshold(), p.slowStart()))
           .orElse(new LoadBalancer.HealthSettings(1, 1, false, p.passiveDownTime(),
               p.panicThreshold(), p.slowStart()));
-      LoadBalancer pool = new LoadBalancer(p.name(), backends, p.algorithm(), p.options(), health,
-          control, Rng.THREAD_LOCAL, listener);
+      LoadBalancer pool = new LoadBalancer(p.name(), backends, p.algorithm(), p.options(),
+          zones.decorator(p), health, control, Rng.THREAD_LOCAL, listener);
       for (int i = 0; i < backends.size(); i++) {
         AdminState state = p.backends().get(i).state();
         if (state != AdminState.ACTIVE) {
@@ -410,6 +417,11 @@ public final class Ballast {
 
   public Map<String, LoadBalancer> pools() {
     return pools;
+  }
+
+  /** The zone-aware pools and their current plans. */
+  public Zones zones() {
+    return zones;
   }
 
   /** Every traffic split, by listener and route. */

@@ -38,6 +38,7 @@ public final class RetryState implements PickContext {
   private boolean responseStarted;
   private boolean excludeTried;
   private RetryDecision lastDecision;
+  private int locality;
 
   RetryState(RetryPolicy policy, boolean methodRetryable, long hashKey, long startNanos) {
     this.policy = policy;
@@ -57,6 +58,7 @@ public final class RetryState implements PickContext {
     this.responseStarted = false;
     this.excludeTried = true;
     this.lastDecision = null;
+    this.locality = -1;
   }
 
   RetryPolicy policy() {
@@ -75,6 +77,19 @@ public final class RetryState implements PickContext {
   @Override
   public long hashKey() {
     return hashKey;
+  }
+
+  /**
+   * The client's zone for this request, as an index of the pool's zone map (-1, the default,
+   * when unknown); set by the proxy after {@link RetryPolicy#start} and read by zone-aware picks.
+   */
+  public void locality(int zoneIndex) {
+    this.locality = zoneIndex;
+  }
+
+  @Override
+  public int locality() {
+    return locality;
   }
 
   /** Attempts made so far: 0 for the first pick, 1 for the first retry's pick, and so on. */

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * The JSON access log: one object per line per request, with the fields time, client_ip, method,
  * url, host, listener, pool, backend, backend_address, status, duration_ms, bytes_in, bytes_out,
  * request_id, attempts and, only when set: route (the route that took the request), group (its
- * split group), backends_tried (every backend tried, in order, when
+ * split group), client_zone (the client's "region/zone" when a zone-aware pool took the request
+ * and the zone is known), backends_tried (every backend tried, in order, when
  * there was more than one attempt), retry (the last retry decision, such as retry_status or
  * no_retry_budget_exhausted) and error. See {@link JsonLine} for the escaping.
  *

@@ -44,6 +44,9 @@ final class JsonLine {
     if (log.group() != null) {
       field("group", log.group());
     }
+    if (log.clientZone() != null) {
+      field("client_zone", log.clientZone());
+    }
     field("pool", log.pool());
     Backend backend = log.backend();
     field("backend", backend == null ? null : backend.name());

@@ -53,6 +53,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private final BackendsJson backendsJson = new BackendsJson();
   private final DecisionsJson decisionsJson = new DecisionsJson();
   private final SplitsJson splitsJson = new SplitsJson();
+  private final ZonesJson zonesJson = new ZonesJson();
+  /** The zone-aware pools behind /admin/zones; null until set (an empty list then). */
+  private volatile io.ballast.server.Zones zones;
   /** The traffic splits behind /admin/splits. */
   private volatile io.ballast.server.Splits splits = io.ballast.server.Splits.none();
   /** The process's decision log behind /admin/decisions; null until set (404 then). */
@@ -71,6 +74,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   /** Serves {@code splits} at /admin/splits. */
   void useSplits(io.ballast.server.Splits splits) {
     this.splits = splits;
+  }
+
+  /** Serves the pools' zones and plans at /admin/zones. */
+  void useZones(io.ballast.server.Zones zones) {
+    this.zones = zones;
   }
 
   /** Serves {@code log} at /admin/decisions. */
@@ -132,6 +140,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       case DECISIONS -> decisions(req);
       case SPLITS -> response(HttpResponseStatus.OK, JSON,
           Unpooled.wrappedBuffer(splitsJson.render(splits)));
+      case ZONES -> response(HttpResponseStatus.OK, JSON, zones == null
+          ? Unpooled.copiedBuffer("[]", StandardCharsets.UTF_8)
+          : Unpooled.wrappedBuffer(zonesJson.render(zones)));
     };
   }
 
@@ -311,7 +322,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     READYZ("/readyz"),
     BACKENDS("/admin/backends"),
     DECISIONS("/admin/decisions"),
-    SPLITS(AdminHandler.SPLITS);
+    SPLITS(AdminHandler.SPLITS),
+    ZONES("/admin/zones");
 
     private final String path;
 

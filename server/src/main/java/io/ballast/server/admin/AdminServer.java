@@ -90,6 +90,11 @@ public final class AdminServer implements AutoCloseable {
     handler.useSplits(Objects.requireNonNull(splits, "splits"));
   }
 
+  /** Serves the zone-aware pools' zones and plans at {@code /admin/zones}. Thread-safe. */
+  public void useZones(io.ballast.server.Zones zones) {
+    handler.useZones(Objects.requireNonNull(zones, "zones"));
+  }
+
   /** Serves {@code log} at /admin/decisions. */
   public void useDecisionLog(io.ballast.core.optimizer.DecisionLog log) {
     handler.useDecisionLog(Objects.requireNonNull(log, "log"));

@@ -2,7 +2,9 @@ package io.ballast.server.config;
 
 import io.ballast.core.AdminState;
 import io.ballast.core.Backend;
+import io.ballast.core.zone.Locality;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One backend of a pool. Immutable.
@@ -14,9 +16,10 @@ import java.util.Objects;
  * @param cost what a request on this backend costs, relative to the pool's other backends (1 by
  *     default); the weight controller prefers cheaper backends while the pool's latency objective
  *     holds
+ * @param zone where the backend runs ("region/zone"); empty when the pool is not zone-aware
  */
 public record BackendConfig(String name, HostPort address, int weight, AdminState state,
-    double cost) {
+    double cost, Optional<Locality> zone) {
   public static final int DEFAULT_WEIGHT = 1;
   public static final double DEFAULT_COST = 1.0;
 
@@ -31,6 +34,12 @@ public record BackendConfig(String name, HostPort address, int weight, AdminStat
     if (!(cost > 0) || !Double.isFinite(cost)) {
       throw new IllegalArgumentException("cost: " + cost + " (expected: a finite number > 0)");
     }
+    Objects.requireNonNull(zone, "zone");
+  }
+
+  /** A backend without a zone. */
+  public BackendConfig(String name, HostPort address, int weight, AdminState state, double cost) {
+    this(name, address, weight, state, cost, Optional.empty());
   }
 
   /** A backend of the default cost. */

@@ -18,7 +18,8 @@ public record BallastConfig(
     LimitsConfig limits,
     ForwardingConfig forwarding,
     AdminConfig admin,
-    AccessLogConfig accessLog) {
+    AccessLogConfig accessLog,
+    LocalityConfig locality) {
   public BallastConfig {
     listeners = List.copyOf(Objects.requireNonNull(listeners, "listeners"));
     pools = List.copyOf(Objects.requireNonNull(pools, "pools"));
@@ -27,6 +28,7 @@ public record BallastConfig(
     Objects.requireNonNull(forwarding, "forwarding");
     Objects.requireNonNull(admin, "admin");
     Objects.requireNonNull(accessLog, "accessLog");
+    Objects.requireNonNull(locality, "locality");
     if (listeners.isEmpty()) {
       throw new IllegalArgumentException("listeners: [] (expected: at least one listener)");
     }
@@ -47,6 +49,13 @@ public record BallastConfig(
         }
       }
     }
+  }
+
+  /** A configuration whose clients' zones are unknown. */
+  public BallastConfig(List<ListenerConfig> listeners, List<PoolConfig> pools,
+      TimeoutsConfig timeouts, LimitsConfig limits, ForwardingConfig forwarding, AdminConfig admin,
+      AccessLogConfig accessLog) {
+    this(listeners, pools, timeouts, limits, forwarding, admin, accessLog, LocalityConfig.NONE);
   }
 
   public Optional<PoolConfig> pool(String name) {

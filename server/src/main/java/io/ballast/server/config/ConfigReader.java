@@ -14,6 +14,8 @@ import io.ballast.core.retry.RetryBudgetSettings;
 import io.ballast.core.retry.RetrySettings;
 import io.ballast.core.pick.AlgorithmOptions;
 import io.ballast.core.health.HealthPolicy;
+import io.ballast.core.zone.Locality;
+import io.ballast.core.zone.ZoneSettings;
 import io.ballast.proxy.HashKey;
 import io.ballast.proxy.HealthCheckSpec;
 import io.ballast.proxy.SignalsSpec;
@@ -80,6 +82,7 @@ final class ConfigReader {
   /** Pool names with the place they were given, for the listeners' references. */
   private final Map<String, Mark> poolNames = new LinkedHashMap<>();
   private final SignalsReader signalsReader;
+  private final ZonesReader zonesReader;
   private boolean poolsReadable;
   /** Pools that remember sessions (affinity by cookie, ip or header): strict routes need one. */
   private final java.util.Set<String> stickyPools = new java.util.HashSet<>();
@@ -91,6 +94,7 @@ final class ConfigReader {
   ConfigReader(Problems problems) {
     this.problems = problems;
     this.signalsReader = new SignalsReader(problems);
+    this.zonesReader = new ZonesReader(problems);
   }
 
   Optional<BallastConfig> config(YamlNode root) {
@@ -110,12 +114,15 @@ final class ConfigReader {
     AdminConfig admin = optionalSection(top, "admin", this::admin, AdminConfig.DEFAULTS);
     AccessLogConfig accessLog =
         optionalSection(top, "access_log", this::accessLog, AccessLogConfig.DEFAULTS);
+    LocalityConfig locality = optionalSection(top, "locality",
+        s -> zonesReader.locality(s, forwarding), LocalityConfig.NONE);
+    zonesReader.checkPools(locality, top.keyMarkOf("pools"));
     top.rejectUnknown();
     if (problems.errorCount() != before) {
       return Optional.empty();
     }
     return Optional.ofNullable(build(top.mark(), "", () -> new BallastConfig(
-        listeners, pools, timeouts, limits, forwarding, admin, accessLog)));
+        listeners, pools, timeouts, limits, forwarding, admin, accessLog, locality)));
   }
 
   // ---- listeners -------------------------------------------------------------------------
@@ -238,6 +245,7 @@ final class ConfigReader {
     Optional<SignalsSpec> signals = s.optional("signals")
         .flatMap(n -> Section.of(n, s.path("signals"), problems))
         .map(signalsReader::signals);
+    Optional<ZoneSettings> zones = zonesReader.poolZones(s, name);
     Optional<AffinitySpec> affinity = s.optional("affinity")
         .flatMap(n -> Section.of(n, s.path("affinity"), problems))
         .map(a -> new AffinityReader(problems).affinity(a, algorithm));
@@ -250,7 +258,8 @@ final class ConfigReader {
     }
     return build(s.mark(), s.path(), () -> new PoolConfig(
         name, algorithm, options, hashKey, backends, retries, healthChecks, passiveDownTime,
-        panicThreshold, slowStart, outliers, circuitBreaker, weightControl, signals, affinity));
+        panicThreshold, slowStart, outliers, circuitBreaker, weightControl, signals, zones,
+        affinity));
   }
 
   /**
@@ -664,6 +673,7 @@ final class ConfigReader {
     Integer weight = s.get("weight", Value.integer(1, Backend.MAX_WEIGHT), BackendConfig.DEFAULT_WEIGHT);
     String state = s.get("state", Value.string("one of active, drain, maintenance", BACKEND_STATE), "active");
     Double cost = s.get("cost", Value.decimal(0.001, 1_000_000), BackendConfig.DEFAULT_COST);
+    Optional<Locality> zone = zonesReader.backendZone(s);
     s.rejectUnknown();
     if (name != null) {
       Mark first = names.putIfAbsent(name, s.markOf(s.optional("name").isPresent() ? "name" : "address"));
@@ -681,7 +691,7 @@ final class ConfigReader {
       case "maintenance" -> AdminState.MAINTENANCE;
       default -> AdminState.ACTIVE;
     };
-    return build(s.mark(), s.path(), () -> new BackendConfig(name, address, weight, admin, cost));
+    return build(s.mark(), s.path(), () -> new BackendConfig(name, address, weight, admin, cost, zone));
   }
 
   /**

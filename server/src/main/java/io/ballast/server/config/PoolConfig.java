@@ -5,6 +5,7 @@ import io.ballast.core.circuit.CircuitBreakerSettings;
 import io.ballast.core.outlier.OutlierSettings;
 import io.ballast.core.retry.RetrySettings;
 import io.ballast.core.pick.AlgorithmOptions;
+import io.ballast.core.zone.ZoneSettings;
 import io.ballast.proxy.AffinitySpec;
 import io.ballast.proxy.HashKey;
 import io.ballast.proxy.SignalsSpec;
@@ -33,6 +34,8 @@ import java.util.Optional;
  * @param weightControl the weight controller (and scaling signals); empty is off
  * @param signals where the backends report their own load (header, agent, Prometheus); empty
  *     when none
+ * @param zones zone-aware balancing (minimum healthy share, region priority, latency matrix):
+ *     present exactly when every backend has a zone
  * @param affinity how the pool keeps sessions on their backend; empty when it does not
  */
 public record PoolConfig(
@@ -50,6 +53,7 @@ public record PoolConfig(
     Optional<CircuitBreakerSettings> circuitBreaker,
     Optional<WeightControlConfig> weightControl,
     Optional<SignalsSpec> signals,
+    Optional<ZoneSettings> zones,
     Optional<AffinitySpec> affinity) {
   /** auto: the evidence in docs/optimizer-auto.md and docs/benchmarks.md made it the default. */
   public static final Algorithm DEFAULT_ALGORITHM = Algorithm.AUTO;
@@ -83,9 +87,16 @@ public record PoolConfig(
     if (slowStart.isNegative()) {
       throw new IllegalArgumentException("slowStart: " + slowStart + " (expected: >= 0)");
     }
+    Objects.requireNonNull(zones, "zones");
+    long zoned = backends.stream().filter(b -> b.zone().isPresent()).count();
+    if (zoned != (zones.isPresent() ? backends.size() : 0)) {
+      throw new IllegalArgumentException("zones: " + zoned + " of " + backends.size()
+          + " backends have a zone and zone-aware balancing is " + (zones.isPresent() ? "on"
+          : "off") + " (expected: a zone on every backend and zones on, or neither)");
+    }
   }
 
-  /** A pool whose requests are not sticky. */
+  /** A pool that is neither zone-aware nor sticky. */
   public PoolConfig(String name, Algorithm algorithm, AlgorithmOptions options,
       Optional<HashKey> hashKey, List<BackendConfig> backends, RetrySettings retries,
       Optional<HealthChecksConfig> healthChecks, Duration passiveDownTime, int panicThreshold,
@@ -94,7 +105,7 @@ public record PoolConfig(
       Optional<SignalsSpec> signals) {
     this(name, algorithm, options, hashKey, backends, retries, healthChecks, passiveDownTime,
         panicThreshold, slowStart, outlierDetection, circuitBreaker, weightControl, signals,
-        Optional.empty());
+        Optional.empty(), Optional.empty());
   }
 
   /** A pool without weight control, whose backends report no signals of their own. */

@@ -20,6 +20,11 @@ final class Problems {
     this.source = source;
   }
 
+  /** What errors call the file: its path when it was loaded from one. */
+  String source() {
+    return source;
+  }
+
   void error(Mark at, String path, String message) {
     errors.add(new ConfigError(source, path, at.line(), at.column(), message));
   }

@@ -184,7 +184,7 @@ class ConfigLoaderTest {
         "test.yaml:9:9: pools[0].backends[0].wieght: unknown field 'wieght' (did you mean 'weight'?)",
         "test.yaml:10:1: timeout: unknown field 'timeout' (did you mean 'timeouts'?)",
         "test.yaml:12:1: colour: unknown field 'colour' (expected one of: pools, listeners, timeouts,"
-            + " limits, forwarding, admin, access_log)");
+            + " limits, forwarding, admin, access_log, locality)");
   }
 
   @Test
@@ -592,6 +592,6 @@ class ConfigLoaderTest {
             + " least_request, peak_ewma, least_connections_response_time, ring_hash, maglev,"
             + " bounded_load_hash, hash_key, backends, retries, circuit_breaker, health_check,"
             + " health_checks, passive_down_time, panic_threshold, slow_start, outlier_detection,"
-            + " weight_control, signals)");
+            + " weight_control, signals, zones, affinity)");
   }
 }

@@ -75,7 +75,8 @@ class ExamplesAndScaleTest {
         "cooldown", "webhook", "webhook_timeout",
 
                 "signals", "load_header", "agent", "send", "prometheus", "gauges",
-        "metric", "scale", "stale_after")) {
+        "metric", "scale", "stale_after", "zone", "zones", "min_healthy_percent",
+        "region_priority", "latency", "locality", "header", "cidr_file")) {
       assertThat(full).as("full.yaml sets %s", key).containsPattern("(?m)^\\s*-?\\s*" + key + ":");
     }
     // And nothing else: an unknown key would have failed the load above.
