@@ -1,16 +1,72 @@
 package io.ballast.proxy;
 
+import java.util.Objects;
+
 /**
  * What every connection of one listener shares: its name and routes, the settings, the observer
  * and the server it belongs to.
  *
- * <p>Immutable and thread-safe.
+ * <p>Thread-safe. Everything is fixed at start except the route table, which a config reload
+ * replaces through {@link #replaceRoutes}: a volatile reference, read once per request when the
+ * request begins, so a request in flight finishes on the table it started with and the next one
+ * sees the new table.
  */
-record ListenerContext(
-    String name,
-    RouteTable routes,
-    ProxySettings settings,
-    ProxyObserver observer,
-    HeaderRewriter rewriter,
-    TrustedProxies trustedProxies,
-    ProxyServer server) {}
+final class ListenerContext {
+  private final String name;
+  private volatile RouteTable routes;
+  private final ProxySettings settings;
+  private final ProxyObserver observer;
+  private final HeaderRewriter rewriter;
+  private final TrustedProxies trustedProxies;
+  private final ProxyServer server;
+
+  ListenerContext(String name, RouteTable routes, ProxySettings settings, ProxyObserver observer,
+      HeaderRewriter rewriter, TrustedProxies trustedProxies, ProxyServer server) {
+    this.name = Objects.requireNonNull(name, "name");
+    this.routes = Objects.requireNonNull(routes, "routes");
+    this.settings = settings;
+    this.observer = observer;
+    this.rewriter = rewriter;
+    this.trustedProxies = trustedProxies;
+    this.server = server;
+  }
+
+  String name() {
+    return name;
+  }
+
+  /** The route table now; read it once per request. */
+  RouteTable routes() {
+    return routes;
+  }
+
+  /** Publishes a new route table; requests that began before keep the one they read. */
+  void replaceRoutes(RouteTable next) {
+    routes = Objects.requireNonNull(next, "next");
+  }
+
+  ProxySettings settings() {
+    return settings;
+  }
+
+  ProxyObserver observer() {
+    return observer;
+  }
+
+  HeaderRewriter rewriter() {
+    return rewriter;
+  }
+
+  TrustedProxies trustedProxies() {
+    return trustedProxies;
+  }
+
+  ProxyServer server() {
+    return server;
+  }
+
+  @Override
+  public String toString() {
+    return "listener " + name + ": " + routes;
+  }
+}

@@ -41,7 +41,9 @@ public record Decision(long atNanos, String pool, String backend, Kind kind, Str
     /** A signal source went stale or came back. */
     SIGNAL,
     /** The share of a backend's sticky sessions moved elsewhere rose or fell (rebalancing). */
-    AFFINITY;
+    AFFINITY,
+    /** A configuration reload changed what runs (pool {@code *}: not one pool's decision). */
+    CONFIG;
 
     /** The lower-case word used in messages and JSON. */
     public String label() {
