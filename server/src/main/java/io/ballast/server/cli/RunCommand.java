@@ -45,7 +45,14 @@ public final class RunCommand implements Callable<Integer> {
     Ballast ballast = Ballast.start(valid, threads, config);
     SignalReload.install(ballast);
     if (!noWatch) {
-      ballast.watchConfigFile();
+      try {
+        ballast.watchConfigFile();
+      } catch (java.io.IOException e) {
+        // Serving goes on: SIGHUP and the admin API still reload.
+        org.slf4j.LoggerFactory.getLogger(RunCommand.class).warn(
+            "cannot watch {} for changes ({}); reload with SIGHUP or POST /admin/reload",
+            config, e.toString());
+      }
     }
     signals.started(ballast);
     ballast.awaitStopped();
