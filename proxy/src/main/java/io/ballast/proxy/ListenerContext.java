@@ -1,28 +1,86 @@
 package io.ballast.proxy;
 
+import java.util.Objects;
+
 /**
  * What every connection of one listener shares: its name and routes, the settings, the observer,
  * how a client's zone is found and the server it belongs to.
  *
- * <p>Immutable and thread-safe.
+ * <p>Thread-safe. Everything is fixed at start except the route table, which a config reload
+ * replaces through {@link #replaceRoutes}: a volatile reference, read once per request when the
+ * request begins, so a request in flight finishes on the table it started with and the next one
+ * sees the new table.
  */
-record ListenerContext(
-    String name,
-    RouteTable routes,
-    ProxySettings settings,
-    ProxyObserver observer,
-    HeaderRewriter rewriter,
-    TrustedProxies trustedProxies,
-    ProxyServer server,
-    ClientLocality locality) {
-
-  ListenerContext {
-    java.util.Objects.requireNonNull(locality, "locality");
-  }
+final class ListenerContext {
+  private final String name;
+  private volatile RouteTable routes;
+  private final ProxySettings settings;
+  private final ProxyObserver observer;
+  private final HeaderRewriter rewriter;
+  private final TrustedProxies trustedProxies;
+  private final ProxyServer server;
+  private final ClientLocality locality;
 
   /** A listener whose clients' zones are unknown. */
   ListenerContext(String name, RouteTable routes, ProxySettings settings, ProxyObserver observer,
       HeaderRewriter rewriter, TrustedProxies trustedProxies, ProxyServer server) {
     this(name, routes, settings, observer, rewriter, trustedProxies, server, ClientLocality.NONE);
+  }
+
+  ListenerContext(String name, RouteTable routes, ProxySettings settings, ProxyObserver observer,
+      HeaderRewriter rewriter, TrustedProxies trustedProxies, ProxyServer server,
+      ClientLocality locality) {
+    this.locality = Objects.requireNonNull(locality, "locality");
+    this.name = Objects.requireNonNull(name, "name");
+    this.routes = Objects.requireNonNull(routes, "routes");
+    this.settings = settings;
+    this.observer = observer;
+    this.rewriter = rewriter;
+    this.trustedProxies = trustedProxies;
+    this.server = server;
+  }
+
+  String name() {
+    return name;
+  }
+
+  /** The route table now; read it once per request. */
+  RouteTable routes() {
+    return routes;
+  }
+
+  /** Publishes a new route table; requests that began before keep the one they read. */
+  void replaceRoutes(RouteTable next) {
+    routes = Objects.requireNonNull(next, "next");
+  }
+
+  ProxySettings settings() {
+    return settings;
+  }
+
+  ProxyObserver observer() {
+    return observer;
+  }
+
+  HeaderRewriter rewriter() {
+    return rewriter;
+  }
+
+  TrustedProxies trustedProxies() {
+    return trustedProxies;
+  }
+
+  ProxyServer server() {
+    return server;
+  }
+
+  /** How the clients' zones are found. */
+  ClientLocality locality() {
+    return locality;
+  }
+
+  @Override
+  public String toString() {
+    return "listener " + name + ": " + routes;
   }
 }

@@ -45,6 +45,10 @@ public final class ProxyServer implements AutoCloseable {
   private final Set<ClientHandler> connections = ConcurrentHashMap.newKeySet();
   private final AtomicInteger active = new AtomicInteger();
   private final List<Channel> serverChannels = new ArrayList<>();
+  /** Each listener's shared state by name, for route reloads; guarded by this. */
+  private final Map<String, ListenerContext> listeners = new java.util.LinkedHashMap<>();
+  /** One load-report reader per pool, shared by every route of every listener; guarded by this. */
+  private final Map<PoolRef, Route.Target> targets = new java.util.HashMap<>();
   private volatile boolean draining;
   private boolean started;
   private boolean closed;
@@ -136,18 +140,11 @@ public final class ProxyServer implements AutoCloseable {
     TrustedProxies trusted = TrustedProxies.of(settings.forwarding().trustedProxies());
     HeaderRewriter rewriter = new HeaderRewriter(settings.forwarding());
     List<InetSocketAddress> bound = new ArrayList<>(listeners.size());
-    // One load-report reader per pool, shared by every route and listener that uses the pool.
-    Map<PoolRef, Route.Target> targets = new java.util.HashMap<>();
     for (ListenerSpec spec : listeners) {
-      List<Route> routes = new ArrayList<>();
-      for (RouteSpec r : spec.routes()) {
-        routes.add(new Route(r, ref -> targets.computeIfAbsent(ref, p -> new Route.Target(
-            p, p.loadReportHeader() == null ? null
-                : new LoadReportReader(io.netty.util.AsciiString.of(p.loadReportHeader()), p.pool())))));
-      }
-      RouteTable table = new RouteTable(routes);
+      RouteTable table = routeTable(spec.routes());
       ListenerContext context = new ListenerContext(spec.name(), table, settings, observer,
           rewriter, trusted, this, locality);
+      this.listeners.put(spec.name(), context);
       ServerBootstrap b = new ServerBootstrap()
           .group(group)
           .channel(Transport.serverChannel())
@@ -184,6 +181,38 @@ public final class ProxyServer implements AutoCloseable {
       LOG.debug("listener {} on {}: {}", spec.name(), local, table);
     }
     return List.copyOf(bound);
+  }
+
+  /**
+   * Replaces the routes of a started listener: the next request it begins is routed by
+   * {@code routes}, requests in flight finish on the routes they started with. Pools are shared
+   * with the old routes (one load-report reader per {@link PoolRef}).
+   *
+   * @throws IllegalArgumentException when no listener has that name, or the routes are not valid
+   *     for a listener (none, or a name twice)
+   */
+  public synchronized void replaceRoutes(String listener, List<RouteSpec> routes) {
+    ListenerContext context = listeners.get(listener);
+    if (context == null) {
+      throw new IllegalArgumentException("listener: '" + listener
+          + "' (expected: one of " + listeners.keySet() + ")");
+    }
+    // The same checks as at start: at least one route, unique names.
+    new ListenerSpec(listener, new InetSocketAddress(0), routes);
+    RouteTable table = routeTable(routes);
+    context.replaceRoutes(table);
+    LOG.debug("listener {}: routes replaced: {}", listener, table);
+  }
+
+  /** A listener's routes ready for the data plane; callers hold this object's lock. */
+  private RouteTable routeTable(List<RouteSpec> specs) {
+    List<Route> routes = new ArrayList<>();
+    for (RouteSpec r : specs) {
+      routes.add(new Route(r, ref -> targets.computeIfAbsent(ref, p -> new Route.Target(
+          p, p.loadReportHeader() == null ? null
+              : new LoadReportReader(io.netty.util.AsciiString.of(p.loadReportHeader()), p.pool())))));
+    }
+    return new RouteTable(routes);
   }
 
   /**

@@ -47,6 +47,11 @@ import io.ballast.server.optimizer.DecisionRecorder;
 import io.ballast.server.optimizer.OptimizerMetrics;
 import io.ballast.server.optimizer.ScalingWebhook;
 import io.ballast.server.metrics.SignalMetrics;
+import io.ballast.server.reload.ConfigDiff;
+import io.ballast.server.reload.ConfigWatcher;
+import io.ballast.server.reload.ReloadResult;
+import io.ballast.server.reload.Reloader;
+import io.ballast.server.reload.RouteChanges;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -56,6 +61,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -86,19 +92,30 @@ public final class Ballast {
   private final AccessLog accessLog;
   private final ProxyServer proxy;
   private AdminServer admin;
-  private Splits splits = Splits.none();
+  /** Each pool as routes reach it; fixed at start (a reload changes routes, not pools). */
+  private final Map<String, PoolRef> refs = new LinkedHashMap<>();
+  /** The routes serving now; written at start and by the reload thread only. */
+  private BuiltRoutes routes;
+  private volatile Splits splits = Splits.none();
   /** Zone-aware pools: their zone maps, plans for the admin listener and metrics. */
   private final Zones zones;
-  private final List<Mirrors.Entry> mirrors = new ArrayList<>();
   private final List<PoolAffinity> affinities = new ArrayList<>();
+  private final Mirrors mirrors;
+  /** Every mirror ever started, the retired ones too: stop closes them all (close is idempotent). */
+  private final List<Mirror> allMirrors = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** The file the config came from, or null (then nothing reloads). */
+  private final Path configFile;
+  private volatile Reloader reloader;
+  private volatile ConfigWatcher watcher;
   private List<InetSocketAddress> proxyAddresses = List.of();
   private InetSocketAddress adminAddress;
   private final AtomicBoolean stopping = new AtomicBoolean();
   private volatile boolean ready;
   private final CountDownLatch stopped = new CountDownLatch(1);
 
-  private Ballast(BallastConfig config, int threads) throws IOException {
+  private Ballast(BallastConfig config, int threads, Path configFile) throws IOException {
     this.config = config;
+    this.configFile = configFile;
     this.control = new ControlLoop("ballast-control",
         t -> log.error("control loop task failed", t));
     // A pool takes its state listener when it is built: metrics first, then pools.
@@ -106,6 +123,7 @@ public final class Ballast {
     this.zones = new Zones(config, decisions, control.ticker());
     this.pools = buildPools(config, control, new StateLog(new Both(metrics, decisions)), zones);
     metrics.setPools(pools.values());
+    this.mirrors = new Mirrors(metrics.registry());
     this.optimizerMetrics = new OptimizerMetrics(metrics);
     this.accessLog = openAccessLog(config.accessLog());
     ProxyObserver observer = accessLog == null ? metrics : CompositeObserver.of(metrics, accessLog);
@@ -120,10 +138,20 @@ public final class Ballast {
     return file.isPresent() ? AccessLog.toFile(file.get(), c.queueSize()) : AccessLog.toStdout(c.queueSize());
   }
 
-  /** Builds and starts everything, or closes what was started and throws. */
+  /** Builds and starts everything, or closes what was started and throws; nothing reloads. */
   public static Ballast start(BallastConfig config, int threads) throws Exception {
+    return start(config, threads, null);
+  }
+
+  /**
+   * Builds and starts everything, or closes what was started and throws. {@code configFile} is
+   * where {@code config} was read from: {@link #reload} and {@code POST /admin/reload} read it
+   * again; null when there is no file (then nothing reloads).
+   */
+  public static Ballast start(BallastConfig config, int threads, Path configFile)
+      throws Exception {
     long t0 = System.nanoTime();
-    Ballast b = new Ballast(config, threads);
+    Ballast b = new Ballast(config, threads, configFile);
     try {
       b.startAll();
     } catch (Exception | Error e) {
@@ -142,7 +170,6 @@ public final class Ballast {
       retries.put(p.name(), new RetryPolicy(p.retries(), Ticker.SYSTEM));
     }
     metrics.setRetryPolicies(retries);
-    Map<String, PoolRef> refs = new LinkedHashMap<>();
     for (var p : config.pools()) {
       PoolAffinity sticky = p.affinity().filter(AffinitySpec::usesMemory)
           .map(a -> startAffinity(pools.get(p.name()), a)).orElse(null);
@@ -154,19 +181,13 @@ public final class Ballast {
     zones.attach(pools);
     zones.registerMetrics(metrics.registry());
     proxy.useClientLocality(config.locality().toClientLocality());
-    List<Splits.Entry> splitEntries = new ArrayList<>();
-    List<Mirrors.Entry> mirrorEntries = new ArrayList<>();
+    routes = buildRoutes(config, null);
     List<ListenerSpec> specs = new ArrayList<>();
     for (var l : config.listeners()) {
-      List<RouteSpec> routes = new ArrayList<>();
-      for (RouteConfig r : l.routes()) {
-        routes.add(routeSpec(l.name(), r, refs, splitEntries, mirrorEntries));
-      }
-      specs.add(new ListenerSpec(l.name(), l.bind().toSocketAddress(), routes));
+      specs.add(new ListenerSpec(l.name(), l.bind().toSocketAddress(), routes.byListener().get(l.name())));
     }
-    splits = new Splits(splitEntries);
-    Mirrors.registerMetrics(metrics.registry(), mirrorEntries);
-    mirrors.addAll(mirrorEntries);
+    splits = new Splits(routes.splits());
+    mirrors.use(routes.mirrors());
     for (var p : config.pools()) {
       p.circuitBreaker().ifPresent(c -> startCircuitBreakers(pools.get(p.name()), c));
     }
@@ -232,18 +253,199 @@ public final class Ballast {
       admin.useDecisionLog(decisions.log());
       admin.useSplits(splits);
       admin.useZones(zones);
+      if (configFile != null) {
+        admin.useReload(() -> reload(ReloadResult.Trigger.API).thenApply(
+            r -> new AdminServer.ReloadAnswer(r.httpStatus(), ReloadResult.json(r))));
+      }
       adminAddress = admin.start();
       log.info("admin on http://{} (/metrics, /healthz, /readyz, /admin/backends,"
-          + " /admin/decisions, /admin/splits, /admin/zones; actions {})",
+          + " /admin/decisions, /admin/splits, /admin/zones, /admin/reload; actions {})",
           hostPort(adminAddress), config.admin().token().isPresent()
               ? "enabled with the configured token" : "off: no admin.token");
+    }
+    if (configFile != null) {
+      reloader = new Reloader(configFile, config, this::applyRoutes, metrics.registry(),
+          decisions::record);
     }
     ready = true;
   }
 
-  /** A route as the proxy takes it; a split is registered for the admin listener. */
+  /**
+   * Every listener's routes built from {@code config}, with the splits and mirrors registered.
+   * With {@code previous} (a reload), a route configured as before keeps its spec (its split,
+   * mirror and retry budget); a changed route keeps its split when the split is configured as
+   * before (weights set through the admin listener stay, A/B users stay in their groups), and
+   * its mirror likewise.
+   */
+  private BuiltRoutes buildRoutes(BallastConfig config, BuiltRoutes previous) {
+    List<Splits.Entry> splitEntries = new ArrayList<>();
+    List<Mirrors.Entry> mirrorEntries = new ArrayList<>();
+    Map<String, List<RouteSpec>> byListener = new LinkedHashMap<>();
+    for (var l : config.listeners()) {
+      List<RouteSpec> list = new ArrayList<>();
+      for (RouteConfig r : l.routes()) {
+        RouteSpec built = routeSpec(l.name(), r, refs, splitEntries, mirrorEntries,
+            previous == null ? Reuse.NONE : previous.reuse(l.name(), r));
+        list.add(previous != null && previous.unchanged(l.name(), r)
+            ? previous.spec(l.name(), r.name()) : built);
+      }
+      byListener.put(l.name(), list);
+    }
+    for (Mirrors.Entry m : mirrorEntries) {
+      if (allMirrors.stream().noneMatch(x -> x == m.mirror())) {
+        allMirrors.add(m.mirror());
+      }
+    }
+    return new BuiltRoutes(config, byListener, splitEntries, mirrorEntries);
+  }
+
+  /**
+   * How long a retired mirror is left to requests that began on the old routes, and how often
+   * its copies in flight are looked at after that.
+   */
+  private static final Duration MIRROR_GRACE = Duration.ofMillis(500);
+
+  /** What a reload keeps of a route: its split and its mirror; null for new ones. */
+  private record Reuse(TrafficSplit split, Mirror mirror) {
+    static final Reuse NONE = new Reuse(null, null);
+  }
+
+  /** Every listener's routes as built from one config, with their splits and mirrors. */
+  private static final class BuiltRoutes {
+    private final Map<String, List<RouteSpec>> byListener;
+    private final List<Splits.Entry> splits;
+    private final List<Mirrors.Entry> mirrors;
+    /** Listener, then route name: the route's config and spec. */
+    private final Map<String, Map<String, RouteConfig>> configs = new LinkedHashMap<>();
+    private final Map<String, Map<String, RouteSpec>> specs = new LinkedHashMap<>();
+
+    BuiltRoutes(BallastConfig config, Map<String, List<RouteSpec>> byListener,
+        List<Splits.Entry> splits, List<Mirrors.Entry> mirrors) {
+      this.byListener = byListener;
+      this.splits = splits;
+      this.mirrors = mirrors;
+      for (var l : config.listeners()) {
+        Map<String, RouteConfig> c = configs.computeIfAbsent(l.name(), k -> new LinkedHashMap<>());
+        l.routes().forEach(r -> c.put(r.name(), r));
+        Map<String, RouteSpec> s = specs.computeIfAbsent(l.name(), k -> new LinkedHashMap<>());
+        byListener.get(l.name()).forEach(r -> s.put(r.name(), r));
+      }
+    }
+
+    Map<String, List<RouteSpec>> byListener() {
+      return byListener;
+    }
+
+    List<Splits.Entry> splits() {
+      return splits;
+    }
+
+    List<Mirrors.Entry> mirrors() {
+      return mirrors;
+    }
+
+    RouteSpec spec(String listener, String route) {
+      return specs.get(listener).get(route);
+    }
+
+    /** True when the listener had a route of that name configured the same way. */
+    boolean unchanged(String listener, RouteConfig r) {
+      RouteConfig was = configs.getOrDefault(listener, Map.of()).get(r.name());
+      return was != null && ConfigDiff.same(was, r);
+    }
+
+    /** The split and mirror of the listener's route of that name, where configured the same. */
+    Reuse reuse(String listener, RouteConfig r) {
+      RouteConfig was = configs.getOrDefault(listener, Map.of()).get(r.name());
+      if (was == null) {
+        return Reuse.NONE;
+      }
+      RouteSpec spec = spec(listener, r.name());
+      TrafficSplit split = was.split() != null && ConfigDiff.same(was.split(), r.split())
+          ? spec.split().split() : null;
+      Mirror mirror = was.mirror().isPresent() && ConfigDiff.same(was.mirror(), r.mirror())
+          ? spec.mirror() : null;
+      return new Reuse(split, mirror);
+    }
+  }
+
+  /**
+   * A reload's apply step (on the reload thread): builds the new routes, then swaps each
+   * listener's table, publishes the splits and mirrors, and retires the mirrors no route uses.
+   */
+  private void applyRoutes(BallastConfig next, RouteChanges changes) {
+    BuiltRoutes built = buildRoutes(next, routes);
+    for (var e : built.byListener().entrySet()) {
+      proxy.replaceRoutes(e.getKey(), e.getValue());
+    }
+    BuiltRoutes before = routes;
+    routes = built;
+    splits = new Splits(built.splits());
+    if (admin != null) {
+      admin.useSplits(splits);
+    }
+    mirrors.use(built.mirrors());
+    java.util.Set<Mirror> kept = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    built.mirrors().forEach(m -> kept.add(m.mirror()));
+    for (Mirrors.Entry m : before.mirrors()) {
+      if (!kept.contains(m.mirror())) {
+        retire(m.mirror(), System.nanoTime() + MIRROR_GRACE.toNanos()
+            + m.mirror().spec().timeout().toNanos());
+      }
+    }
+  }
+
+  /**
+   * Closes a mirror no route uses any more once its copies in flight are done (requests that
+   * began on the old routes may still send one during the first grace), or by {@code deadline}.
+   */
+  private void retire(Mirror mirror, long deadline) {
+    control.schedule(MIRROR_GRACE, () -> {
+      if (mirror.stats().inFlight() == 0 || System.nanoTime() - deadline >= 0) {
+        mirror.close();
+      } else {
+        retire(mirror, deadline);
+      }
+    });
+  }
+
+  /**
+   * Reloads the config file (see {@code docs/operations.md}, "Reload"): only the listeners'
+   * routes change; a bad file or one that changes anything else keeps the running config.
+   * Thread-safe; reloads run one at a time.
+   *
+   * @throws IllegalStateException when this balancer was started without a config file
+   */
+  public CompletableFuture<ReloadResult> reload(ReloadResult.Trigger trigger) {
+    Reloader r = reloader;
+    if (r == null) {
+      return CompletableFuture.failedFuture(new IllegalStateException(
+          "no config file to reload: this ballast was not started from a file"));
+    }
+    return r.reload(trigger);
+  }
+
+  /**
+   * Reloads the config file each time it changes on disk (debounced), until stop.
+   *
+   * @throws IOException when the file's directory cannot be watched
+   * @throws IllegalStateException when this balancer was started without a config file
+   */
+  public synchronized void watchConfigFile() throws IOException {
+    if (reloader == null) {
+      throw new IllegalStateException("no config file to watch");
+    }
+    if (watcher == null && !stopping.get()) {
+      watcher = ConfigWatcher.start(reloader, ConfigWatcher.DEFAULT_DEBOUNCE);
+    }
+  }
+
+  /**
+   * A route as the proxy takes it; a split is registered for the admin listener. {@code reuse}
+   * gives the split and mirror a reload keeps.
+   */
   private static RouteSpec routeSpec(String listener, RouteConfig r, Map<String, PoolRef> refs,
-      List<Splits.Entry> splits, List<Mirrors.Entry> mirrors) {
+      List<Splits.Entry> splits, List<Mirrors.Entry> mirrors, Reuse reuse) {
     SplitSpec split = null;
     if (r.split() != null) {
       Map<String, Double> weights = new LinkedHashMap<>();
@@ -254,15 +456,16 @@ public final class Ballast {
         groupPools.add(refs.get(g.pool()));
         poolNames.add(g.pool());
       }
-      TrafficSplit ts = new TrafficSplit(r.name(), weights);
+      TrafficSplit ts = reuse.split() != null ? reuse.split() : new TrafficSplit(r.name(), weights);
       RouteConfig.SplitConfig c = r.split();
       split = new SplitSpec(ts, groupPools, c.userKey(), c.forceHeader(), c.forceCookie(),
           c.groupHeader());
       splits.add(new Splits.Entry(listener, r.name(), ts, c.blueGreen(), poolNames));
     }
     RetryPolicy retry = r.retries().map(s -> new RetryPolicy(s, Ticker.SYSTEM)).orElse(null);
-    Mirror mirror = r.mirror().map(m -> new Mirror(new MirrorSpec(refs.get(m.pool()).pool(),
-        m.percent(), m.maxBody(), m.timeout(), m.maxInFlight()))).orElse(null);
+    Mirror mirror = reuse.mirror() != null ? reuse.mirror()
+        : r.mirror().map(m -> new Mirror(new MirrorSpec(refs.get(m.pool()).pool(),
+            m.percent(), m.maxBody(), m.timeout(), m.maxInFlight()))).orElse(null);
     if (mirror != null) {
       mirrors.add(new Mirrors.Entry(listener, r.name(), mirror));
     }
@@ -482,6 +685,12 @@ public final class Ballast {
   }
 
   private void closeAll() {
+    if (watcher != null) {
+      quietly(watcher::close);
+    }
+    if (reloader != null) {
+      quietly(reloader::close);
+    }
     for (HealthChecker c : checkers) {
       quietly(c::close);
     }
@@ -498,8 +707,8 @@ public final class Ballast {
     for (PoolAffinity a : affinities) {
       quietly(a::close);
     }
-    for (Mirrors.Entry m : mirrors) {
-      quietly(m.mirror()::close);
+    for (Mirror m : allMirrors) {
+      quietly(m::close);
     }
     if (admin != null) {
       quietly(admin::close);

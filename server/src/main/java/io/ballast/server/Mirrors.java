@@ -5,10 +5,38 @@ import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.List;
+import java.util.function.Supplier;
 
-/** The metrics of the routes' mirrors: copies by outcome, and copies in flight. */
+/**
+ * The routes' mirrors now serving, and their metrics: copies by outcome, and copies in flight.
+ *
+ * <p>Thread-safe: a reload publishes the new list with {@link #use} (the reload thread and start
+ * are serialised), metric scrapes read whichever list is current.
+ */
 final class Mirrors {
-  private Mirrors() {}
+  private final PrometheusRegistry registry;
+  private volatile List<Entry> current = List.of();
+  private boolean registered;
+
+  Mirrors(PrometheusRegistry registry) {
+    this.registry = registry;
+  }
+
+  /**
+   * The mirrors of the running routes from now on; the metrics are registered with the first
+   * mirror. A removed mirror's series end (its counters are not kept).
+   */
+  synchronized void use(List<Entry> mirrors) {
+    current = List.copyOf(mirrors);
+    if (!registered && !current.isEmpty()) {
+      registerMetrics(registry, () -> current);
+      registered = true;
+    }
+  }
+
+  List<Entry> current() {
+    return current;
+  }
 
   /** One mirror and the route it copies. */
   record Entry(String listener, String route, Mirror mirror) {}
@@ -16,20 +44,15 @@ final class Mirrors {
   /**
    * Registers {@code lb_mirror_requests_total{listener,route,outcome}} (outcome: sent, 2xx, 3xx,
    * 4xx, 5xx, connect_failed, timeout, reset, dropped_too_big, dropped_over_limit,
-   * dropped_no_backend) and {@code lb_mirror_in_flight{listener,route}}. Nothing when no route
-   * mirrors.
+   * dropped_no_backend) and {@code lb_mirror_in_flight{listener,route}} of the current mirrors.
    */
-  static void registerMetrics(PrometheusRegistry registry, List<Entry> mirrors) {
-    if (mirrors.isEmpty()) {
-      return;
-    }
-    List<Entry> all = List.copyOf(mirrors);
+  private static void registerMetrics(PrometheusRegistry registry, Supplier<List<Entry>> mirrors) {
     CounterWithCallback.builder()
         .name("lb_mirror_requests_total")
         .help("Requests copied to a shadow pool, by what became of the copy")
         .labelNames("listener", "route", "outcome")
         .callback(cb -> {
-          for (Entry e : all) {
+          for (Entry e : mirrors.get()) {
             Mirror.Stats s = e.mirror().stats();
             String l = e.listener();
             String r = e.route();
@@ -52,7 +75,7 @@ final class Mirrors {
         .help("Copies to a shadow pool in flight")
         .labelNames("listener", "route")
         .callback(cb -> {
-          for (Entry e : all) {
+          for (Entry e : mirrors.get()) {
             cb.call(e.mirror().stats().inFlight(), e.listener(), e.route());
           }
         })

@@ -12,8 +12,10 @@ import java.util.Optional;
  * Every traffic split of the running config, by listener and route, for the admin listener
  * (read the weights, set them, switch blue-green) and the metrics.
  *
- * <p>Built once at start; thread-safe to read (the map never changes after construction, each
- * split swaps its own weights atomically).
+ * <p>One per running route config: built at start and by each reload that changes routes (a
+ * route whose split config is unchanged keeps its {@link TrafficSplit}, weights set through the
+ * admin listener included). Immutable and thread-safe to read (each split swaps its own weights
+ * atomically).
  */
 public final class Splits {
   /** One split: where it is, and whether it was written as blue-green. */

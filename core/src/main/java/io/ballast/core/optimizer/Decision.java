@@ -43,7 +43,9 @@ public record Decision(long atNanos, String pool, String backend, Kind kind, Str
     /** The share of a backend's sticky sessions moved elsewhere rose or fell (rebalancing). */
     AFFINITY,
     /** A client zone's spill plan changed: traffic spills to other zones, fails over or back. */
-    ZONE;
+    ZONE,
+    /** A configuration reload changed what runs (pool {@code *}: not one pool's decision). */
+    CONFIG;
 
     /** The lower-case word used in messages and JSON. */
     public String label() {

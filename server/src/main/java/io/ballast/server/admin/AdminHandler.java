@@ -27,6 +27,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -34,7 +35,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Answers the admin endpoints: {@code /metrics}, {@code /healthz}, {@code /readyz},
- * {@code /admin/backends} and {@code /admin/decisions}; other paths get 404, other methods than GET and HEAD get 405.
+ * {@code /admin/backends}, {@code /admin/decisions} and {@code /admin/splits}, and the POST
+ * actions (backend state, split weights, {@code /admin/reload}); other paths get 404, other
+ * methods than GET and HEAD get 405.
  *
  * <p>Threading: shared by every admin connection (stateless); runs on the admin event loop only,
  * where a scrape may take a few milliseconds without touching the data plane.
@@ -46,6 +49,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private static final String JSON = "application/json";
   private static final String ACTIONS = "/admin/pools/";
   private static final String SPLITS = "/admin/splits";
+  private static final String RELOAD = "/admin/reload";
 
   private final ProxyMetrics metrics;
   private final Supplier<List<LoadBalancer>> pools;
@@ -58,6 +62,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private volatile io.ballast.server.Zones zones;
   /** The traffic splits behind /admin/splits. */
   private volatile io.ballast.server.Splits splits = io.ballast.server.Splits.none();
+  /** Runs a config reload for POST /admin/reload; null when nothing reloads (404 then). */
+  private volatile Supplier<CompletionStage<AdminServer.ReloadAnswer>> reload;
   /** The process's decision log behind /admin/decisions; null until set (404 then). */
   private volatile io.ballast.core.optimizer.DecisionLog decisions;
   /** The bearer token actions need, as bytes for a constant-time compare; null: read-only. */
@@ -81,6 +87,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     this.zones = zones;
   }
 
+  /** Runs {@code reload} on POST /admin/reload. */
+  void useReload(Supplier<CompletionStage<AdminServer.ReloadAnswer>> reload) {
+    this.reload = reload;
+  }
+
   /** Serves {@code log} at /admin/decisions. */
   void useDecisionLog(io.ballast.core.optimizer.DecisionLog log) {
     decisions = log;
@@ -94,9 +105,19 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     if (!req.decoderResult().isSuccess()) {
       res = text(HttpResponseStatus.BAD_REQUEST, "bad request\n");
       keepAlive = false;
+    } else if (new QueryStringDecoder(req.uri()).path().equals(RELOAD)) {
+      res = reload(ctx, req, keepAlive);
+      if (res == null) {
+        return;
+      }
     } else {
       res = route(ctx, req, head);
     }
+    send(ctx, res, keepAlive, head);
+  }
+
+  private static void send(ChannelHandlerContext ctx, FullHttpResponse res, boolean keepAlive,
+      boolean head) {
     HttpUtil.setContentLength(res, res.content().readableBytes());
     if (head) {
       // HEAD gets the GET headers, Content-Length included, and no body.
@@ -144,6 +165,35 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
           ? Unpooled.copiedBuffer("[]", StandardCharsets.UTF_8)
           : Unpooled.wrappedBuffer(zonesJson.render(zones)));
     };
+  }
+
+  /**
+   * {@code POST /admin/reload} with the bearer token: the reload runs off this event loop (it
+   * reads and validates a file) and its answer is written when it is done; null then. Otherwise
+   * the refusal.
+   */
+  private FullHttpResponse reload(ChannelHandlerContext ctx, FullHttpRequest req,
+      boolean keepAlive) {
+    FullHttpResponse refused = refuseAction(req);
+    if (refused != null) {
+      return refused;
+    }
+    Supplier<CompletionStage<AdminServer.ReloadAnswer>> r = reload;
+    if (r == null) {
+      return text(HttpResponseStatus.NOT_FOUND,
+          "nothing to reload: this ballast was not started from a config file\n");
+    }
+    // No next request is read before this answer is written: answers stay in request order.
+    ctx.channel().config().setAutoRead(false);
+    r.get().whenComplete((answer, failure) -> ctx.executor().execute(() -> {
+      FullHttpResponse res = failure == null
+          ? response(HttpResponseStatus.valueOf(answer.status()), JSON,
+              Unpooled.wrappedBuffer(answer.json()))
+          : text(HttpResponseStatus.SERVICE_UNAVAILABLE, "reload failed: " + failure + "\n");
+      send(ctx, res, keepAlive, false);
+      ctx.channel().config().setAutoRead(true);
+    }));
+    return null;
   }
 
   /** {@code GET /admin/decisions?limit=N&pool=NAME}: the newest N (default 100), newest last. */

@@ -20,6 +20,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -93,6 +94,18 @@ public final class AdminServer implements AutoCloseable {
   /** Serves the zone-aware pools' zones and plans at {@code /admin/zones}. Thread-safe. */
   public void useZones(io.ballast.server.Zones zones) {
     handler.useZones(Objects.requireNonNull(zones, "zones"));
+  }
+
+  /** The answer to {@code POST /admin/reload}: an HTTP status and a JSON body. */
+  public record ReloadAnswer(int status, byte[] json) {}
+
+  /**
+   * Answers {@code POST /admin/reload} (with the bearer token) by running {@code reload}, which
+   * must not block: the answer is written when its stage completes. Without it the endpoint
+   * answers 404. Thread-safe; call before or after start.
+   */
+  public void useReload(Supplier<CompletionStage<ReloadAnswer>> reload) {
+    handler.useReload(Objects.requireNonNull(reload, "reload"));
   }
 
   /** Serves {@code log} at /admin/decisions. */

@@ -9,11 +9,16 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code ballast run -c FILE}: start the balancer and serve until SIGTERM or SIGINT. */
+/**
+ * {@code ballast run -c FILE}: start the balancer and serve until SIGTERM or SIGINT; SIGHUP, a
+ * change of the file (unless {@code --no-watch}) and {@code POST /admin/reload} reload its
+ * routes.
+ */
 @Command(name = "run", mixinStandardHelpOptions = true,
     description = {"Start the balancer on a configuration file.",
         "SIGTERM or SIGINT stops accepting, lets in-flight requests finish (up to timeouts.drain)",
-        "and exits 0."})
+        "and exits 0. SIGHUP, a change of the file and POST /admin/reload reload the",
+        "listeners' routes; a bad file or one that changes anything else keeps the running config."})
 public final class RunCommand implements Callable<Integer> {
   @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE",
       description = "The YAML configuration file.")
@@ -22,6 +27,11 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
       description = "Event loop threads for the proxy (0 = one per core; default: ${DEFAULT-VALUE}).")
   int threads;
+
+  @Option(names = "--no-watch",
+      description = "Do not reload when the configuration file changes (SIGHUP and POST"
+          + " /admin/reload still do).")
+  boolean noWatch;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -32,7 +42,18 @@ public final class RunCommand implements Callable<Integer> {
       return BallastCommand.EXIT_INVALID;
     }
     SignalShutdown signals = SignalShutdown.install();
-    Ballast ballast = Ballast.start(valid, threads);
+    Ballast ballast = Ballast.start(valid, threads, config);
+    SignalReload.install(ballast);
+    if (!noWatch) {
+      try {
+        ballast.watchConfigFile();
+      } catch (java.io.IOException e) {
+        // Serving goes on: SIGHUP and the admin API still reload.
+        org.slf4j.LoggerFactory.getLogger(RunCommand.class).warn(
+            "cannot watch {} for changes ({}); reload with SIGHUP or POST /admin/reload",
+            config, e.toString());
+      }
+    }
     signals.started(ballast);
     ballast.awaitStopped();
     return 0;

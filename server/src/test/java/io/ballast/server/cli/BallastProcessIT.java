@@ -223,6 +223,42 @@ class BallastProcessIT {
   }
 
   @Test
+  void sighupReloadsTheRoutesAndKeepsServing() throws Exception {
+    try (TestBackend one = new TestBackend("one"); TestBackend two = new TestBackend("two")) {
+      Path config = tmp.resolve("ballast.yaml");
+      String yaml = """
+          listeners:
+            - name: web
+              bind: "127.0.0.1:0"
+              routes:
+                - {name: main, pool: %s}
+          pools:
+            - {name: one, backends: [{address: "%s"}]}
+            - {name: two, backends: [{address: "%s"}]}
+          admin:
+            enabled: false
+          """;
+      Files.writeString(config, yaml.formatted("one", one.address(), two.address()));
+      Run run = start(defaultJava(), "run", "-c", config.toString(), "--no-watch");
+      int port = port(run.awaitLine(Pattern.compile("listener web on http://127\\.0\\.0\\.1:(\\d+)")));
+      URI uri = URI.create("http://127.0.0.1:" + port + "/");
+      assertThat(client.send(HttpRequest.newBuilder(uri).build(),
+          HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("one");
+
+      // --no-watch: the new file is read on SIGHUP only.
+      Files.writeString(config, yaml.formatted("two", one.address(), two.address()));
+      Process hup = new ProcessBuilder("kill", "-HUP", Long.toString(run.process().pid())).start();
+      assertThat(hup.waitFor(10, TimeUnit.SECONDS)).isTrue();
+      run.awaitLine(Pattern.compile("config reloaded \\(signal\\): listener web: changed \\[main\\]"));
+      assertThat(client.send(HttpRequest.newBuilder(uri).build(),
+          HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("two");
+      assertThat(run.process().isAlive()).isTrue();
+      run.process().toHandle().destroy(); // SIGTERM
+      assertThat(exitCode(run)).isZero();
+    }
+  }
+
+  @Test
   void demoServesOnJdk17() throws Exception {
     demoServes(defaultJava());
   }

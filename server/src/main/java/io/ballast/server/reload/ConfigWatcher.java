@@ -1,0 +1,119 @@
+package io.ballast.server.reload;
+
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reloads the config when its file changes on disk. It watches the file's directory, not the
+ * file: editors and deploy tools often write a temporary file and move it over the old one, which
+ * a watch on the file itself would lose. Events come in bursts (a write is several modify events,
+ * a move a delete and a create), so a reload starts only once the file has been quiet for the
+ * debounce time. A touch that leaves the bytes as they are is an unchanged reload (the
+ * {@link Reloader} compares the content's hash).
+ *
+ * <p>Threading: one daemon thread per watcher; {@link #close} may be called from any thread.
+ */
+public final class ConfigWatcher implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ConfigWatcher.class);
+  /** Quiet time after the last event before the file is read. */
+  public static final Duration DEFAULT_DEBOUNCE = Duration.ofMillis(400);
+
+  private final Reloader reloader;
+  private final Path name;
+  private final long debounceNanos;
+  private final WatchService watch;
+  private final Thread thread;
+
+  private ConfigWatcher(Reloader reloader, Duration debounce) throws IOException {
+    this.reloader = reloader;
+    Path file = reloader.file().toAbsolutePath();
+    this.name = file.getFileName();
+    this.debounceNanos = debounce.toNanos();
+    Path dir = file.getParent();
+    this.watch = FileSystems.getDefault().newWatchService();
+    try {
+      dir.register(watch, StandardWatchEventKinds.ENTRY_CREATE,
+          StandardWatchEventKinds.ENTRY_MODIFY);
+    } catch (IOException | RuntimeException e) {
+      watch.close();
+      throw e;
+    }
+    this.thread = new Thread(this::run, "ballast-config-watch");
+    thread.setDaemon(true);
+  }
+
+  /**
+   * Watches {@code reloader}'s file and reloads it through {@code reloader} after each change.
+   *
+   * @throws IOException when the file's directory cannot be watched
+   */
+  public static ConfigWatcher start(Reloader reloader, Duration debounce) throws IOException {
+    Objects.requireNonNull(reloader, "reloader");
+    if (debounce.isNegative() || debounce.isZero()) {
+      throw new IllegalArgumentException("debounce: " + debounce + " (expected: > 0)");
+    }
+    ConfigWatcher w = new ConfigWatcher(reloader, debounce);
+    w.thread.start();
+    log.info("watching {} for changes", reloader.file());
+    return w;
+  }
+
+  private void run() {
+    boolean pending = false;
+    long due = 0;
+    try {
+      while (true) {
+        WatchKey key;
+        if (pending) {
+          long left = due - System.nanoTime();
+          key = left > 0 ? watch.poll(left, TimeUnit.NANOSECONDS) : null;
+        } else {
+          key = watch.take();
+        }
+        if (key != null) {
+          if (concernsFile(key)) {
+            pending = true;
+            due = System.nanoTime() + debounceNanos;
+          }
+          key.reset();
+        } else if (pending && System.nanoTime() - due >= 0) {
+          pending = false;
+          reloader.reload(ReloadResult.Trigger.FILE);
+        }
+      }
+    } catch (ClosedWatchServiceException | InterruptedException e) {
+      // closed: the watcher stops
+    }
+  }
+
+  private boolean concernsFile(WatchKey key) {
+    boolean concerns = false;
+    for (WatchEvent<?> event : key.pollEvents()) {
+      // An overflow lost events, maybe ours: reading the file once too often is harmless.
+      if (event.kind() == StandardWatchEventKinds.OVERFLOW || name.equals(event.context())) {
+        concerns = true;
+      }
+    }
+    return concerns;
+  }
+
+  @Override
+  public void close() {
+    try {
+      watch.close();
+    } catch (IOException e) {
+      log.debug("closing the config watch: {}", e.toString());
+    }
+  }
+}
