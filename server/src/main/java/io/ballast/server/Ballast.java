@@ -253,13 +253,15 @@ public final class Ballast {
       admin.useDecisionLog(decisions.log());
       admin.useSplits(splits);
       admin.useZones(zones);
+      admin.useAffinities(affinities);
       if (configFile != null) {
         admin.useReload(() -> reload(ReloadResult.Trigger.API).thenApply(
             r -> new AdminServer.ReloadAnswer(r.httpStatus(), ReloadResult.json(r))));
       }
       adminAddress = admin.start();
       log.info("admin on http://{} (/metrics, /healthz, /readyz, /admin/backends,"
-          + " /admin/decisions, /admin/splits, /admin/zones, /admin/reload; actions {})",
+          + " /admin/decisions, /admin/splits, /admin/zones, /admin/affinity, /admin/reload;"
+          + " actions {})",
           hostPort(adminAddress), config.admin().token().isPresent()
               ? "enabled with the configured token" : "off: no admin.token");
     }

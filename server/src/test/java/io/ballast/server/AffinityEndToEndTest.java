@@ -164,6 +164,13 @@ class AffinityEndToEndTest {
     // 24 new sessions, one after the tampered cookie, one per moved session.
     assertThat(m.get("lb_affinity_cookies_set_total", Map.of("pool", "cart")))
         .isEqualTo(24 + 1 + moved);
+    // The admin view: strategy and counts, never a key.
+    String view = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+            + ballast.adminAddress().getPort() + "/admin/affinity")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    assertThat(view).contains("\"pool\":\"cart\"", "\"by\":\"cookie\"", "\"cookie\":\"CART\"",
+        "\"moved\":" + moved, "\"tampered\":1", "\"pool\":\"tenants\"", "\"fallback\":\"ip\"")
+        .doesNotContain(KEY);
   }
 
   @Test

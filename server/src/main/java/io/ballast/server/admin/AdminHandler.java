@@ -58,6 +58,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private final DecisionsJson decisionsJson = new DecisionsJson();
   private final SplitsJson splitsJson = new SplitsJson();
   private final ZonesJson zonesJson = new ZonesJson();
+  private final AffinityJson affinityJson = new AffinityJson();
+  /** The sticky pools behind /admin/affinity. */
+  private volatile List<io.ballast.proxy.PoolAffinity> affinities = List.of();
   /** The zone-aware pools behind /admin/zones; null until set (an empty list then). */
   private volatile io.ballast.server.Zones zones;
   /** The traffic splits behind /admin/splits. */
@@ -80,6 +83,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   /** Serves {@code splits} at /admin/splits. */
   void useSplits(io.ballast.server.Splits splits) {
     this.splits = splits;
+  }
+
+  /** Serves the sticky pools' sessions at /admin/affinity. */
+  void useAffinities(List<io.ballast.proxy.PoolAffinity> affinities) {
+    this.affinities = List.copyOf(affinities);
   }
 
   /** Serves the pools' zones and plans at /admin/zones. */
@@ -164,6 +172,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       case ZONES -> response(HttpResponseStatus.OK, JSON, zones == null
           ? Unpooled.copiedBuffer("[]", StandardCharsets.UTF_8)
           : Unpooled.wrappedBuffer(zonesJson.render(zones)));
+      case AFFINITY -> response(HttpResponseStatus.OK, JSON,
+          Unpooled.wrappedBuffer(affinityJson.render(affinities)));
     };
   }
 
@@ -373,7 +383,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     BACKENDS("/admin/backends"),
     DECISIONS("/admin/decisions"),
     SPLITS(AdminHandler.SPLITS),
-    ZONES("/admin/zones");
+    ZONES("/admin/zones"),
+    AFFINITY("/admin/affinity");
 
     private final String path;
 

@@ -91,6 +91,11 @@ public final class AdminServer implements AutoCloseable {
     handler.useSplits(Objects.requireNonNull(splits, "splits"));
   }
 
+  /** Serves the sticky pools' sessions and rebalancing at {@code /admin/affinity}. Thread-safe. */
+  public void useAffinities(List<io.ballast.proxy.PoolAffinity> affinities) {
+    handler.useAffinities(Objects.requireNonNull(affinities, "affinities"));
+  }
+
   /** Serves the zone-aware pools' zones and plans at {@code /admin/zones}. Thread-safe. */
   public void useZones(io.ballast.server.Zones zones) {
     handler.useZones(Objects.requireNonNull(zones, "zones"));

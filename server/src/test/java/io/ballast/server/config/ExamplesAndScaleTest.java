@@ -43,6 +43,13 @@ class ExamplesAndScaleTest {
 
     assertThat(ConfigLoader.load(EXAMPLES.resolve("least-connections.yaml")).orElseThrow()
         .pools().get(0).algorithm()).isEqualTo(Algorithm.LEAST_CONNECTIONS);
+
+    BallastConfig sticky = ConfigLoader.load(EXAMPLES.resolve("affinity.yaml")).orElseThrow();
+    assertThat(sticky.pool("cart").orElseThrow().affinity().orElseThrow().strategy())
+        .isEqualTo(io.ballast.proxy.AffinitySpec.Strategy.COOKIE);
+    assertThat(sticky.pool("tenants").orElseThrow().affinity().orElseThrow().fallback())
+        .isEqualTo(io.ballast.proxy.AffinitySpec.Strategy.IP);
+    assertThat(sticky.listeners().get(0).routes().get(0).strictAffinity()).contains(true);
   }
 
   /** full.yaml sets every field: its text must mention every key the loader knows. */
@@ -76,7 +83,10 @@ class ExamplesAndScaleTest {
 
                 "signals", "load_header", "agent", "send", "prometheus", "gauges",
         "metric", "scale", "stale_after", "zone", "zones", "min_healthy_percent",
-        "region_priority", "latency", "locality", "header", "cidr_file")) {
+        "region_priority", "latency", "locality", "header", "cidr_file", "affinity", "by",
+        "cookie", "domain", "secure", "http_only", "same_site", "max_age", "keys", "fallback",
+        "table", "size", "idle", "strict", "bounded_load", "rebalance", "above", "after",
+        "max_share", "client_ip", "ipv4_prefix", "ipv6_prefix")) {
       assertThat(full).as("full.yaml sets %s", key).containsPattern("(?m)^\\s*-?\\s*" + key + ":");
     }
     // And nothing else: an unknown key would have failed the load above.
