@@ -12,6 +12,10 @@
 #                         [--only haproxy,nginx,ballast,direct] [--runs 1] [--install-deps] [--help]
 # Every flag has an environment variable of the same meaning: DURATION, CONNECTIONS, WARMUP, ONLY,
 # RUNS.
+# STICKY=cookie measures session affinity's kept path instead: every balancer pins by a cookie
+# (ballast: its sealed AES-GCM cookie; HAProxy: cookie insert; NGINX OSS, which has no sticky
+# cookie: hash on the cookie's value), wrk sends the cookie a first request got, so every request
+# is a session that keeps its backend.
 # See docs/benchmarks.md for the method and the other knobs (LB_CPU, LOAD_CPU, JAVA, BALLAST_JAR,
 # BALLAST_JAVA_OPTS, BALLAST_BUILD, NOISE_LIMIT_PCT, RESULTS_DIR, KEEP_TMP).
 #
@@ -46,6 +50,9 @@ NOISE_LIMIT_PCT="${NOISE_LIMIT_PCT:-5}"
 # Measured runs per balancer (after one warm-up); the table shows the median of each figure.
 RUNS="${RUNS:-1}"
 INSTALL_DEPS=0
+STICKY="${STICKY:-off}"
+# The Cookie header wrk sends in STICKY=cookie mode, set per balancer before its warm-up.
+STICKY_COOKIE=""
 
 TMP=""            # scratch dir for generated configs, pid files and logs
 PIDS=()           # every process this script started and has not reaped yet
@@ -304,7 +311,9 @@ wait_for_port() {
 http_get() (
   local status="" body=0 line
   exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
-  printf 'GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n' >&3
+  local extra=""
+  [[ -z $STICKY_COOKIE ]] || extra="Cookie: $STICKY_COOKIE"$'\r\n'
+  printf 'GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n%s\r\n' "$extra" >&3
   while IFS= read -r -t 5 line <&3; do
     line=${line%$'\r'}
     if [[ -z $status ]]; then
@@ -320,6 +329,36 @@ http_get() (
   echo "${status:-none}"
 )
 
+# The SRV cookie a first answer sets (NGINX sets none: any value is one session), written to
+# TMP/NAME.cookie; the balancer must then keep five requests carrying it on one backend.
+sticky_cookie() (
+  local name=$1 port=$2 line cookie="" answer first="" i
+  exec 3<>"/dev/tcp/127.0.0.1/$port" || exit 1
+  printf 'GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n' >&3
+  while IFS= read -r -t 5 line <&3; do
+    line=${line%$'\r'}
+    [[ -z $line ]] && break
+    if [[ ${line,,} == "set-cookie: srv="* ]]; then
+      cookie=${line#*: }
+      cookie=${cookie%%;*}
+    fi
+  done
+  exec 3>&-
+  if [[ -z $cookie ]]; then
+    [[ $name == nginx ]] || { log "$name: no Set-Cookie: SRV=... in the first answer"; exit 1; }
+    cookie="SRV=bench-session"
+  fi
+  for ((i = 0; i < 5; i++)); do
+    answer=$(STICKY_COOKIE=$cookie http_get "$port") || exit 1
+    first=${first:-$answer}
+    if [[ $answer != "$first" || $answer != "200 hello from b"* ]]; then
+      log "$name: the session moved or failed: '$first' then '$answer'"
+      exit 1
+    fi
+  done
+  echo "$cookie" >"$TMP/$name.cookie"
+)
+
 # The balancer must answer 200 and reach all three backends within nine fresh connections:
 # a balancer that errors or does not balance would make the figures meaningless.
 check_balancer() {
@@ -333,6 +372,8 @@ check_balancer() {
     reached+="${answer##* } "
   done
   [[ $name == direct ]] && return 0
+  # NGINX's sticky stand-in hashes the cookie: without one, every request has the same key.
+  [[ $STICKY == cookie && $name == nginx ]] && return 0
   local b
   for b in b1 b2 b3; do
     if [[ $reached != *" $b "* ]]; then
@@ -419,8 +460,13 @@ frontend bench
 backend bench
   balance roundrobin
 EOF
+  if [[ $STICKY == cookie ]]; then echo "  cookie SRV insert indirect nocache" >>"$conf"; fi
   for i in 1 2 3; do
-    echo "  server b$i 127.0.0.1:${BACKEND_PORTS[i - 1]}" >>"$conf"
+    if [[ $STICKY == cookie ]]; then
+      echo "  server b$i 127.0.0.1:${BACKEND_PORTS[i - 1]} cookie b$i" >>"$conf"
+    else
+      echo "  server b$i 127.0.0.1:${BACKEND_PORTS[i - 1]}" >>"$conf"
+    fi
   done
   echo "$conf"
 }
@@ -432,6 +478,7 @@ write_nginx_proxy_conf() {
     echo "http {"
     nginx_http_common nginx-proxy
     echo "  upstream bench {"
+    if [[ $STICKY == cookie ]]; then echo "    hash \$cookie_SRV consistent;"; fi
     for i in 1 2 3; do echo "    server 127.0.0.1:${BACKEND_PORTS[i - 1]};"; done
     cat <<EOF
     keepalive 64;
@@ -469,6 +516,13 @@ EOF
   for i in 1 2 3; do
     echo "      - address: \"127.0.0.1:${BACKEND_PORTS[i - 1]}\"" >>"$conf"
   done
+  if [[ $STICKY == cookie ]]; then
+    cat >>"$conf" <<EOF
+    affinity:
+      by: cookie
+      cookie: {name: SRV, keys: ["q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA="]}
+EOF
+  fi
   cat >>"$conf" <<EOF
 admin:
   enabled: false
@@ -578,7 +632,8 @@ run_wrk() {
   local port=$1 duration=$2 out=$3 limit rc=0
   limit=$(($(to_seconds "$duration") + 30))
   start_bg "$out" timeout "$limit" taskset -c "$LOAD_CPU" \
-    wrk -t1 -c"$CONNECTIONS" -d"$duration" --latency -s "$REPORT_LUA" "http://127.0.0.1:$port/"
+    wrk -t1 -c"$CONNECTIONS" -d"$duration" --latency -s "$REPORT_LUA" \
+    ${STICKY_COOKIE:+-H "Cookie: $STICKY_COOKIE"} "http://127.0.0.1:$port/"
   local pid=$STARTED_PID
   wait "$pid" || rc=$?
   untrack "$pid"
@@ -659,6 +714,12 @@ measure() {
   local name=$1 port=$2 pid=$3 raw=$RAW_DIR/$1
   log "$name: sanity check"
   check_balancer "$name" "$port" || { STATUS[$name]="FAILED: sanity check (see log)"; return 1; }
+  STICKY_COOKIE=""
+  if [[ $STICKY == cookie && $name != direct ]]; then
+    sticky_cookie "$name" "$port" || { STATUS[$name]="FAILED: no sticky session (see log)"; return 1; }
+    STICKY_COOKIE=$(<"$TMP/$name.cookie")
+    log "$name: every request carries Cookie: $STICKY_COOKIE"
+  fi
   log "$name: warm-up $WARMUP (discarded)"
   run_wrk "$port" "$WARMUP" "$raw-warmup.txt" || { STATUS[$name]="FAILED: wrk warm-up exited non-zero"; return 1; }
 
@@ -785,7 +846,7 @@ print_environment() {
   echo "- kernel: $(uname -srm)"
   echo "- CPU: ${cpu_model:-unknown} ($(getconf _NPROCESSORS_ONLN) online); balancer on CPU $LB_CPU, wrk and backends on CPU $LOAD_CPU"
   echo "- load: wrk -t1 -c$CONNECTIONS -d$DURATION --latency, $RUNS measured run(s) after a $WARMUP warm-up;" \
-    "3 NGINX backends, round robin"
+    "3 NGINX backends, round robin$([[ $STICKY == cookie ]] && echo ", every request a session that keeps its backend by cookie (STICKY=cookie)")"
   echo "- wrk: $(first_line wrk -v)"
   echo "- NGINX: $(first_line nginx -v)"
   if command -v haproxy >/dev/null; then echo "- HAProxy: $(first_line haproxy -v)"; fi
