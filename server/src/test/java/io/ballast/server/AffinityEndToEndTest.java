@@ -8,6 +8,7 @@ import io.ballast.core.LoadBalancer;
 import io.ballast.server.config.ConfigLoader;
 import io.ballast.server.metrics.PromText;
 import io.ballast.server.testing.TestBackend;
+import io.ballast.server.testing.TestBackends;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,6 +30,8 @@ import org.junit.jupiter.api.Test;
  */
 class AffinityEndToEndTest {
   private static final String KEY = "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=";
+  @AutoClose
+  final TestBackends started = new TestBackends();
   private final List<TestBackend> backends = new ArrayList<>();
   private final HttpClient client =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -38,12 +42,11 @@ class AffinityEndToEndTest {
     if (ballast != null) {
       ballast.stop();
     }
-    backends.forEach(TestBackend::close);
   }
 
   private void start() throws Exception {
     for (String n : List.of("c1", "c2", "c3", "t1", "t2")) {
-      backends.add(new TestBackend(n));
+      backends.add(started.start(n));
     }
     String yaml = """
         listeners:

@@ -7,6 +7,7 @@ import io.ballast.core.HealthState;
 import io.ballast.server.config.ConfigLoader;
 import io.ballast.server.metrics.PromText;
 import io.ballast.server.testing.TestBackend;
+import io.ballast.server.testing.TestBackends;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,12 +20,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The whole balancer, wired from YAML, in front of real backends on loopback. */
 class BallastEndToEndTest {
-  private final List<AutoCloseable> closeables = new ArrayList<>();
+  @AutoClose
+  final TestBackends backends = new TestBackends();
   private final HttpClient client =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private Ballast ballast;
@@ -34,15 +37,6 @@ class BallastEndToEndTest {
     if (ballast != null) {
       ballast.stop();
     }
-    for (AutoCloseable c : closeables) {
-      c.close();
-    }
-  }
-
-  private TestBackend backend(String name) throws Exception {
-    TestBackend b = new TestBackend(name);
-    closeables.add(b);
-    return b;
   }
 
   private Ballast start(String yaml) throws Exception {
@@ -89,9 +83,9 @@ class BallastEndToEndTest {
 
   @Test
   void weightedRoundRobinIsExactAndMetricsFollowTheTraffic() throws Exception {
-    TestBackend a = backend("a");
-    TestBackend b = backend("b");
-    TestBackend c = backend("c");
+    TestBackend a = backends.start("a");
+    TestBackend b = backends.start("b");
+    TestBackend c = backends.start("c");
     start(config("weighted-round-robin",
         String.join("\n", backendLine(a, 5), backendLine(b, 1), backendLine(c, 1)), ""));
 
@@ -115,8 +109,8 @@ class BallastEndToEndTest {
 
   @Test
   void aDeadBackendIsSkippedAndMarkedDownThenUpByItsHealthCheck() throws Exception {
-    TestBackend a = backend("a");
-    TestBackend b = backend("b");
+    TestBackend a = backends.start("a");
+    TestBackend b = backends.start("b");
     start(config("round-robin", String.join("\n", backendLine(a, 1), backendLine(b, 1)), """
             health_check:
               path: /health
@@ -152,7 +146,7 @@ class BallastEndToEndTest {
 
   @Test
   void allBackendsDownGives503AndReadinessFollowsTheLifecycle() throws Exception {
-    TestBackend a = backend("a");
+    TestBackend a = backends.start("a");
     String address = a.address();
     a.close(); // nothing listens there any more: connections are refused
     start(config("round-robin", "      - address: \"" + address + "\"", ""));
@@ -166,9 +160,9 @@ class BallastEndToEndTest {
   @Test
   void hashPoolsKeepEachKeyOnOneBackendAndMoveOnlyTheKeysOfADeadOne() throws Exception {
     for (String algorithm : List.of("ring-hash", "maglev", "bounded-load-hash")) {
-      TestBackend a = backend(algorithm + "-a");
-      TestBackend b = backend(algorithm + "-b");
-      TestBackend c = backend(algorithm + "-c");
+      TestBackend a = backends.start(algorithm + "-a");
+      TestBackend b = backends.start(algorithm + "-b");
+      TestBackend c = backends.start(algorithm + "-c");
       start(config(algorithm, String.join("\n", backendLine(a, 1), backendLine(b, 1),
           backendLine(c, 1)), """
                 hash_key:
@@ -209,9 +203,9 @@ class BallastEndToEndTest {
 
   @Test
   void outlierDetectionEjectsABackendThatAnswers503AndLetsItBack() throws Exception {
-    TestBackend a = backend("a");
-    TestBackend b = backend("b");
-    TestBackend c = backend("c");
+    TestBackend a = backends.start("a");
+    TestBackend b = backends.start("b");
+    TestBackend c = backends.start("c");
     start(config("round-robin", String.join("\n", backendLine(a, 1), backendLine(b, 1),
         backendLine(c, 1)), """
             outlier_detection:
@@ -256,9 +250,9 @@ class BallastEndToEndTest {
   @Test
   void retriesHideA503BackendAndItsCircuitOpensVisiblyInMetricsAdminAndAccessLog(
       @TempDir Path dir) throws Exception {
-    TestBackend a = backend("a");
-    TestBackend b = backend("b");
-    TestBackend c = backend("c");
+    TestBackend a = backends.start("a");
+    TestBackend b = backends.start("b");
+    TestBackend c = backends.start("c");
     Path accessLog = dir.resolve("access.log");
     start("""
         listeners:
@@ -321,8 +315,8 @@ class BallastEndToEndTest {
   @Test
   void maintenanceFromConfigAndDrainFromTheAdminApiTakeBackendsOutWithoutCuttingRequests()
       throws Exception {
-    TestBackend a = backend("a");
-    TestBackend b = backend("b");
+    TestBackend a = backends.start("a");
+    TestBackend b = backends.start("b");
     String token = "e2e-admin-token-0123456789";
     start("""
         listeners:

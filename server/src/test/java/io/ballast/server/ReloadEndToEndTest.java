@@ -7,6 +7,7 @@ import io.ballast.core.optimizer.Decision;
 import io.ballast.server.config.ConfigLoader;
 import io.ballast.server.metrics.PromText;
 import io.ballast.server.testing.TestBackend;
+import io.ballast.server.testing.TestBackends;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReloadEndToEndTest {
   private static final String TOKEN = "reload-test-token-0123456789";
-  private final List<AutoCloseable> closeables = new ArrayList<>();
+  @AutoClose
+  final TestBackends backends = new TestBackends();
   private final HttpClient client =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   @TempDir Path dir;
@@ -48,11 +51,11 @@ class ReloadEndToEndTest {
 
   @BeforeEach
   void backends() throws Exception {
-    a = backend("a");
-    b = backend("b");
-    stable = backend("stable");
-    canary = backend("canary");
-    shadow = backend("shadow");
+    a = backends.start("a");
+    b = backends.start("b");
+    stable = backends.start("stable");
+    canary = backends.start("canary");
+    shadow = backends.start("shadow");
     file = dir.resolve("ballast.yaml");
   }
 
@@ -61,15 +64,6 @@ class ReloadEndToEndTest {
     if (ballast != null) {
       ballast.stop();
     }
-    for (AutoCloseable c : closeables) {
-      c.close();
-    }
-  }
-
-  private TestBackend backend(String name) throws Exception {
-    TestBackend t = new TestBackend(name);
-    closeables.add(t);
-    return t;
   }
 
   /** A whole config whose listener has {@code routes} (a YAML list, not indented). */

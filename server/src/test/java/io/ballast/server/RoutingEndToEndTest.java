@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.ballast.server.config.ConfigLoader;
 import io.ballast.server.metrics.PromText;
 import io.ballast.server.testing.TestBackend;
+import io.ballast.server.testing.TestBackends;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,12 +18,14 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /** Routes, a canary split and a blue-green switch through the admin listener, wired from YAML. */
 class RoutingEndToEndTest {
   private static final String TOKEN = "routing-test-token-0123456789";
-  private final List<AutoCloseable> closeables = new ArrayList<>();
+  @AutoClose
+  final TestBackends backends = new TestBackends();
   private final HttpClient client =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private Ballast ballast;
@@ -32,15 +35,6 @@ class RoutingEndToEndTest {
     if (ballast != null) {
       ballast.stop();
     }
-    for (AutoCloseable c : closeables) {
-      c.close();
-    }
-  }
-
-  private TestBackend backend(String name) throws Exception {
-    TestBackend b = new TestBackend(name);
-    closeables.add(b);
-    return b;
   }
 
   private HttpResponse<String> get(String path) throws Exception {
@@ -63,11 +57,11 @@ class RoutingEndToEndTest {
 
   @Test
   void blueGreenSwitchesThroughTheAdminListenerUnderLoadWithNoFailedRequest() throws Exception {
-    TestBackend blue = backend("blue");
-    TestBackend green = backend("green");
-    TestBackend stable = backend("stable");
-    TestBackend canary = backend("canary");
-    TestBackend shadow = backend("shadow");
+    TestBackend blue = backends.start("blue");
+    TestBackend green = backends.start("green");
+    TestBackend stable = backends.start("stable");
+    TestBackend canary = backends.start("canary");
+    TestBackend shadow = backends.start("shadow");
     String yaml = """
         listeners:
           - name: web
