@@ -260,9 +260,9 @@ public final class Ballast {
       }
       adminAddress = admin.start();
       log.info("admin on http://{} (/metrics, /healthz, /readyz, /admin/backends,"
-          + " /admin/decisions, /admin/splits, /admin/zones, /admin/affinity, /admin/reload;"
-          + " actions {})",
-          hostPort(adminAddress), config.admin().token().isPresent()
+          + " /admin/decisions, /admin/splits, /admin/zones, /admin/affinity{}; actions {})",
+          hostPort(adminAddress), configFile != null ? ", /admin/reload" : "",
+          config.admin().token().isPresent()
               ? "enabled with the configured token" : "off: no admin.token");
     }
     if (configFile != null) {
