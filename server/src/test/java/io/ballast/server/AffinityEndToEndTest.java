@@ -196,4 +196,59 @@ class AffinityEndToEndTest {
     assertThat(metrics().get("lb_affinity_table_entries", Map.of("pool", "tenants")))
         .isEqualTo(60.0);
   }
+
+  @Test
+  void hashSessionsStayOnTheRingAndOnlyTheLostBackendsKeysMove() throws Exception {
+    for (String n : List.of("h1", "h2", "h3", "h4")) {
+      backends.add(started.start(n));
+    }
+    String yaml = """
+        listeners:
+          - {name: web, bind: "127.0.0.1:0", pool: users}
+        pools:
+          - name: users
+            algorithm: maglev
+            hash_key: {source: header, name: X-User}
+            backends:
+              - {name: h1, address: "%s"}
+              - {name: h2, address: "%s"}
+              - {name: h3, address: "%s"}
+              - {name: h4, address: "%s"}
+            health_check: {path: /health, interval: 100ms, timeout: 80ms, rise: 1, fall: 1}
+            affinity: {by: hash}
+        admin:
+          bind: "127.0.0.1:0"
+        access_log:
+          enabled: false
+        """.formatted(backends.get(0).address(), backends.get(1).address(),
+            backends.get(2).address(), backends.get(3).address());
+    ballast = Ballast.start(ConfigLoader.parse(yaml, "test.yaml").orElseThrow(), 1);
+    Map<String, String> homes = new HashMap<>();
+    for (int i = 0; i < 1000; i++) {
+      String user = "user-" + (i % 50);
+      String body = get("/", "X-User", user).body();
+      assertThat(homes.putIfAbsent(user, body)).isIn(null, body);
+    }
+    assertThat(homes.values()).contains("h1", "h2", "h3", "h4");
+    String victim = homes.get("user-0");
+    backends.stream().filter(b -> b.name().equals(victim)).findFirst().orElseThrow().close();
+    LoadBalancer users = ballast.pools().get("users");
+    await().atMost(Duration.ofSeconds(10)).until(() -> users.backends().stream()
+        .filter(b -> b.name().equals(victim)).noneMatch(users::available));
+    for (int i = 0; i < 200; i++) {
+      String user = "user-" + (i % 50);
+      HttpResponse<String> r = get("/", "X-User", user);
+      assertThat(r.statusCode()).isEqualTo(200);
+      if (homes.get(user).equals(victim)) {
+        assertThat(r.body()).isNotEqualTo(victim);
+      } else {
+        // Maglev moves only the lost backend's keys.
+        assertThat(r.body()).as("user %s", user).isEqualTo(homes.get(user));
+      }
+    }
+    // The ring is the memory: no table, no cookie, no session counters.
+    assertThat(get("/", "X-User", "user-1").headers().allValues("set-cookie")).isEmpty();
+    assertThat(metrics().value("lb_affinity_sessions_total", Map.of("pool", "users",
+        "outcome", "kept"))).isEmpty();
+  }
 }
