@@ -201,17 +201,27 @@ final class Exchange {
     return zonePeerZone;
   }
 
-  void begin(HttpRequest req) {
+  /** What every request starts from, served or refused. */
+  private void startRequest(HttpRequest req) {
     done = false;
     backend = null;
     reached = null;
-    circuit = null;
     route = null;
     target = null;
     affinity = null;
     group = null;
     localStatus = 0;
     routed = false;
+    bytesIn = 0;
+    bytesOut = 0;
+    startNanos = System.nanoTime();
+    startMillis = System.currentTimeMillis();
+    method = req.method().name();
+  }
+
+  void begin(HttpRequest req) {
+    startRequest(req);
+    circuit = null;
     upstream = null;
     connecting = null;
     requestComplete = false;
@@ -225,14 +235,9 @@ final class Exchange {
     closeClient = false;
     status = 0;
     failStatus = 503;
-    bytesIn = 0;
-    bytesOut = 0;
     keptBytes = 0;
     sentChunks = 0;
     error = null;
-    startNanos = System.nanoTime();
-    startMillis = System.currentTimeMillis();
-    method = req.method().name();
     uri = req.uri();
     host = req.headers().get(HttpHeaderNames.HOST);
     clientVersion = req.protocolVersion();
@@ -331,20 +336,7 @@ final class Exchange {
 
   /** A request refused before any pick: the answer is written and the connection closes. */
   void reject(HttpRequest req, RequestChecks.Rejection rejection) {
-    done = false;
-    backend = null;
-    reached = null;
-    route = null;
-    target = null;
-    affinity = null;
-    group = null;
-    localStatus = 0;
-    routed = false;
-    bytesIn = 0;
-    bytesOut = 0;
-    startNanos = System.nanoTime();
-    startMillis = System.currentTimeMillis();
-    method = req.method().name();
+    startRequest(req);
     uri = req.uri();
     host = req.decoderResult().isSuccess() ? req.headers().get(HttpHeaderNames.HOST) : null;
     requestId = null;

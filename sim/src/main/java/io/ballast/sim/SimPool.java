@@ -348,19 +348,7 @@ public final class SimPool {
       return;
     }
     a.abandoned = true;
-    Request r = a.request;
-    r.attempt = null;
-    long elapsed = scheduler.nanos() - a.startNanos;
-    a.backend.load().complete(false, elapsed);
-    if (a.circuit != null) {
-      a.circuit.onResult(elapsed, true);
-    }
-    OutlierTracker outlier = a.backend.load().outlier();
-    if (outlier != null) {
-      outlier.localOriginFailure();
-    }
-    r.failStatus = 504;
-    retryOrFail(r, AttemptFailure.PER_TRY_TIMEOUT);
+    attemptFailed(a, 504, AttemptFailure.PER_TRY_TIMEOUT);
   }
 
   /** The backend died with the attempt in service or queued: the connection was reset. */
@@ -369,11 +357,19 @@ public final class SimPool {
       return;
     }
     a.abandoned = true;
-    Request r = a.request;
-    r.attempt = null;
     if (a.timer != null) {
       a.timer.cancel();
     }
+    attemptFailed(a, 502, AttemptFailure.RESET_AFTER_SENT);
+  }
+
+  /**
+   * An abandoned attempt failed on the backend's side: its load, circuit and outlier tracker
+   * learn it, and the request is retried or fails with {@code status}.
+   */
+  private void attemptFailed(Attempt a, int status, AttemptFailure failure) {
+    Request r = a.request;
+    r.attempt = null;
     long elapsed = scheduler.nanos() - a.startNanos;
     a.backend.load().complete(false, elapsed);
     if (a.circuit != null) {
@@ -383,8 +379,8 @@ public final class SimPool {
     if (outlier != null) {
       outlier.localOriginFailure();
     }
-    r.failStatus = 502;
-    retryOrFail(r, AttemptFailure.RESET_AFTER_SENT);
+    r.failStatus = status;
+    retryOrFail(r, failure);
   }
 
   /** The client gave up: the attempt in progress is abandoned as the proxy abandons it. */

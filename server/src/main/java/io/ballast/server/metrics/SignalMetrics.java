@@ -46,50 +46,49 @@ public final class SignalMetrics {
         .help("A figure the backend reports about its own load (header, agent or Prometheus),"
             + " while fresh")
         .labelNames("pool", "backend", "source", "figure")
-        .callback(cb -> {
-          for (LoadBalancer pool : this.pools.get()) {
-            SignalsSpec spec = this.specs.get(pool.name());
-            if (spec == null) {
-              continue;
-            }
-            long now = pool.nowNanos();
-            for (Backend b : pool.backends()) {
-              for (SignalSource s : sources(spec)) {
-                LoadReport r = b.signals().latest(s);
-                if (r != null && !stale(b.signals(), s, r, now, spec)) {
-                  r.figures().forEach((name, v) -> cb.call(v, pool.name(), b.name(),
-                      s.configName(), name));
-                }
-              }
-            }
+        .callback(cb -> eachSource((pool, b, s, spec, now) -> {
+          LoadReport r = b.signals().latest(s);
+          if (r != null && !stale(b.signals(), s, r, now, spec)) {
+            r.figures().forEach((name, v) -> cb.call(v, pool.name(), b.name(), s.configName(),
+                name));
           }
-        })
+        }))
         .register(registry);
     GaugeWithCallback.builder()
         .name("lb_backend_signal_stale")
         .help("1 while the backend's signal source is stale (unreachable, slow, garbage or"
             + " silent beyond stale-after), 0 while it delivers")
         .labelNames("pool", "backend", "source")
-        .callback(cb -> {
-          for (LoadBalancer pool : this.pools.get()) {
-            SignalsSpec spec = this.specs.get(pool.name());
-            if (spec == null) {
-              continue;
-            }
-            long now = pool.nowNanos();
-            for (Backend b : pool.backends()) {
-              for (SignalSource s : sources(spec)) {
-                LoadReport r = b.signals().latest(s);
-                // Before the first report only a failure counts: a poller may not have run yet,
-                // and a backend may send its header only with some responses.
-                boolean stale = r == null ? b.signals().staleReason(s) != null
-                    : stale(b.signals(), s, r, now, spec);
-                cb.call(stale ? 1 : 0, pool.name(), b.name(), s.configName());
-              }
-            }
-          }
-        })
+        .callback(cb -> eachSource((pool, b, s, spec, now) -> {
+          LoadReport r = b.signals().latest(s);
+          // Before the first report only a failure counts: a poller may not have run yet, and a
+          // backend may send its header only with some responses.
+          boolean stale = r == null ? b.signals().staleReason(s) != null
+              : stale(b.signals(), s, r, now, spec);
+          cb.call(stale ? 1 : 0, pool.name(), b.name(), s.configName());
+        }))
         .register(registry);
+  }
+
+  /** Calls {@code visit} for each configured source of each backend of each pool with signals. */
+  private void eachSource(SourceVisit visit) {
+    for (LoadBalancer pool : pools.get()) {
+      SignalsSpec spec = specs.get(pool.name());
+      if (spec == null) {
+        continue;
+      }
+      long now = pool.nowNanos();
+      for (Backend b : pool.backends()) {
+        for (SignalSource s : sources(spec)) {
+          visit.of(pool, b, s, spec, now);
+        }
+      }
+    }
+  }
+
+  @FunctionalInterface
+  private interface SourceVisit {
+    void of(LoadBalancer pool, Backend backend, SignalSource source, SignalsSpec spec, long now);
   }
 
   private static boolean stale(BackendSignals signals, SignalSource s, LoadReport r, long now,
