@@ -2,13 +2,13 @@ package io.ballast.bench;
 
 import io.ballast.core.Backend;
 import io.ballast.core.ControlLoop;
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.PickResult;
 import io.ballast.core.Rng;
 import io.ballast.core.affinity.AffinitySettings;
 import io.ballast.core.affinity.SessionAffinity;
 import io.ballast.core.affinity.SessionCookieCodec;
-import io.ballast.core.optimizer.DecisionLog;
+import io.ballast.core.decision.DecisionLog;
 import io.ballast.core.pick.Algorithm;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

@@ -3,7 +3,7 @@ package io.ballast.bench;
 import io.ballast.core.AdminState;
 import io.ballast.core.Backend;
 import io.ballast.core.ControlLoop;
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.PickResult;
 import io.ballast.core.Picker;
 import io.ballast.core.Rng;

@@ -23,6 +23,8 @@ public final class Backend {
   private final io.ballast.core.signal.BackendSignals signals =
       new io.ballast.core.signal.BackendSignals();
   private final PickResult.Picked picked = new PickResult.Picked(this);
+  private volatile AttemptGate gate = AttemptGate.OPEN;
+  private volatile OutcomeListener outcomes = OutcomeListener.NONE;
 
   public Backend(String name, String host, int port, int weight) {
     this.name = Objects.requireNonNull(name, "name");
@@ -69,6 +71,38 @@ public final class Backend {
   /** The backend's own view of its load (agent, load-report header, Prometheus), as last reported. */
   public io.ballast.core.signal.BackendSignals signals() {
     return signals;
+  }
+
+  /**
+   * What each attempt on this backend asks first and reports to: its circuit breaker, or
+   * {@link AttemptGate#OPEN} when the pool runs none. Thread-safe (one volatile read).
+   */
+  public AttemptGate gate() {
+    return gate;
+  }
+
+  /**
+   * Installs the backend's gate (the pool's circuit breakers do, when they start or the backend
+   * joins); {@link AttemptGate#OPEN} takes it away. Wiring or control loop only.
+   */
+  public void useGate(AttemptGate gate) {
+    this.gate = Objects.requireNonNull(gate, "gate");
+  }
+
+  /**
+   * Who learns how each attempt on this backend went: its outlier tracker, or
+   * {@link OutcomeListener#NONE}. Thread-safe (one volatile read).
+   */
+  public OutcomeListener outcomes() {
+    return outcomes;
+  }
+
+  /**
+   * Installs the backend's outcome listener (outlier detection does, when it starts or the
+   * backend joins); {@link OutcomeListener#NONE} takes it away. Wiring or control loop only.
+   */
+  public void useOutcomeListener(OutcomeListener listener) {
+    this.outcomes = Objects.requireNonNull(listener, "listener");
   }
 
   /** The pre-built pick result naming this backend, so that a pick allocates nothing. */

@@ -45,15 +45,10 @@ public final class BackendLoad {
   private final LongAdder failures = new LongAdder();
   private final LongAdder latencyNanos = new LongAdder();
   /** Every completion's latency, for the weight controller's per-window percentiles. */
-  private final io.ballast.core.optimizer.LatencyHistogram histogram =
-      new io.ballast.core.optimizer.LatencyHistogram();
-  /** Null unless the pool runs outlier detection; the data plane reports outcomes to it. */
-  private volatile io.ballast.core.outlier.OutlierTracker outlier;
-  /** Null unless the pool runs circuit breakers; the data plane asks it before each attempt. */
-  private volatile io.ballast.core.circuit.CircuitBreaker circuit;
-
-  /** Null unless the pool runs the auto algorithm: its history costs a few CAS per completion. */
-  private volatile io.ballast.core.pick.AutoLoad auto;
+  private final io.ballast.core.LatencyHistogram histogram =
+      new io.ballast.core.LatencyHistogram();
+  /** Sees every completion after it is counted (auto's history), or null. */
+  private volatile LoadObserver observer;
 
   /** Null unless the pool's picker needs the pool-wide count: a shared counter costs. */
   private volatile PoolLoad pool;
@@ -107,47 +102,28 @@ public final class BackendLoad {
     if (pool != null && pool != poolLoad) {
       throw new IllegalStateException("backend load already belongs to another pool");
     }
-    pool = java.util.Objects.requireNonNull(poolLoad, "poolLoad");
+    pool = Objects.requireNonNull(poolLoad, "poolLoad");
   }
 
   /**
-   * Makes the data plane report this backend's outcomes to an outlier detector. Called by the
-   * control plane when it starts detection, before traffic can reach the backend.
+   * The observer of every completion, created by {@code create} on the first call and the same
+   * one after that: the auto picker's factory asks for its history here on the control loop, and
+   * from then on each completion is recorded in it.
+   *
+   * @throws IllegalStateException when an observer of another type is installed already
    */
-  public void useOutlierTracker(io.ballast.core.outlier.OutlierTracker tracker) {
-    outlier = java.util.Objects.requireNonNull(tracker, "tracker");
-  }
-
-  /**
-   * Makes the data plane ask this circuit breaker before each attempt on the backend and report
-   * the attempt's outcome to it. Called by the wiring before traffic flows.
-   */
-  public void useCircuitBreaker(io.ballast.core.circuit.CircuitBreaker breaker) {
-    circuit = java.util.Objects.requireNonNull(breaker, "breaker");
-  }
-
-  /** The backend's circuit breaker, or null when the pool runs none. */
-  public io.ballast.core.circuit.CircuitBreaker circuit() {
-    return circuit;
-  }
-
-  /** The outlier tracker that wants this backend's outcomes, or null when there is none. */
-  public io.ballast.core.outlier.OutlierTracker outlier() {
-    return outlier;
-  }
-
-  /**
-   * The auto algorithm's history of this backend, created on the first call: the auto factory
-   * calls this on the control loop when it builds a picker, and from then on every completion is
-   * recorded in it. Pickers keep the returned instance.
-   */
-  public synchronized io.ballast.core.pick.AutoLoad autoLoad() {
-    io.ballast.core.pick.AutoLoad a = auto;
-    if (a == null) {
-      a = new io.ballast.core.pick.AutoLoad();
-      auto = a;
+  public synchronized <T extends LoadObserver> T observer(Class<T> type,
+      java.util.function.Supplier<T> create) {
+    LoadObserver o = observer;
+    if (o == null) {
+      T created = Objects.requireNonNull(create.get(), "created observer");
+      observer = created;
+      return created;
     }
-    return a;
+    if (!type.isInstance(o)) {
+      throw new IllegalStateException("load observer already installed: " + o);
+    }
+    return type.cast(o);
   }
 
   /** True once {@link #attach} was called. */
@@ -205,9 +181,9 @@ public final class BackendLoad {
     histogram.record(nanos);
     long now = ticker.nanos();
     observe(success, nanos, now);
-    io.ballast.core.pick.AutoLoad a = auto;
-    if (a != null) {
-      a.record(success, nanos, now, joined);
+    LoadObserver o = observer;
+    if (o != null) {
+      o.record(success, nanos, now, joined);
     }
   }
 
@@ -346,7 +322,7 @@ public final class BackendLoad {
   }
 
   /** Cumulative latency histogram of every completed request (never reset). */
-  public io.ballast.core.optimizer.LatencyHistogram latencyHistogram() {
+  public io.ballast.core.LatencyHistogram latencyHistogram() {
     return histogram;
   }
 

@@ -1,8 +1,8 @@
 package io.ballast.proxy;
 
 import io.ballast.core.Backend;
-import io.ballast.core.LoadBalancer;
-import io.ballast.core.signal.AgentApplier;
+import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.agent.AgentApplier;
 import io.ballast.core.signal.AgentReply;
 import io.ballast.core.signal.AgentReplyFormat;
 import io.ballast.core.signal.SignalFormatException;

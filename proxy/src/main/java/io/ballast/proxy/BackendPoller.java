@@ -1,7 +1,7 @@
 package io.ballast.proxy;
 
 import io.ballast.core.Backend;
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;

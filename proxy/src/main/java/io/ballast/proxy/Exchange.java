@@ -2,9 +2,9 @@ package io.ballast.proxy;
 
 import io.ballast.core.Backend;
 import io.ballast.core.PickResult;
-import io.ballast.core.circuit.CircuitBreaker;
+import io.ballast.core.AttemptGate;
 import io.ballast.core.circuit.CircuitState;
-import io.ballast.core.outlier.OutlierTracker;
+import io.ballast.core.OutcomeListener;
 import io.ballast.core.retry.AttemptFailure;
 import io.ballast.core.retry.RetryDecision;
 import io.ballast.core.retry.RetryPolicy;
@@ -128,7 +128,7 @@ final class Exchange {
 
   // Per attempt.
   private Backend backend;
-  private CircuitBreaker circuit;
+  private AttemptGate circuit;
   private UpstreamHandler upstream;
   private Channel connecting;
   private boolean loadOpen;
@@ -541,14 +541,12 @@ final class Exchange {
   private void connectTo(Backend b) {
     retry.attempted(b);
     backend = b;
-    CircuitBreaker cb = b.load().circuit();
+    AttemptGate cb = b.gate();
     // In panic mode the pool balances over every backend, open circuit or not (the concurrency
     // limit still holds): see LoadBalancer's panic rule.
-    if (cb != null
-        && !(target.ref().pool().panic() ? cb.tryAcquireIgnoringState() : cb.tryAcquire())) {
+    if (!cb.tryAcquire(target.ref().pool().panic())) {
       failStatus = 503;
-      error = b.name() + " refused locally: circuit " + cb.state().name().toLowerCase(Locale.ROOT)
-          + (cb.state() == CircuitState.CLOSED ? ", concurrency limit reached" : "");
+      error = b.name() + " refused locally: " + cb.refusal();
       retryOrFail(AttemptFailure.REJECTED_LOCALLY);
       return;
     }
@@ -742,7 +740,7 @@ final class Exchange {
       // Before a retry can drop this answer: its report is the backend's, whatever its status.
       loadReports.read(backend, response.headers());
     }
-    OutlierTracker outlier = backend.load().outlier();
+    OutcomeListener outlier = backend.outcomes();
     if (outlier != null) {
       outlier.response(code);
     }
@@ -934,7 +932,7 @@ final class Exchange {
 
   /** The backend timed out or broke the exchange: a gateway failure for outlier detection. */
   private void reportLocalFailure() {
-    OutlierTracker outlier = backend == null ? null : backend.load().outlier();
+    OutcomeListener outlier = backend == null ? null : backend.outcomes();
     if (outlier != null && loadOpen) {
       outlier.localOriginFailure();
     }
@@ -962,7 +960,7 @@ final class Exchange {
       loadOpen = false;
       backend.load().complete(!loadFailure, now - loadStartNanos, loadJoined);
     }
-    CircuitBreaker cb = circuit;
+    AttemptGate cb = circuit;
     if (cb != null) {
       circuit = null;
       cb.onResult((headNanos != 0 ? headNanos : now) - attemptStartNanos, failure);
@@ -979,7 +977,7 @@ final class Exchange {
       backend.load().complete(!loadFailure(status), System.nanoTime() - loadStartNanos,
           loadJoined);
     }
-    CircuitBreaker cb = circuit;
+    AttemptGate cb = circuit;
     if (cb != null) {
       circuit = null;
       if (status != 0) {

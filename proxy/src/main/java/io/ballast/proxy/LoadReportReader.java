@@ -1,7 +1,7 @@
 package io.ballast.proxy;
 
 import io.ballast.core.Backend;
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.signal.BackendSignals;
 import io.ballast.core.signal.LoadReport;
 import io.ballast.core.signal.LoadReportFormat;

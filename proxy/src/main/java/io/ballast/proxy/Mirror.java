@@ -1,10 +1,10 @@
 package io.ballast.proxy;
 
 import io.ballast.core.Backend;
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.PickContext;
 import io.ballast.core.PickResult;
-import io.ballast.core.circuit.CircuitBreaker;
+import io.ballast.core.AttemptGate;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -186,8 +186,8 @@ public final class Mirror implements AutoCloseable {
         return;
       }
       Backend backend = p.backend();
-      CircuitBreaker cb = backend.load().circuit();
-      if (cb != null && !cb.tryAcquire()) {
+      AttemptGate cb = backend.gate();
+      if (!cb.tryAcquire(false)) {
         discard(req, body);
         droppedNoBackend.increment();
         return;

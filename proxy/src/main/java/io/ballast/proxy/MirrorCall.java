@@ -1,8 +1,8 @@
 package io.ballast.proxy;
 
 import io.ballast.core.Backend;
-import io.ballast.core.circuit.CircuitBreaker;
-import io.ballast.core.outlier.OutlierTracker;
+import io.ballast.core.AttemptGate;
+import io.ballast.core.OutcomeListener;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -33,7 +33,7 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
   private final MirrorConnections connections;
   private final BackendConnections.Entry<MirrorHandler> entry;
   private final Backend backend;
-  private final CircuitBreaker circuit;
+  private final AttemptGate circuit;
   private final long startNanos = System.nanoTime();
   private final ChannelFutureListener writeListener = this::onWritten;
 
@@ -53,7 +53,7 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
   private long headNanos;
 
   MirrorCall(Mirror mirror, MirrorConnections connections, Backend backend,
-      CircuitBreaker circuit, HttpRequest head, ByteBuf body) {
+      AttemptGate circuit, HttpRequest head, ByteBuf body) {
     this.mirror = mirror;
     this.connections = connections;
     this.entry = connections.entry(backend);
@@ -158,7 +158,7 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
         status = code;
         headNanos = System.nanoTime();
         keepAlive = HttpUtil.isKeepAlive(response);
-        OutlierTracker outlier = backend.load().outlier();
+        OutcomeListener outlier = backend.outcomes();
         if (outlier != null) {
           outlier.response(code);
         }
@@ -207,7 +207,7 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
           joined);
     }
     if (!completed && outcome != Mirror.Outcome.CONNECT_FAILED) {
-      OutlierTracker outlier = backend.load().outlier();
+      OutcomeListener outlier = backend.outcomes();
       if (outlier != null) {
         outlier.localOriginFailure();
       }

@@ -1,13 +1,13 @@
 package io.ballast.proxy;
 
 import io.ballast.core.Backend;
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.PickContext;
 import io.ballast.core.PickResult;
 import io.ballast.core.Scheduler;
 import io.ballast.core.affinity.SessionAffinity;
 import io.ballast.core.affinity.SessionCookieCodec;
-import io.ballast.core.optimizer.DecisionLog;
+import io.ballast.core.decision.DecisionLog;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;

@@ -1,6 +1,6 @@
 package io.ballast.proxy;
 
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.retry.RetryPolicy;
 import io.ballast.core.zone.ZoneMap;
 import java.util.Objects;

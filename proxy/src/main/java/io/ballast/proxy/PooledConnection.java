@@ -27,7 +27,7 @@ abstract class PooledConnection extends ChannelInboundHandlerAdapter {
 
   /** Tells the backend's outlier tracker, if any, how a connect to it ended (local origin). */
   static void reportConnect(Backend backend, boolean success) {
-    io.ballast.core.outlier.OutlierTracker outlier = backend.load().outlier();
+    io.ballast.core.OutcomeListener outlier = backend.outcomes();
     if (outlier != null) {
       if (success) {
         outlier.localOriginSuccess();

@@ -96,7 +96,7 @@ public final class ProxyServer implements AutoCloseable {
   }
 
   /** Starts active health checks of {@code pool} on this server's event loops. */
-  public HealthChecker healthChecker(io.ballast.core.LoadBalancer pool, HealthCheckSpec spec) {
+  public HealthChecker healthChecker(io.ballast.core.pool.LoadBalancer pool, HealthCheckSpec spec) {
     return new HealthChecker(pool, spec, group);
   }
 
@@ -104,7 +104,7 @@ public final class ProxyServer implements AutoCloseable {
    * Starts active health checks of {@code pool} in several levels ({@code levels.get(i)} probes
    * the pool policy's level {@code i}) on this server's event loops.
    */
-  public HealthChecker healthChecker(io.ballast.core.LoadBalancer pool,
+  public HealthChecker healthChecker(io.ballast.core.pool.LoadBalancer pool,
       java.util.List<HealthCheckSpec> levels) {
     return new HealthChecker(pool, levels, group);
   }
@@ -114,7 +114,7 @@ public final class ProxyServer implements AutoCloseable {
    * on this server's event loops. The load-report header is read through
    * {@link ListenerSpec#loadReportHeader()} instead.
    */
-  public SignalPollers signalPollers(io.ballast.core.LoadBalancer pool, SignalsSpec spec) {
+  public SignalPollers signalPollers(io.ballast.core.pool.LoadBalancer pool, SignalsSpec spec) {
     return SignalPollers.start(pool, spec, group);
   }
 

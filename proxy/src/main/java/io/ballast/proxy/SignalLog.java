@@ -1,7 +1,7 @@
 package io.ballast.proxy;
 
 import io.ballast.core.Backend;
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.signal.SignalSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,7 +1,7 @@
 package io.ballast.proxy;
 
-import io.ballast.core.LoadBalancer;
-import io.ballast.core.signal.AgentApplier;
+import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.agent.AgentApplier;
 import io.netty.channel.EventLoopGroup;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ballast.core.Backend;
 import io.ballast.core.ControlLoop;
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.Rng;
 import io.ballast.core.Ticker;
 import io.ballast.core.affinity.AffinitySettings;
 import io.ballast.core.affinity.SessionCookieCodec;
-import io.ballast.core.optimizer.DecisionLog;
+import io.ballast.core.decision.DecisionLog;
 import io.ballast.core.pick.Algorithm;
 import io.ballast.core.retry.RetryPolicy;
 import io.ballast.core.retry.RetrySettings;
@@ -369,7 +369,7 @@ class AffinityTest {
     assertThat(failed).hasValue(0);
     // Each raise of b1's share is a decision with its figures.
     assertThat(decisions.snapshot()).hasSizeGreaterThanOrEqualTo(2).allSatisfy(d -> {
-      assertThat(d.kind()).isEqualTo(io.ballast.core.optimizer.Decision.Kind.AFFINITY);
+      assertThat(d.kind()).isEqualTo(io.ballast.core.decision.Decision.Kind.AFFINITY);
       assertThat(d.backend()).isEqualTo("b1");
     });
     // Some of b1's sessions moved away, never more than the share allows (at most half), and

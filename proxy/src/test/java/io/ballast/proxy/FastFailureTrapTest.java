@@ -2,7 +2,7 @@ package io.ballast.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.pick.Algorithm;
 import io.ballast.core.retry.RetrySettings;
 import java.net.http.HttpRequest;

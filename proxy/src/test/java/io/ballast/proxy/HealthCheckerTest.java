@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.ballast.core.Backend;
 import io.ballast.core.HealthState;
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.health.HealthLevel;
 import io.ballast.core.health.HealthPolicy;
 import io.ballast.core.pick.Algorithm;

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.ballast.core.Backend;
 import io.ballast.core.ControlLoop;
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.Rng;
 import io.ballast.core.pick.Algorithm;
 import io.netty.buffer.ByteBuf;

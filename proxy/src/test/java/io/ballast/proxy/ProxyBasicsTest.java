@@ -3,7 +3,7 @@ package io.ballast.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.pick.Algorithm;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -2,7 +2,7 @@ package io.ballast.proxy;
 
 import io.ballast.core.Backend;
 import io.ballast.core.ControlLoop;
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.Rng;
 import io.ballast.core.Ticker;
 import io.ballast.core.circuit.CircuitBreakerSettings;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ballast.core.Backend;
 import io.ballast.core.ControlLoop;
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.Rng;
 import io.ballast.core.Ticker;
 import io.ballast.core.pick.Algorithm;

@@ -68,10 +68,10 @@ class ShutdownTest {
     assertThatThrownBy(() -> ProxySettings.defaults().withConnectTimeout(Duration.ZERO))
         .hasMessage("connectTimeout: PT0S (expected: > 0)");
     try (var control = new io.ballast.core.ControlLoop("test-control", t -> { })) {
-      var pool = new io.ballast.core.LoadBalancer("p", List.of(),
+      var pool = new io.ballast.core.pool.LoadBalancer("p", List.of(),
           io.ballast.core.pick.Algorithm.ROUND_ROBIN,
-          io.ballast.core.LoadBalancer.HealthSettings.PASSIVE_ONLY, control,
-          io.ballast.core.Rng.THREAD_LOCAL, io.ballast.core.LoadBalancer.Listener.NONE);
+          io.ballast.core.pool.LoadBalancer.HealthSettings.PASSIVE_ONLY, control,
+          io.ballast.core.Rng.THREAD_LOCAL, io.ballast.core.pool.LoadBalancer.Listener.NONE);
       assertThatThrownBy(() -> new ListenerSpec("x", new InetSocketAddress("127.0.0.1", 0),
           pool, null, null)).hasMessage("retry");
     }

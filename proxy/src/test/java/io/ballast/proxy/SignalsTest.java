@@ -10,7 +10,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.ballast.core.AdminState;
 import io.ballast.core.Backend;
 import io.ballast.core.HealthState;
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.pick.Algorithm;
 import io.ballast.core.retry.RetrySettings;
 import io.ballast.core.signal.AgentCommand;

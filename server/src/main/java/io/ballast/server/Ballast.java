@@ -4,7 +4,7 @@ import io.ballast.core.AdminState;
 import io.ballast.core.Backend;
 import io.ballast.core.ControlLoop;
 import io.ballast.core.HealthState;
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.Rng;
 import io.ballast.core.Ticker;
 import io.ballast.core.circuit.CircuitBreakerSettings;
@@ -14,7 +14,7 @@ import io.ballast.core.retry.RetryPolicy;
 import io.ballast.core.outlier.EjectionKind;
 import io.ballast.core.outlier.OutlierDetector;
 import io.ballast.core.outlier.OutlierSettings;
-import io.ballast.core.optimizer.DecisionLog;
+import io.ballast.core.decision.DecisionLog;
 import io.ballast.core.optimizer.PoolOptimizer;
 import io.ballast.core.optimizer.ScalingSignal;
 import io.ballast.proxy.HealthCheckSpec;
@@ -578,7 +578,7 @@ public final class Ballast {
           }
         });
     for (Backend b : pool.backends()) {
-      b.load().useOutlierTracker(detector.tracker(b));
+      b.useOutcomeListener(detector.tracker(b));
     }
     detector.start();
     log.info("pool {}: outlier detection every {} ms", pool.name(), settings.interval().toMillis());

@@ -1,10 +1,10 @@
 package io.ballast.server;
 
 import io.ballast.core.Backend;
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.Picker;
 import io.ballast.core.Ticker;
-import io.ballast.core.optimizer.Decision;
+import io.ballast.core.decision.Decision;
 import io.ballast.core.pick.PickerFactory;
 import io.ballast.core.zone.Locality;
 import io.ballast.core.zone.ZoneAwarePicker;

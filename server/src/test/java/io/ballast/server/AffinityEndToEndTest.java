@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.ballast.core.Backend;
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.server.config.ConfigLoader;
 import io.ballast.server.metrics.PromText;
 import io.ballast.server.testing.TestBackend;

@@ -3,7 +3,7 @@ package io.ballast.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.ballast.core.optimizer.Decision;
+import io.ballast.core.decision.Decision;
 import io.ballast.server.config.ConfigLoader;
 import io.ballast.server.metrics.PromText;
 import io.ballast.server.testing.TestBackend;

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.ballast.core.AdminState;
 import io.ballast.core.Backend;
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.signal.SignalSource;
 import io.ballast.server.config.ConfigLoader;
 import io.ballast.server.testing.TestAgent;

@@ -1,6 +1,6 @@
 package io.ballast.sim;
 
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import java.time.Duration;
 import java.util.Objects;
 

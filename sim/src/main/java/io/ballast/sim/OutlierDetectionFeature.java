@@ -78,7 +78,7 @@ public final class OutlierDetectionFeature implements VariantFeature {
           }
         });
     for (Backend b : lb.backends()) {
-      b.load().useOutlierTracker(detector.tracker(b));
+      b.useOutcomeListener(detector.tracker(b));
     }
     detector.start();
     pool.onClose(detector::close);

@@ -1,7 +1,7 @@
 package io.ballast.sim;
 
 import io.ballast.core.Backend;
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import java.util.ArrayList;
 import java.util.List;
 import org.HdrHistogram.Histogram;

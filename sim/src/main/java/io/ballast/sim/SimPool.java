@@ -3,11 +3,11 @@ package io.ballast.sim;
 import io.ballast.core.AdminState;
 import io.ballast.core.Backend;
 import io.ballast.core.HealthState;
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.PickResult;
 import io.ballast.core.Rng;
-import io.ballast.core.circuit.CircuitBreaker;
-import io.ballast.core.outlier.OutlierTracker;
+import io.ballast.core.AttemptGate;
+import io.ballast.core.OutcomeListener;
 import io.ballast.core.retry.AttemptFailure;
 import io.ballast.core.retry.RetryDecision;
 import io.ballast.core.retry.RetryPolicy;
@@ -257,13 +257,13 @@ public final class SimPool {
     int i = index.get(b);
     recorder.picked(i, r.start);
     SimBackend model = models.get(i);
-    CircuitBreaker cb = b.load().circuit();
-    if (cb != null && !(lb.panic() ? cb.tryAcquireIgnoringState() : cb.tryAcquire())) {
+    AttemptGate cb = b.gate();
+    if (!cb.tryAcquire(lb.panic())) {
       r.failStatus = 503;
       retryOrFail(r, AttemptFailure.REJECTED_LOCALLY);
       return;
     }
-    OutlierTracker outlier = b.load().outlier();
+    OutcomeListener outlier = b.outcomes();
     if (!model.alive()) {
       if (outlier != null) {
         outlier.localOriginFailure();
@@ -323,7 +323,7 @@ public final class SimPool {
     if (a.circuit != null) {
       a.circuit.onResult(latency, failure);
     }
-    OutlierTracker outlier = b.load().outlier();
+    OutcomeListener outlier = b.outcomes();
     if (outlier != null) {
       outlier.response(status);
     }
@@ -375,7 +375,7 @@ public final class SimPool {
     if (a.circuit != null) {
       a.circuit.onResult(elapsed, true);
     }
-    OutlierTracker outlier = a.backend.load().outlier();
+    OutcomeListener outlier = a.backend.outcomes();
     if (outlier != null) {
       outlier.localOriginFailure();
     }
@@ -435,7 +435,7 @@ public final class SimPool {
     final Request request;
     final Backend backend;
     final SimBackend model;
-    final CircuitBreaker circuit;
+    final AttemptGate circuit;
     final long startNanos;
     /** The backend's answer, set when it starts serving (or rejects). */
     int status;
@@ -446,7 +446,7 @@ public final class SimPool {
     /** Requests in flight on the backend with this one when it was sent. */
     int joined;
 
-    Attempt(Request request, Backend backend, SimBackend model, CircuitBreaker circuit,
+    Attempt(Request request, Backend backend, SimBackend model, AttemptGate circuit,
         long startNanos) {
       this.request = request;
       this.backend = backend;

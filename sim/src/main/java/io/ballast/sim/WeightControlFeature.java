@@ -1,6 +1,6 @@
 package io.ballast.sim;
 
-import io.ballast.core.optimizer.DecisionLog;
+import io.ballast.core.decision.DecisionLog;
 import io.ballast.core.optimizer.PoolOptimizer;
 import io.ballast.core.optimizer.WeightControlSettings;
 import io.ballast.core.optimizer.WeightControlSettings.Objective;

@@ -1,5 +1,6 @@
 package io.ballast.core.circuit;
 
+import io.ballast.core.AttemptGate;
 import io.ballast.core.Ticker;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -43,7 +44,7 @@ import java.util.concurrent.atomic.LongAdder;
  * dropped. {@link #tick} is for the control loop. The {@link Listener} runs on the thread that made
  * the change.
  */
-public final class CircuitBreaker {
+public final class CircuitBreaker implements AttemptGate {
 
   /** Told of every state change, once, on the thread that made it. Must not block. */
   @FunctionalInterface
@@ -139,6 +140,19 @@ public final class CircuitBreaker {
     return STATES[word & STATE_MASK];
   }
 
+  @Override
+  public boolean tryAcquire(boolean ignoreState) {
+    return ignoreState ? tryAcquireIgnoringState() : tryAcquire();
+  }
+
+  /** "circuit open", "circuit half_open" or "circuit closed, concurrency limit reached". */
+  @Override
+  public String refusal() {
+    CircuitState s = state();
+    return "circuit " + s.name().toLowerCase(java.util.Locale.ROOT)
+        + (s == CircuitState.CLOSED ? ", concurrency limit reached" : "");
+  }
+
   /**
    * Asks to send one call to this backend. Returns {@code false} when the circuit is open (and
    * {@code waitInOpen} has not passed), half-open with every trial permit taken, or the
@@ -216,6 +230,7 @@ public final class CircuitBreaker {
    * @param failure whether it counts as failed (the proxy decides: connect errors, resets, 5xx,
    *     timeouts)
    */
+  @Override
   public void onResult(long durationNanos, boolean failure) {
     onResult(durationNanos, failure, timeWindow ? ticker.nanos() : 0L);
   }
@@ -261,6 +276,7 @@ public final class CircuitBreaker {
    * concurrency permit, and in half-open the trial permit, as Resilience4j's {@code
    * releasePermission}.
    */
+  @Override
   public void release() {
     if (maxConcurrent > 0) {
       releaseConcurrency();

@@ -1,7 +1,7 @@
 package io.ballast.core.circuit;
 
 import io.ballast.core.Backend;
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.Scheduler;
 import java.time.Duration;
 import java.util.IdentityHashMap;
@@ -41,7 +41,7 @@ public final class PoolCircuitBreakers {
 
   /**
    * Builds a breaker per backend of {@code pool} and installs it in each backend's load
-   * ({@link io.ballast.core.BackendLoad#useCircuitBreaker}), where the proxy finds it.
+   * ({@link Backend#useGate}), where the proxy finds it.
    */
   public PoolCircuitBreakers(LoadBalancer pool, CircuitBreakerSettings settings,
       Scheduler scheduler, Listener listener) {
@@ -57,7 +57,7 @@ public final class PoolCircuitBreakers {
       });
       self[0] = breaker;
       breakers.put(b, breaker);
-      b.load().useCircuitBreaker(breaker);
+      b.useGate(breaker);
     }
   }
 

@@ -1,8 +1,11 @@
 package io.ballast.core.optimizer;
 
+import io.ballast.core.decision.Decision;
+import io.ballast.core.decision.DecisionLog;
+
 import io.ballast.core.Backend;
 import io.ballast.core.HealthState;
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.Scheduler;
 import io.ballast.core.optimizer.WeightControlSettings.Objective;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package io.ballast.core.optimizer;
 
+import io.ballast.core.LatencyHistogram;
+
 import io.ballast.core.Backend;
 import io.ballast.core.BackendLoad;
 import java.util.OptionalDouble;

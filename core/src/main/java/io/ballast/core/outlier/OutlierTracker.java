@@ -1,6 +1,7 @@
 package io.ballast.core.outlier;
 
 import io.ballast.core.Backend;
+import io.ballast.core.OutcomeListener;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -30,7 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * failure (as Envoy maps it to 503/504), and a local-origin success is ignored, because the
  * answer that follows is what gets reported.
  */
-public final class OutlierTracker {
+public final class OutlierTracker implements OutcomeListener {
   private static final long SUCCESS = 1L;
   private static final long FAILURE = 1L << 32;
 
@@ -70,6 +71,7 @@ public final class OutlierTracker {
   }
 
   /** The backend answered with this HTTP status. */
+  @Override
   public void response(int status) {
     if (status >= 500 && status <= 599) {
       serverError(status == 502 || status == 503 || status == 504);
@@ -97,6 +99,7 @@ public final class OutlierTracker {
   }
 
   /** Refused, reset or timed out: the failure is the connection's, not an answer. */
+  @Override
   public void localOriginFailure() {
     if (split) {
       bump(consecutiveLocal, thresholdLocal, EjectionKind.CONSECUTIVE_LOCAL_ORIGIN_FAILURE);
@@ -107,6 +110,7 @@ public final class OutlierTracker {
   }
 
   /** The connection to the backend was established; counted only in split mode. */
+  @Override
   public void localOriginSuccess() {
     if (split) {
       reset(consecutiveLocal);

@@ -1,5 +1,7 @@
 package io.ballast.core.pick;
 
+import io.ballast.core.BackendLoad;
+import io.ballast.core.LoadObserver;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
@@ -49,7 +51,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * or starved), the next outcome starts a new history (n = 1, so it replaces the old figures): the
  * backend is new again and is probed gently by the picker ({@link #outcomes}).
  */
-public final class AutoLoad {
+public final class AutoLoad implements LoadObserver {
   /** The count past which an outcome's weight stops shrinking: the window of a busy backend. */
   static final int WINDOW = 64;
   /**
@@ -88,7 +90,16 @@ public final class AutoLoad {
   private volatile double tauNanos = 10e9;
   private volatile boolean peak = true;
 
-  /** Created by {@code BackendLoad.autoLoad()}; τ = 10 s, peak-sensitive until configured. */
+  /**
+   * The backend's history, created on the first call and recorded into by every completion of
+   * {@code load} from then on; the auto factory calls this on the control loop when it builds a
+   * picker, and pickers keep the returned instance.
+   */
+  public static AutoLoad of(BackendLoad load) {
+    return load.observer(AutoLoad.class, AutoLoad::new);
+  }
+
+  /** A history of no backend yet (see {@link #of}); τ = 10 s, peak-sensitive until configured. */
   public AutoLoad() {
     for (int i = 0; i < BUCKETS; i++) {
       ratios.set(i, EMPTY);
@@ -130,6 +141,7 @@ public final class AutoLoad {
    * @param joined requests in flight on the backend when this one was sent, itself included;
    *     0 when unknown (the outcome then teaches nothing about latency by load)
    */
+  @Override
   public void record(boolean success, long nanos, long now, int joined) {
     long last = lastNanos;
     int n;

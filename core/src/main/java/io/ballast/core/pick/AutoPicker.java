@@ -122,7 +122,7 @@ public final class AutoPicker implements Picker {
     double tau = tuning.decay().toNanos();
     return (pool, previous, rng) -> {
       for (Backend b : pool.members()) {
-        b.load().autoLoad().configure(tau, tuning.peak());
+        AutoLoad.of(b.load()).configure(tau, tuning.peak());
       }
       return new AutoPicker(pool.availableBackends(), pool.availableWeights(), tuning,
           rng.forPickers());
@@ -142,7 +142,7 @@ public final class AutoPicker implements Picker {
     this.history = new AutoLoad[weights.length];
     this.weights = new double[weights.length];
     for (int i = 0; i < weights.length; i++) {
-      this.history[i] = this.backends[i].load().autoLoad();
+      this.history[i] = AutoLoad.of(this.backends[i].load());
       this.weights[i] = weights[i];
     }
     this.tuning = Objects.requireNonNull(tuning, "tuning");

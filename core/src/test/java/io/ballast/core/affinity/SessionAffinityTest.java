@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ballast.core.AdminState;
 import io.ballast.core.Backend;
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.ManualScheduler;
 import io.ballast.core.PickContext;
 import io.ballast.core.PickResult;
 import io.ballast.core.Rng;
-import io.ballast.core.optimizer.DecisionLog;
+import io.ballast.core.decision.DecisionLog;
 import io.ballast.core.pick.Algorithm;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;

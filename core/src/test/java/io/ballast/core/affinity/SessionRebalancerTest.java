@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ballast.core.Backend;
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.ManualScheduler;
 import io.ballast.core.Rng;
-import io.ballast.core.optimizer.Decision;
-import io.ballast.core.optimizer.DecisionLog;
+import io.ballast.core.decision.Decision;
+import io.ballast.core.decision.DecisionLog;
 import io.ballast.core.pick.Algorithm;
 import java.time.Duration;
 import java.util.List;

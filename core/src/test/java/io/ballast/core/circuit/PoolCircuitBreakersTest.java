@@ -3,7 +3,7 @@ package io.ballast.core.circuit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ballast.core.Backend;
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.ManualScheduler;
 import io.ballast.core.PickContext;
 import io.ballast.core.PickResult;
@@ -40,7 +40,7 @@ class PoolCircuitBreakersTest {
   @Test
   void anOpenCircuitLeavesThePickerUntilItsOpenTimeIsOver() {
     scheduler.runAll();
-    assertThat(a.load().circuit()).isSameAs(circuits.breaker(a));
+    assertThat(a.gate()).isSameAs(circuits.breaker(a));
     CircuitBreaker breaker = circuits.breaker(a);
     for (int i = 0; i < 4; i++) {
       assertThat(breaker.tryAcquire()).isTrue();

@@ -1,7 +1,10 @@
 package io.ballast.core.optimizer;
 
+import io.ballast.core.decision.Decision;
+import io.ballast.core.decision.DecisionLog;
+
 import io.ballast.core.Backend;
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.ManualScheduler;
 import io.ballast.core.Rng;
 import io.ballast.core.pick.Algorithm;

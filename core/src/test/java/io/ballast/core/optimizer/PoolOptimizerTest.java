@@ -1,5 +1,7 @@
 package io.ballast.core.optimizer;
 
+import io.ballast.core.decision.Decision;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ballast.core.Backend;

@@ -28,7 +28,7 @@ class AutoPickerTest {
       Backend b = new Backend("b" + i, "127.0.0.1", 9000 + i, weights[i]);
       b.load().useTicker(clock::get);
       // As in a pool that runs auto: the history exists from the first picker on.
-      b.load().autoLoad();
+      AutoLoad.of(b.load());
       list.add(b);
     }
     PoolSnapshot.allAvailable(list);
@@ -65,7 +65,7 @@ class AutoPickerTest {
   void historyAveragesSuccessesAndCountsErrorsApart() {
     List<Backend> bs = backends(1);
     auto(bs, 1);
-    AutoLoad h = bs.get(0).load().autoLoad();
+    AutoLoad h = AutoLoad.of(bs.get(0).load());
     assertThat(h.outcomes()).isZero();
     assertThat(h.latencyNanos(clock.get())).isNaN();
     assertThat(h.errorRate(clock.get())).isZero();
@@ -105,7 +105,7 @@ class AutoPickerTest {
   void busyHistoryFollowsTheLastFewDozenOutcomes() {
     List<Backend> bs = backends(1);
     auto(bs, 1);
-    AutoLoad h = bs.get(0).load().autoLoad();
+    AutoLoad h = AutoLoad.of(bs.get(0).load());
     history(bs.get(0), 1000, 5, true);
     // Three errors 1 ms apart each weigh 1/64 (the worked example of AutoLoad).
     for (int i = 0; i < 3; i++) {
@@ -122,7 +122,7 @@ class AutoPickerTest {
   void aHistoryThatWentStaleStartsOver() {
     List<Backend> bs = backends(1);
     auto(bs, 1);
-    AutoLoad h = bs.get(0).load().autoLoad();
+    AutoLoad h = AutoLoad.of(bs.get(0).load());
     history(bs.get(0), 50, 5, true);
     assertThat(h.hasHistory(10, clock.get())).isTrue();
     // τ without an outcome: stale for the picker at once, and the next outcome starts anew.
@@ -145,12 +145,12 @@ class AutoPickerTest {
         65537, 0.25);
     Picker p = Algorithm.AUTO.factory(o).build(PoolSnapshot.allAvailable(bs), null, Rng.seeded(1));
     assertThat(((AutoPicker) p).tuning()).isEqualTo(AutoPicker.Tuning.DEFAULT);
-    AutoLoad h = bs.get(0).load().autoLoad();
+    AutoLoad h = AutoLoad.of(bs.get(0).load());
     assertThat(h.outcomes()).isEqualTo(5);
     assertThat(h.tauNanos()).isEqualTo(AutoPicker.Tuning.DEFAULT.decay().toNanos());
     auto(bs, AutoPicker.Tuning.DEFAULT.withDecay(Duration.ofSeconds(2)), 1);
     assertThat(h.tauNanos()).isEqualTo(2e9);
-    assertThat(bs.get(0).load().autoLoad()).isSameAs(h);
+    assertThat(AutoLoad.of(bs.get(0).load())).isSameAs(h);
     assertThat(p.toString()).contains("b0", "b1");
   }
 
@@ -239,7 +239,7 @@ class AutoPickerTest {
     List<Backend> bs = backends(1);
     auto(bs, 3); // configures the history as the auto picker runs it
     Backend b = bs.get(0);
-    AutoLoad h = b.load().autoLoad();
+    AutoLoad h = AutoLoad.of(b.load());
     long now = clock.get();
     // Nothing learned: a backend is assumed to queue (one worker).
     assertThat(h.shape(1, now)).isEqualTo(1.0);
@@ -296,7 +296,7 @@ class AutoPickerTest {
     for (int i = 0; i < 70; i++) {
       history(bs.get(1), 1, i % 10 < 3 ? 1 : 8, i % 10 >= 3);
     }
-    AutoLoad h = bs.get(1).load().autoLoad();
+    AutoLoad h = AutoLoad.of(bs.get(1).load());
     assertThat(h.latencyNanos(clock.get()) / MS).isCloseTo(8, within(0.01));
     assertThat(h.errorRate(clock.get())).isCloseTo(0.3, within(0.05));
     Picker p = auto(bs, 9);
@@ -373,7 +373,7 @@ class AutoPickerTest {
       bs.get(0).load().complete(true, 10 * MS);
       bs.get(0).load().start();
     }
-    assertThat(bs.get(0).load().autoLoad().latencyNanos(clock.get()) / MS)
+    assertThat(AutoLoad.of(bs.get(0).load()).latencyNanos(clock.get()) / MS)
         .isCloseTo(10, within(1e-3));
     for (int i = 0; i < 200; i++) {
       picked(p).load().start();

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ballast.core.AdminState;
 import io.ballast.core.Backend;
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.ManualScheduler;
 import io.ballast.core.PickContext;
 import io.ballast.core.Rng;

@@ -5,7 +5,7 @@ import io.ballast.core.Backend;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.server.metrics.ProxyMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
@@ -68,7 +68,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   /** Runs a config reload for POST /admin/reload; null when nothing reloads (404 then). */
   private volatile Supplier<CompletionStage<AdminServer.ReloadAnswer>> reload;
   /** The process's decision log behind /admin/decisions; null until set (404 then). */
-  private volatile io.ballast.core.optimizer.DecisionLog decisions;
+  private volatile io.ballast.core.decision.DecisionLog decisions;
   /** The bearer token actions need, as bytes for a constant-time compare; null: read-only. */
   private final byte[] token;
 
@@ -101,7 +101,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   }
 
   /** Serves {@code log} at /admin/decisions. */
-  void useDecisionLog(io.ballast.core.optimizer.DecisionLog log) {
+  void useDecisionLog(io.ballast.core.decision.DecisionLog log) {
     decisions = log;
   }
 
@@ -208,7 +208,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
   /** {@code GET /admin/decisions?limit=N&pool=NAME}: the newest N (default 100), newest last. */
   private FullHttpResponse decisions(FullHttpRequest req) {
-    io.ballast.core.optimizer.DecisionLog log = decisions;
+    io.ballast.core.decision.DecisionLog log = decisions;
     if (log == null) {
       return text(HttpResponseStatus.NOT_FOUND, "no decision log in this process\n");
     }

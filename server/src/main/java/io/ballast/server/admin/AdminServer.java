@@ -1,6 +1,6 @@
 package io.ballast.server.admin;
 
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.server.metrics.ProxyMetrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -114,7 +114,7 @@ public final class AdminServer implements AutoCloseable {
   }
 
   /** Serves {@code log} at /admin/decisions. */
-  public void useDecisionLog(io.ballast.core.optimizer.DecisionLog log) {
+  public void useDecisionLog(io.ballast.core.decision.DecisionLog log) {
     handler.useDecisionLog(Objects.requireNonNull(log, "log"));
   }
 

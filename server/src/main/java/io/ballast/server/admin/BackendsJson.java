@@ -2,7 +2,7 @@ package io.ballast.server.admin;
 
 import io.ballast.core.Backend;
 import io.ballast.core.BackendLoad;
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.circuit.CircuitBreaker;
 import io.ballast.core.circuit.CircuitCounts;
 import io.ballast.core.health.CheckRecord;
@@ -66,8 +66,7 @@ final class BackendsJson {
         n.put("connections", load.connections());
         n.put("requests", load.requests());
         n.put("failures", load.failures());
-        CircuitBreaker breaker = load.circuit();
-        if (breaker != null) {
+        if (b.gate() instanceof CircuitBreaker breaker) {
           CircuitCounts c = breaker.counts();
           ObjectNode circuit = n.putObject("circuit");
           circuit.put("state", lower(c.state()));

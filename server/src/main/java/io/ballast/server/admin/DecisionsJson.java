@@ -1,7 +1,7 @@
 package io.ballast.server.admin;
 
-import io.ballast.core.optimizer.Decision;
-import io.ballast.core.optimizer.DecisionLog;
+import io.ballast.core.decision.Decision;
+import io.ballast.core.decision.DecisionLog;
 import java.time.Instant;
 import java.util.List;
 import tools.jackson.databind.json.JsonMapper;

@@ -3,7 +3,7 @@ package io.ballast.server.metrics;
 import io.ballast.core.AdminState;
 import io.ballast.core.Backend;
 import io.ballast.core.HealthState;
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.circuit.CircuitBreaker;
 import io.ballast.core.circuit.CircuitCounts;
 import io.ballast.core.circuit.CircuitState;
@@ -406,8 +406,7 @@ public final class ProxyMetrics implements ProxyObserver, LoadBalancer.Listener,
         .callback(cb -> {
           for (LoadBalancer pool : pools) {
             for (Backend b : pool.backends()) {
-              CircuitBreaker breaker = b.load().circuit();
-              if (breaker != null) {
+              if (b.gate() instanceof CircuitBreaker breaker) {
                 CircuitState current = breaker.state();
                 for (CircuitState st : CircuitState.values()) {
                   cb.call(st == current ? 1 : 0, pool.name(), b.name(), label(st));
@@ -485,8 +484,7 @@ public final class ProxyMetrics implements ProxyObserver, LoadBalancer.Listener,
   private void forEachCircuit(CircuitValue value) {
     for (LoadBalancer pool : pools) {
       for (Backend b : pool.backends()) {
-        CircuitBreaker breaker = b.load().circuit();
-        if (breaker != null) {
+        if (b.gate() instanceof CircuitBreaker breaker) {
           value.of(pool.name(), b.name(), breaker.counts());
         }
       }

@@ -2,9 +2,9 @@ package io.ballast.server.optimizer;
 
 import io.ballast.core.Backend;
 import io.ballast.core.HealthState;
-import io.ballast.core.LoadBalancer;
-import io.ballast.core.optimizer.Decision;
-import io.ballast.core.optimizer.DecisionLog;
+import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.decision.Decision;
+import io.ballast.core.decision.DecisionLog;
 import io.ballast.core.optimizer.PoolOptimizer;
 import java.util.Map;
 import java.util.Objects;

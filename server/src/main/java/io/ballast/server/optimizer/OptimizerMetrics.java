@@ -1,7 +1,7 @@
 package io.ballast.server.optimizer;
 
 import io.ballast.core.Backend;
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.optimizer.PoolOptimizer;
 import io.ballast.core.optimizer.ScalingAdvisor;
 import io.ballast.core.optimizer.ScalingSignal;

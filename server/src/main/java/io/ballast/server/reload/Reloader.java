@@ -1,7 +1,7 @@
 package io.ballast.server.reload;
 
 import io.ballast.core.Ticker;
-import io.ballast.core.optimizer.Decision;
+import io.ballast.core.decision.Decision;
 import io.ballast.server.config.BallastConfig;
 import io.ballast.server.config.ConfigError;
 import io.ballast.server.config.ConfigLoader;

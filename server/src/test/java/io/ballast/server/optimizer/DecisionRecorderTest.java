@@ -5,10 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.ballast.core.Backend;
 import io.ballast.core.ControlLoop;
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.Rng;
-import io.ballast.core.optimizer.Decision;
-import io.ballast.core.optimizer.DecisionLog;
+import io.ballast.core.decision.Decision;
+import io.ballast.core.decision.DecisionLog;
 import io.ballast.core.optimizer.PoolOptimizer;
 import io.ballast.core.optimizer.WeightControlSettings;
 import io.ballast.core.pick.Algorithm;

@@ -1,4 +1,13 @@
-package io.ballast.core;
+package io.ballast.core.pool;
+
+import io.ballast.core.AdminState;
+import io.ballast.core.Backend;
+import io.ballast.core.HealthState;
+import io.ballast.core.PickResult;
+import io.ballast.core.Picker;
+import io.ballast.core.PoolLoad;
+import io.ballast.core.Rng;
+import io.ballast.core.Scheduler;
 
 import io.ballast.core.health.BackendHealth;
 import io.ballast.core.health.CheckRecord;

@@ -1,4 +1,4 @@
-package io.ballast.core.optimizer;
+package io.ballast.core.decision;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,10 @@
-package io.ballast.core;
+package io.ballast.core.pool;
+
+import io.ballast.core.ManualScheduler;
+import io.ballast.core.Backend;
+import io.ballast.core.PickContext;
+import io.ballast.core.PickResult;
+import io.ballast.core.Rng;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

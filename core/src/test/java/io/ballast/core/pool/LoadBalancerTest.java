@@ -1,4 +1,13 @@
-package io.ballast.core;
+package io.ballast.core.pool;
+
+import io.ballast.core.ManualScheduler;
+import io.ballast.core.AdminState;
+import io.ballast.core.Backend;
+import io.ballast.core.HealthState;
+import io.ballast.core.PickContext;
+import io.ballast.core.PickResult;
+import io.ballast.core.Picker;
+import io.ballast.core.Rng;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

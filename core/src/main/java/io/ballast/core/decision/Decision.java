@@ -1,4 +1,4 @@
-package io.ballast.core.optimizer;
+package io.ballast.core.decision;
 
 import java.util.Objects;
 

@@ -1,11 +1,15 @@
-package io.ballast.core.signal;
+package io.ballast.core.agent;
+
+import io.ballast.core.ManualScheduler;
+import io.ballast.core.signal.AgentReplyFormat;
+import io.ballast.core.signal.SignalSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ballast.core.AdminState;
 import io.ballast.core.Backend;
 import io.ballast.core.HealthState;
-import io.ballast.core.LoadBalancer;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.ManualScheduler;
 import io.ballast.core.Rng;
 import io.ballast.core.pick.Algorithm;

@@ -1,0 +1,465 @@
+package io.ballast.core.attempt;
+
+import io.ballast.core.AttemptGate;
+import io.ballast.core.Backend;
+import io.ballast.core.PickContext;
+import io.ballast.core.PickResult;
+import io.ballast.core.Ticker;
+import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.retry.AttemptFailure;
+import io.ballast.core.retry.RetryDecision;
+import io.ballast.core.retry.RetryPolicy;
+import io.ballast.core.retry.RetryState;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The attempt protocol: one request's attempts on one pool, from the pick to the outcome, as
+ * every driver lives them (the HTTP/1.1 relay, the mirror, the simulator, and the protocols that
+ * come after). The driver moves bytes and reports what happened; this class decides, and tells
+ * each backend's load, gate (circuit breaker) and outcome listener (outlier tracker) exactly
+ * once per attempt, by the rules of {@link Failures}.
+ *
+ * <h2>The driver's side</h2>
+ * <pre>{@code
+ * attempts.start(pool, policy, chooser, method, hashKey, zone);
+ * for (Backend b = attempts.next(); b != null; b = attempts.next()) {   // null: answer
+ *   connect to b (a pooled connection counts as connected at once)      //   failStatus(), reason()
+ *   failed:   if (!attempts.connectFailed(why)) answer failStatus(); else continue;
+ *   done:     attempts.connected(); attempts.sending(); write the request, arm attemptTimeoutNanos()
+ *   reset or timeout before the head:
+ *             if (!attempts.failed(kind, why)) answer failStatus(); else continue;
+ *   head:     if (attempts.answered(status)) { drop this answer; continue; }  // retried
+ *             relay it; at its end attempts.completed(), or attempts.broken(why) if it breaks
+ *   client gone at any time: attempts.abandoned()
+ * }
+ * }</pre>
+ *
+ * <h2>What each outcome tells whom</h2>
+ * <table>
+ *   <tr><th>outcome</th><th>load</th><th>gate</th><th>outlier tracker</th><th>retry as</th></tr>
+ *   <tr><td>gate refuses</td><td>-</td><td>-</td><td>-</td><td>REJECTED_LOCALLY</td></tr>
+ *   <tr><td>connect fails</td><td>-</td><td>failure</td><td>local-origin failure</td>
+ *       <td>CONNECT_FAILED</td></tr>
+ *   <tr><td>reset, timeout</td><td>failure</td><td>failure</td><td>local-origin failure</td>
+ *       <td>as reported</td></tr>
+ *   <tr><td>answered</td><td>{@link Failures#forLoad}</td><td>{@link Failures#forGate}</td>
+ *       <td>the status</td><td>the status, if retryable</td></tr>
+ *   <tr><td>broken after the head</td><td>failure</td><td>failure</td>
+ *       <td>the status, then local-origin failure</td><td>never (the client has bytes)</td></tr>
+ *   <tr><td>abandoned</td><td>by the status, if any</td><td>by the status, else released</td>
+ *       <td>-</td><td>-</td></tr>
+ * </table>
+ * A refused connect also tells the pool ({@link LoadBalancer#reportConnectFailure}). The gate's
+ * duration ends at the response head when there is one: how long the backend took to answer,
+ * not how long a slow client took to read the body. The load's ends with the attempt.
+ *
+ * <p>A retryable status is given up for a retry only once another backend was picked: with
+ * nobody to retry on, the client gets the backend's own answer.
+ *
+ * <p>Not thread-safe: one instance serves one request at a time on one thread (an event loop,
+ * the simulator's thread), and is reused for the next request ({@link #start}), so that a
+ * request that is not retried allocates nothing here.
+ */
+public final class Attempts {
+  /** Where a request's backends come from: its pool's picker, or its session's. */
+  @FunctionalInterface
+  public interface Chooser {
+    PickResult choose(PickContext context);
+  }
+
+  private static final int OUTLIER_SUCCESS = 1;
+  private static final int OUTLIER_FAILURE = 2;
+
+  private final Ticker ticker;
+  private final AttemptListener listener;
+
+  // Per request; set again by start().
+  private LoadBalancer pool;
+  private RetryPolicy policy;
+  private RetryState retry;
+  private Chooser chooser;
+  /** Picked for the retry of an answer that was dropped; next() starts there. */
+  private Backend pending;
+  private PickResult.Reason noBackend;
+  private Backend reached;
+  private int failStatus;
+  private String reason;
+
+  // Per attempt.
+  private Backend backend;
+  /** The gate whose permit the attempt holds; null once it has its outcome or never had one. */
+  private AttemptGate gate;
+  private boolean loadOpen;
+  private int joined;
+  private long gateStartNanos;
+  private long loadStartNanos;
+  private long headNanos;
+  private int status;
+  private RetryDecision decision;
+  /** What the outlier tracker heard, for the listener: OUTLIER_* bits. */
+  private int outlierLocal;
+  /** What the last end() told the load and the gate, for the listener; null: nothing. */
+  private Boolean lastLoad;
+  private Boolean lastGate;
+
+  /**
+   * @param ticker the clock attempts are timed on (the system's, or the simulator's)
+   * @param listener told of every attempt as it ends; {@link AttemptListener#NONE} for nobody
+   */
+  public Attempts(Ticker ticker, AttemptListener listener) {
+    this.ticker = Objects.requireNonNull(ticker, "ticker");
+    this.listener = Objects.requireNonNull(listener, "listener");
+  }
+
+  /**
+   * A request begins: its attempts go to {@code pool}, under {@code policy} (the route's or the
+   * pool's), picking through {@code chooser} (null: the pool's picker). The previous request
+   * must have ended (completed, given up or abandoned).
+   *
+   * @param method the request method as received (methods are case-sensitive)
+   * @param hashKey the request's hash key for hash-based pools, 0 for none
+   * @param locality the client's zone index in the pool's zone map, -1 when unknown
+   */
+  public void start(LoadBalancer pool, RetryPolicy policy, Chooser chooser, String method,
+      long hashKey, int locality) {
+    this.pool = Objects.requireNonNull(pool, "pool");
+    this.policy = Objects.requireNonNull(policy, "policy");
+    this.chooser = chooser;
+    this.retry = policy.start(method, hashKey, retry);
+    retry.locality(locality);
+    pending = null;
+    noBackend = null;
+    reached = null;
+    failStatus = 503;
+    reason = null;
+    backend = null;
+    gate = null;
+    loadOpen = false;
+  }
+
+  /** The whole request arrived: the overall timeout counts from now. */
+  public void requestReceived() {
+    retry.requestReceived();
+  }
+
+  /** Bytes of the body were sent and not kept: no later attempt can replay the request. */
+  public void bodyNotReplayable() {
+    retry.bodyNotReplayable();
+  }
+
+  /**
+   * The backend of the next attempt, its gate passed; null when no backend can take the request
+   * (then answer {@link #failStatus()} with {@link #reason()}). A gate's refusal is an attempt
+   * too: it is recorded, decided, and the next backend tried when the decision allows.
+   */
+  public Backend next() {
+    for (;;) {
+      Backend b = pending;
+      pending = null;
+      if (b == null) {
+        b = pick();
+        if (b == null) {
+          noBackendLeft();
+          return null;
+        }
+      }
+      retry.attempted(b);
+      backend = b;
+      status = 0;
+      headNanos = 0;
+      decision = null;
+      outlierLocal = 0;
+      AttemptGate g = b.gate();
+      if (g.tryAcquire(pool.panic())) {
+        gate = g;
+        gateStartNanos = ticker.nanos();
+        return b;
+      }
+      failStatus = 503;
+      reason = b.name() + " refused locally: " + g.refusal();
+      if (!decide(AttemptOutcome.REFUSED_LOCALLY, AttemptFailure.REJECTED_LOCALLY)) {
+        return null;
+      }
+    }
+  }
+
+  /** How long the attempt may wait for its response head (per-try and overall timeouts). */
+  public long attemptTimeoutNanos() {
+    return retry.attemptTimeoutNanos();
+  }
+
+  /** The connection to the attempt's backend is up (new, or taken from a pool). */
+  public void connected() {
+    backend.outcomes().localOriginSuccess();
+    outlierLocal |= OUTLIER_SUCCESS;
+  }
+
+  /**
+   * The connection to the attempt's backend could not be opened; {@code why} is a short reason
+   * ("connect refused"). True: try {@link #next()}; false: answer {@link #failStatus()}.
+   */
+  public boolean connectFailed(String why) {
+    backend.outcomes().localOriginFailure();
+    outlierLocal |= OUTLIER_FAILURE;
+    pool.reportConnectFailure(backend, why);
+    failStatus = 503;
+    reason = "connect to " + backend.name() + " failed: " + why;
+    end(true, true);
+    return decide(AttemptOutcome.CONNECT_FAILED, AttemptFailure.CONNECT_FAILED);
+  }
+
+  /** The request starts going to the attempt's backend: it counts in the backend's load. */
+  public void sending() {
+    joined = backend.load().start();
+    loadOpen = true;
+    loadStartNanos = ticker.nanos();
+    reached = backend;
+  }
+
+  /**
+   * The attempt broke before its response head: {@code kind} is a reset before or after the
+   * request was sent, or the per-try timeout; {@code why} is the full reason for the client's
+   * answer and the log. True: try {@link #next()}; false: answer {@link #failStatus()} (502, or
+   * 504 after a timeout).
+   */
+  public boolean failed(AttemptFailure kind, String why) {
+    AttemptOutcome outcome = switch (kind) {
+      case RESET_BEFORE_SENT -> AttemptOutcome.RESET_BEFORE_SENT;
+      case RESET_AFTER_SENT -> AttemptOutcome.RESET_AFTER_SENT;
+      case PER_TRY_TIMEOUT -> AttemptOutcome.TIMEOUT;
+      default -> throw new IllegalArgumentException(
+          "kind: " + kind + " (expected: a reset or the per-try timeout)");
+    };
+    backend.outcomes().localOriginFailure();
+    outlierLocal |= OUTLIER_FAILURE;
+    failStatus = kind == AttemptFailure.PER_TRY_TIMEOUT ? 504 : 502;
+    reason = Objects.requireNonNull(why, "why");
+    end(true, true);
+    return decide(outcome, kind);
+  }
+
+  /**
+   * The attempt's response head arrived with {@code code} (not 1xx). True: the answer is
+   * dropped and the request retried (call {@link #next()}); this happens only for a retryable
+   * status, when the retry policy grants it and another backend is there. False: relay the
+   * answer, then report {@link #completed()} or {@link #broken}.
+   */
+  public boolean answered(int code) {
+    headNanos = ticker.nanos();
+    status = code;
+    backend.outcomes().response(code);
+    if (policy.retryableStatus(code)) {
+      decision = retry.onStatus(code);
+      if (decision.retry()) {
+        Backend next = pick();
+        if (next != null) {
+          String failed = backend.name() + " answered " + code;
+          end(Failures.forGate(code), Failures.forLoad(code));
+          record(AttemptOutcome.ANSWERED, decision);
+          pending = next;
+          failStatus = 502;
+          reason = failed;
+          return true;
+        }
+        retry.noBackendForRetry();
+        decision = retry.lastDecision();
+      }
+    }
+    retry.responseStarted();
+    return false;
+  }
+
+  /** The relayed answer ended whole: the attempt is a success or failure by its status. */
+  public void completed() {
+    end(Failures.forGate(status), Failures.forLoad(status));
+    record(AttemptOutcome.ANSWERED, decision);
+    backend = null;
+  }
+
+  /**
+   * The relayed answer broke after its head (a reset, a malformed or stalled body): a failure
+   * of the backend; the client gets a truncated response, never a retry.
+   */
+  public void broken(String why) {
+    backend.outcomes().localOriginFailure();
+    outlierLocal |= OUTLIER_FAILURE;
+    reason = Objects.requireNonNull(why, "why");
+    end(true, true);
+    record(AttemptOutcome.BROKEN_AFTER_HEAD, decision);
+    backend = null;
+  }
+
+  /**
+   * The request ends on the client's side (it left, or broke its body) while an attempt may be
+   * open: only the backend's own answer, if it gave one, counts for or against it; a permit with
+   * no outcome goes back. Does nothing when no attempt is open.
+   */
+  public void abandoned() {
+    if (backend == null || !loadOpen && gate == null) {
+      backend = null;
+      return;
+    }
+    long now = ticker.nanos();
+    Boolean load = null;
+    if (loadOpen) {
+      loadOpen = false;
+      load = Failures.forLoad(status);
+      backend.load().complete(!load, now - loadStartNanos, joined);
+    }
+    Boolean gated = null;
+    AttemptGate g = gate;
+    if (g != null) {
+      gate = null;
+      if (status != 0) {
+        gated = Failures.forGate(status);
+        g.onResult(headNanos - gateStartNanos, gated);
+      } else {
+        g.release();
+      }
+    }
+    if (listener != AttemptListener.NONE) {
+      listener.onAttemptEnd(new AttemptRecord(backend.name(), AttemptOutcome.ABANDONED, status,
+          load, gated, outlierText(), null));
+    }
+    backend = null;
+  }
+
+  // ---- what the request's log reads
+
+  /** The status to answer with when {@link #next()} gave null or a failure was not retried. */
+  public int failStatus() {
+    return failStatus;
+  }
+
+  /** Why the request failed (or why the last attempt failed), null when nothing failed. */
+  public String reason() {
+    return reason;
+  }
+
+  /** The backend of the attempt in progress (or of the last one), null before any. */
+  public Backend backend() {
+    return backend;
+  }
+
+  /** The backend of the last attempt that got a connection; null when none did. */
+  public Backend reached() {
+    return reached;
+  }
+
+  /** Attempts made, refusals by a gate included. */
+  public int count() {
+    return retry == null ? 0 : retry.attempts();
+  }
+
+  /** The backends tried, in order; allocates. */
+  public List<Backend> backendsTried() {
+    return retry.backendsTried();
+  }
+
+  /** The last retry decision of the request, null when no attempt failed. */
+  public RetryDecision lastDecision() {
+    return retry == null ? null : retry.lastDecision();
+  }
+
+  // ---- inside
+
+  private PickResult choose() {
+    Chooser c = chooser;
+    return c == null ? pool.picker().pick(retry) : c.choose(retry);
+  }
+
+  /**
+   * The next backend, or null (the reason kept). A retry that finds every available backend
+   * tried goes back to one of them when the retry state allows it
+   * ({@link RetryState#mayRetryOnTriedBackend()}).
+   */
+  private Backend pick() {
+    PickResult result = choose();
+    if (result instanceof PickResult.Picked picked) {
+      return picked.backend();
+    }
+    PickResult.NoBackend none = (PickResult.NoBackend) result;
+    if (retry.mayRetryOnTriedBackend() && none.reason() == PickResult.Reason.ALL_EXCLUDED) {
+      retry.allowTriedBackends();
+      result = choose();
+      if (result instanceof PickResult.Picked picked) {
+        return picked.backend();
+      }
+      none = (PickResult.NoBackend) result;
+    }
+    noBackend = none.reason();
+    return null;
+  }
+
+  /** Nobody to send the request to (again): the answer is the failure that got us here. */
+  private void noBackendLeft() {
+    if (retry.attempts() == 0) {
+      failStatus = 503;
+      reason = noBackend.text();
+      return;
+    }
+    retry.noBackendForRetry();
+    reason = reason + "; not retried: no backend left to retry on";
+  }
+
+  /** Records the ended attempt and decides on a retry; true to retry. */
+  private boolean decide(AttemptOutcome outcome, AttemptFailure failure) {
+    RetryDecision d = retry.onFailure(failure);
+    record(outcome, d);
+    backend = null;
+    if (d.retry()) {
+      return true;
+    }
+    if (policy.settings().maxAttempts() > 1) {
+      reason = reason + "; not retried: " + d.text();
+    }
+    return false;
+  }
+
+  /** Ends the attempt in the backend's load and gate (each once). */
+  private void end(boolean gateFailure, boolean loadFailure) {
+    long now = ticker.nanos();
+    lastLoad = null;
+    if (loadOpen) {
+      loadOpen = false;
+      lastLoad = loadFailure;
+      backend.load().complete(!loadFailure, now - loadStartNanos, joined);
+    }
+    lastGate = null;
+    AttemptGate g = gate;
+    if (g != null) {
+      gate = null;
+      lastGate = gateFailure;
+      g.onResult((headNanos != 0 ? headNanos : now) - gateStartNanos, gateFailure);
+    }
+  }
+
+  private void record(AttemptOutcome outcome, RetryDecision d) {
+    if (listener == AttemptListener.NONE) {
+      return;
+    }
+    boolean refused = outcome == AttemptOutcome.REFUSED_LOCALLY;
+    listener.onAttemptEnd(new AttemptRecord(backend.name(), outcome, status,
+        refused ? null : lastLoad, refused ? null : lastGate, outlierText(), d));
+  }
+
+  private String outlierText() {
+    StringBuilder b = new StringBuilder();
+    if ((outlierLocal & OUTLIER_SUCCESS) != 0) {
+      b.append("local-origin success");
+    }
+    if (status != 0) {
+      b.append(b.length() == 0 ? "" : ", ").append("response ").append(status);
+    }
+    if ((outlierLocal & OUTLIER_FAILURE) != 0) {
+      b.append(b.length() == 0 ? "" : ", ").append("local-origin failure");
+    }
+    return b.toString();
+  }
+
+  @Override
+  public String toString() {
+    return "attempts " + retry + (backend == null ? "" : " on " + backend.name());
+  }
+}
