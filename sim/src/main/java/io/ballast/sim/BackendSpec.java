@@ -16,11 +16,13 @@ import java.util.Objects;
  * @param service how long a request holds a slot
  * @param errorRate share of requests answered with {@code errorStatus} instead (0..1)
  * @param errorLatency how long such an error takes (errors are usually fast)
- * @param errorStatus the status of those errors (500..599)
+ * @param errorStatus the status of those errors (400..599; a 429 sheds work)
+ * @param errorKind how those errors fail: a status, a reset, a truncated body or no answer
  * @param timeline changes over the run, in time order
  */
 public record BackendSpec(String name, int weight, int slots, int queue, ServiceTime service,
-    double errorRate, Duration errorLatency, int errorStatus, List<BackendEvent> timeline) {
+    double errorRate, Duration errorLatency, int errorStatus, ErrorKind errorKind,
+    List<BackendEvent> timeline) {
   public BackendSpec {
     Objects.requireNonNull(name, "name");
     if (name.isBlank()) {
@@ -44,9 +46,10 @@ public record BackendSpec(String name, int weight, int slots, int queue, Service
     if (errorLatency.isNegative()) {
       throw new IllegalArgumentException("latency: " + errorLatency + " (expected: >= 0)");
     }
-    if (errorStatus < 500 || errorStatus > 599) {
-      throw new IllegalArgumentException("status: " + errorStatus + " (expected: 500..599)");
+    if (errorStatus < 400 || errorStatus > 599) {
+      throw new IllegalArgumentException("status: " + errorStatus + " (expected: 400..599)");
     }
+    Objects.requireNonNull(errorKind, "errorKind");
     timeline = List.copyOf(timeline);
     for (int i = 1; i < timeline.size(); i++) {
       if (timeline.get(i).at().compareTo(timeline.get(i - 1).at()) < 0) {
@@ -60,12 +63,25 @@ public record BackendSpec(String name, int weight, int slots, int queue, Service
   public static BackendSpec simple(String name, int weight, int slots, int queue,
       ServiceTime service) {
     return new BackendSpec(name, weight, slots, queue, service, 0, Duration.ofMillis(1), 503,
-        List.of());
+        ErrorKind.STATUS, List.of());
+  }
+
+  /** A backend with errors answered as a status (the kind most scenarios model). */
+  public BackendSpec(String name, int weight, int slots, int queue, ServiceTime service,
+      double errorRate, Duration errorLatency, int errorStatus, List<BackendEvent> timeline) {
+    this(name, weight, slots, queue, service, errorRate, errorLatency, errorStatus,
+        ErrorKind.STATUS, timeline);
+  }
+
+  /** The same backend failing its errors in another way. */
+  public BackendSpec withErrors(double rate, int status, ErrorKind kind) {
+    return new BackendSpec(name, weight, slots, queue, service, rate, errorLatency, status, kind,
+        timeline);
   }
 
   /** The same backend with another timeline. */
   public BackendSpec withTimeline(List<BackendEvent> events) {
     return new BackendSpec(name, weight, slots, queue, service, errorRate, errorLatency,
-        errorStatus, events);
+        errorStatus, errorKind, events);
   }
 }

@@ -360,12 +360,14 @@ public final class ScenarioReader {
     double errorRate = 0;
     Duration errorLatency = Duration.ofMillis(1);
     int errorStatus = 503;
+    ErrorKind errorKind = ErrorKind.STATUS;
     Node errors = m.get("errors");
     if (errors != null) {
-      Map<String, Node> em = map(errors, Set.of("rate", "latency", "status"));
+      Map<String, Node> em = map(errors, Set.of("rate", "latency", "status", "kind"));
       errorRate = number(required(errors, em, "rate"), 0, 1);
       errorLatency = opt(em, "latency", this::duration, errorLatency);
-      errorStatus = (int) (long) opt(em, "status", x -> integer(x, 500, 599), 503L);
+      errorStatus = (int) (long) opt(em, "status", x -> integer(x, 400, 599), 503L);
+      errorKind = opt(em, "kind", this::errorKind, errorKind);
     }
     List<BackendEvent> timeline = new ArrayList<>();
     Node tl = m.get("timeline");
@@ -377,8 +379,18 @@ public final class ScenarioReader {
     double er = errorRate;
     Duration el = errorLatency;
     int es = errorStatus;
-    return build(n, () -> new BackendSpec(name, weight, slots, queue, service, er, el, es,
+    ErrorKind ek = errorKind;
+    return build(n, () -> new BackendSpec(name, weight, slots, queue, service, er, el, es, ek,
         timeline));
+  }
+
+  private ErrorKind errorKind(Node n) {
+    String name = string(n);
+    ErrorKind k = ErrorKind.byConfigName(name);
+    if (k == null) {
+      throw error(n, "'" + name + "' (expected: one of status, reset, truncated, hang)");
+    }
+    return k;
   }
 
   private ServiceTime service(Node n) {

@@ -11,7 +11,8 @@ import java.util.SplittableRandom;
  * finds a free worker is served at once; otherwise it waits in the queue; when the queue is full
  * it is answered 503 at once (as an overloaded server's accept queue or worker pool rejects).
  * Service times come from the spec's distribution times the current slow-down; a share of
- * requests ({@code errorRate}) is answered with the error status after the error latency instead.
+ * requests ({@code errorRate}) fails after the error latency instead, as the spec's
+ * {@link ErrorKind} says (a status, a reset, a truncated body, or no answer at all).
  *
  * <p>Single-threaded: driven by its {@link SimPool} on the simulation thread. Its random draws
  * come from its own generator, so the backend's sequence of service times does not depend on
@@ -92,7 +93,9 @@ public final class SimBackend {
     serving.add(a);
     long work;
     if (errorRate > 0 && random.nextDouble() < errorRate) {
-      a.status = spec.errorStatus();
+      a.error = spec.errorKind();
+      a.status = spec.errorKind() == ErrorKind.STATUS ? spec.errorStatus()
+          : spec.errorKind() == ErrorKind.TRUNCATED ? 200 : 0;
       work = spec.errorLatency().toNanos();
     } else {
       a.status = 200;

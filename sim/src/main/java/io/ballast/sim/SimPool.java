@@ -4,14 +4,11 @@ import io.ballast.core.AdminState;
 import io.ballast.core.Backend;
 import io.ballast.core.HealthState;
 import io.ballast.core.pool.LoadBalancer;
-import io.ballast.core.PickResult;
 import io.ballast.core.Rng;
-import io.ballast.core.AttemptGate;
-import io.ballast.core.OutcomeListener;
+import io.ballast.core.attempt.AttemptListener;
+import io.ballast.core.attempt.Attempts;
 import io.ballast.core.retry.AttemptFailure;
-import io.ballast.core.retry.RetryDecision;
 import io.ballast.core.retry.RetryPolicy;
-import io.ballast.core.retry.RetryState;
 import io.ballast.core.signal.LoadReport;
 import io.ballast.core.signal.SignalSource;
 import java.util.ArrayDeque;
@@ -28,16 +25,15 @@ import java.util.SplittableRandom;
  * as the proxy drives a real pool.
  *
  * <h2>One request</h2>
- * It arrives (Poisson), starts a {@link RetryState} of the pool's {@link RetryPolicy} (a GET, so
- * replayable) and picks through {@code lb.picker().pick(retryState)}, which excludes the backends
- * tried. Each attempt asks the backend's circuit breaker first (if any); a dead backend refuses
- * the connection ({@code lb.reportConnectFailure}, outlier local-origin failure); a live one
- * counts the attempt in {@code BackendLoad.start()} and serves, queues or rejects it. The answer
- * completes the load with its latency and success (status below 500), feeds the breaker and the
- * outlier tracker, reports the backend's utilization as a {@link SignalSource#HEADER} load report
- * ({@code cpu}: busy workers / workers, {@code queue}: requests waiting), and a retryable status
- * is retried as the retry state decides. Per-try timeouts, resets when a backend dies and client
- * timeouts follow the proxy's rules (see {@code Exchange}).
+ * It arrives (Poisson) and goes through the attempt protocol ({@link Attempts}), the same code the
+ * proxy runs for a real request: each attempt is picked, passes the backend's gate, and its
+ * outcome reaches the backend's load, circuit breaker and outlier tracker as the protocol's table
+ * says; the protocol decides every retry (a GET, so replayable). The simulator only plays the
+ * network and the servers: a dead backend refuses the connection; a live one serves, queues or
+ * rejects the attempt (503 with a full queue), fails it as its {@link ErrorKind} says, and
+ * reports its utilization as a {@link SignalSource#HEADER} load report ({@code cpu}: busy workers
+ * / workers, {@code queue}: requests waiting). Per-try timeouts and client timeouts are timers on
+ * the virtual clock.
  *
  * <h2>Extension</h2>
  * {@link VariantFeature}s attach to a pool before traffic starts: they read
@@ -49,6 +45,8 @@ import java.util.SplittableRandom;
 public final class SimPool {
   private static final long DRAIN_LIMIT_NANOS = 300_000_000_000L;
   private static final int TIMEOUT_STATUS = 0;
+  /** What the client of a truncated response is counted as: a failure, like a 502. */
+  private static final int BROKEN_STATUS = 502;
 
   private final Scenario scenario;
   private final VariantSpec variant;
@@ -59,6 +57,7 @@ public final class SimPool {
   private final Map<Backend, Integer> index = new IdentityHashMap<>();
   private final LoadBalancer lb;
   private final RetryPolicy retryPolicy;
+  private AttemptListener attemptListener = AttemptListener.NONE;
   private final List<LoadBalancer.Listener> listeners = new ArrayList<>();
   private final List<Runnable> closers = new ArrayList<>();
   private final Recorder recorder;
@@ -141,6 +140,17 @@ public final class SimPool {
     return retryPolicy;
   }
 
+  /**
+   * Told of every attempt as it ends, with its classification; set before {@link #run}. For
+   * tests that hold the simulator's attempts against the proxy's.
+   */
+  public void useAttemptListener(AttemptListener listener) {
+    if (started) {
+      throw new IllegalStateException("pool " + variant.name() + " already ran");
+    }
+    this.attemptListener = Objects.requireNonNull(listener, "listener");
+  }
+
   /** Receives every state change of the load balancer, on the virtual control loop. */
   public void addListener(LoadBalancer.Listener listener) {
     listeners.add(Objects.requireNonNull(listener, "listener"));
@@ -202,18 +212,17 @@ public final class SimPool {
     }
   }
 
-  // ---- the request path, as the proxy's Exchange drives it
+  // ---- the request path: the attempt protocol, as the proxy drives it
 
   private void arrive() {
     arrived++;
     Request r = free.poll();
     if (r == null) {
-      r = new Request();
+      r = new Request(new Attempts(scheduler, attemptListener));
     }
     r.start = scheduler.nanos();
-    r.retry = retryPolicy.start("GET", 0L, r.retry);
-    r.retry.requestReceived();
-    r.failStatus = 503;
+    r.attempts.start(lb, retryPolicy, null, "GET", 0L, -1);
+    r.attempts.requestReceived();
     r.attempt = null;
     r.liveIndex = live.size();
     live.add(r);
@@ -221,68 +230,32 @@ public final class SimPool {
       r.timeout = new ClientTimeout(r);
       timeouts.add(r.timeout, scheduler.nanos() + clientTimeoutNanos);
     }
-    pickAndSend(r);
+    send(r);
   }
 
-  private void pickAndSend(Request r) {
-    Backend b = pickNext(r);
+  /** The request's next attempt, or its end when no backend can take it. */
+  private void send(Request r) {
+    Backend b = r.attempts.next();
     if (b == null) {
-      if (r.retry.attempts() > 0) {
-        r.retry.noBackendForRetry();
-      }
-      finish(r, r.retry.attempts() == 0 ? 503 : r.failStatus);
+      finish(r, r.attempts.failStatus());
       return;
     }
-    send(r, b);
-  }
-
-  private Backend pickNext(Request r) {
-    PickResult result = lb.picker().pick(r.retry);
-    if (result instanceof PickResult.Picked picked) {
-      return picked.backend();
-    }
-    if (r.retry.mayRetryOnTriedBackend()
-        && ((PickResult.NoBackend) result).reason() == PickResult.Reason.ALL_EXCLUDED) {
-      r.retry.allowTriedBackends();
-      result = lb.picker().pick(r.retry);
-      if (result instanceof PickResult.Picked picked) {
-        return picked.backend();
-      }
-    }
-    return null;
-  }
-
-  private void send(Request r, Backend b) {
-    r.retry.attempted(b);
     int i = index.get(b);
     recorder.picked(i, r.start);
     SimBackend model = models.get(i);
-    AttemptGate cb = b.gate();
-    if (!cb.tryAcquire(lb.panic())) {
-      r.failStatus = 503;
-      retryOrFail(r, AttemptFailure.REJECTED_LOCALLY);
-      return;
-    }
-    OutcomeListener outlier = b.outcomes();
     if (!model.alive()) {
-      if (outlier != null) {
-        outlier.localOriginFailure();
+      if (r.attempts.connectFailed("connection refused")) {
+        send(r);
+      } else {
+        finish(r, r.attempts.failStatus());
       }
-      if (cb != null) {
-        cb.onResult(0, true);
-      }
-      lb.reportConnectFailure(b, "connection refused");
-      r.failStatus = 503;
-      retryOrFail(r, AttemptFailure.CONNECT_FAILED);
       return;
     }
-    if (outlier != null) {
-      outlier.localOriginSuccess();
-    }
-    Attempt a = new Attempt(r, b, model, cb, scheduler.nanos());
+    r.attempts.connected();
+    r.attempts.sending();
+    Attempt a = new Attempt(r, b, model);
     r.attempt = a;
-    a.joined = b.load().start();
-    long perTry = r.retry.attemptTimeoutNanos();
+    long perTry = r.attempts.attemptTimeoutNanos();
     if (perTry != RetryPolicy.NO_TIMEOUT) {
       a.timer = new PerTryTimeout(a);
       scheduler.after(perTry, a.timer);
@@ -290,25 +263,20 @@ public final class SimPool {
     model.accept(a);
   }
 
-  private void retryOrFail(Request r, AttemptFailure failure) {
-    RetryDecision d = r.retry.onFailure(failure);
-    if (d.retry()) {
-      pickAndSend(r);
-    } else {
-      finish(r, r.failStatus);
-    }
-  }
-
-  /** The backend answered the attempt (or rejected it at once with a full queue). */
+  /** The backend is done with the attempt (answered, failed, or rejected it with a full queue). */
   private void answered(Attempt a) {
     if (!a.overflow) {
       a.model.finished(a);
     }
     Backend b = a.backend;
-    long now = scheduler.nanos();
-    b.signals().report(LoadReport.figures(SignalSource.HEADER, now,
+    b.signals().report(LoadReport.figures(SignalSource.HEADER, scheduler.nanos(),
         Map.of("cpu", a.model.utilization(), "queue", (double) a.model.queued())));
-    if (a.abandoned) {
+    if (a.abandoned || a.error == ErrorKind.HANG) {
+      // Nobody waits for it any more, or it never answers: a timeout will end the attempt.
+      return;
+    }
+    if (a.error == ErrorKind.RESET) {
+      reset(a);
       return;
     }
     Request r = a.request;
@@ -316,42 +284,30 @@ public final class SimPool {
     if (a.timer != null) {
       a.timer.cancel();
     }
-    int status = a.status;
-    long latency = now - a.startNanos;
-    boolean failure = status >= 500;
-    b.load().complete(!failure, latency, a.joined);
-    if (a.circuit != null) {
-      a.circuit.onResult(latency, failure);
+    if (r.attempts.answered(a.status)) {
+      send(r);
+      return;
     }
-    OutcomeListener outlier = b.outcomes();
-    if (outlier != null) {
-      outlier.response(status);
+    if (a.error == ErrorKind.TRUNCATED) {
+      r.attempts.broken(b.name() + " closed the connection mid-response");
+      finish(r, BROKEN_STATUS);
+      return;
     }
-    if (failure && retryPolicy.retryableStatus(status)) {
-      RetryDecision d = r.retry.onStatus(status);
-      if (d.retry()) {
-        Backend next = pickNext(r);
-        if (next != null) {
-          r.failStatus = 502;
-          send(r, next);
-          return;
-        }
-        r.retry.noBackendForRetry();
-      }
-    }
-    finish(r, status);
+    r.attempts.completed();
+    finish(r, a.status);
   }
 
-  /** The attempt's per-try timeout expired: give up on it, retry as the state decides. */
+  /** The attempt's per-try timeout expired: give up on it, retry as the protocol decides. */
   private void perTryTimeout(Attempt a) {
     if (a.abandoned) {
       return;
     }
     a.abandoned = true;
-    attemptFailed(a, 504, AttemptFailure.PER_TRY_TIMEOUT);
+    attemptFailed(a, AttemptFailure.PER_TRY_TIMEOUT, "no response from " + a.backend.name()
+        + " within " + (scheduler.nanos() - a.startNanos) / 1_000_000 + " ms");
   }
 
-  /** The backend died with the attempt in service or queued: the connection was reset. */
+  /** The connection broke under the attempt before an answer: the backend died, or reset it. */
   private void reset(Attempt a) {
     if (a.abandoned) {
       return;
@@ -360,27 +316,18 @@ public final class SimPool {
     if (a.timer != null) {
       a.timer.cancel();
     }
-    attemptFailed(a, 502, AttemptFailure.RESET_AFTER_SENT);
+    attemptFailed(a, AttemptFailure.RESET_AFTER_SENT,
+        a.backend.name() + ": backend closed the connection");
   }
 
-  /**
-   * An abandoned attempt failed on the backend's side: its load, circuit and outlier tracker
-   * learn it, and the request is retried or fails with {@code status}.
-   */
-  private void attemptFailed(Attempt a, int status, AttemptFailure failure) {
+  private void attemptFailed(Attempt a, AttemptFailure failure, String why) {
     Request r = a.request;
     r.attempt = null;
-    long elapsed = scheduler.nanos() - a.startNanos;
-    a.backend.load().complete(false, elapsed);
-    if (a.circuit != null) {
-      a.circuit.onResult(elapsed, true);
+    if (r.attempts.failed(failure, why)) {
+      send(r);
+    } else {
+      finish(r, r.attempts.failStatus());
     }
-    OutcomeListener outlier = a.backend.outcomes();
-    if (outlier != null) {
-      outlier.localOriginFailure();
-    }
-    r.failStatus = status;
-    retryOrFail(r, failure);
   }
 
   /** The client gave up: the attempt in progress is abandoned as the proxy abandons it. */
@@ -392,11 +339,8 @@ public final class SimPool {
       if (a.timer != null) {
         a.timer.cancel();
       }
-      a.backend.load().complete(true, scheduler.nanos() - a.startNanos, a.joined);
-      if (a.circuit != null) {
-        a.circuit.release();
-      }
     }
+    r.attempts.abandoned();
     finish(r, TIMEOUT_STATUS);
   }
 
@@ -408,7 +352,7 @@ public final class SimPool {
     long now = scheduler.nanos();
     boolean timeout = status == TIMEOUT_STATUS;
     recorder.completed(r.start, now - r.start, timeout || status >= 500, timeout,
-        r.retry.attempts(), now <= durationNanos);
+        r.attempts.count(), now <= durationNanos);
     // Swap-remove from the live list.
     Request last = live.remove(live.size() - 1);
     if (last != r) {
@@ -420,39 +364,39 @@ public final class SimPool {
 
   // ---- events
 
-  /** One client request in flight. Reused (with its retry state) once it ends. */
+  /** One client request in flight. Reused (with its attempts) once it ends. */
   static final class Request {
+    final Attempts attempts;
     long start;
-    RetryState retry;
-    int failStatus;
     Attempt attempt;
     ClientTimeout timeout;
     int liveIndex;
+
+    Request(Attempts attempts) {
+      this.attempts = attempts;
+    }
   }
 
-  /** One attempt at one backend; fires when the backend answers it. */
+  /** One attempt at one backend; fires when the backend is done with it. */
   final class Attempt extends SimEvent {
     final Request request;
     final Backend backend;
     final SimBackend model;
-    final AttemptGate circuit;
     final long startNanos;
-    /** The backend's answer, set when it starts serving (or rejects). */
+    /** The backend's answer, set when it starts serving (or rejects); 0 without one. */
     int status;
+    /** How the backend fails this attempt, or null when it serves it. */
+    ErrorKind error;
     boolean overflow;
     /** The pool is done with it (timeout, reset, client gone); the backend may still work on it. */
     boolean abandoned;
     PerTryTimeout timer;
-    /** Requests in flight on the backend with this one when it was sent. */
-    int joined;
 
-    Attempt(Request request, Backend backend, SimBackend model, AttemptGate circuit,
-        long startNanos) {
+    Attempt(Request request, Backend backend, SimBackend model) {
       this.request = request;
       this.backend = backend;
       this.model = model;
-      this.circuit = circuit;
-      this.startNanos = startNanos;
+      this.startNanos = scheduler.nanos();
     }
 
     @Override
