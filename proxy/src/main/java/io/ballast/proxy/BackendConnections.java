@@ -7,7 +7,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
@@ -48,8 +47,20 @@ abstract class BackendConnections<H extends PooledConnection> {
             (int) Math.max(1, Math.min(Integer.MAX_VALUE, connectTimeout.toMillis())));
   }
 
-  /** The last handler of a new connection to {@code entry}'s backend. */
-  abstract H newHandler(Entry<H> entry);
+  /** The last handler of a new connection to {@code entry}'s backend, reading {@code codec}. */
+  abstract H newHandler(Entry<H> entry, BackendCodec codec);
+
+  /**
+   * How often an idle connection is looked at (its {@code IdleStateHandler}'s reader idle
+   * time): the pool idle timeout, unless a subclass times something shorter.
+   */
+  long tickNanos() {
+    return idleNanos;
+  }
+
+  final long idleNanos() {
+    return idleNanos;
+  }
 
   /**
    * Whether a connection whose exchange ended cleanly is kept for the next one; it is closed
@@ -108,18 +119,19 @@ abstract class BackendConnections<H extends PooledConnection> {
 
     @Override
     protected void initChannel(Channel ch) {
+      BackendCodec codec = new BackendCodec(new HttpDecoderConfig()
+          .setMaxInitialLineLength(8192)
+          .setMaxHeaderSize(65536)
+          .setAllowDuplicateContentLengths(true)
+          .setTrailersFactory(TrailerHeaders.FACTORY));
       ch.pipeline().addLast(
           // Reader idle only: an all-idle or writer-idle time makes Netty wrap every write's void
           // promise in a real one and add a listener to every other promise (a profiler showed
           // ~250 bytes and two listener calls per request). A pooled connection's last event is
           // the read of its last response, so reader idle is the time it has sat in the pool.
-          new IdleStateHandler(owner.idleNanos, 0, 0, TimeUnit.NANOSECONDS),
-          new HttpClientCodec(new HttpDecoderConfig()
-              .setMaxInitialLineLength(8192)
-              .setMaxHeaderSize(65536)
-              .setAllowDuplicateContentLengths(true)
-              .setTrailersFactory(TrailerHeaders.FACTORY), false, false),
-          owner.newHandler(this));
+          new IdleStateHandler(owner.tickNanos(), 0, 0, TimeUnit.NANOSECONDS),
+          codec,
+          owner.newHandler(this, codec));
     }
 
     /** The most recently used live idle connection, or null. */

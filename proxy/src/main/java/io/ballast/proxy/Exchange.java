@@ -1,14 +1,8 @@
 package io.ballast.proxy;
 
 import io.ballast.core.Backend;
-import io.ballast.core.PickResult;
-import io.ballast.core.AttemptGate;
-import io.ballast.core.circuit.CircuitState;
-import io.ballast.core.OutcomeListener;
+import io.ballast.core.attempt.Attempts;
 import io.ballast.core.retry.AttemptFailure;
-import io.ballast.core.retry.RetryDecision;
-import io.ballast.core.retry.RetryPolicy;
-import io.ballast.core.retry.RetryState;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -16,7 +10,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
@@ -27,125 +20,68 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.net.ConnectException;
-import java.util.ArrayDeque;
-import java.util.Locale;
 
 /**
- * One request/response exchange of a client connection, from the request head to the last
- * response byte: picks a backend, gets a pooled or new backend connection, relays both ways with
- * backpressure, retries failed attempts on another backend as the pool's {@link RetryPolicy}
- * decides, and ends with exactly one {@link RequestLog}.
+ * The HTTP/1.1 relay of one client connection's exchanges, from a request head to the last
+ * response byte: it asks the {@link Router} where the request goes, lets the attempt protocol
+ * ({@link Attempts}) pick, decide and account for every attempt, and moves the bytes: a pooled or
+ * new backend connection per attempt, the request (its body kept for retries by
+ * {@link RequestBody}), the response back to the client with backpressure both ways, and one
+ * {@link RequestLog} at the end ({@link RequestRecord}).
  *
- * <p>One instance per client connection, reused for each request on it (its {@link RetryState}
- * too), so a request that is not retried allocates no exchange state. Event-loop only: it runs on
- * the client channel's loop, and so does the backend channel it uses.
+ * <p>One instance per client connection, reused for each request on it (its attempts, body and
+ * record too), so a request that is not retried allocates little beyond its routing. Event-loop
+ * only: it runs on the client channel's loop, and so does the backend channel it uses.
  *
- * <h2>Attempts</h2>
- * An attempt starts when a backend is picked (its circuit breaker, if any, must grant it) and
- * ends with an outcome reported once to the backend's load, circuit breaker and outlier tracker:
- * the whole response relayed, a 5xx, a failed connect, a reset, a timeout. A failed attempt is
- * retried while the {@link RetryState} says so, which needs, before any response byte reached
- * the client: a request that never reached the backend, or a replayable one (idempotent method
- * or configured, body kept) after a reset, a per-try timeout or a retryable status. A retryable
- * status is only given up for a retry once another backend was picked: with nobody to retry on,
- * the client gets the backend's own answer.
- *
- * <h2>The body</h2>
- * Chunks that arrive before a backend connection takes them wait in {@code body}. While the body
- * stays within the pool's {@code maxBufferedBody} every chunk stays there after it was sent
- * (the backend gets a {@code retainedDuplicate()}), so a retry can send it again; past that the
- * kept chunks are released, chunks are sent as they come, and the request is no longer
- * replayable once one of them was written.
+ * <p>Bytes of one response never answer another request: a response is read to its end before
+ * its connection is released, and {@link UpstreamHandler} keeps a connection out of the pool
+ * when the backend sent anything it was not asked for.
  */
 final class Exchange {
   private final ClientHandler client;
   private final ListenerContext listener;
   private final Channel channel;
   private final UpstreamPool upstreams;
-  private final ArrayDeque<HttpContent> body = new ArrayDeque<>(4);
+  private final Router router;
+  private final Attempts attempts;
+  private final RequestBody body;
+  private final MirrorTap tap = new MirrorTap();
+  private final RequestRecord record = new RequestRecord();
   private final ChannelFutureListener connectListener = this::onConnected;
   private final ChannelFutureListener headListener = this::onHeadWritten;
-  private final ChannelFutureListener sentListener = this::onRequestSent;
   private final ResponseTimer responseTimer;
 
   // Per request; reset by begin().
   private HttpRequest request;
-  private RetryState retry;
-  /** The route that took the request; null when none did. */
-  private Route route;
-  /** The pool the request goes to; null when none was chosen. */
-  private Route.Target target;
-  private RetryPolicy policy;
-  private String group;
-  private String clientIp;
-  /** The client's "region/zone" for a zone-aware pool; null when unknown or not asked. */
-  private String clientZone;
-  /** The table's zone of the connection's own peer, looked up once per connection. */
-  private java.net.InetAddress zonePeer;
-  private String zonePeerZone;
-  /** A status ballast answers with itself once the (bodiless) request is read; 0 for none. */
-  private int localStatus;
-  /** The mirror this request is copied to once it is read whole; null when it is not. */
-  private Mirror mirror;
-  /** The target pool's session affinity, or null; {@link #session} is this request's session. */
-  private PoolAffinity affinity;
-  private final PoolAffinity.Session session = new PoolAffinity.Session();
-  private boolean strictAffinity;
-  private HttpRequest mirrorHead;
-  private io.netty.buffer.CompositeByteBuf mirrorBody;
+  private RoutedRequest routed;
   private HttpVersion clientVersion;
   private boolean clientKeepAlive;
   private boolean headRequest;
   private boolean expectContinue;
   private boolean continueSent;
   private boolean done = true;
-  private boolean routed;
   private boolean requestComplete;
   private boolean responseStarted;
+  /** Reading the body of a 1xx response that is not relayed. */
   private boolean informational;
   private boolean upstreamReusable;
   private boolean closeClient;
-  private boolean keepBody;
-  private long keptBytes;
-  private long maxKeptBytes;
-  /** Chunks at the head of {@code body} already written to the current backend connection. */
-  private int sentChunks;
-  private int status;
-  /** The status ballast answers with if the current failure ends the request: 502, 503, 504. */
-  private int failStatus;
-  private long bytesIn;
-  private long bytesOut;
-  private long startNanos;
-  private long startMillis;
-  private String method;
-  private String uri;
-  private String host;
-  private String requestId;
-  private String error;
-
-  /** The backend of the last attempt that got a connection; null when none did. */
-  private Backend reached;
 
   // Per attempt.
-  private Backend backend;
-  private AttemptGate circuit;
   private UpstreamHandler upstream;
   private Channel connecting;
-  private boolean loadOpen;
   private boolean headWritten;
   private boolean requestSent;
-  private long attemptStartNanos;
-  /** When the attempt's response head arrived; 0 before. */
-  private long headNanos;
-  private long loadStartNanos;
-  /** Requests in flight on the backend with this attempt, when it was sent. */
-  private int loadJoined;
+  private long sentNanos;
 
   Exchange(ClientHandler client, ListenerContext listener, Channel channel, UpstreamPool upstreams) {
     this.client = client;
     this.listener = listener;
     this.channel = channel;
     this.upstreams = upstreams;
+    this.router = new Router(listener, client.address());
+    this.attempts = new Attempts(io.ballast.core.Ticker.SYSTEM, listener.attemptListener());
+    this.body = new RequestBody(this::onRequestSent);
     this.responseTimer = new ResponseTimer(channel, this::onTimeout);
   }
 
@@ -161,7 +97,7 @@ final class Exchange {
 
   /** True while the client may send more of the request: connected and the backend keeps up. */
   boolean acceptsRequestData() {
-    if (requestComplete || localStatus != 0) {
+    if (requestComplete || local()) {
       return true;
     }
     UpstreamHandler u = upstream;
@@ -173,151 +109,55 @@ final class Exchange {
     return !done && !requestComplete && acceptsRequestData();
   }
 
+  private boolean local() {
+    RoutedRequest r = routed;
+    return r != null && r.answeredLocally();
+  }
+
   // ---- request side
 
-  /**
-   * The client's zone by the listener's locality rules; the table's answer for the connection's
-   * own peer is kept, so only forwarded clients cost a lookup per request.
-   */
-  private String clientZone(HttpRequest req, java.net.InetAddress address) {
-    ClientLocality locality = listener.locality();
-    boolean trusted = client.address().trusted();
-    if (locality.header() != null && trusted) {
-      String zone = locality.zoneOf(req.headers(), true, null);
-      if (zone != null) {
-        return zone;
-      }
-    }
-    if (address == null) {
-      return null;
-    }
-    if (address != client.address().address()) {
-      return locality.tableZone(address);
-    }
-    if (zonePeer != address) {
-      zonePeerZone = locality.tableZone(address);
-      zonePeer = address;
-    }
-    return zonePeerZone;
-  }
-
   /** What every request starts from, served or refused. */
-  private void startRequest(HttpRequest req) {
+  private void startRequest(HttpRequest req, boolean decoded) {
     done = false;
-    backend = null;
-    reached = null;
-    route = null;
-    target = null;
-    affinity = null;
-    group = null;
-    localStatus = 0;
-    routed = false;
-    bytesIn = 0;
-    bytesOut = 0;
-    startNanos = System.nanoTime();
-    startMillis = System.currentTimeMillis();
-    method = req.method().name();
-  }
-
-  void begin(HttpRequest req) {
-    startRequest(req);
-    circuit = null;
-    upstream = null;
-    connecting = null;
+    request = req;
+    routed = null;
     requestComplete = false;
     responseStarted = false;
     informational = false;
     upstreamReusable = false;
-    loadOpen = false;
-    headWritten = false;
-    requestSent = false;
     continueSent = false;
     closeClient = false;
-    status = 0;
-    failStatus = 503;
-    keptBytes = 0;
-    sentChunks = 0;
-    error = null;
-    uri = req.uri();
-    host = req.headers().get(HttpHeaderNames.HOST);
+    upstream = null;
+    connecting = null;
+    headWritten = false;
+    requestSent = false;
+    record.start(req, decoded);
+    listener.server().requestStarted();
+  }
+
+  void begin(HttpRequest req) {
+    startRequest(req, true);
     clientVersion = req.protocolVersion();
     clientKeepAlive = HttpUtil.isKeepAlive(req);
     headRequest = HttpMethod.HEAD.equals(req.method());
     expectContinue = RequestChecks.expectsContinue(req);
     boolean chunked = HttpUtil.isTransferEncodingChunked(req);
     long contentLength = chunked ? -1 : HttpUtil.getContentLength(req, 0L);
-    request = req;
-    requestId = null;
-    listener.server().requestStarted();
-    RequestFacts facts = RequestFacts.of(req, client.address(), listener.trustedProxies());
-    clientIp = facts.clientIp();
-    Route r = listener.routes().match(facts);
-    if (r == null) {
-      answerLocally(404, "no route for " + facts.host() + facts.path(), contentLength);
+    RoutedRequest r = router.route(req, record.startSeconds());
+    routed = r;
+    if (r.answeredLocally()) {
+      answerLocally(r, contentLength);
       return;
     }
-    route = r;
-    DenyRule denied = r.denied(facts);
-    if (denied != null) {
-      answerLocally(denied.status(), "denied by route " + r.name, contentLength);
-      return;
-    }
-    // The group and the key are read from the request as the client sent it, before the headers
-    // are rewritten.
-    int g = r.group(req, client.address(), listener.trustedProxies());
-    group = r.groupName(g);
-    Route.Target t = r.target(g);
-    target = t;
-    routed = true;
-    policy = r.retry(t);
-    keepBody = policy.bufferWholeBody(contentLength);
-    maxKeptBytes = policy.settings().maxBufferedBody();
-    HashKey keySpec = t.ref().hashKey();
-    long hashKey = keySpec == null
-        ? 0L : HashKeys.key(keySpec, req, client.address(), listener.trustedProxies());
-    retry = policy.start(method, hashKey, retry);
-    clientZone = t.ref().zones() == null ? null : clientZone(req, facts.client());
-    retry.locality(clientZone == null ? -1 : t.ref().zones().index(clientZone));
-    PoolAffinity a = t.ref().affinity();
-    if (a != null) {
-      // Read before the request headers change: ballast's own cookie leaves the request here.
-      affinity = a;
-      Boolean strict = r.spec.strictAffinity();
-      strictAffinity = strict != null ? strict : a.strictByDefault();
-      a.resolve(session, req, client.address(), listener.trustedProxies(), startMillis / 1000);
-    }
-    requestId = listener.rewriter().prepareRequest(req, client.address(), chunked);
-    RouteSpec spec = r.spec;
-    String path = spec.rewrite() == null ? facts.path() : spec.rewrite().apply(facts.path());
-    if (!path.equals(facts.rawPath())) {
-      req.setUri(facts.query() == null ? path : path + '?' + facts.query());
-    }
-    if (r.groupHeader() != null) {
-      req.headers().set(r.groupHeader(), group);
-    }
-    if (!spec.requestHeaders().isEmpty()) {
-      spec.requestHeaders().apply(req.headers(), templateValues(null));
-    }
-    Mirror m = spec.mirror();
-    if (m != null && m.sample()) {
-      if (contentLength > m.spec().maxBody()) {
-        m.droppedTooBig();
-      } else {
-        // The copy is of the request as the backend gets it; the mirror marks its Host.
-        mirror = m;
-        mirrorHead = new io.netty.handler.codec.http.DefaultHttpRequest(HttpVersion.HTTP_1_1,
-            req.method(), req.uri(), req.headers().copy());
-        mirrorBody = channel.alloc().compositeBuffer(Integer.MAX_VALUE);
-      }
-    }
+    attempts.start(r.target().ref().pool(), r.policy(), r.session(), record.method(),
+        r.hashKey(), r.zoneIndex());
+    body.start(r.policy().bufferWholeBody(contentLength), r.policy().settings().maxBufferedBody());
+    record.requestId = listener.rewriter().prepareRequest(req, client.address(), chunked);
+    RequestRewrite.apply(req, r, record.requestId);
+    tap.start(r.route().spec.mirror(), req, contentLength, channel);
     // Hold the client until a backend connection takes the body.
     client.updateReading();
-    pickAndConnect();
-  }
-
-  private HeaderOps.Values templateValues(Backend answered) {
-    return new HeaderOps.Values(clientIp, requestId, route == null ? null : route.name, group,
-        target == null ? null : target.ref().name(), answered == null ? null : answered.name());
+    connectNext();
   }
 
   /**
@@ -325,41 +165,36 @@ final class Exchange {
    * read to its end first, so the connection stays open for the next one; a request with a body
    * is answered at once and the connection closes rather than read a body nobody wants.
    */
-  private void answerLocally(int code, String reason, long contentLength) {
-    if (contentLength == 0) {
-      localStatus = code;
-      error = reason;
-      return;
+  private void answerLocally(RoutedRequest r, long contentLength) {
+    record.error = r.localReason();
+    if (contentLength != 0) {
+      fail(r.localStatus(), r.localReason());
     }
-    fail(code, reason);
   }
 
-  /** A request refused before any pick: the answer is written and the connection closes. */
+  /** A request refused before routing: the answer is written and the connection closes. */
   void reject(HttpRequest req, RequestChecks.Rejection rejection) {
-    startRequest(req);
-    uri = req.uri();
-    host = req.decoderResult().isSuccess() ? req.headers().get(HttpHeaderNames.HOST) : null;
-    requestId = null;
-    error = rejection.reason();
-    status = rejection.status();
+    startRequest(req, req.decoderResult().isSuccess());
+    record.error = rejection.reason();
+    record.status = rejection.status();
     closeClient = true;
-    listener.server().requestStarted();
+    request = null;
     ReferenceCountUtil.release(req);
     if (channel.isActive()) {
-      channel.writeAndFlush(Responses.error(status, true, listener.rewriter().requestIdHeader(),
-          null));
+      channel.writeAndFlush(Responses.error(record.status, true,
+          listener.rewriter().requestIdHeader(), null));
     }
     end();
   }
 
   void onRequestContent(HttpContent c) {
-    if (localStatus != 0) {
+    if (local()) {
       boolean last = c instanceof LastHttpContent;
       boolean broken = c.decoderResult().isFailure();
       c.release();
       if (last || broken) {
         requestComplete = last && !broken;
-        fail(localStatus, error);
+        fail(routed.localStatus(), routed.localReason());
       }
       return;
     }
@@ -369,102 +204,17 @@ final class Exchange {
       return;
     }
     int n = c.content().readableBytes();
-    bytesIn += n;
+    record.bytesIn += n;
     boolean last = c instanceof LastHttpContent;
-    if (mirror != null) {
-      copyForMirror(c, n, last);
-    }
+    tap.copy(c, n, last, channel);
     if (last) {
       requestComplete = true;
-      retry.requestReceived();
-    }
-    if (keepBody && keptBytes + n > maxKeptBytes) {
-      stopKeepingBody();
+      attempts.requestReceived();
     }
     UpstreamHandler u = upstream;
-    if (u == null) {
-      // Connecting, or between two attempts: the chunk waits for the next connection.
-      body.add(c);
-      if (keepBody) {
-        keptBytes += n;
-      }
-      return;
-    }
-    Channel up = u.channel();
-    if (keepBody) {
-      keptBytes += n;
-      body.add(c);
-      sentChunks++;
-      writeUpstream(up, c.retainedDuplicate(), last);
-    } else {
-      if (n > 0) {
-        retry.bodyNotReplayable();
-      }
-      writeUpstream(up, c, last);
-    }
-    if (!last && !up.isWritable()) {
+    body.add(c, u == null ? null : u.channel(), attempts);
+    if (!last && u != null && !u.channel().isWritable()) {
       client.updateReading();
-    }
-  }
-
-  /**
-   * Keeps the mirror's copy of the body (retained slices of the same memory, no byte copied) and
-   * sends the copy once the request is read whole. A body that outgrows the mirror's limit is
-   * not copied.
-   */
-  private void copyForMirror(HttpContent c, int n, boolean last) {
-    Mirror m = mirror;
-    if (n > 0) {
-      if (mirrorBody.readableBytes() + (long) n > m.spec().maxBody()) {
-        m.droppedTooBig();
-        dropMirror();
-        return;
-      }
-      mirrorBody.addComponent(true, c.content().retainedDuplicate());
-    }
-    if (last) {
-      HttpRequest head = mirrorHead;
-      io.netty.buffer.ByteBuf copy = mirrorBody;
-      mirror = null;
-      mirrorHead = null;
-      mirrorBody = null;
-      m.send(channel.eventLoop(), head, copy);
-    }
-  }
-
-  private void dropMirror() {
-    mirror = null;
-    mirrorHead = null;
-    io.netty.buffer.CompositeByteBuf b = mirrorBody;
-    mirrorBody = null;
-    if (b != null) {
-      b.release();
-    }
-  }
-
-  /**
-   * The body outgrew {@code maxBufferedBody}: the chunks already sent are let go (the request
-   * cannot be replayed any more if they carried bytes); chunks not sent yet stay queued.
-   */
-  private void stopKeepingBody() {
-    keepBody = false;
-    keptBytes = 0;
-    boolean lost = false;
-    for (; sentChunks > 0; sentChunks--) {
-      HttpContent c = body.poll();
-      lost |= c.content().isReadable();
-      c.release();
-    }
-    if (lost) {
-      retry.bodyNotReplayable();
-    }
-  }
-
-  private void writeUpstream(Channel up, HttpContent c, boolean last) {
-    if (last) {
-      up.write(c).addListener(sentListener);
-    } else {
-      up.write(c, up.voidPromise());
     }
   }
 
@@ -483,76 +233,15 @@ final class Exchange {
     }
   }
 
-  // ---- picking, attempts, retries
+  // ---- attempts: the protocol decides, the relay connects
 
-  private void pickAndConnect() {
-    Backend b = pickNext();
+  /** The next attempt: a pooled or new connection to the backend the protocol picks. */
+  private void connectNext() {
+    Backend b = attempts.next();
     if (b == null) {
-      noBackend();
-    } else {
-      connectTo(b);
-    }
-  }
-
-  /**
-   * The next backend for this request, or null (with the reason in {@code error} for a first
-   * attempt). A retry that finds every available backend tried goes back to one of them when the
-   * retry state allows it ({@link RetryState#mayRetryOnTriedBackend()}).
-   */
-  private Backend pickNext() {
-    PickResult result = pick();
-    if (result instanceof PickResult.Picked picked) {
-      return picked.backend();
-    }
-    PickResult.NoBackend none = (PickResult.NoBackend) result;
-    if (retry.mayRetryOnTriedBackend()
-        && none.reason() == PickResult.NoBackend.Reason.ALL_EXCLUDED) {
-      retry.allowTriedBackends();
-      result = pick();
-      if (result instanceof PickResult.Picked picked) {
-        return picked.backend();
-      }
-      none = (PickResult.NoBackend) result;
-    }
-    if (retry.attempts() == 0) {
-      error = none.reason().text();
-    }
-    return null;
-  }
-
-  /** The pool's choice, or the session's when the pool keeps sessions on their backend. */
-  private PickResult pick() {
-    PoolAffinity a = affinity;
-    return a == null ? target.ref().pool().picker().pick(retry)
-        : a.pick(session, retry, strictAffinity);
-  }
-
-  /** Nobody to send the request to (again): answer with the failure that got us here. */
-  private void noBackend() {
-    if (retry.attempts() == 0) {
-      fail(503, error);
+      fail(attempts.failStatus(), attempts.reason());
       return;
     }
-    retry.noBackendForRetry();
-    fail(failStatus, error + "; not retried: no backend left to retry on");
-  }
-
-  /** Starts an attempt on {@code b}: its circuit breaker first, then a pooled or new connection. */
-  private void connectTo(Backend b) {
-    retry.attempted(b);
-    backend = b;
-    AttemptGate cb = b.gate();
-    // In panic mode the pool balances over every backend, open circuit or not (the concurrency
-    // limit still holds): see LoadBalancer's panic rule.
-    if (!cb.tryAcquire(target.ref().pool().panic())) {
-      failStatus = 503;
-      error = b.name() + " refused locally: " + cb.refusal();
-      retryOrFail(AttemptFailure.REJECTED_LOCALLY);
-      return;
-    }
-    circuit = cb;
-    attemptStartNanos = System.nanoTime();
-    headNanos = 0;
     headWritten = false;
     requestSent = false;
     BackendConnections.Entry<UpstreamHandler> entry = upstreams.entry(b);
@@ -566,18 +255,12 @@ final class Exchange {
     f.addListener(connectListener);
   }
 
-  /**
-   * The current attempt failed (its outcome is already reported): try another backend if the
-   * retry policy says so, else answer with {@code failStatus} and {@code error}.
-   */
-  private void retryOrFail(AttemptFailure failure) {
-    RetryDecision d = retry.onFailure(failure);
-    if (d.retry()) {
-      pickAndConnect();
-    } else if (policy.settings().maxAttempts() == 1) {
-      fail(failStatus, error);
+  /** After a failed attempt: the next one when the protocol retries, else its answer. */
+  private void retryOrFail(boolean retry) {
+    if (retry) {
+      connectNext();
     } else {
-      fail(failStatus, error + "; not retried: " + d.text());
+      fail(attempts.failStatus(), attempts.reason());
     }
   }
 
@@ -592,17 +275,12 @@ final class Exchange {
       return;
     }
     connecting = null;
-    PooledConnection.reportConnect(backend, f.isSuccess());
     if (f.isSuccess()) {
+      attempts.connected();
       attach((UpstreamHandler) ch.pipeline().last());
       return;
     }
-    endAttempt(true, true);
-    String reason = describe(f.cause());
-    target.ref().pool().reportConnectFailure(backend, reason);
-    failStatus = 503;
-    error = "connect to " + backend.name() + " failed: " + reason;
-    retryOrFail(AttemptFailure.CONNECT_FAILED);
+    retryOrFail(attempts.connectFailed(describe(f.cause())));
   }
 
   private static String describe(Throwable cause) {
@@ -619,27 +297,10 @@ final class Exchange {
     upstream = u;
     u.owner(this);
     Channel up = u.channel();
-    loadJoined = backend.load().start();
-    loadOpen = true;
-    reached = backend;
-    loadStartNanos = System.nanoTime();
+    attempts.sending();
+    sentNanos = System.nanoTime();
     up.write(request).addListener(headListener);
-    if (keepBody) {
-      // Every chunk so far, again for a retry; the originals stay for the next one.
-      sentChunks = 0;
-      for (HttpContent c : body) {
-        sentChunks++;
-        writeUpstream(up, c.retainedDuplicate(), c instanceof LastHttpContent);
-      }
-    } else {
-      HttpContent c;
-      while ((c = body.poll()) != null) {
-        if (c.content().isReadable()) {
-          retry.bodyNotReplayable();
-        }
-        writeUpstream(up, c, c instanceof LastHttpContent);
-      }
-    }
+    body.replay(up, attempts);
     up.flush();
     if (expectContinue && !requestComplete && !continueSent) {
       continueSent = true;
@@ -667,8 +328,8 @@ final class Exchange {
       // The attempt now waits for its response: the response timeout, or the per-try timeout
       // (cut to what is left of the overall one) when that is shorter.
       responseTimer.arm(Math.min(
-          route.responseTimeoutNanos(listener.settings().responseTimeout().toNanos()),
-          retry.attemptTimeoutNanos()));
+          routed.route().responseTimeoutNanos(listener.settings().responseTimeout().toNanos()),
+          attempts.attemptTimeoutNanos()));
     }
   }
 
@@ -676,13 +337,11 @@ final class Exchange {
     if (done || responseStarted || upstream == null) {
       return;
     }
-    reportLocalFailure();
-    endAttempt(true, true);
+    Backend b = attempts.backend();
+    String why = "no response from " + b.name() + " within "
+        + (System.nanoTime() - sentNanos) / 1_000_000 + " ms";
     dropUpstream();
-    failStatus = 504;
-    error = "no response from " + backend.name() + " within "
-        + (System.nanoTime() - loadStartNanos) / 1_000_000 + " ms";
-    retryOrFail(AttemptFailure.PER_TRY_TIMEOUT);
+    retryOrFail(attempts.failed(AttemptFailure.PER_TRY_TIMEOUT, why));
   }
 
   // ---- response side
@@ -703,16 +362,13 @@ final class Exchange {
       upstreamBroken("malformed response body from backend");
       return;
     }
-    bytesOut += c.content().readableBytes();
+    record.bytesOut += c.content().readableBytes();
+    channel.write(c, channel.voidPromise());
     if (c instanceof LastHttpContent) {
-      channel.write(c, channel.voidPromise());
-      endAttempt(status >= 500, loadFailure(status));
+      attempts.completed();
       finish();
-    } else {
-      channel.write(c, channel.voidPromise());
-      if (!channel.isWritable()) {
-        u.channel().config().setAutoRead(false);
-      }
+    } else if (!channel.isWritable()) {
+      u.channel().config().setAutoRead(false);
     }
   }
 
@@ -724,74 +380,64 @@ final class Exchange {
     }
     int code = response.status().code();
     if (code < 200) {
-      // 1xx: ballast answers 100 Continue itself; others are not relayed (101 cannot happen:
-      // Upgrade is not forwarded).
-      if (code == 101) {
-        upstreamBroken("unexpected 101 from backend");
-        return;
-      }
-      informational = true;
+      onInformational(response, code);
       return;
     }
-    cancelTimeout();
-    headNanos = System.nanoTime();
-    LoadReportReader loadReports = target.loadReports();
+    responseTimer.disarm();
+    Backend backend = attempts.backend();
+    LoadReportReader loadReports = routed.target().loadReports();
     if (loadReports != null) {
       // Before a retry can drop this answer: its report is the backend's, whatever its status.
       loadReports.read(backend, response.headers());
     }
-    OutcomeListener outlier = backend.outcomes();
-    if (outlier != null) {
-      outlier.response(code);
-    }
-    if (policy.retryableStatus(code) && retryStatus(u, response, code)) {
+    if (attempts.answered(code)) {
+      // Dropped for a retry on another backend: this connection reads the rest of it and goes
+      // back to the pool, and the request goes there.
+      upstream = null;
+      body.detached();
+      u.discardRest(HttpUtil.isKeepAlive(response) && requestComplete && requestSent);
+      ReferenceCountUtil.release(response);
+      connectNext();
       return;
     }
     responseStarted = true;
-    retry.responseStarted();
-    status = code;
+    record.status = code;
     upstreamReusable = HttpUtil.isKeepAlive(response);
     boolean bodiless = headRequest || code == 204 || code == 304;
     boolean close = !clientKeepAlive || !requestComplete || client.closing()
         || listener.server().draining();
     closeClient = listener.rewriter().prepareResponse(
-        response, clientVersion, bodiless, close, requestId);
-    HeaderOps changes = route.spec.responseHeaders();
-    if (!changes.isEmpty()) {
-      changes.apply(response.headers(), templateValues(backend));
-    }
-    if (affinity != null) {
-      affinity.answered(session, backend, response.headers(), startMillis / 1000);
+        response, clientVersion, bodiless, close, record.requestId);
+    RequestRewrite.response(response, routed, record.requestId, backend);
+    if (routed.session() != null) {
+      routed.session().affinity().answered(routed.session(), backend, response.headers(),
+          record.startSeconds());
     }
     channel.write(response, channel.voidPromise());
   }
 
   /**
-   * A retryable status (by default 502, 503, 504) arrived: when the policy grants a retry and
-   * another backend can take it, this response is dropped (its connection reads it to the end
-   * and goes back to the pool) and the request goes there; true then. False: relay this answer.
+   * A 1xx before the final response. 101 cannot be asked for (Upgrade is not forwarded), so it
+   * breaks the attempt. The others go to an HTTP/1.1 client as RFC 9110 section 15.2 says a proxy
+   * does (an HTTP/1.0 client never gets one), except a second 100 Continue; they are no answer
+   * yet, so the response timeout keeps running.
    */
-  private boolean retryStatus(UpstreamHandler u, HttpResponse response, int code) {
-    RetryDecision d = retry.onStatus(code);
-    if (!d.retry()) {
-      return false;
+  private void onInformational(HttpResponse response, int code) {
+    if (code == 101) {
+      ReferenceCountUtil.release(response);
+      upstreamBroken("unexpected 101 from backend");
+      return;
     }
-    String failed = backend.name() + " answered " + code;
-    Backend next = pickNext();
-    if (next == null) {
-      retry.noBackendForRetry();
-      return false;
+    informational = true;
+    boolean relay = clientVersion.equals(HttpVersion.HTTP_1_1)
+        && !(code == 100 && continueSent);
+    if (!relay) {
+      ReferenceCountUtil.release(response);
+      return;
     }
-    // A dropped 429 (when configured) is not the backend failing; a 5xx is.
-    endAttempt(code >= 500, loadFailure(code));
-    upstream = null;
-    sentChunks = 0;
-    u.discardRest(HttpUtil.isKeepAlive(response) && requestComplete && requestSent);
-    ReferenceCountUtil.release(response);
-    failStatus = 502;
-    error = failed;
-    connectTo(next);
-    return true;
+    continueSent |= code == 100;
+    HeaderRewriter.removeHopByHop(response.headers());
+    channel.writeAndFlush(response, channel.voidPromise());
   }
 
   void flushClient() {
@@ -819,67 +465,71 @@ final class Exchange {
   }
 
   /**
+   * The backend sent nothing for longer than the read timeout. Only a response that has begun
+   * is cut here; the wait for its head is the response timeout's.
+   */
+  void onUpstreamStalled(UpstreamHandler u, long idleMillis) {
+    if (upstream == u && responseStarted) {
+      upstreamBroken("backend sent nothing for " + idleMillis + " ms mid-response");
+    }
+  }
+
+  /**
    * The backend broke the attempt. Before any response byte reached the client it is a failed
-   * attempt (retried as the policy says, else 502); after, the client sees a truncated response.
+   * attempt (retried as the protocol says, else 502); after, the client sees a truncated
+   * response.
    */
   private void upstreamBroken(String reason) {
-    reportLocalFailure();
-    endAttempt(true, true);
+    Backend b = attempts.backend();
     if (responseStarted) {
+      attempts.broken(b.name() + ": " + reason);
       abort(reason);
       return;
     }
     boolean sent = headWritten;
     dropUpstream();
-    cancelTimeout();
-    failStatus = 502;
-    error = backend.name() + ": " + reason;
-    retryOrFail(sent ? AttemptFailure.RESET_AFTER_SENT : AttemptFailure.RESET_BEFORE_SENT);
+    responseTimer.disarm();
+    retryOrFail(attempts.failed(
+        sent ? AttemptFailure.RESET_AFTER_SENT : AttemptFailure.RESET_BEFORE_SENT,
+        b.name() + ": " + reason));
   }
 
   // ---- endings
 
-  /** The response is complete: keep the backend connection if it is clean, then end. */
+  /** The response is complete: its connection goes back to the pool if it is clean, then end. */
   private void finish() {
-    cancelTimeout();
+    responseTimer.disarm();
     UpstreamHandler u = upstream;
     upstream = null;
     if (u != null) {
-      u.owner(null);
-      Channel up = u.channel();
-      if (upstreamReusable && requestComplete && requestSent && up.isActive()) {
-        up.config().setAutoRead(true);
-        u.entry.release(u);
-      } else {
-        up.close();
-      }
+      u.responseDone(upstreamReusable && requestComplete && requestSent);
     }
     channel.flush();
     end();
   }
 
-  /** Answers with a status of ballast's own (502, 503, 504, 400) and ends. */
+  /** Answers with a status of ballast's own (502, 503, 504, 400, 404, ...) and ends. */
   private void fail(int code, String reason) {
-    error = reason;
-    status = code;
-    cancelTimeout();
-    abandonAttempt();
+    record.error = reason;
+    record.status = code;
+    responseTimer.disarm();
+    attempts.abandoned();
     dropUpstream();
     boolean close = !clientKeepAlive || !requestComplete || client.closing()
         || listener.server().draining();
     closeClient = close;
     if (channel.isActive()) {
       channel.writeAndFlush(
-          Responses.error(code, close, listener.rewriter().requestIdHeader(), requestId));
+          Responses.error(code, close, listener.rewriter().requestIdHeader(), record.requestId));
     }
     end();
   }
 
   /** The response already started and cannot be completed: the client sees a truncated one. */
   private void abort(String reason) {
-    error = reason;
-    cancelTimeout();
-    abandonAttempt();
+    record.error = reason;
+    responseTimer.disarm();
+    attempts.abandoned();
     dropUpstream();
     closeClient = true;
     channel.flush();
@@ -892,11 +542,11 @@ final class Exchange {
     if (done) {
       return;
     }
-    if (error == null) {
-      error = "client closed the connection";
+    if (record.error == null) {
+      record.error = "client closed the connection";
     }
-    cancelTimeout();
-    abandonAttempt();
+    responseTimer.disarm();
+    attempts.abandoned();
     dropUpstream();
     closeClient = true;
     end();
@@ -904,111 +554,31 @@ final class Exchange {
 
   private void end() {
     done = true;
-    if (mirror != null) {
-      // The request was not read whole: nothing to copy.
-      dropMirror();
-    }
+    tap.drop();
     HttpRequest req = request;
     if (req != null) {
       request = null;
       ReferenceCountUtil.release(req);
     }
-    releaseBody();
+    body.release();
     listener.server().requestEnded();
-    RetryState r = retry;
-    int attempts = r == null || !routed ? 0 : r.attempts();
     try {
-      listener.observer().onRequestComplete(new RequestLog(
-          startMillis, client.address().ip(), method, uri, host, listener.name(),
-          target != null ? target.ref().name() : null, reached, status,
-          System.nanoTime() - startNanos, bytesIn, bytesOut, requestId, attempts, error,
-          attempts > 1 ? r.backendsTried() : null, attempts > 0 ? r.lastDecision() : null,
-          route != null ? route.name : null, group, routed ? clientZone : null));
+      listener.observer().onRequestComplete(
+          record.build(listener.name(), client.address(), routed, attempts));
     } catch (RuntimeException e) {
       ProxyServer.LOG.warn("observer failed on request completion", e);
     }
     client.onExchangeEnd(closeClient);
   }
 
-  /** The backend timed out or broke the exchange: a gateway failure for outlier detection. */
-  private void reportLocalFailure() {
-    OutcomeListener outlier = backend == null ? null : backend.outcomes();
-    if (outlier != null && loadOpen) {
-      outlier.localOriginFailure();
-    }
-  }
-
-  /**
-   * Whether an answer counts against the backend in its load (what auto, peak EWMA and the
-   * weight controller read): a 5xx, and a 429, with which the backend sheds work it has no room
-   * for. A fast 429 counted as a success would make a shedding backend look like the fastest one
-   * and draw more traffic to it. The circuit breaker counts only 5xx: a 429 is an answer.
-   */
-  static boolean loadFailure(int status) {
-    return status >= 500 || status == 429;
-  }
-
-  /**
-   * The attempt has its outcome: the backend's load learns whether it served the request
-   * ({@code loadFailure}), its circuit breaker whether it failed ({@code failure}). The breaker's
-   * duration ends at the response head when there is one: how long the backend took to answer,
-   * not how long a slow client took to read a large body.
-   */
-  private void endAttempt(boolean failure, boolean loadFailure) {
-    long now = System.nanoTime();
-    if (loadOpen) {
-      loadOpen = false;
-      backend.load().complete(!loadFailure, now - loadStartNanos, loadJoined);
-    }
-    AttemptGate cb = circuit;
-    if (cb != null) {
-      circuit = null;
-      cb.onResult((headNanos != 0 ? headNanos : now) - attemptStartNanos, failure);
-    }
-  }
-
-  /**
-   * The request ends without the attempt's outcome (the client left, or sent a broken body):
-   * only the backend's own answer, if it gave one, counts for or against it.
-   */
-  private void abandonAttempt() {
-    if (loadOpen) {
-      loadOpen = false;
-      backend.load().complete(!loadFailure(status), System.nanoTime() - loadStartNanos,
-          loadJoined);
-    }
-    AttemptGate cb = circuit;
-    if (cb != null) {
-      circuit = null;
-      if (status != 0) {
-        cb.onResult(headNanos - attemptStartNanos, status >= 500);
-      } else {
-        cb.release();
-      }
-    }
-  }
-
   private void dropUpstream() {
     connecting = null;
     UpstreamHandler u = upstream;
     upstream = null;
-    sentChunks = 0;
+    body.detached();
     if (u != null) {
       u.owner(null);
       u.channel().close();
     }
-  }
-
-  private void releaseBody() {
-    HttpContent c;
-    while ((c = body.poll()) != null) {
-      c.release();
-    }
-    sentChunks = 0;
-    keptBytes = 0;
-  }
-
-  private void cancelTimeout() {
-    responseTimer.disarm();
   }
 }

@@ -74,6 +74,11 @@ final class ListenerContext {
     return server;
   }
 
+  /** Told of every attempt as it ends (tests and tracing); usually nobody. */
+  io.ballast.core.attempt.AttemptListener attemptListener() {
+    return server.attemptListener();
+  }
+
   /** How the clients' zones are found. */
   ClientLocality locality() {
     return locality;

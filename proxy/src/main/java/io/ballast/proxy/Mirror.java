@@ -1,10 +1,15 @@
 package io.ballast.proxy;
 
 import io.ballast.core.Backend;
+import io.ballast.core.Ticker;
+import io.ballast.core.attempt.AttemptListener;
+import io.ballast.core.attempt.Attempts;
+import io.ballast.core.retry.RetryBudgetSettings;
+import io.ballast.core.retry.RetryPolicy;
+import io.ballast.core.retry.RetrySettings;
+import java.time.Duration;
+import java.util.Set;
 import io.ballast.core.pool.LoadBalancer;
-import io.ballast.core.PickContext;
-import io.ballast.core.PickResult;
-import io.ballast.core.AttemptGate;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -58,11 +63,11 @@ import org.slf4j.LoggerFactory;
  * further copies are dropped, not queued. The copy's own body is read into nothing as it arrives.
  *
  * <h2>The shadow pool</h2>
- * Each copy's backend comes from the shadow pool's picker, and its outcome feeds that pool the way
- * a real attempt feeds the real one: the backend's load ({@code start} and {@code complete}, so
- * latency-aware balancing works there), its outlier tracker and circuit breaker when the pool has
- * them (a breaker that refuses drops the copy), and {@link LoadBalancer#reportConnectFailure} for
- * a failed connect. A shadow's outcomes never touch the real pool.
+ * Each copy is one attempt of the attempt protocol ({@link Attempts}) on the shadow pool, never
+ * retried: the same code that runs a real request's attempts picks its backend, asks the backend's
+ * gate (a breaker that refuses drops the copy), and tells the backend's load, outlier tracker and
+ * circuit breaker how it went, and the pool about a failed connect. A shadow's outcomes never
+ * touch the real pool.
  *
  * <h2>Counters</h2>
  * Every copy that {@link #sample()} chose ends in exactly one counter of {@link #stats()}: sent
@@ -82,7 +87,15 @@ public final class Mirror implements AutoCloseable {
     COMPLETED, CONNECT_FAILED, TIMEOUT, RESET
   }
 
+  /**
+   * A copy is one attempt, never retried: the attempt protocol still picks it, asks the shadow
+   * backend's gate, and tells its load, gate and outlier tracker how it went.
+   */
+  private static final RetrySettings ONE_ATTEMPT = new RetrySettings(1, Duration.ZERO,
+      Duration.ZERO, Set.of(), Set.of(), 0, RetryBudgetSettings.DEFAULTS);
+
   private final MirrorSpec spec;
+  private final RetryPolicy policy = new RetryPolicy(ONE_ATTEMPT, Ticker.SYSTEM);
   private final DoubleSupplier uniform;
   private final ConcurrentHashMap<EventLoop, MirrorConnections> loops =
       new ConcurrentHashMap<>();
@@ -162,6 +175,7 @@ public final class Mirror implements AutoCloseable {
       return;
     }
     MirrorCall call = null;
+    Attempts attempts = null;
     try {
       HttpRequest req = head instanceof FullHttpRequest full ? headOnly(full) : head;
       if (closed) {
@@ -179,21 +193,17 @@ public final class Mirror implements AutoCloseable {
         droppedOverLimit.increment();
         return;
       }
-      PickResult picked = spec.pool().picker().pick(PickContext.NONE);
-      if (!(picked instanceof PickResult.Picked p)) {
-        discard(req, body);
-        droppedNoBackend.increment();
-        return;
-      }
-      Backend backend = p.backend();
-      AttemptGate cb = backend.gate();
-      if (!cb.tryAcquire(false)) {
+      attempts = new Attempts(Ticker.SYSTEM, AttemptListener.NONE);
+      attempts.start(spec.pool(), policy, null, req.method().name(), 0L, -1);
+      Backend backend = attempts.next();
+      if (backend == null) {
+        // No shadow backend available, or its circuit breaker refused: a copy is never retried.
         discard(req, body);
         droppedNoBackend.increment();
         return;
       }
       prepare(req, body.readableBytes(), backend);
-      call = new MirrorCall(this, conns, backend, cb, req, body);
+      call = new MirrorCall(this, conns, attempts, req, body);
       sent.increment();
       inFlight.increment();
       call.start();
@@ -201,8 +211,11 @@ public final class Mirror implements AutoCloseable {
       // A copy must never fail the real request; what went wrong is worth one line.
       LOG.warn("mirror to pool {} failed", spec.pool().name(), e);
       if (call != null) {
-        call.end(Outcome.RESET);
+        call.crashed();
       } else {
+        if (attempts != null) {
+          attempts.abandoned();
+        }
         ReferenceCountUtil.safeRelease(head);
         if (body.refCnt() > 0) {
           ReferenceCountUtil.safeRelease(body);

@@ -1,8 +1,7 @@
 package io.ballast.proxy;
 
-import io.ballast.core.Backend;
-import io.ballast.core.AttemptGate;
-import io.ballast.core.OutcomeListener;
+import io.ballast.core.attempt.Attempts;
+import io.ballast.core.retry.AttemptFailure;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -20,11 +19,11 @@ import java.net.ConnectException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One mirrored copy from its send to its end: a pooled or new connection to the picked shadow
- * backend, the request written whole, the response read and dropped, and exactly one outcome,
- * counted by the {@link Mirror} and reported to the shadow backend's load, outlier tracker and
- * circuit breaker as the proxy reports a real attempt. The timer armed at the start ends the copy
- * (and closes its connection) if it is still running when the spec's timeout expires.
+ * One mirrored copy from its send to its end: a pooled or new connection to the shadow backend
+ * its {@link Attempts} picked, the request written whole, the response read and dropped, and
+ * exactly one outcome, counted by the {@link Mirror} and reported through the attempt protocol
+ * as a real attempt's is. The timer armed at the start ends the copy (and closes its connection)
+ * if it is still running when the spec's timeout expires.
  *
  * <p>Event-loop only: created, run and ended on the loop of its {@link MirrorConnections}.
  */
@@ -32,9 +31,7 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
   private final Mirror mirror;
   private final MirrorConnections connections;
   private final BackendConnections.Entry<MirrorHandler> entry;
-  private final Backend backend;
-  private final AttemptGate circuit;
-  private final long startNanos = System.nanoTime();
+  private final Attempts attempts;
   private final ChannelFutureListener writeListener = this::onWritten;
 
   /** Owned until written; null after. */
@@ -44,21 +41,18 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
   private Channel connecting;
   private MirrorHandler handler;
   private boolean done;
-  private boolean loadOpen;
-  private int joined;
   private boolean written;
   private boolean informational;
   private boolean keepAlive;
   private int status;
-  private long headNanos;
 
-  MirrorCall(Mirror mirror, MirrorConnections connections, Backend backend,
-      AttemptGate circuit, HttpRequest head, ByteBuf body) {
+  /** @param attempts the copy's attempt, its backend picked and its gate passed */
+  MirrorCall(Mirror mirror, MirrorConnections connections, Attempts attempts, HttpRequest head,
+      ByteBuf body) {
     this.mirror = mirror;
     this.connections = connections;
-    this.entry = connections.entry(backend);
-    this.backend = backend;
-    this.circuit = circuit;
+    this.attempts = attempts;
+    this.entry = connections.entry(attempts.backend());
     this.head = head;
     this.body = body;
   }
@@ -89,30 +83,29 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
       return;
     }
     connecting = null;
-    PooledConnection.reportConnect(backend, f.isSuccess());
     if (f.isSuccess()) {
+      attempts.connected();
       attach((MirrorHandler) ch.pipeline().last());
       return;
     }
-    mirror.pool().reportConnectFailure(backend, describe(f.cause()));
+    attempts.connectFailed(describe(f.cause()) + " (mirror)");
     end(Mirror.Outcome.CONNECT_FAILED);
   }
 
   private static String describe(Throwable cause) {
     if (cause instanceof ConnectTimeoutException) {
-      return "connect timeout (mirror)";
+      return "connect timeout";
     }
     if (cause instanceof ConnectException) {
-      return "connect refused (mirror)";
+      return "connect refused";
     }
-    return (cause == null ? "connect failed" : cause.getClass().getSimpleName()) + " (mirror)";
+    return cause == null ? "connect failed" : cause.getClass().getSimpleName();
   }
 
   private void attach(MirrorHandler h) {
     handler = h;
     h.call(this);
-    joined = backend.load().start();
-    loadOpen = true;
+    attempts.sending();
     Channel ch = h.channel();
     HttpRequest req = head;
     ByteBuf content = body;
@@ -130,7 +123,7 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
     if (f.isSuccess()) {
       written = true;
     } else {
-      end(Mirror.Outcome.RESET);
+      fail(AttemptFailure.RESET_AFTER_SENT, "write failed", Mirror.Outcome.RESET);
     }
   }
 
@@ -141,7 +134,7 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
         return;
       }
       if (msg.decoderResult().isFailure()) {
-        end(Mirror.Outcome.RESET);
+        fail(AttemptFailure.RESET_AFTER_SENT, "malformed response", Mirror.Outcome.RESET);
         return;
       }
       if (msg instanceof HttpResponse response) {
@@ -149,24 +142,22 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
         if (code < 200) {
           if (code == 101) {
             // Nothing asked to upgrade: the connection is no longer HTTP we can read.
-            end(Mirror.Outcome.RESET);
+            fail(AttemptFailure.RESET_AFTER_SENT, "unexpected 101", Mirror.Outcome.RESET);
             return;
           }
           informational = true;
           return;
         }
         status = code;
-        headNanos = System.nanoTime();
         keepAlive = HttpUtil.isKeepAlive(response);
-        OutcomeListener outlier = backend.outcomes();
-        if (outlier != null) {
-          outlier.response(code);
-        }
+        // A copy is never retried: the answer always stands.
+        attempts.answered(code);
       }
       if (msg instanceof LastHttpContent) {
         if (informational) {
           informational = false;
         } else if (status != 0) {
+          attempts.completed();
           end(Mirror.Outcome.COMPLETED);
         }
       }
@@ -178,46 +169,49 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
   /** The connection closed under the copy. */
   void onClosed() {
     handler = null;
-    end(Mirror.Outcome.RESET);
+    fail(AttemptFailure.RESET_AFTER_SENT, "connection closed", Mirror.Outcome.RESET);
   }
 
   /** The timeout. */
   @Override
   public void run() {
-    end(Mirror.Outcome.TIMEOUT);
+    fail(AttemptFailure.PER_TRY_TIMEOUT, "no answer within " + mirror.spec().timeout().toMillis()
+        + " ms", Mirror.Outcome.TIMEOUT);
+  }
+
+  /** The copy failed before or after its answer began; the attempt protocol is told which. */
+  private void fail(AttemptFailure kind, String why, Mirror.Outcome outcome) {
+    if (done) {
+      return;
+    }
+    String reason = attempts.backend().name() + " (mirror): " + why;
+    if (status != 0) {
+      attempts.broken(reason);
+    } else {
+      attempts.failed(kind, reason);
+    }
+    end(outcome);
+  }
+
+  /** Something unexpected broke the copy: its attempt is abandoned and the copy counted reset. */
+  void crashed() {
+    if (!done) {
+      attempts.abandoned();
+      end(Mirror.Outcome.RESET);
+    }
   }
 
   /**
-   * Ends the copy once with its outcome: counts it, reports it to the shadow backend, keeps or
-   * closes the connection, frees the slot and releases whatever was never written.
+   * Ends the copy once with its outcome (the attempt already has it): counts it, keeps or closes
+   * the connection, frees the slot and releases whatever was never written.
    */
   void end(Mirror.Outcome outcome) {
     if (done) {
       return;
     }
     done = true;
-    long now = System.nanoTime();
-    boolean completed = outcome == Mirror.Outcome.COMPLETED;
     if (timer != null) {
       timer.cancel(false);
-    }
-    if (loadOpen) {
-      loadOpen = false;
-      backend.load().complete(completed && !Exchange.loadFailure(status), now - startNanos,
-          joined);
-    }
-    if (!completed && outcome != Mirror.Outcome.CONNECT_FAILED) {
-      OutcomeListener outlier = backend.outcomes();
-      if (outlier != null) {
-        outlier.localOriginFailure();
-      }
-    }
-    if (circuit != null) {
-      if (completed) {
-        circuit.onResult(headNanos - startNanos, status >= 500);
-      } else {
-        circuit.onResult(now - startNanos, true);
-      }
     }
     Channel c = connecting;
     connecting = null;
@@ -228,8 +222,8 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
     handler = null;
     if (h != null) {
       h.call(null);
-      if (completed && keepAlive && written) {
-        entry.release(h);
+      if (outcome == Mirror.Outcome.COMPLETED && keepAlive && written) {
+        h.releaseAfterRead();
       } else {
         h.channel().close();
       }

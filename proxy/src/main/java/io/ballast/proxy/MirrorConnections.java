@@ -30,8 +30,8 @@ final class MirrorConnections extends BackendConnections<MirrorHandler> {
   }
 
   @Override
-  MirrorHandler newHandler(Entry<MirrorHandler> entry) {
-    return new MirrorHandler(entry);
+  MirrorHandler newHandler(Entry<MirrorHandler> entry, BackendCodec codec) {
+    return new MirrorHandler(entry, codec);
   }
 
   @Override

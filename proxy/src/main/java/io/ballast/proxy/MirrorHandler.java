@@ -16,13 +16,23 @@ final class MirrorHandler extends PooledConnection {
   final BackendConnections.Entry<MirrorHandler> entry;
   private MirrorCall call;
 
-  MirrorHandler(BackendConnections.Entry<MirrorHandler> entry) {
-    super(entry.backend);
+  MirrorHandler(BackendConnections.Entry<MirrorHandler> entry, BackendCodec codec) {
+    super(entry.backend, codec);
     this.entry = entry;
   }
 
   void call(MirrorCall owner) {
     this.call = owner;
+  }
+
+  @Override
+  boolean inUse() {
+    return call != null;
+  }
+
+  @Override
+  void returnToPool() {
+    entry.release(this);
   }
 
   @Override
@@ -42,8 +52,7 @@ final class MirrorHandler extends PooledConnection {
     if (c != null && msg instanceof HttpObject http) {
       c.onRead(http);
     } else {
-      ReferenceCountUtil.release(msg);
-      ctx.close();
+      unsolicited(ctx, msg);
     }
   }
 

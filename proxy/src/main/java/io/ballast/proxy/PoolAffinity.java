@@ -3,6 +3,7 @@ package io.ballast.proxy;
 import io.ballast.core.Backend;
 import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.PickContext;
+import io.ballast.core.attempt.Attempts;
 import io.ballast.core.PickResult;
 import io.ballast.core.Scheduler;
 import io.ballast.core.affinity.SessionAffinity;
@@ -104,23 +105,37 @@ public final class PoolAffinity implements AutoCloseable {
     return b.toString();
   }
 
-  /** Where a request's session was found, and what must be recorded once it is answered. */
-  static final class Session {
+  /**
+   * One request's session: where it was found, its pin, and how its attempts pick (as an
+   * {@link Attempts.Chooser}: the pin while it can serve, else by the pool's rule, or nothing
+   * under strict affinity). Immutable; made once per request of a sticky pool.
+   *
+   * @param affinity the pool's affinity
+   * @param kind where the session lives: nowhere (a request without a session), a cookie, or the
+   *     sticky table
+   * @param pinned the session's backend before this request, or null for a new (or rejected)
+   *     session
+   * @param key the table key, or for a cookie session a hash of its sealed value
+   * @param reissue a cookie pin past half its lifetime: sealed again even if the backend stays
+   * @param strict true answers "unavailable" rather than move a session whose backend is gone
+   */
+  record Session(PoolAffinity affinity, Kind kind, Backend pinned, long key, boolean reissue,
+      boolean strict) implements Attempts.Chooser {
     enum Kind { NONE, COOKIE, TABLE }
 
-    Kind kind = Kind.NONE;
-    /** The session's backend before this request, or null for a new (or rejected) session. */
-    Backend pinned;
-    /** The table key, or for a cookie session a hash of its sealed value. */
-    long key;
-    /** A cookie pin past half its lifetime: sealed again even if the backend stays. */
-    boolean reissue;
-
-    void clear() {
-      kind = Kind.NONE;
-      pinned = null;
-      key = 0;
-      reissue = false;
+    /**
+     * The backend for one attempt of the session's request: its pin while it can serve; else
+     * (soft) another by the pool's rule under the load bound, or (strict) no backend with
+     * {@link PickResult.Reason#PINNED_UNAVAILABLE}. A request without a session goes to the
+     * pool's picker.
+     */
+    @Override
+    public PickResult choose(PickContext ctx) {
+      SessionAffinity sessions = affinity.sessions;
+      if (kind == Kind.NONE) {
+        return sessions.pool().picker().pick(ctx);
+      }
+      return sessions.pick(ctx, pinned, key, strict);
     }
   }
 
@@ -128,34 +143,31 @@ public final class PoolAffinity implements AutoCloseable {
    * Finds the request's session and its pin, and takes ballast's cookie out of the request.
    * Called once per request on its event loop, with the request as the client sent it.
    */
-  void resolve(Session s, HttpRequest request, ClientAddress client, TrustedProxies trusted,
-      long nowSeconds) {
-    s.clear();
-    switch (spec.strategy()) {
-      case COOKIE -> fromCookie(s, request, nowSeconds);
-      case IP -> fromTable(s, HashKeys.key(clientIp, request, client, trusted));
+  Session resolve(HttpRequest request, ClientAddress client, TrustedProxies trusted,
+      long nowSeconds, boolean strict) {
+    return switch (spec.strategy()) {
+      case COOKIE -> fromCookie(request, nowSeconds, strict);
+      case IP -> fromTable(HashKeys.key(clientIp, request, client, trusted), strict);
       case HEADER -> {
         String value = request.headers().get(spec.header());
         if (value != null) {
-          fromTable(s, HashKeys.hash(value, 0, value.length()));
+          yield fromTable(HashKeys.hash(value, 0, value.length()), strict);
         } else if (spec.fallback() == AffinitySpec.Strategy.COOKIE) {
-          fromCookie(s, request, nowSeconds);
+          yield fromCookie(request, nowSeconds, strict);
         } else if (spec.fallback() == AffinitySpec.Strategy.IP) {
-          fromTable(s, HashKeys.key(clientIp, request, client, trusted));
+          yield fromTable(HashKeys.key(clientIp, request, client, trusted), strict);
         }
+        yield new Session(this, Session.Kind.NONE, null, 0, false, strict);
       }
-      default -> { }
-    }
+      default -> new Session(this, Session.Kind.NONE, null, 0, false, strict);
+    };
   }
 
-  private void fromTable(Session s, long key) {
-    s.kind = Session.Kind.TABLE;
-    s.key = key;
-    s.pinned = table.get(key);
+  private Session fromTable(long key, boolean strict) {
+    return new Session(this, Session.Kind.TABLE, table.get(key), key, false, strict);
   }
 
-  private void fromCookie(Session s, HttpRequest request, long nowSeconds) {
-    s.kind = Session.Kind.COOKIE;
+  private Session fromCookie(HttpRequest request, long nowSeconds, boolean strict) {
     HttpHeaders headers = request.headers();
     List<String> all = headers.getAll(HttpHeaderNames.COOKIE);
     for (int i = 0; i < all.size(); i++) {
@@ -166,26 +178,22 @@ public final class PoolAffinity implements AutoCloseable {
       }
       int from = (int) (range >>> 32);
       int to = (int) range;
-      if (s.pinned == null) {
-        open(s, header.substring(from, to), nowSeconds);
-        s.key = HashKeys.hash(header, from, to);
+      Backend pinned = null;
+      boolean reissue = false;
+      SessionCookieCodec.Opened opened = codec.open(header.substring(from, to), nowSeconds);
+      if (opened instanceof SessionCookieCodec.Opened.Valid v) {
+        pinned = sessions.backend(v.backend());
+        // Sliding expiry: a pin past half its life is sealed again on this answer.
+        reissue = v.expiresAtSeconds() - nowSeconds < pinLifetimeSeconds / 2;
+      } else if (opened instanceof SessionCookieCodec.Opened.Rejected r) {
+        rejected[r.reason().ordinal()].increment();
       }
+      long key = HashKeys.hash(header, from, to);
       strip(headers, all, i);
-      return;
+      return new Session(this, Session.Kind.COOKIE, pinned, key, reissue, strict);
     }
     // A new session: its hash only decides which sessions a rebalancer sheds.
-    s.key = HashKeys.random();
-  }
-
-  private void open(Session s, String value, long nowSeconds) {
-    SessionCookieCodec.Opened opened = codec.open(value, nowSeconds);
-    if (opened instanceof SessionCookieCodec.Opened.Valid v) {
-      s.pinned = sessions.backend(v.backend());
-      // Sliding expiry: a pin past half its life is sealed again on this answer.
-      s.reissue = v.expiresAtSeconds() - nowSeconds < pinLifetimeSeconds / 2;
-    } else if (opened instanceof SessionCookieCodec.Opened.Rejected r) {
-      rejected[r.reason().ordinal()].increment();
-    }
+    return new Session(this, Session.Kind.COOKIE, null, HashKeys.random(), false, strict);
   }
 
   /** Removes ballast's cookie (every occurrence) from the Cookie headers. */
@@ -228,30 +236,20 @@ public final class PoolAffinity implements AutoCloseable {
   }
 
   /**
-   * The backend for one attempt of the session's request: its pin while it can serve; else
-   * (soft) another by the pool's rule under the load bound, or (strict) no backend with
-   * {@link PickResult.Reason#PINNED_UNAVAILABLE}. A request without a session goes to the pool's
-   * picker.
-   */
-  PickResult pick(Session s, PickContext ctx, boolean strict) {
-    if (s.kind == Session.Kind.NONE) {
-      return sessions.pool().picker().pick(ctx);
-    }
-    return sessions.pick(ctx, s.pinned, s.key, strict);
-  }
-
-  /**
    * The session's request was answered by {@code backend}: a new pin is recorded, as a
    * Set-Cookie on {@code response} or in the sticky table. Event loop; before the response head
    * is written.
    */
   void answered(Session s, Backend backend, HttpHeaders response, long nowSeconds) {
-    boolean changed = s.pinned == null || !s.pinned.name().equals(backend.name());
-    if (s.kind == Session.Kind.TABLE) {
+    if (s.kind() == Session.Kind.NONE) {
+      return;
+    }
+    boolean changed = s.pinned() == null || !s.pinned().name().equals(backend.name());
+    if (s.kind() == Session.Kind.TABLE) {
       if (changed) {
-        table.put(s.key, backend);
+        table.put(s.key(), backend);
       }
-    } else if (s.kind == Session.Kind.COOKIE && (changed || s.reissue)) {
+    } else if (s.kind() == Session.Kind.COOKIE && (changed || s.reissue())) {
       response.add(HttpHeaderNames.SET_COOKIE, cookieName + '='
           + codec.seal(backend.name(), nowSeconds, pinLifetimeSeconds) + cookieSuffix);
       cookiesSet.increment();

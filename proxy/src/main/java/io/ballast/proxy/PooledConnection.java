@@ -4,41 +4,65 @@ import io.ballast.core.Backend;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
 
 /**
- * The base of the last handler of a pooled backend connection: knows its channel, and counts
- * the connection open in the backend's load from channelActive to channelInactive (once, however
- * the channel ends). A failure closes the channel; what the close means is {@link #closed()}'s.
+ * The base of the last handler of a pooled backend connection: knows its channel, counts the
+ * connection open in the backend's load from channelActive to channelInactive (once, however the
+ * channel ends), and returns a connection to its pool only when it is clean.
+ *
+ * <p>Clean means: the read that completed the response was decoded whole, nothing came with it,
+ * and the decoder holds no byte of a next message ({@link BackendCodec#leftover()}). So a
+ * connection whose response is done is released at the end of its read
+ * ({@link #releaseAfterRead()}), never in the middle of it, where a pipelined client's next
+ * request could take it while the decoder still has the backend's unsolicited bytes to deliver.
+ * Anything that arrives with nobody waiting for it closes the connection ({@link #unsolicited}).
  *
  * <p>Event-loop only; one instance per backend channel.
  */
 abstract class PooledConnection extends ChannelInboundHandlerAdapter {
   private final Backend backend;
+  private final BackendCodec codec;
   private Channel channel;
   private boolean counted;
+  private boolean releasePending;
 
-  PooledConnection(Backend backend) {
+  PooledConnection(Backend backend, BackendCodec codec) {
     this.backend = backend;
+    this.codec = codec;
   }
 
   final Channel channel() {
     return channel;
   }
 
-  /** Tells the backend's outlier tracker, if any, how a connect to it ended (local origin). */
-  static void reportConnect(Backend backend, boolean success) {
-    io.ballast.core.OutcomeListener outlier = backend.outcomes();
-    if (outlier != null) {
-      if (success) {
-        outlier.localOriginSuccess();
-      } else {
-        outlier.localOriginFailure();
-      }
-    }
-  }
-
   /** The channel closed (counted out of the backend's load already). */
   abstract void closed();
+
+  /** True while a request uses the connection. */
+  abstract boolean inUse();
+
+  /** Puts the connection back into its pool (it is clean and idle). */
+  abstract void returnToPool();
+
+  /** After each read, once the pool has had its say. */
+  void readComplete() {}
+
+  /**
+   * The connection's response is done and it may serve again: it goes back to the pool at the
+   * end of the current read if it is clean then, else it closes.
+   */
+  final void releaseAfterRead() {
+    channel.config().setAutoRead(true);
+    releasePending = true;
+  }
+
+  /** Something arrived that nobody asked for: the connection cannot be trusted any more. */
+  final void unsolicited(ChannelHandlerContext ctx, Object msg) {
+    releasePending = false;
+    ReferenceCountUtil.release(msg);
+    ctx.close();
+  }
 
   @Override
   public final void handlerAdded(ChannelHandlerContext ctx) {
@@ -54,11 +78,25 @@ abstract class PooledConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public final void channelInactive(ChannelHandlerContext ctx) {
+    releasePending = false;
     if (counted) {
       counted = false;
       backend.load().connectionClosed();
     }
     closed();
+  }
+
+  @Override
+  public final void channelReadComplete(ChannelHandlerContext ctx) {
+    if (releasePending) {
+      releasePending = false;
+      if (ctx.channel().isActive() && codec.leftover() == 0 && !inUse()) {
+        returnToPool();
+      } else {
+        ctx.close();
+      }
+    }
+    readComplete();
   }
 
   @Override

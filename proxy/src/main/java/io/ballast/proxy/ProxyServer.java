@@ -53,6 +53,8 @@ public final class ProxyServer implements AutoCloseable {
   private boolean started;
   private boolean closed;
   private ClientLocality locality = ClientLocality.NONE;
+  private volatile io.ballast.core.attempt.AttemptListener attemptListener =
+      io.ballast.core.attempt.AttemptListener.NONE;
 
   /**
    * @param threads event loop threads; 0 for the number of cores
@@ -124,6 +126,19 @@ public final class ProxyServer implements AutoCloseable {
    */
   public synchronized void useClientLocality(ClientLocality locality) {
     this.locality = Objects.requireNonNull(locality, "locality");
+  }
+
+  /**
+   * Tells {@code listener} of every attempt of every request as it ends, with its
+   * classification (for tests that hold the proxy's attempts against the simulator's, and for
+   * tracing). Connections opened after the call use it.
+   */
+  public void useAttemptListener(io.ballast.core.attempt.AttemptListener listener) {
+    this.attemptListener = Objects.requireNonNull(listener, "listener");
+  }
+
+  io.ballast.core.attempt.AttemptListener attemptListener() {
+    return attemptListener;
   }
 
   /**

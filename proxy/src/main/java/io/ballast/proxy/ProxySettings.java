@@ -14,6 +14,9 @@ import java.util.Objects;
  * @param clientIdleTimeout an idle keep-alive client connection (or a client that stalls while
  *     sending its request) is closed after this
  * @param backendIdleTimeout an idle pooled backend connection is closed after this
+ * @param backendReadTimeout a response that has begun and then sends nothing for this long is
+ *     cut (the client sees it end early, the backend counts a failure); a client that reads
+ *     slowly does not count against the backend
  * @param maxInitialLineLength longest request line accepted; longer gives 414
  * @param maxHeaderSize largest header section accepted; larger gives 431
  * @param forwarding forwarding and request-id headers
@@ -23,15 +26,20 @@ public record ProxySettings(
     Duration responseTimeout,
     Duration clientIdleTimeout,
     Duration backendIdleTimeout,
+    Duration backendReadTimeout,
     int maxInitialLineLength,
     int maxHeaderSize,
     Forwarding forwarding) {
+
+  /** NGINX's proxy_read_timeout. */
+  public static final Duration DEFAULT_BACKEND_READ_TIMEOUT = Duration.ofSeconds(60);
 
   public ProxySettings {
     positive("connectTimeout", connectTimeout);
     positive("responseTimeout", responseTimeout);
     positive("clientIdleTimeout", clientIdleTimeout);
     positive("backendIdleTimeout", backendIdleTimeout);
+    positive("backendReadTimeout", backendReadTimeout);
     if (maxInitialLineLength < 64) {
       throw new IllegalArgumentException(
           "maxInitialLineLength: " + maxInitialLineLength + " (expected: >= 64)");
@@ -40,6 +48,14 @@ public record ProxySettings(
       throw new IllegalArgumentException("maxHeaderSize: " + maxHeaderSize + " (expected: >= 256)");
     }
     Objects.requireNonNull(forwarding, "forwarding");
+  }
+
+  /** Settings with the default backend read timeout. */
+  public ProxySettings(Duration connectTimeout, Duration responseTimeout,
+      Duration clientIdleTimeout, Duration backendIdleTimeout, int maxInitialLineLength,
+      int maxHeaderSize, Forwarding forwarding) {
+    this(connectTimeout, responseTimeout, clientIdleTimeout, backendIdleTimeout,
+        DEFAULT_BACKEND_READ_TIMEOUT, maxInitialLineLength, maxHeaderSize, forwarding);
   }
 
   /**
@@ -59,32 +75,37 @@ public record ProxySettings(
 
   public ProxySettings withConnectTimeout(Duration value) {
     return new ProxySettings(value, responseTimeout, clientIdleTimeout, backendIdleTimeout,
-        maxInitialLineLength, maxHeaderSize, forwarding);
+        backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding);
   }
 
   public ProxySettings withResponseTimeout(Duration value) {
     return new ProxySettings(connectTimeout, value, clientIdleTimeout, backendIdleTimeout,
-        maxInitialLineLength, maxHeaderSize, forwarding);
+        backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding);
   }
 
   public ProxySettings withClientIdleTimeout(Duration value) {
     return new ProxySettings(connectTimeout, responseTimeout, value, backendIdleTimeout,
-        maxInitialLineLength, maxHeaderSize, forwarding);
+        backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding);
   }
 
   public ProxySettings withBackendIdleTimeout(Duration value) {
     return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout, value,
-        maxInitialLineLength, maxHeaderSize, forwarding);
+        backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding);
   }
 
   public ProxySettings withLimits(int initialLine, int headers) {
     return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout,
-        backendIdleTimeout, initialLine, headers, forwarding);
+        backendIdleTimeout, backendReadTimeout, initialLine, headers, forwarding);
+  }
+
+  public ProxySettings withBackendReadTimeout(Duration value) {
+    return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout,
+        backendIdleTimeout, value, maxInitialLineLength, maxHeaderSize, forwarding);
   }
 
   public ProxySettings withForwarding(Forwarding value) {
     return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout,
-        backendIdleTimeout, maxInitialLineLength, maxHeaderSize, value);
+        backendIdleTimeout, backendReadTimeout, maxInitialLineLength, maxHeaderSize, value);
   }
 
   private static void positive(String name, Duration d) {

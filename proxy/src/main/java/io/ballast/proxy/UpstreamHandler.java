@@ -8,24 +8,60 @@ import io.netty.util.ReferenceCountUtil;
 
 /**
  * The last handler of a backend connection: hands response objects to the exchange that owns the
- * connection, and keeps an idle pooled connection honest (closed by the backend: dropped from the
- * pool; idle too long: closed; unsolicited bytes: closed).
+ * connection, and keeps the connection honest:
+ * <ul>
+ *   <li>A connection goes back to the pool only after the read that completed its response was
+ *       decoded whole ({@link #responseDone}, {@link PooledConnection}): anything the backend sent
+ *       after the response (a second response nobody asked for, a body on a 204) reaches this
+ *       handler with no owner and closes the connection, and a partial message left in the
+ *       decoder keeps it out of the pool too. No byte of one response can answer another
+ *       request.
+ *   <li>Idle in the pool too long: closed. A response that has begun and then sends nothing for
+ *       the read timeout: the owner hears {@link Exchange#onUpstreamStalled} (not while the
+ *       connection is paused because the client reads slowly).
+ * </ul>
+ *
+ * <p>Time is counted in ticks of the connection's {@code IdleStateHandler} (the shorter of the
+ * pool idle and read timeouts): every tick without a read adds one, a read starts over.
  *
  * <p>Event-loop only; one instance per backend channel.
  */
 final class UpstreamHandler extends PooledConnection {
   final BackendConnections.Entry<UpstreamHandler> entry;
+  private final long tickNanos;
+  private final long idleTicks;
+  private final long readTicks;
   private Exchange owner;
   /** Reading the rest of a response nobody wants (a retried 503): 1 reuse after, 2 close after. */
   private int discarding;
+  /** Ticks of the idle handler since the last read. */
+  private long ticks;
 
-  UpstreamHandler(BackendConnections.Entry<UpstreamHandler> entry) {
-    super(entry.backend);
+  UpstreamHandler(BackendConnections.Entry<UpstreamHandler> entry, BackendCodec codec,
+      long tickNanos, long idleNanos, long readNanos) {
+    super(entry.backend, codec);
     this.entry = entry;
+    this.tickNanos = tickNanos;
+    this.idleTicks = Math.max(1, idleNanos / tickNanos);
+    this.readTicks = Math.max(1, readNanos / tickNanos);
   }
 
   void owner(Exchange exchange) {
     this.owner = exchange;
+  }
+
+  /**
+   * The owner's response is complete. {@code reusable}: the response and the request allow
+   * keep-alive; the connection then returns to the pool once this read is decoded whole and
+   * nothing else came with it. Otherwise it closes.
+   */
+  void responseDone(boolean reusable) {
+    owner = null;
+    if (reusable && channel().isActive()) {
+      releaseAfterRead();
+    } else {
+      channel().close();
+    }
   }
 
   /**
@@ -41,6 +77,16 @@ final class UpstreamHandler extends PooledConnection {
   }
 
   @Override
+  boolean inUse() {
+    return owner != null;
+  }
+
+  @Override
+  void returnToPool() {
+    entry.release(this);
+  }
+
+  @Override
   void closed() {
     Exchange o = owner;
     owner = null;
@@ -53,33 +99,38 @@ final class UpstreamHandler extends PooledConnection {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    ticks = 0;
     if (discarding != 0) {
-      boolean end = msg instanceof LastHttpContent
-          || msg instanceof HttpObject h && h.decoderResult().isFailure();
-      boolean reuse = discarding == 1 && msg instanceof LastHttpContent
-          && ((HttpObject) msg).decoderResult().isSuccess();
-      ReferenceCountUtil.release(msg);
-      if (end) {
-        discarding = 0;
-        if (reuse && channel().isActive()) {
-          entry.release(this);
-        } else {
-          ctx.close();
-        }
-      }
+      discard(ctx, msg);
       return;
     }
     Exchange o = owner;
     if (o != null && msg instanceof HttpObject http) {
       o.onUpstreamRead(this, http);
     } else {
-      ReferenceCountUtil.release(msg);
-      ctx.close();
+      // Nobody asked for it: the connection can no longer be trusted to frame responses.
+      unsolicited(ctx, msg);
+    }
+  }
+
+  private void discard(ChannelHandlerContext ctx, Object msg) {
+    boolean end = msg instanceof LastHttpContent
+        || msg instanceof HttpObject h && h.decoderResult().isFailure();
+    boolean reuse = discarding == 1 && msg instanceof LastHttpContent
+        && ((HttpObject) msg).decoderResult().isSuccess();
+    ReferenceCountUtil.release(msg);
+    if (end) {
+      discarding = 0;
+      if (reuse) {
+        releaseAfterRead();
+      } else {
+        ctx.close();
+      }
     }
   }
 
   @Override
-  public void channelReadComplete(ChannelHandlerContext ctx) {
+  void readComplete() {
     Exchange o = owner;
     if (o != null) {
       o.flushClient();
@@ -96,10 +147,25 @@ final class UpstreamHandler extends PooledConnection {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    // Idle while pooled, or while discarding a response that stopped coming.
-    if (evt instanceof IdleStateEvent && owner == null) {
-      ctx.close();
-    }
     ReferenceCountUtil.release(evt);
+    if (!(evt instanceof IdleStateEvent)) {
+      return;
+    }
+    Exchange o = owner;
+    if (o == null) {
+      // Idle while pooled, or while discarding a response that stopped coming.
+      if (++ticks >= idleTicks) {
+        ctx.close();
+      }
+      return;
+    }
+    if (!ctx.channel().config().isAutoRead()) {
+      // Paused for a slow client: the backend is not the one stalling.
+      ticks = 0;
+      return;
+    }
+    if (++ticks >= readTicks) {
+      o.onUpstreamStalled(this, ticks * tickNanos / 1_000_000);
+    }
   }
 }
