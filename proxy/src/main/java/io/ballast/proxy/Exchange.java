@@ -1,17 +1,13 @@
 package io.ballast.proxy;
 
 import io.ballast.core.Backend;
+import io.ballast.core.Ticker;
 import io.ballast.core.attempt.Attempts;
-import io.ballast.core.retry.AttemptFailure;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -19,39 +15,31 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import java.net.ConnectException;
 
 /**
- * The HTTP/1.1 relay of one client connection's exchanges, from a request head to the last
- * response byte: it asks the {@link Router} where the request goes, lets the attempt protocol
- * ({@link Attempts}) pick, decide and account for every attempt, and moves the bytes: a pooled or
- * new backend connection per attempt, the request (its body kept for retries by
- * {@link RequestBody}), the response back to the client with backpressure both ways, and one
- * {@link RequestLog} at the end ({@link RequestRecord}).
+ * The client side of one HTTP/1.1 request, from its head to the last response byte: the
+ * {@link Router} says where it goes (or that ballast answers itself), the attempt protocol
+ * ({@link Attempts}) runs its attempts through the {@link UpstreamLeg}, which owns the backend
+ * side, and this class relays the answer to the client with backpressure both ways, answers with
+ * ballast's own status when the protocol gives up, and writes one {@link RequestLog} at the end
+ * ({@link RequestRecord}).
  *
- * <p>One instance per client connection, reused for each request on it (its attempts, body and
- * record too), so a request that is not retried allocates little beyond its routing. Event-loop
- * only: it runs on the client channel's loop, and so does the backend channel it uses.
- *
- * <p>Bytes of one response never answer another request: a response is read to its end before
- * its connection is released, and {@link UpstreamHandler} keeps a connection out of the pool
- * when the backend sent anything it was not asked for.
+ * <p>One instance per client connection, reused for each request on it (with its attempts, body
+ * and record), so a request that is not retried allocates little beyond its routing. Event-loop
+ * only.
  */
 final class Exchange {
   private final ClientHandler client;
   private final ListenerContext listener;
   private final Channel channel;
-  private final UpstreamPool upstreams;
   private final Router router;
   private final Attempts attempts;
+  private final UpstreamLeg leg;
   private final RequestBody body;
   private final MirrorTap tap = new MirrorTap();
   private final RequestRecord record = new RequestRecord();
-  private final ChannelFutureListener connectListener = this::onConnected;
-  private final ChannelFutureListener headListener = this::onHeadWritten;
-  private final ResponseTimer responseTimer;
 
-  // Per request; reset by begin().
+  // Per request; reset by startRequest().
   private HttpRequest request;
   private RoutedRequest routed;
   private HttpVersion clientVersion;
@@ -62,30 +50,19 @@ final class Exchange {
   private boolean done = true;
   private boolean requestComplete;
   private boolean responseStarted;
-  /** Reading the body of a 1xx response that is not relayed. */
-  private boolean informational;
-  private boolean upstreamReusable;
   private boolean closeClient;
-
-  // Per attempt.
-  private UpstreamHandler upstream;
-  private Channel connecting;
-  private boolean headWritten;
-  private boolean requestSent;
-  private long sentNanos;
 
   Exchange(ClientHandler client, ListenerContext listener, Channel channel, UpstreamPool upstreams) {
     this.client = client;
     this.listener = listener;
     this.channel = channel;
-    this.upstreams = upstreams;
     this.router = new Router(listener, client.address());
-    this.attempts = new Attempts(io.ballast.core.Ticker.SYSTEM, listener.attemptListener());
-    this.body = new RequestBody(this::onRequestSent);
-    this.responseTimer = new ResponseTimer(channel, this::onTimeout);
+    this.attempts = new Attempts(Ticker.SYSTEM, listener.attemptListener());
+    this.leg = new UpstreamLeg(this, listener, channel, upstreams, attempts);
+    this.body = leg.body();
   }
 
-  // ---- state seen by ClientHandler
+  // ---- state seen by ClientHandler and the leg
 
   boolean done() {
     return done;
@@ -97,11 +74,7 @@ final class Exchange {
 
   /** True while the client may send more of the request: connected and the backend keeps up. */
   boolean acceptsRequestData() {
-    if (requestComplete || local()) {
-      return true;
-    }
-    UpstreamHandler u = upstream;
-    return u != null && u.channel().isWritable();
+    return requestComplete || local() || leg.writable();
   }
 
   /** True while the exchange waits on the client (not on ballast or the backend). */
@@ -114,7 +87,7 @@ final class Exchange {
     return r != null && r.answeredLocally();
   }
 
-  // ---- request side
+  // ---- the request
 
   /** What every request starts from, served or refused. */
   private void startRequest(HttpRequest req, boolean decoded) {
@@ -123,14 +96,8 @@ final class Exchange {
     routed = null;
     requestComplete = false;
     responseStarted = false;
-    informational = false;
-    upstreamReusable = false;
     continueSent = false;
     closeClient = false;
-    upstream = null;
-    connecting = null;
-    headWritten = false;
-    requestSent = false;
     record.start(req, decoded);
     listener.server().requestStarted();
   }
@@ -146,7 +113,13 @@ final class Exchange {
     RoutedRequest r = router.route(req, record.startSeconds());
     routed = r;
     if (r.answeredLocally()) {
-      answerLocally(r, contentLength);
+      // Ballast answers itself. A request without a body is read to its end first, so the
+      // connection stays open for the next one; one with a body is answered at once and the
+      // connection closes rather than read a body nobody wants.
+      record.error = r.localReason();
+      if (contentLength != 0) {
+        fail(r.localStatus(), r.localReason());
+      }
       return;
     }
     attempts.start(r.target().ref().pool(), r.policy(), r.session(), record.method(),
@@ -155,21 +128,10 @@ final class Exchange {
     record.requestId = listener.rewriter().prepareRequest(req, client.address(), chunked);
     RequestRewrite.apply(req, r, record.requestId);
     tap.start(r.route().spec.mirror(), req, contentLength, channel);
+    leg.start(req, r);
     // Hold the client until a backend connection takes the body.
     client.updateReading();
-    connectNext();
-  }
-
-  /**
-   * Ballast answers the request itself (no route, or a deny rule). A request without a body is
-   * read to its end first, so the connection stays open for the next one; a request with a body
-   * is answered at once and the connection closes rather than read a body nobody wants.
-   */
-  private void answerLocally(RoutedRequest r, long contentLength) {
-    record.error = r.localReason();
-    if (contentLength != 0) {
-      fail(r.localStatus(), r.localReason());
-    }
+    leg.connectNext();
   }
 
   /** A request refused before routing: the answer is written and the connection closes. */
@@ -200,7 +162,12 @@ final class Exchange {
     }
     if (c.decoderResult().isFailure()) {
       c.release();
-      requestBroken("malformed request body: " + c.decoderResult().cause().getMessage());
+      String reason = "malformed request body: " + c.decoderResult().cause().getMessage();
+      if (responseStarted) {
+        abort(reason);
+      } else {
+        fail(400, reason);
+      }
       return;
     }
     int n = c.content().readableBytes();
@@ -211,97 +178,19 @@ final class Exchange {
       requestComplete = true;
       attempts.requestReceived();
     }
-    UpstreamHandler u = upstream;
-    body.add(c, u == null ? null : u.channel(), attempts);
-    if (!last && u != null && !u.channel().isWritable()) {
+    Channel up = leg.channel();
+    body.add(c, up, attempts);
+    if (!last && up != null && !up.isWritable()) {
       client.updateReading();
     }
   }
 
   void flushUpstream() {
-    UpstreamHandler u = upstream;
-    if (u != null) {
-      u.channel().flush();
-    }
+    leg.flush();
   }
 
-  private void requestBroken(String reason) {
-    if (!responseStarted) {
-      fail(400, reason);
-    } else {
-      abort(reason);
-    }
-  }
-
-  // ---- attempts: the protocol decides, the relay connects
-
-  /** The next attempt: a pooled or new connection to the backend the protocol picks. */
-  private void connectNext() {
-    Backend b = attempts.next();
-    if (b == null) {
-      fail(attempts.failStatus(), attempts.reason());
-      return;
-    }
-    headWritten = false;
-    requestSent = false;
-    BackendConnections.Entry<UpstreamHandler> entry = upstreams.entry(b);
-    UpstreamHandler idle = entry.pollIdle();
-    if (idle != null) {
-      attach(idle);
-      return;
-    }
-    ChannelFuture f = entry.connect();
-    connecting = f.channel();
-    f.addListener(connectListener);
-  }
-
-  /** After a failed attempt: the next one when the protocol retries, else its answer. */
-  private void retryOrFail(boolean retry) {
-    if (retry) {
-      connectNext();
-    } else {
-      fail(attempts.failStatus(), attempts.reason());
-    }
-  }
-
-  private void onConnected(ChannelFuture f) {
-    Channel ch = f.channel();
-    if (ch != connecting || done) {
-      // The exchange ended meanwhile; a fresh connection still serves the next request.
-      if (f.isSuccess()) {
-        UpstreamHandler h = (UpstreamHandler) ch.pipeline().last();
-        h.entry.release(h);
-      }
-      return;
-    }
-    connecting = null;
-    if (f.isSuccess()) {
-      attempts.connected();
-      attach((UpstreamHandler) ch.pipeline().last());
-      return;
-    }
-    retryOrFail(attempts.connectFailed(describe(f.cause())));
-  }
-
-  private static String describe(Throwable cause) {
-    if (cause instanceof ConnectTimeoutException) {
-      return "connect timeout";
-    }
-    if (cause instanceof ConnectException) {
-      return "connect refused";
-    }
-    return cause == null ? "connect failed" : cause.getClass().getSimpleName();
-  }
-
-  private void attach(UpstreamHandler u) {
-    upstream = u;
-    u.owner(this);
-    Channel up = u.channel();
-    attempts.sending();
-    sentNanos = System.nanoTime();
-    up.write(request).addListener(headListener);
-    body.replay(up, attempts);
-    up.flush();
+  /** A backend connection took the request: the client may send its body now. */
+  void attached() {
     if (expectContinue && !requestComplete && !continueSent) {
       continueSent = true;
       channel.writeAndFlush(new DefaultFullHttpResponse(
@@ -310,134 +199,58 @@ final class Exchange {
     client.updateReading();
   }
 
-  private void onHeadWritten(ChannelFuture f) {
-    UpstreamHandler u = upstream;
-    if (f.isSuccess() && u != null && f.channel() == u.channel()) {
-      headWritten = true;
-    }
-  }
+  // ---- the response
 
-  private void onRequestSent(ChannelFuture f) {
-    UpstreamHandler u = upstream;
-    if (done || u == null || f.channel() != u.channel() || !f.isSuccess()) {
-      // A failed write closes the backend channel; onUpstreamClosed handles it.
-      return;
-    }
-    requestSent = true;
-    if (!responseStarted) {
-      // The attempt now waits for its response: the response timeout, or the per-try timeout
-      // (cut to what is left of the overall one) when that is shorter.
-      responseTimer.arm(Math.min(
-          routed.route().responseTimeoutNanos(listener.settings().responseTimeout().toNanos()),
-          attempts.attemptTimeoutNanos()));
-    }
-  }
-
-  private void onTimeout() {
-    if (done || responseStarted || upstream == null) {
-      return;
-    }
-    Backend b = attempts.backend();
-    String why = "no response from " + b.name() + " within "
-        + (System.nanoTime() - sentNanos) / 1_000_000 + " ms";
-    dropUpstream();
-    retryOrFail(attempts.failed(AttemptFailure.PER_TRY_TIMEOUT, why));
-  }
-
-  // ---- response side
-
-  void onUpstreamRead(UpstreamHandler u, HttpObject msg) {
-    if (msg instanceof HttpResponse response) {
-      onResponseHead(u, response);
-      return;
-    }
-    HttpContent c = (HttpContent) msg;
-    if (informational) {
-      informational = !(c instanceof LastHttpContent);
-      c.release();
-      return;
-    }
-    if (c.decoderResult().isFailure()) {
-      c.release();
-      upstreamBroken("malformed response body from backend");
-      return;
-    }
-    record.bytesOut += c.content().readableBytes();
-    channel.write(c, channel.voidPromise());
-    if (c instanceof LastHttpContent) {
-      attempts.completed();
-      finish();
-    } else if (!channel.isWritable()) {
-      u.channel().config().setAutoRead(false);
-    }
-  }
-
-  private void onResponseHead(UpstreamHandler u, HttpResponse response) {
-    if (response.decoderResult().isFailure()) {
-      ReferenceCountUtil.release(response);
-      upstreamBroken("malformed response from backend");
-      return;
-    }
-    int code = response.status().code();
-    if (code < 200) {
-      onInformational(response, code);
-      return;
-    }
-    responseTimer.disarm();
-    Backend backend = attempts.backend();
-    LoadReportReader loadReports = routed.target().loadReports();
-    if (loadReports != null) {
-      // Before a retry can drop this answer: its report is the backend's, whatever its status.
-      loadReports.read(backend, response.headers());
-    }
-    if (attempts.answered(code)) {
-      // Dropped for a retry on another backend: this connection reads the rest of it and goes
-      // back to the pool, and the request goes there.
-      upstream = null;
-      body.detached();
-      u.discardRest(HttpUtil.isKeepAlive(response) && requestComplete && requestSent);
-      ReferenceCountUtil.release(response);
-      connectNext();
-      return;
-    }
+  /** The final response head of {@code backend}, to relay. */
+  void respond(HttpResponse response, Backend backend) {
     responseStarted = true;
+    int code = response.status().code();
     record.status = code;
-    upstreamReusable = HttpUtil.isKeepAlive(response);
     boolean bodiless = headRequest || code == 204 || code == 304;
     boolean close = !clientKeepAlive || !requestComplete || client.closing()
         || listener.server().draining();
     closeClient = listener.rewriter().prepareResponse(
         response, clientVersion, bodiless, close, record.requestId);
     RequestRewrite.response(response, routed, record.requestId, backend);
-    if (routed.session() != null) {
-      routed.session().affinity().answered(routed.session(), backend, response.headers(),
-          record.startSeconds());
+    PoolAffinity.Session session = routed.session();
+    if (session != null) {
+      session.affinity().answered(session, backend, response.headers(), record.startSeconds());
     }
     channel.write(response, channel.voidPromise());
   }
 
   /**
-   * A 1xx before the final response. 101 cannot be asked for (Upgrade is not forwarded), so it
-   * breaks the attempt. The others go to an HTTP/1.1 client as RFC 9110 section 15.2 says a proxy
-   * does (an HTTP/1.0 client never gets one), except a second 100 Continue; they are no answer
-   * yet, so the response timeout keeps running.
+   * A 1xx before the final response goes to an HTTP/1.1 client, as RFC 9110 section 15.2 says a
+   * proxy does (an HTTP/1.0 client never gets one), except a second 100 Continue. It is no
+   * answer yet: the response timeout keeps running.
    */
-  private void onInformational(HttpResponse response, int code) {
-    if (code == 101) {
-      ReferenceCountUtil.release(response);
-      upstreamBroken("unexpected 101 from backend");
-      return;
-    }
-    informational = true;
-    boolean relay = clientVersion.equals(HttpVersion.HTTP_1_1)
-        && !(code == 100 && continueSent);
+  void relayInformational(HttpResponse response, int code) {
+    boolean relay = clientVersion.equals(HttpVersion.HTTP_1_1) && !(code == 100 && continueSent);
     if (!relay) {
       ReferenceCountUtil.release(response);
       return;
     }
     continueSent |= code == 100;
     HeaderRewriter.removeHopByHop(response.headers());
-    channel.writeAndFlush(response, channel.voidPromise());
+    channel.writeAndFlush(new DefaultFullHttpResponse(response.protocolVersion(),
+        response.status(), Unpooled.EMPTY_BUFFER, response.headers(),
+        io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE), channel.voidPromise());
+    ReferenceCountUtil.release(response);
+  }
+
+  /**
+   * A chunk of the response body; {@code last} ends the exchange. Returns false when the client
+   * cannot take more now (the leg stops reading the backend until it can).
+   */
+  boolean relay(HttpContent c, boolean last) {
+    record.bytesOut += c.content().readableBytes();
+    channel.write(c, channel.voidPromise());
+    if (last) {
+      channel.flush();
+      end();
+      return true;
+    }
+    return channel.isWritable();
   }
 
   void flushClient() {
@@ -445,76 +258,23 @@ final class Exchange {
   }
 
   void onClientWritabilityChanged() {
-    UpstreamHandler u = upstream;
-    if (u != null && channel.isWritable()) {
-      u.channel().config().setAutoRead(true);
+    if (channel.isWritable()) {
+      leg.clientWritable();
     }
   }
 
-  void onUpstreamWritabilityChanged() {
+  void upstreamWritabilityChanged() {
     client.updateReading();
-  }
-
-  void onUpstreamClosed(UpstreamHandler u) {
-    if (upstream != u) {
-      return;
-    }
-    upstream = null;
-    upstreamBroken(responseStarted ? "backend closed the connection mid-response"
-        : "backend closed the connection");
-  }
-
-  /**
-   * The backend sent nothing for longer than the read timeout. Only a response that has begun
-   * is cut here; the wait for its head is the response timeout's.
-   */
-  void onUpstreamStalled(UpstreamHandler u, long idleMillis) {
-    if (upstream == u && responseStarted) {
-      upstreamBroken("backend sent nothing for " + idleMillis + " ms mid-response");
-    }
-  }
-
-  /**
-   * The backend broke the attempt. Before any response byte reached the client it is a failed
-   * attempt (retried as the protocol says, else 502); after, the client sees a truncated
-   * response.
-   */
-  private void upstreamBroken(String reason) {
-    Backend b = attempts.backend();
-    if (responseStarted) {
-      attempts.broken(b.name() + ": " + reason);
-      abort(reason);
-      return;
-    }
-    boolean sent = headWritten;
-    dropUpstream();
-    responseTimer.disarm();
-    retryOrFail(attempts.failed(
-        sent ? AttemptFailure.RESET_AFTER_SENT : AttemptFailure.RESET_BEFORE_SENT,
-        b.name() + ": " + reason));
   }
 
   // ---- endings
 
-  /** The response is complete: its connection goes back to the pool if it is clean, then end. */
-  private void finish() {
-    responseTimer.disarm();
-    UpstreamHandler u = upstream;
-    upstream = null;
-    if (u != null) {
-      u.responseDone(upstreamReusable && requestComplete && requestSent);
-    }
-    channel.flush();
-    end();
-  }
-
   /** Answers with a status of ballast's own (502, 503, 504, 400, 404, ...) and ends. */
-  private void fail(int code, String reason) {
+  void fail(int code, String reason) {
     record.error = reason;
     record.status = code;
-    responseTimer.disarm();
     attempts.abandoned();
-    dropUpstream();
+    leg.drop();
     boolean close = !clientKeepAlive || !requestComplete || client.closing()
         || listener.server().draining();
     closeClient = close;
@@ -526,11 +286,10 @@ final class Exchange {
   }
 
   /** The response already started and cannot be completed: the client sees a truncated one. */
-  private void abort(String reason) {
+  void abort(String reason) {
     record.error = reason;
-    responseTimer.disarm();
     attempts.abandoned();
-    dropUpstream();
+    leg.drop();
     closeClient = true;
     channel.flush();
     channel.close();
@@ -545,9 +304,8 @@ final class Exchange {
     if (record.error == null) {
       record.error = "client closed the connection";
     }
-    responseTimer.disarm();
     attempts.abandoned();
-    dropUpstream();
+    leg.drop();
     closeClient = true;
     end();
   }
@@ -569,16 +327,5 @@ final class Exchange {
       ProxyServer.LOG.warn("observer failed on request completion", e);
     }
     client.onExchangeEnd(closeClient);
-  }
-
-  private void dropUpstream() {
-    connecting = null;
-    UpstreamHandler u = upstream;
-    upstream = null;
-    body.detached();
-    if (u != null) {
-      u.owner(null);
-      u.channel().close();
-    }
   }
 }

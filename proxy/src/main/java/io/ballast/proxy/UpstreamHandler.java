@@ -17,7 +17,7 @@ import io.netty.util.ReferenceCountUtil;
  *       decoder keeps it out of the pool too. No byte of one response can answer another
  *       request.
  *   <li>Idle in the pool too long: closed. A response that has begun and then sends nothing for
- *       the read timeout: the owner hears {@link Exchange#onUpstreamStalled} (not while the
+ *       the read timeout: the owner hears {@link UpstreamLeg#onStalled} (not while the
  *       connection is paused because the client reads slowly).
  * </ul>
  *
@@ -31,7 +31,7 @@ final class UpstreamHandler extends PooledConnection {
   private final long tickNanos;
   private final long idleTicks;
   private final long readTicks;
-  private Exchange owner;
+  private UpstreamLeg owner;
   /** Reading the rest of a response nobody wants (a retried 503): 1 reuse after, 2 close after. */
   private int discarding;
   /** Ticks of the idle handler since the last read. */
@@ -46,8 +46,8 @@ final class UpstreamHandler extends PooledConnection {
     this.readTicks = Math.max(1, readNanos / tickNanos);
   }
 
-  void owner(Exchange exchange) {
-    this.owner = exchange;
+  void owner(UpstreamLeg leg) {
+    this.owner = leg;
   }
 
   /**
@@ -88,10 +88,10 @@ final class UpstreamHandler extends PooledConnection {
 
   @Override
   void closed() {
-    Exchange o = owner;
+    UpstreamLeg o = owner;
     owner = null;
     if (o != null) {
-      o.onUpstreamClosed(this);
+      o.onClosed(this);
     } else {
       entry.remove(this);
     }
@@ -104,9 +104,9 @@ final class UpstreamHandler extends PooledConnection {
       discard(ctx, msg);
       return;
     }
-    Exchange o = owner;
+    UpstreamLeg o = owner;
     if (o != null && msg instanceof HttpObject http) {
-      o.onUpstreamRead(this, http);
+      o.onRead(this, http);
     } else {
       // Nobody asked for it: the connection can no longer be trusted to frame responses.
       unsolicited(ctx, msg);
@@ -131,7 +131,7 @@ final class UpstreamHandler extends PooledConnection {
 
   @Override
   void readComplete() {
-    Exchange o = owner;
+    UpstreamLeg o = owner;
     if (o != null) {
       o.flushClient();
     }
@@ -139,9 +139,9 @@ final class UpstreamHandler extends PooledConnection {
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    Exchange o = owner;
+    UpstreamLeg o = owner;
     if (o != null) {
-      o.onUpstreamWritabilityChanged();
+      o.upstreamWritabilityChanged();
     }
   }
 
@@ -151,7 +151,7 @@ final class UpstreamHandler extends PooledConnection {
     if (!(evt instanceof IdleStateEvent)) {
       return;
     }
-    Exchange o = owner;
+    UpstreamLeg o = owner;
     if (o == null) {
       // Idle while pooled, or while discarding a response that stopped coming.
       if (++ticks >= idleTicks) {
@@ -165,7 +165,7 @@ final class UpstreamHandler extends PooledConnection {
       return;
     }
     if (++ticks >= readTicks) {
-      o.onUpstreamStalled(this, ticks * tickNanos / 1_000_000);
+      o.onStalled(this, ticks * tickNanos / 1_000_000);
     }
   }
 }
