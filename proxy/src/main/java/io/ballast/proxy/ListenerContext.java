@@ -1,5 +1,10 @@
 package io.ballast.proxy;
 
+import io.ballast.proxy.client.ClientLocality;
+import io.ballast.proxy.client.TrustedProxies;
+import io.ballast.proxy.http1.HeaderRewriter;
+import io.ballast.proxy.routing.RouteTable;
+
 import java.util.Objects;
 
 /**
@@ -11,7 +16,7 @@ import java.util.Objects;
  * request begins, so a request in flight finishes on the table it started with and the next one
  * sees the new table.
  */
-final class ListenerContext {
+public final class ListenerContext {
   private final String name;
   private volatile RouteTable routes;
   private final ProxySettings settings;
@@ -40,12 +45,12 @@ final class ListenerContext {
     this.server = server;
   }
 
-  String name() {
+  public String name() {
     return name;
   }
 
   /** The route table now; read it once per request. */
-  RouteTable routes() {
+  public RouteTable routes() {
     return routes;
   }
 
@@ -54,33 +59,33 @@ final class ListenerContext {
     routes = Objects.requireNonNull(next, "next");
   }
 
-  ProxySettings settings() {
+  public ProxySettings settings() {
     return settings;
   }
 
-  ProxyObserver observer() {
+  public ProxyObserver observer() {
     return observer;
   }
 
-  HeaderRewriter rewriter() {
+  public HeaderRewriter rewriter() {
     return rewriter;
   }
 
-  TrustedProxies trustedProxies() {
+  public TrustedProxies trustedProxies() {
     return trustedProxies;
   }
 
-  ProxyServer server() {
+  public ProxyServer server() {
     return server;
   }
 
   /** Told of every attempt as it ends (tests and tracing); usually nobody. */
-  io.ballast.core.attempt.AttemptListener attemptListener() {
+  public io.ballast.core.attempt.AttemptListener attemptListener() {
     return server.attemptListener();
   }
 
   /** How the clients' zones are found. */
-  ClientLocality locality() {
+  public ClientLocality locality() {
     return locality;
   }
 

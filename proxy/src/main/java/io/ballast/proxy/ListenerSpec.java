@@ -1,5 +1,9 @@
 package io.ballast.proxy;
 
+import io.ballast.proxy.client.HashKey;
+import io.ballast.proxy.routing.PoolRef;
+import io.ballast.proxy.routing.RouteSpec;
+
 import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.Ticker;
 import io.ballast.core.retry.RetryPolicy;

@@ -1,5 +1,22 @@
 package io.ballast.proxy;
 
+import io.ballast.proxy.client.ClientLocality;
+import io.ballast.proxy.client.TrustedProxies;
+import io.ballast.proxy.http1.ClientHandler;
+import io.ballast.proxy.http1.HeaderRewriter;
+import io.ballast.proxy.http1.ServerCodec;
+import io.ballast.proxy.http1.UpstreamPool;
+import io.ballast.proxy.probe.HealthCheckSpec;
+import io.ballast.proxy.probe.HealthChecker;
+import io.ballast.proxy.routing.PoolRef;
+import io.ballast.proxy.routing.Route;
+import io.ballast.proxy.routing.RouteSpec;
+import io.ballast.proxy.routing.RouteTable;
+import io.ballast.proxy.signals.LoadReportReader;
+import io.ballast.proxy.signals.SignalPollers;
+import io.ballast.proxy.signals.SignalsSpec;
+import io.ballast.proxy.upstream.TrailerHeaders;
+
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -35,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * request path). {@link #activeRequests()} is a lock-free read.
  */
 public final class ProxyServer implements AutoCloseable {
-  static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
+  public static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
 
   private final ProxySettings settings;
   private final ProxyObserver observer;
@@ -290,27 +307,27 @@ public final class ProxyServer implements AutoCloseable {
 
   // ---- package-private, for handlers
 
-  boolean draining() {
+  public boolean draining() {
     return draining;
   }
 
-  UpstreamPool upstreamPool(EventLoop loop) {
+  public UpstreamPool upstreamPool(EventLoop loop) {
     return upstreamPools.get(loop);
   }
 
-  void requestStarted() {
+  public void requestStarted() {
     active.incrementAndGet();
   }
 
-  void requestEnded() {
+  public void requestEnded() {
     active.decrementAndGet();
   }
 
-  void register(ClientHandler h) {
+  public void register(ClientHandler h) {
     connections.add(h);
   }
 
-  void unregister(ClientHandler h) {
+  public void unregister(ClientHandler h) {
     connections.remove(h);
   }
 }

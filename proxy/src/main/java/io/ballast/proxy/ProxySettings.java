@@ -1,5 +1,8 @@
 package io.ballast.proxy;
 
+import io.ballast.proxy.client.Cidr;
+import io.ballast.proxy.http1.HeaderRewriter;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;

@@ -19,7 +19,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
  *
  * <p>Stateless and thread-safe.
  */
-final class Transport {
+public final class Transport {
   private Transport() {}
 
   static boolean epoll() {
@@ -41,7 +41,7 @@ final class Transport {
   }
 
   /** The socket channel type that runs on {@code group}. */
-  static Class<? extends SocketChannel> socketChannel(EventLoopGroup group) {
+  public static Class<? extends SocketChannel> socketChannel(EventLoopGroup group) {
     if (group instanceof IoEventLoopGroup io && io.isIoType(EpollIoHandler.class)) {
       return EpollSocketChannel.class;
     }

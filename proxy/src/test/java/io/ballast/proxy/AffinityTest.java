@@ -1,5 +1,13 @@
 package io.ballast.proxy;
 
+import io.ballast.proxy.affinity.AffinitySpec;
+import io.ballast.proxy.affinity.PoolAffinity;
+import io.ballast.proxy.client.Cidr;
+import io.ballast.proxy.routing.HeaderOps;
+import io.ballast.proxy.routing.PoolRef;
+import io.ballast.proxy.routing.RouteMatch;
+import io.ballast.proxy.routing.RouteSpec;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ballast.core.Backend;

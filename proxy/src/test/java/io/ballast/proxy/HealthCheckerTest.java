@@ -1,5 +1,9 @@
 package io.ballast.proxy;
 
+import io.ballast.proxy.probe.HealthCheckSpec;
+import io.ballast.proxy.probe.HealthChecker;
+import io.ballast.proxy.probe.StatusRange;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;

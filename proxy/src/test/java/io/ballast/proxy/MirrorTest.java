@@ -1,5 +1,8 @@
 package io.ballast.proxy;
 
+import io.ballast.proxy.mirror.Mirror;
+import io.ballast.proxy.mirror.MirrorSpec;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;

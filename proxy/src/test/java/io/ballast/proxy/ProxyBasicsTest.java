@@ -1,5 +1,9 @@
 package io.ballast.proxy;
 
+import io.ballast.proxy.client.Cidr;
+import io.ballast.proxy.client.ClientAddress;
+import io.ballast.proxy.client.TrustedProxies;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -1,5 +1,21 @@
 package io.ballast.proxy;
 
+import io.ballast.proxy.client.Cidr;
+import io.ballast.proxy.client.HashKey;
+import io.ballast.proxy.mirror.Mirror;
+import io.ballast.proxy.mirror.MirrorSpec;
+import io.ballast.proxy.routing.DenyRule;
+import io.ballast.proxy.routing.PathRewrite;
+import io.ballast.proxy.routing.SplitSpec;
+import io.ballast.proxy.routing.TextMatch;
+
+import io.ballast.proxy.routing.HeaderOps;
+import io.ballast.proxy.routing.PathMatch;
+import io.ballast.proxy.routing.PoolRef;
+import io.ballast.proxy.routing.Route;
+import io.ballast.proxy.routing.RouteMatch;
+import io.ballast.proxy.routing.RouteSpec;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ballast.core.Backend;

@@ -1,5 +1,8 @@
 package io.ballast.proxy;
 
+import io.ballast.proxy.client.Cidr;
+import io.ballast.proxy.probe.StatusRange;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;

@@ -1,5 +1,10 @@
 package io.ballast.proxy;
 
+import io.ballast.proxy.signals.AgentCheckSpec;
+import io.ballast.proxy.signals.PrometheusScrapeSpec;
+import io.ballast.proxy.signals.SignalPollers;
+import io.ballast.proxy.signals.SignalsSpec;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -1,6 +1,6 @@
 package io.ballast.server;
 
-import io.ballast.proxy.Mirror;
+import io.ballast.proxy.mirror.Mirror;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;

@@ -1,6 +1,6 @@
 package io.ballast.server;
 
-import io.ballast.proxy.HealthCheckSpec;
+import io.ballast.proxy.probe.HealthCheckSpec;
 import io.ballast.proxy.ProxySettings;
 import io.ballast.server.config.BallastConfig;
 import io.ballast.server.config.ForwardingConfig;

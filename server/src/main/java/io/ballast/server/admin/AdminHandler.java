@@ -60,7 +60,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private final ZonesJson zonesJson = new ZonesJson();
   private final AffinityJson affinityJson = new AffinityJson();
   /** The sticky pools behind /admin/affinity. */
-  private volatile List<io.ballast.proxy.PoolAffinity> affinities = List.of();
+  private volatile List<io.ballast.proxy.affinity.PoolAffinity> affinities = List.of();
   /** The zone-aware pools behind /admin/zones; null until set (an empty list then). */
   private volatile io.ballast.server.Zones zones;
   /** The traffic splits behind /admin/splits. */
@@ -86,7 +86,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   }
 
   /** Serves the sticky pools' sessions at /admin/affinity. */
-  void useAffinities(List<io.ballast.proxy.PoolAffinity> affinities) {
+  void useAffinities(List<io.ballast.proxy.affinity.PoolAffinity> affinities) {
     this.affinities = List.copyOf(affinities);
   }
 

@@ -92,7 +92,7 @@ public final class AdminServer implements AutoCloseable {
   }
 
   /** Serves the sticky pools' sessions and rebalancing at {@code /admin/affinity}. Thread-safe. */
-  public void useAffinities(List<io.ballast.proxy.PoolAffinity> affinities) {
+  public void useAffinities(List<io.ballast.proxy.affinity.PoolAffinity> affinities) {
     handler.useAffinities(Objects.requireNonNull(affinities, "affinities"));
   }
 

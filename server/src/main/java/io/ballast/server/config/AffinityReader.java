@@ -2,8 +2,8 @@ package io.ballast.server.config;
 
 import io.ballast.core.affinity.AffinitySettings;
 import io.ballast.core.pick.Algorithm;
-import io.ballast.proxy.AffinitySpec;
-import io.ballast.proxy.HashKey;
+import io.ballast.proxy.affinity.AffinitySpec;
+import io.ballast.proxy.client.HashKey;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;

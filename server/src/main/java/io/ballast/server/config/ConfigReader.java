@@ -1,7 +1,7 @@
 package io.ballast.server.config;
 
-import io.ballast.proxy.AffinitySpec;
-import io.ballast.proxy.Cidr;
+import io.ballast.proxy.affinity.AffinitySpec;
+import io.ballast.proxy.client.Cidr;
 
 import io.ballast.core.Backend;
 import io.ballast.core.AdminState;
@@ -16,9 +16,9 @@ import io.ballast.core.pick.AlgorithmOptions;
 import io.ballast.core.health.HealthPolicy;
 import io.ballast.core.zone.Locality;
 import io.ballast.core.zone.ZoneSettings;
-import io.ballast.proxy.HashKey;
-import io.ballast.proxy.HealthCheckSpec;
-import io.ballast.proxy.SignalsSpec;
+import io.ballast.proxy.client.HashKey;
+import io.ballast.proxy.probe.HealthCheckSpec;
+import io.ballast.proxy.signals.SignalsSpec;
 import io.ballast.server.config.YamlNode.ListNode;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;

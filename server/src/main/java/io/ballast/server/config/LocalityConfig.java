@@ -1,7 +1,7 @@
 package io.ballast.server.config;
 
 import io.ballast.core.zone.Locality;
-import io.ballast.proxy.ClientLocality;
+import io.ballast.proxy.client.ClientLocality;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;

@@ -1,11 +1,11 @@
 package io.ballast.server.config;
 
 import io.ballast.core.retry.RetrySettings;
-import io.ballast.proxy.DenyRule;
-import io.ballast.proxy.HashKey;
-import io.ballast.proxy.HeaderOps;
-import io.ballast.proxy.PathRewrite;
-import io.ballast.proxy.RouteMatch;
+import io.ballast.proxy.routing.DenyRule;
+import io.ballast.proxy.client.HashKey;
+import io.ballast.proxy.routing.HeaderOps;
+import io.ballast.proxy.routing.PathRewrite;
+import io.ballast.proxy.routing.RouteMatch;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,9 +1,9 @@
 package io.ballast.server.config;
 
 import io.ballast.core.signal.PrometheusGauge;
-import io.ballast.proxy.AgentCheckSpec;
-import io.ballast.proxy.PrometheusScrapeSpec;
-import io.ballast.proxy.SignalsSpec;
+import io.ballast.proxy.signals.AgentCheckSpec;
+import io.ballast.proxy.signals.PrometheusScrapeSpec;
+import io.ballast.proxy.signals.SignalsSpec;
 import io.ballast.server.config.YamlNode.Entry;
 import io.ballast.server.config.YamlNode.MapNode;
 import io.ballast.server.config.YamlNode.ScalarNode;

@@ -1,6 +1,6 @@
 package io.ballast.server.config;
 
-import io.ballast.proxy.StatusRange;
+import io.ballast.proxy.probe.StatusRange;
 
 import io.ballast.core.pick.Algorithm;
 import io.ballast.server.config.YamlNode.ListNode;

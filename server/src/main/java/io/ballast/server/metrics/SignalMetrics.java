@@ -5,7 +5,7 @@ import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.signal.BackendSignals;
 import io.ballast.core.signal.LoadReport;
 import io.ballast.core.signal.SignalSource;
-import io.ballast.proxy.SignalsSpec;
+import io.ballast.proxy.signals.SignalsSpec;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.ArrayList;

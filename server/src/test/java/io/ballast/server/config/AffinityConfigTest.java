@@ -5,8 +5,8 @@ import static io.ballast.server.config.ConfigLoaderTest.valid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ballast.core.affinity.AffinitySettings;
-import io.ballast.proxy.AffinitySpec;
-import io.ballast.proxy.HashKey;
+import io.ballast.proxy.affinity.AffinitySpec;
+import io.ballast.proxy.client.HashKey;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ballast.core.pick.Algorithm;
 import io.ballast.core.pick.AlgorithmOptions;
-import io.ballast.proxy.HashKey;
+import io.ballast.proxy.client.HashKey;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

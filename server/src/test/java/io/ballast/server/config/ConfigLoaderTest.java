@@ -1,8 +1,8 @@
 package io.ballast.server.config;
 
-import io.ballast.proxy.Cidr;
+import io.ballast.proxy.client.Cidr;
 
-import io.ballast.proxy.StatusRange;
+import io.ballast.proxy.probe.StatusRange;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -46,9 +46,9 @@ class ExamplesAndScaleTest {
 
     BallastConfig sticky = ConfigLoader.load(EXAMPLES.resolve("affinity.yaml")).orElseThrow();
     assertThat(sticky.pool("cart").orElseThrow().affinity().orElseThrow().strategy())
-        .isEqualTo(io.ballast.proxy.AffinitySpec.Strategy.COOKIE);
+        .isEqualTo(io.ballast.proxy.affinity.AffinitySpec.Strategy.COOKIE);
     assertThat(sticky.pool("tenants").orElseThrow().affinity().orElseThrow().fallback())
-        .isEqualTo(io.ballast.proxy.AffinitySpec.Strategy.IP);
+        .isEqualTo(io.ballast.proxy.affinity.AffinitySpec.Strategy.IP);
     assertThat(sticky.listeners().get(0).routes().get(0).strictAffinity()).contains(true);
   }
 

@@ -4,10 +4,10 @@ import static io.ballast.server.config.ConfigLoaderTest.errors;
 import static io.ballast.server.config.ConfigLoaderTest.valid;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ballast.proxy.HashKey;
-import io.ballast.proxy.PathMatch;
-import io.ballast.proxy.PathRewrite;
-import io.ballast.proxy.TextMatch;
+import io.ballast.proxy.client.HashKey;
+import io.ballast.proxy.routing.PathMatch;
+import io.ballast.proxy.routing.PathRewrite;
+import io.ballast.proxy.routing.TextMatch;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -6,9 +6,9 @@ import static io.ballast.server.config.ConfigLoaderTest.valid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ballast.core.signal.PrometheusGauge;
-import io.ballast.proxy.AgentCheckSpec;
-import io.ballast.proxy.PrometheusScrapeSpec;
-import io.ballast.proxy.SignalsSpec;
+import io.ballast.proxy.signals.AgentCheckSpec;
+import io.ballast.proxy.signals.PrometheusScrapeSpec;
+import io.ballast.proxy.signals.SignalsSpec;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

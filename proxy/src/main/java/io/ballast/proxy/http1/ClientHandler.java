@@ -1,0 +1,242 @@
+package io.ballast.proxy.http1;
+
+import io.ballast.proxy.ListenerContext;
+import io.ballast.proxy.ProxyServer;
+import io.ballast.proxy.client.ClientAddress;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+
+/**
+ * The last handler of a client connection: checks each request head, hands it and its body to the
+ * connection's {@link Exchange}, holds pipelined requests until the exchange before them ends,
+ * and decides when the client is read (autoRead follows the backend's writability) and when the
+ * connection closes (idle, draining, Connection: close, refused request).
+ *
+ * <p>Event-loop only; one instance per client channel.
+ */
+public final class ClientHandler extends ChannelInboundHandlerAdapter {
+  private enum State { IDLE, EXCHANGE, CLOSING }
+
+  private final ListenerContext listener;
+  private ChannelHandlerContext ctx;
+  private ClientAddress address = ClientAddress.UNKNOWN;
+  private Exchange exchange;
+  private State state = State.IDLE;
+  private ArrayDeque<HttpObject> pipelined;
+  private boolean drain;
+  /**
+   * Above 0 while a request head is being handed to the exchange: reading decisions wait until it
+   * returns. Starting an exchange first stops reading the client (no backend connection yet) and,
+   * when a pooled connection is at hand, starts it again a few calls later; on epoll each change
+   * is an epoll_ctl system call, two per request for nothing (a profiler showed them). Nothing is
+   * read from the socket while this handler runs, so only the final decision matters.
+   */
+  private int beginning;
+
+  public ClientHandler(ListenerContext listener) {
+    this.listener = listener;
+  }
+
+  ClientAddress address() {
+    return address;
+  }
+
+  /** True when the connection closes after the current response. */
+  boolean closing() {
+    return drain || state == State.CLOSING;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    address = ClientAddress.of(ctx.channel().remoteAddress(), listener.trustedProxies());
+    exchange = new Exchange(this, listener, ctx.channel(),
+        listener.server().upstreamPool(ctx.channel().eventLoop()));
+    listener.server().register(this);
+    try {
+      listener.observer().onClientConnectionOpened(listener.name());
+    } catch (RuntimeException e) {
+      ProxyServer.LOG.warn("observer failed on connection open", e);
+    }
+    if (listener.server().draining()) {
+      ctx.close();
+    }
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    state = State.CLOSING;
+    if (exchange != null) {
+      exchange.onClientClosed();
+      listener.server().unregister(this);
+      try {
+        listener.observer().onClientConnectionClosed(listener.name());
+      } catch (RuntimeException e) {
+        ProxyServer.LOG.warn("observer failed on connection close", e);
+      }
+    }
+    releasePipelined();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof HttpObject http) {
+      dispatch(http);
+    } else {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  private void dispatch(HttpObject msg) {
+    switch (state) {
+      case CLOSING -> ReferenceCountUtil.release(msg);
+      case EXCHANGE -> {
+        if (exchange.requestComplete()) {
+          // The next request of a pipelining client waits for this response to end.
+          if (pipelined == null) {
+            pipelined = new ArrayDeque<>(4);
+          }
+          pipelined.add(msg);
+          updateReading();
+        } else if (msg instanceof HttpContent content) {
+          exchange.onRequestContent(content);
+        } else {
+          ReferenceCountUtil.release(msg);
+        }
+      }
+      case IDLE -> {
+        if (msg instanceof HttpRequest request) {
+          onRequestHead(request);
+        } else {
+          // Body bytes of nothing we accepted.
+          ReferenceCountUtil.release(msg);
+        }
+      }
+    }
+  }
+
+  private void onRequestHead(HttpRequest request) {
+    RequestChecks.Rejection rejection = RequestChecks.check(request);
+    if (rejection != null) {
+      state = State.CLOSING;
+      ctx.channel().config().setAutoRead(false);
+      exchange.reject(request, rejection);
+      return;
+    }
+    state = State.EXCHANGE;
+    beginning++;
+    try {
+      exchange.begin(request);
+    } finally {
+      beginning--;
+    }
+    updateReading();
+  }
+
+  /** Called by the exchange once it has written its last byte (or given up). */
+  void onExchangeEnd(boolean close) {
+    if (!ctx.channel().isActive()) {
+      state = State.CLOSING;
+      return;
+    }
+    if (close || drain || state == State.CLOSING) {
+      state = State.CLOSING;
+      ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+      releasePipelined();
+      return;
+    }
+    state = State.IDLE;
+    ArrayDeque<HttpObject> queue = pipelined;
+    while (queue != null && !queue.isEmpty()
+        && (state == State.IDLE || state == State.EXCHANGE && !exchange.requestComplete())) {
+      dispatch(queue.poll());
+    }
+    updateReading();
+  }
+
+  /** Reads the client only when the request can go on and no pipelined request is waiting. */
+  void updateReading() {
+    if (beginning > 0) {
+      return;
+    }
+    boolean want = switch (state) {
+      case IDLE -> pipelined == null || pipelined.isEmpty();
+      case EXCHANGE -> (pipelined == null || pipelined.isEmpty()) && exchange.acceptsRequestData();
+      case CLOSING -> false;
+    };
+    if (ctx.channel().config().isAutoRead() != want) {
+      ctx.channel().config().setAutoRead(want);
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (exchange != null) {
+      exchange.flushUpstream();
+    }
+    ctx.fireChannelReadComplete();
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (exchange != null) {
+      exchange.onClientWritabilityChanged();
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof IdleStateEvent) {
+      // Idle between requests, or a client that stalls while sending its request.
+      if (state != State.EXCHANGE || exchange.waitingOnClient()) {
+        ctx.close();
+      }
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    // I/O errors (reset by peer and the like): the close reaches channelInactive.
+    ctx.close();
+  }
+
+  /** Graceful stop: close now if idle, else after the current response. Event-loop only. */
+  public void drain() {
+    drain = true;
+    if (state == State.IDLE && ctx.channel().isActive()) {
+      state = State.CLOSING;
+      ctx.close();
+    }
+  }
+
+  private void releasePipelined() {
+    ArrayDeque<HttpObject> queue = pipelined;
+    if (queue != null) {
+      HttpObject o;
+      while ((o = queue.poll()) != null) {
+        ReferenceCountUtil.release(o);
+      }
+    }
+  }
+
+  public ChannelHandlerContext context() {
+    return ctx;
+  }
+}

@@ -1,0 +1,338 @@
+package io.ballast.proxy.http1;
+
+import io.ballast.proxy.ListenerContext;
+import io.ballast.proxy.ProxyServer;
+import io.ballast.proxy.affinity.PoolAffinity;
+import io.ballast.proxy.routing.RequestRewrite;
+import io.ballast.proxy.routing.RoutedRequest;
+import io.ballast.proxy.routing.Router;
+
+import io.ballast.core.Backend;
+import io.ballast.core.Ticker;
+import io.ballast.core.attempt.Attempts;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * The client side of one HTTP/1.1 request, from its head to the last response byte: the
+ * {@link Router} says where it goes (or that ballast answers itself), the attempt protocol
+ * ({@link Attempts}) runs its attempts through the {@link UpstreamLeg}, which owns the backend
+ * side, and this class relays the answer to the client with backpressure both ways, answers with
+ * ballast's own status when the protocol gives up, and writes one {@link RequestLog} at the end
+ * ({@link RequestRecord}).
+ *
+ * <p>One instance per client connection, reused for each request on it (with its attempts, body
+ * and record), so a request that is not retried allocates little beyond its routing. Event-loop
+ * only.
+ */
+final class Exchange {
+  private final ClientHandler client;
+  private final ListenerContext listener;
+  private final Channel channel;
+  private final Router router;
+  private final Attempts attempts;
+  private final UpstreamLeg leg;
+  private final RequestBody body;
+  private final MirrorTap tap = new MirrorTap();
+  private final RequestRecord record = new RequestRecord();
+
+  // Per request; reset by startRequest().
+  private HttpRequest request;
+  private RoutedRequest routed;
+  private HttpVersion clientVersion;
+  private boolean clientKeepAlive;
+  private boolean headRequest;
+  private boolean expectContinue;
+  private boolean continueSent;
+  private boolean done = true;
+  private boolean requestComplete;
+  private boolean responseStarted;
+  private boolean closeClient;
+
+  Exchange(ClientHandler client, ListenerContext listener, Channel channel, UpstreamPool upstreams) {
+    this.client = client;
+    this.listener = listener;
+    this.channel = channel;
+    this.router = new Router(listener, client.address());
+    this.attempts = new Attempts(Ticker.SYSTEM, listener.attemptListener());
+    this.leg = new UpstreamLeg(this, listener, channel, upstreams, attempts);
+    this.body = leg.body();
+  }
+
+  // ---- state seen by ClientHandler and the leg
+
+  boolean done() {
+    return done;
+  }
+
+  boolean requestComplete() {
+    return requestComplete;
+  }
+
+  /** True while the client may send more of the request: connected and the backend keeps up. */
+  boolean acceptsRequestData() {
+    return requestComplete || local() || leg.writable();
+  }
+
+  /** True while the exchange waits on the client (not on ballast or the backend). */
+  boolean waitingOnClient() {
+    return !done && !requestComplete && acceptsRequestData();
+  }
+
+  private boolean local() {
+    RoutedRequest r = routed;
+    return r != null && r.answeredLocally();
+  }
+
+  // ---- the request
+
+  /** What every request starts from, served or refused. */
+  private void startRequest(HttpRequest req, boolean decoded) {
+    done = false;
+    request = req;
+    routed = null;
+    requestComplete = false;
+    responseStarted = false;
+    continueSent = false;
+    closeClient = false;
+    record.start(req, decoded);
+    listener.server().requestStarted();
+  }
+
+  void begin(HttpRequest req) {
+    startRequest(req, true);
+    clientVersion = req.protocolVersion();
+    clientKeepAlive = HttpUtil.isKeepAlive(req);
+    headRequest = HttpMethod.HEAD.equals(req.method());
+    expectContinue = RequestChecks.expectsContinue(req);
+    boolean chunked = HttpUtil.isTransferEncodingChunked(req);
+    long contentLength = chunked ? -1 : HttpUtil.getContentLength(req, 0L);
+    RoutedRequest r = router.route(req, record.startSeconds());
+    routed = r;
+    if (r.answeredLocally()) {
+      // Ballast answers itself. A request without a body is read to its end first, so the
+      // connection stays open for the next one; one with a body is answered at once and the
+      // connection closes rather than read a body nobody wants.
+      record.error = r.localReason();
+      if (contentLength != 0) {
+        fail(r.localStatus(), r.localReason());
+      }
+      return;
+    }
+    attempts.start(r.target().ref().pool(), r.policy(), r.session(), record.method(),
+        r.hashKey(), r.zoneIndex());
+    body.start(r.policy().bufferWholeBody(contentLength), r.policy().settings().maxBufferedBody());
+    record.requestId = listener.rewriter().prepareRequest(req, client.address(), chunked);
+    RequestRewrite.apply(req, r, record.requestId);
+    tap.start(r.route().spec.mirror(), req, contentLength, channel);
+    leg.start(req, r);
+    // Hold the client until a backend connection takes the body.
+    client.updateReading();
+    leg.connectNext();
+  }
+
+  /** A request refused before routing: the answer is written and the connection closes. */
+  void reject(HttpRequest req, RequestChecks.Rejection rejection) {
+    startRequest(req, req.decoderResult().isSuccess());
+    record.error = rejection.reason();
+    record.status = rejection.status();
+    closeClient = true;
+    request = null;
+    ReferenceCountUtil.release(req);
+    if (channel.isActive()) {
+      channel.writeAndFlush(Responses.error(record.status, true,
+          listener.rewriter().requestIdHeader(), null));
+    }
+    end();
+  }
+
+  void onRequestContent(HttpContent c) {
+    if (local()) {
+      boolean last = c instanceof LastHttpContent;
+      boolean broken = c.decoderResult().isFailure();
+      c.release();
+      if (last || broken) {
+        requestComplete = last && !broken;
+        fail(routed.localStatus(), routed.localReason());
+      }
+      return;
+    }
+    if (c.decoderResult().isFailure()) {
+      c.release();
+      String reason = "malformed request body: " + c.decoderResult().cause().getMessage();
+      if (responseStarted) {
+        abort(reason);
+      } else {
+        fail(400, reason);
+      }
+      return;
+    }
+    int n = c.content().readableBytes();
+    record.bytesIn += n;
+    boolean last = c instanceof LastHttpContent;
+    tap.copy(c, n, last, channel);
+    if (last) {
+      requestComplete = true;
+      attempts.requestReceived();
+    }
+    Channel up = leg.channel();
+    body.add(c, up, attempts);
+    if (!last && up != null && !up.isWritable()) {
+      client.updateReading();
+    }
+  }
+
+  void flushUpstream() {
+    leg.flush();
+  }
+
+  /** A backend connection took the request: the client may send its body now. */
+  void attached() {
+    if (expectContinue && !requestComplete && !continueSent) {
+      continueSent = true;
+      channel.writeAndFlush(new DefaultFullHttpResponse(
+          HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
+    }
+    client.updateReading();
+  }
+
+  // ---- the response
+
+  /** The final response head of {@code backend}, to relay. */
+  void respond(HttpResponse response, Backend backend) {
+    responseStarted = true;
+    int code = response.status().code();
+    record.status = code;
+    boolean bodiless = headRequest || code == 204 || code == 304;
+    boolean close = !clientKeepAlive || !requestComplete || client.closing()
+        || listener.server().draining();
+    closeClient = listener.rewriter().prepareResponse(
+        response, clientVersion, bodiless, close, record.requestId);
+    RequestRewrite.response(response, routed, record.requestId, backend);
+    PoolAffinity.Session session = routed.session();
+    if (session != null) {
+      session.affinity().answered(session, backend, response.headers(), record.startSeconds());
+    }
+    channel.write(response, channel.voidPromise());
+  }
+
+  /**
+   * A 1xx before the final response goes to an HTTP/1.1 client, as RFC 9110 section 15.2 says a
+   * proxy does (an HTTP/1.0 client never gets one), except a second 100 Continue. It is no
+   * answer yet: the response timeout keeps running.
+   */
+  void relayInformational(HttpResponse response, int code) {
+    boolean relay = clientVersion.equals(HttpVersion.HTTP_1_1) && !(code == 100 && continueSent);
+    if (!relay) {
+      ReferenceCountUtil.release(response);
+      return;
+    }
+    continueSent |= code == 100;
+    HeaderRewriter.removeHopByHop(response.headers());
+    channel.writeAndFlush(new DefaultFullHttpResponse(response.protocolVersion(),
+        response.status(), Unpooled.EMPTY_BUFFER, response.headers(),
+        io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE), channel.voidPromise());
+    ReferenceCountUtil.release(response);
+  }
+
+  /**
+   * A chunk of the response body; {@code last} ends the exchange. Returns false when the client
+   * cannot take more now (the leg stops reading the backend until it can).
+   */
+  boolean relay(HttpContent c, boolean last) {
+    record.bytesOut += c.content().readableBytes();
+    channel.write(c, channel.voidPromise());
+    if (last) {
+      channel.flush();
+      end();
+      return true;
+    }
+    return channel.isWritable();
+  }
+
+  void flushClient() {
+    channel.flush();
+  }
+
+  void onClientWritabilityChanged() {
+    if (channel.isWritable()) {
+      leg.clientWritable();
+    }
+  }
+
+  void upstreamWritabilityChanged() {
+    client.updateReading();
+  }
+
+  // ---- endings
+
+  /** Answers with a status of ballast's own (502, 503, 504, 400, 404, ...) and ends. */
+  void fail(int code, String reason) {
+    record.error = reason;
+    record.status = code;
+    attempts.abandoned();
+    leg.drop();
+    boolean close = !clientKeepAlive || !requestComplete || client.closing()
+        || listener.server().draining();
+    closeClient = close;
+    if (channel.isActive()) {
+      channel.writeAndFlush(
+          Responses.error(code, close, listener.rewriter().requestIdHeader(), record.requestId));
+    }
+    end();
+  }
+
+  /** The response already started and cannot be completed: the client sees a truncated one. */
+  void abort(String reason) {
+    record.error = reason;
+    attempts.abandoned();
+    leg.drop();
+    closeClient = true;
+    channel.flush();
+    channel.close();
+    end();
+  }
+
+  /** The client went away. */
+  void onClientClosed() {
+    if (done) {
+      return;
+    }
+    if (record.error == null) {
+      record.error = "client closed the connection";
+    }
+    attempts.abandoned();
+    leg.drop();
+    closeClient = true;
+    end();
+  }
+
+  private void end() {
+    done = true;
+    tap.drop();
+    HttpRequest req = request;
+    if (req != null) {
+      request = null;
+      ReferenceCountUtil.release(req);
+    }
+    body.release();
+    listener.server().requestEnded();
+    try {
+      listener.observer().onRequestComplete(
+          record.build(listener.name(), client.address(), routed, attempts));
+    } catch (RuntimeException e) {
+      ProxyServer.LOG.warn("observer failed on request completion", e);
+    }
+    client.onExchangeEnd(closeClient);
+  }
+}

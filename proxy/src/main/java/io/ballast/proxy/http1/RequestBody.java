@@ -1,0 +1,136 @@
+package io.ballast.proxy.http1;
+
+import io.ballast.core.attempt.Attempts;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.util.ArrayDeque;
+
+/**
+ * A request body on its way to the backend, kept for retries while it is small.
+ *
+ * <p>Chunks that arrive before a backend connection takes them wait here. While the body stays
+ * within the retry policy's {@code maxBufferedBody} every chunk stays here after it was sent (the
+ * backend gets a {@code retainedDuplicate()}), so that a retry can send it again; past that the
+ * kept chunks are released, chunks are sent as they come, and the request is no longer
+ * replayable once one of them was written ({@link Attempts#bodyNotReplayable()}).
+ *
+ * <p>Event-loop only; one per client connection, reused for each request.
+ */
+final class RequestBody {
+  private final ArrayDeque<HttpContent> chunks = new ArrayDeque<>(4);
+  private final ChannelFutureListener lastSent;
+  private boolean keep;
+  private long kept;
+  private long maxKept;
+  /** Chunks at the head of {@code chunks} already written to the current backend connection. */
+  private int sent;
+
+  /** @param lastSent told when the body's last chunk was written to a backend connection */
+  RequestBody(ChannelFutureListener lastSent) {
+    this.lastSent = lastSent;
+  }
+
+  /** A new request: keep its body for retries ({@code keep}) up to {@code maxKept} bytes. */
+  void start(boolean keep, long maxKept) {
+    this.keep = keep;
+    this.maxKept = maxKept;
+    this.kept = 0;
+    this.sent = 0;
+  }
+
+  /**
+   * A chunk arrived: written to {@code up} now when a backend connection has the request
+   * ({@code up} not null), else kept until one does.
+   */
+  void add(HttpContent c, Channel up, Attempts attempts) {
+    int n = c.content().readableBytes();
+    if (keep && kept + n > maxKept) {
+      stopKeeping(attempts);
+    }
+    if (up == null) {
+      // Connecting, or between two attempts: the chunk waits for the next connection.
+      chunks.add(c);
+      if (keep) {
+        kept += n;
+      }
+      return;
+    }
+    boolean last = c instanceof LastHttpContent;
+    if (keep) {
+      kept += n;
+      chunks.add(c);
+      sent++;
+      write(up, c.retainedDuplicate(), last);
+    } else {
+      if (n > 0) {
+        attempts.bodyNotReplayable();
+      }
+      write(up, c, last);
+    }
+  }
+
+  /**
+   * A backend connection takes the request: every chunk so far goes to it (again, for a retry;
+   * the kept originals stay for the next one).
+   */
+  void replay(Channel up, Attempts attempts) {
+    if (keep) {
+      sent = 0;
+      for (HttpContent c : chunks) {
+        sent++;
+        write(up, c.retainedDuplicate(), c instanceof LastHttpContent);
+      }
+      return;
+    }
+    HttpContent c;
+    while ((c = chunks.poll()) != null) {
+      if (c.content().isReadable()) {
+        attempts.bodyNotReplayable();
+      }
+      write(up, c, c instanceof LastHttpContent);
+    }
+  }
+
+  /** The backend connection went away: nothing kept was sent on the next one yet. */
+  void detached() {
+    sent = 0;
+  }
+
+  /** Releases every chunk held; the request is over. */
+  void release() {
+    HttpContent c;
+    while ((c = chunks.poll()) != null) {
+      c.release();
+    }
+    sent = 0;
+    kept = 0;
+  }
+
+  /**
+   * The body outgrew {@code maxKept}: the chunks already sent are let go (the request cannot be
+   * replayed any more if they carried bytes); chunks not sent yet stay queued.
+   */
+  private void stopKeeping(Attempts attempts) {
+    keep = false;
+    kept = 0;
+    boolean lost = false;
+    for (; sent > 0; sent--) {
+      HttpContent c = chunks.poll();
+      lost |= c.content().isReadable();
+      c.release();
+    }
+    if (lost) {
+      attempts.bodyNotReplayable();
+    }
+  }
+
+  private void write(Channel up, HttpContent c, boolean last) {
+    if (last) {
+      up.write(c).addListener(lastSent);
+    } else {
+      up.write(c, up.voidPromise());
+    }
+  }
+}

@@ -1,0 +1,91 @@
+package io.ballast.proxy.http1;
+
+import io.netty.channel.Channel;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A connection's response deadline, armed for each request and disarmed when the response starts,
+ * without scheduling and cancelling a task per request.
+ *
+ * <p>Why: {@code eventLoop().schedule()} allocates a task and inserts it into the loop's priority
+ * queue, and {@code cancel()} removes it again; a profiler showed the queue's sift-up among the
+ * event loop's top CPU frames and the task among its top allocations, once per request. Here at
+ * most one task per connection is queued. Arming only moves the deadline; a task that fires before
+ * the deadline schedules itself again for the time left, and one that finds the timer disarmed
+ * does nothing. (Netty's {@code IdleStateHandler} keeps its timeouts the same way.) With a fixed
+ * timeout the deadline only ever moves later, so a queued task is never late.
+ *
+ * <p>Event-loop only: every method runs on the channel's event loop. The queued task is cancelled
+ * when the channel closes, so closed connections leave nothing in the queue.
+ */
+final class ResponseTimer {
+  private final Channel channel;
+  private final Runnable onTimeout;
+  private final Runnable check = this::check;
+  /** When the timer fires, in {@link System#nanoTime()} terms; meaningful while armed. */
+  private long deadline;
+  private boolean armed;
+  private ScheduledFuture<?> task;
+  /** When the queued task runs; meaningful while {@code task} is not null. */
+  private long taskTime;
+
+  ResponseTimer(Channel channel, Runnable onTimeout) {
+    this.channel = channel;
+    this.onTimeout = onTimeout;
+    channel.closeFuture().addListener(f -> cancelTask());
+  }
+
+  /** Fires {@code onTimeout} after {@code nanos} unless {@link #disarm()} comes first. */
+  void arm(long nanos) {
+    long now = System.nanoTime();
+    deadline = now + nanos;
+    armed = true;
+    if (task != null && taskTime - deadline > 0) {
+      // Only with a deadline earlier than the queued task's time: requeue.
+      cancelTask();
+    }
+    if (task == null && channel.isOpen()) {
+      schedule(nanos, now);
+    }
+  }
+
+  /** Stops the timer; a queued task stays and finds it disarmed. */
+  void disarm() {
+    armed = false;
+  }
+
+  boolean armed() {
+    return armed;
+  }
+
+  private void schedule(long nanos, long now) {
+    taskTime = now + nanos;
+    task = channel.eventLoop().schedule(check, nanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void check() {
+    task = null;
+    if (!armed) {
+      return;
+    }
+    long now = System.nanoTime();
+    long left = deadline - now;
+    if (left > 0) {
+      if (channel.isOpen()) {
+        schedule(left, now);
+      }
+      return;
+    }
+    armed = false;
+    onTimeout.run();
+  }
+
+  private void cancelTask() {
+    ScheduledFuture<?> t = task;
+    if (t != null) {
+      task = null;
+      t.cancel(false);
+    }
+  }
+}

@@ -1,0 +1,80 @@
+package io.ballast.proxy.http1;
+
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The responses ballast writes itself: short text bodies for the statuses it produces.
+ *
+ * <p>Stateless and thread-safe; each call builds a new message over a shared read-only array.
+ */
+final class Responses {
+  private static final AsciiString TEXT_PLAIN = AsciiString.cached("text/plain; charset=utf-8");
+  private static final AsciiString ONE = AsciiString.cached("1");
+
+  private Responses() {}
+
+  static FullHttpResponse error(int status, boolean close, AsciiString idHeader, String requestId) {
+    HttpResponseStatus s = HttpResponseStatus.valueOf(status);
+    byte[] body = body(status);
+    FullHttpResponse r = new DefaultFullHttpResponse(
+        HttpVersion.HTTP_1_1, s, Unpooled.wrappedBuffer(body));
+    HttpHeaders h = r.headers();
+    h.set(HttpHeaderNames.CONTENT_TYPE, TEXT_PLAIN);
+    h.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+    if (status == 503) {
+      h.set(HttpHeaderNames.RETRY_AFTER, ONE);
+    }
+    if (close) {
+      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    if (requestId != null) {
+      h.set(idHeader, requestId);
+    }
+    return r;
+  }
+
+  private static final byte[] B400 = bytes("bad request\n");
+  private static final byte[] B403 = bytes("forbidden\n");
+  private static final byte[] B404 = bytes("no route\n");
+  private static final byte[] B405 = bytes("method not allowed\n");
+  private static final byte[] B414 = bytes("request line too long\n");
+  private static final byte[] B417 = bytes("expectation failed\n");
+  private static final byte[] B431 = bytes("request header fields too large\n");
+  private static final byte[] B502 = bytes("bad gateway\n");
+  private static final byte[] B503 = bytes("no backend available\n");
+  private static final byte[] B504 = bytes("gateway timeout\n");
+  private static final byte[] B505 = bytes("http version not supported\n");
+  private static final byte[] OTHER = bytes("error\n");
+
+  private static byte[] body(int status) {
+    return switch (status) {
+      case 400 -> B400;
+      case 403 -> B403;
+      case 404 -> B404;
+      case 405 -> B405;
+      case 414 -> B414;
+      case 417 -> B417;
+      case 431 -> B431;
+      case 502 -> B502;
+      case 503 -> B503;
+      case 504 -> B504;
+      case 505 -> B505;
+      default -> status >= 400 && status < 600
+          ? bytes(HttpResponseStatus.valueOf(status).reasonPhrase().toLowerCase(java.util.Locale.ROOT) + "\n")
+          : OTHER;
+    };
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+}

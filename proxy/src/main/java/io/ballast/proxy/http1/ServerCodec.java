@@ -1,0 +1,138 @@
+package io.ballast.proxy.http1;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.CombinedChannelDuplexHandler;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.util.ArrayDeque;
+import java.util.List;
+
+/**
+ * The client-side HTTP/1.1 codec: Netty's {@code HttpServerCodec} pairing (a request decoder, and a
+ * response encoder that knows a HEAD response has no body) plus one check Netty's decoder lacks:
+ * it silently unfolds obsolete line folding (a header line starting with SP or HTAB), which RFC
+ * 9112 section 5.2 tells a proxy to reject, because servers disagree on how to read it.
+ *
+ * <p>One instance per client channel; event-loop only.
+ */
+public final class ServerCodec
+    extends CombinedChannelDuplexHandler<ServerCodec.RequestDecoder, ServerCodec.ResponseEncoder> {
+
+  /** The failure a request with obs-fold is marked with. */
+  static final IllegalArgumentException OBS_FOLD =
+      new IllegalArgumentException("obsolete line folding in header section") {
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+          return this;
+        }
+      };
+
+  private final ArrayDeque<HttpMethod> methods = new ArrayDeque<>(4);
+
+  public ServerCodec(HttpDecoderConfig config) {
+    init(new RequestDecoder(config), new ResponseEncoder());
+  }
+
+  /** Request decoder that scans each header section once for obs-fold. */
+  final class RequestDecoder extends HttpRequestDecoder {
+    private static final int START = 0;
+    private static final int IN_LINE = 1;
+    private static final int LINE_START = 2;
+    private static final int BLANK_CR = 3;
+    private static final int DONE = 4;
+
+    private int scan = START;
+    /** Bytes at the front of the readable region that the scanner has already seen. */
+    private int scanned;
+    private boolean folded;
+
+    RequestDecoder(HttpDecoderConfig config) {
+      super(config);
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out)
+        throws Exception {
+      int end = buffer.readerIndex();
+      if (scan != DONE) {
+        end = scanHead(buffer);
+      }
+      int before = out.size();
+      super.decode(ctx, buffer, out);
+      if (scan != DONE) {
+        scanned = Math.max(0, end - buffer.readerIndex());
+      }
+      for (int i = before; i < out.size(); i++) {
+        Object o = out.get(i);
+        if (o instanceof HttpRequest request) {
+          methods.add(request.method());
+          if (folded && request.decoderResult().isSuccess()) {
+            request.setDecoderResult(DecoderResult.failure(OBS_FOLD));
+          }
+          folded = false;
+        }
+        if (o instanceof LastHttpContent) {
+          // The next byte starts a new message head.
+          scan = START;
+          scanned = 0;
+        }
+      }
+    }
+
+    /** Advances the scanner over unseen bytes of the head; returns the index it stopped at. */
+    private int scanHead(ByteBuf buffer) {
+      int i = buffer.readerIndex() + scanned;
+      int end = buffer.writerIndex();
+      int state = scan;
+      while (i < end && state != DONE) {
+        byte b = buffer.getByte(i++);
+        switch (state) {
+          case START -> {
+            // Netty skips control characters and whitespace before the request line.
+            if (b > ' ' && b != 0x7f) {
+              state = IN_LINE;
+            }
+          }
+          case IN_LINE -> {
+            if (b == '\n') {
+              state = LINE_START;
+            }
+          }
+          case LINE_START -> {
+            if (b == ' ' || b == '\t') {
+              folded = true;
+              state = IN_LINE;
+            } else if (b == '\r') {
+              state = BLANK_CR;
+            } else if (b == '\n') {
+              state = DONE;
+            } else {
+              state = IN_LINE;
+            }
+          }
+          default -> state = b == '\n' ? DONE : IN_LINE;
+        }
+      }
+      scan = state;
+      return i;
+    }
+  }
+
+  /** Response encoder that treats the answer to a HEAD request as bodiless. */
+  final class ResponseEncoder extends HttpResponseEncoder {
+    @Override
+    protected boolean isContentAlwaysEmpty(HttpResponse msg) {
+      HttpMethod method =
+          msg.status().codeClass() == HttpStatusClass.INFORMATIONAL ? null : methods.poll();
+      return HttpMethod.HEAD.equals(method) || super.isContentAlwaysEmpty(msg);
+    }
+  }
+}

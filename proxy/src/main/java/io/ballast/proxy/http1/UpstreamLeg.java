@@ -1,0 +1,346 @@
+package io.ballast.proxy.http1;
+
+import io.ballast.proxy.ListenerContext;
+import io.ballast.proxy.routing.RoutedRequest;
+import io.ballast.proxy.signals.LoadReportReader;
+import io.ballast.proxy.upstream.BackendConnections;
+
+import io.ballast.core.Backend;
+import io.ballast.core.attempt.Attempts;
+import io.ballast.core.retry.AttemptFailure;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.net.ConnectException;
+
+/**
+ * The backend side of a request's HTTP/1.1 relay: a pooled or new connection for each attempt
+ * the attempt protocol ({@link Attempts}) starts, the request head and body written to it, the
+ * response timeout, and the response read back and handed to the {@link Exchange}, which owns the
+ * client side. Every transport event becomes one call into the protocol, and its verdict is
+ * obeyed: the next attempt, or the exchange's answer.
+ *
+ * <p>One per client connection, reused for each request. Event-loop only: the backend channel
+ * lives on the client channel's loop.
+ */
+final class UpstreamLeg {
+  private final Exchange exchange;
+  private final ListenerContext listener;
+  private final UpstreamPool upstreams;
+  private final Attempts attempts;
+  private final RequestBody body;
+  private final ResponseTimer responseTimer;
+  private final ChannelFutureListener connectListener = this::onConnected;
+  private final ChannelFutureListener headListener = this::onHeadWritten;
+
+  // Per request.
+  private HttpRequest request;
+  private RoutedRequest routed;
+  /** The client's response has begun: what the backend sends now is relayed, never retried. */
+  private boolean responseStarted;
+  /** Reading the body of a 1xx response. */
+  private boolean informational;
+  private boolean reusable;
+
+  // Per attempt.
+  private UpstreamHandler upstream;
+  private Channel connecting;
+  private boolean headWritten;
+  private boolean requestSent;
+  private long sentNanos;
+
+  UpstreamLeg(Exchange exchange, ListenerContext listener, Channel client, UpstreamPool upstreams,
+      Attempts attempts) {
+    this.exchange = exchange;
+    this.listener = listener;
+    this.upstreams = upstreams;
+    this.attempts = attempts;
+    this.body = new RequestBody(this::onRequestSent);
+    this.responseTimer = new ResponseTimer(client, this::onTimeout);
+  }
+
+  RequestBody body() {
+    return body;
+  }
+
+  /** A request to relay; its attempts start with {@link #connectNext()}. */
+  void start(HttpRequest req, RoutedRequest r) {
+    request = req;
+    routed = r;
+    responseStarted = false;
+    informational = false;
+    reusable = false;
+    upstream = null;
+    connecting = null;
+  }
+
+  /** The backend connection that has the request now, or null between attempts. */
+  Channel channel() {
+    UpstreamHandler u = upstream;
+    return u == null ? null : u.channel();
+  }
+
+  /** True when a backend connection takes request bytes now. */
+  boolean writable() {
+    UpstreamHandler u = upstream;
+    return u != null && u.channel().isWritable();
+  }
+
+  /** The next attempt: a pooled or new connection to the backend the protocol picks. */
+  void connectNext() {
+    Backend b = attempts.next();
+    if (b == null) {
+      exchange.fail(attempts.failStatus(), attempts.reason());
+      return;
+    }
+    headWritten = false;
+    requestSent = false;
+    BackendConnections.Entry<UpstreamHandler> entry = upstreams.entry(b);
+    UpstreamHandler idle = entry.pollIdle();
+    if (idle != null) {
+      attach(idle);
+      return;
+    }
+    ChannelFuture f = entry.connect();
+    connecting = f.channel();
+    f.addListener(connectListener);
+  }
+
+  /** After a failed attempt: the next one when the protocol retries, else the answer. */
+  private void retryOrFail(boolean retry) {
+    if (retry) {
+      connectNext();
+    } else {
+      exchange.fail(attempts.failStatus(), attempts.reason());
+    }
+  }
+
+  private void onConnected(ChannelFuture f) {
+    Channel ch = f.channel();
+    if (ch != connecting || exchange.done()) {
+      // The request ended meanwhile; a fresh connection still serves the next one.
+      if (f.isSuccess()) {
+        UpstreamHandler h = (UpstreamHandler) ch.pipeline().last();
+        h.entry.release(h);
+      }
+      return;
+    }
+    connecting = null;
+    if (f.isSuccess()) {
+      attempts.connected();
+      attach((UpstreamHandler) ch.pipeline().last());
+      return;
+    }
+    retryOrFail(attempts.connectFailed(describe(f.cause())));
+  }
+
+  private static String describe(Throwable cause) {
+    if (cause instanceof ConnectTimeoutException) {
+      return "connect timeout";
+    }
+    if (cause instanceof ConnectException) {
+      return "connect refused";
+    }
+    return cause == null ? "connect failed" : cause.getClass().getSimpleName();
+  }
+
+  private void attach(UpstreamHandler u) {
+    upstream = u;
+    u.owner(this);
+    Channel up = u.channel();
+    attempts.sending();
+    sentNanos = System.nanoTime();
+    up.write(request).addListener(headListener);
+    body.replay(up, attempts);
+    up.flush();
+    exchange.attached();
+  }
+
+  private void onHeadWritten(ChannelFuture f) {
+    UpstreamHandler u = upstream;
+    if (f.isSuccess() && u != null && f.channel() == u.channel()) {
+      headWritten = true;
+    }
+  }
+
+  private void onRequestSent(ChannelFuture f) {
+    UpstreamHandler u = upstream;
+    if (exchange.done() || u == null || f.channel() != u.channel() || !f.isSuccess()) {
+      // A failed write closes the backend channel; onClosed handles it.
+      return;
+    }
+    requestSent = true;
+    if (!responseStarted) {
+      // The attempt now waits for its response: the response timeout, or the per-try timeout
+      // (cut to what is left of the overall one) when that is shorter.
+      responseTimer.arm(Math.min(
+          routed.route().responseTimeoutNanos(listener.settings().responseTimeout().toNanos()),
+          attempts.attemptTimeoutNanos()));
+    }
+  }
+
+  private void onTimeout() {
+    if (exchange.done() || responseStarted || upstream == null) {
+      return;
+    }
+    String why = "no response from " + attempts.backend().name() + " within "
+        + (System.nanoTime() - sentNanos) / 1_000_000 + " ms";
+    drop();
+    retryOrFail(attempts.failed(AttemptFailure.PER_TRY_TIMEOUT, why));
+  }
+
+  // ---- the response
+
+  /** A response object from the backend connection {@code u} (its owner is this leg). */
+  void onRead(UpstreamHandler u, HttpObject msg) {
+    if (msg instanceof HttpResponse response) {
+      onHead(u, response);
+      return;
+    }
+    HttpContent c = (HttpContent) msg;
+    if (informational) {
+      informational = !(c instanceof LastHttpContent);
+      c.release();
+      return;
+    }
+    if (c.decoderResult().isFailure()) {
+      c.release();
+      broken("malformed response body from backend");
+      return;
+    }
+    boolean last = c instanceof LastHttpContent;
+    if (last) {
+      attempts.completed();
+      responseTimer.disarm();
+      upstream = null;
+      u.responseDone(reusable && exchange.requestComplete() && requestSent);
+    }
+    if (!exchange.relay(c, last) && !last) {
+      u.channel().config().setAutoRead(false);
+    }
+  }
+
+  private void onHead(UpstreamHandler u, HttpResponse response) {
+    if (response.decoderResult().isFailure()) {
+      ReferenceCountUtil.release(response);
+      broken("malformed response from backend");
+      return;
+    }
+    int code = response.status().code();
+    if (code < 200) {
+      informational = true;
+      if (code == 101) {
+        // Upgrade is not forwarded, so nothing asked for one.
+        ReferenceCountUtil.release(response);
+        broken("unexpected 101 from backend");
+        return;
+      }
+      exchange.relayInformational(response, code);
+      return;
+    }
+    responseTimer.disarm();
+    Backend backend = attempts.backend();
+    LoadReportReader loadReports = routed.target().loadReports();
+    if (loadReports != null) {
+      // Before a retry can drop this answer: its report is the backend's, whatever its status.
+      loadReports.read(backend, response.headers());
+    }
+    if (attempts.answered(code)) {
+      // Dropped for a retry on another backend: this connection reads the rest of it and goes
+      // back to the pool, and the request goes there.
+      upstream = null;
+      body.detached();
+      u.discardRest(HttpUtil.isKeepAlive(response) && exchange.requestComplete() && requestSent);
+      ReferenceCountUtil.release(response);
+      connectNext();
+      return;
+    }
+    responseStarted = true;
+    reusable = HttpUtil.isKeepAlive(response);
+    exchange.respond(response, backend);
+  }
+
+  void onClosed(UpstreamHandler u) {
+    if (upstream != u) {
+      return;
+    }
+    upstream = null;
+    broken(responseStarted ? "backend closed the connection mid-response"
+        : "backend closed the connection");
+  }
+
+  /**
+   * The backend sent nothing for longer than the read timeout. Only a response that has begun
+   * is cut here; the wait for its head is the response timeout's.
+   */
+  void onStalled(UpstreamHandler u, long idleMillis) {
+    if (upstream == u && responseStarted) {
+      broken("backend sent nothing for " + idleMillis + " ms mid-response");
+    }
+  }
+
+  /**
+   * The backend broke the attempt. Before any response byte reached the client it is a failed
+   * attempt (retried as the protocol says, else 502); after, the client sees a truncated
+   * response.
+   */
+  private void broken(String reason) {
+    Backend b = attempts.backend();
+    if (responseStarted) {
+      attempts.broken(b.name() + ": " + reason);
+      exchange.abort(reason);
+      return;
+    }
+    boolean sent = headWritten;
+    drop();
+    retryOrFail(attempts.failed(
+        sent ? AttemptFailure.RESET_AFTER_SENT : AttemptFailure.RESET_BEFORE_SENT,
+        b.name() + ": " + reason));
+  }
+
+  // ---- flow control
+
+  void flush() {
+    UpstreamHandler u = upstream;
+    if (u != null) {
+      u.channel().flush();
+    }
+  }
+
+  void flushClient() {
+    exchange.flushClient();
+  }
+
+  /** The client can take more: read the backend again. */
+  void clientWritable() {
+    UpstreamHandler u = upstream;
+    if (u != null) {
+      u.channel().config().setAutoRead(true);
+    }
+  }
+
+  void upstreamWritabilityChanged() {
+    exchange.upstreamWritabilityChanged();
+  }
+
+  /** The request ends without its response: any connection of the attempt closes. */
+  void drop() {
+    responseTimer.disarm();
+    connecting = null;
+    UpstreamHandler u = upstream;
+    upstream = null;
+    body.detached();
+    if (u != null) {
+      u.owner(null);
+      u.channel().close();
+    }
+  }
+}

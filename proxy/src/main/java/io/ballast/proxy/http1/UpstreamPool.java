@@ -1,0 +1,35 @@
+package io.ballast.proxy.http1;
+
+import io.ballast.proxy.ProxySettings;
+import io.ballast.proxy.upstream.BackendCodec;
+import io.ballast.proxy.upstream.BackendConnections;
+
+import io.netty.channel.EventLoop;
+
+/**
+ * The proxy's backend connections of one event loop: upstream channels live on the event loop of
+ * the client channels they serve. Every connection whose exchange ended cleanly is kept; the
+ * backend idle timeout closes those that sit unused, and the backend read timeout ends a
+ * response that stops coming.
+ *
+ * <p>Event-loop only.
+ */
+public final class UpstreamPool extends BackendConnections<UpstreamHandler> {
+  private final long readNanos;
+
+  public UpstreamPool(EventLoop loop, ProxySettings settings) {
+    super(loop, settings.connectTimeout(), settings.backendIdleTimeout());
+    this.readNanos = settings.backendReadTimeout().toNanos();
+  }
+
+  /** The shorter of the pool idle and the read timeouts: both are counted in these ticks. */
+  @Override
+  public long tickNanos() {
+    return Math.min(idleNanos(), readNanos);
+  }
+
+  @Override
+  public UpstreamHandler newHandler(Entry<UpstreamHandler> entry, BackendCodec codec) {
+    return new UpstreamHandler(entry, codec, tickNanos(), idleNanos(), readNanos);
+  }
+}

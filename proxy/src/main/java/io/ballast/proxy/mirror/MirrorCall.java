@@ -1,0 +1,243 @@
+package io.ballast.proxy.mirror;
+
+import io.ballast.proxy.upstream.BackendConnections;
+
+import io.ballast.core.attempt.Attempts;
+import io.ballast.core.retry.AttemptFailure;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.ConnectException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One mirrored copy from its send to its end: a pooled or new connection to the shadow backend
+ * its {@link Attempts} picked, the request written whole, the response read and dropped, and
+ * exactly one outcome, counted by the {@link Mirror} and reported through the attempt protocol
+ * as a real attempt's is. The timer armed at the start ends the copy (and closes its connection)
+ * if it is still running when the spec's timeout expires.
+ *
+ * <p>Event-loop only: created, run and ended on the loop of its {@link MirrorConnections}.
+ */
+final class MirrorCall implements Runnable, ChannelFutureListener {
+  private final Mirror mirror;
+  private final MirrorConnections connections;
+  private final BackendConnections.Entry<MirrorHandler> entry;
+  private final Attempts attempts;
+  private final ChannelFutureListener writeListener = this::onWritten;
+
+  /** Owned until written; null after. */
+  private HttpRequest head;
+  private ByteBuf body;
+  private ScheduledFuture<?> timer;
+  private Channel connecting;
+  private MirrorHandler handler;
+  private boolean done;
+  private boolean written;
+  private boolean informational;
+  private boolean keepAlive;
+  private int status;
+
+  /** @param attempts the copy's attempt, its backend picked and its gate passed */
+  MirrorCall(Mirror mirror, MirrorConnections connections, Attempts attempts, HttpRequest head,
+      ByteBuf body) {
+    this.mirror = mirror;
+    this.connections = connections;
+    this.attempts = attempts;
+    this.entry = connections.entry(attempts.backend());
+    this.head = head;
+    this.body = body;
+  }
+
+  void start() {
+    connections.inFlight++;
+    timer = connections.loop().schedule(this, mirror.spec().timeout().toNanos(),
+        TimeUnit.NANOSECONDS);
+    MirrorHandler idle = entry.pollIdle();
+    if (idle != null) {
+      attach(idle);
+      return;
+    }
+    ChannelFuture f = entry.connect();
+    connecting = f.channel();
+    f.addListener(this);
+  }
+
+  /** The connect finished. */
+  @Override
+  public void operationComplete(ChannelFuture f) {
+    Channel ch = f.channel();
+    if (done || ch != connecting) {
+      // The copy timed out meanwhile; a fresh connection still serves the next copy.
+      if (f.isSuccess()) {
+        entry.release((MirrorHandler) ch.pipeline().last());
+      }
+      return;
+    }
+    connecting = null;
+    if (f.isSuccess()) {
+      attempts.connected();
+      attach((MirrorHandler) ch.pipeline().last());
+      return;
+    }
+    attempts.connectFailed(describe(f.cause()) + " (mirror)");
+    end(Mirror.Outcome.CONNECT_FAILED);
+  }
+
+  private static String describe(Throwable cause) {
+    if (cause instanceof ConnectTimeoutException) {
+      return "connect timeout";
+    }
+    if (cause instanceof ConnectException) {
+      return "connect refused";
+    }
+    return cause == null ? "connect failed" : cause.getClass().getSimpleName();
+  }
+
+  private void attach(MirrorHandler h) {
+    handler = h;
+    h.call(this);
+    attempts.sending();
+    Channel ch = h.channel();
+    HttpRequest req = head;
+    ByteBuf content = body;
+    head = null;
+    body = null;
+    // Ownership of both passes to the channel, which releases them once written or failed.
+    ch.write(req, ch.voidPromise());
+    ch.writeAndFlush(new DefaultLastHttpContent(content)).addListener(writeListener);
+  }
+
+  private void onWritten(ChannelFuture f) {
+    if (done || handler == null || f.channel() != handler.channel()) {
+      return;
+    }
+    if (f.isSuccess()) {
+      written = true;
+    } else {
+      fail(AttemptFailure.RESET_AFTER_SENT, "write failed", Mirror.Outcome.RESET);
+    }
+  }
+
+  /** A response object from the shadow: counted at its end, never kept. */
+  void onRead(HttpObject msg) {
+    try {
+      if (done) {
+        return;
+      }
+      if (msg.decoderResult().isFailure()) {
+        fail(AttemptFailure.RESET_AFTER_SENT, "malformed response", Mirror.Outcome.RESET);
+        return;
+      }
+      if (msg instanceof HttpResponse response) {
+        int code = response.status().code();
+        if (code < 200) {
+          if (code == 101) {
+            // Nothing asked to upgrade: the connection is no longer HTTP we can read.
+            fail(AttemptFailure.RESET_AFTER_SENT, "unexpected 101", Mirror.Outcome.RESET);
+            return;
+          }
+          informational = true;
+          return;
+        }
+        status = code;
+        keepAlive = HttpUtil.isKeepAlive(response);
+        // A copy is never retried: the answer always stands.
+        attempts.answered(code);
+      }
+      if (msg instanceof LastHttpContent) {
+        if (informational) {
+          informational = false;
+        } else if (status != 0) {
+          attempts.completed();
+          end(Mirror.Outcome.COMPLETED);
+        }
+      }
+    } finally {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  /** The connection closed under the copy. */
+  void onClosed() {
+    handler = null;
+    fail(AttemptFailure.RESET_AFTER_SENT, "connection closed", Mirror.Outcome.RESET);
+  }
+
+  /** The timeout. */
+  @Override
+  public void run() {
+    fail(AttemptFailure.PER_TRY_TIMEOUT, "no answer within " + mirror.spec().timeout().toMillis()
+        + " ms", Mirror.Outcome.TIMEOUT);
+  }
+
+  /** The copy failed before or after its answer began; the attempt protocol is told which. */
+  private void fail(AttemptFailure kind, String why, Mirror.Outcome outcome) {
+    if (done) {
+      return;
+    }
+    String reason = attempts.backend().name() + " (mirror): " + why;
+    if (status != 0) {
+      attempts.broken(reason);
+    } else {
+      attempts.failed(kind, reason);
+    }
+    end(outcome);
+  }
+
+  /** Something unexpected broke the copy: its attempt is abandoned and the copy counted reset. */
+  void crashed() {
+    if (!done) {
+      attempts.abandoned();
+      end(Mirror.Outcome.RESET);
+    }
+  }
+
+  /**
+   * Ends the copy once with its outcome (the attempt already has it): counts it, keeps or closes
+   * the connection, frees the slot and releases whatever was never written.
+   */
+  void end(Mirror.Outcome outcome) {
+    if (done) {
+      return;
+    }
+    done = true;
+    if (timer != null) {
+      timer.cancel(false);
+    }
+    Channel c = connecting;
+    connecting = null;
+    if (c != null) {
+      c.close();
+    }
+    MirrorHandler h = handler;
+    handler = null;
+    if (h != null) {
+      h.call(null);
+      if (outcome == Mirror.Outcome.COMPLETED && keepAlive && written) {
+        h.releaseAfterRead();
+      } else {
+        h.channel().close();
+      }
+    }
+    ReferenceCountUtil.release(head);
+    head = null;
+    ByteBuf b = body;
+    body = null;
+    if (b != null) {
+      b.release();
+    }
+    connections.inFlight--;
+    mirror.ended(outcome, status);
+  }
+}

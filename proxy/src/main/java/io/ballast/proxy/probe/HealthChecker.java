@@ -1,0 +1,291 @@
+package io.ballast.proxy.probe;
+
+import io.ballast.proxy.Transport;
+
+import io.ballast.core.Backend;
+import io.ballast.core.pool.LoadBalancer;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.ConnectException;
+import java.io.ByteArrayOutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Active health checks of one pool: every level of checks probes every backend over a fresh
+ * connection on its own jittered interval, with {@code METHOD path} (Connection: close) for an
+ * HTTP check or a bare connect for a TCP check, and each result goes to
+ * {@link LoadBalancer#reportCheck(Backend, int, boolean, String)}, where the level's rise/fall
+ * damping and the pool's health policy decide the backend's state.
+ *
+ * <p>Thread-safe lifecycle ({@link #start()}, {@link #close()}). Each (backend, level) probe runs
+ * on one event loop of the group and never blocks it.
+ */
+public final class HealthChecker implements AutoCloseable {
+  private final LoadBalancer pool;
+  private final List<HealthCheckSpec> levels;
+  private final EventLoopGroup group;
+  private final List<Probe> probes = new ArrayList<>();
+  private volatile boolean closed;
+  private boolean started;
+
+  /** One level of checks: the pool's policy must have exactly one level. */
+  public HealthChecker(LoadBalancer pool, HealthCheckSpec spec, EventLoopGroup group) {
+    this(pool, List.of(Objects.requireNonNull(spec, "spec")), group);
+  }
+
+  /**
+   * Several levels, in the order of the pool's health policy levels: {@code levels.get(i)}
+   * probes level {@code i}.
+   */
+  public HealthChecker(LoadBalancer pool, List<HealthCheckSpec> levels, EventLoopGroup group) {
+    this.pool = Objects.requireNonNull(pool, "pool");
+    this.levels = List.copyOf(levels);
+    this.group = Objects.requireNonNull(group, "group");
+    int expected = pool.healthSettings().policy().levels().size();
+    if (this.levels.size() != expected) {
+      throw new IllegalArgumentException("levels: " + this.levels.size() + " (expected: " + expected
+          + ", the levels of pool " + pool.name() + "'s health policy)");
+    }
+  }
+
+  /**
+   * Starts probing; the first probe of each backend and level comes at a random point of one
+   * interval, so levels and backends do not start in step.
+   */
+  public synchronized void start() {
+    if (started || closed) {
+      throw new IllegalStateException("health checker already started or closed");
+    }
+    started = true;
+    for (Backend b : pool.backends()) {
+      for (int level = 0; level < levels.size(); level++) {
+        Probe p = new Probe(b, level, levels.get(level), group.next());
+        probes.add(p);
+        p.schedule.start();
+      }
+    }
+  }
+
+  /** Stops probing; a probe in progress is abandoned without a report. */
+  @Override
+  public synchronized void close() {
+    closed = true;
+    for (Probe p : probes) {
+      try {
+        p.loop.execute(p::stop);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // The event loops are already shut down, and every probe with them.
+      }
+    }
+  }
+
+  /** The probes of one level of one backend; event-loop only (its {@link #loop}). */
+  private final class Probe implements Runnable {
+    final Backend backend;
+    final int level;
+    final HealthCheckSpec spec;
+    final EventLoop loop;
+    private final Bootstrap bootstrap;
+    final ProbeSchedule schedule;
+    private Attempt current;
+
+    Probe(Backend backend, int level, HealthCheckSpec spec, EventLoop loop) {
+      this.backend = backend;
+      this.level = level;
+      this.spec = spec;
+      this.loop = loop;
+      this.schedule = new ProbeSchedule(loop, this, spec.interval());
+      this.bootstrap = new Bootstrap()
+          .group(loop)
+          .channel(Transport.socketChannel(group))
+          .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+              (int) Math.min(Integer.MAX_VALUE, Math.max(1, spec.timeout().toMillis())))
+          .remoteAddress(new InetSocketAddress(backend.host(), backend.port()));
+    }
+
+    void stop() {
+      schedule.cancel();
+      if (current != null) {
+        current.abandon();
+      }
+    }
+
+    @Override
+    public void run() {
+      if (closed) {
+        return;
+      }
+      current = new Attempt(this);
+      current.begin();
+    }
+
+    void finished(Attempt a, boolean passed, String detail) {
+      if (current != a) {
+        return;
+      }
+      current = null;
+      if (closed) {
+        return;
+      }
+      pool.reportCheck(backend, level, passed, detail);
+      schedule.scheduleNext();
+    }
+  }
+
+  /**
+   * One probe: connect, then (HTTP) send the request and read the status line, and the body up
+   * to {@link HealthCheckSpec#MAX_BODY} bytes when it must contain a text; close.
+   */
+  private final class Attempt extends ChannelInboundHandlerAdapter {
+    private final Probe probe;
+    private final HealthCheckSpec spec;
+    private Channel channel;
+    private ScheduledFuture<?> timer;
+    private boolean over;
+    /** Non-null while reading a body that must contain {@link HealthCheckSpec#bodyContains}. */
+    private ByteArrayOutputStream body;
+    private int status;
+
+    Attempt(Probe probe) {
+      this.probe = probe;
+      this.spec = probe.spec;
+    }
+
+    void begin() {
+      long ms = spec.timeout().toMillis();
+      timer = probe.loop.schedule(() -> end(false, "timeout after " + ms + " ms"),
+          spec.timeout().toNanos(), TimeUnit.NANOSECONDS);
+      ChannelFuture f = probe.bootstrap.clone()
+          .handler(new io.netty.channel.ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+              ch.pipeline().addLast(new HttpClientCodec(), Attempt.this);
+            }
+          })
+          .connect();
+      channel = f.channel();
+      f.addListener((ChannelFuture cf) -> {
+        if (!cf.isSuccess()) {
+          Throwable c = cf.cause();
+          end(false, c instanceof ConnectException ? "connect refused"
+              : c instanceof io.netty.channel.ConnectTimeoutException
+                  ? "timeout after " + ms + " ms" : "connect failed: " + c);
+          return;
+        }
+        if (spec.kind() == HealthCheckSpec.Kind.TCP) {
+          end(true, "connected");
+          return;
+        }
+        FullHttpRequest req = new DefaultFullHttpRequest(
+            HttpVersion.HTTP_1_1, HttpMethod.valueOf(spec.method()), spec.path());
+        req.headers()
+            .set(HttpHeaderNames.HOST, spec.host() != null ? spec.host() : probe.backend.address())
+            .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
+            .set(HttpHeaderNames.USER_AGENT, "ballast-health-check")
+            .setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+        cf.channel().writeAndFlush(req);
+      });
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      try {
+        if (msg instanceof HttpResponse r) {
+          int code = r.status().code();
+          if (r.decoderResult().isFailure()) {
+            end(false, "malformed response");
+          } else if (code >= 200) {
+            if (!spec.passes(code) || spec.bodyContains() == null) {
+              end(spec.passes(code), "status " + code);
+            } else {
+              status = code;
+              body = new ByteArrayOutputStream();
+            }
+          }
+        }
+        if (msg instanceof HttpContent c && body != null) {
+          if (c.decoderResult().isFailure()) {
+            end(false, "malformed response body");
+            return;
+          }
+          ByteBuf content = c.content();
+          int take = Math.min(content.readableBytes(), HealthCheckSpec.MAX_BODY - body.size());
+          byte[] bytes = new byte[take];
+          content.getBytes(content.readerIndex(), bytes);
+          body.write(bytes, 0, take);
+          if (c instanceof LastHttpContent || body.size() >= HealthCheckSpec.MAX_BODY) {
+            judgeBody();
+          }
+        }
+      } finally {
+        ReferenceCountUtil.release(msg);
+      }
+    }
+
+    /** A body that ends with the connection (no length) is whole at the close. */
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      if (body != null) {
+        judgeBody();
+      }
+      end(false, "connection closed before a response");
+    }
+
+    private void judgeBody() {
+      // The text is compared in UTF-8; invalid bytes decode to U+FFFD and simply do not match.
+      String text = body.toString(StandardCharsets.UTF_8);
+      String wanted = spec.bodyContains();
+      if (text.contains(wanted)) {
+        end(true, "status " + status + ", body contains '" + wanted + "'");
+      } else {
+        end(false, "body did not contain '" + wanted + "'" + (body.size() >= HealthCheckSpec.MAX_BODY
+            ? " (in its first " + HealthCheckSpec.MAX_BODY + " bytes)" : ""));
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      end(false, "error: " + cause.getClass().getSimpleName());
+    }
+
+    void abandon() {
+      over = true;
+      timer.cancel(false);
+      channel.close();
+    }
+
+    private void end(boolean passed, String detail) {
+      if (over) {
+        return;
+      }
+      over = true;
+      timer.cancel(false);
+      channel.close();
+      probe.finished(this, passed, detail);
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package io.ballast.proxy.probe;
+
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * When the next probe of one backend runs (a health check, an agent check, a scrape): the first
+ * at a random point of one interval, then one interval ±10% after each probe ends, so that
+ * backends and levels are not probed in lockstep.
+ *
+ * <p>Event-loop only (its loop), except {@link #start()}.
+ */
+public final class ProbeSchedule {
+  private final EventLoop loop;
+  private final Runnable probe;
+  private final long intervalNanos;
+  private ScheduledFuture<?> next;
+
+  public ProbeSchedule(EventLoop loop, Runnable probe, Duration interval) {
+    this.loop = loop;
+    this.probe = probe;
+    this.intervalNanos = interval.toNanos();
+  }
+
+  /** From any thread: the first probe, at a random point of one interval from now. */
+  public void start() {
+    long first = (long) (ThreadLocalRandom.current().nextDouble() * intervalNanos);
+    loop.execute(() -> schedule(first));
+  }
+
+  /** The probe ended: the next one in one interval ±10%. */
+  public void scheduleNext() {
+    schedule((long) (intervalNanos * (0.9 + 0.2 * ThreadLocalRandom.current().nextDouble())));
+  }
+
+  /** No further probe (one already running is its owner's to abandon). */
+  public void cancel() {
+    if (next != null) {
+      next.cancel(false);
+    }
+  }
+
+  private void schedule(long delayNanos) {
+    next = loop.schedule(probe, delayNanos, TimeUnit.NANOSECONDS);
+  }
+}

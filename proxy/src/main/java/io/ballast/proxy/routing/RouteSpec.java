@@ -1,0 +1,73 @@
+package io.ballast.proxy.routing;
+
+import io.ballast.proxy.mirror.Mirror;
+
+import io.ballast.core.retry.RetryPolicy;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One route of a listener: which requests it takes, which it refuses, where the rest go (one pool
+ * or a split over several) and what it changes on the way. A listener tries its routes in order;
+ * the first that matches takes the request. Immutable.
+ *
+ * @param name unique within the listener; the {@code route} label of the metrics
+ * @param match which requests the route takes
+ * @param deny requests it refuses itself, tried in order before any pool is picked
+ * @param pool where requests go, or null when {@code split} is set
+ * @param split a split over several pools, or null when {@code pool} is set
+ * @param retry the route's own retry policy (and budget), or null for the pool's
+ * @param responseTimeout the route's response timeout, or null for the listener's
+ * @param requestHeaders changes to the request before it goes to the backend
+ * @param responseHeaders changes to the response before it goes to the client
+ * @param rewrite how the path changes, or null to keep it
+ * @param mirror where a share of the route's requests is copied, or null
+ * @param strictAffinity for pools with session affinity: true answers 503 rather than move a
+ *     session whose backend is gone, false moves it; null takes the pool's default
+ */
+public record RouteSpec(String name, RouteMatch match, List<DenyRule> deny, PoolRef pool,
+    SplitSpec split, RetryPolicy retry, Duration responseTimeout, HeaderOps requestHeaders,
+    HeaderOps responseHeaders, PathRewrite rewrite, Mirror mirror, Boolean strictAffinity) {
+  public RouteSpec {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(match, "match");
+    deny = List.copyOf(deny);
+    if ((pool == null) == (split == null)) {
+      throw new IllegalArgumentException("route " + name
+          + ": pool and split (expected: exactly one of them)");
+    }
+    if (responseTimeout != null && (responseTimeout.isNegative() || responseTimeout.isZero())) {
+      throw new IllegalArgumentException("responseTimeout: " + responseTimeout
+          + " (expected: > 0)");
+    }
+    Objects.requireNonNull(requestHeaders, "requestHeaders");
+    Objects.requireNonNull(responseHeaders, "responseHeaders");
+    if (requestHeaders.usesBackend()) {
+      throw new IllegalArgumentException("requestHeaders: ${backend} (expected: only in response"
+          + " headers: the backend is not known before the request is sent)");
+    }
+  }
+
+  /** A route whose sessions follow their pool's affinity default. */
+  public RouteSpec(String name, RouteMatch match, List<DenyRule> deny, PoolRef pool,
+      SplitSpec split, RetryPolicy retry, Duration responseTimeout, HeaderOps requestHeaders,
+      HeaderOps responseHeaders, PathRewrite rewrite, Mirror mirror) {
+    this(name, match, deny, pool, split, retry, responseTimeout, requestHeaders, responseHeaders,
+        rewrite, mirror, null);
+  }
+
+  /** A route that copies nothing to a shadow pool. */
+  public RouteSpec(String name, RouteMatch match, List<DenyRule> deny, PoolRef pool,
+      SplitSpec split, RetryPolicy retry, Duration responseTimeout, HeaderOps requestHeaders,
+      HeaderOps responseHeaders, PathRewrite rewrite) {
+    this(name, match, deny, pool, split, retry, responseTimeout, requestHeaders, responseHeaders,
+        rewrite, null);
+  }
+
+  /** A route taking every request to one pool, changing nothing. */
+  public static RouteSpec toPool(String name, PoolRef pool) {
+    return new RouteSpec(name, RouteMatch.ANY, List.of(), pool, null, null, null, HeaderOps.NONE,
+        HeaderOps.NONE, null);
+  }
+}

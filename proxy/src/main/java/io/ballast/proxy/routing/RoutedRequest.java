@@ -1,0 +1,55 @@
+package io.ballast.proxy.routing;
+
+import io.ballast.proxy.affinity.PoolAffinity;
+
+import io.ballast.core.retry.RetryPolicy;
+
+/**
+ * What routing made of one request: where it goes and everything its attempts need, worked out
+ * once from the request as the client sent it (before any header changes). Protocol code reads
+ * it; nothing decides twice.
+ *
+ * <p>Immutable; one per request, made by {@link Router#route}.
+ *
+ * @param facts what routing read of the request: method, host, normalised path, query, client
+ * @param route the route that took the request, or null when none did
+ * @param localStatus a status ballast answers with itself (404 no route, a deny rule's), or 0
+ * @param localReason why ballast answers itself, or null
+ * @param target the pool the request goes to (the split group's); null when answered locally
+ * @param group the split group's name, or null when the route does not split
+ * @param policy the retry policy of its attempts (the route's, or the pool's)
+ * @param hashKey the key of hash-based pools, 0 for none
+ * @param clientZone the client's "region/zone" when the pool is zone-aware and it is known
+ * @param zoneIndex that zone's index in the pool's zone map, -1 when unknown
+ * @param session the request's session in a sticky pool (its attempts pick through it), or null
+ */
+public record RoutedRequest(RequestFacts facts, Route route, int localStatus, String localReason,
+    Route.Target target, String group, RetryPolicy policy, long hashKey, String clientZone,
+    int zoneIndex, PoolAffinity.Session session) {
+
+  /** A request ballast answers itself: no route took it, or a deny rule refused it. */
+  static RoutedRequest local(RequestFacts facts, Route route, int status, String reason) {
+    return new RoutedRequest(facts, route, status, reason, null, null, null, 0L, null, -1, null);
+  }
+
+  /** True when ballast answers the request itself. */
+  public boolean answeredLocally() {
+    return localStatus != 0;
+  }
+
+  /** The route's name, or null. */
+  public String routeName() {
+    return route == null ? null : route.name;
+  }
+
+  /** The target pool's name, or null. */
+  public String poolName() {
+    return target == null ? null : target.ref().name();
+  }
+
+  @Override
+  public String toString() {
+    return answeredLocally() ? "local " + localStatus + ": " + localReason
+        : "route " + routeName() + " -> " + poolName() + (group == null ? "" : " (" + group + ")");
+  }
+}

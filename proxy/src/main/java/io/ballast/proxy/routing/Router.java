@@ -1,0 +1,93 @@
+package io.ballast.proxy.routing;
+
+import io.ballast.proxy.ListenerContext;
+import io.ballast.proxy.affinity.PoolAffinity;
+import io.ballast.proxy.client.ClientAddress;
+import io.ballast.proxy.client.ClientLocality;
+import io.ballast.proxy.client.HashKey;
+import io.ballast.proxy.client.HashKeys;
+import io.ballast.proxy.client.TrustedProxies;
+
+import io.ballast.core.zone.ZoneMap;
+import io.netty.handler.codec.http.HttpRequest;
+import java.net.InetAddress;
+
+/**
+ * Routing: turns a request into a {@link RoutedRequest} by a listener's routes. It reads the
+ * client's identity and the request's cookies once: the route and its deny rules, the split
+ * group, the hash key, the client's zone and the session, all from the request as the client
+ * sent it. The one side effect: ballast's own affinity cookie leaves the request here, so that
+ * the backend never sees it.
+ *
+ * <p>One per client connection (it keeps the zone of the connection's own peer, looked up once);
+ * event-loop only. The listener's route table is read once per request, so a reload never
+ * changes the routes under a request in progress.
+ */
+public final class Router {
+  private final ListenerContext listener;
+  private final ClientAddress client;
+  /** The table's zone of the connection's own peer, looked up once per connection. */
+  private InetAddress zonePeer;
+  private String zonePeerZone;
+
+  public Router(ListenerContext listener, ClientAddress client) {
+    this.listener = listener;
+    this.client = client;
+  }
+
+  public RoutedRequest route(HttpRequest req, long nowSeconds) {
+    TrustedProxies trusted = listener.trustedProxies();
+    RequestFacts facts = RequestFacts.of(req, client, trusted);
+    Route r = listener.routes().match(facts);
+    if (r == null) {
+      return RoutedRequest.local(facts, null, 404, "no route for " + facts.host() + facts.path());
+    }
+    DenyRule denied = r.denied(facts);
+    if (denied != null) {
+      return RoutedRequest.local(facts, r, denied.status(), "denied by route " + r.name);
+    }
+    int g = r.group(req, client, trusted);
+    Route.Target t = r.target(g);
+    PoolRef pool = t.ref();
+    HashKey keySpec = pool.hashKey();
+    long hashKey = keySpec == null ? 0L : HashKeys.key(keySpec, req, client, trusted);
+    ZoneMap zones = pool.zones();
+    String zone = zones == null ? null : clientZone(req, facts.client());
+    int zoneIndex = zone == null ? -1 : zones.index(zone);
+    PoolAffinity affinity = pool.affinity();
+    PoolAffinity.Session session = null;
+    if (affinity != null) {
+      Boolean strict = r.spec.strictAffinity();
+      session = affinity.resolve(req, client, trusted, nowSeconds,
+          strict != null ? strict : affinity.strictByDefault());
+    }
+    return new RoutedRequest(facts, r, 0, null, t, r.groupName(g), r.retry(t), hashKey, zone,
+        zoneIndex, session);
+  }
+
+  /**
+   * The client's zone by the listener's locality rules: a trusted proxy's header first, else the
+   * network table for the client's address (the connection's own peer's answer is kept, so only
+   * forwarded clients cost a lookup per request).
+   */
+  private String clientZone(HttpRequest req, InetAddress address) {
+    ClientLocality locality = listener.locality();
+    if (locality.header() != null && client.trusted()) {
+      String zone = locality.zoneOf(req.headers(), true, null);
+      if (zone != null) {
+        return zone;
+      }
+    }
+    if (address == null) {
+      return null;
+    }
+    if (address != client.address()) {
+      return locality.tableZone(address);
+    }
+    if (zonePeer != address) {
+      zonePeerZone = locality.tableZone(address);
+      zonePeer = address;
+    }
+    return zonePeerZone;
+  }
+}

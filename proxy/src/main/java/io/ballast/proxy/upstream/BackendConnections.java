@@ -1,0 +1,168 @@
+package io.ballast.proxy.upstream;
+
+import io.ballast.proxy.Transport;
+
+import io.ballast.core.Backend;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.IdentityHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * HTTP/1.1 connections to backends from one event loop: for each backend, the idle keep-alive
+ * connections and the way to open new ones. Connections live on the event loop of the exchanges
+ * they serve, so nothing here needs a lock. The proxy's {@link UpstreamPool} and each mirror's
+ * {@link MirrorConnections} are two of these, kept apart so that a shadow copy never takes or
+ * spoils a connection real traffic uses.
+ *
+ * <p>Event-loop only: every method must be called on {@link #loop()}.
+ *
+ * @param <H> the last handler of a connection, the one the exchange talks to
+ */
+public abstract class BackendConnections<H extends PooledConnection> {
+  private final EventLoop loop;
+  private final Bootstrap template;
+  private final long idleNanos;
+  private final IdentityHashMap<Backend, Entry<H>> entries = new IdentityHashMap<>();
+
+  /**
+   * @param connectTimeout how long a connect may take
+   * @param idleTimeout how long a connection may sit idle in the pool before it is closed
+   */
+  public BackendConnections(EventLoop loop, Duration connectTimeout, Duration idleTimeout) {
+    this.loop = loop;
+    this.idleNanos = idleTimeout.toNanos();
+    this.template = new Bootstrap()
+        .group(loop)
+        .channel(Transport.socketChannel(loop))
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+            (int) Math.max(1, Math.min(Integer.MAX_VALUE, connectTimeout.toMillis())));
+  }
+
+  /** The last handler of a new connection to {@code entry}'s backend, reading {@code codec}. */
+  public abstract H newHandler(Entry<H> entry, BackendCodec codec);
+
+  /**
+   * How often an idle connection is looked at (its {@code IdleStateHandler}'s reader idle
+   * time): the pool idle timeout, unless a subclass times something shorter.
+   */
+  public long tickNanos() {
+    return idleNanos;
+  }
+
+  public final long idleNanos() {
+    return idleNanos;
+  }
+
+  /**
+   * Whether a connection whose exchange ended cleanly is kept for the next one; it is closed
+   * otherwise. {@code idle} is how many the backend's entry keeps already.
+   */
+  public boolean keep(H connection, int idle) {
+    return true;
+  }
+
+  public final EventLoop loop() {
+    return loop;
+  }
+
+  public final Entry<H> entry(Backend backend) {
+    Entry<H> e = entries.get(backend);
+    if (e == null) {
+      e = new Entry<>(this, backend);
+      entries.put(backend, e);
+    }
+    return e;
+  }
+
+  /** Idle connections kept for every backend, for tests. */
+  public final int idleCount() {
+    int n = 0;
+    for (Entry<H> e : entries.values()) {
+      n += e.idle.size();
+    }
+    return n;
+  }
+
+  /** Closes every idle connection; connections in use close when their exchange ends. */
+  public final void closeIdle() {
+    for (Entry<H> e : entries.values()) {
+      H h;
+      while ((h = e.idle.pollLast()) != null) {
+        h.channel().close();
+      }
+    }
+  }
+
+  /** Connections to one backend from this event loop. */
+  public static final class Entry<H extends PooledConnection> extends ChannelInitializer<Channel> {
+    public final Backend backend;
+    private final BackendConnections<H> owner;
+    private final ArrayDeque<H> idle = new ArrayDeque<>();
+    private final Bootstrap bootstrap;
+
+    private Entry(BackendConnections<H> owner, Backend backend) {
+      this.owner = owner;
+      this.backend = backend;
+      // Resolved once per event loop and backend; backends are usually IP literals.
+      InetSocketAddress address = new InetSocketAddress(backend.host(), backend.port());
+      this.bootstrap = owner.template.clone().handler(this).remoteAddress(address);
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+      BackendCodec codec = new BackendCodec(new HttpDecoderConfig()
+          .setMaxInitialLineLength(8192)
+          .setMaxHeaderSize(65536)
+          .setAllowDuplicateContentLengths(true)
+          .setTrailersFactory(TrailerHeaders.FACTORY));
+      ch.pipeline().addLast(
+          // Reader idle only: an all-idle or writer-idle time makes Netty wrap every write's void
+          // promise in a real one and add a listener to every other promise (a profiler showed
+          // ~250 bytes and two listener calls per request). A pooled connection's last event is
+          // the read of its last response, so reader idle is the time it has sat in the pool.
+          new IdleStateHandler(owner.tickNanos(), 0, 0, TimeUnit.NANOSECONDS),
+          codec,
+          owner.newHandler(this, codec));
+    }
+
+    /** The most recently used live idle connection, or null. */
+    public H pollIdle() {
+      H h;
+      while ((h = idle.pollLast()) != null) {
+        if (h.channel().isActive()) {
+          return h;
+        }
+      }
+      return null;
+    }
+
+    public ChannelFuture connect() {
+      return bootstrap.connect();
+    }
+
+    /** Keeps a connection whose exchange ended cleanly for the next one, or closes it. */
+    public void release(H h) {
+      if (owner.keep(h, idle.size())) {
+        idle.addLast(h);
+      } else {
+        h.channel().close();
+      }
+    }
+
+    /** Forgets a connection that closed. */
+    public void remove(H h) {
+      idle.remove(h);
+    }
+  }
+}
