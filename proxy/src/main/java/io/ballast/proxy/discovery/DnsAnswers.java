@@ -40,7 +40,8 @@ final class DnsAnswers {
    * @param failure null when records were found
    * @param ttl the smallest TTL of the records used, CNAMEs included; -1 on failure
    */
-  record Answer(DnsFailure failure, String detail, List<String> addresses, List<Srv> srv, long ttl) {
+  record Answer(
+      DnsFailure failure, String detail, List<String> addresses, List<Srv> srv, long ttl) {
     static Answer failed(DnsFailure failure, String detail) {
       return new Answer(failure, detail, List.of(), List.of(), -1);
     }
@@ -81,7 +82,8 @@ final class DnsAnswers {
     List<Srv> srv = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       DnsRecord r = response.recordAt(DnsSection.ANSWER, i);
-      if (r.type() != type || !(r instanceof DnsRawRecord raw) || !normalize(r.name()).equals(owner)) {
+      if (r.type() != type || !(r instanceof DnsRawRecord raw)
+          || !normalize(r.name()).equals(owner)) {
         continue;
       }
       ByteBuf content = raw.content();

@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  */
 public record DnsBackendSpec(String name, boolean srv, int port, int weight, Kind kind) {
 
-  /** Which address families a name's members come from. YAML: {@code a}, {@code aaaa}, {@code any}. */
+  /** The address families of the members. YAML: {@code a}, {@code aaaa}, {@code any}. */
   public enum Kind {
     /** IPv4 only (A records). */
     A,
@@ -92,7 +92,7 @@ public record DnsBackendSpec(String name, boolean srv, int port, int weight, Kin
     return new DnsBackendSpec(name, true, 0, 0, kind);
   }
 
-  /** As in logs: {@code dns api.internal:8080 (any, weight 2)} or {@code srv _http._tcp.x (any)}. */
+  /** As in logs: {@code dns api.internal:8080 (any, weight 2)}, {@code srv _http._tcp.x (any)}. */
   @Override
   public String toString() {
     String k = kind.name().toLowerCase(Locale.ROOT);

@@ -64,7 +64,7 @@ public final class DnsDiscovery implements AutoCloseable {
    * of its members when it finds some. A name that does not resolve yet is kept being looked up,
    * with no members until it does.
    */
-  public DnsWatch watch(DnsBackendSpec spec, DnsListener listener) {
+  public synchronized DnsWatch watch(DnsBackendSpec spec, DnsListener listener) {
     if (closed) {
       throw new IllegalStateException("DNS discovery closed");
     }
@@ -90,7 +90,7 @@ public final class DnsDiscovery implements AutoCloseable {
 
   /** Stops every watch and closes the resolver's channels. Idempotent. */
   @Override
-  public void close() {
+  public synchronized void close() {
     if (closed) {
       return;
     }

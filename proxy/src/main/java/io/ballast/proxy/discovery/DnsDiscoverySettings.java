@@ -91,7 +91,8 @@ public record DnsDiscoverySettings(
    * clamped to [min_refresh, max_refresh]. TTL 0 ("do not cache") gives min_refresh.
    */
   public Duration refreshAfter(long ttlSeconds) {
-    Duration ttl = Duration.ofSeconds(Math.max(0, Math.min(ttlSeconds, HIGHEST_MAX_REFRESH.toSeconds())));
+    Duration ttl =
+        Duration.ofSeconds(Math.max(0, Math.min(ttlSeconds, HIGHEST_MAX_REFRESH.toSeconds())));
     if (ttl.compareTo(minRefresh) < 0) {
       return minRefresh;
     }

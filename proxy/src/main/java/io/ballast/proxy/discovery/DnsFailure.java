@@ -22,7 +22,7 @@ public enum DnsFailure {
   /** The answer could not be parsed. */
   MALFORMED;
 
-  /** True for a definite empty answer (the name or its records are not there), false for an error. */
+  /** True for a definite empty answer (no such name or records), false for an error. */
   boolean emptyAnswer() {
     return this == NXDOMAIN || this == NO_ANSWER;
   }

@@ -46,9 +46,10 @@ final class DnsLookup {
         return new Found(sorted(members), a.ttl());
       });
     }
-    return queries.ask(spec.name(), DnsRecordType.SRV).thenCompose(answer -> answer.failure() != null
-        ? CompletableFuture.completedFuture(new Failed(answer.failure(), answer.detail()))
-        : targets(spec, answer));
+    return queries.ask(spec.name(), DnsRecordType.SRV).thenCompose(answer ->
+        answer.failure() != null
+            ? CompletableFuture.completedFuture(new Failed(answer.failure(), answer.detail()))
+            : targets(spec, answer));
   }
 
   /**

@@ -21,7 +21,7 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Sends one question at a time to the nameservers in order: the first that gives an answer (records,
+ * Sends one question to the nameservers in order: the first that gives an answer (records,
  * NXDOMAIN or an empty NOERROR) decides; a timeout, SERVFAIL, refusal or unreadable answer moves
  * on to the next, and the last one's failure is the result.
  *

@@ -126,9 +126,9 @@ public final class DnsWatch implements AutoCloseable {
   private void succeeded(Found found) {
     long now = System.currentTimeMillis();
     Duration refresh = settings.refreshAfter(found.ttl());
-    if (failuresInRow > 0 && resolvedOnce) {
-      LOG.info("{}: resolving again after {} failed lookups ({})", spec, failuresInRow,
-          logged.label());
+    if (failuresInRow > 0) {
+      LOG.info("{}: resolving {} after {} failed lookups ({})", spec,
+          resolvedOnce ? "again" : "now", failuresInRow, logged.label());
     }
     failuresInRow = 0;
     logged = null;
@@ -142,8 +142,8 @@ public final class DnsWatch implements AutoCloseable {
     }
     members = found.members();
     DnsUpdate update = new DnsUpdate(spec, found.members(), found.ttl(), refresh, next);
-    LOG.info("{}: members now {} ({}), ttl {} s, next lookup in {} ms", spec, found.members().size(),
-        changes(old, found.members()), found.ttl(), refresh.toMillis());
+    LOG.info("{}: members now {} ({}), ttl {} s, next lookup in {} ms", spec,
+        found.members().size(), changes(old, found.members()), found.ttl(), refresh.toMillis());
     try {
       listener.membersChanged(update);
     } catch (RuntimeException e) {

@@ -130,8 +130,9 @@ class DnsDiscoveryTest {
       assertThat(names(any.members()))
           .containsExactly(WEB + "/127.0.0.11:80", WEB + "/[fd00::11]:80");
       // Through a CNAME, members are named by the name asked.
-      assertThat(names(alias.members())).containsExactly(
-          "alias." + Dnsmasq.DOMAIN + "/127.0.0.11:80", "alias." + Dnsmasq.DOMAIN + "/[fd00::11]:80");
+      String aliasName = "alias." + Dnsmasq.DOMAIN;
+      assertThat(names(alias.members()))
+          .containsExactly(aliasName + "/127.0.0.11:80", aliasName + "/[fd00::11]:80");
     }
   }
 
