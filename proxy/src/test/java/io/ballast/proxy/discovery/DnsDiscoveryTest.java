@@ -60,9 +60,10 @@ class DnsDiscoveryTest {
     return members.stream().map(DnsMember::name).toList();
   }
 
-  /** Every update a watch delivered, in order. */
+  /** A watch with every update it delivered, in order. */
   private static final class Updates implements DnsListener {
     final List<DnsUpdate> all = new CopyOnWriteArrayList<>();
+    DnsWatch watch;
 
     @Override
     public void membersChanged(DnsUpdate update) {
@@ -72,6 +73,24 @@ class DnsDiscoveryTest {
     List<String> last() {
       return all.isEmpty() ? List.of() : names(all.get(all.size() - 1).members());
     }
+
+    /** Waits for the first update and returns it. */
+    DnsUpdate first() {
+      await().atMost(WITHIN).until(() -> !all.isEmpty());
+      return all.get(0);
+    }
+  }
+
+  /** Starts watching {@code spec}, recording the updates. */
+  private static Updates watch(DnsDiscovery discovery, DnsBackendSpec spec) {
+    Updates u = new Updates();
+    u.watch = discovery.watch(spec, u);
+    return u;
+  }
+
+  /** web.ballast.test, port 8080, A records, weight 1. */
+  private static DnsBackendSpec web() {
+    return DnsBackendSpec.host(WEB, 8080, 1, Kind.A);
   }
 
   @Test
@@ -79,11 +98,9 @@ class DnsDiscoveryTest {
     try (Dnsmasq dns = Dnsmasq.start(dir, 1);
         DnsDiscovery discovery = new DnsDiscovery(settings(dns, Duration.ofSeconds(10)), epoll)) {
       dns.hosts("web", "127.0.0.11 " + WEB, "127.0.0.12 " + WEB);
-      Updates updates = new Updates();
-      DnsWatch w = discovery.watch(DnsBackendSpec.host(WEB, 8080, 3, Kind.A), updates);
-
-      await().atMost(WITHIN).until(() -> updates.all.size() == 1);
-      DnsUpdate first = updates.all.get(0);
+      Updates updates = watch(discovery, DnsBackendSpec.host(WEB, 8080, 3, Kind.A));
+      DnsWatch w = updates.watch;
+      DnsUpdate first = updates.first();
       assertThat(first.members()).containsExactly(
           new DnsMember(WEB + "/127.0.0.11:8080", "127.0.0.11", 8080, 3),
           new DnsMember(WEB + "/127.0.0.12:8080", "127.0.0.12", 8080, 3));
@@ -152,10 +169,9 @@ class DnsDiscoveryTest {
         DnsDiscovery discovery = new DnsDiscovery(settings(dns, Duration.ofSeconds(10)), epoll)) {
       dns.hosts("targets", "127.0.0.21 " + t1, "127.0.0.22 " + t1, "fd00::21 " + t1,
           "127.0.0.23 " + t2, "127.0.0.24 " + t3);
-      Updates updates = new Updates();
-      DnsWatch w = discovery.watch(DnsBackendSpec.srv(svc, Kind.A), updates);
-
-      await().atMost(WITHIN).until(() -> !updates.all.isEmpty());
+      Updates updates = watch(discovery, DnsBackendSpec.srv(svc, Kind.A));
+      DnsWatch w = updates.watch;
+      updates.first();
       // Priority 10 only (t3 is a backup at 20); "gone" has no address and is skipped; weights
       // 60:0 become 256:1; each address of a target is a member with the target's port.
       assertThat(updates.all.get(0).members()).containsExactly(
@@ -177,8 +193,8 @@ class DnsDiscoveryTest {
   void aNameMissingAtStartJoinsWhenItAppears() throws Exception {
     try (Dnsmasq dns = Dnsmasq.start(dir, 1);
         DnsDiscovery discovery = new DnsDiscovery(settings(dns, Duration.ofMillis(400)), epoll)) {
-      Updates updates = new Updates();
-      DnsWatch w = discovery.watch(DnsBackendSpec.host(WEB, 8080, 1, Kind.ANY), updates);
+      Updates updates = watch(discovery, DnsBackendSpec.host(WEB, 8080, 1, Kind.ANY));
+      DnsWatch w = updates.watch;
 
       await().atMost(WITHIN).until(() -> w.counters().failures(DnsFailure.NXDOMAIN) >= 2);
       assertThat(w.members()).isEmpty();
@@ -200,8 +216,8 @@ class DnsDiscoveryTest {
     try (Dnsmasq dns = Dnsmasq.start(dir, 1);
         DnsDiscovery discovery = new DnsDiscovery(settings(dns, Duration.ofMillis(500)), epoll)) {
       dns.hosts("web", "127.0.0.11 " + WEB, "127.0.0.12 " + WEB);
-      Updates updates = new Updates();
-      DnsWatch w = discovery.watch(DnsBackendSpec.host(WEB, 8080, 1, Kind.A), updates);
+      Updates updates = watch(discovery, web());
+      DnsWatch w = updates.watch;
       await().atMost(WITHIN).until(() -> w.members().size() == 2);
 
       dns.stop();
@@ -226,11 +242,10 @@ class DnsDiscoveryTest {
             List.of(dns.address()), Duration.ofMillis(200), Duration.ofSeconds(10),
             Duration.ofMillis(300)), epoll)) {
       dns.hosts("web", "127.0.0.11 " + WEB);
-      Updates updates = new Updates();
-      DnsWatch w = discovery.watch(DnsBackendSpec.host(WEB, 8080, 1, Kind.A), updates);
-      await().atMost(WITHIN).until(() -> updates.all.size() == 1);
-      assertThat(updates.all.get(0).ttlSeconds()).isZero();
-      assertThat(updates.all.get(0).refresh()).isEqualTo(Duration.ofMillis(200));
+      Updates updates = watch(discovery, web());
+      DnsWatch w = updates.watch;
+      assertThat(updates.first().ttlSeconds()).isZero();
+      assertThat(updates.first().refresh()).isEqualTo(Duration.ofMillis(200));
 
       long start = System.nanoTime();
       long before = w.counters().lookups();
@@ -246,11 +261,10 @@ class DnsDiscoveryTest {
     try (Dnsmasq dns = Dnsmasq.start(dir, 86400);
         DnsDiscovery discovery = new DnsDiscovery(settings(dns, Duration.ofMillis(500)), epoll)) {
       dns.hosts("web", "127.0.0.11 " + WEB);
-      Updates updates = new Updates();
-      DnsWatch w = discovery.watch(DnsBackendSpec.host(WEB, 8080, 1, Kind.A), updates);
-      await().atMost(WITHIN).until(() -> updates.all.size() == 1);
-      assertThat(updates.all.get(0).ttlSeconds()).isEqualTo(86400);
-      assertThat(updates.all.get(0).refresh()).isEqualTo(Duration.ofMillis(500));
+      Updates updates = watch(discovery, web());
+      DnsWatch w = updates.watch;
+      assertThat(updates.first().ttlSeconds()).isEqualTo(86400);
+      assertThat(updates.first().refresh()).isEqualTo(Duration.ofMillis(500));
       assertThat(w.counters().ttlSeconds()).isEqualTo(86400);
 
       // A change shows after max_refresh, not after a day.
@@ -275,7 +289,7 @@ class DnsDiscoveryTest {
       DnsDiscovery discovery = new DnsDiscovery(settings, nio);
       assertThat(discovery.nameservers())
           .isEqualTo("[127.0.0.1:" + dead.getPort() + ", 127.0.0.1:" + dns.port() + "] (listed)");
-      DnsWatch w = discovery.watch(DnsBackendSpec.host(WEB, 8080, 1, Kind.A), u -> { });
+      DnsWatch w = discovery.watch(web(), u -> { });
       await().atMost(WITHIN).until(() -> w.members().size() == 1);
       assertThat(w.counters().failures()).isZero();
 
