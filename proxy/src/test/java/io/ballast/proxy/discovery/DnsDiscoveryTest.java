@@ -250,9 +250,10 @@ class DnsDiscoveryTest {
       long start = System.nanoTime();
       long before = w.counters().lookups();
       await().atMost(WITHIN).until(() -> w.counters().lookups() >= before + 5);
-      // Five lookups 200 ms apart: not sooner (no query loop on TTL 0), not much later.
+      // Five lookups 200 ms apart: not sooner (no query loop on TTL 0), and far from the 10 s of
+      // max_refresh (the upper bound leaves room for a loaded machine).
       assertThat(Duration.ofNanos(System.nanoTime() - start))
-          .isBetween(Duration.ofMillis(800), Duration.ofMillis(1600));
+          .isBetween(Duration.ofMillis(800), Duration.ofMillis(3000));
     }
   }
 

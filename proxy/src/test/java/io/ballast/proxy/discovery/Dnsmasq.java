@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
+import org.slf4j.LoggerFactory;
 
 /**
  * A real DNS server for tests: dnsmasq as a child process on a free port of 127.0.0.1, answering
@@ -58,8 +59,11 @@ final class Dnsmasq implements AutoCloseable {
       fail("dnsmasq is not installed, and under CI the DNS discovery tests must run"
           + " (.ci/run installs it: apt-get install dnsmasq)");
     }
-    Assumptions.abort("dnsmasq is not installed: DNS discovery tests skipped"
-        + " (apt-get install dnsmasq to run them)");
+    String why = "dnsmasq is not installed: DNS discovery tests skipped"
+        + " (apt-get install dnsmasq to run them)";
+    // Surefire's summary shows only a count of skipped tests: say why where it is seen.
+    LoggerFactory.getLogger(Dnsmasq.class).warn(why);
+    Assumptions.abort(why);
   }
 
   /**
