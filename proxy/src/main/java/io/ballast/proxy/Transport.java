@@ -4,12 +4,15 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -17,7 +20,8 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 /**
  * The I/O transport: native epoll when the platform has it, NIO otherwise.
  *
- * <p>Stateless and thread-safe.
+ * <p>Stateless and thread-safe. Public for the channel types only: code in sub-packages (DNS
+ * discovery) opens channels on loops it is given and must match their transport.
  */
 public final class Transport {
   private Transport() {}
@@ -42,9 +46,15 @@ public final class Transport {
 
   /** The socket channel type that runs on {@code group}. */
   public static Class<? extends SocketChannel> socketChannel(EventLoopGroup group) {
-    if (group instanceof IoEventLoopGroup io && io.isIoType(EpollIoHandler.class)) {
-      return EpollSocketChannel.class;
-    }
-    return NioSocketChannel.class;
+    return epollLoops(group) ? EpollSocketChannel.class : NioSocketChannel.class;
+  }
+
+  /** The datagram (UDP) channel type that runs on {@code group}. */
+  public static Class<? extends DatagramChannel> datagramChannel(EventLoopGroup group) {
+    return epollLoops(group) ? EpollDatagramChannel.class : NioDatagramChannel.class;
+  }
+
+  private static boolean epollLoops(EventLoopGroup group) {
+    return group instanceof IoEventLoopGroup io && io.isIoType(EpollIoHandler.class);
   }
 }
