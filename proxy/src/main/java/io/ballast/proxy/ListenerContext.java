@@ -1,48 +1,37 @@
 package io.ballast.proxy;
 
+import io.ballast.core.attempt.AttemptListener;
 import io.ballast.proxy.client.ClientLocality;
 import io.ballast.proxy.client.TrustedProxies;
+import io.ballast.proxy.http1.ClientHandler;
 import io.ballast.proxy.http1.HeaderRewriter;
+import io.ballast.proxy.http1.UpstreamPool;
 import io.ballast.proxy.routing.RouteTable;
-
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import java.net.InetSocketAddress;
 import java.util.Objects;
 
 /**
- * What every connection of one listener shares: its name and routes, the settings, the observer,
- * how a client's zone is found and the server it belongs to.
+ * What every connection of one listener shares: its name and routes, and through its server the
+ * settings, the observer, how a client's zone is found and the backend connections.
  *
- * <p>Thread-safe. Everything is fixed at start except the route table, which a config reload
- * replaces through {@link #replaceRoutes}: a volatile reference, read once per request when the
- * request begins, so a request in flight finishes on the table it started with and the next one
- * sees the new table.
+ * <p>Thread-safe. The route table and what the server shares are volatile references that a
+ * reload replaces; handlers read each once per request (or per connection), so a request in
+ * flight finishes on what it began with and the next one sees the new.
  */
 public final class ListenerContext {
   private final String name;
-  private volatile RouteTable routes;
-  private final ProxySettings settings;
-  private final ProxyObserver observer;
-  private final HeaderRewriter rewriter;
-  private final TrustedProxies trustedProxies;
   private final ProxyServer server;
-  private final ClientLocality locality;
+  private volatile RouteTable routes;
+  private volatile Channel channel;
+  /** The listener was removed: its connections close after their current response. */
+  private volatile boolean closed;
 
-  /** A listener whose clients' zones are unknown. */
-  ListenerContext(String name, RouteTable routes, ProxySettings settings, ProxyObserver observer,
-      HeaderRewriter rewriter, TrustedProxies trustedProxies, ProxyServer server) {
-    this(name, routes, settings, observer, rewriter, trustedProxies, server, ClientLocality.NONE);
-  }
-
-  ListenerContext(String name, RouteTable routes, ProxySettings settings, ProxyObserver observer,
-      HeaderRewriter rewriter, TrustedProxies trustedProxies, ProxyServer server,
-      ClientLocality locality) {
-    this.locality = Objects.requireNonNull(locality, "locality");
+  ListenerContext(String name, RouteTable routes, ProxyServer server) {
     this.name = Objects.requireNonNull(name, "name");
     this.routes = Objects.requireNonNull(routes, "routes");
-    this.settings = settings;
-    this.observer = observer;
-    this.rewriter = rewriter;
-    this.trustedProxies = trustedProxies;
-    this.server = server;
+    this.server = Objects.requireNonNull(server, "server");
   }
 
   public String name() {
@@ -59,34 +48,75 @@ public final class ListenerContext {
     routes = Objects.requireNonNull(next, "next");
   }
 
+  void bound(Channel serverChannel) {
+    channel = serverChannel;
+  }
+
+  /** Where the listener accepts connections, or null before it is bound. */
+  InetSocketAddress address() {
+    Channel c = channel;
+    return c == null ? null : (InetSocketAddress) c.localAddress();
+  }
+
+  /** Stops accepting; connections close after their current response. */
+  void close() {
+    closed = true;
+    Channel c = channel;
+    if (c != null) {
+      c.close().awaitUninterruptibly();
+    }
+  }
+
+  /** True when connections should close after their current response (stop, or removed). */
+  public boolean draining() {
+    return closed || server.draining();
+  }
+
   public ProxySettings settings() {
-    return settings;
+    return server.shared().settings();
   }
 
   public ProxyObserver observer() {
-    return observer;
+    return server.shared().observer();
   }
 
   public HeaderRewriter rewriter() {
-    return rewriter;
+    return server.shared().rewriter();
   }
 
   public TrustedProxies trustedProxies() {
-    return trustedProxies;
-  }
-
-  public ProxyServer server() {
-    return server;
-  }
-
-  /** Told of every attempt as it ends (tests and tracing); usually nobody. */
-  public io.ballast.core.attempt.AttemptListener attemptListener() {
-    return server.attemptListener();
+    return server.shared().trusted();
   }
 
   /** How the clients' zones are found. */
   public ClientLocality locality() {
-    return locality;
+    return server.locality();
+  }
+
+  /** Told of every attempt as it ends (tests and tracing); usually nobody. */
+  public AttemptListener attemptListener() {
+    return server.attemptListener();
+  }
+
+  /** The backend connections of {@code loop}. */
+  public UpstreamPool upstreamPool(EventLoop loop) {
+    return server.upstreamPool(loop);
+  }
+
+  public void requestStarted() {
+    server.requestStarted();
+  }
+
+  public void requestEnded() {
+    server.requestEnded();
+  }
+
+  public void opened(ClientHandler h) {
+    server.register(h);
+  }
+
+  public void closed(ClientHandler h) {
+    server.unregister(h);
   }
 
   @Override

@@ -1,5 +1,7 @@
 package io.ballast.proxy;
 
+import io.ballast.core.attempt.AttemptListener;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.proxy.client.ClientLocality;
 import io.ballast.proxy.client.TrustedProxies;
 import io.ballast.proxy.http1.ClientHandler;
@@ -8,15 +10,11 @@ import io.ballast.proxy.http1.ServerCodec;
 import io.ballast.proxy.http1.UpstreamPool;
 import io.ballast.proxy.probe.HealthCheckSpec;
 import io.ballast.proxy.probe.HealthChecker;
-import io.ballast.proxy.routing.PoolRef;
-import io.ballast.proxy.routing.Route;
 import io.ballast.proxy.routing.RouteSpec;
 import io.ballast.proxy.routing.RouteTable;
-import io.ballast.proxy.signals.LoadReportReader;
 import io.ballast.proxy.signals.SignalPollers;
 import io.ballast.proxy.signals.SignalsSpec;
 import io.ballast.proxy.upstream.TrailerHeaders;
-
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -32,6 +30,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -45,63 +44,78 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP/1.1 reverse proxy: listeners, client connections and their exchanges, and one pool of
- * backend connections per event loop.
+ * backend connections per event loop. Everything a running proxy is configured with changes live:
+ * listeners open and close ({@link #addListener}, {@link #removeListener}), their routes swap
+ * ({@link #replaceRoutes}), and the settings, observer and client locality are replaced whole
+ * ({@link #update}, {@link #useClientLocality}). Each is read once per connection or per request,
+ * so a request in flight finishes with what it started with.
  *
- * <p>Thread-safe lifecycle: {@link #start}, {@link #stopAccepting}, {@link #awaitDrained} and
- * {@link #close} may be called from any thread (they serialise on this object; none runs on the
- * request path). {@link #activeRequests()} is a lock-free read.
+ * <p>Thread-safe: the lifecycle and update methods may be called from any thread (they serialise
+ * on this object; none runs on the request path); what handlers read is one volatile read.
  */
 public final class ProxyServer implements AutoCloseable {
   public static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
 
-  private final ProxySettings settings;
-  private final ProxyObserver observer;
+  /**
+   * What every listener reads per connection or request, replaced whole by {@link #update}.
+   *
+   * @param settings timeouts, limits and forwarding
+   * @param observer who learns of each request and connection (metrics, access log)
+   * @param rewriter the forwarding and request-id headers, from {@code settings}
+   * @param trusted the proxies whose forwarding headers are believed, from {@code settings}
+   * @param decoder the client-side decoder's limits, from {@code settings}
+   */
+  record Shared(ProxySettings settings, ProxyObserver observer, HeaderRewriter rewriter,
+      TrustedProxies trusted, HttpDecoderConfig decoder) {
+    static Shared of(ProxySettings settings, ProxyObserver observer) {
+      return new Shared(settings, observer, new HeaderRewriter(settings.forwarding()),
+          TrustedProxies.of(settings.forwarding().trustedProxies()), new HttpDecoderConfig()
+              .setMaxInitialLineLength(settings.maxInitialLineLength())
+              .setMaxHeaderSize(settings.maxHeaderSize())
+              .setValidateHeaders(true)
+              .setTrailersFactory(TrailerHeaders.FACTORY)
+              .setAllowDuplicateContentLengths(true)
+              .setStrictLineParsing(true)
+              .setUseRfc9112TransferEncoding(true));
+    }
+  }
+
   private final EventLoopGroup group;
-  private final Map<EventLoop, UpstreamPool> upstreamPools;
-  private final HttpDecoderConfig decoderConfig;
   private final Set<ClientHandler> connections = ConcurrentHashMap.newKeySet();
   private final AtomicInteger active = new AtomicInteger();
-  private final List<Channel> serverChannels = new ArrayList<>();
-  /** Each listener's shared state by name, for route reloads; guarded by this. */
-  private final Map<String, ListenerContext> listeners = new java.util.LinkedHashMap<>();
-  /** One load-report reader per pool, shared by every route of every listener; guarded by this. */
-  private final Map<PoolRef, Route.Target> targets = new java.util.HashMap<>();
+  /** Each listener by name; guarded by this. */
+  private final Map<String, ListenerContext> listeners = new LinkedHashMap<>();
+  private volatile Shared shared;
+  private volatile Map<EventLoop, UpstreamPool> upstreamPools;
+  private volatile ClientLocality locality = ClientLocality.NONE;
+  private volatile AttemptListener attemptListener = AttemptListener.NONE;
   private volatile boolean draining;
-  private boolean started;
   private boolean closed;
-  private ClientLocality locality = ClientLocality.NONE;
-  private volatile io.ballast.core.attempt.AttemptListener attemptListener =
-      io.ballast.core.attempt.AttemptListener.NONE;
 
   /**
    * @param threads event loop threads; 0 for the number of cores
    */
   public ProxyServer(ProxySettings settings, ProxyObserver observer, int threads) {
-    this.settings = Objects.requireNonNull(settings, "settings");
-    this.observer = Objects.requireNonNull(observer, "observer");
     if (threads < 0) {
       throw new IllegalArgumentException("threads: " + threads + " (expected: >= 0)");
     }
+    this.shared = Shared.of(Objects.requireNonNull(settings, "settings"),
+        Objects.requireNonNull(observer, "observer"));
     this.group = Transport.newGroup(threads, "ballast-io");
+    this.upstreamPools = newUpstreamPools(settings);
+    LOG.info("proxy transport: {} with {} event loops", Transport.name(), upstreamPools.size());
+  }
+
+  private Map<EventLoop, UpstreamPool> newUpstreamPools(ProxySettings settings) {
     Map<EventLoop, UpstreamPool> pools = new IdentityHashMap<>();
     for (EventExecutor e : group) {
-      EventLoop loop = (EventLoop) e;
-      pools.put(loop, new UpstreamPool(loop, settings));
+      pools.put((EventLoop) e, new UpstreamPool((EventLoop) e, settings));
     }
-    this.upstreamPools = pools;
-    this.decoderConfig = new HttpDecoderConfig()
-        .setMaxInitialLineLength(settings.maxInitialLineLength())
-        .setMaxHeaderSize(settings.maxHeaderSize())
-        .setValidateHeaders(true)
-        .setTrailersFactory(TrailerHeaders.FACTORY)
-        .setAllowDuplicateContentLengths(true)
-        .setStrictLineParsing(true)
-        .setUseRfc9112TransferEncoding(true);
-    LOG.info("proxy transport: {} with {} event loops", Transport.name(), pools.size());
+    return pools;
   }
 
   public ProxySettings settings() {
-    return settings;
+    return shared.settings();
   }
 
   /** "epoll" or "nio". */
@@ -109,39 +123,53 @@ public final class ProxyServer implements AutoCloseable {
     return Transport.name();
   }
 
-  /** The event loops; health checks run their I/O here too. */
+  /** The event loops; health checks and discovery run their I/O here too. */
   public EventLoopGroup eventLoopGroup() {
     return group;
   }
 
-  /** Starts active health checks of {@code pool} on this server's event loops. */
-  public HealthChecker healthChecker(io.ballast.core.pool.LoadBalancer pool, HealthCheckSpec spec) {
+  /** Starts one level of active health checks of {@code pool} on this server's event loops. */
+  public HealthChecker healthChecker(LoadBalancer pool, HealthCheckSpec spec) {
     return new HealthChecker(pool, spec, group);
   }
 
   /**
-   * Starts active health checks of {@code pool} in several levels ({@code levels.get(i)} probes
-   * the pool policy's level {@code i}) on this server's event loops.
+   * Starts active health checks of {@code pool} in one or more levels ({@code levels.get(i)}
+   * probes the pool policy's level {@code i}) on this server's event loops.
    */
-  public HealthChecker healthChecker(io.ballast.core.pool.LoadBalancer pool,
-      java.util.List<HealthCheckSpec> levels) {
+  public HealthChecker healthChecker(LoadBalancer pool, List<HealthCheckSpec> levels) {
     return new HealthChecker(pool, levels, group);
   }
 
-  /**
-   * Starts polling the agent and Prometheus sources of {@code pool} that {@code spec} configures,
-   * on this server's event loops. The load-report header is read through
-   * {@link ListenerSpec#loadReportHeader()} instead.
-   */
-  public SignalPollers signalPollers(io.ballast.core.pool.LoadBalancer pool, SignalsSpec spec) {
+  /** Starts polling the agent and Prometheus sources of {@code pool} on this server's loops. */
+  public SignalPollers signalPollers(LoadBalancer pool, SignalsSpec spec) {
     return SignalPollers.start(pool, spec, group);
   }
 
   /**
-   * How every listener finds a client's zone (header from trusted proxies, network table); call
-   * before {@link #start}. Without it every client's zone is unknown.
+   * Replaces the settings and the observer: new client connections take the new limits and idle
+   * timeout, every request begun after the call the new timeouts and forwarding rules, and new
+   * backend connections the new connect, idle and read timeouts (connections already pooled
+   * finish their current use and close). Thread-safe.
    */
-  public synchronized void useClientLocality(ClientLocality locality) {
+  public synchronized void update(ProxySettings settings, ProxyObserver observer) {
+    Shared before = shared;
+    shared = Shared.of(Objects.requireNonNull(settings, "settings"),
+        Objects.requireNonNull(observer, "observer"));
+    ProxySettings was = before.settings();
+    if (!was.connectTimeout().equals(settings.connectTimeout())
+        || !was.backendIdleTimeout().equals(settings.backendIdleTimeout())
+        || !was.backendReadTimeout().equals(settings.backendReadTimeout())) {
+      Map<EventLoop, UpstreamPool> old = upstreamPools;
+      upstreamPools = newUpstreamPools(settings);
+      for (UpstreamPool p : old.values()) {
+        p.loop().execute(p::retire);
+      }
+    }
+  }
+
+  /** How every listener finds a client's zone; without it every client's zone is unknown. */
+  public void useClientLocality(ClientLocality locality) {
     this.locality = Objects.requireNonNull(locality, "locality");
   }
 
@@ -150,12 +178,8 @@ public final class ProxyServer implements AutoCloseable {
    * classification (for tests that hold the proxy's attempts against the simulator's, and for
    * tracing). Connections opened after the call use it.
    */
-  public void useAttemptListener(io.ballast.core.attempt.AttemptListener listener) {
+  public void useAttemptListener(AttemptListener listener) {
     this.attemptListener = Objects.requireNonNull(listener, "listener");
-  }
-
-  io.ballast.core.attempt.AttemptListener attemptListener() {
-    return attemptListener;
   }
 
   /**
@@ -164,61 +188,102 @@ public final class ProxyServer implements AutoCloseable {
    * @throws IllegalStateException naming the address when a bind fails; listeners bound before
    *     the failure are closed again
    */
-  public synchronized List<InetSocketAddress> start(List<ListenerSpec> listeners) {
-    if (started || closed) {
-      throw new IllegalStateException("proxy server already started or closed");
-    }
-    started = true;
-    TrustedProxies trusted = TrustedProxies.of(settings.forwarding().trustedProxies());
-    HeaderRewriter rewriter = new HeaderRewriter(settings.forwarding());
-    List<InetSocketAddress> bound = new ArrayList<>(listeners.size());
-    for (ListenerSpec spec : listeners) {
-      RouteTable table = routeTable(spec.routes());
-      ListenerContext context = new ListenerContext(spec.name(), table, settings, observer,
-          rewriter, trusted, this, locality);
-      this.listeners.put(spec.name(), context);
-      ServerBootstrap b = new ServerBootstrap()
-          .group(group)
-          .channel(Transport.serverChannel())
-          .option(ChannelOption.SO_BACKLOG, 1024)
-          .option(ChannelOption.SO_REUSEADDR, true)
-          .childOption(ChannelOption.TCP_NODELAY, true)
-          .childHandler(new ChannelInitializer<SocketChannel>() {
-            @Override
-            protected void initChannel(SocketChannel ch) {
-              ch.pipeline().addLast(
-                  // Reader idle only: watching writes too would make Netty wrap every write's
-                  // void promise in a real one with a listener (a profiler showed ~300 bytes per
-                  // request). A response in progress is not idle: ClientHandler ignores the event
-                  // unless the connection is between requests or the client stalls mid-request.
-                  new IdleStateHandler(settings.clientIdleTimeout().toNanos(), 0, 0,
-                      TimeUnit.NANOSECONDS),
-                  new ServerCodec(decoderConfig.clone()),
-                  new ClientHandler(context));
-            }
-          });
-      ChannelFuture f = b.bind(spec.bind()).awaitUninterruptibly();
-      if (!f.isSuccess()) {
-        for (Channel c : serverChannels) {
-          c.close().awaitUninterruptibly();
-        }
-        serverChannels.clear();
-        throw new IllegalStateException(
-            "listener " + spec.name() + ": cannot bind " + spec.bind() + ": "
-                + f.cause().getMessage(), f.cause());
+  public synchronized List<InetSocketAddress> start(List<ListenerSpec> specs) {
+    List<InetSocketAddress> bound = new ArrayList<>(specs.size());
+    try {
+      for (ListenerSpec spec : specs) {
+        bound.add(addListener(spec));
       }
-      serverChannels.add(f.channel());
-      InetSocketAddress local = (InetSocketAddress) f.channel().localAddress();
-      bound.add(local);
-      LOG.debug("listener {} on {}: {}", spec.name(), local, table);
+    } catch (RuntimeException e) {
+      for (ListenerSpec spec : specs) {
+        if (listeners.containsKey(spec.name())) {
+          removeListener(spec.name());
+        }
+      }
+      throw e;
     }
     return List.copyOf(bound);
   }
 
   /**
+   * Opens a listener and returns the address it is bound to.
+   *
+   * @throws IllegalStateException when the server is closed or draining, a listener of that
+   *     name exists, or the bind fails (naming the address)
+   */
+  public synchronized InetSocketAddress addListener(ListenerSpec spec) {
+    if (closed || draining) {
+      throw new IllegalStateException("proxy server is stopping");
+    }
+    if (listeners.containsKey(spec.name())) {
+      throw new IllegalStateException("listener " + spec.name() + " exists");
+    }
+    ListenerContext context = new ListenerContext(spec.name(), RouteTable.of(spec.routes()), this);
+    ServerBootstrap b = new ServerBootstrap()
+        .group(group)
+        .channel(Transport.serverChannel())
+        .option(ChannelOption.SO_BACKLOG, 1024)
+        .option(ChannelOption.SO_REUSEADDR, true)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            Shared s = shared;
+            ch.pipeline().addLast(
+                // Reader idle only: watching writes too would make Netty wrap every write's
+                // void promise in a real one with a listener (a profiler showed ~300 bytes per
+                // request). A response in progress is not idle: ClientHandler ignores the event
+                // unless the connection is between requests or the client stalls mid-request.
+                new IdleStateHandler(s.settings().clientIdleTimeout().toNanos(), 0, 0,
+                    TimeUnit.NANOSECONDS),
+                new ServerCodec(s.decoder().clone()),
+                new ClientHandler(context));
+          }
+        });
+    ChannelFuture f = b.bind(spec.bind()).awaitUninterruptibly();
+    if (!f.isSuccess()) {
+      throw new IllegalStateException("listener " + spec.name() + ": cannot bind " + spec.bind()
+          + ": " + f.cause().getMessage(), f.cause());
+    }
+    context.bound(f.channel());
+    listeners.put(spec.name(), context);
+    InetSocketAddress local = (InetSocketAddress) f.channel().localAddress();
+    LOG.debug("listener {} on {}: {}", spec.name(), local, context.routes());
+    return local;
+  }
+
+  /**
+   * Closes a listener: it stops accepting now, its idle keep-alive connections close, and busy
+   * ones close after their current response (which carries Connection: close). Requests in
+   * flight finish. Does nothing for an unknown name.
+   */
+  public synchronized void removeListener(String name) {
+    ListenerContext context = listeners.remove(name);
+    if (context == null) {
+      return;
+    }
+    context.close();
+    for (ClientHandler h : connections) {
+      if (h.listener() == context) {
+        h.context().executor().execute(h::drain);
+      }
+    }
+  }
+
+  /** The names of the open listeners, in the order they were opened. */
+  public synchronized List<String> listenerNames() {
+    return List.copyOf(listeners.keySet());
+  }
+
+  /** Where the listener is bound, or null for an unknown name. */
+  public synchronized InetSocketAddress listenerAddress(String name) {
+    ListenerContext c = listeners.get(name);
+    return c == null ? null : c.address();
+  }
+
+  /**
    * Replaces the routes of a started listener: the next request it begins is routed by
-   * {@code routes}, requests in flight finish on the routes they started with. Pools are shared
-   * with the old routes (one load-report reader per {@link PoolRef}).
+   * {@code routes}, requests in flight finish on the routes they started with.
    *
    * @throws IllegalArgumentException when no listener has that name, or the routes are not valid
    *     for a listener (none, or a name twice)
@@ -231,32 +296,19 @@ public final class ProxyServer implements AutoCloseable {
     }
     // The same checks as at start: at least one route, unique names.
     new ListenerSpec(listener, new InetSocketAddress(0), routes);
-    RouteTable table = routeTable(routes);
-    context.replaceRoutes(table);
-    LOG.debug("listener {}: routes replaced: {}", listener, table);
-  }
-
-  /** A listener's routes ready for the data plane; callers hold this object's lock. */
-  private RouteTable routeTable(List<RouteSpec> specs) {
-    List<Route> routes = new ArrayList<>();
-    for (RouteSpec r : specs) {
-      routes.add(new Route(r, ref -> targets.computeIfAbsent(ref, p -> new Route.Target(
-          p, p.loadReportHeader() == null ? null
-              : new LoadReportReader(io.netty.util.AsciiString.of(p.loadReportHeader()), p.pool())))));
-    }
-    return new RouteTable(routes);
+    context.replaceRoutes(RouteTable.of(routes));
+    LOG.debug("listener {}: routes replaced: {}", listener, context.routes());
   }
 
   /**
-   * Closes the listening sockets; idle keep-alive connections close now, busy ones after their
+   * Closes every listening socket; idle keep-alive connections close now, busy ones after their
    * current response (which carries Connection: close).
    */
   public synchronized void stopAccepting() {
     draining = true;
-    for (Channel c : serverChannels) {
-      c.close().awaitUninterruptibly();
+    for (ListenerContext c : listeners.values()) {
+      c.close();
     }
-    serverChannels.clear();
     for (ClientHandler h : connections) {
       h.context().executor().execute(h::drain);
     }
@@ -298,36 +350,47 @@ public final class ProxyServer implements AutoCloseable {
     }
     closed = true;
     draining = true;
-    for (Channel c : serverChannels) {
+    for (ListenerContext c : listeners.values()) {
       c.close();
     }
-    serverChannels.clear();
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
   }
 
-  // ---- package-private, for handlers
+  // ---- for the handlers of this server's connections
 
-  public boolean draining() {
+  Shared shared() {
+    return shared;
+  }
+
+  ClientLocality locality() {
+    return locality;
+  }
+
+  AttemptListener attemptListener() {
+    return attemptListener;
+  }
+
+  boolean draining() {
     return draining;
   }
 
-  public UpstreamPool upstreamPool(EventLoop loop) {
+  UpstreamPool upstreamPool(EventLoop loop) {
     return upstreamPools.get(loop);
   }
 
-  public void requestStarted() {
+  void requestStarted() {
     active.incrementAndGet();
   }
 
-  public void requestEnded() {
+  void requestEnded() {
     active.decrementAndGet();
   }
 
-  public void register(ClientHandler h) {
+  void register(ClientHandler h) {
     connections.add(h);
   }
 
-  public void unregister(ClientHandler h) {
+  void unregister(ClientHandler h) {
     connections.remove(h);
   }
 }

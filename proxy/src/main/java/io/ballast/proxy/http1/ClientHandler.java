@@ -64,14 +64,14 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
   public void channelActive(ChannelHandlerContext ctx) {
     address = ClientAddress.of(ctx.channel().remoteAddress(), listener.trustedProxies());
     exchange = new Exchange(this, listener, ctx.channel(),
-        listener.server().upstreamPool(ctx.channel().eventLoop()));
-    listener.server().register(this);
+        listener.upstreamPool(ctx.channel().eventLoop()));
+    listener.opened(this);
     try {
       listener.observer().onClientConnectionOpened(listener.name());
     } catch (RuntimeException e) {
       ProxyServer.LOG.warn("observer failed on connection open", e);
     }
-    if (listener.server().draining()) {
+    if (listener.draining()) {
       ctx.close();
     }
     ctx.fireChannelActive();
@@ -82,7 +82,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
     state = State.CLOSING;
     if (exchange != null) {
       exchange.onClientClosed();
-      listener.server().unregister(this);
+      listener.closed(this);
       try {
         listener.observer().onClientConnectionClosed(listener.name());
       } catch (RuntimeException e) {
@@ -234,6 +234,11 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
         ReferenceCountUtil.release(o);
       }
     }
+  }
+
+  /** The listener the connection came in on. */
+  public ListenerContext listener() {
+    return listener;
   }
 
   public ChannelHandlerContext context() {

@@ -106,7 +106,7 @@ final class Exchange {
     continueSent = false;
     closeClient = false;
     record.start(req, decoded);
-    listener.server().requestStarted();
+    listener.requestStarted();
   }
 
   void begin(HttpRequest req) {
@@ -215,7 +215,7 @@ final class Exchange {
     record.status = code;
     boolean bodiless = headRequest || code == 204 || code == 304;
     boolean close = !clientKeepAlive || !requestComplete || client.closing()
-        || listener.server().draining();
+        || listener.draining();
     closeClient = listener.rewriter().prepareResponse(
         response, clientVersion, bodiless, close, record.requestId);
     RequestRewrite.response(response, routed, record.requestId, backend);
@@ -283,7 +283,7 @@ final class Exchange {
     attempts.abandoned();
     leg.drop();
     boolean close = !clientKeepAlive || !requestComplete || client.closing()
-        || listener.server().draining();
+        || listener.draining();
     closeClient = close;
     if (channel.isActive()) {
       channel.writeAndFlush(
@@ -326,7 +326,7 @@ final class Exchange {
       ReferenceCountUtil.release(req);
     }
     body.release();
-    listener.server().requestEnded();
+    listener.requestEnded();
     try {
       listener.observer().onRequestComplete(
           record.build(listener.name(), client.address(), routed, attempts));

@@ -16,10 +16,26 @@ import io.netty.channel.EventLoop;
  */
 public final class UpstreamPool extends BackendConnections<UpstreamHandler> {
   private final long readNanos;
+  /** Replaced by a pool with other settings: connections close when their use ends. */
+  private boolean retired;
 
   public UpstreamPool(EventLoop loop, ProxySettings settings) {
     super(loop, settings.connectTimeout(), settings.backendIdleTimeout());
     this.readNanos = settings.backendReadTimeout().toNanos();
+  }
+
+  /**
+   * The settings changed and a new pool serves from now on: idle connections close now, busy
+   * ones when their response is done. Event loop only.
+   */
+  public void retire() {
+    retired = true;
+    closeIdle();
+  }
+
+  @Override
+  public boolean keep(UpstreamHandler connection, int idle) {
+    return !retired;
   }
 
   /** The shorter of the pool idle and the read timeouts: both are counted in these ticks. */
