@@ -22,6 +22,7 @@ final class Settings {
         t.response(),
         t.clientIdle(),
         t.backendIdle(),
+        t.backendRead(),
         l.maxUriLength(),
         l.maxHeaderSize(),
         new ProxySettings.Forwarding(f.xForwarded(), f.forwarded(),

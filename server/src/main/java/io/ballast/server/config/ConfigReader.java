@@ -822,10 +822,11 @@ final class ConfigReader {
     Duration response = s.get("response", DURATION, d.response());
     Duration clientIdle = s.get("client_idle", DURATION, d.clientIdle());
     Duration backendIdle = s.get("backend_idle", DURATION, d.backendIdle());
+    Duration backendRead = s.get("backend_read", DURATION, d.backendRead());
     Duration drain = s.get("drain", DURATION, d.drain());
     s.rejectUnknown();
     return problems.errorCount() != before ? null : build(s.mark(), s.path(),
-        () -> new TimeoutsConfig(connect, response, clientIdle, backendIdle, drain));
+        () -> new TimeoutsConfig(connect, response, clientIdle, backendIdle, backendRead, drain));
   }
 
   private LimitsConfig limits(Section s) {

@@ -9,13 +9,16 @@ import java.time.Duration;
  * @param response from the request sent to the first response byte; then the client gets 504
  * @param clientIdle an idle client connection is closed after this
  * @param backendIdle an idle pooled backend connection is closed after this
+ * @param backendRead a response that has begun and then sends nothing for this long is cut
  * @param drain graceful shutdown waits this long for requests in flight
  */
 public record TimeoutsConfig(
-    Duration connect, Duration response, Duration clientIdle, Duration backendIdle, Duration drain) {
+    Duration connect, Duration response, Duration clientIdle, Duration backendIdle,
+    Duration backendRead, Duration drain) {
   public static final TimeoutsConfig DEFAULTS = new TimeoutsConfig(
       Duration.ofSeconds(2),
       Duration.ofSeconds(30),
+      Duration.ofSeconds(60),
       Duration.ofSeconds(60),
       Duration.ofSeconds(60),
       Duration.ofSeconds(30));
@@ -25,6 +28,13 @@ public record TimeoutsConfig(
     Checks.positive("response", response);
     Checks.positive("clientIdle", clientIdle);
     Checks.positive("backendIdle", backendIdle);
+    Checks.positive("backendRead", backendRead);
     Checks.positive("drain", drain);
+  }
+
+  /** Timeouts with the default backend read timeout (60 s). */
+  public TimeoutsConfig(Duration connect, Duration response, Duration clientIdle,
+      Duration backendIdle, Duration drain) {
+    this(connect, response, clientIdle, backendIdle, DEFAULTS.backendRead(), drain);
   }
 }
