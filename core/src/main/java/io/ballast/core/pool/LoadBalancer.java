@@ -877,13 +877,14 @@ public final class LoadBalancer {
       for (Map.Entry<Backend, BackendStatus> e : statuses.entrySet()) {
         Backend b = e.getKey();
         BackendStatus s = e.getValue();
+        boolean awaiting = s.checks.awaitingFirstCheck();
         if (newPolicy) {
-          s.useChecks(s.checks.awaitingFirstCheck() && health.activeChecks()
+          s.useChecks(awaiting && health.activeChecks()
               ? BackendHealth.awaitingFirstCheck(health.policy())
               : BackendHealth.startingFrom(health.policy(), s.health));
           transition(b, s, s.checks.state(), "health checks changed: " + reason);
         }
-        if (checksOff && s.checks.awaitingFirstCheck()) {
+        if (checksOff && awaiting) {
           transition(b, s, s.checks.readmit(), "active checks off: " + reason);
         } else if (checksOff && !s.health.serving()) {
           scheduler.schedule(health.passiveDownTime(), () -> readmit(b, s));
