@@ -118,11 +118,16 @@ public final class WeightController {
       }
     }
     costs = Map.copyOf(byName);
-    states.forEach((b, st) -> st.cost = cost(b));
+    states.forEach((b, st) -> st.cost = costByName(b));
   }
 
-  private double cost(Backend b) {
+  private double costByName(Backend b) {
     return costs.getOrDefault(b.name(), 1.0);
+  }
+
+  /** The backend's cost (1 unless set for its name). */
+  public double cost(Backend backend) {
+    return state(backend).cost;
   }
 
   /**
@@ -132,7 +137,7 @@ public final class WeightController {
   public void add(Backend backend) {
     if (!states.containsKey(backend)) {
       State st = new State();
-      st.cost = cost(backend);
+      st.cost = costByName(backend);
       states.put(backend, st);
     }
   }
