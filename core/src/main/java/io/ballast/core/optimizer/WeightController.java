@@ -98,7 +98,11 @@ public final class WeightController {
     this.pool = Objects.requireNonNull(pool, "pool");
     this.settings = Objects.requireNonNull(settings, "settings");
     Map<String, Double> byName = new java.util.HashMap<>();
-    costs.forEach((b, cost) -> byName.put(b.name(), cost));
+    costs.forEach((b, cost) -> {
+      if (cost != null) {
+        byName.put(b.name(), cost);
+      }
+    });
     setCosts(byName);
     backends.forEach(this::add);
   }

@@ -66,6 +66,13 @@ class LoadBalancerMembershipTest {
         recorder);
   }
 
+  /** Adds the member, runs the control loop and returns its backend. */
+  private Backend join(LoadBalancer lb, Member member, String reason) {
+    lb.addMember(member, reason);
+    scheduler.runAll();
+    return lb.backend(member.name());
+  }
+
   private static Member member(String name, int port) {
     return new Member(name, "10.0.0.9", port, 1);
   }
@@ -129,9 +136,7 @@ class LoadBalancerMembershipTest {
   @Test
   void withActiveChecksANewBackendWaitsForItsFirstCheckAndAPassBringsItUpAtOnce() {
     LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, ACTIVE, a);
-    lb.addMember(member("d", 81), "admin API");
-    scheduler.runAll();
-    Backend d = lb.backend("d");
+    Backend d = join(lb, member("d", 81), "admin API");
     assertThat(lb.awaitingFirstCheck(d)).isTrue();
     assertThat(lb.health(d)).isEqualTo(HealthState.UNHEALTHY);
     assertThat(lb.available(d)).isFalse();
@@ -152,9 +157,7 @@ class LoadBalancerMembershipTest {
   @Test
   void aNewBackendWhoseFirstCheckFailsRisesAsUsual() {
     LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, ACTIVE, a);
-    lb.addMember(member("e", 82), "admin API");
-    scheduler.runAll();
-    Backend e = lb.backend("e");
+    Backend e = join(lb, member("e", 82), "admin API");
     lb.reportCheck(e, false, "connection refused");
     lb.reportCheck(e, true, "status 200");
     lb.reportCheck(e, true, "status 200");
@@ -169,9 +172,7 @@ class LoadBalancerMembershipTest {
   @Test
   void withoutActiveChecksANewBackendServesAtOnce() {
     LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, LoadBalancer.HealthSettings.PASSIVE_ONLY, a);
-    lb.addMember(member("d", 81), "admin API");
-    scheduler.runAll();
-    Backend d = lb.backend("d");
+    Backend d = join(lb, member("d", 81), "admin API");
     assertThat(lb.awaitingFirstCheck(d)).isFalse();
     assertThat(lb.available(d)).isTrue();
     assertThat(picks(lb, 4)).containsEntry("a", 2).containsEntry("d", 2);
@@ -180,9 +181,8 @@ class LoadBalancerMembershipTest {
   @Test
   void aNewMemberMayJoinDrainingOrInMaintenance() {
     LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, LoadBalancer.HealthSettings.PASSIVE_ONLY, a);
-    lb.addMember(new Member("d", "10.0.0.4", 80, 1, null, AdminState.MAINTENANCE), "config");
-    scheduler.runAll();
-    Backend d = lb.backend("d");
+    Backend d = join(lb, new Member("d", "10.0.0.4", 80, 1, null, AdminState.MAINTENANCE),
+        "config");
     assertThat(lb.adminState(d)).isEqualTo(AdminState.MAINTENANCE);
     assertThat(picks(lb, 4)).containsOnlyKeys("a");
     // The state applies only to a new member: the operator's change stays through an update.
@@ -197,9 +197,7 @@ class LoadBalancerMembershipTest {
     LoadBalancer lb = pool(Algorithm.WEIGHTED_ROUND_ROBIN,
         new LoadBalancer.HealthSettings(1, 1, false, Duration.ofSeconds(10), 50,
             Duration.ofSeconds(10)), a);
-    lb.addMember(member("b", 81), "scale out");
-    scheduler.runAll();
-    Backend nb = lb.backend("b");
+    Backend nb = join(lb, member("b", 81), "scale out");
     // Weights scaled by 10 while b ramps: b starts at a tenth of its weight.
     assertThat(lb.effectiveWeight(a)).isEqualTo(10);
     assertThat(lb.effectiveWeight(nb)).isEqualTo(1);
@@ -215,9 +213,7 @@ class LoadBalancerMembershipTest {
     LoadBalancer lb = pool(Algorithm.WEIGHTED_ROUND_ROBIN, LoadBalancer.HealthSettings.PASSIVE_ONLY,
         a);
     scheduler.execute(() -> lb.useFeedbackWarmup(25));
-    lb.addMember(member("b", 81), "scale out");
-    scheduler.runAll();
-    Backend nb = lb.backend("b");
+    Backend nb = join(lb, member("b", 81), "scale out");
     assertThat(lb.weightPercent(nb)).isEqualTo(25);
     assertThat(lb.effectiveWeight(a)).isEqualTo(100);
     assertThat(lb.effectiveWeight(nb)).isEqualTo(25);
@@ -476,9 +472,7 @@ class LoadBalancerMembershipTest {
   @Test
   void turningActiveChecksOffLetsAWaitingBackendInAtOnce() {
     LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, ACTIVE, a);
-    lb.addMember(member("d", 81), "scale out");
-    scheduler.runAll();
-    Backend d = lb.backend("d");
+    Backend d = join(lb, member("d", 81), "scale out");
     lb.reconfigure(Algorithm.ROUND_ROBIN, io.ballast.core.pick.AlgorithmOptions.DEFAULTS,
         java.util.function.UnaryOperator.identity(), LoadBalancer.HealthSettings.PASSIVE_ONLY,
         "checks off");
