@@ -48,8 +48,8 @@ import java.util.function.UnaryOperator;
  *   <li>A backend that leaves is out of the next picker at once, then drains: its requests in
  *       flight finish, the control loop looks at its {@code inFlight()} every
  *       {@value #DRAIN_CHECK_MILLIS} ms, and once it is 0 or the {@link #setDrainTimeout drain
- *       timeout} has passed the pool forgets it and tells {@link Listener#onMemberGone} (the proxy
- *       closes its connections then). Until then the status readers still answer for it and
+ *       timeout} has passed the pool forgets it and tells {@link Listener#onMemberGone} (the time
+ *       to close its connections). Until then the status readers still answer for it and
  *       {@link #removing} is true; afterwards they refuse it as a stranger.
  * </ul>
  * {@link #reconfigure} switches the algorithm, its tunables and the health settings of a running
