@@ -6,8 +6,7 @@ import io.ballast.core.PickContext;
 import io.ballast.core.PickResult;
 import io.ballast.core.Scheduler;
 import io.ballast.core.decision.DecisionLog;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -52,6 +51,11 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Weights are the configured ones: slow start and the weight controller's percentages are not
  * visible without a scan of the pool's state, and they change effective weights only briefly.
  *
+ * <p>Membership: pins are resolved by name against the pool's members of the moment
+ * ({@link LoadBalancer#backend(String)}), so a session pinned to a backend that has left the pool
+ * (or is draining out of it) is a session whose backend is unavailable: soft, it moves; strict,
+ * {@link PickResult.Reason#PINNED_UNAVAILABLE}. A backend that joins takes new pins at once.
+ *
  * <p>Threading: thread-safe and non-blocking. A kept pin costs a name lookup, the pool's
  * availability read and the rebalancer's volatile read; a new pin costs the pool's pick plus one
  * scan of the backends. Nothing is allocated beyond what the pool's picker returns (the exclusion
@@ -61,8 +65,6 @@ public final class SessionAffinity implements AutoCloseable {
   private final LoadBalancer pool;
   private final AffinitySettings settings;
   private final SessionRebalancer rebalancer;
-  private final Backend[] backends;
-  private final Map<String, Backend> byName;
   private final ThreadLocal<Excluding> excluding = ThreadLocal.withInitial(Excluding::new);
 
   private final LongAdder kept = new LongAdder();
@@ -81,12 +83,6 @@ public final class SessionAffinity implements AutoCloseable {
     this.pool = Objects.requireNonNull(pool, "pool");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.rebalancer = rebalancer;
-    this.backends = pool.backends().toArray(Backend[]::new);
-    Map<String, Backend> names = new HashMap<>();
-    for (Backend b : backends) {
-      names.put(b.name(), b);
-    }
-    this.byName = Map.copyOf(names);
   }
 
   /**
@@ -103,9 +99,9 @@ public final class SessionAffinity implements AutoCloseable {
     return new SessionAffinity(pool, settings, rebalancer);
   }
 
-  /** The pool's backend of that name, or null when the pool has none. Thread-safe. */
+  /** The pool's member of that name now, or null when the pool has none. Thread-safe. */
   public Backend backend(String name) {
-    return name == null ? null : byName.get(name);
+    return pool.backend(name);
   }
 
   /**
@@ -138,9 +134,9 @@ public final class SessionAffinity implements AutoCloseable {
       this.pinned.increment();
       return place(ctx, null, sessionHash);
     }
-    Backend current = byName.get(pinned.name());
+    Backend current = pool.backend(pinned.name());
     if (current == null) {
-      // The pin names a backend the pool no longer has.
+      // The pin names a backend the pool no longer has (or that is draining out of it).
       if (strict) {
         refused.increment();
         return PickResult.NoBackend.PINNED_UNAVAILABLE;
@@ -197,9 +193,11 @@ public final class SessionAffinity implements AutoCloseable {
       return r;
     }
     Backend candidate = p.backend();
+    List<Backend> backends = pool.backends();
     long total = 1;
     long weight = 0;
-    for (Backend b : backends) {
+    for (int i = 0; i < backends.size(); i++) {
+      Backend b = backends.get(i);
       if (pool.available(b)) {
         total += b.load().inFlight();
         weight += b.weight();
@@ -213,7 +211,8 @@ public final class SessionAffinity implements AutoCloseable {
     Backend best = null;
     long bestLoad = 0;
     int bestWeight = 1;
-    for (Backend b : backends) {
+    for (int i = 0; i < backends.size(); i++) {
+      Backend b = backends.get(i);
       if (b == lost || !pool.available(b) || ctx.isExcluded(b) || shedsNew(b, sessionHash)) {
         continue;
       }

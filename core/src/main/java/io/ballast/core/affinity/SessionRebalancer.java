@@ -38,7 +38,12 @@ import java.util.Objects;
  * the overload has held 30 s and b2's share becomes 5%, at 35 s 10%, ... 30% at 55 s; once b2
  * falls to 1.5x or less the share drops 5% per interval.
  *
- * <p>Threading: the shares are an immutable array published through a volatile, so
+ * <h2>Membership</h2>
+ * Each sample reads the pool's members of the moment. A backend that joins is sampled from then
+ * on (its mean is over its own samples, so joining mid-interval does not read as idle); one that
+ * leaves is forgotten with its share (its sessions move by failover anyway).
+ *
+ * <p>Threading: the shares are an immutable map published through a volatile, so
  * {@link #shed}, {@link #share} and {@link #shares} are thread-safe, non-blocking and allocate
  * nothing ({@link #shares} builds a map). Sampling and decisions run on the control loop only
  * ({@link Scheduler}); {@link #start} and {@link #stop} post to it and may be called anywhere.
@@ -56,23 +61,30 @@ public final class SessionRebalancer {
   private final AffinitySettings.Rebalance settings;
   private final Scheduler scheduler;
   private final DecisionLog log;
-  private final Backend[] backends;
-  /** Backend to its index; filled in the constructor, read-only afterwards. */
-  private final IdentityHashMap<Backend, Integer> index = new IdentityHashMap<>();
   private final int stepBp;
   private final int maxBp;
   private final Duration sampleEvery;
 
   // Control loop only.
-  private final long[] sums;
+  /** Each member's samples and share, by backend. */
+  private final Map<Backend, Track> tracks = new IdentityHashMap<>();
   private int samples;
-  private final long[] overSince;
-  private final int[] current;
   private Scheduler.Cancellable timer;
   private boolean running;
 
-  /** Null while every share is zero, the usual case, so {@link #shed} reads one volatile. */
-  private volatile int[] published;
+  /**
+   * Each backend's share in basis points, those above zero only; null while every share is zero,
+   * the usual case, so {@link #shed} reads one volatile.
+   */
+  private volatile Map<Backend, Integer> published;
+
+  /** One backend's samples of the interval, overload clock and share. */
+  private static final class Track {
+    long sum;
+    int samples;
+    long overSince = NOT_OVER;
+    int current;
+  }
 
   public SessionRebalancer(LoadBalancer pool, AffinitySettings.Rebalance settings,
       Scheduler scheduler, DecisionLog log) {
@@ -80,19 +92,9 @@ public final class SessionRebalancer {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
     this.log = Objects.requireNonNull(log, "log");
-    List<Backend> list = pool.backends();
-    this.backends = list.toArray(Backend[]::new);
-    for (int i = 0; i < backends.length; i++) {
-      index.put(backends[i], i);
-    }
     this.stepBp = Math.max(1, (int) Math.round(settings.step() * BUCKETS));
     this.maxBp = Math.max(stepBp, (int) Math.round(settings.maxShare() * BUCKETS));
     this.sampleEvery = settings.interval().dividedBy(SAMPLES);
-    int n = backends.length;
-    this.sums = new long[n];
-    this.overSince = new long[n];
-    java.util.Arrays.fill(overSince, NOT_OVER);
-    this.current = new int[n];
   }
 
   /** Starts sampling, unless the settings turn rebalancing off. Thread-safe. */
@@ -116,7 +118,7 @@ public final class SessionRebalancer {
         timer.cancel();
         timer = null;
       }
-      java.util.Arrays.fill(current, 0);
+      tracks.values().forEach(t -> t.current = 0);
       published = null;
     });
   }
@@ -129,27 +131,28 @@ public final class SessionRebalancer {
    *     session key); it is mixed here, so a plain IP or counter will do
    */
   public boolean shed(Backend backend, long sessionHash) {
-    int[] shares = published;
+    Map<Backend, Integer> shares = published;
     if (shares == null) {
       return false;
     }
-    Integer i = index.get(backend);
-    return i != null && bucket(sessionHash) < shares[i];
+    Integer bp = shares.get(backend);
+    return bp != null && bucket(sessionHash) < bp;
   }
 
   /** The backend's shed share, 0 to 1. Thread-safe. */
   public double share(Backend backend) {
-    int[] shares = published;
-    Integer i = index.get(backend);
-    return shares == null || i == null ? 0.0 : shares[i] / (double) BUCKETS;
+    Map<Backend, Integer> shares = published;
+    Integer bp = shares == null ? null : shares.get(backend);
+    return bp == null ? 0.0 : bp / (double) BUCKETS;
   }
 
-  /** Every backend's shed share by name, in pool order, for the admin listener. Thread-safe. */
+  /**
+   * Every member's shed share by name, in pool order, for the admin listener. Thread-safe.
+   */
   public Map<String, Double> shares() {
-    int[] shares = published;
     Map<String, Double> out = new LinkedHashMap<>();
-    for (int i = 0; i < backends.length; i++) {
-      out.put(backends[i].name(), shares == null ? 0.0 : shares[i] / (double) BUCKETS);
+    for (Backend b : pool.backends()) {
+      out.put(b.name(), share(b));
     }
     return out;
   }
@@ -177,31 +180,53 @@ public final class SessionRebalancer {
     if (!running) {
       return;
     }
-    for (int i = 0; i < backends.length; i++) {
-      sums[i] += backends[i].load().inFlight();
+    List<Backend> backends = pool.backends();
+    if (tracks.keySet().retainAll(new java.util.HashSet<>(backends)) && published != null) {
+      // A member with a share left: its share goes with it.
+      publish();
+    }
+    for (Backend b : backends) {
+      Track t = tracks.computeIfAbsent(b, k -> new Track());
+      t.sum += b.load().inFlight();
+      t.samples++;
     }
     if (++samples >= SAMPLES) {
-      evaluate();
-      java.util.Arrays.fill(sums, 0);
+      evaluate(backends);
+      tracks.values().forEach(t -> {
+        t.sum = 0;
+        t.samples = 0;
+      });
       samples = 0;
     }
     timer = scheduler.schedule(sampleEvery, this::sample);
   }
 
-  private void evaluate() {
+  private void publish() {
+    Map<Backend, Integer> shares = new IdentityHashMap<>();
+    tracks.forEach((b, t) -> {
+      if (t.current > 0) {
+        shares.put(b, t.current);
+      }
+    });
+    published = shares.isEmpty() ? null : java.util.Collections.unmodifiableMap(shares);
+  }
+
+  private void evaluate(List<Backend> backends) {
     long now = scheduler.ticker().nanos();
-    int n = backends.length;
+    int n = backends.size();
     double[] mean = new double[n];
     boolean[] available = new boolean[n];
+    Track[] track = new Track[n];
     double total = 0;
     long weight = 0;
     int count = 0;
     for (int i = 0; i < n; i++) {
-      mean[i] = sums[i] / (double) samples;
-      available[i] = pool.available(backends[i]);
+      track[i] = tracks.get(backends.get(i));
+      mean[i] = track[i].sum / (double) track[i].samples;
+      available[i] = pool.available(backends.get(i));
       if (available[i]) {
         total += mean[i];
-        weight += backends[i].weight();
+        weight += backends.get(i).weight();
         count++;
       }
     }
@@ -210,20 +235,21 @@ public final class SessionRebalancer {
     long intervalNanos = settings.interval().toNanos();
     boolean changed = false;
     for (int i = 0; i < n; i++) {
-      Backend b = backends[i];
+      Backend b = backends.get(i);
+      Track t = track[i];
       double ratio = average > 0 ? mean[i] / b.weight() / average : 0;
       // With a single available backend there is nowhere to move sessions to.
       boolean over = available[i] && count > 1 && mean[i] >= MIN_IN_FLIGHT
           && ratio > settings.above();
-      int from = current[i];
+      int from = t.current;
       int to = from;
       String reason = null;
       if (over) {
-        if (overSince[i] == NOT_OVER) {
+        if (t.overSince == NOT_OVER) {
           // The whole interval just measured was overloaded.
-          overSince[i] = now - intervalNanos;
+          t.overSince = now - intervalNanos;
         }
-        long held = now - overSince[i];
+        long held = now - t.overSince;
         if (held >= settings.after().toNanos() && from < maxBp) {
           to = Math.min(maxBp, from + stepBp);
           reason = load(mean[i], ratio, average * b.weight()) + " for " + seconds(held) + ": "
@@ -231,7 +257,7 @@ public final class SessionRebalancer {
               + (to == maxBp ? " (the most allowed)" : "");
         }
       } else {
-        overSince[i] = NOT_OVER;
+        t.overSince = NOT_OVER;
         if (from > 0) {
           to = Math.max(0, from - stepBp);
           String why = !available[i] ? "unavailable, its sessions move by failover"
@@ -242,18 +268,14 @@ public final class SessionRebalancer {
         }
       }
       if (to != from) {
-        current[i] = to;
+        t.current = to;
         changed = true;
         log.append(new Decision(now, pool.name(), b.name(), Decision.Kind.AFFINITY,
             percent(from), percent(to), reason));
       }
     }
     if (changed) {
-      boolean any = false;
-      for (int s : current) {
-        any |= s > 0;
-      }
-      published = any ? current.clone() : null;
+      publish();
     }
   }
 

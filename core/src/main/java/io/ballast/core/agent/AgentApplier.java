@@ -8,9 +8,9 @@ import io.ballast.core.signal.SignalSource;
 import io.ballast.core.AdminState;
 import io.ballast.core.Backend;
 import io.ballast.core.pool.LoadBalancer;
-import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Turns agent replies into the pool's state, as HAProxy's agent-check does, and records each
@@ -33,6 +33,9 @@ import java.util.Objects;
  * says otherwise, as in HAProxy: an agent that stops answering is not a reason to put back a
  * backend it took out.
  *
+ * <p>Membership: what the agent set is kept per backend of the pool as it is now, taken in on a
+ * backend's first reply; {@link #forget} drops a backend that has left (when its poller stops).
+ *
  * <p>Threading: the calls for one backend must come from one thread at a time (its poller's event
  * loop); calls for different backends may run concurrently. The pool's methods it calls are
  * thread-safe and post to the control loop.
@@ -40,7 +43,8 @@ import java.util.Objects;
 public final class AgentApplier {
   private final LoadBalancer pool;
   private final boolean applyWeights;
-  private final Map<Backend, Held> held = new IdentityHashMap<>();
+  /** Backends compare by identity, so this map does too. */
+  private final Map<Backend, Held> held = new ConcurrentHashMap<>();
 
   /** What the agent set on one backend; touched by that backend's poller only. */
   private static final class Held {
@@ -56,9 +60,6 @@ public final class AgentApplier {
   public AgentApplier(LoadBalancer pool, boolean applyWeights) {
     this.pool = Objects.requireNonNull(pool, "pool");
     this.applyWeights = applyWeights;
-    for (Backend b : pool.backends()) {
-      held.put(b, new Held());
-    }
   }
 
   /** Whether weight percentages are applied directly. */
@@ -167,11 +168,22 @@ public final class AgentApplier {
     h.admin = wanted;
   }
 
+  /**
+   * Forgets what the agent set on a backend that has left the pool (the wiring calls it when the
+   * backend's poller stops). Thread-safe.
+   */
+  public void forget(Backend backend) {
+    held.remove(backend);
+  }
+
   private Held held(Backend backend) {
     Held h = held.get(backend);
     if (h == null) {
-      throw new IllegalArgumentException(
-          "backend " + backend.name() + " is not in pool " + pool.name());
+      if (!pool.knows(backend)) {
+        throw new IllegalArgumentException(
+            "backend " + backend.name() + " is not in pool " + pool.name());
+      }
+      h = held.computeIfAbsent(backend, b -> new Held());
     }
     return h;
   }

@@ -20,9 +20,15 @@ import java.util.Objects;
  * (and again every {@value #RECHECK_MILLIS} ms while it stays open, for a tick that came a
  * hair early).
  *
+ * <p>Membership: the breakers follow the pool's members (they listen to the pool). A backend that
+ * joins gets a fresh breaker installed as its gate before any picker contains it; one that leaves
+ * loses its breaker here, though the breaker stays its gate so that requests still in flight
+ * report somewhere: its transitions no longer move the picker and its timer stops.
+ *
  * <p>Thread-safe: breakers are called by event loops; transitions arrive on whichever thread made
  * them and are applied on the control loop, reading the breaker's state at that moment so that
- * transitions reported out of order cannot leave the picker wrong.
+ * transitions reported out of order cannot leave the picker wrong. The breakers are held in a
+ * copy-on-write map, so {@link #breaker} reads a consistent set.
  */
 public final class PoolCircuitBreakers {
   static final long RECHECK_MILLIS = 100;
@@ -37,31 +43,56 @@ public final class PoolCircuitBreakers {
 
   private final LoadBalancer pool;
   private final Scheduler scheduler;
-  private final Map<Backend, CircuitBreaker> breakers = new IdentityHashMap<>();
+  private final CircuitBreakerSettings settings;
+  private final Listener listener;
+  /** Replaced whole on the control loop (copy on write). */
+  private volatile Map<Backend, CircuitBreaker> breakers = Map.of();
+  private final LoadBalancer.Listener members = new LoadBalancer.Listener() {
+    @Override
+    public void onMembersChanged(LoadBalancer p, List<Backend> added, List<Backend> removed,
+        List<Backend> updated, String reason) {
+      follow(added, removed);
+    }
+  };
 
   /**
    * Builds a breaker per backend of {@code pool} and installs it in each backend's load
-   * ({@link Backend#useGate}), where the proxy finds it.
+   * ({@link Backend#useGate}), where the proxy finds it; from then on the breakers follow the
+   * pool's members, until {@link #close()}.
    */
   public PoolCircuitBreakers(LoadBalancer pool, CircuitBreakerSettings settings,
       Scheduler scheduler, Listener listener) {
     this.pool = Objects.requireNonNull(pool, "pool");
     this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
-    Objects.requireNonNull(settings, "settings");
-    Objects.requireNonNull(listener, "listener");
-    for (Backend b : pool.backends()) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.listener = Objects.requireNonNull(listener, "listener");
+    follow(pool.backends(), List.of());
+    pool.addListener(members);
+  }
+
+  /** Breakers for {@code added}, none for {@code removed}; publishes the map once. */
+  private void follow(List<Backend> added, List<Backend> removed) {
+    Map<Backend, CircuitBreaker> next = new IdentityHashMap<>(breakers);
+    removed.forEach(next::remove);
+    for (Backend b : added) {
       CircuitBreaker[] self = new CircuitBreaker[1];
       CircuitBreaker breaker = new CircuitBreaker(settings, scheduler.ticker(), t -> {
         listener.onTransition(b, t);
         scheduler.execute(() -> sync(b, self[0]));
       });
       self[0] = breaker;
-      breakers.put(b, breaker);
+      next.put(b, breaker);
       b.useGate(breaker);
     }
+    breakers = next;
   }
 
-  /** The backend's breaker. */
+  /** Stops following the pool's members; the breakers stay installed. Thread-safe. */
+  public void close() {
+    pool.removeListener(members);
+  }
+
+  /** The backend's breaker. Thread-safe. */
   public CircuitBreaker breaker(Backend backend) {
     CircuitBreaker b = breakers.get(backend);
     if (b == null) {
@@ -76,21 +107,31 @@ public final class PoolCircuitBreakers {
     return pool.backends();
   }
 
-  /** Control loop: makes the picker agree with the breaker, and arms the open-time timer. */
+  /**
+   * Control loop: makes the picker agree with the breaker, and arms the open-time timer; not for
+   * a breaker whose backend has left the pool.
+   */
   private void sync(Backend backend, CircuitBreaker breaker) {
+    if (breakers.get(backend) != breaker) {
+      return;
+    }
     boolean open = breaker.state() == CircuitState.OPEN;
     pool.setCircuitOpen(backend, open);
     if (open) {
-      scheduler.schedule(breaker.settings().waitInOpen().plusMillis(1), () -> tick(breaker));
+      scheduler.schedule(breaker.settings().waitInOpen().plusMillis(1),
+          () -> tick(backend, breaker));
     }
   }
 
-  private void tick(CircuitBreaker breaker) {
+  private void tick(Backend backend, CircuitBreaker breaker) {
+    if (breakers.get(backend) != breaker) {
+      return;
+    }
     breaker.tick();
     if (breaker.state() == CircuitState.OPEN) {
       // Not over yet (re-opened meanwhile, or the timer was early): look again shortly. A
       // re-opening schedules its own timer too; the extra look is harmless.
-      scheduler.schedule(Duration.ofMillis(RECHECK_MILLIS), () -> tick(breaker));
+      scheduler.schedule(Duration.ofMillis(RECHECK_MILLIS), () -> tick(backend, breaker));
     }
   }
 

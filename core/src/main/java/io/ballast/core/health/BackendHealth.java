@@ -9,12 +9,18 @@ import java.util.Objects;
  *
  * <p>Control loop only (not thread-safe). Starts with every level up and the backend
  * {@link HealthState#HEALTHY}, so a pool serves at once and a dead backend is found by its
- * checks or its first refused connection.
+ * checks or its first refused connection. Two other starts: a backend that joins a running pool
+ * waits for its first check ({@link #awaitingFirstCheck}), and a pool whose policy changes gives
+ * each backend fresh trackers that start where it is ({@link #startingFrom}).
  */
 public final class BackendHealth {
   private final HealthPolicy policy;
   private final HealthTracker[] trackers;
   private HealthState state = HealthState.HEALTHY;
+  /** Levels without a result yet, while a backend that joined waits for its first check. */
+  private final boolean[] untested;
+  /** The last result was the first of its level (for the reason). */
+  private boolean first;
 
   public BackendHealth(HealthPolicy policy) {
     this.policy = Objects.requireNonNull(policy, "policy");
@@ -23,6 +29,45 @@ public final class BackendHealth {
       HealthLevel l = policy.levels().get(i);
       trackers[i] = new HealthTracker(l.rise(), l.fall());
     }
+    this.untested = new boolean[trackers.length];
+  }
+
+  /**
+   * A backend that joins a running pool with active checks: every level is down until its first
+   * result, and that first result decides at once whatever {@code rise} is: a pass brings the
+   * level up, a fail keeps it down (it then rises as usual). Envoy treats a new host the same way
+   * (no traffic before its first check; the first pass is enough), so a new member is neither
+   * sent traffic blind nor kept out for {@code rise} intervals. With several levels each one's
+   * first result decides for that level, and the policy combines them as always.
+   */
+  public static BackendHealth awaitingFirstCheck(HealthPolicy policy) {
+    BackendHealth h = new BackendHealth(policy);
+    java.util.Arrays.fill(h.untested, true);
+    h.forceDown();
+    return h;
+  }
+
+  /**
+   * Fresh trackers for a new policy that start where the backend is: every level up when it
+   * serves now (a healthy backend stays healthy until the new checks say otherwise), every level
+   * down when it does not (it must rise under the new policy).
+   */
+  public static BackendHealth startingFrom(HealthPolicy policy, HealthState current) {
+    BackendHealth h = new BackendHealth(policy);
+    if (!current.serving()) {
+      h.forceDown();
+    }
+    return h;
+  }
+
+  /** True while some level has had no result since the backend joined the pool. */
+  public boolean awaitingFirstCheck() {
+    for (boolean u : untested) {
+      if (u) {
+        return true;
+      }
+    }
+    return false;
   }
 
   public HealthPolicy policy() {
@@ -46,6 +91,9 @@ public final class BackendHealth {
   public String levelState(int level) {
     HealthTracker t = trackers[level];
     HealthLevel l = policy.levels().get(level);
+    if (untested[level]) {
+      return "down, awaiting its first check";
+    }
     if (t.state().serving()) {
       return t.failures() == 0 ? "up" : "up, failing " + t.failures() + "/" + l.fall();
     }
@@ -71,7 +119,13 @@ public final class BackendHealth {
       throw new IllegalArgumentException(
           "level: " + level + " (expected: 0.." + (trackers.length - 1) + ")");
     }
-    if (passed) {
+    first = untested[level];
+    untested[level] = false;
+    if (passed && first) {
+      while (!trackers[level].state().serving()) {
+        trackers[level].onSuccess();
+      }
+    } else if (passed) {
       trackers[level].onSuccess();
     } else {
       trackers[level].onFailure();
@@ -81,6 +135,7 @@ public final class BackendHealth {
 
   /** Takes every level down at once (a refused connection): each must rise again. */
   public HealthState forceDown() {
+    first = false;
     for (HealthTracker t : trackers) {
       t.forceDown();
     }
@@ -89,6 +144,8 @@ public final class BackendHealth {
 
   /** Brings every level up at once (passive mode: only traffic can tell, so let it try). */
   public HealthState readmit() {
+    first = false;
+    java.util.Arrays.fill(untested, false);
     for (HealthTracker t : trackers) {
       while (!t.state().serving()) {
         t.onSuccess();
@@ -103,11 +160,14 @@ public final class BackendHealth {
    * failing (body did not contain 'ok'), down; 3 of 4 check weight up (75%)".
    */
   public String reason(int level, boolean passed, String detail) {
+    String prefix = first ? "first check of a new backend: " : "";
     if (trackers.length == 1) {
-      return (passed ? "check passed: " : "check failed: ") + detail + " (" + trackers[0] + ")";
+      return prefix + (passed ? "check passed: " : "check failed: ") + detail + " ("
+          + trackers[0] + ")";
     }
-    return "level " + policy.levels().get(level).name() + (passed ? " passing (" : " failing (")
-        + detail + "), " + levelState(level) + "; " + weightSummary();
+    return prefix + "level " + policy.levels().get(level).name()
+        + (passed ? " passing (" : " failing (") + detail + "), " + levelState(level) + "; "
+        + weightSummary();
   }
 
   /** "3 of 4 check weight up (75%)". */

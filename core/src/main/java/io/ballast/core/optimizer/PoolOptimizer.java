@@ -10,10 +10,13 @@ import io.ballast.core.Scheduler;
 import io.ballast.core.optimizer.WeightControlSettings.Objective;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -29,9 +32,15 @@ import java.util.function.Consumer;
  * first with the pool, then pass it to the pool's listener (a forwarding listener works, as every
  * call arrives on the control loop after the pool exists).
  *
- * <p>Threading: {@link #start}, {@link #stop}, {@link #circuitChanged} and the readers
- * ({@link #lastStats()}, {@link #scaling()}) are thread-safe. Ticks and listener calls run on the
- * control loop. The sinks are called on the control loop and must not block.
+ * <p>Membership: each tick reads the pool's members of the moment. A backend that joined is
+ * treated as any backend that comes back: it starts at 100% (or at the warm-up percentage, when
+ * warm-up by feedback is on and the pool says so through {@link #onWarmupStart}) with a fresh
+ * traffic window; one that left is forgotten. Costs are kept by backend name
+ * ({@link #useCosts}).
+ *
+ * <p>Threading: {@link #start}, {@link #stop}, {@link #circuitChanged}, {@link #useCosts} and the
+ * readers ({@link #lastStats()}, {@link #scaling()}) are thread-safe. Ticks and listener calls
+ * run on the control loop. The sinks are called on the control loop and must not block.
  */
 public final class PoolOptimizer implements LoadBalancer.Listener {
   private final LoadBalancer lb;
@@ -99,11 +108,7 @@ public final class PoolOptimizer implements LoadBalancer.Listener {
         return;
       }
       running = true;
-      long now = scheduler.ticker().nanos();
-      for (Backend b : lb.backends()) {
-        windows.put(b, new TrafficWindow(b, now));
-        controller.sync(b, lb.weightPercent(b));
-      }
+      followMembers(scheduler.ticker().nanos());
       if (settings.warmup().enabled()) {
         lb.useFeedbackWarmup(settings.warmup().startPercent());
       }
@@ -127,6 +132,62 @@ public final class PoolOptimizer implements LoadBalancer.Listener {
     });
   }
 
+  /**
+   * Sets the backends' costs by name (1 for a name not given; see {@link WeightController}),
+   * for the members of now and those that join later. Thread-safe: applied on the control loop
+   * once started, at once before.
+   *
+   * @throws IllegalArgumentException for a cost that is not a finite number above 0
+   */
+  public synchronized void useCosts(Map<String, Double> byName) {
+    Map<String, Double> copy = Map.copyOf(byName);
+    Scheduler s = scheduler;
+    if (s == null) {
+      controller.setCosts(copy);
+      return;
+    }
+    copy.forEach((name, cost) -> {
+      if (!(cost > 0 && Double.isFinite(cost))) {
+        throw new IllegalArgumentException(
+            "cost of " + name + ": " + cost + " (expected: a finite number > 0)");
+      }
+    });
+    s.execute(() -> controller.setCosts(copy));
+  }
+
+  /**
+   * Control loop: a window and a controller state for each member that has none (at the weight
+   * percentage the pool gives it now), none for a backend that left.
+   */
+  private void followMembers(long now) {
+    List<Backend> members = lb.backends();
+    Set<Backend> current = new HashSet<>(members);
+    for (Iterator<Backend> it = windows.keySet().iterator(); it.hasNext(); ) {
+      Backend b = it.next();
+      if (!current.contains(b)) {
+        it.remove();
+        controller.remove(b);
+      }
+    }
+    for (Backend b : members) {
+      if (!windows.containsKey(b)) {
+        windows.put(b, new TrafficWindow(b, now));
+        if (!controller.holds(b)) {
+          controller.add(b);
+          controller.sync(b, lb.weightPercent(b));
+        }
+      }
+    }
+  }
+
+  @Override
+  public void onMembersChanged(LoadBalancer pool, List<Backend> added, List<Backend> removed,
+      List<Backend> updated, String reason) {
+    if (running) {
+      followMembers(scheduler.ticker().nanos());
+    }
+  }
+
   /** One control interval. Control loop only. */
   void tick() {
     if (!running) {
@@ -134,6 +195,7 @@ public final class PoolOptimizer implements LoadBalancer.Listener {
     }
     try {
       long now = scheduler.ticker().nanos();
+      followMembers(now);
       long maxAge = settings.staleAfter().toNanos();
       List<BackendStats> stats = new ArrayList<>();
       Map<Backend, BackendStats> all = new IdentityHashMap<>();
@@ -217,6 +279,9 @@ public final class PoolOptimizer implements LoadBalancer.Listener {
 
   @Override
   public void onWarmupStart(LoadBalancer pool, Backend backend) {
+    // A backend that just joined may not be known yet (the pool's listener need not forward
+    // onMembersChanged here): it warms up like any other.
+    controller.add(backend);
     decide(controller.startWarmup(pool.nowNanos(), backend, pool.weightPercent(backend)));
   }
 

@@ -21,6 +21,11 @@ import java.util.Objects;
  * thread-safe): {@link PoolOptimizer} drives it; the simulator and the tests can drive it
  * directly.
  *
+ * <p>Membership: {@link #add} starts a backend that joined the pool at 100% with a fresh
+ * controller, as a backend that was never adjusted (warm-up by feedback, when on, then starts it
+ * lower through {@link #startWarmup}); {@link #remove} forgets one that left. Costs are kept by
+ * backend name ({@link #setCosts}), so a backend replaced under the same name keeps its cost.
+ *
  * <h2>The signal</h2>
  * Under the utilization objective a backend's signal is its own utilization figure (such as
  * {@code cpu}) when a fresh one is known. A backend without one falls back to its traffic: its
@@ -82,6 +87,8 @@ public final class WeightController {
   private final String pool;
   private final WeightControlSettings settings;
   private final Map<Backend, State> states = new IdentityHashMap<>();
+  /** Each backend's cost by name; a name without one costs 1. */
+  private Map<String, Double> costs = Map.of();
 
   /**
    * @param costs each backend's cost (1 when absent); only compared with each other
@@ -90,16 +97,63 @@ public final class WeightController {
       Map<Backend, Double> costs) {
     this.pool = Objects.requireNonNull(pool, "pool");
     this.settings = Objects.requireNonNull(settings, "settings");
-    for (Backend b : backends) {
-      State st = new State();
-      Double cost = costs.get(b);
-      if (cost != null && !(cost > 0 && Double.isFinite(cost))) {
-        throw new IllegalArgumentException(
-            "cost of " + b.name() + ": " + cost + " (expected: a finite number > 0)");
+    Map<String, Double> byName = new java.util.HashMap<>();
+    costs.forEach((b, cost) -> {
+      if (cost != null) {
+        byName.put(b.name(), cost);
       }
-      st.cost = cost == null ? 1.0 : cost;
-      states.put(b, st);
+    });
+    setCosts(byName);
+    backends.forEach(this::add);
+  }
+
+  /**
+   * Sets every backend's cost by name (1 for a name not given), for the backends held now and
+   * those that join later.
+   *
+   * @throws IllegalArgumentException for a cost that is not a finite number above 0
+   */
+  public void setCosts(Map<String, Double> byName) {
+    for (Map.Entry<String, Double> e : byName.entrySet()) {
+      Double cost = e.getValue();
+      if (cost == null || !(cost > 0 && Double.isFinite(cost))) {
+        throw new IllegalArgumentException(
+            "cost of " + e.getKey() + ": " + cost + " (expected: a finite number > 0)");
+      }
     }
+    costs = Map.copyOf(byName);
+    states.forEach((b, st) -> st.cost = costByName(b));
+  }
+
+  private double costByName(Backend b) {
+    return costs.getOrDefault(b.name(), 1.0);
+  }
+
+  /** The backend's cost (1 unless set for its name). */
+  public double cost(Backend backend) {
+    return state(backend).cost;
+  }
+
+  /**
+   * Takes in a backend that joined the pool: 100%, a fresh controller, its cost by name. A
+   * backend already held is left as it is.
+   */
+  public void add(Backend backend) {
+    if (!states.containsKey(backend)) {
+      State st = new State();
+      st.cost = costByName(backend);
+      states.put(backend, st);
+    }
+  }
+
+  /** Forgets a backend that left the pool. */
+  public void remove(Backend backend) {
+    states.remove(backend);
+  }
+
+  /** True when the controller holds the backend. */
+  public boolean holds(Backend backend) {
+    return states.containsKey(backend);
   }
 
   public WeightControlSettings settings() {

@@ -1,7 +1,9 @@
 package io.ballast.core.outlier;
 
 import io.ballast.core.Backend;
+import io.ballast.core.OutcomeListener;
 import io.ballast.core.Scheduler;
+import io.ballast.core.pool.LoadBalancer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -27,12 +29,19 @@ import java.util.function.Predicate;
  * An ejection lasts {@code base × multiplier}, capped at {@code maxEjectionTime}; the multiplier
  * rises by one per ejection (while the time is below the cap) and falls by one per interval once
  * the backend has stayed in for as long as its last ejection lasted. At most
- * {@link OutlierSettings#maxEjected(int)} backends are ejected at once, and never the last backend
- * that would otherwise serve.
+ * {@link OutlierSettings#maxEjected(int)} backends are ejected at once (of the pool's size now),
+ * and never the last backend that would otherwise serve.
+ *
+ * <p>Membership: {@link #add} and {@link #remove} follow the pool's members, or
+ * {@link #followMembers} does it from the pool's listener. A backend that leaves takes its state
+ * with it: an ejected one frees its place under the cap, and its return timer is dropped without
+ * a {@link Listener#onReturn} (the pool no longer serves it anyway).
  *
  * <p>Threading: {@link #tracker}, {@link #isEjected}, {@link #status}, {@link #ejectedCount()},
- * {@link #start()} and {@link #close()} are thread-safe. Every decision runs on the
- * {@link Scheduler}'s control loop, and so does every {@link Listener} call. The
+ * {@link #maxEjected()}, {@link #start()} and {@link #close()} are thread-safe; the backends are
+ * held in a copy-on-write map, so a reader sees a consistent set. {@link #add} and
+ * {@link #remove} run on the control loop (or before {@link #start()}). Every decision runs on
+ * the {@link Scheduler}'s control loop, and so does every {@link Listener} call. The
  * {@code inService} predicate is called on the control loop.
  */
 public final class OutlierDetector implements AutoCloseable {
@@ -53,19 +62,25 @@ public final class OutlierDetector implements AutoCloseable {
     default void onEjectionSkipped(Backend backend, EjectionKind kind, String reason) {}
   }
 
-  private final List<Slot> slots;
-  private final Map<Backend, Slot> byBackend = new IdentityHashMap<>();
+  /** Every slot in the order its backend came; replaced whole (copy on write). */
+  private volatile List<Slot> slots = List.of();
+  /** The same slots by backend; replaced with {@link #slots}. */
+  private volatile Map<Backend, Slot> byBackend = Map.of();
   private final OutlierSettings settings;
   private final Scheduler scheduler;
   private final Predicate<Backend> inService;
   private final Listener listener;
-  private final int maxEjected;
+  private volatile int maxEjected;
   // Control loop only.
   private int ejected;
   private boolean running;
   private Scheduler.Cancellable intervalTimer;
-  private final double[] rates;
+  private double[] rates = new double[0];
   private final List<Candidate> candidates = new ArrayList<>();
+  /** Numbers slots in the order they came, for stable ties. */
+  private int nextIndex;
+  private LoadBalancer followed;
+  private LoadBalancer.Listener following;
   private volatile int ejectedCount;
 
   /** A detector whose pool has no other reason to take a backend out of service. */
@@ -89,17 +104,91 @@ public final class OutlierDetector implements AutoCloseable {
     this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
     this.inService = Objects.requireNonNull(inService, "inService");
     this.listener = Objects.requireNonNull(listener, "listener");
-    List<Slot> list = new ArrayList<>();
     for (Backend b : backends) {
-      Slot s = new Slot(b, list.size(), settings);
-      if (byBackend.put(b, s) != null) {
+      if (byBackend.containsKey(b)) {
         throw new IllegalArgumentException("backends: " + b.name() + " listed twice");
       }
-      list.add(s);
+      add(b);
     }
-    this.slots = List.copyOf(list);
-    this.maxEjected = settings.maxEjected(slots.size());
-    this.rates = new double[slots.size()];
+  }
+
+  /**
+   * Adds a backend that joined the pool and returns its tracker, made at once so that the wiring
+   * can install it ({@link Backend#useOutcomeListener}) before the backend can be picked. A
+   * backend already held keeps its tracker. Control loop only (or before {@link #start()}).
+   */
+  public OutlierTracker add(Backend backend) {
+    Slot existing = byBackend.get(backend);
+    if (existing != null) {
+      return existing.tracker;
+    }
+    Slot s = new Slot(backend, nextIndex++, settings);
+    List<Slot> list = new ArrayList<>(slots);
+    list.add(s);
+    Map<Backend, Slot> map = new IdentityHashMap<>(byBackend);
+    map.put(backend, s);
+    publish(list, map);
+    return s.tracker;
+  }
+
+  /**
+   * Forgets a backend that left the pool: its counts, its ejection (freeing its place under the
+   * cap; no {@link Listener#onReturn}) and its timer. Its tracker may still be called by requests
+   * in flight; nothing comes of it. Unknown backends are ignored. Control loop only (or before
+   * {@link #start()}).
+   */
+  public void remove(Backend backend) {
+    Slot s = byBackend.get(backend);
+    if (s == null) {
+      return;
+    }
+    s.removed = true;
+    if (s.returnTimer != null) {
+      s.returnTimer.cancel();
+      s.returnTimer = null;
+    }
+    if (s.ejected) {
+      s.ejected = false;
+      ejected--;
+      ejectedCount = ejected;
+    }
+    List<Slot> list = new ArrayList<>(slots);
+    list.remove(s);
+    Map<Backend, Slot> map = new IdentityHashMap<>(byBackend);
+    map.remove(backend);
+    publish(list, map);
+  }
+
+  private void publish(List<Slot> list, Map<Backend, Slot> map) {
+    // The map first: a reader that finds a backend among the slots finds its slot.
+    byBackend = map;
+    slots = List.copyOf(list);
+    maxEjected = settings.maxEjected(list.size());
+    rates = new double[list.size()];
+  }
+
+  /**
+   * Follows the pool's members from now on: a backend that joins gets a tracker installed as its
+   * outcome listener before it can be picked, one that leaves is {@link #remove removed}.
+   * {@link #close()} stops following. Call once, after the trackers of the pool's current
+   * backends are installed.
+   */
+  public synchronized void followMembers(LoadBalancer pool) {
+    if (followed != null) {
+      throw new IllegalStateException("already following pool " + followed.name());
+    }
+    followed = Objects.requireNonNull(pool, "pool");
+    following = new LoadBalancer.Listener() {
+      @Override
+      public void onMembersChanged(LoadBalancer p, List<Backend> added, List<Backend> removed,
+          List<Backend> updated, String reason) {
+        removed.forEach(OutlierDetector.this::remove);
+        for (Backend b : added) {
+          b.useOutcomeListener(add(b));
+        }
+      }
+    };
+    pool.addListener(following);
   }
 
   public OutlierSettings settings() {
@@ -126,7 +215,10 @@ public final class OutlierDetector implements AutoCloseable {
     return ejectedCount;
   }
 
-  /** The most backends this pool may have ejected at once ({@link OutlierSettings#maxEjected}). */
+  /**
+   * The most backends this pool may have ejected at once ({@link OutlierSettings#maxEjected}
+   * of the backends it holds now). Thread-safe.
+   */
   public int maxEjected() {
     return maxEjected;
   }
@@ -150,6 +242,11 @@ public final class OutlierDetector implements AutoCloseable {
    */
   @Override
   public void close() {
+    synchronized (this) {
+      if (followed != null) {
+        followed.removeListener(following);
+      }
+    }
     scheduler.execute(() -> {
       running = false;
       if (intervalTimer != null) {
@@ -180,7 +277,7 @@ public final class OutlierDetector implements AutoCloseable {
   private void onConsecutive(Slot s, EjectionKind kind) {
     // A new run must reach the threshold again, whether or not this one ejects.
     s.tracker.resetConsecutive(kind);
-    if (s.ejected || !running) {
+    if (s.ejected || !running || s.removed) {
       return;
     }
     int n = switch (kind) {
@@ -330,7 +427,7 @@ public final class OutlierDetector implements AutoCloseable {
 
   private void onReturn(Slot s) {
     s.returnTimer = null;
-    if (!s.ejected) {
+    if (!s.ejected || s.removed) {
       return;
     }
     s.ejected = false;
@@ -363,6 +460,8 @@ public final class OutlierDetector implements AutoCloseable {
     final int index;
     final OutlierTracker tracker;
     volatile OutlierStatus status = OutlierStatus.INITIAL;
+    /** Its backend left the pool; control loop only. */
+    boolean removed;
     boolean ejected;
     int ejections;
     int multiplier;

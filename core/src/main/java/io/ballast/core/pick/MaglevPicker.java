@@ -119,6 +119,9 @@ public final class MaglevPicker implements Picker {
       int[] position = new int[n];
       int[] skip = new int[n];
       long[] target = new long[n];
+      int[] turns = java.util.stream.IntStream.range(0, n).boxed()
+          .sorted(java.util.Comparator.comparing((Integer i) -> members.get(i).name()))
+          .mapToInt(Integer::intValue).toArray();
       int maxWeight = 1;
       for (int i = 0; i < n; i++) {
         String name = members.get(i).name();
@@ -130,7 +133,7 @@ public final class MaglevPicker implements Picker {
       Arrays.fill(slots, -1);
       int filled = 0;
       for (long turn = 0; ; turn++) {
-        for (int i = 0; i < n; i++) {
+        for (int i : turns) {
           if (turn * weights[i] < target[i]) {
             continue;
           }

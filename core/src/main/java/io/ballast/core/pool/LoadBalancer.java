@@ -20,23 +20,53 @@ import io.ballast.core.pick.PickerFactory;
 import io.ballast.core.pick.PoolSnapshot;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
- * The control side of one pool: it holds each backend's health and admin state, turns events into
- * a new immutable {@link Picker} and publishes it for the data plane.
+ * The control side of one pool: it holds its members and each one's health and admin state,
+ * turns events into a new immutable {@link Picker} and publishes it for the data plane.
  *
- * <p>Threading: {@link #picker()} and the {@code status} readers are thread-safe (volatile reads).
- * The {@code report*} and {@code set*} methods are thread-safe too: they post to the control loop
- * ({@link Scheduler}), where every state change and every rebuild happens, one at a time. A picker
- * is republished only when the set of available backends or their weights change.
+ * <h2>Membership</h2>
+ * Members change while the pool serves ({@link #setMembers}, {@link #addMember},
+ * {@link #removeMember}); they are matched by name, and a member that keeps its name and address
+ * keeps its {@link Backend} object and everything learnt about it (see {@link MemberChanges}).
+ * <ul>
+ *   <li>A backend that joins is set up completely (its status, then
+ *       {@link Listener#onMembersChanged}, where pool features install its gate and outcome
+ *       listener) before any picker that contains it is published. With active checks it takes
+ *       no traffic until its first check result: a pass brings it up at once whatever
+ *       {@code rise} is, a fail keeps it down (Envoy's rule for new hosts; see
+ *       {@link BackendHealth#awaitingFirstCheck}). Without active checks it serves at once. Either
+ *       way it comes in through slow start or warm-up by feedback, as a returning backend does.
+ *   <li>A backend that leaves is out of the next picker at once, then drains: its requests in
+ *       flight finish, the control loop looks at its {@code inFlight()} every
+ *       {@value #DRAIN_CHECK_MILLIS} ms, and once it is 0 or the {@link #setDrainTimeout drain
+ *       timeout} has passed the pool forgets it and tells {@link Listener#onMemberGone} (the time
+ *       to close its connections). Until then the status readers still answer for it and
+ *       {@link #removing} is true; afterwards they refuse it as a stranger.
+ * </ul>
+ * {@link #reconfigure} switches the algorithm, its tunables and the health settings of a running
+ * pool, keeping every backend's state.
+ *
+ * <p>Threading: {@link #picker()}, {@link #backends()} and the {@code status} readers are
+ * thread-safe (volatile reads). The {@code report*}, {@code set*}, membership and
+ * {@link #reconfigure} methods are thread-safe too: they check their arguments at once and post
+ * the change to the control loop ({@link Scheduler}), where every state change and every rebuild
+ * happens, one at a time. A picker is republished only when the members, the set of available
+ * backends or their weights change (or the algorithm does).
  */
 public final class LoadBalancer {
-  /** Receives every state change, on the control loop. */
+  /**
+   * Receives every state change, on the control loop. Several may listen
+   * ({@link #addListener}); each call goes to each, in the order they were added.
+   */
   public interface Listener {
     Listener NONE = new Listener() {};
 
@@ -58,6 +88,31 @@ public final class LoadBalancer {
      * listens (the weight controller) raises it.
      */
     default void onWarmupStart(LoadBalancer pool, Backend backend) {}
+
+    /**
+     * A membership update changed the pool, before the picker that reflects it is built: install
+     * what each added backend needs (gate, outcome listener, a poller) here, so that it is in
+     * place before the backend can be picked, and drop what removed ones no longer need.
+     *
+     * @param added backends that join, new or coming back while they still drained; their status
+     *     is readable already
+     * @param removed backends that leave: out of the next picker, draining until
+     *     {@link #onMemberGone}
+     * @param updated members whose weight or zone changed in place
+     * @param reason what changed the members ("config reload", "admin API", a discovery source)
+     */
+    default void onMembersChanged(LoadBalancer pool, List<Backend> added, List<Backend> removed,
+        List<Backend> updated, String reason) {}
+
+    /**
+     * A removed backend has drained (no request in flight) or its drain timeout passed (then
+     * {@code backend.load().inFlight()} says how many requests are cut): the pool has forgotten
+     * it. Close its connections and stop its pollers.
+     */
+    default void onMemberGone(LoadBalancer pool, Backend backend) {}
+
+    /** {@link #reconfigure} changed the algorithm, its tunables or the health settings. */
+    default void onReconfigured(LoadBalancer pool, String reason) {}
   }
 
   /**
@@ -145,31 +200,53 @@ public final class LoadBalancer {
   /** A ramp advances in this many steps. */
   static final int RAMP_STEPS = 10;
 
-  private static final long NOT_RAMPING = Long.MIN_VALUE;
   /** Check results kept per backend for {@link #checkHistory}. */
   public static final int CHECK_HISTORY = 10;
+  /** How long a removed backend may drain before the pool forgets it anyway. */
+  public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+  /** How often the control loop looks at the requests in flight of draining backends. */
+  static final long DRAIN_CHECK_MILLIS = 100;
   private static final Picker NONE_AVAILABLE = ctx -> PickResult.NoBackend.NONE_AVAILABLE;
   private static final Picker EMPTY = ctx -> PickResult.NoBackend.EMPTY_POOL;
 
+  /**
+   * What the pool balances with; replaced whole by {@link #reconfigure}.
+   *
+   * @param factory the algorithm's factory, decorated
+   */
+  private record Setup(Algorithm algorithm, AlgorithmOptions options, PickerFactory factory,
+      HealthSettings health) {}
+
   private final String name;
-  private final List<Backend> backends;
-  private final Map<Backend, Status> statuses = new IdentityHashMap<>();
-  private final Algorithm algorithm;
-  private final PickerFactory factory;
-  private final HealthSettings health;
+  private volatile Setup setup;
+  /** The members; replaced on the control loop by a membership update. */
+  private volatile Members members;
+  /**
+   * Every member's status and those of backends still draining out. Copy on write: replaced
+   * whole on the control loop, never changed once published, so a reader needs no lock.
+   */
+  private volatile Map<Backend, BackendStatus> statuses;
   private final Scheduler scheduler;
   private final Rng rng;
-  private final Listener listener;
+  private final Listeners listener = new Listeners();
   private volatile Picker picker;
   private final PoolLoad load = new PoolLoad();
+  // Control loop only: what the published picker was built from.
+  private Members publishedMembers = Members.NONE;
   private boolean[] published = new boolean[0];
   private int[] publishedWeights = new int[0];
-  /** Both of the above, for readers off the control loop. */
-  private volatile Published publishedState = new Published(new boolean[0], new int[0]);
+  /** All three of the above, for readers off the control loop. */
+  private volatile Published publishedState =
+      new Published(Members.NONE, new boolean[0], new int[0]);
   private volatile boolean panic;
   private boolean rampTicking;
+  /** Set while {@link #reconfigure} changes many backends: one rebuild at the end. */
+  private boolean holdRebuilds;
   /** Weight percentage a returning backend starts at under feedback warm-up; 0 when off. */
   private int warmupStartPercent;
+  private volatile Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+  /** A look at the draining backends is scheduled; control loop only. */
+  private boolean drainWatching;
 
   /** A pool balancing with the algorithm's default tunables. */
   public LoadBalancer(
@@ -199,6 +276,10 @@ public final class LoadBalancer {
   /**
    * A pool whose algorithm's picker factory is wrapped by {@code decorator} (for example
    * zone-aware balancing around the algorithm): the decorated factory builds every picker.
+   *
+   * @param backends the first members, names unique; they serve at once (no first check to wait
+   *     for, no slow start), as a pool that starts has nothing to protect yet
+   * @param listener the first listener; {@link Listener#NONE} for none
    */
   public LoadBalancer(
       String name,
@@ -211,26 +292,33 @@ public final class LoadBalancer {
       Rng rng,
       Listener listener) {
     this.name = Objects.requireNonNull(name, "name");
-    this.backends = List.copyOf(backends);
-    this.algorithm = Objects.requireNonNull(algorithm, "algorithm");
-    this.factory = Objects.requireNonNull(
-        Objects.requireNonNull(decorator, "decorator")
-            .apply(algorithm.factory(Objects.requireNonNull(options, "options"))),
-        "decorated factory");
-    this.health = Objects.requireNonNull(health, "health");
+    this.setup = setup(algorithm, options, decorator, health);
     this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
     this.rng = Objects.requireNonNull(rng, "rng");
-    this.listener = Objects.requireNonNull(listener, "listener");
-    for (Backend b : this.backends) {
+    if (Objects.requireNonNull(listener, "listener") != Listener.NONE) {
+      this.listener.add(listener);
+    }
+    this.members = Members.of(backends);
+    Map<Backend, BackendStatus> map = new IdentityHashMap<>();
+    for (Backend b : members.list()) {
       if (algorithm.needsPoolLoad()) {
         b.load().attach(load);
       }
-      if (statuses.put(b, new Status(new BackendHealth(health.policy()))) != null) {
-        throw new IllegalArgumentException("backends: " + b.name() + " listed twice");
-      }
+      map.put(b, new BackendStatus(new BackendHealth(health.policy())));
     }
-    this.picker = this.backends.isEmpty() ? EMPTY : NONE_AVAILABLE;
+    this.statuses = map;
+    this.picker = members.list().isEmpty() ? EMPTY : NONE_AVAILABLE;
     rebuild();
+  }
+
+  private static Setup setup(Algorithm algorithm, AlgorithmOptions options,
+      UnaryOperator<PickerFactory> decorator, HealthSettings health) {
+    Objects.requireNonNull(algorithm, "algorithm");
+    PickerFactory factory = Objects.requireNonNull(
+        Objects.requireNonNull(decorator, "decorator")
+            .apply(algorithm.factory(Objects.requireNonNull(options, "options"))),
+        "decorated factory");
+    return new Setup(algorithm, options, factory, Objects.requireNonNull(health, "health"));
   }
 
   public String name() {
@@ -238,11 +326,33 @@ public final class LoadBalancer {
   }
 
   public Algorithm algorithm() {
-    return algorithm;
+    return setup.algorithm();
   }
 
+  /** The algorithm's tunables. Thread-safe. */
+  public AlgorithmOptions options() {
+    return setup.options();
+  }
+
+  /** The current members, in pool order; immutable. Thread-safe: one volatile read. */
   public List<Backend> backends() {
-    return backends;
+    return members.list();
+  }
+
+  /**
+   * The current member named {@code name}, or null when the pool has none (a backend draining
+   * out is no longer a member). Thread-safe, allocation-free: one volatile read and a lookup.
+   */
+  public Backend backend(String name) {
+    return name == null ? null : members.byName().get(name);
+  }
+
+  /**
+   * True while the pool answers for the backend: a member, or a removed one still draining.
+   * Thread-safe.
+   */
+  public boolean knows(Backend backend) {
+    return statuses.containsKey(backend);
   }
 
   /**
@@ -255,12 +365,22 @@ public final class LoadBalancer {
   }
 
   public HealthSettings healthSettings() {
-    return health;
+    return setup.health();
   }
 
   /** The current picker. Thread-safe: one volatile read. */
   public Picker picker() {
     return picker;
+  }
+
+  /** Adds a listener; it hears every event from the next one on. Thread-safe. */
+  public void addListener(Listener listener) {
+    this.listener.add(listener);
+  }
+
+  /** Removes a listener added before. Thread-safe. */
+  public void removeListener(Listener listener) {
+    this.listener.remove(listener);
   }
 
   /** The backend's health state as last decided. Thread-safe. */
@@ -273,6 +393,22 @@ public final class LoadBalancer {
     return status(backend).admin;
   }
 
+  /**
+   * True while the backend, removed from the members, drains out of the pool; false for a
+   * member. Thread-safe.
+   */
+  public boolean removing(Backend backend) {
+    return status(backend).removing;
+  }
+
+  /**
+   * True while a backend that joined the running pool waits for the first result of some check
+   * level (it takes no traffic before, unless that level's first result passed). Thread-safe.
+   */
+  public boolean awaitingFirstCheck(Backend backend) {
+    return status(backend).awaitingFirstCheck;
+  }
+
   /** True while the pool balances over unhealthy backends too (panic mode). Thread-safe. */
   public boolean panic() {
     return panic;
@@ -280,8 +416,9 @@ public final class LoadBalancer {
 
   /** True when the backend takes new requests now. Thread-safe. */
   public boolean available(Backend backend) {
-    Status s = status(backend);
-    return s.health.serving() && s.admin == AdminState.ACTIVE && !s.ejected && !s.circuitOpen;
+    BackendStatus s = status(backend);
+    return s.health.serving() && s.admin == AdminState.ACTIVE && !s.ejected && !s.circuitOpen
+        && !s.removing;
   }
 
   /**
@@ -289,8 +426,8 @@ public final class LoadBalancer {
    * the detector's own view of which backends count. Thread-safe.
    */
   public boolean inService(Backend backend) {
-    Status s = status(backend);
-    return s.health.serving() && s.admin == AdminState.ACTIVE;
+    BackendStatus s = status(backend);
+    return s.health.serving() && s.admin == AdminState.ACTIVE && !s.removing;
   }
 
   /** True while outlier detection keeps the backend out. Thread-safe. */
@@ -300,8 +437,7 @@ public final class LoadBalancer {
 
   /** Outlier detection takes the backend out, or lets it back. Thread-safe. */
   public void setEjected(Backend backend, boolean ejected, String reason) {
-    Status s = status(backend);
-    scheduler.execute(() -> {
+    onLoop(backend, s -> {
       if (s.ejected == ejected) {
         return;
       }
@@ -328,8 +464,7 @@ public final class LoadBalancer {
    * Thread-safe.
    */
   public void setCircuitOpen(Backend backend, boolean open) {
-    Status s = status(backend);
-    scheduler.execute(() -> {
+    onLoop(backend, s -> {
       if (s.circuitOpen == open) {
         return;
       }
@@ -348,8 +483,7 @@ public final class LoadBalancer {
    * lets go, the checks' verdict applies again. Thread-safe.
    */
   public void setAgentDown(Backend backend, boolean down, String reason) {
-    Status s = status(backend);
-    scheduler.execute(() -> {
+    onLoop(backend, s -> {
       if (s.agentDown == down) {
         return;
       }
@@ -365,12 +499,12 @@ public final class LoadBalancer {
 
   /** The data plane could not connect to the backend. Thread-safe. */
   public void reportConnectFailure(Backend backend, String reason) {
-    Status s = status(backend);
-    scheduler.execute(() -> {
+    onLoop(backend, s -> {
       if (!s.health.serving()) {
         return;
       }
       transition(backend, s, s.checks.forceDown(), "connection failed: " + reason);
+      HealthSettings health = setup.health();
       if (!health.activeChecks()) {
         scheduler.schedule(health.passiveDownTime(), () -> readmit(backend, s));
       }
@@ -384,19 +518,22 @@ public final class LoadBalancer {
 
   /**
    * An active health check of level {@code level} (its index in the policy's levels) finished.
-   * Thread-safe.
+   * A result that arrives after {@link #reconfigure} removed its level is dropped. Thread-safe.
    */
   public void reportCheck(Backend backend, int level, boolean passed, String detail) {
-    Status s = status(backend);
-    int levels = health.policy().levels().size();
+    int levels = setup.health().policy().levels().size();
     if (level < 0 || level >= levels) {
       throw new IllegalArgumentException(
           "level: " + level + " (expected: 0.." + (levels - 1) + ")");
     }
-    scheduler.execute(() -> {
+    onLoop(backend, s -> {
+      List<HealthLevel> defs = s.checks.policy().levels();
+      if (level >= defs.size()) {
+        return;
+      }
       HealthState next = s.checks.onResult(level, passed);
       CheckRecord record = new CheckRecord(scheduler.ticker().nanos(), passed,
-          levels == 1 ? detail : health.policy().levels().get(level).name() + ": " + detail);
+          defs.size() == 1 ? detail : defs.get(level).name() + ": " + detail);
       s.record(record);
       s.recordLevel(level, new CheckRecord(record.atNanos(), passed, detail));
       transition(backend, s, next, s.checks.reason(level, passed, detail));
@@ -434,8 +571,7 @@ public final class LoadBalancer {
 
   /** Drain or maintenance from the operator. Thread-safe. */
   public void setAdminState(Backend backend, AdminState state, String reason) {
-    Status s = status(backend);
-    scheduler.execute(() -> {
+    onLoop(backend, s -> {
       AdminState from = s.admin;
       if (from == state) {
         return;
@@ -467,7 +603,8 @@ public final class LoadBalancer {
    * Sets effective weights, in percent of each backend's configured weight (100: as configured;
    * 1 to {@value #MAX_WEIGHT_PERCENT}); backends not named keep theirs. The weight controller and
    * agents change only these, never the configured weight. The picker is rebuilt once for the
-   * whole batch, and only if a published weight changes. Thread-safe: posts to the control loop.
+   * whole batch, and only if a published weight changes. A backend the pool has forgotten by the
+   * time the batch runs is skipped. Thread-safe: posts to the control loop.
    */
   public void setWeightPercents(Map<Backend, Integer> percents) {
     Map<Backend, Integer> copy = Map.copyOf(percents);
@@ -482,9 +619,11 @@ public final class LoadBalancer {
     scheduler.execute(() -> {
       boolean changed = false;
       for (Map.Entry<Backend, Integer> e : copy.entrySet()) {
-        Status s = statuses.get(e.getKey());
-        changed |= s.weightPercent != e.getValue();
-        s.weightPercent = e.getValue();
+        BackendStatus s = statuses.get(e.getKey());
+        if (s != null) {
+          changed |= s.weightPercent != e.getValue();
+          s.weightPercent = e.getValue();
+        }
       }
       if (changed) {
         rebuild();
@@ -500,19 +639,283 @@ public final class LoadBalancer {
   /**
    * The backend's effective weight in the published picker (configured weight with slow start,
    * degraded share and weight percentage applied, all scaled alike), or 0 while it is out of the
-   * picker. Comparable between backends of one pool, not across rebuilds. Thread-safe.
+   * picker (a backend draining out included). Comparable between backends of one pool, not
+   * across rebuilds. Thread-safe.
    */
   public int effectiveWeight(Backend backend) {
     Published p = publishedState;
-    int i = backends.indexOf(backend);
-    if (i < 0) {
-      throw new IllegalArgumentException("backend " + backend.name() + " is not in pool " + name);
+    Integer i = p.members().index().get(backend);
+    if (i == null) {
+      status(backend);
+      return 0;
     }
-    return i < p.available.length && p.available[i] ? p.weights[i] : 0;
+    return p.available()[i] ? p.weights()[i] : 0;
+  }
+
+  // ---- membership ----
+
+  /**
+   * Makes the pool's members these (see the class comment and {@link MemberChanges} for the
+   * matching by name); nothing happens when they are the pool's members already. Thread-safe:
+   * checks the list at once and applies it on the control loop.
+   *
+   * @param members every member the pool should have, names unique; empty leaves the pool
+   *     without backends (it answers "pool has no backends" until one is added)
+   * @param reason for the listeners' log ("config reload", "dns: api.internal")
+   * @throws IllegalArgumentException when a name is listed twice; nothing changes then
+   */
+  public void setMembers(List<Member> members, String reason) {
+    List<Member> copy = List.copyOf(members);
+    Objects.requireNonNull(reason, "reason");
+    MemberChanges.checkUnique(copy);
+    scheduler.execute(() -> applyMembers(copy, reason));
+  }
+
+  /**
+   * Adds a member, or updates the member of that name (another weight or zone in place; another
+   * address replaces it). The same path as {@link #setMembers}. Thread-safe.
+   */
+  public void addMember(Member member, String reason) {
+    Objects.requireNonNull(member, "member");
+    Objects.requireNonNull(reason, "reason");
+    scheduler.execute(() -> {
+      Map<String, Member> wanted = described(members.list());
+      wanted.put(member.name(), member);
+      applyMembers(List.copyOf(wanted.values()), reason);
+    });
+  }
+
+  /**
+   * Removes the member of that name: it leaves the picker and drains (the last member too: the
+   * pool then answers "pool has no backends"). The same path as {@link #setMembers}.
+   * Thread-safe.
+   *
+   * @throws IllegalArgumentException when the pool has no member of that name now
+   */
+  public void removeMember(String name, String reason) {
+    Objects.requireNonNull(reason, "reason");
+    if (backend(name) == null) {
+      throw new IllegalArgumentException("backend " + name + " is not in pool " + this.name);
+    }
+    scheduler.execute(() -> {
+      Map<String, Member> wanted = described(members.list());
+      wanted.remove(name);
+      applyMembers(List.copyOf(wanted.values()), reason);
+    });
+  }
+
+  private static Map<String, Member> described(List<Backend> backends) {
+    Map<String, Member> out = new LinkedHashMap<>();
+    for (Backend b : backends) {
+      out.put(b.name(), Member.of(b));
+    }
+    return out;
+  }
+
+  /**
+   * Sets how long a removed backend may drain before the pool forgets it with requests still in
+   * flight (they are cut when the proxy closes its connections). Zero forgets it at the first
+   * look. Thread-safe; applies to backends draining now too.
+   */
+  public void setDrainTimeout(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException("drainTimeout: " + timeout + " (expected: >= 0)");
+    }
+    drainTimeout = timeout;
+  }
+
+  /** See {@link #setDrainTimeout}; {@link #DEFAULT_DRAIN_TIMEOUT} unless set. Thread-safe. */
+  public Duration drainTimeout() {
+    return drainTimeout;
+  }
+
+  /** Control loop: the membership update itself. */
+  private void applyMembers(List<Member> wanted, String reason) {
+    Map<Backend, BackendStatus> before = statuses;
+    List<Backend> draining = new ArrayList<>();
+    before.forEach((b, s) -> {
+      if (s.removing) {
+        draining.add(b);
+      }
+    });
+    MemberChanges c = MemberChanges.between(members.list(), draining, wanted);
+    if (c.isEmpty()) {
+      return;
+    }
+    Setup st = setup;
+    HealthPolicy policy = st.health().policy();
+    Map<Backend, BackendStatus> next = new IdentityHashMap<>(before);
+    for (Backend b : c.updated()) {
+      update(b, c.described().get(b));
+    }
+    for (Backend b : c.added()) {
+      Member m = c.described().get(b);
+      BackendStatus s = next.get(b);
+      if (s != null) {
+        // Back before it drained: what it learnt stays; the features that dropped it (outlier
+        // detection, its breaker) take it back as new, so their verdicts on it start over.
+        s.removing = false;
+        s.ejected = false;
+        s.circuitOpen = false;
+        update(b, m);
+      } else {
+        s = new BackendStatus(st.health().activeChecks()
+            ? BackendHealth.awaitingFirstCheck(policy) : new BackendHealth(policy));
+        s.admin = m.state();
+        b.load().useTicker(scheduler.ticker());
+        next.put(b, s);
+      }
+      if (st.algorithm().needsPoolLoad()) {
+        b.load().attach(load);
+      }
+    }
+    long now = scheduler.ticker().nanos();
+    for (Backend b : c.removed()) {
+      BackendStatus s = next.get(b);
+      s.removing = true;
+      s.drainStartNanos = now;
+    }
+    // Statuses first: whoever finds a backend among the members finds its status.
+    statuses = next;
+    members = Members.of(c.members());
+    listener.onMembersChanged(this, c.added(), c.removed(), c.updated(), reason);
+    for (Backend b : c.added()) {
+      BackendStatus s = next.get(b);
+      if (s.health.serving() && s.admin == AdminState.ACTIVE) {
+        returned(b, s);
+      }
+    }
+    if (!c.removed().isEmpty()) {
+      watchDrains();
+    }
+    rebuild(true);
+  }
+
+  private static void update(Backend b, Member m) {
+    b.setWeight(m.weight());
+    b.setZone(m.zone());
+  }
+
+  /**
+   * Looks at the draining backends one period from now. Not at once: an event loop that read the
+   * previous picker just before the swap may pick a removed backend and start its request a
+   * moment later; a period is far longer than that moment.
+   */
+  private void watchDrains() {
+    if (!drainWatching) {
+      drainWatching = true;
+      scheduler.schedule(Duration.ofMillis(DRAIN_CHECK_MILLIS), this::checkDrains);
+    }
+  }
+
+  private void checkDrains() {
+    drainWatching = false;
+    long now = scheduler.ticker().nanos();
+    long timeout = drainTimeout.toNanos();
+    List<Backend> gone = new ArrayList<>();
+    boolean more = false;
+    for (Map.Entry<Backend, BackendStatus> e : statuses.entrySet()) {
+      BackendStatus s = e.getValue();
+      if (!s.removing) {
+        continue;
+      }
+      if (e.getKey().load().inFlight() <= 0 || now - s.drainStartNanos >= timeout) {
+        gone.add(e.getKey());
+      } else {
+        more = true;
+      }
+    }
+    if (!gone.isEmpty()) {
+      Map<Backend, BackendStatus> next = new IdentityHashMap<>(statuses);
+      gone.forEach(next::remove);
+      statuses = next;
+      for (Backend b : gone) {
+        listener.onMemberGone(this, b);
+      }
+    }
+    if (more) {
+      watchDrains();
+    }
+  }
+
+  // ---- reconfiguration ----
+
+  /**
+   * Switches the algorithm, its tunables, the decoration of its factory and the health settings
+   * of the running pool, keeping every backend's state (health, load, weight percentages,
+   * ejections, circuits, auto's history). The next picker is built by the new factory and given
+   * the current picker as its previous one (a factory reuses only what is of its own kind).
+   * A changed health policy gives each backend fresh check trackers that start where it is
+   * ({@link BackendHealth#startingFrom}: a healthy backend stays healthy until the new checks
+   * say otherwise); turning active checks off lets a backend that is down back after
+   * {@code passiveDownTime}, and one still waiting for its first check in at once.
+   * Thread-safe: the factory is decorated here (so a decorator's complaint reaches the caller),
+   * the switch happens on the control loop.
+   */
+  public void reconfigure(Algorithm algorithm, AlgorithmOptions options,
+      UnaryOperator<PickerFactory> decorator, HealthSettings health, String reason) {
+    Setup next = setup(algorithm, options, decorator, health);
+    Objects.requireNonNull(reason, "reason");
+    scheduler.execute(() -> applySetup(next, reason));
+  }
+
+  private void applySetup(Setup next, String reason) {
+    Setup before = setup;
+    setup = next;
+    if (next.algorithm().needsPoolLoad()) {
+      for (Backend b : members.list()) {
+        b.load().attach(load);
+      }
+    }
+    HealthSettings health = next.health();
+    boolean newPolicy = !health.policy().equals(before.health().policy());
+    boolean checksOff = before.health().activeChecks() && !health.activeChecks();
+    listener.onReconfigured(this, reason);
+    holdRebuilds = true;
+    try {
+      for (Map.Entry<Backend, BackendStatus> e : statuses.entrySet()) {
+        Backend b = e.getKey();
+        BackendStatus s = e.getValue();
+        boolean awaiting = s.checks.awaitingFirstCheck();
+        if (newPolicy) {
+          s.useChecks(awaiting && health.activeChecks()
+              ? BackendHealth.awaitingFirstCheck(health.policy())
+              : BackendHealth.startingFrom(health.policy(), s.health));
+          transition(b, s, s.checks.state(), "health checks changed: " + reason);
+        }
+        if (checksOff && awaiting) {
+          transition(b, s, s.checks.readmit(), "active checks off: " + reason);
+        } else if (checksOff && !s.health.serving()) {
+          scheduler.schedule(health.passiveDownTime(), () -> readmit(b, s));
+        }
+      }
+    } finally {
+      holdRebuilds = false;
+    }
+    rebuild(true);
+  }
+
+  // ---- state changes, control loop ----
+
+  /**
+   * Runs {@code task} on the control loop with the backend's status, unless the pool has
+   * forgotten the backend by then. Refuses a backend the pool does not know at once.
+   */
+  private void onLoop(Backend backend, Consumer<BackendStatus> task) {
+    BackendStatus s = status(backend);
+    scheduler.execute(() -> {
+      if (statuses.get(backend) == s) {
+        task.accept(s);
+      }
+    });
   }
 
   /** The backend came back: it ramps up, by the slow-start timer or by feedback. */
-  private void returned(Backend backend, Status s) {
+  private void returned(Backend backend, BackendStatus s) {
+    if (s.removing) {
+      return;
+    }
     if (warmupStartPercent > 0) {
       s.weightPercent = warmupStartPercent;
       listener.onWarmupStart(this, backend);
@@ -521,8 +924,9 @@ public final class LoadBalancer {
     }
   }
 
-  private void readmit(Backend backend, Status s) {
-    if (s.health.serving()) {
+  private void readmit(Backend backend, BackendStatus s) {
+    HealthSettings health = setup.health();
+    if (statuses.get(backend) != s || health.activeChecks() || s.health.serving()) {
       return;
     }
     // Without active checks, only traffic can tell: let the backend try again.
@@ -531,7 +935,7 @@ public final class LoadBalancer {
         "re-admitted after " + health.passiveDownTime().toMillis() + " ms without active checks");
   }
 
-  private void transition(Backend backend, Status s, HealthState verdict, String reason) {
+  private void transition(Backend backend, BackendStatus s, HealthState verdict, String reason) {
     // The agent's "down" overrides every check until the agent itself says otherwise.
     HealthState next = s.agentDown ? HealthState.UNHEALTHY : verdict;
     HealthState from = s.health;
@@ -556,8 +960,8 @@ public final class LoadBalancer {
     }
   }
 
-  private Status status(Backend backend) {
-    Status s = statuses.get(backend);
+  private BackendStatus status(Backend backend) {
+    BackendStatus s = statuses.get(backend);
     if (s == null) {
       throw new IllegalArgumentException("backend " + backend.name() + " is not in pool " + name);
     }
@@ -565,16 +969,38 @@ public final class LoadBalancer {
   }
 
   private void rebuild() {
-    if (backends.isEmpty()) {
+    rebuild(false);
+  }
+
+  /**
+   * Builds and publishes the picker for the current members and their state, unless nothing it
+   * is built from changed since the last one ({@code force}: the members or the factory changed,
+   * or a member's zone, which no array here shows).
+   */
+  private void rebuild(boolean force) {
+    if (holdRebuilds) {
       return;
     }
+    Members m = members;
+    List<Backend> backends = m.list();
+    Map<Backend, BackendStatus> st = statuses;
+    HealthSettings health = setup.health();
     int n = backends.size();
+    if (n == 0) {
+      if (panic) {
+        panic = false;
+        listener.onPanic(this, false, "the pool has no backends");
+      }
+      publish(m, new boolean[0], new int[0]);
+      picker = EMPTY;
+      return;
+    }
     boolean[] available = new boolean[n];
     int healthy = 0;
     int inService = 0;
     int active = 0;
     for (int i = 0; i < n; i++) {
-      Status s = statuses.get(backends.get(i));
+      BackendStatus s = st.get(backends.get(i));
       boolean serving = s.health.serving() && s.admin == AdminState.ACTIVE;
       available[i] = serving && !s.ejected && !s.circuitOpen;
       healthy += available[i] ? 1 : 0;
@@ -602,27 +1028,33 @@ public final class LoadBalancer {
       // to want back. Unless nothing else is left.
       int count = 0;
       for (int i = 0; i < n; i++) {
-        Status s = statuses.get(backends.get(i));
+        BackendStatus s = st.get(backends.get(i));
         available[i] = s.admin == AdminState.ACTIVE && !s.ejected;
         count += available[i] ? 1 : 0;
       }
       for (int i = 0; i < n && count == 0; i++) {
-        available[i] = statuses.get(backends.get(i)).admin == AdminState.ACTIVE;
+        available[i] = st.get(backends.get(i)).admin == AdminState.ACTIVE;
       }
     }
-    int[] weights = weights(available);
-    if (java.util.Arrays.equals(available, published)
-        && java.util.Arrays.equals(weights, publishedWeights)) {
+    int[] weights = weights(backends, st, available);
+    if (!force && m == publishedMembers && Arrays.equals(available, published)
+        && Arrays.equals(weights, publishedWeights)) {
       return;
     }
-    published = available;
-    publishedWeights = weights;
-    publishedState = new Published(available, weights);
+    publish(m, available, weights);
     if (healthy == 0 && !nowPanic) {
       picker = NONE_AVAILABLE;
       return;
     }
-    picker = factory.build(new PoolSnapshot(backends, weights, available, load), picker, rng);
+    picker = setup.factory().build(new PoolSnapshot(backends, weights, available, load), picker,
+        rng);
+  }
+
+  private void publish(Members m, boolean[] available, int[] weights) {
+    publishedMembers = m;
+    published = available;
+    publishedWeights = weights;
+    publishedState = new Published(m, available, weights);
   }
 
   /**
@@ -636,9 +1068,11 @@ public final class LoadBalancer {
    * become 20 and 6; if b were instead DEGRADED with 2 of 3 check weight up: 20 and 13. A timer
    * rebuilds the picker at each step until every ramp ends. Never below 1.
    */
-  private int[] weights(boolean[] available) {
+  private int[] weights(List<Backend> backends, Map<Backend, BackendStatus> st,
+      boolean[] available) {
     int n = backends.size();
     int[] weights = new int[n];
+    HealthSettings health = setup.health();
     long window = health.slowStart().toNanos();
     long now = scheduler.ticker().nanos();
     boolean ramping = false;
@@ -646,20 +1080,20 @@ public final class LoadBalancer {
     boolean adjusted = false;
     double[] fraction = new double[n];
     for (int i = 0; i < n; i++) {
-      Status s = statuses.get(backends.get(i));
+      BackendStatus s = st.get(backends.get(i));
       fraction[i] = s.weightPercent / 100.0;
       adjusted |= s.weightPercent != 100;
       if (available[i] && s.health == HealthState.DEGRADED) {
         fraction[i] = s.passingPercent / 100.0;
         degraded = true;
       }
-      if (window > 0 && available[i] && s.rampStartNanos != NOT_RAMPING) {
+      if (window > 0 && available[i] && s.rampStartNanos != BackendStatus.NOT_RAMPING) {
         long elapsed = now - s.rampStartNanos;
         if (elapsed < window) {
           fraction[i] *= Math.max(1, elapsed * RAMP_STEPS / window) / (double) RAMP_STEPS;
           ramping = true;
         } else {
-          s.rampStartNanos = NOT_RAMPING;
+          s.rampStartNanos = BackendStatus.NOT_RAMPING;
         }
       }
     }
@@ -681,65 +1115,10 @@ public final class LoadBalancer {
 
   @Override
   public String toString() {
-    return "pool " + name + " (" + algorithm + ", " + backends.size() + " backends): " + picker;
+    return "pool " + name + " (" + setup.algorithm() + ", " + members.list().size()
+        + " backends): " + picker;
   }
 
   /** What the last picker was built from; immutable once published. */
-  private record Published(boolean[] available, int[] weights) {}
-
-  /** Per-backend state: written on the control loop only, read anywhere. */
-  private static final class Status {
-    final BackendHealth checks;
-    /** When the backend came back, for slow start; {@link #NOT_RAMPING} otherwise. */
-    long rampStartNanos = NOT_RAMPING;
-    volatile HealthState health = HealthState.HEALTHY;
-    volatile AdminState admin = AdminState.ACTIVE;
-    volatile boolean ejected;
-    volatile boolean circuitOpen;
-    /** The backend's agent holds it down; written on the control loop. */
-    volatile boolean agentDown;
-    /** Immutable, replaced on each check (control loop), read by the admin listener. */
-    volatile List<CheckRecord> history = List.of();
-    /** Effective weight in percent of the configured one; written on the control loop. */
-    volatile int weightPercent = 100;
-    /** Share of check weight up, percent; written on the control loop. */
-    volatile int passingPercent = 100;
-    /** Per level, immutable, replaced after each result (control loop). */
-    volatile List<LevelStatus> levels;
-    private final List<List<CheckRecord>> levelHistory = new ArrayList<>();
-
-    void record(CheckRecord r) {
-      history = appended(history, r);
-    }
-
-    void recordLevel(int level, CheckRecord r) {
-      levelHistory.set(level, appended(levelHistory.get(level), r));
-    }
-
-    private static List<CheckRecord> appended(List<CheckRecord> h, CheckRecord r) {
-      List<CheckRecord> next = new ArrayList<>(Math.min(h.size() + 1, CHECK_HISTORY));
-      next.addAll(h.size() < CHECK_HISTORY ? h : h.subList(1, h.size()));
-      next.add(r);
-      return List.copyOf(next);
-    }
-
-    void publishLevels() {
-      List<HealthLevel> defs = checks.policy().levels();
-      List<LevelStatus> next = new ArrayList<>(defs.size());
-      for (int i = 0; i < defs.size(); i++) {
-        HealthLevel l = defs.get(i);
-        next.add(new LevelStatus(l.name(), l.weight(), l.critical(), checks.up(i),
-            checks.levelState(i), levelHistory.get(i)));
-      }
-      levels = List.copyOf(next);
-    }
-
-    Status(BackendHealth checks) {
-      this.checks = checks;
-      for (int i = 0; i < checks.policy().levels().size(); i++) {
-        levelHistory.add(List.of());
-      }
-      publishLevels();
-    }
-  }
+  private record Published(Members members, boolean[] available, int[] weights) {}
 }

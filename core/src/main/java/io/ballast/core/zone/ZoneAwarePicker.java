@@ -107,14 +107,20 @@ public final class ZoneAwarePicker implements Picker {
     return zones;
   }
 
-  /** Available backends in the zone at {@code zone}. */
+  /**
+   * Available backends in the zone at {@code zone}; 0 for a zone appended to the map after this
+   * picker was built.
+   */
   public int availableIn(int zone) {
-    return up[zone];
+    return zone < up.length ? up[zone] : 0;
   }
 
-  /** Backends of the pool in the zone at {@code zone}. */
+  /**
+   * Backends of the pool in the zone at {@code zone}; 0 for a zone appended to the map after this
+   * picker was built.
+   */
   public int membersIn(int zone) {
-    return members[zone];
+    return zone < members.length ? members[zone] : 0;
   }
 
   /** The child picker of the zone, or null when no backend of it is available; for rebuilds. */

@@ -7,11 +7,14 @@ import io.ballast.core.pick.PickerFactory;
 import io.ballast.core.pick.PoolSnapshot;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 
 /**
@@ -49,6 +52,12 @@ import java.util.function.Consumer;
  * Plans depend on availability and configured weights only, so slow start and the weight
  * controller never cause a line.
  *
+ * <p><b>Members' zones.</b> Each member's zone is its {@link Backend#zone()}, read at every build,
+ * so members that join, leave or move between zones are placed where they are now. A zone the
+ * pool's {@link ZoneMap} does not know yet is appended to it (indexes already handed out never
+ * change; see {@link ZoneMap}). A member without a zone belongs to no zone: only clients of
+ * unknown zone (the whole-pool child) reach it, and a plan line says so once.
+ *
  * <p>Control loop only: {@link #build} keeps the last reported plans and must not run
  * concurrently with itself. Children of a previous {@link ZoneAwarePicker} over the same
  * {@link ZoneMap} are passed to the inner factory as its {@code previous}, zone by zone, so
@@ -62,54 +71,126 @@ public final class ZoneAwarePickerFactory implements PickerFactory {
   private final ZoneMap zones;
   private final ZoneSettings settings;
   private final Consumer<String> planLog;
-  /** The zone index of each pool member, in pool order. */
-  private final int[] memberZone;
+  /**
+   * The zone index of each of the pool's first members, in pool order, when the factory was
+   * given them (the older constructor); null otherwise. Bound to those members by identity at the
+   * first build ({@link #bound}), so that they keep their zones while others come and go.
+   */
+  private final int[] initialZones;
+  // Control loop only.
+  private Map<Backend, Integer> bound;
+  /** Which zones had members when {@link #order} and {@link #latency} were computed. */
+  private boolean[] layoutFor = new boolean[0];
   /** By client zone: zones with backends, in tier order. */
-  private final int[][] order;
+  private int[][] order;
   /** By client zone, then zone: latency from the client's zone. */
-  private final Duration[][] latency;
-  /** By client zone: the plan last reported; control loop only. */
-  private final List<ZoneShare>[] reported;
+  private Duration[][] latency;
+  /** By client zone: the plan last reported. */
+  private final List<List<ZoneShare>> reported = new ArrayList<>();
+  /** The members without a zone last reported. */
+  private List<String> zoneless = List.of();
 
   /**
+   * A zone-aware factory that takes each member's zone from {@link Backend#zone()}.
+   *
    * @param inner the algorithm's factory, which builds each zone's child picker
-   * @param memberZones the locality of each pool member, in pool order
-   * @param zones the zones of the members and of the clients; every member's zone is in it
+   * @param zones the zones of the members and of the clients; it grows when a member brings a
+   *     new zone
    * @param settings minimum healthy share, region priority and latency matrix; its matrix must
    *     name zones of {@code zones} ({@link ZoneSettings#checkAgainst})
    * @param planLog receives one line per client zone whose plan changes, on the control loop
    */
-  @SuppressWarnings("unchecked")
+  public ZoneAwarePickerFactory(PickerFactory inner, ZoneMap zones, ZoneSettings settings,
+      Consumer<String> planLog) {
+    this(inner, zones, settings, planLog, null);
+  }
+
+  /**
+   * A zone-aware factory given the zones of the pool's first members: each member of the first
+   * build takes the zone at its position, and keeps it by identity afterwards; a member with a
+   * {@link Backend#zone()} of its own (one that joined later, or moved) is placed by that.
+   *
+   * @param memberZones the locality of each of the pool's first members, in pool order; each
+   *     must be a zone of {@code zones}
+   */
   public ZoneAwarePickerFactory(PickerFactory inner, List<Locality> memberZones, ZoneMap zones,
       ZoneSettings settings, Consumer<String> planLog) {
+    this(inner, zones, settings, planLog, indexes(memberZones, zones));
+  }
+
+  private ZoneAwarePickerFactory(PickerFactory inner, ZoneMap zones, ZoneSettings settings,
+      Consumer<String> planLog, int[] initialZones) {
     this.inner = Objects.requireNonNull(inner, "inner");
     this.zones = Objects.requireNonNull(zones, "zones");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.planLog = Objects.requireNonNull(planLog, "planLog");
     settings.checkAgainst(zones);
-    int z = zones.size();
-    memberZone = new int[memberZones.size()];
-    boolean[] hasMembers = new boolean[z];
-    for (int i = 0; i < memberZone.length; i++) {
+    this.initialZones = initialZones;
+  }
+
+  private static int[] indexes(List<Locality> memberZones, ZoneMap zones) {
+    int[] out = new int[memberZones.size()];
+    for (int i = 0; i < out.length; i++) {
       Locality l = Objects.requireNonNull(memberZones.get(i), "memberZones[" + i + "]");
-      memberZone[i] = zones.index(l);
-      if (memberZone[i] < 0) {
+      out[i] = zones.index(l);
+      if (out[i] < 0) {
         throw new IllegalArgumentException("memberZones[" + i + "]: " + l
             + " (expected: a zone of " + zones.localities() + ")");
       }
-      hasMembers[memberZone[i]] = true;
     }
-    latency = new Duration[z][z];
-    order = new int[z][];
-    reported = new List[z];
-    for (int c = 0; c < z; c++) {
-      for (int t = 0; t < z; t++) {
-        latency[c][t] = settings.latency(zones.locality(c), zones.locality(t));
+    return out;
+  }
+
+  /** Each member's zone index now, -1 for none; appends zones the map does not know yet. */
+  private int[] memberZones(List<Backend> all) {
+    if (initialZones != null && bound == null) {
+      if (all.size() != initialZones.length) {
+        throw new IllegalArgumentException("pool: " + all.size() + " members (expected: "
+            + initialZones.length + ", one per locality given)");
       }
-      order[c] = tierOrder(c, hasMembers);
-      // At first, every backend is up: each client's plan is its first zone, whole.
-      reported[c] = order[c].length == 0 ? List.of()
-          : List.of(new ZoneShare(zones.locality(order[c][0]), 1.0, latency[c][order[c][0]]));
+      bound = new IdentityHashMap<>();
+      for (int i = 0; i < initialZones.length; i++) {
+        bound.put(all.get(i), initialZones[i]);
+      }
+    }
+    int[] out = new int[all.size()];
+    for (int i = 0; i < out.length; i++) {
+      Backend b = all.get(i);
+      String zone = b.zone();
+      if (zone != null) {
+        int t = zones.index(zone);
+        out[i] = t >= 0 && zones.hasBackends(t) ? t : zones.addBackendZone(Locality.parse(zone));
+      } else {
+        Integer t = bound == null ? null : bound.get(b);
+        out[i] = t == null ? -1 : t;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Control loop: the latencies and tier orders for the zones that have members now, computed
+   * again only when that set (or the map) changed; and a first plan for each client zone not seen
+   * yet: its first zone, whole, as if every backend were up.
+   */
+  private void layout(boolean[] hasMembers) {
+    if (!Arrays.equals(hasMembers, layoutFor)) {
+      int z = hasMembers.length;
+      latency = new Duration[z][z];
+      order = new int[z][];
+      for (int c = 0; c < z; c++) {
+        for (int t = 0; t < z; t++) {
+          latency[c][t] = settings.latency(zones.locality(c), zones.locality(t));
+        }
+      }
+      for (int c = 0; c < z; c++) {
+        order[c] = tierOrder(c, hasMembers);
+      }
+      layoutFor = hasMembers;
+    }
+    for (int c = reported.size(); c < hasMembers.length; c++) {
+      reported.add(order[c].length == 0 ? List.of()
+          : List.of(new ZoneShare(zones.locality(order[c][0]), 1.0, latency[c][order[c][0]])));
     }
   }
 
@@ -157,19 +238,27 @@ public final class ZoneAwarePickerFactory implements PickerFactory {
   @Override
   public Picker build(PoolSnapshot pool, Picker previous, Rng rng) {
     List<Backend> all = pool.members();
-    if (all.size() != memberZone.length) {
-      throw new IllegalArgumentException("pool: " + all.size() + " members (expected: "
-          + memberZone.length + ", one per locality given)");
+    int[] memberZone = memberZones(all);
+    int z = zones.size();
+    boolean[] hasMembers = new boolean[z];
+    for (int t : memberZone) {
+      if (t >= 0) {
+        hasMembers[t] = true;
+      }
     }
+    layout(hasMembers);
+    reportZoneless(all, memberZone);
     ZoneAwarePicker prev =
         previous instanceof ZoneAwarePicker p && p.zones() == zones ? p : null;
-    int z = zones.size();
     int[] members = new int[z];
     int[] up = new int[z];
     long[] weight = new long[z];
     long[] upWeight = new long[z];
     for (int i = 0; i < memberZone.length; i++) {
       int t = memberZone[i];
+      if (t < 0) {
+        continue;
+      }
       members[t]++;
       weight[t] += all.get(i).weight();
       if (pool.available()[i]) {
@@ -180,7 +269,7 @@ public final class ZoneAwarePickerFactory implements PickerFactory {
     Picker[] children = new Picker[z];
     for (int t = 0; t < z; t++) {
       if (up[t] > 0) {
-        children[t] = inner.build(zoneSnapshot(pool, t, members[t]),
+        children[t] = inner.build(zoneSnapshot(pool, memberZone, t, members[t]),
             prev == null ? null : prev.child(t), rng);
       }
     }
@@ -198,12 +287,29 @@ public final class ZoneAwarePickerFactory implements PickerFactory {
       double[] share = new double[z];
       boolean overflow = spill(order[c], keep, upWeight, share);
       plans[c] = clientPlan(c, share, children);
-      if (!plans[c].shares().equals(reported[c])) {
-        reported[c] = plans[c].shares();
+      if (!plans[c].shares().equals(reported.get(c))) {
+        reported.set(c, plans[c].shares());
         planLog.accept(line(c, plans[c].shares(), overflow, members, up, weight, upWeight));
       }
     }
     return new ZoneAwarePicker(zones, children, whole, plans, rng.forPickers(), up, members);
+  }
+
+  /** One line when the set of members without a zone changes. */
+  private void reportZoneless(List<Backend> all, int[] memberZone) {
+    TreeSet<String> names = new TreeSet<>();
+    for (int i = 0; i < memberZone.length; i++) {
+      if (memberZone[i] < 0) {
+        names.add(all.get(i).name());
+      }
+    }
+    List<String> now = List.copyOf(names);
+    if (!now.equals(zoneless)) {
+      zoneless = now;
+      planLog.accept(now.isEmpty() ? "every backend has a zone"
+          : "backends without a zone: " + String.join(", ", now)
+              + " (only clients of unknown zone reach them)");
+    }
   }
 
   /**
@@ -263,7 +369,8 @@ public final class ZoneAwarePickerFactory implements PickerFactory {
   }
 
   /** The members of zone {@code t}, with their weights and availability, over the same load. */
-  private PoolSnapshot zoneSnapshot(PoolSnapshot pool, int t, int count) {
+  private static PoolSnapshot zoneSnapshot(PoolSnapshot pool, int[] memberZone, int t,
+      int count) {
     List<Backend> m = new ArrayList<>(count);
     int[] w = new int[count];
     boolean[] a = new boolean[count];

@@ -1,9 +1,12 @@
 package io.ballast.core.circuit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ballast.core.AttemptGate;
 import io.ballast.core.Backend;
 import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.pool.Member;
 import io.ballast.core.ManualScheduler;
 import io.ballast.core.PickContext;
 import io.ballast.core.PickResult;
@@ -132,5 +135,55 @@ class PoolCircuitBreakersTest {
     scheduler.advance(Duration.ofMillis(5_001));
     assertThat(pool.circuitOpen(b)).isFalse();
     assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
+  }
+
+  private static void open(CircuitBreaker breaker) {
+    for (int i = 0; i < 4; i++) {
+      assertThat(breaker.tryAcquire()).isTrue();
+      breaker.onResult(1_000_000, true);
+    }
+  }
+
+  @Test
+  void aJoiningBackendGetsItsBreakerAsItsGateBeforeItCanBePicked() {
+    List<String> seen = new ArrayList<>();
+    pool.addListener(new LoadBalancer.Listener() {
+      @Override
+      public void onMembersChanged(LoadBalancer p, List<Backend> added, List<Backend> removed,
+          List<Backend> updated, String reason) {
+        seen.add(added.get(0).name() + " gated: "
+            + (added.get(0).gate() == circuits.breaker(added.get(0))));
+      }
+    });
+    pool.addMember(new Member("c", "127.0.0.1", 3, 1), "scale out");
+    scheduler.runAll();
+    assertThat(seen).containsExactly("c gated: true");
+    Backend c = pool.backend("c");
+    open(circuits.breaker(c));
+    scheduler.runAll();
+    assertThat(pool.circuitOpen(c)).isTrue();
+    assertThat(transitions).containsExactly("c CLOSED->OPEN");
+  }
+
+  @Test
+  void aLeavingBackendsBreakerNoLongerMovesThePicker() {
+    CircuitBreaker breaker = circuits.breaker(a);
+    a.load().start();
+    pool.removeMember("a", "scale in");
+    scheduler.runAll();
+    assertThatThrownBy(() -> circuits.breaker(a)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("backend a is not in pool p");
+    // Requests still in flight report to the breaker they started with.
+    assertThat(a.gate()).isSameAs(breaker);
+    assertThat(a.gate()).isNotSameAs(AttemptGate.OPEN);
+    open(breaker);
+    scheduler.advance(Duration.ofSeconds(20));
+    assertThat(pool.removing(a)).isTrue();
+    assertThat(pool.circuitOpen(a)).isFalse();
+    assertThat(breaker.state()).isEqualTo(CircuitState.OPEN); // no timer ticks it any more
+    circuits.close();
+    pool.addMember(new Member("d", "127.0.0.1", 4, 1), "scale out");
+    scheduler.runAll();
+    assertThat(pool.backend("d").gate()).isSameAs(AttemptGate.OPEN);
   }
 }

@@ -126,4 +126,18 @@ class MaglevPickerTest {
         () -> MaglevPicker.Table.build(backends(2), ones(2), 65536))
         .hasMessage("size: 65536 (expected: a prime >= 3)");
   }
+
+  @Test
+  void theTableDependsOnTheMembersNotOnTheirOrder() {
+    List<Backend> bs = backends(1, 2, 1, 3, 1, 1, 2, 1, 1, 1);
+    List<Backend> reversed = new ArrayList<>(bs);
+    java.util.Collections.reverse(reversed);
+    Backend[] forward = assignment(FACTORY.build(snapshot(bs), null, Rng.seeded(1)), KEYS);
+    Backend[] backward = assignment(FACTORY.build(snapshot(reversed), null, Rng.seeded(2)), KEYS);
+    int differ = 0;
+    for (int k = 0; k < KEYS; k++) {
+      differ += forward[k] == backward[k] ? 0 : 1;
+    }
+    assertThat(differ).isZero();
+  }
 }
