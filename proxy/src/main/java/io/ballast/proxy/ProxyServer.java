@@ -56,36 +56,12 @@ import org.slf4j.LoggerFactory;
 public final class ProxyServer implements AutoCloseable {
   public static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
 
-  /**
-   * What every listener reads per connection or request, replaced whole by {@link #update}.
-   *
-   * @param settings timeouts, limits and forwarding
-   * @param observer who learns of each request and connection (metrics, access log)
-   * @param rewriter the forwarding and request-id headers, from {@code settings}
-   * @param trusted the proxies whose forwarding headers are believed, from {@code settings}
-   * @param decoder the client-side decoder's limits, from {@code settings}
-   */
-  record Shared(ProxySettings settings, ProxyObserver observer, HeaderRewriter rewriter,
-      TrustedProxies trusted, HttpDecoderConfig decoder) {
-    static Shared of(ProxySettings settings, ProxyObserver observer) {
-      return new Shared(settings, observer, new HeaderRewriter(settings.forwarding()),
-          TrustedProxies.of(settings.forwarding().trustedProxies()), new HttpDecoderConfig()
-              .setMaxInitialLineLength(settings.maxInitialLineLength())
-              .setMaxHeaderSize(settings.maxHeaderSize())
-              .setValidateHeaders(true)
-              .setTrailersFactory(TrailerHeaders.FACTORY)
-              .setAllowDuplicateContentLengths(true)
-              .setStrictLineParsing(true)
-              .setUseRfc9112TransferEncoding(true));
-    }
-  }
-
   private final EventLoopGroup group;
   private final Set<ClientHandler> connections = ConcurrentHashMap.newKeySet();
   private final AtomicInteger active = new AtomicInteger();
   /** Each listener by name; guarded by this. */
   private final Map<String, ListenerContext> listeners = new LinkedHashMap<>();
-  private volatile Shared shared;
+  private volatile SharedState shared;
   private volatile Map<EventLoop, UpstreamPool> upstreamPools;
   private volatile ClientLocality locality = ClientLocality.NONE;
   private volatile AttemptListener attemptListener = AttemptListener.NONE;
@@ -99,7 +75,7 @@ public final class ProxyServer implements AutoCloseable {
     if (threads < 0) {
       throw new IllegalArgumentException("threads: " + threads + " (expected: >= 0)");
     }
-    this.shared = Shared.of(Objects.requireNonNull(settings, "settings"),
+    this.shared = SharedState.of(Objects.requireNonNull(settings, "settings"),
         Objects.requireNonNull(observer, "observer"));
     this.group = Transport.newGroup(threads, "ballast-io");
     this.upstreamPools = newUpstreamPools(settings);
@@ -153,8 +129,8 @@ public final class ProxyServer implements AutoCloseable {
    * finish their current use and close). Thread-safe.
    */
   public synchronized void update(ProxySettings settings, ProxyObserver observer) {
-    Shared before = shared;
-    shared = Shared.of(Objects.requireNonNull(settings, "settings"),
+    SharedState before = shared;
+    shared = SharedState.of(Objects.requireNonNull(settings, "settings"),
         Objects.requireNonNull(observer, "observer"));
     ProxySettings was = before.settings();
     if (!was.connectTimeout().equals(settings.connectTimeout())
@@ -164,6 +140,21 @@ public final class ProxyServer implements AutoCloseable {
       upstreamPools = newUpstreamPools(settings);
       for (UpstreamPool p : old.values()) {
         p.loop().execute(p::retire);
+      }
+    }
+  }
+
+  /**
+   * A backend left its pool for good (drained): its pooled connections close on every event
+   * loop, idle ones now and busy ones when their request is done. Thread-safe.
+   */
+  public void forgetBackend(io.ballast.core.Backend backend) {
+    for (Map.Entry<EventLoop, UpstreamPool> e : upstreamPools.entrySet()) {
+      UpstreamPool p = e.getValue();
+      try {
+        e.getKey().execute(() -> p.forget(backend));
+      } catch (java.util.concurrent.RejectedExecutionException ignored) {
+        // Shutting down: the connections go with the loops.
       }
     }
   }
@@ -228,7 +219,7 @@ public final class ProxyServer implements AutoCloseable {
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
-            Shared s = shared;
+            SharedState s = shared;
             ch.pipeline().addLast(
                 // Reader idle only: watching writes too would make Netty wrap every write's
                 // void promise in a real one with a listener (a profiler showed ~300 bytes per
@@ -358,7 +349,7 @@ public final class ProxyServer implements AutoCloseable {
 
   // ---- for the handlers of this server's connections
 
-  Shared shared() {
+  SharedState shared() {
     return shared;
   }
 

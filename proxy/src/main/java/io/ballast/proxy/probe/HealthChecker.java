@@ -35,7 +35,7 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Active health checks of one pool: every level of checks probes every backend over a fresh
+ * Active health checks of one pool: every level of checks probes every member over a fresh
  * connection on its own jittered interval, with {@code METHOD path} (Connection: close) for an
  * HTTP check or a bare connect for a TCP check, and each result goes to
  * {@link LoadBalancer#reportCheck(Backend, int, boolean, String)}, where the level's rise/fall
@@ -48,9 +48,8 @@ public final class HealthChecker implements AutoCloseable {
   private final LoadBalancer pool;
   private final List<HealthCheckSpec> levels;
   private final EventLoopGroup group;
-  private final List<Probe> probes = new ArrayList<>();
+  private final MemberTasks<List<Probe>> probes;
   private volatile boolean closed;
-  private boolean started;
 
   /** One level of checks: the pool's policy must have exactly one level. */
   public HealthChecker(LoadBalancer pool, HealthCheckSpec spec, EventLoopGroup group) {
@@ -70,37 +69,49 @@ public final class HealthChecker implements AutoCloseable {
       throw new IllegalArgumentException("levels: " + this.levels.size() + " (expected: " + expected
           + ", the levels of pool " + pool.name() + "'s health policy)");
     }
+    this.probes = new MemberTasks<>(pool, new MemberTasks.Factory<>() {
+      @Override
+      public List<Probe> start(Backend b, boolean joined) {
+        List<Probe> list = new ArrayList<>(HealthChecker.this.levels.size());
+        for (int level = 0; level < HealthChecker.this.levels.size(); level++) {
+          Probe p = new Probe(b, level, HealthChecker.this.levels.get(level), group.next());
+          list.add(p);
+          if (joined) {
+            p.schedule.startNow();
+          } else {
+            p.schedule.start();
+          }
+        }
+        return list;
+      }
+
+      @Override
+      public void stop(List<Probe> list) {
+        for (Probe p : list) {
+          try {
+            p.loop.execute(p::stop);
+          } catch (java.util.concurrent.RejectedExecutionException e) {
+            // The event loops are already shut down, and every probe with them.
+          }
+        }
+      }
+    });
   }
 
   /**
-   * Starts probing; the first probe of each backend and level comes at a random point of one
-   * interval, so levels and backends do not start in step.
+   * Starts probing, and follows the pool's membership: the first probe of each backend and level
+   * comes at a random point of one interval, so levels and backends do not start in step; a
+   * backend that joins later is probed at once (it takes no traffic before its first result).
    */
-  public synchronized void start() {
-    if (started || closed) {
-      throw new IllegalStateException("health checker already started or closed");
-    }
-    started = true;
-    for (Backend b : pool.backends()) {
-      for (int level = 0; level < levels.size(); level++) {
-        Probe p = new Probe(b, level, levels.get(level), group.next());
-        probes.add(p);
-        p.schedule.start();
-      }
-    }
+  public void start() {
+    probes.start();
   }
 
   /** Stops probing; a probe in progress is abandoned without a report. */
   @Override
-  public synchronized void close() {
+  public void close() {
     closed = true;
-    for (Probe p : probes) {
-      try {
-        p.loop.execute(p::stop);
-      } catch (java.util.concurrent.RejectedExecutionException e) {
-        // The event loops are already shut down, and every probe with them.
-      }
-    }
+    probes.close();
   }
 
   /** The probes of one level of one backend; event-loop only (its {@link #loop}). */

@@ -31,6 +31,11 @@ public final class ProbeSchedule {
     loop.execute(() -> schedule(first));
   }
 
+  /** From any thread: the first probe now (a backend that just joined its pool). */
+  public void startNow() {
+    loop.execute(() -> schedule(0));
+  }
+
   /** The probe ended: the next one in one interval ±10%. */
   public void scheduleNext() {
     schedule((long) (intervalNanos * (0.9 + 0.2 * ThreadLocalRandom.current().nextDouble())));

@@ -60,6 +60,11 @@ public final class AgentChecker extends BackendPoller {
   }
 
   @Override
+  void left(Backend backend) {
+    applier.forget(backend);
+  }
+
+  @Override
   void failed(Backend backend, String reason) {
     if (applier.stale(backend, reason)) {
       SignalLog.stale(pool, backend, SignalSource.AGENT, reason);

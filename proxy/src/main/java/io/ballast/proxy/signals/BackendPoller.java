@@ -1,6 +1,7 @@
 package io.ballast.proxy.signals;
 
 import io.ballast.proxy.Transport;
+import io.ballast.proxy.probe.MemberTasks;
 import io.ballast.proxy.probe.ProbeSchedule;
 
 import io.ballast.core.Backend;
@@ -38,9 +39,8 @@ public abstract class BackendPoller implements AutoCloseable {
   private final int port;
   private final Duration interval;
   private final Duration timeout;
-  private final List<Target> targets = new ArrayList<>();
+  private final MemberTasks<Target> targets;
   private volatile boolean closed;
-  private boolean started;
 
   public BackendPoller(LoadBalancer pool, EventLoopGroup group, int port, Duration interval,
       Duration timeout) {
@@ -49,6 +49,28 @@ public abstract class BackendPoller implements AutoCloseable {
     this.port = port;
     this.interval = interval;
     this.timeout = timeout;
+    this.targets = new MemberTasks<>(pool, new MemberTasks.Factory<>() {
+      @Override
+      public Target start(Backend b, boolean joined) {
+        Target t = new Target(b, group.next());
+        if (joined) {
+          t.schedule.startNow();
+        } else {
+          t.schedule.start();
+        }
+        return t;
+      }
+
+      @Override
+      public void stop(Target t) {
+        left(t.backend);
+        try {
+          t.loop.execute(t::stop);
+        } catch (RejectedExecutionException e) {
+          // The event loops are already shut down, and every attempt with them.
+        }
+      }
+    });
   }
 
   /** Adds the attempt's handlers to a new connection's pipeline. */
@@ -57,33 +79,25 @@ public abstract class BackendPoller implements AutoCloseable {
   /** The connection is up: send the question, if any. */
   abstract void connected(Attempt attempt, Channel channel);
 
+  /** The backend left the pool: nothing more is asked of it. */
+  void left(Backend backend) {}
+
   /** The attempt failed (unreachable, timed out, garbage). */
   abstract void failed(Backend backend, String reason);
 
-  /** Starts polling; the first poll of each backend comes at a random point of one interval. */
-  public synchronized void start() {
-    if (started || closed) {
-      throw new IllegalStateException("poller already started or closed");
-    }
-    started = true;
-    for (Backend b : pool.backends()) {
-      Target t = new Target(b, group.next());
-      targets.add(t);
-      t.schedule.start();
-    }
+  /**
+   * Starts polling, and follows the pool's membership: the first poll of each backend comes at a
+   * random point of one interval; a backend that joins later is polled at once.
+   */
+  public void start() {
+    targets.start();
   }
 
   /** Stops polling; an attempt in progress is abandoned without a report. */
   @Override
-  public synchronized void close() {
+  public void close() {
     closed = true;
-    for (Target t : targets) {
-      try {
-        t.loop.execute(t::stop);
-      } catch (RejectedExecutionException e) {
-        // The event loops are already shut down, and every attempt with them.
-      }
-    }
+    targets.close();
   }
 
   /** The polls of one backend; event-loop only (its {@link #loop}). */

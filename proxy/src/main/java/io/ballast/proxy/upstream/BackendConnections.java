@@ -94,6 +94,21 @@ public abstract class BackendConnections<H extends PooledConnection> {
     return n;
   }
 
+  /**
+   * The backend left its pool: its idle connections close now, and those in use when their
+   * request is done (never back to a pool).
+   */
+  public final void forget(Backend backend) {
+    Entry<H> e = entries.remove(backend);
+    if (e != null) {
+      e.retired = true;
+      H h;
+      while ((h = e.idle.pollLast()) != null) {
+        h.channel().close();
+      }
+    }
+  }
+
   /** Closes every idle connection; connections in use close when their exchange ends. */
   public final void closeIdle() {
     for (Entry<H> e : entries.values()) {
@@ -110,6 +125,8 @@ public abstract class BackendConnections<H extends PooledConnection> {
     private final BackendConnections<H> owner;
     private final ArrayDeque<H> idle = new ArrayDeque<>();
     private final Bootstrap bootstrap;
+    /** Forgotten by its owner: connections close when their use ends. */
+    private boolean retired;
 
     private Entry(BackendConnections<H> owner, Backend backend) {
       this.owner = owner;
@@ -153,7 +170,7 @@ public abstract class BackendConnections<H extends PooledConnection> {
 
     /** Keeps a connection whose exchange ended cleanly for the next one, or closes it. */
     public void release(H h) {
-      if (owner.keep(h, idle.size())) {
+      if (!retired && owner.keep(h, idle.size())) {
         idle.addLast(h);
       } else {
         h.channel().close();
