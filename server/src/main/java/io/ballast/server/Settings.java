@@ -1,6 +1,5 @@
 package io.ballast.server;
 
-import io.ballast.proxy.probe.HealthCheckSpec;
 import io.ballast.proxy.ProxySettings;
 import io.ballast.server.config.BallastConfig;
 import io.ballast.server.config.ForwardingConfig;
@@ -27,17 +26,6 @@ final class Settings {
         l.maxHeaderSize(),
         new ProxySettings.Forwarding(f.xForwarded(), f.forwarded(),
             f.trustedProxies(), f.requestIdHeader()));
-  }
-
-  static HealthCheckSpec healthCheckSpec(HealthCheckConfig h) {
-    return h.tcp() ? HealthCheckSpec.tcp(h.interval(), h.timeout())
-        : HealthCheckSpec.http(h.path(), h.host().orElse(null), h.method(),
-            h.expectedStatus().ranges(), h.bodyContains().orElse(null), h.interval(), h.timeout());
-  }
-
-  /** One probe spec per level, in the order of the pool's health policy. */
-  static List<HealthCheckSpec> healthCheckSpecs(HealthChecksConfig checks) {
-    return checks.levels().stream().map(l -> healthCheckSpec(l.check())).toList();
   }
 
   /** "GET /health every 2000 ms", "TCP connect every 1000 ms". */

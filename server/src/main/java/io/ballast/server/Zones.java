@@ -1,58 +1,38 @@
 package io.ballast.server;
 
 import io.ballast.core.Backend;
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.Picker;
-import io.ballast.core.Ticker;
-import io.ballast.core.decision.Decision;
-import io.ballast.core.pick.PickerFactory;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.zone.Locality;
 import io.ballast.core.zone.ZoneAwarePicker;
-import io.ballast.core.zone.ZoneAwarePickerFactory;
 import io.ballast.core.zone.ZoneMap;
 import io.ballast.core.zone.ZoneSettings;
 import io.ballast.core.zone.ZoneShare;
-import io.ballast.server.config.BackendConfig;
-import io.ballast.server.config.BallastConfig;
-import io.ballast.server.config.PoolConfig;
-import io.ballast.server.optimizer.DecisionRecorder;
+import io.ballast.server.pool.PoolZones;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.function.UnaryOperator;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.function.Function;
 
 /**
- * Zone-aware balancing as wired: for each pool whose backends have zones, the {@link ZoneMap}
- * (the backends' zones plus every zone the locality table names, so that clients in a zone
- * without backends still get a plan) and the decoration of the pool's algorithm with
- * {@link ZoneAwarePickerFactory}. Every plan change goes to the state log and to the decision log
- * (kind {@code zone}); the admin listener ({@code /admin/zones}) and the metrics read the current
- * plans from the pools' pickers.
+ * What the admin listener and the metrics show of zone-aware balancing: for each zone-aware pool
+ * (as {@link PoolZones} keeps them) its zones with the backends up in each, and the current plan
+ * of each client zone, read from the pool's published picker.
  *
- * <p>Threading: built before the pools; {@link #decorator} is called while a pool is built and
- * its plan lines arrive on the control loop (the first build, in the pool's constructor, on the
- * building thread). {@link #pools()}, {@link #zoneMap} and the views are thread-safe reads once
- * {@link #attach} has run.
+ * <p>Thread-safe: every view is read afresh from the running pools.
  */
 public final class Zones {
-  private static final Logger STATE_LOG = LoggerFactory.getLogger("io.ballast.state");
-
   /**
    * One zone-aware pool.
    *
    * @param name the pool's name
    * @param zones its zones and its clients' zones, by index
-   * @param memberZones each backend's zone index, in pool order
    * @param settings minimum healthy share, region priority, latency matrix
+   * @param pool the running balancer
    */
-  public record Pool(String name, ZoneMap zones, int[] memberZones, ZoneSettings settings) {}
+  public record Pool(String name, ZoneMap zones, ZoneSettings settings, LoadBalancer pool) {}
 
   /**
    * The state of one zone of a pool, read now.
@@ -63,99 +43,41 @@ public final class Zones {
    */
   public record ZoneState(Locality zone, int up, int total) {}
 
-  private final DecisionRecorder decisions;
-  private final Ticker ticker;
-  private final Map<String, Pool> byName;
-  private volatile Map<String, LoadBalancer> balancers = Map.of();
+  private final PoolZones zones;
+  private final Function<String, LoadBalancer> pools;
 
   /**
-   * @param config the configuration: zone-aware pools and the locality table
-   * @param decisions where plan changes are recorded
-   * @param ticker the clock of the decisions (the control loop's)
+   * @param zones the zone-aware pools' maps
+   * @param pools the running balancer of a pool by name (null when it is gone)
    */
-  public Zones(BallastConfig config, DecisionRecorder decisions, Ticker ticker) {
-    this.decisions = Objects.requireNonNull(decisions, "decisions");
-    this.ticker = Objects.requireNonNull(ticker, "ticker");
-    List<Locality> clientZones = config.locality().tableZones();
-    Map<String, Pool> m = new LinkedHashMap<>();
-    for (PoolConfig p : config.pools()) {
-      if (p.zones().isEmpty()) {
-        continue;
-      }
-      List<Locality> members = members(p);
-      ZoneMap zones = ZoneMap.of(members, clientZones);
-      int[] index = members.stream().mapToInt(zones::index).toArray();
-      m.put(p.name(), new Pool(p.name(), zones, index, p.zones().get()));
-    }
-    this.byName = Collections.unmodifiableMap(m);
+  public Zones(PoolZones zones, Function<String, LoadBalancer> pools) {
+    this.zones = Objects.requireNonNull(zones, "zones");
+    this.pools = Objects.requireNonNull(pools, "pools");
   }
 
-  private static List<Locality> members(PoolConfig p) {
-    return p.backends().stream().map(BackendConfig::zone).map(z -> z.orElseThrow()).toList();
-  }
-
-  /**
-   * What wraps the pool's algorithm: zone-aware balancing for a pool whose backends have zones,
-   * nothing for the others.
-   */
-  public UnaryOperator<PickerFactory> decorator(PoolConfig p) {
-    Pool pool = byName.get(p.name());
-    if (pool == null) {
-      return UnaryOperator.identity();
-    }
-    List<Locality> members = members(p);
-    return inner -> new ZoneAwarePickerFactory(inner, members, pool.zones(), pool.settings(),
-        line -> planChanged(pool.name(), line));
-  }
-
-  private void planChanged(String pool, String line) {
-    // Back to all local, or clients of a zone without backends: normal. Anything else spills.
-    if (line.contains("100% stay") || line.contains("(no backends there)")) {
-      STATE_LOG.info("pool {}: zones: {}", pool, line);
-    } else {
-      STATE_LOG.warn("pool {}: zones: {}", pool, line);
-    }
-    decisions.record(new Decision(ticker.nanos(), pool, null, Decision.Kind.ZONE, null, null,
-        line));
-  }
-
-  /** The running pools, for the views; called once they are built. */
-  void attach(Map<String, LoadBalancer> pools) {
-    Map<String, LoadBalancer> m = new LinkedHashMap<>();
-    byName.keySet().forEach(name -> m.put(name, pools.get(name)));
-    balancers = Collections.unmodifiableMap(m);
-    for (Pool p : byName.values()) {
-      List<String> names = new ArrayList<>();
-      for (Locality l : p.zones().localities()) {
-        names.add(l + (p.zones().hasBackends(p.zones().index(l)) ? "" : " (clients only)"));
-      }
-      STATE_LOG.info("pool {}: zone-aware over {}, keep local while >= {}% of a zone's weight is"
-          + " up{}", p.name(), String.join(", ", names), p.settings().minHealthyPercent(),
-          p.settings().regionPriority().isEmpty() ? ""
-              : ", region priority " + String.join(" > ", p.settings().regionPriority()));
-    }
-  }
-
-  /** The zone-aware pools, in configuration order. */
+  /** The zone-aware pools now, in name order. */
   public List<Pool> pools() {
-    return List.copyOf(byName.values());
-  }
-
-  /** The pool's zones, or null when the pool is not zone-aware. */
-  public ZoneMap zoneMap(String pool) {
-    Pool p = byName.get(pool);
-    return p == null ? null : p.zones();
+    List<Pool> out = new ArrayList<>();
+    for (PoolZones.Zoned z : zones.pools()) {
+      LoadBalancer lb = pools.apply(z.pool());
+      if (lb != null) {
+        out.add(new Pool(z.pool(), z.map(), z.settings(), lb));
+      }
+    }
+    out.sort(java.util.Comparator.comparing(Pool::name));
+    return out;
   }
 
   /** Each zone of the pool that has backends, with how many are up now. */
   public List<ZoneState> states(Pool p) {
-    LoadBalancer lb = balancers.get(p.name());
     int[] up = new int[p.zones().size()];
     int[] total = new int[up.length];
-    List<Backend> backends = lb.backends();
-    for (int i = 0; i < backends.size(); i++) {
-      total[p.memberZones()[i]]++;
-      up[p.memberZones()[i]] += lb.available(backends.get(i)) ? 1 : 0;
+    for (Backend b : p.pool().backends()) {
+      int z = p.zones().index(b.zone());
+      if (z >= 0 && z < up.length) {
+        total[z]++;
+        up[z] += p.pool().available(b) ? 1 : 0;
+      }
     }
     List<ZoneState> out = new ArrayList<>();
     for (int z = 0; z < up.length; z++) {
@@ -171,9 +93,21 @@ public final class Zones {
    * backend of the pool is available (the pool answers 503).
    */
   public List<ZoneShare> plan(Pool p, int clientZone) {
-    Picker picker = balancers.get(p.name()).picker();
+    Picker picker = p.pool().picker();
     return picker instanceof ZoneAwarePicker z && z.zones() == p.zones()
         ? z.plan(clientZone) : List.of();
+  }
+
+  /** One line per zone-aware pool, for the start log. */
+  public static String describe(Pool p) {
+    List<String> names = new ArrayList<>();
+    for (Locality l : p.zones().localities()) {
+      names.add(l + (p.zones().hasBackends(p.zones().index(l)) ? "" : " (clients only)"));
+    }
+    return "pool " + p.name() + ": zone-aware over " + String.join(", ", names)
+        + ", keep local while >= " + p.settings().minHealthyPercent() + "% of a zone's weight is"
+        + " up" + (p.settings().regionPriority().isEmpty() ? ""
+            : ", region priority " + String.join(" > ", p.settings().regionPriority()));
   }
 
   /**
@@ -181,23 +115,24 @@ public final class Zones {
    * requests that go to each zone with backends, read from the current plans at each scrape; and
    * {@code lb_zone_backends_available{pool,zone}}.
    */
-  void registerMetrics(PrometheusRegistry registry) {
-    if (byName.isEmpty()) {
-      return;
-    }
+  public void registerMetrics(PrometheusRegistry registry) {
     GaugeWithCallback.builder()
         .name("lb_zone_plan_share")
         .help("Share of a client zone's new requests that the zone-aware plan sends to a zone")
         .labelNames("pool", "client_zone", "target_zone")
         .callback(cb -> {
-          for (Pool p : byName.values()) {
+          for (Pool p : pools()) {
             ZoneMap zones = p.zones();
-            for (int c = 0; c < zones.size(); c++) {
-              double[] share = new double[zones.size()];
+            int n = zones.size();
+            for (int c = 0; c < n; c++) {
+              double[] share = new double[n];
               for (ZoneShare s : plan(p, c)) {
-                share[zones.index(s.zone())] = s.share();
+                int t = zones.index(s.zone());
+                if (t >= 0 && t < n) {
+                  share[t] = s.share();
+                }
               }
-              for (int t = 0; t < zones.size(); t++) {
+              for (int t = 0; t < n; t++) {
                 if (zones.hasBackends(t)) {
                   cb.call(share[t], p.name(), zones.locality(c).toString(),
                       zones.locality(t).toString());
@@ -212,7 +147,7 @@ public final class Zones {
         .help("Backends of a zone that take new requests")
         .labelNames("pool", "zone")
         .callback(cb -> {
-          for (Pool p : byName.values()) {
+          for (Pool p : pools()) {
             for (ZoneState s : states(p)) {
               cb.call(s.up(), p.name(), s.zone().toString());
             }

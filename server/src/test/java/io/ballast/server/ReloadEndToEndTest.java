@@ -30,9 +30,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Config reload through the real admin listener, the file watch and a real proxy: routes and
- * splits change live, with no failed request; bad files and changes that need a restart keep the
- * running config.
+ * Config reload through the real admin listener, the file watch and a real proxy: routes,
+ * splits and pools change live, with no failed request; bad files and a move of the admin
+ * listener keep the running config.
  */
 class ReloadEndToEndTest {
   private static final String TOKEN = "reload-test-token-0123456789";
@@ -217,9 +217,9 @@ class ReloadEndToEndTest {
     assertThat(ballast.decisionLog().snapshot())
         .filteredOn(d -> d.kind() == Decision.Kind.CONFIG)
         .extracting(Decision::reason)
-        .containsExactly("routes reloaded (api): listener web: added [new]",
-            "routes reloaded (api): listener web: changed [api]",
-            "routes reloaded (api): listener web: removed [new]");
+        .containsExactly("config reloaded (api): listener web: added [new]",
+            "config reloaded (api): listener web: changed [api]",
+            "config reloaded (api): listener web: removed [new]");
   }
 
   @Test
@@ -257,13 +257,35 @@ class ReloadEndToEndTest {
   }
 
   @Test
-  void aChangedPoolIsRefusedWith409NamingItAndNothingIsApplied() throws Exception {
+  void aChangedPoolAppliesLiveWithTheRoutesOfTheSameFile() throws Exception {
     start(config(split(100, 0) + DEFAULT_ROUTE));
+    TestBackend a2 = backends.start("a2");
     HttpResponse<String> r = reload(config(split(0, 100) + NEW_ROUTE + DEFAULT_ROUTE,
-        ", {address: \"127.0.0.1:1\"}"));
-    assertThat(r.statusCode()).isEqualTo(409);
-    assertThat(r.body()).contains("\"outcome\":\"refused\"", "\"restart\":[\"pools.a.backends\"]",
-        "pools.a.backends changed: needs a restart; nothing applied");
+        ", {address: \"" + a2.address() + "\"}"));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(r.body()).contains("\"outcome\":\"applied\"", "pool a: backends");
+    // The split, the new route and the pool's new member all apply.
+    assertThat(get("/api/x").body()).isEqualTo("canary");
+    assertThat(get("/new/x").body()).isEqualTo("b");
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (int i = 0; i < 20; i++) {
+      seen.add(get("/other").body());
+    }
+    assertThat(seen).containsExactlyInAnyOrder("a", "a2");
+    assertThat(reloads("applied")).isEqualTo(1);
+    assertThat(ballast.decisionLog().snapshot().stream()
+        .filter(d -> d.kind() == Decision.Kind.MEMBERSHIP).map(Decision::backend))
+        .contains(a2.address());
+  }
+
+  @Test
+  void movingTheAdminListenerIsRefusedWith409NamingItAndNothingIsApplied() throws Exception {
+    start(config(split(100, 0) + DEFAULT_ROUTE));
+    HttpResponse<String> r = reload(config(split(0, 100) + NEW_ROUTE + DEFAULT_ROUTE)
+        .replace("bind: \"127.0.0.1:0\"\n  token", "bind: \"127.0.0.1:1\"\n  token"));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(409);
+    assertThat(r.body()).contains("\"outcome\":\"refused\"", "\"restart\":[\"admin.bind.port\"]",
+        "admin.bind.port changed: the admin listener moves only with a restart; nothing applied");
     // Neither the split nor the new route was applied.
     assertThat(get("/api/x").body()).isEqualTo("stable");
     assertThat(get("/new/x").body()).isEqualTo("a");

@@ -45,7 +45,12 @@ public record Decision(long atNanos, String pool, String backend, Kind kind, Str
     /** A client zone's spill plan changed: traffic spills to other zones, fails over or back. */
     ZONE,
     /** A configuration reload changed what runs (pool {@code *}: not one pool's decision). */
-    CONFIG;
+    CONFIG,
+    /**
+     * A backend joined or left the pool, or its weight or zone changed (a reload, the admin
+     * API, discovery).
+     */
+    MEMBERSHIP;
 
     /** The lower-case word used in messages and JSON. */
     public String label() {

@@ -99,6 +99,24 @@ public final class ZoneMap {
   }
 
   /**
+   * The index of a zone clients may come from, appending it (as a zone without backends) when
+   * the map does not know it: a new client locality table brings new zones. Existing indexes
+   * never change. Thread-safe.
+   */
+  public synchronized int addClientZone(Locality zone) {
+    Objects.requireNonNull(zone, "zone");
+    State s = state;
+    Integer i = s.byName().get(zone.toString());
+    if (i != null) {
+      return i;
+    }
+    List<Locality> localities = new ArrayList<>(s.localities());
+    localities.add(zone);
+    state = State.of(localities, Arrays.copyOf(s.hasBackends(), localities.size()));
+    return localities.size() - 1;
+  }
+
+  /**
    * The index of the zone written "region/zone", or -1 when the pool does not know it (or the
    * text is not of that form). Thread-safe, no allocation.
    */

@@ -92,8 +92,22 @@ public final class AdminServer implements AutoCloseable {
   }
 
   /** Serves the sticky pools' sessions and rebalancing at {@code /admin/affinity}. Thread-safe. */
-  public void useAffinities(List<io.ballast.proxy.affinity.PoolAffinity> affinities) {
+  public void useAffinities(
+      Supplier<List<io.ballast.proxy.affinity.PoolAffinity>> affinities) {
     handler.useAffinities(Objects.requireNonNull(affinities, "affinities"));
+  }
+
+  /**
+   * Lets token holders add and remove backends ({@code POST /admin/pools/{pool}/backends},
+   * {@code DELETE /admin/pools/{pool}/backends/{backend}}) through {@code membership}.
+   */
+  public void useMembership(Membership membership) {
+    handler.useMembership(Objects.requireNonNull(membership, "membership"));
+  }
+
+  /** The bearer token actions need from now on (a reload may change it); null: read-only. */
+  public void useToken(String token) {
+    handler.useToken(token);
   }
 
   /** Serves the zone-aware pools' zones and plans at {@code /admin/zones}. Thread-safe. */

@@ -28,23 +28,21 @@ import java.util.Locale;
  *   <li>{@code lb_affinity_shed_share{pool,backend}}: the share of a backend's sessions the
  *       rebalancer moves away now, 0..1.
  * </ul>
- * Nothing is registered when no pool keeps sessions. Thread-safe (scrapes read concurrent
+ * The series follow the sticky pools at each scrape: none while no pool keeps sessions. Thread-safe (scrapes read concurrent
  * counters).
  */
 public final class AffinityMetrics {
   private AffinityMetrics() {}
 
-  public static void register(PrometheusRegistry registry, List<PoolAffinity> affinities) {
-    if (affinities.isEmpty()) {
-      return;
-    }
-    List<PoolAffinity> all = List.copyOf(affinities);
+  /** Registers the series of the sticky pools {@code affinities} gives at each scrape. */
+  public static void register(PrometheusRegistry registry,
+      java.util.function.Supplier<List<PoolAffinity>> affinities) {
     CounterWithCallback.builder()
         .name("lb_affinity_sessions_total")
         .help("Requests of sticky pools by what affinity did with the session")
         .labelNames("pool", "outcome")
         .callback(cb -> {
-          for (PoolAffinity a : all) {
+          for (PoolAffinity a : affinities.get()) {
             String p = a.sessions().pool().name();
             SessionAffinity.Counters c = a.sessions().counters();
             cb.call(c.kept(), p, "kept");
@@ -56,58 +54,56 @@ public final class AffinityMetrics {
           }
         })
         .register(registry);
-    List<PoolAffinity> cookies = all.stream().filter(a -> a.spec().cookie() != null).toList();
-    if (!cookies.isEmpty()) {
-      CounterWithCallback.builder()
-          .name("lb_affinity_cookies_rejected_total")
-          .help("Affinity cookies ignored (never trusted), by why; each request became a new"
-              + " session")
-          .labelNames("pool", "reason")
-          .callback(cb -> {
-            for (PoolAffinity a : cookies) {
-              for (SessionCookieCodec.Reason r : SessionCookieCodec.Reason.values()) {
-                cb.call(a.rejectedCookies(r), a.sessions().pool().name(),
-                    r.name().toLowerCase(Locale.ROOT));
-              }
+    java.util.function.Supplier<List<PoolAffinity>> cookies = () -> affinities.get().stream()
+        .filter(a -> a.spec().cookie() != null).toList();
+    CounterWithCallback.builder()
+        .name("lb_affinity_cookies_rejected_total")
+        .help("Affinity cookies ignored (never trusted), by why; each request became a new"
+            + " session")
+        .labelNames("pool", "reason")
+        .callback(cb -> {
+          for (PoolAffinity a : cookies.get()) {
+            for (SessionCookieCodec.Reason r : SessionCookieCodec.Reason.values()) {
+              cb.call(a.rejectedCookies(r), a.sessions().pool().name(),
+                  r.name().toLowerCase(Locale.ROOT));
             }
-          })
-          .register(registry);
-      CounterWithCallback.builder()
-          .name("lb_affinity_cookies_set_total")
-          .help("Affinity cookies set: new sessions, moved sessions and renewed pins")
-          .labelNames("pool")
-          .callback(cb -> cookies.forEach(
-              a -> cb.call(a.cookiesSet(), a.sessions().pool().name())))
-          .register(registry);
-    }
-    List<PoolAffinity> tables = all.stream().filter(a -> a.table() != null).toList();
-    if (!tables.isEmpty()) {
-      GaugeWithCallback.builder()
-          .name("lb_affinity_table_entries")
-          .help("Sessions the sticky table remembers")
-          .labelNames("pool")
-          .callback(cb -> tables.forEach(
-              a -> cb.call(a.table().size(), a.sessions().pool().name())))
-          .register(registry);
-      CounterWithCallback.builder()
-          .name("lb_affinity_table_evictions_total")
-          .help("Sessions the sticky table forgot: size (full) or expired (idle)")
-          .labelNames("pool", "cause")
-          .callback(cb -> {
-            for (PoolAffinity a : tables) {
-              StickyTable.Counters c = a.table().counters();
-              cb.call(c.evictions(), a.sessions().pool().name(), "size");
-              cb.call(c.expirations(), a.sessions().pool().name(), "expired");
-            }
-          })
-          .register(registry);
-    }
+          }
+        })
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("lb_affinity_cookies_set_total")
+        .help("Affinity cookies set: new sessions, moved sessions and renewed pins")
+        .labelNames("pool")
+        .callback(cb -> cookies.get().forEach(
+            a -> cb.call(a.cookiesSet(), a.sessions().pool().name())))
+        .register(registry);
+    java.util.function.Supplier<List<PoolAffinity>> tables = () -> affinities.get().stream()
+        .filter(a -> a.table() != null).toList();
+    GaugeWithCallback.builder()
+        .name("lb_affinity_table_entries")
+        .help("Sessions the sticky table remembers")
+        .labelNames("pool")
+        .callback(cb -> tables.get().forEach(
+            a -> cb.call(a.table().size(), a.sessions().pool().name())))
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("lb_affinity_table_evictions_total")
+        .help("Sessions the sticky table forgot: size (full) or expired (idle)")
+        .labelNames("pool", "cause")
+        .callback(cb -> {
+          for (PoolAffinity a : tables.get()) {
+            StickyTable.Counters c = a.table().counters();
+            cb.call(c.evictions(), a.sessions().pool().name(), "size");
+            cb.call(c.expirations(), a.sessions().pool().name(), "expired");
+          }
+        })
+        .register(registry);
     GaugeWithCallback.builder()
         .name("lb_affinity_shed_share")
         .help("Share of a backend's sticky sessions the rebalancer moves away now, 0..1")
         .labelNames("pool", "backend")
         .callback(cb -> {
-          for (PoolAffinity a : all) {
+          for (PoolAffinity a : affinities.get()) {
             SessionRebalancer r = a.sessions().rebalancer();
             for (Backend b : a.sessions().pool().backends()) {
               cb.call(r == null ? 0 : r.share(b), a.sessions().pool().name(), b.name());

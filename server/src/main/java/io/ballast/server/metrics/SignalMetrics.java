@@ -29,18 +29,19 @@ import java.util.function.Supplier;
  */
 public final class SignalMetrics {
   private final Supplier<? extends List<LoadBalancer>> pools;
-  private final Map<String, SignalsSpec> specs;
+  private final Supplier<Map<String, SignalsSpec>> specs;
 
   /**
    * Registers the gauges into {@code registry}.
    *
    * @param pools the pools reported on, read at each scrape
-   * @param specs each pool's signal sources, by pool name; pools not named have no series
+   * @param specs each pool's signal sources, by pool name, read at each scrape; pools not named
+   *     have no series
    */
   public SignalMetrics(PrometheusRegistry registry, Supplier<? extends List<LoadBalancer>> pools,
-      Map<String, SignalsSpec> specs) {
+      Supplier<Map<String, SignalsSpec>> specs) {
     this.pools = Objects.requireNonNull(pools, "pools");
-    this.specs = Map.copyOf(specs);
+    this.specs = Objects.requireNonNull(specs, "specs");
     GaugeWithCallback.builder()
         .name("lb_backend_signal")
         .help("A figure the backend reports about its own load (header, agent or Prometheus),"
@@ -72,8 +73,9 @@ public final class SignalMetrics {
 
   /** Calls {@code visit} for each configured source of each backend of each pool with signals. */
   private void eachSource(SourceVisit visit) {
+    Map<String, SignalsSpec> all = specs.get();
     for (LoadBalancer pool : pools.get()) {
-      SignalsSpec spec = specs.get(pool.name());
+      SignalsSpec spec = all.get(pool.name());
       if (spec == null) {
         continue;
       }

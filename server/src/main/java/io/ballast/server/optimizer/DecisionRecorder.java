@@ -47,6 +47,11 @@ public final class DecisionRecorder implements LoadBalancer.Listener {
     optimizers.put(optimizer.pool().name(), optimizer);
   }
 
+  /** Stops handing the pool's warm-up to {@code optimizer} (it stopped). */
+  public void unregister(PoolOptimizer optimizer) {
+    optimizers.remove(optimizer.pool().name(), optimizer);
+  }
+
   /** Writes a decision the optimizer already put in the log to the application log. */
   public void logLine(Decision d) {
     DECISIONS.info("pool {}: {}", d.pool(), d.message());
@@ -91,5 +96,24 @@ public final class DecisionRecorder implements LoadBalancer.Listener {
   public void onPanic(LoadBalancer pool, boolean panic, String reason) {
     record(new Decision(pool.nowNanos(), pool.name(), null, Decision.Kind.PANIC,
         panic ? "off" : "on", panic ? "on" : "off", reason));
+  }
+
+  @Override
+  public void onMembersChanged(LoadBalancer pool, java.util.List<Backend> added,
+      java.util.List<Backend> removed, java.util.List<Backend> updated, String reason) {
+    long now = pool.nowNanos();
+    for (Backend b : added) {
+      record(new Decision(now, pool.name(), b.name(), Decision.Kind.MEMBERSHIP, "out", "in",
+          "joins at " + b.address() + ", weight " + b.weight() + ": " + reason));
+    }
+    for (Backend b : removed) {
+      record(new Decision(now, pool.name(), b.name(), Decision.Kind.MEMBERSHIP, "in", "out",
+          "leaves " + b.address() + ", draining: " + reason));
+    }
+    for (Backend b : updated) {
+      record(new Decision(now, pool.name(), b.name(), Decision.Kind.MEMBERSHIP, null, null,
+          "now weight " + b.weight() + (b.zone() == null ? "" : ", zone " + b.zone()) + ": "
+              + reason));
+    }
   }
 }

@@ -2,6 +2,7 @@ package io.ballast.server.reload;
 
 import io.ballast.server.config.BallastConfig;
 import io.ballast.server.config.ListenerConfig;
+import io.ballast.server.config.PoolConfig;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
@@ -30,32 +31,75 @@ import java.util.regex.Pattern;
 public final class ConfigDiff {
   private ConfigDiff() {}
 
-  /** The sections a reload cannot apply: everything but the listeners' routes. */
+  /**
+   * The sections a reload cannot apply: the admin listener's address, and whether it runs (a
+   * reload may arrive over that very listener, and it is where an operator would look to see the
+   * reload's outcome). Everything else applies live.
+   */
   public static List<String> restartSections(BallastConfig running, BallastConfig next) {
     List<String> out = new ArrayList<>();
+    firstDifference("admin.enabled", running.admin().enabled(), next.admin().enabled())
+        .ifPresent(out::add);
+    firstDifference("admin.bind", running.admin().bind(), next.admin().bind())
+        .ifPresent(out::add);
+    return out;
+  }
+
+  /**
+   * Where {@code next} differs from {@code running} outside the listeners' routes (those are
+   * {@link RouteChanges}'), one path per changed section, pool or listener:
+   * {@code pools.api.backends}, {@code listeners.web.bind.port}, {@code timeouts.connect},
+   * {@code pools.canary (added)}, {@code listeners.old (removed)}.
+   */
+  public static List<String> changedSections(BallastConfig running, BallastConfig next) {
+    List<String> out = new ArrayList<>();
+    named(out, "listeners", byName(running.listeners(), ListenerConfig::name),
+        byName(next.listeners(), ListenerConfig::name), (path, a, b) -> {
+          for (RecordComponent c : ListenerConfig.class.getRecordComponents()) {
+            if (!c.getName().equals("routes")) {
+              firstDifference(path + "." + key(c.getName()), get(c, a), get(c, b))
+                  .ifPresent(out::add);
+            }
+          }
+        });
+    named(out, "pools", byName(running.pools(), PoolConfig::name),
+        byName(next.pools(), PoolConfig::name),
+        (path, a, b) -> firstDifference(path, a, b).ifPresent(out::add));
     for (RecordComponent c : BallastConfig.class.getRecordComponents()) {
-      if (!c.getName().equals("listeners")) {
+      if (!c.getName().equals("listeners") && !c.getName().equals("pools")) {
         firstDifference(key(c.getName()), get(c, running), get(c, next)).ifPresent(out::add);
       }
     }
-    List<String> before = running.listeners().stream().map(ListenerConfig::name).toList();
-    List<String> after = next.listeners().stream().map(ListenerConfig::name).toList();
-    if (!before.equals(after)) {
-      out.add(0, "listeners");
-      return out;
-    }
-    List<String> listeners = new ArrayList<>();
-    for (int i = 0; i < before.size(); i++) {
-      ListenerConfig a = running.listeners().get(i);
-      ListenerConfig b = next.listeners().get(i);
-      for (RecordComponent c : ListenerConfig.class.getRecordComponents()) {
-        if (!c.getName().equals("routes")) {
-          firstDifference("listeners." + a.name() + "." + key(c.getName()), get(c, a), get(c, b))
-              .ifPresent(listeners::add);
-        }
+    return out;
+  }
+
+  /** Compares the elements of two lists of named sections, reporting added and removed ones. */
+  private static <T> void named(List<String> out, String section, Map<String, T> before,
+      Map<String, T> after, Compare<T> compare) {
+    for (Map.Entry<String, T> e : before.entrySet()) {
+      T b = after.get(e.getKey());
+      String path = section + "." + e.getKey();
+      if (b == null) {
+        out.add(path + " (removed)");
+      } else {
+        compare.differences(path, e.getValue(), b);
       }
     }
-    out.addAll(0, listeners);
+    for (String name : after.keySet()) {
+      if (!before.containsKey(name)) {
+        out.add(section + "." + name + " (added)");
+      }
+    }
+  }
+
+  @FunctionalInterface
+  private interface Compare<T> {
+    void differences(String path, T a, T b);
+  }
+
+  private static <T> Map<String, T> byName(List<T> list, java.util.function.Function<T, String> name) {
+    Map<String, T> out = new java.util.LinkedHashMap<>();
+    list.forEach(t -> out.put(name.apply(t), t));
     return out;
   }
 

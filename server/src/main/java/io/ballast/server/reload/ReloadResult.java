@@ -9,8 +9,8 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * What one reload did: applied route changes, found nothing to change, found the file invalid,
- * or refused changes that need a restart. In the last two cases the running config keeps serving
+ * What one reload did: applied the changes, found nothing to change, found the file invalid, or
+ * refused what cannot apply live. In the last two cases the running config keeps serving
  * untouched. Immutable.
  */
 public sealed interface ReloadResult {
@@ -39,11 +39,19 @@ public sealed interface ReloadResult {
   /** One line for the log and the admin API. */
   String message();
 
-  /** The route changes now serving. */
-  record Applied(Trigger trigger, RouteChanges changes) implements ReloadResult {
+  /**
+   * What changed and now serves.
+   *
+   * @param changes the listeners' route changes
+   * @param sections everything else that changed ("pool api: backends", "listener web added",
+   *     "timeouts", ...)
+   */
+  record Applied(Trigger trigger, RouteChanges changes, List<String> sections)
+      implements ReloadResult {
     public Applied {
       Objects.requireNonNull(trigger, "trigger");
       Objects.requireNonNull(changes, "changes");
+      sections = List.copyOf(sections);
     }
 
     @Override
@@ -58,7 +66,12 @@ public sealed interface ReloadResult {
 
     @Override
     public String message() {
-      return "config reloaded (" + trigger.label() + "): " + changes.describe();
+      List<String> all = new java.util.ArrayList<>(sections);
+      if (!changes.isEmpty()) {
+        all.add(changes.describe());
+      }
+      return "config reloaded (" + trigger.label() + "): "
+          + (all.isEmpty() ? "nothing that runs changed" : String.join("; ", all));
     }
   }
 
@@ -110,8 +123,8 @@ public sealed interface ReloadResult {
   }
 
   /**
-   * The file changes sections only a restart applies (or the new routes could not be built):
-   * nothing was applied.
+   * The file moves the admin listener, which only a restart does, or something in it cannot
+   * apply (a listener's address is taken): nothing was applied.
    *
    * @param sections the changed sections' paths ({@code pools.api.backends}); empty when
    *     {@code reason} says why instead
@@ -153,6 +166,7 @@ public sealed interface ReloadResult {
     root.put("trigger", r.trigger().label());
     root.put("message", r.message());
     if (r instanceof Applied a) {
+      a.sections().forEach(root.putArray("changed")::add);
       ArrayNode listeners = root.putArray("listeners");
       for (RouteChanges.Listener l : a.changes().listeners()) {
         ObjectNode n = listeners.addObject();

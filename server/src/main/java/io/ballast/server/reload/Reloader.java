@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reloads the config file: reads and validates it with the same {@link ConfigLoader} as at
- * start, refuses it when it changes anything but the listeners' routes, and otherwise hands the
- * new config to the running balancer, which swaps each listener's route table.
+ * start and hands the new config to the running balancer, which applies every section live
+ * (pools, members, listeners, routes, settings); only a move of the admin listener is refused.
  *
  * <p>Every outcome is logged (an invalid file with each error's line), counted in
  * {@code lb_config_reloads_total{outcome}}, and an applied one is a {@link Decision.Kind#CONFIG}
@@ -49,12 +49,13 @@ public final class Reloader implements AutoCloseable {
   @FunctionalInterface
   public interface Target {
     /**
-     * Builds every listener's routes from {@code next} and swaps them in; {@code next} differs
-     * from the running config in the listeners' routes only.
+     * Makes the running balancer what {@code next} says (pools, listeners, routes, settings),
+     * live, and returns what changed beyond the routes.
      *
-     * @throws IllegalArgumentException when a route cannot be built; nothing is swapped then
+     * @throws IllegalStateException when something cannot apply (a new listener's address is
+     *     taken); it is found before anything changes, and the running config keeps serving
      */
-    void apply(BallastConfig next, RouteChanges changes);
+    List<String> apply(BallastConfig next, RouteChanges changes);
   }
 
   private final Path file;
@@ -169,18 +170,26 @@ public final class Reloader implements AutoCloseable {
     List<String> restart = ConfigDiff.restartSections(running, next);
     if (!restart.isEmpty()) {
       return new ReloadResult.Refused(trigger, restart,
-          String.join(", ", restart) + " changed: needs a restart");
+          String.join(", ", restart) + " changed: the admin listener moves only with a restart");
     }
-    RouteChanges changes = RouteChanges.between(running, next);
-    if (!changes.isEmpty()) {
-      target.apply(next, changes);
-      decisions.accept(new Decision(Ticker.SYSTEM.nanos(), "*", null, Decision.Kind.CONFIG, null,
-          null, "routes reloaded (" + trigger.label() + "): " + changes.describe()));
+    RouteChanges routes = RouteChanges.between(running, next);
+    if (routes.isEmpty() && ConfigDiff.changedSections(running, next).isEmpty()) {
+      running = next;
+      runningHash = hash;
+      return new ReloadResult.Unchanged(trigger);
     }
+    List<String> sections;
+    try {
+      sections = target.apply(next, routes);
+    } catch (IllegalStateException | IllegalArgumentException e) {
+      return new ReloadResult.Refused(trigger, List.of(), e.getMessage());
+    }
+    ReloadResult.Applied applied = new ReloadResult.Applied(trigger, routes, sections);
+    decisions.accept(new Decision(Ticker.SYSTEM.nanos(), "*", null, Decision.Kind.CONFIG, null,
+        null, applied.message()));
     running = next;
     runningHash = hash;
-    return changes.isEmpty() ? new ReloadResult.Unchanged(trigger)
-        : new ReloadResult.Applied(trigger, changes);
+    return applied;
   }
 
   private ReloadResult invalid(ReloadResult.Trigger trigger, List<ConfigError> errors) {

@@ -63,20 +63,24 @@ class ReloadConfigDiffTest {
   }
 
   @Test
-  void sectionsThatNeedARestartAreNamedByTheirPath() {
+  void changedSectionsAreNamedByTheirPathAndOnlyTheAdminListenerNeedsARestart() {
     BallastConfig one = parse(BASE);
-    assertThat(ConfigDiff.restartSections(one,
-        parse(BASE.replace("127.0.0.1:9002", "127.0.0.1:9003"))))
-        .containsExactly("pools.api.backends");
-    assertThat(ConfigDiff.restartSections(one,
+    BallastConfig member = parse(BASE.replace("127.0.0.1:9002", "127.0.0.1:9003"));
+    assertThat(ConfigDiff.changedSections(one, member)).containsExactly("pools.api.backends");
+    assertThat(ConfigDiff.restartSections(one, member)).isEmpty();
+    assertThat(ConfigDiff.changedSections(one,
         parse(BASE.replace("127.0.0.1:9002\"}", "127.0.0.1:9002\", weight: 3}"))))
         .containsExactly("pools.api.backends.127.0.0.1:9002.weight");
-    assertThat(ConfigDiff.restartSections(one, parse(BASE.replace("127.0.0.1:0", "127.0.0.1:1"))))
+    assertThat(ConfigDiff.changedSections(one, parse(BASE.replace("127.0.0.1:0", "127.0.0.1:1"))))
         .containsExactly("listeners.web.bind.port");
-    assertThat(ConfigDiff.restartSections(one, parse(BASE + "timeouts: {connect: 1s}\n")))
+    assertThat(ConfigDiff.changedSections(one, parse(BASE + "timeouts: {connect: 1s}\n")))
         .containsExactly("timeouts.connect");
-    assertThat(ConfigDiff.restartSections(one, parse(BASE.replace("name: web", "name: www"))))
-        .containsExactly("listeners");
+    assertThat(ConfigDiff.changedSections(one, parse(BASE.replace("name: web", "name: www"))))
+        .containsExactly("listeners.web (removed)", "listeners.www (added)");
+    BallastConfig moved = parse(BASE + "admin: {bind: \"127.0.0.1:9999\"}\n");
+    assertThat(ConfigDiff.restartSections(one, moved)).containsExactly("admin.bind.port");
+    assertThat(ConfigDiff.restartSections(one, parse(BASE + "timeouts: {connect: 1s}\n")))
+        .isEmpty();
   }
 
   @Test

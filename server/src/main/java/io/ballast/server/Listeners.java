@@ -1,0 +1,135 @@
+package io.ballast.server;
+
+import io.ballast.proxy.ListenerSpec;
+import io.ballast.proxy.ProxyServer;
+import io.ballast.proxy.routing.RouteSpec;
+import io.ballast.server.config.BallastConfig;
+import io.ballast.server.config.HostPort;
+import io.ballast.server.config.ListenerConfig;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The proxy's listeners as configured: opened at start, and changed by a reload to what the new
+ * configuration says. A listener that stays keeps its socket and swaps its routes; a new one
+ * opens; a removed one stops accepting and its connections close after their current response;
+ * one whose address changed closes and opens again at the new address.
+ *
+ * <p>Used by one thread at a time (start, then the reload thread).
+ */
+final class Listeners {
+  private static final Logger log = LoggerFactory.getLogger(Listeners.class);
+
+  private final ProxyServer proxy;
+  /** What each open listener was opened with. */
+  private Map<String, HostPort> open = new LinkedHashMap<>();
+
+  Listeners(ProxyServer proxy) {
+    this.proxy = Objects.requireNonNull(proxy, "proxy");
+  }
+
+  /**
+   * Checks, before anything changes, that every address {@code next} must newly listen on is
+   * free (a port 0 always is).
+   *
+   * @throws IllegalStateException naming the listener and address that cannot be bound
+   */
+  void checkBinds(BallastConfig next) {
+    for (ListenerConfig l : next.listeners()) {
+      HostPort was = open.get(l.name());
+      if (l.bind().port() == 0 || l.bind().equals(was) || sameSocket(l.bind())) {
+        continue;
+      }
+      InetSocketAddress at = l.bind().toSocketAddress();
+      try (ServerSocket s = new ServerSocket()) {
+        s.setReuseAddress(true);
+        s.bind(at);
+      } catch (IOException e) {
+        throw new IllegalStateException("listeners." + l.name() + ".bind: cannot bind " + at
+            + ": " + e.getMessage());
+      }
+    }
+  }
+
+  /** True when a listener that is open now (under another name) holds this very address. */
+  private boolean sameSocket(HostPort bind) {
+    return open.containsValue(bind);
+  }
+
+  /**
+   * Makes the open listeners those of {@code config}, with {@code routes} by listener name.
+   * Returns what changed ("listener api added", "listener web moved to 0.0.0.0:8081").
+   */
+  List<String> apply(BallastConfig config, Map<String, List<RouteSpec>> routes) {
+    List<String> changes = new ArrayList<>();
+    Map<String, HostPort> next = new LinkedHashMap<>();
+    for (ListenerConfig l : config.listeners()) {
+      next.put(l.name(), l.bind());
+    }
+    java.util.Set<String> moving = new java.util.HashSet<>();
+    for (String name : new ArrayList<>(open.keySet())) {
+      HostPort want = next.get(name);
+      if (want == null || !want.equals(open.get(name))) {
+        proxy.removeListener(name);
+        open.remove(name);
+        if (want == null) {
+          changes.add("listener " + name + " removed");
+        } else {
+          moving.add(name);
+        }
+      }
+    }
+    for (ListenerConfig l : config.listeners()) {
+      List<RouteSpec> r = routes.get(l.name());
+      if (open.containsKey(l.name())) {
+        proxy.replaceRoutes(l.name(), r);
+        continue;
+      }
+      InetSocketAddress bound = proxy.addListener(
+          new ListenerSpec(l.name(), l.bind().toSocketAddress(), r));
+      changes.add("listener " + l.name() + (moving.contains(l.name()) ? " moved to " : " added on ")
+          + hostPort(bound));
+      open.put(l.name(), l.bind());
+      log.info("listener {} on http://{}", l.name(), hostPort(bound));
+    }
+    return changes;
+  }
+
+  /** Opens every listener of {@code config} at start; returns the bound addresses in order. */
+  List<InetSocketAddress> start(BallastConfig config, Map<String, List<RouteSpec>> routes) {
+    List<ListenerSpec> specs = new ArrayList<>();
+    for (ListenerConfig l : config.listeners()) {
+      specs.add(new ListenerSpec(l.name(), l.bind().toSocketAddress(), routes.get(l.name())));
+    }
+    List<InetSocketAddress> bound = proxy.start(specs);
+    for (ListenerConfig l : config.listeners()) {
+      open.put(l.name(), l.bind());
+    }
+    return bound;
+  }
+
+  /** The bound address of every open listener, in configuration order. */
+  List<InetSocketAddress> addresses() {
+    List<InetSocketAddress> out = new ArrayList<>();
+    for (String name : open.keySet()) {
+      InetSocketAddress a = proxy.listenerAddress(name);
+      if (a != null) {
+        out.add(a);
+      }
+    }
+    return out;
+  }
+
+  static String hostPort(InetSocketAddress a) {
+    String host = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+  }
+}

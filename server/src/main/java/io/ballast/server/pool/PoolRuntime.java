@@ -1,0 +1,245 @@
+package io.ballast.server.pool;
+
+import io.ballast.core.AdminState;
+import io.ballast.core.Backend;
+import io.ballast.core.Rng;
+import io.ballast.core.Ticker;
+import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.pool.Member;
+import io.ballast.core.retry.RetryPolicy;
+import io.ballast.proxy.affinity.AffinitySpec;
+import io.ballast.proxy.affinity.PoolAffinity;
+import io.ballast.proxy.routing.PoolRef;
+import io.ballast.proxy.signals.SignalsSpec;
+import io.ballast.server.config.BackendConfig;
+import io.ballast.server.config.PoolConfig;
+import io.ballast.server.reload.ConfigDiff;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One running pool: its balancer, its retry policy, its session affinity and zones, the parts
+ * that run beside it ({@link PoolParts}), and the {@link PoolRef} routes send traffic to. Built
+ * from a {@link PoolConfig}, it applies a changed one in place ({@link #apply}): the balancer
+ * keeps every backend that stays (matched by name) with all it learnt, and only what changed is
+ * rebuilt.
+ *
+ * <p>Threading: {@link #apply}, {@link #discovered} and {@link #close} are called by one thread
+ * at a time (the reload thread, the admin listener or discovery, serialised on this object);
+ * {@link #ref()} and {@link #pool()} are volatile reads for anyone.
+ */
+public final class PoolRuntime {
+  private final LoadBalancer pool;
+  private final PoolServices services;
+  private final PoolZones zones;
+  private final PoolParts parts;
+  /** Members found by discovery, by source (a DNS name); added to the file's backends. */
+  private final Map<String, List<Member>> discovered = new ConcurrentHashMap<>();
+  private volatile PoolConfig config;
+  private volatile PoolRef ref;
+  private RetryPolicy retry;
+  private PoolAffinity affinity;
+
+  private PoolRuntime(PoolConfig config, LoadBalancer pool, PoolServices services,
+      PoolZones zones) {
+    this.config = config;
+    this.pool = pool;
+    this.services = services;
+    this.zones = zones;
+    this.parts = new PoolParts(pool, services);
+  }
+
+  /**
+   * Builds the pool of {@code config} and starts everything it runs.
+   *
+   * @param listener told of every state change of the balancer (logs, metrics, decisions)
+   * @param drain how long a backend that leaves may finish its requests
+   */
+  public static PoolRuntime start(PoolConfig config, PoolServices services,
+      LoadBalancer.Listener listener, PoolZones zones, Duration drain) {
+    List<Backend> backends = new ArrayList<>();
+    for (BackendConfig b : config.backends()) {
+      backends.add(new Backend(b.name(), b.address().host(), b.address().port(), b.weight(),
+          zone(b)));
+    }
+    LoadBalancer lb = new LoadBalancer(config.name(), backends, config.algorithm(),
+        config.options(), zones.decorator(config), PoolSetup.health(config),
+        services.control(), Rng.THREAD_LOCAL, listener);
+    lb.setDrainTimeout(drain);
+    for (int i = 0; i < backends.size(); i++) {
+      AdminState state = config.backends().get(i).state();
+      if (state != AdminState.ACTIVE) {
+        lb.setAdminState(backends.get(i), state, "configured");
+      }
+    }
+    PoolRuntime r = new PoolRuntime(config, lb, services, zones);
+    r.retry = new RetryPolicy(config.retries(), Ticker.SYSTEM);
+    r.affinity = r.startAffinity(config);
+    r.ref = r.buildRef(config);
+    r.parts.apply(null, config);
+    return r;
+  }
+
+  public LoadBalancer pool() {
+    return pool;
+  }
+
+  public String name() {
+    return pool.name();
+  }
+
+  public PoolConfig config() {
+    return config;
+  }
+
+  /** The pool as routes send traffic to it; replaced when what it carries changes. */
+  public PoolRef ref() {
+    return ref;
+  }
+
+  /** The pool's retry policy (its budget and counters survive compatible reloads). */
+  public synchronized RetryPolicy retry() {
+    return retry;
+  }
+
+  /** The pool's session affinity, or null. */
+  public synchronized PoolAffinity affinity() {
+    return affinity;
+  }
+
+  /** The running parts (the weight controller is read by metrics and decisions). */
+  public PoolParts parts() {
+    return parts;
+  }
+
+  /**
+   * Applies a changed configuration of this pool, live: members (kept, added, re-weighted,
+   * drained), the algorithm and health policy, retries, affinity, zones and every part whose
+   * settings changed. Returns what changed, for the log and the decision ("backends",
+   * "algorithm", "circuit breakers", ...); empty when nothing did.
+   */
+  public synchronized List<String> apply(PoolConfig next, Duration drain) {
+    Objects.requireNonNull(next, "next");
+    PoolConfig was = config;
+    List<String> changed = new ArrayList<>();
+    pool.setDrainTimeout(drain);
+    if (!ConfigDiff.same(was.backends(), next.backends())) {
+      changed.add("backends");
+      config = next;
+      pushMembers("config reload");
+      applyAdminStates(was, next);
+    }
+    if (PoolSetup.changed(was, next) || zones.changed(was, next)) {
+      changed.add(PoolSetup.describe(was, next));
+      pool.reconfigure(next.algorithm(), next.options(), zones.decorator(next),
+          PoolSetup.health(next), "config reload");
+      PoolSetup.barrier(services.control());
+    }
+    config = next;
+    boolean refChanged = false;
+    if (!ConfigDiff.same(was.retries(), next.retries())) {
+      changed.add("retries");
+      retry = PoolSetup.retryPolicy(retry, next.retries());
+      refChanged = true;
+    }
+    if (!ConfigDiff.same(was.affinity(), next.affinity())) {
+      changed.add("affinity");
+      PoolAffinity old = affinity;
+      affinity = startAffinity(next);
+      if (old != null) {
+        old.close();
+      }
+      refChanged = true;
+    }
+    refChanged |= !ConfigDiff.same(was.hashKey(), next.hashKey())
+        || !ConfigDiff.same(header(was), header(next)) || zones.changed(was, next);
+    if (refChanged) {
+      ref = buildRef(next);
+    }
+    changed.addAll(parts.apply(was, next));
+    if (!changed.contains("backends") && !ConfigDiff.same(
+        WeightControlPart.costs(was), WeightControlPart.costs(next))) {
+      parts.weightControl().ifPresent(w -> w.useCosts(WeightControlPart.costs(next)));
+    }
+    return changed;
+  }
+
+  /**
+   * Discovery found {@code members} under {@code source}: the pool holds the file's backends
+   * and every source's members. A source with no members removes its own.
+   */
+  public synchronized void discovered(String source, List<Member> members) {
+    if (members.isEmpty()) {
+      discovered.remove(source);
+    } else {
+      discovered.put(source, List.copyOf(members));
+    }
+    pushMembers("discovery: " + source);
+  }
+
+  /** The file's backends and the discovered members, as one membership. */
+  private void pushMembers(String reason) {
+    List<Member> members = new ArrayList<>();
+    for (BackendConfig b : config.backends()) {
+      members.add(new Member(b.name(), b.address().host(), b.address().port(), b.weight(),
+          zone(b), b.state()));
+    }
+    discovered.values().forEach(members::addAll);
+    pool.setMembers(members, reason);
+  }
+
+  /** A backend whose configured state changed in the file takes the new one. */
+  private void applyAdminStates(PoolConfig was, PoolConfig next) {
+    for (BackendConfig b : next.backends()) {
+      Optional<BackendConfig> before = was.backend(b.name());
+      if (before.isPresent() && before.get().state() != b.state()) {
+        Backend member = pool.backend(b.name());
+        if (member != null) {
+          pool.setAdminState(member, b.state(), "configured");
+        }
+      }
+    }
+  }
+
+  private PoolAffinity startAffinity(PoolConfig c) {
+    return c.affinity().filter(AffinitySpec::usesMemory)
+        .map(a -> PoolAffinity.start(pool, a, services.control(), services.decisions().log()))
+        .orElse(null);
+  }
+
+  private PoolRef buildRef(PoolConfig c) {
+    return new PoolRef(pool, retry, c.hashKey().orElse(null), header(c), zones.zoneMap(c.name()),
+        affinity);
+  }
+
+  private static String header(PoolConfig c) {
+    return c.signals().map(SignalsSpec::loadReportHeader).orElse(null);
+  }
+
+  private static String zone(BackendConfig b) {
+    return b.zone().map(Object::toString).orElse(null);
+  }
+
+  /**
+   * Stops everything that runs for the pool; its members leave and drain (their connections
+   * close once they have).
+   */
+  public synchronized void close() {
+    parts.close();
+    if (affinity != null) {
+      affinity.close();
+    }
+    discovered.clear();
+    pool.setMembers(List.of(), "pool removed");
+  }
+
+  @Override
+  public String toString() {
+    return "pool runtime " + pool;
+  }
+}
