@@ -12,7 +12,6 @@ import io.ballast.proxy.routing.TextMatch;
 import io.ballast.proxy.routing.HeaderOps;
 import io.ballast.proxy.routing.PathMatch;
 import io.ballast.proxy.routing.PoolRef;
-import io.ballast.proxy.routing.Route;
 import io.ballast.proxy.routing.RouteMatch;
 import io.ballast.proxy.routing.RouteSpec;
 

@@ -6,7 +6,6 @@ import io.ballast.server.config.ForwardingConfig;
 import io.ballast.server.config.HealthCheckConfig;
 import io.ballast.server.config.HealthChecksConfig;
 import io.ballast.server.config.HealthLevelConfig;
-import java.util.List;
 
 /** Maps the validated configuration onto the data plane's settings. */
 final class Settings {

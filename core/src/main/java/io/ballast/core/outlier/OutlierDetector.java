@@ -1,7 +1,6 @@
 package io.ballast.core.outlier;
 
 import io.ballast.core.Backend;
-import io.ballast.core.OutcomeListener;
 import io.ballast.core.Scheduler;
 import io.ballast.core.pool.LoadBalancer;
 import java.time.Duration;

@@ -4,7 +4,6 @@ import io.ballast.core.Backend;
 import io.ballast.core.BackendLoad;
 import io.ballast.core.PickContext;
 import io.ballast.core.PickResult;
-import io.ballast.core.Picker;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 

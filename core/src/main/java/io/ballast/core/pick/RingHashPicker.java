@@ -3,7 +3,6 @@ package io.ballast.core.pick;
 import io.ballast.core.Backend;
 import io.ballast.core.PickContext;
 import io.ballast.core.PickResult;
-import io.ballast.core.Picker;
 
 /**
  * Ring hash (Karger et al., STOC 1997; Envoy's ring_hash): the request's hash key, mixed with

@@ -11,7 +11,6 @@ import io.ballast.core.decision.DecisionLog;
 import io.ballast.core.pick.Algorithm;
 import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.pool.Member;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -4,7 +4,6 @@ import io.ballast.proxy.client.Cidr;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;

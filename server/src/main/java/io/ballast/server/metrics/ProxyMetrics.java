@@ -1,13 +1,8 @@
 package io.ballast.server.metrics;
 
-import io.ballast.core.AdminState;
 import io.ballast.core.Backend;
 import io.ballast.core.HealthState;
 import io.ballast.core.pool.LoadBalancer;
-import io.ballast.core.circuit.CircuitBreaker;
-import io.ballast.core.circuit.CircuitCounts;
-import io.ballast.core.circuit.CircuitState;
-import io.ballast.core.retry.RetryDecision;
 import io.ballast.core.retry.RetryPolicy;
 import io.ballast.core.Scheduler;
 import io.ballast.proxy.ProxyObserver;
@@ -15,8 +10,6 @@ import io.ballast.proxy.RequestLog;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
-import io.prometheus.metrics.core.metrics.CounterWithCallback;
-import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -101,7 +94,7 @@ public final class ProxyMetrics implements ProxyObserver, LoadBalancer.Listener,
   private final Map<String, Map<String, Map<String, CounterDataPoint>>> splitSeries =
       new ConcurrentHashMap<>();
   private final Counter ejections;
-  private volatile Map<String, RetryPolicy> retryPolicies = Map.of();
+  private final FailoverMetrics failover;
   private final Scheduler scheduler;
   private final int windowTicks;
   private final Map<Backend, Series> byBackend = new ConcurrentHashMap<>();
@@ -166,8 +159,8 @@ public final class ProxyMetrics implements ProxyObserver, LoadBalancer.Listener,
         .labelNames("pool", "backend")
         .withoutExemplars()
         .register(registry);
-    registerGauges();
-    registerFailoverMetrics();
+    new BackendGauges(registry, () -> this.pools, this::errorRate, () -> clientConnections);
+    this.failover = new FailoverMetrics(registry, () -> this.pools);
     setPools(pools);
     scheduleTick();
   }
@@ -253,6 +246,34 @@ public final class ProxyMetrics implements ProxyObserver, LoadBalancer.Listener,
     }
   }
 
+  /**
+   * A backend left its pool for good: its series go, unless a new member took its name (an
+   * address change), whose requests count on under the same labels. Keeps a pool whose members
+   * come and go (discovery) from growing the registry without bound.
+   */
+  @Override
+  public void onMemberGone(LoadBalancer pool, Backend backend) {
+    Series s = byBackend.remove(backend);
+    if (s == null || pool.backend(backend.name()) != null) {
+      return;
+    }
+    for (Map.Entry<String, AtomicReferenceArray<CounterDataPoint>> e : s.byRoute.entrySet()) {
+      AtomicReferenceArray<CounterDataPoint> byStatus = e.getValue();
+      for (int status = 0; status < byStatus.length(); status++) {
+        if (byStatus.get(status) != null) {
+          requests.remove(s.pool, s.backend, Integer.toString(status), e.getKey());
+        }
+      }
+    }
+    responseTime.remove(s.pool, s.backend);
+    ejections.remove(s.pool, s.backend);
+    for (HealthState from : HealthState.values()) {
+      for (HealthState to : HealthState.values()) {
+        healthTransitions.remove(s.pool, s.backend, label(from), label(to));
+      }
+    }
+  }
+
   /** Stops the error-rate harvest. The metrics stay readable. */
   @Override
   public void close() {
@@ -320,205 +341,22 @@ public final class ProxyMetrics implements ProxyObserver, LoadBalancer.Listener,
     scheduleTick();
   }
 
-  private double errorRate(Backend b) {
-    Series s = byBackend.get(b);
-    return s == null || s.errors == null ? 0.0 : s.errors.rate();
-  }
-
-  private void registerGauges() {
-    backendGauge("lb_active_connections", "Open connections to the backend",
-        (pool, b) -> b.load().connections());
-    backendGauge("lb_backend_requests_in_flight", "Requests sent to the backend, not yet answered",
-        (pool, b) -> b.load().inFlight());
-    backendGauge("lb_backend_health", "1 when the backend's health lets it serve, 0 otherwise",
-        (pool, b) -> pool.health(b).serving() ? 1 : 0);
-    backendGauge("lb_backend_available",
-        "1 when the backend takes new requests (serving and administratively active)",
-        (pool, b) -> pool.available(b) ? 1 : 0);
-    backendGauge("lb_error_rate",
-        "Share of the backend's responses that were errors (5xx or transport failure), "
-            + "over the recent window",
-        (pool, b) -> errorRate(b));
-    GaugeWithCallback.builder()
-        .name("lb_backend_health_state")
-        .help("1 for the backend's current health state, 0 for the others")
-        .labelNames("pool", "backend", "state")
-        .callback(cb -> {
-          for (LoadBalancer pool : pools) {
-            for (Backend b : pool.backends()) {
-              HealthState current = pool.health(b);
-              for (HealthState st : HealthState.values()) {
-                cb.call(st == current ? 1 : 0, pool.name(), b.name(), label(st));
-              }
-            }
-          }
-        })
-        .register(registry);
-    backendGauge("lb_health_check_passing_ratio",
-        "Share of the backend's active-check weight whose levels are up (1 when all are)",
-        (pool, b) -> pool.passingPercent(b) / 100.0);
-    GaugeWithCallback.builder()
-        .name("lb_health_check_level_up")
-        .help("1 when the active-check level is up after rise/fall damping, 0 when it is down")
-        .labelNames("pool", "backend", "level")
-        .callback(cb -> {
-          for (LoadBalancer pool : pools) {
-            for (Backend b : pool.backends()) {
-              for (var level : pool.levels(b)) {
-                cb.call(level.up() ? 1 : 0, pool.name(), b.name(), level.name());
-              }
-            }
-          }
-        })
-        .register(registry);
-    GaugeWithCallback.builder()
-        .name("lb_backend_admin_state")
-        .help("1 for the backend's current admin state, 0 for the others")
-        .labelNames("pool", "backend", "state")
-        .callback(cb -> {
-          for (LoadBalancer pool : pools) {
-            for (Backend b : pool.backends()) {
-              AdminState current = pool.adminState(b);
-              for (AdminState st : AdminState.values()) {
-                cb.call(st == current ? 1 : 0, pool.name(), b.name(), label(st));
-              }
-            }
-          }
-        })
-        .register(registry);
-    GaugeWithCallback.builder()
-        .name("lb_client_connections")
-        .help("Open client connections per listener")
-        .labelNames("listener")
-        .callback(cb -> clientConnections.forEach((listener, n) -> cb.call(n.get(), listener)))
-        .register(registry);
-  }
-
-  /**
-   * Circuit breakers (scrape-time, from each backend's breaker; backends of pools without
-   * breakers have no series) and retries (from each pool's retry counters).
-   */
-  private void registerFailoverMetrics() {
-    GaugeWithCallback.builder()
-        .name("lb_circuit_state")
-        .help("1 for the backend circuit breaker's current state, 0 for the others")
-        .labelNames("pool", "backend", "state")
-        .callback(cb -> {
-          for (LoadBalancer pool : pools) {
-            for (Backend b : pool.backends()) {
-              if (b.gate() instanceof CircuitBreaker breaker) {
-                CircuitState current = breaker.state();
-                for (CircuitState st : CircuitState.values()) {
-                  cb.call(st == current ? 1 : 0, pool.name(), b.name(), label(st));
-                }
-              }
-            }
-          }
-        })
-        .register(registry);
-    CounterWithCallback.builder()
-        .name("lb_circuit_transitions_total")
-        .help("State changes of the backend's circuit breaker")
-        .labelNames("pool", "backend")
-        .callback(cb -> forEachCircuit((pool, b, c) -> cb.call(c.transitions(), pool, b)))
-        .register(registry);
-    CounterWithCallback.builder()
-        .name("lb_circuit_rejections_total")
-        .help("Attempts refused by the backend's circuit breaker: open (or no half-open trial "
-            + "left) or the concurrency limit")
-        .labelNames("pool", "backend", "reason")
-        .callback(cb -> forEachCircuit((pool, b, c) -> {
-          cb.call(c.notPermitted(), pool, b, "open");
-          cb.call(c.rejectedByConcurrency(), pool, b, "concurrency");
-        }))
-        .register(registry);
-    CounterWithCallback.builder()
-        .name("lb_attempts_total")
-        .help("Attempts to send a request to a backend, first attempts and retries")
-        .labelNames("pool")
-        .callback(cb -> retryPolicies.forEach((pool, p) -> cb.call(p.counters().attempts(), pool)))
-        .register(registry);
-    CounterWithCallback.builder()
-        .name("lb_retries_total")
-        .help("Retries made, by reason")
-        .labelNames("pool", "reason")
-        .callback(cb -> retryPolicies.forEach((pool, p) -> {
-          for (RetryDecision d : RetryDecision.values()) {
-            if (d.retry()) {
-              cb.call(p.counters().count(d), pool, d.label());
-            }
-          }
-        }))
-        .register(registry);
-    CounterWithCallback.builder()
-        .name("lb_retries_refused_total")
-        .help("Failed attempts not retried, by reason (no_retry_budget_exhausted: the retry "
-            + "budget stopped it)")
-        .labelNames("pool", "reason")
-        .callback(cb -> retryPolicies.forEach((pool, p) -> {
-          for (RetryDecision d : RetryDecision.values()) {
-            if (!d.retry()) {
-              cb.call(p.counters().count(d), pool, d.label());
-            }
-          }
-        }))
-        .register(registry);
-    GaugeWithCallback.builder()
-        .name("lb_retry_budget_available")
-        .help("Retries the pool's retry budget allows now (-1: budget disabled)")
-        .labelNames("pool")
-        .callback(cb -> retryPolicies.forEach((pool, p) -> {
-          long available = p.budget().available();
-          cb.call(available == Long.MAX_VALUE ? -1 : available, pool);
-        }))
-        .register(registry);
-  }
-
   /**
    * Makes each pool's retry counters and budget appear in the metrics, by pool name. Thread-safe.
    */
   public void setRetryPolicies(Map<String, RetryPolicy> policies) {
-    retryPolicies = Map.copyOf(policies);
+    failover.setRetryPolicies(policies);
   }
 
-  private void forEachCircuit(CircuitValue value) {
-    for (LoadBalancer pool : pools) {
-      for (Backend b : pool.backends()) {
-        if (b.gate() instanceof CircuitBreaker breaker) {
-          value.of(pool.name(), b.name(), breaker.counts());
-        }
-      }
-    }
-  }
-
-  @FunctionalInterface
-  private interface CircuitValue {
-    void of(String pool, String backend, CircuitCounts counts);
-  }
-
-  private void backendGauge(String name, String help, BackendValue value) {
-    GaugeWithCallback.builder()
-        .name(name)
-        .help(help)
-        .labelNames("pool", "backend")
-        .callback(cb -> {
-          for (LoadBalancer pool : pools) {
-            for (Backend b : pool.backends()) {
-              cb.call(value.of(pool, b), pool.name(), b.name());
-            }
-          }
-        })
-        .register(registry);
+  private double errorRate(Backend b) {
+    Series s = byBackend.get(b);
+    return s == null || s.errors == null ? 0.0 : s.errors.rate();
   }
 
   private static String label(Enum<?> state) {
     return state.name().toLowerCase(Locale.ROOT);
   }
 
-  @FunctionalInterface
-  private interface BackendValue {
-    double of(LoadBalancer pool, Backend backend);
-  }
 
   /**
    * The cached data points of one (pool, backend) pair. The status slots fill lazily: a racing
