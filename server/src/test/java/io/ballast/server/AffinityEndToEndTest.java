@@ -63,7 +63,7 @@ class AffinityEndToEndTest {
               - {name: c1, address: "%s"}
               - {name: c2, address: "%s"}
               - {name: c3, address: "%s"}
-            health_check: {path: /health, interval: 100ms, timeout: 500ms, rise: 1, fall: 1}
+            health_check: {path: /health, interval: 150ms, timeout: 150ms, rise: 1, fall: 1}
             affinity:
               by: cookie
               cookie: {name: CART, max_age: 30m, secure: false, keys: ["%s"]}
@@ -214,7 +214,7 @@ class AffinityEndToEndTest {
               - {name: h2, address: "%s"}
               - {name: h3, address: "%s"}
               - {name: h4, address: "%s"}
-            health_check: {path: /health, interval: 100ms, timeout: 500ms, rise: 1, fall: 1}
+            health_check: {path: /health, interval: 150ms, timeout: 150ms, rise: 1, fall: 1}
             affinity: {by: hash}
         admin:
           bind: "127.0.0.1:0"
