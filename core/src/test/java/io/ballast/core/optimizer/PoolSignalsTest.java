@@ -2,6 +2,7 @@ package io.ballast.core.optimizer;
 
 import static io.ballast.core.optimizer.OptimizerFixtures.backend;
 import static io.ballast.core.optimizer.OptimizerFixtures.cpu;
+import static io.ballast.core.optimizer.OptimizerFixtures.stats;
 import static io.ballast.core.optimizer.OptimizerFixtures.traffic;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -10,6 +11,7 @@ import io.ballast.core.Backend;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import org.junit.jupiter.api.Test;
 
 class PoolSignalsTest {
@@ -81,9 +83,7 @@ class PoolSignalsTest {
 
   @Test
   void thePoolsP99IsWeightedByRequestsAndItsErrorRateCountsEveryRequest() {
-    BackendStats busy = new BackendStats(a, OptimizerFixtures.SECOND, 300, 3, 0, 0,
-        100 * OptimizerFixtures.MS, 50 * OptimizerFixtures.MS, 0,
-        java.util.OptionalDouble.of(0.5), -1);
+    BackendStats busy = stats(a, 300, 3, 100, 50, OptionalDouble.of(0.5));
     PoolSignals p = of(DEFAULTS, List.of(busy, traffic(b, 5, 20, 10)));
     assertThat(p.p99Nanos).isEqualTo((300 * 100 + 100 * 20) / 400.0 * OptimizerFixtures.MS);
     assertThat(p.errorRate).isEqualTo(8 / 400.0);
@@ -121,9 +121,7 @@ class PoolSignalsTest {
 
   @Test
   void theReasonQuotesTheFigureTheP99AndTheErrors() {
-    BackendStats s = new BackendStats(a, OptimizerFixtures.SECOND, 200, 7, 0, 0,
-        240 * OptimizerFixtures.MS, 50 * OptimizerFixtures.MS, 0,
-        java.util.OptionalDouble.of(0.91), -1);
+    BackendStats s = stats(a, 200, 7, 240, 50, OptionalDouble.of(0.91));
     PoolSignals p = of(DEFAULTS, List.of(s, cpu(b, 0.19, 80, 50)));
     assertThat(p.describe(s, 0.91, p.setPoint, 1)).startsWith("cpu 0.91 vs pool 0.55, p99 240 ms"
         + " vs pool ").endsWith(", errors 3.5%");
