@@ -5,10 +5,8 @@ import io.ballast.core.Scheduler;
 import io.ballast.core.pool.LoadBalancer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Predicate;
@@ -18,7 +16,8 @@ import java.util.function.Predicate;
  * answers show they are failing, and returns them after an ejection time that grows with each
  * repeat ejection.
  *
- * <p>Rules (each can be switched off in {@link OutlierSettings}):
+ * <p>Rules (each can be switched off in {@link OutlierSettings}; what each finds:
+ * {@link OutlierRules}):
  * <ul>
  *   <li>consecutive 5xx, gateway failures and (split mode) local-origin failures: decided as soon
  *       as a backend's {@link OutlierTracker} reports the run that reaches the threshold;</li>
@@ -27,7 +26,8 @@ import java.util.function.Predicate;
  * </ul>
  * An ejection lasts {@code base × multiplier}, capped at {@code maxEjectionTime}; the multiplier
  * rises by one per ejection (while the time is below the cap) and falls by one per interval once
- * the backend has stayed in for as long as its last ejection lasted. At most
+ * the backend has stayed in for as long as its last ejection lasted ({@link EjectionBackoff}).
+ * At most
  * {@link OutlierSettings#maxEjected(int)} backends are ejected at once (of the pool's size now),
  * and never the last backend that would otherwise serve.
  *
@@ -74,8 +74,6 @@ public final class OutlierDetector implements AutoCloseable {
   private int ejected;
   private boolean running;
   private Scheduler.Cancellable intervalTimer;
-  private double[] rates = new double[0];
-  private final List<Candidate> candidates = new ArrayList<>();
   /** Numbers slots in the order they came, for stable ties. */
   private int nextIndex;
   private LoadBalancer followed;
@@ -163,7 +161,6 @@ public final class OutlierDetector implements AutoCloseable {
     byBackend = map;
     slots = List.copyOf(list);
     maxEjected = settings.maxEjected(list.size());
-    rates = new double[list.size()];
   }
 
   /**
@@ -279,20 +276,7 @@ public final class OutlierDetector implements AutoCloseable {
     if (s.ejected || !running || s.removed) {
       return;
     }
-    int n = switch (kind) {
-      case CONSECUTIVE_5XX -> settings.consecutive5xx().threshold();
-      case CONSECUTIVE_GATEWAY_FAILURE -> settings.consecutiveGatewayFailure().threshold();
-      default -> settings.consecutiveLocalOriginFailure().threshold();
-    };
-    String what = switch (kind) {
-      case CONSECUTIVE_5XX -> settings.splitLocalOrigin() ? " consecutive 5xx"
-          : " consecutive 5xx or local-origin failures";
-      case CONSECUTIVE_GATEWAY_FAILURE -> settings.splitLocalOrigin()
-          ? " consecutive gateway failures (502/503/504)"
-          : " consecutive gateway failures (502/503/504, refused, reset, timeout)";
-      default -> " consecutive local-origin failures (refused, reset, timeout)";
-    };
-    tryEject(s, kind, n + what);
+    tryEject(s, kind, OutlierRules.consecutive(settings, kind));
   }
 
   private void onInterval() {
@@ -300,89 +284,22 @@ public final class OutlierDetector implements AutoCloseable {
       return;
     }
     long now = scheduler.ticker().nanos();
-    candidates.clear();
-    for (Slot s : slots) {
-      long ext = s.tracker.harvestExternal();
-      long loc = s.tracker.harvestLocalOrigin();
-      s.extSuccesses = OutlierTracker.successes(ext);
-      s.extFailures = OutlierTracker.failures(ext);
-      s.locSuccesses = OutlierTracker.successes(loc);
-      s.locFailures = OutlierTracker.failures(loc);
-      decay(s, now);
+    List<Slot> current = slots;
+    List<OutlierRules.Member> members = new ArrayList<>(current.size());
+    for (Slot s : current) {
+      s.counts = IntervalCounts.harvested(s.tracker.harvestExternal(),
+          s.tracker.harvestLocalOrigin());
+      s.multiplier = EjectionBackoff.atInterval(settings, s.multiplier, s.ejected, s.returnedAt,
+          now);
+      members.add(new OutlierRules.Member(s.index, s.ejected, s.counts));
     }
-    collect(false, EjectionKind.SUCCESS_RATE, EjectionKind.FAILURE_PERCENTAGE);
-    if (settings.splitLocalOrigin()) {
-      collect(true, EjectionKind.LOCAL_ORIGIN_SUCCESS_RATE,
-          EjectionKind.LOCAL_ORIGIN_FAILURE_PERCENTAGE);
+    for (OutlierRules.Candidate c : OutlierRules.interval(settings, members)) {
+      tryEject(current.get(c.position()), c.kind(), c.reason());
     }
-    // Worst first, so that a cap keeps the least bad backends in.
-    candidates.sort(Comparator.comparingDouble(Candidate::rate)
-        .thenComparingInt(c -> c.slot().index));
-    for (Candidate c : candidates) {
-      tryEject(c.slot(), c.kind(), c.reason());
-    }
-    candidates.clear();
     for (Slot s : slots) {
       publish(s);
     }
     intervalTimer = scheduler.schedule(settings.interval(), this::onInterval);
-  }
-
-  /** Envoy's decay: once in for as long as the last ejection lasted, one step per interval. */
-  private void decay(Slot s, long now) {
-    if (s.ejected || s.multiplier == 0) {
-      return;
-    }
-    long calm = settings.ejectionTime(s.multiplier).toNanos();
-    if (now - s.returnedAt >= calm) {
-      s.multiplier--;
-    }
-  }
-
-  private void collect(boolean local, EjectionKind rateKind, EjectionKind percentKind) {
-    OutlierSettings.SuccessRate sr = settings.successRate();
-    OutlierSettings.FailurePercentage fp = settings.failurePercentage();
-    SuccessRateStats stats = null;
-    if (sr.enabled()) {
-      int count = 0;
-      for (Slot s : slots) {
-        if (!s.ejected && s.total(local) >= sr.requestVolume()) {
-          rates[count++] = s.rate(local);
-        }
-      }
-      if (count >= sr.minimumHosts()) {
-        stats = SuccessRateStats.of(rates, count, sr.stdevFactor());
-      }
-    }
-    boolean percentApplies = false;
-    if (fp.enabled()) {
-      int count = 0;
-      for (Slot s : slots) {
-        if (!s.ejected && s.total(local) >= fp.requestVolume()) {
-          count++;
-        }
-      }
-      percentApplies = count >= fp.minimumHosts();
-    }
-    String origin = local ? "local-origin " : "";
-    for (Slot s : slots) {
-      if (s.ejected) {
-        continue;
-      }
-      long total = s.total(local);
-      long failures = s.failures(local);
-      double rate = s.rate(local);
-      if (stats != null && total >= sr.requestVolume() && stats.isOutlier(rate)) {
-        candidates.add(new Candidate(s, rateKind, rate, String.format(Locale.ROOT,
-            "%ssuccess rate %.1f%% < %s, %d requests", origin, rate, stats, total)));
-      } else if (percentApplies && total >= fp.requestVolume()
-          && failures * 100 >= (long) fp.threshold() * total) {
-        // Integer comparison: 85 failures of 100 meet an 85 % threshold exactly.
-        candidates.add(new Candidate(s, percentKind, rate, String.format(Locale.ROOT,
-            "%sfailure percentage %.1f%% >= threshold %d%% (%d of %d requests failed)",
-            origin, 100.0 * failures / total, fp.threshold(), failures, total)));
-      }
-    }
   }
 
   private void tryEject(Slot s, EjectionKind kind, String reason) {
@@ -399,10 +316,7 @@ public final class OutlierDetector implements AutoCloseable {
           reason + "; kept in: no other backend of the pool is in service");
       return;
     }
-    Duration grown = settings.baseEjectionTime().multipliedBy(s.multiplier);
-    if (grown.compareTo(settings.maxEjectionTime()) < 0) {
-      s.multiplier++;
-    }
+    s.multiplier = EjectionBackoff.onEjection(settings, s.multiplier);
     Duration duration = settings.ejectionTime(s.multiplier);
     s.ejected = true;
     s.ejections++;
@@ -440,9 +354,10 @@ public final class OutlierDetector implements AutoCloseable {
   }
 
   private void publish(Slot s) {
+    IntervalCounts c = s.counts;
     s.status = new OutlierStatus(s.ejected, s.ejections, s.multiplier, s.lastReason,
-        s.extSuccesses + s.extFailures + s.locSuccesses + s.locFailures,
-        s.extFailures + s.locFailures);
+        c.extSuccesses() + c.extFailures() + c.locSuccesses() + c.locFailures(),
+        c.extFailures() + c.locFailures());
   }
 
   @Override
@@ -450,8 +365,6 @@ public final class OutlierDetector implements AutoCloseable {
     return "outlier detector (" + slots.size() + " backends, " + ejectedCount + " ejected, max "
         + maxEjected + ")";
   }
-
-  private record Candidate(Slot slot, EjectionKind kind, double rate, String reason) {}
 
   /** Per-backend state: control loop only, except the tracker and the published status. */
   private final class Slot {
@@ -467,28 +380,13 @@ public final class OutlierDetector implements AutoCloseable {
     long returnedAt;
     String lastReason = "";
     Scheduler.Cancellable returnTimer;
-    long extSuccesses;
-    long extFailures;
-    long locSuccesses;
-    long locFailures;
+    /** The last closed interval's outcomes. */
+    IntervalCounts counts = IntervalCounts.ZERO;
 
     Slot(Backend backend, int index, OutlierSettings settings) {
       this.backend = backend;
       this.index = index;
       this.tracker = new OutlierTracker(backend, settings, (t, kind) -> crossed(this, kind));
-    }
-
-    long total(boolean local) {
-      return local ? locSuccesses + locFailures : extSuccesses + extFailures;
-    }
-
-    long failures(boolean local) {
-      return local ? locFailures : extFailures;
-    }
-
-    double rate(boolean local) {
-      long total = total(local);
-      return total == 0 ? 100.0 : 100.0 * (local ? locSuccesses : extSuccesses) / total;
     }
   }
 }

@@ -17,13 +17,12 @@ import java.util.List;
  * readers, metrics, the admin listener).
  */
 final class BackendStatus {
-  /** {@link #rampStartNanos} when the backend is not ramping up. */
-  static final long NOT_RAMPING = Long.MIN_VALUE;
-
   /** The active-check state; replaced when the pool's health policy changes. */
   BackendHealth checks;
-  /** When the backend came back, for slow start; {@link #NOT_RAMPING} otherwise. */
-  long rampStartNanos = NOT_RAMPING;
+  /**
+   * When the backend came back, for slow start; {@link EffectiveWeights#NOT_RAMPING} otherwise.
+   */
+  long rampStartNanos = EffectiveWeights.NOT_RAMPING;
   volatile HealthState health;
   volatile AdminState admin = AdminState.ACTIVE;
   volatile boolean ejected;
@@ -62,18 +61,63 @@ final class BackendStatus {
     }
     if (health == null) {
       health = checks.state();
-      passingPercent = (int) Math.round(100 * checks.passingShare());
+      passingPercent = passingPercentNow();
     }
     awaitingFirstCheck = checks.awaitingFirstCheck();
     publishLevels();
   }
 
-  void record(CheckRecord r) {
-    history = appended(history, r);
+  /** Health and the operator let the backend serve, whatever outlier detection says. */
+  boolean inService() {
+    return PanicPolicy.inService(health, admin);
   }
 
-  void recordLevel(int level, CheckRecord r) {
-    levelHistory.set(level, appended(levelHistory.get(level), r));
+  /** The backend takes new requests outside panic (a backend draining out of the pool never). */
+  boolean available() {
+    return PanicPolicy.available(health, admin, ejected, circuitOpen) && !removing;
+  }
+
+  /** What the panic rule reads of it. */
+  PanicPolicy.Standing standing() {
+    return new PanicPolicy.Standing(health, admin, ejected, circuitOpen);
+  }
+
+  /** What its effective weight reads of it, {@code weight} being its configured weight. */
+  EffectiveWeights.Input weighing(int weight, boolean available) {
+    return new EffectiveWeights.Input(weight, weightPercent, available,
+        health == HealthState.DEGRADED, passingPercent, rampStartNanos);
+  }
+
+  /**
+   * A check result of level {@code level} arrived at {@code nowNanos}: it goes into the check
+   * state and both histories (with several levels, the overall one names the level). Returns the
+   * checks' verdict, for {@link #settle}.
+   */
+  HealthState onCheck(int level, boolean passed, String detail, long nowNanos) {
+    HealthState verdict = checks.onResult(level, passed);
+    List<HealthLevel> defs = checks.policy().levels();
+    history = appended(history, new CheckRecord(nowNanos, passed,
+        defs.size() == 1 ? detail : defs.get(level).name() + ": " + detail));
+    levelHistory.set(level,
+        appended(levelHistory.get(level), new CheckRecord(nowNanos, passed, detail)));
+    return verdict;
+  }
+
+  /**
+   * Takes the checks' verdict as the backend's health, and refreshes the per-level view and the
+   * passing share. The agent's "down" overrides every check until the agent itself says
+   * otherwise. Returns the health it has now.
+   */
+  HealthState settle(HealthState verdict) {
+    HealthState next = agentDown ? HealthState.UNHEALTHY : verdict;
+    publishLevels();
+    passingPercent = passingPercentNow();
+    health = next;
+    return next;
+  }
+
+  private int passingPercentNow() {
+    return (int) Math.round(100 * checks.passingShare());
   }
 
   private static List<CheckRecord> appended(List<CheckRecord> h, CheckRecord r) {

@@ -21,8 +21,6 @@ import io.ballast.core.pick.PoolSnapshot;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -47,10 +45,11 @@ import java.util.function.UnaryOperator;
  *       way it comes in through slow start or warm-up by feedback, as a returning backend does.
  *   <li>A backend that leaves is out of the next picker at once, then drains: its requests in
  *       flight finish, the control loop looks at its {@code inFlight()} every
- *       {@value #DRAIN_CHECK_MILLIS} ms, and once it is 0 or the {@link #setDrainTimeout drain
- *       timeout} has passed the pool forgets it and tells {@link Listener#onMemberGone} (the time
- *       to close its connections). Until then the status readers still answer for it and
- *       {@link #removing} is true; afterwards they refuse it as a stranger.
+ *       {@value Membership#DRAIN_CHECK_MILLIS} ms, and once it is 0 or the
+ *       {@link #setDrainTimeout drain timeout} has passed the pool forgets it and tells
+ *       {@link Listener#onMemberGone} (the time to close its connections). Until then the status
+ *       readers still answer for it and {@link #removing} is true; afterwards they refuse it as a
+ *       stranger.
  * </ul>
  * {@link #reconfigure} switches the algorithm, its tunables and the health settings of a running
  * pool, keeping every backend's state.
@@ -191,62 +190,29 @@ public final class LoadBalancer {
         new HealthSettings(2, 3, false, Duration.ofSeconds(10));
   }
 
-  /** Weights are scaled by this while a backend ramps, so that a weight-1 backend can ramp too. */
-  static final int RAMP_SCALE = 10;
-  /** Weights are scaled by this while any weight percentage differs from 100. */
-  static final int PERCENT_SCALE = 100;
   /** The largest weight percentage (10 times the configured weight). */
   public static final int MAX_WEIGHT_PERCENT = 1000;
-  /** A ramp advances in this many steps. */
-  static final int RAMP_STEPS = 10;
-
   /** Check results kept per backend for {@link #checkHistory}. */
   public static final int CHECK_HISTORY = 10;
   /** How long a removed backend may drain before the pool forgets it anyway. */
   public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
-  /** How often the control loop looks at the requests in flight of draining backends. */
-  static final long DRAIN_CHECK_MILLIS = 100;
   private static final Picker NONE_AVAILABLE = ctx -> PickResult.NoBackend.NONE_AVAILABLE;
   private static final Picker EMPTY = ctx -> PickResult.NoBackend.EMPTY_POOL;
 
-  /**
-   * What the pool balances with; replaced whole by {@link #reconfigure}.
-   *
-   * @param factory the algorithm's factory, decorated
-   */
-  private record Setup(Algorithm algorithm, AlgorithmOptions options, PickerFactory factory,
-      HealthSettings health) {}
-
   private final String name;
-  private volatile Setup setup;
-  /** The members; replaced on the control loop by a membership update. */
-  private volatile Members members;
-  /**
-   * Every member's status and those of backends still draining out. Copy on write: replaced
-   * whole on the control loop, never changed once published, so a reader needs no lock.
-   */
-  private volatile Map<Backend, BackendStatus> statuses;
+  private volatile PoolSetup setup;
   private final Scheduler scheduler;
   private final Rng rng;
   private final Listeners listener = new Listeners();
-  private volatile Picker picker;
   private final PoolLoad load = new PoolLoad();
-  // Control loop only: what the published picker was built from.
-  private Members publishedMembers = Members.NONE;
-  private boolean[] published = new boolean[0];
-  private int[] publishedWeights = new int[0];
-  /** All three of the above, for readers off the control loop. */
-  private volatile Published publishedState =
-      new Published(Members.NONE, new boolean[0], new int[0]);
+  private final Membership membership;
+  private final Warmup warmup;
+  private volatile Picker picker;
+  /** What the published picker was built from; written on the control loop. */
+  private volatile Published published = new Published(Members.NONE, new boolean[0], new int[0]);
   private volatile boolean panic;
-  private boolean rampTicking;
   /** Set while {@link #reconfigure} changes many backends: one rebuild at the end. */
   private boolean holdRebuilds;
-  /** Weight percentage a returning backend starts at under feedback warm-up; 0 when off. */
-  private int warmupStartPercent;
-  private volatile Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
-  /** A look at the draining backends is scheduled; control loop only. */
-  private boolean drainWatching;
 
   /** A pool balancing with the algorithm's default tunables. */
   public LoadBalancer(
@@ -292,33 +258,17 @@ public final class LoadBalancer {
       Rng rng,
       Listener listener) {
     this.name = Objects.requireNonNull(name, "name");
-    this.setup = setup(algorithm, options, decorator, health);
+    this.setup = PoolSetup.of(algorithm, options, decorator, health);
     this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
     this.rng = Objects.requireNonNull(rng, "rng");
     if (Objects.requireNonNull(listener, "listener") != Listener.NONE) {
       this.listener.add(listener);
     }
-    this.members = Members.of(backends);
-    Map<Backend, BackendStatus> map = new IdentityHashMap<>();
-    for (Backend b : members.list()) {
-      if (algorithm.needsPoolLoad()) {
-        b.load().attach(load);
-      }
-      map.put(b, new BackendStatus(new BackendHealth(health.policy())));
-    }
-    this.statuses = map;
-    this.picker = members.list().isEmpty() ? EMPTY : NONE_AVAILABLE;
+    this.membership = new Membership(name, backends, health.policy(),
+        algorithm.needsPoolLoad(), load, scheduler, b -> this.listener.onMemberGone(this, b));
+    this.warmup = new Warmup(scheduler, this::rebuild);
+    this.picker = backends().isEmpty() ? EMPTY : NONE_AVAILABLE;
     rebuild();
-  }
-
-  private static Setup setup(Algorithm algorithm, AlgorithmOptions options,
-      UnaryOperator<PickerFactory> decorator, HealthSettings health) {
-    Objects.requireNonNull(algorithm, "algorithm");
-    PickerFactory factory = Objects.requireNonNull(
-        Objects.requireNonNull(decorator, "decorator")
-            .apply(algorithm.factory(Objects.requireNonNull(options, "options"))),
-        "decorated factory");
-    return new Setup(algorithm, options, factory, Objects.requireNonNull(health, "health"));
   }
 
   public String name() {
@@ -336,7 +286,7 @@ public final class LoadBalancer {
 
   /** The current members, in pool order; immutable. Thread-safe: one volatile read. */
   public List<Backend> backends() {
-    return members.list();
+    return membership.members().list();
   }
 
   /**
@@ -344,7 +294,7 @@ public final class LoadBalancer {
    * out is no longer a member). Thread-safe, allocation-free: one volatile read and a lookup.
    */
   public Backend backend(String name) {
-    return name == null ? null : members.byName().get(name);
+    return name == null ? null : membership.members().byName().get(name);
   }
 
   /**
@@ -352,7 +302,7 @@ public final class LoadBalancer {
    * Thread-safe.
    */
   public boolean knows(Backend backend) {
-    return statuses.containsKey(backend);
+    return membership.knows(backend);
   }
 
   /**
@@ -416,9 +366,7 @@ public final class LoadBalancer {
 
   /** True when the backend takes new requests now. Thread-safe. */
   public boolean available(Backend backend) {
-    BackendStatus s = status(backend);
-    return s.health.serving() && s.admin == AdminState.ACTIVE && !s.ejected && !s.circuitOpen
-        && !s.removing;
+    return status(backend).available();
   }
 
   /**
@@ -427,7 +375,7 @@ public final class LoadBalancer {
    */
   public boolean inService(Backend backend) {
     BackendStatus s = status(backend);
-    return s.health.serving() && s.admin == AdminState.ACTIVE && !s.removing;
+    return s.inService() && !s.removing;
   }
 
   /** True while outlier detection keeps the backend out. Thread-safe. */
@@ -527,16 +475,11 @@ public final class LoadBalancer {
           "level: " + level + " (expected: 0.." + (levels - 1) + ")");
     }
     onLoop(backend, s -> {
-      List<HealthLevel> defs = s.checks.policy().levels();
-      if (level >= defs.size()) {
+      if (level >= s.checks.policy().levels().size()) {
         return;
       }
-      HealthState next = s.checks.onResult(level, passed);
-      CheckRecord record = new CheckRecord(scheduler.ticker().nanos(), passed,
-          defs.size() == 1 ? detail : defs.get(level).name() + ": " + detail);
-      s.record(record);
-      s.recordLevel(level, new CheckRecord(record.atNanos(), passed, detail));
-      transition(backend, s, next, s.checks.reason(level, passed, detail));
+      HealthState verdict = s.onCheck(level, passed, detail, scheduler.ticker().nanos());
+      transition(backend, s, verdict, s.checks.reason(level, passed, detail));
     });
   }
 
@@ -592,11 +535,7 @@ public final class LoadBalancer {
    * (the timer of {@link HealthSettings#slowStart()}, if any, ramps instead). Control loop only.
    */
   public void useFeedbackWarmup(int startPercent) {
-    if (startPercent < 0 || startPercent > 100) {
-      throw new IllegalArgumentException(
-          "startPercent: " + startPercent + " (expected: 0..100)");
-    }
-    warmupStartPercent = startPercent;
+    warmup.useFeedback(startPercent);
   }
 
   /**
@@ -619,7 +558,7 @@ public final class LoadBalancer {
     scheduler.execute(() -> {
       boolean changed = false;
       for (Map.Entry<Backend, Integer> e : copy.entrySet()) {
-        BackendStatus s = statuses.get(e.getKey());
+        BackendStatus s = membership.statuses().get(e.getKey());
         if (s != null) {
           changed |= s.weightPercent != e.getValue();
           s.weightPercent = e.getValue();
@@ -638,12 +577,12 @@ public final class LoadBalancer {
 
   /**
    * The backend's effective weight in the published picker (configured weight with slow start,
-   * degraded share and weight percentage applied, all scaled alike), or 0 while it is out of the
-   * picker (a backend draining out included). Comparable between backends of one pool, not
-   * across rebuilds. Thread-safe.
+   * degraded share and weight percentage applied, all scaled alike: {@link EffectiveWeights}), or
+   * 0 while it is out of the picker (a backend draining out included). Comparable between
+   * backends of one pool, not across rebuilds. Thread-safe.
    */
   public int effectiveWeight(Backend backend) {
-    Published p = publishedState;
+    Published p = published;
     Integer i = p.members().index().get(backend);
     if (i == null) {
       status(backend);
@@ -679,7 +618,7 @@ public final class LoadBalancer {
     Objects.requireNonNull(member, "member");
     Objects.requireNonNull(reason, "reason");
     scheduler.execute(() -> {
-      Map<String, Member> wanted = described(members.list());
+      Map<String, Member> wanted = membership.described();
       wanted.put(member.name(), member);
       applyMembers(List.copyOf(wanted.values()), reason);
     });
@@ -698,18 +637,10 @@ public final class LoadBalancer {
       throw new IllegalArgumentException("backend " + name + " is not in pool " + this.name);
     }
     scheduler.execute(() -> {
-      Map<String, Member> wanted = described(members.list());
+      Map<String, Member> wanted = membership.described();
       wanted.remove(name);
       applyMembers(List.copyOf(wanted.values()), reason);
     });
-  }
-
-  private static Map<String, Member> described(List<Backend> backends) {
-    Map<String, Member> out = new LinkedHashMap<>();
-    for (Backend b : backends) {
-      out.put(b.name(), Member.of(b));
-    }
-    return out;
   }
 
   /**
@@ -718,125 +649,36 @@ public final class LoadBalancer {
    * look. Thread-safe; applies to backends draining now too.
    */
   public void setDrainTimeout(Duration timeout) {
-    Objects.requireNonNull(timeout, "timeout");
-    if (timeout.isNegative()) {
-      throw new IllegalArgumentException("drainTimeout: " + timeout + " (expected: >= 0)");
-    }
-    drainTimeout = timeout;
+    membership.setDrainTimeout(timeout);
   }
 
   /** See {@link #setDrainTimeout}; {@link #DEFAULT_DRAIN_TIMEOUT} unless set. Thread-safe. */
   public Duration drainTimeout() {
-    return drainTimeout;
+    return membership.drainTimeout();
   }
 
-  /** Control loop: the membership update itself. */
+  /**
+   * Control loop: the membership update, then the listeners (who install what a backend that
+   * joins needs before a picker can hold it), the warm-up of those that serve at once, the drain
+   * watch and the new picker.
+   */
   private void applyMembers(List<Member> wanted, String reason) {
-    Map<Backend, BackendStatus> before = statuses;
-    List<Backend> draining = new ArrayList<>();
-    before.forEach((b, s) -> {
-      if (s.removing) {
-        draining.add(b);
-      }
-    });
-    MemberChanges c = MemberChanges.between(members.list(), draining, wanted);
+    PoolSetup st = setup;
+    MemberChanges c = membership.apply(wanted, st.health(), st.algorithm().needsPoolLoad());
     if (c.isEmpty()) {
       return;
     }
-    Setup st = setup;
-    HealthPolicy policy = st.health().policy();
-    Map<Backend, BackendStatus> next = new IdentityHashMap<>(before);
-    for (Backend b : c.updated()) {
-      update(b, c.described().get(b));
-    }
-    for (Backend b : c.added()) {
-      Member m = c.described().get(b);
-      BackendStatus s = next.get(b);
-      if (s != null) {
-        // Back before it drained: what it learnt stays; the features that dropped it (outlier
-        // detection, its breaker) take it back as new, so their verdicts on it start over.
-        s.removing = false;
-        s.ejected = false;
-        s.circuitOpen = false;
-        update(b, m);
-      } else {
-        s = new BackendStatus(st.health().activeChecks()
-            ? BackendHealth.awaitingFirstCheck(policy) : new BackendHealth(policy));
-        s.admin = m.state();
-        b.load().useTicker(scheduler.ticker());
-        next.put(b, s);
-      }
-      if (st.algorithm().needsPoolLoad()) {
-        b.load().attach(load);
-      }
-    }
-    long now = scheduler.ticker().nanos();
-    for (Backend b : c.removed()) {
-      BackendStatus s = next.get(b);
-      s.removing = true;
-      s.drainStartNanos = now;
-    }
-    // Statuses first: whoever finds a backend among the members finds its status.
-    statuses = next;
-    members = Members.of(c.members());
     listener.onMembersChanged(this, c.added(), c.removed(), c.updated(), reason);
     for (Backend b : c.added()) {
-      BackendStatus s = next.get(b);
-      if (s.health.serving() && s.admin == AdminState.ACTIVE) {
+      BackendStatus s = membership.status(b);
+      if (s.inService()) {
         returned(b, s);
       }
     }
     if (!c.removed().isEmpty()) {
-      watchDrains();
+      membership.watchDrains();
     }
     rebuild(true);
-  }
-
-  private static void update(Backend b, Member m) {
-    b.setWeight(m.weight());
-    b.setZone(m.zone());
-  }
-
-  /**
-   * Looks at the draining backends one period from now. Not at once: an event loop that read the
-   * previous picker just before the swap may pick a removed backend and start its request a
-   * moment later; a period is far longer than that moment.
-   */
-  private void watchDrains() {
-    if (!drainWatching) {
-      drainWatching = true;
-      scheduler.schedule(Duration.ofMillis(DRAIN_CHECK_MILLIS), this::checkDrains);
-    }
-  }
-
-  private void checkDrains() {
-    drainWatching = false;
-    long now = scheduler.ticker().nanos();
-    long timeout = drainTimeout.toNanos();
-    List<Backend> gone = new ArrayList<>();
-    boolean more = false;
-    for (Map.Entry<Backend, BackendStatus> e : statuses.entrySet()) {
-      BackendStatus s = e.getValue();
-      if (!s.removing) {
-        continue;
-      }
-      if (e.getKey().load().inFlight() <= 0 || now - s.drainStartNanos >= timeout) {
-        gone.add(e.getKey());
-      } else {
-        more = true;
-      }
-    }
-    if (!gone.isEmpty()) {
-      Map<Backend, BackendStatus> next = new IdentityHashMap<>(statuses);
-      gone.forEach(next::remove);
-      statuses = next;
-      for (Backend b : gone) {
-        listener.onMemberGone(this, b);
-      }
-    }
-    if (more) {
-      watchDrains();
-    }
   }
 
   // ---- reconfiguration ----
@@ -855,16 +697,16 @@ public final class LoadBalancer {
    */
   public void reconfigure(Algorithm algorithm, AlgorithmOptions options,
       UnaryOperator<PickerFactory> decorator, HealthSettings health, String reason) {
-    Setup next = setup(algorithm, options, decorator, health);
+    PoolSetup next = PoolSetup.of(algorithm, options, decorator, health);
     Objects.requireNonNull(reason, "reason");
     scheduler.execute(() -> applySetup(next, reason));
   }
 
-  private void applySetup(Setup next, String reason) {
-    Setup before = setup;
+  private void applySetup(PoolSetup next, String reason) {
+    PoolSetup before = setup;
     setup = next;
     if (next.algorithm().needsPoolLoad()) {
-      for (Backend b : members.list()) {
+      for (Backend b : backends()) {
         b.load().attach(load);
       }
     }
@@ -874,7 +716,7 @@ public final class LoadBalancer {
     listener.onReconfigured(this, reason);
     holdRebuilds = true;
     try {
-      for (Map.Entry<Backend, BackendStatus> e : statuses.entrySet()) {
+      for (Map.Entry<Backend, BackendStatus> e : membership.statuses().entrySet()) {
         Backend b = e.getKey();
         BackendStatus s = e.getValue();
         boolean awaiting = s.checks.awaitingFirstCheck();
@@ -905,7 +747,7 @@ public final class LoadBalancer {
   private void onLoop(Backend backend, Consumer<BackendStatus> task) {
     BackendStatus s = status(backend);
     scheduler.execute(() -> {
-      if (statuses.get(backend) == s) {
+      if (membership.holds(backend, s)) {
         task.accept(s);
       }
     });
@@ -913,20 +755,14 @@ public final class LoadBalancer {
 
   /** The backend came back: it ramps up, by the slow-start timer or by feedback. */
   private void returned(Backend backend, BackendStatus s) {
-    if (s.removing) {
-      return;
-    }
-    if (warmupStartPercent > 0) {
-      s.weightPercent = warmupStartPercent;
+    if (!s.removing && warmup.start(s)) {
       listener.onWarmupStart(this, backend);
-    } else {
-      s.rampStartNanos = scheduler.ticker().nanos();
     }
   }
 
   private void readmit(Backend backend, BackendStatus s) {
     HealthSettings health = setup.health();
-    if (statuses.get(backend) != s || health.activeChecks() || s.health.serving()) {
+    if (!membership.holds(backend, s) || health.activeChecks() || s.health.serving()) {
       return;
     }
     // Without active checks, only traffic can tell: let the backend try again.
@@ -936,12 +772,9 @@ public final class LoadBalancer {
   }
 
   private void transition(Backend backend, BackendStatus s, HealthState verdict, String reason) {
-    // The agent's "down" overrides every check until the agent itself says otherwise.
-    HealthState next = s.agentDown ? HealthState.UNHEALTHY : verdict;
     HealthState from = s.health;
-    s.publishLevels();
     int percentBefore = s.passingPercent;
-    s.passingPercent = (int) Math.round(100 * s.checks.passingShare());
+    HealthState next = s.settle(verdict);
     if (from == next) {
       if (next == HealthState.DEGRADED && percentBefore != s.passingPercent) {
         // Still degraded, at another share: its effective weight follows.
@@ -949,7 +782,6 @@ public final class LoadBalancer {
       }
       return;
     }
-    s.health = next;
     listener.onHealthChange(this, backend, from, next, reason);
     if (!from.serving() && next.serving()) {
       returned(backend, s);
@@ -961,11 +793,7 @@ public final class LoadBalancer {
   }
 
   private BackendStatus status(Backend backend) {
-    BackendStatus s = statuses.get(backend);
-    if (s == null) {
-      throw new IllegalArgumentException("backend " + backend.name() + " is not in pool " + name);
-    }
-    return s;
+    return membership.status(backend);
   }
 
   private void rebuild() {
@@ -975,147 +803,69 @@ public final class LoadBalancer {
   /**
    * Builds and publishes the picker for the current members and their state, unless nothing it
    * is built from changed since the last one ({@code force}: the members or the factory changed,
-   * or a member's zone, which no array here shows).
+   * or a member's zone, which no array here shows). Which members take traffic is the
+   * {@link PanicPolicy}'s verdict, their weights are {@link EffectiveWeights}.
    */
   private void rebuild(boolean force) {
     if (holdRebuilds) {
       return;
     }
-    Members m = members;
+    Members m = membership.members();
     List<Backend> backends = m.list();
-    Map<Backend, BackendStatus> st = statuses;
-    HealthSettings health = setup.health();
-    int n = backends.size();
-    if (n == 0) {
-      if (panic) {
-        panic = false;
-        listener.onPanic(this, false, "the pool has no backends");
-      }
-      publish(m, new boolean[0], new int[0]);
+    Map<Backend, BackendStatus> st = membership.statuses();
+    List<PanicPolicy.Standing> standings = new ArrayList<>(backends.size());
+    for (Backend b : backends) {
+      standings.add(st.get(b).standing());
+    }
+    PanicPolicy.Verdict v = PanicPolicy.decide(standings, setup.health().panicThresholdPercent());
+    if (v.panic() != panic) {
+      panic = v.panic();
+      listener.onPanic(this, v.panic(), v.reason());
+    }
+    if (backends.isEmpty()) {
+      published = new Published(m, new boolean[0], new int[0]);
       picker = EMPTY;
       return;
     }
-    boolean[] available = new boolean[n];
-    int healthy = 0;
-    int inService = 0;
-    int active = 0;
-    for (int i = 0; i < n; i++) {
-      BackendStatus s = st.get(backends.get(i));
-      boolean serving = s.health.serving() && s.admin == AdminState.ACTIVE;
-      available[i] = serving && !s.ejected && !s.circuitOpen;
-      healthy += available[i] ? 1 : 0;
-      inService += serving ? 1 : 0;
-      active += s.admin == AdminState.ACTIVE ? 1 : 0;
-    }
-    // Panic (as Envoy's panic threshold): too few backends left to carry the pool, whatever took
-    // the others out (health, ejection, an open circuit), so balance over every active one that
-    // is not ejected rather than crush the few. Not when no backend passes its health checks: then the pool is
-    // down and answers 503 at once. Ejections and open circuits alone never empty a pool.
-    boolean nowPanic = inService > 0
-        && healthy * 100L < (long) health.panicThresholdPercent() * active;
-    if (nowPanic != panic) {
-      panic = nowPanic;
-      String counts = healthy + " of " + active + " active backends available";
-      listener.onPanic(this, nowPanic, nowPanic
-          ? counts + " (below " + health.panicThresholdPercent() + "%): balancing over all of them"
-          : inService == 0
-              ? counts + ", none passes its health checks: answering 503 at once"
-              : counts + " (back at or above " + health.panicThresholdPercent() + "%)");
-    }
-    if (nowPanic) {
-      // Outlier ejections stay out: the detector caps them itself (maximum ejection share), so
-      // they alone never cause panic, and a backend ejected for failing requests is the last one
-      // to want back. Unless nothing else is left.
-      int count = 0;
-      for (int i = 0; i < n; i++) {
-        BackendStatus s = st.get(backends.get(i));
-        available[i] = s.admin == AdminState.ACTIVE && !s.ejected;
-        count += available[i] ? 1 : 0;
-      }
-      for (int i = 0; i < n && count == 0; i++) {
-        available[i] = st.get(backends.get(i)).admin == AdminState.ACTIVE;
-      }
-    }
+    boolean[] available = v.available();
     int[] weights = weights(backends, st, available);
-    if (!force && m == publishedMembers && Arrays.equals(available, published)
-        && Arrays.equals(weights, publishedWeights)) {
+    Published p = published;
+    if (!force && m == p.members() && Arrays.equals(available, p.available())
+        && Arrays.equals(weights, p.weights())) {
       return;
     }
-    publish(m, available, weights);
-    if (healthy == 0 && !nowPanic) {
-      picker = NONE_AVAILABLE;
-      return;
-    }
-    picker = setup.factory().build(new PoolSnapshot(backends, weights, available, load), picker,
-        rng);
-  }
-
-  private void publish(Members m, boolean[] available, int[] weights) {
-    publishedMembers = m;
-    published = available;
-    publishedWeights = weights;
-    publishedState = new Published(m, available, weights);
+    published = new Published(m, available, weights);
+    picker = v.noneAvailable() ? NONE_AVAILABLE : setup.factory().build(
+        new PoolSnapshot(backends, weights, available, load), picker, rng);
   }
 
   /**
-   * Effective weights: the configured ones times the weight percentage the controller set,
-   * except that a backend within its slow-start window weighs a growing share of its weight (in
-   * steps of 1/{@value #RAMP_STEPS}), and a DEGRADED backend weighs the share of its check weight
-   * that passes; while any backend ramps or is degraded every weight is scaled by
-   * {@value #RAMP_SCALE} so that even weight 1 can shrink, and by {@value #PERCENT_SCALE} while
-   * any weight percentage differs from 100 (weights 1 and 1 at 62% and 100%: 62 and 100).
-   * Worked example, slow start 30 s, weights 2 and 2, b back for 9 s: b ramps at 3/10, weights
-   * become 20 and 6; if b were instead DEGRADED with 2 of 3 check weight up: 20 and 13. A timer
-   * rebuilds the picker at each step until every ramp ends. Never below 1.
+   * The effective weights of the members now; ends the ramps that are over and has the picker
+   * rebuilt at the next step while any ramps.
    */
   private int[] weights(List<Backend> backends, Map<Backend, BackendStatus> st,
       boolean[] available) {
-    int n = backends.size();
-    int[] weights = new int[n];
-    HealthSettings health = setup.health();
-    long window = health.slowStart().toNanos();
-    long now = scheduler.ticker().nanos();
-    boolean ramping = false;
-    boolean degraded = false;
-    boolean adjusted = false;
-    double[] fraction = new double[n];
-    for (int i = 0; i < n; i++) {
-      BackendStatus s = st.get(backends.get(i));
-      fraction[i] = s.weightPercent / 100.0;
-      adjusted |= s.weightPercent != 100;
-      if (available[i] && s.health == HealthState.DEGRADED) {
-        fraction[i] = s.passingPercent / 100.0;
-        degraded = true;
-      }
-      if (window > 0 && available[i] && s.rampStartNanos != BackendStatus.NOT_RAMPING) {
-        long elapsed = now - s.rampStartNanos;
-        if (elapsed < window) {
-          fraction[i] *= Math.max(1, elapsed * RAMP_STEPS / window) / (double) RAMP_STEPS;
-          ramping = true;
-        } else {
-          s.rampStartNanos = BackendStatus.NOT_RAMPING;
-        }
+    Duration slowStart = setup.health().slowStart();
+    List<EffectiveWeights.Input> inputs = new ArrayList<>(backends.size());
+    for (int i = 0; i < backends.size(); i++) {
+      inputs.add(st.get(backends.get(i)).weighing(backends.get(i).weight(), available[i]));
+    }
+    EffectiveWeights.Result r =
+        EffectiveWeights.of(inputs, slowStart.toNanos(), scheduler.ticker().nanos());
+    for (int i = 0; i < backends.size(); i++) {
+      if (r.rampOver()[i]) {
+        st.get(backends.get(i)).rampStartNanos = EffectiveWeights.NOT_RAMPING;
       }
     }
-    int scale = adjusted ? PERCENT_SCALE : ramping || degraded ? RAMP_SCALE : 1;
-    for (int i = 0; i < n; i++) {
-      weights[i] = (int) Math.max(1, Math.round(backends.get(i).weight() * scale * fraction[i]));
+    if (r.ramping()) {
+      warmup.nextStep(slowStart);
     }
-    if (ramping && !rampTicking) {
-      rampTicking = true;
-      scheduler.schedule(health.slowStart().dividedBy(RAMP_STEPS), this::rampTick);
-    }
-    return weights;
-  }
-
-  private void rampTick() {
-    rampTicking = false;
-    rebuild();
+    return r.weights();
   }
 
   @Override
   public String toString() {
-    return "pool " + name + " (" + setup.algorithm() + ", " + members.list().size()
+    return "pool " + name + " (" + setup.algorithm() + ", " + backends().size()
         + " backends): " + picker;
   }
 
