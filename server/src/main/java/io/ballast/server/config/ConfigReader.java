@@ -55,12 +55,15 @@ final class ConfigReader {
     LocalityConfig locality = optionalSection(top, "locality",
         s -> zones.locality(s, forwarding), LocalityConfig.NONE);
     zones.checkPools(locality, top.keyMarkOf("pools"));
+    DiscoveryConfig discovery = optionalSection(top, "discovery",
+        new DiscoveryReader(problems)::discovery, DiscoveryConfig.DEFAULTS);
     top.rejectUnknown();
     if (problems.errorCount() != before) {
       return Optional.empty();
     }
     return Optional.ofNullable(problems.build(top.mark(), "", () -> new BallastConfig(
-        listeners, poolList, timeouts, limits, forwarding, admin, accessLog, locality)));
+        listeners, poolList, timeouts, limits, forwarding, admin, accessLog, locality,
+        discovery)));
   }
 
   /** An optional top-level section: {@code defaults} when absent, null after errors. */

@@ -93,7 +93,7 @@ final class PoolReader {
     AlgorithmOptions options = algorithm == null ? null : algorithms.options(s, algorithm);
     Optional<HashKey> hashKey =
         algorithm == null ? Optional.empty() : algorithms.hashKey(s, algorithm);
-    List<BackendConfig> backendList = backends.backends(s);
+    BackendsReader.Backends entries = backends.backends(s);
     s.retired("max_connect_attempts", "replaced by retries.max_attempts, which also covers"
         + " failures after connecting (expected: retries: {max_attempts: N})");
     RetrySettings retries = s.child("retries").map(failover::retries)
@@ -122,7 +122,7 @@ final class PoolReader {
       stickyPools.add(name);
     }
     return problems.build(s.mark(), s.path(), () -> new PoolConfig(name, algorithm, options,
-        hashKey, backendList, retries, checks, passiveDownTime,
+        hashKey, entries.statics(), entries.dns(), retries, checks, passiveDownTime,
         panicThreshold, slowStart, outliers, circuitBreaker, control, signalsSpec, zoneSettings,
         affinity));
   }
