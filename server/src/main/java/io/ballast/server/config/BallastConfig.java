@@ -19,7 +19,8 @@ public record BallastConfig(
     ForwardingConfig forwarding,
     AdminConfig admin,
     AccessLogConfig accessLog,
-    LocalityConfig locality) {
+    LocalityConfig locality,
+    DiscoveryConfig discovery) {
   public BallastConfig {
     listeners = List.copyOf(Objects.requireNonNull(listeners, "listeners"));
     pools = List.copyOf(Objects.requireNonNull(pools, "pools"));
@@ -29,6 +30,7 @@ public record BallastConfig(
     Objects.requireNonNull(admin, "admin");
     Objects.requireNonNull(accessLog, "accessLog");
     Objects.requireNonNull(locality, "locality");
+    Objects.requireNonNull(discovery, "discovery");
     if (listeners.isEmpty()) {
       throw new IllegalArgumentException("listeners: [] (expected: at least one listener)");
     }
@@ -49,6 +51,14 @@ public record BallastConfig(
         }
       }
     }
+  }
+
+  /** A configuration with the default discovery settings. */
+  public BallastConfig(List<ListenerConfig> listeners, List<PoolConfig> pools,
+      TimeoutsConfig timeouts, LimitsConfig limits, ForwardingConfig forwarding, AdminConfig admin,
+      AccessLogConfig accessLog, LocalityConfig locality) {
+    this(listeners, pools, timeouts, limits, forwarding, admin, accessLog, locality,
+        DiscoveryConfig.DEFAULTS);
   }
 
   /** A configuration whose clients' zones are unknown. */

@@ -21,7 +21,9 @@ import java.util.Optional;
  * @param algorithm how a backend is picked
  * @param options the algorithm's tunables (defaults for those the file does not set)
  * @param hashKey where a hash-based algorithm takes the request key from; empty for the others
- * @param backends at least one, names unique within the pool
+ * @param backends the static backends, each at one address; names unique within the pool
+ * @param dnsBackends the entries whose members DNS gives ({@code dns:} and {@code srv:}); a pool
+ *     has at least one backend or entry
  * @param retries when a failed attempt is tried again on another backend, and the retry budget
  * @param healthChecks active checks, in one or more levels; empty means passive only (a refused
  *     backend rests for {@code passiveDownTime}, then is tried again)
@@ -35,7 +37,7 @@ import java.util.Optional;
  * @param signals where the backends report their own load (header, agent, Prometheus); empty
  *     when none
  * @param zones zone-aware balancing (minimum healthy share, region priority, latency matrix):
- *     present exactly when every backend has a zone
+ *     present exactly when every backend and DNS entry has a zone
  * @param affinity how the pool keeps sessions on their backend; empty when it does not
  */
 public record PoolConfig(
@@ -44,6 +46,7 @@ public record PoolConfig(
     AlgorithmOptions options,
     Optional<HashKey> hashKey,
     List<BackendConfig> backends,
+    List<DnsBackendConfig> dnsBackends,
     RetrySettings retries,
     Optional<HealthChecksConfig> healthChecks,
     Duration passiveDownTime,
@@ -71,8 +74,9 @@ public record PoolConfig(
           + (algorithm.hashBased() ? "does" : "does not") + ")");
     }
     backends = List.copyOf(Objects.requireNonNull(backends, "backends"));
-    if (backends.isEmpty()) {
-      throw new IllegalArgumentException("backends: [] (expected: at least one backend)");
+    dnsBackends = List.copyOf(Objects.requireNonNull(dnsBackends, "dnsBackends"));
+    if (backends.isEmpty() && dnsBackends.isEmpty()) {
+      throw new IllegalArgumentException("backends: [] (expected: at least one backend or DNS entry)");
     }
     Objects.requireNonNull(retries, "retries");
     Objects.requireNonNull(circuitBreaker, "circuitBreaker");
@@ -88,12 +92,27 @@ public record PoolConfig(
       throw new IllegalArgumentException("slowStart: " + slowStart + " (expected: >= 0)");
     }
     Objects.requireNonNull(zones, "zones");
-    long zoned = backends.stream().filter(b -> b.zone().isPresent()).count();
-    if (zoned != (zones.isPresent() ? backends.size() : 0)) {
-      throw new IllegalArgumentException("zones: " + zoned + " of " + backends.size()
+    long zoned = backends.stream().filter(b -> b.zone().isPresent()).count()
+        + dnsBackends.stream().filter(b -> b.zone().isPresent()).count();
+    int entries = backends.size() + dnsBackends.size();
+    if (zoned != (zones.isPresent() ? entries : 0)) {
+      throw new IllegalArgumentException("zones: " + zoned + " of " + entries
           + " backends have a zone and zone-aware balancing is " + (zones.isPresent() ? "on"
           : "off") + " (expected: a zone on every backend and zones on, or neither)");
     }
+  }
+
+  /** A pool of static backends only. */
+  public PoolConfig(String name, Algorithm algorithm, AlgorithmOptions options,
+      Optional<HashKey> hashKey, List<BackendConfig> backends, RetrySettings retries,
+      Optional<HealthChecksConfig> healthChecks, Duration passiveDownTime, int panicThreshold,
+      Duration slowStart, Optional<OutlierSettings> outlierDetection,
+      Optional<CircuitBreakerSettings> circuitBreaker, Optional<WeightControlConfig> weightControl,
+      Optional<SignalsSpec> signals, Optional<ZoneSettings> zones,
+      Optional<AffinitySpec> affinity) {
+    this(name, algorithm, options, hashKey, backends, List.of(), retries, healthChecks,
+        passiveDownTime, panicThreshold, slowStart, outlierDetection, circuitBreaker,
+        weightControl, signals, zones, affinity);
   }
 
   /** A pool that is neither zone-aware nor sticky. */

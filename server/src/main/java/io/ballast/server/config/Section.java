@@ -1,9 +1,13 @@
 package io.ballast.server.config;
 
 import io.ballast.server.config.YamlNode.Entry;
+import io.ballast.server.config.YamlNode.ListNode;
 import io.ballast.server.config.YamlNode.MapNode;
 import io.ballast.server.config.YamlNode.ScalarNode;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -91,6 +95,91 @@ final class Section {
   <T> T get(String key, Value<T> value, T fallback) {
     Optional<YamlNode> present = optional(key);
     return present.isPresent() ? value.read(present.get(), path(key), problems) : fallback;
+  }
+
+  /**
+   * The mapping of an optional field: empty when absent or null, and after reporting that it is
+   * not a mapping.
+   */
+  Optional<Section> child(String key) {
+    return optional(key).flatMap(n -> of(n, path(key), problems));
+  }
+
+  /**
+   * The mappings of a required, non-empty list of {@code noun}s; empty after reporting that it is
+   * missing, not a list or empty. Items that are not mappings are reported and left out.
+   */
+  List<Section> list(String key, String noun) {
+    String expected = "a list of " + noun + "s";
+    Optional<YamlNode> node = required(key, expected);
+    if (node.isEmpty()) {
+      return List.of();
+    }
+    if (!(node.get() instanceof ListNode list)) {
+      problems.error(node.get().mark(), path(key), Value.wrongType(node.get(), expected));
+      return List.of();
+    }
+    if (list.items().isEmpty()) {
+      problems.error(list.mark(), path(key), "an empty list (expected: at least one " + noun + ")");
+      return List.of();
+    }
+    return items(list, path(key), expected, problems);
+  }
+
+  /**
+   * The mappings of a list node at {@code path}; empty after reporting that it is not a list
+   * ("found a mapping (expected: a list of deny rules)" for {@code expected} "a list of deny
+   * rules"). Items that are not mappings are reported and left out.
+   */
+  static List<Section> items(YamlNode node, String path, String expected, Problems problems) {
+    List<Section> out = new ArrayList<>();
+    if (!(node instanceof ListNode list)) {
+      problems.error(node.mark(), path, Value.wrongType(node, expected));
+      return out;
+    }
+    for (int i = 0; i < list.items().size(); i++) {
+      of(list.items().get(i), path + "[" + i + "]", problems).ifPresent(out::add);
+    }
+    return out;
+  }
+
+  /** Which of {@code keys} are set, in that order; each becomes a known field. */
+  List<String> present(List<String> keys) {
+    List<String> out = new ArrayList<>();
+    for (String key : keys) {
+      if (optional(key).isPresent()) {
+        out.add(key);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * What to say when not exactly one of {@code keys} is set: {@code none} when none is ("no
+   * condition"), else the first two found, with the choices: {@code "both prefix and exact
+   * (expected: exactly one of prefix, exact, regex)"}.
+   */
+  static String notExactlyOne(List<String> found, String none, List<String> keys) {
+    return (found.isEmpty() ? none : "both " + found.get(0) + " and " + found.get(1))
+        + " (expected: exactly one of " + String.join(", ", keys) + ")";
+  }
+
+  /**
+   * Reports {@code key}'s {@code value} above {@code boundKey}'s {@code bound} (a timeout longer
+   * than its interval) at whichever of the two the file sets, since that is the one the operator
+   * will edit; at {@code key} when both are set. Nothing when either is null (reported already).
+   */
+  void notAbove(String key, Duration value, String boundKey, Duration bound) {
+    if (value == null || bound == null || value.compareTo(bound) <= 0) {
+      return;
+    }
+    if (optional(key).isPresent()) {
+      problems.error(markOf(key), path(key), Units.format(value) + " (expected: <= " + boundKey
+          + " " + Units.format(bound) + ")");
+    } else {
+      problems.error(markOf(boundKey), path(boundKey), Units.format(bound) + " (expected: >= "
+          + key + " " + Units.format(value) + ", the default " + key + ")");
+    }
   }
 
   /** A required field's value, null when missing or invalid (reported). */

@@ -86,7 +86,7 @@ final class SignalsReader {
     Duration timeout = s.get("timeout", DURATION, AgentCheckSpec.DEFAULT_TIMEOUT);
     String send = s.get("send", Value.string("a text of 1.." + AgentCheckSpec.MAX_SEND
         + " characters sent after connecting, e.g. \"status\\n\"", SEND), null);
-    timeoutWithinInterval(s, interval, timeout, AgentCheckSpec.DEFAULT_TIMEOUT);
+    s.notAbove("timeout", timeout, "interval", interval);
     s.rejectUnknown();
     if (problems.errorCount() != before) {
       return null;
@@ -104,7 +104,7 @@ final class SignalsReader {
     List<PrometheusGauge> gauges = s.required("gauges",
         "a mapping of figure names to metric names, e.g. {cpu: process_cpu_usage}")
         .map(n -> gauges(n, s.path("gauges"))).orElse(null);
-    timeoutWithinInterval(s, interval, timeout, PrometheusScrapeSpec.DEFAULT_TIMEOUT);
+    s.notAbove("timeout", timeout, "interval", interval);
     s.rejectUnknown();
     if (problems.errorCount() != before) {
       return null;
@@ -172,20 +172,6 @@ final class SignalsReader {
       }
     }
     return gauges;
-  }
-
-  private void timeoutWithinInterval(Section s, Duration interval, Duration timeout,
-      Duration defaultTimeout) {
-    if (interval == null || timeout == null || timeout.compareTo(interval) <= 0) {
-      return;
-    }
-    if (s.optional("timeout").isPresent()) {
-      problems.error(s.markOf("timeout"), s.path("timeout"), Units.format(timeout)
-          + " (expected: <= interval " + Units.format(interval) + ")");
-    } else {
-      problems.error(s.markOf("interval"), s.path("interval"), Units.format(interval)
-          + " (expected: >= timeout " + Units.format(defaultTimeout) + ", the default timeout)");
-    }
   }
 
   private <T> T build(Section s, java.util.function.Supplier<T> constructor) {

@@ -9,8 +9,10 @@ import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * How to read one kind of field from a YAML node: the type check, the parse and the range
@@ -55,6 +57,17 @@ interface Value<T> {
     });
   }
 
+  /** One of the keys of {@code choices}; anything else is "'x' (expected: {@code expected})". */
+  static <T> Value<T> choice(String expected, Map<String, T> choices) {
+    return textual(expected, text -> {
+      T value = choices.get(text);
+      if (value == null) {
+        throw new IllegalArgumentException("'" + text + "' (expected: " + expected + ")");
+      }
+      return value;
+    });
+  }
+
   /** A string turned into T by {@code parse}, whose IllegalArgumentException message is the error. */
   static <T> Value<T> textual(String expected, Function<String, T> parse) {
     return of(expected, (node, path, problems) -> {
@@ -67,6 +80,19 @@ interface Value<T> {
       } catch (IllegalArgumentException e) {
         problems.error(node.mark(), path, e.getMessage());
         return null;
+      }
+    });
+  }
+
+  /** A java.util.regex pattern, compiled; a syntax error says what and where. */
+  static Value<Pattern> regex() {
+    return textual("a regular expression", text -> {
+      try {
+        return Pattern.compile(text);
+      } catch (PatternSyntaxException e) {
+        throw new IllegalArgumentException("bad regular expression '" + text + "': "
+            + e.getDescription() + (e.getIndex() >= 0 ? " at index " + e.getIndex() : "")
+            + " (expected: a java.util.regex pattern)");
       }
     });
   }

@@ -184,7 +184,7 @@ class ConfigLoaderTest {
         "test.yaml:9:9: pools[0].backends[0].wieght: unknown field 'wieght' (did you mean 'weight'?)",
         "test.yaml:10:1: timeout: unknown field 'timeout' (did you mean 'timeouts'?)",
         "test.yaml:12:1: colour: unknown field 'colour' (expected one of: pools, listeners, timeouts,"
-            + " limits, forwarding, admin, access_log, locality)");
+            + " limits, forwarding, admin, access_log, locality, discovery)");
   }
 
   @Test

@@ -86,13 +86,16 @@ class ExamplesAndScaleTest {
         "region_priority", "latency", "locality", "header", "cidr_file", "affinity", "by",
         "cookie", "domain", "secure", "http_only", "same_site", "max_age", "keys", "fallback",
         "table", "size", "idle", "strict", "bounded_load", "rebalance", "above", "after",
-        "max_share", "client_ip", "ipv4_prefix", "ipv6_prefix")) {
+        "max_share", "client_ip", "ipv4_prefix", "ipv6_prefix", "dns", "srv", "port", "kind",
+        "state", "discovery", "nameservers", "min_refresh", "max_refresh")) {
       assertThat(full).as("full.yaml sets %s", key).containsPattern("(?m)^\\s*-?\\s*" + key + ":");
     }
     // And nothing else: an unknown key would have failed the load above.
     BallastConfig config = ConfigLoader.load(EXAMPLES.resolve("full.yaml")).orElseThrow();
     assertThat(config.pool("api").orElseThrow().signals().orElseThrow().prometheus().gauges())
         .hasSize(2);
+    assertThat(config.pool("api").orElseThrow().dnsBackends()).hasSize(2);
+    assertThat(config.discovery().dns().nameservers()).hasSize(2);
     assertThat(config.pool("api").orElseThrow().healthChecks().orElseThrow().levels().get(0).check().expectedStatus().contains(304))
         .isTrue();
   }

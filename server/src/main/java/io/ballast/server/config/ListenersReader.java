@@ -1,0 +1,81 @@
+package io.ballast.server.config;
+
+import io.ballast.core.retry.RetrySettings;
+import io.ballast.proxy.client.HashKey;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Reads the {@code listeners} list: each listener's name, bind (checked against the other binds)
+ * and either one {@code pool} or its {@code routes}. Read after the pools, whose names it checks.
+ * Not thread-safe: one load at a time.
+ */
+final class ListenersReader {
+  private final Problems problems;
+  private final Binds binds;
+  private final PoolReader pools;
+  private final Function<Section, RetrySettings> retries;
+  private final Function<Section, HashKey> keys;
+
+  /**
+   * @param pools the pools already read, for references and which of them keep sessions
+   * @param retries reads a route's retries block as a pool's
+   * @param keys reads a hash-key block (a split's user_key) as a pool's {@code hash_key}
+   */
+  ListenersReader(Problems problems, Binds binds, PoolReader pools,
+      Function<Section, RetrySettings> retries, Function<Section, HashKey> keys) {
+    this.problems = problems;
+    this.binds = binds;
+    this.pools = pools;
+    this.retries = retries;
+    this.keys = keys;
+  }
+
+  /** The listeners of {@code top}; null after reporting errors. */
+  List<ListenerConfig> listeners(Section top) {
+    int before = problems.errorCount();
+    List<ListenerConfig> listeners = new ArrayList<>();
+    Map<String, Mark> names = new LinkedHashMap<>();
+    for (Section s : top.list("listeners", "listener")) {
+      String name = s.require("name", Names.VALUE);
+      Names.unique(problems, s, name, names, "listener");
+      HostPort bind = s.require("bind", Value.hostPort(true));
+      if (bind != null) {
+        binds.check(bind, s.markOf("bind"), s.path("bind"),
+            "listener '" + (name == null ? "?" : name) + "'");
+      }
+      List<RouteConfig> routes = s.optional("routes").isPresent() ? routes(s) : onePool(s);
+      s.rejectUnknown();
+      if (name != null && bind != null && routes != null) {
+        listeners.add(problems.build(s.mark(), s.path(),
+            () -> new ListenerConfig(name, bind, routes)));
+      }
+    }
+    return problems.errorCount() == before ? listeners : null;
+  }
+
+  private List<RouteConfig> routes(Section s) {
+    if (s.optional("pool").isPresent()) {
+      problems.error(s.keyMarkOf("pool"), s.path("pool"), "set together with routes"
+          + " (expected: either pool, for one pool, or routes)");
+    }
+    RoutesReader reader = new RoutesReader(problems,
+        pools.readable() ? pools.names() : Map.of(), retries, keys, pools.stickyPools());
+    return reader.routes(s, s.list("routes", "route"));
+  }
+
+  /** {@code pool: NAME}: one route that takes every request there. */
+  private List<RouteConfig> onePool(Section s) {
+    String pool = s.require("pool", Names.POOL_REF);
+    Map<String, Mark> known = pools.names();
+    if (pool != null && pools.readable() && !known.containsKey(pool)) {
+      problems.error(s.markOf("pool"), s.path("pool"), "no pool named '" + pool + "' ("
+          + Names.suggest(pool, known.keySet(),
+              "expected one of: " + String.join(", ", known.keySet())) + ")");
+    }
+    return pool == null ? null : List.of(RouteConfig.toPool(ListenerConfig.DEFAULT_ROUTE, pool));
+  }
+}

@@ -1,0 +1,129 @@
+package io.ballast.server.config;
+
+import io.ballast.core.circuit.CircuitBreakerSettings;
+import io.ballast.core.outlier.OutlierSettings;
+import io.ballast.core.pick.Algorithm;
+import io.ballast.core.pick.AlgorithmOptions;
+import io.ballast.core.retry.RetrySettings;
+import io.ballast.core.zone.ZoneSettings;
+import io.ballast.proxy.affinity.AffinitySpec;
+import io.ballast.proxy.client.HashKey;
+import io.ballast.proxy.signals.SignalsSpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Reads the {@code pools} list: each pool's name and its own fields, handing each block to its
+ * reader (algorithm, backends, failover, health checks, weight control, signals, zones,
+ * affinity). Remembers what the listeners need afterwards: the pool names with their place, and
+ * which pools keep sessions. Not thread-safe: one load at a time.
+ */
+final class PoolReader {
+  private final Problems problems;
+  private final AlgorithmReader algorithms;
+  private final BackendsReader backends;
+  private final FailoverReader failover;
+  private final HealthChecksReader healthChecks;
+  private final WeightControlReader weightControl;
+  private final SignalsReader signals;
+  private final ZonesReader zones;
+  /** Pool names with the place they were given, for the listeners' references. */
+  private final Map<String, Mark> names = new LinkedHashMap<>();
+  /** Pools that remember sessions (affinity by cookie, ip or header): strict routes need one. */
+  private final Set<String> stickyPools = new HashSet<>();
+  private boolean readable;
+
+  PoolReader(Problems problems, AlgorithmReader algorithms, FailoverReader failover,
+      ZonesReader zones) {
+    this.problems = problems;
+    this.algorithms = algorithms;
+    this.failover = failover;
+    this.zones = zones;
+    this.backends = new BackendsReader(problems, zones);
+    this.healthChecks = new HealthChecksReader(problems);
+    this.weightControl = new WeightControlReader(problems);
+    this.signals = new SignalsReader(problems);
+  }
+
+  /** The pools of {@code top}; null after reporting errors. */
+  List<PoolConfig> pools(Section top) {
+    int before = problems.errorCount();
+    List<PoolConfig> pools = new ArrayList<>();
+    List<Section> sections = top.list("pools", "pool");
+    readable = !sections.isEmpty();
+    for (Section s : sections) {
+      Optional.ofNullable(pool(s)).ifPresent(pools::add);
+    }
+    return problems.errorCount() == before ? pools : null;
+  }
+
+  /** The pool names read, with where each is given. */
+  Map<String, Mark> names() {
+    return names;
+  }
+
+  /**
+   * False when the list itself was missing or unreadable: references to pools are then not
+   * checked, since every one would fail.
+   */
+  boolean readable() {
+    return readable;
+  }
+
+  /** The pools with session affinity that remembers sessions (cookie, ip or header). */
+  Set<String> stickyPools() {
+    return stickyPools;
+  }
+
+  private PoolConfig pool(Section s) {
+    int before = problems.errorCount();
+    String name = s.require("name", Names.VALUE);
+    if (name != null && !names.containsKey(name)) {
+      names.put(name, s.markOf("name"));
+    } else if (name != null) {
+      Names.duplicate(problems, s, name, names.get(name), "pool");
+    }
+    Algorithm algorithm = s.get("algorithm", Value.algorithm(), PoolConfig.DEFAULT_ALGORITHM);
+    AlgorithmOptions options = algorithm == null ? null : algorithms.options(s, algorithm);
+    Optional<HashKey> hashKey =
+        algorithm == null ? Optional.empty() : algorithms.hashKey(s, algorithm);
+    BackendsReader.Backends entries = backends.backends(s);
+    s.retired("max_connect_attempts", "replaced by retries.max_attempts, which also covers"
+        + " failures after connecting (expected: retries: {max_attempts: N})");
+    RetrySettings retries = s.child("retries").map(failover::retries)
+        .orElse(RetrySettings.DEFAULTS);
+    Optional<CircuitBreakerSettings> circuitBreaker =
+        s.child("circuit_breaker").map(failover::circuitBreaker);
+    Optional<HealthChecksConfig> checks = healthChecks.healthChecks(s);
+    Duration passiveDownTime =
+        s.get("passive_down_time", Value.duration(), PoolConfig.DEFAULT_PASSIVE_DOWN_TIME);
+    Integer panicThreshold =
+        s.get("panic_threshold", Value.integer(0, 100), PoolConfig.DEFAULT_PANIC_THRESHOLD);
+    Duration slowStart = s.get("slow_start", Value.duration(), Duration.ZERO);
+    Optional<OutlierSettings> outliers =
+        s.child("outlier_detection").map(failover::outlierDetection);
+    Optional<WeightControlConfig> control =
+        s.child("weight_control").map(weightControl::weightControl);
+    Optional<SignalsSpec> signalsSpec = s.child("signals").map(signals::signals);
+    Optional<ZoneSettings> zoneSettings = zones.poolZones(s, name);
+    Optional<AffinitySpec> affinity = s.child("affinity")
+        .map(a -> new AffinityReader(problems).affinity(a, algorithm));
+    s.rejectUnknown();
+    if (problems.errorCount() != before) {
+      return null;
+    }
+    if (name != null && affinity.isPresent() && affinity.get().usesMemory()) {
+      stickyPools.add(name);
+    }
+    return problems.build(s.mark(), s.path(), () -> new PoolConfig(name, algorithm, options,
+        hashKey, entries.statics(), entries.dns(), retries, checks, passiveDownTime,
+        panicThreshold, slowStart, outliers, circuitBreaker, control, signalsSpec, zoneSettings,
+        affinity));
+  }
+}
