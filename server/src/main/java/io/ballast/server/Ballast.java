@@ -14,6 +14,7 @@ import io.ballast.server.config.BallastConfig;
 import io.ballast.server.metrics.CompositeObserver;
 import io.ballast.server.metrics.ProxyMetrics;
 import io.ballast.server.optimizer.DecisionRecorder;
+import io.ballast.server.pool.Discovery;
 import io.ballast.server.pool.PoolRuntime;
 import io.ballast.server.pool.PoolServices;
 import io.ballast.server.pool.PoolZones;
@@ -60,6 +61,7 @@ public final class Ballast {
   private final AccessLogs accessLogs;
   private final ProxyServer proxy;
   private final PoolZones poolZones;
+  private final Discovery discovery;
   private final Pools pools;
   private final Zones zones;
   private final Listeners listeners;
@@ -94,7 +96,8 @@ public final class Ballast {
         proxy.forgetBackend(backend);
       }
     };
-    this.pools = new Pools(new PoolServices(control, proxy, decisions), poolZones,
+    this.discovery = new Discovery(proxy.eventLoopGroup());
+    this.pools = new Pools(new PoolServices(control, proxy, decisions, discovery), poolZones,
         new StateLog(List.of(metrics, decisions, forget)));
     this.zones = new Zones(poolZones, name -> {
       PoolRuntime r = pools.get(name);
@@ -137,6 +140,7 @@ public final class Ballast {
 
   private void startAll() throws Exception {
     pools.apply(config);
+    pools.awaitFirstLookups(config.discovery().dns().timeout().plusMillis(200));
     metrics.setPools(pools.balancers());
     extraMetrics.poolsChanged();
     proxy.useClientLocality(config.locality().toClientLocality());
@@ -381,6 +385,7 @@ public final class Ballast {
       }
     });
     quietly(pools::close);
+    quietly(discovery::close);
     quietly(proxy::close);
     if (routes != null) {
       RouteBuilder.forEachMirror(routes, m -> quietly(m::close));

@@ -5,6 +5,7 @@ import io.ballast.core.retry.RetryPolicy;
 import io.ballast.proxy.affinity.PoolAffinity;
 import io.ballast.proxy.signals.SignalsSpec;
 import io.ballast.server.metrics.AffinityMetrics;
+import io.ballast.server.metrics.DiscoveryMetrics;
 import io.ballast.server.metrics.ProxyMetrics;
 import io.ballast.server.metrics.SignalMetrics;
 import io.ballast.server.optimizer.OptimizerMetrics;
@@ -38,6 +39,11 @@ final class Metrics {
     new SignalMetrics(metrics.registry(), metrics::pools, () -> signals);
     AffinityMetrics.register(metrics.registry(), () -> affinities);
     zones.registerMetrics(metrics.registry());
+    DiscoveryMetrics.register(metrics.registry(), () -> {
+      Map<String, List<io.ballast.proxy.discovery.DnsWatch>> out = new LinkedHashMap<>();
+      pools.byName().forEach((name, r) -> out.put(name, r.dnsWatches()));
+      return out;
+    });
   }
 
   /** The pools changed (start, reload): the pool-dependent metrics follow. */

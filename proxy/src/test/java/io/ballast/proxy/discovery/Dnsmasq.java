@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Not thread-safe: one test drives it.
  */
-final class Dnsmasq implements AutoCloseable {
-  static final String DOMAIN = "ballast.test";
+public final class Dnsmasq implements AutoCloseable {
+  public static final String DOMAIN = "ballast.test";
 
   private final Path dir;
   private final Path hostsDir;
@@ -51,7 +51,7 @@ final class Dnsmasq implements AutoCloseable {
    * Skips the calling test class when dnsmasq is not installed, with a message saying so; under
    * CI (CI=true) fails instead, since .ci/run installs it and a skip there would hide the tests.
    */
-  static void assumeInstalled() {
+  public static void assumeInstalled() {
     if (executable() != null) {
       return;
     }
@@ -70,7 +70,7 @@ final class Dnsmasq implements AutoCloseable {
    * Starts dnsmasq with records of TTL {@code localTtl} seconds; {@code records} are extra options
    * such as {@code --srv-host=_http._tcp.svc.ballast.test,t1.ballast.test,8081,10,5}.
    */
-  static Dnsmasq start(Path dir, int localTtl, String... records) throws IOException {
+  public static Dnsmasq start(Path dir, int localTtl, String... records) throws IOException {
     Dnsmasq d = new Dnsmasq(dir, localTtl, List.of(records));
     IOException last = null;
     for (int i = 0; i < 5; i++) {
@@ -86,11 +86,11 @@ final class Dnsmasq implements AutoCloseable {
     throw last;
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
-  InetSocketAddress address() {
+  public InetSocketAddress address() {
     return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
   }
 
@@ -98,7 +98,7 @@ final class Dnsmasq implements AutoCloseable {
    * Replaces (or, with no lines, deletes) one hosts file of the watched directory. Written beside
    * the directory and moved in, so that dnsmasq never reads half a file.
    */
-  void hosts(String file, String... lines) throws IOException {
+  public void hosts(String file, String... lines) throws IOException {
     Path target = hostsDir.resolve(file);
     if (lines.length == 0) {
       Files.deleteIfExists(target);
@@ -110,7 +110,7 @@ final class Dnsmasq implements AutoCloseable {
   }
 
   /** Stops the process (SIGTERM, then SIGKILL after 5 s) and waits for it. */
-  void stop() {
+  public void stop() {
     if (process == null) {
       return;
     }
@@ -128,7 +128,7 @@ final class Dnsmasq implements AutoCloseable {
   }
 
   /** Starts it again on the same port, with the same records and hosts directory. */
-  void restart() throws IOException {
+  public void restart() throws IOException {
     stop();
     launch();
   }

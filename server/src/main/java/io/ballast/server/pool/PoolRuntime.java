@@ -5,7 +5,6 @@ import io.ballast.core.Backend;
 import io.ballast.core.Rng;
 import io.ballast.core.Ticker;
 import io.ballast.core.pool.LoadBalancer;
-import io.ballast.core.pool.Member;
 import io.ballast.core.retry.RetryPolicy;
 import io.ballast.proxy.affinity.AffinitySpec;
 import io.ballast.proxy.affinity.PoolAffinity;
@@ -17,10 +16,8 @@ import io.ballast.server.reload.ConfigDiff;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One running pool: its balancer, its retry policy, its session affinity and zones, the parts
@@ -29,17 +26,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * keeps every backend that stays (matched by name) with all it learnt, and only what changed is
  * rebuilt.
  *
- * <p>Threading: {@link #apply}, {@link #discovered} and {@link #close} are called by one thread
- * at a time (the reload thread, the admin listener or discovery, serialised on this object);
- * {@link #ref()} and {@link #pool()} are volatile reads for anyone.
+ * <p>Threading: {@link #apply} and {@link #close} are called by one thread at a time (start,
+ * the reload thread); {@link #ref()} and {@link #pool()} are volatile reads for anyone; resolver
+ * answers change the members through {@link PoolMembers}, which has its own lock.
  */
 public final class PoolRuntime {
   private final LoadBalancer pool;
   private final PoolServices services;
   private final PoolZones zones;
   private final PoolParts parts;
-  /** Members found by discovery, by source (a DNS name); added to the file's backends. */
-  private final Map<String, List<Member>> discovered = new ConcurrentHashMap<>();
+  private final PoolMembers members;
   private volatile PoolConfig config;
   private volatile PoolRef ref;
   private RetryPolicy retry;
@@ -52,6 +48,8 @@ public final class PoolRuntime {
     this.services = services;
     this.zones = zones;
     this.parts = new PoolParts(pool, services);
+    this.members = new PoolMembers(pool, config, services,
+        costs -> parts.weightControl().ifPresent(w -> w.useCosts(costs)));
   }
 
   /**
@@ -82,6 +80,8 @@ public final class PoolRuntime {
     r.affinity = r.startAffinity(config);
     r.ref = r.buildRef(config);
     r.parts.apply(null, config);
+    r.members.apply(config, false, "start");
+    r.parts.weightControl().ifPresent(w -> w.useCosts(r.members.costs()));
     return r;
   }
 
@@ -120,18 +120,17 @@ public final class PoolRuntime {
   /**
    * Applies a changed configuration of this pool, live: members (kept, added, re-weighted,
    * drained), the algorithm and health policy, retries, affinity, zones and every part whose
-   * settings changed. Returns what changed, for the log and the decision ("backends",
-   * "algorithm", "circuit breakers", ...); empty when nothing did.
+   * settings changed. With {@code rewatch} its DNS entries are watched again (the resolver
+   * changed). Returns what changed, for the log and the decision ("backends", "algorithm",
+   * "circuit breakers", ...); empty when nothing did.
    */
-  public synchronized List<String> apply(PoolConfig next, Duration drain) {
+  public synchronized List<String> apply(PoolConfig next, Duration drain, boolean rewatch) {
     Objects.requireNonNull(next, "next");
     PoolConfig was = config;
     List<String> changed = new ArrayList<>();
     pool.setDrainTimeout(drain);
-    if (!ConfigDiff.same(was.backends(), next.backends())) {
-      changed.add("backends");
-      config = next;
-      pushMembers("config reload");
+    if (members.apply(next, rewatch, "config reload")) {
+      changed.add(ConfigDiff.same(was.backends(), next.backends()) ? "dns entries" : "backends");
       applyAdminStates(was, next);
     }
     if (PoolSetup.changed(was, next) || zones.changed(was, next)) {
@@ -162,35 +161,13 @@ public final class PoolRuntime {
       ref = buildRef(next);
     }
     changed.addAll(parts.apply(was, next));
-    if (!changed.contains("backends") && !ConfigDiff.same(
-        WeightControlPart.costs(was), WeightControlPart.costs(next))) {
-      parts.weightControl().ifPresent(w -> w.useCosts(WeightControlPart.costs(next)));
-    }
+    parts.weightControl().ifPresent(w -> w.useCosts(members.costs()));
     return changed;
   }
 
-  /**
-   * Discovery found {@code members} under {@code source}: the pool holds the file's backends
-   * and every source's members. A source with no members removes its own.
-   */
-  public synchronized void discovered(String source, List<Member> members) {
-    if (members.isEmpty()) {
-      discovered.remove(source);
-    } else {
-      discovered.put(source, List.copyOf(members));
-    }
-    pushMembers("discovery: " + source);
-  }
-
-  /** The file's backends and the discovered members, as one membership. */
-  private void pushMembers(String reason) {
-    List<Member> members = new ArrayList<>();
-    for (BackendConfig b : config.backends()) {
-      members.add(new Member(b.name(), b.address().host(), b.address().port(), b.weight(),
-          zone(b), b.state()));
-    }
-    discovered.values().forEach(members::addAll);
-    pool.setMembers(members, reason);
+  /** The pool's DNS watches, for metrics and the admin view. */
+  public List<io.ballast.proxy.discovery.DnsWatch> dnsWatches() {
+    return members.watches();
   }
 
   /** A backend whose configured state changed in the file takes the new one. */
@@ -230,11 +207,11 @@ public final class PoolRuntime {
    * close once they have).
    */
   public synchronized void close() {
+    members.close();
     parts.close();
     if (affinity != null) {
       affinity.close();
     }
-    discovered.clear();
     pool.setMembers(List.of(), "pool removed");
   }
 

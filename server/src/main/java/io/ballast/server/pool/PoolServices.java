@@ -12,11 +12,14 @@ import java.util.Objects;
  * @param control the control loop
  * @param proxy the proxy (health probes, pollers and discovery run on its event loops)
  * @param decisions where decisions are recorded and logged
+ * @param discovery the DNS resolver of the pools' dns and srv entries
  */
-public record PoolServices(ControlLoop control, ProxyServer proxy, DecisionRecorder decisions) {
+public record PoolServices(ControlLoop control, ProxyServer proxy, DecisionRecorder decisions,
+    Discovery discovery) {
   public PoolServices {
     Objects.requireNonNull(control, "control");
     Objects.requireNonNull(proxy, "proxy");
     Objects.requireNonNull(decisions, "decisions");
+    Objects.requireNonNull(discovery, "discovery");
   }
 }

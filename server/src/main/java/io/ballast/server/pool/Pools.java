@@ -70,6 +70,7 @@ public final class Pools {
    */
   public synchronized Update apply(BallastConfig config) {
     Duration drain = config.timeouts().drain();
+    boolean rewatch = services.discovery().use(config.discovery().dns());
     Map<String, PoolRuntime> next = new LinkedHashMap<>();
     List<String> changes = new ArrayList<>();
     for (PoolConfig p : config.pools()) {
@@ -78,7 +79,7 @@ public final class Pools {
         next.put(p.name(), PoolRuntime.start(p, services, listener, zones, drain));
         changes.add("pool " + p.name() + " added");
       } else {
-        List<String> changed = r.apply(p, drain);
+        List<String> changed = r.apply(p, drain, rewatch);
         if (!changed.isEmpty()) {
           changes.add("pool " + p.name() + ": " + String.join(", ", changed));
         }
@@ -95,6 +96,27 @@ public final class Pools {
     }
     byName = java.util.Collections.unmodifiableMap(next);
     return new Update(changes, removed);
+  }
+
+  /**
+   * Waits, at most {@code timeout}, until every DNS entry of every pool has had its first answer
+   * (members or a failure) and the members it found serve: so that a pool of DNS entries does
+   * not open its listeners empty. An entry that does not resolve by then joins when it does.
+   */
+  public void awaitFirstLookups(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    List<io.ballast.proxy.discovery.DnsWatch> watches = new ArrayList<>();
+    byName.values().forEach(r -> watches.addAll(r.dnsWatches()));
+    if (watches.isEmpty()) {
+      return;
+    }
+    while (System.nanoTime() - deadline < 0 && watches.stream().anyMatch(
+        w -> w.counters().members() == 0 && w.counters().failures() == 0)) {
+      java.util.concurrent.locks.LockSupport.parkNanos(5_000_000L);
+    }
+    // The answer is handed to the control loop, which posts the membership there: two rounds.
+    PoolSetup.barrier(services.control());
+    PoolSetup.barrier(services.control());
   }
 
   /** The running pools by name, in configuration order. */

@@ -59,14 +59,16 @@ public record RouteChanges(List<Listener> listeners) {
   }
 
   /**
-   * The route changes from {@code running} to {@code next}, which have the same listeners (see
-   * {@link ConfigDiff#restartSections}).
+   * The route changes from {@code running} to {@code next} of the listeners both have; a
+   * listener added or removed is a changed section ({@link ConfigDiff#changedSections}).
    */
   public static RouteChanges between(BallastConfig running, BallastConfig next) {
     List<Listener> out = new ArrayList<>();
     for (ListenerConfig after : next.listeners()) {
-      ListenerConfig before = running.listener(after.name()).orElseThrow(
-          () -> new IllegalArgumentException("listener " + after.name() + ": not running"));
+      ListenerConfig before = running.listener(after.name()).orElse(null);
+      if (before == null) {
+        continue;
+      }
       Map<String, RouteConfig> old = byName(before.routes());
       Map<String, RouteConfig> now = byName(after.routes());
       List<String> added = new ArrayList<>();
