@@ -41,8 +41,13 @@ public final class TestBackend implements AutoCloseable {
       new java.util.concurrent.ConcurrentHashMap<>();
 
   public TestBackend(String name) throws IOException {
+    this(name, "127.0.0.1", 0);
+  }
+
+  /** A backend on {@code host:port} (any loopback address; port 0 for a free one). */
+  public TestBackend(String name, String host, int port) throws IOException {
     this.name = name;
-    this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+    this.server = HttpServer.create(new InetSocketAddress(host, port), 64);
     server.setExecutor(executor);
     server.createContext("/", this::handle);
     server.start();
@@ -57,7 +62,7 @@ public final class TestBackend implements AutoCloseable {
   }
 
   public String address() {
-    return "127.0.0.1:" + port();
+    return server.getAddress().getAddress().getHostAddress() + ":" + port();
   }
 
   public int requests() {

@@ -17,6 +17,13 @@ public final class TestBackends implements AutoCloseable {
     return b;
   }
 
+  /** Starts a backend answering {@code name} on {@code host:port} (port 0: a free one). */
+  public TestBackend start(String name, String host, int port) throws java.io.IOException {
+    TestBackend b = new TestBackend(name, host, port);
+    started.add(b);
+    return b;
+  }
+
   @Override
   public void close() {
     started.forEach(TestBackend::close);
