@@ -90,6 +90,7 @@ public final class Ballast {
     this.accessLogs = new AccessLogs(config.accessLog());
     this.proxy = new ProxyServer(Settings.proxySettings(config), observer(), threads);
     this.poolZones = new PoolZones(config.locality().tableZones(), decisions, control.ticker());
+    // A backend gone from its pool takes its pooled connections with it.
     LoadBalancer.Listener forget = new LoadBalancer.Listener() {
       @Override
       public void onMemberGone(LoadBalancer pool, io.ballast.core.Backend backend) {
@@ -159,18 +160,7 @@ public final class Ballast {
       admin.useSplits(splits);
       admin.useZones(zones);
       admin.useAffinities(extraMetrics::affinities);
-      admin.useMembership(new io.ballast.server.admin.Membership() {
-        @Override
-        public io.ballast.core.Backend add(String pool, io.ballast.core.pool.Member member,
-            String reason) {
-          return pools.addBackend(pool, member, reason);
-        }
-
-        @Override
-        public void remove(String pool, String name, String reason) {
-          pools.removeBackend(pool, name, reason);
-        }
-      });
+      admin.useMembership(pools);
       if (configFile != null) {
         admin.useReload(() -> reload(ReloadResult.Trigger.API).thenApply(
             r -> new AdminServer.ReloadAnswer(r.httpStatus(), ReloadResult.json(r))));

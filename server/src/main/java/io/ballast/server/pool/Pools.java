@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe: changes are serialised on this object; readers get an immutable snapshot.
  */
-public final class Pools {
+public final class Pools implements io.ballast.server.admin.Membership {
   private static final Logger log = LoggerFactory.getLogger(Pools.class);
 
   private final PoolServices services;
@@ -149,7 +149,8 @@ public final class Pools {
    * @throws IllegalArgumentException naming what is wrong: no such pool, a backend of that name
    *     already in the pool
    */
-  public synchronized Backend addBackend(String pool, Member member, String reason) {
+  @Override
+  public synchronized Backend add(String pool, Member member, String reason) {
     LoadBalancer lb = require(pool).pool();
     if (lb.backend(member.name()) != null) {
       throw new IllegalArgumentException("backend '" + member.name() + "' is already in pool "
@@ -166,7 +167,8 @@ public final class Pools {
    *
    * @throws IllegalArgumentException naming what is wrong: no such pool or backend
    */
-  public synchronized void removeBackend(String pool, String name, String reason) {
+  @Override
+  public synchronized void remove(String pool, String name, String reason) {
     LoadBalancer lb = require(pool).pool();
     if (lb.backend(name) == null) {
       throw new IllegalArgumentException("backend '" + name + "' is not in pool " + pool
