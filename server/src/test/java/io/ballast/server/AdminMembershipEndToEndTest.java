@@ -5,11 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.ballast.core.pool.LoadBalancer;
 import io.ballast.server.config.ConfigLoader;
+import io.ballast.server.testing.Calls;
 import io.ballast.server.testing.TestBackend;
 import io.ballast.server.testing.TestBackends;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,8 +28,7 @@ class AdminMembershipEndToEndTest {
   private static final String TOKEN = "admin-membership-token-0123456789";
   @AutoClose
   final TestBackends backends = new TestBackends();
-  private final HttpClient client =
-      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private final Calls calls = new Calls(TOKEN);
   @TempDir Path dir;
   private Ballast ballast;
 
@@ -64,20 +61,11 @@ class AdminMembershipEndToEndTest {
 
   private HttpResponse<String> admin(String method, String path, String body, boolean token)
       throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-        + ballast.adminAddress().getPort() + path))
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofString(body));
-    if (token) {
-      b.header("Authorization", "Bearer " + TOKEN);
-    }
-    return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return calls.admin(method, path, body, token);
   }
 
   private HttpResponse<String> get() throws Exception {
-    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-        + ballast.proxyAddresses().get(0).getPort() + "/")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    return calls.get("/");
   }
 
   private Set<String> bodies(int n) throws Exception {
@@ -95,6 +83,7 @@ class AdminMembershipEndToEndTest {
     Path file = dir.resolve("ballast.yaml");
     Files.writeString(file, config(a));
     ballast = Ballast.start(ConfigLoader.load(file).orElseThrow(), 1, file);
+    calls.to(ballast);
     LoadBalancer pool = ballast.pools().get("app");
 
     HttpResponse<String> added = admin("POST", "/admin/pools/app/backends",

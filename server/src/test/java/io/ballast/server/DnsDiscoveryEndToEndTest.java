@@ -8,11 +8,9 @@ import io.ballast.core.pool.LoadBalancer;
 import io.ballast.proxy.discovery.Dnsmasq;
 import io.ballast.server.config.ConfigLoader;
 import io.ballast.server.metrics.PromText;
+import io.ballast.server.testing.Calls;
 import io.ballast.server.testing.TestBackend;
 import io.ballast.server.testing.TestBackends;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,8 +40,7 @@ class DnsDiscoveryEndToEndTest {
   private static final String NAME = "api." + Dnsmasq.DOMAIN;
   @AutoClose
   final TestBackends backends = new TestBackends();
-  private final HttpClient client =
-      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private final Calls calls = new Calls(null);
   @TempDir Path dir;
   private Dnsmasq dns;
   private Ballast ballast;
@@ -100,12 +97,11 @@ class DnsDiscoveryEndToEndTest {
           enabled: false
         %s""".formatted(pool.indent(4).stripTrailing(), dns.port(), extra));
     ballast = Ballast.start(ConfigLoader.load(file).orElseThrow(), 1, file);
+    calls.to(ballast);
   }
 
   private HttpResponse<String> get() throws Exception {
-    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-        + ballast.proxyAddresses().get(0).getPort() + "/"))
-        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    return calls.get("/");
   }
 
   private Set<String> bodies(int n) throws Exception {
@@ -121,9 +117,7 @@ class DnsDiscoveryEndToEndTest {
   }
 
   private PromText metrics() throws Exception {
-    return new PromText(client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-        + ballast.adminAddress().getPort() + "/metrics")).build(),
-        HttpResponse.BodyHandlers.ofString()).body());
+    return calls.metrics();
   }
 
   @Test

@@ -6,9 +6,9 @@ import static org.awaitility.Awaitility.await;
 import io.ballast.core.Backend;
 import io.ballast.core.pool.LoadBalancer;
 import io.ballast.server.config.ConfigLoader;
+import io.ballast.server.testing.Calls;
 import io.ballast.server.testing.TestBackend;
 import io.ballast.server.testing.TestBackends;
-import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -45,8 +45,8 @@ class LiveMembershipEndToEndTest {
 
   @AutoClose
   final TestBackends backends = new TestBackends();
-  private final HttpClient client =
-      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private final Calls calls = new Calls(TOKEN);
+  private final HttpClient client = calls.client();
   @TempDir Path dir;
   private Path file;
   private Ballast ballast;
@@ -99,24 +99,20 @@ class LiveMembershipEndToEndTest {
   private void boot(String yaml) throws Exception {
     Files.writeString(file, yaml);
     ballast = Ballast.start(ConfigLoader.load(file).orElseThrow(), 1, file);
+    calls.to(ballast);
   }
 
   private HttpResponse<String> reload(String yaml) throws Exception {
     Files.writeString(file, yaml);
-    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-            + ballast.adminAddress().getPort() + "/admin/reload"))
-        .header("Authorization", "Bearer " + TOKEN)
-        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    return calls.reload();
   }
 
   private String url(int listener, String path) {
-    return "http://127.0.0.1:" + ballast.proxyAddresses().get(listener).getPort() + path;
+    return calls.url(listener, path);
   }
 
   private HttpResponse<String> get(String url) throws Exception {
-    return client.send(HttpRequest.newBuilder(URI.create(url))
-        .header("X-User", "u" + new Random().nextInt(1000))
-        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    return calls.getUrl(url, "X-User", "u" + new Random().nextInt(1000));
   }
 
   /** Clients that send requests until stopped, counting every answer that is not a 200. */

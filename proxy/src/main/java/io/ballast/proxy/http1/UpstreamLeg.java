@@ -11,7 +11,6 @@ import io.ballast.core.retry.AttemptFailure;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
@@ -19,7 +18,6 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import java.net.ConnectException;
 
 /**
  * The backend side of a request's HTTP/1.1 relay: a pooled or new connection for each attempt
@@ -139,17 +137,7 @@ final class UpstreamLeg {
       attach((UpstreamHandler) ch.pipeline().last());
       return;
     }
-    retryOrFail(attempts.connectFailed(describe(f.cause())));
-  }
-
-  private static String describe(Throwable cause) {
-    if (cause instanceof ConnectTimeoutException) {
-      return "connect timeout";
-    }
-    if (cause instanceof ConnectException) {
-      return "connect refused";
-    }
-    return cause == null ? "connect failed" : cause.getClass().getSimpleName();
+    retryOrFail(attempts.connectFailed(BackendConnections.describe(f.cause())));
   }
 
   private void attach(UpstreamHandler u) {

@@ -8,7 +8,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
@@ -17,7 +16,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.net.ConnectException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -90,18 +88,8 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
       attach((MirrorHandler) ch.pipeline().last());
       return;
     }
-    attempts.connectFailed(describe(f.cause()) + " (mirror)");
+    attempts.connectFailed(BackendConnections.describe(f.cause()) + " (mirror)");
     end(Mirror.Outcome.CONNECT_FAILED);
-  }
-
-  private static String describe(Throwable cause) {
-    if (cause instanceof ConnectTimeoutException) {
-      return "connect timeout";
-    }
-    if (cause instanceof ConnectException) {
-      return "connect refused";
-    }
-    return cause == null ? "connect failed" : cause.getClass().getSimpleName();
   }
 
   private void attach(MirrorHandler h) {

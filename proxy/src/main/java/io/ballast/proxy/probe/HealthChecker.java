@@ -76,11 +76,7 @@ public final class HealthChecker implements AutoCloseable {
         for (int level = 0; level < HealthChecker.this.levels.size(); level++) {
           Probe p = new Probe(b, level, HealthChecker.this.levels.get(level), group.next());
           list.add(p);
-          if (joined) {
-            p.schedule.startNow();
-          } else {
-            p.schedule.start();
-          }
+          p.schedule.start(joined);
         }
         return list;
       }
@@ -88,11 +84,7 @@ public final class HealthChecker implements AutoCloseable {
       @Override
       public void stop(List<Probe> list) {
         for (Probe p : list) {
-          try {
-            p.loop.execute(p::stop);
-          } catch (java.util.concurrent.RejectedExecutionException e) {
-            // The event loops are already shut down, and every probe with them.
-          }
+          p.schedule.stopWith(p::stop);
         }
       }
     });

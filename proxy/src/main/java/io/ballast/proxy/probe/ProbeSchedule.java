@@ -36,6 +36,27 @@ public final class ProbeSchedule {
     loop.execute(() -> schedule(0));
   }
 
+  /** From any thread: {@link #startNow()} for a backend that {@code joined}, else {@link #start()}. */
+  public void start(boolean joined) {
+    if (joined) {
+      startNow();
+    } else {
+      start();
+    }
+  }
+
+  /**
+   * From any thread: runs {@code stop} on the schedule's loop (cancel the schedule, abandon a
+   * probe in progress); nothing when the loops are already shut down, and every probe with them.
+   */
+  public void stopWith(Runnable stop) {
+    try {
+      loop.execute(stop);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // Shut down already.
+    }
+  }
+
   /** The probe ended: the next one in one interval ±10%. */
   public void scheduleNext() {
     schedule((long) (intervalNanos * (0.9 + 0.2 * ThreadLocalRandom.current().nextDouble())));

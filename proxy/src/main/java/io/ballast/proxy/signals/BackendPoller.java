@@ -19,7 +19,6 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -51,22 +50,14 @@ public abstract class BackendPoller implements AutoCloseable {
       @Override
       public Target start(Backend b, boolean joined) {
         Target t = new Target(b, group.next());
-        if (joined) {
-          t.schedule.startNow();
-        } else {
-          t.schedule.start();
-        }
+        t.schedule.start(joined);
         return t;
       }
 
       @Override
       public void stop(Target t) {
         left(t.backend);
-        try {
-          t.loop.execute(t::stop);
-        } catch (RejectedExecutionException e) {
-          // The event loops are already shut down, and every attempt with them.
-        }
+        t.schedule.stopWith(t::stop);
       }
     });
   }

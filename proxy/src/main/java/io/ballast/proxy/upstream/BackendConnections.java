@@ -49,6 +49,17 @@ public abstract class BackendConnections<H extends PooledConnection> {
             (int) Math.max(1, Math.min(Integer.MAX_VALUE, connectTimeout.toMillis())));
   }
 
+  /** Why a connect failed, in a few words: "connect refused", "connect timeout". */
+  public static String describe(Throwable cause) {
+    if (cause instanceof io.netty.channel.ConnectTimeoutException) {
+      return "connect timeout";
+    }
+    if (cause instanceof java.net.ConnectException) {
+      return "connect refused";
+    }
+    return cause == null ? "connect failed" : cause.getClass().getSimpleName();
+  }
+
   /** The last handler of a new connection to {@code entry}'s backend, reading {@code codec}. */
   public abstract H newHandler(Entry<H> entry, BackendCodec codec);
 
