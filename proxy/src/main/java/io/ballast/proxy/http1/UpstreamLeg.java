@@ -323,7 +323,7 @@ final class UpstreamLeg {
   void clientWritable() {
     UpstreamHandler u = upstream;
     if (u != null) {
-      u.channel().config().setAutoRead(true);
+      u.resume();
     }
   }
 
