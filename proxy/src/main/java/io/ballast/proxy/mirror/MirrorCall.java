@@ -86,7 +86,6 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
     }
     connecting = null;
     if (f.isSuccess()) {
-      attempts.connected();
       attach((MirrorHandler) ch.pipeline().last());
       return;
     }
@@ -104,9 +103,11 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
     return cause == null ? "connect failed" : cause.getClass().getSimpleName();
   }
 
+  /** The copy has its connection, new or pooled: both count as connected (see UpstreamLeg). */
   private void attach(MirrorHandler h) {
     handler = h;
     h.call(this);
+    attempts.connected();
     attempts.sending();
     Channel ch = h.channel();
     HttpRequest req = head;
