@@ -19,7 +19,8 @@ import java.util.Objects;
  * @param backendIdleTimeout an idle pooled backend connection is closed after this
  * @param backendReadTimeout a response that has begun and then sends nothing for this long is
  *     cut (the client sees it end early, the backend counts a failure); a client that reads
- *     slowly does not count against the backend
+ *     slowly does not count against the backend (a stall that follows such a pause at once is
+ *     cut within two read timeouts)
  * @param maxInitialLineLength longest request line accepted; longer gives 414
  * @param maxHeaderSize largest header section accepted; larger gives 431
  * @param forwarding forwarding and request-id headers

@@ -57,10 +57,37 @@ final class ProxyFixture implements AutoCloseable {
   ProxyFixture(ProxySettings settings, Algorithm algorithm, LoadBalancer.HealthSettings health,
       RetrySettings retries, CircuitBreakerSettings circuit, String loadReportHeader,
       int... weights) {
+    this(settings, algorithm, health, retries, circuit, loadReportHeader, testBackends(weights),
+        null, weights);
+  }
+
+  /**
+   * A round-robin proxy in front of backends the test runs itself (on {@code ports}, named b0,
+   * b1, ..., weight 1 each), with passive health only.
+   */
+  static ProxyFixture inFrontOf(ProxySettings settings, RetrySettings retries, int... ports) {
+    int[] weights = new int[ports.length];
+    java.util.Arrays.fill(weights, 1);
+    return new ProxyFixture(settings, Algorithm.ROUND_ROBIN,
+        LoadBalancer.HealthSettings.PASSIVE_ONLY, retries, null, null, List.of(), ports, weights);
+  }
+
+  private static List<TestBackend> testBackends(int[] weights) {
+    List<TestBackend> started = new ArrayList<>();
     for (int i = 0; i < weights.length; i++) {
-      TestBackend b = new TestBackend("b" + i);
-      backends.add(b);
-      members.add(new Backend("b" + i, "127.0.0.1", b.port(), weights[i]));
+      started.add(new TestBackend("b" + i));
+    }
+    return started;
+  }
+
+  /** Members on {@code ports}, or on the ports of {@code tests} when {@code ports} is null. */
+  private ProxyFixture(ProxySettings settings, Algorithm algorithm,
+      LoadBalancer.HealthSettings health, RetrySettings retries, CircuitBreakerSettings circuit,
+      String loadReportHeader, List<TestBackend> tests, int[] ports, int[] weights) {
+    backends.addAll(tests);
+    for (int i = 0; i < weights.length; i++) {
+      int port = ports != null ? ports[i] : tests.get(i).port();
+      members.add(new Backend("b" + i, "127.0.0.1", port, weights[i]));
     }
     pool = new LoadBalancer("web", members, algorithm, health, control, Rng.seeded(7),
         LoadBalancer.Listener.NONE);

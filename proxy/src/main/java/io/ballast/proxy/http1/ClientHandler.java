@@ -161,9 +161,15 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
     state = State.IDLE;
     ArrayDeque<HttpObject> queue = pipelined;
-    while (queue != null && !queue.isEmpty()
-        && (state == State.IDLE || state == State.EXCHANGE && !exchange.requestComplete())) {
-      dispatch(queue.poll());
+    if (queue != null && !queue.isEmpty()) {
+      while (!queue.isEmpty()
+          && (state == State.IDLE || state == State.EXCHANGE && !exchange.requestComplete())) {
+        dispatch(queue.poll());
+      }
+      // What the next request wrote upstream waits for a flush, as after a read of the client
+      // (channelReadComplete); this runs in the read of the previous answer instead, and
+      // without it a pipelined body never leaves (and a request never counts as sent).
+      exchange.flushUpstream();
     }
     updateReading();
   }

@@ -17,9 +17,10 @@ import io.netty.util.ReferenceCountUtil;
  *   <li>A connection goes back to the pool only after the read that completed its response was
  *       decoded whole ({@link #responseDone}, {@link PooledConnection}): anything the backend sent
  *       after the response (a second response nobody asked for, a body on a 204) reaches this
- *       handler with no owner and closes the connection, and a partial message left in the
- *       decoder keeps it out of the pool too. No byte of one response can answer another
- *       request.
+ *       handler with no owner and closes the connection, and a partial message (even a whole
+ *       status line, which the decoder takes in silently) keeps it out of the pool too, as
+ *       does any byte that arrives while it sits there. No byte of one response can answer
+ *       another request.
  *   <li>Idle in the pool too long: closed. A response that has begun and then sends nothing for
  *       the read timeout: the owner hears {@link UpstreamLeg#onStalled} (not while the
  *       connection is paused because the client reads slowly).
@@ -40,6 +41,8 @@ final class UpstreamHandler extends PooledConnection {
   private int discarding;
   /** Ticks of the idle handler since the last read. */
   private long ticks;
+  /** Reading resumed after a pause for a slow client since the last tick. */
+  private boolean resumed;
 
   UpstreamHandler(BackendConnections.Entry<UpstreamHandler> entry, BackendCodec codec,
       long tickNanos, long idleNanos, long readNanos) {
@@ -77,6 +80,12 @@ final class UpstreamHandler extends PooledConnection {
   void discardRest(boolean reuse) {
     owner = null;
     discarding = reuse ? 1 : 2;
+    channel().config().setAutoRead(true);
+  }
+
+  /** The client can take more: read the backend again (see {@link #userEventTriggered}). */
+  void resume() {
+    resumed = true;
     channel().config().setAutoRead(true);
   }
 
@@ -163,8 +172,11 @@ final class UpstreamHandler extends PooledConnection {
       }
       return;
     }
-    if (!ctx.channel().config().isAutoRead()) {
-      // Paused for a slow client: the backend is not the one stalling.
+    if (!ctx.channel().config().isAutoRead() || resumed) {
+      // Paused for a slow client: the backend is not the one stalling. Nor is it on the first
+      // tick after the pause ended: the idle handler counts from the last read, which came
+      // before the pause, and the read that the resume starts may not have run yet.
+      resumed = false;
       ticks = 0;
       return;
     }

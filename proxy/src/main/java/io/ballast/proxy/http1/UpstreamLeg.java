@@ -133,17 +133,22 @@ final class UpstreamLeg {
     }
     connecting = null;
     if (f.isSuccess()) {
-      attempts.connected();
       attach((UpstreamHandler) ch.pipeline().last());
       return;
     }
     retryOrFail(attempts.connectFailed(BackendConnections.describe(f.cause())));
   }
 
+  /**
+   * The attempt has its connection, new or pooled: either is a connection established, for the
+   * outlier tracker as for Envoy's (a local-origin success resets a run of local-origin
+   * failures, which requests on kept-alive connections must be able to end too).
+   */
   private void attach(UpstreamHandler u) {
     upstream = u;
     u.owner(this);
     Channel up = u.channel();
+    attempts.connected();
     attempts.sending();
     sentNanos = System.nanoTime();
     up.write(request).addListener(headListener);
@@ -311,7 +316,7 @@ final class UpstreamLeg {
   void clientWritable() {
     UpstreamHandler u = upstream;
     if (u != null) {
-      u.channel().config().setAutoRead(true);
+      u.resume();
     }
   }
 

@@ -84,7 +84,6 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
     }
     connecting = null;
     if (f.isSuccess()) {
-      attempts.connected();
       attach((MirrorHandler) ch.pipeline().last());
       return;
     }
@@ -92,9 +91,11 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
     end(Mirror.Outcome.CONNECT_FAILED);
   }
 
+  /** The copy has its connection, new or pooled: both count as connected (see UpstreamLeg). */
   private void attach(MirrorHandler h) {
     handler = h;
     h.call(this);
+    attempts.connected();
     attempts.sending();
     Channel ch = h.channel();
     HttpRequest req = head;

@@ -24,9 +24,11 @@ import java.util.List;
  *       it is marked failed ({@link #UNSOLICITED}), so that nobody relays it and its connection
  *       closes. Bytes after a complete response (a second response nobody asked for, a body on a
  *       204 or 304, the body of a HEAD answer) decode as exactly that.
- *   <li>{@link #leftover()}: bytes received but not decoded yet. A connection whose response is
- *       complete goes back to the pool only with none: the start of something it was not asked
- *       for would otherwise be read as the answer to the next request.
+ *   <li>{@link #unsolicitedBytes()}: whether any byte came that no request asked for: after the
+ *       end of the last response (in the same read or a later one) and before the next request.
+ *       A connection with such bytes never goes back to the pool: even a few bytes that make no
+ *       message yet (the start of a head, or a whole status line, which the decoder consumes
+ *       without a word) would be read as the start of the next request's answer.
  *   <li>1xx responses do not consume a request: the final answer still follows.
  * </ul>
  *
@@ -46,14 +48,28 @@ public final class BackendCodec
 
   /** Methods of the requests sent whose final response has not begun, oldest first. */
   private final ArrayDeque<HttpMethod> waiting = new ArrayDeque<>(2);
+  /** No request is waiting for a response: the last one ended, or none was sent yet. */
+  private boolean idle = true;
+  /** A byte came while {@link #idle}. */
+  private boolean unsolicitedBytes;
 
   BackendCodec(HttpDecoderConfig config) {
     init(new ResponseDecoder(config), new RequestEncoder());
   }
 
-  /** Bytes received and not decoded yet (part of a message head, a body's next chunk). */
-  int leftover() {
-    return inboundHandler().leftover();
+  /**
+   * The response in progress ended (its last content was read). From now until the next request
+   * every byte from the backend is one nobody asked for, those still undecoded in this read
+   * included.
+   */
+  void responseEnded() {
+    idle = true;
+    unsolicitedBytes |= inboundHandler().leftover() > 0;
+  }
+
+  /** True once a byte came while no request was waiting ({@link #responseEnded()}); sticky. */
+  boolean unsolicitedBytes() {
+    return unsolicitedBytes;
   }
 
   /** Response decoder that knows which request each response answers. */
@@ -66,6 +82,14 @@ public final class BackendCodec
 
     int leftover() {
       return actualReadableBytes();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+      if (idle && msg instanceof ByteBuf b && b.isReadable()) {
+        unsolicitedBytes = true;
+      }
+      super.channelRead(ctx, msg);
     }
 
     @Override
@@ -106,6 +130,7 @@ public final class BackendCodec
         throws Exception {
       if (msg instanceof HttpRequest request) {
         waiting.add(request.method());
+        idle = false;
       }
       super.encode(ctx, msg, out);
     }

@@ -11,12 +11,13 @@ import io.netty.util.ReferenceCountUtil;
  * connection open in the backend's load from channelActive to channelInactive (once, however the
  * channel ends), and returns a connection to its pool only when it is clean.
  *
- * <p>Clean means: the read that completed the response was decoded whole, nothing came with it,
- * and the decoder holds no byte of a next message ({@link BackendCodec#leftover()}). So a
- * connection whose response is done is released at the end of its read
+ * <p>Clean means: since the response ended, not one byte came from the backend
+ * ({@link BackendCodec#unsolicitedBytes()}), neither in the read that completed it nor later. So
+ * a connection whose response is done is released at the end of its read
  * ({@link #releaseAfterRead()}), never in the middle of it, where a pipelined client's next
  * request could take it while the decoder still has the backend's unsolicited bytes to deliver.
- * Anything that arrives with nobody waiting for it closes the connection ({@link #unsolicited}).
+ * A whole message that arrives with nobody waiting for it closes the connection
+ * ({@link #unsolicited}); so do a few bytes that arrive while it sits in the pool.
  *
  * <p>Event-loop only; one instance per backend channel.
  */
@@ -53,6 +54,7 @@ public abstract class PooledConnection extends ChannelInboundHandlerAdapter {
    * end of the current read if it is clean then, else it closes.
    */
   public final void releaseAfterRead() {
+    codec.responseEnded();
     channel.config().setAutoRead(true);
     releasePending = true;
   }
@@ -83,20 +85,24 @@ public abstract class PooledConnection extends ChannelInboundHandlerAdapter {
       counted = false;
       backend.load().connectionClosed();
     }
-  closed();
+    closed();
   }
 
   @Override
   public final void channelReadComplete(ChannelHandlerContext ctx) {
     if (releasePending) {
       releasePending = false;
-      if (ctx.channel().isActive() && codec.leftover() == 0 && !inUse()) {
-      returnToPool();
+      if (ctx.channel().isActive() && !codec.unsolicitedBytes() && !inUse()) {
+        returnToPool();
       } else {
         ctx.close();
       }
+    } else if (codec.unsolicitedBytes()) {
+      // Bytes on an idle connection, too few to make a message: nothing more may come, so
+      // nothing will ever close it but this, and the next request would read them first.
+      ctx.close();
     }
-  readComplete();
+    readComplete();
   }
 
   @Override
