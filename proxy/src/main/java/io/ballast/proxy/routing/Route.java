@@ -48,9 +48,10 @@ public final class Route {
 
   /** The first deny rule the request matches, or null. */
   DenyRule denied(RequestFacts facts) {
-    for (DenyRule rule : spec.deny()) {
-      if (rule.matches(facts)) {
-        return rule;
+    List<DenyRule> rules = spec.deny();
+    for (int i = 0; i < rules.size(); i++) {
+      if (rules.get(i).matches(facts)) {
+        return rules.get(i);
       }
     }
     return null;

@@ -95,13 +95,14 @@ public record RouteMatch(List<String> hosts, PathMatch path, Set<String> methods
     if (!methods.isEmpty() && !methods.contains(r.method())) {
       return false;
     }
-    for (HeaderMatch h : headers) {
-      if (!h.matches(r)) {
+    // Indexed loops: a for-each over these lists makes an iterator per request and route.
+    for (int i = 0; i < headers.size(); i++) {
+      if (!headers.get(i).matches(r)) {
         return false;
       }
     }
-    for (QueryMatch q : query) {
-      if (!q.matches(r)) {
+    for (int i = 0; i < query.size(); i++) {
+      if (!query.get(i).matches(r)) {
         return false;
       }
     }
@@ -109,8 +110,8 @@ public record RouteMatch(List<String> hosts, PathMatch path, Set<String> methods
   }
 
   private boolean hostMatches(String host) {
-    for (String pattern : hosts) {
-      if (hostMatches(pattern, host)) {
+    for (int i = 0; i < hosts.size(); i++) {
+      if (hostMatches(hosts.get(i), host)) {
         return true;
       }
     }
