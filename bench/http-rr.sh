@@ -853,7 +853,16 @@ print_environment() {
   if command -v "$JAVA" >/dev/null; then
     echo "- java: $("$JAVA" -version 2>&1 | head -n 2 | paste -sd ';' - | sed 's/;/; /')"
   fi
-  if [[ -f $BALLAST_JAR ]]; then echo "- ballast jar: $BALLAST_JAR ($(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo 'no git'))"; fi
+  if [[ -f $BALLAST_JAR ]]; then
+    # The commit is this checkout's only for a jar built here; another jar is named by its digest.
+    local made_from
+    if [[ $(realpath "$BALLAST_JAR") == "$REPO_ROOT"/* ]]; then
+      made_from=$(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo 'no git')
+    else
+      made_from="sha256 $(sha256sum "$BALLAST_JAR" | cut -c1-12), built outside this checkout"
+    fi
+    echo "- ballast jar: $BALLAST_JAR ($made_from)"
+  fi
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -2,7 +2,6 @@ package io.ballast.bench;
 
 import io.ballast.core.Backend;
 import io.ballast.core.ControlLoop;
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.PickResult;
 import io.ballast.core.Rng;
 import io.ballast.core.affinity.AffinitySettings;
@@ -10,6 +9,9 @@ import io.ballast.core.affinity.SessionAffinity;
 import io.ballast.core.affinity.SessionCookieCodec;
 import io.ballast.core.decision.DecisionLog;
 import io.ballast.core.pick.Algorithm;
+import io.ballast.core.pool.HealthSettings;
+import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.pool.PoolListener;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -90,8 +92,8 @@ public class AffinityBenchmark {
       loop = new ControlLoop("affinity-bench-control", Throwable::printStackTrace);
       List<Backend> members = Pools.backends(backends, Pools.UNIFORM);
       pool = new LoadBalancer(POOL, members, Algorithm.ROUND_ROBIN,
-          LoadBalancer.HealthSettings.PASSIVE_ONLY, loop, Rng.seeded(42),
-          LoadBalancer.Listener.NONE);
+          HealthSettings.PASSIVE_ONLY, loop, Rng.seeded(42),
+          PoolListener.NONE);
       Pools.preload(members, 7);
       affinity = SessionAffinity.start(pool, AffinitySettings.DEFAULTS, loop, new DecisionLog());
     }

@@ -6,8 +6,9 @@ import io.ballast.core.Rng;
 import io.ballast.core.Ticker;
 import io.ballast.core.attempt.AttemptListener;
 import io.ballast.core.attempt.Attempts;
-import io.ballast.core.pick.Algorithm;
+import io.ballast.core.pool.HealthSettings;
 import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.pool.PoolListener;
 import io.ballast.core.retry.RetryPolicy;
 import io.ballast.core.retry.RetrySettings;
 import java.util.List;
@@ -52,8 +53,8 @@ public class AttemptsBenchmark {
     control = new ControlLoop("bench-control", Throwable::printStackTrace);
     List<Backend> members = Pools.backends(backends, Pools.UNIFORM);
     pool = new LoadBalancer("bench", members, AlgorithmNames.resolve(algorithm),
-        LoadBalancer.HealthSettings.PASSIVE_ONLY, control, Rng.THREAD_LOCAL,
-        LoadBalancer.Listener.NONE);
+        HealthSettings.PASSIVE_ONLY, control, Rng.THREAD_LOCAL,
+        PoolListener.NONE);
     policy = new RetryPolicy(RetrySettings.DEFAULTS, Ticker.SYSTEM);
     attempts = new Attempts(Ticker.SYSTEM, AttemptListener.NONE);
   }

@@ -3,13 +3,15 @@ package io.ballast.bench;
 import io.ballast.core.AdminState;
 import io.ballast.core.Backend;
 import io.ballast.core.ControlLoop;
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.PickResult;
 import io.ballast.core.Picker;
 import io.ballast.core.Rng;
 import io.ballast.core.pick.Algorithm;
 import io.ballast.core.pick.AlgorithmOptions;
 import io.ballast.core.pick.PickerFactory;
+import io.ballast.core.pool.HealthSettings;
+import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.pool.PoolListener;
 import io.ballast.core.zone.Locality;
 import io.ballast.core.zone.ZoneAwarePicker;
 import io.ballast.core.zone.ZoneAwarePickerFactory;
@@ -110,8 +112,8 @@ public class ZoneBenchmark {
       UnaryOperator<PickerFactory> decorator) {
     List<Backend> backends = Pools.backends(12, Pools.UNIFORM);
     LoadBalancer lb = new LoadBalancer(name, backends, algorithm, AlgorithmOptions.DEFAULTS,
-        decorator, LoadBalancer.HealthSettings.PASSIVE_ONLY, loop, Rng.seeded(42),
-        LoadBalancer.Listener.NONE);
+        decorator, HealthSettings.PASSIVE_ONLY, loop, Rng.seeded(42),
+        PoolListener.NONE);
     Pools.preload(backends, 7);
     return lb;
   }

@@ -1,13 +1,12 @@
 package io.ballast.proxy;
 
+import io.ballast.core.Ticker;
+import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.retry.RetryPolicy;
+import io.ballast.core.retry.RetrySettings;
 import io.ballast.proxy.client.HashKey;
 import io.ballast.proxy.routing.PoolRef;
 import io.ballast.proxy.routing.RouteSpec;
-
-import io.ballast.core.pool.LoadBalancer;
-import io.ballast.core.Ticker;
-import io.ballast.core.retry.RetryPolicy;
-import io.ballast.core.retry.RetrySettings;
 import java.net.InetSocketAddress;
 import java.util.HashSet;
 import java.util.List;

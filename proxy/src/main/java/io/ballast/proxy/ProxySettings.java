@@ -2,7 +2,6 @@ package io.ballast.proxy;
 
 import io.ballast.proxy.client.Cidr;
 import io.ballast.proxy.http1.HeaderRewriter;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;

@@ -1,5 +1,20 @@
 package io.ballast.proxy;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ballast.core.Backend;
+import io.ballast.core.ControlLoop;
+import io.ballast.core.Rng;
+import io.ballast.core.Ticker;
+import io.ballast.core.affinity.AffinitySettings;
+import io.ballast.core.affinity.SessionCookieCodec;
+import io.ballast.core.decision.DecisionLog;
+import io.ballast.core.pick.Algorithm;
+import io.ballast.core.pool.HealthSettings;
+import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.pool.PoolListener;
+import io.ballast.core.retry.RetryPolicy;
+import io.ballast.core.retry.RetrySettings;
 import io.ballast.proxy.affinity.AffinitySpec;
 import io.ballast.proxy.affinity.PoolAffinity;
 import io.ballast.proxy.client.Cidr;
@@ -7,20 +22,6 @@ import io.ballast.proxy.routing.HeaderOps;
 import io.ballast.proxy.routing.PoolRef;
 import io.ballast.proxy.routing.RouteMatch;
 import io.ballast.proxy.routing.RouteSpec;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
-import io.ballast.core.Backend;
-import io.ballast.core.ControlLoop;
-import io.ballast.core.pool.LoadBalancer;
-import io.ballast.core.Rng;
-import io.ballast.core.Ticker;
-import io.ballast.core.affinity.AffinitySettings;
-import io.ballast.core.affinity.SessionCookieCodec;
-import io.ballast.core.decision.DecisionLog;
-import io.ballast.core.pick.Algorithm;
-import io.ballast.core.retry.RetryPolicy;
-import io.ballast.core.retry.RetrySettings;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -92,8 +93,8 @@ class AffinityTest {
       members.add(new Backend("b" + i, "127.0.0.1", b.port(), 1));
     }
     pool = new LoadBalancer("app", members, Algorithm.ROUND_ROBIN,
-        LoadBalancer.HealthSettings.PASSIVE_ONLY, control, Rng.seeded(7),
-        LoadBalancer.Listener.NONE);
+        HealthSettings.PASSIVE_ONLY, control, Rng.seeded(7),
+        PoolListener.NONE);
     affinity = PoolAffinity.start(pool, spec, control, decisions);
     PoolRef ref = new PoolRef(pool, new RetryPolicy(RetrySettings.DEFAULTS, Ticker.SYSTEM), null,
         null,

@@ -3,8 +3,8 @@ package io.ballast.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.pick.Algorithm;
+import io.ballast.core.pool.HealthSettings;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,7 +20,7 @@ class BadInputTest {
   @BeforeAll
   static void start() {
     f = new ProxyFixture(ProxySettings.defaults().withLimits(256, 1024), Algorithm.ROUND_ROBIN,
-        LoadBalancer.HealthSettings.PASSIVE_ONLY, 1);
+        HealthSettings.PASSIVE_ONLY, 1);
   }
 
   @AfterAll

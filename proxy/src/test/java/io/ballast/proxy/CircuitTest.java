@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.ballast.core.Backend;
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.circuit.CircuitBreakerSettings;
 import io.ballast.core.circuit.CircuitState;
 import io.ballast.core.circuit.WindowType;
 import io.ballast.core.pick.Algorithm;
+import io.ballast.core.pool.HealthSettings;
 import io.ballast.core.retry.RetrySettings;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -31,7 +31,7 @@ class CircuitTest {
     int[] weights = new int[backends];
     java.util.Arrays.fill(weights, 1);
     return new ProxyFixture(ProxySettings.defaults(), Algorithm.ROUND_ROBIN,
-        LoadBalancer.HealthSettings.PASSIVE_ONLY, RetrySettings.DEFAULTS, circuit, weights);
+        HealthSettings.PASSIVE_ONLY, RetrySettings.DEFAULTS, circuit, weights);
   }
 
   @Test

@@ -6,9 +6,11 @@ import static org.awaitility.Awaitility.await;
 import io.ballast.core.Backend;
 import io.ballast.core.ControlLoop;
 import io.ballast.core.HealthState;
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.Rng;
 import io.ballast.core.pick.Algorithm;
+import io.ballast.core.pool.HealthSettings;
+import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.pool.PoolListener;
 import io.ballast.core.retry.RetryDecision;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -27,7 +29,7 @@ class FailureTest {
   void slowBackendGets504AndOthersAreNotBlocked() throws Exception {
     ProxySettings s = ProxySettings.defaults().withResponseTimeout(Duration.ofMillis(300));
     try (ProxyFixture f = new ProxyFixture(s, Algorithm.ROUND_ROBIN,
-        LoadBalancer.HealthSettings.PASSIVE_ONLY, 1)) {
+        HealthSettings.PASSIVE_ONLY, 1)) {
       var slow = f.client.sendAsync(java.net.http.HttpRequest.newBuilder(f.uri("/delay/5000"))
           .build(), HttpResponse.BodyHandlers.ofString());
       // Meanwhile fast requests go through.
@@ -50,7 +52,7 @@ class FailureTest {
   void eachRequestOnAKeptAliveConnectionGetsItsOwnResponseTimeout() throws Exception {
     ProxySettings s = ProxySettings.defaults().withResponseTimeout(Duration.ofMillis(600));
     try (ProxyFixture f = new ProxyFixture(s, Algorithm.ROUND_ROBIN,
-        LoadBalancer.HealthSettings.PASSIVE_ONLY, 1);
+        HealthSettings.PASSIVE_ONLY, 1);
         Socket c = f.socket()) {
       var out = c.getOutputStream();
       var in = c.getInputStream();
@@ -84,8 +86,8 @@ class FailureTest {
     Backend dead = new Backend("dead", "127.0.0.1", deadPort, 1);
     Backend alive = new Backend("live", "127.0.0.1", live.port(), 1);
     LoadBalancer pool = new LoadBalancer("web", List.of(dead, alive), Algorithm.ROUND_ROBIN,
-        LoadBalancer.HealthSettings.PASSIVE_ONLY, control, Rng.seeded(1),
-        LoadBalancer.Listener.NONE);
+        HealthSettings.PASSIVE_ONLY, control, Rng.seeded(1),
+        PoolListener.NONE);
     ConcurrentLinkedQueue<RequestLog> logs = new ConcurrentLinkedQueue<>();
     try (ProxyServer proxy = new ProxyServer(ProxySettings.defaults(), new ProxyObserver() {
       @Override
@@ -171,7 +173,7 @@ class FailureTest {
   void idleAndStalledClientsAreClosed() throws Exception {
     ProxySettings s = ProxySettings.defaults().withClientIdleTimeout(Duration.ofMillis(300));
     try (ProxyFixture f = new ProxyFixture(s, Algorithm.ROUND_ROBIN,
-        LoadBalancer.HealthSettings.PASSIVE_ONLY, 1)) {
+        HealthSettings.PASSIVE_ONLY, 1)) {
       try (Socket idle = f.socket()) {
         idle.getOutputStream().write("GET /name HTTP/1.1\r\nHost: x\r\n\r\n"
             .getBytes(StandardCharsets.ISO_8859_1));

@@ -2,8 +2,8 @@ package io.ballast.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.pick.Algorithm;
+import io.ballast.core.pool.HealthSettings;
 import io.ballast.core.retry.RetrySettings;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -28,7 +28,7 @@ class FastFailureTrapTest {
       throws Exception {
     RetrySettings noRetries = RetrySettings.DEFAULTS.withMaxAttempts(1);
     // Passive health would take a 503 backend out on its own; this test is about the picker.
-    LoadBalancer.HealthSettings health = new LoadBalancer.HealthSettings(
+    HealthSettings health = new HealthSettings(
         2, 1_000_000, false, Duration.ofSeconds(10));
     try (ProxyFixture f = new ProxyFixture(ProxySettings.defaults(), algorithm, health,
         noRetries, null, 1, 1)) {

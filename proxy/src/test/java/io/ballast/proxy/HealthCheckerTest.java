@@ -1,19 +1,18 @@
 package io.ballast.proxy;
 
-import io.ballast.proxy.probe.HealthCheckSpec;
-import io.ballast.proxy.probe.HealthChecker;
-import io.ballast.proxy.probe.StatusRange;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.ballast.core.Backend;
 import io.ballast.core.HealthState;
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.health.HealthLevel;
 import io.ballast.core.health.HealthPolicy;
 import io.ballast.core.pick.Algorithm;
+import io.ballast.core.pool.HealthSettings;
+import io.ballast.proxy.probe.HealthCheckSpec;
+import io.ballast.proxy.probe.HealthChecker;
+import io.ballast.proxy.probe.StatusRange;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -22,8 +21,8 @@ class HealthCheckerTest {
 
   @Test
   void marksABackendDownOnBadStatusAndUpAgain() throws Exception {
-    LoadBalancer.HealthSettings health =
-        new LoadBalancer.HealthSettings(2, 2, true, Duration.ofSeconds(10));
+    HealthSettings health =
+        new HealthSettings(2, 2, true, Duration.ofSeconds(10));
     try (ProxyFixture f = new ProxyFixture(ProxySettings.defaults(), Algorithm.ROUND_ROBIN,
         health, 1, 1);
         HealthChecker checker = f.proxy.healthChecker(f.pool,
@@ -48,8 +47,8 @@ class HealthCheckerTest {
 
   @Test
   void refusedAndTimedOutProbesFail() throws Exception {
-    LoadBalancer.HealthSettings health =
-        new LoadBalancer.HealthSettings(1, 1, true, Duration.ofSeconds(10));
+    HealthSettings health =
+        new HealthSettings(1, 1, true, Duration.ofSeconds(10));
     try (ProxyFixture f = new ProxyFixture(ProxySettings.defaults(), Algorithm.ROUND_ROBIN,
         health, 1, 1);
         HealthChecker checker = f.proxy.healthChecker(f.pool,
@@ -65,8 +64,8 @@ class HealthCheckerTest {
 
   @Test
   void tcpChecksOnlyConnect() throws Exception {
-    LoadBalancer.HealthSettings health =
-        new LoadBalancer.HealthSettings(1, 1, true, Duration.ofSeconds(10));
+    HealthSettings health =
+        new HealthSettings(1, 1, true, Duration.ofSeconds(10));
     try (ProxyFixture f = new ProxyFixture(ProxySettings.defaults(), Algorithm.ROUND_ROBIN,
         health, 1, 1);
         HealthChecker checker = f.proxy.healthChecker(f.pool,
@@ -90,8 +89,8 @@ class HealthCheckerTest {
     HealthPolicy policy = new HealthPolicy(List.of(
         new HealthLevel("l7", 1, true, 1, 1),
         new HealthLevel("app", 1, false, 1, 1)), 100, 50);
-    LoadBalancer.HealthSettings health =
-        LoadBalancer.HealthSettings.levels(policy, Duration.ofSeconds(10), 0, Duration.ZERO);
+    HealthSettings health =
+        HealthSettings.levels(policy, Duration.ofSeconds(10), 0, Duration.ZERO);
     try (ProxyFixture f = new ProxyFixture(ProxySettings.defaults(), Algorithm.ROUND_ROBIN,
         health, 1, 1);
         HealthChecker checker = f.proxy.healthChecker(f.pool, List.of(

@@ -1,17 +1,18 @@
 package io.ballast.proxy;
 
-import io.ballast.proxy.mirror.Mirror;
-import io.ballast.proxy.mirror.MirrorSpec;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.ballast.core.Backend;
 import io.ballast.core.ControlLoop;
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.Rng;
 import io.ballast.core.pick.Algorithm;
+import io.ballast.core.pool.HealthSettings;
+import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.pool.PoolListener;
+import io.ballast.proxy.mirror.Mirror;
+import io.ballast.proxy.mirror.MirrorSpec;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -76,8 +77,8 @@ class MirrorTest {
       members.add(new Backend("s" + i, "127.0.0.1", ports[i], 1));
     }
     return new LoadBalancer("shadow", members, Algorithm.ROUND_ROBIN,
-        LoadBalancer.HealthSettings.PASSIVE_ONLY, control, Rng.seeded(7),
-        LoadBalancer.Listener.NONE);
+        HealthSettings.PASSIVE_ONLY, control, Rng.seeded(7),
+        PoolListener.NONE);
   }
 
   private Mirror mirror(MirrorSpec spec) {

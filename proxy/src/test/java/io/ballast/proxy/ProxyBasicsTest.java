@@ -1,14 +1,13 @@
 package io.ballast.proxy;
 
-import io.ballast.proxy.client.Cidr;
-import io.ballast.proxy.client.ClientAddress;
-import io.ballast.proxy.client.TrustedProxies;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.pick.Algorithm;
+import io.ballast.core.pool.HealthSettings;
+import io.ballast.proxy.client.Cidr;
+import io.ballast.proxy.client.ClientAddress;
+import io.ballast.proxy.client.TrustedProxies;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -51,7 +50,7 @@ class ProxyBasicsTest {
   @Test
   void weightedRoundRobinFollowsWeightsExactly() throws Exception {
     try (ProxyFixture f = new ProxyFixture(ProxySettings.defaults(),
-        Algorithm.WEIGHTED_ROUND_ROBIN, LoadBalancer.HealthSettings.PASSIVE_ONLY, 5, 1, 1)) {
+        Algorithm.WEIGHTED_ROUND_ROBIN, HealthSettings.PASSIVE_ONLY, 5, 1, 1)) {
       Map<String, Integer> counts = new HashMap<>();
       for (int i = 0; i < 70; i++) {
         counts.merge(f.get("/name").body(), 1, Integer::sum);
@@ -93,7 +92,7 @@ class ProxyBasicsTest {
   void idleBackendConnectionsAreClosed() throws Exception {
     ProxySettings s = ProxySettings.defaults().withBackendIdleTimeout(Duration.ofMillis(200));
     try (ProxyFixture f = new ProxyFixture(s, Algorithm.ROUND_ROBIN,
-        LoadBalancer.HealthSettings.PASSIVE_ONLY, 1)) {
+        HealthSettings.PASSIVE_ONLY, 1)) {
       assertThat(f.get("/name").statusCode()).isEqualTo(200);
       assertThat(f.members.get(0).load().connections()).isEqualTo(1);
       await().atMost(Duration.ofSeconds(5))
@@ -130,7 +129,7 @@ class ProxyBasicsTest {
     ProxySettings s = ProxySettings.defaults().withForwarding(new ProxySettings.Forwarding(
         true, true, List.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128")), "X-Request-Id"));
     try (ProxyFixture f = new ProxyFixture(s, Algorithm.ROUND_ROBIN,
-        LoadBalancer.HealthSettings.PASSIVE_ONLY, 1)) {
+        HealthSettings.PASSIVE_ONLY, 1)) {
       f.raw("GET /echo HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n"
           + "X-Forwarded-For: 203.0.113.9\r\nX-Forwarded-Proto: https\r\n"
           + "Forwarded: for=203.0.113.9;proto=https\r\n\r\n");
@@ -147,7 +146,7 @@ class ProxyBasicsTest {
     ProxySettings s = ProxySettings.defaults().withForwarding(new ProxySettings.Forwarding(
         false, true, List.of(Cidr.parse("10.1.0.0/16")), "X-Request-Id"));
     try (ProxyFixture f = new ProxyFixture(s, Algorithm.ROUND_ROBIN,
-        LoadBalancer.HealthSettings.PASSIVE_ONLY, 1)) {
+        HealthSettings.PASSIVE_ONLY, 1)) {
       f.raw("GET /echo HTTP/1.1\r\nHost: a:1\r\nConnection: close\r\n"
           + "X-Forwarded-For: 1.2.3.4\r\nForwarded: for=1.2.3.4\r\n\r\n");
       Map<String, String> h = f.backends.get(0).lastHeaders;

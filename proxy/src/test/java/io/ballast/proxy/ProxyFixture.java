@@ -2,14 +2,16 @@ package io.ballast.proxy;
 
 import io.ballast.core.Backend;
 import io.ballast.core.ControlLoop;
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.Rng;
 import io.ballast.core.Ticker;
 import io.ballast.core.circuit.CircuitBreakerSettings;
 import io.ballast.core.circuit.PoolCircuitBreakers;
+import io.ballast.core.pick.Algorithm;
+import io.ballast.core.pool.HealthSettings;
+import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.pool.PoolListener;
 import io.ballast.core.retry.RetryPolicy;
 import io.ballast.core.retry.RetrySettings;
-import io.ballast.core.pick.Algorithm;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,19 +44,19 @@ final class ProxyFixture implements AutoCloseable {
   final RetryPolicy retry;
   final PoolCircuitBreakers circuits;
 
-  ProxyFixture(ProxySettings settings, Algorithm algorithm, LoadBalancer.HealthSettings health,
+  ProxyFixture(ProxySettings settings, Algorithm algorithm, HealthSettings health,
       int... weights) {
     this(settings, algorithm, health, RetrySettings.DEFAULTS, null, weights);
   }
 
   /** A fixture with these retry settings and, unless null, a circuit breaker per backend. */
-  ProxyFixture(ProxySettings settings, Algorithm algorithm, LoadBalancer.HealthSettings health,
+  ProxyFixture(ProxySettings settings, Algorithm algorithm, HealthSettings health,
       RetrySettings retries, CircuitBreakerSettings circuit, int... weights) {
     this(settings, algorithm, health, retries, circuit, null, weights);
   }
 
   /** A fixture whose pool reads the load-report header {@code loadReportHeader} (null: none). */
-  ProxyFixture(ProxySettings settings, Algorithm algorithm, LoadBalancer.HealthSettings health,
+  ProxyFixture(ProxySettings settings, Algorithm algorithm, HealthSettings health,
       RetrySettings retries, CircuitBreakerSettings circuit, String loadReportHeader,
       int... weights) {
     this(settings, algorithm, health, retries, circuit, loadReportHeader, testBackends(weights),
@@ -69,7 +71,7 @@ final class ProxyFixture implements AutoCloseable {
     int[] weights = new int[ports.length];
     java.util.Arrays.fill(weights, 1);
     return new ProxyFixture(settings, Algorithm.ROUND_ROBIN,
-        LoadBalancer.HealthSettings.PASSIVE_ONLY, retries, null, null, List.of(), ports, weights);
+        HealthSettings.PASSIVE_ONLY, retries, null, null, List.of(), ports, weights);
   }
 
   private static List<TestBackend> testBackends(int[] weights) {
@@ -82,7 +84,7 @@ final class ProxyFixture implements AutoCloseable {
 
   /** Members on {@code ports}, or on the ports of {@code tests} when {@code ports} is null. */
   private ProxyFixture(ProxySettings settings, Algorithm algorithm,
-      LoadBalancer.HealthSettings health, RetrySettings retries, CircuitBreakerSettings circuit,
+      HealthSettings health, RetrySettings retries, CircuitBreakerSettings circuit,
       String loadReportHeader, List<TestBackend> tests, int[] ports, int[] weights) {
     backends.addAll(tests);
     for (int i = 0; i < weights.length; i++) {
@@ -90,7 +92,7 @@ final class ProxyFixture implements AutoCloseable {
       members.add(new Backend("b" + i, "127.0.0.1", port, weights[i]));
     }
     pool = new LoadBalancer("web", members, algorithm, health, control, Rng.seeded(7),
-        LoadBalancer.Listener.NONE);
+        PoolListener.NONE);
     proxy = new ProxyServer(settings, new ProxyObserver() {
       @Override
       public void onRequestComplete(RequestLog log) {
@@ -105,7 +107,7 @@ final class ProxyFixture implements AutoCloseable {
   }
 
   ProxyFixture(int... weights) {
-    this(ProxySettings.defaults(), Algorithm.ROUND_ROBIN, LoadBalancer.HealthSettings.PASSIVE_ONLY,
+    this(ProxySettings.defaults(), Algorithm.ROUND_ROBIN, HealthSettings.PASSIVE_ONLY,
         weights);
   }
 

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.ballast.core.Backend;
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.pick.Algorithm;
+import io.ballast.core.pool.HealthSettings;
 import io.ballast.core.retry.RetryBudgetSettings;
 import io.ballast.core.retry.RetryDecision;
 import io.ballast.core.retry.RetrySettings;
@@ -15,14 +15,14 @@ import java.net.http.HttpResponse;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.HexFormat;
-import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,7 +35,7 @@ class RetryTest {
     int[] weights = new int[backends];
     java.util.Arrays.fill(weights, 1);
     return new ProxyFixture(ProxySettings.defaults(), Algorithm.ROUND_ROBIN,
-        LoadBalancer.HealthSettings.PASSIVE_ONLY, retries, null, weights);
+        HealthSettings.PASSIVE_ONLY, retries, null, weights);
   }
 
   private static List<RequestLog> awaitLogs(ProxyFixture f, int n) {

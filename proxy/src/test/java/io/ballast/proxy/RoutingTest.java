@@ -1,31 +1,31 @@
 package io.ballast.proxy;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ballast.core.Backend;
+import io.ballast.core.ControlLoop;
+import io.ballast.core.Rng;
+import io.ballast.core.Ticker;
+import io.ballast.core.pick.Algorithm;
+import io.ballast.core.pool.HealthSettings;
+import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.pool.PoolListener;
+import io.ballast.core.retry.RetryPolicy;
+import io.ballast.core.retry.RetrySettings;
+import io.ballast.core.split.TrafficSplit;
 import io.ballast.proxy.client.Cidr;
 import io.ballast.proxy.client.HashKey;
 import io.ballast.proxy.mirror.Mirror;
 import io.ballast.proxy.mirror.MirrorSpec;
 import io.ballast.proxy.routing.DenyRule;
-import io.ballast.proxy.routing.PathRewrite;
-import io.ballast.proxy.routing.SplitSpec;
-import io.ballast.proxy.routing.TextMatch;
-
 import io.ballast.proxy.routing.HeaderOps;
 import io.ballast.proxy.routing.PathMatch;
+import io.ballast.proxy.routing.PathRewrite;
 import io.ballast.proxy.routing.PoolRef;
 import io.ballast.proxy.routing.RouteMatch;
 import io.ballast.proxy.routing.RouteSpec;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
-import io.ballast.core.Backend;
-import io.ballast.core.ControlLoop;
-import io.ballast.core.pool.LoadBalancer;
-import io.ballast.core.Rng;
-import io.ballast.core.Ticker;
-import io.ballast.core.pick.Algorithm;
-import io.ballast.core.retry.RetryPolicy;
-import io.ballast.core.retry.RetrySettings;
-import io.ballast.core.split.TrafficSplit;
+import io.ballast.proxy.routing.SplitSpec;
+import io.ballast.proxy.routing.TextMatch;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -66,8 +66,8 @@ class RoutingTest {
       TestBackend b = new TestBackend(n);
       backends.put(n, b);
       LoadBalancer lb = new LoadBalancer(n, List.of(new Backend(n + "-1", "127.0.0.1", b.port(), 1)),
-          Algorithm.ROUND_ROBIN, LoadBalancer.HealthSettings.PASSIVE_ONLY, control, Rng.seeded(1),
-          LoadBalancer.Listener.NONE);
+          Algorithm.ROUND_ROBIN, HealthSettings.PASSIVE_ONLY, control, Rng.seeded(1),
+          PoolListener.NONE);
       return new PoolRef(lb, new RetryPolicy(RetrySettings.DEFAULTS, Ticker.SYSTEM), null, null);
     });
   }
@@ -427,8 +427,8 @@ class RoutingTest {
     Mirror mirror = new Mirror(new MirrorSpec(shadow.pool(), 100, 64 * 1024,
         Duration.ofSeconds(2), 10));
     LoadBalancer deadPool = new LoadBalancer("dead", List.of(new Backend("dead-1", "127.0.0.1",
-        closedPort(), 1)), Algorithm.ROUND_ROBIN, LoadBalancer.HealthSettings.PASSIVE_ONLY,
-        control, Rng.seeded(1), LoadBalancer.Listener.NONE);
+        closedPort(), 1)), Algorithm.ROUND_ROBIN, HealthSettings.PASSIVE_ONLY,
+        control, Rng.seeded(1), PoolListener.NONE);
     Mirror deadMirror = new Mirror(new MirrorSpec(deadPool, 100, 64 * 1024,
         Duration.ofSeconds(2), 10));
     start(

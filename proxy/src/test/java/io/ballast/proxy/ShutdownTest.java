@@ -1,12 +1,11 @@
 package io.ballast.proxy;
 
-import io.ballast.proxy.client.Cidr;
-import io.ballast.proxy.probe.StatusRange;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.ballast.proxy.client.Cidr;
+import io.ballast.proxy.probe.StatusRange;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -73,8 +72,8 @@ class ShutdownTest {
     try (var control = new io.ballast.core.ControlLoop("test-control", t -> { })) {
       var pool = new io.ballast.core.pool.LoadBalancer("p", List.of(),
           io.ballast.core.pick.Algorithm.ROUND_ROBIN,
-          io.ballast.core.pool.LoadBalancer.HealthSettings.PASSIVE_ONLY, control,
-          io.ballast.core.Rng.THREAD_LOCAL, io.ballast.core.pool.LoadBalancer.Listener.NONE);
+          io.ballast.core.pool.HealthSettings.PASSIVE_ONLY, control,
+          io.ballast.core.Rng.THREAD_LOCAL, io.ballast.core.pool.PoolListener.NONE);
       assertThatThrownBy(() -> new ListenerSpec("x", new InetSocketAddress("127.0.0.1", 0),
           pool, null, null)).hasMessage("retry");
     }

@@ -1,10 +1,5 @@
 package io.ballast.proxy;
 
-import io.ballast.proxy.signals.AgentCheckSpec;
-import io.ballast.proxy.signals.PrometheusScrapeSpec;
-import io.ballast.proxy.signals.SignalPollers;
-import io.ballast.proxy.signals.SignalsSpec;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -15,13 +10,17 @@ import com.sun.net.httpserver.HttpServer;
 import io.ballast.core.AdminState;
 import io.ballast.core.Backend;
 import io.ballast.core.HealthState;
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.pick.Algorithm;
+import io.ballast.core.pool.HealthSettings;
 import io.ballast.core.retry.RetrySettings;
 import io.ballast.core.signal.AgentCommand;
 import io.ballast.core.signal.LoadReport;
 import io.ballast.core.signal.PrometheusGauge;
 import io.ballast.core.signal.SignalSource;
+import io.ballast.proxy.signals.AgentCheckSpec;
+import io.ballast.proxy.signals.PrometheusScrapeSpec;
+import io.ballast.proxy.signals.SignalPollers;
+import io.ballast.proxy.signals.SignalsSpec;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -63,7 +62,7 @@ class SignalsTest {
     int[] weights = new int[backends];
     java.util.Arrays.fill(weights, 1);
     return new ProxyFixture(ProxySettings.defaults(), Algorithm.ROUND_ROBIN,
-        LoadBalancer.HealthSettings.PASSIVE_ONLY, RetrySettings.DEFAULTS, null, header, weights);
+        HealthSettings.PASSIVE_ONLY, RetrySettings.DEFAULTS, null, header, weights);
   }
 
   @Test

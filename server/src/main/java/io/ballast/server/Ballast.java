@@ -4,6 +4,7 @@ import io.ballast.core.ControlLoop;
 import io.ballast.core.decision.DecisionLog;
 import io.ballast.core.optimizer.PoolOptimizer;
 import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.pool.PoolListener;
 import io.ballast.proxy.ProxyObserver;
 import io.ballast.proxy.ProxyServer;
 import io.ballast.proxy.mirror.Mirror;
@@ -91,7 +92,7 @@ public final class Ballast {
     this.proxy = new ProxyServer(Settings.proxySettings(config), observer(), threads);
     this.poolZones = new PoolZones(config.locality().tableZones(), decisions, control.ticker());
     // A backend gone from its pool takes its pooled connections with it.
-    LoadBalancer.Listener forget = new LoadBalancer.Listener() {
+    PoolListener forget = new PoolListener() {
       @Override
       public void onMemberGone(LoadBalancer pool, io.ballast.core.Backend backend) {
         proxy.forgetBackend(backend);

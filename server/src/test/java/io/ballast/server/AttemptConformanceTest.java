@@ -10,7 +10,9 @@ import io.ballast.core.Ticker;
 import io.ballast.core.attempt.AttemptOutcome;
 import io.ballast.core.attempt.AttemptRecord;
 import io.ballast.core.pick.Algorithm;
+import io.ballast.core.pool.HealthSettings;
 import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.pool.PoolListener;
 import io.ballast.core.retry.RetryBudgetSettings;
 import io.ballast.core.retry.RetryDecision;
 import io.ballast.core.retry.RetryPolicy;
@@ -130,8 +132,8 @@ class AttemptConformanceTest {
     }
     control = new ControlLoop("conformance-control", Throwable::printStackTrace);
     LoadBalancer pool = new LoadBalancer("web", members, Algorithm.ROUND_ROBIN,
-        LoadBalancer.HealthSettings.PASSIVE_ONLY, control, Rng.seeded(7),
-        LoadBalancer.Listener.NONE);
+        HealthSettings.PASSIVE_ONLY, control, Rng.seeded(7),
+        PoolListener.NONE);
     proxy = new ProxyServer(ProxySettings.defaults(), new ProxyObserver() {
       @Override
       public void onRequestComplete(RequestLog log) {
@@ -191,7 +193,7 @@ class AttemptConformanceTest {
         Duration.ZERO, Duration.ofSeconds(1),
         new ClientSpec(new RateProfile.Constant(0.001), Duration.ZERO), specs,
         new HealthCheckSpec(false, Duration.ofSeconds(2), 2, 3, Duration.ofSeconds(10),
-            LoadBalancer.HealthSettings.DEFAULT_PANIC_THRESHOLD, Duration.ZERO),
+            HealthSettings.DEFAULT_PANIC_THRESHOLD, Duration.ZERO),
         RETRIES, List.of(VariantSpec.of(Algorithm.ROUND_ROBIN)));
     SimPool pool = new SimPool(scenario, scenario.variants().get(0));
     List<Classification> out = new ArrayList<>();

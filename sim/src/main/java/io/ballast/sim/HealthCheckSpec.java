@@ -1,6 +1,6 @@
 package io.ballast.sim;
 
-import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.pool.HealthSettings;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -19,7 +19,7 @@ import java.util.Objects;
 public record HealthCheckSpec(boolean enabled, Duration interval, int rise, int fall,
     Duration passiveDownTime, int panicThreshold, Duration slowStart) {
   public static final HealthCheckSpec DEFAULTS = new HealthCheckSpec(true, Duration.ofSeconds(2),
-      2, 3, Duration.ofSeconds(10), LoadBalancer.HealthSettings.DEFAULT_PANIC_THRESHOLD,
+      2, 3, Duration.ofSeconds(10), HealthSettings.DEFAULT_PANIC_THRESHOLD,
       Duration.ZERO);
 
   public HealthCheckSpec {
@@ -34,13 +34,13 @@ public record HealthCheckSpec(boolean enabled, Duration interval, int rise, int 
   }
 
   /** The pool's health settings. */
-  public LoadBalancer.HealthSettings settings() {
+  public HealthSettings settings() {
     return settings(rise, fall, enabled, passiveDownTime, panicThreshold, slowStart);
   }
 
-  private static LoadBalancer.HealthSettings settings(int rise, int fall, boolean enabled,
+  private static HealthSettings settings(int rise, int fall, boolean enabled,
       Duration passiveDownTime, int panicThreshold, Duration slowStart) {
-    return new LoadBalancer.HealthSettings(rise, fall, enabled, passiveDownTime, panicThreshold,
+    return new HealthSettings(rise, fall, enabled, passiveDownTime, panicThreshold,
         slowStart);
   }
 }

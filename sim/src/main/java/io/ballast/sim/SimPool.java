@@ -3,10 +3,11 @@ package io.ballast.sim;
 import io.ballast.core.AdminState;
 import io.ballast.core.Backend;
 import io.ballast.core.HealthState;
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.Rng;
 import io.ballast.core.attempt.AttemptListener;
 import io.ballast.core.attempt.Attempts;
+import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.pool.PoolListener;
 import io.ballast.core.retry.AttemptFailure;
 import io.ballast.core.retry.RetryPolicy;
 import io.ballast.core.signal.LoadReport;
@@ -58,7 +59,7 @@ public final class SimPool {
   private final LoadBalancer lb;
   private final RetryPolicy retryPolicy;
   private AttemptListener attemptListener = AttemptListener.NONE;
-  private final List<LoadBalancer.Listener> listeners = new ArrayList<>();
+  private final List<PoolListener> listeners = new ArrayList<>();
   private final List<Runnable> closers = new ArrayList<>();
   private final Recorder recorder;
   private final SplittableRandom arrivals;
@@ -152,7 +153,7 @@ public final class SimPool {
   }
 
   /** Receives every state change of the load balancer, on the virtual control loop. */
-  public void addListener(LoadBalancer.Listener listener) {
+  public void addListener(PoolListener listener) {
     listeners.add(Objects.requireNonNull(listener, "listener"));
   }
 
@@ -504,12 +505,12 @@ public final class SimPool {
   }
 
   /** Counts the balancer's decisions and passes them on to the features' listeners. */
-  private final class Listeners implements LoadBalancer.Listener {
+  private final class Listeners implements PoolListener {
     @Override
     public void onHealthChange(LoadBalancer pool, Backend backend, HealthState from,
         HealthState to, String reason) {
       recorder.healthChange();
-      for (LoadBalancer.Listener l : listeners) {
+      for (PoolListener l : listeners) {
         l.onHealthChange(pool, backend, from, to, reason);
       }
     }
@@ -517,7 +518,7 @@ public final class SimPool {
     @Override
     public void onAdminChange(LoadBalancer pool, Backend backend, AdminState from, AdminState to,
         String reason) {
-      for (LoadBalancer.Listener l : listeners) {
+      for (PoolListener l : listeners) {
         l.onAdminChange(pool, backend, from, to, reason);
       }
     }
@@ -527,21 +528,21 @@ public final class SimPool {
       if (ejected) {
         recorder.ejection();
       }
-      for (LoadBalancer.Listener l : listeners) {
+      for (PoolListener l : listeners) {
         l.onEjection(pool, backend, ejected, reason);
       }
     }
 
     @Override
     public void onPanic(LoadBalancer pool, boolean panic, String reason) {
-      for (LoadBalancer.Listener l : listeners) {
+      for (PoolListener l : listeners) {
         l.onPanic(pool, panic, reason);
       }
     }
 
     @Override
     public void onWarmupStart(LoadBalancer pool, Backend backend) {
-      for (LoadBalancer.Listener l : listeners) {
+      for (PoolListener l : listeners) {
         l.onWarmupStart(pool, backend);
       }
     }

@@ -1,11 +1,11 @@
 package io.ballast.core.affinity;
 
 import io.ballast.core.Backend;
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.PickContext;
 import io.ballast.core.PickResult;
 import io.ballast.core.Scheduler;
 import io.ballast.core.decision.DecisionLog;
+import io.ballast.core.pool.LoadBalancer;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;

@@ -1,10 +1,10 @@
 package io.ballast.core.affinity;
 
 import io.ballast.core.Backend;
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.Scheduler;
 import io.ballast.core.decision.Decision;
 import io.ballast.core.decision.DecisionLog;
+import io.ballast.core.pool.LoadBalancer;
 import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;

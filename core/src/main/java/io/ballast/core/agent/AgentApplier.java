@@ -1,13 +1,12 @@
 package io.ballast.core.agent;
 
+import io.ballast.core.AdminState;
+import io.ballast.core.Backend;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.signal.AgentCommand;
 import io.ballast.core.signal.AgentReply;
 import io.ballast.core.signal.BackendSignals;
 import io.ballast.core.signal.SignalSource;
-
-import io.ballast.core.AdminState;
-import io.ballast.core.Backend;
-import io.ballast.core.pool.LoadBalancer;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;

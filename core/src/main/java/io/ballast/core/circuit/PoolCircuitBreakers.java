@@ -1,8 +1,9 @@
 package io.ballast.core.circuit;
 
 import io.ballast.core.Backend;
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.Scheduler;
+import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.pool.PoolListener;
 import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -47,7 +48,7 @@ public final class PoolCircuitBreakers {
   private final Listener listener;
   /** Replaced whole on the control loop (copy on write). */
   private volatile Map<Backend, CircuitBreaker> breakers = Map.of();
-  private final LoadBalancer.Listener members = new LoadBalancer.Listener() {
+  private final PoolListener members = new PoolListener() {
     @Override
     public void onMembersChanged(LoadBalancer p, List<Backend> added, List<Backend> removed,
         List<Backend> updated, String reason) {

@@ -1,13 +1,13 @@
 package io.ballast.core.optimizer;
 
-import io.ballast.core.decision.Decision;
-import io.ballast.core.decision.DecisionLog;
-
 import io.ballast.core.Backend;
 import io.ballast.core.HealthState;
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.Scheduler;
+import io.ballast.core.decision.Decision;
+import io.ballast.core.decision.DecisionLog;
 import io.ballast.core.optimizer.WeightControlSettings.Objective;
+import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.pool.PoolListener;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -26,7 +26,7 @@ import java.util.function.Consumer;
  * {@link LoadBalancer#setWeightPercents} (one batch per interval, only when something changed),
  * and reports every decision to the {@link DecisionLog} and the decision sink.
  *
- * <p>It is also the pool's {@link LoadBalancer.Listener} for what the decision log must show
+ * <p>It is also the pool's {@link PoolListener} for what the decision log must show
  * (health changes, ejections and returns, panic) and for warm-up by feedback
  * ({@link #onWarmupStart}); the wiring composes it with its other listeners. Build the optimizer
  * first with the pool, then pass it to the pool's listener (a forwarding listener works, as every
@@ -42,7 +42,7 @@ import java.util.function.Consumer;
  * readers ({@link #lastStats()}, {@link #scaling()}) are thread-safe. Ticks and listener calls
  * run on the control loop. The sinks are called on the control loop and must not block.
  */
-public final class PoolOptimizer implements LoadBalancer.Listener {
+public final class PoolOptimizer implements PoolListener {
   private final LoadBalancer lb;
   private final WeightControlSettings settings;
   private final WeightController controller;

@@ -1,9 +1,8 @@
 package io.ballast.core.optimizer;
 
-import io.ballast.core.LatencyHistogram;
-
 import io.ballast.core.Backend;
 import io.ballast.core.BackendLoad;
+import io.ballast.core.LatencyHistogram;
 import java.util.OptionalDouble;
 
 /**

@@ -1,10 +1,9 @@
 package io.ballast.core.optimizer;
 
-import io.ballast.core.decision.Decision;
-
 import io.ballast.core.Backend;
-import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.decision.Decision;
 import io.ballast.core.optimizer.WeightControlSettings.Objective;
+import io.ballast.core.pool.LoadBalancer;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;

@@ -3,6 +3,7 @@ package io.ballast.core.outlier;
 import io.ballast.core.Backend;
 import io.ballast.core.Scheduler;
 import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.pool.PoolListener;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -77,7 +78,7 @@ public final class OutlierDetector implements AutoCloseable {
   /** Numbers slots in the order they came, for stable ties. */
   private int nextIndex;
   private LoadBalancer followed;
-  private LoadBalancer.Listener following;
+  private PoolListener following;
   private volatile int ejectedCount;
 
   /** A detector whose pool has no other reason to take a backend out of service. */
@@ -174,7 +175,7 @@ public final class OutlierDetector implements AutoCloseable {
       throw new IllegalStateException("already following pool " + followed.name());
     }
     followed = Objects.requireNonNull(pool, "pool");
-    following = new LoadBalancer.Listener() {
+    following = new PoolListener() {
       @Override
       public void onMembersChanged(LoadBalancer p, List<Backend> added, List<Backend> removed,
           List<Backend> updated, String reason) {

@@ -2,8 +2,8 @@ package io.ballast.core.pick;
 
 import io.ballast.core.Backend;
 import io.ballast.core.PickContext;
-import io.ballast.core.Picker;
 import io.ballast.core.PickResult;
+import io.ballast.core.Picker;
 import io.ballast.core.Rng;
 import java.util.List;
 import java.util.Objects;

@@ -14,14 +14,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * <p>{@link #add} and {@link #remove} are thread-safe (copy on write); the calls themselves come
  * from the control loop, where an added listener hears every event posted after it was added.
  */
-final class Listeners implements LoadBalancer.Listener {
-  private final List<LoadBalancer.Listener> all = new CopyOnWriteArrayList<>();
+final class Listeners implements PoolListener {
+  private final List<PoolListener> all = new CopyOnWriteArrayList<>();
 
-  void add(LoadBalancer.Listener listener) {
+  void add(PoolListener listener) {
     all.add(Objects.requireNonNull(listener, "listener"));
   }
 
-  void remove(LoadBalancer.Listener listener) {
+  void remove(PoolListener listener) {
     all.remove(listener);
   }
 

@@ -8,11 +8,8 @@ import io.ballast.core.Picker;
 import io.ballast.core.PoolLoad;
 import io.ballast.core.Rng;
 import io.ballast.core.Scheduler;
-
 import io.ballast.core.health.BackendHealth;
 import io.ballast.core.health.CheckRecord;
-import io.ballast.core.health.HealthLevel;
-import io.ballast.core.health.HealthPolicy;
 import io.ballast.core.health.LevelStatus;
 import io.ballast.core.pick.Algorithm;
 import io.ballast.core.pick.AlgorithmOptions;
@@ -37,7 +34,7 @@ import java.util.function.UnaryOperator;
  * keeps its {@link Backend} object and everything learnt about it (see {@link MemberChanges}).
  * <ul>
  *   <li>A backend that joins is set up completely (its status, then
- *       {@link Listener#onMembersChanged}, where pool features install its gate and outcome
+ *       {@link PoolListener#onMembersChanged}, where pool features install its gate and outcome
  *       listener) before any picker that contains it is published. With active checks it takes
  *       no traffic until its first check result: a pass brings it up at once whatever
  *       {@code rise} is, a fail keeps it down (Envoy's rule for new hosts; see
@@ -47,7 +44,7 @@ import java.util.function.UnaryOperator;
  *       flight finish, the control loop looks at its {@code inFlight()} every
  *       {@value Membership#DRAIN_CHECK_MILLIS} ms, and once it is 0 or the
  *       {@link #setDrainTimeout drain timeout} has passed the pool forgets it and tells
- *       {@link Listener#onMemberGone} (the time to close its connections). Until then the status
+ *       {@link PoolListener#onMemberGone} (the time to close its connections). Until then the status
  *       readers still answer for it and {@link #removing} is true; afterwards they refuse it as a
  *       stranger.
  * </ul>
@@ -62,134 +59,6 @@ import java.util.function.UnaryOperator;
  * backends or their weights change (or the algorithm does).
  */
 public final class LoadBalancer {
-  /**
-   * Receives every state change, on the control loop. Several may listen
-   * ({@link #addListener}); each call goes to each, in the order they were added.
-   */
-  public interface Listener {
-    Listener NONE = new Listener() {};
-
-    default void onHealthChange(
-        LoadBalancer pool, Backend backend, HealthState from, HealthState to, String reason) {}
-
-    default void onAdminChange(
-        LoadBalancer pool, Backend backend, AdminState from, AdminState to, String reason) {}
-
-    /** Outlier detection took the backend out ({@code ejected} true) or let it back. */
-    default void onEjection(LoadBalancer pool, Backend backend, boolean ejected, String reason) {}
-
-    /** The pool entered ({@code panic} true) or left panic mode. */
-    default void onPanic(LoadBalancer pool, boolean panic, String reason) {}
-
-    /**
-     * A backend came back (health, operator, ejection or circuit) while the pool warms up by
-     * feedback ({@link #useFeedbackWarmup}): it now serves at the start percentage, and whoever
-     * listens (the weight controller) raises it.
-     */
-    default void onWarmupStart(LoadBalancer pool, Backend backend) {}
-
-    /**
-     * A membership update changed the pool, before the picker that reflects it is built: install
-     * what each added backend needs (gate, outcome listener, a poller) here, so that it is in
-     * place before the backend can be picked, and drop what removed ones no longer need.
-     *
-     * @param added backends that join, new or coming back while they still drained; their status
-     *     is readable already
-     * @param removed backends that leave: out of the next picker, draining until
-     *     {@link #onMemberGone}
-     * @param updated members whose weight or zone changed in place
-     * @param reason what changed the members ("config reload", "admin API", a discovery source)
-     */
-    default void onMembersChanged(LoadBalancer pool, List<Backend> added, List<Backend> removed,
-        List<Backend> updated, String reason) {}
-
-    /**
-     * A removed backend has drained (no request in flight) or its drain timeout passed (then
-     * {@code backend.load().inFlight()} says how many requests are cut): the pool has forgotten
-     * it. Close its connections and stop its pollers.
-     */
-    default void onMemberGone(LoadBalancer pool, Backend backend) {}
-
-    /** {@link #reconfigure} changed the algorithm, its tunables or the health settings. */
-    default void onReconfigured(LoadBalancer pool, String reason) {}
-  }
-
-  /**
-   * How health is judged (see {@link HealthPolicy}) and what the pool does when much of it is
-   * down.
-   *
-   * @param rise passing checks in a row that bring a backend back (the single level's, when
-   *     {@code policy} is built from them)
-   * @param fall failing checks in a row that take a backend out (likewise)
-   * @param activeChecks whether active health checks run (otherwise a refused backend returns
-   *     after {@code passiveDownTime})
-   * @param passiveDownTime how long a refused backend stays out without active checks
-   * @param panicThresholdPercent when fewer than this share of the pool's active (not drained)
-   *     backends are healthy, the pool balances over all of them, healthy or not, rather than
-   *     crush the few that are left (Envoy's panic mode); 0 turns it off. With no healthy backend
-   *     at all the pool answers "none available" at once instead.
-   * @param slowStart over this window a backend that comes back takes a weight growing linearly
-   *     from almost nothing to its full weight; zero turns it off. Only algorithms that honour
-   *     weights feel it.
-   * @param policy the levels of active checks and how they combine into a verdict;
-   *     {@link HealthPolicy#single} of {@code rise} and {@code fall} for one check
-   */
-  public record HealthSettings(int rise, int fall, boolean activeChecks, Duration passiveDownTime,
-      int panicThresholdPercent, Duration slowStart, HealthPolicy policy) {
-    public HealthSettings {
-      if (rise < 1) {
-        throw new IllegalArgumentException("rise: " + rise + " (expected: >= 1)");
-      }
-      if (fall < 1) {
-        throw new IllegalArgumentException("fall: " + fall + " (expected: >= 1)");
-      }
-      Objects.requireNonNull(passiveDownTime, "passiveDownTime");
-      if (passiveDownTime.isNegative() || passiveDownTime.isZero()) {
-        throw new IllegalArgumentException(
-            "passiveDownTime: " + passiveDownTime + " (expected: > 0)");
-      }
-      if (panicThresholdPercent < 0 || panicThresholdPercent > 100) {
-        throw new IllegalArgumentException(
-            "panicThresholdPercent: " + panicThresholdPercent + " (expected: 0..100)");
-      }
-      Objects.requireNonNull(slowStart, "slowStart");
-      if (slowStart.isNegative()) {
-        throw new IllegalArgumentException("slowStart: " + slowStart + " (expected: >= 0)");
-      }
-      Objects.requireNonNull(policy, "policy");
-    }
-
-    /** One check level damped by {@code rise} and {@code fall}. */
-    public HealthSettings(int rise, int fall, boolean activeChecks, Duration passiveDownTime,
-        int panicThresholdPercent, Duration slowStart) {
-      this(rise, fall, activeChecks, passiveDownTime, panicThresholdPercent, slowStart,
-          HealthPolicy.single(rise, fall));
-    }
-
-    /**
-     * Active checks in several levels: {@code rise} and {@code fall} are those of the first
-     * level, for whoever reads them.
-     */
-    public static HealthSettings levels(HealthPolicy policy, Duration passiveDownTime,
-        int panicThresholdPercent, Duration slowStart) {
-      HealthLevel first = policy.levels().get(0);
-      return new HealthSettings(first.rise(), first.fall(), true, passiveDownTime,
-          panicThresholdPercent, slowStart, policy);
-    }
-
-    /** Panic below {@value #DEFAULT_PANIC_THRESHOLD}% healthy, no slow start. */
-    public HealthSettings(int rise, int fall, boolean activeChecks, Duration passiveDownTime) {
-      this(rise, fall, activeChecks, passiveDownTime, DEFAULT_PANIC_THRESHOLD, Duration.ZERO);
-    }
-
-    /** Envoy's default panic threshold. */
-    public static final int DEFAULT_PANIC_THRESHOLD = 50;
-
-    /** No active checks: a refused backend is retried after 10 s. */
-    public static final HealthSettings PASSIVE_ONLY =
-        new HealthSettings(2, 3, false, Duration.ofSeconds(10));
-  }
-
   /** The largest weight percentage (10 times the configured weight). */
   public static final int MAX_WEIGHT_PERCENT = 1000;
   /** Check results kept per backend for {@link #checkHistory}. */
@@ -222,7 +91,7 @@ public final class LoadBalancer {
       HealthSettings health,
       Scheduler scheduler,
       Rng rng,
-      Listener listener) {
+      PoolListener listener) {
     this(name, backends, algorithm, AlgorithmOptions.DEFAULTS, health, scheduler, rng, listener);
   }
 
@@ -234,7 +103,7 @@ public final class LoadBalancer {
       HealthSettings health,
       Scheduler scheduler,
       Rng rng,
-      Listener listener) {
+      PoolListener listener) {
     this(name, backends, algorithm, options, UnaryOperator.identity(), health, scheduler, rng,
         listener);
   }
@@ -245,7 +114,7 @@ public final class LoadBalancer {
    *
    * @param backends the first members, names unique; they serve at once (no first check to wait
    *     for, no slow start), as a pool that starts has nothing to protect yet
-   * @param listener the first listener; {@link Listener#NONE} for none
+   * @param listener the first listener; {@link PoolListener#NONE} for none
    */
   public LoadBalancer(
       String name,
@@ -256,12 +125,12 @@ public final class LoadBalancer {
       HealthSettings health,
       Scheduler scheduler,
       Rng rng,
-      Listener listener) {
+      PoolListener listener) {
     this.name = Objects.requireNonNull(name, "name");
     this.setup = PoolSetup.of(algorithm, options, decorator, health);
     this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
     this.rng = Objects.requireNonNull(rng, "rng");
-    if (Objects.requireNonNull(listener, "listener") != Listener.NONE) {
+    if (Objects.requireNonNull(listener, "listener") != PoolListener.NONE) {
       this.listener.add(listener);
     }
     this.membership = new Membership(name, backends, health.policy(),
@@ -324,12 +193,12 @@ public final class LoadBalancer {
   }
 
   /** Adds a listener; it hears every event from the next one on. Thread-safe. */
-  public void addListener(Listener listener) {
+  public void addListener(PoolListener listener) {
     this.listener.add(listener);
   }
 
   /** Removes a listener added before. Thread-safe. */
-  public void removeListener(Listener listener) {
+  public void removeListener(PoolListener listener) {
     this.listener.remove(listener);
   }
 
@@ -427,7 +296,7 @@ public final class LoadBalancer {
   /**
    * The backend's own agent says it is down ({@code down} true: "down", "fail" or "stopped") or
    * up again. While the agent holds it down the backend is UNHEALTHY whatever its checks say (the
-   * change is logged through {@link Listener#onHealthChange} with {@code reason}); once the agent
+   * change is logged through {@link PoolListener#onHealthChange} with {@code reason}); once the agent
    * lets go, the checks' verdict applies again. Thread-safe.
    */
   public void setAgentDown(Backend backend, boolean down, String reason) {
@@ -530,7 +399,7 @@ public final class LoadBalancer {
 
   /**
    * Warm-up by feedback instead of the slow-start timer: from now on a backend that comes back
-   * serves at {@code startPercent} of its weight and {@link Listener#onWarmupStart} tells the
+   * serves at {@code startPercent} of its weight and {@link PoolListener#onWarmupStart} tells the
    * weight controller, which raises it while the backend keeps up with the pool. 0 turns it off
    * (the timer of {@link HealthSettings#slowStart()}, if any, ramps instead). Control loop only.
    */

@@ -116,7 +116,7 @@ final class Membership {
    *
    * @return what changed; nothing changed when it {@link MemberChanges#isEmpty is empty}
    */
-  MemberChanges apply(List<Member> wanted, LoadBalancer.HealthSettings health,
+  MemberChanges apply(List<Member> wanted, HealthSettings health,
       boolean countPoolLoad) {
     Map<Backend, BackendStatus> before = statuses;
     List<Backend> draining = new ArrayList<>();

@@ -13,14 +13,14 @@ import java.util.function.UnaryOperator;
  * @param factory the algorithm's factory, decorated
  */
 record PoolSetup(Algorithm algorithm, AlgorithmOptions options, PickerFactory factory,
-    LoadBalancer.HealthSettings health) {
+    HealthSettings health) {
 
   /**
    * Decorates the algorithm's factory here, so that a decorator's complaint reaches whoever asked
    * for the setup rather than the control loop.
    */
   static PoolSetup of(Algorithm algorithm, AlgorithmOptions options,
-      UnaryOperator<PickerFactory> decorator, LoadBalancer.HealthSettings health) {
+      UnaryOperator<PickerFactory> decorator, HealthSettings health) {
     Objects.requireNonNull(algorithm, "algorithm");
     PickerFactory factory = Objects.requireNonNull(
         Objects.requireNonNull(decorator, "decorator")

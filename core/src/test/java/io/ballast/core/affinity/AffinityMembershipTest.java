@@ -9,8 +9,10 @@ import io.ballast.core.PickResult;
 import io.ballast.core.Rng;
 import io.ballast.core.decision.DecisionLog;
 import io.ballast.core.pick.Algorithm;
+import io.ballast.core.pool.HealthSettings;
 import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.pool.Member;
+import io.ballast.core.pool.PoolListener;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +24,8 @@ class AffinityMembershipTest {
   private final Backend a = new Backend("a", "127.0.0.1", 9001, 1);
   private final Backend b = new Backend("b", "127.0.0.1", 9002, 1);
   private final LoadBalancer lb = new LoadBalancer("api", List.of(a, b), Algorithm.ROUND_ROBIN,
-      LoadBalancer.HealthSettings.PASSIVE_ONLY, scheduler, Rng.seeded(3),
-      LoadBalancer.Listener.NONE);
+      HealthSettings.PASSIVE_ONLY, scheduler, Rng.seeded(3),
+      PoolListener.NONE);
 
   private static Backend picked(PickResult r) {
     assertThat(r).isInstanceOf(PickResult.Picked.class);

@@ -5,13 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ballast.core.AdminState;
 import io.ballast.core.Backend;
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.ManualScheduler;
 import io.ballast.core.PickContext;
 import io.ballast.core.PickResult;
 import io.ballast.core.Rng;
 import io.ballast.core.decision.DecisionLog;
 import io.ballast.core.pick.Algorithm;
+import io.ballast.core.pool.HealthSettings;
+import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.pool.PoolListener;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.HashMap;
@@ -30,8 +32,8 @@ class SessionAffinityTest {
 
   private LoadBalancer pool(Algorithm algorithm, Backend... backends) {
     LoadBalancer lb = new LoadBalancer("api", List.of(backends), algorithm,
-        new LoadBalancer.HealthSettings(1, 1, true, Duration.ofSeconds(1)), scheduler,
-        Rng.seeded(3), LoadBalancer.Listener.NONE);
+        new HealthSettings(1, 1, true, Duration.ofSeconds(1)), scheduler,
+        Rng.seeded(3), PoolListener.NONE);
     scheduler.runAll();
     return lb;
   }
@@ -202,8 +204,8 @@ class SessionAffinityTest {
     assertThat(affinity.pick(PickContext.NONE, gone, 1, true))
         .isSameAs(PickResult.NoBackend.PINNED_UNAVAILABLE);
     LoadBalancer other = new LoadBalancer("web", List.of(new Backend("q", "127.0.0.1", 9010, 1)),
-        Algorithm.ROUND_ROBIN, LoadBalancer.HealthSettings.PASSIVE_ONLY, scheduler, Rng.seeded(1),
-        LoadBalancer.Listener.NONE);
+        Algorithm.ROUND_ROBIN, HealthSettings.PASSIVE_ONLY, scheduler, Rng.seeded(1),
+        PoolListener.NONE);
     assertThatThrownBy(() -> affinity.pick(other, PickContext.NONE, null, 1, false))
         .hasMessage("pool: web (expected: api)");
   }

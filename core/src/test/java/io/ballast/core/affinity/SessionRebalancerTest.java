@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ballast.core.Backend;
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.ManualScheduler;
 import io.ballast.core.Rng;
 import io.ballast.core.decision.Decision;
 import io.ballast.core.decision.DecisionLog;
 import io.ballast.core.pick.Algorithm;
+import io.ballast.core.pool.HealthSettings;
+import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.pool.PoolListener;
 import java.time.Duration;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -22,8 +24,8 @@ class SessionRebalancerTest {
   private final Backend c = new Backend("c", "127.0.0.1", 9003, 1);
   private final DecisionLog log = new DecisionLog();
   private final LoadBalancer lb = new LoadBalancer("api", List.of(a, b, c), Algorithm.ROUND_ROBIN,
-      new LoadBalancer.HealthSettings(1, 1, true, Duration.ofSeconds(1)), scheduler,
-      Rng.seeded(3), LoadBalancer.Listener.NONE);
+      new HealthSettings(1, 1, true, Duration.ofSeconds(1)), scheduler,
+      Rng.seeded(3), PoolListener.NONE);
 
   private static void load(Backend backend, int requests) {
     for (int i = 0; i < requests; i++) {
@@ -166,8 +168,8 @@ class SessionRebalancerTest {
     Backend heavy = new Backend("heavy", "127.0.0.1", 9011, 3);
     Backend light = new Backend("light", "127.0.0.1", 9012, 1);
     LoadBalancer weighted = new LoadBalancer("w", List.of(heavy, light), Algorithm.ROUND_ROBIN,
-        LoadBalancer.HealthSettings.PASSIVE_ONLY, scheduler, Rng.seeded(1),
-        LoadBalancer.Listener.NONE);
+        HealthSettings.PASSIVE_ONLY, scheduler, Rng.seeded(1),
+        PoolListener.NONE);
     SessionRebalancer r = new SessionRebalancer(weighted, new AffinitySettings.Rebalance(true, 1.5,
         Duration.ZERO, 0.05, 0.3, Duration.ofSeconds(5)), scheduler, log);
     r.start();

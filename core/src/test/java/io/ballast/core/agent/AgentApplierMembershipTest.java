@@ -8,8 +8,10 @@ import io.ballast.core.Backend;
 import io.ballast.core.ManualScheduler;
 import io.ballast.core.Rng;
 import io.ballast.core.pick.Algorithm;
+import io.ballast.core.pool.HealthSettings;
 import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.pool.Member;
+import io.ballast.core.pool.PoolListener;
 import io.ballast.core.signal.AgentReplyFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -19,8 +21,8 @@ class AgentApplierMembershipTest {
   private final ManualScheduler scheduler = new ManualScheduler();
   private final Backend a = new Backend("a", "127.0.0.1", 9001, 2);
   private final LoadBalancer pool = new LoadBalancer("p", List.of(a),
-      Algorithm.WEIGHTED_ROUND_ROBIN, LoadBalancer.HealthSettings.PASSIVE_ONLY, scheduler,
-      Rng.seeded(1), LoadBalancer.Listener.NONE);
+      Algorithm.WEIGHTED_ROUND_ROBIN, HealthSettings.PASSIVE_ONLY, scheduler,
+      Rng.seeded(1), PoolListener.NONE);
   private final AgentApplier applier = new AgentApplier(pool, true);
 
   private void reply(Backend backend, String line) {

@@ -1,18 +1,18 @@
 package io.ballast.core.agent;
 
-import io.ballast.core.ManualScheduler;
-import io.ballast.core.signal.AgentReplyFormat;
-import io.ballast.core.signal.SignalSource;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ballast.core.AdminState;
 import io.ballast.core.Backend;
 import io.ballast.core.HealthState;
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.ManualScheduler;
 import io.ballast.core.Rng;
 import io.ballast.core.pick.Algorithm;
+import io.ballast.core.pool.HealthSettings;
+import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.pool.PoolListener;
+import io.ballast.core.signal.AgentReplyFormat;
+import io.ballast.core.signal.SignalSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,8 +25,8 @@ class AgentApplierTest {
   private final List<String> changes = new ArrayList<>();
   private final LoadBalancer pool = new LoadBalancer("p", List.of(a, b),
       Algorithm.WEIGHTED_ROUND_ROBIN,
-      new LoadBalancer.HealthSettings(1, 1, true, Duration.ofSeconds(1)), scheduler,
-      Rng.seeded(1), new LoadBalancer.Listener() {
+      new HealthSettings(1, 1, true, Duration.ofSeconds(1)), scheduler,
+      Rng.seeded(1), new PoolListener() {
         @Override
         public void onAdminChange(LoadBalancer p, Backend x, AdminState from, AdminState to,
             String reason) {

@@ -9,7 +9,9 @@ import io.ballast.core.circuit.CircuitBreaker;
 import io.ballast.core.circuit.CircuitBreakerSettings;
 import io.ballast.core.circuit.CircuitState;
 import io.ballast.core.pick.Algorithm;
+import io.ballast.core.pool.HealthSettings;
 import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.pool.PoolListener;
 import io.ballast.core.retry.AttemptFailure;
 import io.ballast.core.retry.RetryDecision;
 import io.ballast.core.retry.RetryPolicy;
@@ -58,7 +60,7 @@ class AttemptsTest {
       });
     }
     pool = new LoadBalancer("p", backends, Algorithm.ROUND_ROBIN,
-        LoadBalancer.HealthSettings.PASSIVE_ONLY, control, Rng.THREAD_LOCAL, LoadBalancer.Listener.NONE);
+        HealthSettings.PASSIVE_ONLY, control, Rng.THREAD_LOCAL, PoolListener.NONE);
     policy = new RetryPolicy(RetrySettings.DEFAULTS.withRetryableStatuses(Set.of(503, 409)),
         control.ticker());
   }
@@ -255,8 +257,8 @@ class AttemptsTest {
   @Test
   void anEmptyPoolAnswers503WithItsReason() {
     LoadBalancer empty = new LoadBalancer("e", List.of(), Algorithm.ROUND_ROBIN,
-        LoadBalancer.HealthSettings.PASSIVE_ONLY, control, Rng.THREAD_LOCAL,
-        LoadBalancer.Listener.NONE);
+        HealthSettings.PASSIVE_ONLY, control, Rng.THREAD_LOCAL,
+        PoolListener.NONE);
     attempts.start(empty, policy, null, "GET", 0L, -1);
     assertThat(attempts.next()).isNull();
     assertThat(attempts.failStatus()).isEqualTo(503);

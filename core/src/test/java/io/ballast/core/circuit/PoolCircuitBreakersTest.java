@@ -5,13 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ballast.core.AttemptGate;
 import io.ballast.core.Backend;
-import io.ballast.core.pool.LoadBalancer;
-import io.ballast.core.pool.Member;
 import io.ballast.core.ManualScheduler;
 import io.ballast.core.PickContext;
 import io.ballast.core.PickResult;
 import io.ballast.core.Rng;
 import io.ballast.core.pick.Algorithm;
+import io.ballast.core.pool.HealthSettings;
+import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.pool.Member;
+import io.ballast.core.pool.PoolListener;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,8 +25,8 @@ class PoolCircuitBreakersTest {
   private final Backend a = new Backend("a", "127.0.0.1", 1, 1);
   private final Backend b = new Backend("b", "127.0.0.1", 2, 1);
   private final LoadBalancer pool = new LoadBalancer("p", List.of(a, b), Algorithm.ROUND_ROBIN,
-      LoadBalancer.HealthSettings.PASSIVE_ONLY, scheduler, Rng.seeded(1),
-      LoadBalancer.Listener.NONE);
+      HealthSettings.PASSIVE_ONLY, scheduler, Rng.seeded(1),
+      PoolListener.NONE);
   private final List<String> transitions = new ArrayList<>();
   private final CircuitBreakerSettings settings = new CircuitBreakerSettings(WindowType.COUNT, 4,
       4, 50, Duration.ofSeconds(1), 100, Duration.ofSeconds(10), 2, 0);
@@ -98,8 +100,8 @@ class PoolCircuitBreakersTest {
   @Test
   void withPanicOffEveryCircuitOpenMeansNoBackend() {
     LoadBalancer strict = new LoadBalancer("s", List.of(a, b), Algorithm.ROUND_ROBIN,
-        new LoadBalancer.HealthSettings(1, 1, false, Duration.ofSeconds(10), 0, Duration.ZERO),
-        scheduler, Rng.seeded(1), LoadBalancer.Listener.NONE);
+        new HealthSettings(1, 1, false, Duration.ofSeconds(10), 0, Duration.ZERO),
+        scheduler, Rng.seeded(1), PoolListener.NONE);
     PoolCircuitBreakers strictCircuits = new PoolCircuitBreakers(strict, settings, scheduler,
         PoolCircuitBreakers.Listener.NONE);
     for (Backend backend : List.of(a, b)) {
@@ -147,7 +149,7 @@ class PoolCircuitBreakersTest {
   @Test
   void aJoiningBackendGetsItsBreakerAsItsGateBeforeItCanBePicked() {
     List<String> seen = new ArrayList<>();
-    pool.addListener(new LoadBalancer.Listener() {
+    pool.addListener(new PoolListener() {
       @Override
       public void onMembersChanged(LoadBalancer p, List<Backend> added, List<Backend> removed,
           List<Backend> updated, String reason) {

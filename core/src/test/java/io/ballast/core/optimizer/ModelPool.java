@@ -1,13 +1,14 @@
 package io.ballast.core.optimizer;
 
-import io.ballast.core.decision.Decision;
-import io.ballast.core.decision.DecisionLog;
-
 import io.ballast.core.Backend;
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.ManualScheduler;
 import io.ballast.core.Rng;
+import io.ballast.core.decision.Decision;
+import io.ballast.core.decision.DecisionLog;
 import io.ballast.core.pick.Algorithm;
+import io.ballast.core.pool.HealthSettings;
+import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.pool.PoolListener;
 import io.ballast.core.signal.LoadReport;
 import io.ballast.core.signal.SignalSource;
 import java.time.Duration;
@@ -57,7 +58,7 @@ final class ModelPool {
       backends.add(new Backend("b" + (i + 1), "127.0.0.1", 9001 + i, 1));
     }
     PoolOptimizer[] holder = new PoolOptimizer[1];
-    LoadBalancer.Listener forward = new LoadBalancer.Listener() {
+    PoolListener forward = new PoolListener() {
       @Override
       public void onWarmupStart(LoadBalancer pool, io.ballast.core.Backend backend) {
         holder[0].onWarmupStart(pool, backend);
@@ -70,7 +71,7 @@ final class ModelPool {
       }
     };
     lb = new LoadBalancer("api", backends, Algorithm.WEIGHTED_ROUND_ROBIN,
-        new LoadBalancer.HealthSettings(1, 1, true, Duration.ofSeconds(1)), scheduler,
+        new HealthSettings(1, 1, true, Duration.ofSeconds(1)), scheduler,
         Rng.seeded(7), forward);
     Map<Backend, Double> byBackend = new java.util.IdentityHashMap<>();
     for (Backend b : backends) {

@@ -9,8 +9,10 @@ import io.ballast.core.Rng;
 import io.ballast.core.decision.Decision;
 import io.ballast.core.decision.DecisionLog;
 import io.ballast.core.pick.Algorithm;
+import io.ballast.core.pool.HealthSettings;
 import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.pool.Member;
+import io.ballast.core.pool.PoolListener;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -24,8 +26,8 @@ class PoolOptimizerMembershipTest {
 
   private LoadBalancer pool(PoolOptimizer[] optimizer) {
     return new LoadBalancer("p", List.of(a, b), Algorithm.WEIGHTED_ROUND_ROBIN,
-        LoadBalancer.HealthSettings.PASSIVE_ONLY, scheduler, Rng.seeded(1),
-        new LoadBalancer.Listener() {
+        HealthSettings.PASSIVE_ONLY, scheduler, Rng.seeded(1),
+        new PoolListener() {
           @Override
           public void onWarmupStart(LoadBalancer pool, Backend backend) {
             optimizer[0].onWarmupStart(pool, backend);

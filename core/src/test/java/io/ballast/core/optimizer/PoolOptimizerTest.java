@@ -1,10 +1,9 @@
 package io.ballast.core.optimizer;
 
-import io.ballast.core.decision.Decision;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ballast.core.Backend;
+import io.ballast.core.decision.Decision;
 import io.ballast.core.signal.SignalSource;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -7,8 +7,10 @@ import io.ballast.core.Backend;
 import io.ballast.core.ManualScheduler;
 import io.ballast.core.Rng;
 import io.ballast.core.pick.Algorithm;
+import io.ballast.core.pool.HealthSettings;
 import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.pool.Member;
+import io.ballast.core.pool.PoolListener;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,8 +46,8 @@ class OutlierDetectorMembershipTest {
 
   private LoadBalancer pool(List<Backend> backends) {
     return new LoadBalancer("p", backends, Algorithm.ROUND_ROBIN,
-        LoadBalancer.HealthSettings.PASSIVE_ONLY, scheduler, Rng.seeded(1),
-        LoadBalancer.Listener.NONE);
+        HealthSettings.PASSIVE_ONLY, scheduler, Rng.seeded(1),
+        PoolListener.NONE);
   }
 
   private OutlierDetector follow(LoadBalancer pool) {
@@ -69,7 +71,7 @@ class OutlierDetectorMembershipTest {
     LoadBalancer pool = pool(backends(3));
     OutlierDetector d = follow(pool);
     List<String> seen = new ArrayList<>();
-    pool.addListener(new LoadBalancer.Listener() {
+    pool.addListener(new PoolListener() {
       @Override
       public void onMembersChanged(LoadBalancer p, List<Backend> added, List<Backend> removed,
           List<Backend> updated, String reason) {

@@ -1,14 +1,13 @@
 package io.ballast.core.pool;
 
-import io.ballast.core.ManualScheduler;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.ballast.core.Backend;
 import io.ballast.core.HealthState;
+import io.ballast.core.ManualScheduler;
 import io.ballast.core.PickContext;
 import io.ballast.core.PickResult;
 import io.ballast.core.Rng;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.ballast.core.health.HealthLevel;
 import io.ballast.core.health.HealthPolicy;
 import io.ballast.core.health.LevelStatus;
@@ -37,8 +36,8 @@ class LoadBalancerLevelsTest {
 
   private LoadBalancer pool(Duration slowStart) {
     return new LoadBalancer("p", List.of(a, b), Algorithm.WEIGHTED_ROUND_ROBIN,
-        LoadBalancer.HealthSettings.levels(policy, Duration.ofSeconds(10), 0, slowStart),
-        scheduler, Rng.seeded(5), new LoadBalancer.Listener() {
+        HealthSettings.levels(policy, Duration.ofSeconds(10), 0, slowStart),
+        scheduler, Rng.seeded(5), new PoolListener() {
           @Override
           public void onHealthChange(LoadBalancer pool, Backend backend, HealthState from,
               HealthState to, String reason) {

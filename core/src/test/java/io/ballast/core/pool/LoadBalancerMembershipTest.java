@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /** Members that change while the pool serves, on a manual clock. */
 class LoadBalancerMembershipTest {
-  private static final LoadBalancer.HealthSettings ACTIVE =
-      new LoadBalancer.HealthSettings(3, 2, true, Duration.ofSeconds(10));
+  private static final HealthSettings ACTIVE =
+      new HealthSettings(3, 2, true, Duration.ofSeconds(10));
 
   private final ManualScheduler scheduler = new ManualScheduler();
   private final List<String> events = new ArrayList<>();
@@ -31,7 +31,7 @@ class LoadBalancerMembershipTest {
   private final Backend b = new Backend("b", "10.0.0.2", 80, 1);
   private final Backend c = new Backend("c", "10.0.0.3", 80, 1);
 
-  private final LoadBalancer.Listener recorder = new LoadBalancer.Listener() {
+  private final PoolListener recorder = new PoolListener() {
     @Override
     public void onHealthChange(LoadBalancer pool, Backend backend, HealthState from,
         HealthState to, String reason) {
@@ -60,7 +60,7 @@ class LoadBalancerMembershipTest {
     return backends.stream().map(Backend::name).collect(Collectors.joining(",", "[", "]"));
   }
 
-  private LoadBalancer pool(Algorithm algorithm, LoadBalancer.HealthSettings health,
+  private LoadBalancer pool(Algorithm algorithm, HealthSettings health,
       Backend... backends) {
     return new LoadBalancer("p", List.of(backends), algorithm, health, scheduler, Rng.seeded(1),
         recorder);
@@ -96,7 +96,7 @@ class LoadBalancerMembershipTest {
 
   @Test
   void aMemberKeepsItsBackendAndEverythingItLearntByName() {
-    LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, LoadBalancer.HealthSettings.PASSIVE_ONLY,
+    LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, HealthSettings.PASSIVE_ONLY,
         a, b, c);
     a.load().start();
     lb.setWeightPercents(Map.of(a, 62));
@@ -123,7 +123,7 @@ class LoadBalancerMembershipTest {
 
   @Test
   void theSameMembersInAnotherOrderChangeNothing() {
-    LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, LoadBalancer.HealthSettings.PASSIVE_ONLY,
+    LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, HealthSettings.PASSIVE_ONLY,
         a, b, c);
     Picker before = lb.picker();
     lb.setMembers(List.of(Member.of(c), Member.of(a), Member.of(b)), "dns: answers rotated");
@@ -171,7 +171,7 @@ class LoadBalancerMembershipTest {
 
   @Test
   void withoutActiveChecksANewBackendServesAtOnce() {
-    LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, LoadBalancer.HealthSettings.PASSIVE_ONLY, a);
+    LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, HealthSettings.PASSIVE_ONLY, a);
     Backend d = join(lb, member("d", 81), "admin API");
     assertThat(lb.awaitingFirstCheck(d)).isFalse();
     assertThat(lb.available(d)).isTrue();
@@ -180,7 +180,7 @@ class LoadBalancerMembershipTest {
 
   @Test
   void aNewMemberMayJoinDrainingOrInMaintenance() {
-    LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, LoadBalancer.HealthSettings.PASSIVE_ONLY, a);
+    LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, HealthSettings.PASSIVE_ONLY, a);
     Backend d = join(lb, new Member("d", "10.0.0.4", 80, 1, null, AdminState.MAINTENANCE),
         "config");
     assertThat(lb.adminState(d)).isEqualTo(AdminState.MAINTENANCE);
@@ -195,7 +195,7 @@ class LoadBalancerMembershipTest {
   @Test
   void aNewMemberRampsUpUnderSlowStart() {
     LoadBalancer lb = pool(Algorithm.WEIGHTED_ROUND_ROBIN,
-        new LoadBalancer.HealthSettings(1, 1, false, Duration.ofSeconds(10), 50,
+        new HealthSettings(1, 1, false, Duration.ofSeconds(10), 50,
             Duration.ofSeconds(10)), a);
     Backend nb = join(lb, member("b", 81), "scale out");
     // Weights scaled by 10 while b ramps: b starts at a tenth of its weight.
@@ -210,7 +210,7 @@ class LoadBalancerMembershipTest {
 
   @Test
   void aNewMemberWarmsUpByFeedbackWhenThePoolDoes() {
-    LoadBalancer lb = pool(Algorithm.WEIGHTED_ROUND_ROBIN, LoadBalancer.HealthSettings.PASSIVE_ONLY,
+    LoadBalancer lb = pool(Algorithm.WEIGHTED_ROUND_ROBIN, HealthSettings.PASSIVE_ONLY,
         a);
     scheduler.execute(() -> lb.useFeedbackWarmup(25));
     Backend nb = join(lb, member("b", 81), "scale out");
@@ -223,7 +223,7 @@ class LoadBalancerMembershipTest {
 
   @Test
   void aRemovedBackendLeavesThePickerAtOnceAndIsGoneOnceItsRequestsFinish() {
-    LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, LoadBalancer.HealthSettings.PASSIVE_ONLY,
+    LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, HealthSettings.PASSIVE_ONLY,
         a, b);
     b.load().start();
     b.load().start();
@@ -255,7 +255,7 @@ class LoadBalancerMembershipTest {
 
   @Test
   void anIdleRemovedBackendIsGoneAtTheFirstLookOnePeriodLater() {
-    LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, LoadBalancer.HealthSettings.PASSIVE_ONLY,
+    LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, HealthSettings.PASSIVE_ONLY,
         a, b);
     lb.removeMember("b", "scale in");
     scheduler.advance(Duration.ofMillis(99));
@@ -266,7 +266,7 @@ class LoadBalancerMembershipTest {
 
   @Test
   void theDrainTimeoutCutsARemovedBackendThatDoesNotDrain() {
-    LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, LoadBalancer.HealthSettings.PASSIVE_ONLY,
+    LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, HealthSettings.PASSIVE_ONLY,
         a, b);
     assertThat(lb.drainTimeout()).isEqualTo(Duration.ofSeconds(30));
     lb.setDrainTimeout(Duration.ofSeconds(1));
@@ -284,7 +284,7 @@ class LoadBalancerMembershipTest {
 
   @Test
   void aRemovedMemberThatComesBackWhileDrainingIsTheSameBackend() {
-    LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, LoadBalancer.HealthSettings.PASSIVE_ONLY,
+    LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, HealthSettings.PASSIVE_ONLY,
         a, b);
     b.load().start();
     lb.setWeightPercents(Map.of(b, 50));
@@ -301,7 +301,7 @@ class LoadBalancerMembershipTest {
 
   @Test
   void anotherAddressUnderTheSameNameIsALeaveAndAJoin() {
-    LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, LoadBalancer.HealthSettings.PASSIVE_ONLY,
+    LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, HealthSettings.PASSIVE_ONLY,
         a, b);
     b.load().start();
     lb.setMembers(List.of(Member.of(a), new Member("b", "10.0.0.2", 8080, 1)), "moved");
@@ -323,7 +323,7 @@ class LoadBalancerMembershipTest {
   @Test
   void aWeightOrZoneChangeUpdatesTheBackendInPlaceAndRebuilds() {
     LoadBalancer lb = pool(Algorithm.WEIGHTED_ROUND_ROBIN,
-        LoadBalancer.HealthSettings.PASSIVE_ONLY, a, b);
+        HealthSettings.PASSIVE_ONLY, a, b);
     Picker before = lb.picker();
     lb.setMembers(List.of(Member.of(a), new Member("b", "10.0.0.2", 80, 3)), "reload");
     scheduler.runAll();
@@ -345,7 +345,7 @@ class LoadBalancerMembershipTest {
 
   @Test
   void duplicateNamesAreRefusedAndNothingChanges() {
-    LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, LoadBalancer.HealthSettings.PASSIVE_ONLY, a);
+    LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, HealthSettings.PASSIVE_ONLY, a);
     assertThatThrownBy(() -> lb.setMembers(
         List.of(member("d", 81), Member.of(a), member("d", 82)), "reload"))
         .isInstanceOf(IllegalArgumentException.class)
@@ -363,7 +363,7 @@ class LoadBalancerMembershipTest {
 
   @Test
   void removingTheLastMemberEmptiesThePoolUntilOneIsAdded() {
-    LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, LoadBalancer.HealthSettings.PASSIVE_ONLY, a);
+    LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, HealthSettings.PASSIVE_ONLY, a);
     lb.removeMember("a", "admin API");
     scheduler.runAll();
     assertThat(lb.backends()).isEmpty();
@@ -425,11 +425,11 @@ class LoadBalancerMembershipTest {
 
   @Test
   void reconfigureToBoundedLoadHashingJoinsThePoolLoad() {
-    LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, LoadBalancer.HealthSettings.PASSIVE_ONLY,
+    LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, HealthSettings.PASSIVE_ONLY,
         a, b);
     assertThat(a.load().attached()).isFalse();
     lb.reconfigure(Algorithm.BOUNDED_LOAD_HASH, io.ballast.core.pick.AlgorithmOptions.DEFAULTS,
-        java.util.function.UnaryOperator.identity(), LoadBalancer.HealthSettings.PASSIVE_ONLY,
+        java.util.function.UnaryOperator.identity(), HealthSettings.PASSIVE_ONLY,
         "reload");
     scheduler.runAll();
     assertThat(a.load().pool()).isSameAs(lb.load());
@@ -446,7 +446,7 @@ class LoadBalancerMembershipTest {
     lb.reportCheck(b, false, "status 500");
     scheduler.runAll();
     events.clear();
-    LoadBalancer.HealthSettings twoLevels = LoadBalancer.HealthSettings.levels(
+    HealthSettings twoLevels = HealthSettings.levels(
         new io.ballast.core.health.HealthPolicy(List.of(
             new io.ballast.core.health.HealthLevel("tcp", 1, true, 1, 1),
             new io.ballast.core.health.HealthLevel("http", 2, false, 2, 1)), 100, 50),
@@ -474,7 +474,7 @@ class LoadBalancerMembershipTest {
     LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, ACTIVE, a);
     Backend d = join(lb, member("d", 81), "scale out");
     lb.reconfigure(Algorithm.ROUND_ROBIN, io.ballast.core.pick.AlgorithmOptions.DEFAULTS,
-        java.util.function.UnaryOperator.identity(), LoadBalancer.HealthSettings.PASSIVE_ONLY,
+        java.util.function.UnaryOperator.identity(), HealthSettings.PASSIVE_ONLY,
         "checks off");
     scheduler.runAll();
     assertThat(lb.available(d)).isTrue();
@@ -483,9 +483,9 @@ class LoadBalancerMembershipTest {
 
   @Test
   void listenersAddedLaterHearEventsAndCanBeRemoved() {
-    LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, LoadBalancer.HealthSettings.PASSIVE_ONLY, a);
+    LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, HealthSettings.PASSIVE_ONLY, a);
     List<String> second = new ArrayList<>();
-    LoadBalancer.Listener l = new LoadBalancer.Listener() {
+    PoolListener l = new PoolListener() {
       @Override
       public void onMembersChanged(LoadBalancer pool, List<Backend> added, List<Backend> removed,
           List<Backend> updated, String reason) {

@@ -1,16 +1,15 @@
 package io.ballast.core.pool;
 
-import io.ballast.core.ManualScheduler;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.ballast.core.AdminState;
 import io.ballast.core.Backend;
 import io.ballast.core.HealthState;
+import io.ballast.core.ManualScheduler;
 import io.ballast.core.PickContext;
 import io.ballast.core.PickResult;
 import io.ballast.core.Picker;
 import io.ballast.core.Rng;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.ballast.core.pick.Algorithm;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,7 +23,7 @@ class LoadBalancerTest {
   private final Backend a = new Backend("a", "127.0.0.1", 9001, 1);
   private final Backend b = new Backend("b", "127.0.0.1", 9002, 1);
 
-  private final LoadBalancer.Listener listener = new LoadBalancer.Listener() {
+  private final PoolListener listener = new PoolListener() {
     @Override
     public void onHealthChange(LoadBalancer pool, Backend backend, HealthState from, HealthState to,
         String reason) {
@@ -38,7 +37,7 @@ class LoadBalancerTest {
     }
   };
 
-  private LoadBalancer pool(LoadBalancer.HealthSettings health) {
+  private LoadBalancer pool(HealthSettings health) {
     return new LoadBalancer("p", List.of(a, b), Algorithm.ROUND_ROBIN, health, scheduler,
         Rng.seeded(1), listener);
   }
@@ -50,7 +49,7 @@ class LoadBalancerTest {
 
   @Test
   void connectFailureTakesTheBackendOutAndPassiveModeBringsItBack() {
-    LoadBalancer lb = pool(LoadBalancer.HealthSettings.PASSIVE_ONLY);
+    LoadBalancer lb = pool(HealthSettings.PASSIVE_ONLY);
     lb.reportConnectFailure(a, "refused");
     scheduler.runAll();
     assertThat(lb.available(a)).isFalse();
@@ -67,7 +66,7 @@ class LoadBalancerTest {
 
   @Test
   void withActiveChecksABackendNeedsRiseSuccessesToReturn() {
-    LoadBalancer lb = pool(new LoadBalancer.HealthSettings(2, 2, true, Duration.ofSeconds(1)));
+    LoadBalancer lb = pool(new HealthSettings(2, 2, true, Duration.ofSeconds(1)));
     lb.reportConnectFailure(a, "refused");
     scheduler.advance(Duration.ofMinutes(1));
     assertThat(lb.available(a)).isFalse();
@@ -82,7 +81,7 @@ class LoadBalancerTest {
 
   @Test
   void allDownGivesNoneAvailableAndDrainTakesABackendOut() {
-    LoadBalancer lb = pool(new LoadBalancer.HealthSettings(1, 1, true, Duration.ofSeconds(1)));
+    LoadBalancer lb = pool(new HealthSettings(1, 1, true, Duration.ofSeconds(1)));
     lb.setAdminState(b, AdminState.DRAINING, "operator");
     scheduler.runAll();
     assertThat(pickName(lb)).isEqualTo("a");
@@ -97,7 +96,7 @@ class LoadBalancerTest {
 
   @Test
   void anUnchangedPoolKeepsItsPicker() {
-    LoadBalancer lb = pool(new LoadBalancer.HealthSettings(1, 3, true, Duration.ofSeconds(1)));
+    LoadBalancer lb = pool(new HealthSettings(1, 3, true, Duration.ofSeconds(1)));
     Picker before = lb.picker();
     lb.reportCheck(a, false, "status 500"); // 1 of 3: still healthy
     lb.reportCheck(a, true, "status 200");
@@ -108,7 +107,7 @@ class LoadBalancerTest {
   @Test
   void emptyPoolSaysSo() {
     LoadBalancer lb = new LoadBalancer("p", List.of(), Algorithm.ROUND_ROBIN,
-        LoadBalancer.HealthSettings.PASSIVE_ONLY, scheduler, Rng.seeded(1), listener);
+        HealthSettings.PASSIVE_ONLY, scheduler, Rng.seeded(1), listener);
     assertThat(lb.picker().pick(PickContext.NONE)).isSameAs(PickResult.NoBackend.EMPTY_POOL);
   }
 
@@ -120,9 +119,9 @@ class LoadBalancerTest {
     }
     // Panic mode off: this test is about rotation over exactly the healthy backends.
     LoadBalancer lb = new LoadBalancer("rr", four, Algorithm.ROUND_ROBIN,
-        new LoadBalancer.HealthSettings(1, 1, true, Duration.ofSeconds(1), 0, Duration.ZERO),
+        new HealthSettings(1, 1, true, Duration.ofSeconds(1), 0, Duration.ZERO),
         scheduler,
-        Rng.seeded(7), LoadBalancer.Listener.NONE);
+        Rng.seeded(7), PoolListener.NONE);
     Rng rng = Rng.seeded(11);
     int changes = 0;
     for (int step = 0; step < 200; step++) {
@@ -158,7 +157,7 @@ class LoadBalancerTest {
   void panicFromOpenCircuitsDoesNotBringBackAnEjectedBackend() {
     Backend c = new Backend("c", "127.0.0.1", 9003, 1);
     LoadBalancer lb = new LoadBalancer("p", List.of(a, b, c), Algorithm.ROUND_ROBIN,
-        LoadBalancer.HealthSettings.PASSIVE_ONLY, scheduler, Rng.seeded(1), listener);
+        HealthSettings.PASSIVE_ONLY, scheduler, Rng.seeded(1), listener);
     lb.setEjected(c, true, "test");
     scheduler.runAll();
     assertThat(lb.panic()).isFalse();
@@ -182,8 +181,8 @@ class LoadBalancerTest {
     }
     List<String> panics = new ArrayList<>();
     LoadBalancer lb = new LoadBalancer("p", four, Algorithm.ROUND_ROBIN,
-        new LoadBalancer.HealthSettings(1, 1, true, Duration.ofSeconds(1)), scheduler,
-        Rng.seeded(3), new LoadBalancer.Listener() {
+        new HealthSettings(1, 1, true, Duration.ofSeconds(1)), scheduler,
+        Rng.seeded(3), new PoolListener() {
           @Override
           public void onPanic(LoadBalancer pool, boolean panic, String reason) {
             panics.add(panic + ": " + reason);
@@ -220,8 +219,8 @@ class LoadBalancerTest {
   @Test
   void slowStartRampsAReturningBackendsWeight() {
     LoadBalancer lb = new LoadBalancer("s", List.of(a, b), Algorithm.WEIGHTED_ROUND_ROBIN,
-        new LoadBalancer.HealthSettings(1, 1, true, Duration.ofSeconds(1), 50,
-            Duration.ofSeconds(10)), scheduler, Rng.seeded(3), LoadBalancer.Listener.NONE);
+        new HealthSettings(1, 1, true, Duration.ofSeconds(1), 50,
+            Duration.ofSeconds(10)), scheduler, Rng.seeded(3), PoolListener.NONE);
     assertThat(share(lb, 20)).containsOnly(Map.entry("a", 10), Map.entry("b", 10));
     lb.reportCheck(b, false, "down");
     scheduler.runAll();
@@ -239,7 +238,7 @@ class LoadBalancerTest {
 
   @Test
   void keepsTheLastTenCheckResultsOldestFirst() {
-    LoadBalancer lb = pool(new LoadBalancer.HealthSettings(1, 1, true, Duration.ofSeconds(1)));
+    LoadBalancer lb = pool(new HealthSettings(1, 1, true, Duration.ofSeconds(1)));
     for (int i = 0; i < 13; i++) {
       lb.reportCheck(a, i % 2 == 0, "probe " + i);
       scheduler.advance(Duration.ofMillis(100));

@@ -1,14 +1,13 @@
 package io.ballast.core.pool;
 
-import io.ballast.core.ManualScheduler;
-import io.ballast.core.Backend;
-import io.ballast.core.PickContext;
-import io.ballast.core.PickResult;
-import io.ballast.core.Rng;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ballast.core.Backend;
+import io.ballast.core.ManualScheduler;
+import io.ballast.core.PickContext;
+import io.ballast.core.PickResult;
+import io.ballast.core.Rng;
 import io.ballast.core.pick.Algorithm;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,8 +24,8 @@ class LoadBalancerWeightPercentTest {
 
   private LoadBalancer pool() {
     return new LoadBalancer("p", List.of(a, b), Algorithm.WEIGHTED_ROUND_ROBIN,
-        new LoadBalancer.HealthSettings(1, 1, true, Duration.ofSeconds(1)), scheduler,
-        Rng.seeded(1), new LoadBalancer.Listener() {
+        new HealthSettings(1, 1, true, Duration.ofSeconds(1)), scheduler,
+        Rng.seeded(1), new PoolListener() {
           @Override
           public void onWarmupStart(LoadBalancer pool, Backend backend) {
             warmups.add(backend.name());

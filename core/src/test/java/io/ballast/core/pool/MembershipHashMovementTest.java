@@ -27,8 +27,8 @@ class MembershipHashMovementTest {
     for (int i = 0; i < 10; i++) {
       backends.add(new Backend("b" + i, "10.0.0." + (i + 1), 80, 1));
     }
-    return new LoadBalancer("p", backends, algorithm, LoadBalancer.HealthSettings.PASSIVE_ONLY,
-        scheduler, Rng.seeded(1), LoadBalancer.Listener.NONE);
+    return new LoadBalancer("p", backends, algorithm, HealthSettings.PASSIVE_ONLY,
+        scheduler, Rng.seeded(1), PoolListener.NONE);
   }
 
   /** The backend of each key 0..KEYS-1 in the pool's current picker. */

@@ -6,12 +6,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ballast.core.AdminState;
 import io.ballast.core.Backend;
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.ManualScheduler;
 import io.ballast.core.PickContext;
 import io.ballast.core.Rng;
 import io.ballast.core.pick.Algorithm;
 import io.ballast.core.pick.AlgorithmOptions;
+import io.ballast.core.pool.HealthSettings;
+import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.pool.PoolListener;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -32,8 +34,8 @@ class ZoneAwareLoadBalancerTest {
   private final LoadBalancer lb = new LoadBalancer("p", fixtures.backends, Algorithm.ROUND_ROBIN,
       AlgorithmOptions.DEFAULTS,
       f -> new ZoneAwarePickerFactory(f, fixtures.localities, zones, settings, lines::add),
-      new LoadBalancer.HealthSettings(1, 1, true, Duration.ofSeconds(1), 0, Duration.ZERO),
-      scheduler, Rng.singleThreaded(3), LoadBalancer.Listener.NONE);
+      new HealthSettings(1, 1, true, Duration.ofSeconds(1), 0, Duration.ZERO),
+      scheduler, Rng.singleThreaded(3), PoolListener.NONE);
   private final int eu1a = zones.index("eu/eu-1a");
   private final int eu1b = zones.index("eu/eu-1b");
 

@@ -11,8 +11,10 @@ import io.ballast.core.PickResult;
 import io.ballast.core.Rng;
 import io.ballast.core.pick.Algorithm;
 import io.ballast.core.pick.AlgorithmOptions;
+import io.ballast.core.pool.HealthSettings;
 import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.pool.Member;
+import io.ballast.core.pool.PoolListener;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,8 +34,8 @@ class ZoneMembershipTest {
   private final LoadBalancer lb = new LoadBalancer("p", backends, Algorithm.ROUND_ROBIN,
       AlgorithmOptions.DEFAULTS,
       f -> new ZoneAwarePickerFactory(f, zones, ZoneSettings.DEFAULTS, lines::add),
-      LoadBalancer.HealthSettings.PASSIVE_ONLY, scheduler, Rng.singleThreaded(3),
-      LoadBalancer.Listener.NONE);
+      HealthSettings.PASSIVE_ONLY, scheduler, Rng.singleThreaded(3),
+      PoolListener.NONE);
 
   private ZoneAwarePicker picker() {
     return (ZoneAwarePicker) lb.picker();

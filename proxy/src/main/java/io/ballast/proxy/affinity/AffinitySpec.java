@@ -1,9 +1,8 @@
 package io.ballast.proxy.affinity;
 
+import io.ballast.core.affinity.AffinitySettings;
 import io.ballast.proxy.client.HashKey;
 import io.ballast.proxy.http1.HeaderRewriter;
-
-import io.ballast.core.affinity.AffinitySettings;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;

@@ -1,19 +1,18 @@
 package io.ballast.proxy.affinity;
 
-import io.ballast.proxy.client.ClientAddress;
-import io.ballast.proxy.client.HashKey;
-import io.ballast.proxy.client.HashKeys;
-import io.ballast.proxy.client.TrustedProxies;
-
 import io.ballast.core.Backend;
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.PickContext;
-import io.ballast.core.attempt.Attempts;
 import io.ballast.core.PickResult;
 import io.ballast.core.Scheduler;
 import io.ballast.core.affinity.SessionAffinity;
 import io.ballast.core.affinity.SessionCookieCodec;
+import io.ballast.core.attempt.Attempts;
 import io.ballast.core.decision.DecisionLog;
+import io.ballast.core.pool.LoadBalancer;
+import io.ballast.proxy.client.ClientAddress;
+import io.ballast.proxy.client.HashKey;
+import io.ballast.proxy.client.HashKeys;
+import io.ballast.proxy.client.TrustedProxies;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;

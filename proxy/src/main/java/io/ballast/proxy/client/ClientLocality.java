@@ -1,8 +1,7 @@
 package io.ballast.proxy.client;
 
-import io.ballast.proxy.http1.HeaderRewriter;
-
 import io.ballast.core.zone.Locality;
+import io.ballast.proxy.http1.HeaderRewriter;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.net.InetAddress;
 import java.util.ArrayList;

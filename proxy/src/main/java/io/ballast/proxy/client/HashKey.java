@@ -1,7 +1,6 @@
 package io.ballast.proxy.client;
 
 import io.ballast.proxy.http1.HeaderRewriter;
-
 import java.util.Objects;
 
 /**

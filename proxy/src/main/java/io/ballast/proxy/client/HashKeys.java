@@ -2,7 +2,6 @@ package io.ballast.proxy.client;
 
 import io.ballast.proxy.routing.RequestFacts;
 import io.ballast.proxy.routing.Route;
-
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import java.net.InetAddress;

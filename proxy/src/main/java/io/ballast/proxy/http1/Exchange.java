@@ -1,15 +1,14 @@
 package io.ballast.proxy.http1;
 
+import io.ballast.core.Backend;
+import io.ballast.core.Ticker;
+import io.ballast.core.attempt.Attempts;
 import io.ballast.proxy.ListenerContext;
 import io.ballast.proxy.ProxyServer;
 import io.ballast.proxy.affinity.PoolAffinity;
 import io.ballast.proxy.routing.RequestRewrite;
 import io.ballast.proxy.routing.RoutedRequest;
 import io.ballast.proxy.routing.Router;
-
-import io.ballast.core.Backend;
-import io.ballast.core.Ticker;
-import io.ballast.core.attempt.Attempts;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;

@@ -2,7 +2,6 @@ package io.ballast.proxy.http1;
 
 import io.ballast.proxy.ProxySettings;
 import io.ballast.proxy.client.ClientAddress;
-
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;

@@ -1,7 +1,6 @@
 package io.ballast.proxy.http1;
 
 import io.ballast.proxy.mirror.Mirror;
-
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.DefaultHttpRequest;

@@ -1,10 +1,9 @@
 package io.ballast.proxy.http1;
 
+import io.ballast.core.attempt.Attempts;
 import io.ballast.proxy.RequestLog;
 import io.ballast.proxy.client.ClientAddress;
 import io.ballast.proxy.routing.RoutedRequest;
-
-import io.ballast.core.attempt.Attempts;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 

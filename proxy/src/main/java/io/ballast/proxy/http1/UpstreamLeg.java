@@ -1,13 +1,12 @@
 package io.ballast.proxy.http1;
 
+import io.ballast.core.Backend;
+import io.ballast.core.attempt.Attempts;
+import io.ballast.core.retry.AttemptFailure;
 import io.ballast.proxy.ListenerContext;
 import io.ballast.proxy.routing.RoutedRequest;
 import io.ballast.proxy.signals.LoadReportReader;
 import io.ballast.proxy.upstream.BackendConnections;
-
-import io.ballast.core.Backend;
-import io.ballast.core.attempt.Attempts;
-import io.ballast.core.retry.AttemptFailure;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;

@@ -3,7 +3,6 @@ package io.ballast.proxy.http1;
 import io.ballast.proxy.ProxySettings;
 import io.ballast.proxy.upstream.BackendCodec;
 import io.ballast.proxy.upstream.BackendConnections;
-
 import io.netty.channel.EventLoop;
 
 /**

@@ -1,17 +1,14 @@
 package io.ballast.proxy.mirror;
 
-import io.ballast.proxy.http1.HeaderRewriter;
-
 import io.ballast.core.Backend;
 import io.ballast.core.Ticker;
 import io.ballast.core.attempt.AttemptListener;
 import io.ballast.core.attempt.Attempts;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.retry.RetryBudgetSettings;
 import io.ballast.core.retry.RetryPolicy;
 import io.ballast.core.retry.RetrySettings;
-import java.time.Duration;
-import java.util.Set;
-import io.ballast.core.pool.LoadBalancer;
+import io.ballast.proxy.http1.HeaderRewriter;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -22,7 +19,9 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
+import java.time.Duration;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;

@@ -1,9 +1,8 @@
 package io.ballast.proxy.mirror;
 
-import io.ballast.proxy.upstream.BackendConnections;
-
 import io.ballast.core.attempt.Attempts;
 import io.ballast.core.retry.AttemptFailure;
+import io.ballast.proxy.upstream.BackendConnections;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;

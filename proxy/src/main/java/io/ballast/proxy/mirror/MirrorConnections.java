@@ -2,7 +2,6 @@ package io.ballast.proxy.mirror;
 
 import io.ballast.proxy.upstream.BackendCodec;
 import io.ballast.proxy.upstream.BackendConnections;
-
 import io.netty.channel.EventLoop;
 
 /**

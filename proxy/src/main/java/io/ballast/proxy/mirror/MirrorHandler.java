@@ -3,7 +3,6 @@ package io.ballast.proxy.mirror;
 import io.ballast.proxy.upstream.BackendCodec;
 import io.ballast.proxy.upstream.BackendConnections;
 import io.ballast.proxy.upstream.PooledConnection;
-
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.timeout.IdleStateEvent;

@@ -1,7 +1,6 @@
 package io.ballast.proxy.probe;
 
 import io.ballast.proxy.http1.HeaderRewriter;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;

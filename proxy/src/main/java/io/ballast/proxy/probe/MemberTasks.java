@@ -2,6 +2,7 @@ package io.ballast.proxy.probe;
 
 import io.ballast.core.Backend;
 import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.pool.PoolListener;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -20,7 +21,7 @@ import java.util.Objects;
  *
  * @param <T> the task
  */
-public final class MemberTasks<T> implements LoadBalancer.Listener {
+public final class MemberTasks<T> implements PoolListener {
   /** Makes and stops the tasks. */
   public interface Factory<T> {
     /** Starts the task of {@code backend}; {@code joined}: it joined the running pool. */

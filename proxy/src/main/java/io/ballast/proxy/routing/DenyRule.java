@@ -1,7 +1,6 @@
 package io.ballast.proxy.routing;
 
 import io.ballast.proxy.client.Cidr;
-
 import java.util.List;
 import java.util.Set;
 

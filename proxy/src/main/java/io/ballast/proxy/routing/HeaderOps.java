@@ -1,7 +1,6 @@
 package io.ballast.proxy.routing;
 
 import io.ballast.proxy.http1.HeaderRewriter;
-
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,13 +1,12 @@
 package io.ballast.proxy.routing;
 
+import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.retry.RetryPolicy;
+import io.ballast.core.zone.ZoneMap;
 import io.ballast.proxy.affinity.PoolAffinity;
 import io.ballast.proxy.client.HashKey;
 import io.ballast.proxy.http1.HeaderRewriter;
 import io.ballast.proxy.signals.SignalsSpec;
-
-import io.ballast.core.pool.LoadBalancer;
-import io.ballast.core.retry.RetryPolicy;
-import io.ballast.core.zone.ZoneMap;
 import java.util.Objects;
 
 /**

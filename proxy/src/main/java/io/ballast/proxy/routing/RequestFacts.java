@@ -1,10 +1,8 @@
 package io.ballast.proxy.routing;
 
-import io.ballast.proxy.client.HashKeys;
-
 import io.ballast.proxy.client.ClientAddress;
+import io.ballast.proxy.client.HashKeys;
 import io.ballast.proxy.client.TrustedProxies;
-
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;

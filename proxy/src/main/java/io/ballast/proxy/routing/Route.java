@@ -1,12 +1,11 @@
 package io.ballast.proxy.routing;
 
+import io.ballast.core.retry.RetryPolicy;
+import io.ballast.core.split.TrafficSplit;
 import io.ballast.proxy.client.ClientAddress;
 import io.ballast.proxy.client.HashKeys;
 import io.ballast.proxy.client.TrustedProxies;
 import io.ballast.proxy.signals.LoadReportReader;
-
-import io.ballast.core.retry.RetryPolicy;
-import io.ballast.core.split.TrafficSplit;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.AsciiString;

@@ -1,7 +1,6 @@
 package io.ballast.proxy.routing;
 
 import io.ballast.proxy.http1.HeaderRewriter;
-
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;

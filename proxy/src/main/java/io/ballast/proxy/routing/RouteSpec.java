@@ -1,8 +1,7 @@
 package io.ballast.proxy.routing;
 
-import io.ballast.proxy.mirror.Mirror;
-
 import io.ballast.core.retry.RetryPolicy;
+import io.ballast.proxy.mirror.Mirror;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;

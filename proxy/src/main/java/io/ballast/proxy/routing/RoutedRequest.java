@@ -1,8 +1,7 @@
 package io.ballast.proxy.routing;
 
-import io.ballast.proxy.affinity.PoolAffinity;
-
 import io.ballast.core.retry.RetryPolicy;
+import io.ballast.proxy.affinity.PoolAffinity;
 
 /**
  * What routing made of one request: where it goes and everything its attempts need, worked out

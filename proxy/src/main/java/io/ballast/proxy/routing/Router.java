@@ -1,5 +1,6 @@
 package io.ballast.proxy.routing;
 
+import io.ballast.core.zone.ZoneMap;
 import io.ballast.proxy.ListenerContext;
 import io.ballast.proxy.affinity.PoolAffinity;
 import io.ballast.proxy.client.ClientAddress;
@@ -7,8 +8,6 @@ import io.ballast.proxy.client.ClientLocality;
 import io.ballast.proxy.client.HashKey;
 import io.ballast.proxy.client.HashKeys;
 import io.ballast.proxy.client.TrustedProxies;
-
-import io.ballast.core.zone.ZoneMap;
 import io.netty.handler.codec.http.HttpRequest;
 import java.net.InetAddress;
 

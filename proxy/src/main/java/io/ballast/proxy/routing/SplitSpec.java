@@ -1,9 +1,8 @@
 package io.ballast.proxy.routing;
 
+import io.ballast.core.split.TrafficSplit;
 import io.ballast.proxy.client.HashKey;
 import io.ballast.proxy.http1.HeaderRewriter;
-
-import io.ballast.core.split.TrafficSplit;
 import java.util.List;
 import java.util.Objects;
 

@@ -1,7 +1,6 @@
 package io.ballast.proxy.signals;
 
 import io.ballast.proxy.signals.SignalsSpec;
-
 import java.time.Duration;
 
 /**

@@ -1,14 +1,13 @@
 package io.ballast.proxy.signals;
 
-import io.ballast.proxy.signals.SignalLog;
-
 import io.ballast.core.Backend;
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.agent.AgentApplier;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.signal.AgentReply;
 import io.ballast.core.signal.AgentReplyFormat;
 import io.ballast.core.signal.SignalFormatException;
 import io.ballast.core.signal.SignalSource;
+import io.ballast.proxy.signals.SignalLog;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;

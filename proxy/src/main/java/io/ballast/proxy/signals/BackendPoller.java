@@ -1,11 +1,10 @@
 package io.ballast.proxy.signals;
 
+import io.ballast.core.Backend;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.proxy.Transport;
 import io.ballast.proxy.probe.MemberTasks;
 import io.ballast.proxy.probe.ProbeSchedule;
-
-import io.ballast.core.Backend;
-import io.ballast.core.pool.LoadBalancer;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;

@@ -1,9 +1,8 @@
 package io.ballast.proxy.signals;
 
-import io.ballast.proxy.signals.AgentChecker;
-
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.agent.AgentApplier;
+import io.ballast.core.pool.LoadBalancer;
+import io.ballast.proxy.signals.AgentChecker;
 import io.netty.channel.EventLoopGroup;
 import java.util.ArrayList;
 import java.util.List;

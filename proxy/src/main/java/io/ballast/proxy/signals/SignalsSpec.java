@@ -2,7 +2,6 @@ package io.ballast.proxy.signals;
 
 import io.ballast.proxy.http1.HeaderRewriter;
 import io.ballast.proxy.signals.AgentCheckSpec;
-
 import io.netty.util.AsciiString;
 import java.time.Duration;
 import java.util.Objects;

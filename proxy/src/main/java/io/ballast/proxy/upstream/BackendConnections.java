@@ -1,8 +1,7 @@
 package io.ballast.proxy.upstream;
 
-import io.ballast.proxy.Transport;
-
 import io.ballast.core.Backend;
+import io.ballast.proxy.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;

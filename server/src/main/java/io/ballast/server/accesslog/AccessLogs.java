@@ -2,9 +2,9 @@ package io.ballast.server.accesslog;
 
 import io.ballast.server.config.AccessLogConfig;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
-import java.nio.file.Path;
 
 /**
  * The access log as configured now: opened at start, and replaced by a reload that changes its

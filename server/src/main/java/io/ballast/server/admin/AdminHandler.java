@@ -1,7 +1,5 @@
 package io.ballast.server.admin;
 
-import java.nio.charset.StandardCharsets;
-
 import io.ballast.core.pool.LoadBalancer;
 import io.ballast.server.metrics.ProxyMetrics;
 import io.netty.buffer.ByteBuf;

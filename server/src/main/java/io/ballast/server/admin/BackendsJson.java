@@ -2,11 +2,11 @@ package io.ballast.server.admin;
 
 import io.ballast.core.Backend;
 import io.ballast.core.BackendLoad;
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.circuit.CircuitBreaker;
 import io.ballast.core.circuit.CircuitCounts;
 import io.ballast.core.health.CheckRecord;
 import io.ballast.core.health.LevelStatus;
+import io.ballast.core.pool.LoadBalancer;
 import java.util.List;
 import java.util.Locale;
 import tools.jackson.databind.json.JsonMapper;

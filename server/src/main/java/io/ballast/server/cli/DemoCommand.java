@@ -1,8 +1,8 @@
 package io.ballast.server.cli;
 
 import io.ballast.server.Ballast;
-import io.ballast.server.config.ConfigLoader;
 import io.ballast.server.config.BallastConfig;
+import io.ballast.server.config.ConfigLoader;
 import io.ballast.server.demo.DemoBackends;
 import java.io.IOException;
 import java.io.InputStream;

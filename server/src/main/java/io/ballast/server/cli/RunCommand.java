@@ -1,8 +1,8 @@
 package io.ballast.server.cli;
 
 import io.ballast.server.Ballast;
-import io.ballast.server.config.ConfigLoader;
 import io.ballast.server.config.BallastConfig;
+import io.ballast.server.config.ConfigLoader;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;

@@ -1,7 +1,6 @@
 package io.ballast.server.config;
 
 import io.ballast.proxy.client.Cidr;
-
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Objects;

@@ -1,10 +1,10 @@
 package io.ballast.server.config;
 
-import io.ballast.core.pick.Algorithm;
 import io.ballast.core.circuit.CircuitBreakerSettings;
 import io.ballast.core.outlier.OutlierSettings;
-import io.ballast.core.retry.RetrySettings;
+import io.ballast.core.pick.Algorithm;
 import io.ballast.core.pick.AlgorithmOptions;
+import io.ballast.core.retry.RetrySettings;
 import io.ballast.core.zone.ZoneSettings;
 import io.ballast.proxy.affinity.AffinitySpec;
 import io.ballast.proxy.client.HashKey;

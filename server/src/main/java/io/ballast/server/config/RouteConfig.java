@@ -1,8 +1,8 @@
 package io.ballast.server.config;
 
 import io.ballast.core.retry.RetrySettings;
-import io.ballast.proxy.routing.DenyRule;
 import io.ballast.proxy.client.HashKey;
+import io.ballast.proxy.routing.DenyRule;
 import io.ballast.proxy.routing.HeaderOps;
 import io.ballast.proxy.routing.PathRewrite;
 import io.ballast.proxy.routing.RouteMatch;

@@ -1,7 +1,6 @@
 package io.ballast.server.config;
 
 import io.ballast.proxy.probe.StatusRange;
-
 import java.util.List;
 import java.util.Objects;
 import java.util.stream.Collectors;

@@ -1,8 +1,7 @@
 package io.ballast.server.config;
 
-import io.ballast.proxy.probe.StatusRange;
-
 import io.ballast.core.pick.Algorithm;
+import io.ballast.proxy.probe.StatusRange;
 import io.ballast.server.config.YamlNode.ListNode;
 import io.ballast.server.config.YamlNode.ScalarNode;
 import java.math.BigInteger;

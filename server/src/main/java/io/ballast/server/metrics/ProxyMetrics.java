@@ -2,9 +2,10 @@ package io.ballast.server.metrics;
 
 import io.ballast.core.Backend;
 import io.ballast.core.HealthState;
-import io.ballast.core.pool.LoadBalancer;
-import io.ballast.core.retry.RetryPolicy;
 import io.ballast.core.Scheduler;
+import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.pool.PoolListener;
+import io.ballast.core.retry.RetryPolicy;
 import io.ballast.proxy.ProxyObserver;
 import io.ballast.proxy.RequestLog;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
@@ -56,7 +57,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * request costs one lock-free map read (by backend identity), one array read indexed by status,
  * a counter increment and a histogram observation. No strings are built per request.
  *
- * <p>Wiring: a pool takes its {@link LoadBalancer.Listener} at construction, so build the metrics
+ * <p>Wiring: a pool takes its {@link PoolListener} at construction, so build the metrics
  * first, then the pools with the metrics as their listener, then hand the pools over:
  * <pre>{@code
  * ProxyMetrics metrics = new ProxyMetrics(List.of(), controlLoop);
@@ -65,10 +66,10 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * }</pre>
  *
  * <p>Threading: thread-safe. The {@link ProxyObserver} methods are non-blocking and meant for
- * event loops; the {@link LoadBalancer.Listener} methods run on the control loop; {@link #scrape}
+ * event loops; the {@link PoolListener} methods run on the control loop; {@link #scrape}
  * may run on any thread.
  */
-public final class ProxyMetrics implements ProxyObserver, LoadBalancer.Listener, AutoCloseable {
+public final class ProxyMetrics implements ProxyObserver, PoolListener, AutoCloseable {
   /** The default error-rate window. */
   public static final Duration DEFAULT_ERROR_RATE_WINDOW = Duration.ofSeconds(60);
 

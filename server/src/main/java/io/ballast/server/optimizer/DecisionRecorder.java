@@ -2,10 +2,11 @@ package io.ballast.server.optimizer;
 
 import io.ballast.core.Backend;
 import io.ballast.core.HealthState;
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.decision.Decision;
 import io.ballast.core.decision.DecisionLog;
 import io.ballast.core.optimizer.PoolOptimizer;
+import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.pool.PoolListener;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * scaling decision, go to the {@link DecisionLog} behind {@code /admin/decisions} and to the
  * application log, one line each, under the logger {@value #LOGGER}.
  *
- * <p>As a {@link LoadBalancer.Listener} it also hands a returning backend's warm-up to its pool's
+ * <p>As a {@link PoolListener} it also hands a returning backend's warm-up to its pool's
  * optimizer. Pools are built before their optimizers (an optimizer needs its pool), so
  * optimizers are registered afterwards with {@link #register}; events arrive on the control loop
  * once the pools run.
@@ -26,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: thread-safe. Listener calls come from the control loop; {@link #circuit} may come
  * from the circuit breakers' threads.
  */
-public final class DecisionRecorder implements LoadBalancer.Listener {
+public final class DecisionRecorder implements PoolListener {
   /** The logger every decision is written to. */
   public static final String LOGGER = "io.ballast.decisions";
   private static final Logger DECISIONS = LoggerFactory.getLogger(LOGGER);

@@ -1,10 +1,10 @@
 package io.ballast.server.optimizer;
 
 import io.ballast.core.Backend;
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.optimizer.PoolOptimizer;
 import io.ballast.core.optimizer.ScalingAdvisor;
 import io.ballast.core.optimizer.ScalingSignal;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.server.metrics.ProxyMetrics;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;

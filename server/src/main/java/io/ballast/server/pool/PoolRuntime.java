@@ -5,6 +5,7 @@ import io.ballast.core.Backend;
 import io.ballast.core.Rng;
 import io.ballast.core.Ticker;
 import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.pool.PoolListener;
 import io.ballast.core.retry.RetryPolicy;
 import io.ballast.proxy.affinity.AffinitySpec;
 import io.ballast.proxy.affinity.PoolAffinity;
@@ -59,7 +60,7 @@ public final class PoolRuntime {
    * @param drain how long a backend that leaves may finish its requests
    */
   public static PoolRuntime start(PoolConfig config, PoolServices services,
-      LoadBalancer.Listener listener, PoolZones zones, Duration drain) {
+      PoolListener listener, PoolZones zones, Duration drain) {
     List<Backend> backends = new ArrayList<>();
     for (BackendConfig b : config.backends()) {
       backends.add(new Backend(b.name(), b.address().host(), b.address().port(), b.weight(),

@@ -2,7 +2,7 @@ package io.ballast.server.pool;
 
 import io.ballast.core.Scheduler;
 import io.ballast.core.Ticker;
-import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.pool.HealthSettings;
 import io.ballast.core.retry.RetryBudget;
 import io.ballast.core.retry.RetryPolicy;
 import io.ballast.core.retry.RetrySettings;
@@ -26,11 +26,11 @@ final class PoolSetup {
   private PoolSetup() {}
 
   /** The pool's health policy: its active check levels, or passive health only. */
-  static LoadBalancer.HealthSettings health(PoolConfig p) {
+  static HealthSettings health(PoolConfig p) {
     return p.healthChecks()
-        .map(h -> LoadBalancer.HealthSettings.levels(h.policy(), p.passiveDownTime(),
+        .map(h -> HealthSettings.levels(h.policy(), p.passiveDownTime(),
             p.panicThreshold(), p.slowStart()))
-        .orElse(new LoadBalancer.HealthSettings(1, 1, false, p.passiveDownTime(),
+        .orElse(new HealthSettings(1, 1, false, p.passiveDownTime(),
             p.panicThreshold(), p.slowStart()));
   }
 

@@ -3,6 +3,7 @@ package io.ballast.server.pool;
 import io.ballast.core.Backend;
 import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.pool.Member;
+import io.ballast.core.pool.PoolListener;
 import io.ballast.proxy.routing.PoolRef;
 import io.ballast.server.config.BallastConfig;
 import io.ballast.server.config.PoolConfig;
@@ -29,13 +30,13 @@ public final class Pools implements io.ballast.server.admin.Membership {
 
   private final PoolServices services;
   private final PoolZones zones;
-  private final LoadBalancer.Listener listener;
+  private final PoolListener listener;
   private volatile Map<String, PoolRuntime> byName = Map.of();
 
   /**
    * @param listener told of every state change of every pool (logs, metrics, decisions)
    */
-  public Pools(PoolServices services, PoolZones zones, LoadBalancer.Listener listener) {
+  public Pools(PoolServices services, PoolZones zones, PoolListener listener) {
     this.services = Objects.requireNonNull(services, "services");
     this.zones = Objects.requireNonNull(zones, "zones");
     this.listener = Objects.requireNonNull(listener, "listener");

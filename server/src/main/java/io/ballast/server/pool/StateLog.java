@@ -4,6 +4,7 @@ import io.ballast.core.AdminState;
 import io.ballast.core.Backend;
 import io.ballast.core.HealthState;
 import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.pool.PoolListener;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,11 +15,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Called on the control loop; stateless apart from its listeners.
  */
-public final class StateLog implements LoadBalancer.Listener {
+public final class StateLog implements PoolListener {
   private static final Logger LOG = LoggerFactory.getLogger("io.ballast.state");
-  private final List<LoadBalancer.Listener> next;
+  private final List<PoolListener> next;
 
-  public StateLog(List<LoadBalancer.Listener> next) {
+  public StateLog(List<PoolListener> next) {
     this.next = List.copyOf(next);
   }
 

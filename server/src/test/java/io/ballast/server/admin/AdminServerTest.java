@@ -6,9 +6,10 @@ import static org.awaitility.Awaitility.await;
 import io.ballast.core.AdminState;
 import io.ballast.core.Backend;
 import io.ballast.core.ControlLoop;
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.Rng;
 import io.ballast.core.pick.Algorithm;
+import io.ballast.core.pool.HealthSettings;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.proxy.RequestLog;
 import io.ballast.server.metrics.PromText;
 import io.ballast.server.metrics.ProxyMetrics;
@@ -49,7 +50,7 @@ class AdminServerTest {
   void start() throws Exception {
     metrics = new ProxyMetrics(List.of(), loop);
     pool = new LoadBalancer("web", List.of(b1, b2), Algorithm.WEIGHTED_ROUND_ROBIN,
-        LoadBalancer.HealthSettings.PASSIVE_ONLY, loop, Rng.seeded(7), metrics);
+        HealthSettings.PASSIVE_ONLY, loop, Rng.seeded(7), metrics);
     metrics.setPools(List.of(pool));
     server = new AdminServer(new InetSocketAddress("127.0.0.1", 0), metrics, metrics::pools,
         readiness, TOKEN);

@@ -1,17 +1,15 @@
 package io.ballast.server.config;
 
-import io.ballast.proxy.client.Cidr;
-
-import io.ballast.proxy.probe.StatusRange;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ballast.core.pick.Algorithm;
+import io.ballast.core.retry.RetrySettings;
+import io.ballast.proxy.client.Cidr;
+import io.ballast.proxy.probe.StatusRange;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import io.ballast.core.retry.RetrySettings;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

@@ -1,12 +1,10 @@
 package io.ballast.server.config;
 
-import io.ballast.proxy.client.Cidr;
-
-import io.ballast.proxy.probe.StatusRange;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ballast.proxy.client.Cidr;
+import io.ballast.proxy.probe.StatusRange;
 import java.net.InetAddress;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;

@@ -6,10 +6,11 @@ import static org.awaitility.Awaitility.await;
 import io.ballast.core.AdminState;
 import io.ballast.core.Backend;
 import io.ballast.core.ControlLoop;
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.Rng;
 import io.ballast.core.Scheduler;
 import io.ballast.core.pick.Algorithm;
+import io.ballast.core.pool.HealthSettings;
+import io.ballast.core.pool.LoadBalancer;
 import io.ballast.proxy.RequestLog;
 import java.time.Duration;
 import java.util.List;
@@ -35,7 +36,7 @@ class ProxyMetricsTest {
   /** Metrics first, then the pool that reports to them, then the pool handed back. */
   private static LoadBalancer pool(ProxyMetrics metrics, Scheduler scheduler, Backend... bs) {
     LoadBalancer pool = new LoadBalancer("web", List.of(bs), Algorithm.ROUND_ROBIN,
-        LoadBalancer.HealthSettings.PASSIVE_ONLY, scheduler, Rng.seeded(1), metrics);
+        HealthSettings.PASSIVE_ONLY, scheduler, Rng.seeded(1), metrics);
     metrics.setPools(List.of(pool));
     return pool;
   }

@@ -5,13 +5,14 @@ import static org.awaitility.Awaitility.await;
 
 import io.ballast.core.Backend;
 import io.ballast.core.ControlLoop;
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.Rng;
 import io.ballast.core.decision.Decision;
 import io.ballast.core.decision.DecisionLog;
 import io.ballast.core.optimizer.PoolOptimizer;
 import io.ballast.core.optimizer.WeightControlSettings;
 import io.ballast.core.pick.Algorithm;
+import io.ballast.core.pool.HealthSettings;
+import io.ballast.core.pool.LoadBalancer;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -32,7 +33,7 @@ class DecisionRecorderTest {
     Backend a = new Backend("a", "127.0.0.1", 9001, 1);
     Backend b = new Backend("b", "127.0.0.1", 9002, 1);
     LoadBalancer pool = new LoadBalancer("api", List.of(a, b), Algorithm.WEIGHTED_ROUND_ROBIN,
-        new LoadBalancer.HealthSettings(1, 1, true, Duration.ofSeconds(1)), control,
+        new HealthSettings(1, 1, true, Duration.ofSeconds(1)), control,
         Rng.THREAD_LOCAL, recorder);
     PoolOptimizer optimizer = new PoolOptimizer(pool, WeightControlSettings.builder()
         .warmup(WeightControlSettings.Warmup.DEFAULT).build(), recorder.log());
