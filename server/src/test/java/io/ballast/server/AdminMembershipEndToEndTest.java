@@ -12,8 +12,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
-import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
@@ -68,14 +66,6 @@ class AdminMembershipEndToEndTest {
     return calls.get("/");
   }
 
-  private Set<String> bodies(int n) throws Exception {
-    Set<String> seen = new HashSet<>();
-    for (int i = 0; i < n; i++) {
-      seen.add(get().body());
-    }
-    return seen;
-  }
-
   @Test
   void backendsJoinAndLeaveThroughTheAdminApiUntilTheNextReload() throws Exception {
     TestBackend a = backends.start("a");
@@ -92,7 +82,7 @@ class AdminMembershipEndToEndTest {
     assertThat(added.body()).contains("\"backend\":\"b\"", "until the next reload or restart");
     // With active checks, a new backend serves once its first check passed.
     await().atMost(Duration.ofSeconds(5)).until(() -> pool.available(pool.backend("b")));
-    assertThat(bodies(20)).containsExactlyInAnyOrder("a", "b");
+    assertThat(calls.bodies(20)).containsExactlyInAnyOrder("a", "b");
     assertThat(admin("GET", "/admin/decisions?pool=app", null, false).body())
         .contains("\"kind\":\"membership\"", "joins at " + b.address(), "admin API");
 
@@ -122,7 +112,7 @@ class AdminMembershipEndToEndTest {
     HttpResponse<String> removed = admin("DELETE", "/admin/pools/app/backends/a", null, true);
     assertThat(removed.statusCode()).as(removed.body()).isEqualTo(200);
     assertThat(removed.body()).contains("\"removed\":true", "\"backends_left\":1");
-    assertThat(bodies(10)).containsExactly("b");
+    assertThat(calls.bodies(10)).containsExactly("b");
 
     // The last one too: the pool answers 503 with Retry-After until one is added.
     HttpResponse<String> last = admin("DELETE", "/admin/pools/app/backends/b", null, true);
@@ -142,6 +132,6 @@ class AdminMembershipEndToEndTest {
     await().atMost(Duration.ofSeconds(5))
         .until(() -> pool.backends().stream().map(x -> x.name()).toList().equals(
             java.util.List.of("a1")) && pool.available(pool.backend("a1")));
-    assertThat(bodies(5)).containsExactly("a");
+    assertThat(calls.bodies(5)).containsExactly("a");
   }
 }

@@ -16,10 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -102,14 +100,6 @@ class DnsDiscoveryEndToEndTest {
 
   private HttpResponse<String> get() throws Exception {
     return calls.get("/");
-  }
-
-  private Set<String> bodies(int n) throws Exception {
-    Set<String> seen = new HashSet<>();
-    for (int i = 0; i < n; i++) {
-      seen.add(get().body());
-    }
-    return seen;
   }
 
   private List<String> members() {
@@ -201,19 +191,19 @@ class DnsDiscoveryEndToEndTest {
         """.formatted(fixed.address(), NAME, port, late, port), "");
     // The late name does not exist yet: ballast runs with what resolves.
     assertThat(members()).containsExactly(NAME + "/127.0.0.2:" + port, "fixed");
-    assertThat(bodies(10)).containsExactlyInAnyOrder("two", "fixed");
+    assertThat(calls.bodies(10)).containsExactlyInAnyOrder("two", "fixed");
 
     dns.stop();
     await().atMost(Duration.ofSeconds(10)).until(() -> metrics().get("lb_discovery_failures_total",
         Map.of("pool", "app", "name", NAME + ":" + port, "reason", "timeout")) > 0);
     assertThat(members()).containsExactly(NAME + "/127.0.0.2:" + port, "fixed");
-    assertThat(bodies(10)).containsExactlyInAnyOrder("two", "fixed");
+    assertThat(calls.bodies(10)).containsExactlyInAnyOrder("two", "fixed");
 
     dns.restart();
     dns.hosts("late", "127.0.0.3 " + late);
     await().atMost(Duration.ofSeconds(10)).until(() -> members().size() == 3);
     assertThat(members()).contains(late + "/127.0.0.3:" + port);
-    await().atMost(Duration.ofSeconds(5)).until(() -> bodies(12).contains("three"));
+    await().atMost(Duration.ofSeconds(5)).until(() -> calls.bodies(12).contains("three"));
   }
 
   @Test

@@ -7,6 +7,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * The HTTP calls end-to-end tests make to a running ballast: requests through a listener, and
@@ -42,6 +44,15 @@ public final class Calls {
   /** GET {@code path} through the first listener, with {@code headers} (name, value, ...). */
   public HttpResponse<String> get(String path, String... headers) throws Exception {
     return send(HttpRequest.newBuilder(URI.create(url(0, path))), headers);
+  }
+
+  /** The distinct bodies of {@code n} GETs of / through the first listener: who answered. */
+  public Set<String> bodies(int n) throws Exception {
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < n; i++) {
+      seen.add(get("/").body());
+    }
+    return seen;
   }
 
   /** GET {@code url}, with {@code headers} (name, value, ...). */
