@@ -1,6 +1,5 @@
 package io.ballast.core.attempt;
 
-import io.ballast.core.AttemptGate;
 import io.ballast.core.Backend;
 import io.ballast.core.PickContext;
 import io.ballast.core.PickResult;
@@ -54,6 +53,10 @@ import java.util.Objects;
  * duration ends at the response head when there is one: how long the backend took to answer,
  * not how long a slow client took to read the body. The load's ends with the attempt.
  *
+ * <p>This class decides; what the attempt in progress holds on its backend (the permit, the
+ * place in the load, what the outlier tracker heard) is booked by {@link AttemptHold}, which ends
+ * each exactly once.
+ *
  * <p>A retryable status is given up for a retry only once another backend was picked: with
  * nobody to retry on, the client gets the backend's own answer.
  *
@@ -68,11 +71,9 @@ public final class Attempts {
     PickResult choose(PickContext context);
   }
 
-  private static final int OUTLIER_SUCCESS = 1;
-  private static final int OUTLIER_FAILURE = 2;
-
-  private final Ticker ticker;
   private final AttemptListener listener;
+  /** The attempt in progress: what it holds on its backend. */
+  private final AttemptHold hold;
 
   // Per request; set again by start().
   private LoadBalancer pool;
@@ -86,29 +87,15 @@ public final class Attempts {
   private int failStatus;
   private String reason;
 
-  // Per attempt.
-  private Backend backend;
-  /** The gate whose permit the attempt holds; null once it has its outcome or never had one. */
-  private AttemptGate gate;
-  private boolean loadOpen;
-  private int joined;
-  private long gateStartNanos;
-  private long loadStartNanos;
-  private long headNanos;
-  private int status;
+  /** The retry decision on the attempt's status, null when there was none. */
   private RetryDecision decision;
-  /** What the outlier tracker heard, for the listener: OUTLIER_* bits. */
-  private int outlierLocal;
-  /** What the last end() told the load and the gate, for the listener; null: nothing. */
-  private Boolean lastLoad;
-  private Boolean lastGate;
 
   /**
    * @param ticker the clock attempts are timed on (the system's, or the simulator's)
    * @param listener told of every attempt as it ends; {@link AttemptListener#NONE} for nobody
    */
   public Attempts(Ticker ticker, AttemptListener listener) {
-    this.ticker = Objects.requireNonNull(ticker, "ticker");
+    this.hold = new AttemptHold(Objects.requireNonNull(ticker, "ticker"));
     this.listener = Objects.requireNonNull(listener, "listener");
   }
 
@@ -133,9 +120,7 @@ public final class Attempts {
     reached = null;
     failStatus = 503;
     reason = null;
-    backend = null;
-    gate = null;
-    loadOpen = false;
+    hold.clear();
   }
 
   /** The whole request arrived: the overall timeout counts from now. */
@@ -165,19 +150,12 @@ public final class Attempts {
         }
       }
       retry.attempted(b);
-      backend = b;
-      status = 0;
-      headNanos = 0;
       decision = null;
-      outlierLocal = 0;
-      AttemptGate g = b.gate();
-      if (g.tryAcquire(pool.panic())) {
-        gate = g;
-        gateStartNanos = ticker.nanos();
+      if (hold.open(b, pool.panic())) {
         return b;
       }
       failStatus = 503;
-      reason = b.name() + " refused locally: " + g.refusal();
+      reason = b.name() + " refused locally: " + hold.refusal();
       if (!decide(AttemptOutcome.REFUSED_LOCALLY, AttemptFailure.REJECTED_LOCALLY)) {
         return null;
       }
@@ -191,8 +169,7 @@ public final class Attempts {
 
   /** The connection to the attempt's backend is up (new, or taken from a pool). */
   public void connected() {
-    backend.outcomes().localOriginSuccess();
-    outlierLocal |= OUTLIER_SUCCESS;
+    hold.localSuccess();
   }
 
   /**
@@ -200,21 +177,19 @@ public final class Attempts {
    * ("connect refused"). True: try {@link #next()}; false: answer {@link #failStatus()}.
    */
   public boolean connectFailed(String why) {
-    backend.outcomes().localOriginFailure();
-    outlierLocal |= OUTLIER_FAILURE;
+    Backend backend = hold.backend();
+    hold.localFailure();
     pool.reportConnectFailure(backend, why);
     failStatus = 503;
     reason = "connect to " + backend.name() + " failed: " + why;
-    end(true, true);
+    hold.end(true, true);
     return decide(AttemptOutcome.CONNECT_FAILED, AttemptFailure.CONNECT_FAILED);
   }
 
   /** The request starts going to the attempt's backend: it counts in the backend's load. */
   public void sending() {
-    joined = backend.load().start();
-    loadOpen = true;
-    loadStartNanos = ticker.nanos();
-    reached = backend;
+    hold.sending();
+    reached = hold.backend();
   }
 
   /**
@@ -231,11 +206,10 @@ public final class Attempts {
       default -> throw new IllegalArgumentException(
           "kind: " + kind + " (expected: a reset or the per-try timeout)");
     };
-    backend.outcomes().localOriginFailure();
-    outlierLocal |= OUTLIER_FAILURE;
+    hold.localFailure();
     failStatus = kind == AttemptFailure.PER_TRY_TIMEOUT ? 504 : 502;
     reason = Objects.requireNonNull(why, "why");
-    end(true, true);
+    hold.end(true, true);
     return decide(outcome, kind);
   }
 
@@ -246,16 +220,14 @@ public final class Attempts {
    * answer, then report {@link #completed()} or {@link #broken}.
    */
   public boolean answered(int code) {
-    headNanos = ticker.nanos();
-    status = code;
-    backend.outcomes().response(code);
+    hold.head(code);
     if (policy.retryableStatus(code)) {
       decision = retry.onStatus(code);
       if (decision.retry()) {
         Backend next = pick();
         if (next != null) {
-          String failed = backend.name() + " answered " + code;
-          end(Failures.forGate(code), Failures.forLoad(code));
+          String failed = hold.backend().name() + " answered " + code;
+          hold.end(Failures.forGate(code), Failures.forLoad(code));
           record(AttemptOutcome.ANSWERED, decision);
           pending = next;
           failStatus = 502;
@@ -272,9 +244,10 @@ public final class Attempts {
 
   /** The relayed answer ended whole: the attempt is a success or failure by its status. */
   public void completed() {
-    end(Failures.forGate(status), Failures.forLoad(status));
+    int status = hold.status();
+    hold.end(Failures.forGate(status), Failures.forLoad(status));
     record(AttemptOutcome.ANSWERED, decision);
-    backend = null;
+    hold.clear();
   }
 
   /**
@@ -282,12 +255,11 @@ public final class Attempts {
    * of the backend; the client gets a truncated response, never a retry.
    */
   public void broken(String why) {
-    backend.outcomes().localOriginFailure();
-    outlierLocal |= OUTLIER_FAILURE;
+    hold.localFailure();
     reason = Objects.requireNonNull(why, "why");
-    end(true, true);
+    hold.end(true, true);
     record(AttemptOutcome.BROKEN_AFTER_HEAD, decision);
-    backend = null;
+    hold.clear();
   }
 
   /**
@@ -296,33 +268,11 @@ public final class Attempts {
    * no outcome goes back. Does nothing when no attempt is open.
    */
   public void abandoned() {
-    if (backend == null || !loadOpen && gate == null) {
-      backend = null;
-      return;
+    if (hold.holding()) {
+      hold.abandon();
+      record(AttemptOutcome.ABANDONED, null);
     }
-    long now = ticker.nanos();
-    Boolean load = null;
-    if (loadOpen) {
-      loadOpen = false;
-      load = Failures.forLoad(status);
-      backend.load().complete(!load, now - loadStartNanos, joined);
-    }
-    Boolean gated = null;
-    AttemptGate g = gate;
-    if (g != null) {
-      gate = null;
-      if (status != 0) {
-        gated = Failures.forGate(status);
-        g.onResult(headNanos - gateStartNanos, gated);
-      } else {
-        g.release();
-      }
-    }
-    if (listener != AttemptListener.NONE) {
-      listener.onAttemptEnd(new AttemptRecord(backend.name(), AttemptOutcome.ABANDONED, status,
-          load, gated, outlierText(), null));
-    }
-    backend = null;
+    hold.clear();
   }
 
   // ---- what the request's log reads
@@ -339,7 +289,7 @@ public final class Attempts {
 
   /** The backend of the attempt in progress (or of the last one), null before any. */
   public Backend backend() {
-    return backend;
+    return hold.backend();
   }
 
   /** The backend of the last attempt that got a connection; null when none did. */
@@ -407,7 +357,7 @@ public final class Attempts {
   private boolean decide(AttemptOutcome outcome, AttemptFailure failure) {
     RetryDecision d = retry.onFailure(failure);
     record(outcome, d);
-    backend = null;
+    hold.clear();
     if (d.retry()) {
       return true;
     }
@@ -417,49 +367,18 @@ public final class Attempts {
     return false;
   }
 
-  /** Ends the attempt in the backend's load and gate (each once). */
-  private void end(boolean gateFailure, boolean loadFailure) {
-    long now = ticker.nanos();
-    lastLoad = null;
-    if (loadOpen) {
-      loadOpen = false;
-      lastLoad = loadFailure;
-      backend.load().complete(!loadFailure, now - loadStartNanos, joined);
-    }
-    lastGate = null;
-    AttemptGate g = gate;
-    if (g != null) {
-      gate = null;
-      lastGate = gateFailure;
-      g.onResult((headNanos != 0 ? headNanos : now) - gateStartNanos, gateFailure);
-    }
-  }
-
   private void record(AttemptOutcome outcome, RetryDecision d) {
     if (listener == AttemptListener.NONE) {
       return;
     }
     boolean refused = outcome == AttemptOutcome.REFUSED_LOCALLY;
-    listener.onAttemptEnd(new AttemptRecord(backend.name(), outcome, status,
-        refused ? null : lastLoad, refused ? null : lastGate, outlierText(), d));
-  }
-
-  private String outlierText() {
-    StringBuilder b = new StringBuilder();
-    if ((outlierLocal & OUTLIER_SUCCESS) != 0) {
-      b.append("local-origin success");
-    }
-    if (status != 0) {
-      b.append(b.length() == 0 ? "" : ", ").append("response ").append(status);
-    }
-    if ((outlierLocal & OUTLIER_FAILURE) != 0) {
-      b.append(b.length() == 0 ? "" : ", ").append("local-origin failure");
-    }
-    return b.toString();
+    listener.onAttemptEnd(new AttemptRecord(hold.backend().name(), outcome, hold.status(),
+        refused ? null : hold.lastLoad(), refused ? null : hold.lastGate(), hold.outlierText(),
+        d));
   }
 
   @Override
   public String toString() {
-    return "attempts " + retry + (backend == null ? "" : " on " + backend.name());
+    return "attempts " + retry + (hold.backend() == null ? "" : " on " + hold.backend().name());
   }
 }
