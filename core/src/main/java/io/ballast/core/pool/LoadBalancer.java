@@ -3,7 +3,6 @@ package io.ballast.core.pool;
 import io.ballast.core.AdminState;
 import io.ballast.core.Backend;
 import io.ballast.core.HealthState;
-import io.ballast.core.PickResult;
 import io.ballast.core.Picker;
 import io.ballast.core.PoolLoad;
 import io.ballast.core.Rng;
@@ -14,10 +13,7 @@ import io.ballast.core.health.LevelStatus;
 import io.ballast.core.pick.Algorithm;
 import io.ballast.core.pick.AlgorithmOptions;
 import io.ballast.core.pick.PickerFactory;
-import io.ballast.core.pick.PoolSnapshot;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -29,30 +25,15 @@ import java.util.function.UnaryOperator;
  * turns events into a new immutable {@link Picker} and publishes it for the data plane.
  *
  * <h2>Membership</h2>
- * Members change while the pool serves ({@link #setMembers}, {@link #addMember},
- * {@link #removeMember}); they are matched by name, and a member that keeps its name and address
- * keeps its {@link Backend} object and everything learnt about it (see {@link MemberChanges}).
- * <ul>
- *   <li>A backend that joins is set up completely (its status, then
- *       {@link PoolListener#onMembersChanged}, where pool features install its gate and outcome
- *       listener) before any picker that contains it is published. With active checks it takes
- *       no traffic until its first check result: a pass brings it up at once whatever
- *       {@code rise} is, a fail keeps it down (Envoy's rule for new hosts; see
- *       {@link BackendHealth#awaitingFirstCheck}). Without active checks it serves at once. Either
- *       way it comes in through slow start or warm-up by feedback, as a returning backend does.
- *   <li>A backend that leaves is out of the next picker at once, then drains: its requests in
- *       flight finish, the control loop looks at its {@code inFlight()} every
- *       {@value Membership#DRAIN_CHECK_MILLIS} ms, and once it is 0 or the
- *       {@link #setDrainTimeout drain timeout} has passed the pool forgets it and tells
- *       {@link PoolListener#onMemberGone} (the time to close its connections). Until then the status
- *       readers still answer for it and {@link #removing} is true; afterwards they refuse it as a
- *       stranger.
- * </ul>
+ * Members change while the pool serves, through its {@link #roster()}: matched by name, a backend
+ * that stays keeps everything learnt about it, one that joins is set up before any picker holds
+ * it, one that leaves drains ({@link #removing} true) until the pool forgets it.
+ *
  * {@link #reconfigure} switches the algorithm, its tunables and the health settings of a running
  * pool, keeping every backend's state.
  *
  * <p>Threading: {@link #picker()}, {@link #backends()} and the {@code status} readers are
- * thread-safe (volatile reads). The {@code report*}, {@code set*}, membership and
+ * thread-safe (volatile reads). The {@code report*}, {@code set*}, roster and
  * {@link #reconfigure} methods are thread-safe too: they check their arguments at once and post
  * the change to the control loop ({@link Scheduler}), where every state change and every rebuild
  * happens, one at a time. A picker is republished only when the members, the set of available
@@ -63,46 +44,28 @@ public final class LoadBalancer {
   public static final int MAX_WEIGHT_PERCENT = 1000;
   /** Check results kept per backend for {@link #checkHistory}. */
   public static final int CHECK_HISTORY = 10;
-  /** How long a removed backend may drain before the pool forgets it anyway. */
-  public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
-  private static final Picker NONE_AVAILABLE = ctx -> PickResult.NoBackend.NONE_AVAILABLE;
-  private static final Picker EMPTY = ctx -> PickResult.NoBackend.EMPTY_POOL;
 
   private final String name;
-  private volatile PoolSetup setup;
   private final Scheduler scheduler;
-  private final Rng rng;
   private final Listeners listener = new Listeners();
   private final PoolLoad load = new PoolLoad();
   private final Membership membership;
   private final Warmup warmup;
-  private volatile Picker picker;
-  /** What the published picker was built from; written on the control loop. */
-  private volatile Published published = new Published(Members.NONE, new boolean[0], new int[0]);
-  private volatile boolean panic;
-  /** Set while {@link #reconfigure} changes many backends: one rebuild at the end. */
-  private boolean holdRebuilds;
+  /** The setup and the published picker. */
+  private final PickerPublisher publisher;
+  /** Where every change runs, on the control loop. */
+  private final PoolControl control;
+  private final Roster roster;
 
   /** A pool balancing with the algorithm's default tunables. */
-  public LoadBalancer(
-      String name,
-      List<Backend> backends,
-      Algorithm algorithm,
-      HealthSettings health,
-      Scheduler scheduler,
-      Rng rng,
-      PoolListener listener) {
+  public LoadBalancer(String name, List<Backend> backends, Algorithm algorithm,
+      HealthSettings health, Scheduler scheduler, Rng rng, PoolListener listener) {
     this(name, backends, algorithm, AlgorithmOptions.DEFAULTS, health, scheduler, rng, listener);
   }
 
-  public LoadBalancer(
-      String name,
-      List<Backend> backends,
-      Algorithm algorithm,
-      AlgorithmOptions options,
-      HealthSettings health,
-      Scheduler scheduler,
-      Rng rng,
+  /** A pool balancing with these tunables. */
+  public LoadBalancer(String name, List<Backend> backends, Algorithm algorithm,
+      AlgorithmOptions options, HealthSettings health, Scheduler scheduler, Rng rng,
       PoolListener listener) {
     this(name, backends, algorithm, options, UnaryOperator.identity(), health, scheduler, rng,
         listener);
@@ -116,28 +79,24 @@ public final class LoadBalancer {
    *     for, no slow start), as a pool that starts has nothing to protect yet
    * @param listener the first listener; {@link PoolListener#NONE} for none
    */
-  public LoadBalancer(
-      String name,
-      List<Backend> backends,
-      Algorithm algorithm,
-      AlgorithmOptions options,
-      UnaryOperator<PickerFactory> decorator,
-      HealthSettings health,
-      Scheduler scheduler,
-      Rng rng,
-      PoolListener listener) {
+  public LoadBalancer(String name, List<Backend> backends, Algorithm algorithm,
+      AlgorithmOptions options, UnaryOperator<PickerFactory> decorator, HealthSettings health,
+      Scheduler scheduler, Rng rng, PoolListener listener) {
     this.name = Objects.requireNonNull(name, "name");
-    this.setup = PoolSetup.of(algorithm, options, decorator, health);
+    PoolSetup setup = PoolSetup.of(algorithm, options, decorator, health);
     this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
-    this.rng = Objects.requireNonNull(rng, "rng");
     if (Objects.requireNonNull(listener, "listener") != PoolListener.NONE) {
       this.listener.add(listener);
     }
     this.membership = new Membership(name, backends, health.policy(),
         algorithm.needsPoolLoad(), load, scheduler, b -> this.listener.onMemberGone(this, b));
-    this.warmup = new Warmup(scheduler, this::rebuild);
-    this.picker = backends().isEmpty() ? EMPTY : NONE_AVAILABLE;
-    rebuild();
+    this.warmup = new Warmup(scheduler, this::rebuildPicker);
+    this.publisher = new PickerPublisher(this, setup, membership, load,
+        Objects.requireNonNull(rng, "rng"), scheduler.ticker(), warmup, this.listener);
+    this.control = new PoolControl(this, membership, publisher, warmup, this.listener, scheduler,
+        load);
+    this.roster = new Roster(name, membership, control, scheduler);
+    publisher.rebuild();
   }
 
   public String name() {
@@ -145,12 +104,17 @@ public final class LoadBalancer {
   }
 
   public Algorithm algorithm() {
-    return setup.algorithm();
+    return publisher.setup().algorithm();
   }
 
   /** The algorithm's tunables. Thread-safe. */
   public AlgorithmOptions options() {
-    return setup.options();
+    return publisher.setup().options();
+  }
+
+  /** Where the pool's members change: set, add, remove, drain timeout. Thread-safe. */
+  public Roster roster() {
+    return roster;
   }
 
   /** The current members, in pool order; immutable. Thread-safe: one volatile read. */
@@ -184,12 +148,12 @@ public final class LoadBalancer {
   }
 
   public HealthSettings healthSettings() {
-    return setup.health();
+    return publisher.setup().health();
   }
 
   /** The current picker. Thread-safe: one volatile read. */
   public Picker picker() {
-    return picker;
+    return publisher.picker();
   }
 
   /** Adds a listener; it hears every event from the next one on. Thread-safe. */
@@ -230,7 +194,7 @@ public final class LoadBalancer {
 
   /** True while the pool balances over unhealthy backends too (panic mode). Thread-safe. */
   public boolean panic() {
-    return panic;
+    return publisher.panic();
   }
 
   /** True when the backend takes new requests now. Thread-safe. */
@@ -254,17 +218,7 @@ public final class LoadBalancer {
 
   /** Outlier detection takes the backend out, or lets it back. Thread-safe. */
   public void setEjected(Backend backend, boolean ejected, String reason) {
-    onLoop(backend, s -> {
-      if (s.ejected == ejected) {
-        return;
-      }
-      s.ejected = ejected;
-      listener.onEjection(this, backend, ejected, reason);
-      if (!ejected) {
-        returned(backend, s);
-      }
-      rebuild();
-    });
+    onLoop(backend, s -> control.ejected(backend, s, ejected, reason));
   }
 
   /** True while the backend's circuit breaker is open. Thread-safe. */
@@ -281,16 +235,7 @@ public final class LoadBalancer {
    * Thread-safe.
    */
   public void setCircuitOpen(Backend backend, boolean open) {
-    onLoop(backend, s -> {
-      if (s.circuitOpen == open) {
-        return;
-      }
-      s.circuitOpen = open;
-      if (!open) {
-        returned(backend, s);
-      }
-      rebuild();
-    });
+    onLoop(backend, s -> control.circuitOpen(backend, s, open));
   }
 
   /**
@@ -300,13 +245,7 @@ public final class LoadBalancer {
    * lets go, the checks' verdict applies again. Thread-safe.
    */
   public void setAgentDown(Backend backend, boolean down, String reason) {
-    onLoop(backend, s -> {
-      if (s.agentDown == down) {
-        return;
-      }
-      s.agentDown = down;
-      transition(backend, s, s.checks.state(), reason);
-    });
+    onLoop(backend, s -> control.agentDown(backend, s, down, reason));
   }
 
   /** True while the backend's agent holds it down. Thread-safe. */
@@ -316,16 +255,7 @@ public final class LoadBalancer {
 
   /** The data plane could not connect to the backend. Thread-safe. */
   public void reportConnectFailure(Backend backend, String reason) {
-    onLoop(backend, s -> {
-      if (!s.health.serving()) {
-        return;
-      }
-      transition(backend, s, s.checks.forceDown(), "connection failed: " + reason);
-      HealthSettings health = setup.health();
-      if (!health.activeChecks()) {
-        scheduler.schedule(health.passiveDownTime(), () -> readmit(backend, s));
-      }
-    });
+    onLoop(backend, s -> control.connectFailed(backend, s, reason));
   }
 
   /** An active health check of the first (or only) level finished. Thread-safe. */
@@ -338,18 +268,12 @@ public final class LoadBalancer {
    * A result that arrives after {@link #reconfigure} removed its level is dropped. Thread-safe.
    */
   public void reportCheck(Backend backend, int level, boolean passed, String detail) {
-    int levels = setup.health().policy().levels().size();
+    int levels = healthSettings().policy().levels().size();
     if (level < 0 || level >= levels) {
       throw new IllegalArgumentException(
           "level: " + level + " (expected: 0.." + (levels - 1) + ")");
     }
-    onLoop(backend, s -> {
-      if (level >= s.checks.policy().levels().size()) {
-        return;
-      }
-      HealthState verdict = s.onCheck(level, passed, detail, scheduler.ticker().nanos());
-      transition(backend, s, verdict, s.checks.reason(level, passed, detail));
-    });
+    onLoop(backend, s -> control.checked(backend, s, level, passed, detail));
   }
 
   /**
@@ -383,18 +307,7 @@ public final class LoadBalancer {
 
   /** Drain or maintenance from the operator. Thread-safe. */
   public void setAdminState(Backend backend, AdminState state, String reason) {
-    onLoop(backend, s -> {
-      AdminState from = s.admin;
-      if (from == state) {
-        return;
-      }
-      s.admin = state;
-      listener.onAdminChange(this, backend, from, state, reason);
-      if (state == AdminState.ACTIVE) {
-        returned(backend, s);
-      }
-      rebuild();
-    });
+    onLoop(backend, s -> control.admin(backend, s, state, reason));
   }
 
   /**
@@ -424,19 +337,7 @@ public final class LoadBalancer {
             + " (expected: 1.." + MAX_WEIGHT_PERCENT + ")");
       }
     }
-    scheduler.execute(() -> {
-      boolean changed = false;
-      for (Map.Entry<Backend, Integer> e : copy.entrySet()) {
-        BackendStatus s = membership.statuses().get(e.getKey());
-        if (s != null) {
-          changed |= s.weightPercent != e.getValue();
-          s.weightPercent = e.getValue();
-        }
-      }
-      if (changed) {
-        rebuild();
-      }
-    });
+    scheduler.execute(() -> control.weightPercents(copy));
   }
 
   /** The backend's weight percentage as last set (100 unless something adjusted it). Thread-safe. */
@@ -451,103 +352,12 @@ public final class LoadBalancer {
    * backends of one pool, not across rebuilds. Thread-safe.
    */
   public int effectiveWeight(Backend backend) {
-    Published p = published;
-    Integer i = p.members().index().get(backend);
-    if (i == null) {
-      status(backend);
+    int w = publisher.effectiveWeight(backend);
+    if (w < 0) {
+      status(backend); // refuses a stranger
       return 0;
     }
-    return p.available()[i] ? p.weights()[i] : 0;
-  }
-
-  // ---- membership ----
-
-  /**
-   * Makes the pool's members these (see the class comment and {@link MemberChanges} for the
-   * matching by name); nothing happens when they are the pool's members already. Thread-safe:
-   * checks the list at once and applies it on the control loop.
-   *
-   * @param members every member the pool should have, names unique; empty leaves the pool
-   *     without backends (it answers "pool has no backends" until one is added)
-   * @param reason for the listeners' log ("config reload", "dns: api.internal")
-   * @throws IllegalArgumentException when a name is listed twice; nothing changes then
-   */
-  public void setMembers(List<Member> members, String reason) {
-    List<Member> copy = List.copyOf(members);
-    Objects.requireNonNull(reason, "reason");
-    MemberChanges.checkUnique(copy);
-    scheduler.execute(() -> applyMembers(copy, reason));
-  }
-
-  /**
-   * Adds a member, or updates the member of that name (another weight or zone in place; another
-   * address replaces it). The same path as {@link #setMembers}. Thread-safe.
-   */
-  public void addMember(Member member, String reason) {
-    Objects.requireNonNull(member, "member");
-    Objects.requireNonNull(reason, "reason");
-    scheduler.execute(() -> {
-      Map<String, Member> wanted = membership.described();
-      wanted.put(member.name(), member);
-      applyMembers(List.copyOf(wanted.values()), reason);
-    });
-  }
-
-  /**
-   * Removes the member of that name: it leaves the picker and drains (the last member too: the
-   * pool then answers "pool has no backends"). The same path as {@link #setMembers}.
-   * Thread-safe.
-   *
-   * @throws IllegalArgumentException when the pool has no member of that name now
-   */
-  public void removeMember(String name, String reason) {
-    Objects.requireNonNull(reason, "reason");
-    if (backend(name) == null) {
-      throw new IllegalArgumentException("backend " + name + " is not in pool " + this.name);
-    }
-    scheduler.execute(() -> {
-      Map<String, Member> wanted = membership.described();
-      wanted.remove(name);
-      applyMembers(List.copyOf(wanted.values()), reason);
-    });
-  }
-
-  /**
-   * Sets how long a removed backend may drain before the pool forgets it with requests still in
-   * flight (they are cut when the proxy closes its connections). Zero forgets it at the first
-   * look. Thread-safe; applies to backends draining now too.
-   */
-  public void setDrainTimeout(Duration timeout) {
-    membership.setDrainTimeout(timeout);
-  }
-
-  /** See {@link #setDrainTimeout}; {@link #DEFAULT_DRAIN_TIMEOUT} unless set. Thread-safe. */
-  public Duration drainTimeout() {
-    return membership.drainTimeout();
-  }
-
-  /**
-   * Control loop: the membership update, then the listeners (who install what a backend that
-   * joins needs before a picker can hold it), the warm-up of those that serve at once, the drain
-   * watch and the new picker.
-   */
-  private void applyMembers(List<Member> wanted, String reason) {
-    PoolSetup st = setup;
-    MemberChanges c = membership.apply(wanted, st.health(), st.algorithm().needsPoolLoad());
-    if (c.isEmpty()) {
-      return;
-    }
-    listener.onMembersChanged(this, c.added(), c.removed(), c.updated(), reason);
-    for (Backend b : c.added()) {
-      BackendStatus s = membership.status(b);
-      if (s.inService()) {
-        returned(b, s);
-      }
-    }
-    if (!c.removed().isEmpty()) {
-      membership.watchDrains();
-    }
-    rebuild(true);
+    return w;
   }
 
   // ---- reconfiguration ----
@@ -568,46 +378,10 @@ public final class LoadBalancer {
       UnaryOperator<PickerFactory> decorator, HealthSettings health, String reason) {
     PoolSetup next = PoolSetup.of(algorithm, options, decorator, health);
     Objects.requireNonNull(reason, "reason");
-    scheduler.execute(() -> applySetup(next, reason));
+    scheduler.execute(() -> control.setup(next, reason));
   }
 
-  private void applySetup(PoolSetup next, String reason) {
-    PoolSetup before = setup;
-    setup = next;
-    if (next.algorithm().needsPoolLoad()) {
-      for (Backend b : backends()) {
-        b.load().attach(load);
-      }
-    }
-    HealthSettings health = next.health();
-    boolean newPolicy = !health.policy().equals(before.health().policy());
-    boolean checksOff = before.health().activeChecks() && !health.activeChecks();
-    listener.onReconfigured(this, reason);
-    holdRebuilds = true;
-    try {
-      for (Map.Entry<Backend, BackendStatus> e : membership.statuses().entrySet()) {
-        Backend b = e.getKey();
-        BackendStatus s = e.getValue();
-        boolean awaiting = s.checks.awaitingFirstCheck();
-        if (newPolicy) {
-          s.useChecks(awaiting && health.activeChecks()
-              ? BackendHealth.awaitingFirstCheck(health.policy())
-              : BackendHealth.startingFrom(health.policy(), s.health));
-          transition(b, s, s.checks.state(), "health checks changed: " + reason);
-        }
-        if (checksOff && awaiting) {
-          transition(b, s, s.checks.readmit(), "active checks off: " + reason);
-        } else if (checksOff && !s.health.serving()) {
-          scheduler.schedule(health.passiveDownTime(), () -> readmit(b, s));
-        }
-      }
-    } finally {
-      holdRebuilds = false;
-    }
-    rebuild(true);
-  }
-
-  // ---- state changes, control loop ----
+  // ---- inside ----
 
   /**
    * Runs {@code task} on the control loop with the backend's status, unless the pool has
@@ -622,122 +396,18 @@ public final class LoadBalancer {
     });
   }
 
-  /** The backend came back: it ramps up, by the slow-start timer or by feedback. */
-  private void returned(Backend backend, BackendStatus s) {
-    if (!s.removing && warmup.start(s)) {
-      listener.onWarmupStart(this, backend);
-    }
-  }
-
-  private void readmit(Backend backend, BackendStatus s) {
-    HealthSettings health = setup.health();
-    if (!membership.holds(backend, s) || health.activeChecks() || s.health.serving()) {
-      return;
-    }
-    // Without active checks, only traffic can tell: let the backend try again.
-    HealthState next = s.checks.readmit();
-    transition(backend, s, next,
-        "re-admitted after " + health.passiveDownTime().toMillis() + " ms without active checks");
-  }
-
-  private void transition(Backend backend, BackendStatus s, HealthState verdict, String reason) {
-    HealthState from = s.health;
-    int percentBefore = s.passingPercent;
-    HealthState next = s.settle(verdict);
-    if (from == next) {
-      if (next == HealthState.DEGRADED && percentBefore != s.passingPercent) {
-        // Still degraded, at another share: its effective weight follows.
-        rebuild();
-      }
-      return;
-    }
-    listener.onHealthChange(this, backend, from, next, reason);
-    if (!from.serving() && next.serving()) {
-      returned(backend, s);
-    }
-    if (from.serving() != next.serving() || from == HealthState.DEGRADED
-        || next == HealthState.DEGRADED) {
-      rebuild();
-    }
+  /** Control loop: the next step of a slow-start ramp. */
+  private void rebuildPicker() {
+    publisher.rebuild();
   }
 
   private BackendStatus status(Backend backend) {
     return membership.status(backend);
   }
 
-  private void rebuild() {
-    rebuild(false);
-  }
-
-  /**
-   * Builds and publishes the picker for the current members and their state, unless nothing it
-   * is built from changed since the last one ({@code force}: the members or the factory changed,
-   * or a member's zone, which no array here shows). Which members take traffic is the
-   * {@link PanicPolicy}'s verdict, their weights are {@link EffectiveWeights}.
-   */
-  private void rebuild(boolean force) {
-    if (holdRebuilds) {
-      return;
-    }
-    Members m = membership.members();
-    List<Backend> backends = m.list();
-    Map<Backend, BackendStatus> st = membership.statuses();
-    List<PanicPolicy.Standing> standings = new ArrayList<>(backends.size());
-    for (Backend b : backends) {
-      standings.add(st.get(b).standing());
-    }
-    PanicPolicy.Verdict v = PanicPolicy.decide(standings, setup.health().panicThresholdPercent());
-    if (v.panic() != panic) {
-      panic = v.panic();
-      listener.onPanic(this, v.panic(), v.reason());
-    }
-    if (backends.isEmpty()) {
-      published = new Published(m, new boolean[0], new int[0]);
-      picker = EMPTY;
-      return;
-    }
-    boolean[] available = v.available();
-    int[] weights = weights(backends, st, available);
-    Published p = published;
-    if (!force && m == p.members() && Arrays.equals(available, p.available())
-        && Arrays.equals(weights, p.weights())) {
-      return;
-    }
-    published = new Published(m, available, weights);
-    picker = v.noneAvailable() ? NONE_AVAILABLE : setup.factory().build(
-        new PoolSnapshot(backends, weights, available, load), picker, rng);
-  }
-
-  /**
-   * The effective weights of the members now; ends the ramps that are over and has the picker
-   * rebuilt at the next step while any ramps.
-   */
-  private int[] weights(List<Backend> backends, Map<Backend, BackendStatus> st,
-      boolean[] available) {
-    Duration slowStart = setup.health().slowStart();
-    List<EffectiveWeights.Input> inputs = new ArrayList<>(backends.size());
-    for (int i = 0; i < backends.size(); i++) {
-      inputs.add(st.get(backends.get(i)).weighing(backends.get(i).weight(), available[i]));
-    }
-    EffectiveWeights.Result r =
-        EffectiveWeights.of(inputs, slowStart.toNanos(), scheduler.ticker().nanos());
-    for (int i = 0; i < backends.size(); i++) {
-      if (r.rampOver()[i]) {
-        st.get(backends.get(i)).rampStartNanos = EffectiveWeights.NOT_RAMPING;
-      }
-    }
-    if (r.ramping()) {
-      warmup.nextStep(slowStart);
-    }
-    return r.weights();
-  }
-
   @Override
   public String toString() {
-    return "pool " + name + " (" + setup.algorithm() + ", " + backends().size()
-        + " backends): " + picker;
+    return "pool " + name + " (" + algorithm() + ", " + backends().size()
+        + " backends): " + publisher;
   }
-
-  /** What the last picker was built from; immutable once published. */
-  private record Published(Members members, boolean[] available, int[] weights) {}
 }

@@ -6,7 +6,7 @@ import java.util.Objects;
 
 /**
  * What a pool should hold under one name: the description a membership update
- * ({@link LoadBalancer#setMembers}) is made of, from the config file, the admin API or service
+ * ({@link Roster#set}) is made of, from the config file, the admin API or service
  * discovery.
  *
  * <p>Immutable; validated at construction as {@link Backend} validates itself.

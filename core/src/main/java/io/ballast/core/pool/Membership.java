@@ -37,7 +37,7 @@ final class Membership {
   private volatile Members members;
   /** Every member's status and those of backends still draining out. */
   private volatile Map<Backend, BackendStatus> statuses;
-  private volatile Duration drainTimeout = LoadBalancer.DEFAULT_DRAIN_TIMEOUT;
+  private volatile Duration drainTimeout = Roster.DEFAULT_DRAIN_TIMEOUT;
   /** A look at the draining backends is scheduled; control loop only. */
   private boolean drainWatching;
 

@@ -35,7 +35,7 @@ class AffinityMembershipTest {
   @Test
   void aSessionPinnedToARemovedBackendMovesWhenSoftAndIsRefusedWhenStrict() {
     SessionAffinity affinity = new SessionAffinity(lb, AffinitySettings.DEFAULTS, null);
-    lb.removeMember("b", "scale in");
+    lb.roster().remove("b", "scale in");
     scheduler.runAll();
     // Draining: not a member any more, so the pin is lost.
     assertThat(lb.removing(b)).isTrue();
@@ -50,7 +50,7 @@ class AffinityMembershipTest {
   @Test
   void aJoiningBackendIsFoundByNameAndTakesNewSessions() {
     SessionAffinity affinity = new SessionAffinity(lb, AffinitySettings.DEFAULTS, null);
-    lb.addMember(new Member("c", "127.0.0.1", 9003, 1), "scale out");
+    lb.roster().add(new Member("c", "127.0.0.1", 9003, 1), "scale out");
     scheduler.runAll();
     Backend c = affinity.backend("c");
     assertThat(c).isSameAs(lb.backend("c"));
@@ -70,7 +70,7 @@ class AffinityMembershipTest {
             new DecisionLog());
     r.start();
     scheduler.runAll();
-    lb.addMember(new Member("c", "127.0.0.1", 9003, 1), "scale out");
+    lb.roster().add(new Member("c", "127.0.0.1", 9003, 1), "scale out");
     scheduler.runAll();
     Backend c = lb.backend("c");
     for (int i = 0; i < 8; i++) {
@@ -85,7 +85,7 @@ class AffinityMembershipTest {
     assertThat(r.share(c)).isEqualTo(0.05);
     assertThat(r.shares()).containsExactly(Map.entry("a", 0.0), Map.entry("b", 0.0),
         Map.entry("c", 0.05));
-    lb.removeMember("c", "scale in");
+    lb.roster().remove("c", "scale in");
     scheduler.advance(Duration.ofSeconds(1));
     assertThat(r.share(c)).isZero();
     assertThat(r.shed(c, 1)).isFalse();

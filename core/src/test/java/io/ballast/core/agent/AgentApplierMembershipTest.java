@@ -32,7 +32,7 @@ class AgentApplierMembershipTest {
 
   @Test
   void aJoiningBackendsAgentIsHeardAndAStrangersRefused() {
-    pool.addMember(new Member("c", "127.0.0.1", 9003, 2), "scale out");
+    pool.roster().add(new Member("c", "127.0.0.1", 9003, 2), "scale out");
     scheduler.runAll();
     Backend c = pool.backend("c");
     reply(c, "50% drain");
@@ -48,7 +48,7 @@ class AgentApplierMembershipTest {
   @Test
   void aBackendDrainingOutIsStillHeardUntilItIsForgotten() {
     reply(a, "drain");
-    pool.removeMember("a", "scale in");
+    pool.roster().remove("a", "scale in");
     scheduler.runAll();
     reply(a, "ready");
     assertThat(pool.adminState(a)).isEqualTo(AdminState.ACTIVE);

@@ -157,7 +157,7 @@ class PoolCircuitBreakersTest {
             + (added.get(0).gate() == circuits.breaker(added.get(0))));
       }
     });
-    pool.addMember(new Member("c", "127.0.0.1", 3, 1), "scale out");
+    pool.roster().add(new Member("c", "127.0.0.1", 3, 1), "scale out");
     scheduler.runAll();
     assertThat(seen).containsExactly("c gated: true");
     Backend c = pool.backend("c");
@@ -171,7 +171,7 @@ class PoolCircuitBreakersTest {
   void aLeavingBackendsBreakerNoLongerMovesThePicker() {
     CircuitBreaker breaker = circuits.breaker(a);
     a.load().start();
-    pool.removeMember("a", "scale in");
+    pool.roster().remove("a", "scale in");
     scheduler.runAll();
     assertThatThrownBy(() -> circuits.breaker(a)).isInstanceOf(IllegalArgumentException.class)
         .hasMessage("backend a is not in pool p");
@@ -184,7 +184,7 @@ class PoolCircuitBreakersTest {
     assertThat(pool.circuitOpen(a)).isFalse();
     assertThat(breaker.state()).isEqualTo(CircuitState.OPEN); // no timer ticks it any more
     circuits.close();
-    pool.addMember(new Member("d", "127.0.0.1", 4, 1), "scale out");
+    pool.roster().add(new Member("d", "127.0.0.1", 4, 1), "scale out");
     scheduler.runAll();
     assertThat(pool.backend("d").gate()).isSameAs(AttemptGate.OPEN);
   }

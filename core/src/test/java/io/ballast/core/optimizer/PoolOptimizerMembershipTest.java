@@ -43,8 +43,8 @@ class PoolOptimizerMembershipTest {
     holder[0] = optimizer;
     optimizer.start(scheduler);
     scheduler.runAll();
-    lb.addMember(new Member("c", "127.0.0.1", 9003, 1), "scale out");
-    lb.removeMember("b", "scale in");
+    lb.roster().add(new Member("c", "127.0.0.1", 9003, 1), "scale out");
+    lb.roster().remove("b", "scale in");
     scheduler.advance(WeightControlSettings.DEFAULTS.interval());
     Backend c = lb.backend("c");
     assertThat(optimizer.lastStats()).containsOnlyKeys(a, c);
@@ -63,7 +63,7 @@ class PoolOptimizerMembershipTest {
     holder[0] = optimizer;
     optimizer.start(scheduler);
     scheduler.runAll();
-    lb.addMember(new Member("c", "127.0.0.1", 9003, 1), "scale out");
+    lb.roster().add(new Member("c", "127.0.0.1", 9003, 1), "scale out");
     scheduler.runAll();
     Backend c = lb.backend("c");
     assertThat(lb.weightPercent(c)).isEqualTo(10);

@@ -79,7 +79,7 @@ class OutlierDetectorMembershipTest {
         seen.add(b.name() + " tracked: " + (b.outcomes() == d.tracker(b)));
       }
     });
-    pool.addMember(new Member("b3", "127.0.0.1", 9003, 1), "scale out");
+    pool.roster().add(new Member("b3", "127.0.0.1", 9003, 1), "scale out");
     scheduler.runAll();
     assertThat(seen).containsExactly("b3 tracked: true");
     Backend b3 = pool.backend("b3");
@@ -94,10 +94,10 @@ class OutlierDetectorMembershipTest {
     LoadBalancer pool = pool(backends(19));
     OutlierDetector d = follow(pool);
     assertThat(d.maxEjected()).isEqualTo(1);
-    pool.addMember(new Member("b19", "127.0.0.1", 9019, 1), "scale out");
+    pool.roster().add(new Member("b19", "127.0.0.1", 9019, 1), "scale out");
     scheduler.runAll();
     assertThat(d.maxEjected()).isEqualTo(2); // 10% of 20
-    pool.removeMember("b0", "scale in");
+    pool.roster().remove("b0", "scale in");
     scheduler.runAll();
     assertThat(d.maxEjected()).isEqualTo(1);
   }
@@ -117,7 +117,7 @@ class OutlierDetectorMembershipTest {
     assertThat(events.get(1)).startsWith("skip b1: 5 consecutive 5xx or local-origin failures;"
         + " kept in: 1 of 3 backends already ejected (max 1)");
 
-    pool.removeMember("b0", "scale in");
+    pool.roster().remove("b0", "scale in");
     scheduler.runAll();
     assertThat(d.ejectedCount()).isZero();
     assertThatThrownBy(() -> d.status(b0)).isInstanceOf(IllegalArgumentException.class);

@@ -68,7 +68,7 @@ class LoadBalancerMembershipTest {
 
   /** Adds the member, runs the control loop and returns its backend. */
   private Backend join(LoadBalancer lb, Member member, String reason) {
-    lb.addMember(member, reason);
+    lb.roster().add(member, reason);
     scheduler.runAll();
     return lb.backend(member.name());
   }
@@ -106,7 +106,7 @@ class LoadBalancerMembershipTest {
     events.clear();
 
     // Described afresh (another order, new objects of the same names and addresses), plus d.
-    lb.setMembers(List.of(Member.of(c), new Member("d", "10.0.0.4", 80, 1), Member.of(a),
+    lb.roster().set(List.of(Member.of(c), new Member("d", "10.0.0.4", 80, 1), Member.of(a),
         Member.of(b)), "config reload");
     scheduler.runAll();
 
@@ -126,7 +126,7 @@ class LoadBalancerMembershipTest {
     LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, HealthSettings.PASSIVE_ONLY,
         a, b, c);
     Picker before = lb.picker();
-    lb.setMembers(List.of(Member.of(c), Member.of(a), Member.of(b)), "dns: answers rotated");
+    lb.roster().set(List.of(Member.of(c), Member.of(a), Member.of(b)), "dns: answers rotated");
     scheduler.runAll();
     assertThat(lb.picker()).isSameAs(before);
     assertThat(lb.backends()).containsExactly(a, b, c);
@@ -187,7 +187,7 @@ class LoadBalancerMembershipTest {
     assertThat(picks(lb, 4)).containsOnlyKeys("a");
     // The state applies only to a new member: the operator's change stays through an update.
     lb.setAdminState(d, AdminState.ACTIVE, "operator");
-    lb.addMember(new Member("d", "10.0.0.4", 80, 1, null, AdminState.MAINTENANCE), "config");
+    lb.roster().add(new Member("d", "10.0.0.4", 80, 1, null, AdminState.MAINTENANCE), "config");
     scheduler.runAll();
     assertThat(lb.adminState(d)).isEqualTo(AdminState.ACTIVE);
   }
@@ -227,7 +227,7 @@ class LoadBalancerMembershipTest {
         a, b);
     b.load().start();
     b.load().start();
-    lb.removeMember("b", "scale in");
+    lb.roster().remove("b", "scale in");
     scheduler.runAll();
     assertThat(lb.backends()).containsExactly(a);
     assertThat(lb.backend("b")).isNull();
@@ -257,7 +257,7 @@ class LoadBalancerMembershipTest {
   void anIdleRemovedBackendIsGoneAtTheFirstLookOnePeriodLater() {
     LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, HealthSettings.PASSIVE_ONLY,
         a, b);
-    lb.removeMember("b", "scale in");
+    lb.roster().remove("b", "scale in");
     scheduler.advance(Duration.ofMillis(99));
     assertThat(lb.removing(b)).isTrue();
     scheduler.advance(Duration.ofMillis(1));
@@ -268,17 +268,17 @@ class LoadBalancerMembershipTest {
   void theDrainTimeoutCutsARemovedBackendThatDoesNotDrain() {
     LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, HealthSettings.PASSIVE_ONLY,
         a, b);
-    assertThat(lb.drainTimeout()).isEqualTo(Duration.ofSeconds(30));
-    lb.setDrainTimeout(Duration.ofSeconds(1));
+    assertThat(lb.roster().drainTimeout()).isEqualTo(Duration.ofSeconds(30));
+    lb.roster().setDrainTimeout(Duration.ofSeconds(1));
     b.load().start();
-    lb.removeMember("b", "scale in");
+    lb.roster().remove("b", "scale in");
     scheduler.advance(Duration.ofMillis(900));
     assertThat(lb.removing(b)).isTrue();
     scheduler.advance(Duration.ofMillis(100));
     assertThat(lb.knows(b)).isFalse();
     assertThat(events).containsExactly("members +[] -[b] ~[]: scale in",
         "gone b (1 in flight)");
-    assertThatThrownBy(() -> lb.setDrainTimeout(Duration.ofSeconds(-1)))
+    assertThatThrownBy(() -> lb.roster().setDrainTimeout(Duration.ofSeconds(-1)))
         .hasMessage("drainTimeout: PT-1S (expected: >= 0)");
   }
 
@@ -288,9 +288,9 @@ class LoadBalancerMembershipTest {
         a, b);
     b.load().start();
     lb.setWeightPercents(Map.of(b, 50));
-    lb.removeMember("b", "discovery");
+    lb.roster().remove("b", "discovery");
     scheduler.advance(Duration.ofMillis(200));
-    lb.addMember(Member.of(b), "discovery");
+    lb.roster().add(Member.of(b), "discovery");
     scheduler.advance(Duration.ofSeconds(60));
     assertThat(lb.backend("b")).isSameAs(b);
     assertThat(lb.removing(b)).isFalse();
@@ -304,7 +304,7 @@ class LoadBalancerMembershipTest {
     LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, HealthSettings.PASSIVE_ONLY,
         a, b);
     b.load().start();
-    lb.setMembers(List.of(Member.of(a), new Member("b", "10.0.0.2", 8080, 1)), "moved");
+    lb.roster().set(List.of(Member.of(a), new Member("b", "10.0.0.2", 8080, 1)), "moved");
     scheduler.runAll();
     Backend moved = lb.backend("b");
     assertThat(moved).isNotSameAs(b);
@@ -325,7 +325,7 @@ class LoadBalancerMembershipTest {
     LoadBalancer lb = pool(Algorithm.WEIGHTED_ROUND_ROBIN,
         HealthSettings.PASSIVE_ONLY, a, b);
     Picker before = lb.picker();
-    lb.setMembers(List.of(Member.of(a), new Member("b", "10.0.0.2", 80, 3)), "reload");
+    lb.roster().set(List.of(Member.of(a), new Member("b", "10.0.0.2", 80, 3)), "reload");
     scheduler.runAll();
     assertThat(lb.backend("b")).isSameAs(b);
     assertThat(b.weight()).isEqualTo(3);
@@ -334,7 +334,7 @@ class LoadBalancerMembershipTest {
     assertThat(picks(lb, 4)).containsEntry("a", 1).containsEntry("b", 3);
 
     Picker weighted = lb.picker();
-    lb.setMembers(List.of(Member.of(a),
+    lb.roster().set(List.of(Member.of(a),
         new Member("b", "10.0.0.2", 80, 3, "eu/eu-1b", AdminState.ACTIVE)), "reload");
     scheduler.runAll();
     assertThat(b.zone()).isEqualTo("eu/eu-1b");
@@ -346,7 +346,7 @@ class LoadBalancerMembershipTest {
   @Test
   void duplicateNamesAreRefusedAndNothingChanges() {
     LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, HealthSettings.PASSIVE_ONLY, a);
-    assertThatThrownBy(() -> lb.setMembers(
+    assertThatThrownBy(() -> lb.roster().set(
         List.of(member("d", 81), Member.of(a), member("d", 82)), "reload"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("members: d listed twice (expected: unique names)");
@@ -357,18 +357,18 @@ class LoadBalancerMembershipTest {
         .hasMessage("port: 0 (expected: 1..65535)");
     assertThatThrownBy(() -> new Member("d", "h", 1, 1, "eu", AdminState.ACTIVE))
         .hasMessage("zone: \"eu\" (expected: region/zone, e.g. eu-west/eu-west-1a)");
-    assertThatThrownBy(() -> lb.removeMember("zz", "admin API"))
+    assertThatThrownBy(() -> lb.roster().remove("zz", "admin API"))
         .hasMessage("backend zz is not in pool p");
   }
 
   @Test
   void removingTheLastMemberEmptiesThePoolUntilOneIsAdded() {
     LoadBalancer lb = pool(Algorithm.ROUND_ROBIN, HealthSettings.PASSIVE_ONLY, a);
-    lb.removeMember("a", "admin API");
+    lb.roster().remove("a", "admin API");
     scheduler.runAll();
     assertThat(lb.backends()).isEmpty();
     assertThat(lb.picker().pick(PickContext.NONE)).isSameAs(PickResult.NoBackend.EMPTY_POOL);
-    lb.addMember(member("d", 81), "admin API");
+    lb.roster().add(member("d", 81), "admin API");
     scheduler.runAll();
     assertThat(picks(lb, 2)).containsOnlyKeys("d");
   }
@@ -377,7 +377,7 @@ class LoadBalancerMembershipTest {
   void aPoolThatStartsEmptyServesOnceAMemberJoins() {
     LoadBalancer lb = pool(Algorithm.MAGLEV, ACTIVE);
     assertThat(lb.picker().pick(PickContext.NONE)).isSameAs(PickResult.NoBackend.EMPTY_POOL);
-    lb.setMembers(List.of(member("d", 81)), "discovery");
+    lb.roster().set(List.of(member("d", 81)), "discovery");
     scheduler.runAll();
     assertThat(lb.picker().pick(PickContext.NONE))
         .isSameAs(PickResult.NoBackend.NONE_AVAILABLE);
@@ -434,7 +434,7 @@ class LoadBalancerMembershipTest {
     scheduler.runAll();
     assertThat(a.load().pool()).isSameAs(lb.load());
     assertThat(b.load().pool()).isSameAs(lb.load());
-    lb.addMember(member("d", 81), "scale out");
+    lb.roster().add(member("d", 81), "scale out");
     scheduler.runAll();
     assertThat(lb.backend("d").load().pool()).isSameAs(lb.load());
   }
@@ -495,10 +495,10 @@ class LoadBalancerMembershipTest {
       }
     };
     lb.addListener(l);
-    lb.addMember(member("d", 81), "one");
+    lb.roster().add(member("d", 81), "one");
     scheduler.runAll();
     lb.removeListener(l);
-    lb.addMember(member("e", 82), "two");
+    lb.roster().add(member("e", 82), "two");
     scheduler.runAll();
     assertThat(second).containsExactly("added [d], picker has it: false");
     assertThat(events).containsExactly("members +[d] -[] ~[]: one", "members +[e] -[] ~[]: two");

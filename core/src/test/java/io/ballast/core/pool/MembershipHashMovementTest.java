@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * How many keys a membership change moves on the hash algorithms, measured through the pool's
- * own rebuild ({@link LoadBalancer#setMembers}), 10 000 keys, 10 backends of weight 1. The
+ * own rebuild ({@link Roster#add} and {@link Roster#remove}), 10 000 keys, 10 backends of weight 1. The
  * figures are printed and quoted in docs/algorithms.md.
  */
 class MembershipHashMovementTest {
@@ -83,7 +83,7 @@ class MembershipHashMovementTest {
   private Movement addOne(Algorithm algorithm) {
     LoadBalancer lb = pool(algorithm);
     Backend[] before = assignment(lb);
-    lb.addMember(new Member("b10", "10.0.0.11", 80, 1), "scale out");
+    lb.roster().add(new Member("b10", "10.0.0.11", 80, 1), "scale out");
     scheduler.runAll();
     Backend joined = lb.backend("b10");
     Movement m = compare(before, assignment(lb), null, joined);
@@ -97,7 +97,7 @@ class MembershipHashMovementTest {
     LoadBalancer lb = pool(algorithm);
     Backend left = lb.backend("b3");
     Backend[] before = assignment(lb);
-    lb.removeMember("b3", "scale in");
+    lb.roster().remove("b3", "scale in");
     scheduler.runAll();
     Movement m = compare(before, assignment(lb), left, null);
     System.out.printf(Locale.ROOT, "%s 10 -> 9 backends: %.4f of %d keys moved (ideal %.4f),"

@@ -73,7 +73,7 @@ class ZoneMembershipTest {
     int eu1a = zones.index("eu/eu-1a");
     int ap1a = zones.index("ap/ap-1a");
     assertThat(picker().plan(ap1a).toString()).isEqualTo("[eu/eu-1a 100% (100 ms)]");
-    lb.addMember(member("u1", "us/us-1a"), "scale out");
+    lb.roster().add(member("u1", "us/us-1a"), "scale out");
     scheduler.runAll();
     int us1a = zones.index("us/us-1a");
     assertThat(us1a).isEqualTo(3);
@@ -101,15 +101,15 @@ class ZoneMembershipTest {
   void aMemberThatMovesZoneOrLeavesChangesThePlans() {
     int eu1a = zones.index("eu/eu-1a");
     int eu1b = zones.index("eu/eu-1b");
-    lb.setMembers(List.of(Member.of(backends.get(0)),
+    lb.roster().set(List.of(Member.of(backends.get(0)),
         new Member("a2", "10.0.0.2", 80, 1, "eu/eu-1b", AdminState.ACTIVE),
         Member.of(backends.get(2))), "moved");
     scheduler.runAll();
     assertThat(picker().membersIn(eu1a)).isEqualTo(1);
     assertThat(picker().membersIn(eu1b)).isEqualTo(2);
     assertThat(reached(eu1b)).containsOnlyKeys("a2", "b1");
-    lb.removeMember("b1", "scale in");
-    lb.removeMember("a2", "scale in");
+    lb.roster().remove("b1", "scale in");
+    lb.roster().remove("a2", "scale in");
     scheduler.runAll();
     // eu-1b has no member now: its clients go to eu-1a, said once.
     assertThat(picker().plan(eu1b).toString()).isEqualTo("[eu/eu-1a 100% (1 ms)]");
@@ -120,7 +120,7 @@ class ZoneMembershipTest {
 
   @Test
   void aMemberWithoutAZoneServesOnlyClientsOfUnknownZone() {
-    lb.addMember(new Member("x", "10.0.0.9", 80, 1), "scale out");
+    lb.roster().add(new Member("x", "10.0.0.9", 80, 1), "scale out");
     scheduler.runAll();
     assertThat(lines).containsExactly(
         "backends without a zone: x (only clients of unknown zone reach them)");

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * DnsDiscovery dns = new DnsDiscovery(DnsDiscoverySettings.DEFAULTS, group);
  * DnsWatch w = dns.watch(DnsBackendSpec.host("api.internal", 8080, 1, Kind.ANY),
- *     update -> control.execute(() -> pool.setMembers(update.members())));
+ *     update -> control.execute(
+ *         () -> pool.roster().set(asMembers(update), "dns: api.internal")));
  * ...
  * dns.close();
  * }</pre>

@@ -117,7 +117,7 @@ final class PoolMembers implements AutoCloseable {
         cost.put(m.name(), e.cost());
       }
     }
-    pool.setMembers(dedupe(members), reason);
+    pool.roster().set(dedupe(members), reason);
     costs.accept(cost);
   }
 

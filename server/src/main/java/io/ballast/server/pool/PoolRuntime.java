@@ -69,7 +69,7 @@ public final class PoolRuntime {
     LoadBalancer lb = new LoadBalancer(config.name(), backends, config.algorithm(),
         config.options(), zones.decorator(config), PoolSetup.health(config),
         services.control(), Rng.THREAD_LOCAL, listener);
-    lb.setDrainTimeout(drain);
+    lb.roster().setDrainTimeout(drain);
     for (int i = 0; i < backends.size(); i++) {
       AdminState state = config.backends().get(i).state();
       if (state != AdminState.ACTIVE) {
@@ -129,7 +129,7 @@ public final class PoolRuntime {
     Objects.requireNonNull(next, "next");
     PoolConfig was = config;
     List<String> changed = new ArrayList<>();
-    pool.setDrainTimeout(drain);
+    pool.roster().setDrainTimeout(drain);
     if (members.apply(next, rewatch, "config reload")) {
       changed.add(ConfigDiff.same(was.backends(), next.backends()) ? "dns entries" : "backends");
       applyAdminStates(was, next);
@@ -213,7 +213,7 @@ public final class PoolRuntime {
     if (affinity != null) {
       affinity.close();
     }
-    pool.setMembers(List.of(), "pool removed");
+    pool.roster().set(List.of(), "pool removed");
   }
 
   @Override

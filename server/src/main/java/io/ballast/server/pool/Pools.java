@@ -157,7 +157,7 @@ public final class Pools implements io.ballast.server.admin.Membership {
       throw new IllegalArgumentException("backend '" + member.name() + "' is already in pool "
           + pool + " (expected: a new name; remove it first to move it)");
     }
-    lb.addMember(member, reason);
+    lb.roster().add(member, reason);
     PoolSetup.barrier(services.control());
     return lb.backend(member.name());
   }
@@ -175,7 +175,7 @@ public final class Pools implements io.ballast.server.admin.Membership {
       throw new IllegalArgumentException("backend '" + name + "' is not in pool " + pool
           + " (expected: one of " + lb.backends().stream().map(Backend::name).toList() + ")");
     }
-    lb.removeMember(name, reason);
+    lb.roster().remove(name, reason);
     PoolSetup.barrier(services.control());
   }
 
