@@ -14,17 +14,18 @@ import java.util.SplittableRandom;
  * requests ({@code errorRate}) fails after the error latency instead, as the spec's
  * {@link ErrorKind} says (a status, a reset, a truncated body, or no answer at all).
  *
- * <p>Single-threaded: driven by its {@link SimPool} on the simulation thread. Its random draws
- * come from its own generator, so the backend's sequence of service times does not depend on
- * what the balancer does (the same across the variants of a scenario, as far as arrivals match).
+ * <p>Single-threaded: driven by its {@link SimPool}'s {@link RequestDriver} (attempts) and
+ * {@link ScenarioEvents} (the timeline) on the simulation thread. Its random draws come from its
+ * own generator, so the backend's sequence of service times does not depend on what the balancer
+ * does (the same across the variants of a scenario, as far as arrivals match).
  */
 public final class SimBackend {
   private final BackendSpec spec;
   private final Backend backend;
   private final SplittableRandom random;
   private final VirtualScheduler scheduler;
-  private final ArrayDeque<SimPool.Attempt> queue = new ArrayDeque<>();
-  private final ArrayList<SimPool.Attempt> serving = new ArrayList<>();
+  private final ArrayDeque<SimAttempt> queue = new ArrayDeque<>();
+  private final ArrayList<SimAttempt> serving = new ArrayList<>();
   private int slots;
   private double slowdown = 1;
   private double errorRate;
@@ -76,7 +77,7 @@ public final class SimBackend {
   }
 
   /** Takes an attempt: serve, queue, or answer 503 at once (the attempt fires when answered). */
-  void accept(SimPool.Attempt a) {
+  void accept(SimAttempt a) {
     if (serving.size() < slots) {
       start(a);
     } else if (queue.size() < spec.queue()) {
@@ -89,7 +90,7 @@ public final class SimBackend {
     }
   }
 
-  private void start(SimPool.Attempt a) {
+  private void start(SimAttempt a) {
     serving.add(a);
     long work;
     if (errorRate > 0 && random.nextDouble() < errorRate) {
@@ -105,7 +106,7 @@ public final class SimBackend {
   }
 
   /** The attempt's work is done: its worker takes the next queued request. */
-  void finished(SimPool.Attempt a) {
+  void finished(SimAttempt a) {
     int i = serving.indexOf(a);
     if (i >= 0) {
       // Order among the workers does not matter: swap-remove.
@@ -127,7 +128,7 @@ public final class SimBackend {
    * Applies a timeline event. Returns the attempts a death reset (in service or queued), for the
    * pool to fail; empty otherwise.
    */
-  List<SimPool.Attempt> apply(BackendEvent e) {
+  List<SimAttempt> apply(BackendEvent e) {
     if (e.slowdown() != null) {
       slowdown = e.slowdown();
     }
@@ -141,11 +142,11 @@ public final class SimBackend {
     if (e.alive() != null && e.alive() != alive) {
       alive = e.alive();
       if (!alive) {
-        List<SimPool.Attempt> reset = new ArrayList<>(serving);
+        List<SimAttempt> reset = new ArrayList<>(serving);
         reset.addAll(queue);
         serving.clear();
         queue.clear();
-        for (SimPool.Attempt a : reset) {
+        for (SimAttempt a : reset) {
           a.cancel();
         }
         return reset;

@@ -1,0 +1,268 @@
+package io.ballast.sim;
+
+import io.ballast.core.Backend;
+import io.ballast.core.attempt.AttemptListener;
+import io.ballast.core.attempt.Attempts;
+import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.retry.AttemptFailure;
+import io.ballast.core.retry.RetryPolicy;
+import io.ballast.core.signal.LoadReport;
+import io.ballast.core.signal.SignalSource;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The request path of a simulated pool: each client request through the attempt protocol
+ * ({@link Attempts}), the same code the proxy runs for a real request. Each attempt is picked,
+ * passes the backend's gate, and its outcome reaches the backend's load, circuit breaker and
+ * outlier tracker as the protocol's table says; the protocol decides every retry (a GET, so
+ * replayable). The driver only plays the network and the client: a dead backend refuses the
+ * connection; a live one's {@link SimBackend} serves, queues or rejects the attempt (503 with a
+ * full queue) or fails it as its {@link ErrorKind} says, and each answer carries the backend's
+ * utilization as a {@link SignalSource#HEADER} load report ({@code cpu}: busy workers / workers,
+ * {@code queue}: requests waiting). Per-try timeouts and client timeouts are timers on the
+ * virtual clock; every ended request goes to the {@link Recorder}.
+ *
+ * <p>Single-threaded: everything runs on the simulation thread, from events of its pool's
+ * {@link VirtualScheduler}.
+ */
+final class RequestDriver {
+  private static final int TIMEOUT_STATUS = 0;
+  /** What the client of a truncated response is counted as: a failure, like a 502. */
+  private static final int BROKEN_STATUS = 502;
+
+  private final VirtualScheduler scheduler;
+  private final LoadBalancer lb;
+  private final RetryPolicy retryPolicy;
+  private final AttemptListener attemptListener;
+  private final List<SimBackend> models;
+  private final Map<Backend, Integer> index = new IdentityHashMap<>();
+  private final Recorder recorder;
+  private final long durationNanos;
+  private final long clientTimeoutNanos;
+  private final ArrayDeque<SimRequest> free = new ArrayDeque<>();
+  /** Client timeouts all have the same delay, so they fall due in arrival order: a FIFO. */
+  private final FifoTimers timeouts;
+  private final List<SimRequest> live = new ArrayList<>();
+  private long arrived;
+
+  /**
+   * Sends requests through {@code lb} to {@code models} (in the balancer's backend order), with
+   * {@code retryPolicy}; tells {@code attemptListener} of every ended attempt. Requests that end
+   * by {@code durationNanos} count as in the run; a client gives up after
+   * {@code clientTimeoutNanos} (0: never).
+   */
+  RequestDriver(VirtualScheduler scheduler, LoadBalancer lb, RetryPolicy retryPolicy,
+      AttemptListener attemptListener, List<SimBackend> models, Recorder recorder,
+      long durationNanos, long clientTimeoutNanos) {
+    this.scheduler = scheduler;
+    this.lb = lb;
+    this.retryPolicy = retryPolicy;
+    this.attemptListener = attemptListener;
+    this.models = models;
+    for (int i = 0; i < models.size(); i++) {
+      index.put(models.get(i).backend(), i);
+    }
+    this.recorder = recorder;
+    this.durationNanos = durationNanos;
+    this.clientTimeoutNanos = clientTimeoutNanos;
+    this.timeouts = new FifoTimers(scheduler);
+  }
+
+  /** Requests that arrived so far. */
+  long arrived() {
+    return arrived;
+  }
+
+  /** Whether a request is still in flight. */
+  boolean inFlight() {
+    return !live.isEmpty();
+  }
+
+  /** Records the requests still in flight as unfinished, with their age now; at the run's end. */
+  void recordUnfinished() {
+    for (SimRequest r : live) {
+      recorder.unfinished(r.start, scheduler.nanos() - r.start);
+    }
+  }
+
+  /** A client request arrives now. */
+  void arrive() {
+    arrived++;
+    SimRequest r = free.poll();
+    if (r == null) {
+      r = new SimRequest(new Attempts(scheduler, attemptListener));
+    }
+    r.start = scheduler.nanos();
+    r.attempts.start(lb, retryPolicy, null, "GET", 0L, -1);
+    r.attempts.requestReceived();
+    r.attempt = null;
+    r.liveIndex = live.size();
+    live.add(r);
+    if (clientTimeoutNanos > 0) {
+      r.timeout = new ClientTimeout(r);
+      timeouts.add(r.timeout, scheduler.nanos() + clientTimeoutNanos);
+    }
+    send(r);
+  }
+
+  /** The request's next attempt, or its end when no backend can take it. */
+  private void send(SimRequest r) {
+    Backend b = r.attempts.next();
+    if (b == null) {
+      finish(r, r.attempts.failStatus());
+      return;
+    }
+    int i = index.get(b);
+    recorder.picked(i, r.start);
+    SimBackend model = models.get(i);
+    if (!model.alive()) {
+      if (r.attempts.connectFailed("connection refused")) {
+        send(r);
+      } else {
+        finish(r, r.attempts.failStatus());
+      }
+      return;
+    }
+    r.attempts.connected();
+    r.attempts.sending();
+    SimAttempt a = new SimAttempt(this, r, b, model, scheduler.nanos());
+    r.attempt = a;
+    long perTry = r.attempts.attemptTimeoutNanos();
+    if (perTry != RetryPolicy.NO_TIMEOUT) {
+      a.timer = new PerTryTimeout(a);
+      scheduler.after(perTry, a.timer);
+    }
+    model.accept(a);
+  }
+
+  /** The backend is done with the attempt (answered, failed, or rejected it with a full queue). */
+  void answered(SimAttempt a) {
+    if (!a.overflow) {
+      a.model.finished(a);
+    }
+    Backend b = a.backend;
+    b.signals().report(LoadReport.figures(SignalSource.HEADER, scheduler.nanos(),
+        Map.of("cpu", a.model.utilization(), "queue", (double) a.model.queued())));
+    if (a.abandoned || a.error == ErrorKind.HANG) {
+      // Nobody waits for it any more, or it never answers: a timeout will end the attempt.
+      return;
+    }
+    if (a.error == ErrorKind.RESET) {
+      reset(a);
+      return;
+    }
+    SimRequest r = a.request;
+    r.attempt = null;
+    if (a.timer != null) {
+      a.timer.cancel();
+    }
+    if (r.attempts.answered(a.status)) {
+      send(r);
+      return;
+    }
+    if (a.error == ErrorKind.TRUNCATED) {
+      r.attempts.broken(b.name() + " closed the connection mid-response");
+      finish(r, BROKEN_STATUS);
+      return;
+    }
+    r.attempts.completed();
+    finish(r, a.status);
+  }
+
+  /** The attempt's per-try timeout expired: give up on it, retry as the protocol decides. */
+  private void perTryTimeout(SimAttempt a) {
+    if (a.abandoned) {
+      return;
+    }
+    a.abandoned = true;
+    attemptFailed(a, AttemptFailure.PER_TRY_TIMEOUT, "no response from " + a.backend.name()
+        + " within " + (scheduler.nanos() - a.startNanos) / 1_000_000 + " ms");
+  }
+
+  /** The connection broke under the attempt before an answer: the backend died, or reset it. */
+  void reset(SimAttempt a) {
+    if (a.abandoned) {
+      return;
+    }
+    a.abandoned = true;
+    if (a.timer != null) {
+      a.timer.cancel();
+    }
+    attemptFailed(a, AttemptFailure.RESET_AFTER_SENT,
+        a.backend.name() + ": backend closed the connection");
+  }
+
+  private void attemptFailed(SimAttempt a, AttemptFailure failure, String why) {
+    SimRequest r = a.request;
+    r.attempt = null;
+    if (r.attempts.failed(failure, why)) {
+      send(r);
+    } else {
+      finish(r, r.attempts.failStatus());
+    }
+  }
+
+  /** The client gave up: the attempt in progress is abandoned as the proxy abandons it. */
+  private void clientTimeout(SimRequest r) {
+    SimAttempt a = r.attempt;
+    if (a != null) {
+      a.abandoned = true;
+      r.attempt = null;
+      if (a.timer != null) {
+        a.timer.cancel();
+      }
+    }
+    r.attempts.abandoned();
+    finish(r, TIMEOUT_STATUS);
+  }
+
+  private void finish(SimRequest r, int status) {
+    if (r.timeout != null) {
+      r.timeout.cancel();
+      r.timeout = null;
+    }
+    long now = scheduler.nanos();
+    boolean timeout = status == TIMEOUT_STATUS;
+    recorder.completed(r.start, now - r.start, timeout || status >= 500, timeout,
+        r.attempts.count(), now <= durationNanos);
+    // Swap-remove from the live list.
+    SimRequest last = live.remove(live.size() - 1);
+    if (last != r) {
+      live.set(r.liveIndex, last);
+      last.liveIndex = r.liveIndex;
+    }
+    free.add(r);
+  }
+
+  private final class PerTryTimeout extends SimEvent {
+    private final SimAttempt attempt;
+
+    PerTryTimeout(SimAttempt attempt) {
+      this.attempt = attempt;
+    }
+
+    @Override
+    protected void fire() {
+      perTryTimeout(attempt);
+    }
+  }
+
+  private final class ClientTimeout extends SimEvent {
+    private final SimRequest request;
+
+    ClientTimeout(SimRequest request) {
+      this.request = request;
+    }
+
+    @Override
+    protected void fire() {
+      if (request.timeout == this) {
+        clientTimeout(request);
+      }
+    }
+  }
+}

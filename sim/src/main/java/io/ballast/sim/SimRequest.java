@@ -1,0 +1,27 @@
+package io.ballast.sim;
+
+import io.ballast.core.attempt.Attempts;
+
+/**
+ * One client request in flight in a simulated pool: its run of core's attempt protocol
+ * ({@link Attempts}), when it arrived, the attempt in progress and the client's timeout. Reused,
+ * attempts and all, once it ends.
+ *
+ * <p>Single-threaded: a plain holder, read and written only by its {@link RequestDriver} on the
+ * simulation thread.
+ */
+final class SimRequest {
+  final Attempts attempts;
+  /** Virtual time it arrived at, in nanoseconds. */
+  long start;
+  /** The attempt in progress, or null between attempts. */
+  SimAttempt attempt;
+  /** The client's timeout, or null without one. */
+  SimEvent timeout;
+  /** Its place in the driver's list of live requests. */
+  int liveIndex;
+
+  SimRequest(Attempts attempts) {
+    this.attempts = attempts;
+  }
+}
