@@ -2,15 +2,11 @@ package io.ballast.proxy.probe;
 
 import io.ballast.core.Backend;
 import io.ballast.core.pool.LoadBalancer;
-import io.ballast.proxy.Transport;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -26,7 +22,6 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.ByteArrayOutputStream;
 import java.net.ConnectException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,8 +41,7 @@ import java.util.concurrent.TimeUnit;
 public final class HealthChecker implements AutoCloseable {
   private final LoadBalancer pool;
   private final List<HealthCheckSpec> levels;
-  private final EventLoopGroup group;
-  private final MemberTasks<List<Probe>> probes;
+  private final MemberTasks<List<ProbeTask>> probes;
   private volatile boolean closed;
 
   /** One level of checks: the pool's policy must have exactly one level. */
@@ -62,7 +56,7 @@ public final class HealthChecker implements AutoCloseable {
   public HealthChecker(LoadBalancer pool, List<HealthCheckSpec> levels, EventLoopGroup group) {
     this.pool = Objects.requireNonNull(pool, "pool");
     this.levels = List.copyOf(levels);
-    this.group = Objects.requireNonNull(group, "group");
+    Objects.requireNonNull(group, "group");
     int expected = pool.healthSettings().policy().levels().size();
     if (this.levels.size() != expected) {
       throw new IllegalArgumentException("levels: " + this.levels.size() + " (expected: " + expected
@@ -70,20 +64,23 @@ public final class HealthChecker implements AutoCloseable {
     }
     this.probes = new MemberTasks<>(pool, new MemberTasks.Factory<>() {
       @Override
-      public List<Probe> start(Backend b, boolean joined) {
-        List<Probe> list = new ArrayList<>(HealthChecker.this.levels.size());
+      public List<ProbeTask> start(Backend b, boolean joined) {
+        List<ProbeTask> list = new ArrayList<>(HealthChecker.this.levels.size());
         for (int level = 0; level < HealthChecker.this.levels.size(); level++) {
-          Probe p = new Probe(b, level, HealthChecker.this.levels.get(level), group.next());
+          int l = level;
+          HealthCheckSpec spec = HealthChecker.this.levels.get(level);
+          ProbeTask p = new ProbeTask(b, b.port(), group, spec.interval(), spec.timeout(),
+              () -> closed, task -> new Attempt(task, l, spec));
           list.add(p);
-          p.schedule.start(joined);
+          p.start(joined);
         }
         return list;
       }
 
       @Override
-      public void stop(List<Probe> list) {
-        for (Probe p : list) {
-          p.schedule.stopWith(p::stop);
+      public void stop(List<ProbeTask> list) {
+        for (ProbeTask p : list) {
+          p.stop();
         }
       }
     });
@@ -105,65 +102,14 @@ public final class HealthChecker implements AutoCloseable {
     probes.close();
   }
 
-  /** The probes of one level of one backend; event-loop only (its {@link #loop}). */
-  private final class Probe implements Runnable {
-    final Backend backend;
-    final int level;
-    final HealthCheckSpec spec;
-    final EventLoop loop;
-    private final Bootstrap bootstrap;
-    final ProbeSchedule schedule;
-    private Attempt current;
-
-    Probe(Backend backend, int level, HealthCheckSpec spec, EventLoop loop) {
-      this.backend = backend;
-      this.level = level;
-      this.spec = spec;
-      this.loop = loop;
-      this.schedule = new ProbeSchedule(loop, this, spec.interval());
-      this.bootstrap = new Bootstrap()
-          .group(loop)
-          .channel(Transport.socketChannel(group))
-          .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
-              (int) Math.min(Integer.MAX_VALUE, Math.max(1, spec.timeout().toMillis())))
-          .remoteAddress(new InetSocketAddress(backend.host(), backend.port()));
-    }
-
-    void stop() {
-      schedule.cancel();
-      if (current != null) {
-        current.abandon();
-      }
-    }
-
-    @Override
-    public void run() {
-      if (closed) {
-        return;
-      }
-      current = new Attempt(this);
-      current.begin();
-    }
-
-    void finished(Attempt a, boolean passed, String detail) {
-      if (current != a) {
-        return;
-      }
-      current = null;
-      if (closed) {
-        return;
-      }
-      pool.reportCheck(backend, level, passed, detail);
-      schedule.scheduleNext();
-    }
-  }
-
   /**
    * One probe: connect, then (HTTP) send the request and read the status line, and the body up
    * to {@link HealthCheckSpec#MAX_BODY} bytes when it must contain a text; close.
    */
-  private final class Attempt extends ChannelInboundHandlerAdapter {
-    private final Probe probe;
+  private final class Attempt extends ChannelInboundHandlerAdapter
+      implements ProbeTask.Attempt {
+    private final ProbeTask task;
+    private final int level;
     private final HealthCheckSpec spec;
     private Channel channel;
     private ScheduledFuture<?> timer;
@@ -172,23 +118,23 @@ public final class HealthChecker implements AutoCloseable {
     private ByteArrayOutputStream body;
     private int status;
 
-    Attempt(Probe probe) {
-      this.probe = probe;
-      this.spec = probe.spec;
+    Attempt(ProbeTask task, int level, HealthCheckSpec spec) {
+      this.task = task;
+      this.level = level;
+      this.spec = spec;
     }
 
-    void begin() {
+    @Override
+    public void begin() {
       long ms = spec.timeout().toMillis();
-      timer = probe.loop.schedule(() -> end(false, "timeout after " + ms + " ms"),
+      timer = task.loop().schedule(() -> end(false, "timeout after " + ms + " ms"),
           spec.timeout().toNanos(), TimeUnit.NANOSECONDS);
-      ChannelFuture f = probe.bootstrap.clone()
-          .handler(new io.netty.channel.ChannelInitializer<Channel>() {
-            @Override
-            protected void initChannel(Channel ch) {
-              ch.pipeline().addLast(new HttpClientCodec(), Attempt.this);
-            }
-          })
-          .connect();
+      ChannelFuture f = task.connect(new io.netty.channel.ChannelInitializer<Channel>() {
+        @Override
+        protected void initChannel(Channel ch) {
+          ch.pipeline().addLast(new HttpClientCodec(), Attempt.this);
+        }
+      });
       channel = f.channel();
       f.addListener((ChannelFuture cf) -> {
         if (!cf.isSuccess()) {
@@ -205,7 +151,7 @@ public final class HealthChecker implements AutoCloseable {
         FullHttpRequest req = new DefaultFullHttpRequest(
             HttpVersion.HTTP_1_1, HttpMethod.valueOf(spec.method()), spec.path());
         req.headers()
-            .set(HttpHeaderNames.HOST, spec.host() != null ? spec.host() : probe.backend.address())
+            .set(HttpHeaderNames.HOST, spec.host() != null ? spec.host() : task.backend().address())
             .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
             .set(HttpHeaderNames.USER_AGENT, "ballast-health-check")
             .setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
@@ -274,7 +220,8 @@ public final class HealthChecker implements AutoCloseable {
       end(false, "error: " + cause.getClass().getSimpleName());
     }
 
-    void abandon() {
+    @Override
+    public void abandon() {
       over = true;
       timer.cancel(false);
       channel.close();
@@ -287,7 +234,7 @@ public final class HealthChecker implements AutoCloseable {
       over = true;
       timer.cancel(false);
       channel.close();
-      probe.finished(this, passed, detail);
+      task.finished(this, () -> pool.reportCheck(task.backend(), level, passed, detail));
     }
   }
 }

@@ -2,61 +2,53 @@ package io.ballast.proxy.signals;
 
 import io.ballast.core.Backend;
 import io.ballast.core.pool.LoadBalancer;
-import io.ballast.proxy.Transport;
 import io.ballast.proxy.probe.MemberTasks;
-import io.ballast.proxy.probe.ProbeSchedule;
-import io.netty.bootstrap.Bootstrap;
+import io.ballast.proxy.probe.ProbeTask;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
-import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.ConnectException;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Asks every backend of a pool something over a fresh TCP connection on a jittered interval, on
- * the proxy's event loops, as the health checker does: one {@link Target} per backend bound to
- * one event loop, one {@link Attempt} at a time, a timeout over the whole attempt. Subclasses say
- * what to send and how to read the answer, and what a success or a failure means.
+ * the proxy's event loops, as the health checker does: one {@link ProbeTask} per backend bound
+ * to one event loop, one {@link Attempt} at a time, a timeout over the whole attempt. Subclasses
+ * say what to send and how to read the answer, and what a success or a failure means.
  *
  * <p>Thread-safe lifecycle ({@link #start()}, {@link #close()}); everything else runs on the
- * target's event loop.
+ * event loop of the backend's task.
  */
 public abstract class BackendPoller implements AutoCloseable {
   public final LoadBalancer pool;
-  private final EventLoopGroup group;
   private final int port;
-  private final Duration interval;
   private final Duration timeout;
-  private final MemberTasks<Target> targets;
+  private final MemberTasks<ProbeTask> targets;
   private volatile boolean closed;
 
   public BackendPoller(LoadBalancer pool, EventLoopGroup group, int port, Duration interval,
       Duration timeout) {
     this.pool = Objects.requireNonNull(pool, "pool");
-    this.group = Objects.requireNonNull(group, "group");
+    Objects.requireNonNull(group, "group");
     this.port = port;
-    this.interval = interval;
     this.timeout = timeout;
     this.targets = new MemberTasks<>(pool, new MemberTasks.Factory<>() {
       @Override
-      public Target start(Backend b, boolean joined) {
-        Target t = new Target(b, group.next());
-        t.schedule.start(joined);
+      public ProbeTask start(Backend b, boolean joined) {
+        ProbeTask t = new ProbeTask(b, port, group, interval, timeout, () -> closed, Attempt::new);
+        t.start(joined);
         return t;
       }
 
       @Override
-      public void stop(Target t) {
-        left(t.backend);
-        t.schedule.stopWith(t::stop);
+      public void stop(ProbeTask t) {
+        left(t.backend());
+        t.stop();
       }
     });
   }
@@ -88,80 +80,32 @@ public abstract class BackendPoller implements AutoCloseable {
     targets.close();
   }
 
-  /** The polls of one backend; event-loop only (its {@link #loop}). */
-  final class Target implements Runnable {
-    final Backend backend;
-    final EventLoop loop;
-    private final Bootstrap bootstrap;
-    final ProbeSchedule schedule;
-    private Attempt current;
-
-    Target(Backend backend, EventLoop loop) {
-      this.backend = backend;
-      this.loop = loop;
-      this.schedule = new ProbeSchedule(loop, this, interval);
-      this.bootstrap = new Bootstrap()
-          .group(loop)
-          .channel(Transport.socketChannel(group))
-          .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
-              (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())))
-          .remoteAddress(new InetSocketAddress(backend.host(), port));
-    }
-
-    void stop() {
-      schedule.cancel();
-      if (current != null) {
-        current.abandon();
-      }
-    }
-
-    @Override
-    public void run() {
-      if (closed) {
-        return;
-      }
-      current = new Attempt(this);
-      current.begin();
-    }
-
-    void finished(Attempt a) {
-      if (current != a) {
-        return;
-      }
-      current = null;
-      if (!closed) {
-        schedule.scheduleNext();
-      }
-    }
-  }
-
   /** One connection and its answer; event-loop only. */
-  public final class Attempt {
-    final Target target;
+  public final class Attempt implements ProbeTask.Attempt {
+    private final ProbeTask task;
     private Channel channel;
     private ScheduledFuture<?> timer;
     private boolean over;
 
-    Attempt(Target target) {
-      this.target = target;
+    Attempt(ProbeTask task) {
+      this.task = task;
     }
 
     public Backend backend() {
-      return target.backend;
+      return task.backend();
     }
 
-    void begin() {
+    @Override
+    public void begin() {
       long ms = timeout.toMillis();
-      timer = target.loop.schedule(() -> fail("no answer within " + ms + " ms"),
+      timer = task.loop().schedule(() -> fail("no answer within " + ms + " ms"),
           timeout.toNanos(), TimeUnit.NANOSECONDS);
-      ChannelFuture f = target.bootstrap.clone()
-          .handler(new ChannelInitializer<Channel>() {
-            @Override
-            protected void initChannel(Channel ch) {
-              BackendPoller.this.initChannel(ch, Attempt.this);
-            }
-          })
-          .connect();
+      ChannelFuture f = task.connect(new ChannelInitializer<Channel>() {
+        @Override
+        protected void initChannel(Channel ch) {
+          BackendPoller.this.initChannel(ch, Attempt.this);
+        }
+      });
       channel = f.channel();
       f.addListener((ChannelFuture cf) -> {
         if (over) {
@@ -186,7 +130,7 @@ public abstract class BackendPoller implements AutoCloseable {
     /** The answer was read and handled: close and schedule the next poll. */
     public void succeed() {
       if (end()) {
-        target.finished(this);
+        task.finished(this);
       }
     }
 
@@ -194,13 +138,14 @@ public abstract class BackendPoller implements AutoCloseable {
     public void fail(String reason) {
       if (end()) {
         if (!closed) {
-          failed(target.backend, reason);
+          failed(task.backend(), reason);
         }
-        target.finished(this);
+        task.finished(this);
       }
     }
 
-    void abandon() {
+    @Override
+    public void abandon() {
       end();
     }
 
