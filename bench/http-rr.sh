@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # http-rr.sh: HTTP/1.1 round-robin benchmark of ballast, HAProxy and NGINX, same run, same pinning.
 #
-# Three NGINX backends answer a small fixed body. Each balancer in turn is started on CPU 0
-# (LB_CPU), wrk and the backends share CPU 1 (LOAD_CPU). For every balancer: a sanity check (200
-# from all three backends), a discarded warm-up, then the measured wrk run. The balancer's CPU time
-# (utime+stime from /proc/PID/stat, summed over its process tree) is read before and after the
-# measured run, giving CPU microseconds per request. A direct run (wrk straight to one backend) is
-# the reference row. The Markdown table goes to stdout and to bench/results/.
+# Three NGINX backends answer a small fixed body. Every balancer is started on CPU 0 (LB_CPU), wrk
+# and the backends share CPU 1 (LOAD_CPU). For every balancer: a sanity check (200 from all three
+# backends) and a discarded warm-up; then the measured wrk runs go in rounds, each round measuring
+# every balancer once in turn (only the measured one has load), so compared runs are seconds
+# apart. The balancer's CPU time (utime+stime from /proc/PID/stat, summed over its process tree) is
+# read before and after each measured run, giving CPU microseconds per request; the ratio to
+# HAProxy is taken round by round and its median reported. A direct run (wrk straight to one
+# backend) is the reference row. The Markdown table goes to stdout and to bench/results/.
 #
 # Usage: bench/http-rr.sh [--duration 20s] [--connections 50] [--warmup 10s]
 #                         [--only haproxy,nginx,ballast,direct] [--runs 1] [--install-deps] [--help]
@@ -62,6 +64,10 @@ ROW_ORDER=()      # rows in the order they were run
 NOISY=()          # rows during which other processes used the pinned CPUs
 BACKENDS_PID=""
 declare -A STATUS RPS P50 P99 P999 CPU_US_REQ CPU_PCT OTHER_PCT RUN_DETAILS
+# Per row: its port, PID, sticky cookie, the lists of its runs' figures (space-separated) and the
+# worst foreign load; per row and round, its CPU per request; per row, its round-by-round ratios.
+declare -A PORT PID COOKIE L_RPS L_P50 L_P99 L_P999 L_CPU L_PCT WORST_LB WORST_LOAD ROUND_CPU \
+  ROUND_RATIOS RATIO_CPU
 
 # ---------------------------------------------------------------------------------------------
 # Small helpers
@@ -708,49 +714,64 @@ measure_once() {
   M_OTHER_LOAD=$(busy_pct "$(((b[3] - a[3]) - (b[4] - a[4]) - (b[5] - a[5])))" "$hz" "$wall_s")
 }
 
-# measure NAME PORT PID: sanity check, warm-up, RUNS measured runs; the row gets the median of
-# each figure (and the worst foreign load), so one disturbed run does not make the row.
-measure() {
-  local name=$1 port=$2 pid=$3 raw=$RAW_DIR/$1
+# prepare NAME PORT: sanity check, sticky cookie, discarded warm-up. On failure sets STATUS[NAME].
+prepare() {
+  local name=$1 port=$2 raw=$RAW_DIR/$1
   log "$name: sanity check"
   check_balancer "$name" "$port" || { STATUS[$name]="FAILED: sanity check (see log)"; return 1; }
-  STICKY_COOKIE=""
   if [[ $STICKY == cookie && $name != direct ]]; then
+    STICKY_COOKIE=""
     sticky_cookie "$name" "$port" || { STATUS[$name]="FAILED: no sticky session (see log)"; return 1; }
-    STICKY_COOKIE=$(<"$TMP/$name.cookie")
-    log "$name: every request carries Cookie: $STICKY_COOKIE"
+    COOKIE[$name]=$(<"$TMP/$name.cookie")
+    log "$name: every request carries Cookie: ${COOKIE[$name]}"
   fi
+  STICKY_COOKIE=${COOKIE[$name]:-}
   log "$name: warm-up $WARMUP (discarded)"
   run_wrk "$port" "$WARMUP" "$raw-warmup.txt" || { STATUS[$name]="FAILED: wrk warm-up exited non-zero"; return 1; }
+  STATUS[$name]=running
+}
 
-  local r out rps=() p50=() p99=() p999=() cpu=() pct=() other_lb=0 other_load=0 details=""
-  for ((r = 1; r <= RUNS; r++)); do
-    out=$raw.txt
-    ((RUNS == 1)) || out=$raw-run$r.txt
-    log "$name: measured run $r/$RUNS, $DURATION, $CONNECTIONS connections"
-    measure_once "$name" "$port" "$pid" "$out" || return 1
-    rps+=("$M_RPS") p50+=("$M_P50") p99+=("$M_P99") p999+=("$M_P999")
-    if [[ -n $M_CPU ]]; then cpu+=("$M_CPU") pct+=("$M_PCT"); fi
-    ((M_OTHER_LB <= other_lb)) || other_lb=$M_OTHER_LB
-    ((M_OTHER_LOAD <= other_load)) || other_load=$M_OTHER_LOAD
-    details+="$M_RPS req/s${M_CPU:+ at $M_CPU µs/request}, p99 $M_P99 ms; "
-    log "$name: run $r: $M_RPS req/s, p99 $M_P99 ms, CPU ${M_CPU:-n/a} µs/request," \
-      "other load $M_OTHER_LB / $M_OTHER_LOAD %"
-  done
-
-  RPS[$name]=$(median "${rps[@]}")
-  RPS[$name]=${RPS[$name]%.*}
-  P50[$name]=$(median "${p50[@]}")
-  P99[$name]=$(median "${p99[@]}")
-  P999[$name]=$(median "${p999[@]}")
-  if ((${#cpu[@]})); then
-    CPU_US_REQ[$name]=$(median "${cpu[@]}")
-    CPU_PCT[$name]=$(median "${pct[@]}")
-    CPU_US_REQ[$name]=$(printf '%.2f' "${CPU_US_REQ[$name]}")
-    CPU_PCT[$name]=$(printf '%.0f' "${CPU_PCT[$name]}")
+# measure_round NAME ROUND: one measured run of a running row; its figures join the row's lists.
+measure_round() {
+  local name=$1 r=$2
+  local out=$RAW_DIR/$name.txt
+  ((RUNS == 1)) || out=$RAW_DIR/$name-run$r.txt
+  STICKY_COOKIE=${COOKIE[$name]:-}
+  log "$name: measured run $r/$RUNS, $DURATION, $CONNECTIONS connections"
+  measure_once "$name" "${PORT[$name]}" "${PID[$name]:-}" "$out" || return 1
+  L_RPS[$name]+="$M_RPS " L_P50[$name]+="$M_P50 " L_P99[$name]+="$M_P99 " L_P999[$name]+="$M_P999 "
+  if [[ -n $M_CPU ]]; then
+    L_CPU[$name]+="$M_CPU " L_PCT[$name]+="$M_PCT "
+    ROUND_CPU[$name,$r]=$M_CPU
   fi
+  local worst=${WORST_LB[$name]:-0}
+  local worst_load=${WORST_LOAD[$name]:-0}
+  ((M_OTHER_LB <= worst)) || WORST_LB[$name]=$M_OTHER_LB
+  ((M_OTHER_LOAD <= worst_load)) || WORST_LOAD[$name]=$M_OTHER_LOAD
+  RUN_DETAILS[$name]+="$M_RPS req/s${M_CPU:+ at $M_CPU µs/request}, p99 $M_P99 ms; "
+  log "$name: run $r: $M_RPS req/s, p99 $M_P99 ms, CPU ${M_CPU:-n/a} µs/request," \
+    "other load $M_OTHER_LB / $M_OTHER_LOAD %"
+}
+
+# summarise NAME: the row gets the median of each figure over its runs (and the worst foreign
+# load), so one disturbed run does not make the row.
+summarise() {
+  local name=$1
+  local other_lb=${WORST_LB[$name]:-0} other_load=${WORST_LOAD[$name]:-0}
+  # shellcheck disable=SC2086 # the lists are space-separated numbers
+  {
+    RPS[$name]=$(median ${L_RPS[$name]})
+    P50[$name]=$(median ${L_P50[$name]})
+    P99[$name]=$(median ${L_P99[$name]})
+    P999[$name]=$(median ${L_P999[$name]})
+    if [[ -n ${L_CPU[$name]:-} ]]; then
+      CPU_US_REQ[$name]=$(printf '%.2f' "$(median ${L_CPU[$name]})")
+      CPU_PCT[$name]=$(printf '%.0f' "$(median ${L_PCT[$name]})")
+    fi
+  }
+  RPS[$name]=${RPS[$name]%.*}
   OTHER_PCT[$name]="$other_lb / $other_load"
-  RUN_DETAILS[$name]=${details%; }
+  RUN_DETAILS[$name]=${RUN_DETAILS[$name]%; }
   if ((other_lb > NOISE_LIMIT_PCT || other_load > NOISE_LIMIT_PCT)); then
     NOISY+=("$name")
     log "$name: warning: other processes used up to $other_lb / $other_load % user CPU on CPUs" \
@@ -760,12 +781,28 @@ measure() {
   log "$name: ${RPS[$name]} req/s, p99 ${P99[$name]} ms, CPU ${CPU_US_REQ[$name]:-n/a} µs/request"
 }
 
-# run_row NAME: start the balancer (or not, for direct), measure it, stop it.
-run_row() {
-  local name=$1 port pid=""
+# CPU per request against HAProxy's, run by run: for each round where both were measured, the
+# ratio of the two runs (seconds apart); RATIO_CPU[NAME] is the median of those ratios,
+# ROUND_RATIOS[NAME] the list.
+round_ratio() {
+  local name=$1 r ratios=()
+  for ((r = 1; r <= RUNS; r++)); do
+    [[ -n ${ROUND_CPU[$name,$r]:-} && -n ${ROUND_CPU[haproxy,$r]:-} ]] || continue
+    ratios+=("$(ratio "${ROUND_CPU[$name,$r]}" "${ROUND_CPU[haproxy,$r]}")")
+  done
+  ((${#ratios[@]})) || return 0
+  ROUND_RATIOS[$name]="${ratios[*]}"
+  RATIO_CPU[$name]=$(printf '%.2f' "$(median "${ratios[@]}")")
+}
+
+# start_row NAME: start the balancer (or nothing, for direct) and prepare it. A row that cannot
+# start or prepare is reported with its reason and skipped by the rounds.
+start_row() {
+  local name=$1
   ROW_ORDER+=("$name")
   if [[ $name == direct ]]; then
-    measure direct "${BACKEND_PORTS[0]}" "" || true
+    PORT[direct]=${BACKEND_PORTS[0]}
+    prepare direct "${PORT[direct]}" || log "direct: ${STATUS[direct]}"
     return 0
   fi
   if [[ $name == ballast ]] && ! ensure_ballast_jar; then
@@ -774,30 +811,67 @@ run_row() {
     return 0
   fi
   pick_port
-  port=$PICKED_PORT
-  log "$name: starting on 127.0.0.1:$port (CPU $LB_CPU)"
+  PORT[$name]=$PICKED_PORT
+  log "$name: starting on 127.0.0.1:${PORT[$name]} (CPU $LB_CPU)"
   STARTED_PID=""
   local started=0
   case $name in
-    haproxy) start_haproxy "$port" && started=1 ;;
-    nginx) start_nginx_proxy "$port" && started=1 ;;
-    ballast) start_ballast "$port" && started=1 ;;
+    haproxy) start_haproxy "${PORT[$name]}" && started=1 ;;
+    nginx) start_nginx_proxy "${PORT[$name]}" && started=1 ;;
+    ballast) start_ballast "${PORT[$name]}" && started=1 ;;
   esac
   if ((!started)); then
     STATUS[$name]="FAILED: did not start (see the log above and $(basename "$RAW_DIR")/)"
     if [[ -n $STARTED_PID ]]; then stop_tree "$STARTED_PID"; fi
-    keep_files haproxy.cfg haproxy-check.out haproxy.out nginx-proxy.conf nginx-proxy.out \
-      nginx-proxy/error.log ballast.yaml ballast.out ballast-build.out
+    keep_row_files "$name"
+    keep_files ballast-build.out
     return 0
   fi
-  pid=$STARTED_PID
-  measure "$name" "$port" "$pid" || log "$name: ${STATUS[$name]}"
-  stop_tree "$pid"
-  case $name in
+  PID[$name]=$STARTED_PID
+  prepare "$name" "${PORT[$name]}" || { log "$name: ${STATUS[$name]}"; stop_row "$name"; }
+}
+
+stop_row() {
+  local name=$1
+  if [[ -n ${PID[$name]:-} ]]; then
+    stop_tree "${PID[$name]}"
+    PID[$name]=""
+  fi
+  keep_row_files "$name"
+}
+
+keep_row_files() {
+  case $1 in
     haproxy) keep_files haproxy.cfg haproxy-check.out haproxy.out ;;
     nginx) keep_files nginx-proxy.conf nginx-proxy.out nginx-proxy/error.log ;;
     ballast) keep_files ballast.yaml ballast.out ;;
   esac
+}
+
+# run_rows: every selected balancer is started and warmed up first, then the measured runs go in
+# rounds (each round measures every row once, in turn), so the runs that are compared are seconds
+# apart rather than minutes. The machine's drift then moves both sides of a ratio alike.
+run_rows() {
+  local row r
+  for row in $ALL_ROWS; do
+    if row_selected "$row"; then start_row "$row"; fi
+  done
+  for ((r = 1; r <= RUNS; r++)); do
+    for row in "${ROW_ORDER[@]}"; do
+      [[ ${STATUS[$row]:-} == running ]] || continue
+      if ! measure_round "$row" "$r"; then
+        log "$row: ${STATUS[$row]}"
+        stop_row "$row"
+      fi
+    done
+  done
+  for row in "${ROW_ORDER[@]}"; do
+    if [[ ${STATUS[$row]:-} == running ]]; then summarise "$row"; fi
+    stop_row "$row"
+  done
+  for row in "${ROW_ORDER[@]}"; do
+    if [[ ${STATUS[$row]} == ok ]]; then round_ratio "$row"; fi
+  done
 }
 
 # Copy generated configs and logs (paths relative to the scratch dir) next to the wrk output, so
@@ -818,7 +892,7 @@ ratio() {  # ratio VALUE BASE → "1.23" or "–"
 }
 
 print_table() {
-  local base_cpu=${CPU_US_REQ[haproxy]:-} base_p99=${P99[haproxy]:-} name label
+  local base_p99=${P99[haproxy]:-} name label
   echo "| balancer | req/s | p50 ms | p99 ms | p99.9 ms | CPU µs/request | CPU/request vs HAProxy | p99 vs HAProxy | balancer CPU % | other load % (CPU $LB_CPU / $LOAD_CPU) |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for name in "${ROW_ORDER[@]}"; do
@@ -832,7 +906,7 @@ print_table() {
       echo "| $label | ${RPS[$name]} | ${P50[$name]} | ${P99[$name]} | ${P999[$name]} | – | – | – | – | ${OTHER_PCT[$name]} |"
     else
       echo "| $label | ${RPS[$name]} | ${P50[$name]} | ${P99[$name]} | ${P999[$name]} | ${CPU_US_REQ[$name]}" \
-        "| $(ratio "${CPU_US_REQ[$name]}" "$base_cpu") | $(ratio "${P99[$name]}" "$base_p99") | ${CPU_PCT[$name]} | ${OTHER_PCT[$name]} |"
+        "| ${RATIO_CPU[$name]:-–} | $(ratio "${P99[$name]}" "$base_p99") | ${CPU_PCT[$name]} | ${OTHER_PCT[$name]} |"
     fi
   done
 }
@@ -887,10 +961,8 @@ main() {
   mkdir -p "$RAW_DIR"
 
   start_backends
+  run_rows
   local row
-  for row in $ALL_ROWS; do
-    if row_selected "$row"; then run_row "$row"; fi
-  done
 
   keep_files backends.conf backends/error.log
   local report=$RESULTS_DIR/http-rr-$stamp.md
@@ -904,10 +976,17 @@ main() {
     echo "CPU µs/request: the balancer's utime+stime during the measured run / requests."
     echo "Other load: user CPU that processes other than ours took on the pinned CPUs during the run."
     if ((RUNS > 1)); then
-      echo "Each figure is the median of $RUNS measured runs; other load is the worst run. Runs:"
+      echo "Each figure is the median of $RUNS measured runs, taken in rounds (every balancer once a"
+      echo "round, in turn); CPU/request vs HAProxy is the median of the round-by-round ratios."
+      echo "Other load is the worst run. Runs, in round order:"
       echo
       for row in "${ROW_ORDER[@]}"; do
         if [[ -n ${RUN_DETAILS[$row]:-} ]]; then echo "- $row: ${RUN_DETAILS[$row]}"; fi
+      done
+      for row in "${ROW_ORDER[@]}"; do
+        if [[ $row != haproxy && -n ${ROUND_RATIOS[$row]:-} ]]; then
+          echo "- $row / haproxy CPU per request, round by round: ${ROUND_RATIOS[$row]}"
+        fi
       done
     fi
     if ((${#NOISY[@]})); then
