@@ -7,6 +7,7 @@ import io.ballast.proxy.http1.ClientHandler;
 import io.ballast.proxy.http1.HeaderRewriter;
 import io.ballast.proxy.http1.UpstreamPool;
 import io.ballast.proxy.routing.RouteTable;
+import io.ballast.proxy.tls.ServerTls;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import java.net.InetSocketAddress;
@@ -24,13 +25,16 @@ public final class ListenerContext {
   private final String name;
   private final ProxyServer server;
   private volatile RouteTable routes;
+  /** The certificates new connections get; null for a plain-HTTP listener. */
+  private volatile ServerTls tls;
   private volatile Channel channel;
   /** The listener was removed: its connections close after their current response. */
   private volatile boolean closed;
 
-  ListenerContext(String name, RouteTable routes, ProxyServer server) {
+  ListenerContext(String name, RouteTable routes, ServerTls tls, ProxyServer server) {
     this.name = Objects.requireNonNull(name, "name");
     this.routes = Objects.requireNonNull(routes, "routes");
+    this.tls = tls;
     this.server = Objects.requireNonNull(server, "server");
   }
 
@@ -46,6 +50,19 @@ public final class ListenerContext {
   /** Publishes a new route table; requests that began before keep the one they read. */
   void replaceRoutes(RouteTable next) {
     routes = Objects.requireNonNull(next, "next");
+  }
+
+  /** The certificates a new connection gets, or null for plain HTTP; read once per connection. */
+  public ServerTls tls() {
+    return tls;
+  }
+
+  /**
+   * Publishes new certificates (or TLS on or off); connections that began their handshake keep
+   * what they chose.
+   */
+  void replaceTls(ServerTls next) {
+    tls = next;
   }
 
   void bound(Channel serverChannel) {

@@ -7,6 +7,7 @@ import io.ballast.core.retry.RetrySettings;
 import io.ballast.proxy.client.HashKey;
 import io.ballast.proxy.routing.PoolRef;
 import io.ballast.proxy.routing.RouteSpec;
+import io.ballast.proxy.tls.ServerTls;
 import java.net.InetSocketAddress;
 import java.util.HashSet;
 import java.util.List;
@@ -20,8 +21,10 @@ import java.util.Set;
  * @param name the listener's name, in logs and metrics
  * @param bind where to listen; port 0 binds any free port
  * @param routes the routes, at least one, unique names
+ * @param tls the listener's certificates when it terminates TLS; null for plain HTTP
  */
-public record ListenerSpec(String name, InetSocketAddress bind, List<RouteSpec> routes) {
+public record ListenerSpec(
+    String name, InetSocketAddress bind, List<RouteSpec> routes, ServerTls tls) {
   /** The route name of a listener that sends everything to one pool. */
   public static final String DEFAULT_ROUTE = "default";
 
@@ -39,6 +42,11 @@ public record ListenerSpec(String name, InetSocketAddress bind, List<RouteSpec> 
             + "' twice (expected: unique route names)");
       }
     }
+  }
+
+  /** A plain-HTTP listener. */
+  public ListenerSpec(String name, InetSocketAddress bind, List<RouteSpec> routes) {
+    this(name, bind, routes, null);
   }
 
   /** A listener sending every request to one pool (route {@value #DEFAULT_ROUTE}). */

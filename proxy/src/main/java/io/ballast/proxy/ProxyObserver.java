@@ -1,5 +1,7 @@
 package io.ballast.proxy;
 
+import io.ballast.proxy.tls.ClientTls;
+
 /**
  * Receives what the data plane did, for metrics and the access log.
  *
@@ -17,4 +19,13 @@ public interface ProxyObserver {
 
   /** A client connection closed. */
   default void onClientConnectionClosed(String listener) {}
+
+  /** A client's TLS handshake succeeded. */
+  default void onTlsHandshake(String listener, ClientTls tls) {}
+
+  /**
+   * A client's TLS handshake failed; {@code reason} is one of the kinds
+   * {@link io.ballast.proxy.tls.HandshakeWatch.Listener#failure} names.
+   */
+  default void onTlsHandshakeFailure(String listener, String reason) {}
 }

@@ -10,6 +10,10 @@ import io.ballast.proxy.probe.HealthCheckSpec;
 import io.ballast.proxy.probe.HealthChecker;
 import io.ballast.proxy.routing.RouteSpec;
 import io.ballast.proxy.routing.RouteTable;
+import io.ballast.proxy.tls.ClientTls;
+import io.ballast.proxy.tls.HandshakeWatch;
+import io.ballast.proxy.tls.ServerTls;
+import io.ballast.proxy.tls.TlsAcceptor;
 import io.ballast.proxy.signals.SignalPollers;
 import io.ballast.proxy.signals.SignalsSpec;
 import io.netty.bootstrap.ServerBootstrap;
@@ -204,7 +208,8 @@ public final class ProxyServer implements AutoCloseable {
     if (listeners.containsKey(spec.name())) {
       throw new IllegalStateException("listener " + spec.name() + " exists");
     }
-    ListenerContext context = new ListenerContext(spec.name(), RouteTable.of(spec.routes()), this);
+    ListenerContext context =
+        new ListenerContext(spec.name(), RouteTable.of(spec.routes()), spec.tls(), this);
     ServerBootstrap b = new ServerBootstrap()
         .group(group)
         .channel(Transport.serverChannel())
@@ -215,15 +220,18 @@ public final class ProxyServer implements AutoCloseable {
           @Override
           protected void initChannel(SocketChannel ch) {
             SharedState s = shared;
-            ch.pipeline().addLast(
-                // Reader idle only: watching writes too would make Netty wrap every write's
-                // void promise in a real one with a listener (a profiler showed ~300 bytes per
-                // request). A response in progress is not idle: ClientHandler ignores the event
-                // unless the connection is between requests or the client stalls mid-request.
-                new IdleStateHandler(s.settings().clientIdleTimeout().toNanos(), 0, 0,
-                    TimeUnit.NANOSECONDS),
-                new ServerCodec(s.decoder().clone()),
-                new ClientHandler(context));
+            // Reader idle only: watching writes too would make Netty wrap every write's
+            // void promise in a real one with a listener (a profiler showed ~300 bytes per
+            // request). A response in progress is not idle: ClientHandler ignores the event
+            // unless the connection is between requests or the client stalls mid-request.
+            // It comes first so that a client stalling its TLS handshake is idle too.
+            ch.pipeline().addLast(new IdleStateHandler(
+                s.settings().clientIdleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS));
+            ServerTls tls = context.tls();
+            if (tls != null) {
+              ch.pipeline().addLast(new TlsAcceptor(tls), new HandshakeWatch(tls, tlsEvents(context)));
+            }
+            ch.pipeline().addLast(new ServerCodec(s.decoder().clone()), new ClientHandler(context));
           }
         });
     ChannelFuture f = b.bind(spec.bind()).awaitUninterruptibly();
@@ -265,6 +273,39 @@ public final class ProxyServer implements AutoCloseable {
   public synchronized InetSocketAddress listenerAddress(String name) {
     ListenerContext c = listeners.get(name);
     return c == null ? null : c.address();
+  }
+
+  /**
+   * Replaces the certificates of a started listener (null: plain HTTP from now on). New
+   * connections get them; open connections and handshakes in progress keep what they have.
+   *
+   * @throws IllegalArgumentException when no listener has that name
+   */
+  public synchronized void replaceTls(String listener, ServerTls tls) {
+    ListenerContext context = listeners.get(listener);
+    if (context == null) {
+      throw new IllegalArgumentException("listener: '" + listener
+          + "' (expected: one of " + listeners.keySet() + ")");
+    }
+    context.replaceTls(tls);
+    LOG.debug("listener {}: {}", listener, tls == null ? "plain HTTP" : tls);
+  }
+
+  /** Handshake outcomes of one listener, to its observer of the moment. */
+  private HandshakeWatch.Listener tlsEvents(ListenerContext context) {
+    return new HandshakeWatch.Listener() {
+      @Override
+      public void handshake(ClientTls tls) {
+        context.observer().onTlsHandshake(context.name(), tls);
+      }
+
+      @Override
+      public void failure(String reason, Throwable cause) {
+        LOG.debug("listener {}: TLS handshake failed ({}): {}", context.name(), reason,
+            cause == null ? "" : cause.toString());
+        context.observer().onTlsHandshakeFailure(context.name(), reason);
+      }
+    };
   }
 
   /**

@@ -2,6 +2,7 @@ package io.ballast.proxy;
 
 import io.ballast.core.Backend;
 import io.ballast.core.retry.RetryDecision;
+import io.ballast.proxy.tls.ClientTls;
 import java.util.List;
 
 /**
@@ -31,6 +32,7 @@ import java.util.List;
  * @param group the split group the request went to, or null when the route does not split
  * @param clientZone the client's "region/zone" when a zone-aware pool took the request and the
  *     client's zone is known (trusted header or network table); null otherwise
+ * @param tls what the connection's TLS handshake settled; null on a plain connection
  */
 public record RequestLog(
     long startEpochMillis,
@@ -52,7 +54,19 @@ public record RequestLog(
     RetryDecision retry,
     String route,
     String group,
-    String clientZone) {
+    String clientZone,
+    ClientTls tls) {
+
+  /** A request on a plain connection. */
+  public RequestLog(long startEpochMillis, String clientAddress, String method, String uri,
+      String host, String listener, String pool, Backend backend, int status, long durationNanos,
+      long bytesIn, long bytesOut, String requestId, int attempts, String error,
+      List<Backend> backendsTried, RetryDecision retry, String route, String group,
+      String clientZone) {
+    this(startEpochMillis, clientAddress, method, uri, host, listener, pool, backend, status,
+        durationNanos, bytesIn, bytesOut, requestId, attempts, error, backendsTried, retry, route,
+        group, clientZone, null);
+  }
 
   /** A request whose client's zone is unknown. */
   public RequestLog(long startEpochMillis, String clientAddress, String method, String uri,
@@ -61,7 +75,7 @@ public record RequestLog(
       List<Backend> backendsTried, RetryDecision retry, String route, String group) {
     this(startEpochMillis, clientAddress, method, uri, host, listener, pool, backend, status,
         durationNanos, bytesIn, bytesOut, requestId, attempts, error, backendsTried, retry, route,
-        group, null);
+        group, null, null);
   }
 
   /** A request of a listener without routes of its own. */
@@ -71,7 +85,7 @@ public record RequestLog(
       List<Backend> backendsTried, RetryDecision retry) {
     this(startEpochMillis, clientAddress, method, uri, host, listener, pool, backend, status,
         durationNanos, bytesIn, bytesOut, requestId, attempts, error, backendsTried, retry, null,
-        null, null);
+        null, null, null);
   }
 
   /** A request that was not retried. */
@@ -79,6 +93,7 @@ public record RequestLog(
       String host, String listener, String pool, Backend backend, int status, long durationNanos,
       long bytesIn, long bytesOut, String requestId, int attempts, String error) {
     this(startEpochMillis, clientAddress, method, uri, host, listener, pool, backend, status,
-        durationNanos, bytesIn, bytesOut, requestId, attempts, error, null, null, null, null, null);
+        durationNanos, bytesIn, bytesOut, requestId, attempts, error, null, null, null, null, null,
+        null);
   }
 }

@@ -13,6 +13,8 @@ import io.ballast.server.accesslog.AccessLogs;
 import io.ballast.server.admin.AdminServer;
 import io.ballast.server.config.BallastConfig;
 import io.ballast.server.metrics.CompositeObserver;
+import io.ballast.server.metrics.TlsMetrics;
+import io.ballast.proxy.tls.ServerTls;
 import io.ballast.server.metrics.ProxyMetrics;
 import io.ballast.server.optimizer.DecisionRecorder;
 import io.ballast.server.pool.Discovery;
@@ -66,6 +68,7 @@ public final class Ballast {
   private final Pools pools;
   private final Zones zones;
   private final Listeners listeners;
+  private final TlsMetrics tlsMetrics;
   private final RouteBuilder routeBuilder = new RouteBuilder();
   private final Mirrors mirrors;
   private final Metrics extraMetrics;
@@ -88,6 +91,8 @@ public final class Ballast {
     this.control = new ControlLoop("ballast-control",
         t -> log.error("control loop task failed", t));
     this.metrics = new ProxyMetrics(List.of(), control);
+    this.tlsMetrics = new TlsMetrics(metrics.registry(),
+        this::servedTls);
     this.accessLogs = new AccessLogs(config.accessLog());
     this.proxy = new ProxyServer(Settings.proxySettings(config), observer(), threads);
     this.poolZones = new PoolZones(config.locality().tableZones(), decisions, control.ticker());
@@ -110,9 +115,16 @@ public final class Ballast {
     this.extraMetrics = new Metrics(metrics, pools, zones);
   }
 
+  /** Every TLS listener's certificates; none before the listeners exist. */
+  private Map<String, ServerTls> servedTls() {
+    Listeners l = listeners;
+    return l == null ? Map.of() : l.tls();
+  }
+
   private ProxyObserver observer() {
     AccessLog accessLog = accessLogs.current();
-    return accessLog == null ? metrics : CompositeObserver.of(metrics, accessLog);
+    return accessLog == null ? CompositeObserver.of(metrics, tlsMetrics)
+        : CompositeObserver.of(metrics, tlsMetrics, accessLog);
   }
 
   /** Builds and starts everything, or closes what was started and throws; nothing reloads. */

@@ -3,6 +3,7 @@ package io.ballast.server;
 import io.ballast.proxy.ListenerSpec;
 import io.ballast.proxy.ProxyServer;
 import io.ballast.proxy.routing.RouteSpec;
+import io.ballast.proxy.tls.ServerTls;
 import io.ballast.server.config.BallastConfig;
 import io.ballast.server.config.HostPort;
 import io.ballast.server.config.ListenerConfig;
@@ -23,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * opens; a removed one stops accepting and its connections close after their current response;
  * one whose address changed closes and opens again at the new address.
  *
- * <p>Used by one thread at a time (start, then the reload thread).
+ * <p>Used by one thread at a time (start, then the reload thread); {@link #tls()} from any.
  */
 final class Listeners {
   private static final Logger log = LoggerFactory.getLogger(Listeners.class);
@@ -31,6 +32,11 @@ final class Listeners {
   private final ProxyServer proxy;
   /** What each open listener was opened with. */
   private Map<String, HostPort> open = new LinkedHashMap<>();
+  /**
+   * The certificates each open listener serves (absent: plain HTTP); replaced whole, so that a
+   * scrape on another thread reads one consistent map.
+   */
+  private volatile Map<String, ServerTls> tls = Map.of();
 
   Listeners(ProxyServer proxy) {
     this.proxy = Objects.requireNonNull(proxy, "proxy");
@@ -80,6 +86,7 @@ final class Listeners {
       if (want == null || !want.equals(open.get(name))) {
         proxy.removeListener(name);
         open.remove(name);
+        forget(name);
         if (want == null) {
           changes.add("listener " + name + " removed");
         } else {
@@ -91,14 +98,23 @@ final class Listeners {
       List<RouteSpec> r = routes.get(l.name());
       if (open.containsKey(l.name())) {
         proxy.replaceRoutes(l.name(), r);
+        if (!Objects.equals(tls.get(l.name()), l.tls())) {
+          // New connections get the new certificates; open ones keep theirs.
+          proxy.replaceTls(l.name(), l.tls());
+          changes.add("listener " + l.name() + (l.tls() == null ? " serves plain HTTP"
+              : " certificates reloaded: " + l.tls()));
+          remember(l);
+        }
         continue;
       }
       InetSocketAddress bound = proxy.addListener(
-          new ListenerSpec(l.name(), l.bind().toSocketAddress(), r));
+          new ListenerSpec(l.name(), l.bind().toSocketAddress(), r, l.tls()));
       changes.add("listener " + l.name() + (moving.contains(l.name()) ? " moved to " : " added on ")
           + hostPort(bound));
       open.put(l.name(), l.bind());
-      log.info("listener {} on http://{}", l.name(), hostPort(bound));
+      remember(l);
+      log.info("listener {} on {}://{}{}", l.name(), l.tls() == null ? "http" : "https",
+          hostPort(bound), l.tls() == null ? "" : " (" + l.tls() + ")");
     }
     return changes;
   }
@@ -107,13 +123,36 @@ final class Listeners {
   List<InetSocketAddress> start(BallastConfig config, Map<String, List<RouteSpec>> routes) {
     List<ListenerSpec> specs = new ArrayList<>();
     for (ListenerConfig l : config.listeners()) {
-      specs.add(new ListenerSpec(l.name(), l.bind().toSocketAddress(), routes.get(l.name())));
+      specs.add(new ListenerSpec(l.name(), l.bind().toSocketAddress(), routes.get(l.name()),
+          l.tls()));
     }
     List<InetSocketAddress> bound = proxy.start(specs);
     for (ListenerConfig l : config.listeners()) {
       open.put(l.name(), l.bind());
+      remember(l);
     }
     return bound;
+  }
+
+  private void remember(ListenerConfig l) {
+    Map<String, ServerTls> next = new LinkedHashMap<>(tls);
+    if (l.tls() == null) {
+      next.remove(l.name());
+    } else {
+      next.put(l.name(), l.tls());
+    }
+    tls = Map.copyOf(next);
+  }
+
+  private void forget(String name) {
+    Map<String, ServerTls> next = new LinkedHashMap<>(tls);
+    next.remove(name);
+    tls = Map.copyOf(next);
+  }
+
+  /** The certificates of every TLS listener by name, for metrics. Thread-safe. */
+  Map<String, ServerTls> tls() {
+    return tls;
   }
 
   /** The bound address of every open listener, in configuration order. */

@@ -45,8 +45,12 @@ final class StartLog {
       List<RouteSpec> rs = routes.byListener().get(l.name());
       boolean one = rs.size() == 1 && rs.get(0).pool() != null
           && rs.get(0).match().matchesEverything();
-      log.info("listener {} on http://{}{}", l.name(), Listeners.hostPort(addresses.get(i)),
+      log.info("listener {} on {}://{}{}", l.name(), l.tls() == null ? "http" : "https",
+          Listeners.hostPort(addresses.get(i)),
           one ? " -> pool " + rs.get(0).pool().name() : ": " + rs.size() + " routes");
+      if (l.tls() != null) {
+        log.info("  {}", l.tls());
+      }
       if (rs.size() > 1 || rs.get(0).split() != null) {
         for (RouteSpec r : rs) {
           log.info("  route {} -> {}", r.name(), r.pool() != null ? "pool " + r.pool().name()

@@ -3,6 +3,7 @@ package io.ballast.proxy.http1;
 import io.ballast.proxy.ListenerContext;
 import io.ballast.proxy.ProxyServer;
 import io.ballast.proxy.client.ClientAddress;
+import io.ballast.proxy.tls.ClientTls;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -28,6 +29,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
   private final ListenerContext listener;
   private ChannelHandlerContext ctx;
   private ClientAddress address = ClientAddress.UNKNOWN;
+  private ClientTls tls;
   private Exchange exchange;
   private State state = State.IDLE;
   private ArrayDeque<HttpObject> pipelined;
@@ -47,6 +49,18 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   ClientAddress address() {
     return address;
+  }
+
+  /**
+   * What the connection's TLS handshake settled, or null on a plain connection. The handshake
+   * ends before the first request can be decoded, so every request sees it.
+   */
+  ClientTls tls() {
+    ClientTls t = tls;
+    if (t == null && ctx != null) {
+      t = tls = ClientTls.of(ctx.channel());
+    }
+    return t;
   }
 
   /** True when the connection closes after the current response. */

@@ -131,7 +131,8 @@ final class Exchange {
     attempts.start(r.target().ref().pool(), r.policy(), r.session(), record.method(),
         r.hashKey(), r.zoneIndex());
     body.start(r.policy().bufferWholeBody(contentLength), r.policy().settings().maxBufferedBody());
-    record.requestId = listener.rewriter().prepareRequest(req, client.address(), chunked);
+    record.requestId = listener.rewriter().prepareRequest(req, client.address(), client.tls(),
+        chunked);
     RequestRewrite.apply(req, r, record.requestId);
     tap.start(r.route().spec.mirror(), req, contentLength, channel);
     leg.start(req, r);
@@ -328,7 +329,7 @@ final class Exchange {
     listener.requestEnded();
     try {
       listener.observer().onRequestComplete(
-          record.build(listener.name(), client.address(), routed, attempts));
+          record.build(listener.name(), client.address(), client.tls(), routed, attempts));
     } catch (RuntimeException e) {
       ProxyServer.LOG.warn("observer failed on request completion", e);
     }

@@ -2,6 +2,7 @@ package io.ballast.proxy.http1;
 
 import io.ballast.proxy.ProxySettings;
 import io.ballast.proxy.client.ClientAddress;
+import io.ballast.proxy.tls.ClientTls;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -28,6 +29,7 @@ public final class HeaderRewriter {
   static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
   static final AsciiString FORWARDED = AsciiString.cached("forwarded");
   private static final AsciiString HTTP = AsciiString.cached("http");
+  private static final AsciiString HTTPS = AsciiString.cached("https");
   private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
   private static final int MAX_REQUEST_ID = 128;
 
@@ -47,7 +49,8 @@ public final class HeaderRewriter {
    * Prepares a client request for a backend and returns its request id. The request goes out as
    * HTTP/1.1 (so the backend connection can be kept), chunked if it came chunked.
    */
-  String prepareRequest(HttpRequest request, ClientAddress client, boolean chunked) {
+  String prepareRequest(HttpRequest request, ClientAddress client, ClientTls tls,
+      boolean chunked) {
     HttpHeaders h = request.headers();
     removeHopByHop(h);
     h.remove(HttpHeaderNames.EXPECT);
@@ -62,19 +65,27 @@ public final class HeaderRewriter {
       h.remove(X_FORWARDED_HOST);
       h.remove(FORWARDED);
     }
+    if (tls != null && tls.subjectHeader() != null) {
+      // Only ballast says who the client's certificate names; a client cannot.
+      h.remove(tls.subjectHeader());
+      if (tls.clientSubject() != null) {
+        h.set(tls.subjectHeader(), headerSafe(tls.clientSubject()));
+      }
+    }
+    AsciiString proto = tls == null ? HTTP : HTTPS;
     String host = h.get(HttpHeaderNames.HOST);
     if (forwarding.xForwarded()) {
       String xff = client.trusted() ? joined(h, X_FORWARDED_FOR) : null;
       h.set(X_FORWARDED_FOR, xff == null ? client.ip() : xff + ", " + client.ip());
       if (!h.contains(X_FORWARDED_PROTO)) {
-        h.set(X_FORWARDED_PROTO, HTTP);
+        h.set(X_FORWARDED_PROTO, proto);
       }
       if (host != null && !h.contains(X_FORWARDED_HOST)) {
         h.set(X_FORWARDED_HOST, host);
       }
     }
     if (forwarding.forwarded()) {
-      String element = forwardedElement(client, host);
+      String element = forwardedElement(client, proto, host);
       String previous = client.trusted() ? joined(h, FORWARDED) : null;
       h.set(FORWARDED, previous == null ? element : previous + ", " + element);
     }
@@ -193,8 +204,9 @@ public final class HeaderRewriter {
     return all.size() == 1 ? all.get(0) : String.join(", ", all);
   }
 
-  private static String forwardedElement(ClientAddress client, String host) {
-    StringBuilder sb = new StringBuilder(48).append(client.forwardedFor()).append(";proto=http");
+  private static String forwardedElement(ClientAddress client, AsciiString proto, String host) {
+    StringBuilder sb = new StringBuilder(48).append(client.forwardedFor()).append(";proto=")
+        .append(proto);
     if (host != null) {
       sb.append(";host=");
       if (isToken(host)) {
@@ -209,6 +221,25 @@ public final class HeaderRewriter {
           sb.append(c);
         }
         sb.append('"');
+      }
+    }
+    return sb.toString();
+  }
+
+  /**
+   * A certificate subject as a header value: characters outside visible ASCII (a subject may
+   * hold any Unicode) become RFC 4514 escapes of their UTF-8 bytes ({@code \\C3\\A9}).
+   */
+  static String headerSafe(String subject) {
+    if (isFieldValue(subject)) {
+      return subject;
+    }
+    StringBuilder sb = new StringBuilder(subject.length() + 16);
+    for (byte b : subject.getBytes(StandardCharsets.UTF_8)) {
+      if (b >= 0x20 && b < 0x7f) {
+        sb.append((char) b);
+      } else {
+        sb.append('\\').append((char) HEX[(b >> 4) & 0xf]).append((char) HEX[b & 0xf]);
       }
     }
     return sb.toString();

@@ -3,6 +3,7 @@ package io.ballast.proxy.http1;
 import io.ballast.core.attempt.Attempts;
 import io.ballast.proxy.RequestLog;
 import io.ballast.proxy.client.ClientAddress;
+import io.ballast.proxy.tls.ClientTls;
 import io.ballast.proxy.routing.RoutedRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
@@ -54,7 +55,7 @@ final class RequestRecord {
    * The request's log line: its route, group and pool from {@code routed} (null when it was
    * refused before routing), its attempts from {@code attempts} (null when none was made).
    */
-  RequestLog build(String listener, ClientAddress client, RoutedRequest routed,
+  RequestLog build(String listener, ClientAddress client, ClientTls tls, RoutedRequest routed,
       Attempts attempts) {
     boolean sent = routed != null && !routed.answeredLocally() && attempts != null;
     int count = sent ? attempts.count() : 0;
@@ -63,6 +64,6 @@ final class RequestRecord {
         System.nanoTime() - startNanos, bytesIn, bytesOut, requestId, count, error,
         count > 1 ? attempts.backendsTried() : null, count > 0 ? attempts.lastDecision() : null,
         routed != null ? routed.routeName() : null, routed != null ? routed.group() : null,
-        sent ? routed.clientZone() : null);
+        sent ? routed.clientZone() : null, tls);
   }
 }

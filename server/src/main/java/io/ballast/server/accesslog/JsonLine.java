@@ -2,6 +2,7 @@ package io.ballast.server.accesslog;
 
 import io.ballast.core.Backend;
 import io.ballast.proxy.RequestLog;
+import io.ballast.proxy.tls.ClientTls;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 
@@ -46,6 +47,17 @@ final class JsonLine {
     }
     if (log.clientZone() != null) {
       field("client_zone", log.clientZone());
+    }
+    ClientTls tls = log.tls();
+    if (tls != null) {
+      field("tls_version", tls.protocol());
+      field("tls_cipher", tls.cipher());
+      if (tls.sni() != null) {
+        field("sni", tls.sni());
+      }
+      if (tls.clientSubject() != null) {
+        field("client_subject", tls.clientSubject());
+      }
     }
     field("pool", log.pool());
     Backend backend = log.backend();

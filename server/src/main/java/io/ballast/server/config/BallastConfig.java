@@ -75,4 +75,25 @@ public record BallastConfig(
   public Optional<ListenerConfig> listener(String name) {
     return listeners.stream().filter(l -> l.name().equals(name)).findFirst();
   }
+
+  /**
+   * The files this configuration reads besides itself whose contents a reload must notice:
+   * every TLS listener's certificates, keys and client CA bundle. Sorted, each once.
+   */
+  public List<java.nio.file.Path> watchedFiles() {
+    java.util.TreeSet<java.nio.file.Path> out = new java.util.TreeSet<>();
+    for (ListenerConfig l : listeners) {
+      if (l.tls() != null) {
+        io.ballast.proxy.tls.TlsSettings t = l.tls().settings();
+        for (io.ballast.proxy.tls.TlsSettings.CertificateSpec c : t.certificates()) {
+          out.add(c.cert().toAbsolutePath());
+          out.add(c.key().toAbsolutePath());
+        }
+        if (t.clientCa() != null) {
+          out.add(t.clientCa().toAbsolutePath());
+        }
+      }
+    }
+    return List.copyOf(out);
+  }
 }

@@ -1,5 +1,6 @@
 package io.ballast.server.config;
 
+import io.ballast.proxy.tls.ServerTls;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
@@ -12,8 +13,9 @@ import java.util.Set;
  * @param name unique among listeners, {@code [a-z0-9][a-z0-9_-]*}
  * @param bind the local address to listen on; port 0 picks a free port
  * @param routes tried in order; at least one
+ * @param tls the certificates, built, when the listener terminates TLS; null for plain HTTP
  */
-public record ListenerConfig(String name, HostPort bind, List<RouteConfig> routes) {
+public record ListenerConfig(String name, HostPort bind, List<RouteConfig> routes, ServerTls tls) {
   /** The name of the one route of a listener written with {@code pool:}. */
   public static final String DEFAULT_ROUTE = "default";
 
@@ -26,7 +28,12 @@ public record ListenerConfig(String name, HostPort bind, List<RouteConfig> route
     }
   }
 
-  /** A listener sending every request to one pool. */
+  /** A plain-HTTP listener. */
+  public ListenerConfig(String name, HostPort bind, List<RouteConfig> routes) {
+    this(name, bind, routes, null);
+  }
+
+  /** A plain-HTTP listener sending every request to one pool. */
   public ListenerConfig(String name, HostPort bind, String pool) {
     this(name, bind, List.of(RouteConfig.toPool(DEFAULT_ROUTE, pool)));
   }

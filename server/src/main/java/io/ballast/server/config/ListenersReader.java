@@ -2,6 +2,7 @@ package io.ballast.server.config;
 
 import io.ballast.core.retry.RetrySettings;
 import io.ballast.proxy.client.HashKey;
+import io.ballast.proxy.tls.ServerTls;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,10 +49,13 @@ final class ListenersReader {
             "listener '" + (name == null ? "?" : name) + "'");
       }
       List<RouteConfig> routes = s.optional("routes").isPresent() ? routes(s) : onePool(s);
+      int beforeTls = problems.errorCount();
+      ServerTls tls = s.child("tls").map(t -> new TlsReader(problems).tls(t)).orElse(null);
+      boolean tlsRead = problems.errorCount() == beforeTls;
       s.rejectUnknown();
-      if (name != null && bind != null && routes != null) {
+      if (name != null && bind != null && routes != null && tlsRead) {
         listeners.add(problems.build(s.mark(), s.path(),
-            () -> new ListenerConfig(name, bind, routes)));
+            () -> new ListenerConfig(name, bind, routes, tls)));
       }
     }
     return problems.errorCount() == before ? listeners : null;

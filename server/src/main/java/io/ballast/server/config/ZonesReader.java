@@ -10,7 +10,6 @@ import io.ballast.server.config.YamlNode.MapNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -233,20 +232,9 @@ final class ZonesReader {
         () -> new LocalityConfig(Optional.ofNullable(header), p, b));
   }
 
-  /**
-   * The table's path; a relative one is read from the config file's directory (so that a file
-   * and its table move together), or from the working directory for a config not read from a file.
-   */
+  /** The table's path, relative to the config file's directory ({@link ConfigPaths}). */
   private Path tablePath(String file, Mark at, String path) {
-    try {
-      Path p = Path.of(file);
-      Path config = Path.of(problems.source());
-      Path dir = Files.isRegularFile(config) ? config.toAbsolutePath().getParent() : null;
-      return p.isAbsolute() || dir == null ? p : dir.resolve(p).normalize();
-    } catch (InvalidPathException e) {
-      problems.error(at, path, "'" + file + "' is not a valid path (" + e.getReason() + ")");
-      return null;
-    }
+    return ConfigPaths.resolve(problems, file, at, path);
   }
 
   /**

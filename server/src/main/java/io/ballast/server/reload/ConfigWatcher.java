@@ -9,7 +9,11 @@ import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +26,10 @@ import org.slf4j.LoggerFactory;
  * debounce time. A touch that leaves the bytes as they are is an unchanged reload (the
  * {@link Reloader} compares the content's hash).
  *
+ * <p>The files the running config reads (TLS certificates and keys,
+ * {@link Reloader#watchedFiles()}) are watched the same way, so that renewing a certificate on
+ * disk is enough; the set follows each reload.
+ *
  * <p>Threading: one daemon thread per watcher; {@link #close} may be called from any thread.
  */
 public final class ConfigWatcher implements AutoCloseable {
@@ -30,21 +38,23 @@ public final class ConfigWatcher implements AutoCloseable {
   public static final Duration DEFAULT_DEBOUNCE = Duration.ofMillis(400);
 
   private final Reloader reloader;
-  private final Path name;
+  private final Path file;
+  /** The files whose change triggers a reload, absolute; read and written by the thread only. */
+  private Set<Path> files = Set.of();
+  /** Directories registered with the watch service. */
+  private final Map<Path, WatchKey> dirs = new HashMap<>();
   private final long debounceNanos;
   private final WatchService watch;
   private final Thread thread;
 
   private ConfigWatcher(Reloader reloader, Duration debounce) throws IOException {
     this.reloader = reloader;
-    Path file = reloader.file().toAbsolutePath();
-    this.name = file.getFileName();
+    this.file = reloader.file().toAbsolutePath();
     this.debounceNanos = debounce.toNanos();
-    Path dir = file.getParent();
     this.watch = FileSystems.getDefault().newWatchService();
     try {
-      dir.register(watch, StandardWatchEventKinds.ENTRY_CREATE,
-          StandardWatchEventKinds.ENTRY_MODIFY);
+      register(file.getParent());
+      follow();
     } catch (IOException | RuntimeException e) {
       watch.close();
       throw e;
@@ -89,7 +99,12 @@ public final class ConfigWatcher implements AutoCloseable {
           key.reset();
         } else if (pending && System.nanoTime() - due >= 0) {
           pending = false;
-          reloader.reload(ReloadResult.Trigger.FILE);
+          try {
+            reloader.reload(ReloadResult.Trigger.FILE).join();
+          } catch (RuntimeException e) {
+            // Reported by the reloader; the watch goes on.
+          }
+          follow();
         }
       }
     } catch (ClosedWatchServiceException | InterruptedException e) {
@@ -99,13 +114,39 @@ public final class ConfigWatcher implements AutoCloseable {
 
   private boolean concernsFile(WatchKey key) {
     boolean concerns = false;
+    Path dir = (Path) key.watchable();
     for (WatchEvent<?> event : key.pollEvents()) {
       // An overflow lost events, maybe ours: reading the file once too often is harmless.
-      if (event.kind() == StandardWatchEventKinds.OVERFLOW || name.equals(event.context())) {
+      if (event.kind() == StandardWatchEventKinds.OVERFLOW
+          || event.context() instanceof Path name && files.contains(dir.resolve(name))) {
         concerns = true;
       }
     }
     return concerns;
+  }
+
+  /** Watches the config file and the files the running config reads now. */
+  private void follow() {
+    Set<Path> next = new HashSet<>();
+    next.add(file);
+    for (Path p : reloader.watchedFiles()) {
+      Path abs = p.toAbsolutePath().normalize();
+      next.add(abs);
+      if (abs.getParent() != null && !dirs.containsKey(abs.getParent())) {
+        try {
+          register(abs.getParent());
+        } catch (IOException | RuntimeException e) {
+          log.warn("cannot watch {} for changes ({}); reload with SIGHUP or the admin API after"
+              + " changing {}", abs.getParent(), e.toString(), abs.getFileName());
+        }
+      }
+    }
+    files = Set.copyOf(next);
+  }
+
+  private void register(Path dir) throws IOException {
+    dirs.put(dir, dir.register(watch, StandardWatchEventKinds.ENTRY_CREATE,
+        StandardWatchEventKinds.ENTRY_MODIFY));
   }
 
   @Override

@@ -64,7 +64,7 @@ public final class Reloader implements AutoCloseable {
   private final Counter reloads;
   private final Gauge lastSuccess;
   private final ExecutorService thread;
-  private BallastConfig running;
+  private volatile BallastConfig running;
   private byte[] runningHash;
 
   /**
@@ -150,8 +150,9 @@ public final class Reloader implements AutoCloseable {
     } catch (IOException e) {
       return invalid(trigger, List.of(fileError("cannot read the file: " + e)));
     }
-    byte[] hash = sha256(bytes);
-    if (runningHash != null && Arrays.equals(hash, runningHash)) {
+    // The files the running config reads (certificates, keys) count as part of it: a reload
+    // after only a certificate changed is not "unchanged".
+    if (runningHash != null && Arrays.equals(digest(bytes, running), runningHash)) {
       return new ReloadResult.Unchanged(trigger);
     }
     String text;
@@ -175,7 +176,7 @@ public final class Reloader implements AutoCloseable {
     RouteChanges routes = RouteChanges.between(running, next);
     if (routes.isEmpty() && ConfigDiff.changedSections(running, next).isEmpty()) {
       running = next;
-      runningHash = hash;
+      runningHash = digest(bytes, next);
       return new ReloadResult.Unchanged(trigger);
     }
     List<String> sections;
@@ -188,7 +189,7 @@ public final class Reloader implements AutoCloseable {
     decisions.accept(new Decision(Ticker.SYSTEM.nanos(), "*", null, Decision.Kind.CONFIG, null,
         null, applied.message()));
     running = next;
-    runningHash = hash;
+    runningHash = digest(bytes, next);
     return applied;
   }
 
@@ -203,12 +204,29 @@ public final class Reloader implements AutoCloseable {
     return new ConfigError(file.toString(), "", 1, 1, message);
   }
 
-  private static byte[] sha256(byte[] bytes) {
+  /** The config file's bytes and those of every file {@code config} reads, hashed together. */
+  private static byte[] digest(byte[] bytes, BallastConfig config) {
     try {
-      return MessageDigest.getInstance("SHA-256").digest(bytes);
+      MessageDigest d = MessageDigest.getInstance("SHA-256");
+      d.update(bytes);
+      for (Path p : config.watchedFiles()) {
+        d.update(p.toString().getBytes(StandardCharsets.UTF_8));
+        try {
+          d.update(Files.readAllBytes(p));
+        } catch (IOException e) {
+          // Unreadable now: differs from any readable state, so the reload parses and says why.
+          d.update((byte) 0);
+        }
+      }
+      return d.digest();
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is part of every JDK", e);
     }
+  }
+
+  /** The files besides the config file whose change is a reason to reload (certificates). */
+  public List<Path> watchedFiles() {
+    return running.watchedFiles();
   }
 
   /** Stops taking reloads; one in progress finishes. */
