@@ -2,7 +2,9 @@ package io.ballast.proxy.tls;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.internal.tcnative.SSL;
 import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SniCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
@@ -84,11 +86,23 @@ public final class HandshakeWatch extends ChannelInboundHandlerAdapter {
       // No client certificate (none asked for, or optional and not given).
     }
     ClientTls done = new ClientTls(session.getProtocol(), session.getCipherSuite(), sni,
-        ssl.applicationProtocol(), subject, session.getCreationTime() < openedMillis,
+        ssl.applicationProtocol(), subject, resumed(ssl, session),
         tls.matchedName(sni), tls.settings().clientSubjectHeader());
     ctx.channel().attr(ClientTls.KEY).set(done);
     ctx.pipeline().remove(this);
     listener.handshake(done);
+  }
+
+  /**
+   * Whether the handshake resumed a session. BoringSSL says so exactly; the JDK's engine has no
+   * such call, but a resumed session keeps the time it was first made (milliseconds there),
+   * which is then before this connection opened.
+   */
+  private boolean resumed(SslHandler ssl, SSLSession session) {
+    if (ssl.engine() instanceof ReferenceCountedOpenSslEngine openssl) {
+      return SSL.isSessionReused(openssl.sslPointer());
+    }
+    return session.getCreationTime() < openedMillis;
   }
 
   private void fail(ChannelHandlerContext ctx, Throwable cause) {

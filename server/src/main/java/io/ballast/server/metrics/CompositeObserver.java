@@ -2,6 +2,7 @@ package io.ballast.server.metrics;
 
 import io.ballast.proxy.ProxyObserver;
 import io.ballast.proxy.RequestLog;
+import io.ballast.proxy.tls.ClientTls;
 import java.util.List;
 
 /**
@@ -55,23 +56,30 @@ public final class CompositeObserver implements ProxyObserver {
 
   @Override
   public void onClientConnectionOpened(String listener) {
-    RuntimeException failure = null;
-    for (ProxyObserver o : observers) {
-      try {
-        o.onClientConnectionOpened(listener);
-      } catch (RuntimeException e) {
-        failure = record(failure, e);
-      }
-    }
-    rethrow(failure);
+    each(o -> o.onClientConnectionOpened(listener));
   }
 
   @Override
   public void onClientConnectionClosed(String listener) {
+    each(o -> o.onClientConnectionClosed(listener));
+  }
+
+  @Override
+  public void onTlsHandshake(String listener, ClientTls tls) {
+    each(o -> o.onTlsHandshake(listener, tls));
+  }
+
+  @Override
+  public void onTlsHandshakeFailure(String listener, String reason) {
+    each(o -> o.onTlsHandshakeFailure(listener, reason));
+  }
+
+  /** Tells every observer, each even when one before it threw; then throws the first. */
+  private void each(java.util.function.Consumer<ProxyObserver> call) {
     RuntimeException failure = null;
     for (ProxyObserver o : observers) {
       try {
-        o.onClientConnectionClosed(listener);
+        call.accept(o);
       } catch (RuntimeException e) {
         failure = record(failure, e);
       }

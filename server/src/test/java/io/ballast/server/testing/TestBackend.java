@@ -112,6 +112,15 @@ public final class TestBackend implements AutoCloseable {
         return;
       }
       requests.incrementAndGet();
+      if (path.equals("/headers")) {
+        // The request's headers as the backend got them, one "name: value" a line.
+        StringBuilder b = new StringBuilder();
+        ex.getRequestHeaders().forEach((k, vs) -> vs.forEach(
+            v -> b.append(k.toLowerCase(java.util.Locale.ROOT)).append(": ").append(v)
+                .append('\n')));
+        send(ex, status, b.toString());
+        return;
+      }
       if (path.equals("/slow")) {
         String q = ex.getRequestURI().getQuery();
         long ms = q != null && q.startsWith("ms=") ? Long.parseLong(q.substring(3)) : 1000;
