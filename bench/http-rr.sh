@@ -18,6 +18,10 @@
 # (ballast: its sealed AES-GCM cookie; HAProxy: cookie insert; NGINX OSS, which has no sticky
 # cookie: hash on the cookie's value), wrk sends the cookie a first request got, so every request
 # is a session that keeps its backend.
+# TLS=1 measures the same over TLS: every balancer terminates TLS 1.3 with one ECDSA P-256
+# certificate the script makes with openssl (HAProxy: bind ... ssl crt; NGINX: listen ... ssl;
+# ballast: a listener tls block), wrk keeps its connections, so the figure is the cost of a
+# proxied request on an established TLS connection (handshakes are not measured here).
 # See docs/benchmarks.md for the method and the other knobs (LB_CPU, LOAD_CPU, JAVA, BALLAST_JAR,
 # BALLAST_JAVA_OPTS, BALLAST_BUILD, NOISE_LIMIT_PCT, RESULTS_DIR, KEEP_TMP).
 #
@@ -53,6 +57,7 @@ NOISE_LIMIT_PCT="${NOISE_LIMIT_PCT:-5}"
 RUNS="${RUNS:-1}"
 INSTALL_DEPS=0
 STICKY="${STICKY:-off}"
+TLS="${TLS:-0}"
 # The Cookie header wrk sends in STICKY=cookie mode, set per balancer before its warm-up.
 STICKY_COOKIE=""
 
@@ -110,6 +115,8 @@ parse_args() {
   to_seconds "$WARMUP" >/dev/null
   [[ $CONNECTIONS =~ ^[1-9][0-9]*$ ]] || die "connections: '$CONNECTIONS' (expected: > 0)"
   [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "runs: '$RUNS' (expected: > 0)"
+  [[ $TLS == 0 || $TLS == 1 ]] || die "TLS: '$TLS' (expected: 0 or 1)"
+  [[ $TLS == 0 || $STICKY != cookie ]] || die "TLS=1 and STICKY=cookie together are not supported"
   [[ $NOISE_LIMIT_PCT =~ ^[0-9]+$ ]] || die "NOISE_LIMIT_PCT: '$NOISE_LIMIT_PCT' (expected: 0..100)"
   local r
   for r in ${ONLY//,/ }; do
@@ -314,12 +321,20 @@ wait_for_port() {
 
 # One GET on a fresh connection; prints the status code and the body's first line. Runs in a
 # subshell so the socket closes with it; read -t bounds a balancer that accepts but never answers.
+# tls_port PORT: true when PORT is a balancer's listener in TLS mode (the backends stay plain).
+tls_port() { [[ $TLS == 1 && $1 != "${BACKEND_PORTS[0]}" ]]; }
+
 http_get() (
   local status="" body=0 line
-  exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+  if tls_port "$1"; then
+    exec 3< <(printf 'GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n' |
+      timeout 5 openssl s_client -quiet -connect "127.0.0.1:$1" -servername localhost 2>/dev/null)
+  else
+    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+  fi
   local extra=""
   [[ -z $STICKY_COOKIE ]] || extra="Cookie: $STICKY_COOKIE"$'\r\n'
-  printf 'GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n%s\r\n' "$extra" >&3
+  tls_port "$1" || printf 'GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n%s\r\n' "$extra" >&3
   while IFS= read -r -t 5 line <&3; do
     line=${line%$'\r'}
     if [[ -z $status ]]; then
@@ -460,7 +475,7 @@ defaults
   timeout http-request 10s
 
 frontend bench
-  bind 127.0.0.1:$port
+  bind 127.0.0.1:$port$( ((TLS)) && echo " ssl crt $TMP/tls/combined.pem ssl-min-ver TLSv1.2")
   default_backend bench
 
 backend bench
@@ -492,7 +507,8 @@ write_nginx_proxy_conf() {
     keepalive_timeout 60s;
   }
   server {
-    listen 127.0.0.1:$port;
+    listen 127.0.0.1:$port$( ((TLS)) && echo " ssl");
+$( ((TLS)) && printf '    ssl_certificate %s;\n    ssl_certificate_key %s;\n    ssl_protocols TLSv1.2 TLSv1.3;\n    ssl_session_cache shared:SSL:10m;\n' "$TMP/tls/cert.pem" "$TMP/tls/key.pem")
     location / {
       proxy_pass http://bench;
       proxy_http_version 1.1;
@@ -514,6 +530,7 @@ listeners:
   - name: bench
     bind: "127.0.0.1:$port"
     pool: bench
+$( ((TLS)) && printf '    tls:\n      certificates: [{cert: "%s", key: "%s"}]\n' "$TMP/tls/cert.pem" "$TMP/tls/key.pem")
 pools:
   - name: bench
     algorithm: round-robin
@@ -546,6 +563,18 @@ start_nginx() {  # start_nginx NAME CONF PORT CPU
   # -e: NGINX opens its compiled-in error log before reading the config; point it at ours.
   start_bg "$TMP/$name.out" taskset -c "$cpu" nginx -p "$TMP/$name" -e "$TMP/$name/error.log" -c "$conf"
   wait_for_port "$name" "$STARTED_PID" "$port" 10 "$TMP/$name/error.log"
+}
+
+# One ECDSA P-256 certificate for localhost and 127.0.0.1, for every balancer alike.
+make_certificate() {
+  command -v openssl >/dev/null || die "TLS=1 needs openssl (apt-get install -y openssl)"
+  mkdir -p "$TMP/tls"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -subj /CN=localhost -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+    -keyout "$TMP/tls/key.pem" -out "$TMP/tls/cert.pem" >"$TMP/tls/openssl.out" 2>&1 ||
+    die "openssl could not make the certificate (see $TMP/tls/openssl.out)"
+  cat "$TMP/tls/cert.pem" "$TMP/tls/key.pem" >"$TMP/tls/combined.pem"
+  chmod 644 "$TMP/tls/"*.pem
 }
 
 start_backends() {
@@ -639,7 +668,7 @@ run_wrk() {
   limit=$(($(to_seconds "$duration") + 30))
   start_bg "$out" timeout "$limit" taskset -c "$LOAD_CPU" \
     wrk -t1 -c"$CONNECTIONS" -d"$duration" --latency -s "$REPORT_LUA" \
-    ${STICKY_COOKIE:+-H "Cookie: $STICKY_COOKIE"} "http://127.0.0.1:$port/"
+    ${STICKY_COOKIE:+-H "Cookie: $STICKY_COOKIE"} "$(tls_port "$port" && echo https || echo http)://127.0.0.1:$port/"
   local pid=$STARTED_PID
   wait "$pid" || rc=$?
   untrack "$pid"
@@ -920,7 +949,7 @@ print_environment() {
   echo "- kernel: $(uname -srm)"
   echo "- CPU: ${cpu_model:-unknown} ($(getconf _NPROCESSORS_ONLN) online); balancer on CPU $LB_CPU, wrk and backends on CPU $LOAD_CPU"
   echo "- load: wrk -t1 -c$CONNECTIONS -d$DURATION --latency, $RUNS measured run(s) after a $WARMUP warm-up;" \
-    "3 NGINX backends, round robin$([[ $STICKY == cookie ]] && echo ", every request a session that keeps its backend by cookie (STICKY=cookie)")"
+    "3 NGINX backends, round robin$([[ $STICKY == cookie ]] && echo ", every request a session that keeps its backend by cookie (STICKY=cookie)")$( ((TLS)) && echo ", over TLS (TLS=1: ECDSA P-256, the client's TLS 1.3 on kept connections)")"
   echo "- wrk: $(first_line wrk -v)"
   echo "- NGINX: $(first_line nginx -v)"
   if command -v haproxy >/dev/null; then echo "- HAProxy: $(first_line haproxy -v)"; fi
@@ -960,6 +989,7 @@ main() {
   RAW_DIR=$RESULTS_DIR/http-rr-$stamp.raw
   mkdir -p "$RAW_DIR"
 
+  if ((TLS)); then make_certificate; fi
   start_backends
   run_rows
   local row
