@@ -92,4 +92,19 @@ final class Der {
     System.arraycopy(value, 0, out, 1 + len.length, n);
     return out;
   }
+
+  /** The parts one after the other. */
+  static byte[] concat(byte[]... parts) {
+    int n = 0;
+    for (byte[] p : parts) {
+      n += p.length;
+    }
+    byte[] out = new byte[n];
+    int at = 0;
+    for (byte[] p : parts) {
+      System.arraycopy(p, 0, out, at, p.length);
+      at += p.length;
+    }
+    return out;
+  }
 }

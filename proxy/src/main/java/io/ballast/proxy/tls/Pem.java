@@ -139,24 +139,11 @@ final class Pem {
 
   /** PKCS#8: SEQUENCE { INTEGER 0, algorithm, OCTET STRING key }. */
   private static byte[] wrap(byte[] algorithm, byte[] key) {
-    return Der.tlv(0x30, concat(new byte[] {0x02, 0x01, 0x00}, algorithm, Der.tlv(0x04, key)));
+    return Der.tlv(0x30,
+        Der.concat(new byte[] {0x02, 0x01, 0x00}, algorithm, Der.tlv(0x04, key)));
   }
 
   private static byte[] sequence(byte[]... parts) {
-    return Der.tlv(0x30, concat(parts));
-  }
-
-  private static byte[] concat(byte[]... parts) {
-    int n = 0;
-    for (byte[] p : parts) {
-      n += p.length;
-    }
-    byte[] out = new byte[n];
-    int at = 0;
-    for (byte[] p : parts) {
-      System.arraycopy(p, 0, out, at, p.length);
-      at += p.length;
-    }
-    return out;
+    return Der.tlv(0x30, Der.concat(parts));
   }
 }

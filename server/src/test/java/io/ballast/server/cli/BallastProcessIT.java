@@ -10,6 +10,8 @@ import java.io.InputStreamReader;
 import java.net.ConnectException;
 import java.net.Socket;
 import java.net.URI;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -25,6 +27,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -270,8 +274,12 @@ class BallastProcessIT {
   }
 
   private void demoServes(Path java) throws Exception {
-    Run run = start(java, "demo", "--port", "0", "--admin-port", "0");
+    Run run = start(java, "demo", "--port", "0", "--admin-port", "0", "--https-port", "0");
     int port = port(run.awaitLine(Pattern.compile("proxy: +http://127\\.0\\.0\\.1:(\\d+)/")));
+    Matcher https = Pattern.compile("https: +https://localhost:(\\d+)/ .*--cacert (\\S+) ")
+        .matcher(run.awaitLine(Pattern.compile("https: +https://localhost:")));
+    assertThat(https.find()).isTrue();
+    Path cert = Path.of(https.group(2));
     int admin = port(run.awaitLine(Pattern.compile("admin: +http://127\\.0\\.0\\.1:(\\d+)/")));
     for (int i = 0; i < 6; i++) {
       HttpResponse<String> r = client.send(
@@ -280,6 +288,23 @@ class BallastProcessIT {
       assertThat(r.statusCode()).isEqualTo(200);
       assertThat(r.body()).startsWith("hello from demo-");
     }
+    // The HTTPS listener, with the self-signed certificate the demo made and printed.
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    try (var in = Files.newInputStream(cert)) {
+      trust.setCertificateEntry("demo", CertificateFactory.getInstance("X.509")
+          .generateCertificate(in));
+    }
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(
+        TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    SSLContext ssl = SSLContext.getInstance("TLS");
+    ssl.init(null, tmf.getTrustManagers(), null);
+    HttpResponse<String> secure = HttpClient.newBuilder().sslContext(ssl).build().send(
+        HttpRequest.newBuilder(URI.create("https://localhost:" + https.group(1) + "/hello"))
+            .build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(secure.statusCode()).isEqualTo(200);
+    assertThat(secure.body()).startsWith("hello from demo-");
     String metrics = client.send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/metrics")).build(),
         HttpResponse.BodyHandlers.ofString()).body();
@@ -288,6 +313,7 @@ class BallastProcessIT {
     run.process().toHandle().destroy(); // SIGTERM
     assertThat(exitCode(run)).isZero();
     assertThat(run.err()).anyMatch(l -> l.contains("SIGTERM received"));
+    assertThat(cert).as("the demo's key and certificate are deleted at exit").doesNotExist();
   }
 
   private static int port(String line) {
