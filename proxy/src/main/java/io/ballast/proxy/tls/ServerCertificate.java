@@ -49,23 +49,29 @@ public record ServerCertificate(int index, List<X509Certificate> chain, PrivateK
 
   /** Reads and checks the files of {@code spec}, the {@code index}th certificate. */
   static ServerCertificate load(TlsSettings.CertificateSpec spec, int index) throws TlsException {
-    String at = "certificates[" + index + "]";
-    byte[] certFile = read(spec.cert().toString(), at + ".cert");
-    byte[] keyFile = read(spec.key().toString(), at + ".key");
+    return load(spec, index, "certificates[" + index + "].");
+  }
+
+  /** As above, naming fields with {@code prefix} ("certificates[1]." or "" for a client's). */
+  static ServerCertificate load(TlsSettings.CertificateSpec spec, int index, String prefix)
+      throws TlsException {
+    String at = prefix.endsWith(".") ? prefix.substring(0, prefix.length() - 1) : prefix;
+    byte[] certFile = read(spec.cert().toString(), prefix + "cert");
+    byte[] keyFile = read(spec.key().toString(), prefix + "key");
     List<X509Certificate> chain;
     try {
       chain = Pem.certificates(certFile);
     } catch (GeneralSecurityException e) {
-      throw new TlsException(at + ".cert", spec.cert() + ": " + e.getMessage(), e);
+      throw new TlsException(prefix + "cert", spec.cert() + ": " + e.getMessage(), e);
     }
     PrivateKey key;
     try {
       key = Pem.privateKey(keyFile);
     } catch (GeneralSecurityException e) {
-      throw new TlsException(at + ".key", spec.key() + ": " + e.getMessage(), e);
+      throw new TlsException(prefix + "key", spec.key() + ": " + e.getMessage(), e);
     }
     if (!belongs(key, chain.get(0).getPublicKey())) {
-      throw new TlsException(at + ".key", spec.key() + " is not the key of " + spec.cert()
+      throw new TlsException(prefix + "key", spec.key() + " is not the key of " + spec.cert()
           + " (subject " + chain.get(0).getSubjectX500Principal().getName()
           + "; expected: the private key the certificate was issued for)");
     }
@@ -74,7 +80,7 @@ public record ServerCertificate(int index, List<X509Certificate> chain, PrivateK
       names.add(n.toLowerCase(Locale.ROOT));
     }
     if (names.isEmpty()) {
-      throw new TlsException(at + ".names", spec.cert() + " names no host (no DNS subject"
+      throw new TlsException(prefix + "names", spec.cert() + " names no host (no DNS subject"
           + " alternative name and no common name; expected: names, listing the hosts it serves)");
     }
     byte[] both = new byte[certFile.length + keyFile.length];

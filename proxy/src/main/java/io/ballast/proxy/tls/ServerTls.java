@@ -66,7 +66,7 @@ public final class ServerTls {
   public static ServerTls build(TlsSettings settings) throws TlsException {
     SslProvider provider = provider(settings.provider());
     checkProtocols(settings.protocols(), provider);
-    List<String> ciphers = ciphers(settings, provider);
+    List<String> ciphers = ciphers(settings.protocols(), settings.ciphers(), provider);
     List<X509Certificate> clientCas = null;
     byte[] caFile = new byte[0];
     if (settings.clientAuth() != TlsSettings.ClientAuth.NONE) {
@@ -231,7 +231,7 @@ public final class ServerTls {
     }
   }
 
-  private static SslProvider provider(TlsSettings.Provider wanted) throws TlsException {
+  static SslProvider provider(TlsSettings.Provider wanted) throws TlsException {
     return switch (wanted) {
       case JDK -> SslProvider.JDK;
       case OPENSSL -> {
@@ -258,16 +258,18 @@ public final class ServerTls {
     }
   }
 
-  /** The cipher suites to enable: the configured TLS 1.2 ones, checked, plus TLS 1.3's. */
-  private static List<String> ciphers(TlsSettings settings, SslProvider provider)
-      throws TlsException {
-    List<String> wanted = settings.ciphers().isEmpty()
-        ? TlsSettings.DEFAULT_CIPHERS : settings.ciphers();
+  /**
+   * The cipher suites to enable for {@code protocols}: the configured TLS 1.2 ones (empty: the
+   * defaults the provider has), checked, plus TLS 1.3's.
+   */
+  static List<String> ciphers(List<String> protocols, List<String> configured,
+      SslProvider provider) throws TlsException {
+    List<String> wanted = configured.isEmpty() ? TlsSettings.DEFAULT_CIPHERS : configured;
     Set<String> supported = supported(provider);
     LinkedHashSet<String> out = new LinkedHashSet<>();
     for (String c : wanted) {
       if (!supported.contains(c)) {
-        if (settings.ciphers().isEmpty()) {
+        if (configured.isEmpty()) {
           continue;
         }
         throw new TlsException("ciphers", "'" + c + "' is not a cipher suite the "
@@ -276,7 +278,7 @@ public final class ServerTls {
       }
       out.add(c);
     }
-    if (settings.protocols().contains("TLSv1.3")) {
+    if (protocols.contains("TLSv1.3")) {
       for (String c : TlsSettings.TLS13_CIPHERS) {
         if (supported.contains(c)) {
           out.add(c);
@@ -284,7 +286,7 @@ public final class ServerTls {
       }
     }
     if (out.isEmpty()) {
-      throw new TlsException("ciphers", "no cipher suite left for " + settings.protocols()
+      throw new TlsException("ciphers", "no cipher suite left for " + protocols
           + " (expected: at least one the provider knows)");
     }
     return List.copyOf(out);
