@@ -47,10 +47,11 @@ final class StartLog {
           && rs.get(0).match().matchesEverything();
       log.info("listener {} on http://{}{}", l.name(), Listeners.hostPort(addresses.get(i)),
           one ? " -> pool " + rs.get(0).pool().name() : ": " + rs.size() + " routes");
-      if (rs.size() > 1 || rs.get(0).split() != null) {
+      if (!one) {
         for (RouteSpec r : rs) {
           log.info("  route {} -> {}", r.name(), r.pool() != null ? "pool " + r.pool().name()
-              : "split " + r.split().split().weights());
+              : r.split() != null ? "split " + r.split().split().weights()
+              : r.httpsRedirect());
         }
       }
     }
