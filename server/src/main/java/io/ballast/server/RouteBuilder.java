@@ -131,7 +131,8 @@ final class RouteBuilder {
     return new RouteSpec(r.name(), r.match(), r.deny(),
         r.pool() == null ? null : refs.get(r.pool()), split, kept.retry(),
         r.responseTimeout().orElse(null), r.requestHeaders(), r.responseHeaders(),
-        r.rewrite().orElse(null), kept.mirror(), r.strictAffinity().orElse(null));
+        r.rewrite().orElse(null), kept.mirror(), r.strictAffinity().orElse(null),
+        r.httpsRedirect().orElse(null));
   }
 
   /** Applies {@code each} to every mirror {@code built} uses. */

@@ -51,10 +51,11 @@ final class StartLog {
       if (l.tls() != null) {
         log.info("  {}", l.tls());
       }
-      if (rs.size() > 1 || rs.get(0).split() != null) {
+      if (!one) {
         for (RouteSpec r : rs) {
           log.info("  route {} -> {}", r.name(), r.pool() != null ? "pool " + r.pool().name()
-              : "split " + r.split().split().weights());
+              : r.split() != null ? "split " + r.split().split().weights()
+              : r.httpsRedirect());
         }
       }
     }

@@ -319,6 +319,19 @@ class TlsEndToEndTest {
   }
 
   @Test
+  void aRedirectToHttpsRouteIsPassedOverOnTheTlsListener() throws Exception {
+    Files.writeString(file, config("").replace("    pool: app\n", """
+            routes:
+              - {name: to-https, https_redirect: true}
+              - {name: rest, pool: app}
+        """));
+    ballast = Ballast.start(ConfigLoader.load(file).orElseThrow(), 1, file);
+    Answer a = https(certs.clientContext(null), "api.test", "/x?y=1");
+    assertThat(a.status()).isEqualTo(200);
+    assertThat(a.body()).isEqualTo("app");
+  }
+
+  @Test
   void sessionsResume() throws Exception {
     start(config(""));
     String first = sClient("-servername", "api.test", "-sess_out", "s.pem");

@@ -4,6 +4,7 @@ import io.ballast.proxy.ListenerContext;
 import io.ballast.proxy.ProxyServer;
 import io.ballast.proxy.client.ClientAddress;
 import io.ballast.proxy.tls.ClientTls;
+import io.ballast.proxy.tls.TlsAcceptor;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -11,6 +12,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
@@ -75,7 +77,11 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
-    address = ClientAddress.of(ctx.channel().remoteAddress(), listener.trustedProxies());
+    // A TLS listener's connection is secure from its first byte: the TLS handlers sit before
+    // this one (the handshake itself may not have finished yet).
+    boolean secure = ctx.pipeline().get(TlsAcceptor.class) != null
+        || ctx.pipeline().get(SslHandler.class) != null;
+    address = ClientAddress.of(ctx.channel().remoteAddress(), listener.trustedProxies(), secure);
     exchange = new Exchange(this, listener, ctx.channel(),
         listener.upstreamPool(ctx.channel().eventLoop()));
     listener.opened(this);

@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -124,7 +125,7 @@ final class Exchange {
       // connection closes rather than read a body nobody wants.
       record.error = r.localReason();
       if (contentLength != 0) {
-        fail(r.localStatus(), r.localReason());
+        answerLocally(r);
       }
       return;
     }
@@ -163,7 +164,7 @@ final class Exchange {
       c.release();
       if (last || broken) {
         requestComplete = last && !broken;
-        fail(routed.localStatus(), routed.localReason());
+        answerLocally(routed);
       }
       return;
     }
@@ -278,6 +279,20 @@ final class Exchange {
 
   /** Answers with a status of ballast's own (502, 503, 504, 400, 404, ...) and ends. */
   void fail(int code, String reason) {
+    answer(code, reason, null);
+  }
+
+  /** Ballast's own answer as routing decided it: an error status, or a redirect. */
+  private void answerLocally(RoutedRequest r) {
+    answer(r.localStatus(), r.localReason(), r.location());
+  }
+
+  /**
+   * Writes ballast's own answer and ends: a redirect to {@code location}, or (null) the status
+   * with its short text. The connection closes after it on the same terms as after a relayed
+   * response.
+   */
+  private void answer(int code, String reason, String location) {
     record.error = reason;
     record.status = code;
     attempts.abandoned();
@@ -286,8 +301,10 @@ final class Exchange {
         || listener.draining();
     closeClient = close;
     if (channel.isActive()) {
-      channel.writeAndFlush(
-          Responses.error(code, close, listener.rewriter().requestIdHeader(), record.requestId));
+      AsciiString idHeader = listener.rewriter().requestIdHeader();
+      channel.writeAndFlush(location == null
+          ? Responses.error(code, close, idHeader, record.requestId)
+          : Responses.redirect(code, location, close, idHeader, record.requestId));
     }
     end();
   }

@@ -12,7 +12,8 @@ import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The responses ballast writes itself: short text bodies for the statuses it produces.
+ * The responses ballast writes itself: short text bodies for the statuses it produces, and the
+ * empty redirects of routes that send plain HTTP to https.
  *
  * <p>Stateless and thread-safe; each call builds a new message over a shared read-only array.
  */
@@ -33,6 +34,26 @@ final class Responses {
     if (status == 503) {
       h.set(HttpHeaderNames.RETRY_AFTER, ONE);
     }
+    if (close) {
+      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    if (requestId != null) {
+      h.set(idHeader, requestId);
+    }
+    return r;
+  }
+
+  /**
+   * A redirect to {@code location} with no body (Content-Length 0): browsers follow it without
+   * showing one, and a client that does not follow it has the Location header to read.
+   */
+  static FullHttpResponse redirect(int status, String location, boolean close,
+      AsciiString idHeader, String requestId) {
+    FullHttpResponse r = new DefaultFullHttpResponse(
+        HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), Unpooled.EMPTY_BUFFER);
+    HttpHeaders h = r.headers();
+    h.set(HttpHeaderNames.LOCATION, location);
+    h.set(HttpHeaderNames.CONTENT_LENGTH, HttpHeaderValues.ZERO);
     if (close) {
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     }

@@ -84,19 +84,10 @@ public final class RequestFacts {
   private static String host(HttpRequest request, String uri) {
     String h = request.headers().get(HttpHeaderNames.HOST);
     if (h == null) {
-      int scheme = uri.indexOf("://");
-      if (scheme < 0) {
+      h = authority(uri);
+      if (h == null) {
         return "";
       }
-      int endAuthority = uri.length();
-      for (int i = scheme + 3; i < uri.length(); i++) {
-        char c = uri.charAt(i);
-        if (c == '/' || c == '?' || c == '#') {
-          endAuthority = i;
-          break;
-        }
-      }
-      h = uri.substring(scheme + 3, endAuthority);
       int at = h.lastIndexOf('@');
       if (at >= 0) {
         h = h.substring(at + 1);
@@ -111,6 +102,27 @@ public final class RequestFacts {
       h = h.substring(0, h.length() - 1);
     }
     return h.toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * The authority of an absolute-form target (userinfo included), or null for other forms: an
+   * origin-form target may carry "://" in its query ({@code /go?to=http://elsewhere}), which
+   * names no host of the request.
+   */
+  private static String authority(String uri) {
+    int scheme = uri.indexOf("://");
+    if (scheme <= 0 || uri.startsWith("/")) {
+      return null;
+    }
+    int endAuthority = uri.length();
+    for (int i = scheme + 3; i < uri.length(); i++) {
+      char c = uri.charAt(i);
+      if (c == '/' || c == '?' || c == '#') {
+        endAuthority = i;
+        break;
+      }
+    }
+    return uri.substring(scheme + 3, endAuthority);
   }
 
   /** The path as routing sees it and the backend gets it; see the class comment. */
@@ -206,6 +218,16 @@ public final class RequestFacts {
       host = h;
     }
     return h;
+  }
+
+  /**
+   * The host as the client wrote it, where {@link #host()} takes it from: the Host header, else
+   * the authority of an absolute-form target (userinfo and port included, nothing checked);
+   * null when the request names no host (HTTP/1.0 without Host).
+   */
+  String rawHost() {
+    String h = headers.get(HttpHeaderNames.HOST);
+    return h != null ? h : authority(request.uri());
   }
 
   /** The path as the client sent it (before normalisation), without query. */

@@ -14,7 +14,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A {@link RouteSpec} ready for the data plane: its pools resolved to {@link Target}s (one
- * load-report reader per pool, shared by every route of it) and its header names interned.
+ * load-report reader per pool, shared by every route of it; none for a route that redirects) and
+ * its header names interned.
  *
  * <p>Immutable and thread-safe; the split's weights change at run time inside
  * {@link TrafficSplit}.
@@ -34,7 +35,8 @@ public final class Route {
     this.spec = spec;
     this.name = spec.name();
     this.split = spec.split();
-    List<PoolRef> pools = split != null ? split.pools() : List.of(spec.pool());
+    List<PoolRef> pools = split != null ? split.pools()
+        : spec.pool() != null ? List.of(spec.pool()) : List.of();
     this.targets = new Target[pools.size()];
     for (int i = 0; i < pools.size(); i++) {
       this.targets[i] = targets.apply(pools.get(i));
@@ -112,6 +114,7 @@ public final class Route {
 
   @Override
   public String toString() {
-    return "route " + name + " -> " + (split != null ? split.split().weights() : spec.pool().name());
+    return "route " + name + " -> " + (split != null ? split.split().weights()
+        : spec.pool() != null ? spec.pool().name() : spec.httpsRedirect());
   }
 }

@@ -8,14 +8,16 @@ import java.util.Objects;
 
 /**
  * One route of a listener: which requests it takes, which it refuses, where the rest go (one pool
- * or a split over several) and what it changes on the way. A listener tries its routes in order;
- * the first that matches takes the request. Immutable.
+ * or a split over several) and what it changes on the way, or, instead of a pool, the https
+ * redirect it answers with. A listener tries its routes in order; the first that matches takes
+ * the request. Immutable.
  *
  * @param name unique within the listener; the {@code route} label of the metrics
  * @param match which requests the route takes
  * @param deny requests it refuses itself, tried in order before any pool is picked
- * @param pool where requests go, or null when {@code split} is set
- * @param split a split over several pools, or null when {@code pool} is set
+ * @param pool where requests go, or null when {@code split} or {@code httpsRedirect} is set
+ * @param split a split over several pools, or null when {@code pool} or {@code httpsRedirect} is
+ *     set
  * @param retry the route's own retry policy (and budget), or null for the pool's
  * @param responseTimeout the route's response timeout, or null for the listener's
  * @param requestHeaders changes to the request before it goes to the backend
@@ -24,17 +26,23 @@ import java.util.Objects;
  * @param mirror where a share of the route's requests is copied, or null
  * @param strictAffinity for pools with session affinity: true answers 503 rather than move a
  *     session whose backend is gone, false moves it; null takes the pool's default
+ * @param httpsRedirect the redirect every request the route takes (and does not deny) gets
+ *     instead of being proxied, or null; a redirecting route has no pool, split, retry, timeout,
+ *     header change, rewrite, mirror or affinity mode, since it sends nothing anywhere
  */
 public record RouteSpec(String name, RouteMatch match, List<DenyRule> deny, PoolRef pool,
     SplitSpec split, RetryPolicy retry, Duration responseTimeout, HeaderOps requestHeaders,
-    HeaderOps responseHeaders, PathRewrite rewrite, Mirror mirror, Boolean strictAffinity) {
+    HeaderOps responseHeaders, PathRewrite rewrite, Mirror mirror, Boolean strictAffinity,
+    HttpsRedirect httpsRedirect) {
   public RouteSpec {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(match, "match");
     deny = List.copyOf(deny);
-    if ((pool == null) == (split == null)) {
+    int destinations = (pool != null ? 1 : 0) + (split != null ? 1 : 0)
+        + (httpsRedirect != null ? 1 : 0);
+    if (destinations != 1) {
       throw new IllegalArgumentException("route " + name
-          + ": pool and split (expected: exactly one of them)");
+          + ": pool, split and httpsRedirect (expected: exactly one of them)");
     }
     if (responseTimeout != null && (responseTimeout.isNegative() || responseTimeout.isZero())) {
       throw new IllegalArgumentException("responseTimeout: " + responseTimeout
@@ -46,6 +54,21 @@ public record RouteSpec(String name, RouteMatch match, List<DenyRule> deny, Pool
       throw new IllegalArgumentException("requestHeaders: ${backend} (expected: only in response"
           + " headers: the backend is not known before the request is sent)");
     }
+    if (httpsRedirect != null && (retry != null || responseTimeout != null
+        || !requestHeaders.isEmpty() || !responseHeaders.isEmpty()
+        || rewrite != null || mirror != null || strictAffinity != null)) {
+      throw new IllegalArgumentException("route " + name + ": httpsRedirect with what applies"
+          + " to proxied requests only (expected: no retry, timeout, header change, rewrite,"
+          + " mirror or affinity mode on a redirecting route)");
+    }
+  }
+
+  /** A route that proxies (no https redirect). */
+  public RouteSpec(String name, RouteMatch match, List<DenyRule> deny, PoolRef pool,
+      SplitSpec split, RetryPolicy retry, Duration responseTimeout, HeaderOps requestHeaders,
+      HeaderOps responseHeaders, PathRewrite rewrite, Mirror mirror, Boolean strictAffinity) {
+    this(name, match, deny, pool, split, retry, responseTimeout, requestHeaders, responseHeaders,
+        rewrite, mirror, strictAffinity, null);
   }
 
   /** A route whose sessions follow their pool's affinity default. */
@@ -62,6 +85,13 @@ public record RouteSpec(String name, RouteMatch match, List<DenyRule> deny, Pool
       HeaderOps responseHeaders, PathRewrite rewrite) {
     this(name, match, deny, pool, split, retry, responseTimeout, requestHeaders, responseHeaders,
         rewrite, null);
+  }
+
+  /** A route answering the requests it takes (and does not deny) with an https redirect. */
+  public static RouteSpec redirect(String name, RouteMatch match, List<DenyRule> deny,
+      HttpsRedirect redirect) {
+    return new RouteSpec(name, match, deny, null, null, null, null, HeaderOps.NONE,
+        HeaderOps.NONE, null, null, null, Objects.requireNonNull(redirect, "redirect"));
   }
 
   /** A route taking every request to one pool, changing nothing. */

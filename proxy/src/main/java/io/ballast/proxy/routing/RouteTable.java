@@ -34,9 +34,17 @@ public final class RouteTable {
     return new RouteTable(routes);
   }
 
-  /** The route that takes the request, or null when none matches. */
-  Route match(RequestFacts facts) {
+  /**
+   * The route that takes the request, or null when none matches. On a {@code secure} connection
+   * (TLS terminated by ballast) a route with an https redirect takes nothing: redirecting would
+   * send the client to where it already is, so the next route is tried instead. This is the only
+   * place where the rule lives.
+   */
+  Route match(RequestFacts facts, boolean secure) {
     for (Route r : routes) {
+      if (secure && r.spec.httpsRedirect() != null) {
+        continue;
+      }
       if (r.spec.match().matches(facts)) {
         return r;
       }

@@ -12,8 +12,11 @@ import io.ballast.proxy.affinity.PoolAffinity;
  *
  * @param facts what routing read of the request: method, host, normalised path, query, client
  * @param route the route that took the request, or null when none did
- * @param localStatus a status ballast answers with itself (404 no route, a deny rule's), or 0
+ * @param localStatus a status ballast answers with itself (404 no route, a deny rule's, an https
+ *     redirect's), or 0
  * @param localReason why ballast answers itself, or null
+ * @param location where ballast's own redirect points (its Location header), or null when the
+ *     answer is no redirect
  * @param target the pool the request goes to (the split group's); null when answered locally
  * @param group the split group's name, or null when the route does not split
  * @param policy the retry policy of its attempts (the route's, or the pool's)
@@ -23,12 +26,23 @@ import io.ballast.proxy.affinity.PoolAffinity;
  * @param session the request's session in a sticky pool (its attempts pick through it), or null
  */
 public record RoutedRequest(RequestFacts facts, Route route, int localStatus, String localReason,
-    Route.Target target, String group, RetryPolicy policy, long hashKey, String clientZone,
-    int zoneIndex, PoolAffinity.Session session) {
+    String location, Route.Target target, String group, RetryPolicy policy, long hashKey,
+    String clientZone, int zoneIndex, PoolAffinity.Session session) {
 
-  /** A request ballast answers itself: no route took it, or a deny rule refused it. */
+  /**
+   * A request ballast answers itself with a status: no route took it, a deny rule refused it, or
+   * its route redirects and the request has no https URL to redirect to.
+   */
   static RoutedRequest local(RequestFacts facts, Route route, int status, String reason) {
-    return new RoutedRequest(facts, route, status, reason, null, null, null, 0L, null, -1, null);
+    return new RoutedRequest(facts, route, status, reason, null, null, null, null, 0L, null, -1,
+        null);
+  }
+
+  /** A request ballast answers itself with a redirect to {@code location}. */
+  static RoutedRequest redirect(RequestFacts facts, Route route, int status, String location,
+      String reason) {
+    return new RoutedRequest(facts, route, status, reason, location, null, null, null, 0L, null,
+        -1, null);
   }
 
   /** True when ballast answers the request itself. */
@@ -49,6 +63,7 @@ public record RoutedRequest(RequestFacts facts, Route route, int localStatus, St
   @Override
   public String toString() {
     return answeredLocally() ? "local " + localStatus + ": " + localReason
+        + (location == null ? "" : " to " + location)
         : "route " + routeName() + " -> " + poolName() + (group == null ? "" : " (" + group + ")");
   }
 }

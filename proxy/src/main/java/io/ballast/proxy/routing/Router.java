@@ -13,9 +13,9 @@ import java.net.InetAddress;
 
 /**
  * Routing: turns a request into a {@link RoutedRequest} by a listener's routes. It reads the
- * client's identity and the request's cookies once: the route and its deny rules, the split
- * group, the hash key, the client's zone and the session, all from the request as the client
- * sent it. The one side effect: ballast's own affinity cookie leaves the request here, so that
+ * client's identity and the request's cookies once: the route and its deny rules, an https
+ * redirect, the split group, the hash key, the client's zone and the session, all from the
+ * request as the client sent it. The one side effect: ballast's own affinity cookie leaves the request here, so that
  * the backend never sees it.
  *
  * <p>One per client connection (it keeps the zone of the connection's own peer, looked up once);
@@ -37,13 +37,18 @@ public final class Router {
   public RoutedRequest route(HttpRequest req, long nowSeconds) {
     TrustedProxies trusted = listener.trustedProxies();
     RequestFacts facts = RequestFacts.of(req, client, trusted);
-    Route r = listener.routes().match(facts);
+    // The one place routing asks about the transport: see RouteTable.match.
+    Route r = listener.routes().match(facts, client.secure());
     if (r == null) {
       return RoutedRequest.local(facts, null, 404, "no route for " + facts.host() + facts.path());
     }
     DenyRule denied = r.denied(facts);
     if (denied != null) {
       return RoutedRequest.local(facts, r, denied.status(), "denied by route " + r.name);
+    }
+    HttpsRedirect redirect = r.spec.httpsRedirect();
+    if (redirect != null) {
+      return redirect.answer(facts, r);
     }
     int g = r.group(req, client, trusted);
     Route.Target t = r.target(g);
@@ -60,7 +65,7 @@ public final class Router {
       session = affinity.resolve(req, client, trusted, nowSeconds,
           strict != null ? strict : affinity.strictByDefault());
     }
-    return new RoutedRequest(facts, r, 0, null, t, r.groupName(g), r.retry(t), hashKey, zone,
+    return new RoutedRequest(facts, r, 0, null, null, t, r.groupName(g), r.retry(t), hashKey, zone,
         zoneIndex, session);
   }
 

@@ -4,6 +4,7 @@ import io.ballast.core.retry.RetrySettings;
 import io.ballast.proxy.client.HashKey;
 import io.ballast.proxy.routing.DenyRule;
 import io.ballast.proxy.routing.HeaderOps;
+import io.ballast.proxy.routing.HttpsRedirect;
 import io.ballast.proxy.routing.PathRewrite;
 import io.ballast.proxy.routing.RouteMatch;
 import java.time.Duration;
@@ -14,13 +15,15 @@ import java.util.Optional;
 
 /**
  * One route of a listener, as configured: which requests it takes, which it refuses, the pool or
- * split they go to, and what it changes on the way. Immutable.
+ * split they go to and what it changes on the way, or the https redirect it answers with
+ * instead. Immutable.
  *
  * @param name unique within the listener; the {@code route} label of the metrics
  * @param match which requests the route takes
  * @param deny requests it refuses, in order
- * @param pool the pool's name, or null when {@code split} is set
- * @param split a split over several pools, or null when {@code pool} is set
+ * @param pool the pool's name, or null when {@code split} or {@code httpsRedirect} is set
+ * @param split a split over several pools, or null when {@code pool} or {@code httpsRedirect}
+ *     is set
  * @param retries the route's own retry settings, or empty for the pool's
  * @param responseTimeout the route's response timeout, or empty for {@code timeouts.response}
  * @param requestHeaders changes to requests
@@ -29,19 +32,23 @@ import java.util.Optional;
  * @param mirror where a share of the route's requests is copied, or empty
  * @param strictAffinity true: a session whose backend is gone gets 503 instead of moving; false:
  *     it moves; empty: the pool's {@code affinity.strict}
+ * @param httpsRedirect the redirect to https every request the route takes (and does not deny)
+ *     gets instead of going to a pool; empty for a route that proxies. A redirecting route has
+ *     no pool, split, retries, timeouts, header changes, rewrite, mirror or affinity mode
  */
 public record RouteConfig(String name, RouteMatch match, List<DenyRule> deny, String pool,
     SplitConfig split, Optional<RetrySettings> retries, Optional<Duration> responseTimeout,
     HeaderOps requestHeaders, HeaderOps responseHeaders, Optional<PathRewrite> rewrite,
-    Optional<MirrorConfig> mirror, Optional<Boolean> strictAffinity) {
+    Optional<MirrorConfig> mirror, Optional<Boolean> strictAffinity,
+    Optional<HttpsRedirect> httpsRedirect) {
+  /** What a route that redirects cannot have, as the file spells it. */
+  public static final List<String> NOT_WITH_REDIRECT = List.of("retries", "timeouts", "rewrite",
+      "request_headers", "response_headers", "mirror", "affinity");
+
   public RouteConfig {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(match, "match");
     deny = List.copyOf(deny);
-    if ((pool == null) == (split == null)) {
-      throw new IllegalArgumentException("route " + name
-          + ": pool, split and blue_green (expected: exactly one of them)");
-    }
     Objects.requireNonNull(retries, "retries");
     Objects.requireNonNull(responseTimeout, "responseTimeout");
     Objects.requireNonNull(requestHeaders, "requestHeaders");
@@ -49,6 +56,29 @@ public record RouteConfig(String name, RouteMatch match, List<DenyRule> deny, St
     Objects.requireNonNull(rewrite, "rewrite");
     Objects.requireNonNull(mirror, "mirror");
     Objects.requireNonNull(strictAffinity, "strictAffinity");
+    Objects.requireNonNull(httpsRedirect, "httpsRedirect");
+    int destinations = (pool != null ? 1 : 0) + (split != null ? 1 : 0)
+        + (httpsRedirect.isPresent() ? 1 : 0);
+    if (destinations != 1) {
+      throw new IllegalArgumentException("route " + name
+          + ": pool, split, blue_green and https_redirect (expected: exactly one of them)");
+    }
+    if (httpsRedirect.isPresent() && (retries.isPresent() || responseTimeout.isPresent()
+        || rewrite.isPresent() || !requestHeaders.isEmpty() || !responseHeaders.isEmpty()
+        || mirror.isPresent() || strictAffinity.isPresent())) {
+      throw new IllegalArgumentException("route " + name + ": https_redirect with what only"
+          + " proxied requests use (expected: none of " + String.join(", ", NOT_WITH_REDIRECT)
+          + ")");
+    }
+  }
+
+  /** A route that proxies: no https redirect. */
+  public RouteConfig(String name, RouteMatch match, List<DenyRule> deny, String pool,
+      SplitConfig split, Optional<RetrySettings> retries, Optional<Duration> responseTimeout,
+      HeaderOps requestHeaders, HeaderOps responseHeaders, Optional<PathRewrite> rewrite,
+      Optional<MirrorConfig> mirror, Optional<Boolean> strictAffinity) {
+    this(name, match, deny, pool, split, retries, responseTimeout, requestHeaders,
+        responseHeaders, rewrite, mirror, strictAffinity, Optional.empty());
   }
 
   /** A route that follows its pools' affinity default. */
@@ -66,10 +96,13 @@ public record RouteConfig(String name, RouteMatch match, List<DenyRule> deny, St
         Optional.empty(), HeaderOps.NONE, HeaderOps.NONE, Optional.empty(), Optional.empty());
   }
 
-  /** The pools the route sends traffic to. */
+  /** The pools the route sends traffic to; none when it redirects. */
   public List<String> pools() {
     if (pool != null) {
       return List.of(pool);
+    }
+    if (split == null) {
+      return List.of();
     }
     List<String> out = new ArrayList<>();
     for (SplitConfig.Group g : split.groups()) {

@@ -4,6 +4,7 @@ import io.ballast.core.retry.RetrySettings;
 import io.ballast.proxy.client.HashKey;
 import io.ballast.proxy.routing.DenyRule;
 import io.ballast.proxy.routing.HeaderOps;
+import io.ballast.proxy.routing.HttpsRedirect;
 import io.ballast.proxy.routing.PathMatch;
 import io.ballast.proxy.routing.PathRewrite;
 import io.ballast.proxy.routing.RouteMatch;
@@ -18,17 +19,36 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * Reads a listener's {@code routes}: each route's name, destination (pool, split or blue-green
- * pair), per-route retries, timeout, mirror and affinity mode, handing the match and deny rules,
- * splits, header changes and path rewrite to their readers; warns about routes that can never
- * match. Not thread-safe: one load at a time.
+ * Reads a listener's {@code routes}: each route's name, destination (pool, split, blue-green
+ * pair, or an https redirect instead of any pool), per-route retries, timeout, mirror and
+ * affinity mode, handing the match and deny rules, splits, header changes and path rewrite to
+ * their readers; warns about routes that can never match. Not thread-safe: one load at a time.
  */
 final class RoutesReader {
   static final Pattern NAME = Names.NAME;
   static final String NAME_EXPECTED =
       "a name of lower-case letters, digits, '-' and '_', starting with a letter or digit";
   private static final Pattern AFFINITY = Pattern.compile("strict|soft");
-  private static final List<String> DESTINATIONS = List.of("pool", "split", "blue_green");
+  private static final List<String> DESTINATIONS =
+      List.of("pool", "split", "blue_green", "https_redirect");
+  private static final String REDIRECT_EXPECTED =
+      "true, false, or a mapping {port: 1..65535, status: 301|302|303|307|308}";
+  /** A redirect's status: one of {@link HttpsRedirect#STATUSES}. */
+  private static final Value<Integer> REDIRECT_STATUS =
+      Value.of(HttpsRedirect.STATUSES_EXPECTED, (node, path, problems) -> {
+        Object v = node instanceof YamlNode.ScalarNode scalar ? scalar.value() : null;
+        if (!(v instanceof Long code)) {
+          problems.error(node.mark(), path, Value.wrongType(node,
+              HttpsRedirect.STATUSES_EXPECTED));
+          return null;
+        }
+        if (code > 999 || !HttpsRedirect.STATUSES.contains((int) (long) code)) {
+          problems.error(node.mark(), path, code + " (expected: "
+              + HttpsRedirect.STATUSES_EXPECTED + ")");
+          return null;
+        }
+        return (int) (long) code;
+      });
 
   private final Problems problems;
   private final PoolRefs pools;
@@ -108,9 +128,24 @@ final class RoutesReader {
     String pool = null;
     RouteConfig.SplitConfig split = null;
     List<String> targets = s.present(DESTINATIONS);
+    Optional<YamlNode> redirectNode = s.optional("https_redirect");
+    if (redirectNode.isPresent() && isFalse(redirectNode.get())) {
+      // https_redirect: false is the same as leaving it out: the route needs a destination.
+      targets.remove("https_redirect");
+      redirectNode = Optional.empty();
+    }
+    HttpsRedirect redirect = redirectNode
+        .map(n -> httpsRedirect(n, s.path("https_redirect"))).orElse(null);
     if (targets.size() != 1) {
       problems.error(targets.isEmpty() ? s.mark() : s.keyMarkOf(targets.get(1)), s.path(),
           Section.notExactlyOne(targets, "no destination", DESTINATIONS));
+    } else if (targets.get(0).equals("https_redirect")) {
+      // A redirect sends nothing to a pool: what only proxied requests use would be ignored.
+      for (String key : s.present(RouteConfig.NOT_WITH_REDIRECT)) {
+        problems.error(s.keyMarkOf(key), s.path(key), "set together with https_redirect"
+            + " (expected: a route that redirects has only name, match, deny and"
+            + " https_redirect: it sends nothing to a pool)");
+      }
     } else if (targets.get(0).equals("pool")) {
       pool = pools.read(s, "pool");
     } else if (targets.get(0).equals("split")) {
@@ -134,7 +169,7 @@ final class RoutesReader {
     RouteConfig.SplitConfig sp = split;
     RouteConfig route = problems.build(s.mark(), s.path(), () -> new RouteConfig(name, match,
         deny, p, sp, retry, responseTimeout, requestHeaders, responseHeaders, rewrite, mirror,
-        Optional.ofNullable(mode).map("strict"::equals)));
+        Optional.ofNullable(mode).map("strict"::equals), Optional.ofNullable(redirect)));
     if (route != null && mode != null) {
       for (String target : route.pools()) {
         if (!stickyPools.contains(target)) {
@@ -146,6 +181,34 @@ final class RoutesReader {
       }
     }
     return route;
+  }
+
+  private static boolean isFalse(YamlNode node) {
+    return node instanceof YamlNode.ScalarNode scalar && Boolean.FALSE.equals(scalar.value());
+  }
+
+  /**
+   * A route's {@code https_redirect}: {@code true} (port 443, status 301) or a mapping of
+   * {@code port} and {@code status}; null after reporting why it is neither. ({@code false} is
+   * taken as absent before this is called.)
+   */
+  private HttpsRedirect httpsRedirect(YamlNode node, String path) {
+    if (node instanceof YamlNode.ScalarNode scalar && Boolean.TRUE.equals(scalar.value())) {
+      return HttpsRedirect.DEFAULT;
+    }
+    if (!(node instanceof YamlNode.MapNode)) {
+      problems.error(node.mark(), path, Value.wrongType(node, REDIRECT_EXPECTED));
+      return null;
+    }
+    Section r = Section.of(node, path, problems).orElseThrow();
+    int before = problems.errorCount();
+    Integer port = r.get("port", Value.integer(1, 65535), HttpsRedirect.DEFAULT_PORT);
+    Integer status = r.get("status", REDIRECT_STATUS, HttpsRedirect.DEFAULT_STATUS);
+    r.rejectUnknown();
+    if (problems.errorCount() != before) {
+      return null;
+    }
+    return problems.build(r.mark(), path, () -> new HttpsRedirect(port, status));
   }
 
   /** A route's {@code timeouts}: only {@code response}, which it requires. */

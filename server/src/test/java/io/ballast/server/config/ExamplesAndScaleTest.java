@@ -50,6 +50,12 @@ class ExamplesAndScaleTest {
     assertThat(sticky.pool("tenants").orElseThrow().affinity().orElseThrow().fallback())
         .isEqualTo(io.ballast.proxy.affinity.AffinitySpec.Strategy.IP);
     assertThat(sticky.listeners().get(0).routes().get(0).strictAffinity()).contains(true);
+
+    ListenerConfig plain = ConfigLoader.load(EXAMPLES.resolve("routing.yaml")).orElseThrow()
+        .listener("http").orElseThrow();
+    assertThat(plain.routes()).extracting(RouteConfig::httpsRedirect).containsExactly(
+        java.util.Optional.empty(),
+        java.util.Optional.of(io.ballast.proxy.routing.HttpsRedirect.DEFAULT));
   }
 
   /** full.yaml sets every field: its text must mention every key the loader knows. */
@@ -61,7 +67,7 @@ class ExamplesAndScaleTest {
         "force_header", "force_cookie", "group_header", "blue_green", "blue", "green", "active",
         "rewrite", "strip_prefix", "replace_prefix", "from", "to", "pattern", "replacement",
         "request_headers", "response_headers", "remove", "set", "add", "mirror", "max_body",
-        "max_in_flight")) {
+        "max_in_flight", "https_redirect")) {
       assertThat(full).as("full.yaml mentions %s", key).contains(key + ":");
     }
     for (String key : List.of("listeners", "name", "bind", "pool", "pools", "algorithm", "backends",

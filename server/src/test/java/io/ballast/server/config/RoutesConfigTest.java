@@ -5,11 +5,14 @@ import static io.ballast.server.config.ConfigLoaderTest.valid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ballast.proxy.client.HashKey;
+import io.ballast.proxy.routing.DenyRule;
+import io.ballast.proxy.routing.HttpsRedirect;
 import io.ballast.proxy.routing.PathMatch;
 import io.ballast.proxy.routing.PathRewrite;
 import io.ballast.proxy.routing.TextMatch;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class RoutesConfigTest {
@@ -134,7 +137,7 @@ class RoutesConfigTest {
         "test.yaml:26:33: listeners[0].routes[2].match.path.regex: bad regular expression"
             + " '(unclosed': Unclosed group at index 9 (expected: a java.util.regex pattern)",
         "test.yaml:30:11: listeners[0].routes[3]: both pool and split (expected: exactly one of"
-            + " pool, split, blue_green)",
+            + " pool, split, blue_green, https_redirect)",
         "test.yaml:32:27: listeners[0].routes[4].match.hosts[0]: 'bad host:80' (expected: a host"
             + " name without port, *.domain for any subdomain, or *)",
         "test.yaml:34:17: listeners[0].routes[5].name: duplicate route name 'e' (first at 31:17;"
@@ -176,6 +179,85 @@ class RoutesConfigTest {
       """);
     assertThat(shadowed.warnings()).extracting(ConfigError::toString).singleElement()
         .asString().contains("route 'v2' is unreachable: route 'api'");
+  }
+
+  @Test
+  void readsHttpsRedirectsAsTrueOrAMapping() {
+    ConfigResult.Valid v = valid(POOLS + """
+              - name: acme
+                match: {path: {prefix: /.well-known/acme-challenge/}}
+                pool: web
+              - name: alt
+                match: {hosts: ["alt.example.com"]}
+                https_redirect: {port: 8443, status: 308}
+              - name: off
+                match: {hosts: ["off.example.com"]}
+                https_redirect: false
+                pool: api
+              - name: half
+                match: {hosts: ["half.example.com"]}
+                https_redirect: {status: 307}
+              - name: https
+                deny: [{methods: [TRACE], status: 405}]
+                https_redirect: true
+      """);
+    assertThat(v.warnings()).isEmpty();
+    List<RouteConfig> routes = v.config().listeners().get(0).routes();
+    assertThat(routes).extracting(RouteConfig::httpsRedirect).containsExactly(
+        Optional.empty(), Optional.of(new HttpsRedirect(8443, 308)), Optional.empty(),
+        Optional.of(new HttpsRedirect(443, 307)), Optional.of(HttpsRedirect.DEFAULT));
+    RouteConfig https = routes.get(4);
+    assertThat(https.pool()).isNull();
+    assertThat(https.split()).isNull();
+    assertThat(https.pools()).isEmpty();
+    assertThat(https.deny()).singleElement().extracting(DenyRule::status).isEqualTo(405);
+    assertThat(routes.get(2).pool()).isEqualTo("api");
+    // Redirecting routes use no pool.
+    assertThat(v.config().listeners().get(0).pools()).containsExactly("web", "api");
+  }
+
+  @Test
+  void badHttpsRedirectsAreErrorsWithFieldAndLine() {
+    assertThat(errors(POOLS + """
+              - name: a
+                https_redirect: {port: 0, status: 200}
+              - name: b
+                https_redirect: {port: 8443, code: 308}
+              - name: c
+                pool: web
+                https_redirect: true
+              - name: d
+                https_redirect: true
+                retries: {max_attempts: 2}
+                request_headers: {set: {X-A: "1"}}
+              - name: e
+                https_redirect: "yes"
+              - name: f
+                https_redirect: false
+              - name: g
+                https_redirect: {port: 70000, status: "301"}
+      """)).containsExactly(
+        "test.yaml:19:34: listeners[0].routes[0].https_redirect.port: 0 (expected: 1..65535)",
+        "test.yaml:19:45: listeners[0].routes[0].https_redirect.status: 200 (expected: one of"
+            + " 301, 302, 303, 307, 308)",
+        "test.yaml:21:40: listeners[0].routes[1].https_redirect.code: unknown field 'code'"
+            + " (expected one of: port, status)",
+        "test.yaml:24:11: listeners[0].routes[2]: both pool and https_redirect (expected: exactly"
+            + " one of pool, split, blue_green, https_redirect)",
+        "test.yaml:27:11: listeners[0].routes[3].retries: set together with https_redirect"
+            + " (expected: a route that redirects has only name, match, deny and https_redirect:"
+            + " it sends nothing to a pool)",
+        "test.yaml:28:11: listeners[0].routes[3].request_headers: set together with"
+            + " https_redirect (expected: a route that redirects has only name, match, deny and"
+            + " https_redirect: it sends nothing to a pool)",
+        "test.yaml:30:27: listeners[0].routes[4].https_redirect: found string 'yes' (expected:"
+            + " true, false, or a mapping {port: 1..65535, status: 301|302|303|307|308})",
+        "test.yaml:31:11: listeners[0].routes[5]: no destination (expected: exactly one of pool,"
+            + " split, blue_green, https_redirect)",
+        "test.yaml:34:34: listeners[0].routes[6].https_redirect.port: 70000 (expected:"
+            + " 1..65535)",
+        "test.yaml:34:49: listeners[0].routes[6].https_redirect.status: found string '301'"
+            + " (expected: one of 301, 302, 303, 307, 308)");
   }
 
   @Test

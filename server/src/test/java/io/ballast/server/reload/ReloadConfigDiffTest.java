@@ -84,6 +84,33 @@ class ReloadConfigDiffTest {
   }
 
   @Test
+  void anHttpsRedirectIsPartOfItsRouteAndEachChangeIsNamed() {
+    String redirect = BASE.replace("""
+              - name: rest
+                pool: api
+        """, """
+              - name: rest
+                https_redirect: {port: 8443}
+        """);
+    BallastConfig one = parse(redirect);
+    assertThat(ConfigDiff.same(one, parse(redirect))).isTrue();
+    BallastConfig port = parse(redirect.replace("{port: 8443}", "{port: 9443}"));
+    assertThat(ConfigDiff.firstDifference("", one, port))
+        .contains("listeners.web.routes.rest.https_redirect.port");
+    assertThat(RouteChanges.between(one, port).describe()).isEqualTo("listener web: changed [rest]");
+    BallastConfig status = parse(redirect.replace("{port: 8443}", "{port: 8443, status: 308}"));
+    assertThat(ConfigDiff.firstDifference("", one, status))
+        .contains("listeners.web.routes.rest.https_redirect.status");
+    // A route that starts or stops redirecting changes too; nothing outside routes does.
+    assertThat(RouteChanges.between(parse(BASE), one).describe())
+        .isEqualTo("listener web: changed [rest]");
+    assertThat(ConfigDiff.changedSections(parse(BASE), one)).isEmpty();
+    // true and {} are the same redirect.
+    assertThat(ConfigDiff.same(parse(redirect.replace("{port: 8443}", "true")),
+        parse(redirect.replace("{port: 8443}", "{}")))).isTrue();
+  }
+
+  @Test
   void routeOrderAdditionsAndRemovalsAreTold() {
     BallastConfig one = parse(BASE);
     String next = BASE.replace("""
