@@ -10,6 +10,7 @@ import io.ballast.proxy.probe.HealthCheckSpec;
 import io.ballast.proxy.probe.HealthChecker;
 import io.ballast.proxy.routing.RouteSpec;
 import io.ballast.proxy.routing.RouteTable;
+import io.ballast.proxy.tls.BackendTls;
 import io.ballast.proxy.tls.ClientTls;
 import io.ballast.proxy.tls.HandshakeWatch;
 import io.ballast.proxy.tls.ServerTls;
@@ -114,6 +115,12 @@ public final class ProxyServer implements AutoCloseable {
    */
   public HealthChecker healthChecker(LoadBalancer pool, List<HealthCheckSpec> levels) {
     return new HealthChecker(pool, levels, group);
+  }
+
+  /** As above, HTTP checks over TLS as {@code tls} says (null: plain). */
+  public HealthChecker healthChecker(LoadBalancer pool, List<HealthCheckSpec> levels,
+      BackendTls tls) {
+    return new HealthChecker(pool, levels, tls, group);
   }
 
   /** Starts polling the agent and Prometheus sources of {@code pool} on this server's loops. */

@@ -8,6 +8,7 @@ import io.ballast.proxy.mirror.MirrorSpec;
 import io.ballast.proxy.routing.PoolRef;
 import io.ballast.proxy.routing.RouteSpec;
 import io.ballast.proxy.routing.SplitSpec;
+import io.ballast.proxy.tls.BackendTls;
 import io.ballast.server.config.BallastConfig;
 import io.ballast.server.config.ListenerConfig;
 import io.ballast.server.config.RouteConfig;
@@ -18,6 +19,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -95,10 +97,12 @@ final class RouteBuilder {
     if (r.mirror().isPresent()) {
       var m = r.mirror().get();
       mirrorPool = refs.get(m.pool()).pool();
+      BackendTls mirrorTls = refs.get(m.pool()).tls();
       mirror = was != null && was.mirror() != null && was.mirrorPool() == mirrorPool
-          && ConfigDiff.same(was.config().mirror(), r.mirror()) ? was.mirror()
+          && ConfigDiff.same(was.config().mirror(), r.mirror())
+          && Objects.equals(was.mirror().spec().tls(), mirrorTls) ? was.mirror()
           : new Mirror(new MirrorSpec(mirrorPool, m.percent(), m.maxBody(), m.timeout(),
-              m.maxInFlight()));
+              m.maxInFlight(), mirrorTls));
     }
     RetryPolicy retry = null;
     if (r.retries().isPresent()) {

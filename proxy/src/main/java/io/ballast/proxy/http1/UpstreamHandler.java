@@ -6,6 +6,7 @@ import io.ballast.proxy.upstream.PooledConnection;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
@@ -40,6 +41,8 @@ final class UpstreamHandler extends PooledConnection {
   private int discarding;
   /** Ticks of the idle handler since the last read. */
   private long ticks;
+  /** Set when the TLS handshake with the backend failed: why. */
+  private String tlsFailure;
   /** Reading resumed after a pause for a slow client since the last tick. */
   private boolean resumed;
 
@@ -157,9 +160,23 @@ final class UpstreamHandler extends PooledConnection {
     }
   }
 
+  /** Why the TLS handshake with the backend failed, or null (none failed, or plain). */
+  String tlsFailure() {
+    return tlsFailure;
+  }
+
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     ReferenceCountUtil.release(evt);
+    if (evt instanceof SslHandshakeCompletionEvent e && !e.isSuccess()) {
+      // The handler closes the connection next; the attempt learns why from here.
+      Throwable c = e.cause();
+      while (c.getCause() != null && c.getMessage() == null) {
+        c = c.getCause();
+      }
+      tlsFailure = c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+      return;
+    }
     if (!(evt instanceof IdleStateEvent)) {
       return;
     }

@@ -100,7 +100,7 @@ final class UpstreamLeg {
     }
     headWritten = false;
     requestSent = false;
-    BackendConnections.Entry<UpstreamHandler> entry = upstreams.entry(b);
+    BackendConnections.Entry<UpstreamHandler> entry = upstreams.entry(b, routed.target().ref().tls());
     UpstreamHandler idle = entry.pollIdle();
     if (idle != null) {
       attach(idle);
@@ -265,7 +265,8 @@ final class UpstreamLeg {
       return;
     }
     upstream = null;
-    broken(responseStarted ? "backend closed the connection mid-response"
+    broken(u.tlsFailure() != null ? "TLS handshake with the backend failed: " + u.tlsFailure()
+        : responseStarted ? "backend closed the connection mid-response"
         : "backend closed the connection");
   }
 

@@ -51,7 +51,7 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
     this.mirror = mirror;
     this.connections = connections;
     this.attempts = attempts;
-    this.entry = connections.entry(attempts.backend());
+    this.entry = connections.entry(attempts.backend(), mirror.spec().tls());
     this.head = head;
     this.body = body;
   }

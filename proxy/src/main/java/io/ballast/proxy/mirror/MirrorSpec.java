@@ -1,6 +1,7 @@
 package io.ballast.proxy.mirror;
 
 import io.ballast.core.pool.LoadBalancer;
+import io.ballast.proxy.tls.BackendTls;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -21,6 +22,7 @@ import java.util.Objects;
  *     counted) rather than queued, so a stuck shadow costs at most this many connections and
  *     {@code maxInFlight * maxBody} bytes per event loop
  * @param idleTimeout an idle kept-alive connection to a shadow backend is closed after this
+ * @param tls how the shadow pool speaks TLS to its backends; null for plain connections
  */
 public record MirrorSpec(
     LoadBalancer pool,
@@ -28,7 +30,8 @@ public record MirrorSpec(
     long maxBody,
     Duration timeout,
     int maxInFlight,
-    Duration idleTimeout) {
+    Duration idleTimeout,
+    BackendTls tls) {
 
   /** How long an idle shadow connection is kept unless told otherwise. */
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
@@ -51,7 +54,19 @@ public record MirrorSpec(
   /** A spec whose idle shadow connections close after {@link #DEFAULT_IDLE_TIMEOUT}. */
   public MirrorSpec(
       LoadBalancer pool, double percent, long maxBody, Duration timeout, int maxInFlight) {
-    this(pool, percent, maxBody, timeout, maxInFlight, DEFAULT_IDLE_TIMEOUT);
+    this(pool, percent, maxBody, timeout, maxInFlight, DEFAULT_IDLE_TIMEOUT, null);
+  }
+
+  /** A spec for a shadow pool whose backends speak plain HTTP. */
+  public MirrorSpec(LoadBalancer pool, double percent, long maxBody, Duration timeout,
+      int maxInFlight, Duration idleTimeout) {
+    this(pool, percent, maxBody, timeout, maxInFlight, idleTimeout, null);
+  }
+
+  /** A spec whose idle shadow connections close after {@link #DEFAULT_IDLE_TIMEOUT}. */
+  public MirrorSpec(LoadBalancer pool, double percent, long maxBody, Duration timeout,
+      int maxInFlight, BackendTls tls) {
+    this(pool, percent, maxBody, timeout, maxInFlight, DEFAULT_IDLE_TIMEOUT, tls);
   }
 
   private static void positive(String name, Duration d) {
@@ -65,6 +80,6 @@ public record MirrorSpec(
   public String toString() {
     return "MirrorSpec[pool=" + pool.name() + ", percent=" + percent + ", maxBody=" + maxBody
         + ", timeout=" + timeout + ", maxInFlight=" + maxInFlight + ", idleTimeout="
-        + idleTimeout + "]";
+        + idleTimeout + (tls == null ? "" : ", " + tls) + "]";
   }
 }

@@ -2,6 +2,7 @@ package io.ballast.proxy.probe;
 
 import io.ballast.core.Backend;
 import io.ballast.core.pool.LoadBalancer;
+import io.ballast.proxy.tls.BackendTls;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -41,6 +42,8 @@ import java.util.concurrent.TimeUnit;
 public final class HealthChecker implements AutoCloseable {
   private final LoadBalancer pool;
   private final List<HealthCheckSpec> levels;
+  /** How HTTP checks speak TLS to the backends (the pool's); null: plain. */
+  private final BackendTls tls;
   private final MemberTasks<List<ProbeTask>> probes;
   private volatile boolean closed;
 
@@ -54,8 +57,19 @@ public final class HealthChecker implements AutoCloseable {
    * probes level {@code i}.
    */
   public HealthChecker(LoadBalancer pool, List<HealthCheckSpec> levels, EventLoopGroup group) {
+    this(pool, levels, null, group);
+  }
+
+  /**
+   * As above, for a pool whose backends speak TLS: HTTP checks go over TLS as {@code tls} says
+   * (a backend whose certificate fails verification fails the check); TCP checks stay a bare
+   * connect.
+   */
+  public HealthChecker(LoadBalancer pool, List<HealthCheckSpec> levels, BackendTls tls,
+      EventLoopGroup group) {
     this.pool = Objects.requireNonNull(pool, "pool");
     this.levels = List.copyOf(levels);
+    this.tls = tls;
     Objects.requireNonNull(group, "group");
     int expected = pool.healthSettings().policy().levels().size();
     if (this.levels.size() != expected) {
@@ -132,6 +146,9 @@ public final class HealthChecker implements AutoCloseable {
       ChannelFuture f = task.connect(new io.netty.channel.ChannelInitializer<Channel>() {
         @Override
         protected void initChannel(Channel ch) {
+          if (tls != null && spec.kind() != HealthCheckSpec.Kind.TCP) {
+            ch.pipeline().addLast(tls.newHandler(ch.alloc(), task.backend()));
+          }
           ch.pipeline().addLast(new HttpClientCodec(), Attempt.this);
         }
       });

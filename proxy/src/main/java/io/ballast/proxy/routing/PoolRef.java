@@ -7,6 +7,7 @@ import io.ballast.proxy.affinity.PoolAffinity;
 import io.ballast.proxy.client.HashKey;
 import io.ballast.proxy.http1.HeaderRewriter;
 import io.ballast.proxy.signals.SignalsSpec;
+import io.ballast.proxy.tls.BackendTls;
 import java.util.Objects;
 
 /**
@@ -23,9 +24,10 @@ import java.util.Objects;
  *     its picks read; null when the pool is not zone-aware
  * @param affinity the pool's session affinity, or null when its requests are not sticky (or
  *     stick through the pool's hash algorithm alone)
+ * @param tls how the pool speaks TLS to its backends; null for plain connections
  */
 public record PoolRef(LoadBalancer pool, RetryPolicy retry, HashKey hashKey,
-    String loadReportHeader, ZoneMap zones, PoolAffinity affinity) {
+    String loadReportHeader, ZoneMap zones, PoolAffinity affinity, BackendTls tls) {
   public PoolRef {
     Objects.requireNonNull(pool, "pool");
     Objects.requireNonNull(retry, "retry");
@@ -43,6 +45,12 @@ public record PoolRef(LoadBalancer pool, RetryPolicy retry, HashKey hashKey,
   /** A pool that is neither zone-aware nor sticky. */
   public PoolRef(LoadBalancer pool, RetryPolicy retry, HashKey hashKey, String loadReportHeader) {
     this(pool, retry, hashKey, loadReportHeader, null, null);
+  }
+
+  /** A pool whose backends speak plain HTTP. */
+  public PoolRef(LoadBalancer pool, RetryPolicy retry, HashKey hashKey, String loadReportHeader,
+      ZoneMap zones, PoolAffinity affinity) {
+    this(pool, retry, hashKey, loadReportHeader, zones, affinity, null);
   }
 
   public String name() {

@@ -2,6 +2,7 @@ package io.ballast.proxy.upstream;
 
 import io.ballast.core.Backend;
 import io.ballast.proxy.Transport;
+import io.ballast.proxy.tls.BackendTls;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -14,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.IdentityHashMap;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -86,10 +88,24 @@ public abstract class BackendConnections<H extends PooledConnection> {
     return loop;
   }
 
+  /** Plain connections to {@code backend}. */
   public final Entry<H> entry(Backend backend) {
+    return entry(backend, null);
+  }
+
+  /**
+   * Connections to {@code backend} spoken as {@code tls} says (null: plain). When the pool's TLS
+   * changed (a reload), the connections made the old way are retired like a forgotten
+   * backend's, and new ones are made the new way.
+   */
+  public final Entry<H> entry(Backend backend, BackendTls tls) {
     Entry<H> e = entries.get(backend);
+    if (e != null && !Objects.equals(e.tls, tls)) {
+      forget(backend);
+      e = null;
+    }
     if (e == null) {
-      e = new Entry<>(this, backend);
+      e = new Entry<>(this, backend, tls);
       entries.put(backend, e);
     }
     return e;
@@ -132,15 +148,18 @@ public abstract class BackendConnections<H extends PooledConnection> {
   /** Connections to one backend from this event loop. */
   public static final class Entry<H extends PooledConnection> extends ChannelInitializer<Channel> {
     public final Backend backend;
+    /** How connections speak TLS to the backend; null: plain. */
+    private final BackendTls tls;
     private final BackendConnections<H> owner;
     private final ArrayDeque<H> idle = new ArrayDeque<>();
     private final Bootstrap bootstrap;
     /** Forgotten by its owner: connections close when their use ends. */
     private boolean retired;
 
-    private Entry(BackendConnections<H> owner, Backend backend) {
+    private Entry(BackendConnections<H> owner, Backend backend, BackendTls tls) {
       this.owner = owner;
       this.backend = backend;
+      this.tls = tls;
       // Resolved once per event loop and backend; backends are usually IP literals.
       InetSocketAddress address = new InetSocketAddress(backend.host(), backend.port());
       this.bootstrap = owner.template.clone().handler(this).remoteAddress(address);
@@ -153,6 +172,9 @@ public abstract class BackendConnections<H extends PooledConnection> {
           .setMaxHeaderSize(65536)
           .setAllowDuplicateContentLengths(true)
           .setTrailersFactory(TrailerHeaders.FACTORY));
+      if (tls != null) {
+        ch.pipeline().addLast(tls.newHandler(ch.alloc(), backend));
+      }
       ch.pipeline().addLast(
           // Reader idle only: an all-idle or writer-idle time makes Netty wrap every write's void
           // promise in a real one and add a listener to every other promise (a profiler showed

@@ -78,7 +78,8 @@ public record BallastConfig(
 
   /**
    * The files this configuration reads besides itself whose contents a reload must notice:
-   * every TLS listener's certificates, keys and client CA bundle. Sorted, each once.
+   * every TLS listener's certificates, keys and client CA bundle, and every pool's CA bundle and
+   * client certificate for TLS to its backends. Sorted, each once.
    */
   public List<java.nio.file.Path> watchedFiles() {
     java.util.TreeSet<java.nio.file.Path> out = new java.util.TreeSet<>();
@@ -91,6 +92,16 @@ public record BallastConfig(
         }
         if (t.clientCa() != null) {
           out.add(t.clientCa().toAbsolutePath());
+        }
+      }
+    }
+    for (PoolConfig p : pools) {
+      if (p.tls().isPresent()) {
+        io.ballast.proxy.tls.BackendTls.Settings t = p.tls().get().settings();
+        for (java.nio.file.Path f : java.util.Arrays.asList(t.ca(), t.cert(), t.key())) {
+          if (f != null) {
+            out.add(f.toAbsolutePath());
+          }
         }
       }
     }

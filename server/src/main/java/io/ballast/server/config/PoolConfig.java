@@ -9,6 +9,7 @@ import io.ballast.core.zone.ZoneSettings;
 import io.ballast.proxy.affinity.AffinitySpec;
 import io.ballast.proxy.client.HashKey;
 import io.ballast.proxy.signals.SignalsSpec;
+import io.ballast.proxy.tls.BackendTls;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -39,6 +40,8 @@ import java.util.Optional;
  * @param zones zone-aware balancing (minimum healthy share, region priority, latency matrix):
  *     present exactly when every backend and DNS entry has a zone
  * @param affinity how the pool keeps sessions on their backend; empty when it does not
+ * @param tls how the pool speaks TLS to its backends (built: files read and checked); empty for
+ *     plain HTTP
  */
 public record PoolConfig(
     String name,
@@ -57,7 +60,8 @@ public record PoolConfig(
     Optional<WeightControlConfig> weightControl,
     Optional<SignalsSpec> signals,
     Optional<ZoneSettings> zones,
-    Optional<AffinitySpec> affinity) {
+    Optional<AffinitySpec> affinity,
+    Optional<BackendTls> tls) {
   /** auto: the evidence in docs/optimizer-auto.md and docs/benchmarks.md made it the default. */
   public static final Algorithm DEFAULT_ALGORITHM = Algorithm.AUTO;
   public static final Duration DEFAULT_PASSIVE_DOWN_TIME = Duration.ofSeconds(10);
@@ -88,6 +92,7 @@ public record PoolConfig(
     Objects.requireNonNull(weightControl, "weightControl");
     Objects.requireNonNull(signals, "signals");
     Objects.requireNonNull(affinity, "affinity");
+    Objects.requireNonNull(tls, "tls");
     if (slowStart.isNegative()) {
       throw new IllegalArgumentException("slowStart: " + slowStart + " (expected: >= 0)");
     }
@@ -112,7 +117,7 @@ public record PoolConfig(
       Optional<AffinitySpec> affinity) {
     this(name, algorithm, options, hashKey, backends, List.of(), retries, healthChecks,
         passiveDownTime, panicThreshold, slowStart, outlierDetection, circuitBreaker,
-        weightControl, signals, zones, affinity);
+        weightControl, signals, zones, affinity, Optional.empty());
   }
 
   /** A pool that is neither zone-aware nor sticky. */

@@ -9,6 +9,7 @@ import io.ballast.core.zone.ZoneSettings;
 import io.ballast.proxy.affinity.AffinitySpec;
 import io.ballast.proxy.client.HashKey;
 import io.ballast.proxy.signals.SignalsSpec;
+import io.ballast.proxy.tls.BackendTls;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -114,6 +115,7 @@ final class PoolReader {
     Optional<ZoneSettings> zoneSettings = zones.poolZones(s, name);
     Optional<AffinitySpec> affinity = s.child("affinity")
         .map(a -> new AffinityReader(problems).affinity(a, algorithm));
+    Optional<BackendTls> tls = s.child("tls").map(t -> new BackendTlsReader(problems).tls(t));
     s.rejectUnknown();
     if (problems.errorCount() != before) {
       return null;
@@ -124,6 +126,6 @@ final class PoolReader {
     return problems.build(s.mark(), s.path(), () -> new PoolConfig(name, algorithm, options,
         hashKey, entries.statics(), entries.dns(), retries, checks, passiveDownTime,
         panicThreshold, slowStart, outliers, circuitBreaker, control, signalsSpec, zoneSettings,
-        affinity));
+        affinity, tls));
   }
 }

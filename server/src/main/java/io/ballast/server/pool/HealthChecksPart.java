@@ -3,6 +3,7 @@ package io.ballast.server.pool;
 import io.ballast.core.pool.LoadBalancer;
 import io.ballast.proxy.probe.HealthCheckSpec;
 import io.ballast.proxy.probe.HealthChecker;
+import io.ballast.proxy.tls.BackendTls;
 import io.ballast.server.config.HealthCheckConfig;
 import io.ballast.server.config.HealthChecksConfig;
 import io.ballast.server.config.PoolConfig;
@@ -14,7 +15,13 @@ import java.util.Optional;
  * How results are damped and combined (rise, fall, levels) is the pool's own health policy,
  * which {@link PoolRuntime} sets before this part starts.
  */
-final class HealthChecksPart implements PoolPart<HealthChecksConfig, PoolPart.Running> {
+final class HealthChecksPart implements PoolPart<HealthChecksPart.Checks, PoolPart.Running> {
+  /**
+   * What the checks depend on: their levels, and how the pool speaks TLS to its backends (HTTP
+   * checks go the same way), so that a change of either restarts them.
+   */
+  record Checks(HealthChecksConfig levels, Optional<BackendTls> tls) {}
+
   static final HealthChecksPart INSTANCE = new HealthChecksPart();
 
   private HealthChecksPart() {}
@@ -25,14 +32,15 @@ final class HealthChecksPart implements PoolPart<HealthChecksConfig, PoolPart.Ru
   }
 
   @Override
-  public Optional<HealthChecksConfig> settings(PoolConfig config) {
-    return config.healthChecks();
+  public Optional<Checks> settings(PoolConfig config) {
+    return config.healthChecks().map(h -> new Checks(h, config.tls()));
   }
 
   @Override
-  public Running start(LoadBalancer pool, PoolConfig config, HealthChecksConfig checks,
+  public Running start(LoadBalancer pool, PoolConfig config, Checks checks,
       PoolServices services) {
-    HealthChecker checker = services.proxy().healthChecker(pool, specs(checks));
+    HealthChecker checker = services.proxy().healthChecker(pool, specs(checks.levels()),
+        checks.tls().orElse(null));
     checker.start();
     return checker::close;
   }

@@ -156,6 +156,11 @@ public final class PoolRuntime {
       }
       refChanged = true;
     }
+    if (!ConfigDiff.same(was.tls(), next.tls())) {
+      // New connections speak the new way; pooled ones of the old way are retired.
+      changed.add("tls");
+      refChanged = true;
+    }
     refChanged |= !ConfigDiff.same(was.hashKey(), next.hashKey())
         || !ConfigDiff.same(header(was), header(next)) || zones.changed(was, next);
     if (refChanged) {
@@ -192,7 +197,7 @@ public final class PoolRuntime {
 
   private PoolRef buildRef(PoolConfig c) {
     return new PoolRef(pool, retry, c.hashKey().orElse(null), header(c), zones.zoneMap(c.name()),
-        affinity);
+        affinity, c.tls().orElse(null));
   }
 
   private static String header(PoolConfig c) {
