@@ -38,9 +38,9 @@ final class BackendTlsReader {
     Path key = path(s, "key");
     if ((cert == null) != (key == null) && problems.errorCount() == before) {
       String missing = cert == null ? "cert" : "key";
-      problems.error(s.markOf(cert == null ? "key" : "cert"), s.path(missing),
-          "set without " + missing + " (expected: cert and key together, for a client"
-              + " certificate)");
+      String present = cert == null ? "key" : "cert";
+      problems.error(s.markOf(present), s.path(present), "set without " + missing
+          + " (expected: cert and key together, for a client certificate)");
     }
     if (Boolean.FALSE.equals(verify) && ca != null) {
       problems.warning(s.markOf("verify"), s.path("verify"), "verify: false ignores ca"

@@ -149,6 +149,50 @@ class TlsConfigTest {
         .contains("test.yaml:7:", "'bad name'");
   }
 
+  /** A file whose pool has {@code tls} (its fields from line 9 on). */
+  private static String poolTls(String tls) {
+    return """
+        listeners:
+          - name: web
+            bind: "127.0.0.1:8443"
+            pool: api
+        pools:
+          - name: api
+            backends: [{address: "127.0.0.1:9001"}]
+            tls:
+        %s
+        """.formatted(tls.indent(6).stripTrailing());
+  }
+
+  @Test
+  void aPoolsTlsToItsBackendsIsReadAndChecked() throws Exception {
+    TestCertificates.Pair client = certs.client("client", "ballast");
+    var tls = valid(poolTls("""
+        ca: "%s"
+        server_name: api.internal
+        cert: "%s"
+        key: "%s"
+        provider: jdk
+        """.formatted(certs.ca(), client.cert(), client.key()))).config().pools().get(0).tls()
+        .orElseThrow();
+    assertThat(tls.settings().verify()).isTrue();
+    assertThat(tls.settings().serverName()).isEqualTo("api.internal");
+    assertThat(tls.toString()).contains("as api.internal", "with a client certificate");
+    assertThat(valid(poolTls("verify: false")).config().pools().get(0).tls().orElseThrow()
+        .settings().verify()).isFalse();
+    assertThat(errors(poolTls("cert: \"" + client.cert() + "\""))).singleElement().asString()
+        .contains("test.yaml:9:", "pools[0].tls.cert", "set without key");
+    assertThat(errors(poolTls("ca: \"" + dir.resolve("none.pem") + "\"")))
+        .singleElement().asString().contains("test.yaml:9:", "none.pem: cannot be read");
+    assertThat(errors(poolTls("""
+        cert: "%s"
+        key: "%s"
+        """.formatted(client.cert(), other.key())))).singleElement().asString()
+        .contains("test.yaml:10:", "pools[0].tls.key", "is not the key of");
+    assertThat(errors(poolTls("verfy: false"))).singleElement().asString()
+        .contains("test.yaml:9:", "verfy", "verify");
+  }
+
   @Test
   void relativePathsAreReadFromTheConfigFilesDirectory() throws Exception {
     Path sub = Files.createDirectories(dir.resolve("etc"));
