@@ -21,7 +21,10 @@
 # TLS=1 measures the same over TLS: every balancer terminates TLS 1.3 with one ECDSA P-256
 # certificate the script makes with openssl (HAProxy: bind ... ssl crt; NGINX: listen ... ssl;
 # ballast: a listener tls block), wrk keeps its connections, so the figure is the cost of a
-# proxied request on an established TLS connection (handshakes are not measured here).
+# proxied request on an established TLS connection. TLS_KEY=rsa uses an RSA 2048 certificate
+# instead. NEW_CONN=1 makes every request a new connection (wrk sends Connection: close and
+# reconnects, without resuming a session): with TLS=1 the figure is then a full handshake plus
+# one request, and req/s is handshakes per second.
 # See docs/benchmarks.md for the method and the other knobs (LB_CPU, LOAD_CPU, JAVA, BALLAST_JAR,
 # BALLAST_JAVA_OPTS, BALLAST_BUILD, NOISE_LIMIT_PCT, RESULTS_DIR, KEEP_TMP).
 #
@@ -58,6 +61,8 @@ RUNS="${RUNS:-1}"
 INSTALL_DEPS=0
 STICKY="${STICKY:-off}"
 TLS="${TLS:-0}"
+TLS_KEY="${TLS_KEY:-ecdsa}"
+NEW_CONN="${NEW_CONN:-0}"
 # The Cookie header wrk sends in STICKY=cookie mode, set per balancer before its warm-up.
 STICKY_COOKIE=""
 
@@ -117,6 +122,8 @@ parse_args() {
   [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "runs: '$RUNS' (expected: > 0)"
   [[ $TLS == 0 || $TLS == 1 ]] || die "TLS: '$TLS' (expected: 0 or 1)"
   [[ $TLS == 0 || $STICKY != cookie ]] || die "TLS=1 and STICKY=cookie together are not supported"
+  [[ $TLS_KEY == ecdsa || $TLS_KEY == rsa ]] || die "TLS_KEY: '$TLS_KEY' (expected: ecdsa or rsa)"
+  [[ $NEW_CONN == 0 || $NEW_CONN == 1 ]] || die "NEW_CONN: '$NEW_CONN' (expected: 0 or 1)"
   [[ $NOISE_LIMIT_PCT =~ ^[0-9]+$ ]] || die "NOISE_LIMIT_PCT: '$NOISE_LIMIT_PCT' (expected: 0..100)"
   local r
   for r in ${ONLY//,/ }; do
@@ -565,11 +572,14 @@ start_nginx() {  # start_nginx NAME CONF PORT CPU
   wait_for_port "$name" "$STARTED_PID" "$port" 10 "$TMP/$name/error.log"
 }
 
-# One ECDSA P-256 certificate for localhost and 127.0.0.1, for every balancer alike.
+# One certificate (ECDSA P-256, or RSA 2048 with TLS_KEY=rsa) for localhost and 127.0.0.1, for
+# every balancer alike.
 make_certificate() {
   command -v openssl >/dev/null || die "TLS=1 needs openssl (apt-get install -y openssl)"
   mkdir -p "$TMP/tls"
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+  local key=(-newkey ec -pkeyopt ec_paramgen_curve:P-256)
+  [[ $TLS_KEY == rsa ]] && key=(-newkey rsa:2048)
+  openssl req -x509 "${key[@]}" -nodes -days 2 \
     -subj /CN=localhost -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
     -keyout "$TMP/tls/key.pem" -out "$TMP/tls/cert.pem" >"$TMP/tls/openssl.out" 2>&1 ||
     die "openssl could not make the certificate (see $TMP/tls/openssl.out)"
@@ -668,7 +678,8 @@ run_wrk() {
   limit=$(($(to_seconds "$duration") + 30))
   start_bg "$out" timeout "$limit" taskset -c "$LOAD_CPU" \
     wrk -t1 -c"$CONNECTIONS" -d"$duration" --latency -s "$REPORT_LUA" \
-    ${STICKY_COOKIE:+-H "Cookie: $STICKY_COOKIE"} "$(tls_port "$port" && echo https || echo http)://127.0.0.1:$port/"
+    ${STICKY_COOKIE:+-H "Cookie: $STICKY_COOKIE"} \
+    $( ((NEW_CONN)) && echo "-H Connection:close") "$(tls_port "$port" && echo https || echo http)://127.0.0.1:$port/"
   local pid=$STARTED_PID
   wait "$pid" || rc=$?
   untrack "$pid"
@@ -949,7 +960,7 @@ print_environment() {
   echo "- kernel: $(uname -srm)"
   echo "- CPU: ${cpu_model:-unknown} ($(getconf _NPROCESSORS_ONLN) online); balancer on CPU $LB_CPU, wrk and backends on CPU $LOAD_CPU"
   echo "- load: wrk -t1 -c$CONNECTIONS -d$DURATION --latency, $RUNS measured run(s) after a $WARMUP warm-up;" \
-    "3 NGINX backends, round robin$([[ $STICKY == cookie ]] && echo ", every request a session that keeps its backend by cookie (STICKY=cookie)")$( ((TLS)) && echo ", over TLS (TLS=1: ECDSA P-256, the client's TLS 1.3 on kept connections)")"
+    "3 NGINX backends, round robin$([[ $STICKY == cookie ]] && echo ", every request a session that keeps its backend by cookie (STICKY=cookie)")$( ((TLS)) && echo ", over TLS (TLS=1, $TLS_KEY certificate, the client's TLS 1.3)")$( ((NEW_CONN)) && echo ", a new connection per request (NEW_CONN=1)")"
   echo "- wrk: $(first_line wrk -v)"
   echo "- NGINX: $(first_line nginx -v)"
   if command -v haproxy >/dev/null; then echo "- HAProxy: $(first_line haproxy -v)"; fi
