@@ -7,6 +7,7 @@ import io.ballast.proxy.http1.ClientHandler;
 import io.ballast.proxy.http1.HeaderRewriter;
 import io.ballast.proxy.http1.UpstreamPool;
 import io.ballast.proxy.routing.RouteTable;
+import io.ballast.proxy.tunnel.Tunnels;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import java.net.InetSocketAddress;
@@ -96,6 +97,11 @@ public final class ListenerContext {
   /** Told of every attempt as it ends (tests and tracing); usually nobody. */
   public AttemptListener attemptListener() {
     return server.attemptListener();
+  }
+
+  /** The proxy's open tunnels, which every new tunnel joins. */
+  public Tunnels tunnels() {
+    return server.tunnels();
   }
 
   /** The backend connections of {@code loop}. */
