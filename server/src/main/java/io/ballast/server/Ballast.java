@@ -13,6 +13,7 @@ import io.ballast.server.accesslog.AccessLogs;
 import io.ballast.server.admin.AdminServer;
 import io.ballast.server.config.BallastConfig;
 import io.ballast.server.metrics.CompositeObserver;
+import io.ballast.server.metrics.TunnelMetrics;
 import io.ballast.server.metrics.ProxyMetrics;
 import io.ballast.server.optimizer.DecisionRecorder;
 import io.ballast.server.pool.Discovery;
@@ -59,6 +60,7 @@ public final class Ballast {
   /** Every pool's decisions: /admin/decisions and the io.ballast.decisions log. */
   private final DecisionRecorder decisions = new DecisionRecorder(new DecisionLog());
   private final ProxyMetrics metrics;
+  private final TunnelMetrics tunnelMetrics;
   private final AccessLogs accessLogs;
   private final ProxyServer proxy;
   private final PoolZones poolZones;
@@ -88,6 +90,7 @@ public final class Ballast {
     this.control = new ControlLoop("ballast-control",
         t -> log.error("control loop task failed", t));
     this.metrics = new ProxyMetrics(List.of(), control);
+    this.tunnelMetrics = new TunnelMetrics(metrics.registry());
     this.accessLogs = new AccessLogs(config.accessLog());
     this.proxy = new ProxyServer(Settings.proxySettings(config), observer(), threads);
     this.poolZones = new PoolZones(config.locality().tableZones(), decisions, control.ticker());
@@ -112,7 +115,8 @@ public final class Ballast {
 
   private ProxyObserver observer() {
     AccessLog accessLog = accessLogs.current();
-    return accessLog == null ? metrics : CompositeObserver.of(metrics, accessLog);
+    return accessLog == null ? CompositeObserver.of(metrics, tunnelMetrics)
+        : CompositeObserver.of(metrics, tunnelMetrics, accessLog);
   }
 
   /** Builds and starts everything, or closes what was started and throws; nothing reloads. */
@@ -342,11 +346,13 @@ public final class Ballast {
       Duration drain = config.timeouts().drain();
       int inFlight = proxy.activeRequests();
       if (inFlight > 0) {
-        log.info("draining {} in-flight request{} (up to {} ms)", inFlight,
-            inFlight == 1 ? "" : "s", drain.toMillis());
+        log.info("draining {} in-flight request{}, {} of them open tunnels (up to {} ms)",
+            inFlight, inFlight == 1 ? "" : "s", proxy.tunnels().open(), drain.toMillis());
       }
       if (!proxy.awaitDrained(drain)) {
-        log.warn("drain timeout: {} request(s) still in flight are cut", proxy.activeRequests());
+        log.warn("drain timeout: {} request(s) still in flight are cut ({} open tunnels get "
+            + "a goodbye: a WebSocket close frame, 1001)", proxy.activeRequests(),
+            proxy.tunnels().open());
       }
     } finally {
       closeAll();

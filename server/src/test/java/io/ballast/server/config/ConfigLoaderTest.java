@@ -313,6 +313,20 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theTunnelIdleTimeoutIsAnHourUnlessSet() {
+    assertThat(valid(BASE).config().timeouts().tunnelIdle()).isEqualTo(Duration.ofHours(1));
+    assertThat(valid(BASE + """
+        timeouts:
+          tunnel_idle: 10m
+        """).config().timeouts().tunnelIdle()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(errors(BASE + """
+        timeouts:
+          tunnel_idle: 0
+        """)).containsExactly(
+        "test.yaml:10:16: timeouts.tunnel_idle: 0 (expected: a duration > 0)");
+  }
+
+  @Test
   void badAddresses() {
     assertThat(errors("""
         listeners:
