@@ -8,6 +8,7 @@ import io.ballast.proxy.http1.HeaderRewriter;
 import io.ballast.proxy.http1.UpstreamPool;
 import io.ballast.proxy.routing.RouteTable;
 import io.ballast.proxy.tls.ServerTls;
+import io.ballast.proxy.tunnel.Tunnels;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import java.net.InetSocketAddress;
@@ -113,6 +114,11 @@ public final class ListenerContext {
   /** Told of every attempt as it ends (tests and tracing); usually nobody. */
   public AttemptListener attemptListener() {
     return server.attemptListener();
+  }
+
+  /** The proxy's open tunnels, which every new tunnel joins. */
+  public Tunnels tunnels() {
+    return server.tunnels();
   }
 
   /** The backend connections of {@code loop}. */

@@ -1,6 +1,7 @@
 package io.ballast.proxy;
 
 import io.ballast.proxy.tls.ClientTls;
+import io.ballast.proxy.tunnel.TunnelEnd;
 
 /**
  * Receives what the data plane did, for metrics and the access log.
@@ -28,4 +29,19 @@ public interface ProxyObserver {
    * {@link io.ballast.proxy.tls.HandshakeWatch.Listener#failure} names.
    */
   default void onTlsHandshakeFailure(String listener, String reason) {}
+
+  /** A tunnel opened to a backend of {@code pool} (a WebSocket upgrade was answered 101). */
+  default void onTunnelOpened(String pool) {}
+
+  /**
+   * {@code bytes} crossed a tunnel of {@code pool}, from the client when {@code fromClient},
+   * else from the backend. Called once per read while the tunnel lives: keep it cheap.
+   */
+  default void onTunnelBytes(String pool, boolean fromClient, int bytes) {}
+
+  /**
+   * A tunnel of {@code pool} closed, for the reason {@code end}; its request's
+   * {@link #onRequestComplete} follows (status 101, the tunnel's bytes and life).
+   */
+  default void onTunnelClosed(String pool, TunnelEnd end) {}
 }

@@ -17,6 +17,7 @@ import io.ballast.proxy.tls.ServerTls;
 import io.ballast.proxy.tls.TlsAcceptor;
 import io.ballast.proxy.signals.SignalPollers;
 import io.ballast.proxy.signals.SignalsSpec;
+import io.ballast.proxy.tunnel.Tunnels;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
@@ -55,10 +56,16 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProxyServer implements AutoCloseable {
   public static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
+  /**
+   * How long a tunnel closed at shutdown may take to reach a boundary of its stream (the end of
+   * a WebSocket frame in progress) and hand its goodbye to the client.
+   */
+  public static final Duration TUNNEL_GOODBYE = Duration.ofSeconds(1);
 
   private final EventLoopGroup group;
   private final Set<ClientHandler> connections = ConcurrentHashMap.newKeySet();
   private final AtomicInteger active = new AtomicInteger();
+  private final Tunnels tunnels = new Tunnels();
   /** Each listener by name; guarded by this. */
   private final Map<String, ListenerContext> listeners = new LinkedHashMap<>();
   private volatile SharedState shared;
@@ -366,9 +373,17 @@ public final class ProxyServer implements AutoCloseable {
     return true;
   }
 
-  /** Requests in flight (head received, last response byte not yet written). */
+  /**
+   * Requests in flight (head received, last response byte not yet written); a WebSocket counts
+   * until its tunnel closes, so a drain waits for open tunnels too.
+   */
   public int activeRequests() {
     return active.get();
+  }
+
+  /** The open tunnels (WebSockets after their upgrade). */
+  public Tunnels tunnels() {
+    return tunnels;
   }
 
   /** Client connections open now. */
@@ -376,7 +391,11 @@ public final class ProxyServer implements AutoCloseable {
     return connections.size();
   }
 
-  /** Closes every listener and connection and shuts the event loops down. */
+  /**
+   * Closes every listener and connection and shuts the event loops down. Open tunnels end first:
+   * each client gets its protocol's goodbye (a WebSocket close frame, 1001) within
+   * {@link #TUNNEL_GOODBYE}, rather than a bare reset when the event loops stop.
+   */
   @Override
   public synchronized void close() {
     if (closed) {
@@ -386,6 +405,10 @@ public final class ProxyServer implements AutoCloseable {
     draining = true;
     for (ListenerContext c : listeners.values()) {
       c.close();
+    }
+    if (!tunnels.closeAll(TUNNEL_GOODBYE)) {
+      LOG.warn("{} tunnel(s) did not close within {} ms of their goodbye and are cut",
+          tunnels.open(), TUNNEL_GOODBYE.toMillis());
     }
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
   }

@@ -23,6 +23,8 @@ import java.util.Objects;
  * @param maxInitialLineLength longest request line accepted; longer gives 414
  * @param maxHeaderSize largest header section accepted; larger gives 431
  * @param forwarding forwarding and request-id headers
+ * @param tunnelIdleTimeout a tunnel (a WebSocket after its upgrade) in which neither side sent a
+ *     byte for this long is closed
  */
 public record ProxySettings(
     Duration connectTimeout,
@@ -32,10 +34,17 @@ public record ProxySettings(
     Duration backendReadTimeout,
     int maxInitialLineLength,
     int maxHeaderSize,
-    Forwarding forwarding) {
+    Forwarding forwarding,
+    Duration tunnelIdleTimeout) {
 
   /** NGINX's proxy_read_timeout. */
   public static final Duration DEFAULT_BACKEND_READ_TIMEOUT = Duration.ofSeconds(60);
+  /**
+   * An hour, as HAProxy's documentation suggests for {@code timeout tunnel} in front of
+   * WebSockets: long enough for quiet sessions that ping rarely, short enough that abandoned
+   * ones go.
+   */
+  public static final Duration DEFAULT_TUNNEL_IDLE_TIMEOUT = Duration.ofHours(1);
 
   public ProxySettings {
     positive("connectTimeout", connectTimeout);
@@ -51,6 +60,16 @@ public record ProxySettings(
       throw new IllegalArgumentException("maxHeaderSize: " + maxHeaderSize + " (expected: >= 256)");
     }
     Objects.requireNonNull(forwarding, "forwarding");
+    positive("tunnelIdleTimeout", tunnelIdleTimeout);
+  }
+
+  /** Settings with the default tunnel idle timeout. */
+  public ProxySettings(Duration connectTimeout, Duration responseTimeout,
+      Duration clientIdleTimeout, Duration backendIdleTimeout, Duration backendReadTimeout,
+      int maxInitialLineLength, int maxHeaderSize, Forwarding forwarding) {
+    this(connectTimeout, responseTimeout, clientIdleTimeout, backendIdleTimeout,
+        backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding,
+        DEFAULT_TUNNEL_IDLE_TIMEOUT);
   }
 
   /** Settings with the default backend read timeout. */
@@ -63,7 +82,7 @@ public record ProxySettings(
 
   /**
    * Connect 5 s, response 60 s, client idle 60 s, backend idle 30 s, request line 8 KiB, headers
-   * 16 KiB, {@link Forwarding#defaults()}.
+   * 16 KiB, {@link Forwarding#defaults()}, tunnel idle 1 h.
    */
   public static ProxySettings defaults() {
     return new ProxySettings(
@@ -78,37 +97,46 @@ public record ProxySettings(
 
   public ProxySettings withConnectTimeout(Duration value) {
     return new ProxySettings(value, responseTimeout, clientIdleTimeout, backendIdleTimeout,
-        backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding);
+        backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding, tunnelIdleTimeout);
   }
 
   public ProxySettings withResponseTimeout(Duration value) {
     return new ProxySettings(connectTimeout, value, clientIdleTimeout, backendIdleTimeout,
-        backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding);
+        backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding, tunnelIdleTimeout);
   }
 
   public ProxySettings withClientIdleTimeout(Duration value) {
     return new ProxySettings(connectTimeout, responseTimeout, value, backendIdleTimeout,
-        backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding);
+        backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding, tunnelIdleTimeout);
   }
 
   public ProxySettings withBackendIdleTimeout(Duration value) {
     return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout, value,
-        backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding);
+        backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding, tunnelIdleTimeout);
   }
 
   public ProxySettings withLimits(int initialLine, int headers) {
     return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout,
-        backendIdleTimeout, backendReadTimeout, initialLine, headers, forwarding);
+        backendIdleTimeout, backendReadTimeout, initialLine, headers, forwarding,
+        tunnelIdleTimeout);
   }
 
   public ProxySettings withBackendReadTimeout(Duration value) {
     return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout,
-        backendIdleTimeout, value, maxInitialLineLength, maxHeaderSize, forwarding);
+        backendIdleTimeout, value, maxInitialLineLength, maxHeaderSize, forwarding,
+        tunnelIdleTimeout);
   }
 
   public ProxySettings withForwarding(Forwarding value) {
     return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout,
-        backendIdleTimeout, backendReadTimeout, maxInitialLineLength, maxHeaderSize, value);
+        backendIdleTimeout, backendReadTimeout, maxInitialLineLength, maxHeaderSize, value,
+        tunnelIdleTimeout);
+  }
+
+  public ProxySettings withTunnelIdleTimeout(Duration value) {
+    return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout,
+        backendIdleTimeout, backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding,
+        value);
   }
 
   private static void positive(String name, Duration d) {

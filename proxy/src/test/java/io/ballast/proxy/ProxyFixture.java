@@ -12,6 +12,7 @@ import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.pool.PoolListener;
 import io.ballast.core.retry.RetryPolicy;
 import io.ballast.core.retry.RetrySettings;
+import io.ballast.proxy.tunnel.TunnelEnd;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,6 +35,8 @@ final class ProxyFixture implements AutoCloseable {
   final List<TestBackend> backends = new ArrayList<>();
   final List<Backend> members = new ArrayList<>();
   final ConcurrentLinkedQueue<RequestLog> logs = new ConcurrentLinkedQueue<>();
+  /** Why each tunnel ended, in the order they did. */
+  final ConcurrentLinkedQueue<TunnelEnd> tunnelEnds = new ConcurrentLinkedQueue<>();
   final ControlLoop control = new ControlLoop("test-control", Throwable::printStackTrace);
   final LoadBalancer pool;
   final ProxyServer proxy;
@@ -98,6 +101,11 @@ final class ProxyFixture implements AutoCloseable {
       public void onRequestComplete(RequestLog log) {
         logs.add(log);
       }
+
+      @Override
+      public void onTunnelClosed(String pool, TunnelEnd end) {
+        tunnelEnds.add(end);
+      }
     }, 2);
     retry = new RetryPolicy(retries, Ticker.SYSTEM);
     circuits = circuit == null ? null
@@ -109,6 +117,11 @@ final class ProxyFixture implements AutoCloseable {
   ProxyFixture(int... weights) {
     this(ProxySettings.defaults(), Algorithm.ROUND_ROBIN, HealthSettings.PASSIVE_ONLY,
         weights);
+  }
+
+  /** A WebSocket URL of {@code path} through the proxy. */
+  URI ws(String path) {
+    return URI.create("ws://127.0.0.1:" + address.getPort() + path);
   }
 
   URI uri(String path) {

@@ -51,6 +51,17 @@ final class RawClient implements AutoCloseable {
     socket.getOutputStream().flush();
   }
 
+  /** Sends {@code raw} bytes as they are, in one write. */
+  void send(byte[] raw) throws IOException {
+    socket.getOutputStream().write(raw);
+    socket.getOutputStream().flush();
+  }
+
+  /** Half-closes: the peer reads the end of the stream, this side can still read. */
+  void shutdownOutput() throws IOException {
+    socket.shutdownOutput();
+  }
+
   /** The raw input, for a test that reads the body itself. */
   InputStream input() {
     return in;

@@ -15,6 +15,7 @@ import io.ballast.server.config.BallastConfig;
 import io.ballast.server.metrics.CompositeObserver;
 import io.ballast.server.metrics.TlsMetrics;
 import io.ballast.proxy.tls.ServerTls;
+import io.ballast.server.metrics.TunnelMetrics;
 import io.ballast.server.metrics.ProxyMetrics;
 import io.ballast.server.optimizer.DecisionRecorder;
 import io.ballast.server.pool.Discovery;
@@ -61,6 +62,7 @@ public final class Ballast {
   /** Every pool's decisions: /admin/decisions and the io.ballast.decisions log. */
   private final DecisionRecorder decisions = new DecisionRecorder(new DecisionLog());
   private final ProxyMetrics metrics;
+  private final TunnelMetrics tunnelMetrics;
   private final AccessLogs accessLogs;
   private final ProxyServer proxy;
   private final PoolZones poolZones;
@@ -93,6 +95,7 @@ public final class Ballast {
     this.metrics = new ProxyMetrics(List.of(), control);
     this.tlsMetrics = new TlsMetrics(metrics.registry(),
         this::servedTls);
+    this.tunnelMetrics = new TunnelMetrics(metrics.registry());
     this.accessLogs = new AccessLogs(config.accessLog());
     this.proxy = new ProxyServer(Settings.proxySettings(config), observer(), threads);
     this.poolZones = new PoolZones(config.locality().tableZones(), decisions, control.ticker());
@@ -123,8 +126,8 @@ public final class Ballast {
 
   private ProxyObserver observer() {
     AccessLog accessLog = accessLogs.current();
-    return accessLog == null ? CompositeObserver.of(metrics, tlsMetrics)
-        : CompositeObserver.of(metrics, tlsMetrics, accessLog);
+    return accessLog == null ? CompositeObserver.of(metrics, tlsMetrics, tunnelMetrics)
+        : CompositeObserver.of(metrics, tlsMetrics, tunnelMetrics, accessLog);
   }
 
   /** Builds and starts everything, or closes what was started and throws; nothing reloads. */
@@ -354,11 +357,13 @@ public final class Ballast {
       Duration drain = config.timeouts().drain();
       int inFlight = proxy.activeRequests();
       if (inFlight > 0) {
-        log.info("draining {} in-flight request{} (up to {} ms)", inFlight,
-            inFlight == 1 ? "" : "s", drain.toMillis());
+        log.info("draining {} in-flight request{}, {} of them open tunnels (up to {} ms)",
+            inFlight, inFlight == 1 ? "" : "s", proxy.tunnels().open(), drain.toMillis());
       }
       if (!proxy.awaitDrained(drain)) {
-        log.warn("drain timeout: {} request(s) still in flight are cut", proxy.activeRequests());
+        log.warn("drain timeout: {} request(s) still in flight are cut ({} open tunnels get "
+            + "a goodbye: a WebSocket close frame, 1001)", proxy.activeRequests(),
+            proxy.tunnels().open());
       }
     } finally {
       closeAll();

@@ -24,7 +24,8 @@ final class Settings {
         l.maxUriLength(),
         l.maxHeaderSize(),
         new ProxySettings.Forwarding(f.xForwarded(), f.forwarded(),
-            f.trustedProxies(), f.requestIdHeader()));
+            f.trustedProxies(), f.requestIdHeader()),
+        t.tunnelIdle());
   }
 
   /** "GET /health every 2000 ms", "TCP connect every 1000 ms". */

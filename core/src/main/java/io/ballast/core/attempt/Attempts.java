@@ -22,6 +22,7 @@ import java.util.Objects;
  * <h2>The driver's side</h2>
  * <pre>{@code
  * attempts.start(pool, policy, chooser, method, hashKey, zone);
+ * attempts.notIdempotent();                      // only for a request no replay may repeat
  * for (Backend b = attempts.next(); b != null; b = attempts.next()) {   // null: answer
  *   connect to b (a pooled connection counts as connected at once)      //   failStatus(), reason()
  *   failed:   if (!attempts.connectFailed(why)) answer failStatus(); else continue;
@@ -121,6 +122,16 @@ public final class Attempts {
     failStatus = 503;
     reason = null;
     hold.clear();
+  }
+
+  /**
+   * The request must not reach two backends, whatever its method (a WebSocket handshake opens a
+   * session): it is retried only while no attempt has reached a backend (a refused connect, a
+   * connection that closed before the request was written, a gate's refusal). Call after
+   * {@link #start}.
+   */
+  public void notIdempotent() {
+    retry.notIdempotent();
   }
 
   /** The whole request arrived: the overall timeout counts from now. */

@@ -175,6 +175,15 @@ public final class RetryState implements PickContext {
     bodyReplayable = false;
   }
 
+  /**
+   * The request opens something that a second copy would open twice (a WebSocket handshake opens
+   * a session): once it reached a backend it is not retried, whatever its method, as a POST is
+   * not; an attempt that never reached one still is ({@link RetryDecision#RETRY_NOT_SENT}).
+   */
+  public void notIdempotent() {
+    methodRetryable = false;
+  }
+
   /** A byte of the response was written to the client: nothing can be retried any more. */
   public void responseStarted() {
     responseStarted = true;

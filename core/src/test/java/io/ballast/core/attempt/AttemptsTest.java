@@ -203,6 +203,28 @@ class AttemptsTest {
   }
 
   @Test
+  void aRequestMarkedNotIdempotentIsRetriedOnlyWhileNoBackendGotIt() {
+    Backend first = begin("GET");
+    attempts.notIdempotent();
+    assertThat(attempts.failed(AttemptFailure.RESET_BEFORE_SENT, "closed before")).isTrue();
+    Backend second = attempts.next();
+    attempts.connected();
+    attempts.sending();
+    assertThat(attempts.answered(503)).isFalse();
+    attempts.completed();
+    assertThat(records).extracting(AttemptRecord::decision).containsExactly(
+        RetryDecision.RETRY_NOT_SENT, RetryDecision.NO_RETRY_NOT_IDEMPOTENT);
+    assertThat(second).isNotSameAs(first);
+
+    // The mark lasts one request: the next GET is retried after a reset as usual.
+    records.clear();
+    begin("GET");
+    attempts.connected();
+    attempts.sending();
+    assertThat(attempts.failed(AttemptFailure.RESET_AFTER_SENT, "closed")).isTrue();
+  }
+
+  @Test
   void aBreakAfterTheHeadIsAFailureAndNeverRetried() {
     Backend first = begin("GET");
     attempts.connected();

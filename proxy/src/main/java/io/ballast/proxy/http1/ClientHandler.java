@@ -23,13 +23,21 @@ import java.util.ArrayDeque;
  * and decides when the client is read (autoRead follows the backend's writability) and when the
  * connection closes (idle, draining, Connection: close, refused request).
  *
+ * <p>After a WebSocket upgrade the connection is a tunnel's: this handler stays behind the
+ * tunnel's endpoint only to hear the close (the connection's bookkeeping), and leaves reading and
+ * closing to the tunnel.
+ *
  * <p>Event-loop only; one instance per client channel.
  */
 public final class ClientHandler extends ChannelInboundHandlerAdapter {
-  private enum State { IDLE, EXCHANGE, CLOSING }
+  private enum State { IDLE, EXCHANGE, TUNNEL, CLOSING }
 
   private final ListenerContext listener;
   private ChannelHandlerContext ctx;
+  /** The connection's HTTP codec, which holds still behind an upgrade request; may be null. */
+  private ServerCodec codec;
+  /** The head of the request being served now. */
+  private HttpRequest current;
   private ClientAddress address = ClientAddress.UNKNOWN;
   private ClientTls tls;
   private Exchange exchange;
@@ -73,6 +81,21 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    this.codec = ctx.pipeline().get(ServerCodec.class);
+  }
+
+  /**
+   * True when {@code request} asked for a WebSocket upgrade that ballast may tunnel: the codec
+   * holds still behind it until the backend answers.
+   */
+  boolean upgradeRequested(HttpRequest request) {
+    return codec != null && codec.holdsFor(request);
+  }
+
+  /** The connection became a tunnel: reading and closing are the tunnel's from now on. */
+  void tunnelled() {
+    state = State.TUNNEL;
+    releasePipelined();
   }
 
   @Override
@@ -122,7 +145,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   private void dispatch(HttpObject msg) {
     switch (state) {
-      case CLOSING -> ReferenceCountUtil.release(msg);
+      case CLOSING, TUNNEL -> ReferenceCountUtil.release(msg);
       case EXCHANGE -> {
         if (exchange.requestComplete()) {
           // The next request of a pipelining client waits for this response to end.
@@ -157,6 +180,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     state = State.EXCHANGE;
+    current = request;
     beginning++;
     try {
       exchange.begin(request);
@@ -179,6 +203,14 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     state = State.IDLE;
+    HttpRequest ended = current;
+    current = null;
+    if (codec != null && codec.holdsFor(ended)) {
+      // An upgrade the backend declined: what the client sent after it is HTTP again (decoded
+      // here, or by the decoder's pass this runs in). A request it yields starts at once.
+      codec.release();
+      exchange.flushUpstream();
+    }
     ArrayDeque<HttpObject> queue = pipelined;
     if (queue != null && !queue.isEmpty()) {
       while (!queue.isEmpty()
@@ -198,10 +230,15 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
     if (beginning > 0) {
       return;
     }
+    if (state == State.TUNNEL) {
+      return;
+    }
     boolean want = switch (state) {
       case IDLE -> pipelined == null || pipelined.isEmpty();
-      case EXCHANGE -> (pipelined == null || pipelined.isEmpty()) && exchange.acceptsRequestData();
-      case CLOSING -> false;
+      // Behind a held upgrade request nothing is read: the bytes would only pile up undecoded.
+      case EXCHANGE -> (pipelined == null || pipelined.isEmpty()) && exchange.acceptsRequestData()
+          && (codec == null || !codec.holding());
+      case TUNNEL, CLOSING -> false;
     };
     if (ctx.channel().config().isAutoRead() != want) {
       ctx.channel().config().setAutoRead(want);

@@ -9,6 +9,7 @@ import io.ballast.proxy.affinity.PoolAffinity;
 import io.ballast.proxy.routing.RequestRewrite;
 import io.ballast.proxy.routing.RoutedRequest;
 import io.ballast.proxy.routing.Router;
+import io.ballast.proxy.tunnel.TunnelSummary;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -30,6 +31,11 @@ import io.netty.util.ReferenceCountUtil;
  * side, and this class relays the answer to the client with backpressure both ways, answers with
  * ballast's own status when the protocol gives up, and writes one {@link RequestLog} at the end
  * ({@link RequestRecord}).
+ *
+ * <p>A WebSocket upgrade ({@link WebSocketUpgrade}) is routed and attempted like any request, but
+ * never sent to a second backend once one got it. When its backend answers 101, both connections
+ * become a tunnel ({@link Switchover}) and the request ends when the tunnel does: its log line
+ * carries the bytes that crossed the tunnel and the tunnel's whole life.
  *
  * <p>One instance per client connection, reused for each request on it (with its attempts, body
  * and record), so a request that is not retried allocates little beyond its routing. Event-loop
@@ -58,6 +64,10 @@ final class Exchange {
   private boolean requestComplete;
   private boolean responseStarted;
   private boolean closeClient;
+  /** The request asked for a WebSocket upgrade that ballast may tunnel. */
+  private boolean upgrade;
+  /** The connections are a tunnel: the tunnel ends the request. */
+  private boolean tunnelling;
 
   Exchange(ClientHandler client, ListenerContext listener, Channel channel, UpstreamPool upstreams) {
     this.client = client;
@@ -105,6 +115,7 @@ final class Exchange {
     responseStarted = false;
     continueSent = false;
     closeClient = false;
+    upgrade = false;
     record.start(req, decoded);
     listener.requestStarted();
   }
@@ -115,6 +126,7 @@ final class Exchange {
     clientKeepAlive = HttpUtil.isKeepAlive(req);
     headRequest = HttpMethod.HEAD.equals(req.method());
     expectContinue = RequestChecks.expectsContinue(req);
+    upgrade = client.upgradeRequested(req);
     boolean chunked = HttpUtil.isTransferEncodingChunked(req);
     long contentLength = chunked ? -1 : HttpUtil.getContentLength(req, 0L);
     RoutedRequest r = router.route(req, record.startSeconds());
@@ -131,12 +143,22 @@ final class Exchange {
     }
     attempts.start(r.target().ref().pool(), r.policy(), r.session(), record.method(),
         r.hashKey(), r.zoneIndex());
+    if (upgrade) {
+      // A handshake opens a session: a backend that got it may have begun one.
+      attempts.notIdempotent();
+    }
     body.start(r.policy().bufferWholeBody(contentLength), r.policy().settings().maxBufferedBody());
     record.requestId = listener.rewriter().prepareRequest(req, client.address(), client.tls(),
         chunked);
+    if (upgrade) {
+      WebSocketUpgrade.forward(req.headers());
+    }
     RequestRewrite.apply(req, r, record.requestId);
-    tap.start(r.route().spec.mirror(), req, contentLength, channel);
-    leg.start(req, r);
+    if (!upgrade) {
+      // A tunnel has no copy: a shadow pool gets no handshake.
+      tap.start(r.route().spec.mirror(), req, contentLength, channel);
+    }
+    leg.start(req, r, upgrade);
     // Hold the client until a backend connection takes the body.
     client.updateReading();
     leg.connectNext();
@@ -219,12 +241,44 @@ final class Exchange {
         || listener.draining();
     closeClient = listener.rewriter().prepareResponse(
         response, clientVersion, bodiless, close, record.requestId);
+    routeAndSession(response, backend);
+    channel.write(response, channel.voidPromise());
+  }
+
+  /** The route's response changes and the session's (an affinity cookie), on any answer. */
+  private void routeAndSession(HttpResponse response, Backend backend) {
     RequestRewrite.response(response, routed, record.requestId, backend);
     PoolAffinity.Session session = routed.session();
     if (session != null) {
       session.affinity().answered(session, backend, response.headers(), record.startSeconds());
     }
-    channel.write(response, channel.voidPromise());
+  }
+
+  /**
+   * {@code backend} agreed to the WebSocket upgrade: its 101 goes to the client and the two
+   * connections become a tunnel. The request ends when the tunnel does ({@link #tunnelClosed}).
+   */
+  void switchProtocols(HttpResponse response, Backend backend, UpstreamHandler upstream) {
+    responseStarted = true;
+    tunnelling = true;
+    closeClient = true;
+    record.status = response.status().code();
+    WebSocketUpgrade.prepareSwitch(
+        response, listener.rewriter().requestIdHeader(), record.requestId);
+    routeAndSession(response, backend);
+    HttpRequest req = request;
+    request = null;
+    ReferenceCountUtil.release(req);
+    Switchover.open(this, client, upstream, listener, routed.poolName(), response);
+  }
+
+  /** The tunnel closed: the request ends with what crossed it. */
+  void tunnelClosed(TunnelSummary summary) {
+    tunnelling = false;
+    record.bytesIn = summary.bytesFromClient();
+    record.bytesOut = summary.bytesFromBackend();
+    record.error = summary.end().problem();
+    end();
   }
 
   /**
@@ -322,7 +376,8 @@ final class Exchange {
 
   /** The client went away. */
   void onClientClosed() {
-    if (done) {
+    if (done || tunnelling) {
+      // A tunnel hears the close itself and ends the request.
       return;
     }
     if (record.error == null) {

@@ -1,6 +1,7 @@
 package io.ballast.proxy.http1;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.DecoderResult;
@@ -21,6 +22,13 @@ import java.util.List;
  * it silently unfolds obsolete line folding (a header line starting with SP or HTAB), which RFC
  * 9112 section 5.2 tells a proxy to reject, because servers disagree on how to read it.
  *
+ * <p>It also holds still behind a WebSocket upgrade request ({@link WebSocketUpgrade#requested}):
+ * once such a request is decoded, the bytes after it are kept undecoded until the exchange knows
+ * the backend's answer. After a 101 they belong to the new protocol and go raw into the tunnel
+ * when this codec is removed; after any other answer {@link #release()} decodes them as the next
+ * HTTP request. Without the hold, a client that sends its first frame before the 101 arrives
+ * would have it parsed as a request.
+ *
  * <p>One instance per client channel; event-loop only.
  */
 public final class ServerCodec
@@ -36,9 +44,50 @@ public final class ServerCodec
       };
 
   private final ArrayDeque<HttpMethod> methods = new ArrayDeque<>(4);
+  private ChannelHandlerContext ctx;
+  /** The upgrade request the decoder holds still behind; null when it decodes freely. */
+  private HttpRequest heldFor;
 
   public ServerCodec(HttpDecoderConfig config) {
     init(new RequestDecoder(config), new ResponseEncoder());
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+    this.ctx = ctx;
+    super.handlerAdded(ctx);
+  }
+
+  /** True while the decoder holds still behind an upgrade request. */
+  boolean holding() {
+    return heldFor != null;
+  }
+
+  /** True when the decoder holds still behind {@code request} (compared by identity). */
+  boolean holdsFor(HttpRequest request) {
+    return heldFor != null && heldFor == request;
+  }
+
+  /**
+   * The upgrade request was answered without a switch: what came after it is decoded as HTTP,
+   * now (when this runs outside the decoder) or as the decoder's current pass goes on.
+   */
+  void release() {
+    if (heldFor == null) {
+      return;
+    }
+    heldFor = null;
+    RequestDecoder d = inboundHandler();
+    if (!d.decoding && d.buffered() > 0) {
+      // Nothing arrives to run the decoder: give it an empty read, as a read of the socket
+      // would, so that a request already buffered is served without waiting for more bytes.
+      try {
+        channelRead(ctx, Unpooled.EMPTY_BUFFER);
+        channelReadComplete(ctx);
+      } catch (Exception e) {
+        ctx.fireExceptionCaught(e);
+      }
+    }
   }
 
   /** Request decoder that scans each header section once for obs-fold. */
@@ -53,14 +102,36 @@ public final class ServerCodec
     /** Bytes at the front of the readable region that the scanner has already seen. */
     private int scanned;
     private boolean folded;
+    /** Inside channelRead: a release from a handler lets this pass decode on by itself. */
+    private boolean decoding;
+    /** The upgrade request whose end starts the hold. */
+    private HttpRequest upgrade;
 
     RequestDecoder(HttpDecoderConfig config) {
       super(config);
     }
 
+    int buffered() {
+      return actualReadableBytes();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+      decoding = true;
+      try {
+        super.channelRead(ctx, msg);
+      } finally {
+        decoding = false;
+      }
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out)
         throws Exception {
+      if (heldFor != null) {
+        // Behind an upgrade request: these bytes wait for the backend's answer.
+        return;
+      }
       int end = buffer.readerIndex();
       if (scan != DONE) {
         end = scanHead(buffer);
@@ -78,11 +149,14 @@ public final class ServerCodec
             request.setDecoderResult(DecoderResult.failure(OBS_FOLD));
           }
           folded = false;
+          upgrade = WebSocketUpgrade.requested(request) ? request : null;
         }
         if (o instanceof LastHttpContent) {
           // The next byte starts a new message head.
           scan = START;
           scanned = 0;
+          heldFor = upgrade;
+          upgrade = null;
         }
       }
     }
@@ -126,10 +200,16 @@ public final class ServerCodec
     }
   }
 
-  /** Response encoder that treats the answer to a HEAD request as bodiless. */
+  /** Response encoder that treats the answer to a HEAD request, and a 101, as bodiless. */
   final class ResponseEncoder extends HttpResponseEncoder {
     @Override
     protected boolean isContentAlwaysEmpty(HttpResponse msg) {
+      if (msg.status().code() == 101) {
+        // Netty lets a 101 without Sec-WebSocket-Version (which RFC 6455 servers do not send)
+        // have a body, for the draft-00 handshake; after ballast's 101 come the new protocol's
+        // bytes, never a body.
+        return true;
+      }
       HttpMethod method =
           msg.status().codeClass() == HttpStatusClass.INFORMATIONAL ? null : methods.poll();
       return HttpMethod.HEAD.equals(method) || super.isContentAlwaysEmpty(msg);

@@ -11,6 +11,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -24,6 +25,11 @@ import io.netty.util.ReferenceCountUtil;
  * response timeout, and the response read back and handed to the {@link Exchange}, which owns the
  * client side. Every transport event becomes one call into the protocol, and its verdict is
  * obeyed: the next attempt, or the exchange's answer.
+ *
+ * <p>For a WebSocket upgrade, a 101 that switches to websocket ends the attempt as an answer (the
+ * handshake's latency is what the backend's load and outlier tracker learn, not the tunnel's
+ * life) and hands the connection to the exchange for the tunnel; any other answer is relayed as
+ * usual. A 101 to a request that asked for no upgrade breaks the attempt.
  *
  * <p>One per client connection, reused for each request. Event-loop only: the backend channel
  * lives on the client channel's loop.
@@ -46,6 +52,10 @@ final class UpstreamLeg {
   /** Reading the body of a 1xx response. */
   private boolean informational;
   private boolean reusable;
+  /** The request asked for a WebSocket upgrade. */
+  private boolean upgrade;
+  /** The backend's 101, until its end is read and the connection switches. */
+  private HttpResponse switching;
 
   // Per attempt.
   private UpstreamHandler upstream;
@@ -68,13 +78,18 @@ final class UpstreamLeg {
     return body;
   }
 
-  /** A request to relay; its attempts start with {@link #connectNext()}. */
-  void start(HttpRequest req, RoutedRequest r) {
+  /**
+   * A request to relay; its attempts start with {@link #connectNext()}. {@code upgrade}: it asks
+   * for a WebSocket upgrade, which a 101 may accept.
+   */
+  void start(HttpRequest req, RoutedRequest r, boolean upgrade) {
     request = req;
     routed = r;
+    this.upgrade = upgrade;
     responseStarted = false;
     informational = false;
     reusable = false;
+    switching = null;
     upstream = null;
     connecting = null;
   }
@@ -198,6 +213,12 @@ final class UpstreamLeg {
       return;
     }
     HttpContent c = (HttpContent) msg;
+    if (switching != null) {
+      // The end of the 101 (it has no body): the connection is the tunnel's from here.
+      c.release();
+      switchProtocols(u);
+      return;
+    }
     if (informational) {
       informational = !(c instanceof LastHttpContent);
       c.release();
@@ -227,24 +248,18 @@ final class UpstreamLeg {
       return;
     }
     int code = response.status().code();
+    if (code == 101) {
+      onSwitch(response);
+      return;
+    }
     if (code < 200) {
       informational = true;
-      if (code == 101) {
-        // Upgrade is not forwarded, so nothing asked for one.
-        ReferenceCountUtil.release(response);
-        broken("unexpected 101 from backend");
-        return;
-      }
       exchange.relayInformational(response, code);
       return;
     }
     responseTimer.disarm();
     Backend backend = attempts.backend();
-    LoadReportReader loadReports = routed.target().loadReports();
-    if (loadReports != null) {
-      // Before a retry can drop this answer: its report is the backend's, whatever its status.
-      loadReports.read(backend, response.headers());
-    }
+    readLoadReport(backend, response);
     if (attempts.answered(code)) {
       // Dropped for a retry on another backend: this connection reads the rest of it and goes
       // back to the pool, and the request goes there.
@@ -258,6 +273,49 @@ final class UpstreamLeg {
     responseStarted = true;
     reusable = HttpUtil.isKeepAlive(response);
     exchange.respond(response, backend);
+  }
+
+  /** Before a retry can drop an answer: its load report is the backend's, whatever its status. */
+  private void readLoadReport(Backend backend, HttpResponse response) {
+    LoadReportReader loadReports = routed.target().loadReports();
+    if (loadReports != null) {
+      loadReports.read(backend, response.headers());
+    }
+  }
+
+  /**
+   * A 101: the switch the request asked for, whose end follows (it has no body), or a broken
+   * backend (nothing asked for a switch, or to another protocol than websocket).
+   */
+  private void onSwitch(HttpResponse response) {
+    if (!upgrade || !WebSocketUpgrade.accepted(response)) {
+      String to = response.headers().get(HttpHeaderNames.UPGRADE);
+      ReferenceCountUtil.release(response);
+      broken(upgrade ? "101 to " + (to == null ? "no protocol" : "'" + to + "'")
+          + " for a websocket upgrade" : "unexpected 101 from backend");
+      return;
+    }
+    responseTimer.disarm();
+    readLoadReport(attempts.backend(), response);
+    // Never retried: a 101 is no retryable status (those are 400 to 599).
+    attempts.answered(101);
+    responseStarted = true;
+    switching = response;
+  }
+
+  /**
+   * The handshake is done: the attempt ends now, as an answer (how long the backend took to
+   * agree is its latency; the tunnel's life is not), and the connection leaves the leg, never
+   * to return to its pool.
+   */
+  private void switchProtocols(UpstreamHandler u) {
+    HttpResponse head = switching;
+    switching = null;
+    Backend backend = attempts.backend();
+    attempts.completed();
+    upstream = null;
+    u.owner(null);
+    exchange.switchProtocols(head, backend, u);
   }
 
   void onClosed(UpstreamHandler u) {

@@ -119,7 +119,9 @@ public final class BackendCodec
         // Read nothing as its body: the connection is closed for it anyway.
         return true;
       }
-      return HttpMethod.HEAD.equals(method) || super.isContentAlwaysEmpty(msg);
+      // A 101 has no body: what follows it is the new protocol's (Netty would read a body
+      // after a 101 without Sec-WebSocket-Accept, for the draft-76 handshake).
+      return code == 101 || HttpMethod.HEAD.equals(method) || super.isContentAlwaysEmpty(msg);
     }
   }
 

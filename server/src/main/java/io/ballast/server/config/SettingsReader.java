@@ -38,9 +38,11 @@ final class SettingsReader {
     Duration backendIdle = s.get("backend_idle", Value.duration(), d.backendIdle());
     Duration backendRead = s.get("backend_read", Value.duration(), d.backendRead());
     Duration drain = s.get("drain", Value.duration(), d.drain());
+    Duration tunnelIdle = s.get("tunnel_idle", Value.duration(), d.tunnelIdle());
     s.rejectUnknown();
     return problems.errorCount() != before ? null : problems.build(s.mark(), s.path(),
-        () -> new TimeoutsConfig(connect, response, clientIdle, backendIdle, backendRead, drain));
+        () -> new TimeoutsConfig(connect, response, clientIdle, backendIdle, backendRead, drain,
+            tunnelIdle));
   }
 
   LimitsConfig limits(Section s) {

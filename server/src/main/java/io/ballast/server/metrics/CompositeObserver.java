@@ -3,6 +3,7 @@ package io.ballast.server.metrics;
 import io.ballast.proxy.ProxyObserver;
 import io.ballast.proxy.RequestLog;
 import io.ballast.proxy.tls.ClientTls;
+import io.ballast.proxy.tunnel.TunnelEnd;
 import java.util.List;
 
 /**
@@ -80,6 +81,45 @@ public final class CompositeObserver implements ProxyObserver {
     for (ProxyObserver o : observers) {
       try {
         call.accept(o);
+      } catch (RuntimeException e) {
+        failure = record(failure, e);
+      }
+    }
+    rethrow(failure);
+  }
+
+  @Override
+  public void onTunnelOpened(String pool) {
+    RuntimeException failure = null;
+    for (ProxyObserver o : observers) {
+      try {
+        o.onTunnelOpened(pool);
+      } catch (RuntimeException e) {
+        failure = record(failure, e);
+      }
+    }
+    rethrow(failure);
+  }
+
+  @Override
+  public void onTunnelBytes(String pool, boolean fromClient, int bytes) {
+    RuntimeException failure = null;
+    for (ProxyObserver o : observers) {
+      try {
+        o.onTunnelBytes(pool, fromClient, bytes);
+      } catch (RuntimeException e) {
+        failure = record(failure, e);
+      }
+    }
+    rethrow(failure);
+  }
+
+  @Override
+  public void onTunnelClosed(String pool, TunnelEnd end) {
+    RuntimeException failure = null;
+    for (ProxyObserver o : observers) {
+      try {
+        o.onTunnelClosed(pool, end);
       } catch (RuntimeException e) {
         failure = record(failure, e);
       }

@@ -38,7 +38,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *       {@code none} when ballast answered itself, status {@code 0} when the client left first,
  *       route {@code none} when no route took the request;
  *   <li>{@code lb_split_requests_total{listener,route,group}}: requests of split routes by group;
- *   <li>{@code lb_response_time_seconds{pool,backend}}: classic histogram, 0.5 ms to 10 s;
+ *   <li>{@code lb_response_time_seconds{pool,backend}}: classic histogram, 0.5 ms to 10 s, no 101s;
  *   <li>{@code lb_active_connections}, {@code lb_backend_requests_in_flight},
  *       {@code lb_backend_health}, {@code lb_backend_health_state}, {@code lb_backend_available},
  *       {@code lb_backend_admin_state}, {@code lb_error_rate} (all {@code {pool,backend}}): read
@@ -216,7 +216,10 @@ public final class ProxyMetrics implements ProxyObserver, PoolListener, AutoClos
   public void onRequestComplete(RequestLog log) {
     Series s = series(log);
     s.requests(log.route(), log.status()).inc();
-    s.responseTime.observe(log.durationNanos() / 1e9);
+    if (log.status() != 101) {
+      // A 101's duration is its tunnel's life, not how long the backend took to answer.
+      s.responseTime.observe(log.durationNanos() / 1e9);
+    }
     if (log.group() != null) {
       splitSeries(log).inc();
     }
@@ -357,7 +360,6 @@ public final class ProxyMetrics implements ProxyObserver, PoolListener, AutoClos
   private static String label(Enum<?> state) {
     return state.name().toLowerCase(Locale.ROOT);
   }
-
 
   /**
    * The cached data points of one (pool, backend) pair. The status slots fill lazily: a racing

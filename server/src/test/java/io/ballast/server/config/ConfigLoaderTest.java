@@ -313,6 +313,20 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theTunnelIdleTimeoutIsAnHourUnlessSet() {
+    assertThat(valid(BASE).config().timeouts().tunnelIdle()).isEqualTo(Duration.ofHours(1));
+    assertThat(valid(BASE + """
+        timeouts:
+          tunnel_idle: 10m
+        """).config().timeouts().tunnelIdle()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(errors(BASE + """
+        timeouts:
+          tunnel_idle: 0
+        """)).containsExactly(
+        "test.yaml:10:16: timeouts.tunnel_idle: 0 (expected: a duration > 0)");
+  }
+
+  @Test
   void badAddresses() {
     assertThat(errors("""
         listeners:
@@ -590,6 +604,6 @@ class ConfigLoaderTest {
             + " least_request, peak_ewma, least_connections_response_time, ring_hash, maglev,"
             + " bounded_load_hash, hash_key, backends, retries, circuit_breaker, health_check,"
             + " health_checks, passive_down_time, panic_threshold, slow_start, outlier_detection,"
-            + " weight_control, signals, zones, affinity)");
+            + " weight_control, signals, zones, affinity, tls)");
   }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.ballast.core.ControlLoop;
 import io.ballast.proxy.ProxyObserver;
 import io.ballast.proxy.RequestLog;
+import io.ballast.proxy.tunnel.TunnelEnd;
 import io.ballast.server.accesslog.AccessLog;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +41,39 @@ class CompositeObserverTest {
           Map.of("pool", "web", "backend", "none", "status", "503", "route", "none"))).isEqualTo(1);
       assertThat(text.get("lb_client_connections", Map.of("listener", "http"))).isEqualTo(1);
       assertThat(out.toString(StandardCharsets.UTF_8)).contains("\"status\":503").endsWith("}\n");
+    }
+  }
+
+  @Test
+  void tunnelEventsReachEveryObserver() {
+    try (ControlLoop loop = new ControlLoop("test-control", Throwable::printStackTrace);
+        ProxyMetrics metrics = new ProxyMetrics(List.of(), loop)) {
+      TunnelMetrics tunnels = new TunnelMetrics(metrics.registry());
+      ProxyObserver failing = new ProxyObserver() {
+        @Override
+        public void onTunnelBytes(String pool, boolean fromClient, int bytes) {
+          if (fromClient) {
+            throw new IllegalStateException("observer failed");
+          }
+        }
+      };
+      ProxyObserver all = CompositeObserver.of(failing, metrics, tunnels);
+
+      all.onTunnelOpened("chat");
+      all.onTunnelOpened("chat");
+      assertThatThrownBy(() -> all.onTunnelBytes("chat", true, 100))
+          .hasMessage("observer failed");
+      all.onTunnelBytes("chat", false, 4000);
+      all.onTunnelClosed("chat", TunnelEnd.BACKEND_CLOSED);
+
+      PromText text = new PromText(metrics.scrape());
+      assertThat(text.get("lb_tunnels_open", Map.of("pool", "chat"))).isEqualTo(1);
+      assertThat(text.get("lb_tunnel_bytes_total",
+          Map.of("pool", "chat", "direction", "client_to_backend"))).isEqualTo(100);
+      assertThat(text.get("lb_tunnel_bytes_total",
+          Map.of("pool", "chat", "direction", "backend_to_client"))).isEqualTo(4000);
+      assertThat(text.get("lb_tunnels_closed_total",
+          Map.of("pool", "chat", "reason", "backend_closed"))).isEqualTo(1);
     }
   }
 

@@ -1,0 +1,143 @@
+package io.ballast.proxy.tunnel;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelConfig;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.socket.DuplexChannel;
+
+/**
+ * One direction of a tunnel: what is read from {@code source} is written to {@code sink}, with
+ * backpressure (the source is not read while the sink cannot take more, so ballast holds at most
+ * the sink's write buffer high-water mark plus one read), and the source's end of stream (a FIN)
+ * passed on as the sink's (its output shut down once what is queued has gone).
+ *
+ * <p>Event-loop only; both channels live on the same event loop.
+ */
+final class Pipe {
+  private final Channel source;
+  private final Channel sink;
+  private long bytes;
+  private boolean unflushed;
+  /** Nothing more is relayed (the tunnel is ending): the source stays unread. */
+  private boolean halted;
+  /** The source sent its FIN. */
+  private boolean sourceEnded;
+  /** The sink's output was shut down after the source's FIN: this direction is done. */
+  private boolean done;
+  /** The most bytes the sink's outbound buffer held after a write of this pipe. */
+  private volatile long peakPending;
+
+  Pipe(Channel source, Channel sink) {
+    this.source = source;
+    this.sink = sink;
+  }
+
+  /** Bytes read from the source so far. */
+  long bytes() {
+    return bytes;
+  }
+
+  /** True once the source's FIN reached the sink. */
+  boolean done() {
+    return done;
+  }
+
+  boolean sourceEnded() {
+    return sourceEnded;
+  }
+
+  long peakPending() {
+    return peakPending;
+  }
+
+  /** Counts {@code n} bytes read from the source that were not relayed (the tunnel ends). */
+  void count(int n) {
+    bytes += n;
+  }
+
+  /** Writes a chunk read from the source (taking it over); pauses the source when needed. */
+  void relay(ByteBuf chunk) {
+    bytes += chunk.readableBytes();
+    sink.write(chunk, sink.voidPromise());
+    unflushed = true;
+    long pending = pending(sink);
+    if (pending > peakPending) {
+      peakPending = pending;
+    }
+    if (!sink.isWritable()) {
+      // Whatever the rest of this read brings still goes out; the source is read no more until
+      // the sink drains below its low-water mark (writabilityChanged).
+      source.config().setAutoRead(false);
+    }
+  }
+
+  /** The end of a read of the source: what it wrote goes out in one flush. */
+  void flush() {
+    if (unflushed) {
+      unflushed = false;
+      sink.flush();
+    }
+  }
+
+  /** The sink's writability changed: a sink that drained lets the source be read again. */
+  void sinkWritabilityChanged() {
+    if (sink.isWritable() && !halted && !sourceEnded && source.isActive()) {
+      source.config().setAutoRead(true);
+    }
+  }
+
+  /** Starts reading the source (when the sink can take bytes). */
+  void start() {
+    source.config().setAutoRead(sink.isWritable());
+  }
+
+  /** Relays nothing more: the source is not read any longer. */
+  void halt() {
+    halted = true;
+    source.config().setAutoRead(false);
+  }
+
+  /**
+   * The source sent its FIN: what it sent before goes out, then the sink's output is shut down
+   * (the peer reads its end of stream). {@code then} runs once this direction is done, or with
+   * the failure that kept it from it.
+   */
+  void sourceEnded(Runnable then) {
+    sourceEnded = true;
+    unflushed = false;
+    sink.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFuture f) -> {
+      if (!f.isSuccess() || !(sink instanceof DuplexChannel duplex) || !sink.isActive()) {
+        sink.close();
+        return;
+      }
+      duplex.shutdownOutput().addListener((ChannelFuture s) -> {
+        if (s.isSuccess()) {
+          done = true;
+          then.run();
+        } else {
+          sink.close();
+        }
+      });
+    });
+  }
+
+  /**
+   * Bytes waiting in {@code ch}'s outbound buffer, from the public writability figures: exact to
+   * a byte of the buffer's own accounting, which adds a small overhead per message. Safe from
+   * any thread (both figures are volatile); momentarily inconsistent off the event loop.
+   */
+  static long pending(Channel ch) {
+    if (!ch.isOpen()) {
+      return 0;
+    }
+    ChannelConfig c = ch.config();
+    // ChannelOutboundBuffer: bytesBeforeUnwritable = high - total + 1 while writable, and
+    // bytesBeforeWritable = total - low + 1 while not.
+    long total = ch.isWritable()
+        ? c.getWriteBufferHighWaterMark() + 1L - ch.bytesBeforeUnwritable()
+        : c.getWriteBufferLowWaterMark() - 1L + ch.bytesBeforeWritable();
+    return Math.max(0, total);
+  }
+}
