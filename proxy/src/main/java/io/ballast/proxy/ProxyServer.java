@@ -4,28 +4,21 @@ import io.ballast.core.attempt.AttemptListener;
 import io.ballast.core.pool.LoadBalancer;
 import io.ballast.proxy.client.ClientLocality;
 import io.ballast.proxy.http1.ClientHandler;
-import io.ballast.proxy.http1.ServerCodec;
 import io.ballast.proxy.http1.UpstreamPool;
 import io.ballast.proxy.probe.HealthCheckSpec;
 import io.ballast.proxy.probe.HealthChecker;
 import io.ballast.proxy.routing.RouteSpec;
 import io.ballast.proxy.routing.RouteTable;
 import io.ballast.proxy.tls.BackendTls;
-import io.ballast.proxy.tls.ClientTls;
-import io.ballast.proxy.tls.HandshakeWatch;
 import io.ballast.proxy.tls.ServerTls;
-import io.ballast.proxy.tls.TlsAcceptor;
 import io.ballast.proxy.signals.SignalPollers;
 import io.ballast.proxy.signals.SignalsSpec;
 import io.ballast.proxy.tunnel.Tunnels;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -38,8 +31,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,7 +55,7 @@ public final class ProxyServer implements AutoCloseable {
 
   private final EventLoopGroup group;
   private final Set<ClientHandler> connections = ConcurrentHashMap.newKeySet();
-  private final AtomicInteger active = new AtomicInteger();
+  private final InFlight inFlight = new InFlight();
   private final Tunnels tunnels = new Tunnels();
   /** Each listener by name; guarded by this. */
   private final Map<String, ListenerContext> listeners = new LinkedHashMap<>();
@@ -230,24 +221,7 @@ public final class ProxyServer implements AutoCloseable {
         .option(ChannelOption.SO_BACKLOG, 1024)
         .option(ChannelOption.SO_REUSEADDR, true)
         .childOption(ChannelOption.TCP_NODELAY, true)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            SharedState s = shared;
-            // Reader idle only: watching writes too would make Netty wrap every write's
-            // void promise in a real one with a listener (a profiler showed ~300 bytes per
-            // request). A response in progress is not idle: ClientHandler ignores the event
-            // unless the connection is between requests or the client stalls mid-request.
-            // It comes first so that a client stalling its TLS handshake is idle too.
-            ch.pipeline().addLast(new IdleStateHandler(
-                s.settings().clientIdleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS));
-            ServerTls tls = context.tls();
-            if (tls != null) {
-              ch.pipeline().addLast(new TlsAcceptor(tls), new HandshakeWatch(tls, tlsEvents(context)));
-            }
-            ch.pipeline().addLast(new ServerCodec(s.decoder().clone()), new ClientHandler(context));
-          }
-        });
+        .childHandler(new ClientPipeline(context, () -> shared));
     ChannelFuture f = b.bind(spec.bind()).awaitUninterruptibly();
     if (!f.isSuccess()) {
       throw new IllegalStateException("listener " + spec.name() + ": cannot bind " + spec.bind()
@@ -305,23 +279,6 @@ public final class ProxyServer implements AutoCloseable {
     LOG.debug("listener {}: {}", listener, tls == null ? "plain HTTP" : tls);
   }
 
-  /** Handshake outcomes of one listener, to its observer of the moment. */
-  private HandshakeWatch.Listener tlsEvents(ListenerContext context) {
-    return new HandshakeWatch.Listener() {
-      @Override
-      public void handshake(ClientTls tls) {
-        context.observer().onTlsHandshake(context.name(), tls);
-      }
-
-      @Override
-      public void failure(String reason, Throwable cause) {
-        LOG.debug("listener {}: TLS handshake failed ({}): {}", context.name(), reason,
-            cause == null ? "" : cause.toString());
-        context.observer().onTlsHandshakeFailure(context.name(), reason);
-      }
-    };
-  }
-
   /**
    * Replaces the routes of a started listener: the next request it begins is routed by
    * {@code routes}, requests in flight finish on the routes they started with.
@@ -357,20 +314,7 @@ public final class ProxyServer implements AutoCloseable {
 
   /** Waits until no request is in flight (true) or the time has passed (false). */
   public boolean awaitDrained(Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (active.get() > 0) {
-      long left = deadline - System.nanoTime();
-      if (left <= 0) {
-        return false;
-      }
-      // Shutdown path only: a short park keeps this simple without touching the hot path.
-      LockSupport.parkNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(5)));
-      if (Thread.interrupted()) {
-        Thread.currentThread().interrupt();
-        return active.get() == 0;
-      }
-    }
-    return true;
+    return inFlight.awaitNone(timeout);
   }
 
   /**
@@ -378,7 +322,7 @@ public final class ProxyServer implements AutoCloseable {
    * until its tunnel closes, so a drain waits for open tunnels too.
    */
   public int activeRequests() {
-    return active.get();
+    return inFlight.count();
   }
 
   /** The open tunnels (WebSockets after their upgrade). */
@@ -436,11 +380,11 @@ public final class ProxyServer implements AutoCloseable {
   }
 
   void requestStarted() {
-    active.incrementAndGet();
+    inFlight.started();
   }
 
   void requestEnded() {
-    active.decrementAndGet();
+    inFlight.ended();
   }
 
   void register(ClientHandler h) {

@@ -5,17 +5,12 @@ import io.ballast.core.decision.DecisionLog;
 import io.ballast.core.optimizer.PoolOptimizer;
 import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.pool.PoolListener;
-import io.ballast.proxy.ProxyObserver;
 import io.ballast.proxy.ProxyServer;
 import io.ballast.proxy.mirror.Mirror;
 import io.ballast.server.accesslog.AccessLog;
-import io.ballast.server.accesslog.AccessLogs;
 import io.ballast.server.admin.AdminServer;
 import io.ballast.server.config.BallastConfig;
-import io.ballast.server.metrics.CompositeObserver;
-import io.ballast.server.metrics.TlsMetrics;
 import io.ballast.proxy.tls.ServerTls;
-import io.ballast.server.metrics.TunnelMetrics;
 import io.ballast.server.metrics.ProxyMetrics;
 import io.ballast.server.optimizer.DecisionRecorder;
 import io.ballast.server.pool.Discovery;
@@ -61,16 +56,14 @@ public final class Ballast {
   private final ControlLoop control;
   /** Every pool's decisions: /admin/decisions and the io.ballast.decisions log. */
   private final DecisionRecorder decisions = new DecisionRecorder(new DecisionLog());
+  private final Observers observers;
   private final ProxyMetrics metrics;
-  private final TunnelMetrics tunnelMetrics;
-  private final AccessLogs accessLogs;
   private final ProxyServer proxy;
   private final PoolZones poolZones;
   private final Discovery discovery;
   private final Pools pools;
   private final Zones zones;
   private final Listeners listeners;
-  private final TlsMetrics tlsMetrics;
   private final RouteBuilder routeBuilder = new RouteBuilder();
   private final Mirrors mirrors;
   private final Metrics extraMetrics;
@@ -92,12 +85,9 @@ public final class Ballast {
     this.configFile = configFile;
     this.control = new ControlLoop("ballast-control",
         t -> log.error("control loop task failed", t));
-    this.metrics = new ProxyMetrics(List.of(), control);
-    this.tlsMetrics = new TlsMetrics(metrics.registry(),
-        this::servedTls);
-    this.tunnelMetrics = new TunnelMetrics(metrics.registry());
-    this.accessLogs = new AccessLogs(config.accessLog());
-    this.proxy = new ProxyServer(Settings.proxySettings(config), observer(), threads);
+    this.observers = new Observers(control, config.accessLog(), this::servedTls);
+    this.metrics = observers.metrics();
+    this.proxy = new ProxyServer(Settings.proxySettings(config), observers.current(), threads);
     this.poolZones = new PoolZones(config.locality().tableZones(), decisions, control.ticker());
     // A backend gone from its pool takes its pooled connections with it.
     PoolListener forget = new PoolListener() {
@@ -122,12 +112,6 @@ public final class Ballast {
   private Map<String, ServerTls> servedTls() {
     Listeners l = listeners;
     return l == null ? Map.of() : l.tls();
-  }
-
-  private ProxyObserver observer() {
-    AccessLog accessLog = accessLogs.current();
-    return accessLog == null ? CompositeObserver.of(metrics, tlsMetrics, tunnelMetrics)
-        : CompositeObserver.of(metrics, tlsMetrics, tunnelMetrics, accessLog);
   }
 
   /** Builds and starts everything, or closes what was started and throws; nothing reloads. */
@@ -211,7 +195,7 @@ public final class Ballast {
     listeners.checkBinds(next);
     AccessLog oldLog;
     try {
-      oldLog = accessLogs.replace(next.accessLog());
+      oldLog = observers.replaceAccessLog(next.accessLog());
     } catch (IOException e) {
       throw new IllegalStateException("access_log: cannot open: " + e.getMessage());
     }
@@ -221,7 +205,7 @@ public final class Ballast {
     changes.addAll(update.changes());
     metrics.setPools(pools.balancers());
     extraMetrics.poolsChanged();
-    proxy.update(Settings.proxySettings(next), observer());
+    proxy.update(Settings.proxySettings(next), observers.current());
     if (oldLog != null) {
       oldLog.close();
     }
@@ -403,7 +387,7 @@ public final class Ballast {
         admin.close();
       }
     });
-    quietly(accessLogs::close);
+    quietly(observers::close);
     quietly(metrics::close);
     quietly(control::close);
   }
