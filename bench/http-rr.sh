@@ -63,6 +63,8 @@ STICKY="${STICKY:-off}"
 TLS="${TLS:-0}"
 TLS_KEY="${TLS_KEY:-ecdsa}"
 NEW_CONN="${NEW_CONN:-0}"
+# ballast's TLS implementation with TLS=1: auto (BoringSSL), openssl or jdk.
+BALLAST_TLS_PROVIDER="${BALLAST_TLS_PROVIDER:-auto}"
 # The Cookie header wrk sends in STICKY=cookie mode, set per balancer before its warm-up.
 STICKY_COOKIE=""
 
@@ -124,6 +126,8 @@ parse_args() {
   [[ $TLS == 0 || $STICKY != cookie ]] || die "TLS=1 and STICKY=cookie together are not supported"
   [[ $TLS_KEY == ecdsa || $TLS_KEY == rsa ]] || die "TLS_KEY: '$TLS_KEY' (expected: ecdsa or rsa)"
   [[ $NEW_CONN == 0 || $NEW_CONN == 1 ]] || die "NEW_CONN: '$NEW_CONN' (expected: 0 or 1)"
+  [[ $BALLAST_TLS_PROVIDER =~ ^(auto|openssl|jdk)$ ]] ||
+    die "BALLAST_TLS_PROVIDER: '$BALLAST_TLS_PROVIDER' (expected: auto, openssl or jdk)"
   [[ $NOISE_LIMIT_PCT =~ ^[0-9]+$ ]] || die "NOISE_LIMIT_PCT: '$NOISE_LIMIT_PCT' (expected: 0..100)"
   local r
   for r in ${ONLY//,/ }; do
@@ -537,7 +541,7 @@ listeners:
   - name: bench
     bind: "127.0.0.1:$port"
     pool: bench
-$( ((TLS)) && printf '    tls:\n      certificates: [{cert: "%s", key: "%s"}]\n' "$TMP/tls/cert.pem" "$TMP/tls/key.pem")
+$( ((TLS)) && printf '    tls:\n      certificates: [{cert: "%s", key: "%s"}]\n      provider: %s\n' "$TMP/tls/cert.pem" "$TMP/tls/key.pem" "$BALLAST_TLS_PROVIDER")
 pools:
   - name: bench
     algorithm: round-robin
@@ -960,7 +964,7 @@ print_environment() {
   echo "- kernel: $(uname -srm)"
   echo "- CPU: ${cpu_model:-unknown} ($(getconf _NPROCESSORS_ONLN) online); balancer on CPU $LB_CPU, wrk and backends on CPU $LOAD_CPU"
   echo "- load: wrk -t1 -c$CONNECTIONS -d$DURATION --latency, $RUNS measured run(s) after a $WARMUP warm-up;" \
-    "3 NGINX backends, round robin$([[ $STICKY == cookie ]] && echo ", every request a session that keeps its backend by cookie (STICKY=cookie)")$( ((TLS)) && echo ", over TLS (TLS=1, $TLS_KEY certificate, the client's TLS 1.3)")$( ((NEW_CONN)) && echo ", a new connection per request (NEW_CONN=1)")"
+    "3 NGINX backends, round robin$([[ $STICKY == cookie ]] && echo ", every request a session that keeps its backend by cookie (STICKY=cookie)")$( ((TLS)) && echo ", over TLS (TLS=1, $TLS_KEY certificate, the client's TLS 1.3, ballast's provider $BALLAST_TLS_PROVIDER)")$( ((NEW_CONN)) && echo ", a new connection per request (NEW_CONN=1)")"
   echo "- wrk: $(first_line wrk -v)"
   echo "- NGINX: $(first_line nginx -v)"
   if command -v haproxy >/dev/null; then echo "- HAProxy: $(first_line haproxy -v)"; fi

@@ -67,7 +67,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
    */
   ClientTls tls() {
     ClientTls t = tls;
-    if (t == null && ctx != null) {
+    if (t == null && address.secure() && ctx != null) {
       t = tls = ClientTls.of(ctx.channel());
     }
     return t;
