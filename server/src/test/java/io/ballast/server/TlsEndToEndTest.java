@@ -286,6 +286,28 @@ class TlsEndToEndTest {
   }
 
   @Test
+  void routesChooseByTheVerifiedClientCertificateNotByAHeader() throws Exception {
+    TestBackend admins = backends.start("admins");
+    Files.writeString(file, config("client_auth: optional\nclient_ca: ca.pem")
+        .replace("    pool: app\n", """
+            routes:
+              - name: admins
+                match: {client_cert: {subject: {prefix: "CN=admin-"}}}
+                pool: admins
+              - {name: rest, pool: app}
+        """).replace("pools:\n", "pools:\n  - {name: admins, backends: [{address: \"%s\"}]}\n"
+            .formatted(admins.address())));
+    ballast = Ballast.start(ConfigLoader.load(file).orElseThrow(), 1, file);
+    assertThat(https(certs.clientContext(certs.client("ann", "admin-ann")), "api.test", "/")
+        .body()).isEqualTo("admins");
+    assertThat(https(certs.clientContext(certs.client("bob", "bob")), "api.test", "/")
+        .body()).isEqualTo("app");
+    // Without a certificate, claiming one in the header changes nothing.
+    assertThat(https(certs.clientContext(null), "api.test", "/",
+        "X-Client-Cert-Subject: CN=admin-mallory").body()).isEqualTo("app");
+  }
+
+  @Test
   void renewedCertificatesOnDiskReloadWhileOpenConnectionsGoOn() throws Exception {
     start(config(""));
     ballast.watchConfigFile();

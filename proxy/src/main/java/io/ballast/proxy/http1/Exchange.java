@@ -129,7 +129,7 @@ final class Exchange {
     upgrade = client.upgradeRequested(req);
     boolean chunked = HttpUtil.isTransferEncodingChunked(req);
     long contentLength = chunked ? -1 : HttpUtil.getContentLength(req, 0L);
-    RoutedRequest r = router.route(req, record.startSeconds());
+    RoutedRequest r = router.route(req, record.startSeconds(), client.tls());
     routed = r;
     if (r.answeredLocally()) {
       // Ballast answers itself. A request without a body is read to its end first, so the

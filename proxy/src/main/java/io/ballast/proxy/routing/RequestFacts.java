@@ -3,6 +3,7 @@ package io.ballast.proxy.routing;
 import io.ballast.proxy.client.ClientAddress;
 import io.ballast.proxy.client.HashKeys;
 import io.ballast.proxy.client.TrustedProxies;
+import io.ballast.proxy.tls.ClientTls;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
@@ -34,9 +35,12 @@ public final class RequestFacts {
   private final HttpHeaders headers;
   private final InetAddress client;
   private final String clientIp;
+  /** The verified client certificate's subject (RFC 2253), or null without one. */
+  private final String clientSubject;
 
   private RequestFacts(String method, HttpRequest request, String rawPath, String path,
-      String query, HttpHeaders headers, InetAddress client, String clientIp) {
+      String query, HttpHeaders headers, InetAddress client, String clientIp,
+      String clientSubject) {
     this.method = method;
     this.request = request;
     this.rawPath = rawPath;
@@ -45,9 +49,16 @@ public final class RequestFacts {
     this.headers = headers;
     this.client = client;
     this.clientIp = clientIp;
+    this.clientSubject = clientSubject;
   }
 
   static RequestFacts of(HttpRequest request, ClientAddress peer, TrustedProxies trusted) {
+    return of(request, peer, trusted, null);
+  }
+
+  /** @param tls the connection's TLS facts, or null on a plain connection */
+  static RequestFacts of(HttpRequest request, ClientAddress peer, TrustedProxies trusted,
+      ClientTls tls) {
     String uri = request.uri();
     int start = 0;
     if (!uri.startsWith("/") && !uri.equals("*")) {
@@ -78,7 +89,7 @@ public final class RequestFacts {
       ip = address.getHostAddress();
     }
     return new RequestFacts(request.method().name(), request, rawPath, path, query,
-        request.headers(), address, ip);
+        request.headers(), address, ip, tls == null ? null : tls.clientSubject());
   }
 
   private static String host(HttpRequest request, String uri) {
@@ -251,6 +262,11 @@ public final class RequestFacts {
   /** The client's address (the forwarded one behind trusted proxies), or null when unknown. */
   InetAddress client() {
     return client;
+  }
+
+  /** The verified client certificate's subject (RFC 2253), or null without one. */
+  String clientSubject() {
+    return clientSubject;
   }
 
   String clientIp() {

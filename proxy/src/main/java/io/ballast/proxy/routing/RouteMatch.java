@@ -17,12 +17,20 @@ import java.util.Set;
  * @param methods request methods (upper case as sent); empty for any
  * @param headers header conditions (all must hold)
  * @param query query parameter conditions (all must hold)
+ * @param clientSubject a condition on the subject (RFC 2253) of the client certificate the
+ *     connection's TLS handshake verified; a request without one never matches it; null for any
  */
 public record RouteMatch(List<String> hosts, PathMatch path, Set<String> methods,
-    List<HeaderMatch> headers, List<QueryMatch> query) {
+    List<HeaderMatch> headers, List<QueryMatch> query, TextMatch clientSubject) {
 
   /** Matches every request. */
   public static final RouteMatch ANY = new RouteMatch(List.of(), null, Set.of(), List.of(), List.of());
+
+  /** Conditions on the request alone. */
+  public RouteMatch(List<String> hosts, PathMatch path, Set<String> methods,
+      List<HeaderMatch> headers, List<QueryMatch> query) {
+    this(hosts, path, methods, headers, query, null);
+  }
 
   public RouteMatch {
     hosts = List.copyOf(hosts);
@@ -81,7 +89,7 @@ public record RouteMatch(List<String> hosts, PathMatch path, Set<String> methods
   /** True when there is no condition at all. */
   public boolean matchesEverything() {
     return hosts.isEmpty() && path == null && methods.isEmpty() && headers.isEmpty()
-        && query.isEmpty();
+        && query.isEmpty() && clientSubject == null;
   }
 
   boolean matches(RequestFacts r) {
@@ -104,6 +112,10 @@ public record RouteMatch(List<String> hosts, PathMatch path, Set<String> methods
       if (!query.get(i).matches(r)) {
         return false;
       }
+    }
+    if (clientSubject != null) {
+      String subject = r.clientSubject();
+      return subject != null && clientSubject.matches(subject);
     }
     return true;
   }

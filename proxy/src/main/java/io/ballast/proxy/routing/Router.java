@@ -8,6 +8,7 @@ import io.ballast.proxy.client.ClientLocality;
 import io.ballast.proxy.client.HashKey;
 import io.ballast.proxy.client.HashKeys;
 import io.ballast.proxy.client.TrustedProxies;
+import io.ballast.proxy.tls.ClientTls;
 import io.netty.handler.codec.http.HttpRequest;
 import java.net.InetAddress;
 
@@ -35,8 +36,13 @@ public final class Router {
   }
 
   public RoutedRequest route(HttpRequest req, long nowSeconds) {
+    return route(req, nowSeconds, null);
+  }
+
+  /** As above, on a connection whose TLS handshake settled {@code tls} (null: plain). */
+  public RoutedRequest route(HttpRequest req, long nowSeconds, ClientTls tls) {
     TrustedProxies trusted = listener.trustedProxies();
-    RequestFacts facts = RequestFacts.of(req, client, trusted);
+    RequestFacts facts = RequestFacts.of(req, client, trusted, tls);
     // The one place routing asks about the transport: see RouteTable.match.
     Route r = listener.routes().match(facts, client.secure());
     if (r == null) {

@@ -62,12 +62,38 @@ final class MatchReader {
             () -> new RouteMatch.QueryMatch(e.getKey(), e.getValue())));
       }
     }
+    TextMatch clientSubject = clientSubject(s);
     s.rejectUnknown();
     if (problems.errorCount() != before) {
       return RouteMatch.ANY;
     }
     return problems.build(s.mark(), s.path(), () -> new RouteMatch(hosts, path,
-        Set.copyOf(methods), headers, query));
+        Set.copyOf(methods), headers, query, clientSubject));
+  }
+
+  /**
+   * {@code client_cert: {subject: CONDITION}}: a condition on the verified client certificate's
+   * subject, in the syntax of a query condition (a string is exact; or exact, prefix, regex,
+   * present: true). Null when absent or after reporting errors.
+   */
+  private TextMatch clientSubject(Section s) {
+    Optional<YamlNode> node = s.optional("client_cert");
+    if (node.isEmpty()) {
+      return null;
+    }
+    Map<String, TextMatch> conditions = textMatches(node.get(), s.path("client_cert"), false);
+    for (String key : conditions.keySet()) {
+      if (!key.equals("subject")) {
+        problems.error(node.get().mark(), s.path("client_cert") + "." + key,
+            "unknown condition '" + key + "' (expected: subject)");
+        return null;
+      }
+    }
+    if (conditions.isEmpty() && node.get() instanceof MapNode) {
+      problems.error(node.get().mark(), s.path("client_cert"),
+          "no condition (expected: subject)");
+    }
+    return conditions.get("subject");
   }
 
   /** One rule of a route's {@code deny} list; null after reporting errors. */

@@ -194,6 +194,29 @@ class TlsConfigTest {
   }
 
   @Test
+  void routesMatchTheClientCertificatesSubject() {
+    String routes = """
+        listeners:
+          - name: web
+            bind: "127.0.0.1:8443"
+            routes:
+              - name: ops
+                match: {client_cert: %s}
+                pool: api
+        pools:
+          - name: api
+            backends: [{address: "127.0.0.1:9001"}]
+        """;
+    var match = valid(routes.formatted("{subject: {prefix: \"CN=ops-\"}}")).config()
+        .listeners().get(0).routes().get(0).match();
+    assertThat(match.toString()).contains("CN=ops-");
+    assertThat(errors(routes.formatted("{issuer: \"CN=x\"}"))).singleElement().asString()
+        .contains("test.yaml:6:", "client_cert.issuer", "unknown condition 'issuer'");
+    assertThat(errors(routes.formatted("{}"))).singleElement().asString()
+        .contains("test.yaml:6:", "client_cert", "no condition");
+  }
+
+  @Test
   void relativePathsAreReadFromTheConfigFilesDirectory() throws Exception {
     Path sub = Files.createDirectories(dir.resolve("etc"));
     Files.copy(api.cert(), sub.resolve("c.pem"));
