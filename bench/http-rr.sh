@@ -23,8 +23,11 @@
 # ballast: a listener tls block), wrk keeps its connections, so the figure is the cost of a
 # proxied request on an established TLS connection. TLS_KEY=rsa uses an RSA 2048 certificate
 # instead. NEW_CONN=1 makes every request a new connection (wrk sends Connection: close and
-# reconnects, without resuming a session): with TLS=1 the figure is then a full handshake plus
-# one request, and req/s is handshakes per second.
+# reconnects; its TLS client resumes the previous session): with TLS=1 the figure is a resumed
+# handshake plus one request. HANDSHAKES=1 (with TLS=1) measures full handshakes instead: the
+# load is S_TIME_CLIENTS (4) parallel `openssl s_time -new` clients, each a new connection with a
+# full handshake and one HTTP/1.0 GET; req/s is then full handshakes per second and the CPU
+# figure the balancer's CPU per full handshake plus request (no latency figures in that mode).
 # See docs/benchmarks.md for the method and the other knobs (LB_CPU, LOAD_CPU, JAVA, BALLAST_JAR,
 # BALLAST_JAVA_OPTS, BALLAST_BUILD, NOISE_LIMIT_PCT, RESULTS_DIR, KEEP_TMP).
 #
@@ -63,6 +66,8 @@ STICKY="${STICKY:-off}"
 TLS="${TLS:-0}"
 TLS_KEY="${TLS_KEY:-ecdsa}"
 NEW_CONN="${NEW_CONN:-0}"
+HANDSHAKES="${HANDSHAKES:-0}"
+S_TIME_CLIENTS="${S_TIME_CLIENTS:-4}"
 # ballast's TLS implementation with TLS=1: auto (BoringSSL), openssl or jdk.
 BALLAST_TLS_PROVIDER="${BALLAST_TLS_PROVIDER:-auto}"
 # The Cookie header wrk sends in STICKY=cookie mode, set per balancer before its warm-up.
@@ -126,6 +131,8 @@ parse_args() {
   [[ $TLS == 0 || $STICKY != cookie ]] || die "TLS=1 and STICKY=cookie together are not supported"
   [[ $TLS_KEY == ecdsa || $TLS_KEY == rsa ]] || die "TLS_KEY: '$TLS_KEY' (expected: ecdsa or rsa)"
   [[ $NEW_CONN == 0 || $NEW_CONN == 1 ]] || die "NEW_CONN: '$NEW_CONN' (expected: 0 or 1)"
+  [[ $HANDSHAKES == 0 || $TLS == 1 ]] || die "HANDSHAKES=1 needs TLS=1"
+  [[ $S_TIME_CLIENTS =~ ^[1-9][0-9]*$ ]] || die "S_TIME_CLIENTS: '$S_TIME_CLIENTS' (expected: > 0)"
   [[ $BALLAST_TLS_PROVIDER =~ ^(auto|openssl|jdk)$ ]] ||
     die "BALLAST_TLS_PROVIDER: '$BALLAST_TLS_PROVIDER' (expected: auto, openssl or jdk)"
   [[ $NOISE_LIMIT_PCT =~ ^[0-9]+$ ]] || die "NOISE_LIMIT_PCT: '$NOISE_LIMIT_PCT' (expected: 0..100)"
@@ -678,6 +685,10 @@ start_ballast() {
 # run_wrk PORT DURATION OUTFILE: wrk pinned to LOAD_CPU, bounded by timeout, interruptible
 # (run in the background and waited for, so Ctrl-C reaches our trap at once).
 run_wrk() {
+  if ((HANDSHAKES)) && tls_port "$1"; then
+    run_s_time "$@"
+    return
+  fi
   local port=$1 duration=$2 out=$3 limit rc=0
   limit=$(($(to_seconds "$duration") + 30))
   start_bg "$out" timeout "$limit" taskset -c "$LOAD_CPU" \
@@ -688,6 +699,31 @@ run_wrk() {
   wait "$pid" || rc=$?
   untrack "$pid"
   return "$rc"
+}
+
+# run_s_time PORT DURATION OUTFILE: S_TIME_CLIENTS parallel `openssl s_time -new` clients (a full
+# handshake and one GET per connection), pinned to LOAD_CPU; writes a BENCH_RESULT line with the
+# connections made as requests (latencies 0: s_time measures none).
+run_s_time() {
+  local port=$1 duration=$2 out=$3 secs i rc=0 total=0 n pids=()
+  secs=$(to_seconds "$duration")
+  for ((i = 0; i < S_TIME_CLIENTS; i++)); do
+    start_bg "$out.$i" timeout $((secs + 30)) taskset -c "$LOAD_CPU" \
+      openssl s_time -connect "127.0.0.1:$port" -new -www / -time "$secs"
+    pids+=("$STARTED_PID")
+  done
+  for i in "${pids[@]}"; do
+    wait "$i" || rc=$?
+    untrack "$i"
+  done
+  ((rc == 0)) || return "$rc"
+  for ((i = 0; i < S_TIME_CLIENTS; i++)); do
+    n=$(sed -n 's/^\([0-9]*\) connections in [0-9]* real seconds.*/\1/p' "$out.$i" | head -n 1)
+    [[ -n $n ]] || { log "s_time: no result in $out.$i"; return 1; }
+    total=$((total + n))
+  done
+  echo "BENCH_RESULT requests=$total duration_us=$((secs * 1000000)) p50_us=0 p99_us=0" \
+    "p999_us=0 err_connect=0 err_read=0 err_write=0 err_status=0 err_timeout=0" >"$out"
 }
 
 # field LINE KEY → value of KEY=value in a BENCH_RESULT line.
@@ -964,7 +1000,7 @@ print_environment() {
   echo "- kernel: $(uname -srm)"
   echo "- CPU: ${cpu_model:-unknown} ($(getconf _NPROCESSORS_ONLN) online); balancer on CPU $LB_CPU, wrk and backends on CPU $LOAD_CPU"
   echo "- load: wrk -t1 -c$CONNECTIONS -d$DURATION --latency, $RUNS measured run(s) after a $WARMUP warm-up;" \
-    "3 NGINX backends, round robin$([[ $STICKY == cookie ]] && echo ", every request a session that keeps its backend by cookie (STICKY=cookie)")$( ((TLS)) && echo ", over TLS (TLS=1, $TLS_KEY certificate, the client's TLS 1.3, ballast's provider $BALLAST_TLS_PROVIDER)")$( ((NEW_CONN)) && echo ", a new connection per request (NEW_CONN=1)")"
+    "3 NGINX backends, round robin$([[ $STICKY == cookie ]] && echo ", every request a session that keeps its backend by cookie (STICKY=cookie)")$( ((TLS)) && echo ", over TLS (TLS=1, $TLS_KEY certificate, the client's TLS 1.3, ballast's provider $BALLAST_TLS_PROVIDER)")$( ((NEW_CONN)) && echo ", a new connection per request (NEW_CONN=1)")$( ((HANDSHAKES)) && echo ", full handshakes by $S_TIME_CLIENTS openssl s_time -new clients (HANDSHAKES=1)")"
   echo "- wrk: $(first_line wrk -v)"
   echo "- NGINX: $(first_line nginx -v)"
   if command -v haproxy >/dev/null; then echo "- HAProxy: $(first_line haproxy -v)"; fi
