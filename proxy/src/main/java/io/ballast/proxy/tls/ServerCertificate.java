@@ -117,25 +117,26 @@ public record ServerCertificate(int index, List<X509Certificate> chain, PrivateK
     try {
       byte[] challenge = new byte[32];
       new SecureRandom().nextBytes(challenge);
-      Signature signer = Signature.getInstance(algorithm);
-      if (algorithm.equals("RSASSA-PSS")) {
-        signer.setParameter(new java.security.spec.PSSParameterSpec("SHA-256", "MGF1",
-            java.security.spec.MGF1ParameterSpec.SHA256, 32, 1));
-      }
+      Signature signer = signature(algorithm);
       signer.initSign(key);
       signer.update(challenge);
       byte[] signature = signer.sign();
-      Signature verifier = Signature.getInstance(algorithm);
-      if (algorithm.equals("RSASSA-PSS")) {
-        verifier.setParameter(new java.security.spec.PSSParameterSpec("SHA-256", "MGF1",
-            java.security.spec.MGF1ParameterSpec.SHA256, 32, 1));
-      }
+      Signature verifier = signature(algorithm);
       verifier.initVerify(publicKey);
       verifier.update(challenge);
       return verifier.verify(signature);
     } catch (GeneralSecurityException e) {
       return false;
     }
+  }
+
+  private static Signature signature(String algorithm) throws GeneralSecurityException {
+    Signature s = Signature.getInstance(algorithm);
+    if (algorithm.equals("RSASSA-PSS")) {
+      s.setParameter(new java.security.spec.PSSParameterSpec("SHA-256", "MGF1",
+          java.security.spec.MGF1ParameterSpec.SHA256, 32, 1));
+    }
+    return s;
   }
 
   /** The certificate's DNS subject alternative names, else its common name. */

@@ -1,10 +1,9 @@
 package io.ballast.proxy.tunnel;
 
+import io.ballast.proxy.Waits;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The open tunnels of one proxy: how many there are, what they buffer, and their end at
@@ -60,19 +59,6 @@ public final class Tunnels {
     for (Tunnel t : open) {
       t.goAway(grace);
     }
-    long deadline = System.nanoTime() + grace.toNanos() + TimeUnit.MILLISECONDS.toNanos(200);
-    while (!open.isEmpty()) {
-      long left = deadline - System.nanoTime();
-      if (left <= 0) {
-        return false;
-      }
-      // Shutdown path only: a short park keeps this simple.
-      LockSupport.parkNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(5)));
-      if (Thread.interrupted()) {
-        Thread.currentThread().interrupt();
-        return open.isEmpty();
-      }
-    }
-    return true;
+    return Waits.until(open::isEmpty, grace.plusMillis(200));
   }
 }
