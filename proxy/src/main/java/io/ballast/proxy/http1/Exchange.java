@@ -281,23 +281,10 @@ final class Exchange {
     end();
   }
 
-  /**
-   * A 1xx before the final response goes to an HTTP/1.1 client, as RFC 9110 section 15.2 says a
-   * proxy does (an HTTP/1.0 client never gets one), except a second 100 Continue. It is no
-   * answer yet: the response timeout keeps running.
-   */
+  /** A 1xx before the final response ({@link Responses#relayInformational}). */
   void relayInformational(HttpResponse response, int code) {
-    boolean relay = clientVersion.equals(HttpVersion.HTTP_1_1) && !(code == 100 && continueSent);
-    if (!relay) {
-      ReferenceCountUtil.release(response);
-      return;
-    }
-    continueSent |= code == 100;
-    HeaderRewriter.removeHopByHop(response.headers());
-    channel.writeAndFlush(new DefaultFullHttpResponse(response.protocolVersion(),
-        response.status(), Unpooled.EMPTY_BUFFER, response.headers(),
-        io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE), channel.voidPromise());
-    ReferenceCountUtil.release(response);
+    continueSent |= Responses.relayInformational(channel, response, code, clientVersion,
+        continueSent);
   }
 
   /**

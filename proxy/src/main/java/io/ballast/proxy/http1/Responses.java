@@ -1,14 +1,18 @@
 package io.ballast.proxy.http1;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
+import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -97,5 +101,24 @@ final class Responses {
 
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /**
+   * Relays a 1xx that came before the final response to an HTTP/1.1 client, as RFC 9110 section
+   * 15.2 says a proxy does (an HTTP/1.0 client never gets one), except a second 100 Continue
+   * ({@code continueSent}). It is no answer yet: the response timeout keeps running. Releases
+   * {@code response}; returns true when it sent a 100 Continue.
+   */
+  static boolean relayInformational(Channel channel, HttpResponse response, int code,
+      HttpVersion clientVersion, boolean continueSent) {
+    boolean relay = clientVersion.equals(HttpVersion.HTTP_1_1) && !(code == 100 && continueSent);
+    if (relay) {
+      HeaderRewriter.removeHopByHop(response.headers());
+      channel.writeAndFlush(new DefaultFullHttpResponse(response.protocolVersion(),
+          response.status(), Unpooled.EMPTY_BUFFER, response.headers(),
+          EmptyHttpHeaders.INSTANCE), channel.voidPromise());
+    }
+    ReferenceCountUtil.release(response);
+    return relay && code == 100;
   }
 }
