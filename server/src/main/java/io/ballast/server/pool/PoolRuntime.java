@@ -132,6 +132,9 @@ public final class PoolRuntime {
     pool.roster().setDrainTimeout(drain);
     if (members.apply(next, rewatch, "config reload")) {
       changed.add(ConfigDiff.same(was.backends(), next.backends()) ? "dns entries" : "backends");
+      // The roster applies on the control loop: a reload answers once its members are in
+      // effect, as the admin API's add and remove do.
+      PoolSetup.barrier(services.control());
       applyAdminStates(was, next);
     }
     if (PoolSetup.changed(was, next) || zones.changed(was, next)) {
