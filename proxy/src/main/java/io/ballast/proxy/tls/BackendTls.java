@@ -10,13 +10,11 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
-import java.util.HexFormat;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import javax.net.ssl.SSLEngine;
@@ -81,13 +79,12 @@ public final class BackendTls {
             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
             ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
             ApplicationProtocolNames.HTTP_1_1));
-    MessageDigest digest = sha256();
-    digest.update(settings.toString().getBytes(StandardCharsets.UTF_8));
+    List<byte[]> files = new ArrayList<>();
     if (!settings.verify()) {
       b.trustManager(InsecureTrustManagerFactory.INSTANCE);
     } else if (settings.ca() != null) {
       byte[] file = ServerCertificate.read(settings.ca().toString(), "ca");
-      digest.update(file);
+      files.add(file);
       try {
         b.trustManager(Pem.certificates(file).toArray(new X509Certificate[0]));
       } catch (GeneralSecurityException e) {
@@ -97,12 +94,12 @@ public final class BackendTls {
     if (settings.cert() != null) {
       ServerCertificate client = ServerCertificate.load(new TlsSettings.CertificateSpec(
           settings.cert(), settings.key(), List.of("client"), false), 0, "");
-      digest.update(client.fileBytes());
+      files.add(client.fileBytes());
       PrivateKey key = client.key();
       b.keyManager(key, client.chain().toArray(new X509Certificate[0]));
     }
     try {
-      return new BackendTls(settings, b.build(), HexFormat.of().formatHex(digest.digest()));
+      return new BackendTls(settings, b.build(), Fingerprint.of(settings, files));
     } catch (SSLException | RuntimeException e) {
       throw new TlsException(settings.cert() != null ? "cert" : "ca", "cannot be used with the "
           + (provider == SslProvider.OPENSSL ? "openssl" : "jdk") + " provider: "
@@ -146,13 +143,5 @@ public final class BackendTls {
     return "tls to backends" + (settings.verify() ? "" : " (not verified)")
         + (settings.serverName() == null ? "" : " as " + settings.serverName())
         + (settings.cert() == null ? "" : " with a client certificate");
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("SHA-256 missing from the JDK", e);
-    }
   }
 }

@@ -9,14 +9,11 @@ import io.netty.handler.ssl.OpenSslCachingX509KeyManagerFactory;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
-import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -103,7 +100,7 @@ public final class ServerTls {
       }
     }
     return new ServerTls(settings, certs, exact, wildcard, fallback, provider,
-        fingerprint(settings, certs, caFile));
+        Fingerprint.of(settings, files(certs, caFile)));
   }
 
   /**
@@ -233,6 +230,15 @@ public final class ServerTls {
     }
   }
 
+  private static List<byte[]> files(List<ServerCertificate> certs, byte[] caFile) {
+    List<byte[]> out = new ArrayList<>();
+    for (ServerCertificate c : certs) {
+      out.add(c.fileBytes());
+    }
+    out.add(caFile);
+    return out;
+  }
+
   /**
    * The builder for one certificate. With BoringSSL the key goes through a caching key manager:
    * Netty otherwise hands BoringSSL the key anew at every handshake (a certificate callback that
@@ -329,21 +335,6 @@ public final class ServerTls {
       return Set.of(SSLContext.getDefault().getSupportedSSLParameters().getCipherSuites());
     } catch (GeneralSecurityException e) {
       return Set.of();
-    }
-  }
-
-  private static String fingerprint(TlsSettings settings, List<ServerCertificate> certs,
-      byte[] caFile) {
-    try {
-      MessageDigest d = MessageDigest.getInstance("SHA-256");
-      d.update(settings.toString().getBytes(StandardCharsets.UTF_8));
-      for (ServerCertificate c : certs) {
-        d.update(c.fileBytes());
-      }
-      d.update(caFile);
-      return HexFormat.of().formatHex(d.digest());
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("SHA-256 missing from the JDK", e);
     }
   }
 }
