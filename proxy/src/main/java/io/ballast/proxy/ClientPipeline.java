@@ -2,10 +2,14 @@ package io.ballast.proxy;
 
 import io.ballast.proxy.http1.ClientHandler;
 import io.ballast.proxy.http1.ServerCodec;
+import io.ballast.proxy.http2.H2cUpgrade;
+import io.ballast.proxy.http2.Http2Server;
+import io.ballast.proxy.http2.ProtocolSniffer;
 import io.ballast.proxy.tls.ClientTls;
 import io.ballast.proxy.tls.HandshakeWatch;
 import io.ballast.proxy.tls.ServerTls;
 import io.ballast.proxy.tls.TlsAcceptor;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -14,9 +18,10 @@ import java.util.function.Supplier;
 
 /**
  * The handlers of a new client connection of one listener: the idle timer, the TLS handlers when
- * the listener has certificates (its certificates of the moment), the HTTP/1.1 codec and the
- * client handler. Settings and certificates are read once per connection, so a reload changes
- * what the next connection gets and nothing else.
+ * the listener has certificates (its certificates of the moment), then HTTP: with HTTP/2 on, a
+ * sniffer that installs HTTP/2 or HTTP/1.1 once the client's first bytes (or ALPN) tell which;
+ * with it off, the HTTP/1.1 codec and client handler at once. Settings and certificates are read
+ * once per connection, so a reload changes what the next connection gets and nothing else.
  *
  * <p>Thread-safe: Netty calls it on the new channel's event loop.
  */
@@ -57,6 +62,22 @@ final class ClientPipeline extends ChannelInitializer<SocketChannel> {
     if (tls != null) {
       ch.pipeline().addLast(new TlsAcceptor(tls), new HandshakeWatch(tls, tlsEvents));
     }
-    ch.pipeline().addLast(new ServerCodec(s.decoder().clone()), new ClientHandler(context));
+    if (!s.settings().http2().enabled()) {
+      ch.pipeline().addLast(new ServerCodec(s.decoder().clone()), new ClientHandler(context));
+      return;
+    }
+    ch.pipeline().addLast(new ProtocolSniffer(new ProtocolSniffer.Protocols() {
+      @Override
+      public void http1(ChannelHandlerContext ctx) {
+        ctx.pipeline().addAfter(ctx.name(), null,
+            new ClientHandler(context, new H2cUpgrade(context, s.settings())));
+        ctx.pipeline().addAfter(ctx.name(), null, new ServerCodec(s.decoder().clone()));
+      }
+
+      @Override
+      public void http2(ChannelHandlerContext ctx) {
+        Http2Server.installAfter(ctx.pipeline(), ctx.name(), context, s.settings(), false);
+      }
+    }));
   }
 }

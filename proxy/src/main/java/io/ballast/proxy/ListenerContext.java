@@ -3,7 +3,6 @@ package io.ballast.proxy;
 import io.ballast.core.attempt.AttemptListener;
 import io.ballast.proxy.client.ClientLocality;
 import io.ballast.proxy.client.TrustedProxies;
-import io.ballast.proxy.http1.ClientHandler;
 import io.ballast.proxy.http1.HeaderRewriter;
 import io.ballast.proxy.http1.UpstreamPool;
 import io.ballast.proxy.routing.RouteTable;
@@ -134,12 +133,13 @@ public final class ListenerContext {
     server.requestEnded();
   }
 
-  public void opened(ClientHandler h) {
-    server.register(h);
+  /** A client connection opened: it is drained with the listener or the process. */
+  public void opened(ClientConnection c) {
+    server.register(c);
   }
 
-  public void closed(ClientHandler h) {
-    server.unregister(h);
+  public void closed(ClientConnection c) {
+    server.unregister(c);
   }
 
   @Override

@@ -3,7 +3,6 @@ package io.ballast.proxy;
 import io.ballast.core.attempt.AttemptListener;
 import io.ballast.core.pool.LoadBalancer;
 import io.ballast.proxy.client.ClientLocality;
-import io.ballast.proxy.http1.ClientHandler;
 import io.ballast.proxy.http1.UpstreamPool;
 import io.ballast.proxy.probe.HealthCheckSpec;
 import io.ballast.proxy.probe.HealthChecker;
@@ -54,7 +53,7 @@ public final class ProxyServer implements AutoCloseable {
   public static final Duration TUNNEL_GOODBYE = Duration.ofSeconds(1);
 
   private final EventLoopGroup group;
-  private final Set<ClientHandler> connections = ConcurrentHashMap.newKeySet();
+  private final Set<ClientConnection> connections = ConcurrentHashMap.newKeySet();
   private final InFlight inFlight = new InFlight();
   private final Tunnels tunnels = new Tunnels();
   /** Each listener by name; guarded by this. */
@@ -245,9 +244,9 @@ public final class ProxyServer implements AutoCloseable {
       return;
     }
     context.close();
-    for (ClientHandler h : connections) {
-      if (h.listener() == context) {
-        h.context().executor().execute(h::drain);
+    for (ClientConnection c : connections) {
+      if (c.listener() == context) {
+        c.executor().execute(c::drain);
       }
     }
   }
@@ -307,8 +306,8 @@ public final class ProxyServer implements AutoCloseable {
     for (ListenerContext c : listeners.values()) {
       c.close();
     }
-    for (ClientHandler h : connections) {
-      h.context().executor().execute(h::drain);
+    for (ClientConnection c : connections) {
+      c.executor().execute(c::drain);
     }
   }
 
@@ -387,11 +386,11 @@ public final class ProxyServer implements AutoCloseable {
     inFlight.ended();
   }
 
-  void register(ClientHandler h) {
-    connections.add(h);
+  void register(ClientConnection c) {
+    connections.add(c);
   }
 
-  void unregister(ClientHandler h) {
-    connections.remove(h);
+  void unregister(ClientConnection c) {
+    connections.remove(c);
   }
 }

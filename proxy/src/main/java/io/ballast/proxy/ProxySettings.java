@@ -2,6 +2,7 @@ package io.ballast.proxy;
 
 import io.ballast.proxy.client.Cidr;
 import io.ballast.proxy.http1.HeaderRewriter;
+import io.ballast.proxy.http2.Http2Options;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -25,6 +26,7 @@ import java.util.Objects;
  * @param forwarding forwarding and request-id headers
  * @param tunnelIdleTimeout a tunnel (a WebSocket after its upgrade) in which neither side sent a
  *     byte for this long is closed
+ * @param http2 whether clients may speak HTTP/2, and its limits
  */
 public record ProxySettings(
     Duration connectTimeout,
@@ -35,7 +37,8 @@ public record ProxySettings(
     int maxInitialLineLength,
     int maxHeaderSize,
     Forwarding forwarding,
-    Duration tunnelIdleTimeout) {
+    Duration tunnelIdleTimeout,
+    Http2Options http2) {
 
   /** NGINX's proxy_read_timeout. */
   public static final Duration DEFAULT_BACKEND_READ_TIMEOUT = Duration.ofSeconds(60);
@@ -61,6 +64,17 @@ public record ProxySettings(
     }
     Objects.requireNonNull(forwarding, "forwarding");
     positive("tunnelIdleTimeout", tunnelIdleTimeout);
+    Objects.requireNonNull(http2, "http2");
+  }
+
+  /** Settings with HTTP/2's defaults. */
+  public ProxySettings(Duration connectTimeout, Duration responseTimeout,
+      Duration clientIdleTimeout, Duration backendIdleTimeout, Duration backendReadTimeout,
+      int maxInitialLineLength, int maxHeaderSize, Forwarding forwarding,
+      Duration tunnelIdleTimeout) {
+    this(connectTimeout, responseTimeout, clientIdleTimeout, backendIdleTimeout,
+        backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding, tunnelIdleTimeout,
+        Http2Options.defaults());
   }
 
   /** Settings with the default tunnel idle timeout. */
@@ -97,46 +111,52 @@ public record ProxySettings(
 
   public ProxySettings withConnectTimeout(Duration value) {
     return new ProxySettings(value, responseTimeout, clientIdleTimeout, backendIdleTimeout,
-        backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding, tunnelIdleTimeout);
+        backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding, tunnelIdleTimeout, http2);
   }
 
   public ProxySettings withResponseTimeout(Duration value) {
     return new ProxySettings(connectTimeout, value, clientIdleTimeout, backendIdleTimeout,
-        backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding, tunnelIdleTimeout);
+        backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding, tunnelIdleTimeout, http2);
   }
 
   public ProxySettings withClientIdleTimeout(Duration value) {
     return new ProxySettings(connectTimeout, responseTimeout, value, backendIdleTimeout,
-        backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding, tunnelIdleTimeout);
+        backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding, tunnelIdleTimeout, http2);
   }
 
   public ProxySettings withBackendIdleTimeout(Duration value) {
     return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout, value,
-        backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding, tunnelIdleTimeout);
+        backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding, tunnelIdleTimeout, http2);
   }
 
   public ProxySettings withLimits(int initialLine, int headers) {
     return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout,
         backendIdleTimeout, backendReadTimeout, initialLine, headers, forwarding,
-        tunnelIdleTimeout);
+        tunnelIdleTimeout, http2);
   }
 
   public ProxySettings withBackendReadTimeout(Duration value) {
     return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout,
         backendIdleTimeout, value, maxInitialLineLength, maxHeaderSize, forwarding,
-        tunnelIdleTimeout);
+        tunnelIdleTimeout, http2);
   }
 
   public ProxySettings withForwarding(Forwarding value) {
     return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout,
         backendIdleTimeout, backendReadTimeout, maxInitialLineLength, maxHeaderSize, value,
-        tunnelIdleTimeout);
+        tunnelIdleTimeout, http2);
   }
 
   public ProxySettings withTunnelIdleTimeout(Duration value) {
     return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout,
         backendIdleTimeout, backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding,
-        value);
+        value, http2);
+  }
+
+  public ProxySettings withHttp2(Http2Options value) {
+    return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout,
+        backendIdleTimeout, backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding,
+        tunnelIdleTimeout, value);
   }
 
   private static void positive(String name, Duration d) {

@@ -33,6 +33,8 @@ import java.util.List;
  * @param clientZone the client's "region/zone" when a zone-aware pool took the request and the
  *     client's zone is known (trusted header or network table); null otherwise
  * @param tls what the connection's TLS handshake settled; null on a plain connection
+ * @param protocol the protocol the client spoke ({@code HTTP/1.1}, {@code HTTP/1.0},
+ *     {@code HTTP/2.0}); null when unknown
  */
 public record RequestLog(
     long startEpochMillis,
@@ -55,7 +57,19 @@ public record RequestLog(
     String route,
     String group,
     String clientZone,
-    ClientTls tls) {
+    ClientTls tls,
+    String protocol) {
+
+  /** A request whose protocol is not told. */
+  public RequestLog(long startEpochMillis, String clientAddress, String method, String uri,
+      String host, String listener, String pool, Backend backend, int status, long durationNanos,
+      long bytesIn, long bytesOut, String requestId, int attempts, String error,
+      List<Backend> backendsTried, RetryDecision retry, String route, String group,
+      String clientZone, ClientTls tls) {
+    this(startEpochMillis, clientAddress, method, uri, host, listener, pool, backend, status,
+        durationNanos, bytesIn, bytesOut, requestId, attempts, error, backendsTried, retry, route,
+        group, clientZone, tls, null);
+  }
 
   /** A request on a plain connection. */
   public RequestLog(long startEpochMillis, String clientAddress, String method, String uri,
@@ -65,7 +79,7 @@ public record RequestLog(
       String clientZone) {
     this(startEpochMillis, clientAddress, method, uri, host, listener, pool, backend, status,
         durationNanos, bytesIn, bytesOut, requestId, attempts, error, backendsTried, retry, route,
-        group, clientZone, null);
+        group, clientZone, null, null);
   }
 
   /** A request whose client's zone is unknown. */
@@ -75,7 +89,7 @@ public record RequestLog(
       List<Backend> backendsTried, RetryDecision retry, String route, String group) {
     this(startEpochMillis, clientAddress, method, uri, host, listener, pool, backend, status,
         durationNanos, bytesIn, bytesOut, requestId, attempts, error, backendsTried, retry, route,
-        group, null, null);
+        group, null, null, null);
   }
 
   /** A request of a listener without routes of its own. */
@@ -85,7 +99,7 @@ public record RequestLog(
       List<Backend> backendsTried, RetryDecision retry) {
     this(startEpochMillis, clientAddress, method, uri, host, listener, pool, backend, status,
         durationNanos, bytesIn, bytesOut, requestId, attempts, error, backendsTried, retry, null,
-        null, null, null);
+        null, null, null, null);
   }
 
   /** A request that was not retried. */
@@ -94,6 +108,6 @@ public record RequestLog(
       long bytesIn, long bytesOut, String requestId, int attempts, String error) {
     this(startEpochMillis, clientAddress, method, uri, host, listener, pool, backend, status,
         durationNanos, bytesIn, bytesOut, requestId, attempts, error, null, null, null, null, null,
-        null);
+        null, null);
   }
 }

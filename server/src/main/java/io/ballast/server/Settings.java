@@ -25,7 +25,8 @@ final class Settings {
         l.maxHeaderSize(),
         new ProxySettings.Forwarding(f.xForwarded(), f.forwarded(),
             f.trustedProxies(), f.requestIdHeader()),
-        t.tunnelIdle());
+        t.tunnelIdle(),
+        config.http2());
   }
 
   /** "GET /health every 2000 ms", "TCP connect every 1000 ms". */

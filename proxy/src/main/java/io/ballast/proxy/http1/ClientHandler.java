@@ -1,11 +1,13 @@
 package io.ballast.proxy.http1;
 
+import io.ballast.proxy.ClientConnection;
 import io.ballast.proxy.ListenerContext;
 import io.ballast.proxy.ProxyServer;
 import io.ballast.proxy.client.ClientAddress;
 import io.ballast.proxy.tls.ClientTls;
 import io.ballast.proxy.tls.TlsAcceptor;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -15,6 +17,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
 import java.util.ArrayDeque;
 
 /**
@@ -29,10 +32,42 @@ import java.util.ArrayDeque;
  *
  * <p>Event-loop only; one instance per client channel.
  */
-public final class ClientHandler extends ChannelInboundHandlerAdapter {
+public final class ClientHandler extends ChannelInboundHandlerAdapter
+    implements ClientConnection {
   private enum State { IDLE, EXCHANGE, TUNNEL, CLOSING }
 
+  /**
+   * The connection of HTTP/2 streams: each stream's handler tells it when the stream opens and
+   * closes, so that it can drain, time out and account for the connection as a whole.
+   * Event-loop only.
+   */
+  public interface StreamOwner {
+    void streamOpened(ClientHandler stream);
+
+    void streamClosed(ClientHandler stream);
+  }
+
+  /**
+   * Protocols an HTTP/1.1 connection may switch to at a request's {@code Upgrade} header, other
+   * than the WebSocket tunnels the exchange handles. Event-loop only.
+   */
+  public interface Upgrades {
+    /**
+     * Takes {@code request} into a protocol switch when it asks for one that can be made now;
+     * the connection then belongs to the new protocol's handlers.
+     *
+     * @return false to serve the request as HTTP/1.1
+     */
+    boolean upgrade(ChannelHandlerContext ctx, HttpRequest request, boolean secure);
+  }
+
   private final ListenerContext listener;
+  /** What an HTTP/1.1 connection may switch to; null for none (and for HTTP/2 streams). */
+  private final Upgrades upgrades;
+  /** The HTTP/2 connection when this handler serves one of its streams; null on HTTP/1.1. */
+  private final StreamOwner owner;
+  /** When the stream last moved (a read from the client, or room to write regained). */
+  private long progressNanos;
   private ChannelHandlerContext ctx;
   /** The connection's HTTP codec, which holds still behind an upgrade request; may be null. */
   private ServerCodec codec;
@@ -53,8 +88,39 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
    */
   private int beginning;
 
+  /** The handler of an HTTP/1.1 connection. */
   public ClientHandler(ListenerContext listener) {
+    this(listener, null, null);
+  }
+
+  /** The handler of an HTTP/1.1 connection that may switch protocols through {@code upgrades}. */
+  public ClientHandler(ListenerContext listener, Upgrades upgrades) {
+    this(listener, upgrades, null);
+  }
+
+  /**
+   * The handler of one HTTP/2 stream of {@code owner}'s connection (or of an HTTP/1.1
+   * connection when {@code owner} is null). A stream serves one request and ends.
+   */
+  public ClientHandler(ListenerContext listener, StreamOwner owner) {
+    this(listener, null, owner);
+  }
+
+  private ClientHandler(ListenerContext listener, Upgrades upgrades, StreamOwner owner) {
     this.listener = listener;
+    this.upgrades = upgrades;
+    this.owner = owner;
+  }
+
+  /** The client's connection: the parent of an HTTP/2 stream's channel, else its own. */
+  private Channel connection() {
+    Channel ch = ctx.channel();
+    return owner != null && ch.parent() != null ? ch.parent() : ch;
+  }
+
+  /** The protocol the client spoke, for the access log. */
+  String protocol(HttpRequest request) {
+    return owner != null ? "HTTP/2.0" : request.protocolVersion().text();
   }
 
   ClientAddress address() {
@@ -68,7 +134,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
   ClientTls tls() {
     ClientTls t = tls;
     if (t == null && address.secure() && ctx != null) {
-      t = tls = ClientTls.of(ctx.channel());
+      t = tls = ClientTls.of(connection());
     }
     return t;
   }
@@ -82,6 +148,9 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     this.codec = ctx.pipeline().get(ServerCodec.class);
+    if (ctx.channel().isActive() && ctx.channel().isRegistered()) {
+      start();
+    }
   }
 
   /**
@@ -100,13 +169,31 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
+    start();
+    ctx.fireChannelActive();
+  }
+
+  /**
+   * Sets the connection up: when the channel becomes active, or when this handler joins an
+   * active one (a listener that first looked at which protocol the client speaks).
+   */
+  private void start() {
+    if (exchange != null) {
+      return;
+    }
     // A TLS listener's connection is secure from its first byte: the TLS handlers sit before
     // this one (the handshake itself may not have finished yet).
-    boolean secure = ctx.pipeline().get(TlsAcceptor.class) != null
-        || ctx.pipeline().get(SslHandler.class) != null;
-    address = ClientAddress.of(ctx.channel().remoteAddress(), listener.trustedProxies(), secure);
+    Channel connection = connection();
+    boolean secure = connection.pipeline().get(TlsAcceptor.class) != null
+        || connection.pipeline().get(SslHandler.class) != null;
+    address = ClientAddress.of(connection.remoteAddress(), listener.trustedProxies(), secure);
     exchange = new Exchange(this, listener, ctx.channel(),
         listener.upstreamPool(ctx.channel().eventLoop()));
+    if (owner != null) {
+      progressNanos = System.nanoTime();
+      owner.streamOpened(this);
+      return;
+    }
     listener.opened(this);
     try {
       listener.observer().onClientConnectionOpened(listener.name());
@@ -116,13 +203,15 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
     if (listener.draining()) {
       ctx.close();
     }
-    ctx.fireChannelActive();
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     state = State.CLOSING;
-    if (exchange != null) {
+    if (exchange != null && owner != null) {
+      owner.streamClosed(this);
+      exchange.onClientClosed();
+    } else if (exchange != null) {
       exchange.onClientClosed();
       listener.closed(this);
       try {
@@ -136,6 +225,9 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (owner != null) {
+      progressNanos = System.nanoTime();
+    }
     if (msg instanceof HttpObject http) {
       dispatch(http);
     } else {
@@ -179,6 +271,13 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
       exchange.reject(request, rejection);
       return;
     }
+    if (upgrades != null && upgrades.upgrade(ctx, request, address.secure())) {
+      // The connection speaks another protocol now; its handlers count and drain it.
+      state = State.TUNNEL;
+      listener.closed(this);
+      ctx.pipeline().remove(this);
+      return;
+    }
     state = State.EXCHANGE;
     current = request;
     beginning++;
@@ -194,6 +293,16 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
   void onExchangeEnd(boolean close) {
     if (!ctx.channel().isActive()) {
       state = State.CLOSING;
+      return;
+    }
+    if (owner != null) {
+      // A stream serves one request. Its response ended with END_STREAM, and so, usually, did
+      // the request: the stream is closed. A request still arriving, or a response cut short,
+      // is reset.
+      state = State.CLOSING;
+      if (close || !exchange.requestComplete()) {
+        ctx.close();
+      }
       return;
     }
     if (close || drain || state == State.CLOSING) {
@@ -255,6 +364,9 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (owner != null && ctx.channel().isWritable()) {
+      progressNanos = System.nanoTime();
+    }
     if (exchange != null) {
       exchange.onClientWritabilityChanged();
     }
@@ -279,7 +391,31 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
     ctx.close();
   }
 
+  /**
+   * How long an HTTP/2 stream has been stuck on its client at {@code now}: waiting for request
+   * bytes it does not send, or for flow-control room to write the response; 0 while it moves
+   * or waits on a backend.
+   */
+  public long stalledFor(long now) {
+    if (exchange == null || state != State.EXCHANGE) {
+      return 0;
+    }
+    boolean stuck = exchange.waitingOnClient() || !ctx.channel().isWritable();
+    return stuck ? now - progressNanos : 0;
+  }
+
+  /** True while the request in progress waits on the client (or none is in progress). */
+  public boolean waitingOnClient() {
+    return state != State.EXCHANGE || exchange.waitingOnClient();
+  }
+
+  @Override
+  public EventExecutor executor() {
+    return ctx.executor();
+  }
+
   /** Graceful stop: close now if idle, else after the current response. Event-loop only. */
+  @Override
   public void drain() {
     drain = true;
     if (state == State.IDLE && ctx.channel().isActive()) {
@@ -299,6 +435,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
   }
 
   /** The listener the connection came in on. */
+  @Override
   public ListenerContext listener() {
     return listener;
   }

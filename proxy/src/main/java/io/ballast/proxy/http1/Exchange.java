@@ -116,7 +116,7 @@ final class Exchange {
     continueSent = false;
     closeClient = false;
     upgrade = false;
-    record.start(req, decoded);
+    record.start(req, decoded, client.protocol(req));
     listener.requestStarted();
   }
 

@@ -20,6 +20,7 @@ final class RequestRecord {
   private String method;
   private String uri;
   private String host;
+  private String protocol;
   String requestId;
   /** The status sent to the client; 0 when none was. */
   int status;
@@ -29,7 +30,8 @@ final class RequestRecord {
   long bytesOut;
 
   /** A request head arrived; {@code decoded} false for one that failed to parse. */
-  void start(HttpRequest req, boolean decoded) {
+  void start(HttpRequest req, boolean decoded, String protocol) {
+    this.protocol = protocol;
     startNanos = System.nanoTime();
     startMillis = System.currentTimeMillis();
     method = req.method().name();
@@ -64,6 +66,6 @@ final class RequestRecord {
         System.nanoTime() - startNanos, bytesIn, bytesOut, requestId, count, error,
         count > 1 ? attempts.backendsTried() : null, count > 0 ? attempts.lastDecision() : null,
         routed != null ? routed.routeName() : null, routed != null ? routed.group() : null,
-        sent ? routed.clientZone() : null, tls);
+        sent ? routed.clientZone() : null, tls, protocol);
   }
 }

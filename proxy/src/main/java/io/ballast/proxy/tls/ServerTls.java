@@ -64,6 +64,14 @@ public final class ServerTls {
    *     that is not its certificate's, an unknown protocol or cipher, a provider that cannot load
    */
   public static ServerTls build(TlsSettings settings) throws TlsException {
+    return build(settings, true);
+  }
+
+  /**
+   * As {@link #build(TlsSettings)}; ALPN offers h2 before http/1.1 when {@code http2}, else
+   * http/1.1 only (a client told h2 would send HTTP/2 to a listener that does not speak it).
+   */
+  public static ServerTls build(TlsSettings settings, boolean http2) throws TlsException {
     SslProvider provider = provider(settings.provider());
     checkProtocols(settings.protocols(), provider);
     List<String> ciphers = ciphers(settings.protocols(), settings.ciphers(), provider);
@@ -85,7 +93,7 @@ public final class ServerTls {
     Map<String, SslContext> wildcard = new HashMap<>();
     SslContext fallback = null;
     for (ServerCertificate c : certs) {
-      SslContext context = context(settings, provider, ciphers, clientCas, c);
+      SslContext context = context(settings, provider, ciphers, clientCas, c, http2);
       for (String name : c.names()) {
         // The first certificate to claim a name keeps it.
         if (name.startsWith("*.")) {
@@ -203,8 +211,11 @@ public final class ServerTls {
   }
 
   private static SslContext context(TlsSettings settings, SslProvider provider,
-      List<String> ciphers, List<X509Certificate> clientCas, ServerCertificate cert)
-      throws TlsException {
+      List<String> ciphers, List<X509Certificate> clientCas, ServerCertificate cert,
+      boolean http2) throws TlsException {
+    List<String> alpn = http2
+        ? List.of(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1)
+        : List.of(ApplicationProtocolNames.HTTP_1_1);
     SslContextBuilder b = serverBuilder(cert, provider)
         .sslProvider(provider)
         .protocols(settings.protocols())
@@ -215,7 +226,7 @@ public final class ServerTls {
             ApplicationProtocolConfig.Protocol.ALPN,
             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
             ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-            ApplicationProtocolNames.HTTP_1_1));
+            alpn));
     if (clientCas != null) {
       b.trustManager(clientCas.toArray(new X509Certificate[0]))
           .clientAuth(settings.clientAuth() == TlsSettings.ClientAuth.REQUIRED

@@ -38,6 +38,9 @@ final class JsonLine {
     field("method", log.method());
     field("url", log.uri());
     field("host", log.host());
+    if (log.protocol() != null) {
+      field("protocol", log.protocol());
+    }
     field("listener", log.listener());
     if (log.route() != null) {
       field("route", log.route());

@@ -1,5 +1,6 @@
 package io.ballast.server.config;
 
+import io.ballast.proxy.http2.Http2Options;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -20,8 +21,10 @@ public record BallastConfig(
     AdminConfig admin,
     AccessLogConfig accessLog,
     LocalityConfig locality,
-    DiscoveryConfig discovery) {
+    DiscoveryConfig discovery,
+    Http2Options http2) {
   public BallastConfig {
+    Objects.requireNonNull(http2, "http2");
     listeners = List.copyOf(Objects.requireNonNull(listeners, "listeners"));
     pools = List.copyOf(Objects.requireNonNull(pools, "pools"));
     Objects.requireNonNull(timeouts, "timeouts");
@@ -51,6 +54,14 @@ public record BallastConfig(
         }
       }
     }
+  }
+
+  /** A configuration with HTTP/2's defaults. */
+  public BallastConfig(List<ListenerConfig> listeners, List<PoolConfig> pools,
+      TimeoutsConfig timeouts, LimitsConfig limits, ForwardingConfig forwarding, AdminConfig admin,
+      AccessLogConfig accessLog, LocalityConfig locality, DiscoveryConfig discovery) {
+    this(listeners, pools, timeouts, limits, forwarding, admin, accessLog, locality, discovery,
+        Http2Options.defaults());
   }
 
   /** A configuration with the default discovery settings. */

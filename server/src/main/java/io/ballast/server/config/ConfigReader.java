@@ -1,5 +1,6 @@
 package io.ballast.server.config;
 
+import io.ballast.proxy.http2.Http2Options;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
@@ -41,9 +42,13 @@ final class ConfigReader {
     int before = problems.errorCount();
     // Pools first: listeners refer to them by name.
     List<PoolConfig> poolList = pools.pools(top);
-    List<ListenerConfig> listeners = new ListenersReader(problems, binds, pools,
-        failover::retries, algorithms::hashKeySection).listeners(top);
     SettingsReader settings = new SettingsReader(problems, binds);
+    // Before the listeners: whether their TLS offers h2 depends on it.
+    Http2Options http2 =
+        optionalSection(top, "http2", settings::http2, Http2Options.defaults());
+    List<ListenerConfig> listeners = new ListenersReader(problems, binds, pools,
+        failover::retries, algorithms::hashKeySection, http2 == null || http2.enabled())
+        .listeners(top);
     TimeoutsConfig timeouts =
         optionalSection(top, "timeouts", settings::timeouts, TimeoutsConfig.DEFAULTS);
     LimitsConfig limits = optionalSection(top, "limits", settings::limits, LimitsConfig.DEFAULTS);
@@ -63,7 +68,7 @@ final class ConfigReader {
     }
     return Optional.ofNullable(problems.build(top.mark(), "", () -> new BallastConfig(
         listeners, poolList, timeouts, limits, forwarding, admin, accessLog, locality,
-        discovery)));
+        discovery, http2)));
   }
 
   /** An optional top-level section: {@code defaults} when absent, null after errors. */

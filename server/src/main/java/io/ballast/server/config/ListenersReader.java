@@ -20,15 +20,18 @@ final class ListenersReader {
   private final PoolReader pools;
   private final Function<Section, RetrySettings> retries;
   private final Function<Section, HashKey> keys;
+  private final boolean http2;
 
   /**
    * @param pools the pools already read, for references and which of them keep sessions
    * @param retries reads a route's retries block as a pool's
    * @param keys reads a hash-key block (a split's user_key) as a pool's {@code hash_key}
+   * @param http2 TLS listeners offer h2 through ALPN
    */
   ListenersReader(Problems problems, Binds binds, PoolReader pools,
-      Function<Section, RetrySettings> retries, Function<Section, HashKey> keys) {
+      Function<Section, RetrySettings> retries, Function<Section, HashKey> keys, boolean http2) {
     this.problems = problems;
+    this.http2 = http2;
     this.binds = binds;
     this.pools = pools;
     this.retries = retries;
@@ -50,7 +53,7 @@ final class ListenersReader {
       }
       List<RouteConfig> routes = s.optional("routes").isPresent() ? routes(s) : onePool(s);
       int beforeTls = problems.errorCount();
-      ServerTls tls = s.child("tls").map(t -> new TlsReader(problems).tls(t)).orElse(null);
+      ServerTls tls = s.child("tls").map(t -> new TlsReader(problems, http2).tls(t)).orElse(null);
       boolean tlsRead = problems.errorCount() == beforeTls;
       s.rejectUnknown();
       if (name != null && bind != null && routes != null && tlsRead) {

@@ -1,6 +1,7 @@
 package io.ballast.server.config;
 
 import io.ballast.proxy.client.Cidr;
+import io.ballast.proxy.http2.Http2Options;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -55,6 +56,35 @@ final class SettingsReader {
     s.rejectUnknown();
     return problems.errorCount() != before ? null
         : problems.build(s.mark(), s.path(), () -> new LimitsConfig(uri, header));
+  }
+
+  Http2Options http2(Section s) {
+    Http2Options d = Http2Options.defaults();
+    int before = problems.errorCount();
+    Boolean enabled = s.get("enabled", Value.bool(), d.enabled());
+    Integer streams = s.get("max_concurrent_streams", Value.integer(1, 1 << 20),
+        d.maxConcurrentStreams());
+    Integer window = s.get("initial_window_size", Value.size(1, Integer.MAX_VALUE),
+        d.initialWindowSize());
+    Integer connectionWindow = s.get("connection_window_size",
+        Value.size(65_535, Integer.MAX_VALUE), d.connectionWindowSize());
+    Integer resets = s.get("max_resets", Value.integer(1, 1 << 20), d.maxResets());
+    Duration resetWindow = s.get("reset_window", Value.duration(),
+        Duration.ofSeconds(d.resetWindowSeconds()));
+    Integer control = s.get("max_control_frames_per_second", Value.integer(1, 1 << 20),
+        d.maxControlFramesPerSecond());
+    s.rejectUnknown();
+    if (problems.errorCount() != before) {
+      return null;
+    }
+    if (resetWindow.toSeconds() < 1) {
+      problems.error(s.markOf("reset_window"), s.path("reset_window"),
+          resetWindow.toMillis() + " ms (expected: at least 1s)");
+      return null;
+    }
+    return problems.build(s.mark(), s.path(), () -> new Http2Options(enabled, streams, window,
+        connectionWindow, resets, (int) Math.min(Integer.MAX_VALUE, resetWindow.toSeconds()),
+        control));
   }
 
   ForwardingConfig forwarding(Section s) {

@@ -37,9 +37,12 @@ final class TlsReader {
       ForwardingConfig.TOKEN);
 
   private final Problems problems;
+  private final boolean http2;
 
-  TlsReader(Problems problems) {
+  /** @param http2 ALPN offers h2 too */
+  TlsReader(Problems problems, boolean http2) {
     this.problems = problems;
+    this.http2 = http2;
   }
 
   /** The built TLS of a listener's {@code tls} block; null after reporting errors. */
@@ -98,7 +101,7 @@ final class TlsReader {
       return null;
     }
     try {
-      return ServerTls.build(settings);
+      return ServerTls.build(settings, http2);
     } catch (TlsException e) {
       Mark at = marks.getOrDefault(e.field(), s.mark());
       problems.error(at, s.path() + "." + e.field(), e.getMessage());

@@ -1,0 +1,87 @@
+package io.ballast.proxy.http2;
+
+import io.ballast.proxy.ListenerContext;
+import io.ballast.proxy.ProxySettings;
+import io.ballast.proxy.http1.ClientHandler;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+
+/**
+ * Builds the handlers of a client connection that speaks HTTP/2: Netty's frame codec with
+ * ballast's limits, the multiplexer that gives each stream a child channel, and the
+ * {@link Http2ServerConnection} that owns the connection. Each stream's channel is translated to
+ * HTTP/1.1-shaped messages and served by the same {@link ClientHandler} and exchange as an
+ * HTTP/1.1 connection, so routing, attempts, retries and the access log exist once for both.
+ *
+ * <p>Thread-safe (immutable); called on the connection's event loop.
+ */
+public final class Http2Server {
+  private Http2Server() {}
+
+  /** The HTTP/2 handlers of a new connection, in pipeline order. */
+  static ChannelHandler[] handlers(ListenerContext listener, ProxySettings settings,
+      boolean alreadyCounted) {
+    Http2FrameCodec codec = frameCodec(settings);
+    Http2ServerConnection connection =
+        new Http2ServerConnection(listener, settings, alreadyCounted);
+    Http2MultiplexHandler multiplex = new Http2MultiplexHandler(streams(listener, connection));
+    return new ChannelHandler[] {codec, multiplex, connection};
+  }
+
+  /**
+   * Adds the HTTP/2 handlers after the handler named {@code after}.
+   *
+   * @param counted the connection was counted open already (it began as HTTP/1.1)
+   */
+  public static void installAfter(ChannelPipeline pipeline, String after,
+      ListenerContext listener, ProxySettings settings, boolean counted) {
+    String previous = after;
+    for (ChannelHandler h : handlers(listener, settings, counted)) {
+      String name = "h2-" + h.getClass().getSimpleName();
+      pipeline.addAfter(previous, name, h);
+      previous = name;
+    }
+  }
+
+  static Http2FrameCodec frameCodec(ProxySettings settings) {
+    Http2Options o = settings.http2();
+    Http2Settings initial = Http2Settings.defaultSettings()
+        .maxConcurrentStreams(o.maxConcurrentStreams())
+        .initialWindowSize(o.initialWindowSize())
+        // The same bound as an HTTP/1.1 header section, checked as HPACK decodes (an HPACK
+        // bomb expands a few bytes into a huge list: decoding stops at the bound).
+        .maxHeaderListSize(settings.maxHeaderSize());
+    Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
+        .initialSettings(initial)
+        .validateHeaders(true)
+        .decoderEnforceMaxRstFramesPerWindow(o.maxResets(), o.resetWindowSeconds())
+        .encoderEnforceMaxRstFramesPerWindow(o.maxResets(), o.resetWindowSeconds())
+        .autoAckPingFrame(true)
+        .autoAckSettingsFrame(true)
+        .build();
+    // GOAWAY at a drain lets the streams in flight finish; this bounds how long they may take.
+    codec.gracefulShutdownTimeoutMillis(
+        Math.max(30_000, settings.responseTimeout().toMillis()));
+    return codec;
+  }
+
+  private static ChannelInitializer<Http2StreamChannel> streams(ListenerContext listener,
+      Http2ServerConnection connection) {
+    return new ChannelInitializer<>() {
+      @Override
+      protected void initChannel(Http2StreamChannel ch) {
+        ch.pipeline().addLast(
+            new Http2StreamFrameToHttpObjectCodec(true, true),
+            StreamRequests.INSTANCE,
+            new ClientHandler(listener, connection));
+      }
+    };
+  }
+}

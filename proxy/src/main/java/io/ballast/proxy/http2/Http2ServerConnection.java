@@ -1,0 +1,237 @@
+package io.ballast.proxy.http2;
+
+import io.ballast.proxy.ClientConnection;
+import io.ballast.proxy.ListenerContext;
+import io.ballast.proxy.ProxyServer;
+import io.ballast.proxy.ProxySettings;
+import io.ballast.proxy.http1.ClientHandler;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
+import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2PingFrame;
+import io.netty.handler.codec.http2.Http2SettingsFrame;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Owns one HTTP/2 client connection (its streams are served by their own {@link ClientHandler}s):
+ * counts the connection open and closed, drains it with GOAWAY, and ends what would otherwise
+ * hold it forever:
+ *
+ * <ul>
+ *   <li>no stream for the client idle timeout, even if the client keeps pinging;
+ *   <li>a stream that makes no progress for the client idle timeout: its client sends nothing
+ *       of a request it began, or never opens its flow-control window for the response (a
+ *       zero-window stall); the stream is reset, the others go on;
+ *   <li>more PING and SETTINGS frames in a second than the limit: GOAWAY(ENHANCE_YOUR_CALM).
+ * </ul>
+ *
+ * <p>The frame codec before it enforces the rest (stream count, header list size, resets,
+ * CONTINUATION and empty-frame floods, queued control frames).
+ *
+ * <p>Event-loop only; one instance per connection, after the stream multiplexer.
+ */
+public final class Http2ServerConnection extends ChannelDuplexHandler
+    implements ClientConnection, ClientHandler.StreamOwner {
+  private final ListenerContext listener;
+  private final long idleNanos;
+  private final int connectionWindow;
+  private final int maxControlFrames;
+  private final Set<ClientHandler> streams = Collections.newSetFromMap(new IdentityHashMap<>());
+  /** True when the connection was counted open before it spoke HTTP/2 (an h2c upgrade). */
+  private boolean counted;
+  private ChannelHandlerContext ctx;
+  private ScheduledFuture<?> tick;
+  private long idleSince = System.nanoTime();
+  private long controlWindowStart;
+  private int controlFrames;
+  private boolean closing;
+
+  Http2ServerConnection(ListenerContext listener, ProxySettings settings, boolean counted) {
+    this.listener = listener;
+    this.idleNanos = settings.clientIdleTimeout().toNanos();
+    this.connectionWindow = settings.http2().connectionWindowSize();
+    this.maxControlFrames = settings.http2().maxControlFramesPerSecond();
+    this.counted = counted;
+  }
+
+  @Override
+  public ListenerContext listener() {
+    return listener;
+  }
+
+  @Override
+  public EventExecutor executor() {
+    return ctx.executor();
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    if (ctx.channel().isActive()) {
+      start();
+    }
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    start();
+    ctx.fireChannelActive();
+  }
+
+  private void start() {
+    if (tick != null) {
+      return;
+    }
+    listener.opened(this);
+    if (!counted) {
+      counted = true;
+      try {
+        listener.observer().onClientConnectionOpened(listener.name());
+      } catch (RuntimeException e) {
+        ProxyServer.LOG.warn("observer failed on connection open", e);
+      }
+    }
+    int grow = connectionWindow - 65_535;
+    if (grow > 0) {
+      ctx.writeAndFlush(new DefaultHttp2WindowUpdateFrame(grow));
+    }
+    long every = Math.max(TimeUnit.MILLISECONDS.toNanos(100), Math.min(idleNanos / 4,
+        TimeUnit.SECONDS.toNanos(5)));
+    tick = ctx.executor().scheduleAtFixedRate(this::check, every, every, TimeUnit.NANOSECONDS);
+    if (listener.draining()) {
+      drain();
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (tick != null) {
+      tick.cancel(false);
+    }
+    listener.closed(this);
+    try {
+      listener.observer().onClientConnectionClosed(listener.name());
+    } catch (RuntimeException e) {
+      ProxyServer.LOG.warn("observer failed on connection close", e);
+    }
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    // What reaches this handler is the connection's own frames (SETTINGS, PING, GOAWAY...):
+    // stream frames went to the streams' channels.
+    try {
+      if (msg instanceof Http2PingFrame ping && !ping.ack()
+          || msg instanceof Http2SettingsFrame) {
+        countControlFrame();
+      }
+    } finally {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  private void countControlFrame() {
+    long now = System.nanoTime();
+    if (now - controlWindowStart > TimeUnit.SECONDS.toNanos(1)) {
+      controlWindowStart = now;
+      controlFrames = 0;
+    }
+    if (++controlFrames > maxControlFrames && !closing) {
+      abort(Http2Error.ENHANCE_YOUR_CALM, "control frame flood");
+    }
+  }
+
+  /** Ends the connection at once with GOAWAY({@code error}); streams in flight are reset. */
+  void abort(Http2Error error, String reason) {
+    closing = true;
+    Http2FrameCodec codec = ctx.pipeline().get(Http2FrameCodec.class);
+    if (codec != null) {
+      codec.gracefulShutdownTimeoutMillis(0);
+    }
+    ProxyServer.LOG.debug("listener {}: HTTP/2 connection from {} ended: {}", listener.name(),
+        ctx.channel().remoteAddress(), reason);
+    ctx.writeAndFlush(new DefaultHttp2GoAwayFrame(error,
+            Unpooled.copiedBuffer(reason, java.nio.charset.StandardCharsets.US_ASCII)))
+        .addListener(f -> ctx.channel().close());
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof IdleStateEvent) {
+      // Nothing read for the idle timeout: end it unless a stream waits on ballast or a backend.
+      if (streams.isEmpty() || allWaitingOnClient()) {
+        drain();
+      }
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  private boolean allWaitingOnClient() {
+    for (ClientHandler s : streams) {
+      if (!s.waitingOnClient()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void check() {
+    long now = System.nanoTime();
+    if (streams.isEmpty()) {
+      if (now - idleSince >= idleNanos) {
+        drain();
+      }
+      return;
+    }
+    for (ClientHandler s : new ArrayList<>(streams)) {
+      if (s.stalledFor(now) >= idleNanos) {
+        s.context().channel().close();
+      }
+    }
+  }
+
+  @Override
+  public void streamOpened(ClientHandler stream) {
+    streams.add(stream);
+  }
+
+  @Override
+  public void streamClosed(ClientHandler stream) {
+    if (streams.remove(stream) && streams.isEmpty()) {
+      idleSince = System.nanoTime();
+    }
+  }
+
+  /**
+   * GOAWAY with the last stream the client opened: streams in flight finish, the connection
+   * closes when the last one ends (or after the graceful shutdown timeout).
+   */
+  @Override
+  public void drain() {
+    if (closing || !ctx.channel().isActive()) {
+      return;
+    }
+    closing = true;
+    ctx.channel().close();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    // I/O errors; HTTP/2 protocol errors were answered by the frame codec already.
+    ctx.close();
+  }
+}
