@@ -69,9 +69,10 @@ final class ClientPipeline extends ChannelInitializer<SocketChannel> {
     ch.pipeline().addLast(new ProtocolSniffer(new ProtocolSniffer.Protocols() {
       @Override
       public void http1(ChannelHandlerContext ctx) {
-        ctx.pipeline().addAfter(ctx.name(), null,
+        // The codec first: the client handler looks for it when it is added.
+        ctx.pipeline().addAfter(ctx.name(), "http1-codec", new ServerCodec(s.decoder().clone()));
+        ctx.pipeline().addAfter("http1-codec", null,
             new ClientHandler(context, new H2cUpgrade(context, s.settings())));
-        ctx.pipeline().addAfter(ctx.name(), null, new ServerCodec(s.decoder().clone()));
       }
 
       @Override

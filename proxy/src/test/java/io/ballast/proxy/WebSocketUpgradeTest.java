@@ -133,11 +133,12 @@ class WebSocketUpgradeTest {
     TestBackend http = later(new TestBackend("plain"));
     ProxyFixture f = later(proxyFor(http.port()));
     try (RawClient c = new RawClient(f.address)) {
-      c.send("GET /echo HTTP/1.1\r\nHost: test\r\nConnection: Upgrade, HTTP2-Settings\r\n"
-          + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n");
+      // (h2c is taken by ballast itself: Http2ClientTest.)
+      c.send("GET /echo HTTP/1.1\r\nHost: test\r\nConnection: Upgrade\r\n"
+          + "Upgrade: TLS/1.2\r\n\r\n");
       RawClient.Response r = c.read();
       assertThat(r.status()).isEqualTo(200);
-      assertThat(http.lastHeaders).doesNotContainKeys("upgrade", "http2-settings")
+      assertThat(http.lastHeaders).doesNotContainKeys("upgrade")
           .doesNotContainEntry("connection", "upgrade");
 
       c.send(handshake("/echo", "Content-Length: 5") + "hello");

@@ -10,6 +10,7 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
 import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2PingFrame;
@@ -231,7 +232,10 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    // I/O errors; HTTP/2 protocol errors were answered by the frame codec already.
-    ctx.close();
+    // The frame codec tells of a protocol error before it answers it with its GOAWAY; closing
+    // here would send a graceful GOAWAY(NO_ERROR) first. Other errors are I/O: close.
+    if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) == null) {
+      ctx.close();
+    }
   }
 }
