@@ -35,6 +35,7 @@ import java.util.List;
  * @param tls what the connection's TLS handshake settled; null on a plain connection
  * @param protocol the protocol the client spoke ({@code HTTP/1.1}, {@code HTTP/1.0},
  *     {@code HTTP/2.0}); null when unknown
+ * @param grpcStatus the gRPC status the client got, for a gRPC call that got one; -1 otherwise
  */
 public record RequestLog(
     long startEpochMillis,
@@ -58,7 +59,19 @@ public record RequestLog(
     String group,
     String clientZone,
     ClientTls tls,
-    String protocol) {
+    String protocol,
+    int grpcStatus) {
+
+  /** A request that is no gRPC call. */
+  public RequestLog(long startEpochMillis, String clientAddress, String method, String uri,
+      String host, String listener, String pool, Backend backend, int status, long durationNanos,
+      long bytesIn, long bytesOut, String requestId, int attempts, String error,
+      List<Backend> backendsTried, RetryDecision retry, String route, String group,
+      String clientZone, ClientTls tls, String protocol) {
+    this(startEpochMillis, clientAddress, method, uri, host, listener, pool, backend, status,
+        durationNanos, bytesIn, bytesOut, requestId, attempts, error, backendsTried, retry, route,
+        group, clientZone, tls, protocol, -1);
+  }
 
   /** A request whose protocol is not told. */
   public RequestLog(long startEpochMillis, String clientAddress, String method, String uri,

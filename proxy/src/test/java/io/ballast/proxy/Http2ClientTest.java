@@ -87,7 +87,7 @@ class Http2ClientTest {
   void largeBodiesBothWaysUnderFlowControl() throws Exception {
     try (ProxyFixture f = new ProxyFixture(1)) {
       h2.send(HttpRequest.newBuilder(f.uri("/name")).build(), HttpResponse.BodyHandlers.ofString());
-      byte[] upload = new byte[10 << 20];
+      byte[] upload = new byte[5 << 20];
       new Random(3).nextBytes(upload);
       HttpResponse<String> echo = h2.send(HttpRequest.newBuilder(f.uri("/echo"))
               .POST(HttpRequest.BodyPublishers.ofByteArray(upload)).build(),
@@ -98,10 +98,10 @@ class Http2ClientTest {
           HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(upload)));
 
       HttpResponse<byte[]> download = h2.send(
-          HttpRequest.newBuilder(f.uri("/download/20000000")).build(),
+          HttpRequest.newBuilder(f.uri("/download/8000000")).build(),
           HttpResponse.BodyHandlers.ofByteArray());
       assertThat(download.version()).isEqualTo(HttpClient.Version.HTTP_2);
-      assertThat(download.body()).hasSize(20_000_000);
+      assertThat(download.body()).hasSize(8_000_000);
     }
   }
 

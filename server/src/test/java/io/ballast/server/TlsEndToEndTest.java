@@ -209,6 +209,42 @@ class TlsEndToEndTest {
                 "\"tls_cipher\":\"TLS_AES_"));
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"auto", "jdk"})
+  void http2ComesThroughAlpnAndEveryStreamIsARequest(String provider) throws Exception {
+    start(config("provider: " + provider));
+    HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2)
+        .sslContext(certs.clientContext(null)).build();
+    URI uri = URI.create("https://localhost:" + port() + "/headers");
+    List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> calls =
+        new java.util.ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      calls.add(h2.sendAsync(HttpRequest.newBuilder(uri).build(),
+          HttpResponse.BodyHandlers.ofString()));
+    }
+    for (var c : calls) {
+      HttpResponse<String> r = c.get();
+      assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.body()).contains("x-forwarded-proto: https").doesNotContain("x-http2");
+    }
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+        assertThat(Files.readString(dir.resolve("access.log")))
+            .contains("\"protocol\":\"HTTP/2.0\"", "\"tls_version\":\"TLSv1.3\""));
+  }
+
+  @Test
+  void withHttp2OffAlpnOffersHttp11Only() throws Exception {
+    start(config("") + "http2: {enabled: false}\n");
+    HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2)
+        .sslContext(certs.clientContext(null)).build();
+    HttpResponse<String> r = h2.send(HttpRequest.newBuilder(
+        URI.create("https://localhost:" + port() + "/")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
+    assertThat(r.body()).isEqualTo("app");
+  }
+
   @Test
   void tls12WorksWithTheDefaultCiphersAndOlderVersionsAreRefused() throws Exception {
     start(config("protocols: [TLSv1.2]"));

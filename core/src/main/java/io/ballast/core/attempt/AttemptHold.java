@@ -114,7 +114,23 @@ final class AttemptHold {
 
   /** The response head arrived: the gate's duration ends here; the outlier tracker hears it. */
   void head(int code) {
+    head(code, true);
+  }
+
+  /**
+   * The response head arrived; the outlier tracker hears {@code code} now when {@code tell},
+   * else at {@link #finalStatus} (a status that comes at the end of the response judges it).
+   */
+  void head(int code, boolean tell) {
     headNanos = ticker.nanos();
+    status = code;
+    if (tell) {
+      backend.outcomes().response(code);
+    }
+  }
+
+  /** The status that judges the attempt, known at its end; the outlier tracker hears it. */
+  void finalStatus(int code) {
     status = code;
     backend.outcomes().response(code);
   }

@@ -88,6 +88,9 @@ public final class Attempts {
   private int failStatus;
   private String reason;
 
+  /** The attempt's answer is judged at its end ({@link #answeredUntilEnd}). */
+  private boolean judgedAtEnd;
+
   /** The retry decision on the attempt's status, null when there was none. */
   private RetryDecision decision;
 
@@ -119,6 +122,7 @@ public final class Attempts {
     pending = null;
     noBackend = null;
     reached = null;
+    judgedAtEnd = false;
     failStatus = 503;
     reason = null;
     hold.clear();
@@ -253,8 +257,38 @@ public final class Attempts {
     return false;
   }
 
+  /**
+   * The response head arrived with {@code code}, but what judges the attempt comes at the end
+   * of the response: a gRPC call's status, in its trailers ({@link GrpcStatus}). The answer is
+   * relayed (never retried: the client gets its bytes); report {@link #completed(int)} with the
+   * final status, or {@link #completed()} when none came (the head's status judges), or
+   * {@link #broken}.
+   */
+  public void answeredUntilEnd(int code) {
+    hold.head(code, false);
+    judgedAtEnd = true;
+    retry.responseStarted();
+  }
+
+  /**
+   * The relayed answer ended whole with {@code finalCode} judging it (after
+   * {@link #answeredUntilEnd}: the HTTP equivalent of its gRPC status); otherwise as
+   * {@link #completed()}.
+   */
+  public void completed(int finalCode) {
+    if (judgedAtEnd) {
+      judgedAtEnd = false;
+      hold.finalStatus(finalCode);
+    }
+    completed();
+  }
+
   /** The relayed answer ended whole: the attempt is a success or failure by its status. */
   public void completed() {
+    if (judgedAtEnd) {
+      judgedAtEnd = false;
+      hold.finalStatus(hold.status());
+    }
     int status = hold.status();
     hold.end(Failures.forGate(status), Failures.forLoad(status));
     record(AttemptOutcome.ANSWERED, decision);
@@ -266,6 +300,7 @@ public final class Attempts {
    * of the backend; the client gets a truncated response, never a retry.
    */
   public void broken(String why) {
+    judgedAtEnd = false;
     hold.localFailure();
     reason = Objects.requireNonNull(why, "why");
     hold.end(true, true);
@@ -279,6 +314,7 @@ public final class Attempts {
    * no outcome goes back. Does nothing when no attempt is open.
    */
   public void abandoned() {
+    judgedAtEnd = false;
     if (hold.holding()) {
       hold.abandon();
       record(AttemptOutcome.ABANDONED, null);

@@ -225,6 +225,56 @@ class AttemptsTest {
   }
 
   @Test
+  void aGrpcStatusInTheTrailersJudgesTheAttemptOnceAtItsEnd() {
+    Backend first = begin("POST");
+    attempts.connected();
+    attempts.sending();
+    attempts.answeredUntilEnd(200);
+    // Nothing heard of the response until its status is known.
+    assertThat(heard).containsExactly(first.name() + " local success");
+    attempts.completed(GrpcStatus.httpEquivalent(GrpcStatus.UNAVAILABLE));
+    assertThat(heard).containsExactly(first.name() + " local success", first.name() + " 503");
+    assertThat(first.load().failures()).isEqualTo(1);
+    assertThat(records).singleElement().hasToString(first.name() + " answered 503"
+        + " load=failure gate=failure outlier=local-origin success, response 503 retry=-");
+
+    Backend second = begin("POST");
+    attempts.connected();
+    attempts.sending();
+    attempts.answeredUntilEnd(200);
+    attempts.completed(GrpcStatus.httpEquivalent(5)); // NOT_FOUND: the caller's business
+    assertThat(second.load().failures()).isZero();
+    assertThat(heard).endsWith(second.name() + " 404");
+
+    // No status at the end: the head's judges, heard once.
+    Backend third = begin("POST");
+    attempts.connected();
+    attempts.sending();
+    attempts.answeredUntilEnd(200);
+    attempts.completed();
+    assertThat(heard).endsWith(third.name() + " local success", third.name() + " 200");
+  }
+
+  @Test
+  void grpcStatusesMapToTheirHttpEquivalentsAndBack() {
+    assertThat(GrpcStatus.httpEquivalent(0)).isEqualTo(200);
+    assertThat(GrpcStatus.httpEquivalent(14)).isEqualTo(503);
+    assertThat(GrpcStatus.httpEquivalent(4)).isEqualTo(504);
+    assertThat(GrpcStatus.httpEquivalent(8)).isEqualTo(429);
+    assertThat(GrpcStatus.httpEquivalent(99)).isEqualTo(500);
+    assertThat(GrpcStatus.ofHttp(503)).isEqualTo(14);
+    assertThat(GrpcStatus.ofHttp(502)).isEqualTo(14);
+    assertThat(GrpcStatus.ofHttp(504)).isEqualTo(4);
+    assertThat(GrpcStatus.ofHttp(404)).isEqualTo(12);
+    assertThat(GrpcStatus.name(14)).isEqualTo("UNAVAILABLE");
+    assertThat(GrpcStatus.name(17)).isEqualTo("CODE_17");
+    assertThat(GrpcStatus.parse("14")).isEqualTo(14);
+    assertThat(GrpcStatus.parse("1x")).isEqualTo(-1);
+    assertThat(GrpcStatus.parse("")).isEqualTo(-1);
+    assertThat(GrpcStatus.parse(null)).isEqualTo(-1);
+  }
+
+  @Test
   void aBreakAfterTheHeadIsAFailureAndNeverRetried() {
     Backend first = begin("GET");
     attempts.connected();

@@ -3,9 +3,11 @@ package io.ballast.proxy.http1;
 import io.ballast.core.Backend;
 import io.ballast.core.Ticker;
 import io.ballast.core.attempt.Attempts;
+import io.ballast.core.attempt.GrpcStatus;
 import io.ballast.proxy.ListenerContext;
 import io.ballast.proxy.ProxyServer;
 import io.ballast.proxy.affinity.PoolAffinity;
+import io.ballast.proxy.grpc.GrpcCalls;
 import io.ballast.proxy.routing.RequestRewrite;
 import io.ballast.proxy.routing.RoutedRequest;
 import io.ballast.proxy.routing.Router;
@@ -68,6 +70,10 @@ final class Exchange {
   private boolean upgrade;
   /** The connections are a tunnel: the tunnel ends the request. */
   private boolean tunnelling;
+  /** The request is a gRPC call ({@link GrpcCalls#isCall}). */
+  private boolean grpc;
+  /** The call's deadline on System.nanoTime(), or 0 when it has none. */
+  private long grpcDeadline;
 
   Exchange(ClientHandler client, ListenerContext listener, Channel channel, UpstreamPool upstreams) {
     this.client = client;
@@ -83,6 +89,16 @@ final class Exchange {
 
   boolean done() {
     return done;
+  }
+
+  /** True when the request is a gRPC call: its answer is judged by its grpc-status. */
+  boolean grpc() {
+    return grpc;
+  }
+
+  /** What is left of the gRPC call's deadline; Long.MAX_VALUE when it has none. */
+  long grpcRemainingNanos() {
+    return grpcDeadline == 0 ? Long.MAX_VALUE : grpcDeadline - System.nanoTime();
   }
 
   boolean requestComplete() {
@@ -116,6 +132,8 @@ final class Exchange {
     continueSent = false;
     closeClient = false;
     upgrade = false;
+    grpc = false;
+    grpcDeadline = 0;
     record.start(req, decoded, client.protocol(req));
     listener.requestStarted();
   }
@@ -127,6 +145,9 @@ final class Exchange {
     headRequest = HttpMethod.HEAD.equals(req.method());
     expectContinue = RequestChecks.expectsContinue(req);
     upgrade = client.upgradeRequested(req);
+    grpc = GrpcCalls.isCall(req);
+    long timeout = grpc ? GrpcCalls.timeoutNanos(req) : -1;
+    grpcDeadline = timeout < 0 ? 0 : System.nanoTime() + timeout;
     boolean chunked = HttpUtil.isTransferEncodingChunked(req);
     long contentLength = chunked ? -1 : HttpUtil.getContentLength(req, 0L);
     RoutedRequest r = router.route(req, record.startSeconds(), client.tls());
@@ -139,6 +160,10 @@ final class Exchange {
       if (contentLength != 0) {
         answerLocally(r);
       }
+      return;
+    }
+    if (grpc && grpcRemainingNanos() <= 0) {
+      answer(504, "grpc deadline exceeded before the call was sent", null);
       return;
     }
     attempts.start(r.target().ref().pool(), r.policy(), r.session(), record.method(),
@@ -236,6 +261,9 @@ final class Exchange {
     responseStarted = true;
     int code = response.status().code();
     record.status = code;
+    if (grpc) {
+      record.grpcStatus = GrpcCalls.status(response.headers());
+    }
     boolean bodiless = headRequest || code == 204 || code == 304;
     boolean close = !clientKeepAlive || !requestComplete || client.closing()
         || listener.draining();
@@ -293,6 +321,12 @@ final class Exchange {
    */
   boolean relay(HttpContent c, boolean last) {
     record.bytesOut += c.content().readableBytes();
+    if (grpc && last) {
+      int status = GrpcCalls.status(((LastHttpContent) c).trailingHeaders());
+      if (status >= 0) {
+        record.grpcStatus = status;
+      }
+    }
     channel.write(c, channel.voidPromise());
     if (last) {
       channel.flush();
@@ -343,9 +377,16 @@ final class Exchange {
     closeClient = close;
     if (channel.isActive()) {
       AsciiString idHeader = listener.rewriter().requestIdHeader();
-      channel.writeAndFlush(location == null
-          ? Responses.error(code, close, idHeader, record.requestId)
-          : Responses.redirect(code, location, close, idHeader, record.requestId));
+      if (grpc && location == null) {
+        // A gRPC client reads a gRPC status, not an HTTP error: a trailers-only answer.
+        record.status = 200;
+        record.grpcStatus = GrpcStatus.ofHttp(code);
+        channel.writeAndFlush(GrpcCalls.trailersOnly(code, reason, idHeader, record.requestId));
+      } else {
+        channel.writeAndFlush(location == null
+            ? Responses.error(code, close, idHeader, record.requestId)
+            : Responses.redirect(code, location, close, idHeader, record.requestId));
+      }
     }
     end();
   }

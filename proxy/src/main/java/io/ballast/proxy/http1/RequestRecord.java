@@ -28,6 +28,8 @@ final class RequestRecord {
   String error;
   long bytesIn;
   long bytesOut;
+  /** The gRPC status the client got (in trailers or a trailers-only head); -1 when none. */
+  int grpcStatus;
 
   /** A request head arrived; {@code decoded} false for one that failed to parse. */
   void start(HttpRequest req, boolean decoded, String protocol) {
@@ -42,6 +44,7 @@ final class RequestRecord {
     error = null;
     bytesIn = 0;
     bytesOut = 0;
+    grpcStatus = -1;
   }
 
   String method() {
@@ -66,6 +69,6 @@ final class RequestRecord {
         System.nanoTime() - startNanos, bytesIn, bytesOut, requestId, count, error,
         count > 1 ? attempts.backendsTried() : null, count > 0 ? attempts.lastDecision() : null,
         routed != null ? routed.routeName() : null, routed != null ? routed.group() : null,
-        sent ? routed.clientZone() : null, tls, protocol);
+        sent ? routed.clientZone() : null, tls, protocol, grpcStatus);
   }
 }

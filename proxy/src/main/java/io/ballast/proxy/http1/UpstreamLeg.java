@@ -2,8 +2,10 @@ package io.ballast.proxy.http1;
 
 import io.ballast.core.Backend;
 import io.ballast.core.attempt.Attempts;
+import io.ballast.core.attempt.GrpcStatus;
 import io.ballast.core.retry.AttemptFailure;
 import io.ballast.proxy.ListenerContext;
+import io.ballast.proxy.grpc.GrpcCalls;
 import io.ballast.proxy.routing.RoutedRequest;
 import io.ballast.proxy.signals.LoadReportReader;
 import io.ballast.proxy.upstream.BackendConnections;
@@ -188,9 +190,10 @@ final class UpstreamLeg {
     if (!responseStarted) {
       // The attempt now waits for its response: the response timeout, or the per-try timeout
       // (cut to what is left of the overall one) when that is shorter.
-      responseTimer.arm(Math.min(
+      // A gRPC call's deadline bounds the wait too.
+      responseTimer.arm(Math.min(Math.min(
           routed.route().responseTimeoutNanos(listener.settings().responseTimeout().toNanos()),
-          attempts.attemptTimeoutNanos()));
+          attempts.attemptTimeoutNanos()), Math.max(0, exchange.grpcRemainingNanos())));
     }
   }
 
@@ -231,7 +234,13 @@ final class UpstreamLeg {
     }
     boolean last = c instanceof LastHttpContent;
     if (last) {
-      attempts.completed();
+      if (exchange.grpc()) {
+        // A call's trailers say how it went; without a status, its head does.
+        int status = GrpcCalls.status(((LastHttpContent) c).trailingHeaders());
+        attempts.completed(status >= 0 ? GrpcStatus.httpEquivalent(status) : 200);
+      } else {
+        attempts.completed();
+      }
       responseTimer.disarm();
       upstream = null;
       u.responseDone(reusable && exchange.requestComplete() && requestSent);
@@ -260,6 +269,19 @@ final class UpstreamLeg {
     responseTimer.disarm();
     Backend backend = attempts.backend();
     readLoadReport(backend, response);
+    if (exchange.grpc() && code == 200) {
+      int status = GrpcCalls.status(response.headers());
+      if (status < 0) {
+        // The call's status comes in its trailers and judges the attempt there.
+        attempts.answeredUntilEnd(code);
+        responseStarted = true;
+        reusable = HttpUtil.isKeepAlive(response);
+        exchange.respond(response, backend);
+        return;
+      }
+      // Trailers-only: the status is here, judged (and retried) as its HTTP equivalent.
+      code = GrpcStatus.httpEquivalent(status);
+    }
     if (attempts.answered(code)) {
       // Dropped for a retry on another backend: this connection reads the rest of it and goes
       // back to the pool, and the request goes there.

@@ -67,6 +67,9 @@ final class JsonLine {
     field("backend", backend == null ? null : backend.name());
     field("backend_address", backend == null ? null : backend.address());
     out.append(",\"status\":").append(log.status());
+    if (log.grpcStatus() >= 0) {
+      out.append(",\"grpc_status\":").append(log.grpcStatus());
+    }
     out.append(",\"duration_ms\":");
     appendMillis(log.durationNanos());
     out.append(",\"bytes_in\":").append(log.bytesIn());

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.ballast.core.pick.Algorithm;
 import io.ballast.core.retry.RetrySettings;
 import io.ballast.proxy.client.Cidr;
+import io.ballast.proxy.http2.Http2Options;
 import io.ballast.proxy.probe.StatusRange;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -181,8 +182,8 @@ class ConfigLoaderTest {
         """)).containsExactly(
         "test.yaml:9:9: pools[0].backends[0].wieght: unknown field 'wieght' (did you mean 'weight'?)",
         "test.yaml:10:1: timeout: unknown field 'timeout' (did you mean 'timeouts'?)",
-        "test.yaml:12:1: colour: unknown field 'colour' (expected one of: pools, listeners, timeouts,"
-            + " limits, forwarding, admin, access_log, locality, discovery)");
+        "test.yaml:12:1: colour: unknown field 'colour' (expected one of: pools, http2, listeners,"
+            + " timeouts, limits, forwarding, admin, access_log, locality, discovery)");
   }
 
   @Test
@@ -324,6 +325,39 @@ class ConfigLoaderTest {
           tunnel_idle: 0
         """)).containsExactly(
         "test.yaml:10:16: timeouts.tunnel_idle: 0 (expected: a duration > 0)");
+  }
+
+  @Test
+  void http2IsOnWithItsDefaultsUnlessSetAndBadValuesNameTheirLine() {
+    assertThat(valid(BASE).config().http2()).isEqualTo(Http2Options.defaults());
+    Http2Options set = valid(BASE + """
+        http2:
+          enabled: false
+          max_concurrent_streams: 250
+          initial_window_size: 1MiB
+          connection_window_size: 16MiB
+          max_resets: 50
+          reset_window: 10s
+          max_control_frames_per_second: 200
+        """).config().http2();
+    assertThat(set).isEqualTo(new Http2Options(false, 250, 1 << 20, 16 << 20, 50, 10, 200));
+    assertThat(errors(BASE + """
+        http2:
+          max_concurrent_streams: 0
+          connection_window_size: 1KiB
+          reset_window: 10ms
+          max_stream: 3
+        """)).containsExactly(
+        "test.yaml:10:27: http2.max_concurrent_streams: 0 (expected: 1..1048576)",
+        "test.yaml:11:27: http2.connection_window_size: '1KiB' = 1024 bytes (expected:"
+            + " 65535..2147483647 bytes)",
+        "test.yaml:13:3: http2.max_stream: unknown field 'max_stream' (expected one of: enabled,"
+            + " max_concurrent_streams, initial_window_size, connection_window_size, max_resets,"
+            + " reset_window, max_control_frames_per_second)");
+    assertThat(errors(BASE + """
+        http2:
+          reset_window: 10ms
+        """)).containsExactly("test.yaml:10:17: http2.reset_window: 10 ms (expected: at least 1s)");
   }
 
   @Test
