@@ -9,13 +9,16 @@ import io.ballast.proxy.tls.TlsAcceptor;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.ArrayDeque;
@@ -45,7 +48,21 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
     void streamOpened(ClientHandler stream);
 
     void streamClosed(ClientHandler stream);
+
+    /**
+     * The backend took the stream's WebSocket handshake ({@code upgrade}, its prepared 101): the
+     * client gets its protocol's answer, and the stream becomes a byte pipe with
+     * {@code endpoint} (the tunnel's) in front of {@code stream}'s handler.
+     */
+    void tunnel(ChannelHandlerContext stream, HttpResponse upgrade, ChannelHandler endpoint);
   }
+
+  /**
+   * Set on an HTTP/2 stream's channel whose request is a WebSocket handshake (RFC 8441's
+   * extended CONNECT, translated to the HTTP/1.1 handshake for the backend).
+   */
+  public static final AttributeKey<Boolean> EXTENDED_CONNECT =
+      AttributeKey.valueOf("ballast.extendedConnect");
 
   /**
    * Protocols an HTTP/1.1 connection may switch to at a request's {@code Upgrade} header, other
@@ -158,7 +175,27 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
    * holds still behind it until the backend answers.
    */
   boolean upgradeRequested(HttpRequest request) {
+    if (owner != null) {
+      return extendedConnect();
+    }
     return codec != null && codec.holdsFor(request);
+  }
+
+  /** True on an HTTP/2 stream whose request is a WebSocket handshake (RFC 8441). */
+  boolean extendedConnect() {
+    return owner != null && Boolean.TRUE.equals(ctx.channel().attr(EXTENDED_CONNECT).get());
+  }
+
+  /**
+   * Switches an HTTP/2 stream to its tunnel ({@link StreamOwner#tunnel}); false on an HTTP/1.1
+   * connection, whose switch is the relay's own.
+   */
+  boolean tunnelStream(HttpResponse upgrade, ChannelHandler endpoint) {
+    if (owner == null) {
+      return false;
+    }
+    owner.tunnel(ctx, upgrade, endpoint);
+    return true;
   }
 
   /** The connection became a tunnel: reading and closing are the tunnel's from now on. */

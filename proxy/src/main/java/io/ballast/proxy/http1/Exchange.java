@@ -258,8 +258,15 @@ final class Exchange {
 
   /** The final response head of {@code backend}, to relay. */
   void respond(HttpResponse response, Backend backend) {
-    responseStarted = true;
     int code = response.status().code();
+    if (upgrade && code / 100 == 2 && client.extendedConnect()) {
+      // On HTTP/2 a 2xx to a WebSocket handshake means the tunnel is open (RFC 8441); a
+      // backend that served it as a plain request opened none.
+      ReferenceCountUtil.release(response);
+      fail(502, "backend answered the websocket handshake with " + code + ", not 101");
+      return;
+    }
+    responseStarted = true;
     record.status = code;
     if (grpc) {
       record.grpcStatus = GrpcCalls.status(response.headers());

@@ -22,7 +22,9 @@ import io.netty.handler.timeout.IdleStateHandler;
  * Turns a client connection and its backend connection into a {@link Tunnel} once the backend
  * answered a WebSocket upgrade with 101, then reports what the tunnel does:
  * <ol>
- *   <li>the 101 goes to the client, encoded by the client's HTTP codec one last time;
+ *   <li>the 101 goes to the client, encoded by the client's HTTP codec one last time (an
+ *       HTTP/2 stream's client gets its protocol's answer instead, a 200, and the stream's
+ *       owner makes the stream a byte pipe: {@link ClientHandler#tunnelStream});
  *   <li>each pipeline gets the tunnel's endpoint in front of its last handler (the client
  *       handler and the backend connection's handler stay behind it for their bookkeeping when
  *       the connection closes: open connections counted, the client unregistered);
@@ -57,17 +59,18 @@ final class Switchover implements TunnelListener {
       ListenerContext listener, String pool, HttpResponse response) {
     Channel clientChannel = client.context().channel();
     Channel backendChannel = upstream.channel();
-    clientChannel.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-        response.status(), Unpooled.EMPTY_BUFFER, response.headers(),
-        EmptyHttpHeaders.INSTANCE), clientChannel.voidPromise());
-
     Switchover reports = new Switchover(exchange, listener.observer(), pool);
     Tunnel tunnel = new Tunnel(clientChannel, backendChannel,
         listener.settings().tunnelIdleTimeout(), new WebSocketFarewell(), reports,
         listener.tunnels());
     ChannelPipeline cp = clientChannel.pipeline();
     ChannelPipeline bp = backendChannel.pipeline();
-    cp.addBefore(client.context().name(), "tunnel", tunnel.endpoint(true));
+    if (!client.tunnelStream(response, tunnel.endpoint(true))) {
+      clientChannel.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+          response.status(), Unpooled.EMPTY_BUFFER, response.headers(),
+          EmptyHttpHeaders.INSTANCE), clientChannel.voidPromise());
+      cp.addBefore(client.context().name(), "tunnel", tunnel.endpoint(true));
+    }
     bp.addBefore(bp.context(upstream).name(), "tunnel", tunnel.endpoint(false));
     client.tunnelled();
     removeIfPresent(cp, IdleStateHandler.class);

@@ -57,7 +57,9 @@ public final class Http2Server {
         .initialWindowSize(o.initialWindowSize())
         // The same bound as an HTTP/1.1 header section, checked as HPACK decodes (an HPACK
         // bomb expands a few bytes into a huge list: decoding stops at the bound).
-        .maxHeaderListSize(settings.maxHeaderSize());
+        .maxHeaderListSize(settings.maxHeaderSize())
+        // WebSockets over HTTP/2 (RFC 8441).
+        .connectProtocolEnabled(true);
     Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
         .initialSettings(initial)
         .validateHeaders(true)
@@ -79,7 +81,7 @@ public final class Http2Server {
       protected void initChannel(Http2StreamChannel ch) {
         ch.pipeline().addLast(
             new Http2StreamFrameToHttpObjectCodec(true, true),
-            StreamRequests.INSTANCE,
+            new StreamRequests(),
             new ClientHandler(listener, connection));
       }
     };

@@ -7,7 +7,9 @@ import io.ballast.proxy.ProxySettings;
 import io.ballast.proxy.http1.ClientHandler;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
 import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2CodecUtil;
@@ -208,6 +210,11 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
   @Override
   public void streamOpened(ClientHandler stream) {
     streams.add(stream);
+  }
+
+  @Override
+  public void tunnel(ChannelHandlerContext stream, HttpResponse upgrade, ChannelHandler endpoint) {
+    StreamTunnel.open(stream, upgrade, endpoint);
   }
 
   @Override

@@ -1,39 +1,65 @@
 package io.ballast.proxy.http2;
 
-import io.netty.channel.ChannelHandler;
+import io.ballast.proxy.http1.ClientHandler;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.DecoderException;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.HttpConversionUtil.ExtensionHeaderNames;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+import java.util.Base64;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Gives a stream's request the shape an HTTP/1.1 connection's has: a head, then body parts and
  * a last part, even when HEADERS ended the stream (the translation makes that one whole
- * message, which the exchange does not expect). And takes from it the extension headers the HTTP/2 to HTTP/1.1 translation adds
- * (stream id, scheme): they describe this hop, and a backend must never see them, nor a
- * client's own forged copies of them.
+ * message, which the exchange does not expect). And takes from it the extension headers the
+ * HTTP/2 to HTTP/1.1 translation adds (stream id, scheme): they describe this hop, and a backend
+ * must never see them, nor a client's own forged copies of them.
  *
- * <p>Stateless and shared by every stream.
+ * <p>A WebSocket over HTTP/2 (RFC 8441: CONNECT with {@code :protocol websocket}) becomes the
+ * HTTP/1.1 opening handshake the backend knows (RFC 6455 section 4.1: a GET with
+ * {@code Upgrade: websocket} and a fresh {@code Sec-WebSocket-Key}), and the stream's data after
+ * it is held here, undecoded, until the backend has answered: after its 101 the bytes belong to
+ * the tunnel, which gets them when this handler leaves; after any other answer they are dropped
+ * with the stream.
+ *
+ * <p>One instance per stream; event-loop only.
  */
-@ChannelHandler.Sharable
 final class StreamRequests extends ChannelInboundHandlerAdapter {
-  static final StreamRequests INSTANCE = new StreamRequests();
+  private static final String WEBSOCKET = "websocket";
 
-  private StreamRequests() {}
+  /** Tunnel bytes that arrived before the switch; null unless the stream asked for one. */
+  private ArrayDeque<ByteBuf> held;
+  private boolean heldEnd;
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (held != null) {
+      hold(msg);
+      return;
+    }
     if (msg instanceof HttpRequest request) {
       HttpHeaders h = request.headers();
+      String protocol = h.get(ExtensionHeaderNames.PROTOCOL.text());
+      String path = h.get(ExtensionHeaderNames.PATH.text());
       h.remove(ExtensionHeaderNames.STREAM_ID.text());
       h.remove(ExtensionHeaderNames.SCHEME.text());
       h.remove(ExtensionHeaderNames.PATH.text());
@@ -41,6 +67,10 @@ final class StreamRequests extends ChannelInboundHandlerAdapter {
       h.remove(ExtensionHeaderNames.STREAM_DEPENDENCY_ID.text());
       h.remove(ExtensionHeaderNames.STREAM_WEIGHT.text());
       h.remove(ExtensionHeaderNames.PROTOCOL.text());
+      if (HttpMethod.CONNECT.equals(request.method()) && protocol != null) {
+        extendedConnect(ctx, request, protocol, path);
+        return;
+      }
       if (msg instanceof FullHttpRequest full) {
         ctx.fireChannelRead(new DefaultHttpRequest(full.protocolVersion(), full.method(),
             full.uri(), full.headers()));
@@ -49,6 +79,83 @@ final class StreamRequests extends ChannelInboundHandlerAdapter {
       }
     }
     ctx.fireChannelRead(msg);
+  }
+
+  /**
+   * RFC 8441's extended CONNECT: a WebSocket becomes the HTTP/1.1 handshake (and the stream
+   * holds its data); another protocol is refused as one ballast does not carry.
+   */
+  private void extendedConnect(ChannelHandlerContext ctx, HttpRequest request, String protocol,
+      String path) {
+    if (!WEBSOCKET.equalsIgnoreCase(protocol) || path == null || path.isEmpty()) {
+      ReferenceCountUtil.release(request);
+      // RFC 8441 section 4: a protocol the server does not support is refused; the stream is
+      // reset rather than answered, as nothing of it can be routed.
+      ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM))
+          .addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
+    HttpHeaders h = request.headers();
+    h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+    h.remove(HttpHeaderNames.CONTENT_LENGTH);
+    h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+    h.set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
+    byte[] key = new byte[16];
+    ThreadLocalRandom.current().nextBytes(key);
+    h.set(HttpHeaderNames.SEC_WEBSOCKET_KEY, Base64.getEncoder().encodeToString(key));
+    if (!h.contains(HttpHeaderNames.SEC_WEBSOCKET_VERSION)) {
+      h.set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13");
+    }
+    HttpRequest get = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path, h);
+    ReferenceCountUtil.release(request);
+    held = new ArrayDeque<>(4);
+    ctx.channel().attr(ClientHandler.EXTENDED_CONNECT).set(Boolean.TRUE);
+    ctx.fireChannelRead(get);
+    ctx.fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT);
+  }
+
+  private void hold(Object msg) {
+    if (msg instanceof HttpContent content) {
+      if (content.content().isReadable()) {
+        held.add(content.content().retain());
+      }
+      heldEnd |= msg instanceof LastHttpContent;
+    }
+    ReferenceCountUtil.release(msg);
+  }
+
+  /** The stream became a tunnel: what it held goes on to the tunnel's endpoint. */
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    ArrayDeque<ByteBuf> h = held;
+    if (h == null) {
+      return;
+    }
+    held = null;
+    boolean deliver = ctx.channel().isActive();
+    ByteBuf b;
+    while ((b = h.poll()) != null) {
+      if (deliver) {
+        ctx.fireChannelRead(b);
+      } else {
+        b.release();
+      }
+    }
+    if (deliver && heldEnd) {
+      ctx.fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    ArrayDeque<ByteBuf> h = held;
+    if (h != null) {
+      ByteBuf b;
+      while ((b = h.poll()) != null) {
+        b.release();
+      }
+    }
+    ctx.fireChannelInactive();
   }
 
   /**

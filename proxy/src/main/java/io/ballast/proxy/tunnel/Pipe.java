@@ -101,18 +101,23 @@ final class Pipe {
 
   /**
    * The source sent its FIN: what it sent before goes out, then the sink's output is shut down
-   * (the peer reads its end of stream). {@code then} runs once this direction is done, or with
+   * (the peer reads its end of stream): a socket's FIN, or an HTTP/2 stream's END_STREAM
+   * ({@link StreamEnd}). {@code then} runs once this direction is done, or with
    * the failure that kept it from it.
    */
   void sourceEnded(Runnable then) {
     sourceEnded = true;
     unflushed = false;
     sink.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFuture f) -> {
-      if (!f.isSuccess() || !(sink instanceof DuplexChannel duplex) || !sink.isActive()) {
+      StreamEnd stream = sink.pipeline().get(StreamEnd.class);
+      if (!f.isSuccess() || !sink.isActive()
+          || !(sink instanceof DuplexChannel) && stream == null) {
         sink.close();
         return;
       }
-      duplex.shutdownOutput().addListener((ChannelFuture s) -> {
+      ChannelFuture shut = stream != null
+          ? stream.endOutput() : ((DuplexChannel) sink).shutdownOutput();
+      shut.addListener((ChannelFuture s) -> {
         if (s.isSuccess()) {
           done = true;
           then.run();
