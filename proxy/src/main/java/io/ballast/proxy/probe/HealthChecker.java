@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Active health checks of one pool: every level of checks probes every member over a fresh
  * connection on its own jittered interval, with {@code METHOD path} (Connection: close) for an
- * HTTP check or a bare connect for a TCP check, and each result goes to
+ * HTTP check, a bare connect for a TCP check or a {@link GrpcHealthProbe}, and each result goes to
  * {@link LoadBalancer#reportCheck(Backend, int, boolean, String)}, where the level's rise/fall
  * damping and the pool's health policy decide the backend's state.
  *
@@ -84,7 +84,10 @@ public final class HealthChecker implements AutoCloseable {
           int l = level;
           HealthCheckSpec spec = HealthChecker.this.levels.get(level);
           ProbeTask p = new ProbeTask(b, b.port(), group, spec.interval(), spec.timeout(),
-              () -> closed, task -> new Attempt(task, l, spec));
+              () -> closed, task -> spec.kind() == HealthCheckSpec.Kind.GRPC
+                  ? new GrpcHealthProbe(task, spec, tls,
+                      (passed, detail) -> pool.reportCheck(b, l, passed, detail))
+                  : new Attempt(task, l, spec));
           list.add(p);
           p.start(joined);
         }
