@@ -25,12 +25,10 @@ import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One gRPC health probe of a backend: a fresh HTTP/2 connection (cleartext with prior knowledge,
@@ -56,19 +54,10 @@ public final class GrpcHealthProbe extends Http2ChannelDuplexHandler implements 
   private static final int NOT_FOUND = 5;
   private static final int UNIMPLEMENTED = 12;
 
-  /** Where the verdict goes. */
-  public interface Verdict {
-    /** The probe passed or not, and why; called once, on the probe's loop. */
-    void report(boolean passed, String detail);
-  }
-
   private final ProbeTask task;
   private final HealthCheckSpec spec;
   private final BackendTls tls;
-  private final Verdict verdict;
-  private Channel channel;
-  private ScheduledFuture<?> timer;
-  private boolean over;
+  private final AttemptEnd ending;
   private Http2FrameStream stream;
   /** The response's head, once it came: trailers follow. */
   private boolean head;
@@ -77,11 +66,13 @@ public final class GrpcHealthProbe extends Http2ChannelDuplexHandler implements 
   /**
    * @param tls the pool's TLS to its backends; null: cleartext HTTP/2 with prior knowledge
    */
-  public GrpcHealthProbe(ProbeTask task, HealthCheckSpec spec, BackendTls tls, Verdict verdict) {
+  public GrpcHealthProbe(ProbeTask task, HealthCheckSpec spec, BackendTls tls,
+      ProbeTask.Verdict verdict) {
     this.task = Objects.requireNonNull(task, "task");
     this.spec = Objects.requireNonNull(spec, "spec");
     this.tls = tls;
-    this.verdict = Objects.requireNonNull(verdict, "verdict");
+    this.ending = new AttemptEnd(task, this, spec.timeout(),
+        Objects.requireNonNull(verdict, "verdict"));
   }
 
   /**
@@ -107,13 +98,11 @@ public final class GrpcHealthProbe extends Http2ChannelDuplexHandler implements 
 
   @Override
   public void begin() {
-    long ms = spec.timeout().toMillis();
-    timer = task.loop().schedule(() -> end(false, "timeout after " + ms + " ms"),
-        spec.timeout().toNanos(), TimeUnit.NANOSECONDS);
+    ending.arm();
     ChannelFuture f = task.connect(new ChannelInitializer<Channel>() {
       @Override
       protected void initChannel(Channel ch) {
-        channel = ch;
+        ending.channel(ch);
         if (tls != null) {
           ch.pipeline().addLast(tls.newH2Handler(ch.alloc(), task.backend()));
         }
@@ -123,7 +112,6 @@ public final class GrpcHealthProbe extends Http2ChannelDuplexHandler implements 
             GrpcHealthProbe.this);
       }
     });
-    channel = f.channel();
     f.addListener((ChannelFuture cf) -> {
       if (!cf.isSuccess()) {
         end(false, ProbeTask.connectFailure(cf.cause(), spec.timeout()));
@@ -272,19 +260,11 @@ public final class GrpcHealthProbe extends Http2ChannelDuplexHandler implements 
 
   @Override
   public void abandon() {
-    over = true;
-    timer.cancel(false);
-    channel.close();
+    ending.abandon();
   }
 
   private void end(boolean passed, String detail) {
-    if (over) {
-      return;
-    }
-    over = true;
-    timer.cancel(false);
-    channel.close();
-    task.finished(this, () -> verdict.report(passed, detail));
+    ending.end(passed, detail);
   }
 
   /**

@@ -20,14 +20,11 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.io.ByteArrayOutputStream;
-import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Active health checks of one pool: every level of checks probes every member over a fresh
@@ -87,7 +84,8 @@ public final class HealthChecker implements AutoCloseable {
               () -> closed, task -> spec.kind() == HealthCheckSpec.Kind.GRPC
                   ? new GrpcHealthProbe(task, spec, tls,
                       (passed, detail) -> pool.reportCheck(b, l, passed, detail))
-                  : new Attempt(task, l, spec));
+                  : new Attempt(task, spec,
+                      (passed, detail) -> pool.reportCheck(b, l, passed, detail)));
           list.add(p);
           p.start(joined);
         }
@@ -126,26 +124,21 @@ public final class HealthChecker implements AutoCloseable {
   private final class Attempt extends ChannelInboundHandlerAdapter
       implements ProbeTask.Attempt {
     private final ProbeTask task;
-    private final int level;
     private final HealthCheckSpec spec;
-    private Channel channel;
-    private ScheduledFuture<?> timer;
-    private boolean over;
+    private final AttemptEnd ending;
     /** Non-null while reading a body that must contain {@link HealthCheckSpec#bodyContains}. */
     private ByteArrayOutputStream body;
     private int status;
 
-    Attempt(ProbeTask task, int level, HealthCheckSpec spec) {
+    Attempt(ProbeTask task, HealthCheckSpec spec, ProbeTask.Verdict verdict) {
       this.task = task;
-      this.level = level;
       this.spec = spec;
+      this.ending = new AttemptEnd(task, this, spec.timeout(), verdict);
     }
 
     @Override
     public void begin() {
-      long ms = spec.timeout().toMillis();
-      timer = task.loop().schedule(() -> end(false, "timeout after " + ms + " ms"),
-          spec.timeout().toNanos(), TimeUnit.NANOSECONDS);
+      ending.arm();
       ChannelFuture f = task.connect(new io.netty.channel.ChannelInitializer<Channel>() {
         @Override
         protected void initChannel(Channel ch) {
@@ -155,13 +148,10 @@ public final class HealthChecker implements AutoCloseable {
           ch.pipeline().addLast(new HttpClientCodec(), Attempt.this);
         }
       });
-      channel = f.channel();
+      ending.channel(f.channel());
       f.addListener((ChannelFuture cf) -> {
         if (!cf.isSuccess()) {
-          Throwable c = cf.cause();
-          end(false, c instanceof ConnectException ? "connect refused"
-              : c instanceof io.netty.channel.ConnectTimeoutException
-                  ? "timeout after " + ms + " ms" : "connect failed: " + c);
+          end(false, ProbeTask.connectFailure(cf.cause(), spec.timeout()));
           return;
         }
         if (spec.kind() == HealthCheckSpec.Kind.TCP) {
@@ -242,19 +232,11 @@ public final class HealthChecker implements AutoCloseable {
 
     @Override
     public void abandon() {
-      over = true;
-      timer.cancel(false);
-      channel.close();
+      ending.abandon();
     }
 
     private void end(boolean passed, String detail) {
-      if (over) {
-        return;
-      }
-      over = true;
-      timer.cancel(false);
-      channel.close();
-      task.finished(this, () -> pool.reportCheck(task.backend(), level, passed, detail));
+      ending.end(passed, detail);
     }
   }
 }

@@ -38,6 +38,12 @@ public final class ProbeTask {
     void abandon();
   }
 
+  /** Where a health probe's verdict goes. */
+  public interface Verdict {
+    /** The probe passed or not, and why; called once, on the task's loop. */
+    void report(boolean passed, String detail);
+  }
+
   private final Backend backend;
   private final EventLoop loop;
   private final Bootstrap bootstrap;
