@@ -12,6 +12,7 @@ import io.ballast.proxy.tls.TestCertificates;
 import io.ballast.proxy.tls.TlsSettings;
 import io.ballast.server.testing.GrpcEcho;
 import io.ballast.server.testing.GrpcTestServer;
+import io.ballast.server.testing.NginxTlsBackend;
 import io.ballast.server.testing.TestBackend;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
@@ -154,6 +155,21 @@ class GrpcHealthProbeTest {
     // Cleartext h2 to a TLS port: the server hangs up on bytes that are no TLS record.
     Verdict cleartext = probe(server.port(), GrpcEcho.SERVICE, null);
     assertThat(cleartext.passed()).isFalse();
+  }
+
+  /** NGINX's TLS server without http2: it ends a handshake that offers only h2. */
+  @Test
+  void aTlsBackendWithoutH2IsRefusedAtTheHandshake() throws Exception {
+    TestCertificates certs = new TestCertificates(dir);
+    TestCertificates.Pair pair = certs.rsaServer("nginx", "nginx.test", "127.0.0.1");
+    try (NginxTlsBackend nginx = new NginxTlsBackend(dir.resolve("nginx"), pair.cert(),
+        pair.key(), null)) {
+      BackendTls tls = BackendTls.build(new BackendTls.Settings(certs.ca(), true, null, null,
+          null, TlsSettings.Provider.AUTO));
+      Verdict v = probe(nginx.port(), "", tls);
+      assertThat(v).isEqualTo(new Verdict(false, "TLS handshake failed: the backend does not"
+          + " offer h2 by ALPN (alert no_application_protocol)"));
+    }
   }
 
   @Test

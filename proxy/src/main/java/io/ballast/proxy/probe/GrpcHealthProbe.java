@@ -9,6 +9,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
@@ -29,6 +30,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * One gRPC health probe of a backend: a fresh HTTP/2 connection (cleartext with prior knowledge,
@@ -131,7 +133,7 @@ public final class GrpcHealthProbe extends Http2ChannelDuplexHandler implements 
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof SslHandshakeCompletionEvent e) {
       if (!e.isSuccess()) {
-        end(false, "TLS handshake failed: " + e.cause().getMessage());
+        end(false, tlsFailure(e.cause()));
         return;
       }
       String alpn = ctx.pipeline().get(SslHandler.class).applicationProtocol();
@@ -255,7 +257,22 @@ public final class GrpcHealthProbe extends Http2ChannelDuplexHandler implements 
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    end(false, "error: " + cause.getClass().getSimpleName() + ": " + cause.getMessage());
+    // The TLS handler reports a failed handshake as an event and as an exception, in either order.
+    Throwable c = cause instanceof DecoderException && cause.getCause() != null
+        ? cause.getCause() : cause;
+    end(false, c instanceof SSLHandshakeException ? tlsFailure(c)
+        : "error: " + c.getClass().getSimpleName() + ": " + c.getMessage());
+  }
+
+  /**
+   * "TLS handshake failed: why"; a backend that offers no h2 by ALPN ends the handshake with the
+   * alert no_application_protocol (RFC 7301), which is said in those words.
+   */
+  private static String tlsFailure(Throwable cause) {
+    String why = String.valueOf(cause.getMessage());
+    return "TLS handshake failed: " + (why.contains("NO_APPLICATION_PROTOCOL")
+        || why.contains("no_application_protocol")
+        ? "the backend does not offer h2 by ALPN (alert no_application_protocol)" : why);
   }
 
   @Override
