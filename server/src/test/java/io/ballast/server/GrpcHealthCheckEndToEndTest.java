@@ -139,7 +139,8 @@ class GrpcHealthCheckEndToEndTest {
     String view = calls.admin("GET", "/admin/backends", null, false).body();
     assertThat(view)
         .contains("\"detail\":\"SERVING\"")
-        .contains("\"detail\":\"grpc status 5 NOT_FOUND (unknown service \\\"no.such.Service\\\")\"")
+        .contains("\"detail\":\"grpc status 5 NOT_FOUND"
+            + " (unknown service \\\"no.such.Service\\\")\"")
         .contains("\"detail\":\"grpc status 12 UNIMPLEMENTED (no health service)\"")
         .contains("\"detail\":\"backend speaks HTTP/1.1, not HTTP/2\"")
         .contains("\"detail\":\"connect refused\"");

@@ -39,7 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
 class GrpcHealthProbeTest {
   /** Generous: the first answer of a JVM's first JDK HTTP server can take a second. */
   private static final Duration TIMEOUT = Duration.ofSeconds(3);
-  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private final EventLoopGroup group =
+      new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private GrpcTestServer server;
   @TempDir Path dir;
 

@@ -58,9 +58,9 @@ public final class HealthChecker implements AutoCloseable {
   }
 
   /**
-   * As above, for a pool whose backends speak TLS: HTTP checks go over TLS as {@code tls} says
-   * (a backend whose certificate fails verification fails the check); TCP checks stay a bare
-   * connect.
+   * As above, for a pool whose backends speak TLS: HTTP and gRPC checks go over TLS as
+   * {@code tls} says (a backend whose certificate fails verification fails the check); TCP checks
+   * stay a bare connect.
    */
   public HealthChecker(LoadBalancer pool, List<HealthCheckSpec> levels, BackendTls tls,
       EventLoopGroup group) {
@@ -80,12 +80,11 @@ public final class HealthChecker implements AutoCloseable {
         for (int level = 0; level < HealthChecker.this.levels.size(); level++) {
           int l = level;
           HealthCheckSpec spec = HealthChecker.this.levels.get(level);
+          ProbeTask.Verdict verdict = (passed, detail) -> pool.reportCheck(b, l, passed, detail);
           ProbeTask p = new ProbeTask(b, b.port(), group, spec.interval(), spec.timeout(),
               () -> closed, task -> spec.kind() == HealthCheckSpec.Kind.GRPC
-                  ? new GrpcHealthProbe(task, spec, tls,
-                      (passed, detail) -> pool.reportCheck(b, l, passed, detail))
-                  : new Attempt(task, spec,
-                      (passed, detail) -> pool.reportCheck(b, l, passed, detail)));
+                  ? new GrpcHealthProbe(task, spec, tls, verdict)
+                  : new Attempt(task, spec, verdict));
           list.add(p);
           p.start(joined);
         }

@@ -60,7 +60,8 @@ class HealthProtoTest {
     assertThatThrownBy(() -> HealthProto.unframe(hex("01 00 00 00 02 08 01")))
         .hasMessage("compressed message (flag 1; expected: 0, none was asked for)");
     assertThatThrownBy(() -> HealthProto.unframe(hex("00 00 00 00 03 08 01")))
-        .hasMessage("message length 3 with 2 bytes after the prefix (expected: exactly one message)");
+        .hasMessage("message length 3 with 2 bytes after the prefix"
+            + " (expected: exactly one message)");
     assertThatThrownBy(() -> HealthProto.unframe(hex("00 80 00 00 00 08 01")))
         .hasMessageStartingWith("message length 2147483648 with 2 bytes");
   }

@@ -107,7 +107,7 @@ final class HealthChecksReader {
       service = s.get("service", Value.string("a gRPC service name such as \"my.pkg.Api\", or \"\""
           + " for the whole server (at most " + HealthCheckSpec.MAX_SERVICE
           + " characters, no control characters)", GRPC_SERVICE), "");
-    } else if (s.optional("service").isPresent()) {
+    } else if (s.optional("service").isPresent() && type != null) {
       problems.error(s.keyMarkOf("service"), s.path("service"),
           "set, but type is " + type + " (expected: only with type grpc)");
     }

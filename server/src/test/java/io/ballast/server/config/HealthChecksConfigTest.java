@@ -176,7 +176,7 @@ class HealthChecksConfigTest {
                 - {name: b, type: tcp, service: ""}
                 - {name: c, type: grpc, path: /health, expected_status: 200}
                 - {name: d, type: grpc, service: "bad\\tname"}
-                - {name: e, type: grpcs}
+                - {name: e, type: grpcs, service: x}
         """)).containsExactly(
         "test.yaml:11:36: pools[0].health_checks.levels[0].service: set, but type is http"
             + " (expected: only with type grpc)",
