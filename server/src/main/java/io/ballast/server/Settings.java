@@ -29,9 +29,10 @@ final class Settings {
         config.http2());
   }
 
-  /** "GET /health every 2000 ms", "TCP connect every 1000 ms". */
+  /** "GET /health every 2000 ms", "TCP connect every 1000 ms", "gRPC health of "x" every...". */
   static String describe(HealthCheckConfig h) {
-    return (h.tcp() ? "TCP connect" : h.method() + " " + h.path()
+    return (h.grpc() ? "gRPC health of \"" + h.grpcService().orElseThrow() + "\""
+        : h.tcp() ? "TCP connect" : h.method() + " " + h.path()
         + h.bodyContains().map(b -> " (body contains '" + b + "')").orElse(""))
         + " every " + h.interval().toMillis() + " ms";
   }

@@ -7,8 +7,8 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * How one level of a pool's active checks probes each backend: a TCP connect, or an HTTP request
- * whose status (and, optionally, body) decides.
+ * How one level of a pool's active checks probes each backend: a TCP connect, an HTTP request
+ * whose status (and, optionally, body) decides, or a gRPC health call ({@link GrpcHealthProbe}).
  *
  * <p>Immutable.
  *
@@ -17,20 +17,26 @@ import java.util.regex.Pattern;
  * @param interval time between two probes of one backend (each jittered by ±10%)
  * @param timeout how long a probe (connect and response head) may take
  * @param expectedStatuses statuses that pass; empty means 200-399
- * @param kind {@link Kind#HTTP} (connect, GET, status) or {@link Kind#TCP} (connect only: for
- *     backends that speak no HTTP health endpoint); path, host and statuses apply to HTTP only
+ * @param kind {@link Kind#HTTP} (connect, GET, status), {@link Kind#TCP} (connect only: for
+ *     backends that speak no HTTP health endpoint) or {@link Kind#GRPC}; path, host and statuses
+ *     apply to HTTP only
  * @param method the HTTP method of the probe, a token such as GET (the default), HEAD or OPTIONS;
  *     not CONNECT
  * @param bodyContains a text the response body must contain for the probe to pass, or null to
  *     judge by status only; at most the first {@value #MAX_BODY} bytes of the body are read; not
  *     with HEAD, whose answers have no body
+ * @param service the service a {@link Kind#GRPC} check asks about ("" for the server as a whole);
+ *     "" for the other kinds
  */
 public record HealthCheckSpec(
     String path, String host, Duration interval, Duration timeout,
-    List<StatusRange> expectedStatuses, Kind kind, String method, String bodyContains) {
+    List<StatusRange> expectedStatuses, Kind kind, String method, String bodyContains,
+    String service) {
 
   /** How much of a response body a probe reads looking for {@link #bodyContains}. */
   public static final int MAX_BODY = 64 * 1024;
+  /** The longest {@link #service} name, in characters. */
+  public static final int MAX_SERVICE = 1024;
   private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}");
 
   /** What a probe does. */
@@ -38,7 +44,15 @@ public record HealthCheckSpec(
     /** Connect, send {@code GET path}, pass on an expected status. */
     HTTP,
     /** Pass when a TCP connection is accepted within the timeout. */
-    TCP
+    TCP,
+    /** Call {@code grpc.health.v1.Health/Check} over HTTP/2, pass on SERVING. */
+    GRPC
+  }
+
+  /** A check without a gRPC service. */
+  public HealthCheckSpec(String path, String host, Duration interval, Duration timeout,
+      List<StatusRange> expectedStatuses, Kind kind, String method, String bodyContains) {
+    this(path, host, interval, timeout, expectedStatuses, kind, method, bodyContains, "");
   }
 
   /** A GET check judged by status only, or a TCP check. */
@@ -64,6 +78,12 @@ public record HealthCheckSpec(
   /** A TCP connect check every {@code interval}, timing out after {@code timeout}. */
   public static HealthCheckSpec tcp(Duration interval, Duration timeout) {
     return new HealthCheckSpec("/", null, interval, timeout, DEFAULT_STATUSES, Kind.TCP);
+  }
+
+  /** A gRPC health check of {@code service} ("" for the whole server). */
+  public static HealthCheckSpec grpc(String service, Duration interval, Duration timeout) {
+    return new HealthCheckSpec("/", null, interval, timeout, DEFAULT_STATUSES, Kind.GRPC, "GET",
+        null, service);
   }
 
   /** 200-399, the default of {@link #expectedStatuses}. */
@@ -109,9 +129,19 @@ public record HealthCheckSpec(
         throw new IllegalArgumentException("bodyContains: set with method HEAD"
             + " (expected: a method whose answer has a body, such as GET)");
       }
-      if (kind == Kind.TCP) {
-        throw new IllegalArgumentException("bodyContains: set on a TCP check (expected: HTTP only)");
+      if (kind != Kind.HTTP) {
+        throw new IllegalArgumentException(
+            "bodyContains: set on a " + kind + " check (expected: HTTP only)");
       }
+    }
+    Objects.requireNonNull(service, "service");
+    if (!service.isEmpty() && kind != Kind.GRPC) {
+      throw new IllegalArgumentException(
+          "service: \"" + service + "\" on a " + kind + " check (expected: GRPC only)");
+    }
+    if (service.length() > MAX_SERVICE || service.chars().anyMatch(Character::isISOControl)) {
+      throw new IllegalArgumentException("service: " + service.length() + " characters"
+          + " (expected: at most " + MAX_SERVICE + ", no control characters)");
     }
   }
 

@@ -20,19 +20,16 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.io.ByteArrayOutputStream;
-import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Active health checks of one pool: every level of checks probes every member over a fresh
  * connection on its own jittered interval, with {@code METHOD path} (Connection: close) for an
- * HTTP check or a bare connect for a TCP check, and each result goes to
+ * HTTP check, a bare connect for a TCP check or a {@link GrpcHealthProbe}, and each result goes to
  * {@link LoadBalancer#reportCheck(Backend, int, boolean, String)}, where the level's rise/fall
  * damping and the pool's health policy decide the backend's state.
  *
@@ -61,9 +58,9 @@ public final class HealthChecker implements AutoCloseable {
   }
 
   /**
-   * As above, for a pool whose backends speak TLS: HTTP checks go over TLS as {@code tls} says
-   * (a backend whose certificate fails verification fails the check); TCP checks stay a bare
-   * connect.
+   * As above, for a pool whose backends speak TLS: HTTP and gRPC checks go over TLS as
+   * {@code tls} says (a backend whose certificate fails verification fails the check); TCP checks
+   * stay a bare connect.
    */
   public HealthChecker(LoadBalancer pool, List<HealthCheckSpec> levels, BackendTls tls,
       EventLoopGroup group) {
@@ -83,8 +80,11 @@ public final class HealthChecker implements AutoCloseable {
         for (int level = 0; level < HealthChecker.this.levels.size(); level++) {
           int l = level;
           HealthCheckSpec spec = HealthChecker.this.levels.get(level);
+          ProbeTask.Verdict verdict = (passed, detail) -> pool.reportCheck(b, l, passed, detail);
           ProbeTask p = new ProbeTask(b, b.port(), group, spec.interval(), spec.timeout(),
-              () -> closed, task -> new Attempt(task, l, spec));
+              () -> closed, task -> spec.kind() == HealthCheckSpec.Kind.GRPC
+                  ? new GrpcHealthProbe(task, spec, tls, verdict)
+                  : new Attempt(task, spec, verdict));
           list.add(p);
           p.start(joined);
         }
@@ -123,26 +123,21 @@ public final class HealthChecker implements AutoCloseable {
   private final class Attempt extends ChannelInboundHandlerAdapter
       implements ProbeTask.Attempt {
     private final ProbeTask task;
-    private final int level;
     private final HealthCheckSpec spec;
-    private Channel channel;
-    private ScheduledFuture<?> timer;
-    private boolean over;
+    private final AttemptEnd ending;
     /** Non-null while reading a body that must contain {@link HealthCheckSpec#bodyContains}. */
     private ByteArrayOutputStream body;
     private int status;
 
-    Attempt(ProbeTask task, int level, HealthCheckSpec spec) {
+    Attempt(ProbeTask task, HealthCheckSpec spec, ProbeTask.Verdict verdict) {
       this.task = task;
-      this.level = level;
       this.spec = spec;
+      this.ending = new AttemptEnd(task, this, spec.timeout(), verdict);
     }
 
     @Override
     public void begin() {
-      long ms = spec.timeout().toMillis();
-      timer = task.loop().schedule(() -> end(false, "timeout after " + ms + " ms"),
-          spec.timeout().toNanos(), TimeUnit.NANOSECONDS);
+      ending.arm();
       ChannelFuture f = task.connect(new io.netty.channel.ChannelInitializer<Channel>() {
         @Override
         protected void initChannel(Channel ch) {
@@ -152,13 +147,10 @@ public final class HealthChecker implements AutoCloseable {
           ch.pipeline().addLast(new HttpClientCodec(), Attempt.this);
         }
       });
-      channel = f.channel();
+      ending.channel(f.channel());
       f.addListener((ChannelFuture cf) -> {
         if (!cf.isSuccess()) {
-          Throwable c = cf.cause();
-          end(false, c instanceof ConnectException ? "connect refused"
-              : c instanceof io.netty.channel.ConnectTimeoutException
-                  ? "timeout after " + ms + " ms" : "connect failed: " + c);
+          end(false, ProbeTask.connectFailure(cf.cause(), spec.timeout()));
           return;
         }
         if (spec.kind() == HealthCheckSpec.Kind.TCP) {
@@ -239,19 +231,11 @@ public final class HealthChecker implements AutoCloseable {
 
     @Override
     public void abandon() {
-      over = true;
-      timer.cancel(false);
-      channel.close();
+      ending.abandon();
     }
 
     private void end(boolean passed, String detail) {
-      if (over) {
-        return;
-      }
-      over = true;
-      timer.cancel(false);
-      channel.close();
-      task.finished(this, () -> pool.reportCheck(task.backend(), level, passed, detail));
+      ending.end(passed, detail);
     }
   }
 }

@@ -6,8 +6,10 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
@@ -34,6 +36,12 @@ public final class ProbeTask {
 
     /** Ends the probe at once, without a report (the task stopped). */
     void abandon();
+  }
+
+  /** Where a health probe's verdict goes. */
+  public interface Verdict {
+    /** The probe passed or not, and why; called once, on the task's loop. */
+    void report(boolean passed, String detail);
   }
 
   private final Backend backend;
@@ -99,6 +107,13 @@ public final class ProbeTask {
     }
     current = newAttempt.apply(this);
     current.begin();
+  }
+
+  /** Why a probe's connect failed, in a check's words: "connect refused", "timeout after N ms". */
+  public static String connectFailure(Throwable cause, Duration timeout) {
+    return cause instanceof ConnectException ? "connect refused"
+        : cause instanceof ConnectTimeoutException ? "timeout after " + timeout.toMillis() + " ms"
+            : "connect failed: " + cause;
   }
 
   /** {@link #finished(Attempt, Runnable)} for an attempt that reported its result itself. */

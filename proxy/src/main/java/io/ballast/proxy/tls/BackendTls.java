@@ -36,6 +36,8 @@ import javax.net.ssl.SSLParameters;
 public final class BackendTls {
   private final Settings settings;
   private final SslContext context;
+  /** The same context offering only h2 by ALPN: gRPC health checks, which speak HTTP/2 alone. */
+  private final SslContext h2Context;
   private final String fingerprint;
 
   /**
@@ -60,9 +62,11 @@ public final class BackendTls {
     }
   }
 
-  private BackendTls(Settings settings, SslContext context, String fingerprint) {
+  private BackendTls(Settings settings, SslContext context, SslContext h2Context,
+      String fingerprint) {
     this.settings = settings;
     this.context = context;
+    this.h2Context = h2Context;
     this.fingerprint = fingerprint;
   }
 
@@ -74,11 +78,7 @@ public final class BackendTls {
         .protocols(TlsSettings.DEFAULT_PROTOCOLS)
         .ciphers(ServerTls.ciphers(TlsSettings.DEFAULT_PROTOCOLS, List.of(), provider),
             IdentityCipherSuiteFilter.INSTANCE)
-        .applicationProtocolConfig(new ApplicationProtocolConfig(
-            ApplicationProtocolConfig.Protocol.ALPN,
-            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-            ApplicationProtocolNames.HTTP_1_1));
+        .applicationProtocolConfig(alpn(ApplicationProtocolNames.HTTP_1_1));
     List<byte[]> files = new ArrayList<>();
     if (!settings.verify()) {
       b.trustManager(InsecureTrustManagerFactory.INSTANCE);
@@ -99,12 +99,22 @@ public final class BackendTls {
       b.keyManager(key, client.chain().toArray(new X509Certificate[0]));
     }
     try {
-      return new BackendTls(settings, b.build(), Fingerprint.of(settings, files));
+      SslContext http1 = b.build();
+      SslContext h2 = b.applicationProtocolConfig(alpn(ApplicationProtocolNames.HTTP_2)).build();
+      return new BackendTls(settings, http1, h2, Fingerprint.of(settings, files));
     } catch (SSLException | RuntimeException e) {
       throw new TlsException(settings.cert() != null ? "cert" : "ca", "cannot be used with the "
           + (provider == SslProvider.OPENSSL ? "openssl" : "jdk") + " provider: "
           + e.getMessage(), e);
     }
+  }
+
+  private static ApplicationProtocolConfig alpn(String protocol) {
+    return new ApplicationProtocolConfig(
+        ApplicationProtocolConfig.Protocol.ALPN,
+        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+        protocol);
   }
 
   public Settings settings() {
@@ -117,6 +127,15 @@ public final class BackendTls {
    * says, and is checked against the certificate's IP addresses).
    */
   public SslHandler newHandler(ByteBufAllocator alloc, Backend backend) {
+    return newHandler(context, alloc, backend);
+  }
+
+  /** As {@link #newHandler}, offering h2 (alone) by ALPN instead of http/1.1. */
+  public SslHandler newH2Handler(ByteBufAllocator alloc, Backend backend) {
+    return newHandler(h2Context, alloc, backend);
+  }
+
+  private SslHandler newHandler(SslContext context, ByteBufAllocator alloc, Backend backend) {
     String host = settings.serverName() != null ? settings.serverName() : backend.host();
     SSLEngine engine = context.newEngine(alloc, host, backend.port());
     if (settings.verify()) {

@@ -8,7 +8,7 @@ import java.util.Optional;
  * How one level of active health checks probes a pool's backends. Immutable.
  *
  * @param tcp true for a connect-only check; then path, host, expectedStatus, method and
- *     bodyContains are unused
+ *     bodyContains are unused, as they are for a gRPC check
  * @param path the request path, starting with "/"
  * @param host the Host header of probes; empty means the backend's address
  * @param interval time between probes of one backend, > 0
@@ -19,6 +19,8 @@ import java.util.Optional;
  * @param method the HTTP method of probes, a token (GET by default)
  * @param bodyContains a text the response body must contain (in its first 64 KiB); empty means
  *     the status alone decides
+ * @param grpcService present exactly for a gRPC check ({@code type: grpc}): the service its
+ *     probes ask grpc.health.v1 about, "" for the server as a whole
  */
 public record HealthCheckConfig(
     boolean tcp,
@@ -30,7 +32,8 @@ public record HealthCheckConfig(
     int rise,
     int fall,
     String method,
-    Optional<String> bodyContains) {
+    Optional<String> bodyContains,
+    Optional<String> grpcService) {
   public static final String DEFAULT_METHOD = "GET";
 
   public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(2);
@@ -55,6 +58,23 @@ public record HealthCheckConfig(
     Checks.range("fall", fall, 1, Integer.MAX_VALUE);
     Objects.requireNonNull(method, "method");
     Objects.requireNonNull(bodyContains, "bodyContains");
+    Objects.requireNonNull(grpcService, "grpcService");
+    if (tcp && grpcService.isPresent()) {
+      throw new IllegalArgumentException("grpcService: set on a tcp check (expected: grpc only)");
+    }
+  }
+
+  /** An HTTP or TCP check. */
+  public HealthCheckConfig(boolean tcp, String path, Optional<String> host, Duration interval,
+      Duration timeout, StatusRanges expectedStatus, int rise, int fall, String method,
+      Optional<String> bodyContains) {
+    this(tcp, path, host, interval, timeout, expectedStatus, rise, fall, method, bodyContains,
+        Optional.empty());
+  }
+
+  /** True for a gRPC health check. */
+  public boolean grpc() {
+    return grpcService.isPresent();
   }
 
   /** A check without method or body text: GET, judged by status. */

@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  */
 final class HealthChecksReader {
   private static final Value<Duration> DURATION = Value.duration();
-  private static final Pattern HEALTH_TYPE = Pattern.compile("http|tcp");
+  private static final Pattern HEALTH_TYPE = Pattern.compile("http|tcp|grpc");
   private static final Pattern HTTP_PATH = Pattern.compile("/[!-~]*");
   private static final Pattern HOST_HEADER = Pattern.compile("[!-~]+");
   private static final Pattern HTTP_METHOD = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}");
@@ -25,6 +25,9 @@ final class HealthChecksReader {
       Pattern.compile("(?s).{1," + HealthCheckSpec.MAX_BODY + "}");
   private static final List<String> HTTP_ONLY =
       List.of("path", "host", "expected_status", "method", "body_contains");
+  /** A gRPC service name as the health service knows it; "" means the server as a whole. */
+  private static final Pattern GRPC_SERVICE =
+      Pattern.compile("[^\\p{Cntrl}]{0," + HealthCheckSpec.MAX_SERVICE + "}");
 
   private final Problems problems;
 
@@ -92,17 +95,27 @@ final class HealthChecksReader {
 
   private HealthCheckConfig healthCheck(Section s) {
     int before = problems.errorCount();
-    String type = s.get("type", Value.string("http or tcp", HEALTH_TYPE), "http");
+    String type = s.get("type", Value.string("http, tcp or grpc", HEALTH_TYPE), "http");
     boolean tcp = "tcp".equals(type);
+    boolean grpc = "grpc".equals(type);
     String path;
     String host;
     String method = HealthCheckConfig.DEFAULT_METHOD;
     String bodyContains = null;
-    if (tcp) {
+    String service = null;
+    if (grpc) {
+      service = s.get("service", Value.string("a gRPC service name such as \"my.pkg.Api\", or \"\""
+          + " for the whole server (at most " + HealthCheckSpec.MAX_SERVICE
+          + " characters, no control characters)", GRPC_SERVICE), "");
+    } else if (s.optional("service").isPresent() && type != null) {
+      problems.error(s.keyMarkOf("service"), s.path("service"),
+          "set, but type is " + type + " (expected: only with type grpc)");
+    }
+    if (tcp || grpc) {
       for (String httpOnly : HTTP_ONLY) {
         if (s.optional(httpOnly).isPresent()) {
           problems.error(s.keyMarkOf(httpOnly), s.path(httpOnly),
-              "set, but type is tcp (expected: only with type http)");
+              "set, but type is " + type + " (expected: only with type http)");
         }
       }
       path = "/";
@@ -135,7 +148,8 @@ final class HealthChecksReader {
     }
     String m = method;
     Optional<String> body = Optional.ofNullable(bodyContains);
-    return problems.build(s.mark(), s.path(), () -> new HealthCheckConfig(
-        tcp, path, Optional.ofNullable(host), interval, timeout, expected, rise, fall, m, body));
+    Optional<String> grpcService = Optional.ofNullable(service);
+    return problems.build(s.mark(), s.path(), () -> new HealthCheckConfig(tcp, path,
+        Optional.ofNullable(host), interval, timeout, expected, rise, fall, m, body, grpcService));
   }
 }

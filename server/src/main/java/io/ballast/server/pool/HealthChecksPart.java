@@ -18,7 +18,7 @@ import java.util.Optional;
 final class HealthChecksPart implements PoolPart<HealthChecksPart.Checks, PoolPart.Running> {
   /**
    * What the checks depend on: their levels, and how the pool speaks TLS to its backends (HTTP
-   * checks go the same way), so that a change of either restarts them.
+   * and gRPC checks go the same way), so that a change of either restarts them.
    */
   record Checks(HealthChecksConfig levels, Optional<BackendTls> tls) {}
 
@@ -51,6 +51,9 @@ final class HealthChecksPart implements PoolPart<HealthChecksPart.Checks, PoolPa
   }
 
   static HealthCheckSpec spec(HealthCheckConfig h) {
+    if (h.grpc()) {
+      return HealthCheckSpec.grpc(h.grpcService().orElseThrow(), h.interval(), h.timeout());
+    }
     return h.tcp() ? HealthCheckSpec.tcp(h.interval(), h.timeout())
         : HealthCheckSpec.http(h.path(), h.host().orElse(null), h.method(),
             h.expectedStatus().ranges(), h.bodyContains().orElse(null), h.interval(), h.timeout());

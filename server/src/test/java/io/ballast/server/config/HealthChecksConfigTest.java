@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** {@code health_checks}: levels, thresholds, and what contradicts itself. */
+/** {@code health_checks}: levels, thresholds, gRPC checks, and what contradicts itself. */
 class HealthChecksConfigTest {
 
   private static HealthChecksConfig checks(String yaml) {
@@ -141,5 +141,58 @@ class HealthChecksConfigTest {
         """)).containsExactly("test.yaml:10:24: pools[0].health_checks.unhealthy_below: 0% with no"
         + " critical level (expected: > 0, or a level with critical: true; otherwise a backend"
         + " failing every check keeps serving)");
+  }
+
+  @Test
+  void grpcChecksAskAboutAServiceOrTheWholeServer() {
+    HealthCheckConfig named = checks("""
+            health_check: {type: grpc, service: my.pkg.Api, interval: 1s, timeout: 300ms, fall: 2}
+        """).levels().get(0).check();
+    assertThat(named.grpc()).isTrue();
+    assertThat(named.tcp()).isFalse();
+    assertThat(named.grpcService()).contains("my.pkg.Api");
+    assertThat(named.timeout()).isEqualTo(Duration.ofMillis(300));
+    assertThat(named.fall()).isEqualTo(2);
+    assertThat(checks("""
+            health_check: {type: grpc}
+        """).levels().get(0).check().grpcService()).contains("");
+    assertThat(checks("""
+            health_checks:
+              levels:
+                - {name: l4, type: tcp, critical: true}
+                - {name: grpc, type: grpc, service: ""}
+        """).levels().get(1).check().grpcService()).contains("");
+    assertThat(checks("""
+            health_check: {path: /health}
+        """).levels().get(0).check().grpcService()).isEmpty();
+  }
+
+  @Test
+  void grpcFieldsOnlyWithTypeGrpcAndHttpFieldsNotWithIt() {
+    assertThat(errors(BASE + """
+            health_checks:
+              levels:
+                - {name: a, path: /health, service: my.pkg.Api}
+                - {name: b, type: tcp, service: ""}
+                - {name: c, type: grpc, path: /health, expected_status: 200}
+                - {name: d, type: grpc, service: "bad\\tname"}
+                - {name: e, type: grpcs, service: x}
+        """)).containsExactly(
+        "test.yaml:11:36: pools[0].health_checks.levels[0].service: set, but type is http"
+            + " (expected: only with type grpc)",
+        "test.yaml:12:32: pools[0].health_checks.levels[1].service: set, but type is tcp"
+            + " (expected: only with type grpc)",
+        "test.yaml:13:33: pools[0].health_checks.levels[2].path: set, but type is grpc"
+            + " (expected: only with type http)",
+        "test.yaml:13:48: pools[0].health_checks.levels[2].expected_status: set, but type is grpc"
+            + " (expected: only with type http)",
+        "test.yaml:14:42: pools[0].health_checks.levels[3].service: 'bad\tname' (expected: a gRPC"
+            + " service name such as \"my.pkg.Api\", or \"\" for the whole server (at most 1024"
+            + " characters, no control characters))",
+        // An unknown type reads the rest as an HTTP check.
+        "test.yaml:15:11: pools[0].health_checks.levels[4].path: required field is missing"
+            + " (expected: a path starting with '/', e.g. \"/health\")",
+        "test.yaml:15:27: pools[0].health_checks.levels[4].type: 'grpcs' (expected: http, tcp or"
+            + " grpc)");
   }
 }
