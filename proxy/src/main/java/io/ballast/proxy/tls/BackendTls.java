@@ -26,7 +26,8 @@ import javax.net.ssl.SSLParameters;
  * certificate for mutual TLS), the server name it sends and verifies, and whether it verifies at
  * all. Built whole from {@link Settings} or not at all ({@link TlsException} naming the field);
  * equal to another when both would connect exactly alike (same settings, same file contents), so
- * that a reload that changes nothing keeps every pooled connection. Immutable and thread-safe.
+ * that a reload that changes nothing keeps every pooled connection. Immutable (but for the
+ * HTTP/2 context, built once on first use) and thread-safe.
  *
  * <p>Verification is on by default: the backend's certificate must chain to {@code ca} (or the
  * JDK's trusted CAs) and name the host ballast asked for ({@code server_name}, else the backend's
@@ -37,6 +38,10 @@ public final class BackendTls {
   private final Settings settings;
   private final SslContext context;
   private final String fingerprint;
+  /** Builds the context again with ALPN offering h2 only, for pools that speak HTTP/2. */
+  private final SslContextBuilder builder;
+  /** That context, built the first time a connection needs it; guarded by {@code this}. */
+  private SslContext h2Context;
 
   /**
    * A pool's TLS to its backends, as configured.
@@ -60,10 +65,12 @@ public final class BackendTls {
     }
   }
 
-  private BackendTls(Settings settings, SslContext context, String fingerprint) {
+  private BackendTls(Settings settings, SslContext context, String fingerprint,
+      SslContextBuilder builder) {
     this.settings = settings;
     this.context = context;
     this.fingerprint = fingerprint;
+    this.builder = builder;
   }
 
   /** Reads and checks everything {@code settings} names. */
@@ -74,11 +81,7 @@ public final class BackendTls {
         .protocols(TlsSettings.DEFAULT_PROTOCOLS)
         .ciphers(ServerTls.ciphers(TlsSettings.DEFAULT_PROTOCOLS, List.of(), provider),
             IdentityCipherSuiteFilter.INSTANCE)
-        .applicationProtocolConfig(new ApplicationProtocolConfig(
-            ApplicationProtocolConfig.Protocol.ALPN,
-            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-            ApplicationProtocolNames.HTTP_1_1));
+        .applicationProtocolConfig(alpn(ApplicationProtocolNames.HTTP_1_1));
     List<byte[]> files = new ArrayList<>();
     if (!settings.verify()) {
       b.trustManager(InsecureTrustManagerFactory.INSTANCE);
@@ -99,7 +102,7 @@ public final class BackendTls {
       b.keyManager(key, client.chain().toArray(new X509Certificate[0]));
     }
     try {
-      return new BackendTls(settings, b.build(), Fingerprint.of(settings, files));
+      return new BackendTls(settings, b.build(), Fingerprint.of(settings, files), b);
     } catch (SSLException | RuntimeException e) {
       throw new TlsException(settings.cert() != null ? "cert" : "ca", "cannot be used with the "
           + (provider == SslProvider.OPENSSL ? "openssl" : "jdk") + " provider: "
@@ -112,13 +115,46 @@ public final class BackendTls {
   }
 
   /**
+   * ALPN offering {@code protocol} only. A backend that selects nothing is accepted by the
+   * handshake (ACCEPT): the connection's user checks what was selected and says why it refuses.
+   */
+  private static ApplicationProtocolConfig alpn(String protocol) {
+    return new ApplicationProtocolConfig(
+        ApplicationProtocolConfig.Protocol.ALPN,
+        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+        protocol);
+  }
+
+  /**
+   * The context for HTTP/2 connections (ALPN offers h2 only), built once on first use: most
+   * pools never speak HTTP/2, and the settings were checked when the HTTP/1.1 one was built.
+   */
+  private synchronized SslContext h2Context() {
+    if (h2Context == null) {
+      try {
+        h2Context = builder.applicationProtocolConfig(alpn(ApplicationProtocolNames.HTTP_2))
+            .build();
+      } catch (SSLException e) {
+        throw new IllegalStateException("TLS to backends with h2: " + e.getMessage(), e);
+      }
+    }
+    return h2Context;
+  }
+
+  /**
    * A TLS handler for a new connection to {@code backend}: SNI and the verified name are
    * {@code server_name}, else the backend's host (an IP address sends no SNI, as RFC 6066
    * says, and is checked against the certificate's IP addresses).
    */
   public SslHandler newHandler(ByteBufAllocator alloc, Backend backend) {
+    return newHandler(alloc, backend, false);
+  }
+
+  /** As above; {@code h2}: ALPN offers h2 only (else http/1.1 only). */
+  public SslHandler newHandler(ByteBufAllocator alloc, Backend backend, boolean h2) {
     String host = settings.serverName() != null ? settings.serverName() : backend.host();
-    SSLEngine engine = context.newEngine(alloc, host, backend.port());
+    SSLEngine engine = (h2 ? h2Context() : context).newEngine(alloc, host, backend.port());
     if (settings.verify()) {
       SSLParameters p = engine.getSSLParameters();
       p.setEndpointIdentificationAlgorithm("HTTPS");
