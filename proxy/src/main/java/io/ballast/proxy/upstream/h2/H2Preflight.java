@@ -40,9 +40,14 @@ final class H2Preflight extends ChannelInboundHandlerAdapter {
       if (!e.isSuccess()) {
         // The TLS handler closes the connection next.
         failed = true;
+        String why = BackendConnections.message(e.cause());
+        // A backend that knows ALPN but not h2 often refuses the handshake with an alert
+        // (no_application_protocol) rather than select nothing.
         ctx.fireUserEventTriggered(new ConnectionFailure(
-            "TLS handshake with the backend failed: "
-            + BackendConnections.message(e.cause())));
+            why.toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
+                .contains("no application protocol")
+                ? "backend did not negotiate h2 (ALPN: no protocol in common; " + why + ")"
+                : "TLS handshake with the backend failed: " + why));
       } else {
         String alpn = ctx.pipeline().get(SslHandler.class).applicationProtocol();
         if (!"h2".equals(alpn)) {
