@@ -195,6 +195,34 @@ class Http2BackendEndToEndTest {
   }
 
   @Test
+  void mirroredCopiesGoToAnH2cShadowPool() throws Exception {
+    backend = new H2TestBackend("a", null);
+    try (H2TestBackend shadow = new H2TestBackend("shadow", null)) {
+      Path file = dir.resolve("ballast.yaml");
+      Files.writeString(file, """
+          listeners:
+            - name: web
+              bind: "127.0.0.1:0"
+              routes:
+                - {name: all, pool: app, mirror: {pool: shadow, percent: 100}}
+          pools:
+            - {name: app, protocol: h2c, backends: [{address: "127.0.0.1:%d"}]}
+            - {name: shadow, protocol: h2c, backends: [{address: "127.0.0.1:%d"}]}
+          admin: {enabled: false}
+          access_log: {enabled: false}
+          """.formatted(backend.port(), shadow.port()));
+      ballast = Ballast.start(ConfigLoader.load(file).orElseThrow(), 1, file);
+      for (int i = 0; i < 5; i++) {
+        assertThat(get("/copy").body()).isEqualTo("h2 a");
+      }
+      await().atMost(Duration.ofSeconds(5)).until(() -> shadow.requests() == 5);
+      assertThat(shadow.connections()).isEqualTo(1);
+      ballast.stop();
+      ballast = null;
+    }
+  }
+
+  @Test
   void aBackendThatDiesBeforeOrDuringItsAnswer() throws Exception {
     backend = new H2TestBackend("a", null);
     start("retries: {max_attempts: 1}");

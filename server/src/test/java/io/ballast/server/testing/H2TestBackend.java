@@ -57,6 +57,7 @@ public final class H2TestBackend implements AutoCloseable {
   private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final Channel server;
   private final AtomicInteger connections = new AtomicInteger();
+  private final AtomicInteger requests = new AtomicInteger();
   private final Set<Channel> open = ConcurrentHashMap.newKeySet();
   private volatile boolean goAwayOnSecondStream;
 
@@ -88,6 +89,11 @@ public final class H2TestBackend implements AutoCloseable {
 
   public int port() {
     return ((InetSocketAddress) server.localAddress()).getPort();
+  }
+
+  /** Requests answered (or begun to be) so far. */
+  public int requests() {
+    return requests.get();
   }
 
   /** Connections accepted so far. */
@@ -165,6 +171,7 @@ public final class H2TestBackend implements AutoCloseable {
     }
 
     private void answer(ChannelHandlerContext ctx) {
+      requests.incrementAndGet();
       String path = request.path().toString();
       Http2Headers head = new DefaultHttp2Headers().status("200")
           .set("x-conn", String.valueOf(connection))
