@@ -7,6 +7,7 @@ import io.ballast.core.Backend;
 import io.ballast.core.HealthState;
 import io.ballast.proxy.tls.TestCertificates;
 import io.ballast.server.config.ConfigLoader;
+import io.ballast.server.testing.Calls;
 import io.ballast.server.testing.NginxH2Backend;
 import io.ballast.server.testing.NginxTlsBackend;
 import java.io.IOException;
@@ -41,8 +42,8 @@ class Http2NginxEndToEndTest {
   private AutoCloseable nginx;
   private int port;
   private Ballast ballast;
-  private final HttpClient client =
-      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private final Calls calls = new Calls(null);
+  private final HttpClient client = calls.client();
 
   @BeforeEach
   void setUp() throws Exception {
@@ -73,15 +74,7 @@ class Http2NginxEndToEndTest {
         access_log: {path: "%s"}
         """.formatted(port, pool.indent(4).stripTrailing(), dir.resolve("access.log")));
     ballast = Ballast.start(ConfigLoader.load(file).orElseThrow(), 1, file);
-  }
-
-  private String url(String path) {
-    return "http://127.0.0.1:" + ballast.proxyAddresses().get(0).getPort() + path;
-  }
-
-  private HttpResponse<String> get(String path) throws Exception {
-    return client.send(HttpRequest.newBuilder(URI.create(url(path)))
-        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    calls.to(ballast);
   }
 
   private String accessLog() throws IOException {
@@ -98,11 +91,13 @@ class Http2NginxEndToEndTest {
   private void tenMegabytesBothWays() throws Exception {
     byte[] body = new byte[10 * 1024 * 1024];
     new Random(11).nextBytes(body);
-    HttpResponse<String> put = client.send(HttpRequest.newBuilder(URI.create(url("/files/big")))
+    HttpResponse<String> put = client.send(HttpRequest.newBuilder(URI.create(
+        calls.url(0, "/files/big")))
         .timeout(Duration.ofSeconds(30)).PUT(HttpRequest.BodyPublishers.ofByteArray(body))
         .build(), HttpResponse.BodyHandlers.ofString());
     assertThat(put.statusCode()).isIn(201, 204);
-    HttpResponse<byte[]> back = client.send(HttpRequest.newBuilder(URI.create(url("/files/big")))
+    HttpResponse<byte[]> back = client.send(HttpRequest.newBuilder(URI.create(
+        calls.url(0, "/files/big")))
         .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofByteArray());
     assertThat(back.statusCode()).isEqualTo(200);
     assertThat(back.body()).isEqualTo(body);
@@ -112,7 +107,7 @@ class Http2NginxEndToEndTest {
   void h2OverTlsIsVerifiedAndCarriesLargeBodies() throws Exception {
     h2();
     start("protocol: h2\ntls: {ca: ca.pem, server_name: backend.test}");
-    HttpResponse<String> r = get("/");
+    HttpResponse<String> r = calls.get("/");
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).startsWith("protocol=HTTP/2.0 ").contains("sni=backend.test");
     tenMegabytesBothWays();
@@ -124,15 +119,15 @@ class Http2NginxEndToEndTest {
     nginx = b;
     port = b.port();
     start("protocol: h2c");
-    assertThat(get("/").body()).startsWith("protocol=HTTP/2.0 ");
+    assertThat(calls.get("/").body()).startsWith("protocol=HTTP/2.0 ");
     tenMegabytesBothWays();
-    List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+    List<CompletableFuture<HttpResponse<String>>> pending = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
-      calls.add(client.sendAsync(HttpRequest.newBuilder(URI.create(url("/")))
+      pending.add(client.sendAsync(HttpRequest.newBuilder(URI.create(calls.url(0, "/")))
           .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()));
     }
     Set<String> connections = new HashSet<>();
-    for (CompletableFuture<HttpResponse<String>> c : calls) {
+    for (CompletableFuture<HttpResponse<String>> c : pending) {
       HttpResponse<String> r = c.join();
       assertThat(r.statusCode()).isEqualTo(200);
       connections.add(r.body().split(" ")[1]);
@@ -144,7 +139,7 @@ class Http2NginxEndToEndTest {
   void verificationIsOnByDefault() throws Exception {
     h2();
     start("protocol: h2\ntls: {}"); // the JDK's trusted CAs: the test CA is not one of them
-    assertThat(get("/").statusCode()).isGreaterThanOrEqualTo(502);
+    assertThat(calls.get("/").statusCode()).isGreaterThanOrEqualTo(502);
     await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
         assertThat(accessLog()).contains("TLS handshake with the backend failed"));
   }
@@ -156,7 +151,7 @@ class Http2NginxEndToEndTest {
     nginx = b;
     port = b.port();
     start("protocol: h2\ntls: {ca: ca.pem}");
-    assertThat(get("/").statusCode()).isGreaterThanOrEqualTo(502);
+    assertThat(calls.get("/").statusCode()).isGreaterThanOrEqualTo(502);
     await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
         assertThat(accessLog()).contains("did not negotiate h2"));
   }
@@ -167,7 +162,7 @@ class Http2NginxEndToEndTest {
     nginx = b;
     port = b.port();
     start("protocol: h2c");
-    assertThat(get("/").statusCode()).isGreaterThanOrEqualTo(502);
+    assertThat(calls.get("/").statusCode()).isGreaterThanOrEqualTo(502);
     await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
         assertThat(accessLog()).contains("backend speaks HTTP/1.1, not h2c"));
     ballast.stop();

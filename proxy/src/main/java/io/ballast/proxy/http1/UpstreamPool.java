@@ -48,7 +48,7 @@ public final class UpstreamPool extends BackendConnections<UpstreamHandler> {
     return Math.min(idleNanos(), readNanos);
   }
 
-  /** A stream's read timeout is ticked by its own idle handler; pool idleness is its connection's. */
+  /** A stream's read timeout ticks in its own idle handler; idleness is its connection's. */
   @Override
   public void initStream(Channel stream, Backend backend) {
     stream.pipeline().addLast(new IdleStateHandler(readNanos, 0, 0, TimeUnit.NANOSECONDS),

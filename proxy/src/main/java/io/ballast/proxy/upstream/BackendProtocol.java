@@ -14,7 +14,8 @@ public record BackendProtocol(Version version, int maxStreamsPerConnection) {
   /** How many streams an HTTP/2 connection carries at most unless configured. */
   public static final int DEFAULT_MAX_STREAMS = 100;
   /** Plain HTTP/1.1, every pool's protocol unless it says otherwise. */
-  public static final BackendProtocol HTTP1 = new BackendProtocol(Version.HTTP1, DEFAULT_MAX_STREAMS);
+  public static final BackendProtocol HTTP1 =
+      new BackendProtocol(Version.HTTP1, DEFAULT_MAX_STREAMS);
 
   /** The protocols, as the configuration names them. */
   public enum Version {

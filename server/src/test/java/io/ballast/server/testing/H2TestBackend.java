@@ -54,7 +54,8 @@ public final class H2TestBackend implements AutoCloseable {
   private static final AttributeKey<int[]> FIRST_STREAM = AttributeKey.valueOf("firstStream");
 
   private final String name;
-  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private final EventLoopGroup group =
+      new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final Channel server;
   private final AtomicInteger connections = new AtomicInteger();
   private final AtomicInteger requests = new AtomicInteger();
@@ -192,7 +193,8 @@ public final class H2TestBackend implements AutoCloseable {
       } else if (path.startsWith("/trailers")) {
         received.release();
         ctx.write(new DefaultHttp2HeadersFrame(head));
-        ctx.write(new DefaultHttp2DataFrame(Unpooled.copiedBuffer("hello", StandardCharsets.UTF_8)));
+        ctx.write(new DefaultHttp2DataFrame(
+            Unpooled.copiedBuffer("hello", StandardCharsets.UTF_8)));
         ctx.writeAndFlush(new DefaultHttp2HeadersFrame(
             new DefaultHttp2Headers().set("x-trailer", "done"), true));
       } else if (path.startsWith("/die-before-headers")) {

@@ -1,18 +1,14 @@
 package io.ballast.proxy.upstream.h2;
 
-import io.ballast.proxy.upstream.BackendConnections;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
-import io.netty.handler.codec.http2.Http2SettingsFrame;
+import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -39,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Event-loop only; one instance per connection.
  */
-final class H2Connection extends ChannelInboundHandlerAdapter {
+final class H2Connection extends H2ClientHandler {
   /** A stream's initial flow-control window (RFC 9113's default, which ballast keeps). */
   private static final int STREAM_WINDOW = 65_535;
 
@@ -47,17 +43,13 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
   private final ChannelFutureListener streamClosed = f -> streamEnded();
   /** Promised streams waiting for the backend's SETTINGS. */
   private final ArrayDeque<Promise<Http2StreamChannel>> waiting = new ArrayDeque<>(2);
-  private Channel channel;
   private Http2StreamChannelBootstrap streams;
-  private boolean ready;
   private boolean draining;
   private boolean closed;
   private boolean counted;
   /** Streams promised or open. */
   private int open;
   private long peerMax = Long.MAX_VALUE;
-  /** Why the connection failed, when something said so. */
-  private String failure;
   private long idleSince;
   private ScheduledFuture<?> idleCheck;
 
@@ -83,7 +75,7 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
       return false;
     }
     open++;
-    if (ready) {
+    if (ready()) {
       openStream(p);
     } else {
       waiting.add(p);
@@ -113,11 +105,11 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
       return;
     }
     if (draining) {
-      channel.close();
+      channel().close();
     } else {
       idleSince = System.nanoTime();
       if (idleCheck == null) {
-        idleCheck = channel.eventLoop().schedule(this::checkIdle, owner.idleNanos(),
+        idleCheck = channel().eventLoop().schedule(this::checkIdle, owner.idleNanos(),
             TimeUnit.NANOSECONDS);
       }
     }
@@ -132,7 +124,7 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
     if (left <= 0) {
       retire();
     } else {
-      idleCheck = channel.eventLoop().schedule(this::checkIdle, left, TimeUnit.NANOSECONDS);
+      idleCheck = channel().eventLoop().schedule(this::checkIdle, left, TimeUnit.NANOSECONDS);
     }
   }
 
@@ -142,8 +134,8 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
       draining = true;
       owner.unusable(this);
     }
-    if (open == 0 && channel != null) {
-      channel.close();
+    if (open == 0 && channel() != null) {
+      channel().close();
     }
   }
 
@@ -156,8 +148,8 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
-    channel = ctx.channel();
-    streams = new Http2StreamChannelBootstrap(channel).handler(owner.streamInitializer());
+    super.handlerAdded(ctx);
+    streams = new Http2StreamChannelBootstrap(ctx.channel()).handler(owner.streamInitializer());
   }
 
   @Override
@@ -168,28 +160,25 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
   }
 
   @Override
-  public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    try {
-      if (msg instanceof Http2SettingsFrame s) {
-        Long max = s.settings().maxConcurrentStreams();
-        if (max != null) {
-          peerMax = max;
-        }
-        if (!ready) {
-          ready(ctx);
-        }
-        if (peerMax == 0) {
-          // The backend takes no streams on this connection now: use another.
-          retire();
-        }
-      } else if (msg instanceof Http2GoAwayFrame g) {
-        failure = "backend sent GOAWAY (" + g.errorCode() + ")";
-        failWaiting(failure);
-        retire();
-      }
-    } finally {
-      ReferenceCountUtil.release(msg);
+  void settings(ChannelHandlerContext ctx, Http2Settings settings, boolean first) {
+    Long max = settings.maxConcurrentStreams();
+    if (max != null) {
+      peerMax = max;
     }
+    if (first) {
+      becomeReady(ctx);
+    }
+    if (peerMax == 0) {
+      // The backend takes no streams on this connection now: use another.
+      retire();
+    }
+  }
+
+  @Override
+  void goAway(ChannelHandlerContext ctx, Http2GoAwayFrame g) {
+    failed("backend sent GOAWAY (" + g.errorCode() + ")");
+    failWaiting(failure());
+    retire();
   }
 
   /**
@@ -197,8 +186,7 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
    * connection), and the connection's flow-control window grows to cover every stream's, so
    * that a stream paused for a slow client cannot hold up the others.
    */
-  private void ready(ChannelHandlerContext ctx) {
-    ready = true;
+  private void becomeReady(ChannelHandlerContext ctx) {
     Http2Connection c = ctx.pipeline().get(Http2FrameCodec.class).connection();
     long target = Math.min(Integer.MAX_VALUE, limit() * STREAM_WINDOW);
     int delta = (int) (target - c.local().flowController().windowSize(c.connectionStream()));
@@ -233,22 +221,6 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
   }
 
   @Override
-  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof ConnectionFailure f && failure == null) {
-      failure = f.reason();
-    }
-    ReferenceCountUtil.release(evt);
-  }
-
-  @Override
-  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (failure == null) {
-      failure = "HTTP/2 error: " + BackendConnections.message(cause);
-    }
-    ctx.close();
-  }
-
-  @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     closed = true;
     if (counted) {
@@ -260,7 +232,7 @@ final class H2Connection extends ChannelInboundHandlerAdapter {
       idleCheck = null;
     }
     owner.unusable(this);
-    failWaiting(failure != null ? failure : ready ? "backend closed the connection"
+    failWaiting(failure() != null ? failure() : ready() ? "backend closed the connection"
         : "backend closed the connection before its HTTP/2 SETTINGS");
   }
 }

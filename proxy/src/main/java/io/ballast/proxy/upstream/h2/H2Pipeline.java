@@ -24,9 +24,12 @@ import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 final class H2Pipeline {
   private H2Pipeline() {}
 
-  /** Ballast's SETTINGS: no server push (a proxy has nobody to push to). */
+  /**
+   * Ballast's SETTINGS: no server push (a proxy has nobody to push to), and response heads as
+   * large as an HTTP/1.1 backend's may be (64 KiB).
+   */
   private static Http2Settings settings() {
-    return Http2Settings.defaultSettings().pushEnabled(false);
+    return Http2Settings.defaultSettings().pushEnabled(false).maxHeaderListSize(65_536);
   }
 
   /**

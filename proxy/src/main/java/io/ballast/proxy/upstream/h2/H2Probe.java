@@ -6,10 +6,9 @@ import io.ballast.proxy.upstream.BackendProtocol;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http2.Http2SettingsFrame;
+import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.util.ReferenceCountUtil;
@@ -24,18 +23,15 @@ import java.util.function.Consumer;
  *
  * <p>Event-loop only; one per probe connection, its last handler.
  */
-public final class H2Probe extends ChannelInboundHandlerAdapter {
+public final class H2Probe extends H2ClientHandler {
   private final ChannelHandler reader;
-  private final Consumer<String> failed;
-  private Channel channel;
+  private final Consumer<String> onFailure;
   private FullHttpRequest request;
-  private boolean ready;
   private boolean sent;
-  private String failure;
 
   private H2Probe(ChannelHandler reader, Consumer<String> failed) {
     this.reader = reader;
-    this.failed = failed;
+    this.onFailure = failed;
   }
 
   /**
@@ -53,7 +49,7 @@ public final class H2Probe extends ChannelInboundHandlerAdapter {
   /** Sends {@code req} (owned from now on) on a stream as soon as the backend is ready. */
   public void send(FullHttpRequest req) {
     request = req;
-    if (ready) {
+    if (ready()) {
       open();
     }
   }
@@ -62,7 +58,7 @@ public final class H2Probe extends ChannelInboundHandlerAdapter {
     FullHttpRequest req = request;
     request = null;
     sent = true;
-    new Http2StreamChannelBootstrap(channel).handler(new ChannelInitializer<Channel>() {
+    new Http2StreamChannelBootstrap(channel()).handler(new ChannelInitializer<Channel>() {
       @Override
       protected void initChannel(Channel ch) {
         H2Pipeline.stream(ch);
@@ -73,47 +69,26 @@ public final class H2Probe extends ChannelInboundHandlerAdapter {
         ((Http2StreamChannel) f.getNow()).writeAndFlush(req);
       } else {
         ReferenceCountUtil.release(req);
-        failed.accept("no stream: " + f.cause());
+        onFailure.accept("no stream: " + f.cause());
       }
     });
   }
 
   @Override
-  public void handlerAdded(ChannelHandlerContext ctx) {
-    channel = ctx.channel();
-  }
-
-  @Override
-  public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (msg instanceof Http2SettingsFrame && !ready) {
-      ready = true;
-      if (request != null) {
-        open();
-      }
+  void settings(ChannelHandlerContext ctx, Http2Settings settings, boolean first) {
+    if (first && request != null) {
+      open();
     }
-    ReferenceCountUtil.release(msg);
-  }
-
-  @Override
-  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof ConnectionFailure f && failure == null) {
-      failure = f.reason();
-    }
-    ReferenceCountUtil.release(evt);
-  }
-
-  @Override
-  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    ctx.close();
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     ReferenceCountUtil.release(request);
     request = null;
-    if (failure != null || !sent) {
+    if (failure() != null || !sent) {
       // After the stream opened, the reader hears the close itself.
-      failed.accept(failure != null ? failure : "connection closed before HTTP/2 SETTINGS");
+      onFailure.accept(failure() != null ? failure()
+          : "connection closed before HTTP/2 SETTINGS");
     }
   }
 }
