@@ -120,6 +120,12 @@ public final class ProxyServer implements AutoCloseable {
     return new HealthChecker(pool, levels, tls, group);
   }
 
+  /** As above, HTTP checks in the pool's {@code protocol} (HTTP/1.1, or HTTP/2 streams). */
+  public HealthChecker healthChecker(LoadBalancer pool, List<HealthCheckSpec> levels,
+      BackendTls tls, io.ballast.proxy.upstream.BackendProtocol protocol) {
+    return new HealthChecker(pool, levels, tls, protocol, group);
+  }
+
   /** Starts polling the agent and Prometheus sources of {@code pool} on this server's loops. */
   public SignalPollers signalPollers(LoadBalancer pool, SignalsSpec spec) {
     return SignalPollers.start(pool, spec, group);

@@ -9,6 +9,7 @@ import io.ballast.proxy.routing.PoolRef;
 import io.ballast.proxy.routing.RouteSpec;
 import io.ballast.proxy.routing.SplitSpec;
 import io.ballast.proxy.tls.BackendTls;
+import io.ballast.proxy.upstream.BackendProtocol;
 import io.ballast.server.config.BallastConfig;
 import io.ballast.server.config.ListenerConfig;
 import io.ballast.server.config.RouteConfig;
@@ -98,11 +99,13 @@ final class RouteBuilder {
       var m = r.mirror().get();
       mirrorPool = refs.get(m.pool()).pool();
       BackendTls mirrorTls = refs.get(m.pool()).tls();
+      BackendProtocol mirrorProtocol = refs.get(m.pool()).protocol();
       mirror = was != null && was.mirror() != null && was.mirrorPool() == mirrorPool
           && ConfigDiff.same(was.config().mirror(), r.mirror())
-          && Objects.equals(was.mirror().spec().tls(), mirrorTls) ? was.mirror()
+          && Objects.equals(was.mirror().spec().tls(), mirrorTls)
+          && was.mirror().spec().protocol().equals(mirrorProtocol) ? was.mirror()
           : new Mirror(new MirrorSpec(mirrorPool, m.percent(), m.maxBody(), m.timeout(),
-              m.maxInFlight(), mirrorTls));
+              m.maxInFlight(), MirrorSpec.DEFAULT_IDLE_TIMEOUT, mirrorTls, mirrorProtocol));
     }
     RetryPolicy retry = null;
     if (r.retries().isPresent()) {

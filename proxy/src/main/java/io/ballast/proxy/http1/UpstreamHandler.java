@@ -1,7 +1,9 @@
 package io.ballast.proxy.http1;
 
+import io.ballast.core.Backend;
 import io.ballast.proxy.upstream.BackendCodec;
 import io.ballast.proxy.upstream.BackendConnections;
+import io.ballast.proxy.upstream.BackendReset;
 import io.ballast.proxy.upstream.PooledConnection;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpObject;
@@ -29,9 +31,16 @@ import io.netty.util.ReferenceCountUtil;
  * <p>Time is counted in ticks of the connection's {@code IdleStateHandler} (the shorter of the
  * pool idle and read timeouts): every tick without a read adds one, a read starts over.
  *
+ * <p>On one stream of an HTTP/2 connection ({@link #UpstreamHandler(Backend, long)}) it works
+ * the same, with the differences of a stream: it is closed when its response is done or
+ * unwanted (a retried status resets the stream rather than read the rest), its idle handler
+ * ticks at the read timeout, and a {@link BackendReset} (a reset stream, a GOAWAY that leaves it
+ * out) names why it closes and whether the backend did not process the request.
+ *
  * <p>Event-loop only; one instance per backend channel.
  */
 final class UpstreamHandler extends PooledConnection {
+  /** The pool entry of an HTTP/1.1 connection; null for a stream. */
   final BackendConnections.Entry<UpstreamHandler> entry;
   private final long tickNanos;
   private final long idleTicks;
@@ -41,8 +50,10 @@ final class UpstreamHandler extends PooledConnection {
   private int discarding;
   /** Ticks of the idle handler since the last read. */
   private long ticks;
-  /** Set when the TLS handshake with the backend failed: why. */
-  private String tlsFailure;
+  /** Why the backend ended the connection, when it said: a failed TLS handshake, a reset. */
+  private String failure;
+  /** The backend said it did not process the request (see {@link BackendReset}). */
+  private boolean notProcessed;
   /** Reading resumed after a pause for a slow client since the last tick. */
   private boolean resumed;
 
@@ -53,6 +64,15 @@ final class UpstreamHandler extends PooledConnection {
     this.tickNanos = tickNanos;
     this.idleTicks = Math.max(1, idleNanos / tickNanos);
     this.readTicks = Math.max(1, readNanos / tickNanos);
+  }
+
+  /** The handler of one HTTP/2 stream to {@code backend}, ticking at the read timeout. */
+  UpstreamHandler(Backend backend, long readNanos) {
+    super(backend);
+    this.entry = null;
+    this.tickNanos = readNanos;
+    this.idleTicks = 1;
+    this.readTicks = 1;
   }
 
   void owner(UpstreamLeg leg) {
@@ -81,6 +101,11 @@ final class UpstreamHandler extends PooledConnection {
    */
   void discardRest(boolean reuse) {
     owner = null;
+    if (stream()) {
+      // A reset costs the backend less than sending the rest, and the connection nothing.
+      channel().close();
+      return;
+    }
     discarding = reuse ? 1 : 2;
     channel().config().setAutoRead(true);
   }
@@ -107,7 +132,7 @@ final class UpstreamHandler extends PooledConnection {
     owner = null;
     if (o != null) {
       o.onClosed(this);
-    } else {
+    } else if (entry != null) {
       entry.remove(this);
     }
   }
@@ -160,9 +185,17 @@ final class UpstreamHandler extends PooledConnection {
     }
   }
 
-  /** Why the TLS handshake with the backend failed, or null (none failed, or plain). */
-  String tlsFailure() {
-    return tlsFailure;
+  /**
+   * Why the backend ended the connection, when it said so before the close (the TLS handshake
+   * failed, the stream was reset); null otherwise.
+   */
+  String failure() {
+    return failure;
+  }
+
+  /** The backend said it did not process the request: it may go anywhere, as never sent. */
+  boolean notProcessed() {
+    return notProcessed;
   }
 
   @Override
@@ -170,11 +203,13 @@ final class UpstreamHandler extends PooledConnection {
     ReferenceCountUtil.release(evt);
     if (evt instanceof SslHandshakeCompletionEvent e && !e.isSuccess()) {
       // The handler closes the connection next; the attempt learns why from here.
-      Throwable c = e.cause();
-      while (c.getCause() != null && c.getMessage() == null) {
-        c = c.getCause();
-      }
-      tlsFailure = c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+      failure = "TLS handshake with the backend failed: " + BackendConnections.message(e.cause());
+      return;
+    }
+    if (evt instanceof BackendReset r) {
+      // The stream closes next.
+      failure = r.reason();
+      notProcessed = r.notProcessed();
       return;
     }
     if (!(evt instanceof IdleStateEvent)) {

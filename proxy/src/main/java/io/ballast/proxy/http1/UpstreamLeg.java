@@ -8,7 +8,6 @@ import io.ballast.proxy.ListenerContext;
 import io.ballast.proxy.grpc.GrpcCalls;
 import io.ballast.proxy.routing.RoutedRequest;
 import io.ballast.proxy.signals.LoadReportReader;
-import io.ballast.proxy.upstream.BackendConnections;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -22,7 +21,8 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * The backend side of a request's HTTP/1.1 relay: a pooled or new connection for each attempt
+ * The backend side of a request's HTTP/1.1 relay: a pooled or new connection, or a stream of an
+ * HTTP/2 connection when the pool speaks HTTP/2 ({@link UpstreamDialer}), for each attempt
  * the attempt protocol ({@link Attempts}) starts, the request head and body written to it, the
  * response timeout, and the response read back and handed to the {@link Exchange}, which owns the
  * client side. Every transport event becomes one call into the protocol, and its verdict is
@@ -43,7 +43,7 @@ final class UpstreamLeg {
   private final Attempts attempts;
   private final RequestBody body;
   private final ResponseTimer responseTimer;
-  private final ChannelFutureListener connectListener = this::onConnected;
+  private final UpstreamDialer dialer;
   private final ChannelFutureListener headListener = this::onHeadWritten;
 
   // Per request.
@@ -61,7 +61,6 @@ final class UpstreamLeg {
 
   // Per attempt.
   private UpstreamHandler upstream;
-  private Channel connecting;
   private boolean headWritten;
   private boolean requestSent;
   private long sentNanos;
@@ -74,6 +73,7 @@ final class UpstreamLeg {
     this.attempts = attempts;
     this.body = new RequestBody(this::onRequestSent);
     this.responseTimer = new ResponseTimer(client, this::onTimeout);
+    this.dialer = new UpstreamDialer(this, upstreams);
   }
 
   RequestBody body() {
@@ -93,7 +93,12 @@ final class UpstreamLeg {
     reusable = false;
     switching = null;
     upstream = null;
-    connecting = null;
+    dialer.cancel();
+  }
+
+  /** The request ended (answered, failed or abandoned). */
+  boolean done() {
+    return exchange.done();
   }
 
   /** The backend connection that has the request now, or null between attempts. */
@@ -108,7 +113,10 @@ final class UpstreamLeg {
     return u != null && u.channel().isWritable();
   }
 
-  /** The next attempt: a pooled or new connection to the backend the protocol picks. */
+  /**
+   * The next attempt: a channel to the backend the protocol picks (a pooled or new connection,
+   * or a stream of one, as the pool speaks: {@link UpstreamDialer}).
+   */
   void connectNext() {
     Backend b = attempts.next();
     if (b == null) {
@@ -117,15 +125,12 @@ final class UpstreamLeg {
     }
     headWritten = false;
     requestSent = false;
-    BackendConnections.Entry<UpstreamHandler> entry = upstreams.entry(b, routed.target().ref().tls());
-    UpstreamHandler idle = entry.pollIdle();
-    if (idle != null) {
-      attach(idle);
-      return;
-    }
-    ChannelFuture f = entry.connect();
-    connecting = f.channel();
-    f.addListener(connectListener);
+    dialer.dial(b, routed.target().ref());
+  }
+
+  /** No channel to the attempt's backend could be made: {@code why}, in a few words. */
+  void connectFailed(String why) {
+    retryOrFail(attempts.connectFailed(why));
   }
 
   /** After a failed attempt: the next one when the protocol retries, else the answer. */
@@ -137,30 +142,12 @@ final class UpstreamLeg {
     }
   }
 
-  private void onConnected(ChannelFuture f) {
-    Channel ch = f.channel();
-    if (ch != connecting || exchange.done()) {
-      // The request ended meanwhile; a fresh connection still serves the next one.
-      if (f.isSuccess()) {
-        UpstreamHandler h = (UpstreamHandler) ch.pipeline().last();
-        h.entry.release(h);
-      }
-      return;
-    }
-    connecting = null;
-    if (f.isSuccess()) {
-      attach((UpstreamHandler) ch.pipeline().last());
-      return;
-    }
-    retryOrFail(attempts.connectFailed(BackendConnections.describe(f.cause())));
-  }
-
   /**
    * The attempt has its connection, new or pooled: either is a connection established, for the
    * outlier tracker as for Envoy's (a local-origin success resets a run of local-origin
    * failures, which requests on kept-alive connections must be able to end too).
    */
-  private void attach(UpstreamHandler u) {
+  void attach(UpstreamHandler u) {
     upstream = u;
     u.owner(this);
     Channel up = u.channel();
@@ -345,9 +332,10 @@ final class UpstreamLeg {
       return;
     }
     upstream = null;
-    broken(u.tlsFailure() != null ? "TLS handshake with the backend failed: " + u.tlsFailure()
+    String failure = u.failure();
+    broken(failure != null ? failure
         : responseStarted ? "backend closed the connection mid-response"
-        : "backend closed the connection");
+        : "backend closed the connection", u.notProcessed());
   }
 
   /**
@@ -356,23 +344,28 @@ final class UpstreamLeg {
    */
   void onStalled(UpstreamHandler u, long idleMillis) {
     if (upstream == u && responseStarted) {
-      broken("backend sent nothing for " + idleMillis + " ms mid-response");
+      broken("backend sent nothing for " + idleMillis + " ms mid-response", false);
     }
+  }
+
+  private void broken(String reason) {
+    broken(reason, false);
   }
 
   /**
    * The backend broke the attempt. Before any response byte reached the client it is a failed
-   * attempt (retried as the protocol says, else 502); after, the client sees a truncated
-   * response.
+   * attempt (retried as the protocol says, else 502; as never sent when the request was not
+   * written, or the backend said it did not process it: {@code notProcessed}); after, the
+   * client sees a truncated response.
    */
-  private void broken(String reason) {
+  private void broken(String reason, boolean notProcessed) {
     Backend b = attempts.backend();
     if (responseStarted) {
       attempts.broken(b.name() + ": " + reason);
       exchange.abort(reason);
       return;
     }
-    boolean sent = headWritten;
+    boolean sent = headWritten && !notProcessed;
     drop();
     retryOrFail(attempts.failed(
         sent ? AttemptFailure.RESET_AFTER_SENT : AttemptFailure.RESET_BEFORE_SENT,
@@ -407,7 +400,7 @@ final class UpstreamLeg {
   /** The request ends without its response: any connection of the attempt closes. */
   void drop() {
     responseTimer.disarm();
-    connecting = null;
+    dialer.cancel();
     UpstreamHandler u = upstream;
     upstream = null;
     body.detached();

@@ -1,15 +1,20 @@
 package io.ballast.proxy.http1;
 
+import io.ballast.core.Backend;
 import io.ballast.proxy.ProxySettings;
 import io.ballast.proxy.upstream.BackendCodec;
 import io.ballast.proxy.upstream.BackendConnections;
+import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The proxy's backend connections of one event loop: upstream channels live on the event loop of
  * the client channels they serve. Every connection whose exchange ended cleanly is kept; the
  * backend idle timeout closes those that sit unused, and the backend read timeout ends a
- * response that stops coming.
+ * response that stops coming. Pools that speak HTTP/2 get streams of multiplexed connections
+ * instead ({@link #stream}), read by the same handler.
  *
  * <p>Event-loop only.
  */
@@ -41,6 +46,13 @@ public final class UpstreamPool extends BackendConnections<UpstreamHandler> {
   @Override
   public long tickNanos() {
     return Math.min(idleNanos(), readNanos);
+  }
+
+  /** A stream's read timeout ticks in its own idle handler; idleness is its connection's. */
+  @Override
+  public void initStream(Channel stream, Backend backend) {
+    stream.pipeline().addLast(new IdleStateHandler(readNanos, 0, 0, TimeUnit.NANOSECONDS),
+        new UpstreamHandler(backend, readNanos));
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.ballast.proxy.mirror;
 import io.ballast.core.attempt.Attempts;
 import io.ballast.core.retry.AttemptFailure;
 import io.ballast.proxy.upstream.BackendConnections;
+import io.ballast.proxy.upstream.h2.H2Connections;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -13,7 +14,10 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GenericFutureListener;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -29,15 +33,17 @@ import java.util.concurrent.TimeUnit;
 final class MirrorCall implements Runnable, ChannelFutureListener {
   private final Mirror mirror;
   private final MirrorConnections connections;
-  private final BackendConnections.Entry<MirrorHandler> entry;
   private final Attempts attempts;
   private final ChannelFutureListener writeListener = this::onWritten;
+  private final GenericFutureListener<Future<Http2StreamChannel>> streamListener = this::onStream;
 
   /** Owned until written; null after. */
   private HttpRequest head;
   private ByteBuf body;
   private ScheduledFuture<?> timer;
   private Channel connecting;
+  /** The stream being opened, for a shadow pool that speaks HTTP/2. */
+  private Future<Http2StreamChannel> opening;
   private MirrorHandler handler;
   private boolean done;
   private boolean written;
@@ -51,7 +57,6 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
     this.mirror = mirror;
     this.connections = connections;
     this.attempts = attempts;
-    this.entry = connections.entry(attempts.backend(), mirror.spec().tls());
     this.head = head;
     this.body = body;
   }
@@ -60,6 +65,14 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
     connections.inFlight++;
     timer = connections.loop().schedule(this, mirror.spec().timeout().toNanos(),
         TimeUnit.NANOSECONDS);
+    MirrorSpec spec = mirror.spec();
+    if (spec.protocol().multiplexed()) {
+      opening = connections.stream(attempts.backend(), spec.tls(), spec.protocol());
+      opening.addListener(streamListener);
+      return;
+    }
+    BackendConnections.Entry<MirrorHandler> entry = connections.entry(attempts.backend(),
+        spec.tls());
     MirrorHandler idle = entry.pollIdle();
     if (idle != null) {
       attach(idle);
@@ -77,7 +90,8 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
     if (done || ch != connecting) {
       // The copy timed out meanwhile; a fresh connection still serves the next copy.
       if (f.isSuccess()) {
-        entry.release((MirrorHandler) ch.pipeline().last());
+        MirrorHandler h = (MirrorHandler) ch.pipeline().last();
+        h.entry.release(h);
       }
       return;
     }
@@ -87,6 +101,23 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
       return;
     }
     attempts.connectFailed(BackendConnections.describe(f.cause()) + " (mirror)");
+    end(Mirror.Outcome.CONNECT_FAILED);
+  }
+
+  /** The stream for the copy opened, or its connection failed. */
+  private void onStream(Future<Http2StreamChannel> f) {
+    if (done || f != opening) {
+      if (f.isSuccess()) {
+        f.getNow().close();
+      }
+      return;
+    }
+    opening = null;
+    if (f.isSuccess()) {
+      attach((MirrorHandler) f.getNow().pipeline().last());
+      return;
+    }
+    attempts.connectFailed(H2Connections.describe(f.cause()) + " (mirror)");
     end(Mirror.Outcome.CONNECT_FAILED);
   }
 
@@ -203,6 +234,7 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
     if (timer != null) {
       timer.cancel(false);
     }
+    opening = null;
     Channel c = connecting;
     connecting = null;
     if (c != null) {

@@ -2,6 +2,7 @@ package io.ballast.proxy.mirror;
 
 import io.ballast.core.pool.LoadBalancer;
 import io.ballast.proxy.tls.BackendTls;
+import io.ballast.proxy.upstream.BackendProtocol;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -23,6 +24,7 @@ import java.util.Objects;
  *     {@code maxInFlight * maxBody} bytes per event loop
  * @param idleTimeout an idle kept-alive connection to a shadow backend is closed after this
  * @param tls how the shadow pool speaks TLS to its backends; null for plain connections
+ * @param protocol which HTTP the shadow pool speaks (HTTP/1.1, or HTTP/2 streams)
  */
 public record MirrorSpec(
     LoadBalancer pool,
@@ -31,7 +33,8 @@ public record MirrorSpec(
     Duration timeout,
     int maxInFlight,
     Duration idleTimeout,
-    BackendTls tls) {
+    BackendTls tls,
+    BackendProtocol protocol) {
 
   /** How long an idle shadow connection is kept unless told otherwise. */
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
@@ -49,6 +52,13 @@ public record MirrorSpec(
       throw new IllegalArgumentException("maxInFlight: " + maxInFlight + " (expected: >= 1)");
     }
     positive("idleTimeout", idleTimeout);
+    Objects.requireNonNull(protocol, "protocol");
+  }
+
+  /** A spec for a shadow pool that speaks HTTP/1.1 (over TLS as {@code tls} says). */
+  public MirrorSpec(LoadBalancer pool, double percent, long maxBody, Duration timeout,
+      int maxInFlight, Duration idleTimeout, BackendTls tls) {
+    this(pool, percent, maxBody, timeout, maxInFlight, idleTimeout, tls, BackendProtocol.HTTP1);
   }
 
   /** A spec whose idle shadow connections close after {@link #DEFAULT_IDLE_TIMEOUT}. */
@@ -80,6 +90,7 @@ public record MirrorSpec(
   public String toString() {
     return "MirrorSpec[pool=" + pool.name() + ", percent=" + percent + ", maxBody=" + maxBody
         + ", timeout=" + timeout + ", maxInFlight=" + maxInFlight + ", idleTimeout="
-        + idleTimeout + (tls == null ? "" : ", " + tls) + "]";
+        + idleTimeout + (tls == null ? "" : ", " + tls)
+        + (protocol.multiplexed() ? ", " + protocol : "") + "]";
   }
 }

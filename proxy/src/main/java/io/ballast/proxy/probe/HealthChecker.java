@@ -3,6 +3,8 @@ package io.ballast.proxy.probe;
 import io.ballast.core.Backend;
 import io.ballast.core.pool.LoadBalancer;
 import io.ballast.proxy.tls.BackendTls;
+import io.ballast.proxy.upstream.BackendProtocol;
+import io.ballast.proxy.upstream.h2.H2Probe;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -41,6 +43,8 @@ public final class HealthChecker implements AutoCloseable {
   private final List<HealthCheckSpec> levels;
   /** How HTTP checks speak TLS to the backends (the pool's); null: plain. */
   private final BackendTls tls;
+  /** Which HTTP the checks speak (the pool's). */
+  private final BackendProtocol protocol;
   private final MemberTasks<List<ProbeTask>> probes;
   private volatile boolean closed;
 
@@ -64,9 +68,20 @@ public final class HealthChecker implements AutoCloseable {
    */
   public HealthChecker(LoadBalancer pool, List<HealthCheckSpec> levels, BackendTls tls,
       EventLoopGroup group) {
+    this(pool, levels, tls, BackendProtocol.HTTP1, group);
+  }
+
+  /**
+   * As above, for a pool that speaks {@code protocol}: an HTTP check of an HTTP/2 pool is one
+   * request on a stream of its own HTTP/2 connection, and a backend that does not speak HTTP/2
+   * fails it with the reason ("backend speaks HTTP/1.1, not h2c").
+   */
+  public HealthChecker(LoadBalancer pool, List<HealthCheckSpec> levels, BackendTls tls,
+      BackendProtocol protocol, EventLoopGroup group) {
     this.pool = Objects.requireNonNull(pool, "pool");
     this.levels = List.copyOf(levels);
     this.tls = tls;
+    this.protocol = Objects.requireNonNull(protocol, "protocol");
     Objects.requireNonNull(group, "group");
     int expected = pool.healthSettings().policy().levels().size();
     if (this.levels.size() != expected) {
@@ -125,6 +140,8 @@ public final class HealthChecker implements AutoCloseable {
     private final ProbeTask task;
     private final HealthCheckSpec spec;
     private final AttemptEnd ending;
+    /** The HTTP/2 request of a check of an HTTP/2 pool; null over HTTP/1.1. */
+    private H2Probe h2;
     /** Non-null while reading a body that must contain {@link HealthCheckSpec#bodyContains}. */
     private ByteArrayOutputStream body;
     private int status;
@@ -141,6 +158,11 @@ public final class HealthChecker implements AutoCloseable {
       ChannelFuture f = task.connect(new io.netty.channel.ChannelInitializer<Channel>() {
         @Override
         protected void initChannel(Channel ch) {
+          if (protocol.multiplexed() && spec.kind() != HealthCheckSpec.Kind.TCP) {
+            h2 = H2Probe.install(ch, task.backend(), tls, protocol, Attempt.this,
+                reason -> end(false, reason));
+            return;
+          }
           if (tls != null && spec.kind() != HealthCheckSpec.Kind.TCP) {
             ch.pipeline().addLast(tls.newHandler(ch.alloc(), task.backend()));
           }
@@ -164,7 +186,11 @@ public final class HealthChecker implements AutoCloseable {
             .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
             .set(HttpHeaderNames.USER_AGENT, "ballast-health-check")
             .setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
-        cf.channel().writeAndFlush(req);
+        if (h2 != null) {
+          h2.send(req);
+        } else {
+          cf.channel().writeAndFlush(req);
+        }
       });
     }
 

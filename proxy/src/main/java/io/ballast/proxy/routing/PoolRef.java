@@ -8,6 +8,7 @@ import io.ballast.proxy.client.HashKey;
 import io.ballast.proxy.http1.HeaderRewriter;
 import io.ballast.proxy.signals.SignalsSpec;
 import io.ballast.proxy.tls.BackendTls;
+import io.ballast.proxy.upstream.BackendProtocol;
 import java.util.Objects;
 
 /**
@@ -25,12 +26,18 @@ import java.util.Objects;
  * @param affinity the pool's session affinity, or null when its requests are not sticky (or
  *     stick through the pool's hash algorithm alone)
  * @param tls how the pool speaks TLS to its backends; null for plain connections
+ * @param protocol which HTTP the pool speaks to its backends (HTTP/1.1, or HTTP/2 streams)
  */
 public record PoolRef(LoadBalancer pool, RetryPolicy retry, HashKey hashKey,
-    String loadReportHeader, ZoneMap zones, PoolAffinity affinity, BackendTls tls) {
+    String loadReportHeader, ZoneMap zones, PoolAffinity affinity, BackendTls tls,
+    BackendProtocol protocol) {
   public PoolRef {
     Objects.requireNonNull(pool, "pool");
     Objects.requireNonNull(retry, "retry");
+    Objects.requireNonNull(protocol, "protocol");
+    if (protocol.version() == BackendProtocol.Version.H2 && tls == null) {
+      throw new IllegalArgumentException("protocol: h2 without tls (expected: tls for h2, or h2c)");
+    }
     if (loadReportHeader != null
         && (loadReportHeader.isEmpty() || !HeaderRewriter.isToken(loadReportHeader))) {
       throw new IllegalArgumentException("loadReportHeader: \"" + loadReportHeader
@@ -51,6 +58,12 @@ public record PoolRef(LoadBalancer pool, RetryPolicy retry, HashKey hashKey,
   public PoolRef(LoadBalancer pool, RetryPolicy retry, HashKey hashKey, String loadReportHeader,
       ZoneMap zones, PoolAffinity affinity) {
     this(pool, retry, hashKey, loadReportHeader, zones, affinity, null);
+  }
+
+  /** A pool that speaks HTTP/1.1, over TLS as {@code tls} says (null: plain). */
+  public PoolRef(LoadBalancer pool, RetryPolicy retry, HashKey hashKey, String loadReportHeader,
+      ZoneMap zones, PoolAffinity affinity, BackendTls tls) {
+    this(pool, retry, hashKey, loadReportHeader, zones, affinity, tls, BackendProtocol.HTTP1);
   }
 
   public String name() {

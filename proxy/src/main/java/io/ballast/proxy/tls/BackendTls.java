@@ -26,7 +26,8 @@ import javax.net.ssl.SSLParameters;
  * certificate for mutual TLS), the server name it sends and verifies, and whether it verifies at
  * all. Built whole from {@link Settings} or not at all ({@link TlsException} naming the field);
  * equal to another when both would connect exactly alike (same settings, same file contents), so
- * that a reload that changes nothing keeps every pooled connection. Immutable and thread-safe.
+ * that a reload that changes nothing keeps every pooled connection. Immutable (but for the
+ * HTTP/2 context, built once on first use) and thread-safe.
  *
  * <p>Verification is on by default: the backend's certificate must chain to {@code ca} (or the
  * JDK's trusted CAs) and name the host ballast asked for ({@code server_name}, else the backend's
@@ -36,9 +37,11 @@ import javax.net.ssl.SSLParameters;
 public final class BackendTls {
   private final Settings settings;
   private final SslContext context;
-  /** The same context offering only h2 by ALPN: gRPC health checks, which speak HTTP/2 alone. */
-  private final SslContext h2Context;
   private final String fingerprint;
+  /** Builds the context again with ALPN offering h2 only, for pools that speak HTTP/2. */
+  private final SslContextBuilder builder;
+  /** That context, built the first time a connection needs it; guarded by {@code this}. */
+  private SslContext h2Context;
 
   /**
    * A pool's TLS to its backends, as configured.
@@ -62,12 +65,12 @@ public final class BackendTls {
     }
   }
 
-  private BackendTls(Settings settings, SslContext context, SslContext h2Context,
-      String fingerprint) {
+  private BackendTls(Settings settings, SslContext context, String fingerprint,
+      SslContextBuilder builder) {
     this.settings = settings;
     this.context = context;
-    this.h2Context = h2Context;
     this.fingerprint = fingerprint;
+    this.builder = builder;
   }
 
   /** Reads and checks everything {@code settings} names. */
@@ -99,9 +102,7 @@ public final class BackendTls {
       b.keyManager(key, client.chain().toArray(new X509Certificate[0]));
     }
     try {
-      SslContext http1 = b.build();
-      SslContext h2 = b.applicationProtocolConfig(alpn(ApplicationProtocolNames.HTTP_2)).build();
-      return new BackendTls(settings, http1, h2, Fingerprint.of(settings, files));
+      return new BackendTls(settings, b.build(), Fingerprint.of(settings, files), b);
     } catch (SSLException | RuntimeException e) {
       throw new TlsException(settings.cert() != null ? "cert" : "ca", "cannot be used with the "
           + (provider == SslProvider.OPENSSL ? "openssl" : "jdk") + " provider: "
@@ -109,6 +110,14 @@ public final class BackendTls {
     }
   }
 
+  public Settings settings() {
+    return settings;
+  }
+
+  /**
+   * ALPN offering {@code protocol} only. A backend that selects nothing is accepted by the
+   * handshake (ACCEPT): the connection's user checks what was selected and says why it refuses.
+   */
   private static ApplicationProtocolConfig alpn(String protocol) {
     return new ApplicationProtocolConfig(
         ApplicationProtocolConfig.Protocol.ALPN,
@@ -117,8 +126,20 @@ public final class BackendTls {
         protocol);
   }
 
-  public Settings settings() {
-    return settings;
+  /**
+   * The context for HTTP/2 connections (ALPN offers h2 only), built once on first use: most
+   * pools never speak HTTP/2, and the settings were checked when the HTTP/1.1 one was built.
+   */
+  private synchronized SslContext h2Context() {
+    if (h2Context == null) {
+      try {
+        h2Context = builder.applicationProtocolConfig(alpn(ApplicationProtocolNames.HTTP_2))
+            .build();
+      } catch (SSLException e) {
+        throw new IllegalStateException("TLS to backends with h2: " + e.getMessage(), e);
+      }
+    }
+    return h2Context;
   }
 
   /**
@@ -127,17 +148,18 @@ public final class BackendTls {
    * says, and is checked against the certificate's IP addresses).
    */
   public SslHandler newHandler(ByteBufAllocator alloc, Backend backend) {
-    return newHandler(context, alloc, backend);
+    return newHandler(alloc, backend, false);
   }
 
   /** As {@link #newHandler}, offering h2 (alone) by ALPN instead of http/1.1. */
   public SslHandler newH2Handler(ByteBufAllocator alloc, Backend backend) {
-    return newHandler(h2Context, alloc, backend);
+    return newHandler(alloc, backend, true);
   }
 
-  private SslHandler newHandler(SslContext context, ByteBufAllocator alloc, Backend backend) {
+  /** As above; {@code h2}: ALPN offers h2 only (else http/1.1 only). */
+  public SslHandler newHandler(ByteBufAllocator alloc, Backend backend, boolean h2) {
     String host = settings.serverName() != null ? settings.serverName() : backend.host();
-    SSLEngine engine = context.newEngine(alloc, host, backend.port());
+    SSLEngine engine = (h2 ? h2Context() : context).newEngine(alloc, host, backend.port());
     if (settings.verify()) {
       SSLParameters p = engine.getSSLParameters();
       p.setEndpointIdentificationAlgorithm("HTTPS");

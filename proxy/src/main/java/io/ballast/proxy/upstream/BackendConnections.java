@@ -3,6 +3,7 @@ package io.ballast.proxy.upstream;
 import io.ballast.core.Backend;
 import io.ballast.proxy.Transport;
 import io.ballast.proxy.tls.BackendTls;
+import io.ballast.proxy.upstream.h2.H2Connections;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -10,7 +11,9 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -19,8 +22,9 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
- * HTTP/1.1 connections to backends from one event loop: for each backend, the idle keep-alive
- * connections and the way to open new ones. Connections live on the event loop of the exchanges
+ * Connections to backends from one event loop: for each backend, the idle HTTP/1.1 keep-alive
+ * connections and the way to open new ones, and for pools that speak HTTP/2 the multiplexed
+ * connections whose streams carry requests ({@link #stream}). Connections live on the event loop of the exchanges
  * they serve, so nothing here needs a lock. The proxy's {@link UpstreamPool} and each mirror's
  * {@link MirrorConnections} are two of these, kept apart so that a shadow copy never takes or
  * spoils a connection real traffic uses.
@@ -34,6 +38,8 @@ public abstract class BackendConnections<H extends PooledConnection> {
   private final Bootstrap template;
   private final long idleNanos;
   private final IdentityHashMap<Backend, Entry<H>> entries = new IdentityHashMap<>();
+  /** HTTP/2 connections, made on first use: most pools speak HTTP/1.1. */
+  private H2Connections multiplexed;
 
   /**
    * @param connectTimeout how long a connect may take
@@ -50,6 +56,15 @@ public abstract class BackendConnections<H extends PooledConnection> {
             (int) Math.max(1, Math.min(Integer.MAX_VALUE, connectTimeout.toMillis())));
   }
 
+  /** The most telling message of a failure: the first one in its chain that has one. */
+  public static String message(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null && c.getMessage() == null) {
+      c = c.getCause();
+    }
+    return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+  }
+
   /** Why a connect failed, in a few words: "connect refused", "connect timeout". */
   public static String describe(Throwable cause) {
     if (cause instanceof io.netty.channel.ConnectTimeoutException) {
@@ -63,6 +78,38 @@ public abstract class BackendConnections<H extends PooledConnection> {
 
   /** The last handler of a new connection to {@code entry}'s backend, reading {@code codec}. */
   public abstract H newHandler(Entry<H> entry, BackendCodec codec);
+
+  /**
+   * Puts the handlers of a new HTTP/2 stream to {@code backend} into its pipeline, after the
+   * ones that make it read and write HTTP/1.1 objects; its last handler is an {@code H} for one
+   * stream ({@link PooledConnection#PooledConnection(Backend)}). Only pools that can speak HTTP/2
+   * override it.
+   */
+  public void initStream(Channel stream, Backend backend) {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " speaks HTTP/1.1 only");
+  }
+
+  /**
+   * A new stream to {@code backend} on an HTTP/2 connection spoken as {@code tls} and
+   * {@code protocol} say (see {@link H2Connections#open}); the stream's last handler is an
+   * {@code H} ({@link #initStream}). HTTP/1.1 connections kept for the backend are retired: the
+   * pool speaks HTTP/2 now.
+   */
+  public final Future<Http2StreamChannel> stream(Backend backend, BackendTls tls,
+      BackendProtocol protocol) {
+    if (entries.containsKey(backend)) {
+      forgetHttp1(backend);
+    }
+    if (multiplexed == null) {
+      multiplexed = new H2Connections(loop, template, idleNanos, this::initStream);
+    }
+    return multiplexed.open(backend, tls, protocol);
+  }
+
+  /** HTTP/2 connections to {@code backend} that take streams now, for tests. */
+  public final int multiplexedConnections(Backend backend) {
+    return multiplexed == null ? 0 : multiplexed.connections(backend);
+  }
 
   /**
    * How often an idle connection is looked at (its {@code IdleStateHandler}'s reader idle
@@ -101,8 +148,12 @@ public abstract class BackendConnections<H extends PooledConnection> {
   public final Entry<H> entry(Backend backend, BackendTls tls) {
     Entry<H> e = entries.get(backend);
     if (e != null && !Objects.equals(e.tls, tls)) {
-      forget(backend);
+      forgetHttp1(backend);
       e = null;
+    }
+    if (e == null && multiplexed != null) {
+      // The pool speaks HTTP/1.1 now: its HTTP/2 connections drain.
+      multiplexed.forget(backend);
     }
     if (e == null) {
       e = new Entry<>(this, backend, tls);
@@ -125,6 +176,13 @@ public abstract class BackendConnections<H extends PooledConnection> {
    * request is done (never back to a pool).
    */
   public final void forget(Backend backend) {
+    forgetHttp1(backend);
+    if (multiplexed != null) {
+      multiplexed.forget(backend);
+    }
+  }
+
+  private void forgetHttp1(Backend backend) {
     Entry<H> e = entries.remove(backend);
     if (e != null) {
       e.retired = true;
@@ -135,8 +193,14 @@ public abstract class BackendConnections<H extends PooledConnection> {
     }
   }
 
-  /** Closes every idle connection; connections in use close when their exchange ends. */
+  /**
+   * Closes every idle connection; connections in use close when their exchange ends (an HTTP/2
+   * connection when its last stream does).
+   */
   public final void closeIdle() {
+    if (multiplexed != null) {
+      multiplexed.retireAll();
+    }
     for (Entry<H> e : entries.values()) {
       H h;
       while ((h = e.idle.pollLast()) != null) {

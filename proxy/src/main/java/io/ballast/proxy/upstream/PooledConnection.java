@@ -19,6 +19,11 @@ import io.netty.util.ReferenceCountUtil;
  * A whole message that arrives with nobody waiting for it closes the connection
  * ({@link #unsolicited}); so do a few bytes that arrive while it sits in the pool.
  *
+ * <p>The same handler can stand at the end of one stream of a multiplexed (HTTP/2) connection
+ * ({@link #PooledConnection(Backend)}): the stream is not counted as a connection (its
+ * connection is), and it is never pooled: once its exchange is over it is closed, which ends the
+ * stream and frees its place on the connection.
+ *
  * <p>Event-loop only; one instance per backend channel.
  */
 public abstract class PooledConnection extends ChannelInboundHandlerAdapter {
@@ -28,9 +33,21 @@ public abstract class PooledConnection extends ChannelInboundHandlerAdapter {
   private boolean counted;
   private boolean releasePending;
 
+  /** The handler of a whole HTTP/1.1 connection read by {@code codec}. */
   public PooledConnection(Backend backend, BackendCodec codec) {
     this.backend = backend;
-    this.codec = codec;
+    this.codec = java.util.Objects.requireNonNull(codec, "codec");
+  }
+
+  /** The handler of one stream to {@code backend} (see above). */
+  protected PooledConnection(Backend backend) {
+    this.backend = backend;
+    this.codec = null;
+  }
+
+  /** True for one stream of a multiplexed connection, never pooled. */
+  public final boolean stream() {
+    return codec == null;
   }
 
   public final Channel channel() {
@@ -54,6 +71,10 @@ public abstract class PooledConnection extends ChannelInboundHandlerAdapter {
    * end of the current read if it is clean then, else it closes.
    */
   public final void releaseAfterRead() {
+    if (codec == null) {
+      channel.close();
+      return;
+    }
     codec.responseEnded();
     channel.config().setAutoRead(true);
     releasePending = true;
@@ -73,8 +94,10 @@ public abstract class PooledConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public final void channelActive(ChannelHandlerContext ctx) {
-    counted = true;
-    backend.load().connectionOpened();
+    if (codec != null) {
+      counted = true;
+      backend.load().connectionOpened();
+    }
     ctx.fireChannelActive();
   }
 
@@ -97,7 +120,7 @@ public abstract class PooledConnection extends ChannelInboundHandlerAdapter {
       } else {
         ctx.close();
       }
-    } else if (codec.unsolicitedBytes()) {
+    } else if (codec != null && codec.unsolicitedBytes()) {
       // Bytes on an idle connection, too few to make a message: nothing more may come, so
       // nothing will ever close it but this, and the next request would read them first.
       ctx.close();

@@ -10,6 +10,7 @@ import io.ballast.proxy.affinity.AffinitySpec;
 import io.ballast.proxy.client.HashKey;
 import io.ballast.proxy.signals.SignalsSpec;
 import io.ballast.proxy.tls.BackendTls;
+import io.ballast.proxy.upstream.BackendProtocol;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -42,6 +43,8 @@ import java.util.Optional;
  * @param affinity how the pool keeps sessions on their backend; empty when it does not
  * @param tls how the pool speaks TLS to its backends (built: files read and checked); empty for
  *     plain HTTP
+ * @param protocol which HTTP the pool speaks to its backends: HTTP/1.1, h2 (over {@code tls},
+ *     which it needs) or h2c, with the stream limit per connection
  */
 public record PoolConfig(
     String name,
@@ -61,7 +64,8 @@ public record PoolConfig(
     Optional<SignalsSpec> signals,
     Optional<ZoneSettings> zones,
     Optional<AffinitySpec> affinity,
-    Optional<BackendTls> tls) {
+    Optional<BackendTls> tls,
+    BackendProtocol protocol) {
   /** auto: the evidence in docs/optimizer-auto.md and docs/benchmarks.md made it the default. */
   public static final Algorithm DEFAULT_ALGORITHM = Algorithm.AUTO;
   public static final Duration DEFAULT_PASSIVE_DOWN_TIME = Duration.ofSeconds(10);
@@ -93,6 +97,13 @@ public record PoolConfig(
     Objects.requireNonNull(signals, "signals");
     Objects.requireNonNull(affinity, "affinity");
     Objects.requireNonNull(tls, "tls");
+    Objects.requireNonNull(protocol, "protocol");
+    if (protocol.version() == BackendProtocol.Version.H2 && tls.isEmpty()) {
+      throw new IllegalArgumentException("protocol: h2 without tls (expected: tls for h2, or h2c)");
+    }
+    if (protocol.version() == BackendProtocol.Version.H2C && tls.isPresent()) {
+      throw new IllegalArgumentException("protocol: h2c with tls (expected: h2 over TLS)");
+    }
     if (slowStart.isNegative()) {
       throw new IllegalArgumentException("slowStart: " + slowStart + " (expected: >= 0)");
     }
@@ -105,6 +116,19 @@ public record PoolConfig(
           + " backends have a zone and zone-aware balancing is " + (zones.isPresent() ? "on"
           : "off") + " (expected: a zone on every backend and zones on, or neither)");
     }
+  }
+
+  /** A pool that speaks HTTP/1.1 to its backends (over TLS as {@code tls} says). */
+  public PoolConfig(String name, Algorithm algorithm, AlgorithmOptions options,
+      Optional<HashKey> hashKey, List<BackendConfig> backends, List<DnsBackendConfig> dnsBackends,
+      RetrySettings retries, Optional<HealthChecksConfig> healthChecks, Duration passiveDownTime,
+      int panicThreshold, Duration slowStart, Optional<OutlierSettings> outlierDetection,
+      Optional<CircuitBreakerSettings> circuitBreaker, Optional<WeightControlConfig> weightControl,
+      Optional<SignalsSpec> signals, Optional<ZoneSettings> zones,
+      Optional<AffinitySpec> affinity, Optional<BackendTls> tls) {
+    this(name, algorithm, options, hashKey, backends, dnsBackends, retries, healthChecks,
+        passiveDownTime, panicThreshold, slowStart, outlierDetection, circuitBreaker,
+        weightControl, signals, zones, affinity, tls, BackendProtocol.HTTP1);
   }
 
   /** A pool of static backends only. */

@@ -10,6 +10,7 @@ import io.ballast.proxy.affinity.AffinitySpec;
 import io.ballast.proxy.client.HashKey;
 import io.ballast.proxy.signals.SignalsSpec;
 import io.ballast.proxy.tls.BackendTls;
+import io.ballast.proxy.upstream.BackendProtocol;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -116,6 +117,7 @@ final class PoolReader {
     Optional<AffinitySpec> affinity = s.child("affinity")
         .map(a -> new AffinityReader(problems).affinity(a, algorithm));
     Optional<BackendTls> tls = s.child("tls").map(t -> new BackendTlsReader(problems).tls(t));
+    BackendProtocol protocol = protocol(s);
     s.rejectUnknown();
     if (problems.errorCount() != before) {
       return null;
@@ -126,6 +128,41 @@ final class PoolReader {
     return problems.build(s.mark(), s.path(), () -> new PoolConfig(name, algorithm, options,
         hashKey, entries.statics(), entries.dns(), retries, checks, passiveDownTime,
         panicThreshold, slowStart, outliers, circuitBreaker, control, signalsSpec, zoneSettings,
-        affinity, tls));
+        affinity, tls, protocol));
+  }
+
+  private static final Value<BackendProtocol.Version> PROTOCOL = Value.choice("http1, h2 or h2c",
+      Map.of("http1", BackendProtocol.Version.HTTP1, "h2", BackendProtocol.Version.H2,
+          "h2c", BackendProtocol.Version.H2C));
+
+  /**
+   * The pool's {@code protocol} and {@code max_streams_per_connection}. h2 is HTTP/2 over the
+   * pool's {@code tls} and needs one (no silent default: verification against the JDK's CAs
+   * would surprise a pool that meant h2c); h2c is cleartext and refuses one. Null after errors.
+   */
+  private BackendProtocol protocol(Section s) {
+    int before = problems.errorCount();
+    BackendProtocol.Version version = s.get("protocol", PROTOCOL, BackendProtocol.Version.HTTP1);
+    Integer streams = s.get("max_streams_per_connection", Value.integer(1, Integer.MAX_VALUE),
+        BackendProtocol.DEFAULT_MAX_STREAMS);
+    boolean tls = s.optional("tls").isPresent();
+    if (version == BackendProtocol.Version.H2 && !tls) {
+      problems.error(s.markOf("protocol"), s.path("protocol"), "h2 needs " + s.path("tls")
+          + " (expected: a tls block, tls: {} to verify against the JDK's trusted CAs; or"
+          + " protocol: h2c for HTTP/2 in cleartext)");
+    } else if (version == BackendProtocol.Version.H2C && tls) {
+      problems.error(s.markOf("protocol"), s.path("protocol"), "h2c is HTTP/2 in cleartext and"
+          + " the pool has " + s.path("tls") + " (expected: protocol: h2 for HTTP/2 over TLS)");
+    }
+    if (version == BackendProtocol.Version.HTTP1 && s.optional("max_streams_per_connection")
+        .isPresent()) {
+      problems.error(s.markOf("max_streams_per_connection"), s.path("max_streams_per_connection"),
+          "set for an HTTP/1.1 pool (expected: protocol: h2 or h2c, whose connections carry"
+              + " streams)");
+    }
+    if (problems.errorCount() != before || version == null || streams == null) {
+      return null;
+    }
+    return new BackendProtocol(version, streams);
   }
 }

@@ -4,6 +4,7 @@ import io.ballast.core.pool.LoadBalancer;
 import io.ballast.proxy.probe.HealthCheckSpec;
 import io.ballast.proxy.probe.HealthChecker;
 import io.ballast.proxy.tls.BackendTls;
+import io.ballast.proxy.upstream.BackendProtocol;
 import io.ballast.server.config.HealthCheckConfig;
 import io.ballast.server.config.HealthChecksConfig;
 import io.ballast.server.config.PoolConfig;
@@ -17,10 +18,10 @@ import java.util.Optional;
  */
 final class HealthChecksPart implements PoolPart<HealthChecksPart.Checks, PoolPart.Running> {
   /**
-   * What the checks depend on: their levels, and how the pool speaks TLS to its backends (HTTP
-   * and gRPC checks go the same way), so that a change of either restarts them.
+   * What the checks depend on: their levels, and how the pool speaks to its backends (TLS and
+   * protocol: HTTP and gRPC checks go the same way), so that a change of any restarts them.
    */
-  record Checks(HealthChecksConfig levels, Optional<BackendTls> tls) {}
+  record Checks(HealthChecksConfig levels, Optional<BackendTls> tls, BackendProtocol protocol) {}
 
   static final HealthChecksPart INSTANCE = new HealthChecksPart();
 
@@ -33,14 +34,14 @@ final class HealthChecksPart implements PoolPart<HealthChecksPart.Checks, PoolPa
 
   @Override
   public Optional<Checks> settings(PoolConfig config) {
-    return config.healthChecks().map(h -> new Checks(h, config.tls()));
+    return config.healthChecks().map(h -> new Checks(h, config.tls(), config.protocol()));
   }
 
   @Override
   public Running start(LoadBalancer pool, PoolConfig config, Checks checks,
       PoolServices services) {
     HealthChecker checker = services.proxy().healthChecker(pool, specs(checks.levels()),
-        checks.tls().orElse(null));
+        checks.tls().orElse(null), checks.protocol());
     checker.start();
     return checker::close;
   }

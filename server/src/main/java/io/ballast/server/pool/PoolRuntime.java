@@ -159,6 +159,11 @@ public final class PoolRuntime {
       }
       refChanged = true;
     }
+    if (!was.protocol().equals(next.protocol())) {
+      // New requests go the new way; connections of the old way drain.
+      changed.add("protocol");
+      refChanged = true;
+    }
     if (!ConfigDiff.same(was.tls(), next.tls())) {
       // New connections speak the new way; pooled ones of the old way are retired.
       changed.add("tls");
@@ -200,7 +205,7 @@ public final class PoolRuntime {
 
   private PoolRef buildRef(PoolConfig c) {
     return new PoolRef(pool, retry, c.hashKey().orElse(null), header(c), zones.zoneMap(c.name()),
-        affinity, c.tls().orElse(null));
+        affinity, c.tls().orElse(null), c.protocol());
   }
 
   private static String header(PoolConfig c) {

@@ -1,0 +1,86 @@
+package io.ballast.proxy.upstream.h2;
+
+import io.ballast.proxy.upstream.BackendConnections;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http2.Http2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2SettingsFrame;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * The base of the last handler of an HTTP/2 connection to a backend (the pool's
+ * {@link H2Connection}, a health check's {@link H2Probe}): hears the backend's SETTINGS (the
+ * first make the connection ready for streams), its GOAWAY, and why the connection failed when
+ * anything said so ({@link ConnectionFailure}, a connection error), and consumes every other
+ * connection-level frame.
+ *
+ * <p>Event-loop only; one instance per connection.
+ */
+abstract class H2ClientHandler extends ChannelInboundHandlerAdapter {
+  private Channel channel;
+  private boolean ready;
+  private String failure;
+
+  final Channel channel() {
+    return channel;
+  }
+
+  /** The backend's first SETTINGS came: it speaks HTTP/2 and takes streams. */
+  final boolean ready() {
+    return ready;
+  }
+
+  /** Why the connection failed, when something said so; else null. */
+  final String failure() {
+    return failure;
+  }
+
+  /** Keeps the first reason given. */
+  final void failed(String reason) {
+    if (failure == null) {
+      failure = reason;
+    }
+  }
+
+  /** The backend's SETTINGS; {@code first}: they make the connection ready. */
+  abstract void settings(ChannelHandlerContext ctx, Http2Settings settings, boolean first);
+
+  /** The backend's GOAWAY (released after the call). */
+  void goAway(ChannelHandlerContext ctx, Http2GoAwayFrame goAway) {}
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    channel = ctx.channel();
+  }
+
+  @Override
+  public final void channelRead(ChannelHandlerContext ctx, Object msg) {
+    try {
+      if (msg instanceof Http2SettingsFrame s) {
+        boolean first = !ready;
+        ready = true;
+        settings(ctx, s.settings(), first);
+      } else if (msg instanceof Http2GoAwayFrame g) {
+        goAway(ctx, g);
+      }
+    } finally {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  @Override
+  public final void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof ConnectionFailure f) {
+      failed(f.reason());
+    }
+    ReferenceCountUtil.release(evt);
+  }
+
+  @Override
+  public final void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    failed("HTTP/2 error: " + BackendConnections.message(cause));
+    ctx.close();
+  }
+}

@@ -1,0 +1,238 @@
+package io.ballast.proxy.upstream.h2;
+
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One HTTP/2 connection to a backend, as its {@link H2Backend} hands out streams on it: the last
+ * handler of the connection's pipeline.
+ *
+ * <ul>
+ *   <li><b>Ready</b> once the backend's first SETTINGS came (it speaks HTTP/2 and said how many
+ *       streams it takes); streams promised before wait for that.
+ *   <li><b>Room</b>: at most min(the backend's SETTINGS_MAX_CONCURRENT_STREAMS, the pool's
+ *       {@code max_streams_per_connection}) streams at once, counted from the promise to the
+ *       stream channel's close.
+ *   <li><b>Draining</b> after a GOAWAY from the backend, or when retired (the backend left, the
+ *       pool's settings changed): no new stream; the streams in flight finish, then it closes.
+ *       The streams the GOAWAY leaves out fail as not processed ({@link StreamAdapter}).
+ *   <li><b>Idle</b>: with no stream for the pool's idle timeout, it closes.
+ * </ul>
+ * The connection counts itself open in the backend's load from channelActive to
+ * channelInactive, as an HTTP/1.1 connection does; its streams are not connections.
+ *
+ * <p>Event-loop only; one instance per connection.
+ */
+final class H2Connection extends H2ClientHandler {
+  /** A stream's initial flow-control window (RFC 9113's default, which ballast keeps). */
+  private static final int STREAM_WINDOW = 65_535;
+
+  private final H2Backend owner;
+  private final ChannelFutureListener streamClosed = f -> streamEnded();
+  /** Promised streams waiting for the backend's SETTINGS. */
+  private final ArrayDeque<Promise<Http2StreamChannel>> waiting = new ArrayDeque<>(2);
+  private Http2StreamChannelBootstrap streams;
+  private boolean draining;
+  private boolean closed;
+  private boolean counted;
+  /** Streams promised or open. */
+  private int open;
+  private long peerMax = Long.MAX_VALUE;
+  private long idleSince;
+  private ScheduledFuture<?> idleCheck;
+
+  H2Connection(H2Backend owner) {
+    this.owner = owner;
+  }
+
+  /** Streams promised or open now, for tests and the pool. */
+  int open() {
+    return open;
+  }
+
+  private long limit() {
+    return Math.min(owner.protocol().maxStreamsPerConnection(), peerMax);
+  }
+
+  /**
+   * Takes a stream for {@code p} when there is room: opened now when the connection is ready,
+   * else when it is. False (and {@code p} untouched) when the connection has no room.
+   */
+  boolean offer(Promise<Http2StreamChannel> p) {
+    if (draining || closed || open >= limit()) {
+      return false;
+    }
+    open++;
+    if (ready()) {
+      openStream(p);
+    } else {
+      waiting.add(p);
+    }
+    return true;
+  }
+
+  private void openStream(Promise<Http2StreamChannel> p) {
+    p.addListener((Future<Http2StreamChannel> f) -> {
+      if (f.isSuccess()) {
+        f.getNow().closeFuture().addListener(streamClosed);
+      } else {
+        streamEnded();
+      }
+    });
+    streams.open(p);
+  }
+
+  private void streamEnded() {
+    open--;
+    unusedNow();
+  }
+
+  /** With no stream left: a draining connection closes, another starts to count idle time. */
+  private void unusedNow() {
+    if (closed || open > 0) {
+      return;
+    }
+    if (draining) {
+      channel().close();
+    } else {
+      idleSince = System.nanoTime();
+      if (idleCheck == null) {
+        idleCheck = channel().eventLoop().schedule(this::checkIdle, owner.idleNanos(),
+            TimeUnit.NANOSECONDS);
+      }
+    }
+  }
+
+  private void checkIdle() {
+    idleCheck = null;
+    if (closed || open > 0) {
+      return;
+    }
+    long left = owner.idleNanos() - (System.nanoTime() - idleSince);
+    if (left <= 0) {
+      retire();
+    } else {
+      idleCheck = channel().eventLoop().schedule(this::checkIdle, left, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /** No new streams from now; the connection closes when its last stream ends. */
+  void retire() {
+    if (!draining) {
+      draining = true;
+      owner.unusable(this);
+    }
+    if (open == 0 && channel() != null) {
+      channel().close();
+    }
+  }
+
+  /** The TCP connect failed: whoever waits hears why. */
+  void connectFailed(String why) {
+    closed = true;
+    owner.unusable(this);
+    failWaiting(why);
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    super.handlerAdded(ctx);
+    streams = new Http2StreamChannelBootstrap(ctx.channel()).handler(owner.streamInitializer());
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    counted = true;
+    owner.backend().load().connectionOpened();
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  void settings(ChannelHandlerContext ctx, Http2Settings settings, boolean first) {
+    Long max = settings.maxConcurrentStreams();
+    if (max != null) {
+      peerMax = max;
+    }
+    if (first) {
+      becomeReady(ctx);
+    }
+    if (peerMax == 0) {
+      // The backend takes no streams on this connection now: use another.
+      retire();
+    }
+  }
+
+  @Override
+  void goAway(ChannelHandlerContext ctx, Http2GoAwayFrame g) {
+    failed("backend sent GOAWAY (" + g.errorCode() + ")");
+    failWaiting(failure());
+    retire();
+  }
+
+  /**
+   * The backend speaks HTTP/2: the waiting streams open (those beyond its limit go to another
+   * connection), and the connection's flow-control window grows to cover every stream's, so
+   * that a stream paused for a slow client cannot hold up the others.
+   */
+  private void becomeReady(ChannelHandlerContext ctx) {
+    Http2Connection c = ctx.pipeline().get(Http2FrameCodec.class).connection();
+    long target = Math.min(Integer.MAX_VALUE, limit() * STREAM_WINDOW);
+    int delta = (int) (target - c.local().flowController().windowSize(c.connectionStream()));
+    if (delta > 0) {
+      try {
+        c.local().flowController().incrementWindowSize(c.connectionStream(), delta);
+        ctx.flush();
+      } catch (Http2Exception e) {
+        ctx.fireExceptionCaught(e);
+      }
+    }
+    long opened = 0;
+    Promise<Http2StreamChannel> p;
+    while ((p = waiting.poll()) != null) {
+      if (opened < limit() && !draining) {
+        opened++;
+        openStream(p);
+      } else {
+        open--;
+        owner.place(p);
+      }
+    }
+    unusedNow();
+  }
+
+  private void failWaiting(String why) {
+    Promise<Http2StreamChannel> p;
+    while ((p = waiting.poll()) != null) {
+      open--;
+      p.tryFailure(new H2ConnectException(why));
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    closed = true;
+    if (counted) {
+      counted = false;
+      owner.backend().load().connectionClosed();
+    }
+    if (idleCheck != null) {
+      idleCheck.cancel(false);
+      idleCheck = null;
+    }
+    owner.unusable(this);
+    failWaiting(failure() != null ? failure() : ready() ? "backend closed the connection"
+        : "backend closed the connection before its HTTP/2 SETTINGS");
+  }
+}

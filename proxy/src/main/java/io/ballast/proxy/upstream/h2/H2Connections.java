@@ -1,0 +1,106 @@
+package io.ballast.proxy.upstream.h2;
+
+import io.ballast.core.Backend;
+import io.ballast.proxy.tls.BackendTls;
+import io.ballast.proxy.upstream.BackendConnections;
+import io.ballast.proxy.upstream.BackendProtocol;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.util.IdentityHashMap;
+
+/**
+ * HTTP/2 connections to backends from one event loop: for each backend, connections that carry
+ * many requests at once as streams ({@link H2Backend}). A request asks for a stream
+ * ({@link #open}) and gets a stream channel that reads and writes HTTP/1.1 objects, with its
+ * user's handlers after the HTTP/2 ones ({@link StreamInit}); it closes the stream channel when
+ * its exchange is over, which frees the stream's place on its connection. Streams are never
+ * reused; connections are, until they idle out, the backend sends GOAWAY, or they are retired.
+ *
+ * <p>Event-loop only: every method must be called on the loop the connections live on.
+ */
+public final class H2Connections {
+  /** What a stream's user puts in its pipeline after the HTTP/2 handlers; called on the loop. */
+  @FunctionalInterface
+  public interface StreamInit {
+    void init(Channel stream, Backend backend);
+  }
+
+  private final EventLoop loop;
+  private final Bootstrap template;
+  private final long idleNanos;
+  private final StreamInit streams;
+  private final IdentityHashMap<Backend, H2Backend> entries = new IdentityHashMap<>();
+
+  /**
+   * @param template how connections are made (loop, transport, connect timeout)
+   * @param idleNanos a connection with no stream for this long closes
+   */
+  public H2Connections(EventLoop loop, Bootstrap template, long idleNanos, StreamInit streams) {
+    this.loop = loop;
+    this.template = template;
+    this.idleNanos = idleNanos;
+    this.streams = streams;
+  }
+
+  long idleNanos() {
+    return idleNanos;
+  }
+
+  StreamInit streams() {
+    return streams;
+  }
+
+  /**
+   * A stream to {@code backend}, on a connection spoken as {@code tls} and {@code protocol} say.
+   * The future fails with the connection's reason ({@link #describe}) when no connection to the
+   * backend could be made. When the pool's TLS or protocol changed (a reload), the connections
+   * made the old way drain and new ones are made.
+   */
+  public Future<Http2StreamChannel> open(Backend backend, BackendTls tls,
+      BackendProtocol protocol) {
+    H2Backend e = entries.get(backend);
+    if (e != null && !e.speaks(tls, protocol)) {
+      forget(backend);
+      e = null;
+    }
+    if (e == null) {
+      e = new H2Backend(this, backend, tls, protocol, template);
+      entries.put(backend, e);
+    }
+    Promise<Http2StreamChannel> p = loop.newPromise();
+    e.place(p);
+    return p;
+  }
+
+  /** Why a stream could not be opened, in a few words. */
+  public static String describe(Throwable cause) {
+    return cause instanceof H2ConnectException ? cause.getMessage()
+        : BackendConnections.describe(cause);
+  }
+
+  /** The backend left: its connections drain (no new streams) and close. */
+  public void forget(Backend backend) {
+    H2Backend e = entries.remove(backend);
+    if (e != null) {
+      e.retire();
+    }
+  }
+
+  /** Every connection drains and closes when its streams end. */
+  public void retireAll() {
+    for (H2Backend e : entries.values()) {
+      e.retire();
+    }
+    entries.clear();
+  }
+
+  /** Connections to {@code backend} that take streams now, for tests. */
+  public int connections(Backend backend) {
+    H2Backend e = entries.get(backend);
+    return e == null ? 0 : e.connections();
+  }
+}

@@ -1,0 +1,70 @@
+package io.ballast.proxy.upstream.h2;
+
+import io.ballast.core.Backend;
+import io.ballast.proxy.tls.BackendTls;
+import io.ballast.proxy.upstream.BackendProtocol;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+
+/**
+ * The pipelines of HTTP/2 to a backend, the same for the proxy's connections and the health
+ * checks: a connection (TLS with ALPN h2 for {@code h2}, {@link H2Preflight}, the frame codec and
+ * the stream multiplexer, then its user's handler) and a stream (the frame-to-HTTP codec and the
+ * {@link StreamAdapter}, then its user's handlers, which see HTTP/1.1 objects).
+ *
+ * <p>Stateless; called on the channel's event loop.
+ */
+final class H2Pipeline {
+  private H2Pipeline() {}
+
+  /**
+   * Ballast's SETTINGS: no server push (a proxy has nobody to push to), and response heads as
+   * large as an HTTP/1.1 backend's may be (64 KiB).
+   */
+  private static Http2Settings settings() {
+    return Http2Settings.defaultSettings().pushEnabled(false).maxHeaderListSize(65_536);
+  }
+
+  /**
+   * A new connection to {@code backend} speaking {@code protocol} (h2 or h2c), over {@code tls}
+   * for h2; {@code last} is the connection's own handler.
+   */
+  static void connection(Channel ch, Backend backend, BackendTls tls, BackendProtocol protocol,
+      ChannelHandler last) {
+    ChannelPipeline p = ch.pipeline();
+    if (protocol.version() == BackendProtocol.Version.H2) {
+      if (tls == null) {
+        throw new IllegalArgumentException("h2 to " + backend.name() + " without TLS (expected: a"
+            + " pool's tls block, or h2c)");
+      }
+      p.addLast(tls.newHandler(ch.alloc(), backend, true));
+    }
+    p.addLast(new H2Preflight(protocol.version().toString()),
+        Http2FrameCodecBuilder.forClient().initialSettings(settings()).build(),
+        new Http2MultiplexHandler(NoPush.INSTANCE),
+        last);
+  }
+
+  /** A new stream: its user's handlers come after these and read and write HttpObjects. */
+  static void stream(Channel ch) {
+    ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), new StreamAdapter());
+  }
+
+  /** Streams the backend opens (server push, which ballast turns off) are closed at once. */
+  @ChannelHandler.Sharable
+  private static final class NoPush extends ChannelInboundHandlerAdapter {
+    static final NoPush INSTANCE = new NoPush();
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+      ctx.close();
+    }
+  }
+}
