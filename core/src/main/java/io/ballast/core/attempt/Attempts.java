@@ -129,6 +129,14 @@ public final class Attempts {
   }
 
   /**
+   * The request is a gRPC call: once it reached a backend it is retried only on a retryable
+   * status given before any of its answer was relayed ({@link RetryState#grpcCall}).
+   */
+  public void grpcCall() {
+    retry.grpcCall();
+  }
+
+  /**
    * The request must not reach two backends, whatever its method (a WebSocket handshake opens a
    * session): it is retried only while no attempt has reached a backend (a refused connect, a
    * connection that closed before the request was written, a gate's refusal). Call after

@@ -166,7 +166,7 @@ public final class RetryPolicy {
       return RetryDecision.NO_RETRY_STATUS;
     }
     boolean reached = failure == null || failure.reachedBackend();
-    if (reached && !s.methodRetryable()) {
+    if (reached && !s.methodRetryable() && !(failure == null && s.statusesRetryable())) {
       return RetryDecision.NO_RETRY_NOT_IDEMPOTENT;
     }
     if (!s.bodyReplayableFlag()) {

@@ -30,6 +30,8 @@ public final class RetryState implements PickContext {
   private final Backend[] tried;
   // Per request; set again by reset() when the proxy reuses the instance for the next request.
   private boolean methodRetryable;
+  /** A gRPC call: a status in retryableStatuses is retried whatever the method. */
+  private boolean statusesRetryable;
   private long hashKey;
   private long startNanos;
   private long clockNanos;
@@ -49,6 +51,7 @@ public final class RetryState implements PickContext {
   /** Starts over for a new request (a reused instance: see {@link RetryPolicy#start(String, long, RetryState)}). */
   void reset(boolean methodRetryable, long hashKey, long startNanos) {
     this.methodRetryable = methodRetryable;
+    this.statusesRetryable = false;
     this.hashKey = hashKey;
     this.startNanos = startNanos;
     this.clockNanos = startNanos;
@@ -182,6 +185,23 @@ public final class RetryState implements PickContext {
    */
   public void notIdempotent() {
     methodRetryable = false;
+  }
+
+  /**
+   * The request is a gRPC call, retried as gRPC retries calls: one that reached a backend is
+   * retried only on a status in retryableStatuses (its gRPC status's HTTP equivalent:
+   * UNAVAILABLE is 503), which the backend gave before any of its answer was relayed (a
+   * trailers-only answer); never after a reset or a timeout, which may have left the call done.
+   * A call that never reached a backend is retried as any request is.
+   */
+  public void grpcCall() {
+    methodRetryable = false;
+    statusesRetryable = true;
+  }
+
+  /** True when a retryable status is retried whatever the method ({@link #grpcCall}). */
+  boolean statusesRetryable() {
+    return statusesRetryable;
   }
 
   /** A byte of the response was written to the client: nothing can be retried any more. */

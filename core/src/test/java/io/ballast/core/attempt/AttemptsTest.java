@@ -256,6 +256,30 @@ class AttemptsTest {
   }
 
   @Test
+  void aGrpcCallIsRetriedOnARetryableStatusButNeverAfterAResetOnceSent() {
+    Backend first = begin("POST");
+    attempts.grpcCall();
+    attempts.connected();
+    attempts.sending();
+    // UNAVAILABLE in a trailers-only answer: retried, although the method is POST.
+    assertThat(attempts.answered(GrpcStatus.httpEquivalent(GrpcStatus.UNAVAILABLE))).isTrue();
+    Backend second = attempts.next();
+    assertThat(second).isNotSameAs(first);
+    attempts.connected();
+    attempts.sending();
+    assertThat(attempts.failed(io.ballast.core.retry.AttemptFailure.RESET_AFTER_SENT,
+        "reset")).isFalse();
+    assertThat(attempts.lastDecision())
+        .isEqualTo(io.ballast.core.retry.RetryDecision.NO_RETRY_NOT_IDEMPOTENT);
+
+    // Not sent at all: retried as any request.
+    Backend third = begin("POST");
+    attempts.grpcCall();
+    assertThat(attempts.connectFailed("connect refused")).isTrue();
+    assertThat(attempts.next()).isNotSameAs(third);
+  }
+
+  @Test
   void grpcStatusesMapToTheirHttpEquivalentsAndBack() {
     assertThat(GrpcStatus.httpEquivalent(0)).isEqualTo(200);
     assertThat(GrpcStatus.httpEquivalent(14)).isEqualTo(503);

@@ -15,6 +15,7 @@ import io.ballast.proxy.tunnel.TunnelSummary;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -74,6 +75,8 @@ final class Exchange {
   private boolean grpc;
   /** The call's deadline on System.nanoTime(), or 0 when it has none. */
   private long grpcDeadline;
+  /** The call's answer is its head alone: it carries the gRPC status. */
+  private boolean trailersOnly;
 
   Exchange(ClientHandler client, ListenerContext listener, Channel channel, UpstreamPool upstreams) {
     this.client = client;
@@ -134,6 +137,7 @@ final class Exchange {
     upgrade = false;
     grpc = false;
     grpcDeadline = 0;
+    trailersOnly = false;
     record.start(req, decoded, client.protocol(req));
     listener.requestStarted();
   }
@@ -171,6 +175,8 @@ final class Exchange {
     if (upgrade) {
       // A handshake opens a session: a backend that got it may have begun one.
       attempts.notIdempotent();
+    } else if (grpc) {
+      attempts.grpcCall();
     }
     body.start(r.policy().bufferWholeBody(contentLength), r.policy().settings().maxBufferedBody());
     record.requestId = listener.rewriter().prepareRequest(req, client.address(), client.tls(),
@@ -270,6 +276,7 @@ final class Exchange {
     record.status = code;
     if (grpc) {
       record.grpcStatus = GrpcCalls.status(response.headers());
+      trailersOnly = record.grpcStatus >= 0;
     }
     boolean bodiless = headRequest || code == 204 || code == 304;
     boolean close = !clientKeepAlive || !requestComplete || client.closing()
@@ -277,7 +284,17 @@ final class Exchange {
     closeClient = listener.rewriter().prepareResponse(
         response, clientVersion, bodiless, close, record.requestId);
     routeAndSession(response, backend);
-    channel.write(response, channel.voidPromise());
+    if (trailersOnly) {
+      // A call's status in the head: the answer is that head alone (HTTP/2: one HEADERS frame
+      // with END_STREAM). Written as the head and an empty end, a client would read the status
+      // as initial metadata and miss the trailers it waits for.
+      channel.write(new DefaultFullHttpResponse(response.protocolVersion(), response.status(),
+          Unpooled.EMPTY_BUFFER, response.headers(), EmptyHttpHeaders.INSTANCE),
+          channel.voidPromise());
+      ReferenceCountUtil.release(response);
+    } else {
+      channel.write(response, channel.voidPromise());
+    }
   }
 
   /** The route's response changes and the session's (an affinity cookie), on any answer. */
@@ -327,6 +344,15 @@ final class Exchange {
    * cannot take more now (the leg stops reading the backend until it can).
    */
   boolean relay(HttpContent c, boolean last) {
+    if (trailersOnly) {
+      // The head was the whole answer; what the backend sent after it has no place.
+      c.release();
+      if (last) {
+        channel.flush();
+        end();
+      }
+      return true;
+    }
     record.bytesOut += c.content().readableBytes();
     if (grpc && last) {
       int status = GrpcCalls.status(((LastHttpContent) c).trailingHeaders());

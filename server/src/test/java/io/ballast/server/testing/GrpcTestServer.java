@@ -47,6 +47,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Thread-safe; {@link #close()} stops it (and waits up to 5 s for calls in progress).
  */
 public final class GrpcTestServer implements AutoCloseable {
+  private volatile Status.Code failAll;
   private static final Context.Key<Steer> STEER = Context.key("ballast-echo-steer");
   private static final Metadata.Key<String> STATUS_KEY =
       Metadata.Key.of(GrpcEcho.STATUS, Metadata.ASCII_STRING_MARSHALLER);
@@ -216,6 +217,15 @@ public final class GrpcTestServer implements AutoCloseable {
   }
 
   /** Calls of {@code fullMethodName} ("ballast.test.Echo/Unary", "grpc.health.v1.Health/Check"). */
+  /**
+   * From now on every call of {@code ballast.test.Echo} ends at once with {@code code} (a
+   * trailers-only answer naming this server); null answers normally again. The health service
+   * is not affected.
+   */
+  public void failEveryCall(Status.Code code) {
+    failAll = code;
+  }
+
   public int calls(String fullMethodName) {
     AtomicInteger n = calls.get(fullMethodName);
     return n == null ? 0 : n.get();
@@ -352,6 +362,13 @@ public final class GrpcTestServer implements AutoCloseable {
         ServerCallHandler<Q, A> next) {
       calls.computeIfAbsent(call.getMethodDescriptor().getFullMethodName(),
           m -> new AtomicInteger()).incrementAndGet();
+      Status.Code failing = failAll;
+      if (failing != null && GrpcEcho.SERVICE.equals(call.getMethodDescriptor().getServiceName())) {
+        Metadata trailers = new Metadata();
+        trailers.put(GrpcEcho.SERVED_BY_KEY, name);
+        call.close(Status.fromCode(failing).withDescription(name + " fails every call"), trailers);
+        return new ServerCall.Listener<>() { };
+      }
       return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
         @Override
         public void sendHeaders(Metadata responseHeaders) {
