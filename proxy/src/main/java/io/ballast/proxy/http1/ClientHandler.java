@@ -18,10 +18,8 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
-import java.util.ArrayDeque;
 
 /**
  * The last handler of a client connection: checks each request head, hands it and its body to the
@@ -39,52 +37,11 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
     implements ClientConnection {
   private enum State { IDLE, EXCHANGE, TUNNEL, CLOSING }
 
-  /**
-   * The connection of HTTP/2 streams: each stream's handler tells it when the stream opens and
-   * closes, so that it can drain, time out and account for the connection as a whole.
-   * Event-loop only.
-   */
-  public interface StreamOwner {
-    void streamOpened(ClientHandler stream);
-
-    void streamClosed(ClientHandler stream);
-
-    /**
-     * The backend took the stream's WebSocket handshake ({@code upgrade}, its prepared 101): the
-     * client gets its protocol's answer, and the stream becomes a byte pipe with
-     * {@code endpoint} (the tunnel's) in front of {@code stream}'s handler.
-     */
-    void tunnel(ChannelHandlerContext stream, HttpResponse upgrade, ChannelHandler endpoint);
-  }
-
-  /**
-   * Set on an HTTP/2 stream's channel whose request is a WebSocket handshake (RFC 8441's
-   * extended CONNECT, translated to the HTTP/1.1 handshake for the backend).
-   */
-  public static final AttributeKey<Boolean> EXTENDED_CONNECT =
-      AttributeKey.valueOf("ballast.extendedConnect");
-
-  /**
-   * Protocols an HTTP/1.1 connection may switch to at a request's {@code Upgrade} header, other
-   * than the WebSocket tunnels the exchange handles. Event-loop only.
-   */
-  public interface Upgrades {
-    /**
-     * Takes {@code request} into a protocol switch when it asks for one that can be made now;
-     * the connection then belongs to the new protocol's handlers.
-     *
-     * @return false to serve the request as HTTP/1.1
-     */
-    boolean upgrade(ChannelHandlerContext ctx, HttpRequest request, boolean secure);
-  }
-
   private final ListenerContext listener;
   /** What an HTTP/1.1 connection may switch to; null for none (and for HTTP/2 streams). */
-  private final Upgrades upgrades;
+  private final ProtocolSwitch upgrades;
   /** The HTTP/2 connection when this handler serves one of its streams; null on HTTP/1.1. */
   private final StreamOwner owner;
-  /** When the stream last moved (a read from the client, or room to write regained). */
-  private long progressNanos;
   private ChannelHandlerContext ctx;
   /** The connection's HTTP codec, which holds still behind an upgrade request; may be null. */
   private ServerCodec codec;
@@ -94,7 +51,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
   private ClientTls tls;
   private Exchange exchange;
   private State state = State.IDLE;
-  private ArrayDeque<HttpObject> pipelined;
+  private final Pipelined pipelined = new Pipelined();
   private boolean drain;
   /**
    * Above 0 while a request head is being handed to the exchange: reading decisions wait until it
@@ -111,7 +68,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
   }
 
   /** The handler of an HTTP/1.1 connection that may switch protocols through {@code upgrades}. */
-  public ClientHandler(ListenerContext listener, Upgrades upgrades) {
+  public ClientHandler(ListenerContext listener, ProtocolSwitch upgrades) {
     this(listener, upgrades, null);
   }
 
@@ -123,7 +80,8 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
     this(listener, null, owner);
   }
 
-  private ClientHandler(ListenerContext listener, Upgrades upgrades, StreamOwner owner) {
+  private ClientHandler(ListenerContext listener, ProtocolSwitch upgrades,
+      StreamOwner owner) {
     this.listener = listener;
     this.upgrades = upgrades;
     this.owner = owner;
@@ -183,7 +141,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
 
   /** True on an HTTP/2 stream whose request is a WebSocket handshake (RFC 8441). */
   boolean extendedConnect() {
-    return owner != null && Boolean.TRUE.equals(ctx.channel().attr(EXTENDED_CONNECT).get());
+    return owner != null && Boolean.TRUE.equals(ctx.channel().attr(StreamOwner.EXTENDED_CONNECT).get());
   }
 
   /**
@@ -201,7 +159,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
   /** The connection became a tunnel: reading and closing are the tunnel's from now on. */
   void tunnelled() {
     state = State.TUNNEL;
-    releasePipelined();
+    pipelined.release();
   }
 
   @Override
@@ -227,7 +185,6 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
     exchange = new Exchange(this, listener, ctx.channel(),
         listener.upstreamPool(ctx.channel().eventLoop()));
     if (owner != null) {
-      progressNanos = System.nanoTime();
       owner.streamOpened(this);
       return;
     }
@@ -257,14 +214,11 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
         ProxyServer.LOG.warn("observer failed on connection close", e);
       }
     }
-    releasePipelined();
+    pipelined.release();
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (owner != null) {
-      progressNanos = System.nanoTime();
-    }
     if (msg instanceof HttpObject http) {
       dispatch(http);
     } else {
@@ -278,9 +232,6 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
       case EXCHANGE -> {
         if (exchange.requestComplete()) {
           // The next request of a pipelining client waits for this response to end.
-          if (pipelined == null) {
-            pipelined = new ArrayDeque<>(4);
-          }
           pipelined.add(msg);
           updateReading();
         } else if (msg instanceof HttpContent content) {
@@ -345,7 +296,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
     if (close || drain || state == State.CLOSING) {
       state = State.CLOSING;
       ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-      releasePipelined();
+      pipelined.release();
       return;
     }
     state = State.IDLE;
@@ -357,11 +308,10 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
       codec.release();
       exchange.flushUpstream();
     }
-    ArrayDeque<HttpObject> queue = pipelined;
-    if (queue != null && !queue.isEmpty()) {
-      while (!queue.isEmpty()
+    if (!pipelined.isEmpty()) {
+      while (!pipelined.isEmpty()
           && (state == State.IDLE || state == State.EXCHANGE && !exchange.requestComplete())) {
-        dispatch(queue.poll());
+        dispatch(pipelined.poll());
       }
       // What the next request wrote upstream waits for a flush, as after a read of the client
       // (channelReadComplete); this runs in the read of the previous answer instead, and
@@ -380,9 +330,9 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
       return;
     }
     boolean want = switch (state) {
-      case IDLE -> pipelined == null || pipelined.isEmpty();
+      case IDLE -> pipelined.isEmpty();
       // Behind a held upgrade request nothing is read: the bytes would only pile up undecoded.
-      case EXCHANGE -> (pipelined == null || pipelined.isEmpty()) && exchange.acceptsRequestData()
+      case EXCHANGE -> (pipelined.isEmpty()) && exchange.acceptsRequestData()
           && (codec == null || !codec.holding());
       case TUNNEL, CLOSING -> false;
     };
@@ -401,9 +351,6 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    if (owner != null && ctx.channel().isWritable()) {
-      progressNanos = System.nanoTime();
-    }
     if (exchange != null) {
       exchange.onClientWritabilityChanged();
     }
@@ -429,21 +376,16 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
   }
 
   /**
-   * How long an HTTP/2 stream has been stuck on its client at {@code now}: waiting for request
-   * bytes it does not send, or for flow-control room to write the response; 0 while it moves
-   * or waits on a backend.
+   * True while the request in progress waits on the client: for bytes of its body (not on
+   * ballast or a backend), or when none is in progress.
    */
-  public long stalledFor(long now) {
-    if (exchange == null || state != State.EXCHANGE) {
-      return 0;
-    }
-    boolean stuck = exchange.waitingOnClient() || !ctx.channel().isWritable();
-    return stuck ? now - progressNanos : 0;
-  }
-
-  /** True while the request in progress waits on the client (or none is in progress). */
   public boolean waitingOnClient() {
     return state != State.EXCHANGE || exchange.waitingOnClient();
+  }
+
+  /** True while a request is in progress (not before it, not after it, not in a tunnel). */
+  public boolean serving() {
+    return state == State.EXCHANGE;
   }
 
   @Override
@@ -458,16 +400,6 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
     if (state == State.IDLE && ctx.channel().isActive()) {
       state = State.CLOSING;
       ctx.close();
-    }
-  }
-
-  private void releasePipelined() {
-    ArrayDeque<HttpObject> queue = pipelined;
-    if (queue != null) {
-      HttpObject o;
-      while ((o = queue.poll()) != null) {
-        ReferenceCountUtil.release(o);
-      }
     }
   }
 

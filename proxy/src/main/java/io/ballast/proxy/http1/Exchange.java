@@ -3,11 +3,10 @@ package io.ballast.proxy.http1;
 import io.ballast.core.Backend;
 import io.ballast.core.Ticker;
 import io.ballast.core.attempt.Attempts;
-import io.ballast.core.attempt.GrpcStatus;
 import io.ballast.proxy.ListenerContext;
 import io.ballast.proxy.ProxyServer;
 import io.ballast.proxy.affinity.PoolAffinity;
-import io.ballast.proxy.grpc.GrpcCalls;
+import io.ballast.proxy.grpc.GrpcCall;
 import io.ballast.proxy.routing.RequestRewrite;
 import io.ballast.proxy.routing.RoutedRequest;
 import io.ballast.proxy.routing.Router;
@@ -15,7 +14,6 @@ import io.ballast.proxy.tunnel.TunnelSummary;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -54,6 +52,7 @@ final class Exchange {
   private final RequestBody body;
   private final MirrorTap tap = new MirrorTap();
   private final RequestRecord record = new RequestRecord();
+  private final GrpcCall grpc = new GrpcCall();
 
   // Per request; reset by startRequest().
   private HttpRequest request;
@@ -71,12 +70,6 @@ final class Exchange {
   private boolean upgrade;
   /** The connections are a tunnel: the tunnel ends the request. */
   private boolean tunnelling;
-  /** The request is a gRPC call ({@link GrpcCalls#isCall}). */
-  private boolean grpc;
-  /** The call's deadline on System.nanoTime(), or 0 when it has none. */
-  private long grpcDeadline;
-  /** The call's answer is its head alone: it carries the gRPC status. */
-  private boolean trailersOnly;
 
   Exchange(ClientHandler client, ListenerContext listener, Channel channel, UpstreamPool upstreams) {
     this.client = client;
@@ -94,14 +87,9 @@ final class Exchange {
     return done;
   }
 
-  /** True when the request is a gRPC call: its answer is judged by its grpc-status. */
-  boolean grpc() {
+  /** The request's gRPC call (when it is one). */
+  GrpcCall grpc() {
     return grpc;
-  }
-
-  /** What is left of the gRPC call's deadline; Long.MAX_VALUE when it has none. */
-  long grpcRemainingNanos() {
-    return grpcDeadline == 0 ? Long.MAX_VALUE : grpcDeadline - System.nanoTime();
   }
 
   boolean requestComplete() {
@@ -135,9 +123,6 @@ final class Exchange {
     continueSent = false;
     closeClient = false;
     upgrade = false;
-    grpc = false;
-    grpcDeadline = 0;
-    trailersOnly = false;
     record.start(req, decoded, client.protocol(req));
     listener.requestStarted();
   }
@@ -149,9 +134,7 @@ final class Exchange {
     headRequest = HttpMethod.HEAD.equals(req.method());
     expectContinue = RequestChecks.expectsContinue(req);
     upgrade = client.upgradeRequested(req);
-    grpc = GrpcCalls.isCall(req);
-    long timeout = grpc ? GrpcCalls.timeoutNanos(req) : -1;
-    grpcDeadline = timeout < 0 ? 0 : System.nanoTime() + timeout;
+    grpc.begin(req);
     boolean chunked = HttpUtil.isTransferEncodingChunked(req);
     long contentLength = chunked ? -1 : HttpUtil.getContentLength(req, 0L);
     RoutedRequest r = router.route(req, record.startSeconds(), client.tls());
@@ -166,7 +149,7 @@ final class Exchange {
       }
       return;
     }
-    if (grpc && grpcRemainingNanos() <= 0) {
+    if (grpc.remainingNanos() <= 0) {
       answer(504, "grpc deadline exceeded before the call was sent", null);
       return;
     }
@@ -175,7 +158,7 @@ final class Exchange {
     if (upgrade) {
       // A handshake opens a session: a backend that got it may have begun one.
       attempts.notIdempotent();
-    } else if (grpc) {
+    } else if (grpc.isCall()) {
       attempts.grpcCall();
     }
     body.start(r.policy().bufferWholeBody(contentLength), r.policy().settings().maxBufferedBody());
@@ -274,27 +257,13 @@ final class Exchange {
     }
     responseStarted = true;
     record.status = code;
-    if (grpc) {
-      record.grpcStatus = GrpcCalls.status(response.headers());
-      trailersOnly = record.grpcStatus >= 0;
-    }
     boolean bodiless = headRequest || code == 204 || code == 304;
     boolean close = !clientKeepAlive || !requestComplete || client.closing()
         || listener.draining();
     closeClient = listener.rewriter().prepareResponse(
         response, clientVersion, bodiless, close, record.requestId);
     routeAndSession(response, backend);
-    if (trailersOnly) {
-      // A call's status in the head: the answer is that head alone (HTTP/2: one HEADERS frame
-      // with END_STREAM). Written as the head and an empty end, a client would read the status
-      // as initial metadata and miss the trailers it waits for.
-      channel.write(new DefaultFullHttpResponse(response.protocolVersion(), response.status(),
-          Unpooled.EMPTY_BUFFER, response.headers(), EmptyHttpHeaders.INSTANCE),
-          channel.voidPromise());
-      ReferenceCountUtil.release(response);
-    } else {
-      channel.write(response, channel.voidPromise());
-    }
+    channel.write(grpc.head(response), channel.voidPromise());
   }
 
   /** The route's response changes and the session's (an affinity cookie), on any answer. */
@@ -344,7 +313,7 @@ final class Exchange {
    * cannot take more now (the leg stops reading the backend until it can).
    */
   boolean relay(HttpContent c, boolean last) {
-    if (trailersOnly) {
+    if (grpc.headWasAll()) {
       // The head was the whole answer; what the backend sent after it has no place.
       c.release();
       if (last) {
@@ -354,11 +323,8 @@ final class Exchange {
       return true;
     }
     record.bytesOut += c.content().readableBytes();
-    if (grpc && last) {
-      int status = GrpcCalls.status(((LastHttpContent) c).trailingHeaders());
-      if (status >= 0) {
-        record.grpcStatus = status;
-      }
+    if (last) {
+      grpc.last((LastHttpContent) c);
     }
     channel.write(c, channel.voidPromise());
     if (last) {
@@ -410,11 +376,10 @@ final class Exchange {
     closeClient = close;
     if (channel.isActive()) {
       AsciiString idHeader = listener.rewriter().requestIdHeader();
-      if (grpc && location == null) {
+      if (grpc.isCall() && location == null) {
         // A gRPC client reads a gRPC status, not an HTTP error: a trailers-only answer.
         record.status = 200;
-        record.grpcStatus = GrpcStatus.ofHttp(code);
-        channel.writeAndFlush(GrpcCalls.trailersOnly(code, reason, idHeader, record.requestId));
+        channel.writeAndFlush(grpc.answer(code, reason, idHeader, record.requestId));
       } else {
         channel.writeAndFlush(location == null
             ? Responses.error(code, close, idHeader, record.requestId)
@@ -460,6 +425,7 @@ final class Exchange {
     }
     body.release();
     listener.requestEnded();
+    record.grpcStatus = grpc.status();
     try {
       listener.observer().onRequestComplete(
           record.build(listener.name(), client.address(), client.tls(), routed, attempts));

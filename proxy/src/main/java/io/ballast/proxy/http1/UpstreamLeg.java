@@ -180,7 +180,7 @@ final class UpstreamLeg {
       // A gRPC call's deadline bounds the wait too.
       responseTimer.arm(Math.min(Math.min(
           routed.route().responseTimeoutNanos(listener.settings().responseTimeout().toNanos()),
-          attempts.attemptTimeoutNanos()), Math.max(0, exchange.grpcRemainingNanos())));
+          attempts.attemptTimeoutNanos()), Math.max(0, exchange.grpc().remainingNanos())));
     }
   }
 
@@ -221,7 +221,7 @@ final class UpstreamLeg {
     }
     boolean last = c instanceof LastHttpContent;
     if (last) {
-      if (exchange.grpc()) {
+      if (exchange.grpc().isCall()) {
         // A call's trailers say how it went; without a status, its head does.
         int status = GrpcCalls.status(((LastHttpContent) c).trailingHeaders());
         attempts.completed(status >= 0 ? GrpcStatus.httpEquivalent(status) : 200);
@@ -256,7 +256,7 @@ final class UpstreamLeg {
     responseTimer.disarm();
     Backend backend = attempts.backend();
     readLoadReport(backend, response);
-    if (exchange.grpc() && code == 200) {
+    if (exchange.grpc().isCall() && code == 200) {
       int status = GrpcCalls.status(response.headers());
       if (status < 0) {
         // The call's status comes in its trailers and judges the attempt there.

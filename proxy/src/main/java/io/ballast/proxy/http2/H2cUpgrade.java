@@ -2,7 +2,7 @@ package io.ballast.proxy.http2;
 
 import io.ballast.proxy.ListenerContext;
 import io.ballast.proxy.ProxySettings;
-import io.ballast.proxy.http1.ClientHandler;
+import io.ballast.proxy.http1.ProtocolSwitch;
 import io.ballast.proxy.http1.ServerCodec;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -32,7 +32,7 @@ import java.util.Locale;
  *
  * <p>Thread-safe (immutable); called on the connection's event loop.
  */
-public final class H2cUpgrade implements ClientHandler.Upgrades {
+public final class H2cUpgrade implements ProtocolSwitch {
   private static final String H2C = "h2c";
   private final ListenerContext listener;
   private final ProxySettings settings;

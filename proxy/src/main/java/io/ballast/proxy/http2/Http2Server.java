@@ -82,6 +82,7 @@ public final class Http2Server {
         ch.pipeline().addLast(
             new Http2StreamFrameToHttpObjectCodec(true, true),
             new StreamRequests(),
+            new StreamProgress(),
             new ClientHandler(listener, connection));
       }
     };

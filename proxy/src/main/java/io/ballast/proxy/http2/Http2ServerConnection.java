@@ -5,6 +5,7 @@ import io.ballast.proxy.ListenerContext;
 import io.ballast.proxy.ProxyServer;
 import io.ballast.proxy.ProxySettings;
 import io.ballast.proxy.http1.ClientHandler;
+import io.ballast.proxy.http1.StreamOwner;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler;
@@ -46,7 +47,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Event-loop only; one instance per connection, after the stream multiplexer.
  */
 public final class Http2ServerConnection extends ChannelDuplexHandler
-    implements ClientConnection, ClientHandler.StreamOwner {
+    implements ClientConnection, StreamOwner {
   private final ListenerContext listener;
   private final long idleNanos;
   private final int connectionWindow;
@@ -201,7 +202,7 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
       return;
     }
     for (ClientHandler s : new ArrayList<>(streams)) {
-      if (s.stalledFor(now) >= idleNanos) {
+      if (StreamProgress.stalledFor(s, now) >= idleNanos) {
         s.context().channel().close();
       }
     }

@@ -1,6 +1,6 @@
 package io.ballast.proxy.http2;
 
-import io.ballast.proxy.http1.ClientHandler;
+import io.ballast.proxy.http1.StreamOwner;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -109,7 +109,7 @@ final class StreamRequests extends ChannelInboundHandlerAdapter {
     HttpRequest get = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path, h);
     ReferenceCountUtil.release(request);
     held = new ArrayDeque<>(4);
-    ctx.channel().attr(ClientHandler.EXTENDED_CONNECT).set(Boolean.TRUE);
+    ctx.channel().attr(StreamOwner.EXTENDED_CONNECT).set(Boolean.TRUE);
     ctx.fireChannelRead(get);
     ctx.fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT);
   }

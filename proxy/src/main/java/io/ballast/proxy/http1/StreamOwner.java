@@ -1,0 +1,32 @@
+package io.ballast.proxy.http1;
+
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.util.AttributeKey;
+
+/**
+ * The connection of HTTP/2 streams, as the {@link ClientHandler} of each stream sees it: told
+ * when a stream opens and closes, so that it can drain, time out and account for the
+ * connection as a whole; and the one that makes a stream a tunnel.
+ *
+ * <p>Event-loop only.
+ */
+public interface StreamOwner {
+  /**
+   * Set on an HTTP/2 stream's channel whose request is a WebSocket handshake (RFC 8441's
+   * extended CONNECT, translated to the HTTP/1.1 handshake for the backend).
+   */
+  AttributeKey<Boolean> EXTENDED_CONNECT = AttributeKey.valueOf("ballast.extendedConnect");
+
+  void streamOpened(ClientHandler stream);
+
+  void streamClosed(ClientHandler stream);
+
+  /**
+   * The backend took the stream's WebSocket handshake ({@code upgrade}, its prepared 101): the
+   * client gets its protocol's answer, and the stream becomes a byte pipe with {@code endpoint}
+   * (the tunnel's) in front of {@code stream}'s handler.
+   */
+  void tunnel(ChannelHandlerContext stream, HttpResponse upgrade, ChannelHandler endpoint);
+}
