@@ -7,6 +7,7 @@ import io.ballast.server.accesslog.AccessLog;
 import io.ballast.server.accesslog.AccessLogs;
 import io.ballast.server.config.AccessLogConfig;
 import io.ballast.server.metrics.CompositeObserver;
+import io.ballast.server.metrics.GrpcMetrics;
 import io.ballast.server.metrics.ProxyMetrics;
 import io.ballast.server.metrics.TlsMetrics;
 import io.ballast.server.metrics.TunnelMetrics;
@@ -27,6 +28,7 @@ final class Observers implements AutoCloseable {
   private final ProxyMetrics metrics;
   private final TlsMetrics tls;
   private final TunnelMetrics tunnels;
+  private final GrpcMetrics grpc;
   private final AccessLogs accessLogs;
 
   /** @param served every TLS listener's certificates, read at each scrape */
@@ -35,6 +37,7 @@ final class Observers implements AutoCloseable {
     this.metrics = new ProxyMetrics(List.of(), control);
     this.tls = new TlsMetrics(metrics.registry(), served);
     this.tunnels = new TunnelMetrics(metrics.registry());
+    this.grpc = new GrpcMetrics(metrics.registry());
     this.accessLogs = new AccessLogs(accessLog);
   }
 
@@ -45,8 +48,8 @@ final class Observers implements AutoCloseable {
   /** The observer to hand the proxy: every metric, and the access log when there is one. */
   ProxyObserver current() {
     AccessLog log = accessLogs.current();
-    return log == null ? CompositeObserver.of(metrics, tls, tunnels)
-        : CompositeObserver.of(metrics, tls, tunnels, log);
+    return log == null ? CompositeObserver.of(metrics, tls, tunnels, grpc)
+        : CompositeObserver.of(metrics, tls, tunnels, grpc, log);
   }
 
   /**

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.ballast.server.config.ConfigLoader;
+import io.ballast.server.testing.Calls;
 import io.ballast.server.testing.GrpcEcho;
 import io.ballast.server.testing.GrpcTestClient;
 import io.ballast.server.testing.GrpcTestClient.Reply;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -28,7 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  * detection counting gRPC statuses.
  */
 class GrpcEndToEndTest {
+  private static final String TOKEN = "grpc-test-token-0123456789";
   @TempDir Path dir;
+  private final Calls calls = new Calls(TOKEN);
   private final List<GrpcTestServer> servers = new ArrayList<>();
   private Ballast ballast;
   private GrpcTestClient client;
@@ -63,10 +67,12 @@ class GrpcEndToEndTest {
             algorithm: round-robin
             backends: [%s]
         %s
-        admin: {enabled: false}
+        admin: {bind: "127.0.0.1:0", token: "%s"}
         access_log: {path: "%s"}
-        """.formatted(backends, poolExtra.indent(4).stripTrailing(), dir.resolve("access.log")));
+        """.formatted(backends, poolExtra.indent(4).stripTrailing(), TOKEN,
+        dir.resolve("access.log")));
     ballast = Ballast.start(ConfigLoader.load(file).orElseThrow(), 1, file);
+    calls.to(ballast);
     client = GrpcTestClient.plaintext("127.0.0.1", ballast.proxyAddresses().get(0).getPort());
   }
 
@@ -153,6 +159,11 @@ class GrpcEndToEndTest {
     assertThat(notFound).isBetween(3, 7);
     await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
         assertThat(accessLog()).contains("\"retry\":\"retry_status\""));
+    // A call's failure shows in the gRPC metric (lb_requests_total counts its HTTP 200).
+    double expected = notFound;
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(calls.metrics()
+        .value("lb_grpc_calls_total", Map.of("pool", "echo", "backend", "b",
+            "grpc_status", "NOT_FOUND")).orElse(0)).isEqualTo(expected));
   }
 
   @Test
