@@ -1,12 +1,15 @@
 package io.ballast.proxy.grpc;
 
+import io.ballast.core.attempt.GrpcStatus;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -69,6 +72,28 @@ public final class GrpcCall {
     return whole;
   }
 
+  /**
+   * The status that judges the attempt whose answer's head is {@code head} with HTTP status
+   * {@code code}: the HTTP equivalent of a call's status given in the head (a trailers-only
+   * answer), -1 when a call's status will come in its trailers, else {@code code}.
+   */
+  public int judge(int code, HttpHeaders head) {
+    if (!call || code != 200) {
+      return code;
+    }
+    int s = GrpcCalls.status(head);
+    return s < 0 ? -1 : GrpcStatus.httpEquivalent(s);
+  }
+
+  /**
+   * The status that judges an attempt judged at its end, from the answer's {@code last} part:
+   * the HTTP equivalent of the call's status in its trailers; 200 without one.
+   */
+  public int judgeEnd(LastHttpContent last) {
+    int s = call ? GrpcCalls.status(last.trailingHeaders()) : -1;
+    return s < 0 ? 200 : GrpcStatus.httpEquivalent(s);
+  }
+
   /** True when the head was the whole answer: what the backend sends after it is dropped. */
   public boolean headWasAll() {
     return trailersOnly;
@@ -88,9 +113,9 @@ public final class GrpcCall {
    * Ballast answers the call itself with {@code httpStatus}: the trailers-only gRPC status that
    * means it.
    */
-  public FullHttpResponse answer(int httpStatus, String reason, io.netty.util.AsciiString idHeader,
+  public FullHttpResponse answer(int httpStatus, String reason, AsciiString idHeader,
       String requestId) {
-    status = io.ballast.core.attempt.GrpcStatus.ofHttp(httpStatus);
+    status = GrpcStatus.ofHttp(httpStatus);
     return GrpcCalls.trailersOnly(httpStatus, reason, idHeader, requestId);
   }
 }

@@ -11,18 +11,12 @@ import io.ballast.proxy.routing.RequestRewrite;
 import io.ballast.proxy.routing.RoutedRequest;
 import io.ballast.proxy.routing.Router;
 import io.ballast.proxy.tunnel.TunnelSummary;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -53,15 +47,11 @@ final class Exchange {
   private final MirrorTap tap = new MirrorTap();
   private final RequestRecord record = new RequestRecord();
   private final GrpcCall grpc = new GrpcCall();
+  private final ClientTerms terms = new ClientTerms();
 
   // Per request; reset by startRequest().
   private HttpRequest request;
   private RoutedRequest routed;
-  private HttpVersion clientVersion;
-  private boolean clientKeepAlive;
-  private boolean headRequest;
-  private boolean expectContinue;
-  private boolean continueSent;
   private boolean done = true;
   private boolean requestComplete;
   private boolean responseStarted;
@@ -120,7 +110,7 @@ final class Exchange {
     routed = null;
     requestComplete = false;
     responseStarted = false;
-    continueSent = false;
+    terms.reset();
     closeClient = false;
     upgrade = false;
     record.start(req, decoded, client.protocol(req));
@@ -129,10 +119,7 @@ final class Exchange {
 
   void begin(HttpRequest req) {
     startRequest(req, true);
-    clientVersion = req.protocolVersion();
-    clientKeepAlive = HttpUtil.isKeepAlive(req);
-    headRequest = HttpMethod.HEAD.equals(req.method());
-    expectContinue = RequestChecks.expectsContinue(req);
+    terms.begin(req);
     upgrade = client.upgradeRequested(req);
     grpc.begin(req);
     boolean chunked = HttpUtil.isTransferEncodingChunked(req);
@@ -235,13 +222,10 @@ final class Exchange {
 
   /** A backend connection took the request: the client may send its body now. */
   void attached() {
-    if (expectContinue && !requestComplete && !continueSent) {
-      continueSent = true;
-      channel.writeAndFlush(new DefaultFullHttpResponse(
-          HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
-    }
+    terms.continueIfExpected(channel, requestComplete);
     client.updateReading();
   }
+
 
   // ---- the response
 
@@ -257,11 +241,9 @@ final class Exchange {
     }
     responseStarted = true;
     record.status = code;
-    boolean bodiless = headRequest || code == 204 || code == 304;
-    boolean close = !clientKeepAlive || !requestComplete || client.closing()
-        || listener.draining();
+    boolean close = terms.closeAfter(requestComplete, client.closing() || listener.draining());
     closeClient = listener.rewriter().prepareResponse(
-        response, clientVersion, bodiless, close, record.requestId);
+        response, terms.version(), terms.bodiless(code), close, record.requestId);
     routeAndSession(response, backend);
     channel.write(grpc.head(response), channel.voidPromise());
   }
@@ -304,8 +286,7 @@ final class Exchange {
 
   /** A 1xx before the final response ({@link Responses#relayInformational}). */
   void relayInformational(HttpResponse response, int code) {
-    continueSent |= Responses.relayInformational(channel, response, code, clientVersion,
-        continueSent);
+    terms.informational(channel, response, code);
   }
 
   /**
@@ -371,20 +352,11 @@ final class Exchange {
     record.status = code;
     attempts.abandoned();
     leg.drop();
-    boolean close = !clientKeepAlive || !requestComplete || client.closing()
-        || listener.draining();
+    boolean close = terms.closeAfter(requestComplete, client.closing() || listener.draining());
     closeClient = close;
     if (channel.isActive()) {
-      AsciiString idHeader = listener.rewriter().requestIdHeader();
-      if (grpc.isCall() && location == null) {
-        // A gRPC client reads a gRPC status, not an HTTP error: a trailers-only answer.
-        record.status = 200;
-        channel.writeAndFlush(grpc.answer(code, reason, idHeader, record.requestId));
-      } else {
-        channel.writeAndFlush(location == null
-            ? Responses.error(code, close, idHeader, record.requestId)
-            : Responses.redirect(code, location, close, idHeader, record.requestId));
-      }
+      record.status = Responses.local(channel, grpc, code, reason, location, close,
+          listener.rewriter().requestIdHeader(), record.requestId);
     }
     end();
   }

@@ -1,5 +1,6 @@
 package io.ballast.proxy.http1;
 
+import io.ballast.proxy.grpc.GrpcCall;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -26,6 +27,23 @@ final class Responses {
   private static final AsciiString ONE = AsciiString.cached("1");
 
   private Responses() {}
+
+  /**
+   * Writes ballast's own answer to {@code channel}: a redirect to {@code location}, or (null) the
+   * status with its short text; to a gRPC call, the trailers-only gRPC status that means it (a
+   * gRPC client reads a status, not an HTTP error). Returns the HTTP status written.
+   */
+  static int local(Channel channel, GrpcCall grpc, int code, String reason, String location,
+      boolean close, AsciiString idHeader, String requestId) {
+    if (grpc.isCall() && location == null) {
+      channel.writeAndFlush(grpc.answer(code, reason, idHeader, requestId));
+      return 200;
+    }
+    channel.writeAndFlush(location == null
+        ? error(code, close, idHeader, requestId)
+        : redirect(code, location, close, idHeader, requestId));
+    return code;
+  }
 
   static FullHttpResponse error(int status, boolean close, AsciiString idHeader, String requestId) {
     HttpResponseStatus s = HttpResponseStatus.valueOf(status);

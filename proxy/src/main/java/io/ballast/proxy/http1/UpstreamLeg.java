@@ -2,10 +2,8 @@ package io.ballast.proxy.http1;
 
 import io.ballast.core.Backend;
 import io.ballast.core.attempt.Attempts;
-import io.ballast.core.attempt.GrpcStatus;
 import io.ballast.core.retry.AttemptFailure;
 import io.ballast.proxy.ListenerContext;
-import io.ballast.proxy.grpc.GrpcCalls;
 import io.ballast.proxy.routing.RoutedRequest;
 import io.ballast.proxy.signals.LoadReportReader;
 import io.netty.channel.Channel;
@@ -221,13 +219,8 @@ final class UpstreamLeg {
     }
     boolean last = c instanceof LastHttpContent;
     if (last) {
-      if (exchange.grpc().isCall()) {
-        // A call's trailers say how it went; without a status, its head does.
-        int status = GrpcCalls.status(((LastHttpContent) c).trailingHeaders());
-        attempts.completed(status >= 0 ? GrpcStatus.httpEquivalent(status) : 200);
-      } else {
-        attempts.completed();
-      }
+      // A call judged at its end: by the status in its trailers.
+      attempts.completed(exchange.grpc().judgeEnd((LastHttpContent) c));
       responseTimer.disarm();
       upstream = null;
       u.responseDone(reusable && exchange.requestComplete() && requestSent);
@@ -256,20 +249,12 @@ final class UpstreamLeg {
     responseTimer.disarm();
     Backend backend = attempts.backend();
     readLoadReport(backend, response);
-    if (exchange.grpc().isCall() && code == 200) {
-      int status = GrpcCalls.status(response.headers());
-      if (status < 0) {
-        // The call's status comes in its trailers and judges the attempt there.
-        attempts.answeredUntilEnd(code);
-        responseStarted = true;
-        reusable = HttpUtil.isKeepAlive(response);
-        exchange.respond(response, backend);
-        return;
-      }
-      // Trailers-only: the status is here, judged (and retried) as its HTTP equivalent.
-      code = GrpcStatus.httpEquivalent(status);
-    }
-    if (attempts.answered(code)) {
+    // A gRPC call is judged by its status: here in a trailers-only answer (and retried as its
+    // HTTP equivalent), else in its trailers, at the end.
+    int judged = exchange.grpc().judge(code, response.headers());
+    if (judged < 0) {
+      attempts.answeredUntilEnd(code);
+    } else if (attempts.answered(judged)) {
       // Dropped for a retry on another backend: this connection reads the rest of it and goes
       // back to the pool, and the request goes there.
       upstream = null;
