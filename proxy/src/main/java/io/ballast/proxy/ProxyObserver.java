@@ -30,6 +30,14 @@ public interface ProxyObserver {
    */
   default void onTlsHandshakeFailure(String listener, String reason) {}
 
+  /**
+   * Ballast ended an HTTP/2 client's connection (GOAWAY) or one of its streams (RST_STREAM)
+   * because of what the client did; {@code error} is the HTTP/2 error code's name in lower case
+   * ({@code protocol_error}, {@code enhance_your_calm}, ...), or {@code stream_stalled} for a
+   * stream reset because its client stopped moving it.
+   */
+  default void onHttp2Error(String listener, boolean connection, String error) {}
+
   /** A tunnel opened to a backend of {@code pool} (a WebSocket upgrade was answered 101). */
   default void onTunnelOpened(String pool) {}
 

@@ -61,6 +61,7 @@ class Http2AttackTest {
       assertThat(raw.closedByServer()).isTrue();
       // At most the streams before the limit reached a backend.
       assertThat(f.requestsReceived()).isLessThanOrEqualTo(101);
+      assertThat(f.http2Errors).contains("connection:enhance_your_calm");
       stillServes(f);
     }
   }
@@ -145,6 +146,7 @@ class Http2AttackTest {
       assertThat(goAway).isNotNull();
       assertThat(goAway.errorCode()).isEqualTo(ENHANCE_YOUR_CALM);
       assertThat(raw.closedByServer()).isTrue();
+      assertThat(f.http2Errors).containsExactly("connection:enhance_your_calm");
       stillServes(f);
     }
   }
@@ -176,6 +178,7 @@ class Http2AttackTest {
       RawH2.Frame reset = raw.await(RawH2.RST_STREAM, 1);
       assertThat(reset).isNotNull();
       assertThat(reset.errorCode()).isEqualTo(CANCEL);
+      assertThat(f.http2Errors).containsExactly("stream:stream_stalled");
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
       // The connection, with no stream left, goes at the idle timeout (GOAWAY, then close).
       assertThat(raw.closedByServer()).isTrue();
@@ -232,6 +235,7 @@ class Http2AttackTest {
       assertThat(raw.await(RawH2.HEADERS, 7).status()).isEqualTo("200");
       assertThat(f.requestsReceived()).isLessThanOrEqualTo(2);
       assertThat(f.logs).noneMatch(l -> "/".equals(l.uri()));
+      assertThat(f.http2Errors).contains("stream:protocol_error");
     }
   }
 
@@ -243,6 +247,8 @@ class Http2AttackTest {
       RawH2.Frame goAway = raw.await(RawH2.GOAWAY);
       assertThat(goAway.errorCode()).isEqualTo(PROTOCOL_ERROR);
       assertThat(raw.closedByServer()).isTrue();
+      await().atMost(Duration.ofSeconds(5))
+          .until(() -> f.http2Errors.contains("connection:protocol_error"));
     }
     try (ProxyFixture f = proxy(); RawH2 raw = new RawH2(f.address)) {
       raw.preface();

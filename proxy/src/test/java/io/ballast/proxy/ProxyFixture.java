@@ -35,6 +35,8 @@ final class ProxyFixture implements AutoCloseable {
   final List<TestBackend> backends = new ArrayList<>();
   final List<Backend> members = new ArrayList<>();
   final ConcurrentLinkedQueue<RequestLog> logs = new ConcurrentLinkedQueue<>();
+  /** HTTP/2 errors ballast answered, as "connection:enhance_your_calm", "stream:protocol_error". */
+  final ConcurrentLinkedQueue<String> http2Errors = new ConcurrentLinkedQueue<>();
   /** Why each tunnel ended, in the order they did. */
   final ConcurrentLinkedQueue<TunnelEnd> tunnelEnds = new ConcurrentLinkedQueue<>();
   final ControlLoop control = new ControlLoop("test-control", Throwable::printStackTrace);
@@ -105,6 +107,11 @@ final class ProxyFixture implements AutoCloseable {
       @Override
       public void onTunnelClosed(String pool, TunnelEnd end) {
         tunnelEnds.add(end);
+      }
+
+      @Override
+      public void onHttp2Error(String listener, boolean connection, String error) {
+        http2Errors.add((connection ? "connection:" : "stream:") + error);
       }
     }, 2);
     retry = new RetryPolicy(retries, Ticker.SYSTEM);

@@ -8,6 +8,7 @@ import io.ballast.server.accesslog.AccessLogs;
 import io.ballast.server.config.AccessLogConfig;
 import io.ballast.server.metrics.CompositeObserver;
 import io.ballast.server.metrics.GrpcMetrics;
+import io.ballast.server.metrics.Http2Metrics;
 import io.ballast.server.metrics.ProxyMetrics;
 import io.ballast.server.metrics.TlsMetrics;
 import io.ballast.server.metrics.TunnelMetrics;
@@ -29,6 +30,7 @@ final class Observers implements AutoCloseable {
   private final TlsMetrics tls;
   private final TunnelMetrics tunnels;
   private final GrpcMetrics grpc;
+  private final Http2Metrics http2;
   private final AccessLogs accessLogs;
 
   /** @param served every TLS listener's certificates, read at each scrape */
@@ -38,6 +40,7 @@ final class Observers implements AutoCloseable {
     this.tls = new TlsMetrics(metrics.registry(), served);
     this.tunnels = new TunnelMetrics(metrics.registry());
     this.grpc = new GrpcMetrics(metrics.registry());
+    this.http2 = new Http2Metrics(metrics.registry());
     this.accessLogs = new AccessLogs(accessLog);
   }
 
@@ -48,8 +51,8 @@ final class Observers implements AutoCloseable {
   /** The observer to hand the proxy: every metric, and the access log when there is one. */
   ProxyObserver current() {
     AccessLog log = accessLogs.current();
-    return log == null ? CompositeObserver.of(metrics, tls, tunnels, grpc)
-        : CompositeObserver.of(metrics, tls, tunnels, grpc, log);
+    return log == null ? CompositeObserver.of(metrics, tls, tunnels, grpc, http2)
+        : CompositeObserver.of(metrics, tls, tunnels, grpc, http2, log);
   }
 
   /**

@@ -81,7 +81,7 @@ public final class Http2Server {
       protected void initChannel(Http2StreamChannel ch) {
         ch.pipeline().addLast(
             new Http2StreamFrameToHttpObjectCodec(true, true),
-            new StreamRequests(),
+            new StreamRequests(connection),
             new StreamProgress(),
             new ClientHandler(listener, connection));
       }

@@ -15,6 +15,7 @@ import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
 import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2PingFrame;
 import io.netty.handler.codec.http2.Http2SettingsFrame;
@@ -161,6 +162,7 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
   /** Ends the connection at once with GOAWAY({@code error}); streams in flight are reset. */
   void abort(Http2Error error, String reason) {
     closing = true;
+    observe(true, error);
     Http2FrameCodec codec = ctx.pipeline().get(Http2FrameCodec.class);
     if (codec != null) {
       codec.gracefulShutdownTimeoutMillis(0);
@@ -203,8 +205,23 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
     }
     for (ClientHandler s : new ArrayList<>(streams)) {
       if (StreamProgress.stalledFor(s, now) >= idleNanos) {
+        try {
+          listener.observer().onHttp2Error(listener.name(), false, "stream_stalled");
+        } catch (RuntimeException e) {
+          ProxyServer.LOG.warn("observer failed on an HTTP/2 error", e);
+        }
         s.context().channel().close();
       }
+    }
+  }
+
+  /** Tells the observer of an error ballast answers; {@code connection}: a GOAWAY. */
+  void observe(boolean connection, Http2Error error) {
+    try {
+      listener.observer().onHttp2Error(listener.name(), connection,
+          error.name().toLowerCase(java.util.Locale.ROOT));
+    } catch (RuntimeException e) {
+      ProxyServer.LOG.warn("observer failed on an HTTP/2 error", e);
     }
   }
 
@@ -242,8 +259,11 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     // The frame codec tells of a protocol error before it answers it with its GOAWAY; closing
     // here would send a graceful GOAWAY(NO_ERROR) first. Other errors are I/O: close.
-    if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) == null) {
+    Http2Exception h2 = Http2CodecUtil.getEmbeddedHttp2Exception(cause);
+    if (h2 == null) {
       ctx.close();
+    } else if (!(h2 instanceof Http2Exception.StreamException)) {
+      observe(true, h2.error());
     }
   }
 }

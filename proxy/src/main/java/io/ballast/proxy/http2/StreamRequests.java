@@ -46,9 +46,14 @@ import java.util.concurrent.ThreadLocalRandom;
 final class StreamRequests extends ChannelInboundHandlerAdapter {
   private static final String WEBSOCKET = "websocket";
 
+  private final Http2ServerConnection connection;
   /** Tunnel bytes that arrived before the switch; null unless the stream asked for one. */
   private ArrayDeque<ByteBuf> held;
   private boolean heldEnd;
+
+  StreamRequests(Http2ServerConnection connection) {
+    this.connection = connection;
+  }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -91,8 +96,7 @@ final class StreamRequests extends ChannelInboundHandlerAdapter {
       ReferenceCountUtil.release(request);
       // RFC 8441 section 4: a protocol the server does not support is refused; the stream is
       // reset rather than answered, as nothing of it can be routed.
-      ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM))
-          .addListener(ChannelFutureListener.CLOSE);
+      reset(ctx, Http2Error.REFUSED_STREAM);
       return;
     }
     HttpHeaders h = request.headers();
@@ -167,10 +171,14 @@ final class StreamRequests extends ChannelInboundHandlerAdapter {
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (cause instanceof DecoderException || cause instanceof Http2Exception
         || cause instanceof IllegalArgumentException) {
-      ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR))
-          .addListener(ChannelFutureListener.CLOSE);
+      reset(ctx, Http2Error.PROTOCOL_ERROR);
       return;
     }
     ctx.fireExceptionCaught(cause);
+  }
+
+  private void reset(ChannelHandlerContext ctx, Http2Error error) {
+    connection.observe(false, error);
+    ctx.writeAndFlush(new DefaultHttp2ResetFrame(error)).addListener(ChannelFutureListener.CLOSE);
   }
 }

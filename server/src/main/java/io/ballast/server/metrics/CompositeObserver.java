@@ -75,6 +75,11 @@ public final class CompositeObserver implements ProxyObserver {
     each(o -> o.onTlsHandshakeFailure(listener, reason));
   }
 
+  @Override
+  public void onHttp2Error(String listener, boolean connection, String error) {
+    each(o -> o.onHttp2Error(listener, connection, error));
+  }
+
   /** Tells every observer, each even when one before it threw; then throws the first. */
   private void each(java.util.function.Consumer<ProxyObserver> call) {
     RuntimeException failure = null;
