@@ -27,6 +27,8 @@ import java.util.Objects;
  * @param tunnelIdleTimeout a tunnel (a WebSocket after its upgrade) in which neither side sent a
  *     byte for this long is closed
  * @param http2 whether clients may speak HTTP/2, and its limits
+ * @param maxWebSocketFrame the largest payload a client's WebSocket frame may announce; a larger
+ *     one ends its tunnel with a close frame 1009 (message too big)
  */
 public record ProxySettings(
     Duration connectTimeout,
@@ -38,7 +40,8 @@ public record ProxySettings(
     int maxHeaderSize,
     Forwarding forwarding,
     Duration tunnelIdleTimeout,
-    Http2Options http2) {
+    Http2Options http2,
+    long maxWebSocketFrame) {
 
   /** NGINX's proxy_read_timeout. */
   public static final Duration DEFAULT_BACKEND_READ_TIMEOUT = Duration.ofSeconds(60);
@@ -65,6 +68,23 @@ public record ProxySettings(
     Objects.requireNonNull(forwarding, "forwarding");
     positive("tunnelIdleTimeout", tunnelIdleTimeout);
     Objects.requireNonNull(http2, "http2");
+    if (maxWebSocketFrame < 125) {
+      throw new IllegalArgumentException(
+          "maxWebSocketFrame: " + maxWebSocketFrame + " (expected: >= 125)");
+    }
+  }
+
+  /** 16 MiB: room for the large messages some applications send in one frame. */
+  public static final long DEFAULT_MAX_WEBSOCKET_FRAME = 16L << 20;
+
+  /** Settings with the default WebSocket frame limit. */
+  public ProxySettings(Duration connectTimeout, Duration responseTimeout,
+      Duration clientIdleTimeout, Duration backendIdleTimeout, Duration backendReadTimeout,
+      int maxInitialLineLength, int maxHeaderSize, Forwarding forwarding,
+      Duration tunnelIdleTimeout, Http2Options http2) {
+    this(connectTimeout, responseTimeout, clientIdleTimeout, backendIdleTimeout,
+        backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding, tunnelIdleTimeout,
+        http2, DEFAULT_MAX_WEBSOCKET_FRAME);
   }
 
   /** Settings with HTTP/2's defaults. */
@@ -111,52 +131,62 @@ public record ProxySettings(
 
   public ProxySettings withConnectTimeout(Duration value) {
     return new ProxySettings(value, responseTimeout, clientIdleTimeout, backendIdleTimeout,
-        backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding, tunnelIdleTimeout, http2);
+        backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding, tunnelIdleTimeout,
+        http2, maxWebSocketFrame);
   }
 
   public ProxySettings withResponseTimeout(Duration value) {
     return new ProxySettings(connectTimeout, value, clientIdleTimeout, backendIdleTimeout,
-        backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding, tunnelIdleTimeout, http2);
+        backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding, tunnelIdleTimeout,
+        http2, maxWebSocketFrame);
   }
 
   public ProxySettings withClientIdleTimeout(Duration value) {
     return new ProxySettings(connectTimeout, responseTimeout, value, backendIdleTimeout,
-        backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding, tunnelIdleTimeout, http2);
+        backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding, tunnelIdleTimeout,
+        http2, maxWebSocketFrame);
   }
 
   public ProxySettings withBackendIdleTimeout(Duration value) {
     return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout, value,
-        backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding, tunnelIdleTimeout, http2);
+        backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding, tunnelIdleTimeout,
+        http2, maxWebSocketFrame);
   }
 
   public ProxySettings withLimits(int initialLine, int headers) {
     return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout,
         backendIdleTimeout, backendReadTimeout, initialLine, headers, forwarding,
-        tunnelIdleTimeout, http2);
+        tunnelIdleTimeout, http2, maxWebSocketFrame);
   }
 
   public ProxySettings withBackendReadTimeout(Duration value) {
     return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout,
         backendIdleTimeout, value, maxInitialLineLength, maxHeaderSize, forwarding,
-        tunnelIdleTimeout, http2);
+        tunnelIdleTimeout, http2, maxWebSocketFrame);
   }
 
   public ProxySettings withForwarding(Forwarding value) {
     return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout,
         backendIdleTimeout, backendReadTimeout, maxInitialLineLength, maxHeaderSize, value,
-        tunnelIdleTimeout, http2);
+        tunnelIdleTimeout, http2, maxWebSocketFrame);
   }
 
   public ProxySettings withTunnelIdleTimeout(Duration value) {
     return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout,
         backendIdleTimeout, backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding,
-        value, http2);
+        value, http2, maxWebSocketFrame);
   }
 
   public ProxySettings withHttp2(Http2Options value) {
     return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout,
         backendIdleTimeout, backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding,
-        tunnelIdleTimeout, value);
+        tunnelIdleTimeout, value, maxWebSocketFrame);
+  }
+
+  public ProxySettings withMaxWebSocketFrame(long value) {
+    return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout,
+        backendIdleTimeout, backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding,
+        tunnelIdleTimeout, http2, value);
   }
 
   private static void positive(String name, Duration d) {

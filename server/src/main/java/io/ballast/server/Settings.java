@@ -26,7 +26,8 @@ final class Settings {
         new ProxySettings.Forwarding(f.xForwarded(), f.forwarded(),
             f.trustedProxies(), f.requestIdHeader()),
         t.tunnelIdle(),
-        config.http2());
+        config.http2(),
+        l.maxWebSocketFrame());
   }
 
   /** "GET /health every 2000 ms", "TCP connect every 1000 ms", "gRPC health of "x" every...". */

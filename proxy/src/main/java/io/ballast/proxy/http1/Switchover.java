@@ -61,7 +61,7 @@ final class Switchover implements TunnelListener {
     Channel backendChannel = upstream.channel();
     Switchover reports = new Switchover(exchange, listener.observer(), pool);
     Tunnel tunnel = new Tunnel(clientChannel, backendChannel,
-        listener.settings().tunnelIdleTimeout(), new WebSocketFarewell(), reports,
+        listener.settings().tunnelIdleTimeout(), new WebSocketFarewell(listener.settings().maxWebSocketFrame()), reports,
         listener.tunnels());
     ChannelPipeline cp = clientChannel.pipeline();
     ChannelPipeline bp = backendChannel.pipeline();

@@ -50,4 +50,19 @@ public interface Farewell {
 
   /** The goodbye to write at a boundary before the close, or null for none. */
   ByteBuf goodbye(ByteBufAllocator alloc);
+
+  /**
+   * Reads {@code chunk} on its way from the client, without moving its indexes: the offset (from
+   * the reader index) after which the client broke one of the protocol's limits (a frame too
+   * large), or -1 when it did not. The bytes before it go on; the tunnel then ends with
+   * {@link #refusal}.
+   */
+  default int refusedIn(ByteBuf chunk) {
+    return -1;
+  }
+
+  /** The goodbye when the client broke a limit ({@link #refusedIn}), or null for none. */
+  default ByteBuf refusal(ByteBufAllocator alloc) {
+    return goodbye(alloc);
+  }
 }

@@ -41,6 +41,8 @@ import org.slf4j.LoggerFactory;
  * {@link #goAway}, which may be called from any thread, and the figures, which are read-only.
  */
 public final class Tunnel {
+  /** How long a refused client's goodbye may wait for the backend's frame in progress. */
+  private static final long GOODBYE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final Logger LOG = LoggerFactory.getLogger(Tunnel.class);
 
   private final Channel client;
@@ -62,6 +64,8 @@ public final class Tunnel {
   private boolean started;
   /** Waiting for a boundary of the stream to the client, to say goodbye there. */
   private boolean leaving;
+  /** The client broke the protocol's limit: the goodbye is the protocol's refusal. */
+  private boolean refused;
   /** The tunnel closes its connections: every close from now on is its own. */
   private boolean closing;
   /** The first ending event; null while both sides are open and talking. */
@@ -163,11 +167,27 @@ public final class Tunnel {
       chunk.release();
     } else if (leaving) {
       relayUntilBoundary(chunk);
-    } else {
-      if (!fromClient) {
-        // Before the write, which may release the chunk (a closed sink).
-        farewell.toClient(chunk);
+    } else if (fromClient) {
+      int cut = farewell.refusedIn(chunk);
+      if (cut < 0) {
+        pipe.relay(chunk);
+        return;
       }
+      // The client broke the protocol's limit: what came before goes on, the rest is dropped,
+      // and the tunnel ends with the protocol's refusal.
+      if (cut > 0) {
+        pipe.relay(chunk.retainedSlice(chunk.readerIndex(), cut));
+      }
+      pipe.count(n - cut);
+      chunk.release();
+      refused = true;
+      if (end == null) {
+        end = TunnelEnd.CLIENT_OVER_LIMIT;
+      }
+      leave(GOODBYE_GRACE_NANOS);
+    } else {
+      // Before the write, which may release the chunk (a closed sink).
+      farewell.toClient(chunk);
       pipe.relay(chunk);
     }
   }
@@ -291,7 +311,7 @@ public final class Tunnel {
     closing = true;
     leaving = false;
     backend.close();
-    ByteBuf bye = farewell.goodbye(client.alloc());
+    ByteBuf bye = refused ? farewell.refusal(client.alloc()) : farewell.goodbye(client.alloc());
     client.writeAndFlush(bye == null ? Unpooled.EMPTY_BUFFER : bye)
         .addListener(ChannelFutureListener.CLOSE);
   }

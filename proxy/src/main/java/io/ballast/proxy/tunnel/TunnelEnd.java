@@ -17,6 +17,11 @@ public enum TunnelEnd {
   BACKEND_RESET("backend_reset", "tunnel: backend connection reset"),
   /** Neither side sent a byte for the tunnel idle timeout. */
   IDLE_TIMEOUT("idle_timeout", "tunnel idle timeout"),
+  /**
+   * The client broke a limit of the tunnelled protocol (a WebSocket frame larger than the
+   * limit): the client got the protocol's refusal (a close frame 1009), the backend a close.
+   */
+  CLIENT_OVER_LIMIT("client_over_limit", "tunnel: websocket frame over the limit"),
   /** Ballast closed it at shutdown (the client got the protocol's farewell when it could). */
   SHUTDOWN("shutdown", "tunnel closed at shutdown");
 

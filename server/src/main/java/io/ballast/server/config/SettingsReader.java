@@ -53,9 +53,12 @@ final class SettingsReader {
         Value.size(LimitsConfig.MIN_URI_LENGTH, LimitsConfig.MAX_SIZE), d.maxUriLength());
     Integer header = s.get("max_header_size",
         Value.size(LimitsConfig.MIN_HEADER_SIZE, LimitsConfig.MAX_SIZE), d.maxHeaderSize());
+    Integer frame = s.get("max_websocket_frame",
+        Value.size(LimitsConfig.MIN_WEBSOCKET_FRAME, Integer.MAX_VALUE),
+        (int) d.maxWebSocketFrame());
     s.rejectUnknown();
     return problems.errorCount() != before ? null
-        : problems.build(s.mark(), s.path(), () -> new LimitsConfig(uri, header));
+        : problems.build(s.mark(), s.path(), () -> new LimitsConfig(uri, header, frame));
   }
 
   Http2Options http2(Section s) {

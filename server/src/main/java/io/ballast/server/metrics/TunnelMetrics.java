@@ -46,7 +46,7 @@ public final class TunnelMetrics implements ProxyObserver {
     closed = Counter.builder()
         .name("lb_tunnels_closed_total")
         .help("Tunnels closed, by why: client_closed or backend_closed (who closed first), "
-            + "client_reset, backend_reset, idle_timeout, shutdown")
+            + "client_reset, backend_reset, idle_timeout, shutdown, client_over_limit")
         .labelNames("pool", "reason")
         .withoutExemplars()
         .register(registry);

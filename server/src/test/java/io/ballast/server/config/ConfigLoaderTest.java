@@ -328,6 +328,20 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theWebSocketFrameLimitIsSixteenMebibytesUnlessSet() {
+    assertThat(valid(BASE).config().limits().maxWebSocketFrame()).isEqualTo(16L << 20);
+    assertThat(valid(BASE + """
+        limits:
+          max_websocket_frame: 64KiB
+        """).config().limits().maxWebSocketFrame()).isEqualTo(65536);
+    assertThat(errors(BASE + """
+        limits:
+          max_websocket_frame: 100
+        """)).containsExactly(
+        "test.yaml:10:24: limits.max_websocket_frame: 100 (expected: 125..2147483647 bytes)");
+  }
+
+  @Test
   void http2IsOnWithItsDefaultsUnlessSetAndBadValuesNameTheirLine() {
     assertThat(valid(BASE).config().http2()).isEqualTo(Http2Options.defaults());
     Http2Options set = valid(BASE + """
