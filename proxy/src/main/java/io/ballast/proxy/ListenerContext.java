@@ -133,13 +133,34 @@ public final class ListenerContext {
     server.requestEnded();
   }
 
-  /** A client connection opened: it is drained with the listener or the process. */
-  public void opened(ClientConnection c) {
+  /**
+   * A client connection opened: it is drained with the listener or the process, and counted
+   * open unless {@code counted} already (a connection that switched protocols keeps its count).
+   */
+  public void opened(ClientConnection c, boolean counted) {
     server.register(c);
+    if (!counted) {
+      try {
+        observer().onClientConnectionOpened(name);
+      } catch (RuntimeException e) {
+        ProxyServer.LOG.warn("observer failed on connection open", e);
+      }
+    }
   }
 
-  public void closed(ClientConnection c) {
+  /**
+   * A client connection closed, and is counted closed; or ({@code handedOver}) its handler
+   * gave it to another protocol's, which counts its close.
+   */
+  public void closed(ClientConnection c, boolean handedOver) {
     server.unregister(c);
+    if (!handedOver) {
+      try {
+        observer().onClientConnectionClosed(name);
+      } catch (RuntimeException e) {
+        ProxyServer.LOG.warn("observer failed on connection close", e);
+      }
+    }
   }
 
   @Override

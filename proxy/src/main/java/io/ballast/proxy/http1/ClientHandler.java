@@ -2,7 +2,6 @@ package io.ballast.proxy.http1;
 
 import io.ballast.proxy.ClientConnection;
 import io.ballast.proxy.ListenerContext;
-import io.ballast.proxy.ProxyServer;
 import io.ballast.proxy.client.ClientAddress;
 import io.ballast.proxy.tls.ClientTls;
 import io.ballast.proxy.tls.TlsAcceptor;
@@ -188,12 +187,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
       owner.streamOpened(this);
       return;
     }
-    listener.opened(this);
-    try {
-      listener.observer().onClientConnectionOpened(listener.name());
-    } catch (RuntimeException e) {
-      ProxyServer.LOG.warn("observer failed on connection open", e);
-    }
+    listener.opened(this, false);
     if (listener.draining()) {
       ctx.close();
     }
@@ -207,12 +201,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
       exchange.onClientClosed();
     } else if (exchange != null) {
       exchange.onClientClosed();
-      listener.closed(this);
-      try {
-        listener.observer().onClientConnectionClosed(listener.name());
-      } catch (RuntimeException e) {
-        ProxyServer.LOG.warn("observer failed on connection close", e);
-      }
+      listener.closed(this, false);
     }
     pipelined.release();
   }
@@ -262,7 +251,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
     if (upgrades != null && upgrades.upgrade(ctx, request, address.secure())) {
       // The connection speaks another protocol now; its handlers count and drain it.
       state = State.TUNNEL;
-      listener.closed(this);
+      listener.closed(this, true);
       ctx.pipeline().remove(this);
       return;
     }

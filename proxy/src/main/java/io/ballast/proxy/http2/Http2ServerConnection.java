@@ -99,15 +99,8 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
     if (tick != null) {
       return;
     }
-    listener.opened(this);
-    if (!counted) {
-      counted = true;
-      try {
-        listener.observer().onClientConnectionOpened(listener.name());
-      } catch (RuntimeException e) {
-        ProxyServer.LOG.warn("observer failed on connection open", e);
-      }
-    }
+    listener.opened(this, counted);
+    counted = true;
     int grow = connectionWindow - 65_535;
     if (grow > 0) {
       ctx.writeAndFlush(new DefaultHttp2WindowUpdateFrame(grow));
@@ -125,12 +118,7 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
     if (tick != null) {
       tick.cancel(false);
     }
-    listener.closed(this);
-    try {
-      listener.observer().onClientConnectionClosed(listener.name());
-    } catch (RuntimeException e) {
-      ProxyServer.LOG.warn("observer failed on connection close", e);
-    }
+    listener.closed(this, false);
     ctx.fireChannelInactive();
   }
 
