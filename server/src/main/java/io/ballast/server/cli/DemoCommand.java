@@ -81,6 +81,8 @@ public final class DemoCommand implements Callable<Integer> {
           .map(r -> r.spec().name() + " ~" + r.spec().meanMillis() + " ms at " + r.address().getPort())
           .collect(Collectors.joining(", ")));
       out.println("  try:     for i in $(seq 10); do curl -s " + proxyUrl + "; done");
+      out.println("  http/2:  curl -s --http2-prior-knowledge " + proxyUrl
+          + "  (HTTPS gives h2 by ALPN: curl --http2 --cacert ...)");
       out.println("  Ctrl-C stops it (in-flight requests finish first).");
       out.println();
       out.flush();
