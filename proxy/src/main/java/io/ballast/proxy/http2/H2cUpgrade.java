@@ -66,7 +66,7 @@ public final class H2cUpgrade implements ProtocolSwitch {
     HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(
         source -> source.pipeline().remove(ServerCodec.class),
         protocol -> H2C.contentEquals(protocol)
-            ? new Http2ServerUpgradeCodec((Http2FrameCodec) h2[0], h2[1], h2[2])
+            ? new Http2ServerUpgradeCodec((Http2FrameCodec) h2[0], h2[1], h2[2], h2[3])
             : null,
         0);
     ctx.pipeline().addAfter(codec.name(), "h2c-upgrade", upgrade);

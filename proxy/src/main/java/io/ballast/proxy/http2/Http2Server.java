@@ -12,6 +12,8 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.util.AsciiString;
 
 /**
  * Builds the handlers of a client connection that speaks HTTP/2: Netty's frame codec with
@@ -23,6 +25,10 @@ import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
  * <p>Thread-safe (immutable); called on the connection's event loop.
  */
 public final class Http2Server {
+  /** Stateless (it keeps what it needs in the stream's channel): one for every stream. */
+  private static final Http2StreamFrameToHttpObjectCodec TRANSLATION =
+      new Http2StreamFrameToHttpObjectCodec(true, true);
+
   private Http2Server() {}
 
   /** The HTTP/2 handlers of a new connection, in pipeline order. */
@@ -32,7 +38,13 @@ public final class Http2Server {
     Http2ServerConnection connection =
         new Http2ServerConnection(listener, settings, alreadyCounted);
     Http2MultiplexHandler multiplex = new Http2MultiplexHandler(streams(listener, connection));
-    return new ChannelHandler[] {codec, multiplex, connection};
+    // Each stream's response flushes its connection when it ends, and responses end in the
+    // reads of their backends' connections: without this, every response of a busy connection
+    // is a write system call of its own. Flushes made while the client's connection is read go
+    // out at the end of that read; the others at the end of the event loop's pass.
+    FlushConsolidationHandler flushes = new FlushConsolidationHandler(
+        FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true);
+    return new ChannelHandler[] {codec, flushes, multiplex, connection};
   }
 
   /**
@@ -60,9 +72,13 @@ public final class Http2Server {
         .maxHeaderListSize(settings.maxHeaderSize())
         // WebSockets over HTTP/2 (RFC 8441).
         .connectProtocolEnabled(true);
+    AsciiString requestId = AsciiString.of(settings.forwarding().requestIdHeader());
     Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
         .initialSettings(initial)
         .validateHeaders(true)
+        // A request id is new in every response: indexed, it would take a place in the HPACK
+        // table that no later response can use, evicting one that could.
+        .headerSensitivityDetector((name, value) -> requestId.contentEqualsIgnoreCase(name))
         .decoderEnforceMaxRstFramesPerWindow(o.maxResets(), o.resetWindowSeconds())
         .encoderEnforceMaxRstFramesPerWindow(o.maxResets(), o.resetWindowSeconds())
         .autoAckPingFrame(true)
@@ -80,7 +96,7 @@ public final class Http2Server {
       @Override
       protected void initChannel(Http2StreamChannel ch) {
         ch.pipeline().addLast(
-            new Http2StreamFrameToHttpObjectCodec(true, true),
+            TRANSLATION,
             new StreamRequests(connection),
             new StreamProgress(),
             new ClientHandler(listener, connection));
