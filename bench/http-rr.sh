@@ -28,11 +28,22 @@
 # load is S_TIME_CLIENTS (4) parallel `openssl s_time -new` clients, each a new connection with a
 # full handshake and one HTTP/1.0 GET; req/s is then full handshakes per second and the CPU
 # figure the balancer's CPU per full handshake plus request (no latency figures in that mode).
+# H2=1 makes the clients speak HTTP/2: the load generator is h2load (-c CONNECTIONS, -m H2_STREAMS
+# streams on each, 10 by default, -D DURATION, a small GET) instead of wrk, in cleartext with prior
+# knowledge (HAProxy: bind ... proto h2; NGINX: listen ... http2; ballast: any listener) or, with
+# TLS=1, h2 by ALPN (HAProxy: alpn h2,http/1.1; NGINX: listen ... ssl http2; ballast: its tls
+# block). The backends stay HTTP/1.1; there is no direct row. GRPC=1 (implies H2=1, cleartext)
+# measures gRPC unary calls instead: the backends are three grpc-java Echo servers in one JVM on
+# CPU 1 (io.ballast.server.testing.GrpcEchoServers, from the server module's test classes; the
+# class path is built with mvn unless GRPC_CP gives it), every balancer speaks h2c to them (HAProxy:
+# server ... proto h2; NGINX: grpc_pass; ballast: pool protocol h2c) and h2load POSTs a 21-byte gRPC
+# frame (16 bytes of "x") to /ballast.test.Echo/Unary; req/s is then calls per second.
 # See docs/benchmarks.md for the method and the other knobs (LB_CPU, LOAD_CPU, JAVA, BALLAST_JAR,
-# BALLAST_JAVA_OPTS, BALLAST_BUILD, NOISE_LIMIT_PCT, RESULTS_DIR, KEEP_TMP).
+# BALLAST_JAVA_OPTS, BALLAST_BUILD, NOISE_LIMIT_PCT, RESULTS_DIR, KEEP_TMP, H2_STREAMS, GRPC_CP).
 #
 # Exit status: 0 all selected rows measured (or skipped with a reason), 1 a balancer failed its
-# checks (non-200 answers, socket errors, crash), 2 missing tools or bad arguments.
+# checks (non-200 answers, socket errors, crash; with GRPC=1 also a grpc-status other than 0 or a
+# reply missing), 2 missing tools or bad arguments.
 
 set -euo pipefail
 
@@ -45,10 +56,18 @@ readonly ALL_ROWS="haproxy nginx ballast direct"
 # (nginx-light and nginx-core only add modules or are transitional).
 readonly APT_PACKAGES="wrk haproxy nginx"
 
+H2="${H2:-0}"
+GRPC="${GRPC:-0}"
+[[ $GRPC != 1 ]] || H2=1
+# Streams h2load keeps in flight on each connection (H2=1).
+H2_STREAMS="${H2_STREAMS:-10}"
+# The grpc-java backends' class path (GRPC=1); empty: built with mvn from the server module.
+GRPC_CP="${GRPC_CP:-}"
 DURATION="${DURATION:-20s}"
 CONNECTIONS="${CONNECTIONS:-50}"
 WARMUP="${WARMUP:-10s}"
-ONLY="${ONLY:-$ALL_ROWS}"
+# The backends speak HTTP/1.1 (or gRPC): an HTTP/2 client has no direct row to compare with.
+if [[ $H2 == 1 ]]; then ONLY="${ONLY:-haproxy nginx ballast}"; else ONLY="${ONLY:-$ALL_ROWS}"; fi
 LB_CPU="${LB_CPU:-0}"
 LOAD_CPU="${LOAD_CPU:-1}"
 JAVA="${JAVA:-java}"
@@ -70,6 +89,10 @@ HANDSHAKES="${HANDSHAKES:-0}"
 S_TIME_CLIENTS="${S_TIME_CLIENTS:-4}"
 # ballast's TLS implementation with TLS=1: auto (BoringSSL), openssl or jdk.
 BALLAST_TLS_PROVIDER="${BALLAST_TLS_PROVIDER:-auto}"
+# What check_balancer wants from each request, followed by the backend's number.
+EXPECTED_ANSWER="200 hello from b"
+[[ $GRPC != 1 ]] || EXPECTED_ANSWER="200 grpc-status 0 from b"
+GRPC_FRAME=""     # the gRPC request frame h2load and the sanity check send (GRPC=1)
 # The Cookie header wrk sends in STICKY=cookie mode, set per balancer before its warm-up.
 STICKY_COOKIE=""
 
@@ -136,6 +159,15 @@ parse_args() {
   [[ $BALLAST_TLS_PROVIDER =~ ^(auto|openssl|jdk)$ ]] ||
     die "BALLAST_TLS_PROVIDER: '$BALLAST_TLS_PROVIDER' (expected: auto, openssl or jdk)"
   [[ $NOISE_LIMIT_PCT =~ ^[0-9]+$ ]] || die "NOISE_LIMIT_PCT: '$NOISE_LIMIT_PCT' (expected: 0..100)"
+  [[ $H2 == 0 || $H2 == 1 ]] || die "H2: '$H2' (expected: 0 or 1)"
+  [[ $GRPC == 0 || $GRPC == 1 ]] || die "GRPC: '$GRPC' (expected: 0 or 1)"
+  [[ $H2_STREAMS =~ ^[1-9][0-9]*$ ]] || die "H2_STREAMS: '$H2_STREAMS' (expected: > 0)"
+  if ((H2)); then
+    [[ $STICKY != cookie && $NEW_CONN == 0 && $HANDSHAKES == 0 ]] ||
+      die "H2=1 (or GRPC=1) with STICKY, NEW_CONN or HANDSHAKES is not supported"
+    ! row_selected direct || die "H2=1 (or GRPC=1) has no direct row: the backends do not speak the clients' HTTP/2"
+  fi
+  [[ $GRPC == 0 || $TLS == 0 ]] || die "GRPC=1 with TLS=1 is not supported (gRPC is measured in cleartext)"
   local r
   for r in ${ONLY//,/ }; do
     [[ " $ALL_ROWS " == *" $r "* ]] || die "only: '$r' (expected: one of ${ALL_ROWS// /, })"
@@ -148,7 +180,12 @@ parse_args() {
 
 check_tools() {
   local missing=() pkgs=()
-  command -v wrk >/dev/null || { missing+=(wrk); pkgs+=(wrk); }
+  if ((H2)); then
+    command -v h2load >/dev/null || { missing+=(h2load); pkgs+=(nghttp2-client); }
+    command -v curl >/dev/null || { missing+=(curl); pkgs+=(curl); }
+  else
+    command -v wrk >/dev/null || { missing+=(wrk); pkgs+=(wrk); }
+  fi
   command -v nginx >/dev/null || { missing+=(nginx); pkgs+=(nginx); }  # backends always need it
   if row_selected haproxy && ! command -v haproxy >/dev/null; then
     missing+=(haproxy); pkgs+=(haproxy)
@@ -163,6 +200,7 @@ check_tools() {
       "${sudo[@]}" apt-get install -y "${pkgs[@]}"
     else
       local line=$APT_PACKAGES
+      ((!H2)) || line+=" nghttp2-client curl"
       [[ " ${pkgs[*]} " != *" util-linux "* ]] || line+=" util-linux"
       log "missing: ${missing[*]}"
       log "install them with:  apt-get update && apt-get install -y $line"
@@ -344,6 +382,10 @@ tls_port() { [[ $TLS == 1 && $1 != "${BACKEND_PORTS[0]}" ]]; }
 
 http_get() (
   local status="" body=0 line
+  if ((H2)); then
+    h2_get "$1"
+    exit 0
+  fi
   if tls_port "$1"; then
     exec 3< <(printf 'GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n' |
       timeout 5 openssl s_client -quiet -connect "127.0.0.1:$1" -servername localhost 2>/dev/null)
@@ -367,6 +409,31 @@ http_get() (
   done
   echo "${status:-none}"
 )
+
+# One HTTP/2 request with curl (prior knowledge, or h2 by ALPN on a TLS port), printed as http_get
+# does: "200 hello from bN" for a GET that came back over HTTP/2. With GRPC=1 one unary call:
+# "200 grpc-status 0 from bN" when the answer is HTTP 200, its trailers say grpc-status 0 and the
+# reply is the request's message echoed (HTTP 200 alone does not prove a call succeeded).
+h2_get() {
+  local port=$1 scheme=http opts=(--http2-prior-knowledge) out code version served grpc_status echoed=""
+  if tls_port "$port"; then scheme=https opts=(--http2 -k); fi
+  if ((GRPC)); then
+    out=$(curl -sv --max-time 5 "${opts[@]}" -H 'content-type: application/grpc' -H 'te: trailers' \
+      --data-binary "@$GRPC_FRAME" -o "$TMP/grpc-answer.bin" \
+      "$scheme://127.0.0.1:$port/ballast.test.Echo/Unary" 2>&1 | tr -d '\r') || { echo none; return 0; }
+    code=$(sed -n 's/^< HTTP\/2 \([0-9]*\).*/\1/p' <<<"$out" | head -n 1)
+    grpc_status=$(sed -n 's/^< grpc-status: *\([0-9]*\).*/\1/p' <<<"$out" | tail -n 1)
+    served=$(sed -n 's/^< x-served-by: *\(b[0-9]*\).*/\1/p' <<<"$out" | head -n 1)
+    cmp -s "$GRPC_FRAME" "$TMP/grpc-answer.bin" || echoed=" (reply is not the echo)"
+    echo "${code:-none} grpc-status ${grpc_status:-none}$echoed from ${served:-none}"
+  else
+    out=$(curl -s --max-time 5 "${opts[@]}" -w '\n%{http_code} %{http_version}' \
+      "$scheme://127.0.0.1:$port/") || { echo none; return 0; }
+    read -r code version <<<"$(tail -n 1 <<<"$out")"
+    if [[ $version != 2 ]]; then echo "$code over HTTP/$version"; return 0; fi
+    echo "$code $(head -n 1 <<<"$out")"
+  fi
+}
 
 # The SRV cookie a first answer sets (NGINX sets none: any value is one session), written to
 # TMP/NAME.cookie; the balancer must then keep five requests carrying it on one backend.
@@ -404,8 +471,8 @@ check_balancer() {
   local name=$1 port=$2 i answer reached=" "
   for ((i = 0; i < 9; i++)); do
     answer=$(http_get "$port") || { log "$name: no answer on 127.0.0.1:$port"; return 1; }
-    if [[ $answer != "200 hello from b"* ]]; then
-      log "$name: unexpected answer '$answer' (expected: 200 hello from bN)"
+    if [[ $answer != "$EXPECTED_ANSWER"* ]]; then
+      log "$name: unexpected answer '$answer' (expected: ${EXPECTED_ANSWER}N)"
       return 1
     fi
     reached+="${answer##* } "
@@ -471,6 +538,12 @@ write_backends_conf() {
   echo "$conf"
 }
 
+# H2=1: cleartext HTTP/2 with prior knowledge, or h2 offered by ALPN on TLS.
+haproxy_h2_bind() {
+  ((H2)) || return 0
+  if ((TLS)); then echo " alpn h2,http/1.1"; else echo " proto h2"; fi
+}
+
 write_haproxy_conf() {
   local port=$1 conf=$TMP/haproxy.cfg i
   cat >"$conf" <<EOF
@@ -493,7 +566,7 @@ defaults
   timeout http-request 10s
 
 frontend bench
-  bind 127.0.0.1:$port$( ((TLS)) && echo " ssl crt $TMP/tls/combined.pem ssl-min-ver TLSv1.2")
+  bind 127.0.0.1:$port$( ((TLS)) && echo " ssl crt $TMP/tls/combined.pem ssl-min-ver TLSv1.2")$(haproxy_h2_bind)
   default_backend bench
 
 backend bench
@@ -504,7 +577,7 @@ EOF
     if [[ $STICKY == cookie ]]; then
       echo "  server b$i 127.0.0.1:${BACKEND_PORTS[i - 1]} cookie b$i" >>"$conf"
     else
-      echo "  server b$i 127.0.0.1:${BACKEND_PORTS[i - 1]}" >>"$conf"
+      echo "  server b$i 127.0.0.1:${BACKEND_PORTS[i - 1]}$( ((GRPC)) && echo " proto h2")" >>"$conf"
     fi
   done
   echo "$conf"
@@ -525,12 +598,14 @@ write_nginx_proxy_conf() {
     keepalive_timeout 60s;
   }
   server {
-    listen 127.0.0.1:$port$( ((TLS)) && echo " ssl");
+    listen 127.0.0.1:$port$( ((TLS)) && echo " ssl")$( ((H2)) && echo " http2");
 $( ((TLS)) && printf '    ssl_certificate %s;\n    ssl_certificate_key %s;\n    ssl_protocols TLSv1.2 TLSv1.3;\n    ssl_session_cache shared:SSL:10m;\n' "$TMP/tls/cert.pem" "$TMP/tls/key.pem")
     location / {
-      proxy_pass http://bench;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
+$(if ((GRPC)); then
+    echo "      grpc_pass grpc://bench;"
+  else
+    printf '      proxy_pass http://bench;\n      proxy_http_version 1.1;\n      proxy_set_header Connection "";\n'
+  fi)
     }
   }
 }
@@ -552,6 +627,7 @@ $( ((TLS)) && printf '    tls:\n      certificates: [{cert: "%s", key: "%s"}]\n 
 pools:
   - name: bench
     algorithm: round-robin
+$( ((GRPC)) && echo "    protocol: h2c")
     backends:
 EOF
   for i in 1 2 3; do
@@ -598,12 +674,44 @@ make_certificate() {
   chmod 644 "$TMP/tls/"*.pem
 }
 
+# Sets GRPC_CP to the class path of io.ballast.server.testing.GrpcEchoServers (the server module's
+# test classes and their test-scope dependencies), compiling them with mvn when needed.
+ensure_grpc_classpath() {
+  [[ -z $GRPC_CP ]] || return 0
+  local out=$TMP/grpc-classpath.out
+  command -v mvn >/dev/null || die "GRPC=1 needs mvn to build the gRPC backends' class path (or set GRPC_CP)"
+  log "grpc backends: compiling the server module's test classes and resolving their class path (mvn)"
+  (cd "$REPO_ROOT" && timeout 900 mvn -B -ntp -q -pl server -am test-compile -DskipTests \
+    dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$TMP/grpc-cp.txt") \
+    >"$out" 2>&1 || { tail -n 20 "$out" >&2; die "could not build the gRPC backends' class path (see $out)"; }
+  GRPC_CP="$REPO_ROOT/server/target/test-classes:$REPO_ROOT/server/target/classes:$(<"$TMP/grpc-cp.txt")"
+}
+
+# GRPC=1: three grpc-java Echo servers (b1, b2, b3) in one JVM on the load CPU, like the one NGINX
+# process of three servers otherwise.
+start_grpc_backends() {
+  ensure_grpc_classpath
+  start_bg "$TMP/grpc-backends.out" taskset -c "$LOAD_CPU" "$JAVA" -cp "$GRPC_CP" \
+    io.ballast.server.testing.GrpcEchoServers "${BACKEND_PORTS[@]}"
+  local i
+  for i in 1 2 3; do
+    wait_for_port grpc-backends "$STARTED_PID" "${BACKEND_PORTS[i - 1]}" 30 "$TMP/grpc-backends.out" ||
+      die "gRPC backends did not start"
+  done
+  BACKENDS_PID=$STARTED_PID
+  log "backends: grpc-java Echo servers, pid $STARTED_PID on 127.0.0.1:${BACKEND_PORTS[*]} (CPU $LOAD_CPU)"
+}
+
 start_backends() {
   local i
   for i in 1 2 3; do
     pick_port
     BACKEND_PORTS+=("$PICKED_PORT")
   done
+  if ((GRPC)); then
+    start_grpc_backends
+    return
+  fi
   local conf
   conf=$(write_backends_conf)
   start_nginx backends "$conf" "${BACKEND_PORTS[0]}" "$LOAD_CPU" || die "backends did not start"
@@ -685,6 +793,10 @@ start_ballast() {
 # run_wrk PORT DURATION OUTFILE: wrk pinned to LOAD_CPU, bounded by timeout, interruptible
 # (run in the background and waited for, so Ctrl-C reaches our trap at once).
 run_wrk() {
+  if ((H2)); then
+    run_h2load "$@"
+    return
+  fi
   if ((HANDSHAKES)) && tls_port "$1"; then
     run_s_time "$@"
     return
@@ -699,6 +811,55 @@ run_wrk() {
   wait "$pid" || rc=$?
   untrack "$pid"
   return "$rc"
+}
+
+# run_h2load PORT DURATION OUTFILE: h2load pinned to LOAD_CPU and bounded by timeout, CONNECTIONS
+# connections with H2_STREAMS streams each for DURATION; a GET of / (H2=1) or a gRPC unary call
+# (GRPC=1). Appends a BENCH_RESULT line like wrk-report.lua's: the latencies are exact percentiles
+# of h2load's per-request log (--log-file); errors are h2load's failed, errored and timed-out
+# requests and answers above 399; with GRPC=1, DATA bytes short of one reply per call count as
+# status errors (a failed call is a trailers-only 200 without a reply).
+run_h2load() {
+  local port=$1 duration=$2 out=$3 secs rc=0 url args=()
+  secs=$(to_seconds "$duration")
+  url="$(tls_port "$port" && echo https || echo http)://127.0.0.1:$port/"
+  if ((GRPC)); then
+    url+="ballast.test.Echo/Unary"
+    args=(-d "$GRPC_FRAME" -H 'content-type: application/grpc' -H 'te: trailers')
+  fi
+  start_bg "$out" timeout $((secs + 30)) taskset -c "$LOAD_CPU" \
+    h2load -t1 -c"$CONNECTIONS" -m"$H2_STREAMS" -D"$secs" --log-file="$out.log" \
+    "${args[@]+"${args[@]}"}" "$url"
+  local pid=$STARTED_PID
+  wait "$pid" || rc=$?
+  untrack "$pid"
+  ((rc == 0)) || return "$rc"
+  local req line done_ failed errored timeout_ s4 s5 data dur_s pct short=0
+  line=$(grep '^requests:' "$out") || { log "h2load: no result in $out"; return 1; }
+  # "requests: 1000 total, 1000 started, 1000 done, 1000 succeeded, 0 failed, 0 errored, 0 timeout"
+  read -r done_ failed errored timeout_ < <(awk '{ print $6, $10, $12, $14 }' <<<"$line")
+  # "status codes: 1000 2xx, 0 3xx, 0 4xx, 0 5xx"
+  read -r s4 s5 < <(awk '/^status codes:/ { print $7, $9 }' "$out")
+  # "finished in 10.00s, 43210.00 req/s, 1.2MB/s"
+  dur_s=$(sed -n 's/^finished in \([0-9.]*\)s,.*/\1/p' "$out")
+  req=$done_
+  if ((GRPC)); then
+    # "traffic: 3.94MB (4132609) total, 1.85MB (1935086) headers (space savings 10.42%), 461.45KB (472521) data"
+    data=$(sed -n 's/^traffic:.*(\([0-9]*\)) data.*/\1/p' "$out")
+    local frame_len
+    frame_len=$(stat -c %s "$GRPC_FRAME")
+    short=$(( (req * frame_len - data) / frame_len ))
+    ((short > 0)) || short=0
+  fi
+  pct=$(cut -f3 "$out.log" | sort -n | awk '{ v[NR] = $1 }
+    END { if (NR == 0) { print "0 0 0"; exit }
+          i50 = int(NR * 0.50); i99 = int(NR * 0.99); i999 = int(NR * 0.999)
+          print v[i50 < 1 ? 1 : i50], v[i99 < 1 ? 1 : i99], v[i999 < 1 ? 1 : i999] }')
+  read -r -a pct <<<"$pct"
+  echo "BENCH_RESULT requests=$req duration_us=$(awk -v d="$dur_s" 'BEGIN { printf "%.0f", d * 1e6 }')" \
+    "p50_us=${pct[0]} p99_us=${pct[1]} p999_us=${pct[2]} err_connect=0 err_read=$((failed - s4 - s5))" \
+    "err_write=$errored err_status=$((s4 + s5 + short)) err_timeout=$timeout_" >>"$out"
+  rm -f "$out.log"
 }
 
 # run_s_time PORT DURATION OUTFILE: S_TIME_CLIENTS parallel `openssl s_time -new` clients (a full
@@ -998,10 +1159,18 @@ print_environment() {
   cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
   echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
   echo "- kernel: $(uname -srm)"
-  echo "- CPU: ${cpu_model:-unknown} ($(getconf _NPROCESSORS_ONLN) online); balancer on CPU $LB_CPU, wrk and backends on CPU $LOAD_CPU"
-  echo "- load: wrk -t1 -c$CONNECTIONS -d$DURATION --latency, $RUNS measured run(s) after a $WARMUP warm-up;" \
-    "3 NGINX backends, round robin$([[ $STICKY == cookie ]] && echo ", every request a session that keeps its backend by cookie (STICKY=cookie)")$( ((TLS)) && echo ", over TLS (TLS=1, $TLS_KEY certificate, the client's TLS 1.3, ballast's provider $BALLAST_TLS_PROVIDER)")$( ((NEW_CONN)) && echo ", a new connection per request (NEW_CONN=1)")$( ((HANDSHAKES)) && echo ", full handshakes by $S_TIME_CLIENTS openssl s_time -new clients (HANDSHAKES=1)")"
-  echo "- wrk: $(first_line wrk -v)"
+  echo "- CPU: ${cpu_model:-unknown} ($(getconf _NPROCESSORS_ONLN) online); balancer on CPU $LB_CPU, the load generator and backends on CPU $LOAD_CPU"
+  if ((GRPC)); then
+    echo "- load: h2load -t1 -c$CONNECTIONS -m$H2_STREAMS -D$(to_seconds "$DURATION"), gRPC unary calls (POST /ballast.test.Echo/Unary, a 16-byte message)," \
+      "$RUNS measured run(s) after a $WARMUP warm-up; 3 grpc-java Echo backends (one JVM), round robin, h2c to the backends"
+  elif ((H2)); then
+    echo "- load: h2load -t1 -c$CONNECTIONS -m$H2_STREAMS -D$(to_seconds "$DURATION"), GET /, $RUNS measured run(s) after a $WARMUP warm-up;" \
+      "3 NGINX backends (HTTP/1.1), round robin$( ((TLS)) && echo ", over TLS, h2 by ALPN (TLS=1, $TLS_KEY certificate, ballast's provider $BALLAST_TLS_PROVIDER)" || echo ", cleartext HTTP/2 with prior knowledge")"
+  else
+    echo "- load: wrk -t1 -c$CONNECTIONS -d$DURATION --latency, $RUNS measured run(s) after a $WARMUP warm-up;" \
+      "3 NGINX backends, round robin$([[ $STICKY == cookie ]] && echo ", every request a session that keeps its backend by cookie (STICKY=cookie)")$( ((TLS)) && echo ", over TLS (TLS=1, $TLS_KEY certificate, the client's TLS 1.3, ballast's provider $BALLAST_TLS_PROVIDER)")$( ((NEW_CONN)) && echo ", a new connection per request (NEW_CONN=1)")$( ((HANDSHAKES)) && echo ", full handshakes by $S_TIME_CLIENTS openssl s_time -new clients (HANDSHAKES=1)")"
+  fi
+  if ((H2)); then echo "- h2load: $(first_line h2load --version)"; else echo "- wrk: $(first_line wrk -v)"; fi
   echo "- NGINX: $(first_line nginx -v)"
   if command -v haproxy >/dev/null; then echo "- HAProxy: $(first_line haproxy -v)"; fi
   if command -v "$JAVA" >/dev/null; then
@@ -1041,6 +1210,11 @@ main() {
   mkdir -p "$RAW_DIR"
 
   if ((TLS)); then make_certificate; fi
+  if ((GRPC)); then
+    # One gRPC message frame: not compressed (0), length 16 (big-endian), 16 bytes of "x".
+    GRPC_FRAME=$TMP/grpc-frame.bin
+    printf '\x00\x00\x00\x00\x10xxxxxxxxxxxxxxxx' >"$GRPC_FRAME"
+  fi
   start_backends
   run_rows
   local row
@@ -1048,7 +1222,7 @@ main() {
   keep_files backends.conf backends/error.log
   local report=$RESULTS_DIR/http-rr-$stamp.md
   {
-    echo "# ballast HTTP/1.1 round-robin benchmark ($stamp)"
+    echo "# ballast $( ((GRPC)) && echo "gRPC unary" || { ((H2)) && echo "HTTP/2" || echo "HTTP/1.1"; }) round-robin benchmark ($stamp)"
     echo
     print_environment
     echo
@@ -1080,7 +1254,7 @@ main() {
       echo "ballast: not measured in this run (${STATUS[ballast]#skipped: })."
     fi
     echo
-    echo "Raw wrk output and the generated configurations: $(basename "$RAW_DIR")/"
+    echo "Raw load-generator output and the generated configurations: $(basename "$RAW_DIR")/"
   } >"$report"
   echo
   cat "$report"
