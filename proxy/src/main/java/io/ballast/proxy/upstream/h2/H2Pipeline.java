@@ -12,6 +12,7 @@ import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.flush.FlushConsolidationHandler;
 
 /**
  * The pipelines of HTTP/2 to a backend, the same for the proxy's connections and the health
@@ -22,6 +23,10 @@ import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
  * <p>Stateless; called on the channel's event loop.
  */
 final class H2Pipeline {
+  /** Stateless (it keeps what it needs in the stream's channel): one for every stream. */
+  private static final Http2StreamFrameToHttpObjectCodec TRANSLATION =
+      new Http2StreamFrameToHttpObjectCodec(false);
+
   private H2Pipeline() {}
 
   /**
@@ -48,13 +53,17 @@ final class H2Pipeline {
     }
     p.addLast(new H2Preflight(protocol.version().toString()),
         Http2FrameCodecBuilder.forClient().initialSettings(settings()).build(),
+        // Requests of many clients go out on one connection, each flushing it: their flushes
+        // go out together, at the end of the read or event-loop pass that made them.
+        new FlushConsolidationHandler(
+            FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true),
         new Http2MultiplexHandler(NoPush.INSTANCE),
         last);
   }
 
   /** A new stream: its user's handlers come after these and read and write HttpObjects. */
   static void stream(Channel ch) {
-    ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), new StreamAdapter());
+    ch.pipeline().addLast(TRANSLATION, new StreamAdapter());
   }
 
   /** Streams the backend opens (server push, which ballast turns off) are closed at once. */
