@@ -53,16 +53,4 @@ class GrpcFromClientsTest {
       assertThat(f.requestsReceived()).isEqualTo(1);
     }
   }
-
-  @Test
-  void anHttpRequestStillGetsAnHttpError() throws Exception {
-    try (ProxyFixture f = new ProxyFixture(1); RawH2 raw = new RawH2(f.address)) {
-      f.backends.get(0).close();
-      raw.preface();
-      raw.headers(1, RawH2.get("/name"), true);
-      RawH2.Frame head = raw.await(RawH2.HEADERS, 1);
-      assertThat(head.status()).isIn("502", "503");
-      assertThat(head.headers().contains("grpc-status")).isFalse();
-    }
-  }
 }

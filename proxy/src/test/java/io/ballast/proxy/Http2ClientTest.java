@@ -131,6 +131,8 @@ class Http2ClientTest {
       RawH2.Frame head = raw.await(RawH2.HEADERS, 1);
       assertThat(head.status()).isIn("502", "503");
       assertThat(head.headers().contains("connection")).isFalse();
+      // A request that is no gRPC call gets ballast's HTTP answer, not a gRPC status.
+      assertThat(head.headers().contains("grpc-status")).isFalse();
       // The connection serves on after an error response.
       raw.headers(3, RawH2.get("/name"), true);
       assertThat(raw.await(RawH2.HEADERS, 3).status()).isIn("502", "503");

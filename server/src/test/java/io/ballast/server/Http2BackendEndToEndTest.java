@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.ballast.server.config.ConfigLoader;
 import io.ballast.server.testing.Calls;
 import io.ballast.server.testing.H2TestBackend;
+import io.ballast.server.testing.YamlBallast;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -55,22 +56,11 @@ class Http2BackendEndToEndTest {
   }
 
   private void start(String poolExtra) throws Exception {
-    Path file = dir.resolve("ballast.yaml");
-    Files.writeString(file, """
-        listeners:
-          - {name: web, bind: "127.0.0.1:0", pool: app}
-        pools:
-          - name: app
-            protocol: h2c
-            backends: [{address: "127.0.0.1:%d"}]
-        %s
-        admin: {enabled: false}
-        access_log: {path: "%s"}
-        """.formatted(backend.port(), poolExtra.indent(4).stripTrailing(),
-        dir.resolve("access.log")));
-    ballast = Ballast.start(ConfigLoader.load(file).orElseThrow(), 1, file);
+    ballast = YamlBallast.start(dir, "[{address: \"127.0.0.1:" + backend.port() + "\"}]",
+        "protocol: h2c\n" + poolExtra, "admin: {enabled: false}");
     calls.to(ballast);
   }
+
 
   /** {@code n} concurrent GETs of {@code path}; the connections (x-conn) that served them. */
   private Set<String> concurrently(int n, String path) {

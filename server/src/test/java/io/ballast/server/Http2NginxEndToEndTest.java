@@ -6,10 +6,10 @@ import static org.awaitility.Awaitility.await;
 import io.ballast.core.Backend;
 import io.ballast.core.HealthState;
 import io.ballast.proxy.tls.TestCertificates;
-import io.ballast.server.config.ConfigLoader;
 import io.ballast.server.testing.Calls;
 import io.ballast.server.testing.NginxH2Backend;
 import io.ballast.server.testing.NginxTlsBackend;
+import io.ballast.server.testing.YamlBallast;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -61,21 +61,11 @@ class Http2NginxEndToEndTest {
   }
 
   private void start(String pool) throws Exception {
-    Path file = dir.resolve("ballast.yaml");
-    Files.writeString(file, """
-        listeners:
-          - {name: web, bind: "127.0.0.1:0", pool: app}
-        pools:
-          - name: app
-            backends: [{address: "127.0.0.1:%d"}]
-            retries: {max_attempts: 1}
-        %s
-        admin: {bind: "127.0.0.1:0"}
-        access_log: {path: "%s"}
-        """.formatted(port, pool.indent(4).stripTrailing(), dir.resolve("access.log")));
-    ballast = Ballast.start(ConfigLoader.load(file).orElseThrow(), 1, file);
+    ballast = YamlBallast.start(dir, "[{address: \"127.0.0.1:" + port + "\"}]",
+        "retries: {max_attempts: 1}\n" + pool, "admin: {bind: \"127.0.0.1:0\"}");
     calls.to(ballast);
   }
+
 
   private String accessLog() throws IOException {
     return Files.readString(dir.resolve("access.log"));
