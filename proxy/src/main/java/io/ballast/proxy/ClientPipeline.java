@@ -1,5 +1,6 @@
 package io.ballast.proxy;
 
+import io.ballast.proxy.client.AccessList;
 import io.ballast.proxy.http1.ClientHandler;
 import io.ballast.proxy.http1.ServerCodec;
 import io.ballast.proxy.http2.H2cUpgrade;
@@ -50,6 +51,14 @@ final class ClientPipeline extends ChannelInitializer<SocketChannel> {
 
   @Override
   protected void initChannel(SocketChannel ch) {
+    AccessList access = context.access();
+    if (access != null
+        && access.refusesAtAccept(ch.remoteAddress().getAddress(), context.trustedProxies())) {
+      // Refused before a byte is read: no TLS handshake, no buffer, nothing counted as open.
+      context.observer().onClientConnectionRefused(context.name(), "access_list");
+      ch.close();
+      return;
+    }
     SharedState s = shared.get();
     // Reader idle only: watching writes too would make Netty wrap every write's void promise in
     // a real one with a listener (a profiler showed ~300 bytes per request). A response in

@@ -1,6 +1,7 @@
 package io.ballast.proxy;
 
 import io.ballast.core.attempt.AttemptListener;
+import io.ballast.proxy.client.AccessList;
 import io.ballast.proxy.client.ClientLocality;
 import io.ballast.proxy.client.TrustedProxies;
 import io.ballast.proxy.http1.HeaderRewriter;
@@ -25,16 +26,20 @@ public final class ListenerContext {
   private final String name;
   private final ProxyServer server;
   private volatile RouteTable routes;
+  /** Which client addresses the listener serves; null: every one. */
+  private volatile AccessList access;
   /** The certificates new connections get; null for a plain-HTTP listener. */
   private volatile ServerTls tls;
   private volatile Channel channel;
   /** The listener was removed: its connections close after their current response. */
   private volatile boolean closed;
 
-  ListenerContext(String name, RouteTable routes, ServerTls tls, ProxyServer server) {
+  ListenerContext(String name, RouteTable routes, ServerTls tls, AccessList access,
+      ProxyServer server) {
     this.name = Objects.requireNonNull(name, "name");
     this.routes = Objects.requireNonNull(routes, "routes");
     this.tls = tls;
+    this.access = access;
     this.server = Objects.requireNonNull(server, "server");
   }
 
@@ -50,6 +55,19 @@ public final class ListenerContext {
   /** Publishes a new route table; requests that began before keep the one they read. */
   void replaceRoutes(RouteTable next) {
     routes = Objects.requireNonNull(next, "next");
+  }
+
+  /**
+   * Which client addresses the listener serves (null: every one); read at accept and once per
+   * request, so a reload applies to the next request of an open connection too.
+   */
+  public AccessList access() {
+    return access;
+  }
+
+  /** Publishes a new access list (null: every address). */
+  void replaceAccess(AccessList next) {
+    access = next;
   }
 
   /** The certificates a new connection gets, or null for plain HTTP; read once per connection. */

@@ -4,6 +4,7 @@ import io.ballast.core.Ticker;
 import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.retry.RetryPolicy;
 import io.ballast.core.retry.RetrySettings;
+import io.ballast.proxy.client.AccessList;
 import io.ballast.proxy.client.HashKey;
 import io.ballast.proxy.routing.PoolRef;
 import io.ballast.proxy.routing.RouteSpec;
@@ -24,7 +25,8 @@ import java.util.Set;
  * @param tls the listener's certificates when it terminates TLS; null for plain HTTP
  */
 public record ListenerSpec(
-    String name, InetSocketAddress bind, List<RouteSpec> routes, ServerTls tls) {
+    String name, InetSocketAddress bind, List<RouteSpec> routes, ServerTls tls,
+    AccessList access) {
   /** The route name of a listener that sends everything to one pool. */
   public static final String DEFAULT_ROUTE = "default";
 
@@ -42,6 +44,11 @@ public record ListenerSpec(
             + "' twice (expected: unique route names)");
       }
     }
+  }
+
+  /** A listener that serves every client address. */
+  public ListenerSpec(String name, InetSocketAddress bind, List<RouteSpec> routes, ServerTls tls) {
+    this(name, bind, routes, tls, null);
   }
 
   /** A plain-HTTP listener. */

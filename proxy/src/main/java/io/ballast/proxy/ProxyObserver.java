@@ -21,6 +21,12 @@ public interface ProxyObserver {
   /** A client connection closed. */
   default void onClientConnectionClosed(String listener) {}
 
+  /**
+   * A client connection of {@code listener} was closed at accept, before any byte was read:
+   * {@code reason} is one of a fixed set ({@code access_list}).
+   */
+  default void onClientConnectionRefused(String listener, String reason) {}
+
   /** A client's TLS handshake succeeded. */
   default void onTlsHandshake(String listener, ClientTls tls) {}
 

@@ -2,6 +2,7 @@ package io.ballast.proxy;
 
 import io.ballast.core.attempt.AttemptListener;
 import io.ballast.core.pool.LoadBalancer;
+import io.ballast.proxy.client.AccessList;
 import io.ballast.proxy.client.ClientLocality;
 import io.ballast.proxy.http1.UpstreamPool;
 import io.ballast.proxy.probe.HealthCheckSpec;
@@ -219,7 +220,8 @@ public final class ProxyServer implements AutoCloseable {
       throw new IllegalStateException("listener " + spec.name() + " exists");
     }
     ListenerContext context =
-        new ListenerContext(spec.name(), RouteTable.of(spec.routes()), spec.tls(), this);
+        new ListenerContext(spec.name(), RouteTable.of(spec.routes()), spec.tls(), spec.access(),
+            this);
     ServerBootstrap b = new ServerBootstrap()
         .group(group)
         .channel(Transport.serverChannel())
@@ -282,6 +284,22 @@ public final class ProxyServer implements AutoCloseable {
     }
     context.replaceTls(tls);
     LOG.debug("listener {}: {}", listener, tls == null ? "plain HTTP" : tls);
+  }
+
+  /**
+   * Replaces the access list of a started listener (null: every client address): new
+   * connections and the next request of every open one follow it.
+   *
+   * @throws IllegalArgumentException when no listener has that name
+   */
+  public synchronized void replaceAccess(String listener, AccessList access) {
+    ListenerContext context = listeners.get(listener);
+    if (context == null) {
+      throw new IllegalArgumentException("listener: '" + listener
+          + "' (expected: one of " + listeners.keySet() + ")");
+    }
+    context.replaceAccess(access);
+    LOG.debug("listener {}: access {}", listener, access == null ? "open" : access);
   }
 
   /**

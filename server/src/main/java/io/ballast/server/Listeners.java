@@ -98,6 +98,7 @@ final class Listeners {
       List<RouteSpec> r = routes.get(l.name());
       if (open.containsKey(l.name())) {
         proxy.replaceRoutes(l.name(), r);
+        proxy.replaceAccess(l.name(), access(l));
         if (!Objects.equals(tls.get(l.name()), l.tls())) {
           // New connections get the new certificates; open ones keep theirs.
           proxy.replaceTls(l.name(), l.tls());
@@ -108,7 +109,7 @@ final class Listeners {
         continue;
       }
       InetSocketAddress bound = proxy.addListener(
-          new ListenerSpec(l.name(), l.bind().toSocketAddress(), r, l.tls()));
+          new ListenerSpec(l.name(), l.bind().toSocketAddress(), r, l.tls(), access(l)));
       changes.add("listener " + l.name() + (moving.contains(l.name()) ? " moved to " : " added on ")
           + hostPort(bound));
       open.put(l.name(), l.bind());
@@ -124,7 +125,7 @@ final class Listeners {
     List<ListenerSpec> specs = new ArrayList<>();
     for (ListenerConfig l : config.listeners()) {
       specs.add(new ListenerSpec(l.name(), l.bind().toSocketAddress(), routes.get(l.name()),
-          l.tls()));
+          l.tls(), access(l)));
     }
     List<InetSocketAddress> bound = proxy.start(specs);
     for (ListenerConfig l : config.listeners()) {
@@ -132,6 +133,10 @@ final class Listeners {
       remember(l);
     }
     return bound;
+  }
+
+  private static io.ballast.proxy.client.AccessList access(ListenerConfig l) {
+    return l.access() == null ? null : l.access().list();
   }
 
   private void remember(ListenerConfig l) {

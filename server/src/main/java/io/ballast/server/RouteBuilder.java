@@ -139,7 +139,7 @@ final class RouteBuilder {
         r.pool() == null ? null : refs.get(r.pool()), split, kept.retry(),
         r.responseTimeout().orElse(null), r.requestHeaders(), r.responseHeaders(),
         r.rewrite().orElse(null), kept.mirror(), r.strictAffinity().orElse(null),
-        r.httpsRedirect().orElse(null));
+        r.httpsRedirect().orElse(null), r.access() == null ? null : r.access().list());
   }
 
   /** Applies {@code each} to every mirror {@code built} uses. */

@@ -1,6 +1,7 @@
 package io.ballast.proxy.routing;
 
 import io.ballast.core.retry.RetryPolicy;
+import io.ballast.proxy.client.AccessList;
 import io.ballast.proxy.mirror.Mirror;
 import java.time.Duration;
 import java.util.List;
@@ -29,11 +30,12 @@ import java.util.Objects;
  * @param httpsRedirect the redirect every request the route takes (and does not deny) gets
  *     instead of being proxied, or null; a redirecting route has no pool, split, retry, timeout,
  *     header change, rewrite, mirror or affinity mode, since it sends nothing anywhere
+ * @param access which client addresses the route serves (others get 403), or null for every one
  */
 public record RouteSpec(String name, RouteMatch match, List<DenyRule> deny, PoolRef pool,
     SplitSpec split, RetryPolicy retry, Duration responseTimeout, HeaderOps requestHeaders,
     HeaderOps responseHeaders, PathRewrite rewrite, Mirror mirror, Boolean strictAffinity,
-    HttpsRedirect httpsRedirect) {
+    HttpsRedirect httpsRedirect, AccessList access) {
   public RouteSpec {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(match, "match");
@@ -61,6 +63,15 @@ public record RouteSpec(String name, RouteMatch match, List<DenyRule> deny, Pool
           + " to proxied requests only (expected: no retry, timeout, header change, rewrite,"
           + " mirror or affinity mode on a redirecting route)");
     }
+  }
+
+  /** A route that serves every client address. */
+  public RouteSpec(String name, RouteMatch match, List<DenyRule> deny, PoolRef pool,
+      SplitSpec split, RetryPolicy retry, Duration responseTimeout, HeaderOps requestHeaders,
+      HeaderOps responseHeaders, PathRewrite rewrite, Mirror mirror, Boolean strictAffinity,
+      HttpsRedirect httpsRedirect) {
+    this(name, match, deny, pool, split, retry, responseTimeout, requestHeaders, responseHeaders,
+        rewrite, mirror, strictAffinity, httpsRedirect, null);
   }
 
   /** A route that proxies (no https redirect). */

@@ -3,6 +3,7 @@ package io.ballast.proxy.routing;
 import io.ballast.core.zone.ZoneMap;
 import io.ballast.proxy.ListenerContext;
 import io.ballast.proxy.affinity.PoolAffinity;
+import io.ballast.proxy.client.AccessList;
 import io.ballast.proxy.client.ClientAddress;
 import io.ballast.proxy.client.ClientLocality;
 import io.ballast.proxy.client.HashKey;
@@ -43,10 +44,20 @@ public final class Router {
   public RoutedRequest route(HttpRequest req, long nowSeconds, ClientTls tls) {
     TrustedProxies trusted = listener.trustedProxies();
     RequestFacts facts = RequestFacts.of(req, client, trusted, tls);
+    AccessList access = listener.access();
+    if (access != null && !access.permits(facts.client())) {
+      return RoutedRequest.local(facts, null, 403,
+          "client address refused by the listener's access list");
+    }
     // The one place routing asks about the transport: see RouteTable.match.
     Route r = listener.routes().match(facts, client.secure());
     if (r == null) {
       return RoutedRequest.local(facts, null, 404, "no route for " + facts.host() + facts.path());
+    }
+    AccessList routeAccess = r.spec.access();
+    if (routeAccess != null && !routeAccess.permits(facts.client())) {
+      return RoutedRequest.local(facts, r, 403,
+          "client address refused by the access list of route " + r.name);
     }
     DenyRule denied = r.denied(facts);
     if (denied != null) {

@@ -89,12 +89,21 @@ public record BallastConfig(
 
   /**
    * The files this configuration reads besides itself whose contents a reload must notice:
-   * every TLS listener's certificates, keys and client CA bundle, and every pool's CA bundle and
-   * client certificate for TLS to its backends. Sorted, each once.
+   * every TLS listener's certificates, keys and client CA bundle, every access list's entry files
+   * (listeners' and routes'), and every pool's CA bundle and client certificate for TLS to its
+   * backends. Sorted, each once.
    */
   public List<java.nio.file.Path> watchedFiles() {
     java.util.TreeSet<java.nio.file.Path> out = new java.util.TreeSet<>();
     for (ListenerConfig l : listeners) {
+      if (l.access() != null) {
+        out.addAll(l.access().files());
+      }
+      for (RouteConfig r : l.routes()) {
+        if (r.access() != null) {
+          out.addAll(r.access().files());
+        }
+      }
       if (l.tls() != null) {
         io.ballast.proxy.tls.TlsSettings t = l.tls().settings();
         for (io.ballast.proxy.tls.TlsSettings.CertificateSpec c : t.certificates()) {

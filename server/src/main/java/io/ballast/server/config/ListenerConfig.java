@@ -14,8 +14,10 @@ import java.util.Set;
  * @param bind the local address to listen on; port 0 picks a free port
  * @param routes tried in order; at least one
  * @param tls the certificates, built, when the listener terminates TLS; null for plain HTTP
+ * @param access which client addresses the listener serves; null for every one
  */
-public record ListenerConfig(String name, HostPort bind, List<RouteConfig> routes, ServerTls tls) {
+public record ListenerConfig(String name, HostPort bind, List<RouteConfig> routes, ServerTls tls,
+    AccessConfig access) {
   /** The name of the one route of a listener written with {@code pool:}. */
   public static final String DEFAULT_ROUTE = "default";
 
@@ -26,6 +28,11 @@ public record ListenerConfig(String name, HostPort bind, List<RouteConfig> route
     if (routes.isEmpty()) {
       throw new IllegalArgumentException("routes: [] (expected: at least one route)");
     }
+  }
+
+  /** A listener that serves every client address. */
+  public ListenerConfig(String name, HostPort bind, List<RouteConfig> routes, ServerTls tls) {
+    this(name, bind, routes, tls, null);
   }
 
   /** A plain-HTTP listener. */

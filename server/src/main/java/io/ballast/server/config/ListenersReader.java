@@ -55,10 +55,12 @@ final class ListenersReader {
       int beforeTls = problems.errorCount();
       ServerTls tls = s.child("tls").map(t -> new TlsReader(problems, http2).tls(t)).orElse(null);
       boolean tlsRead = problems.errorCount() == beforeTls;
+      AccessConfig access = new AccessReader(problems).read(s);
+      boolean accessRead = problems.errorCount() == beforeTls;
       s.rejectUnknown();
-      if (name != null && bind != null && routes != null && tlsRead) {
+      if (name != null && bind != null && routes != null && tlsRead && accessRead) {
         listeners.add(problems.build(s.mark(), s.path(),
-            () -> new ListenerConfig(name, bind, routes, tls)));
+            () -> new ListenerConfig(name, bind, routes, tls, access)));
       }
     }
     return problems.errorCount() == before ? listeners : null;

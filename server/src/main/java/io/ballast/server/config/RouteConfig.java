@@ -40,7 +40,7 @@ public record RouteConfig(String name, RouteMatch match, List<DenyRule> deny, St
     SplitConfig split, Optional<RetrySettings> retries, Optional<Duration> responseTimeout,
     HeaderOps requestHeaders, HeaderOps responseHeaders, Optional<PathRewrite> rewrite,
     Optional<MirrorConfig> mirror, Optional<Boolean> strictAffinity,
-    Optional<HttpsRedirect> httpsRedirect) {
+    Optional<HttpsRedirect> httpsRedirect, AccessConfig access) {
   /** What a route that redirects cannot have, as the file spells it. */
   public static final List<String> NOT_WITH_REDIRECT = List.of("retries", "timeouts", "rewrite",
       "request_headers", "response_headers", "mirror", "affinity");
@@ -70,6 +70,16 @@ public record RouteConfig(String name, RouteMatch match, List<DenyRule> deny, St
           + " proxied requests use (expected: none of " + String.join(", ", NOT_WITH_REDIRECT)
           + ")");
     }
+  }
+
+  /** A route that serves every client address. */
+  public RouteConfig(String name, RouteMatch match, List<DenyRule> deny, String pool,
+      SplitConfig split, Optional<RetrySettings> retries, Optional<Duration> responseTimeout,
+      HeaderOps requestHeaders, HeaderOps responseHeaders, Optional<PathRewrite> rewrite,
+      Optional<MirrorConfig> mirror, Optional<Boolean> strictAffinity,
+      Optional<HttpsRedirect> httpsRedirect) {
+    this(name, match, deny, pool, split, retries, responseTimeout, requestHeaders,
+        responseHeaders, rewrite, mirror, strictAffinity, httpsRedirect, null);
   }
 
   /** A route that proxies: no https redirect. */

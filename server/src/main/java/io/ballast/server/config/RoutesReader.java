@@ -161,6 +161,7 @@ final class RoutesReader {
     Optional<PathRewrite> rewrite = s.child("rewrite").map(rewrites::rewrite);
     Optional<RouteConfig.MirrorConfig> mirror = s.child("mirror").map(this::mirror);
     String mode = s.get("affinity", Value.string("strict or soft", AFFINITY), null);
+    AccessConfig access = new AccessReader(problems).read(s);
     s.rejectUnknown();
     if (problems.errorCount() != before) {
       return null;
@@ -169,7 +170,7 @@ final class RoutesReader {
     RouteConfig.SplitConfig sp = split;
     RouteConfig route = problems.build(s.mark(), s.path(), () -> new RouteConfig(name, match,
         deny, p, sp, retry, responseTimeout, requestHeaders, responseHeaders, rewrite, mirror,
-        Optional.ofNullable(mode).map("strict"::equals), Optional.ofNullable(redirect)));
+        Optional.ofNullable(mode).map("strict"::equals), Optional.ofNullable(redirect), access));
     if (route != null && mode != null) {
       for (String target : route.pools()) {
         if (!stickyPools.contains(target)) {

@@ -66,6 +66,11 @@ public final class CompositeObserver implements ProxyObserver {
   }
 
   @Override
+  public void onClientConnectionRefused(String listener, String reason) {
+    each(o -> o.onClientConnectionRefused(listener, reason));
+  }
+
+  @Override
   public void onTlsHandshake(String listener, ClientTls tls) {
     each(o -> o.onTlsHandshake(listener, tls));
   }

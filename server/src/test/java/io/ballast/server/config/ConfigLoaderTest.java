@@ -610,6 +610,28 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void accessListsNameTheirBadEntries(@TempDir Path dir) throws Exception {
+    String listener = BASE.replace("    pool: api\n", "    pool: api\n    access: %s\n");
+    assertThat(errors(listener.formatted("{allow: [\"10.0.0.1/8\", \"nope\"]}"))).containsExactly(
+        "test.yaml:5:22: listeners[0].access.allow[0]: '10.0.0.1/8' has host bits set (expected:"
+            + " 10.0.0.0/8)",
+        "test.yaml:5:36: listeners[0].access.allow[1]: 'nope' is not a network (expected: a CIDR"
+            + " such as \"10.0.0.0/8\" or \"fd00::/8\", or an IP address)");
+    assertThat(errors(listener.formatted("{}"))).containsExactly(
+        "test.yaml:5:13: listeners[0].access: no network (expected: at least one of allow, deny,"
+            + " allow_file, deny_file)");
+    assertThat(errors(listener.formatted("{deny_file: " + dir.resolve("missing.txt") + "}")))
+        .containsExactly("test.yaml:5:25: listeners[0].access.deny_file: cannot read "
+            + dir.resolve("missing.txt") + " (no such file)");
+    Path list = dir.resolve("list.txt");
+    Files.writeString(list, "10.0.0.0/8 # office\n\n  2001:db8::/32\n");
+    BallastConfig config = valid(listener.formatted("{allow_file: " + list + "}")).config();
+    assertThat(config.listeners().get(0).access().list().allow().networks())
+        .extracting(Object::toString).containsExactly("10.0.0.0/8", "2001:db8:0:0:0:0:0:0/32");
+    assertThat(config.watchedFiles()).contains(list.toAbsolutePath());
+  }
+
+  @Test
   void accessLogFileNeedsAnExistingDirectory(@TempDir Path dir) {
     String good = dir.resolve("access.log").toString();
     assertThat(valid(BASE + "access_log:\n  path: \"" + good + "\"\n").config().accessLog().file())
