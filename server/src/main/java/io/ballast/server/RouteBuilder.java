@@ -5,6 +5,8 @@ import io.ballast.core.retry.RetryPolicy;
 import io.ballast.core.split.TrafficSplit;
 import io.ballast.proxy.mirror.Mirror;
 import io.ballast.proxy.mirror.MirrorSpec;
+import io.ballast.proxy.ratelimit.RateLimitSpec;
+import io.ballast.proxy.ratelimit.RateLimiter;
 import io.ballast.proxy.routing.PoolRef;
 import io.ballast.proxy.routing.RouteSpec;
 import io.ballast.proxy.routing.SplitSpec;
@@ -29,7 +31,8 @@ import java.util.function.Consumer;
  * pools' {@link PoolRef}s. Route specs are cheap and always built anew; what a route holds that
  * has state is kept across reloads when the route configures it the same way: its traffic split
  * (weights set through the admin listener stay, A/B users stay in their groups), its mirror
- * (copies in flight finish on it) and its own retry policy (budget and counters).
+ * (copies in flight finish on it), its own retry policy (budget and counters) and its rate
+ * limiters (their buckets), the listener's too.
  *
  * <p>Used by one thread at a time (start, then the reload thread).
  */
@@ -43,6 +46,8 @@ final class RouteBuilder {
       io.ballast.core.pool.LoadBalancer mirrorPool, RetryPolicy retry) {}
 
   private Map<String, Kept> kept = Map.of();
+  /** Rate limiters by listener (and route) and name; kept while their spec stays the same. */
+  private Map<String, RateLimiter> limiters = Map.of();
 
   /** Builds the routes of {@code config} on {@code refs} (the running pools by name). */
   Built build(BallastConfig config, Map<String, PoolRef> refs) {
@@ -50,17 +55,22 @@ final class RouteBuilder {
     List<Splits.Entry> splits = new ArrayList<>();
     List<Mirrors.Entry> mirrors = new ArrayList<>();
     Map<String, Kept> next = new HashMap<>();
+    Map<String, RateLimiter> nextLimiters = new HashMap<>();
     for (ListenerConfig l : config.listeners()) {
       List<RouteSpec> list = new ArrayList<>();
+      List<RateLimiter> shared = limiters(l.name(), l.rateLimits(), nextLimiters);
       for (RouteConfig r : l.routes()) {
         Kept was = kept.get(key(l.name(), r.name()));
         Kept now = keep(r, was, refs);
         next.put(key(l.name(), r.name()), now);
-        list.add(spec(l.name(), r, refs, now, splits, mirrors));
+        List<RateLimiter> limits = new ArrayList<>(shared);
+        limits.addAll(limiters(key(l.name(), r.name()), r.rateLimits(), nextLimiters));
+        list.add(spec(l.name(), r, refs, now, splits, mirrors, limits));
       }
       byListener.put(l.name(), list);
     }
     kept = next;
+    limiters = nextLimiters;
     return new Built(byListener, splits, mirrors);
   }
 
@@ -73,6 +83,24 @@ final class RouteBuilder {
       if (!used.contains(m.mirror())) {
         out.add(m.mirror());
       }
+    }
+    return out;
+  }
+
+  /**
+   * The limiters of {@code specs} at {@code scope} (a listener, or listener/route): the running
+   * one where its spec is unchanged (its buckets stay: a reload is no way to reset them), else a
+   * new one; recorded in {@code next}.
+   */
+  private List<RateLimiter> limiters(String scope, List<RateLimitSpec> specs,
+      Map<String, RateLimiter> next) {
+    List<RateLimiter> out = new ArrayList<>();
+    for (RateLimitSpec spec : specs) {
+      String k = scope + "#" + spec.name();
+      RateLimiter was = limiters.get(k);
+      RateLimiter now = was != null && was.spec().equals(spec) ? was : new RateLimiter(spec);
+      next.put(k, now);
+      out.add(now);
     }
     return out;
   }
@@ -118,7 +146,8 @@ final class RouteBuilder {
 
   /** The route as the proxy takes it; its split and mirror are listed for admin and metrics. */
   private static RouteSpec spec(String listener, RouteConfig r, Map<String, PoolRef> refs,
-      Kept kept, List<Splits.Entry> splits, List<Mirrors.Entry> mirrors) {
+      Kept kept, List<Splits.Entry> splits, List<Mirrors.Entry> mirrors,
+      List<RateLimiter> limits) {
     SplitSpec split = null;
     if (r.split() != null) {
       List<PoolRef> groupPools = new ArrayList<>();
@@ -139,7 +168,7 @@ final class RouteBuilder {
         r.pool() == null ? null : refs.get(r.pool()), split, kept.retry(),
         r.responseTimeout().orElse(null), r.requestHeaders(), r.responseHeaders(),
         r.rewrite().orElse(null), kept.mirror(), r.strictAffinity().orElse(null),
-        r.httpsRedirect().orElse(null), r.access() == null ? null : r.access().list());
+        r.httpsRedirect().orElse(null), r.access() == null ? null : r.access().list(), limits);
   }
 
   /** Applies {@code each} to every mirror {@code built} uses. */

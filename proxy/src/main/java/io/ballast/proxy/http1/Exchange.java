@@ -13,6 +13,7 @@ import io.ballast.proxy.routing.Router;
 import io.ballast.proxy.tunnel.TunnelSummary;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
@@ -139,7 +140,7 @@ final class Exchange {
       return;
     }
     if (grpc.remainingNanos() <= 0) {
-      answer(504, "grpc deadline exceeded before the call was sent", null);
+      answer(504, "grpc deadline exceeded before the call was sent", null, null);
       return;
     }
     attempts.start(r.target().ref().pool(), r.policy(), r.session(), record.method(),
@@ -336,12 +337,12 @@ final class Exchange {
 
   /** Answers with a status of ballast's own (502, 503, 504, 400, 404, ...) and ends. */
   void fail(int code, String reason) {
-    answer(code, reason, null);
+    answer(code, reason, null, null);
   }
 
   /** Ballast's own answer as routing decided it: an error status, or a redirect. */
   private void answerLocally(RoutedRequest r) {
-    answer(r.localStatus(), r.localReason(), r.location());
+    answer(r.localStatus(), r.localReason(), r.location(), r.localHeaders());
   }
 
   /**
@@ -349,7 +350,7 @@ final class Exchange {
    * with its short text. The connection closes after it on the same terms as after a relayed
    * response.
    */
-  private void answer(int code, String reason, String location) {
+  private void answer(int code, String reason, String location, HttpHeaders headers) {
     record.error = reason;
     record.status = code;
     attempts.abandoned();
@@ -357,7 +358,7 @@ final class Exchange {
     boolean close = terms.closeAfter(requestComplete, client.closing() || listener.draining());
     closeClient = close;
     if (channel.isActive()) {
-      record.status = Responses.local(channel, grpc, code, reason, location, close,
+      record.status = Responses.local(channel, grpc, code, reason, location, headers, close,
           listener.rewriter().requestIdHeader(), record.requestId);
     }
     end();

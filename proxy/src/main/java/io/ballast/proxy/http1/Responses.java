@@ -34,14 +34,18 @@ final class Responses {
    * gRPC client reads a status, not an HTTP error). Returns the HTTP status written.
    */
   static int local(Channel channel, GrpcCall grpc, int code, String reason, String location,
-      boolean close, AsciiString idHeader, String requestId) {
+      HttpHeaders extra, boolean close, AsciiString idHeader, String requestId) {
     if (grpc.isCall() && location == null) {
       channel.writeAndFlush(grpc.answer(code, reason, idHeader, requestId));
       return 200;
     }
-    channel.writeAndFlush(location == null
+    FullHttpResponse r = location == null
         ? error(code, close, idHeader, requestId)
-        : redirect(code, location, close, idHeader, requestId));
+        : redirect(code, location, close, idHeader, requestId);
+    if (extra != null) {
+      r.headers().setAll(extra);
+    }
+    channel.writeAndFlush(r);
     return code;
   }
 

@@ -3,6 +3,7 @@ package io.ballast.proxy.routing;
 import io.ballast.core.retry.RetryPolicy;
 import io.ballast.proxy.client.AccessList;
 import io.ballast.proxy.mirror.Mirror;
+import io.ballast.proxy.ratelimit.RateLimiter;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -31,12 +32,15 @@ import java.util.Objects;
  *     instead of being proxied, or null; a redirecting route has no pool, split, retry, timeout,
  *     header change, rewrite, mirror or affinity mode, since it sends nothing anywhere
  * @param access which client addresses the route serves (others get 403), or null for every one
+ * @param rateLimits the route's rate limits (its listener's first), each a token taken per
+ *     request in order; the first that has none refuses it with 429
  */
 public record RouteSpec(String name, RouteMatch match, List<DenyRule> deny, PoolRef pool,
     SplitSpec split, RetryPolicy retry, Duration responseTimeout, HeaderOps requestHeaders,
     HeaderOps responseHeaders, PathRewrite rewrite, Mirror mirror, Boolean strictAffinity,
-    HttpsRedirect httpsRedirect, AccessList access) {
+    HttpsRedirect httpsRedirect, AccessList access, List<RateLimiter> rateLimits) {
   public RouteSpec {
+    rateLimits = rateLimits == null ? List.of() : List.copyOf(rateLimits);
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(match, "match");
     deny = List.copyOf(deny);
@@ -71,7 +75,7 @@ public record RouteSpec(String name, RouteMatch match, List<DenyRule> deny, Pool
       HeaderOps responseHeaders, PathRewrite rewrite, Mirror mirror, Boolean strictAffinity,
       HttpsRedirect httpsRedirect) {
     this(name, match, deny, pool, split, retry, responseTimeout, requestHeaders, responseHeaders,
-        rewrite, mirror, strictAffinity, httpsRedirect, null);
+        rewrite, mirror, strictAffinity, httpsRedirect, null, List.of());
   }
 
   /** A route that proxies (no https redirect). */

@@ -2,6 +2,11 @@ package io.ballast.proxy.routing;
 
 import io.ballast.core.retry.RetryPolicy;
 import io.ballast.proxy.affinity.PoolAffinity;
+import io.ballast.proxy.ratelimit.RateLimiter;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 
 /**
  * What routing made of one request: where it goes and everything its attempts need, worked out
@@ -24,10 +29,14 @@ import io.ballast.proxy.affinity.PoolAffinity;
  * @param clientZone the client's "region/zone" when the pool is zone-aware and it is known
  * @param zoneIndex that zone's index in the pool's zone map, -1 when unknown
  * @param session the request's session in a sticky pool (its attempts pick through it), or null
+ * @param localHeaders headers ballast's own answer carries besides its usual ones (a 429's
+ *     Retry-After and RateLimit fields), or null
  */
 public record RoutedRequest(RequestFacts facts, Route route, int localStatus, String localReason,
     String location, Route.Target target, String group, RetryPolicy policy, long hashKey,
-    String clientZone, int zoneIndex, PoolAffinity.Session session) {
+    String clientZone, int zoneIndex, PoolAffinity.Session session, HttpHeaders localHeaders) {
+  private static final AsciiString RATELIMIT_POLICY = AsciiString.cached("ratelimit-policy");
+  private static final AsciiString RATELIMIT = AsciiString.cached("ratelimit");
 
   /**
    * A request ballast answers itself with a status: no route took it, a deny rule refused it, or
@@ -35,14 +44,27 @@ public record RoutedRequest(RequestFacts facts, Route route, int localStatus, St
    */
   static RoutedRequest local(RequestFacts facts, Route route, int status, String reason) {
     return new RoutedRequest(facts, route, status, reason, null, null, null, null, 0L, null, -1,
-        null);
+        null, null);
+  }
+
+  /**
+   * A request a rate limit of its route refused: 429 with {@code Retry-After} and the IETF
+   * {@code RateLimit-Policy} and {@code RateLimit} fields.
+   */
+  static RoutedRequest limited(RequestFacts facts, Route route, RateLimiter.Refusal refusal) {
+    HttpHeaders h = new DefaultHttpHeaders()
+        .add(HttpHeaderNames.RETRY_AFTER, refusal.retryAfterSeconds())
+        .add(RATELIMIT_POLICY, refusal.policyHeader())
+        .add(RATELIMIT, refusal.limitHeader());
+    return new RoutedRequest(facts, route, 429, "rate limit " + refusal.spec().name()
+        + " of route " + route.name, null, null, null, null, 0L, null, -1, null, h);
   }
 
   /** A request ballast answers itself with a redirect to {@code location}. */
   static RoutedRequest redirect(RequestFacts facts, Route route, int status, String location,
       String reason) {
     return new RoutedRequest(facts, route, status, reason, location, null, null, null, 0L, null,
-        -1, null);
+        -1, null, null);
   }
 
   /** True when ballast answers the request itself. */

@@ -11,7 +11,9 @@ import io.ballast.proxy.client.HashKeys;
 import io.ballast.proxy.client.TrustedProxies;
 import io.ballast.proxy.tls.ClientTls;
 import io.netty.handler.codec.http.HttpRequest;
+import io.ballast.proxy.ratelimit.RateLimiter;
 import java.net.InetAddress;
+import java.util.List;
 
 /**
  * Routing: turns a request into a {@link RoutedRequest} by a listener's routes. It reads the
@@ -63,6 +65,16 @@ public final class Router {
     if (denied != null) {
       return RoutedRequest.local(facts, r, denied.status(), "denied by route " + r.name);
     }
+    List<RateLimiter> limits = r.spec.rateLimits();
+    for (int i = 0; i < limits.size(); i++) {
+      RateLimiter limit = limits.get(i);
+      String header = limit.spec().header();
+      RateLimiter.Refusal refused =
+          limit.acquire(facts.client(), header == null ? null : req.headers().get(header));
+      if (refused != null) {
+        return RoutedRequest.limited(facts, r, refused);
+      }
+    }
     HttpsRedirect redirect = r.spec.httpsRedirect();
     if (redirect != null) {
       return redirect.answer(facts, r);
@@ -83,7 +95,7 @@ public final class Router {
           strict != null ? strict : affinity.strictByDefault());
     }
     return new RoutedRequest(facts, r, 0, null, null, t, r.groupName(g), r.retry(t), hashKey, zone,
-        zoneIndex, session);
+        zoneIndex, session, null);
   }
 
   /**

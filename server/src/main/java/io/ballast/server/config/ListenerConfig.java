@@ -15,9 +15,11 @@ import java.util.Set;
  * @param routes tried in order; at least one
  * @param tls the certificates, built, when the listener terminates TLS; null for plain HTTP
  * @param access which client addresses the listener serves; null for every one
+ * @param rateLimits limits on every request of the listener (one set of buckets for all its
+ *     routes), taken before its routes' own
  */
 public record ListenerConfig(String name, HostPort bind, List<RouteConfig> routes, ServerTls tls,
-    AccessConfig access) {
+    AccessConfig access, List<io.ballast.proxy.ratelimit.RateLimitSpec> rateLimits) {
   /** The name of the one route of a listener written with {@code pool:}. */
   public static final String DEFAULT_ROUTE = "default";
 
@@ -25,6 +27,7 @@ public record ListenerConfig(String name, HostPort bind, List<RouteConfig> route
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(bind, "bind");
     routes = List.copyOf(routes);
+    rateLimits = rateLimits == null ? List.of() : List.copyOf(rateLimits);
     if (routes.isEmpty()) {
       throw new IllegalArgumentException("routes: [] (expected: at least one route)");
     }
@@ -32,7 +35,7 @@ public record ListenerConfig(String name, HostPort bind, List<RouteConfig> route
 
   /** A listener that serves every client address. */
   public ListenerConfig(String name, HostPort bind, List<RouteConfig> routes, ServerTls tls) {
-    this(name, bind, routes, tls, null);
+    this(name, bind, routes, tls, null, List.of());
   }
 
   /** A plain-HTTP listener. */

@@ -2,6 +2,7 @@ package io.ballast.server.config;
 
 import io.ballast.core.retry.RetrySettings;
 import io.ballast.proxy.client.HashKey;
+import io.ballast.proxy.ratelimit.RateLimitSpec;
 import io.ballast.proxy.tls.ServerTls;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -56,11 +57,12 @@ final class ListenersReader {
       ServerTls tls = s.child("tls").map(t -> new TlsReader(problems, http2).tls(t)).orElse(null);
       boolean tlsRead = problems.errorCount() == beforeTls;
       AccessConfig access = new AccessReader(problems).read(s);
+      List<RateLimitSpec> limits = new RateLimitReader(problems).read(s);
       boolean accessRead = problems.errorCount() == beforeTls;
       s.rejectUnknown();
       if (name != null && bind != null && routes != null && tlsRead && accessRead) {
         listeners.add(problems.build(s.mark(), s.path(),
-            () -> new ListenerConfig(name, bind, routes, tls, access)));
+            () -> new ListenerConfig(name, bind, routes, tls, access, limits)));
       }
     }
     return problems.errorCount() == before ? listeners : null;

@@ -35,12 +35,15 @@ import java.util.Optional;
  * @param httpsRedirect the redirect to https every request the route takes (and does not deny)
  *     gets instead of going to a pool; empty for a route that proxies. A redirecting route has
  *     no pool, split, retries, timeouts, header changes, rewrite, mirror or affinity mode
+ * @param access which client addresses the route serves; null for every one
+ * @param rateLimits the route's own rate limits (its listener's come first)
  */
 public record RouteConfig(String name, RouteMatch match, List<DenyRule> deny, String pool,
     SplitConfig split, Optional<RetrySettings> retries, Optional<Duration> responseTimeout,
     HeaderOps requestHeaders, HeaderOps responseHeaders, Optional<PathRewrite> rewrite,
     Optional<MirrorConfig> mirror, Optional<Boolean> strictAffinity,
-    Optional<HttpsRedirect> httpsRedirect, AccessConfig access) {
+    Optional<HttpsRedirect> httpsRedirect, AccessConfig access,
+    List<io.ballast.proxy.ratelimit.RateLimitSpec> rateLimits) {
   /** What a route that redirects cannot have, as the file spells it. */
   public static final List<String> NOT_WITH_REDIRECT = List.of("retries", "timeouts", "rewrite",
       "request_headers", "response_headers", "mirror", "affinity");
@@ -49,6 +52,7 @@ public record RouteConfig(String name, RouteMatch match, List<DenyRule> deny, St
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(match, "match");
     deny = List.copyOf(deny);
+    rateLimits = rateLimits == null ? List.of() : List.copyOf(rateLimits);
     Objects.requireNonNull(retries, "retries");
     Objects.requireNonNull(responseTimeout, "responseTimeout");
     Objects.requireNonNull(requestHeaders, "requestHeaders");
@@ -79,7 +83,7 @@ public record RouteConfig(String name, RouteMatch match, List<DenyRule> deny, St
       Optional<MirrorConfig> mirror, Optional<Boolean> strictAffinity,
       Optional<HttpsRedirect> httpsRedirect) {
     this(name, match, deny, pool, split, retries, responseTimeout, requestHeaders,
-        responseHeaders, rewrite, mirror, strictAffinity, httpsRedirect, null);
+        responseHeaders, rewrite, mirror, strictAffinity, httpsRedirect, null, List.of());
   }
 
   /** A route that proxies: no https redirect. */

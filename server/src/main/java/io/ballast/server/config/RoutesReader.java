@@ -162,6 +162,7 @@ final class RoutesReader {
     Optional<RouteConfig.MirrorConfig> mirror = s.child("mirror").map(this::mirror);
     String mode = s.get("affinity", Value.string("strict or soft", AFFINITY), null);
     AccessConfig access = new AccessReader(problems).read(s);
+    List<io.ballast.proxy.ratelimit.RateLimitSpec> limits = new RateLimitReader(problems).read(s);
     s.rejectUnknown();
     if (problems.errorCount() != before) {
       return null;
@@ -170,7 +171,8 @@ final class RoutesReader {
     RouteConfig.SplitConfig sp = split;
     RouteConfig route = problems.build(s.mark(), s.path(), () -> new RouteConfig(name, match,
         deny, p, sp, retry, responseTimeout, requestHeaders, responseHeaders, rewrite, mirror,
-        Optional.ofNullable(mode).map("strict"::equals), Optional.ofNullable(redirect), access));
+        Optional.ofNullable(mode).map("strict"::equals), Optional.ofNullable(redirect), access,
+        limits));
     if (route != null && mode != null) {
       for (String target : route.pools()) {
         if (!stickyPools.contains(target)) {

@@ -610,6 +610,23 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void rateLimitsNameTheirBadFields() {
+    String listener = BASE.replace("    pool: api\n", "    pool: api\n    rate_limits: [%s]\n");
+    assertThat(errors(listener.formatted("{name: a, rate: 10/d}"))).containsExactly(
+        "test.yaml:5:35: listeners[0].rate_limits[0].rate: '10/d' is not a rate (expected: a rate"
+            + " such as \"100/s\", \"600/m\" or \"10000/h\")");
+    assertThat(errors(listener.formatted("{name: a, rate: 1/s, by: header}"))).containsExactly(
+        "test.yaml:5:44: listeners[0].rate_limits[0].by: header, but no header field (expected:"
+            + " the header to count by, such as header: X-Api-Key)");
+    assertThat(errors(listener.formatted("{name: a, rate: 1/s, burst: 0}"))).containsExactly(
+        "test.yaml:5:47: listeners[0].rate_limits[0].burst: 0 (expected: 1..1000000000)");
+    BallastConfig ok = valid(listener.formatted(
+        "{name: k, by: header, header: X-Api-Key, rate: 600/m, exempt: [10.0.0.0/8]}")).config();
+    assertThat(ok.listeners().get(0).rateLimits()).singleElement().hasToString(
+        "k: 600/60000ms, burst 600, per header X-Api-Key");
+  }
+
+  @Test
   void accessListsNameTheirBadEntries(@TempDir Path dir) throws Exception {
     String listener = BASE.replace("    pool: api\n", "    pool: api\n    access: %s\n");
     assertThat(errors(listener.formatted("{allow: [\"10.0.0.1/8\", \"nope\"]}"))).containsExactly(
