@@ -24,7 +24,9 @@ import java.util.Objects;
  *       while an overload lasting seconds does not move it;
  *   <li>the <b>limit falls</b> only in a window that refused something (in flight reached a
  *       class's threshold) and whose median is above {@code baseline × tolerance}:
- *       {@code limit × max(0.5, baseline × tolerance / p50)} (Gradient2's gradient);
+ *       {@code limit × max(0.5, baseline × tolerance / p50)} (Gradient2's gradient), but never
+ *       below the requests in flight at that moment, so critical requests are not refused because
+ *       the limit fell under them (the lower classes' thresholds do the cutting);
  *   <li>the <b>limit rises</b> when a window refused something with the median within tolerance
  *       (the limit, not the backends, was what refused): {@code limit × min(2, baseline ×
  *       tolerance / p50)}, at least one more;
@@ -42,8 +44,8 @@ import java.util.Objects;
  * of 25 ms: gradient = 10 × 1.5 / 25 = 0.6, limit 60 → 36. The next window refused 40 with a
  * median of 12.5 ms: within 15 ms, gradient 15 / 12.5 = 1.2, limit 36 → 44 (rounded up). The next
  * refused 10 with a median of 16 ms: gradient 0.94, limit 44 → 41 (rounded down). Load falls: a
- * window refused nothing, its peak was 14 in flight: the headroom asks for 2 × 14 / 0.75 = 38 ≤ 41,
- * and 41 is not more than twice 38, so the limit stays. (Windows that refused moved the baseline
+ * window refused nothing, its peak was 10 in flight: the headroom asks for 2 × 10 / 0.5 = 40 ≤ 41,
+ * and 41 is not more than twice 40, so the limit stays. (Windows that refused moved the baseline
  * by 0.03 ms: too little to change a figure here.)
  *
  * <p>Control loop only (one step at a time); not thread-safe.
@@ -122,7 +124,9 @@ public final class GradientLimit {
       follow(p50, seconds, TAU_DRIFT_SECONDS);
       if (high) {
         double g = Math.max(MIN_GRADIENT, ceiling / p50);
-        to = Math.min(from - 1, (int) (from * g));
+        // Never below the requests in flight now: the lower classes' thresholds, under the
+        // limit, cut the load; a critical request is not refused because the limit moved under it.
+        to = Math.max(Math.min(from - 1, (int) (from * g)), w.inFlight() + 1);
         reason = "p50 " + ms(p50) + " above baseline " + ms(baselineOf(ceiling)) + " × "
             + settings.tolerance() + " at the limit (" + refusals(w) + "): gradient "
             + round(g);

@@ -51,7 +51,8 @@ final class LimitHarvest {
     long sheddable = limiter.refused(Priority.SHEDDABLE);
     LimitWindow w = new LimitWindow(Math.max(1, nowNanos - startNanos), total,
         LatencyHistogram.quantile(delta, total, 0.50), peak,
-        Math.max(0, refused - previousRefused), Math.max(0, sheddable - previousSheddable));
+        Math.max(0, refused - previousRefused), Math.max(0, sheddable - previousSheddable),
+        limiter.inFlight());
     long[] swap = previous;
     previous = current;
     current = swap;

@@ -10,9 +10,10 @@ package io.ballast.core.shed;
  * @param peakInFlight the most requests in flight at once during the window
  * @param refused requests refused in the window, every class
  * @param refusedSheddable of them, sheddable ones
+ * @param inFlight requests in flight when the window closed
  */
 public record LimitWindow(long nanos, long completions, long p50Nanos, int peakInFlight,
-    long refused, long refusedSheddable) {
+    long refused, long refusedSheddable, int inFlight) {
 
   /** True when the limit refused something: it, not the demand, bounded the window. */
   public boolean atLimit() {

@@ -9,21 +9,21 @@ class ConcurrencyLimiterTest {
 
   @Test
   void eachClassStopsAtItsShareOfTheLimit() {
-    // Limit 40: sheddable below 30, default below 36, critical below 40 (Priority's example).
+    // Limit 40: sheddable below 20, default below 30, critical below 40 (Priority's example).
     ConcurrencyLimiter l = new ConcurrencyLimiter("api", 40);
-    assertThat(l.threshold(Priority.SHEDDABLE)).isEqualTo(30);
-    assertThat(l.threshold(Priority.DEFAULT)).isEqualTo(36);
+    assertThat(l.threshold(Priority.SHEDDABLE)).isEqualTo(20);
+    assertThat(l.threshold(Priority.DEFAULT)).isEqualTo(30);
     assertThat(l.threshold(Priority.CRITICAL)).isEqualTo(40);
-    for (int i = 0; i < 30; i++) {
+    for (int i = 0; i < 20; i++) {
       assertThat(l.tryAcquire(Priority.SHEDDABLE)).isTrue();
     }
     assertThat(l.tryAcquire(Priority.SHEDDABLE)).isFalse();
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < 10; i++) {
       assertThat(l.tryAcquire(Priority.DEFAULT)).isTrue();
     }
     assertThat(l.tryAcquire(Priority.DEFAULT)).isFalse();
     assertThat(l.tryAcquire(null)).as("no class is default").isFalse();
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 10; i++) {
       assertThat(l.tryAcquire(Priority.CRITICAL)).isTrue();
     }
     assertThat(l.tryAcquire(Priority.CRITICAL)).isFalse();
@@ -78,8 +78,8 @@ class ConcurrencyLimiterTest {
     ConcurrencyLimiter l = new ConcurrencyLimiter("api", 1000);
     l.setLimit(84);
     assertThat(l.limit()).isEqualTo(84);
-    assertThat(l.threshold(Priority.SHEDDABLE)).isEqualTo(63);
-    assertThat(l.threshold(Priority.DEFAULT)).isEqualTo(75);
+    assertThat(l.threshold(Priority.SHEDDABLE)).isEqualTo(42);
+    assertThat(l.threshold(Priority.DEFAULT)).isEqualTo(63);
     assertThat(l.threshold(Priority.CRITICAL)).isEqualTo(84);
     l.setLimit(SheddingSettings.MAX_LIMIT + 5);
     assertThat(l.threshold(Priority.CRITICAL)).isEqualTo(SheddingSettings.MAX_LIMIT);

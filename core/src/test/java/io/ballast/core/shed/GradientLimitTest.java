@@ -13,11 +13,11 @@ class GradientLimitTest {
       new SheddingSettings(10, 1000, 1.5, Duration.ofMillis(500), 20);
 
   private static LimitWindow healthy(long p50Ms, int peak) {
-    return new LimitWindow(WINDOW, 500, p50Ms * MS, peak, 0, 0);
+    return new LimitWindow(WINDOW, 500, p50Ms * MS, peak, 0, 0, 0);
   }
 
   private static LimitWindow refused(long p50Nanos, int peak, long refused) {
-    return new LimitWindow(WINDOW, 500, p50Nanos, peak, refused, refused);
+    return new LimitWindow(WINDOW, 500, p50Nanos, peak, refused, refused, 0);
   }
 
   @Test
@@ -29,7 +29,7 @@ class GradientLimitTest {
         + "(200 refused, 200 of them sheddable, peak 45 in flight): gradient 0.6");
     assertThat(g.step(refused(12_500_000, 36, 40)).to()).isEqualTo(44);
     assertThat(g.step(refused(16 * MS, 44, 10)).to()).isEqualTo(41);
-    GradientLimit.Step s4 = g.step(healthy(9, 14));
+    GradientLimit.Step s4 = g.step(healthy(9, 10));
     assertThat(s4.changed()).isFalse();
     assertThat(s4.reason()).isNull();
     assertThat(g.limit()).isEqualTo(41);
@@ -41,13 +41,13 @@ class GradientLimitTest {
   void startsAtTheMaximumAndComesDownAQuarterAWindowToItsHeadroom() {
     GradientLimit g = new GradientLimit("api", SETTINGS);
     assertThat(g.limit()).isEqualTo(1000);
-    // Peak 15 in flight: the headroom needs ceil(2 × 15 / 0.75) = 40; the limit falls by a
-    // quarter per window while above twice that: 1000, 750, 562, 421, 315, 236, 177, 132, 99, 74.
-    int[] expected = {750, 562, 421, 315, 236, 177, 132, 99, 74};
+    // Peak 15 in flight: the headroom needs ceil(2 × 15 / 0.5) = 60; the limit falls by a
+    // quarter per window while above twice that: 1000, 750, 562, 421, 315, 236, 177, 132, 99.
+    int[] expected = {750, 562, 421, 315, 236, 177, 132, 99};
     for (int want : expected) {
       assertThat(g.step(healthy(10, 15)).to()).isEqualTo(want);
     }
-    assertThat(g.step(healthy(10, 15)).changed()).as("74 is within twice 40").isFalse();
+    assertThat(g.step(healthy(10, 15)).changed()).as("99 is within twice 60").isFalse();
   }
 
   @Test
@@ -76,11 +76,11 @@ class GradientLimitTest {
   @Test
   void demandThatGrowsRaisesTheLimitBeforeAnythingIsRefused() {
     GradientLimit g = new GradientLimit("api", SETTINGS, 40, 10 * MS);
-    // Peak 30: sheddable must be admitted up to 60, so the limit becomes ceil(60 / 0.75) = 80.
+    // Peak 30: sheddable must be admitted up to 60, so the limit becomes ceil(60 / 0.5) = 120.
     GradientLimit.Step s = g.step(healthy(10, 30));
-    assertThat(s.to()).isEqualTo(80);
+    assertThat(s.to()).isEqualTo(120);
     assertThat(s.reason()).isEqualTo(
-        "peak 30 in flight: headroom 2.0 × peak for sheddable requests (share 0.75)");
+        "peak 30 in flight: headroom 2.0 × peak for sheddable requests (share 0.5)");
   }
 
   @Test
@@ -108,6 +108,14 @@ class GradientLimitTest {
       g.step(healthy(10, 5));
     }
     assertThat(g.baselineNanos()).isBetween(22.0 * MS, 22.4 * MS);
+  }
+
+  @Test
+  void aDecreaseNeverFallsBelowTheRequestsInFlight() {
+    GradientLimit g = new GradientLimit("api", SETTINGS, 100, 10 * MS);
+    // Gradient 0.5 would make it 50, but 91 are in flight: 92, so a critical request still fits.
+    assertThat(g.step(new LimitWindow(WINDOW, 500, 30 * MS, 95, 400, 380, 91)).to())
+        .isEqualTo(92);
   }
 
   @Test

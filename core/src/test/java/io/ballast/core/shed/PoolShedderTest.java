@@ -45,13 +45,13 @@ class PoolShedderTest {
     serve(12, 10, Priority.DEFAULT);
     serve(12, 10, Priority.DEFAULT);
     scheduler.advance(INTERVAL);
-    // Peak 12: headroom ceil(2 × 12 / 0.75) = 32; 1000 is more than twice that: 1000 → 750.
+    // Peak 12: headroom ceil(2 × 12 / 0.5) = 48; 1000 is more than twice that: 1000 → 750.
     assertThat(limiter.limit()).isEqualTo(750);
     assertThat(log.snapshot()).hasSize(1);
     Decision d = log.snapshot().get(0);
     assertThat(d.kind()).isEqualTo(Decision.Kind.CONCURRENCY_LIMIT);
     assertThat(d.message()).isEqualTo("pool api concurrency_limit 1000 → 750: peak 12 in flight, "
-        + "nothing refused: more than twice the headroom needed (32)");
+        + "nothing refused: more than twice the headroom needed (48)");
     assertThat(sink).containsExactly(d);
     assertThat(shedder.baselineNanos()).isBetween(9.0 * MS, 11.0 * MS);
   }
@@ -80,7 +80,7 @@ class PoolShedderTest {
       scheduler.advance(INTERVAL);
     }
     int learned = limiter.limit();
-    assertThat(learned).isBetween(54, 107); // headroom ceil(2 × 20 / 0.75) = 54, up to twice it
+    assertThat(learned).isBetween(80, 160); // headroom ceil(2 × 20 / 0.5) = 80, up to twice it
     assertThat(limiter.refused()).isZero();
     // Overload: everybody queues; the window's requests take 40 ms and sheddable ones are refused.
     int sheddableThreshold = limiter.threshold(Priority.SHEDDABLE);
