@@ -10,6 +10,7 @@ import io.ballast.proxy.grpc.GrpcCall;
 import io.ballast.proxy.routing.RequestRewrite;
 import io.ballast.proxy.routing.RoutedRequest;
 import io.ballast.proxy.routing.Router;
+import io.ballast.proxy.shed.Admission;
 import io.ballast.proxy.tunnel.TunnelSummary;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpContent;
@@ -48,6 +49,7 @@ final class Exchange {
   private final RequestRecord record = new RequestRecord();
   private final GrpcCall grpc = new GrpcCall();
   private final ClientTerms terms = new ClientTerms();
+  private final Admission admission = new Admission();
 
   // Per request; reset by startRequest().
   private HttpRequest request;
@@ -138,6 +140,10 @@ final class Exchange {
     }
     if (grpc.remainingNanos() <= 0) {
       answer(504, "grpc deadline exceeded before the call was sent", null);
+      return;
+    }
+    if (!admission.admit(r, req.headers())) {
+      answer(503, admission.refusal(), null); // Retry-After: 1; a gRPC call gets UNAVAILABLE
       return;
     }
     attempts.start(r.target().ref().pool(), r.policy(), r.session(), record.method(),
@@ -396,6 +402,7 @@ final class Exchange {
       ReferenceCountUtil.release(req);
     }
     body.release();
+    admission.end();
     listener.requestEnded();
     record.grpcStatus = grpc.status();
     try {
