@@ -142,7 +142,8 @@ final class Exchange {
       answer(504, "grpc deadline exceeded before the call was sent", null);
       return;
     }
-    if (!admission.admit(r, req.headers())) {
+    // A WebSocket session is not load the limit measures: it would hold a place for its life.
+    if (!upgrade && !admission.admit(r, req.headers())) {
       answer(503, admission.refusal(), null); // Retry-After: 1; a gRPC call gets UNAVAILABLE
       return;
     }
@@ -247,6 +248,7 @@ final class Exchange {
     }
     responseStarted = true;
     record.status = code;
+    admission.responded();
     boolean close = terms.closeAfter(requestComplete, client.closing() || listener.draining());
     closeClient = listener.rewriter().prepareResponse(
         response, terms.version(), terms.bodiless(code), close, record.requestId);

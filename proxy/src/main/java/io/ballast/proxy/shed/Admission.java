@@ -10,8 +10,11 @@ import io.netty.handler.codec.http.HttpHeaders;
  * Where a routed request meets its pool's load shedding, before its first attempt: it is
  * admitted under the pool's concurrency limit by its class, or refused (the caller answers 503
  * with {@code Retry-After}, or a gRPC call UNAVAILABLE, through its local-answer path). An
- * admitted request gives its place back when it ends, with its latency from admission to end,
- * which is what the pool's limit learns from.
+ * admitted request holds its place until it ends, and gives it back with its latency, which is
+ * what the pool's limit learns from: the time from admission to the response head (retries
+ * included), or to the end when no head came. The head, not the last byte, so that a large body
+ * read by a slow client, or a streaming gRPC call that lasts minutes, does not read as a slow
+ * pool.
  *
  * <p>One per exchange (a client connection, or an HTTP/2 stream), reused for each request on it.
  * Event-loop only; allocates nothing unless it refuses (the reason text).
@@ -19,6 +22,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 public final class Admission {
   private ConcurrencyLimiter admitted;
   private long startNanos;
+  private long headNanos;
   private Priority priority;
   private ConcurrencyLimiter refusedBy;
 
@@ -40,6 +44,7 @@ public final class Admission {
     }
     admitted = shedding.limiter();
     startNanos = Ticker.SYSTEM.nanos();
+    headNanos = -1;
     return true;
   }
 
@@ -55,12 +60,19 @@ public final class Admission {
     return priority;
   }
 
+  /** The response head is going to the client: the latency the pool's limit learns from. */
+  public void responded() {
+    if (admitted != null && headNanos < 0) {
+      headNanos = Ticker.SYSTEM.nanos() - startNanos;
+    }
+  }
+
   /** The request ended, whatever its outcome: an admitted one gives its place back. */
   public void end() {
     ConcurrencyLimiter l = admitted;
     if (l != null) {
       admitted = null;
-      l.release(Ticker.SYSTEM.nanos() - startNanos);
+      l.release(headNanos >= 0 ? headNanos : Ticker.SYSTEM.nanos() - startNanos);
     }
   }
 }
