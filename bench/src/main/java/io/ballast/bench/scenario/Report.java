@@ -22,10 +22,21 @@ public final class Report {
         if (!scenario.description().isBlank()) {
             md.append(scenario.description().strip()).append("\n\n");
         }
-        md.append(String.format(Locale.ROOT, "%d req/s for %ds, %d backends, watched backend %s; fault at %s, recovery at %s.%n%n",
-                scenario.rate(), scenario.duration().toSeconds(), scenario.backends().size(), scenario.watch(),
-                scenario.faultAt().map(d -> d.toSeconds() + "s").orElse("–"),
-                scenario.recoveryAt().map(d -> d.toSeconds() + "s").orElse("–")));
+        if (scenario.overload().isPresent()) {
+            md.append("Rate in steps:");
+            List<Overload.Step> steps = scenario.overload().get().steps();
+            for (int i = 0; i < steps.size(); i++) {
+                md.append(i == 0 ? " " : ", ").append(steps.get(i).rps()).append("/s from ")
+                        .append(steps.get(i).at().toSeconds()).append(" s");
+            }
+            md.append(String.format(Locale.ROOT, "; %d s, %d backends.%n%n", scenario.duration().toSeconds(),
+                    scenario.backends().size()));
+        } else {
+            md.append(String.format(Locale.ROOT, "%d req/s for %ds, %d backends, watched backend %s; fault at %s, recovery at %s.%n%n",
+                    scenario.rate(), scenario.duration().toSeconds(), scenario.backends().size(), scenario.watch(),
+                    scenario.faultAt().map(d -> d.toSeconds() + "s").orElse("–"),
+                    scenario.recoveryAt().map(d -> d.toSeconds() + "s").orElse("–")));
+        }
         md.append("| balancer | p50 ms | p99 ms | p99.9 ms | max ms | failed / sent | stop within | back within | bad share in fault | attempts/req (fault) |\n");
         md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (RunResult r : runs) {

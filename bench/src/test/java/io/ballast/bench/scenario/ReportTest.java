@@ -72,10 +72,10 @@ class ReportTest {
         RunResult run = new RunResult("ballast", load, new int[3][seconds], new int[3][seconds],
                 OptionalInt.empty(), OptionalInt.empty(), Double.NaN, 1.0, Double.NaN, List.of());
         String md = Report.markdown(scenario, List.of(run));
-        assertThat(md).contains(
-                "| ballast | 0–20 s at 300/s | 300 | 300 | 20.0 | 0.0% |",
-                "| ballast | 20–40 s at 900/s | 900 | 600 | 30.0 | 33.3% |",
-                "| ballast | 40–60 s at 300/s | 300 | 298 | 20.0 | 0.8% |",
+        assertThat(md).contains("Rate in steps: 300/s from 0 s, 900/s from 20 s, 300/s from 40 s; 60 s, 3 backends.",
+                "| ballast | 0–20 s at 300/s | 300 | 300 | 20.1 | 0.0% |",
+                "| ballast | 20–40 s at 900/s | 900 | 600 | 30.1 | 33.3% |",
+                "| ballast | 40–60 s at 300/s | 300 | 298 | 20.1 | 0.8% |",
                 "- ballast by class: critical 0 failed of 3000, default 1000 failed of 15000, sheddable 6000 failed"
                         + " of 12000; clean from 1 s after the last step on");
     }
