@@ -22,8 +22,9 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p><b>Thresholds.</b> The three classes' thresholds are computed once per limit change and
  * packed 21 bits each into one {@code long}, so an admission reads one volatile field and does
- * arithmetic: no allocation and no lock. Worked example, limit 40: critical 40, default 36,
- * sheddable 30, packed as {@code 40 | 36 << 21 | 30 << 42}.
+ * arithmetic: no allocation and no lock (ConcurrencyLimiterAllocationTest holds it to that). Worked
+ * example, limit 40: critical 40, default 30, sheddable 20, packed as
+ * {@code 40 | 30 << 21 | 20 << 42}.
  *
  * <p><b>Threading.</b> {@link #tryAcquire} and {@link #release} are thread-safe, lock-free and
  * allocation-free, for event loops. {@link #setLimit} and {@link #takePeak} are for the control

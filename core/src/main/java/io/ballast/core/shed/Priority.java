@@ -67,9 +67,4 @@ public enum Priority {
     }
     return null;
   }
-
-  /** Every class, most important first (the order of {@link #ordinal()}). */
-  public static Priority[] all() {
-    return ALL.clone();
-  }
 }
