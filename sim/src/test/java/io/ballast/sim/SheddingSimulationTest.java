@@ -92,6 +92,48 @@ class SheddingSimulationTest {
     assertThat(without.percentileMillis(99)).isGreaterThan(10 * r.percentileMillis(99));
   }
 
+  @Test
+  void backendsThatGetSlowerWithoutBeingOverloadedAreShedForAMomentAtMost() {
+    // 3 × 64 workers at 1200 requests/s (6% busy); from 20 s to 40 s every service time × 6: 37%
+    // busy, not overloaded, but the requests in flight rise six-fold with the latency.
+    String slow = "timeline: [{at: 20s, slowdown: 6}, {at: 40s, slowdown: 1}]";
+    String backend = "{name: %s, slots: 64, queue: 1000, service: {distribution: lognormal,"
+        + " mean: 10ms, p99: 40ms}, " + slow + "}";
+    Scenario s = parse("""
+        name: slower
+        seed: 42
+        duration: 60s
+        clients:
+          rate: 1200
+          timeout: 10s
+          priorities: {critical: 10, default: 50, sheddable: 40}
+        backends:
+          - %s
+          - %s
+          - %s
+        variants:
+          - {name: shedding, algorithm: least-request, shedding: true}
+        """.formatted(backend.formatted("a"), backend.formatted("b"), backend.formatted("c")));
+    SimPool pool = new SimPool(s, s.variants().get(0));
+    new SheddingFeature().attach(pool, java.util.Map.of());
+    VariantResult r = pool.run(p -> {});
+    long shed = 0;
+    for (BucketPoint b : r.series()) {
+      shed += b.shed();
+      if (b.endSeconds() <= 20 || b.endSeconds() > 22) {
+        assertThat(b.shed()).as("shed at second %s", b.endSeconds()).isZero();
+      }
+    }
+    System.out.println("slower backends, not overloaded: " + shed + " of " + r.requests()
+        + " shed (critical " + r.shed(Priority.CRITICAL) + ")");
+    // Two cuts tell the limit that the latency does not follow the requests in flight: the
+    // median becomes the baseline and the limit goes back.
+    assertThat(shed).isLessThan(1200);
+    assertThat(r.shed(Priority.CRITICAL)).isZero();
+    assertThat(pool.decisions().snapshot()).anySatisfy(d -> assertThat(d.message())
+        .contains("did not fall when the limit fell").contains("the latency is the backends' own"));
+  }
+
   /** The figures docs/protection.md quotes. */
   static String summary(double unloadedP99, VariantResult r, VariantResult without,
       SimPool pool) {

@@ -27,6 +27,11 @@ import java.util.Objects;
  *       {@code limit × max(0.5, baseline × tolerance / p50)} (Gradient2's gradient), but never
  *       below the requests in flight at that moment, so critical requests are not refused because
  *       the limit fell under them (the lower classes' thresholds do the cutting);
+ *   <li>the <b>latency is the backends' own</b> when cuts of 40% or more took the requests in
+ *       flight down by 30% and the median did not follow (it would under a queue): then the median
+ *       becomes the baseline at once and the limit goes back to where the cuts began, so a pool
+ *       whose backends got slower without being overloaded (a slow dependency) is not shed down
+ *       to {@code minLimit};
  *   <li>the <b>limit rises</b> when a window refused something with the median within tolerance
  *       (the limit, not the backends, was what refused): {@code limit × min(2, baseline ×
  *       tolerance / p50)}, at least one more;
@@ -61,12 +66,22 @@ public final class GradientLimit {
   static final long TAU_DOWN_SECONDS = 3;
   static final long TAU_DRIFT_SECONDS = 300;
   static final long TAU_PEAK_SECONDS = 10;
+  /** Cuts this deep (new / old) say whether latency follows the requests in flight. */
+  static final double CUT_THAT_TELLS = 0.6;
 
   private final String pool;
   private final SheddingSettings settings;
   private int limit;
   private double baselineNanos;
   private double peakMemory;
+  /**
+   * The limit before the current run of cuts began, with the median and peak of the window that
+   * began it; 0 outside a run. {@code lastCutTo}: where the latest cut of the run took it.
+   */
+  private int cutsFrom;
+  private double cutsP50;
+  private int cutsPeak;
+  private int lastCutTo;
 
   /** Starts at the settings' maximum: before anything is measured nothing is refused. */
   public GradientLimit(String pool, SheddingSettings settings) {
@@ -122,7 +137,19 @@ public final class GradientLimit {
     int to;
     if (w.atLimit()) {
       follow(p50, seconds, TAU_DRIFT_SECONDS);
-      if (high) {
+      if (high && cutHadNoEffect(w, p50)) {
+        // Cutting the limit cut the requests in flight but not the latency: it is the backends'
+        // own (a slower dependency, a slower release), not a queue, and shedding cannot help.
+        // Accept it as the new baseline and give back what the cuts took.
+        double old = baselineNanos;
+        baselineNanos = Math.max(1, p50);
+        to = Math.max(from, cutsFrom);
+        reason = "p50 " + ms(p50) + " did not fall when the limit fell " + cutsFrom + " → "
+            + lastCutTo + " (peak " + cutsPeak + " → " + w.peakInFlight()
+            + " in flight): the latency is the backends' own, not a queue; baseline "
+            + ms(old) + " → " + ms(p50);
+        forgetCuts();
+      } else if (high) {
         double g = Math.max(MIN_GRADIENT, ceiling / p50);
         // Never below the requests in flight now: the lower classes' thresholds, under the
         // limit, cut the load; a critical request is not refused because the limit moved under it.
@@ -130,7 +157,14 @@ public final class GradientLimit {
         reason = "p50 " + ms(p50) + " above baseline " + ms(baselineOf(ceiling)) + " × "
             + settings.tolerance() + " at the limit (" + refusals(w) + "): gradient "
             + round(g);
+        if (cutsFrom == 0) {
+          cutsFrom = from;
+          cutsP50 = p50;
+          cutsPeak = w.peakInFlight();
+        }
+        lastCutTo = Math.max(settings.minLimit(), Math.min(settings.maxLimit(), to));
       } else {
+        forgetCuts();
         double g = Math.min(MAX_GRADIENT, ceiling / Math.max(1, p50));
         to = Math.max(from + 1, (int) Math.ceil(from * g));
         reason = "p50 " + ms(p50) + " within baseline " + ms(baselineOf(ceiling)) + " × "
@@ -139,8 +173,10 @@ public final class GradientLimit {
       }
     } else if (high) {
       follow(p50, seconds, TAU_DRIFT_SECONDS);
+      forgetCuts();
       return new Step(from, from, null);
     } else {
+      forgetCuts();
       follow(p50, seconds, p50 > baselineNanos ? TAU_UP_SECONDS : TAU_DOWN_SECONDS);
       int need = (int) Math.ceil(HEADROOM * peakMemory / Priority.SHEDDABLE.share());
       if (from < need) {
@@ -158,6 +194,30 @@ public final class GradientLimit {
     to = clamp(to);
     limit = to;
     return new Step(from, to, to == from ? null : reason);
+  }
+
+  /**
+   * True when the cuts since the run of them began took the limit down to {@value #CUT_THAT_TELLS}
+   * of where it was or less, the requests in flight fell with it (peak down by 30% or more), and
+   * the median stayed within a tenth of the one that started the cuts. Under a queue it falls:
+   * the wait is (in flight − workers) / workers service times, so 30% fewer in flight takes most
+   * of it (the overload simulation's first cut, 99 → 49, halved the median: 30 → 15 ms). One
+   * window is not enough evidence: the requests that end just after a cut were admitted before
+   * it (through the real proxy, a first cut of 64 → 49 was followed by a median of 57 ms against
+   * 52 ms, and the next cut brought it down).
+   */
+  private boolean cutHadNoEffect(LimitWindow w, double p50) {
+    return cutsFrom > 0
+        && lastCutTo <= CUT_THAT_TELLS * cutsFrom
+        && w.peakInFlight() <= 0.7 * cutsPeak
+        && p50 >= 0.9 * cutsP50;
+  }
+
+  private void forgetCuts() {
+    cutsFrom = 0;
+    cutsP50 = 0;
+    cutsPeak = 0;
+    lastCutTo = 0;
   }
 
   /** Moves the baseline toward {@code p50} with time constant {@code tauSeconds}. */

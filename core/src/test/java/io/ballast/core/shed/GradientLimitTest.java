@@ -111,6 +111,31 @@ class GradientLimitTest {
   }
 
   @Test
+  void latencyThatDoesNotFollowACutIsTheBackendsOwnAndBecomesTheBaseline() {
+    GradientLimit g = new GradientLimit("api", SETTINGS, 132, 8 * MS);
+    // The backends got 6 × slower at the same rate: 75 in flight at 44 ms. Cut: 132 → 66.
+    assertThat(g.step(new LimitWindow(WINDOW, 500, 44 * MS, 75, 80, 80, 60)).to()).isEqualTo(66);
+    // 40 in flight now (the cut took), and still 44 ms: not a queue. Back to 132, baseline 44 ms
+    // (from 8.1: the cut's window drifted it by 36 ms × (1 - e^(-0.5/300))).
+    GradientLimit.Step s = g.step(new LimitWindow(WINDOW, 500, 44 * MS, 40, 250, 240, 38));
+    assertThat(s.to()).isEqualTo(132);
+    assertThat(s.reason()).isEqualTo("p50 44 ms did not fall when the limit fell 132 → 66 (peak 75"
+        + " → 40 in flight): the latency is the backends' own, not a queue; baseline 8.1 ms → 44 ms");
+    assertThat(g.baselineNanos()).isEqualTo(44.0 * MS);
+  }
+
+  @Test
+  void aQueueThatShrinksWithTheCutIsOverloadAndTheCutsGoOn() {
+    GradientLimit g = new GradientLimit("api", SETTINGS, 100, 10 * MS);
+    assertThat(g.step(new LimitWindow(WINDOW, 500, 40 * MS, 95, 80, 80, 40)).to()).isEqualTo(50);
+    // The cut took 95 → 50 in flight and the median fell 40 → 24 ms: a queue. Cut again.
+    assertThat(g.step(new LimitWindow(WINDOW, 500, 24 * MS, 50, 80, 80, 40)).to()).isEqualTo(41);
+    // Cut to 41% of where the cuts began, and the median still well below the 40 ms that began
+    // them: a queue that shrinks, cut again.
+    assertThat(g.step(new LimitWindow(WINDOW, 500, 24 * MS, 41, 80, 80, 30)).to()).isLessThan(41);
+  }
+
+  @Test
   void aDecreaseNeverFallsBelowTheRequestsInFlight() {
     GradientLimit g = new GradientLimit("api", SETTINGS, 100, 10 * MS);
     // Gradient 0.5 would make it 50, but 91 are in flight: 92, so a critical request still fits.
