@@ -19,9 +19,12 @@ class SheddingSimulationTest {
   static final double CAPACITY = 2400;
   private static final String BACKENDS = """
       backends:
-        - {name: a, slots: 8, queue: 1000, service: {distribution: lognormal, mean: 10ms, p99: 40ms}}
-        - {name: b, slots: 8, queue: 1000, service: {distribution: lognormal, mean: 10ms, p99: 40ms}}
-        - {name: c, slots: 8, queue: 1000, service: {distribution: lognormal, mean: 10ms, p99: 40ms}}
+        - {name: a, slots: 8, queue: 1000,
+           service: {distribution: lognormal, mean: 10ms, p99: 40ms}}
+        - {name: b, slots: 8, queue: 1000,
+           service: {distribution: lognormal, mean: 10ms, p99: 40ms}}
+        - {name: c, slots: 8, queue: 1000,
+           service: {distribution: lognormal, mean: 10ms, p99: 40ms}}
       """;
   static final String SCENARIO = """
       name: shedding
@@ -69,7 +72,8 @@ class SheddingSimulationTest {
         assertThat(b.shed()).as("shed in the first 50%% phase, second %s", t).isZero();
       } else if (t <= 40) {
         overloadGoodput += b.succeeded();
-        assertThat(b.succeeded()).as("goodput at second %s", t).isGreaterThan((long) (0.9 * CAPACITY));
+        assertThat(b.succeeded()).as("goodput at second %s", t)
+            .isGreaterThan((long) (0.9 * CAPACITY));
         assertThat(b.p99Millis()).as("p99 at second %s", t).isLessThan(3 * unloadedP99);
         assertThat(b.shed()).as("shedding at second %s", t).isPositive();
       } else if (t > 42) {

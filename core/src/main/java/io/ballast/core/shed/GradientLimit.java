@@ -37,8 +37,9 @@ import java.util.Objects;
  *       tolerance / p50)}, at least one more;
  *   <li>in a window that refused nothing the limit only keeps its <b>headroom</b>: the sheddable
  *       threshold at least {@value #HEADROOM} × the recent peak in flight of such windows (a peak
- *       remembered with a {@value #TAU_PEAK_SECONDS} s decay), raised to that at once, and lowered by a quarter per
- *       window only while it is more than twice that (so a quiet moment does not shrink it, and a
+ *       remembered with a {@value #TAU_PEAK_SECONDS} s decay), raised to that at once, and lowered
+ *       by a quarter per window only while it is more than twice that (so a quiet moment does not
+ *       shrink it, and a
  *       limit that starts at the maximum comes down to where an overload will meet it). A window
  *       whose latency is high but that refused nothing holds the limit: nothing is refused until
  *       the requests in flight actually reach it.

@@ -120,7 +120,8 @@ class GradientLimitTest {
     GradientLimit.Step s = g.step(new LimitWindow(WINDOW, 500, 44 * MS, 40, 250, 240, 38));
     assertThat(s.to()).isEqualTo(132);
     assertThat(s.reason()).isEqualTo("p50 44 ms did not fall when the limit fell 132 → 66 (peak 75"
-        + " → 40 in flight): the latency is the backends' own, not a queue; baseline 8.1 ms → 44 ms");
+        + " → 40 in flight): the latency is the backends' own, not a queue; baseline 8.1 ms"
+        + " → 44 ms");
     assertThat(g.baselineNanos()).isEqualTo(44.0 * MS);
   }
 

@@ -70,7 +70,8 @@ final class SheddingReader {
     }
     if (!(node.get() instanceof MapNode map)) {
       problems.error(node.get().mark(), s.path("route_priorities"),
-          Value.wrongType(node.get(), "a mapping of route names to critical, default or sheddable"));
+          Value.wrongType(node.get(),
+              "a mapping of route names to critical, default or sheddable"));
       return out;
     }
     for (Entry e : map.entries().values()) {
