@@ -20,8 +20,7 @@ import java.util.Map;
 /**
  * The metrics that read what the pools run (retry counters and budgets, signals, weight
  * controllers, affinity, zones, load shedding), registered once and fed from the running pools:
- * a reload that
- * adds, removes or changes a pool changes what they report at the next scrape.
+ * a reload that adds, removes or changes a pool changes what they report at the next scrape.
  *
  * <p>Thread-safe: {@link #poolsChanged()} is called by one thread at a time (start, reloads);
  * the scrapes read immutable snapshots.
