@@ -8,6 +8,7 @@ import io.ballast.core.attempt.AttemptRecord;
 import io.ballast.core.retry.RetrySettings;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -401,6 +402,35 @@ class RelayBadBackendTest {
         .hasSize(3);
     await().until(() -> f.logs.size() == 2);
     assertThat(f.logs.peek().error()).contains("unexpected 101");
+  }
+
+  /**
+   * The head of an answer whose body is slow to follow reaches the client at once: ballast joins
+   * a head with a body that ends in the same read of the backend, and holds a head no longer
+   * than that read.
+   */
+  @ParameterizedTest(name = "chunked: {0}")
+  @ValueSource(booleans = {false, true})
+  void aHeadIsNotHeldForItsSlowBody(boolean chunked) throws Exception {
+    backend = new ScriptedBackend((request, conn) -> {
+      conn.send("HTTP/1.1 200 OK\r\n"
+          + (chunked ? "Transfer-Encoding: chunked\r\n\r\n2\r\nab\r\n"
+              : "Content-Length: 4\r\n\r\nab"));
+      sleep(1500);
+      conn.send(chunked ? "2\r\ncd\r\n0\r\n\r\n" : "cd");
+    });
+    f = ProxyFixture.inFrontOf(ProxySettings.defaults(), RetrySettings.DEFAULTS, backend.port());
+    try (RawClient c = new RawClient(f.address)) {
+      long start = System.nanoTime();
+      c.send(request("GET", "/slow"));
+      String head = c.readHeadOnly();
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(1200));
+      assertThat(head).startsWith("HTTP/1.1 200 OK\r\n");
+      String rest =
+          new String(c.input().readNBytes(chunked ? 19 : 4), StandardCharsets.ISO_8859_1);
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(Duration.ofMillis(1400));
+      assertThat(rest).isEqualTo(chunked ? "2\r\nab\r\n2\r\ncd\r\n0\r\n\r\n" : "abcd");
+    }
   }
 
   private static void sleep(long millis) {

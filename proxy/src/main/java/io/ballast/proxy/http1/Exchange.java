@@ -49,6 +49,7 @@ final class Exchange {
   private final RequestRecord record = new RequestRecord();
   private final GrpcCall grpc = new GrpcCall();
   private final ClientTerms terms = new ClientTerms();
+  private final ResponseOut out;
   private final Admission admission = new Admission();
 
   // Per request; reset by startRequest().
@@ -71,6 +72,7 @@ final class Exchange {
     this.attempts = new Attempts(Ticker.SYSTEM, listener.attemptListener());
     this.leg = new UpstreamLeg(this, listener, channel, upstreams, attempts);
     this.body = leg.body();
+    this.out = new ResponseOut(channel);
   }
 
   // ---- state seen by ClientHandler and the leg
@@ -253,7 +255,7 @@ final class Exchange {
     closeClient = listener.rewriter().prepareResponse(
         response, terms.version(), terms.bodiless(code), close, record.requestId);
     routeAndSession(response, backend);
-    channel.write(grpc.head(response), channel.voidPromise());
+    out.head(grpc.head(response));
   }
 
   /** The route's response changes and the session's (an affinity cookie), on any answer. */
@@ -315,9 +317,9 @@ final class Exchange {
     if (last) {
       grpc.last((LastHttpContent) c);
     }
-    channel.write(c, channel.voidPromise());
+    out.content(c, last);
     if (last) {
-      channel.flush();
+      out.flush();
       end();
       return true;
     }
@@ -325,7 +327,7 @@ final class Exchange {
   }
 
   void flushClient() {
-    channel.flush();
+    out.flush();
   }
 
   void onClientWritabilityChanged() {
@@ -375,7 +377,7 @@ final class Exchange {
     attempts.abandoned();
     leg.drop();
     closeClient = true;
-    channel.flush();
+    out.flush();
     channel.close();
     end();
   }
@@ -397,6 +399,7 @@ final class Exchange {
 
   private void end() {
     done = true;
+    out.writePending();
     tap.drop();
     HttpRequest req = request;
     if (req != null) {

@@ -200,7 +200,10 @@ public final class ServerCodec
     }
   }
 
-  /** Response encoder that treats the answer to a HEAD request, and a 101, as bodiless. */
+  /**
+   * Response encoder that treats the answer to a HEAD request, and a 101, as bodiless, and writes
+   * a standard status line in one copy ({@link StatusLines}).
+   */
   final class ResponseEncoder extends HttpResponseEncoder {
     @Override
     protected boolean isContentAlwaysEmpty(HttpResponse msg) {
@@ -213,6 +216,16 @@ public final class ServerCodec
       HttpMethod method =
           msg.status().codeClass() == HttpStatusClass.INFORMATIONAL ? null : methods.poll();
       return HttpMethod.HEAD.equals(method) || super.isContentAlwaysEmpty(msg);
+    }
+
+    @Override
+    protected void encodeInitialLine(ByteBuf buf, HttpResponse response) throws Exception {
+      byte[] line = StatusLines.of(response.protocolVersion(), response.status());
+      if (line != null) {
+        buf.writeBytes(line);
+      } else {
+        super.encodeInitialLine(buf, response);
+      }
     }
   }
 }

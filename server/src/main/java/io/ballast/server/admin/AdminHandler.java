@@ -1,5 +1,6 @@
 package io.ballast.server.admin;
 
+import io.ballast.core.Ticker;
 import io.ballast.core.pool.LoadBalancer;
 import io.ballast.server.metrics.ProxyMetrics;
 import io.netty.buffer.ByteBuf;
@@ -16,6 +17,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
@@ -54,6 +57,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   /** The process's decision log behind /admin/decisions; null until set (404 then). */
   private volatile io.ballast.core.decision.DecisionLog decisions;
   private final Authorizer auth;
+  private final TokenGuard guard;
   private final BackendActions backendActions;
   private final SplitActions splitActions;
 
@@ -63,6 +67,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     this.pools = pools;
     this.ready = ready;
     this.auth = new Authorizer(token);
+    this.guard = new TokenGuard(Ticker.SYSTEM, metrics.registry());
     this.backendActions = new BackendActions(pools, auth);
     this.splitActions = new SplitActions(auth);
   }
@@ -107,9 +112,15 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     boolean keepAlive = HttpUtil.isKeepAlive(req);
     boolean head = HttpMethod.HEAD.equals(req.method());
     FullHttpResponse res;
+    InetAddress from = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+    long locked = isAction(req) ? guard.lockedSeconds(from) : 0;
     if (!req.decoderResult().isSuccess()) {
       res = Http.text(HttpResponseStatus.BAD_REQUEST, "bad request\n");
       keepAlive = false;
+    } else if (locked > 0) {
+      res = Http.text(HttpResponseStatus.TOO_MANY_REQUESTS, "too many failed tokens from "
+          + from.getHostAddress() + ": admin actions refused for " + locked + " s\n");
+      res.headers().set(HttpHeaderNames.RETRY_AFTER, locked);
     } else if (new QueryStringDecoder(req.uri()).path().equals(RELOAD)) {
       res = reload(ctx, req, keepAlive);
       if (res == null) {
@@ -118,7 +129,15 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     } else {
       res = route(ctx, req, head);
     }
+    if (res.status().code() == HttpResponseStatus.UNAUTHORIZED.code()) {
+      guard.failed(from, req.method() + " " + new QueryStringDecoder(req.uri()).path());
+    }
     Http.send(ctx, res, keepAlive, head);
+  }
+
+  /** True for a request that changes state (every one but GET and HEAD). */
+  private static boolean isAction(FullHttpRequest req) {
+    return !HttpMethod.GET.equals(req.method()) && !HttpMethod.HEAD.equals(req.method());
   }
 
   private FullHttpResponse route(ChannelHandlerContext ctx, FullHttpRequest req, boolean head) {

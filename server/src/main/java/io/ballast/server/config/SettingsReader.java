@@ -117,7 +117,13 @@ final class SettingsReader {
     }
     if (enabled) {
       binds.check(bind, s.markOf("bind"), s.path("bind"), "the admin listener");
-      if (!bind.isLoopback()) {
+      if (!bind.isLoopback() && token == null) {
+        // Reads would be open to the network, and nothing would tell an operator that actions
+        // are off rather than unguarded: refused, as an error at the bind's line.
+        problems.error(s.markOf("bind"), s.path("bind"), "'" + bind
+            + "' is not a loopback address and admin.token is not set (expected: a loopback"
+            + " bind, or a token for an admin API reachable from the network)");
+      } else if (!bind.isLoopback()) {
         problems.warning(s.markOf("bind"), s.path("bind"), "'" + bind
             + "' is not a loopback address: the admin API will be reachable from the network");
       }

@@ -261,6 +261,26 @@ class AdminServerTest {
   }
 
   @Test
+  void fiveWrongTokensLockTheAddressOutOfActionsNotOfReads() throws Exception {
+    String drain = "/admin/pools/web/backends/b2/drain";
+    for (int i = 0; i < TokenGuard.MAX_FAILURES; i++) {
+      assertThat(post(drain, i % 2 == 0 ? "wrong-token-0123456789" : null).statusCode())
+          .isEqualTo(401);
+    }
+    HttpResponse<String> locked = post(drain, TOKEN);
+    assertThat(locked.statusCode()).isEqualTo(429);
+    assertThat(locked.headers().firstValueAsLong("retry-after").orElseThrow()).isBetween(1L, 60L);
+    assertThat(locked.body()).contains("too many failed tokens from 127.0.0.1");
+    assertThat(post("/admin/reload", TOKEN).statusCode()).isEqualTo(429);
+    assertThat(pool.adminState(b2)).isEqualTo(AdminState.ACTIVE);
+    // Reads stay open, and say what happened.
+    assertThat(get("/admin/backends").statusCode()).isEqualTo(200);
+    PromText text = new PromText(get("/metrics").body());
+    assertThat(text.get("lb_admin_token_failures_total", Map.of())).isEqualTo(5);
+    assertThat(text.get("lb_admin_lockouts_total", Map.of())).isEqualTo(1);
+  }
+
+  @Test
   void withoutATokenActionsAreRefused() throws Exception {
     try (AdminServer readOnly = new AdminServer(new InetSocketAddress("127.0.0.1", 0), metrics,
         List.of(pool), readiness)) {

@@ -591,10 +591,15 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void adminOffLoopbackIsOnlyAWarning() {
+  void adminOffLoopbackNeedsATokenAndIsThenAWarning() {
+    assertThat(errors(BASE + "admin:\n  bind: \"0.0.0.0:9901\"\n")).containsExactly(
+        "test.yaml:10:9: admin.bind: '0.0.0.0:9901' is not a loopback address and admin.token is"
+            + " not set (expected: a loopback bind, or a token for an admin API reachable from the"
+            + " network)");
     ConfigResult.Valid result = valid(BASE + """
         admin:
           bind: "0.0.0.0:9901"
+          token: "a-token-of-sixteen-or-more"
         """);
     assertThat(result.warnings()).extracting(ConfigError::toString).containsExactly(
         "test.yaml:10:9: admin.bind: '0.0.0.0:9901' is not a loopback address: the admin API will"
