@@ -9,7 +9,7 @@
 #   ballast:auto, ballast:least-connections, haproxy:leastconn, nginx:least_conn. Without it,
 #   each scenario's own `balancers:` list, else ballast, haproxy and nginx.
 #   scenario: a name from bench/scenarios/ (kill-revive, slow-backend, partial-errors, flapping,
-#   unequal-capacity, slow-backend-algorithms) or a YAML file; none runs them all.
+#   unequal-capacity, slow-backend-algorithms, shedding) or a YAML file; none runs them all.
 # Environment: LB_CPU (0), LOAD_CPU (1), JAVA (java), BUILD (1: build the jars first),
 #   RESULTS_DIR (bench/results).
 # Results: a Markdown table per scenario on stdout and, with per-second CSVs, under

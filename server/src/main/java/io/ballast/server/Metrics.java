@@ -7,6 +7,7 @@ import io.ballast.proxy.signals.SignalsSpec;
 import io.ballast.server.metrics.AffinityMetrics;
 import io.ballast.server.metrics.DiscoveryMetrics;
 import io.ballast.server.metrics.ProxyMetrics;
+import io.ballast.server.metrics.ShedMetrics;
 import io.ballast.server.metrics.SignalMetrics;
 import io.ballast.server.optimizer.OptimizerMetrics;
 import io.ballast.server.pool.PoolRuntime;
@@ -18,8 +19,8 @@ import java.util.Map;
 
 /**
  * The metrics that read what the pools run (retry counters and budgets, signals, weight
- * controllers, affinity, zones), registered once and fed from the running pools: a reload that
- * adds, removes or changes a pool changes what they report at the next scrape.
+ * controllers, affinity, zones, load shedding), registered once and fed from the running pools:
+ * a reload that adds, removes or changes a pool changes what they report at the next scrape.
  *
  * <p>Thread-safe: {@link #poolsChanged()} is called by one thread at a time (start, reloads);
  * the scrapes read immutable snapshots.
@@ -39,6 +40,15 @@ final class Metrics {
     new SignalMetrics(metrics.registry(), metrics::pools, () -> signals);
     AffinityMetrics.register(metrics.registry(), () -> affinities);
     zones.registerMetrics(metrics.registry());
+    ShedMetrics.register(metrics.registry(), () -> {
+      Map<String, io.ballast.core.shed.ConcurrencyLimiter> out = new LinkedHashMap<>();
+      pools.byName().forEach((name, r) -> {
+        if (r.limiter() != null) {
+          out.put(name, r.limiter());
+        }
+      });
+      return out;
+    });
     DiscoveryMetrics.register(metrics.registry(), () -> {
       Map<String, List<io.ballast.proxy.discovery.DnsWatch>> out = new LinkedHashMap<>();
       pools.byName().forEach((name, r) -> out.put(name, r.dnsWatches()));

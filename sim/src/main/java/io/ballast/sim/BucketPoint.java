@@ -15,7 +15,9 @@ package io.ballast.sim;
  * @param weightShare each backend's effective weight as a share of the pool's total, percent, at
  *     the bucket's end (0 while out of the picker)
  * @param weightPercent each backend's weight percentage (100: as configured) at the bucket's end
+ * @param shed requests load shedding refused in the bucket (answered 503 at once)
+ * @param succeeded requests that ended in it without an error (the goodput)
  */
 public record BucketPoint(double endSeconds, long completed, double p50Millis, double p99Millis,
     double p999Millis, double errorPercent, double[] share, double[] weightShare,
-    int[] weightPercent) {}
+    int[] weightPercent, long shed, long succeeded) {}

@@ -24,12 +24,13 @@ public final class FeatureRegistry {
     this.features = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(features));
   }
 
-  /** Outlier detection, circuit breakers and the weight controller. */
+  /** Outlier detection, circuit breakers, the weight controller and load shedding. */
   public static FeatureRegistry defaults() {
     Map<String, VariantFeature> m = new LinkedHashMap<>();
     m.put(OutlierDetectionFeature.KEY, new OutlierDetectionFeature());
     m.put(CircuitBreakerFeature.KEY, new CircuitBreakerFeature());
     m.put(WeightControlFeature.KEY, new WeightControlFeature());
+    m.put(SheddingFeature.KEY, new SheddingFeature());
     return new FeatureRegistry(m);
   }
 

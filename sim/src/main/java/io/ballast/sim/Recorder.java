@@ -2,6 +2,7 @@ package io.ballast.sim;
 
 import io.ballast.core.Backend;
 import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.shed.Priority;
 import java.util.ArrayList;
 import java.util.List;
 import org.HdrHistogram.Histogram;
@@ -27,6 +28,11 @@ final class Recorder {
   private final long[] bucketPicks;
   private long bucketCompleted;
   private long bucketErrors;
+  private long bucketShed;
+  private long bucketSucceeded;
+  private final long[] offered = new long[Priority.values().length];
+  private final long[] shed = new long[Priority.values().length];
+  private final long[] succeeded = new long[Priority.values().length];
   private long healthChanges;
   private long ejections;
   private final List<BucketPoint> series = new ArrayList<>();
@@ -59,6 +65,34 @@ final class Recorder {
       errors += error ? 1 : 0;
       timeouts += timeout ? 1 : 0;
       attempts += attemptCount;
+    }
+  }
+
+  /**
+   * Load shedding refused a request of class {@code p} that arrived at {@code startNanos}: the
+   * client got a 503 at once. It counts as a request and an error, not in the latencies (those
+   * are of the requests the pool took).
+   */
+  void shed(Priority p, long startNanos, boolean inSeries) {
+    if (inSeries) {
+      bucketShed++;
+    }
+    if (startNanos >= warmupNanos) {
+      requests++;
+      errors++;
+      offered[p.ordinal()]++;
+      shed[p.ordinal()]++;
+    }
+  }
+
+  /** A request of class {@code p} that the pool took ended, {@code ok} or not. */
+  void classified(Priority p, long startNanos, boolean ok, boolean inSeries) {
+    if (inSeries && ok) {
+      bucketSucceeded++;
+    }
+    if (startNanos >= warmupNanos) {
+      offered[p.ordinal()]++;
+      succeeded[p.ordinal()] += ok ? 1 : 0;
     }
   }
 
@@ -96,10 +130,12 @@ final class Recorder {
         any ? bucket.getValueAtPercentile(99) / 1000.0 : Double.NaN,
         any ? bucket.getValueAtPercentile(99.9) / 1000.0 : Double.NaN,
         bucketCompleted == 0 ? 0 : 100.0 * bucketErrors / bucketCompleted,
-        share, weightShare, weightPercent));
+        share, weightShare, weightPercent, bucketShed, bucketSucceeded));
     bucket.reset();
     bucketCompleted = 0;
     bucketErrors = 0;
+    bucketShed = 0;
+    bucketSucceeded = 0;
     java.util.Arrays.fill(bucketPicks, 0);
   }
 
@@ -110,6 +146,7 @@ final class Recorder {
 
   VariantResult result(String name) {
     return new VariantResult(name, overall.copy(), requests, errors, timeouts, attempts,
-        picks.clone(), healthChanges, ejections, List.copyOf(series));
+        picks.clone(), healthChanges, ejections, List.copyOf(series), offered.clone(),
+        shed.clone(), succeeded.clone());
   }
 }

@@ -6,6 +6,8 @@ import io.ballast.core.attempt.Attempts;
 import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.retry.AttemptFailure;
 import io.ballast.core.retry.RetryPolicy;
+import io.ballast.core.shed.ConcurrencyLimiter;
+import io.ballast.core.shed.Priority;
 import io.ballast.core.signal.LoadReport;
 import io.ballast.core.signal.SignalSource;
 import java.util.ArrayDeque;
@@ -13,6 +15,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 /**
  * The request path of a simulated pool: each client request through the attempt protocol
@@ -48,6 +51,10 @@ final class RequestDriver {
   private final FifoTimers timeouts;
   private final List<SimRequest> live = new ArrayList<>();
   private long arrived;
+  /** The pool's load shedding, or null; with it, each request's class is drawn from the mix. */
+  private ConcurrencyLimiter admission;
+  private ClientSpec clients;
+  private SplittableRandom priorities;
 
   /**
    * Sends requests through {@code lb} to {@code models} (in the balancer's backend order), with
@@ -72,6 +79,16 @@ final class RequestDriver {
     this.timeouts = new FifoTimers(scheduler);
   }
 
+  /**
+   * Every request passes {@code limiter} first (null: none), by its class drawn from the clients'
+   * mix with {@code random}, as the proxy admits a routed request before its first attempt.
+   */
+  void useAdmission(ConcurrencyLimiter limiter, ClientSpec clients, SplittableRandom random) {
+    this.admission = limiter;
+    this.clients = clients;
+    this.priorities = random;
+  }
+
   /** Requests that arrived so far. */
   long arrived() {
     return arrived;
@@ -92,11 +109,22 @@ final class RequestDriver {
   /** A client request arrives now. */
   void arrive() {
     arrived++;
+    Priority priority = Priority.DEFAULT;
+    if (admission != null) {
+      priority = clients.priority(priorities.nextDouble());
+      if (!admission.tryAcquire(priority)) {
+        long now = scheduler.nanos();
+        recorder.shed(priority, now, now <= durationNanos);
+        return;
+      }
+    }
     SimRequest r = free.poll();
     if (r == null) {
       r = new SimRequest(new Attempts(scheduler, attemptListener));
     }
     r.start = scheduler.nanos();
+    r.priority = priority;
+    r.admitted = admission != null;
     r.attempts.start(lb, retryPolicy, null, "GET", 0L, -1);
     r.attempts.requestReceived();
     r.attempt = null;
@@ -227,8 +255,14 @@ final class RequestDriver {
     }
     long now = scheduler.nanos();
     boolean timeout = status == TIMEOUT_STATUS;
-    recorder.completed(r.start, now - r.start, timeout || status >= 500, timeout,
-        r.attempts.count(), now <= durationNanos);
+    boolean failed = timeout || status >= 500;
+    recorder.completed(r.start, now - r.start, failed, timeout, r.attempts.count(),
+        now <= durationNanos);
+    recorder.classified(r.priority, r.start, !failed, now <= durationNanos);
+    if (r.admitted) {
+      r.admitted = false;
+      admission.release(now - r.start);
+    }
     // Swap-remove from the live list.
     SimRequest last = live.remove(live.size() - 1);
     if (last != r) {

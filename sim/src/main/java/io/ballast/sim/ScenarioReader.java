@@ -4,6 +4,7 @@ import io.ballast.core.pick.Algorithm;
 import io.ballast.core.pick.AlgorithmOptions;
 import io.ballast.core.retry.RetryBudgetSettings;
 import io.ballast.core.retry.RetrySettings;
+import io.ballast.core.shed.Priority;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -104,10 +105,22 @@ public final class ScenarioReader {
   }
 
   private ClientSpec clients(YamlNode n) {
-    Map<String, YamlNode> m = in.map(n, Set.of("rate", "timeout"));
+    Map<String, YamlNode> m = in.map(n, Set.of("rate", "timeout", "priorities"));
     RateProfile rate = rate(in.required(n, m, "rate"));
     Duration timeout = in.opt(m, "timeout", in::duration, Duration.ZERO);
-    return in.build(n, () -> new ClientSpec(rate, timeout));
+    Map<Priority, Double> mix = in.opt(m, "priorities", this::priorities,
+        Map.of(Priority.DEFAULT, 1.0));
+    return in.build(n, () -> new ClientSpec(rate, timeout, mix));
+  }
+
+  /** {@code {critical: 10, default: 50, sheddable: 40}}: relative weights of the classes. */
+  private Map<Priority, Double> priorities(YamlNode n) {
+    Map<String, YamlNode> m = in.map(n, Set.of("critical", "default", "sheddable"));
+    Map<Priority, Double> mix = new java.util.EnumMap<>(Priority.class);
+    for (Map.Entry<String, YamlNode> e : m.entrySet()) {
+      mix.put(Priority.byLabel(e.getKey()), in.number(e.getValue(), 0, 1e9));
+    }
+    return mix;
   }
 
   private RateProfile rate(YamlNode n) {

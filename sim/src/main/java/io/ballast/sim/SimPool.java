@@ -6,7 +6,9 @@ import io.ballast.core.attempt.AttemptListener;
 import io.ballast.core.attempt.Attempts;
 import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.pool.PoolListener;
+import io.ballast.core.decision.DecisionLog;
 import io.ballast.core.retry.RetryPolicy;
+import io.ballast.core.shed.ConcurrencyLimiter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -50,6 +52,11 @@ public final class SimPool {
   private final List<Runnable> closers = new ArrayList<>();
   private final Recorder recorder;
   private final SplittableRandom arrivals;
+  /** Each request's class; a stream of its own, so the other draws do not change with it. */
+  private final SplittableRandom priorities;
+  private final DecisionLog decisions = new DecisionLog();
+  /** The pool's load shedding, or null without it. */
+  private ConcurrencyLimiter admission;
   private final long durationNanos;
   /** The request path; made when the run starts, with the attempt listener set by then. */
   private RequestDriver requests;
@@ -66,6 +73,7 @@ public final class SimPool {
     this.rng = Rng.singleThreaded(scenario.seed());
     SplittableRandom models = new SplittableRandom(scenario.seed() ^ 0x5DEECE66DL);
     this.arrivals = models.split();
+    this.priorities = new SplittableRandom(scenario.seed() ^ 0x9E3779B97F4A7C15L);
     List<Backend> bs = new ArrayList<>();
     List<SimBackend> ms = new ArrayList<>();
     for (int i = 0; i < scenario.backends().size(); i++) {
@@ -133,6 +141,27 @@ public final class SimPool {
     this.attemptListener = Objects.requireNonNull(listener, "listener");
   }
 
+  /**
+   * Every request must pass {@code limiter} before it reaches the balancer (load shedding); set
+   * before {@link #run}.
+   */
+  public void useAdmission(ConcurrencyLimiter limiter) {
+    if (requests != null) {
+      throw new IllegalStateException("pool " + variant.name() + " already ran");
+    }
+    this.admission = Objects.requireNonNull(limiter, "limiter");
+  }
+
+  /** The pool's load shedding, or null without it. */
+  public ConcurrencyLimiter admission() {
+    return admission;
+  }
+
+  /** The decisions of the pool's features that log them (load shedding). */
+  public DecisionLog decisions() {
+    return decisions;
+  }
+
   /** Receives every state change of the load balancer, on the virtual control loop. */
   public void addListener(PoolListener listener) {
     listeners.add(listener);
@@ -158,6 +187,7 @@ public final class SimPool {
     }
     requests = new RequestDriver(scheduler, lb, retryPolicy, attemptListener, models, recorder,
         durationNanos, scenario.clients().timeout().toNanos());
+    requests.useAdmission(admission, scenario.clients(), priorities);
     new ScenarioEvents(scenario, scheduler, arrivals, requests, recorder, lb, backends, models)
         .start();
     long step = Math.max(1, durationNanos / 100);

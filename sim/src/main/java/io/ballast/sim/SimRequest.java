@@ -1,6 +1,7 @@
 package io.ballast.sim;
 
 import io.ballast.core.attempt.Attempts;
+import io.ballast.core.shed.Priority;
 
 /**
  * One client request in flight in a simulated pool: its run of core's attempt protocol
@@ -18,6 +19,10 @@ final class SimRequest {
   SimAttempt attempt;
   /** The client's timeout, or null without one. */
   SimEvent timeout;
+  /** Its class, for load shedding. */
+  Priority priority = Priority.DEFAULT;
+  /** Admitted by the pool's load shedding: released when it ends. */
+  boolean admitted;
   /** Its place in the driver's list of live requests. */
   int liveIndex;
 

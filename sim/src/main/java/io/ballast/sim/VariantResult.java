@@ -1,5 +1,6 @@
 package io.ballast.sim;
 
+import io.ballast.core.shed.Priority;
 import java.util.List;
 import org.HdrHistogram.Histogram;
 
@@ -20,10 +21,30 @@ import org.HdrHistogram.Histogram;
  * @param healthChanges health-state changes the load balancer made
  * @param ejections outlier ejections
  * @param series one point per bucket
+ * @param offered measured requests by class ({@link Priority#ordinal()}), shed ones included
+ * @param shed of them, those load shedding refused (they count in {@code requests} and
+ *     {@code errors}, not in {@code latencyMicros}: the latencies are of the requests the pool
+ *     took)
+ * @param succeeded of them, those that ended without an error
  */
 public record VariantResult(String name, Histogram latencyMicros, long requests, long errors,
     long timeouts, long attempts, long[] picks, long healthChanges, long ejections,
-    List<BucketPoint> series) {
+    List<BucketPoint> series, long[] offered, long[] shed, long[] succeeded) {
+
+  /** Requests of class {@code p} refused by load shedding. */
+  public long shed(Priority p) {
+    return shed[p.ordinal()];
+  }
+
+  /** Measured requests of class {@code p}. */
+  public long offered(Priority p) {
+    return offered[p.ordinal()];
+  }
+
+  /** Requests of class {@code p} that ended without an error. */
+  public long succeeded(Priority p) {
+    return succeeded[p.ordinal()];
+  }
 
   public double percentileMillis(double percentile) {
     return latencyMicros.getTotalCount() == 0

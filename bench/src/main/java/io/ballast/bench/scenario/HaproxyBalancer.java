@@ -69,9 +69,16 @@ public final class HaproxyBalancer implements Balancer {
                   http-check expect status 200
                   # Active checks plus observation of live answers: 10 consecutive errors mark the
                   # server down until its checks pass again.
-                  default-server check inter %s fall %d rise %d observe layer7 error-limit 10 on-error mark-down
+                  default-server check inter %s fall %d rise %d observe layer7 error-limit 10 on-error mark-down %s
                 """.formatted(Durations.millis(scenario.clientTimeout()), Durations.millis(h.timeout()), port,
-                balance, Durations.millis(h.interval()), h.fall(), h.rise()));
+                balance, Durations.millis(h.interval()), h.fall(), h.rise(),
+                scenario.serverOptions().getOrDefault("haproxy_server", "")));
+        String backendLines = scenario.serverOptions().getOrDefault("haproxy_backend", "");
+        for (String line : backendLines.split("\n")) {
+            if (!line.isBlank()) {
+                cfg.append("  ").append(line.strip()).append('\n');
+            }
+        }
         for (int i = 0; i < backendPorts.size(); i++) {
             cfg.append("  server ").append(scenario.backends().get(i).name())
                     .append(" 127.0.0.1:").append(backendPorts.get(i)).append('\n');

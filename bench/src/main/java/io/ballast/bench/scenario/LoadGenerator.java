@@ -6,6 +6,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
+import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -14,7 +16,8 @@ import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 
 /**
- * Open-loop, constant-rate HTTP/1.1 load: request i is due at {@code start + i/rate}, is sent then
+ * Open-loop HTTP/1.1 load at a constant rate, or at a rate in steps with a mix of request classes
+ * ({@link Overload}): request i of a step is due at {@code step start + i/rate}, is sent then
  * whatever happened to earlier ones (a new keep-alive connection is opened when every open one is
  * busy), and its latency is measured from that intended time. A stall therefore counts against
  * every request that should have been sent during it, not only the one that was waiting (no
@@ -49,26 +52,64 @@ public final class LoadGenerator implements AutoCloseable {
      */
     public LoadResult run(URI target, int rate, Duration duration, Duration timeout, long startNanos)
             throws InterruptedException {
+        Overload constant = new Overload(List.of(new Overload.Step(Duration.ZERO, rate)),
+                new double[] {0, 1, 0}, "X-Priority");
+        return run(target, constant, false, duration, timeout, startNanos, 0);
+    }
+
+    /**
+     * Sends {@code overload}'s steps for {@code duration}, each request with its class drawn from
+     * the mix (seeded by {@code seed}) in the overload's header, and waits for every answer or
+     * timeout. The result counts answers by class too.
+     */
+    public LoadResult run(URI target, Overload overload, Duration duration, Duration timeout, long startNanos,
+            long seed) throws InterruptedException {
+        return run(target, overload, true, duration, timeout, startNanos, seed);
+    }
+
+    private LoadResult run(URI target, Overload overload, boolean classes, Duration duration, Duration timeout,
+            long startNanos, long seed) throws InterruptedException {
         int seconds = (int) Math.ceil(duration.toNanos() / 1e9);
         Recorder rec = new Recorder(seconds);
-        long total = (long) Math.floor(rate * duration.toNanos() / 1e9);
-        double interval = 1e9 / rate;
-        HttpRequest request = HttpRequest.newBuilder(target).timeout(timeout).GET().build();
+        HttpRequest[] requests = new HttpRequest[Overload.CLASSES.size()];
+        for (int c = 0; c < requests.length; c++) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(target).timeout(timeout).GET();
+            if (classes) {
+                b.header(overload.header(), Overload.CLASSES.get(c));
+            }
+            requests[c] = b.build();
+        }
+        SplittableRandom mix = new SplittableRandom(seed);
+        long end = duration.toNanos();
+        long total = 0;
         long maxLag = 0;
-        for (long i = 0; i < total; i++) {
-            long intended = startNanos + (long) (i * interval);
-            long now;
-            while ((now = System.nanoTime()) < intended) {
-                LockSupport.parkNanos(intended - now);
+        List<Overload.Step> steps = overload.steps();
+        for (int st = 0; st < steps.size(); st++) {
+            long from = steps.get(st).at().toNanos();
+            long to = st + 1 < steps.size() ? Math.min(end, steps.get(st + 1).at().toNanos()) : end;
+            if (from >= end) {
+                break;
             }
-            if (Thread.interrupted()) {
-                throw new InterruptedException();
+            double interval = 1e9 / steps.get(st).rps();
+            long count = (long) Math.floor((to - from) / interval);
+            for (long i = 0; i < count; i++) {
+                long offset = from + (long) (i * interval);
+                long intended = startNanos + offset;
+                long now;
+                while ((now = System.nanoTime()) < intended) {
+                    LockSupport.parkNanos(intended - now);
+                }
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                maxLag = Math.max(maxLag, now - intended);
+                int second = (int) (offset / 1_000_000_000L);
+                int c = classes ? overload.classOf(mix) : 1;
+                rec.sent(second);
+                total++;
+                client.sendAsync(requests[c], HttpResponse.BodyHandlers.discarding())
+                        .whenComplete((res, err) -> rec.complete(second, c, intended, res, err));
             }
-            maxLag = Math.max(maxLag, now - intended);
-            int second = (int) (i * interval / 1e9);
-            rec.sent(second);
-            client.sendAsync(request, HttpResponse.BodyHandlers.discarding())
-                    .whenComplete((res, err) -> rec.complete(second, intended, res, err));
         }
         // Every request ends by its timeout at the latest; allow a margin for the client's threads.
         rec.awaitAll(total, timeout.plusSeconds(2));
@@ -84,6 +125,9 @@ public final class LoadGenerator implements AutoCloseable {
     private static final class Recorder {
         private final Histogram latency = new Histogram(HIGHEST_MICROS, 3);
         private final Histogram[] perSecond;
+        private final Histogram[] acceptedPerSecond;
+        private final long[] okByClass = new long[Overload.CLASSES.size()];
+        private final long[] sentByClass = new long[Overload.CLASSES.size()];
         private final int[] sent;
         private final int[] ok;
         private final int[] failed;
@@ -94,8 +138,10 @@ public final class LoadGenerator implements AutoCloseable {
 
         Recorder(int seconds) {
             perSecond = new Histogram[seconds];
+            acceptedPerSecond = new Histogram[seconds];
             for (int i = 0; i < seconds; i++) {
                 perSecond[i] = new Histogram(HIGHEST_MICROS, 2);
+                acceptedPerSecond[i] = new Histogram(HIGHEST_MICROS, 2);
             }
             sent = new int[seconds];
             ok = new int[seconds];
@@ -106,12 +152,15 @@ public final class LoadGenerator implements AutoCloseable {
             sent[second]++;
         }
 
-        synchronized void complete(int second, long intended, HttpResponse<?> res, Throwable err) {
+        synchronized void complete(int second, int c, long intended, HttpResponse<?> res, Throwable err) {
             long micros = Math.min(HIGHEST_MICROS, Math.max(0, (System.nanoTime() - intended) / 1000));
             latency.recordValue(micros);
             perSecond[second].recordValue(micros);
+            sentByClass[c]++;
             if (err == null && res.statusCode() / 100 == 2) {
                 ok[second]++;
+                okByClass[c]++;
+                acceptedPerSecond[second].recordValue(micros);
             } else {
                 failed[second]++;
                 Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
@@ -150,7 +199,8 @@ public final class LoadGenerator implements AutoCloseable {
                 missing += gap;
             }
             return new LoadResult(latency.copy(), copyAll(perSecond), sent.clone(), ok.clone(), failedCopy,
-                    non2xx, timeouts + missing, ioErrors, maxLagMicros);
+                    non2xx, timeouts + missing, ioErrors, maxLagMicros, copyAll(acceptedPerSecond),
+                    sentByClass.clone(), okByClass.clone());
         }
 
         private static Histogram[] copyAll(Histogram[] in) {

@@ -17,6 +17,10 @@ import org.HdrHistogram.Histogram;
  * @param timeouts       failures that were a client timeout
  * @param ioErrors       failures that were a connect or I/O error
  * @param maxLagMicros   the most the sender ever fell behind an intended send time
+ * @param acceptedPerSecond the latencies of the 2xx answers only, by intended second
+ * @param sentByClass    answered or failed requests by class ({@link Overload#CLASSES}; all
+ *                       default without an overload mix); unanswered ones are not counted
+ * @param okByClass      2xx answers by class
  */
 public record LoadResult(
         Histogram latency,
@@ -27,7 +31,17 @@ public record LoadResult(
         long non2xx,
         long timeouts,
         long ioErrors,
-        long maxLagMicros) {
+        long maxLagMicros,
+        Histogram[] acceptedPerSecond,
+        long[] sentByClass,
+        long[] okByClass) {
+
+    /** A result without the per-class and accepted-only figures (as before overload runs). */
+    public LoadResult(Histogram latency, Histogram[] perSecond, int[] sent, int[] ok, int[] failed, long non2xx,
+            long timeouts, long ioErrors, long maxLagMicros) {
+        this(latency, perSecond, sent, ok, failed, non2xx, timeouts, ioErrors, maxLagMicros, perSecond,
+                new long[3], new long[3]);
+    }
 
     public long totalSent() {
         return sum(sent);

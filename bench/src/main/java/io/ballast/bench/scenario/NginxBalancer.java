@@ -46,7 +46,12 @@ public final class NginxBalancer implements Balancer {
         }
         for (int p : backendPorts) {
             servers.append("    server 127.0.0.1:").append(p)
-                    .append(" max_fails=3 fail_timeout=").append(FAIL_TIMEOUT).append(";\n");
+                    .append(" max_fails=3 fail_timeout=").append(FAIL_TIMEOUT);
+            String extra = scenario.serverOptions().getOrDefault("nginx_server", "");
+            if (!extra.isBlank()) {
+                servers.append(' ').append(extra.strip());
+            }
+            servers.append(";\n");
         }
         String d = dir.toAbsolutePath().toString();
         String cfg = """

@@ -22,10 +22,21 @@ public final class Report {
         if (!scenario.description().isBlank()) {
             md.append(scenario.description().strip()).append("\n\n");
         }
-        md.append(String.format(Locale.ROOT, "%d req/s for %ds, %d backends, watched backend %s; fault at %s, recovery at %s.%n%n",
-                scenario.rate(), scenario.duration().toSeconds(), scenario.backends().size(), scenario.watch(),
-                scenario.faultAt().map(d -> d.toSeconds() + "s").orElse("–"),
-                scenario.recoveryAt().map(d -> d.toSeconds() + "s").orElse("–")));
+        if (scenario.overload().isPresent()) {
+            md.append("Rate in steps:");
+            List<Overload.Step> steps = scenario.overload().get().steps();
+            for (int i = 0; i < steps.size(); i++) {
+                md.append(i == 0 ? " " : ", ").append(steps.get(i).rps()).append("/s from ")
+                        .append(steps.get(i).at().toSeconds()).append(" s");
+            }
+            md.append(String.format(Locale.ROOT, "; %d s, %d backends.%n%n", scenario.duration().toSeconds(),
+                    scenario.backends().size()));
+        } else {
+            md.append(String.format(Locale.ROOT, "%d req/s for %ds, %d backends, watched backend %s; fault at %s, recovery at %s.%n%n",
+                    scenario.rate(), scenario.duration().toSeconds(), scenario.backends().size(), scenario.watch(),
+                    scenario.faultAt().map(d -> d.toSeconds() + "s").orElse("–"),
+                    scenario.recoveryAt().map(d -> d.toSeconds() + "s").orElse("–")));
+        }
         md.append("| balancer | p50 ms | p99 ms | p99.9 ms | max ms | failed / sent | stop within | back within | bad share in fault | attempts/req (fault) |\n");
         md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (RunResult r : runs) {
@@ -37,6 +48,7 @@ public final class Report {
                     seconds(r.stop()), seconds(r.back()), pct(r.faultShare()),
                     ratio(r.attempts()), ratio(r.faultAttempts())));
         }
+        scenario.overload().ifPresent(o -> md.append('\n').append(overload(o, runs)));
         md.append('\n').append(shareOverTime(scenario, runs));
         for (RunResult r : runs) {
             md.append(String.format(Locale.ROOT, "- %s failures: %d non-2xx, %d timeouts, %d connect/I-O errors; share of the run:",
@@ -51,6 +63,62 @@ public final class Report {
             }
         }
         return md.append('\n').toString();
+    }
+
+    /**
+     * For an overload run, per step: offered and good (2xx) requests per second, the p99 of the
+     * 2xx answers, the failed share; per class, what it lost; and how long after the last fall
+     * of the rate failures went on (every second after it clean).
+     */
+    static String overload(Overload o, List<RunResult> runs) {
+        StringBuilder md = new StringBuilder(
+                "| balancer | step | offered req/s | goodput req/s | p99 of 2xx ms | failed |\n|---|---|---:|---:|---:|---:|\n");
+        for (RunResult r : runs) {
+            LoadResult l = r.load();
+            int seconds = l.sent().length;
+            for (int st = 0; st < o.steps().size(); st++) {
+                int from = (int) o.steps().get(st).at().toSeconds();
+                int to = st + 1 < o.steps().size() ? (int) o.steps().get(st + 1).at().toSeconds() : seconds;
+                to = Math.min(to, seconds);
+                if (from >= to) {
+                    continue;
+                }
+                long sent = 0;
+                long ok = 0;
+                long failed = 0;
+                Histogram accepted = new Histogram(l.acceptedPerSecond()[from].getHighestTrackableValue(), 2);
+                for (int sec = from; sec < to; sec++) {
+                    sent += l.sent()[sec];
+                    ok += l.ok()[sec];
+                    failed += l.failed()[sec];
+                    accepted.add(l.acceptedPerSecond()[sec]);
+                }
+                md.append(String.format(Locale.ROOT, "| %s | %d–%d s at %d/s | %.0f | %.0f | %s | %s |%n",
+                        r.balancer(), from, to, o.steps().get(st).rps(), (double) sent / (to - from),
+                        (double) ok / (to - from), accepted.getTotalCount() == 0 ? "–"
+                                : ms(accepted.getValueAtPercentile(99)),
+                        pct(sent == 0 ? Double.NaN : (double) failed / sent)));
+            }
+        }
+        md.append('\n');
+        for (RunResult r : runs) {
+            LoadResult l = r.load();
+            md.append("- ").append(r.balancer()).append(" by class:");
+            for (int c = 0; c < Overload.CLASSES.size(); c++) {
+                long sent = l.sentByClass()[c];
+                md.append(c == 0 ? " " : ", ").append(Overload.CLASSES.get(c)).append(' ')
+                        .append(sent - l.okByClass()[c]).append(" failed of ").append(sent);
+            }
+            int fall = (int) o.steps().get(o.steps().size() - 1).at().toSeconds();
+            int clean = l.failed().length;
+            while (clean > fall && l.failed()[clean - 1] == 0) {
+                clean--;
+            }
+            md.append(clean >= l.failed().length
+                    ? "; failures went on to the end of the run after the last step"
+                    : "; clean from " + (clean - fall) + " s after the last step on").append('\n');
+        }
+        return md.toString();
     }
 
     /** Seconds per column of the share-over-time table. */
@@ -84,7 +152,7 @@ public final class Report {
 
     /** Writes the per-second CSV of one run. */
     public static void csv(Scenario scenario, RunResult r, Path file) throws IOException {
-        StringBuilder csv = new StringBuilder("second,sent,ok,failed,p50_ms,p99_ms,max_ms");
+        StringBuilder csv = new StringBuilder("second,sent,ok,failed,p50_ms,p99_ms,max_ms,ok_p99_ms");
         for (Scenario.BackendSpec b : scenario.backends()) {
             csv.append(",recv_").append(b.name());
         }
@@ -98,8 +166,10 @@ public final class Report {
         LoadResult l = r.load();
         for (int s = 0; s < l.sent().length; s++) {
             Histogram h = l.perSecond()[s];
-            csv.append(String.format(Locale.ROOT, "%d,%d,%d,%d,%s,%s,%s", s, l.sent()[s], l.ok()[s], l.failed()[s],
-                    ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(99)), ms(h.getMaxValue())));
+            Histogram accepted = l.acceptedPerSecond()[s];
+            csv.append(String.format(Locale.ROOT, "%d,%d,%d,%d,%s,%s,%s,%s", s, l.sent()[s], l.ok()[s], l.failed()[s],
+                    ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(99)), ms(h.getMaxValue()),
+                    accepted.getTotalCount() == 0 ? "" : ms(accepted.getValueAtPercentile(99))));
             long total = 0;
             for (int[] b : r.received()) {
                 total += b[s];

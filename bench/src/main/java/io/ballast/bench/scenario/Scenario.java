@@ -33,6 +33,13 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  *                      the command line's (by default ballast, haproxy and nginx)
  * @param ballastPool   pool settings (YAML, at pool level) that replace ballast's default failover
  *                      settings, e.g. to compare algorithms without a latency-based circuit breaker
+ * @param overload      the rate in steps and the mix of request classes ({@code rate_steps},
+ *                      {@code priorities}); empty: the constant {@code rate}, no classes
+ * @param serverOptions what the competitors get beside the defaults, for an overload run their
+ *                      best queue settings: {@code haproxy_server} (appended to each server,
+ *                      e.g. "maxconn 8"), {@code haproxy_backend} (lines in the backend, e.g.
+ *                      "timeout queue 200ms"), {@code nginx_server} (appended to each server,
+ *                      e.g. "max_conns=8")
  */
 public record Scenario(
         String name,
@@ -47,7 +54,9 @@ public record Scenario(
         String watch,
         List<Action> timeline,
         List<String> balancers,
-        Optional<String> ballastPool) {
+        Optional<String> ballastPool,
+        Optional<Overload> overload,
+        java.util.Map<String, String> serverOptions) {
 
     /**
      * One controllable backend's configured behaviour.
@@ -113,6 +122,13 @@ public record Scenario(
         }
         backends = List.copyOf(backends);
         balancers = List.copyOf(balancers);
+        serverOptions = java.util.Map.copyOf(serverOptions);
+        for (String k : serverOptions.keySet()) {
+            if (!Set.of("haproxy_server", "haproxy_backend", "nginx_server").contains(k)) {
+                throw new IllegalArgumentException("server_options." + k
+                        + " (expected: haproxy_server, haproxy_backend or nginx_server)");
+            }
+        }
         timeline = timeline.stream().sorted(Comparator.comparing(Action::at)).toList();
     }
 
@@ -190,12 +206,15 @@ public record Scenario(
             timeline.add(new Action(Durations.parse(field + ".at", a.path("at").asString("")),
                     a.path("backend").asString(""), kind, value));
         }
+        Overload overload = Overload.fromTree(root);
+        java.util.Map<String, String> serverOptions = new java.util.LinkedHashMap<>();
+        root.path("server_options").properties().forEach(e -> serverOptions.put(e.getKey(), e.getValue().asString("")));
         return new Scenario(
                 root.path("name").asString(defaultName),
                 root.path("description").asString(""),
                 Durations.parse("duration", root.path("duration").asString("45s")),
                 Durations.parse("warmup", root.path("warmup").asString("5s")),
-                root.path("rate").asInt(300),
+                overload != null ? overload.steps().get(0).rps() : root.path("rate").asInt(300),
                 root.path("seed").asLong(42),
                 Durations.parse("client_timeout", root.path("client_timeout").asString("5s")),
                 backends, health,
@@ -203,7 +222,8 @@ public record Scenario(
                 timeline,
                 root.path("balancers").values().stream().map(n -> n.asString("")).toList(),
                 root.path("ballast_pool").isMissingNode()
-                        ? Optional.empty() : Optional.of(root.path("ballast_pool").asString("")));
+                        ? Optional.empty() : Optional.of(root.path("ballast_pool").asString("")),
+                Optional.ofNullable(overload), serverOptions);
     }
 
     private static BackendSpec backend(JsonNode b, String field, String name) {

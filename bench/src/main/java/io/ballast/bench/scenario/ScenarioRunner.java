@@ -54,7 +54,10 @@ public final class ScenarioRunner {
                     ControllableBackend b = backends.get(indexOf(scenario, a.backend()));
                     timeline.schedule(() -> b.apply(a), epoch + a.at().toNanos() - System.nanoTime(), TimeUnit.NANOSECONDS);
                 }
-                LoadResult result = load.run(target, scenario.rate(), scenario.duration(), scenario.clientTimeout(), epoch);
+                LoadResult result = scenario.overload().isPresent()
+                        ? load.run(target, scenario.overload().get(), scenario.duration(), scenario.clientTimeout(),
+                                epoch, scenario.seed())
+                        : load.run(target, scenario.rate(), scenario.duration(), scenario.clientTimeout(), epoch);
                 List<String> notes = new ArrayList<>();
                 if (!lb.alive()) {
                     notes.add(balancer.name() + " exited during the run (see " + lb.log() + ")");

@@ -74,4 +74,22 @@ class LoadGeneratorTest {
             assertThat(r.ioErrors()).isEqualTo(20);
         }
     }
+
+    @Test
+    void anOverloadRunStepsItsRateAndCountsEachClass() throws Exception {
+        try (ControllableBackend b = ControllableBackend.start(
+                new Scenario.BackendSpec("b1", 64, ServiceTime.fixed(Duration.ZERO), 0), 1);
+             LoadGenerator load = new LoadGenerator()) {
+            Overload o = new Overload(java.util.List.of(new Overload.Step(Duration.ZERO, 50),
+                    new Overload.Step(Duration.ofSeconds(1), 150)), new double[] {1, 1, 2}, "X-Priority");
+            LoadResult r = load.run(URI.create("http://127.0.0.1:" + b.port() + "/"), o, Duration.ofSeconds(2),
+                    Duration.ofSeconds(5), System.nanoTime(), 7);
+            assertThat(r.sent()).containsExactly(50, 150);
+            assertThat(r.sentByClass()[0] + r.sentByClass()[1] + r.sentByClass()[2]).isEqualTo(200);
+            assertThat(r.okByClass()).isEqualTo(r.sentByClass());
+            // Sheddable has half the weight: about 100 of 200, drawn from seed 7.
+            assertThat(r.sentByClass()[2]).isBetween(75L, 125L);
+            assertThat(r.acceptedPerSecond()[1].getTotalCount()).isEqualTo(150);
+        }
+    }
 }

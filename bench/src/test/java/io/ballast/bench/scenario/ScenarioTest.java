@@ -135,4 +135,30 @@ class ScenarioTest {
         }
         return p.exitValue();
     }
+
+    @Test
+    void theSheddingScenarioStepsTheRateAndMixesClasses(@TempDir Path dir) throws Exception {
+        Scenario s = Scenario.load(Path.of("scenarios", "shedding.yaml"));
+        Overload o = s.overload().orElseThrow();
+        assertThat(o.steps()).extracting(Overload.Step::rps).containsExactly(300, 900, 300);
+        assertThat(o.steps()).extracting(st -> st.at().toSeconds()).containsExactly(0L, 20L, 40L);
+        assertThat(o.weights()).containsExactly(10, 50, 40);
+        assertThat(o.header()).isEqualTo("X-Priority");
+        assertThat(s.rate()).as("the warm-up's rate: the first step's").isEqualTo(300);
+        assertThat(o.stepAt(Duration.ofSeconds(25))).isEqualTo(1);
+        assertThat(s.faultAt()).isEmpty();
+        Path jar = Files.createFile(dir.resolve("ballast.jar"));
+        List<Integer> ports = List.of(9001, 9002, 9003);
+        new BallastBalancer(jar).prepare(dir, 8080, ports, s);
+        assertThat(Files.readString(dir.resolve("ballast.yaml")))
+                .contains("    shedding: { priority_header: X-Priority }\n");
+        Balancer.of("haproxy", jar).prepare(dir, 8080, ports, s);
+        assertThat(Files.readString(dir.resolve("haproxy.cfg")))
+                .contains("on-error mark-down maxconn 6\n  timeout queue 40ms\n  server b1 ");
+        Balancer.of("nginx", jar).prepare(dir, 8080, ports, s);
+        assertThat(Files.readString(dir.resolve("nginx.conf"))).contains(" max_conns=6;\n");
+        assertThatThrownBy(() -> Scenario.fromTree(tools.jackson.dataformat.yaml.YAMLMapper.builder().build()
+                .readTree("rate_steps: [{at: 1s, rps: 100}]\n"), "x"))
+                .hasMessageContaining("rate_steps: the first step must be at 0s");
+    }
 }

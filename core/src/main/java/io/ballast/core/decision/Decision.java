@@ -50,7 +50,9 @@ public record Decision(long atNanos, String pool, String backend, Kind kind, Str
      * A backend joined or left the pool, or its weight or zone changed (a reload, the admin
      * API, discovery).
      */
-    MEMBERSHIP;
+    MEMBERSHIP,
+    /** Adaptive load shedding moved the pool's concurrency limit. */
+    CONCURRENCY_LIMIT;
 
     /** The lower-case word used in messages and JSON. */
     public String label() {

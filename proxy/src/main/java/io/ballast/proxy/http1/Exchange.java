@@ -10,6 +10,7 @@ import io.ballast.proxy.grpc.GrpcCall;
 import io.ballast.proxy.routing.RequestRewrite;
 import io.ballast.proxy.routing.RoutedRequest;
 import io.ballast.proxy.routing.Router;
+import io.ballast.proxy.shed.Admission;
 import io.ballast.proxy.tunnel.TunnelSummary;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpContent;
@@ -50,6 +51,7 @@ final class Exchange {
   private final GrpcCall grpc = new GrpcCall();
   private final ClientTerms terms = new ClientTerms();
   private final ResponseOut out;
+  private final Admission admission = new Admission();
 
   // Per request; reset by startRequest().
   private HttpRequest request;
@@ -141,6 +143,11 @@ final class Exchange {
     }
     if (grpc.remainingNanos() <= 0) {
       answer(504, "grpc deadline exceeded before the call was sent", null, null);
+      return;
+    }
+    // A WebSocket session is not load the limit measures: it would hold a place for its life.
+    if (!upgrade && !admission.admit(r, req.headers())) {
+      answer(503, admission.refusal(), null); // Retry-After: 1; a gRPC call gets UNAVAILABLE
       return;
     }
     attempts.start(r.target().ref().pool(), r.policy(), r.session(), record.method(),
@@ -244,6 +251,7 @@ final class Exchange {
     }
     responseStarted = true;
     record.status = code;
+    admission.responded();
     boolean close = terms.closeAfter(requestComplete, client.closing() || listener.draining());
     closeClient = listener.rewriter().prepareResponse(
         response, terms.version(), terms.bodiless(code), close, record.requestId);
@@ -400,6 +408,7 @@ final class Exchange {
       ReferenceCountUtil.release(req);
     }
     body.release();
+    admission.end();
     listener.requestEnded();
     record.grpcStatus = grpc.status();
     try {

@@ -6,6 +6,7 @@ import io.ballast.core.zone.ZoneMap;
 import io.ballast.proxy.affinity.PoolAffinity;
 import io.ballast.proxy.client.HashKey;
 import io.ballast.proxy.http1.HeaderRewriter;
+import io.ballast.proxy.shed.Shedding;
 import io.ballast.proxy.signals.SignalsSpec;
 import io.ballast.proxy.tls.BackendTls;
 import io.ballast.proxy.upstream.BackendProtocol;
@@ -27,10 +28,11 @@ import java.util.Objects;
  *     stick through the pool's hash algorithm alone)
  * @param tls how the pool speaks TLS to its backends; null for plain connections
  * @param protocol which HTTP the pool speaks to its backends (HTTP/1.1, or HTTP/2 streams)
+ * @param shedding the pool's adaptive load shedding, or null when it sheds nothing
  */
 public record PoolRef(LoadBalancer pool, RetryPolicy retry, HashKey hashKey,
     String loadReportHeader, ZoneMap zones, PoolAffinity affinity, BackendTls tls,
-    BackendProtocol protocol) {
+    BackendProtocol protocol, Shedding shedding) {
   public PoolRef {
     Objects.requireNonNull(pool, "pool");
     Objects.requireNonNull(retry, "retry");
@@ -43,10 +45,20 @@ public record PoolRef(LoadBalancer pool, RetryPolicy retry, HashKey hashKey,
       throw new IllegalArgumentException("loadReportHeader: \"" + loadReportHeader
           + "\" (expected: a header name such as " + SignalsSpec.DEFAULT_HEADER + ")");
     }
+    if (shedding != null && !shedding.limiter().pool().equals(pool.name())) {
+      throw new IllegalArgumentException("shedding: of pool " + shedding.limiter().pool()
+          + " (expected: of pool " + pool.name() + ")");
+    }
     if (affinity != null && affinity.sessions().pool() != pool) {
       throw new IllegalArgumentException("affinity: of pool " + affinity.sessions().pool().name()
           + " (expected: of pool " + pool.name() + ")");
     }
+  }
+
+  /** A pool that sheds nothing. */
+  public PoolRef(LoadBalancer pool, RetryPolicy retry, HashKey hashKey, String loadReportHeader,
+      ZoneMap zones, PoolAffinity affinity, BackendTls tls, BackendProtocol protocol) {
+    this(pool, retry, hashKey, loadReportHeader, zones, affinity, tls, protocol, null);
   }
 
   /** A pool that is neither zone-aware nor sticky. */

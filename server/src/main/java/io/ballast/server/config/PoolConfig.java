@@ -45,6 +45,7 @@ import java.util.Optional;
  *     plain HTTP
  * @param protocol which HTTP the pool speaks to its backends: HTTP/1.1, h2 (over {@code tls},
  *     which it needs) or h2c, with the stream limit per connection
+ * @param shedding adaptive load shedding; empty is off
  */
 public record PoolConfig(
     String name,
@@ -65,7 +66,8 @@ public record PoolConfig(
     Optional<ZoneSettings> zones,
     Optional<AffinitySpec> affinity,
     Optional<BackendTls> tls,
-    BackendProtocol protocol) {
+    BackendProtocol protocol,
+    Optional<SheddingConfig> shedding) {
   /** auto: the evidence in docs/optimizer-auto.md and docs/benchmarks.md made it the default. */
   public static final Algorithm DEFAULT_ALGORITHM = Algorithm.AUTO;
   public static final Duration DEFAULT_PASSIVE_DOWN_TIME = Duration.ofSeconds(10);
@@ -98,6 +100,7 @@ public record PoolConfig(
     Objects.requireNonNull(affinity, "affinity");
     Objects.requireNonNull(tls, "tls");
     Objects.requireNonNull(protocol, "protocol");
+    Objects.requireNonNull(shedding, "shedding");
     if (protocol.version() == BackendProtocol.Version.H2 && tls.isEmpty()) {
       throw new IllegalArgumentException("protocol: h2 without tls (expected: tls for h2, or h2c)");
     }
@@ -116,6 +119,19 @@ public record PoolConfig(
           + " backends have a zone and zone-aware balancing is " + (zones.isPresent() ? "on"
           : "off") + " (expected: a zone on every backend and zones on, or neither)");
     }
+  }
+
+  /** A pool that sheds nothing. */
+  public PoolConfig(String name, Algorithm algorithm, AlgorithmOptions options,
+      Optional<HashKey> hashKey, List<BackendConfig> backends, List<DnsBackendConfig> dnsBackends,
+      RetrySettings retries, Optional<HealthChecksConfig> healthChecks, Duration passiveDownTime,
+      int panicThreshold, Duration slowStart, Optional<OutlierSettings> outlierDetection,
+      Optional<CircuitBreakerSettings> circuitBreaker, Optional<WeightControlConfig> weightControl,
+      Optional<SignalsSpec> signals, Optional<ZoneSettings> zones,
+      Optional<AffinitySpec> affinity, Optional<BackendTls> tls, BackendProtocol protocol) {
+    this(name, algorithm, options, hashKey, backends, dnsBackends, retries, healthChecks,
+        passiveDownTime, panicThreshold, slowStart, outlierDetection, circuitBreaker,
+        weightControl, signals, zones, affinity, tls, protocol, Optional.empty());
   }
 
   /** A pool that speaks HTTP/1.1 to its backends (over TLS as {@code tls} says). */

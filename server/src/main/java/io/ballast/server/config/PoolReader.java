@@ -118,6 +118,8 @@ final class PoolReader {
         .map(a -> new AffinityReader(problems).affinity(a, algorithm));
     Optional<BackendTls> tls = s.child("tls").map(t -> new BackendTlsReader(problems).tls(t));
     BackendProtocol protocol = protocol(s);
+    Optional<SheddingConfig> shedding = s.child("shedding")
+        .map(new SheddingReader(problems)::shedding).orElse(Optional.empty());
     s.rejectUnknown();
     if (problems.errorCount() != before) {
       return null;
@@ -128,7 +130,7 @@ final class PoolReader {
     return problems.build(s.mark(), s.path(), () -> new PoolConfig(name, algorithm, options,
         hashKey, entries.statics(), entries.dns(), retries, checks, passiveDownTime,
         panicThreshold, slowStart, outliers, circuitBreaker, control, signalsSpec, zoneSettings,
-        affinity, tls, protocol));
+        affinity, tls, protocol, shedding == null ? Optional.empty() : shedding));
   }
 
   private static final Value<BackendProtocol.Version> PROTOCOL = Value.choice("http1, h2 or h2c",

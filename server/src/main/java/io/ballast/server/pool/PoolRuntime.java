@@ -37,6 +37,7 @@ public final class PoolRuntime {
   private final PoolZones zones;
   private final PoolParts parts;
   private final PoolMembers members;
+  private final PoolShedding shedding;
   private volatile PoolConfig config;
   private volatile PoolRef ref;
   private RetryPolicy retry;
@@ -49,6 +50,7 @@ public final class PoolRuntime {
     this.services = services;
     this.zones = zones;
     this.parts = new PoolParts(pool, services);
+    this.shedding = new PoolShedding(pool.name(), services);
     this.members = new PoolMembers(pool, config, services,
         costs -> parts.weightControl().ifPresent(w -> w.useCosts(costs)));
   }
@@ -79,6 +81,7 @@ public final class PoolRuntime {
     PoolRuntime r = new PoolRuntime(config, lb, services, zones);
     r.retry = new RetryPolicy(config.retries(), Ticker.SYSTEM);
     r.affinity = r.startAffinity(config);
+    r.shedding.apply(config);
     r.ref = r.buildRef(config);
     r.parts.apply(null, config);
     r.members.apply(config, false, "start");
@@ -169,6 +172,10 @@ public final class PoolRuntime {
       changed.add("tls");
       refChanged = true;
     }
+    if (shedding.apply(next)) {
+      changed.add("shedding");
+      refChanged = true;
+    }
     refChanged |= !ConfigDiff.same(was.hashKey(), next.hashKey())
         || !ConfigDiff.same(header(was), header(next)) || zones.changed(was, next);
     if (refChanged) {
@@ -177,6 +184,11 @@ public final class PoolRuntime {
     changed.addAll(parts.apply(was, next));
     parts.weightControl().ifPresent(w -> w.useCosts(members.costs()));
     return changed;
+  }
+
+  /** The pool's concurrency limiter while it sheds load, else null; for metrics. */
+  public io.ballast.core.shed.ConcurrencyLimiter limiter() {
+    return shedding.limiter();
   }
 
   /** The pool's DNS watches, for metrics and the admin view. */
@@ -205,7 +217,7 @@ public final class PoolRuntime {
 
   private PoolRef buildRef(PoolConfig c) {
     return new PoolRef(pool, retry, c.hashKey().orElse(null), header(c), zones.zoneMap(c.name()),
-        affinity, c.tls().orElse(null), c.protocol());
+        affinity, c.tls().orElse(null), c.protocol(), shedding.shedding());
   }
 
   private static String header(PoolConfig c) {
@@ -223,6 +235,7 @@ public final class PoolRuntime {
   public synchronized void close() {
     members.close();
     parts.close();
+    shedding.close();
     if (affinity != null) {
       affinity.close();
     }

@@ -696,6 +696,7 @@ class ConfigLoaderTest {
             + " least_request, peak_ewma, least_connections_response_time, ring_hash, maglev,"
             + " bounded_load_hash, hash_key, backends, retries, circuit_breaker, health_check,"
             + " health_checks, passive_down_time, panic_threshold, slow_start, outlier_detection,"
-            + " weight_control, signals, zones, affinity, tls, protocol, max_streams_per_connection)");
+            + " weight_control, signals, zones, affinity, tls, protocol,"
+            + " max_streams_per_connection, shedding)");
   }
 }
