@@ -147,7 +147,7 @@ final class Exchange {
     }
     // A WebSocket session is not load the limit measures: it would hold a place for its life.
     if (!upgrade && !admission.admit(r, req.headers())) {
-      answer(503, admission.refusal(), null); // Retry-After: 1; a gRPC call gets UNAVAILABLE
+      answer(503, admission.refusal(), null, null); // Retry-After: 1; a gRPC call gets UNAVAILABLE
       return;
     }
     attempts.start(r.target().ref().pool(), r.policy(), r.session(), record.method(),
