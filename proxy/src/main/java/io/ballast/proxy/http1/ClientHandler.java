@@ -241,7 +241,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
   }
 
   private void onRequestHead(HttpRequest request) {
-    RequestChecks.Rejection rejection = RequestChecks.check(request);
+    RequestChecks.Rejection rejection = RequestChecks.check(request, connection().localAddress());
     if (rejection != null) {
       state = State.CLOSING;
       ctx.channel().config().setAutoRead(false);

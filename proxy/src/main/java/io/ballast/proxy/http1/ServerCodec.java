@@ -20,7 +20,9 @@ import java.util.List;
  * The client-side HTTP/1.1 codec: Netty's {@code HttpServerCodec} pairing (a request decoder, and a
  * response encoder that knows a HEAD response has no body) plus one check Netty's decoder lacks:
  * it silently unfolds obsolete line folding (a header line starting with SP or HTAB), which RFC
- * 9112 section 5.2 tells a proxy to reject, because servers disagree on how to read it.
+ * 9112 section 5.2 tells a proxy to reject, because servers disagree on how to read it; and the
+ * request line's grammar is checked on the bytes as they arrive ({@link RequestLineCheck}), as
+ * Netty reads a lower-case version, runs of spaces and control bytes in the target leniently.
  *
  * <p>It also holds still behind a WebSocket upgrade request ({@link WebSocketUpgrade#requested}):
  * once such a request is decoded, the bytes after it are kept undecoded until the exchange knows
@@ -97,11 +99,13 @@ public final class ServerCodec
     private static final int LINE_START = 2;
     private static final int BLANK_CR = 3;
     private static final int DONE = 4;
+    private static final int REQUEST_LINE = 5;
 
     private int scan = START;
     /** Bytes at the front of the readable region that the scanner has already seen. */
     private int scanned;
     private boolean folded;
+    private final RequestLineCheck line = new RequestLineCheck();
     /** Inside channelRead: a release from a handler lets this pass decode on by itself. */
     private boolean decoding;
     /** The upgrade request whose end starts the hold. */
@@ -145,8 +149,12 @@ public final class ServerCodec
         Object o = out.get(i);
         if (o instanceof HttpRequest request) {
           methods.add(request.method());
-          if (folded && request.decoderResult().isSuccess()) {
-            request.setDecoderResult(DecoderResult.failure(OBS_FOLD));
+          if (request.decoderResult().isSuccess()) {
+            if (line.failure() != null) {
+              request.setDecoderResult(DecoderResult.failure(line.failure()));
+            } else if (folded) {
+              request.setDecoderResult(DecoderResult.failure(OBS_FOLD));
+            }
           }
           folded = false;
           upgrade = WebSocketUpgrade.requested(request) ? request : null;
@@ -172,7 +180,15 @@ public final class ServerCodec
           case START -> {
             // Netty skips control characters and whitespace before the request line.
             if (b > ' ' && b != 0x7f) {
-              state = IN_LINE;
+              state = REQUEST_LINE;
+              line.reset();
+              line.accept(b);
+            }
+          }
+          case REQUEST_LINE -> {
+            line.accept(b);
+            if (b == '\n') {
+              state = LINE_START;
             }
           }
           case IN_LINE -> {
