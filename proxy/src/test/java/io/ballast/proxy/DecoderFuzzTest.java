@@ -103,7 +103,7 @@ class DecoderFuzzTest {
   static String kind(String reason) {
     String prefix = "malformed request: ";
     String rest = reason.startsWith(prefix) ? reason.substring(prefix.length()) : reason;
-    rest = rest.replaceAll("(?s)[^A-Za-z '()-].*", "").trim();
+    rest = rest.replaceAll("'[^']*'", "<name>").replaceAll("(?s)[^A-Za-z '<>()-].*", "").trim();
     return (reason.startsWith(prefix) ? prefix : "") + rest;
   }
 
