@@ -36,6 +36,9 @@ final class RequestChecks {
 
   static final Rejection URI_TOO_LONG = new Rejection(414, "request line too long");
   static final Rejection HEADERS_TOO_LARGE = new Rejection(431, "header section too large");
+  static final Rejection TOO_MANY_HEADERS = new Rejection(431, "too many header fields");
+  static final Rejection HEAD_TIMEOUT =
+      new Rejection(408, "request head not complete within the request head timeout");
   static final Rejection BAD_TRANSFER_ENCODING =
       new Rejection(400, "transfer-encoding other than chunked");
   static final Rejection MISSING_HOST = new Rejection(400, "missing host");
@@ -59,6 +62,12 @@ final class RequestChecks {
       }
       if (cause instanceof TooLongHttpHeaderException) {
         return HEADERS_TOO_LARGE;
+      }
+      if (cause == ServerCodec.TOO_MANY_HEADERS) {
+        return TOO_MANY_HEADERS;
+      }
+      if (cause == ServerCodec.HEAD_TIMEOUT) {
+        return HEAD_TIMEOUT;
       }
       return new Rejection(400, "malformed request: " + cause.getMessage());
     }
