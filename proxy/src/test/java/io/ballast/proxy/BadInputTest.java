@@ -128,13 +128,20 @@ class BadInputTest {
   void refusedClosedAndNeverForwarded(String name, String request, int status) throws Exception {
     int before = f.requestsReceived();
     int logsBefore = f.logs.size();
+    int refusalsBefore = f.refusals.size();
     String response = f.raw(request);
     assertThat(response).startsWith("HTTP/1.1 " + status + " ");
     assertThat(response).contains("connection: close");
     assertThat(f.requestsReceived()).isEqualTo(before);
     await().until(() -> f.logs.size() == logsBefore + 1);
-    assertThat(f.logs.stream().skip(logsBefore).findFirst().orElseThrow().status())
-        .isEqualTo(status);
+    RequestLog log = f.logs.stream().skip(logsBefore).findFirst().orElseThrow();
+    assertThat(log.status()).isEqualTo(status);
+    // Counted with a reason that never quotes the request: the log's, or its fixed part.
+    String refusal = f.refusals.stream().skip(refusalsBefore).findFirst().orElseThrow();
+    assertThat(refusal).startsWith(status + " ");
+    String reason = refusal.substring(4);
+    assertThat(log.error()).startsWith(reason);
+    assertThat(reason.equals(log.error()) || reason.equals("malformed request")).isTrue();
   }
 
   @Test

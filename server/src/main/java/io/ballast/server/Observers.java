@@ -10,6 +10,7 @@ import io.ballast.server.metrics.CompositeObserver;
 import io.ballast.server.metrics.GrpcMetrics;
 import io.ballast.server.metrics.Http2Metrics;
 import io.ballast.server.metrics.ProxyMetrics;
+import io.ballast.server.metrics.RefusalMetrics;
 import io.ballast.server.metrics.TlsMetrics;
 import io.ballast.server.metrics.TunnelMetrics;
 import java.io.IOException;
@@ -31,6 +32,7 @@ final class Observers implements AutoCloseable {
   private final TunnelMetrics tunnels;
   private final GrpcMetrics grpc;
   private final Http2Metrics http2;
+  private final RefusalMetrics refusals;
   private final AccessLogs accessLogs;
 
   /** @param served every TLS listener's certificates, read at each scrape */
@@ -41,6 +43,7 @@ final class Observers implements AutoCloseable {
     this.tunnels = new TunnelMetrics(metrics.registry());
     this.grpc = new GrpcMetrics(metrics.registry());
     this.http2 = new Http2Metrics(metrics.registry());
+    this.refusals = new RefusalMetrics(metrics.registry());
     this.accessLogs = new AccessLogs(accessLog);
   }
 
@@ -51,8 +54,8 @@ final class Observers implements AutoCloseable {
   /** The observer to hand the proxy: every metric, and the access log when there is one. */
   ProxyObserver current() {
     AccessLog log = accessLogs.current();
-    return log == null ? CompositeObserver.of(metrics, tls, tunnels, grpc, http2)
-        : CompositeObserver.of(metrics, tls, tunnels, grpc, http2, log);
+    return log == null ? CompositeObserver.of(metrics, tls, tunnels, grpc, http2, refusals)
+        : CompositeObserver.of(metrics, tls, tunnels, grpc, http2, refusals, log);
   }
 
   /**

@@ -1,11 +1,13 @@
 package io.ballast.proxy.http1;
 
+import io.ballast.proxy.ListenerContext;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One log line per refused request head, at most {@link #PER_SECOND} a second for the whole
+ * Tells the listener's observer of each refused request head (the refusal metric, by its fixed
+ * kind), and writes one log line per refusal, at most {@link #PER_SECOND} a second for the whole
  * process: an attacker sending malformed requests as fast as it can must not flood the log or
  * the disk. The lines a second's budget left out are counted and said on the next line that is
  * written. Every refusal is still in the access log and the request metrics (its status and
@@ -22,8 +24,10 @@ final class RefusalLog {
 
   private RefusalLog() {}
 
-  /** Logs {@code rejection} of a request from {@code client} on {@code listener}, if allowed. */
-  static void refused(String listener, String client, RequestChecks.Rejection rejection) {
+  /** Counts {@code rejection} of a request from {@code client}, and logs it if allowed. */
+  static void refused(ListenerContext listener, String client,
+      RequestChecks.Rejection rejection) {
+    listener.observer().onRequestRefused(listener.name(), rejection.status(), rejection.kind());
     if (!LOG.isInfoEnabled()) {
       return;
     }
@@ -32,7 +36,7 @@ final class RefusalLog {
       return;
     }
     long suppressed = SUPPRESSED.getAndSet(0);
-    LOG.info("listener {}: refused a request from {}: {} ({}){}", listener, client,
+    LOG.info("listener {}: refused a request from {}: {} ({}){}", listener.name(), client,
         rejection.status(), rejection.reason(),
         suppressed == 0 ? "" : "; " + suppressed + " more refusals not logged");
   }

@@ -31,8 +31,16 @@ import java.util.List;
 final class RequestChecks {
   private RequestChecks() {}
 
-  /** Why a request is refused; {@code status} is what the client gets before the close. */
-  record Rejection(int status, String reason) {}
+  /**
+   * Why a request is refused; {@code status} is what the client gets before the close,
+   * {@code reason} what the request's record says, {@code kind} the same from a fixed set (no
+   * bytes of the request in it), for metrics.
+   */
+  record Rejection(int status, String reason, String kind) {
+    Rejection(int status, String reason) {
+      this(status, reason, reason);
+    }
+  }
 
   static final Rejection URI_TOO_LONG = new Rejection(414, "request line too long");
   static final Rejection HEADERS_TOO_LARGE = new Rejection(431, "header section too large");
@@ -69,7 +77,12 @@ final class RequestChecks {
       if (cause == ServerCodec.HEAD_TIMEOUT) {
         return HEAD_TIMEOUT;
       }
-      return new Rejection(400, "malformed request: " + cause.getMessage());
+      String reason = "malformed request: " + cause.getMessage();
+      // ballast's own findings have fixed messages; Netty's may quote the request.
+      boolean ours = cause == ServerCodec.OBS_FOLD || cause == RequestLineCheck.BAD_METHOD
+          || cause == RequestLineCheck.EXTRA_SPACE || cause == RequestLineCheck.BAD_TARGET_BYTE
+          || cause == RequestLineCheck.BAD_VERSION;
+      return new Rejection(400, reason, ours ? reason : "malformed request");
     }
     HttpVersion version = request.protocolVersion();
     if (version.majorVersion() != 1) {
