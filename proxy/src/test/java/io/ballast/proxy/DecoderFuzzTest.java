@@ -28,13 +28,13 @@ import org.junit.jupiter.api.Timeout;
  * takes long, and every request ballast would forward serialises to what a strict parser
  * ({@link StrictParser}) reads back as the same method, target, Host and field lines.
  *
- * <p>The suite runs {@code fuzz.inputs} (3,000 by default) from seed {@code fuzz.seed}, with
+ * <p>The suite runs {@code fuzz.inputs} (2,500 by default) from seed {@code fuzz.seed}, with
  * every buffer tracked for leaks (paranoid, as every test of this module); {@code bench/fuzz.sh}
  * runs a million or more with {@code fuzz.leakDetection=disabled}, as paranoid tracking costs
  * about ten times the decoding.
  */
 class DecoderFuzzTest {
-  private static final long INPUTS = Long.getLong("fuzz.inputs", 3_000);
+  private static final long INPUTS = Long.getLong("fuzz.inputs", 2_500);
   private static final long SEED = Long.getLong("fuzz.seed", 16);
   /** Hop-by-hop and framing fields: ballast writes its own. */
   private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding",
@@ -43,7 +43,9 @@ class DecoderFuzzTest {
   @Test
   @Timeout(value = 30, unit = TimeUnit.MINUTES)
   void framingNeverThrowsNeverStallsAndForwardsOnlyWellFormedRequests() throws IOException {
+    LeakWatch leaks = LeakWatch.install();
     run(INPUTS, SEED);
+    assertThat(leaks.leaks()).isEmpty();
   }
 
   /** The long run: {@code [inputs [seed]]}; bench/fuzz.sh starts it. */

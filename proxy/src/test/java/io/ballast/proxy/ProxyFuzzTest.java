@@ -32,17 +32,19 @@ import org.junit.jupiter.api.Timeout;
  * found in the input ({@link DecoderHarness}: same method, Host, target and body, in order), so
  * that no request the proxy did not frame itself (a smuggled one) ever reaches a backend.
  *
- * <p>The suite runs {@code fuzz.proxy.inputs} (1,000 by default) from {@code fuzz.seed};
+ * <p>The suite runs {@code fuzz.proxy.inputs} (800 by default) from {@code fuzz.seed};
  * {@code bench/fuzz.sh} runs more.
  */
 class ProxyFuzzTest {
-  private static final long INPUTS = Long.getLong("fuzz.proxy.inputs", 1_000);
+  private static final long INPUTS = Long.getLong("fuzz.proxy.inputs", 800);
   private static final long SEED = Long.getLong("fuzz.seed", 16);
 
   @Test
   @Timeout(value = 60, unit = TimeUnit.MINUTES)
   void theBackendOnlyEverGetsRequestsBallastFramedItself() throws Exception {
+    LeakWatch leaks = LeakWatch.install();
     run(INPUTS, SEED);
+    assertThat(leaks.leaks()).isEmpty();
   }
 
   /** A longer run: {@code [inputs [seed]]}; bench/fuzz.sh starts it. */

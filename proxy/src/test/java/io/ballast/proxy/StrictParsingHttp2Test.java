@@ -54,6 +54,23 @@ class StrictParsingHttp2Test {
   }
 
   @Test
+  void aPathThatIsNotAUriIsResetWithoutLeakingItsBuffer() throws Exception {
+    // Netty's translation allocates the body buffer, then its request object refuses a path
+    // with a space and the buffer is never released; StreamPathGuard resets such a stream first.
+    LeakWatch leaks = LeakWatch.install();
+    int before = f.requestsReceived();
+    try (RawH2 raw = new RawH2(f.address)) {
+      raw.preface();
+      for (int i = 0; i < 20; i++) {
+        raw.headers(1 + 2 * i, get("a.example", "/a b"), true);
+        assertThat(answer(raw, 1 + 2 * i)).isEqualTo("reset");
+      }
+    }
+    assertThat(f.requestsReceived()).isEqualTo(before);
+    assertThat(leaks.leaks()).isEmpty();
+  }
+
+  @Test
   void authorityIsCheckedAsAHostIsAndTheBackendSeesOneHost() throws Exception {
     int before = f.requestsReceived();
     try (RawH2 raw = new RawH2(f.address)) {
