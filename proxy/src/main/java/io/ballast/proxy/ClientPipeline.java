@@ -72,14 +72,16 @@ final class ClientPipeline extends ChannelInitializer<SocketChannel> {
       ch.pipeline().addLast(new TlsAcceptor(tls), new HandshakeWatch(tls, tlsEvents));
     }
     if (!s.settings().http2().enabled()) {
-      ch.pipeline().addLast(new ServerCodec(s.decoder().clone()), new ClientHandler(context));
+      ch.pipeline().addLast(new ServerCodec(s.decoder().clone(), s.settings().clientLimits()),
+          new ClientHandler(context));
       return;
     }
     ch.pipeline().addLast(new ProtocolSniffer(new ProtocolSniffer.Protocols() {
       @Override
       public void http1(ChannelHandlerContext ctx) {
         // The codec first: the client handler looks for it when it is added.
-        ctx.pipeline().addAfter(ctx.name(), "http1-codec", new ServerCodec(s.decoder().clone()));
+        ctx.pipeline().addAfter(ctx.name(), "http1-codec",
+            new ServerCodec(s.decoder().clone(), s.settings().clientLimits()));
         ctx.pipeline().addAfter("http1-codec", null,
             new ClientHandler(context, new H2cUpgrade(context, s.settings())));
       }

@@ -44,6 +44,14 @@ public interface ProxyObserver {
    */
   default void onHttp2Error(String listener, boolean connection, String error) {}
 
+  /**
+   * Ballast refused a request head before routing it (malformed, smuggling-prone, over a limit,
+   * too slow) and answered {@code status} itself, then closed the connection. {@code reason}
+   * comes from a fixed set (the refusal's kind, without the request's bytes), so it may label a
+   * metric; the request's own record (the access log) has the full reason.
+   */
+  default void onRequestRefused(String listener, int status, String reason) {}
+
   /** A tunnel opened to a backend of {@code pool} (a WebSocket upgrade was answered 101). */
   default void onTunnelOpened(String pool) {}
 

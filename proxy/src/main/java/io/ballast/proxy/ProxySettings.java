@@ -29,6 +29,8 @@ import java.util.Objects;
  * @param http2 whether clients may speak HTTP/2, and its limits
  * @param maxWebSocketFrame the largest payload a client's WebSocket frame may announce; a larger
  *     one ends its tunnel with a close frame 1009 (message too big)
+ * @param clientLimits how long a client may take to send a request head, and how many header
+ *     fields it may have
  */
 public record ProxySettings(
     Duration connectTimeout,
@@ -41,7 +43,8 @@ public record ProxySettings(
     Forwarding forwarding,
     Duration tunnelIdleTimeout,
     Http2Options http2,
-    long maxWebSocketFrame) {
+    long maxWebSocketFrame,
+    ClientLimits clientLimits) {
 
   /** NGINX's proxy_read_timeout. */
   public static final Duration DEFAULT_BACKEND_READ_TIMEOUT = Duration.ofSeconds(60);
@@ -71,6 +74,37 @@ public record ProxySettings(
     if (maxWebSocketFrame < 125) {
       throw new IllegalArgumentException(
           "maxWebSocketFrame: " + maxWebSocketFrame + " (expected: >= 125)");
+    }
+    Objects.requireNonNull(clientLimits, "clientLimits");
+  }
+
+  /** Settings with the default client limits. */
+  public ProxySettings(Duration connectTimeout, Duration responseTimeout,
+      Duration clientIdleTimeout, Duration backendIdleTimeout, Duration backendReadTimeout,
+      int maxInitialLineLength, int maxHeaderSize, Forwarding forwarding,
+      Duration tunnelIdleTimeout, Http2Options http2, long maxWebSocketFrame) {
+    this(connectTimeout, responseTimeout, clientIdleTimeout, backendIdleTimeout,
+        backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding, tunnelIdleTimeout,
+        http2, maxWebSocketFrame, ClientLimits.DEFAULTS);
+  }
+
+  /**
+   * What a client may take to send a request head (HTTP/1.1). Immutable.
+   *
+   * @param requestHeadTimeout from the first byte of a request head to its end; past it the
+   *     client gets 408 and the connection closes (a slowloris holds nothing longer than this)
+   * @param maxHeaderCount the most header fields a request may have; more gets 431
+   */
+  public record ClientLimits(Duration requestHeadTimeout, int maxHeaderCount) {
+    /** 10 s, as HAProxy's usual {@code timeout http-request}; 100 fields, as Envoy's default. */
+    public static final ClientLimits DEFAULTS = new ClientLimits(Duration.ofSeconds(10), 100);
+
+    public ClientLimits {
+      positive("requestHeadTimeout", requestHeadTimeout);
+      if (maxHeaderCount < 1) {
+        throw new IllegalArgumentException(
+            "maxHeaderCount: " + maxHeaderCount + " (expected: >= 1)");
+      }
     }
   }
 
@@ -132,61 +166,67 @@ public record ProxySettings(
   public ProxySettings withConnectTimeout(Duration value) {
     return new ProxySettings(value, responseTimeout, clientIdleTimeout, backendIdleTimeout,
         backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding, tunnelIdleTimeout,
-        http2, maxWebSocketFrame);
+        http2, maxWebSocketFrame, clientLimits);
   }
 
   public ProxySettings withResponseTimeout(Duration value) {
     return new ProxySettings(connectTimeout, value, clientIdleTimeout, backendIdleTimeout,
         backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding, tunnelIdleTimeout,
-        http2, maxWebSocketFrame);
+        http2, maxWebSocketFrame, clientLimits);
   }
 
   public ProxySettings withClientIdleTimeout(Duration value) {
     return new ProxySettings(connectTimeout, responseTimeout, value, backendIdleTimeout,
         backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding, tunnelIdleTimeout,
-        http2, maxWebSocketFrame);
+        http2, maxWebSocketFrame, clientLimits);
   }
 
   public ProxySettings withBackendIdleTimeout(Duration value) {
     return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout, value,
         backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding, tunnelIdleTimeout,
-        http2, maxWebSocketFrame);
+        http2, maxWebSocketFrame, clientLimits);
   }
 
   public ProxySettings withLimits(int initialLine, int headers) {
     return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout,
         backendIdleTimeout, backendReadTimeout, initialLine, headers, forwarding,
-        tunnelIdleTimeout, http2, maxWebSocketFrame);
+        tunnelIdleTimeout, http2, maxWebSocketFrame, clientLimits);
   }
 
   public ProxySettings withBackendReadTimeout(Duration value) {
     return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout,
         backendIdleTimeout, value, maxInitialLineLength, maxHeaderSize, forwarding,
-        tunnelIdleTimeout, http2, maxWebSocketFrame);
+        tunnelIdleTimeout, http2, maxWebSocketFrame, clientLimits);
   }
 
   public ProxySettings withForwarding(Forwarding value) {
     return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout,
         backendIdleTimeout, backendReadTimeout, maxInitialLineLength, maxHeaderSize, value,
-        tunnelIdleTimeout, http2, maxWebSocketFrame);
+        tunnelIdleTimeout, http2, maxWebSocketFrame, clientLimits);
   }
 
   public ProxySettings withTunnelIdleTimeout(Duration value) {
     return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout,
         backendIdleTimeout, backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding,
-        value, http2, maxWebSocketFrame);
+        value, http2, maxWebSocketFrame, clientLimits);
   }
 
   public ProxySettings withHttp2(Http2Options value) {
     return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout,
         backendIdleTimeout, backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding,
-        tunnelIdleTimeout, value, maxWebSocketFrame);
+        tunnelIdleTimeout, value, maxWebSocketFrame, clientLimits);
   }
 
   public ProxySettings withMaxWebSocketFrame(long value) {
     return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout,
         backendIdleTimeout, backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding,
-        tunnelIdleTimeout, http2, value);
+        tunnelIdleTimeout, http2, value, clientLimits);
+  }
+
+  public ProxySettings withClientLimits(ClientLimits value) {
+    return new ProxySettings(connectTimeout, responseTimeout, clientIdleTimeout,
+        backendIdleTimeout, backendReadTimeout, maxInitialLineLength, maxHeaderSize, forwarding,
+        tunnelIdleTimeout, http2, maxWebSocketFrame, value);
   }
 
   private static void positive(String name, Duration d) {

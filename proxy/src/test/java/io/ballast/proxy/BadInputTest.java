@@ -75,7 +75,52 @@ class BadInputTest {
         Arguments.of("request line too long",
             "GET /" + "a".repeat(300) + " HTTP/1.1\r\n" + h + "\r\n", 414),
         Arguments.of("headers too large",
-            "GET / HTTP/1.1\r\n" + h + "X-Big: " + "b".repeat(2000) + "\r\n\r\n", 431));
+            "GET / HTTP/1.1\r\n" + h + "X-Big: " + "b".repeat(2000) + "\r\n\r\n", 431),
+        // The request line, byte by byte (RequestLineCheck).
+        Arguments.of("NUL in target", "GET /a\0b HTTP/1.1\r\n" + h + "\r\n", 400),
+        Arguments.of("SOH in target", "GET /a\u0001b HTTP/1.1\r\n" + h + "\r\n", 400),
+        Arguments.of("DEL in target", "GET /a\u007fb HTTP/1.1\r\n" + h + "\r\n", 400),
+        Arguments.of("VT in target", "GET /a\u000bb HTTP/1.1\r\n" + h + "\r\n", 400),
+        Arguments.of("tab in target", "GET /a\tb HTTP/1.1\r\n" + h + "\r\n", 400),
+        Arguments.of("non-ascii in target", "GET /caf\u00e9 HTTP/1.1\r\n" + h + "\r\n", 400),
+        Arguments.of("two spaces before target", "GET  / HTTP/1.1\r\n" + h + "\r\n", 400),
+        Arguments.of("two spaces before version", "GET /  HTTP/1.1\r\n" + h + "\r\n", 400),
+        Arguments.of("lower-case version", "GET / http/1.1\r\n" + h + "\r\n", 400),
+        Arguments.of("two-digit minor", "GET / HTTP/1.10\r\n" + h + "\r\n", 400),
+        Arguments.of("leading zero major", "GET / HTTP/01.1\r\n" + h + "\r\n", 400),
+        Arguments.of("space after version", "GET / HTTP/1.1 \r\n" + h + "\r\n", 400),
+        Arguments.of("junk after version", "GET / HTTP/1.1 x\r\n" + h + "\r\n", 400),
+        Arguments.of("no version", "GET /\r\n" + h + "\r\n", 400),
+        Arguments.of("HTTP/3.0", "GET / HTTP/3.0\r\n" + h + "\r\n", 505),
+        Arguments.of("HTTP/0.9 spelled out", "GET / HTTP/0.9\r\n" + h + "\r\n", 505),
+        // Host values (HostSyntax).
+        Arguments.of("host with space", "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400),
+        Arguments.of("host with empty port", "GET / HTTP/1.1\r\nHost: a.example:\r\n\r\n", 400),
+        Arguments.of("host with port 65536",
+            "GET / HTTP/1.1\r\nHost: a.example:65536\r\n\r\n", 400),
+        Arguments.of("host with letters in port",
+            "GET / HTTP/1.1\r\nHost: a.example:8o\r\n\r\n", 400),
+        Arguments.of("host with userinfo",
+            "GET / HTTP/1.1\r\nHost: user@a.example\r\n\r\n", 400),
+        Arguments.of("host with a path", "GET / HTTP/1.1\r\nHost: a.example/x\r\n\r\n", 400),
+        Arguments.of("host that is only a port", "GET / HTTP/1.1\r\nHost: :80\r\n\r\n", 400),
+        Arguments.of("unclosed ipv6 literal", "GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", 400),
+        Arguments.of("bad ipv6 literal", "GET / HTTP/1.1\r\nHost: [1:2:3]\r\n\r\n", 400),
+        Arguments.of("bad percent-encoding", "GET / HTTP/1.1\r\nHost: a%zz\r\n\r\n", 400),
+        Arguments.of("two hosts in HTTP/1.0", "GET / HTTP/1.0\r\n" + h + "Host: y\r\n\r\n", 400),
+        // Target forms (RequestTarget).
+        Arguments.of("absolute-form with userinfo",
+            "GET http://user@a.example/x HTTP/1.1\r\n" + h + "\r\n", 400),
+        Arguments.of("absolute-form with empty host", "GET http:///x HTTP/1.1\r\n" + h + "\r\n",
+            400),
+        Arguments.of("absolute-form with bad port",
+            "GET http://a.example:99999/x HTTP/1.1\r\n" + h + "\r\n", 400),
+        Arguments.of("absolute-form of another scheme",
+            "GET ftp://a.example/x HTTP/1.1\r\n" + h + "\r\n", 400),
+        Arguments.of("absolute-form without authority",
+            "GET http:/x HTTP/1.1\r\n" + h + "\r\n", 400),
+        Arguments.of("relative target", "GET x HTTP/1.1\r\n" + h + "\r\n", 400),
+        Arguments.of("asterisk for GET", "GET * HTTP/1.1\r\n" + h + "\r\n", 400));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -83,13 +128,20 @@ class BadInputTest {
   void refusedClosedAndNeverForwarded(String name, String request, int status) throws Exception {
     int before = f.requestsReceived();
     int logsBefore = f.logs.size();
+    int refusalsBefore = f.refusals.size();
     String response = f.raw(request);
     assertThat(response).startsWith("HTTP/1.1 " + status + " ");
     assertThat(response).contains("connection: close");
     assertThat(f.requestsReceived()).isEqualTo(before);
     await().until(() -> f.logs.size() == logsBefore + 1);
-    assertThat(f.logs.stream().skip(logsBefore).findFirst().orElseThrow().status())
-        .isEqualTo(status);
+    RequestLog log = f.logs.stream().skip(logsBefore).findFirst().orElseThrow();
+    assertThat(log.status()).isEqualTo(status);
+    // Counted with a reason that never quotes the request: the log's, or its fixed part.
+    String refusal = f.refusals.stream().skip(refusalsBefore).findFirst().orElseThrow();
+    assertThat(refusal).startsWith(status + " ");
+    String reason = refusal.substring(4);
+    assertThat(log.error()).startsWith(reason);
+    assertThat(reason.equals(log.error()) || reason.equals("malformed request")).isTrue();
   }
 
   @Test

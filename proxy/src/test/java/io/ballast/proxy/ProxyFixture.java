@@ -37,6 +37,8 @@ final class ProxyFixture implements AutoCloseable {
   final ConcurrentLinkedQueue<RequestLog> logs = new ConcurrentLinkedQueue<>();
   /** HTTP/2 errors ballast answered, as "connection:enhance_your_calm", "stream:protocol_error". */
   final ConcurrentLinkedQueue<String> http2Errors = new ConcurrentLinkedQueue<>();
+  /** Refused request heads, as "status reason" (the observer's fixed reason). */
+  final ConcurrentLinkedQueue<String> refusals = new ConcurrentLinkedQueue<>();
   /** Why each tunnel ended, in the order they did. */
   final ConcurrentLinkedQueue<TunnelEnd> tunnelEnds = new ConcurrentLinkedQueue<>();
   final ControlLoop control = new ControlLoop("test-control", Throwable::printStackTrace);
@@ -107,6 +109,11 @@ final class ProxyFixture implements AutoCloseable {
       @Override
       public void onTunnelClosed(String pool, TunnelEnd end) {
         tunnelEnds.add(end);
+      }
+
+      @Override
+      public void onRequestRefused(String listener, int status, String reason) {
+        refusals.add(status + " " + reason);
       }
 
       @Override

@@ -129,6 +129,21 @@ class RoutingTest {
   }
 
   @Test
+  void anAbsoluteFormTargetRoutesByItsAuthorityAndTheBackendSeesThatHost() throws Exception {
+    start(
+        route("api", match(List.of("api.example.com"), null, Set.of(), List.of(), List.of()),
+            pool("api")),
+        route("other", match(List.of("other.example.com"), null, Set.of(), List.of(),
+            List.of()), pool("other")));
+    // RFC 9112 section 3.2.2: the authority wins over Host, for routing and for the backend.
+    assertThat(raw("GET http://api.example.com/x?y=1 HTTP/1.1\r\nHost: other.example.com\r\n"
+        + "\r\n")).endsWith("api");
+    assertThat(backends.get("api").lastUri).isEqualTo("/x?y=1");
+    assertThat(backends.get("api").lastHeaders.get("host")).isEqualTo("api.example.com");
+    assertThat(backends.get("other").requests.get()).isZero();
+  }
+
+  @Test
   void firstMatchingRouteWinsByHostPathMethodHeaderAndQuery() throws Exception {
     start(
         route("v2", match(List.of("api.example.com"), new PathMatch.Prefix("/v2"), Set.of(),

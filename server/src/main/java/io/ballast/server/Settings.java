@@ -27,7 +27,8 @@ final class Settings {
             f.trustedProxies(), f.requestIdHeader()),
         t.tunnelIdle(),
         config.http2(),
-        l.maxWebSocketFrame());
+        l.maxWebSocketFrame(),
+        l.clientLimits());
   }
 
   /** "GET /health every 2000 ms", "TCP connect every 1000 ms", "gRPC health of "x" every...". */

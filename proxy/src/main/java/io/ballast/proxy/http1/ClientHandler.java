@@ -241,8 +241,9 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
   }
 
   private void onRequestHead(HttpRequest request) {
-    RequestChecks.Rejection rejection = RequestChecks.check(request);
+    RequestChecks.Rejection rejection = RequestChecks.check(request, connection().localAddress());
     if (rejection != null) {
+      RefusalLog.refused(listener, address.ip(), rejection);
       state = State.CLOSING;
       ctx.channel().config().setAutoRead(false);
       exchange.reject(request, rejection);

@@ -1,10 +1,12 @@
 package io.ballast.proxy.http1;
 
+import io.ballast.proxy.ProxySettings.ClientLimits;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -12,15 +14,20 @@ import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The client-side HTTP/1.1 codec: Netty's {@code HttpServerCodec} pairing (a request decoder, and a
  * response encoder that knows a HEAD response has no body) plus one check Netty's decoder lacks:
  * it silently unfolds obsolete line folding (a header line starting with SP or HTAB), which RFC
- * 9112 section 5.2 tells a proxy to reject, because servers disagree on how to read it.
+ * 9112 section 5.2 tells a proxy to reject, because servers disagree on how to read it; and the
+ * request line's grammar is checked on the bytes as they arrive ({@link RequestLineCheck}), as
+ * Netty reads a lower-case version, runs of spaces and control bytes in the target leniently.
  *
  * <p>It also holds still behind a WebSocket upgrade request ({@link WebSocketUpgrade#requested}):
  * once such a request is decoded, the bytes after it are kept undecoded until the exchange knows
@@ -28,6 +35,14 @@ import java.util.List;
  * when this codec is removed; after any other answer {@link #release()} decodes them as the next
  * HTTP request. Without the hold, a client that sends its first frame before the 101 arrives
  * would have it parsed as a request.
+ *
+ * <p>It also keeps a client's request head within {@link ClientLimits}: a head must end within
+ * {@code requestHeadTimeout} of its first byte (a slowloris, sending a header byte every few
+ * seconds, would otherwise hold the connection for as long as it likes: the idle timeout never
+ * fires while bytes trickle in), and may have at most {@code maxHeaderCount} fields. A head past
+ * either limit becomes a failed request ({@link #HEAD_TIMEOUT}, {@link #TOO_MANY_HEADERS}) that
+ * the client handler refuses like any malformed one: 408 or 431, logged and counted, then the
+ * close.
  *
  * <p>One instance per client channel; event-loop only.
  */
@@ -43,12 +58,25 @@ public final class ServerCodec
         }
       };
 
+  /** The failure of a head that did not end within the request head timeout. */
+  static final IllegalArgumentException HEAD_TIMEOUT = failure("request head timeout");
+  /** The failure of a head with more fields than allowed. */
+  static final IllegalArgumentException TOO_MANY_HEADERS = failure("too many header fields");
+
   private final ArrayDeque<HttpMethod> methods = new ArrayDeque<>(4);
+  private final ClientLimits limits;
   private ChannelHandlerContext ctx;
+  /** The request head timeout of the head being received; null between heads. */
+  private ScheduledFuture<?> headDeadline;
   /** The upgrade request the decoder holds still behind; null when it decodes freely. */
   private HttpRequest heldFor;
 
   public ServerCodec(HttpDecoderConfig config) {
+    this(config, ClientLimits.DEFAULTS);
+  }
+
+  public ServerCodec(HttpDecoderConfig config, ClientLimits limits) {
+    this.limits = limits;
     init(new RequestDecoder(config), new ResponseEncoder());
   }
 
@@ -56,6 +84,68 @@ public final class ServerCodec
   public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
     this.ctx = ctx;
     super.handlerAdded(ctx);
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) throws Exception {
+    disarm();
+    super.handlerRemoved(ctx);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    disarm();
+    super.channelInactive(ctx);
+  }
+
+  /** The first byte of a request head arrived: the head must end within the timeout. */
+  private void arm() {
+    if (headDeadline == null && ctx != null) {
+      headDeadline = ctx.executor().schedule(this::headTimedOut,
+          limits.requestHeadTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void disarm() {
+    ScheduledFuture<?> d = headDeadline;
+    if (d != null) {
+      headDeadline = null;
+      d.cancel(false);
+    }
+  }
+
+  /**
+   * The head did not end in time: the client handler gets a failed request in its place, as if
+   * the decoder had found it malformed, and answers 408. Nothing more is decoded.
+   */
+  private void headTimedOut() {
+    headDeadline = null;
+    if (!ctx.channel().isActive() || inboundHandler().timedOut) {
+      return;
+    }
+    if (!methods.isEmpty()) {
+      // An answer is still owed for an earlier request: the client is waiting for ballast, not
+      // the other way round (a pipelined head read with the request before it). Start again.
+      arm();
+      return;
+    }
+    inboundHandler().timedOut = true;
+    HttpRequest failed = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET,
+        "/bad-request");
+    failed.setDecoderResult(DecoderResult.failure(HEAD_TIMEOUT));
+    methods.add(failed.method());
+    ctx.fireChannelRead(failed);
+    ctx.fireChannelReadComplete();
+  }
+
+  /** A shared failure without a stack: it is a verdict on input, not a bug to trace. */
+  private static IllegalArgumentException failure(String message) {
+    return new IllegalArgumentException(message) {
+      @Override
+      public synchronized Throwable fillInStackTrace() {
+        return this;
+      }
+    };
   }
 
   /** True while the decoder holds still behind an upgrade request. */
@@ -97,15 +187,19 @@ public final class ServerCodec
     private static final int LINE_START = 2;
     private static final int BLANK_CR = 3;
     private static final int DONE = 4;
+    private static final int REQUEST_LINE = 5;
 
     private int scan = START;
     /** Bytes at the front of the readable region that the scanner has already seen. */
     private int scanned;
     private boolean folded;
+    private final RequestLineCheck line = new RequestLineCheck();
     /** Inside channelRead: a release from a handler lets this pass decode on by itself. */
     private boolean decoding;
     /** The upgrade request whose end starts the hold. */
     private HttpRequest upgrade;
+    /** The head timeout fired: the connection is being refused, nothing more is decoded. */
+    boolean timedOut;
 
     RequestDecoder(HttpDecoderConfig config) {
       super(config);
@@ -128,8 +222,12 @@ public final class ServerCodec
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out)
         throws Exception {
-      if (heldFor != null) {
-        // Behind an upgrade request: these bytes wait for the backend's answer.
+      if (heldFor != null || timedOut) {
+        // Behind an upgrade request: these bytes wait for the backend's answer. After a head
+        // timeout: the client is refused, what it sends is dropped.
+        if (timedOut) {
+          buffer.skipBytes(buffer.readableBytes());
+        }
         return;
       }
       int end = buffer.readerIndex();
@@ -145,8 +243,15 @@ public final class ServerCodec
         Object o = out.get(i);
         if (o instanceof HttpRequest request) {
           methods.add(request.method());
-          if (folded && request.decoderResult().isSuccess()) {
-            request.setDecoderResult(DecoderResult.failure(OBS_FOLD));
+          disarm();
+          if (request.decoderResult().isSuccess()) {
+            if (line.failure() != null) {
+              request.setDecoderResult(DecoderResult.failure(line.failure()));
+            } else if (folded) {
+              request.setDecoderResult(DecoderResult.failure(OBS_FOLD));
+            } else if (request.headers().size() > limits.maxHeaderCount()) {
+              request.setDecoderResult(DecoderResult.failure(TOO_MANY_HEADERS));
+            }
           }
           folded = false;
           upgrade = WebSocketUpgrade.requested(request) ? request : null;
@@ -172,7 +277,16 @@ public final class ServerCodec
           case START -> {
             // Netty skips control characters and whitespace before the request line.
             if (b > ' ' && b != 0x7f) {
-              state = IN_LINE;
+              state = REQUEST_LINE;
+              line.reset();
+              line.accept(b);
+              arm();
+            }
+          }
+          case REQUEST_LINE -> {
+            line.accept(b);
+            if (b == '\n') {
+              state = LINE_START;
             }
           }
           case IN_LINE -> {

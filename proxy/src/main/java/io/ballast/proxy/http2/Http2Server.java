@@ -96,6 +96,7 @@ public final class Http2Server {
       @Override
       protected void initChannel(Http2StreamChannel ch) {
         ch.pipeline().addLast(
+            new StreamPathGuard(connection),
             TRANSLATION,
             new StreamRequests(connection),
             new StreamProgress(),

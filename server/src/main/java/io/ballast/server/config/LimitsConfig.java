@@ -1,9 +1,12 @@
 package io.ballast.server.config;
 
 import io.ballast.proxy.ProxySettings;
+import io.ballast.proxy.ProxySettings.ClientLimits;
+import java.time.Duration;
+import java.util.Objects;
 
 /**
- * Request size limits, in bytes. Immutable.
+ * Request limits: sizes in bytes, the header count and the request head timeout. Immutable.
  *
  * @param maxUriLength the longest request line accepted, {@value #MIN_URI_LENGTH}..{@value
  *     #MAX_SIZE}; longer gets 414
@@ -11,8 +14,15 @@ import io.ballast.proxy.ProxySettings;
  *     #MAX_SIZE}; larger gets 431
  * @param maxWebSocketFrame the largest payload a client's WebSocket frame may announce,
  *     {@value #MIN_WEBSOCKET_FRAME}..2^31-1; a larger one ends its tunnel with a close frame 1009
+ * @param maxHeaderCount the most header fields a request head may have, 1..{@value
+ *     #MAX_HEADER_COUNT}; more gets 431
+ * @param requestHeadTimeout from the first byte of a request head to its end, > 0; past it 408
+ *     and the close
  */
-public record LimitsConfig(int maxUriLength, int maxHeaderSize, long maxWebSocketFrame) {
+public record LimitsConfig(int maxUriLength, int maxHeaderSize, long maxWebSocketFrame,
+    int maxHeaderCount, Duration requestHeadTimeout) {
+  /** Far past any real client (browsers send 10 to 30); what it bounds is per-field work. */
+  public static final int MAX_HEADER_COUNT = 10_000;
   /** Room for a request line with a short path: "GET /some/path HTTP/1.1". */
   public static final int MIN_URI_LENGTH = 64;
   /** Room for a Host header and a few more. */
@@ -24,9 +34,20 @@ public record LimitsConfig(int maxUriLength, int maxHeaderSize, long maxWebSocke
   public static final LimitsConfig DEFAULTS =
       new LimitsConfig(8192, 16384, ProxySettings.DEFAULT_MAX_WEBSOCKET_FRAME);
 
-  /** Limits with the default WebSocket frame limit. */
+  /** Limits with the default WebSocket frame limit and client limits. */
   public LimitsConfig(int maxUriLength, int maxHeaderSize) {
     this(maxUriLength, maxHeaderSize, ProxySettings.DEFAULT_MAX_WEBSOCKET_FRAME);
+  }
+
+  /** Limits with the default client limits. */
+  public LimitsConfig(int maxUriLength, int maxHeaderSize, long maxWebSocketFrame) {
+    this(maxUriLength, maxHeaderSize, maxWebSocketFrame,
+        ClientLimits.DEFAULTS.maxHeaderCount(), ClientLimits.DEFAULTS.requestHeadTimeout());
+  }
+
+  /** What the data plane reads of these. */
+  public ClientLimits clientLimits() {
+    return new ClientLimits(requestHeadTimeout, maxHeaderCount);
   }
 
   public LimitsConfig {
@@ -36,5 +57,7 @@ public record LimitsConfig(int maxUriLength, int maxHeaderSize, long maxWebSocke
       throw new IllegalArgumentException("maxWebSocketFrame: " + maxWebSocketFrame
           + " (expected: " + MIN_WEBSOCKET_FRAME + ".." + Integer.MAX_VALUE + ")");
     }
+    Checks.range("maxHeaderCount", maxHeaderCount, 1, MAX_HEADER_COUNT);
+    Checks.positive("requestHeadTimeout", requestHeadTimeout);
   }
 }

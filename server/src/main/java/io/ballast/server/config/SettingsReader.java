@@ -56,9 +56,14 @@ final class SettingsReader {
     Integer frame = s.get("max_websocket_frame",
         Value.size(LimitsConfig.MIN_WEBSOCKET_FRAME, Integer.MAX_VALUE),
         (int) d.maxWebSocketFrame());
+    Integer headerCount = s.get("max_header_count",
+        Value.integer(1, LimitsConfig.MAX_HEADER_COUNT), d.maxHeaderCount());
+    Duration headTimeout = s.get("request_head_timeout", Value.duration(),
+        d.requestHeadTimeout());
     s.rejectUnknown();
     return problems.errorCount() != before ? null
-        : problems.build(s.mark(), s.path(), () -> new LimitsConfig(uri, header, frame));
+        : problems.build(s.mark(), s.path(),
+            () -> new LimitsConfig(uri, header, frame, headerCount, headTimeout));
   }
 
   Http2Options http2(Section s) {

@@ -85,6 +85,11 @@ public final class CompositeObserver implements ProxyObserver {
     each(o -> o.onHttp2Error(listener, connection, error));
   }
 
+  @Override
+  public void onRequestRefused(String listener, int status, String reason) {
+    each(o -> o.onRequestRefused(listener, status, reason));
+  }
+
   /** Tells every observer, each even when one before it threw; then throws the first. */
   private void each(java.util.function.Consumer<ProxyObserver> call) {
     RuntimeException failure = null;

@@ -114,6 +114,26 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void clientLimitsAreReadUnderLimitsAndReachTheDataPlane() {
+    BallastConfig config = valid(BASE + """
+        limits:
+          max_header_count: 50
+          request_head_timeout: 5s
+        """).config();
+    assertThat(config.limits().maxHeaderCount()).isEqualTo(50);
+    assertThat(config.limits().requestHeadTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(config.limits().clientLimits()).isEqualTo(
+        new io.ballast.proxy.ProxySettings.ClientLimits(Duration.ofSeconds(5), 50));
+    assertThat(LimitsConfig.DEFAULTS.clientLimits())
+        .isEqualTo(io.ballast.proxy.ProxySettings.ClientLimits.DEFAULTS);
+    assertThat(String.join("\n", errors(BASE + """
+        limits:
+          max_header_count: 0
+          request_head_timeout: 0s
+        """))).contains("max_header_count").contains("request_head_timeout");
+  }
+
+  @Test
   void trustedProxiesMatchAddresses() throws Exception {
     ForwardingConfig forwarding = valid(BASE + """
         forwarding:
