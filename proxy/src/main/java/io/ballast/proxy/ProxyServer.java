@@ -277,11 +277,7 @@ public final class ProxyServer implements AutoCloseable {
    * @throws IllegalArgumentException when no listener has that name
    */
   public synchronized void replaceTls(String listener, ServerTls tls) {
-    ListenerContext context = listeners.get(listener);
-    if (context == null) {
-      throw new IllegalArgumentException("listener: '" + listener
-          + "' (expected: one of " + listeners.keySet() + ")");
-    }
+    ListenerContext context = started(listener);
     context.replaceTls(tls);
     LOG.debug("listener {}: {}", listener, tls == null ? "plain HTTP" : tls);
   }
@@ -293,11 +289,7 @@ public final class ProxyServer implements AutoCloseable {
    * @throws IllegalArgumentException when no listener has that name
    */
   public synchronized void replaceAccess(String listener, AccessList access) {
-    ListenerContext context = listeners.get(listener);
-    if (context == null) {
-      throw new IllegalArgumentException("listener: '" + listener
-          + "' (expected: one of " + listeners.keySet() + ")");
-    }
+    ListenerContext context = started(listener);
     context.replaceAccess(access);
     LOG.debug("listener {}: access {}", listener, access == null ? "open" : access);
   }
@@ -310,15 +302,21 @@ public final class ProxyServer implements AutoCloseable {
    *     for a listener (none, or a name twice)
    */
   public synchronized void replaceRoutes(String listener, List<RouteSpec> routes) {
+    ListenerContext context = started(listener);
+    // The same checks as at start: at least one route, unique names.
+    new ListenerSpec(listener, new InetSocketAddress(0), routes);
+    context.replaceRoutes(RouteTable.of(routes));
+    LOG.debug("listener {}: routes replaced: {}", listener, context.routes());
+  }
+
+  /** The started listener of that name; IllegalArgumentException naming the others if none. */
+  private ListenerContext started(String listener) {
     ListenerContext context = listeners.get(listener);
     if (context == null) {
       throw new IllegalArgumentException("listener: '" + listener
           + "' (expected: one of " + listeners.keySet() + ")");
     }
-    // The same checks as at start: at least one route, unique names.
-    new ListenerSpec(listener, new InetSocketAddress(0), routes);
-    context.replaceRoutes(RouteTable.of(routes));
-    LOG.debug("listener {}: routes replaced: {}", listener, context.routes());
+    return context;
   }
 
   /**
