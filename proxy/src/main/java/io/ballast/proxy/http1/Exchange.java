@@ -158,7 +158,8 @@ final class Exchange {
     } else if (grpc.isCall()) {
       attempts.grpcCall();
     }
-    body.start(r.policy().bufferWholeBody(contentLength), r.policy().settings().maxBufferedBody());
+    body.start(r.policy().bufferWholeBody(contentLength), r.policy().settings().maxBufferedBody(),
+        contentLength == 0 && !upgrade && !"HTTP/2.0".equals(record.protocol()));
     record.requestId = listener.rewriter().prepareRequest(req, client.address(), client.tls(),
         chunked);
     if (upgrade) {

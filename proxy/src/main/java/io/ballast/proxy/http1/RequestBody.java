@@ -1,9 +1,13 @@
 package io.ballast.proxy.http1;
 
 import io.ballast.core.attempt.Attempts;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.util.ArrayDeque;
 
@@ -20,20 +24,39 @@ import java.util.ArrayDeque;
  */
 final class RequestBody {
   private final ArrayDeque<HttpContent> chunks = new ArrayDeque<>(4);
+  private final ChannelFutureListener headWritten;
   private final ChannelFutureListener lastSent;
+  /** Both: a bodiless request goes out whole in one write. */
+  private final ChannelFutureListener wholeSent;
+  /** The request has no body, as its head says: head and end go out as one message. */
+  private boolean bodiless;
   private boolean keep;
   private long kept;
   private long maxKept;
   /** Chunks at the head of {@code chunks} already written to the current backend connection. */
   private int sent;
 
-  /** @param lastSent told when the body's last chunk was written to a backend connection */
-  RequestBody(ChannelFutureListener lastSent) {
+  /**
+   * @param headWritten told when the request's head was written to a backend connection
+   * @param lastSent told when the body's last chunk was written to a backend connection
+   */
+  RequestBody(ChannelFutureListener headWritten, ChannelFutureListener lastSent) {
+    this.headWritten = headWritten;
     this.lastSent = lastSent;
+    this.wholeSent = f -> {
+      headWritten.operationComplete(f);
+      lastSent.operationComplete(f);
+    };
   }
 
-  /** A new request: keep its body for retries ({@code keep}) up to {@code maxKept} bytes. */
-  void start(boolean keep, long maxKept) {
+  /**
+   * A new request: keep its body for retries ({@code keep}) up to {@code maxKept} bytes.
+   * {@code bodiless}: its head says it has no body (an HTTP/1.x request with neither
+   * Content-Length nor Transfer-Encoding, or Content-Length: 0), so the decoder's empty last part
+   * is all that follows it.
+   */
+  void start(boolean keep, long maxKept, boolean bodiless) {
+    this.bodiless = bodiless;
     this.keep = keep;
     this.maxKept = maxKept;
     this.kept = 0;
@@ -46,6 +69,12 @@ final class RequestBody {
    */
   void add(HttpContent c, Channel up, Attempts attempts) {
     int n = c.content().readableBytes();
+    if (bodiless) {
+      // Its end went out with the head ({@link #writeHead}); a decoder gives such a request no
+      // bytes and no trailers, so there is nothing left to send.
+      c.release();
+      return;
+    }
     if (keep && kept + n > maxKept) {
       stopKeeping(attempts);
     }
@@ -68,6 +97,20 @@ final class RequestBody {
         attempts.bodyNotReplayable();
       }
       write(up, c, last);
+    }
+  }
+
+  /**
+   * Writes the request's head to {@code up}; a bodiless request's end goes with it, as one
+   * message: one pass through the connection's pipeline and encoder, one buffer, one listener,
+   * where a head and an empty last part took two of each.
+   */
+  void writeHead(Channel up, HttpRequest head) {
+    if (bodiless) {
+      up.write(new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri(),
+          Unpooled.EMPTY_BUFFER, head.headers(), EmptyHttpHeaders.INSTANCE)).addListener(wholeSent);
+    } else {
+      up.write(head).addListener(headWritten);
     }
   }
 

@@ -32,6 +32,11 @@ final class RequestRecord {
   int grpcStatus;
 
   /** A request head arrived; {@code decoded} false for one that failed to parse. */
+  /** The protocol the client spoke ("HTTP/1.1", "HTTP/2.0"). */
+  String protocol() {
+    return protocol;
+  }
+
   void start(HttpRequest req, boolean decoded, String protocol) {
     this.protocol = protocol;
     startNanos = System.nanoTime();

@@ -8,7 +8,6 @@ import io.ballast.proxy.routing.RoutedRequest;
 import io.ballast.proxy.signals.LoadReportReader;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObject;
@@ -42,7 +41,6 @@ final class UpstreamLeg {
   private final RequestBody body;
   private final ResponseTimer responseTimer;
   private final UpstreamDialer dialer;
-  private final ChannelFutureListener headListener = this::onHeadWritten;
 
   // Per request.
   private HttpRequest request;
@@ -69,7 +67,7 @@ final class UpstreamLeg {
     this.listener = listener;
     this.upstreams = upstreams;
     this.attempts = attempts;
-    this.body = new RequestBody(this::onRequestSent);
+    this.body = new RequestBody(this::onHeadWritten, this::onRequestSent);
     this.responseTimer = new ResponseTimer(client, this::onTimeout);
     this.dialer = new UpstreamDialer(this, upstreams);
   }
@@ -152,7 +150,7 @@ final class UpstreamLeg {
     attempts.connected();
     attempts.sending();
     sentNanos = System.nanoTime();
-    up.write(request).addListener(headListener);
+    body.writeHead(up, request);
     body.replay(up, attempts);
     up.flush();
     exchange.attached();
