@@ -1,5 +1,7 @@
 package io.ballast.proxy.http1;
 
+import io.ballast.proxy.routing.RequestFacts;
+
 /**
  * Whether a Host value (or the authority of an absolute-form target) is {@code host [":" port]}
  * as RFC 9110 section 7.2 and RFC 3986 section 3.2.2 write it: a reg-name (unreserved
@@ -61,7 +63,7 @@ final class HostSyntax {
     for (int i = from; i < to; i++) {
       char c = v.charAt(i);
       if (c == '%') {
-        if (i + 2 >= to || hex(v.charAt(i + 1)) < 0 || hex(v.charAt(i + 2)) < 0) {
+        if (i + 2 >= to || RequestFacts.hex(v.charAt(i + 1)) < 0 || RequestFacts.hex(v.charAt(i + 2)) < 0) {
           return false;
         }
         i += 2;
@@ -77,7 +79,7 @@ final class HostSyntax {
     if (to > from && (v.charAt(from) == 'v' || v.charAt(from) == 'V')) {
       // IPvFuture = "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" )
       int i = from + 1;
-      while (i < to && hex(v.charAt(i)) >= 0) {
+      while (i < to && RequestFacts.hex(v.charAt(i)) >= 0) {
         i++;
       }
       if (i == from + 1 || i >= to || v.charAt(i) != '.' || i + 1 == to) {
@@ -113,7 +115,7 @@ final class HostSyntax {
     }
     while (i < to) {
       int start = i;
-      while (i < to && i - start < 5 && hex(v.charAt(i)) >= 0) {
+      while (i < to && i - start < 5 && RequestFacts.hex(v.charAt(i)) >= 0) {
         i++;
       }
       if (i < to && v.charAt(i) == '.') {
@@ -185,18 +187,5 @@ final class HostSyntax {
   private static boolean subDelim(char c) {
     return c == '!' || c == '$' || c == '&' || c == '\'' || c == '(' || c == ')' || c == '*'
         || c == '+' || c == ',' || c == ';' || c == '=';
-  }
-
-  private static int hex(char c) {
-    if (c >= '0' && c <= '9') {
-      return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-      return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-      return c - 'A' + 10;
-    }
-    return -1;
   }
 }

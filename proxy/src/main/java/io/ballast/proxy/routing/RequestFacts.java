@@ -167,7 +167,8 @@ public final class RequestFacts {
     return sb.toString();
   }
 
-  private static int hex(char c) {
+  /** The value of a hexadecimal digit, or -1 for any other character. */
+  public static int hex(char c) {
     if (c >= '0' && c <= '9') {
       return c - '0';
     }
