@@ -4,7 +4,6 @@ import io.ballast.core.Backend;
 import io.ballast.core.Ticker;
 import io.ballast.core.attempt.Attempts;
 import io.ballast.proxy.ListenerContext;
-import io.ballast.proxy.ProxyServer;
 import io.ballast.proxy.affinity.PoolAffinity;
 import io.ballast.proxy.grpc.GrpcCall;
 import io.ballast.proxy.routing.RequestRewrite;
@@ -412,12 +411,7 @@ final class Exchange {
     admission.end();
     listener.requestEnded();
     record.grpcStatus = grpc.status();
-    try {
-      listener.observer().onRequestComplete(
-          record.build(listener.name(), client.address(), client.tls(), routed, attempts));
-    } catch (RuntimeException e) {
-      ProxyServer.LOG.warn("observer failed on request completion", e);
-    }
+    record.report(listener, client.address(), client.tls(), routed, attempts);
     client.onExchangeEnd(closeClient);
   }
 }

@@ -1,6 +1,8 @@
 package io.ballast.proxy.http1;
 
 import io.ballast.core.attempt.Attempts;
+import io.ballast.proxy.ListenerContext;
+import io.ballast.proxy.ProxyServer;
 import io.ballast.proxy.RequestLog;
 import io.ballast.proxy.client.ClientAddress;
 import io.ballast.proxy.tls.ClientTls;
@@ -59,6 +61,19 @@ final class RequestRecord {
   /** Wall-clock seconds at the start, for session expiry. */
   long startSeconds() {
     return startMillis / 1000;
+  }
+
+  /**
+   * Hands the request's log line to {@code listener}'s observer (metrics, access log); an
+   * observer's failure is logged and goes no further: the connection goes on.
+   */
+  void report(ListenerContext listener, ClientAddress client, ClientTls tls,
+      RoutedRequest routed, Attempts attempts) {
+    try {
+      listener.observer().onRequestComplete(build(listener.name(), client, tls, routed, attempts));
+    } catch (RuntimeException e) {
+      ProxyServer.LOG.warn("observer failed on request completion", e);
+    }
   }
 
   /**
