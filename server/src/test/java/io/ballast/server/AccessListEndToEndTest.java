@@ -3,11 +3,11 @@ package io.ballast.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.ballast.server.config.ConfigLoader;
 import io.ballast.server.reload.ReloadResult;
 import io.ballast.server.testing.Calls;
 import io.ballast.server.testing.TestBackend;
 import io.ballast.server.testing.TestBackends;
+import io.ballast.server.testing.YamlRun;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,23 +32,13 @@ class AccessListEndToEndTest {
   @AutoClose
   final TestBackends backends = new TestBackends();
   private final Calls calls = new Calls(TOKEN);
+  @AutoClose
+  final YamlRun run = new YamlRun();
   @TempDir
   Path dir;
-  private Ballast ballast;
 
-  @AfterEach
-  void tearDown() throws Exception {
-    if (ballast != null) {
-      ballast.stop();
-    }
-  }
-
-  private Ballast start(String config) throws Exception {
-    Path file = dir.resolve("ballast.yaml");
-    Files.writeString(file, config);
-    ballast = Ballast.start(ConfigLoader.load(file).orElseThrow(), 1, file);
-    calls.to(ballast);
-    return ballast;
+  private void start(String config) throws Exception {
+    calls.to(run.start(dir, config));
   }
 
   private String config(TestBackend app, String listenerExtra, String routeExtra, String top) {
@@ -77,7 +66,7 @@ class AccessListEndToEndTest {
 
   /** A raw request from 127.0.0.1: the status line, or null when the connection just closed. */
   private String raw(String xff) throws Exception {
-    InetSocketAddress a = ballast.proxyAddresses().get(0);
+    InetSocketAddress a = run.ballast().proxyAddresses().get(0);
     try (Socket s = new Socket(a.getAddress(), a.getPort())) {
       s.setSoTimeout(5000);
       OutputStream out = s.getOutputStream();
@@ -133,14 +122,14 @@ class AccessListEndToEndTest {
     assertThat(raw("203.0.113.9")).isEqualTo("HTTP/1.1 200 OK");
 
     Files.writeString(deny, "# abuse, 2026-12-07\n203.0.113.0/24  # a whole network\n");
-    ReloadResult r = ballast.reload(ReloadResult.Trigger.API).get();
+    ReloadResult r = run.reload();
     assertThat(r).isInstanceOf(ReloadResult.Applied.class);
     assertThat(raw("203.0.113.9")).isEqualTo("HTTP/1.1 403 Forbidden");
     assertThat(raw("198.51.100.1")).isEqualTo("HTTP/1.1 200 OK");
 
     // A bad entry: the reload is refused with the file's line, and the old list keeps serving.
     Files.writeString(deny, "203.0.113.0/24\n10.0.0.1/8\n");
-    ReloadResult bad = ballast.reload(ReloadResult.Trigger.API).get();
+    ReloadResult bad = run.reload();
     assertThat(bad).isInstanceOf(ReloadResult.Invalid.class);
     assertThat(bad.toString()).contains("listeners[0].access.deny_file")
         .contains("deny.txt:2: '10.0.0.1/8' has host bits set (expected: 10.0.0.0/8)");

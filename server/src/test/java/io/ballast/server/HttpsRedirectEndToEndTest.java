@@ -3,18 +3,17 @@ package io.ballast.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.ballast.server.config.ConfigLoader;
 import io.ballast.server.reload.ReloadResult;
 import io.ballast.server.testing.Calls;
 import io.ballast.server.testing.TestBackend;
 import io.ballast.server.testing.TestBackends;
+import io.ballast.server.testing.YamlRun;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,16 +31,10 @@ class HttpsRedirectEndToEndTest {
   final TestBackends backends = new TestBackends();
   private final Calls calls = new Calls(TOKEN);
   private final JsonMapper json = JsonMapper.builder().build();
+  @AutoClose
+  final YamlRun run = new YamlRun();
   @TempDir
   Path dir;
-  private Ballast ballast;
-
-  @AfterEach
-  void tearDown() throws Exception {
-    if (ballast != null) {
-      ballast.stop();
-    }
-  }
 
   /** The whole file: the acme route, then {@code lastRoute}. */
   private String config(TestBackend acme, String lastRoute) {
@@ -76,12 +69,10 @@ class HttpsRedirectEndToEndTest {
   @Test
   void redirectsCountsLogsAndReloads() throws Exception {
     TestBackend acme = backends.start("acme");
-    Path file = dir.resolve("ballast.yaml");
-    Files.writeString(file, config(acme, """
+    Ballast ballast = run.start(dir, config(acme, """
         - name: to-https
           https_redirect: {port: 8443, status: 308}
         """));
-    ballast = Ballast.start(ConfigLoader.load(file).orElseThrow(), 1, file);
     calls.to(ballast);
     int port = ballast.proxyAddresses().get(0).getPort();
 
@@ -111,11 +102,10 @@ class HttpsRedirectEndToEndTest {
     assertThat(line.get("error").asString()).isEqualTo("https redirect by route to-https");
 
     // A reload changes the redirect live: status 301 and port 443, which the URL leaves out.
-    Files.writeString(file, config(acme, """
+    ReloadResult changed = run.reload(config(acme, """
         - name: to-https
           https_redirect: true
         """));
-    ReloadResult changed = ballast.reload(ReloadResult.Trigger.API).get();
     assertThat(changed).isInstanceOf(ReloadResult.Applied.class);
     assertThat(((ReloadResult.Applied) changed).changes().describe())
         .isEqualTo("listener plain: changed [to-https]");
@@ -124,12 +114,10 @@ class HttpsRedirectEndToEndTest {
     assertThat(after.headers().firstValue("Location")).contains("https://127.0.0.1/shop");
 
     // And turns the route back into one that proxies.
-    Files.writeString(file, config(acme, """
+    assertThat(run.reload(config(acme, """
         - name: to-https
           pool: acme
-        """));
-    assertThat(ballast.reload(ReloadResult.Trigger.API).get())
-        .isInstanceOf(ReloadResult.Applied.class);
+        """))).isInstanceOf(ReloadResult.Applied.class);
     HttpResponse<String> proxied = calls.get("/shop");
     assertThat(proxied.statusCode()).isEqualTo(200);
     assertThat(proxied.body()).isEqualTo("acme");
@@ -138,14 +126,11 @@ class HttpsRedirectEndToEndTest {
   @Test
   void aBadRedirectInAReloadIsRefusedWithItsLineAndTheRunningOneStays() throws Exception {
     TestBackend acme = backends.start("acme");
-    Path file = dir.resolve("ballast.yaml");
-    Files.writeString(file, config(acme, """
+    calls.to(run.start(dir, config(acme, """
         - name: to-https
           https_redirect: true
-        """));
-    ballast = Ballast.start(ConfigLoader.load(file).orElseThrow(), 1, file);
-    calls.to(ballast);
-    Files.writeString(file, config(acme, """
+        """)));
+    Files.writeString(dir.resolve("ballast.yaml"), config(acme, """
         - name: to-https
           https_redirect: {port: 8443, status: 200}
         """));

@@ -3,17 +3,15 @@ package io.ballast.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.ballast.server.config.ConfigLoader;
 import io.ballast.server.reload.ReloadResult;
 import io.ballast.server.testing.Calls;
 import io.ballast.server.testing.TestBackend;
 import io.ballast.server.testing.TestBackends;
+import io.ballast.server.testing.YamlRun;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,16 +26,10 @@ class RateLimitEndToEndTest {
   @AutoClose
   final TestBackends backends = new TestBackends();
   private final Calls calls = new Calls(TOKEN);
+  @AutoClose
+  final YamlRun run = new YamlRun();
   @TempDir
   Path dir;
-  private Ballast ballast;
-
-  @AfterEach
-  void tearDown() throws Exception {
-    if (ballast != null) {
-      ballast.stop();
-    }
-  }
 
   private String config(TestBackend app, String routeLimit) {
     return config(app, routeLimit, "");
@@ -71,11 +63,8 @@ class RateLimitEndToEndTest {
   @Test
   void limitsAnswer429WithTheirFieldsAndSurviveAnUnchangedReload() throws Exception {
     TestBackend app = backends.start("app");
-    Path file = dir.resolve("ballast.yaml");
     String apiLimit = "- {name: per-key, by: header, header: X-Api-Key, rate: 1/m, burst: 2}";
-    Files.writeString(file, config(app, apiLimit));
-    ballast = Ballast.start(ConfigLoader.load(file).orElseThrow(), 1, file);
-    calls.to(ballast);
+    calls.to(run.start(dir, config(app, apiLimit)));
 
     // The route's limit: two per key, then 429; another key has its own bucket.
     assertThat(calls.get("/api/a", "X-Api-Key", "k1").statusCode()).isEqualTo(200);
@@ -90,9 +79,8 @@ class RateLimitEndToEndTest {
     assertThat(calls.get("/api/a", "X-Api-Key", "k2").statusCode()).isEqualTo(200);
 
     // A reload that adds a route and keeps both limits as they were keeps their buckets.
-    Files.writeString(file, config(app, apiLimit,
-        "- {name: extra, match: {path: {prefix: /extra}}, pool: app}"));
-    assertThat(ballast.reload(ReloadResult.Trigger.API).get())
+    assertThat(run.reload(config(app, apiLimit,
+        "- {name: extra, match: {path: {prefix: /extra}}, pool: app}")))
         .isInstanceOf(ReloadResult.Applied.class);
     assertThat(calls.get("/api/a", "X-Api-Key", "k1").statusCode()).isEqualTo(429);
 
