@@ -56,15 +56,8 @@ class CidrSetTest {
     Random rnd = new Random(42);
     List<Cidr> networks = new ArrayList<>();
     for (int i = 0; i < 3000; i++) {
-      boolean v6 = rnd.nextInt(4) == 0;
-      byte[] a = new byte[v6 ? 16 : 4];
-      rnd.nextBytes(a);
-      if (!v6) {
-        a[0] = (byte) (10 + rnd.nextInt(3));
-      } else {
-        a[0] = 0x20;
-        a[1] = 0x01;
-      }
+      byte[] a = randomAddress(rnd);
+      boolean v6 = a.length == 16;
       int prefix = v6 ? 24 + rnd.nextInt(105) : 16 + rnd.nextInt(17);
       InetAddress addr = InetAddress.getByAddress(a);
       byte[] masked = addr.getAddress();
@@ -77,22 +70,27 @@ class CidrSetTest {
     CidrSet set = new CidrSet(networks);
     int inside = 0;
     for (int i = 0; i < 50_000; i++) {
-      boolean v6 = rnd.nextInt(4) == 0;
-      byte[] a = new byte[v6 ? 16 : 4];
-      rnd.nextBytes(a);
-      if (!v6) {
-        a[0] = (byte) (10 + rnd.nextInt(3));
-      } else {
-        a[0] = 0x20;
-        a[1] = 0x01;
-      }
-      InetAddress probe = InetAddress.getByAddress(a);
+      InetAddress probe = InetAddress.getByAddress(randomAddress(rnd));
       boolean scan = networks.stream().anyMatch(c -> c.contains(probe));
       assertThat(set.contains(probe)).as("%s", probe).isEqualTo(scan);
       inside += scan ? 1 : 0;
     }
     // Both answers occur, so the comparison means something.
     assertThat(inside).isBetween(1000, 49_000);
+  }
+
+  /** One address in four IPv6 (in 2001::/16), the others IPv4 in 10.0.0.0 to 12.255.255.255. */
+  private static byte[] randomAddress(Random rnd) {
+    boolean v6 = rnd.nextInt(4) == 0;
+    byte[] a = new byte[v6 ? 16 : 4];
+    rnd.nextBytes(a);
+    if (v6) {
+      a[0] = 0x20;
+      a[1] = 0x01;
+    } else {
+      a[0] = (byte) (10 + rnd.nextInt(3));
+    }
+    return a;
   }
 
   @Test
