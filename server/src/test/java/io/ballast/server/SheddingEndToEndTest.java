@@ -88,6 +88,10 @@ class SheddingEndToEndTest {
   }
 
   private String config(String a, String b, String c, boolean shedding) {
+    return config(a, b, c, shedding, "");
+  }
+
+  private String config(String a, String b, String c, boolean shedding, String more) {
     return """
         listeners:
           - name: web
@@ -102,12 +106,12 @@ class SheddingEndToEndTest {
               - {name: c, address: "%s"}
             retries: {max_attempts: 1}
             shedding: {enabled: %s, interval: 200ms, min_samples: 10, max_limit: 200,
-                       priority_header: X-Priority}
+                       priority_header: X-Priority%s}
         admin:
           bind: "127.0.0.1:0"
         access_log:
           path: "%s"
-        """.formatted(a, b, c, shedding, dir.resolve("access.log"));
+        """.formatted(a, b, c, shedding, more, dir.resolve("access.log"));
   }
 
   /** Counts of one class's answers. */
@@ -210,6 +214,59 @@ class SheddingEndToEndTest {
     clients(port, 40, "sheddable", System.nanoTime() + Duration.ofSeconds(1).toNanos(), after);
     await().atMost(Duration.ofSeconds(20)).until(() -> lightDone(after));
     assertThat(after.shed().get()).isZero();
+  }
+
+  @Test
+  void withAWaitingLineRequestsThatMeetTheLimitWaitForAPlaceInsteadOfBeingRefused()
+      throws Exception {
+    String a = backend();
+    String b = backend();
+    String c = backend();
+    Path file = dir.resolve("ballast.yaml");
+    Files.writeString(file, config(a, b, c, true, ", queue_timeout: 2s, queue_size: 500"));
+    ballast = Ballast.start(ConfigLoader.load(file).orElseThrow(), 1, file);
+    int port = ballast.proxyAddresses().get(0).getPort();
+    int admin = ballast.adminAddress().getPort();
+
+    // A light load first: the limit comes down from its maximum to keep a headroom over it.
+    Tally light = new Tally();
+    clients(port, 3, null, System.nanoTime() + Duration.ofSeconds(3).toNanos(), light);
+    await().atMost(Duration.ofSeconds(10)).until(() -> light.ok().get() > 0 && lightDone(light));
+    assertThat(light.shed().get()).isZero();
+
+    // 40 default-class clients against 12 workers for 4 s: the limit comes down to where the
+    // backends keep their latency, and the requests above it wait for a place. A 2 s wait is
+    // longer than any place takes to free (40 waiting behind 12 workers at 20 ms: under 100 ms),
+    // so nothing is refused and every request is served.
+    Tally overload = new Tally();
+    long until = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+    clients(port, 40, null, until, overload);
+    await().atMost(Duration.ofSeconds(20)).until(() -> System.nanoTime() > until
+        && lightDone(overload));
+    assertThat(overload.ok().get()).isGreaterThan(500);
+    assertThat(overload.shed().get()).as("refused with a waiting line").isZero();
+    assertThat(overload.other().get()).isZero();
+    PromText metrics = new PromText(get(admin, "/metrics"));
+    assertThat(metrics.get("lb_shed_waited_total", Map.of("pool", "app")))
+        .as("requests that waited").isPositive();
+    assertThat(metrics.get("lb_concurrency_in_flight", Map.of("pool", "app"))).isZero();
+
+    // A reload to a 1 ms wait: the overload is refused again, after a wait that says so.
+    Files.writeString(file, config(a, b, c, true, ", queue_timeout: 1ms"));
+    assertThat(ballast.reload(ReloadResult.Trigger.API).get(10, TimeUnit.SECONDS).outcome())
+        .isEqualTo("applied");
+    Tally shortWait = new Tally();
+    long until2 = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+    clients(port, 40, "sheddable", until2, shortWait);
+    await().atMost(Duration.ofSeconds(20)).until(() -> System.nanoTime() > until2
+        && lightDone(shortWait));
+    assertThat(shortWait.shed().get()).isPositive();
+    assertThat(shortWait.other().get()).isZero();
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+        assertThat(Files.readString(dir.resolve("access.log")))
+            .contains("; no place within 1 ms in its waiting line)"));
+    assertThat(new PromText(get(admin, "/metrics"))
+        .get("lb_concurrency_in_flight", Map.of("pool", "app"))).isZero();
   }
 
   /** True once no answer arrived for 300 ms (the clients have stopped). */

@@ -1,6 +1,7 @@
 package io.ballast.sim;
 
 import io.ballast.core.Backend;
+import io.ballast.core.Scheduler;
 import io.ballast.core.attempt.AttemptListener;
 import io.ballast.core.attempt.Attempts;
 import io.ballast.core.pool.LoadBalancer;
@@ -8,8 +9,10 @@ import io.ballast.core.retry.AttemptFailure;
 import io.ballast.core.retry.RetryPolicy;
 import io.ballast.core.shed.ConcurrencyLimiter;
 import io.ballast.core.shed.Priority;
+import io.ballast.core.shed.WaitingLine;
 import io.ballast.core.signal.LoadReport;
 import io.ballast.core.signal.SignalSource;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -53,6 +56,9 @@ final class RequestDriver {
   private long arrived;
   /** The pool's load shedding, or null; with it, each request's class is drawn from the mix. */
   private ConcurrencyLimiter admission;
+  /** Where a request that meets the limit waits, or null: refused at once. */
+  private WaitingLine line;
+  private Duration maxWait;
   private ClientSpec clients;
   private SplittableRandom priorities;
 
@@ -83,8 +89,11 @@ final class RequestDriver {
    * Every request passes {@code limiter} first (null: none), by its class drawn from the clients'
    * mix with {@code random}, as the proxy admits a routed request before its first attempt.
    */
-  void useAdmission(ConcurrencyLimiter limiter, ClientSpec clients, SplittableRandom random) {
+  void useAdmission(ConcurrencyLimiter limiter, WaitingLine line, Duration maxWait,
+      ClientSpec clients, SplittableRandom random) {
     this.admission = limiter;
+    this.line = line;
+    this.maxWait = maxWait;
     this.clients = clients;
     this.priorities = random;
   }
@@ -110,19 +119,42 @@ final class RequestDriver {
   void arrive() {
     arrived++;
     Priority priority = Priority.DEFAULT;
+    long now = scheduler.nanos();
     if (admission != null) {
       priority = clients.priority(priorities.nextDouble());
-      if (!admission.tryAcquire(priority)) {
-        long now = scheduler.nanos();
+      if (line != null) {
+        SimWaiter w = new SimWaiter(priority, now);
+        switch (line.admitOrWait(w)) {
+          case REFUSED -> {
+            recorder.shed(priority, now, now <= durationNanos);
+            return;
+          }
+          case WAITING -> {
+            w.deadline = scheduler.schedule(maxWait, () -> w.expire());
+            return;
+          }
+          case ADMITTED -> { }
+        }
+      } else if (!admission.tryAcquire(priority)) {
         recorder.shed(priority, now, now <= durationNanos);
         return;
       }
     }
+    begin(priority, now);
+  }
+
+  /**
+   * An arrived request goes to the balancer: at once, or when the pool's waiting line gave it a
+   * place. Its client's timeout runs from here, a wait of at most the line's deadline later than
+   * its arrival: the timers stay in the order they fall due, as the FIFO needs.
+   */
+  private void begin(Priority priority, long arrivedNanos) {
     SimRequest r = free.poll();
     if (r == null) {
       r = new SimRequest(new Attempts(scheduler, attemptListener));
     }
-    r.start = scheduler.nanos();
+    r.start = arrivedNanos;
+    r.admittedAt = scheduler.nanos();
     r.priority = priority;
     r.admitted = admission != null;
     r.attempts.start(lb, retryPolicy, null, "GET", 0L, -1);
@@ -135,6 +167,35 @@ final class RequestDriver {
       timeouts.add(r.timeout, scheduler.nanos() + clientTimeoutNanos);
     }
     send(r);
+  }
+
+  /** A request waiting in the pool's line for a place. */
+  private final class SimWaiter extends WaitingLine.Waiter {
+    private final long arrivedNanos;
+    private Scheduler.Cancellable deadline;
+
+    SimWaiter(Priority priority, long arrivedNanos) {
+      super(priority);
+      this.arrivedNanos = arrivedNanos;
+    }
+
+    @Override
+    protected void granted() {
+      // Called from a release, inside another request's ending: go on as an event of its own.
+      scheduler.execute(() -> {
+        if (deadline != null) {
+          deadline.cancel();
+        }
+        begin(priority(), arrivedNanos);
+      });
+    }
+
+    void expire() {
+      if (line.cancel(this, true)) {
+        long now = scheduler.nanos();
+        recorder.shed(priority(), now, now <= durationNanos);
+      }
+    }
   }
 
   /** The request's next attempt, or its end when no backend can take it. */
@@ -261,7 +322,12 @@ final class RequestDriver {
     recorder.classified(r.priority, r.start, !failed, now <= durationNanos);
     if (r.admitted) {
       r.admitted = false;
-      admission.release(now - r.start);
+      long nanos = now - r.admittedAt;
+      if (line != null) {
+        line.release(nanos);
+      } else {
+        admission.release(nanos);
+      }
     }
     // Swap-remove from the live list.
     SimRequest last = live.remove(live.size() - 1);

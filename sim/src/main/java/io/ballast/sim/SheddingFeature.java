@@ -3,6 +3,8 @@ package io.ballast.sim;
 import io.ballast.core.shed.ConcurrencyLimiter;
 import io.ballast.core.shed.PoolShedder;
 import io.ballast.core.shed.SheddingSettings;
+import io.ballast.core.shed.WaitingLine;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 
@@ -13,12 +15,17 @@ import java.util.Set;
  * control loop. A refused request is answered 503 at once and never reaches the balancer.
  *
  * <p>Settings (all optional, core's defaults otherwise): {@code min_limit}, {@code max_limit},
- * {@code tolerance}, {@code interval}, {@code min_samples}. Stateless.
+ * {@code tolerance}, {@code interval}, {@code min_samples}; {@code queue_timeout} (a duration, 0
+ * or absent: refused at once) lets a request that meets the limit wait that long in a
+ * {@link WaitingLine} of {@code queue_size} (default {@value #QUEUE_SIZE}) for a place.
+ * Stateless.
  */
 public final class SheddingFeature implements VariantFeature {
   public static final String KEY = "shedding";
+  static final int QUEUE_SIZE = 1000;
   private static final Set<String> KNOWN =
-      Set.of("min_limit", "max_limit", "tolerance", "interval", "min_samples");
+      Set.of("min_limit", "max_limit", "tolerance", "interval", "min_samples", "queue_timeout",
+          "queue_size");
 
   @Override
   public void validate(Map<String, Object> settings) {
@@ -40,7 +47,14 @@ public final class SheddingFeature implements VariantFeature {
         new ConcurrencyLimiter(pool.variant().name(), settings.maxLimit());
     PoolShedder shedder =
         new PoolShedder(limiter, settings, null, pool.decisions(), d -> {});
-    pool.useAdmission(limiter);
+    FeatureSettings s = new FeatureSettings(raw, KNOWN);
+    Duration wait = s.duration("queue_timeout", Duration.ZERO);
+    if (wait.isZero()) {
+      pool.useAdmission(limiter);
+    } else {
+      pool.useAdmission(
+          limiter, new WaitingLine(limiter, s.integer("queue_size", QUEUE_SIZE)), wait);
+    }
     shedder.start(pool.scheduler());
     pool.onClose(shedder::stop);
   }

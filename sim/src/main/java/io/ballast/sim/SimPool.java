@@ -9,6 +9,8 @@ import io.ballast.core.pool.PoolListener;
 import io.ballast.core.decision.DecisionLog;
 import io.ballast.core.retry.RetryPolicy;
 import io.ballast.core.shed.ConcurrencyLimiter;
+import io.ballast.core.shed.WaitingLine;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -57,6 +59,8 @@ public final class SimPool {
   private final DecisionLog decisions = new DecisionLog();
   /** The pool's load shedding, or null without it. */
   private ConcurrencyLimiter admission;
+  private WaitingLine line;
+  private Duration maxWait;
   private final long durationNanos;
   /** The request path; made when the run starts, with the attempt listener set by then. */
   private RequestDriver requests;
@@ -146,10 +150,23 @@ public final class SimPool {
    * before {@link #run}.
    */
   public void useAdmission(ConcurrencyLimiter limiter) {
+    useAdmission(limiter, null, null);
+  }
+
+  /**
+   * As {@link #useAdmission(ConcurrencyLimiter)}, and a request that meets the limit waits in
+   * {@code line} for at most {@code maxWait} before it is refused (null line: refused at once).
+   */
+  public void useAdmission(ConcurrencyLimiter limiter, WaitingLine line, Duration maxWait) {
     if (requests != null) {
       throw new IllegalStateException("pool " + variant.name() + " already ran");
     }
     this.admission = Objects.requireNonNull(limiter, "limiter");
+    if (line != null) {
+      Objects.requireNonNull(maxWait, "maxWait");
+    }
+    this.line = line;
+    this.maxWait = maxWait;
   }
 
   /** The pool's load shedding, or null without it. */
@@ -187,7 +204,7 @@ public final class SimPool {
     }
     requests = new RequestDriver(scheduler, lb, retryPolicy, attemptListener, models, recorder,
         durationNanos, scenario.clients().timeout().toNanos());
-    requests.useAdmission(admission, scenario.clients(), priorities);
+    requests.useAdmission(admission, line, maxWait, scenario.clients(), priorities);
     new ScenarioEvents(scenario, scheduler, arrivals, requests, recorder, lb, backends, models)
         .start();
     long step = Math.max(1, durationNanos / 100);

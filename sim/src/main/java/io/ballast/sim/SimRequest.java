@@ -15,6 +15,8 @@ final class SimRequest {
   final Attempts attempts;
   /** Virtual time it arrived at, in nanoseconds. */
   long start;
+  /** Virtual time the pool's load shedding admitted it (after a wait in line, if any). */
+  long admittedAt;
   /** The attempt in progress, or null between attempts. */
   SimAttempt attempt;
   /** The client's timeout, or null without one. */

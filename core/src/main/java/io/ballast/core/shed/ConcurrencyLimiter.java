@@ -39,6 +39,7 @@ public final class ConcurrencyLimiter {
   private final AtomicInteger peak = new AtomicInteger();
   private final LongAdder[] refused = new LongAdder[Priority.values().length];
   private final LongAdder admitted = new LongAdder();
+  private final LongAdder queued = new LongAdder();
   private final LongAdder completed = new LongAdder();
   private final LatencyHistogram latency = new LatencyHistogram();
   private volatile long thresholds;
@@ -87,6 +88,61 @@ public final class ConcurrencyLimiter {
   }
 
   /**
+   * Admits one request of class {@code priority} when the class's threshold allows, without
+   * counting a refusal when it does not: for a request that waits in the pool's
+   * {@link WaitingLine} (its refusal, if it comes, is counted by {@link #refuse}). A {@code true}
+   * must be paired with one {@link #release} or {@link #giveBack}.
+   */
+  public boolean tryAcquireQuietly(Priority priority) {
+    int max = threshold(priority);
+    AtomicInteger count = inFlight;
+    int n;
+    do {
+      n = count.get();
+      if (n >= max) {
+        return false;
+      }
+    } while (!count.compareAndSet(n, n + 1));
+    int now = n + 1;
+    if (now > peak.get()) {
+      peak.accumulateAndGet(now, Math::max);
+    }
+    admitted.increment();
+    return true;
+  }
+
+  /** Counts a refusal of class {@code priority} decided elsewhere (a wait that ran out). */
+  public void refuse(Priority priority) {
+    refused[priority.ordinal()].increment();
+  }
+
+  /** Counts a request that met the limit and waits for a place instead of being refused. */
+  void countQueued() {
+    queued.increment();
+  }
+
+  /** Requests that met the limit and waited for a place, so far (admitted or refused after). */
+  public long queued() {
+    return queued.sum();
+  }
+
+  /**
+   * Gives back a place that served no request (a waiter that gave up as it was granted one): the
+   * count falls, nothing is measured.
+   */
+  public void giveBack() {
+    AtomicInteger count = inFlight;
+    int n;
+    do {
+      n = count.get();
+      if (n <= 0) {
+        return;
+      }
+    } while (!count.compareAndSet(n, n - 1));
+    admitted.decrement();
+  }
+
+  /**
    * An admitted request ended after {@code nanos} (from its admission to its end, whatever the
    * outcome): its place is given back and its latency counts in the window.
    */
@@ -105,10 +161,23 @@ public final class ConcurrencyLimiter {
 
   /** Control loop: sets the limit (clamped to 1..{@link SheddingSettings#MAX_LIMIT}). */
   public void setLimit(int newLimit) {
+    setLimit(newLimit, 0);
+  }
+
+  /**
+   * Control loop: sets the limit, and admits critical requests below at least
+   * {@code criticalFloor} in flight (0: none) until the next call, so that a cut under the
+   * requests in flight refuses the lower classes, not the critical one.
+   */
+  public void setLimit(int newLimit, int criticalFloor) {
     int l = Math.max(1, Math.min(SheddingSettings.MAX_LIMIT, newLimit));
     long packed = 0;
     for (Priority p : Priority.values()) {
-      packed |= ((long) p.threshold(l)) << (BITS * p.ordinal());
+      int t = p.threshold(l);
+      if (p == Priority.CRITICAL) {
+        t = Math.max(t, Math.min(criticalFloor, SheddingSettings.MAX_LIMIT));
+      }
+      packed |= ((long) t) << (BITS * p.ordinal());
     }
     thresholds = packed;
     limit = l;

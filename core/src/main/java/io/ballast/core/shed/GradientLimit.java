@@ -22,11 +22,13 @@ import java.util.Objects;
  *       start is forgotten quickly); other windows move it only with {@value #TAU_DRIFT_SECONDS} s,
  *       so a backend that became slower for good is accepted as its new normal within minutes,
  *       while an overload lasting seconds does not move it;
- *   <li>the <b>limit falls</b> only in a window that refused something (in flight reached a
- *       class's threshold) and whose median is above {@code baseline × tolerance}:
- *       {@code limit × max(0.5, baseline × tolerance / p50)} (Gradient2's gradient), but never
- *       below the requests in flight at that moment, so critical requests are not refused because
- *       the limit fell under them (the lower classes' thresholds do the cutting);
+ *   <li>the <b>limit falls</b> only in a window that refused something or made something wait
+ *       (in flight reached a class's threshold) and whose median is above
+ *       {@code baseline × tolerance}: to {@code min(limit, peak / 0.75) × max(0.25, baseline × tolerance
+ *       / p50)} (Gradient2's gradient, applied to the concurrency the window reached); it may
+ *       fall under the requests in flight, but the critical class keeps its place up to them
+ *       until the next window, so critical requests are not refused because the limit moved under
+ *       them (the lower classes' thresholds do the cutting);
  *   <li>the <b>latency is the backends' own</b> when cuts of 40% or more took the requests in
  *       flight down by 30% and the median did not follow (it would under a queue): then the median
  *       becomes the baseline at once and the limit goes back to where the cuts began, so a pool
@@ -59,7 +61,14 @@ import java.util.Objects;
 public final class GradientLimit {
   /** The sheddable threshold is kept at least this many times the recent peak in flight. */
   static final double HEADROOM = 2.0;
-  static final double MIN_GRADIENT = 0.5;
+  /**
+   * The deepest cut of one window. A quarter: at the onset of an overload the window's median
+   * is several times the ceiling (through the real proxy, 176 ms against 28 ms when 150% of
+   * capacity met a limit kept high as headroom), and halving per window took four windows, two
+   * seconds of queueing, to bring the requests in flight down; an overshoot costs one window,
+   * since the limit may double in the next.
+   */
+  static final double MIN_GRADIENT = 0.25;
   static final double MAX_GRADIENT = 2.0;
   /** An oversized limit falls by at most this factor per window that refused nothing. */
   static final double DECAY = 0.75;
@@ -83,6 +92,8 @@ public final class GradientLimit {
   private double cutsP50;
   private int cutsPeak;
   private int lastCutTo;
+  /** The current step's floor for the critical class; see {@link Step#criticalFloor}. */
+  private int criticalFloor;
 
   /** Starts at the settings' maximum: before anything is measured nothing is refused. */
   public GradientLimit(String pool, SheddingSettings settings) {
@@ -100,8 +111,16 @@ public final class GradientLimit {
     this.baselineNanos = Math.max(0, baselineNanos);
   }
 
-  /** What one window did to the limit. {@code reason} is null when it stayed. */
-  public record Step(int from, int to, String reason) {
+  /**
+   * What one window did to the limit. {@code reason} is null when it stayed.
+   * {@code criticalFloor}: until the next window, the critical class is admitted below at least
+   * this many in flight even where the new limit is lower (0: no floor).
+   */
+  public record Step(int from, int to, String reason, int criticalFloor) {
+    public Step(int from, int to, String reason) {
+      this(from, to, reason, 0);
+    }
+
     public boolean changed() {
       return from != to;
     }
@@ -123,6 +142,7 @@ public final class GradientLimit {
   /** One control window: moves the baseline and the limit. */
   public Step step(LimitWindow w) {
     int from = limit;
+    criticalFloor = 0;
     double p50 = w.p50Nanos();
     double seconds = w.nanos() / 1e9;
     // Only a window that refused nothing says how much concurrency the demand needs; the peak of
@@ -152,12 +172,21 @@ public final class GradientLimit {
         forgetCuts();
       } else if (high) {
         double g = Math.max(MIN_GRADIENT, ceiling / p50);
-        // Never below the requests in flight now: the lower classes' thresholds, under the
-        // limit, cut the load; a critical request is not refused because the limit moved under it.
-        to = Math.max(Math.min(from - 1, (int) (from * g)), w.inFlight() + 1);
+        // From the limit the window's peak actually pressed on: the one whose default threshold
+        // it reached (most requests are of the default class or lower, so in a steady overload
+        // the peak sits at that threshold and this is the limit itself). At the onset of an
+        // overload the limit may be far above it, kept as headroom, and cutting that by the
+        // gradient would take windows to reach the load.
+        int base = Math.min(from,
+            Math.max(1, (int) Math.ceil(w.peakInFlight() / Priority.DEFAULT.share())));
+        to = Math.min(from - 1, (int) (base * g));
+        // The limit may fall under the requests in flight now; the critical class keeps its
+        // place up to them until the next window, so it is not refused because the limit moved
+        // under it while the lower classes' thresholds cut the load.
+        criticalFloor = w.inFlight() + 1;
         reason = "p50 " + ms(p50) + " above baseline " + ms(baselineOf(ceiling)) + " × "
             + settings.tolerance() + " at the limit (" + refusals(w) + "): gradient "
-            + round(g);
+            + round(g) + (base < from ? " of the peak " + base : "");
         if (cutsFrom == 0) {
           cutsFrom = from;
           cutsP50 = p50;
@@ -175,7 +204,7 @@ public final class GradientLimit {
     } else if (high) {
       follow(p50, seconds, TAU_DRIFT_SECONDS);
       forgetCuts();
-      return new Step(from, from, null);
+      return new Step(from, from, null, 0);
     } else {
       forgetCuts();
       follow(p50, seconds, p50 > baselineNanos ? TAU_UP_SECONDS : TAU_DOWN_SECONDS);
@@ -189,12 +218,12 @@ public final class GradientLimit {
         reason = "peak " + Math.round(peakMemory) + " in flight, nothing refused: "
             + "more than twice the headroom needed (" + need + ")";
       } else {
-        return new Step(from, from, null);
+        return new Step(from, from, null, 0);
       }
     }
     to = clamp(to);
     limit = to;
-    return new Step(from, to, to == from ? null : reason);
+    return new Step(from, to, to == from ? null : reason, criticalFloor);
   }
 
   /**
@@ -236,8 +265,9 @@ public final class GradientLimit {
   }
 
   private static String refusals(LimitWindow w) {
-    return w.refused() + " refused, " + w.refusedSheddable() + " of them sheddable, peak "
-        + w.peakInFlight() + " in flight";
+    String queued = w.queued() > 0 ? w.queued() + " waited, " : "";
+    return queued + w.refused() + " refused, " + w.refusedSheddable()
+        + " of them sheddable, peak " + w.peakInFlight() + " in flight";
   }
 
   /** 41.2 ms → "41 ms", 3.46 ms → "3.5 ms", 0.21 ms → "0.21 ms". */

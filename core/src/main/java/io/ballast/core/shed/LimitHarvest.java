@@ -20,6 +20,7 @@ final class LimitHarvest {
   private final long[] delta = new long[LatencyHistogram.BUCKETS];
   private long previousRefused;
   private long previousSheddable;
+  private long previousQueued;
   private long startNanos;
   private int peak;
 
@@ -28,6 +29,7 @@ final class LimitHarvest {
     limiter.latency().copyInto(previous);
     previousRefused = limiter.refused();
     previousSheddable = limiter.refused(Priority.SHEDDABLE);
+    previousQueued = limiter.queued();
     startNanos = nowNanos;
     limiter.takePeak();
   }
@@ -49,15 +51,17 @@ final class LimitHarvest {
     }
     long refused = limiter.refused();
     long sheddable = limiter.refused(Priority.SHEDDABLE);
+    long queued = limiter.queued();
     LimitWindow w = new LimitWindow(Math.max(1, nowNanos - startNanos), total,
         LatencyHistogram.quantile(delta, total, 0.50), peak,
         Math.max(0, refused - previousRefused), Math.max(0, sheddable - previousSheddable),
-        limiter.inFlight());
+        limiter.inFlight(), Math.max(0, queued - previousQueued));
     long[] swap = previous;
     previous = current;
     current = swap;
     previousRefused = refused;
     previousSheddable = sheddable;
+    previousQueued = queued;
     startNanos = nowNanos;
     peak = 0;
     return w;

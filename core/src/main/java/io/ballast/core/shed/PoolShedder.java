@@ -34,6 +34,7 @@ public final class PoolShedder {
   private Scheduler scheduler;
   private Scheduler.Cancellable timer;
   private boolean running;
+  private int floor;
   private volatile boolean stopped;
 
   /**
@@ -110,8 +111,12 @@ public final class PoolShedder {
       if (w != null) {
         GradientLimit.Step step = gradient.step(w);
         baselineNanos = gradient.baselineNanos();
+        if (step.changed() || step.criticalFloor() != floor) {
+          // A floor lasts one window: set again (or cleared) at every step that had one.
+          limiter.setLimit(step.to(), step.criticalFloor());
+          floor = step.criticalFloor();
+        }
         if (step.changed()) {
-          limiter.setLimit(step.to());
           Decision d = new Decision(now, limiter.pool(), null, Decision.Kind.CONCURRENCY_LIMIT,
               Integer.toString(step.from()), Integer.toString(step.to()), step.reason());
           log.append(d);

@@ -113,13 +113,14 @@ class GradientLimitTest {
   @Test
   void latencyThatDoesNotFollowACutIsTheBackendsOwnAndBecomesTheBaseline() {
     GradientLimit g = new GradientLimit("api", SETTINGS, 132, 8 * MS);
-    // The backends got 6 × slower at the same rate: 75 in flight at 44 ms. Cut: 132 → 66.
-    assertThat(g.step(new LimitWindow(WINDOW, 500, 44 * MS, 75, 80, 80, 60)).to()).isEqualTo(66);
+    // The backends got 6 × slower at the same rate: 75 in flight at 44 ms. The peak pressed on a
+    // limit of ceil(75 / 0.75) = 100; gradient max(0.25, 12 / 44) = 0.27: 100 → 27.
+    assertThat(g.step(new LimitWindow(WINDOW, 500, 44 * MS, 75, 80, 80, 60)).to()).isEqualTo(27);
     // 40 in flight now (the cut took), and still 44 ms: not a queue. Back to 132, baseline 44 ms
     // (from 8.1: the cut's window drifted it by 36 ms × (1 - e^(-0.5/300))).
     GradientLimit.Step s = g.step(new LimitWindow(WINDOW, 500, 44 * MS, 40, 250, 240, 38));
     assertThat(s.to()).isEqualTo(132);
-    assertThat(s.reason()).isEqualTo("p50 44 ms did not fall when the limit fell 132 → 66 (peak 75"
+    assertThat(s.reason()).isEqualTo("p50 44 ms did not fall when the limit fell 132 → 27 (peak 75"
         + " → 40 in flight): the latency is the backends' own, not a queue; baseline 8.1 ms"
         + " → 44 ms");
     assertThat(g.baselineNanos()).isEqualTo(44.0 * MS);
@@ -128,20 +129,48 @@ class GradientLimitTest {
   @Test
   void aQueueThatShrinksWithTheCutIsOverloadAndTheCutsGoOn() {
     GradientLimit g = new GradientLimit("api", SETTINGS, 100, 10 * MS);
-    assertThat(g.step(new LimitWindow(WINDOW, 500, 40 * MS, 95, 80, 80, 40)).to()).isEqualTo(50);
-    // The cut took 95 → 50 in flight and the median fell 40 → 24 ms: a queue. Cut again.
-    assertThat(g.step(new LimitWindow(WINDOW, 500, 24 * MS, 50, 80, 80, 40)).to()).isEqualTo(41);
-    // Cut to 41% of where the cuts began, and the median still well below the 40 ms that began
+    // Gradient 15 / 40 = 0.375 of the limit 100 (the peak, 95, pressed on ceil(95 / 0.75) = 127).
+    assertThat(g.step(new LimitWindow(WINDOW, 500, 40 * MS, 95, 80, 80, 40)).to()).isEqualTo(37);
+    // The cut took 95 → 50 in flight and the median fell 40 → 24 ms: a queue. Cut again:
+    // 37 × 15 / 24 = 23.
+    assertThat(g.step(new LimitWindow(WINDOW, 500, 24 * MS, 50, 80, 80, 40)).to()).isEqualTo(23);
+    // Cut to 23% of where the cuts began, and the median still well below the 40 ms that began
     // them: a queue that shrinks, cut again.
-    assertThat(g.step(new LimitWindow(WINDOW, 500, 24 * MS, 41, 80, 80, 30)).to()).isLessThan(41);
+    assertThat(g.step(new LimitWindow(WINDOW, 500, 24 * MS, 41, 80, 80, 30)).to()).isLessThan(23);
   }
 
   @Test
-  void aDecreaseNeverFallsBelowTheRequestsInFlight() {
+  void aCutFromAHighLimitStartsFromThePeakItReached() {
+    // The onset of an overload through the real proxy: a limit of 236 kept as headroom, 127 in
+    // flight at the peak, the median 176 ms against a 19 ms baseline. The peak pressed on
+    // ceil(127 / 0.75) = 170; the deepest cut, a quarter: 42, in one window where halving the
+    // limit took four.
+    GradientLimit g = new GradientLimit("api", SETTINGS, 236, 19 * MS);
+    GradientLimit.Step s = g.step(new LimitWindow(WINDOW, 300, 176 * MS, 127, 150, 150, 118));
+    assertThat(s.to()).isEqualTo(42);
+    assertThat(s.reason()).endsWith("gradient 0.25 of the peak 170");
+  }
+
+  @Test
+  void aCutUnderTheRequestsInFlightKeepsTheCriticalClassItsPlace() {
     GradientLimit g = new GradientLimit("api", SETTINGS, 100, 10 * MS);
-    // Gradient 0.5 would make it 50, but 91 are in flight: 92, so a critical request still fits.
-    assertThat(g.step(new LimitWindow(WINDOW, 500, 30 * MS, 95, 400, 380, 91)).to())
-        .isEqualTo(92);
+    // Gradient 0.5: 50, with 91 in flight. Critical requests keep their place below 92 until the
+    // next window; the lower classes' thresholds (37 and 25) do the cutting.
+    GradientLimit.Step s = g.step(new LimitWindow(WINDOW, 500, 30 * MS, 95, 400, 380, 91));
+    assertThat(s.to()).isEqualTo(50);
+    assertThat(s.criticalFloor()).isEqualTo(92);
+    // The next window's step clears the floor.
+    assertThat(g.step(healthy(10, 30)).criticalFloor()).isZero();
+  }
+
+  @Test
+  void aWindowWhoseRequestsWaitedIsAtTheLimit() {
+    GradientLimit g = new GradientLimit("api", SETTINGS, 100, 10 * MS);
+    // Nothing refused, 200 waited for a place with a median of 30 ms: the limit bound the window.
+    GradientLimit.Step s = g.step(new LimitWindow(WINDOW, 500, 30 * MS, 75, 0, 0, 70, 200));
+    assertThat(s.to()).isEqualTo(50);
+    assertThat(s.reason()).contains("(200 waited, 0 refused, 0 of them sheddable, peak 75 in"
+        + " flight)");
   }
 
   @Test

@@ -95,20 +95,25 @@ class PoolShedderTest {
       limiter.release(40 * MS);
     }
     scheduler.advance(INTERVAL);
-    // p50 40 ms against 10 × 1.5: gradient max(0.5, 15 / 40) = 0.5.
-    assertThat(limiter.limit()).isEqualTo(learned / 2);
+    // p50 40 ms against 10 × 1.5: gradient max(0.25, 15 / 40) = 0.375, of the limit the peak
+    // pressed on: the one whose default threshold (3/4) it reached.
+    int pressed = Math.min(learned, (int) Math.ceil(held / 0.75));
+    int cut = (int) (pressed * 0.375);
+    assertThat(limiter.limit()).isEqualTo(cut);
     Decision d = log.snapshot().get(log.snapshot().size() - 1);
     assertThat(d.message()).startsWith("pool api concurrency_limit " + learned + " → "
-        + learned / 2 + ": p50 ");
+        + cut + ": p50 ");
     assertThat(d.message()).contains("above baseline").contains("at the limit (1 refused, 1 of "
-        + "them sheddable, peak " + held + " in flight): gradient 0.5");
+        + "them sheddable, peak " + held + " in flight): gradient 0.38");
+    // The cut went under the requests in flight: none now, so the critical class has no floor.
+    assertThat(limiter.threshold(Priority.CRITICAL)).isEqualTo(cut);
 
     // A reload with other settings continues from the limit and the baseline.
     first.stop();
     scheduler.runAll();
     PoolShedder second = new PoolShedder(limiter, SETTINGS.withLimits(5, 500), first, log,
         sink::add);
-    assertThat(second.limit()).isEqualTo(learned / 2);
+    assertThat(second.limit()).isEqualTo(cut);
     assertThat(second.baselineNanos()).isEqualTo(first.baselineNanos());
   }
 }

@@ -50,7 +50,7 @@ final class Exchange {
   private final GrpcCall grpc = new GrpcCall();
   private final ClientTerms terms = new ClientTerms();
   private final ResponseOut out;
-  private final Admission admission = new Admission();
+  private final Admission admission;
 
   // Per request; reset by startRequest().
   private HttpRequest request;
@@ -73,6 +73,7 @@ final class Exchange {
     this.leg = new UpstreamLeg(this, listener, channel, upstreams, attempts);
     this.body = leg.body();
     this.out = new ResponseOut(channel);
+    this.admission = new Admission(channel.eventLoop(), this::send, this::refuse);
   }
 
   // ---- state seen by ClientHandler and the leg
@@ -144,11 +145,6 @@ final class Exchange {
       answer(504, "grpc deadline exceeded before the call was sent", null, null);
       return;
     }
-    // A WebSocket session is not load the limit measures: it would hold a place for its life.
-    if (!upgrade && !admission.admit(r, req.headers())) {
-      answer(503, admission.refusal(), null, null); // Retry-After: 1; a gRPC call gets UNAVAILABLE
-      return;
-    }
     attempts.start(r.target().ref().pool(), r.policy(), r.session(), record.method(),
         r.hashKey(), r.zoneIndex());
     if (upgrade) {
@@ -169,7 +165,23 @@ final class Exchange {
       // A tunnel has no copy: a shadow pool gets no handshake.
       tap.start(r.route().spec.mirror(), req, contentLength, channel);
     }
-    leg.start(req, r, upgrade);
+    // A WebSocket session is not load the limit measures: it would hold a place for its life.
+    Admission.Verdict v = upgrade ? Admission.Verdict.ADMITTED : admission.admit(r, req.headers());
+    if (v == Admission.Verdict.ADMITTED) {
+      send();
+    } else if (v == Admission.Verdict.REFUSED) {
+      refuse();
+    } // else it waits for a place, its body kept (no backend takes it, so reading pauses)
+  }
+
+  /** Shed: 503 with Retry-After: 1; a gRPC call gets UNAVAILABLE. */
+  private void refuse() {
+    answer(503, admission.refusal(), null, null);
+  }
+
+  /** The admitted request goes to its first attempt. */
+  private void send() {
+    leg.start(request, routed, upgrade);
     // Hold the client until a backend connection takes the body.
     client.updateReading();
     leg.connectNext();

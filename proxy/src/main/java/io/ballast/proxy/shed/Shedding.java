@@ -2,8 +2,10 @@ package io.ballast.proxy.shed;
 
 import io.ballast.core.shed.ConcurrencyLimiter;
 import io.ballast.core.shed.Priority;
+import io.ballast.core.shed.WaitingLine;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 
@@ -21,12 +23,28 @@ import java.util.Objects;
  *     release into it across reloads)
  * @param priorityHeader the request header that names a class, or null
  * @param routes classes by route name
+ * @param line where a request that meets the limit waits for a place, or null: refused at once
+ * @param maxWait how long a request waits in {@code line} before it is refused; with a line only
  */
 public record Shedding(ConcurrencyLimiter limiter, AsciiString priorityHeader,
-    Map<String, Priority> routes) {
+    Map<String, Priority> routes, WaitingLine line, Duration maxWait) {
   public Shedding {
     Objects.requireNonNull(limiter, "limiter");
     routes = Map.copyOf(routes);
+    if (line != null) {
+      if (line.limiter() != limiter) {
+        throw new IllegalArgumentException("line: of another limiter (" + line + ")");
+      }
+      if (maxWait == null || maxWait.isNegative() || maxWait.isZero()) {
+        throw new IllegalArgumentException("maxWait: " + maxWait + " (expected: > 0)");
+      }
+    }
+  }
+
+  /** Shedding whose refused requests never wait. */
+  public Shedding(ConcurrencyLimiter limiter, AsciiString priorityHeader,
+      Map<String, Priority> routes) {
+    this(limiter, priorityHeader, routes, null, null);
   }
 
   /** The class of a request on route {@code route} with {@code headers}. */

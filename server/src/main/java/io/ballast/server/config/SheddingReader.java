@@ -39,6 +39,9 @@ final class SheddingReader {
     Double tolerance = s.get("tolerance", Value.decimal(1, 10), d.tolerance());
     Duration interval = s.get("interval", Value.duration(), d.interval());
     Integer minSamples = s.get("min_samples", Value.integer(1, 1_000_000), d.minSamples());
+    Duration queueTimeout = s.get("queue_timeout", Value.duration(), Duration.ZERO);
+    Integer queueSize = s.get("queue_size", Value.integer(1, SheddingConfig.MAX_QUEUE_SIZE),
+        SheddingConfig.DEFAULT_QUEUE_SIZE);
     String header = s.get("priority_header", HttpValues.HEADER, null);
     Map<String, Priority> routes = routes(s);
     s.rejectUnknown();
@@ -50,6 +53,10 @@ final class SheddingReader {
       problems.error(s.markOf("interval"), s.path("interval"), interval.toMillis()
           + "ms (expected: 10ms to 1m)");
     }
+    if (queueTimeout != null && queueTimeout.toMinutes() >= 1) {
+      problems.error(s.markOf("queue_timeout"), s.path("queue_timeout"), queueTimeout.toMillis()
+          + "ms (expected: 0 (refuse at once) to under 1m)");
+    }
     if (problems.errorCount() != before) {
       return null;
     }
@@ -58,7 +65,7 @@ final class SheddingReader {
     }
     return Optional.of(new SheddingConfig(
         new SheddingSettings(min, max, tolerance, interval, minSamples),
-        Optional.ofNullable(header), routes));
+        Optional.ofNullable(header), routes, queueTimeout, queueSize));
   }
 
   /** {@code route_priorities: {checkout: critical, reports: sheddable}}. */

@@ -12,7 +12,10 @@ import java.util.function.Supplier;
  * Adaptive load shedding, read at scrape time from each shedding pool's limiter (pools that shed
  * nothing have no series): {@code lb_shed_total{pool,priority}}, requests refused with a 503 at
  * the pool's concurrency limit; {@code lb_concurrency_limit{pool}}, the limit of the moment;
- * {@code lb_concurrency_in_flight{pool}}, the requests it counts in flight.
+ * {@code lb_concurrency_in_flight{pool}}, the requests it counts in flight;
+ * {@code lb_shed_waited_total{pool}}, requests that met the limit and waited in the pool's
+ * waiting line (served after, or refused when their wait ran out: those count in
+ * {@code lb_shed_total} too).
  *
  * <p>Thread-safe.
  */
@@ -32,6 +35,13 @@ public final class ShedMetrics {
             cb.call(l.refused(p), pool, p.label());
           }
         }))
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("lb_shed_waited_total")
+        .help("Requests that met the pool's concurrency limit and waited for a place "
+            + "(shedding.queue_timeout) instead of being refused at once")
+        .labelNames("pool")
+        .callback(cb -> limiters.get().forEach((pool, l) -> cb.call(l.queued(), pool)))
         .register(registry);
     GaugeWithCallback.builder()
         .name("lb_concurrency_limit")

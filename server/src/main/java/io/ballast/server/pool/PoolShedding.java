@@ -3,6 +3,7 @@ package io.ballast.server.pool;
 import io.ballast.core.shed.ConcurrencyLimiter;
 import io.ballast.core.shed.PoolShedder;
 import io.ballast.core.shed.SheddingSettings;
+import io.ballast.core.shed.WaitingLine;
 import io.ballast.proxy.shed.Shedding;
 import io.ballast.server.config.PoolConfig;
 import io.ballast.server.config.SheddingConfig;
@@ -34,6 +35,7 @@ final class PoolShedding {
   private ConcurrencyLimiter limiter;
   private PoolShedder shedder;
   private SheddingConfig config;
+  private WaitingLine line;
   private volatile Shedding shedding;
 
   PoolShedding(String pool, PoolServices services) {
@@ -70,14 +72,31 @@ final class PoolShedding {
       shedder.start(services.control());
       SheddingSettings s = c.settings();
       log.info("pool {}: load shedding on, concurrency limit {} ({}..{}), tolerance {} over a "
-          + "{} ms window{}", pool, limiter.limit(), s.minLimit(), s.maxLimit(), s.tolerance(),
-          s.interval().toMillis(), c.priorityHeader().map(h -> ", class from header " + h)
-              .orElse(""));
+          + "{} ms window{}{}", pool, limiter.limit(), s.minLimit(), s.maxLimit(),
+          s.tolerance(), s.interval().toMillis(), c.priorityHeader()
+              .map(h -> ", class from header " + h).orElse(""),
+          c.queueTimeout().isZero() ? "" : ", waiting up to " + c.queueTimeout().toMillis()
+              + " ms for a place (" + c.queueSize() + " at most)");
     }
     config = c;
     shedding = new Shedding(limiter,
-        c.priorityHeader().map(AsciiString::cached).orElse(null), c.routes());
+        c.priorityHeader().map(AsciiString::cached).orElse(null), c.routes(), line(c),
+        c.queueTimeout().isZero() ? null : c.queueTimeout());
     return true;
+  }
+
+  /**
+   * The pool's waiting line as {@code c} wants it: none without a queue timeout; the same line
+   * while its size stays (requests waiting in it stay there across a reload); a new one when the
+   * size changed (those in the old one are still granted by its releases, or time out).
+   */
+  private WaitingLine line(SheddingConfig c) {
+    if (c.queueTimeout().isZero()) {
+      line = null;
+    } else if (line == null || line.capacity() != c.queueSize()) {
+      line = new WaitingLine(limiter, c.queueSize());
+    }
+    return line;
   }
 
   /** What the pool's routes carry to the proxy; null when the pool sheds nothing. */
