@@ -129,7 +129,9 @@ class SheddingSimulationTest {
       }
     }
     System.out.println("slower backends, not overloaded: " + shed + " of " + r.requests()
-        + " shed (critical " + r.shed(Priority.CRITICAL) + ")");
+        + " shed (critical " + r.shed(Priority.CRITICAL) + "); " + pool.decisions().snapshot()
+        .stream().map(Decision::message).filter(m -> m.contains("did not fall")).findFirst()
+        .orElse(""));
     // Two cuts tell the limit that the latency does not follow the requests in flight: the
     // median becomes the baseline and the limit goes back.
     assertThat(shed).isLessThan(1200);
