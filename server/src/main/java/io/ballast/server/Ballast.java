@@ -9,6 +9,7 @@ import io.ballast.proxy.ProxyServer;
 import io.ballast.proxy.mirror.Mirror;
 import io.ballast.server.accesslog.AccessLog;
 import io.ballast.server.admin.AdminServer;
+import io.ballast.server.admin.SheddingJson;
 import io.ballast.server.config.BallastConfig;
 import io.ballast.proxy.tls.ServerTls;
 import io.ballast.server.metrics.ProxyMetrics;
@@ -159,6 +160,8 @@ public final class Ballast {
       admin.useDecisionLog(decisions.log());
       admin.useSplits(splits);
       admin.useZones(zones);
+      SheddingJson sheddingJson = new SheddingJson();
+      admin.useView("/admin/shedding", () -> sheddingJson.render(pools.sheddingStates()));
       admin.useAffinities(extraMetrics::affinities);
       admin.useMembership(pools);
       if (configFile != null) {

@@ -250,6 +250,21 @@ class SheddingEndToEndTest {
     assertThat(metrics.get("lb_shed_waited_total", Map.of("pool", "app")))
         .as("requests that waited").isPositive();
     assertThat(metrics.get("lb_concurrency_in_flight", Map.of("pool", "app"))).isZero();
+    // The admin view says the same, with the line's settings and each class's threshold.
+    JsonNode view = JsonMapper.builder().build().readTree(get(admin, "/admin/shedding")).get(0);
+    assertThat(view.get("pool").asString()).isEqualTo("app");
+    assertThat(view.get("in_flight").asInt()).isZero();
+    assertThat(view.get("baseline_p50_ms").asDouble()).isBetween(15.0, 200.0);
+    int limit = view.get("concurrency_limit").asInt();
+    assertThat(view.get("classes").get("critical").get("admitted_below").asInt()).isEqualTo(limit);
+    assertThat(view.get("classes").get("default").get("admitted_below").asInt())
+        .isEqualTo(Math.max(1, (int) (limit * 0.75)));
+    assertThat(view.get("classes").get("default").get("refused").asLong()).isZero();
+    assertThat(view.get("waiting_line").get("timeout_ms").asLong()).isEqualTo(2000);
+    assertThat(view.get("waiting_line").get("size").asInt()).isEqualTo(500);
+    assertThat(view.get("waiting_line").get("waiting").asInt()).isZero();
+    assertThat(view.get("waiting_line").get("waited").asDouble())
+        .isEqualTo(metrics.get("lb_shed_waited_total", Map.of("pool", "app")));
 
     // A reload to a 1 ms wait: the overload is refused again, after a wait that says so.
     Files.writeString(file, config(a, b, c, true, ", queue_timeout: 1ms"));

@@ -21,7 +21,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -48,6 +50,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private final DecisionsJson decisionsJson = new DecisionsJson();
   private final ZonesJson zonesJson = new ZonesJson();
   private final AffinityJson affinityJson = new AffinityJson();
+  /** Read-only JSON views added by the wiring ({@link #useView}), by path. */
+  private final Map<String, Supplier<byte[]>> views = new ConcurrentHashMap<>();
   /** The sticky pools behind /admin/affinity. */
   private volatile Supplier<List<io.ballast.proxy.affinity.PoolAffinity>> affinities = List::of;
   /** The zone-aware pools behind /admin/zones; null until set (an empty list then). */
@@ -95,6 +99,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   /** Serves the pools' zones and plans at /admin/zones. */
   void useZones(io.ballast.server.Zones zones) {
     this.zones = zones;
+  }
+
+  /** Serves {@code json} at {@code GET path} (a read-only view: no token needed). */
+  void useView(String path, Supplier<byte[]> json) {
+    views.put(path, json);
   }
 
   /** Runs {@code reload} on POST /admin/reload. */
@@ -149,7 +158,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       return splitActions.handle(req, path);
     }
     Endpoint endpoint = Endpoint.of(path);
-    if (endpoint == null) {
+    Supplier<byte[]> view = endpoint == null ? views.get(path) : null;
+    if (endpoint == null && view == null) {
       return Http.text(HttpResponseStatus.NOT_FOUND, "not found: " + path + "\n");
     }
     if (!head && !HttpMethod.GET.equals(req.method())) {
@@ -157,6 +167,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
           "method not allowed: " + req.method() + " (expected: GET or HEAD)\n");
       res.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
       return res;
+    }
+    if (view != null) {
+      return Http.json(HttpResponseStatus.OK, view.get());
     }
     return switch (endpoint) {
       case METRICS -> metrics(ctx);

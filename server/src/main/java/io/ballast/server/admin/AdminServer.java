@@ -115,6 +115,14 @@ public final class AdminServer implements AutoCloseable {
     handler.useZones(Objects.requireNonNull(zones, "zones"));
   }
 
+  /**
+   * Serves the JSON {@code json} renders at {@code GET path} (and HEAD), read-only: a view a
+   * feature adds without a change here. Thread-safe; call before or after start.
+   */
+  public void useView(String path, Supplier<byte[]> json) {
+    handler.useView(Objects.requireNonNull(path, "path"), Objects.requireNonNull(json, "json"));
+  }
+
   /** The answer to {@code POST /admin/reload}: an HTTP status and a JSON body. */
   public record ReloadAnswer(int status, byte[] json) {}
 

@@ -191,6 +191,11 @@ public final class PoolRuntime {
     return shedding.limiter();
   }
 
+  /** What the pool's load shedding is doing now, or null when it sheds nothing; admin view. */
+  public SheddingState sheddingState() {
+    return shedding.state();
+  }
+
   /** The pool's DNS watches, for metrics and the admin view. */
   public List<io.ballast.proxy.discovery.DnsWatch> dnsWatches() {
     return members.watches();

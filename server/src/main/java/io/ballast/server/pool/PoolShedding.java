@@ -110,6 +110,13 @@ final class PoolShedding {
     return s == null ? null : s.limiter();
   }
 
+  /** What the pool's shedding is doing now, for the admin view; null while it is off. */
+  SheddingState state() {
+    Shedding s = shedding;
+    return s == null ? null
+        : SheddingState.of(s.limiter(), shedder, s.line(), config.queueTimeout());
+  }
+
   private void stop() {
     if (shedder != null) {
       shedder.stop();

@@ -201,4 +201,16 @@ public final class Pools implements io.ballast.server.admin.Membership {
       }
     }
   }
+
+  /** What each pool that sheds load is doing now, in configuration order; for the admin view. */
+  public List<SheddingState> sheddingStates() {
+    List<SheddingState> out = new java.util.ArrayList<>();
+    for (PoolRuntime r : byName.values()) {
+      SheddingState s = r.sheddingState();
+      if (s != null) {
+        out.add(s);
+      }
+    }
+    return out;
+  }
 }
