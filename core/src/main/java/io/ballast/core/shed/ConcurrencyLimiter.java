@@ -69,22 +69,11 @@ public final class ConcurrencyLimiter {
    */
   public boolean tryAcquire(Priority priority) {
     Priority p = priority == null ? Priority.DEFAULT : priority;
-    int max = (int) ((thresholds >>> (BITS * p.ordinal())) & MASK);
-    AtomicInteger count = inFlight;
-    int n;
-    do {
-      n = count.get();
-      if (n >= max) {
-        refused[p.ordinal()].increment();
-        return false;
-      }
-    } while (!count.compareAndSet(n, n + 1));
-    int now = n + 1;
-    if (now > peak.get()) {
-      peak.accumulateAndGet(now, Math::max);
+    if (tryAcquireQuietly(p)) {
+      return true;
     }
-    admitted.increment();
-    return true;
+    refused[p.ordinal()].increment();
+    return false;
   }
 
   /**
@@ -94,7 +83,8 @@ public final class ConcurrencyLimiter {
    * must be paired with one {@link #release} or {@link #giveBack}.
    */
   public boolean tryAcquireQuietly(Priority priority) {
-    int max = threshold(priority);
+    Priority p = priority == null ? Priority.DEFAULT : priority;
+    int max = (int) ((thresholds >>> (BITS * p.ordinal())) & MASK);
     AtomicInteger count = inFlight;
     int n;
     do {
@@ -131,15 +121,9 @@ public final class ConcurrencyLimiter {
    * count falls, nothing is measured.
    */
   public void giveBack() {
-    AtomicInteger count = inFlight;
-    int n;
-    do {
-      n = count.get();
-      if (n <= 0) {
-        return;
-      }
-    } while (!count.compareAndSet(n, n - 1));
-    admitted.decrement();
+    if (decrement()) {
+      admitted.decrement();
+    }
   }
 
   /**
@@ -147,16 +131,26 @@ public final class ConcurrencyLimiter {
    * outcome): its place is given back and its latency counts in the window.
    */
   public void release(long nanos) {
+    if (decrement()) {
+      latency.record(nanos);
+      completed.increment();
+    }
+  }
+
+  /**
+   * One place back; false when none was held (a second release for one admission: ignored, so
+   * capacity never grows).
+   */
+  private boolean decrement() {
     AtomicInteger count = inFlight;
     int n;
     do {
       n = count.get();
       if (n <= 0) {
-        return; // a second release for one admission: ignored, so capacity never grows
+        return false;
       }
     } while (!count.compareAndSet(n, n - 1));
-    latency.record(nanos);
-    completed.increment();
+    return true;
   }
 
   /** Control loop: sets the limit (clamped to 1..{@link SheddingSettings#MAX_LIMIT}). */

@@ -76,11 +76,17 @@ class WaitingLineTest {
     assertThat(granted).containsExactly("w");
   }
 
+  /** A line of 2 on a limit of 1, its place held by one request. */
+  private WaitingLine heldByOne() {
+    WaitingLine line = new WaitingLine(new ConcurrencyLimiter("api", 1), 2);
+    assertThat(line.admitOrWait(new Named("a", Priority.DEFAULT))).isEqualTo(Outcome.ADMITTED);
+    return line;
+  }
+
   @Test
   void aFullLineRefusesAndADeadlineCancelsOnce() {
-    ConcurrencyLimiter limiter = new ConcurrencyLimiter("api", 1);
-    WaitingLine line = new WaitingLine(limiter, 2);
-    line.admitOrWait(new Named("a", Priority.DEFAULT));
+    WaitingLine line = heldByOne();
+    ConcurrencyLimiter limiter = line.limiter();
     Named w1 = new Named("w1", Priority.DEFAULT);
     Named w2 = new Named("w2", Priority.SHEDDABLE);
     assertThat(line.admitOrWait(w1)).isEqualTo(Outcome.WAITING);
@@ -102,9 +108,8 @@ class WaitingLineTest {
 
   @Test
   void aRequestThatLeavesWithoutADeadlineIsNotCountedRefused() {
-    ConcurrencyLimiter limiter = new ConcurrencyLimiter("api", 1);
-    WaitingLine line = new WaitingLine(limiter, 2);
-    line.admitOrWait(new Named("a", Priority.DEFAULT));
+    WaitingLine line = heldByOne();
+    ConcurrencyLimiter limiter = line.limiter();
     Named w = new Named("w", Priority.DEFAULT);
     line.admitOrWait(w);
     assertThat(line.cancel(w, false)).isTrue();
