@@ -2,6 +2,7 @@ package io.ballast.core.optimizer;
 
 import io.ballast.core.Backend;
 import io.ballast.core.HealthState;
+import io.ballast.core.Periodic;
 import io.ballast.core.Scheduler;
 import io.ballast.core.decision.Decision;
 import io.ballast.core.decision.DecisionLog;
@@ -52,11 +53,8 @@ public final class PoolOptimizer implements PoolListener {
   private final Consumer<ScalingSignal> scalingSink;
   // Control loop only.
   private final Map<Backend, TrafficWindow> windows = new IdentityHashMap<>();
-  private volatile Scheduler scheduler;
-  private Scheduler.Cancellable timer;
-  private boolean running;
+  private final Periodic periodic;
   /** Set by {@link #stop()}: a start still queued on the control loop does nothing then. */
-  private volatile boolean stopped;
   private volatile Map<Backend, BackendStats> lastStats = Map.of();
 
   /**
@@ -70,6 +68,7 @@ public final class PoolOptimizer implements PoolListener {
       DecisionLog log, Consumer<Decision> decisions, Consumer<ScalingSignal> scalingSink) {
     this.lb = Objects.requireNonNull(lb, "lb");
     this.settings = Objects.requireNonNull(settings, "settings");
+    this.periodic = new Periodic(settings.interval(), this::begin, this::tick);
     this.log = Objects.requireNonNull(log, "log");
     this.decisions = Objects.requireNonNull(decisions, "decisions");
     this.scalingSink = Objects.requireNonNull(scalingSink, "scalingSink");
@@ -97,39 +96,21 @@ public final class PoolOptimizer implements PoolListener {
    * virtual one); turns on warm-up by feedback in the pool when the settings ask for it.
    * Thread-safe; a second start, or a start after {@link #stop()}, does nothing.
    */
-  public synchronized void start(Scheduler scheduler) {
-    Objects.requireNonNull(scheduler, "scheduler");
-    if (this.scheduler != null) {
-      return;
+  public void start(Scheduler scheduler) {
+    periodic.start(scheduler);
+  }
+
+  /** Control loop: the start, before the first interval. */
+  private void begin() {
+    followMembers(periodic.scheduler().ticker().nanos());
+    if (settings.warmup().enabled()) {
+      lb.useFeedbackWarmup(settings.warmup().startPercent());
     }
-    this.scheduler = scheduler;
-    scheduler.execute(() -> {
-      if (running || stopped) {
-        return;
-      }
-      running = true;
-      followMembers(scheduler.ticker().nanos());
-      if (settings.warmup().enabled()) {
-        lb.useFeedbackWarmup(settings.warmup().startPercent());
-      }
-      timer = scheduler.schedule(settings.interval(), this::tick);
-    });
   }
 
   /** Stops ticking for good; the weights stay as last set. Thread-safe. */
   public void stop() {
-    stopped = true;
-    Scheduler s = scheduler;
-    if (s == null) {
-      return;
-    }
-    s.execute(() -> {
-      running = false;
-      if (timer != null) {
-        timer.cancel();
-        timer = null;
-      }
-    });
+    periodic.stop();
   }
 
   /**
@@ -141,7 +122,7 @@ public final class PoolOptimizer implements PoolListener {
    */
   public synchronized void useCosts(Map<String, Double> byName) {
     Map<String, Double> copy = Map.copyOf(byName);
-    Scheduler s = scheduler;
+    Scheduler s = periodic.scheduler();
     if (s == null) {
       controller.setCosts(copy);
       return;
@@ -183,51 +164,42 @@ public final class PoolOptimizer implements PoolListener {
   @Override
   public void onMembersChanged(LoadBalancer pool, List<Backend> added, List<Backend> removed,
       List<Backend> updated, String reason) {
-    if (running) {
-      followMembers(scheduler.ticker().nanos());
+    if (periodic.running()) {
+      followMembers(periodic.scheduler().ticker().nanos());
     }
   }
 
   /** One control interval. Control loop only. */
-  void tick() {
-    if (!running) {
-      return;
+  private void tick() {
+    long now = periodic.scheduler().ticker().nanos();
+    followMembers(now);
+    long maxAge = settings.staleAfter().toNanos();
+    List<BackendStats> stats = new ArrayList<>();
+    Map<Backend, BackendStats> all = new IdentityHashMap<>();
+    for (Backend b : lb.backends()) {
+      BackendStats s = windows.get(b).harvest(now,
+          b.signals().figure(settings.figure(), now, maxAge),
+          b.signals().weightPercent(now, maxAge));
+      all.put(b, s);
+      if (lb.effectiveWeight(b) > 0) {
+        stats.add(s);
+      }
     }
-    try {
-      long now = scheduler.ticker().nanos();
-      followMembers(now);
-      long maxAge = settings.staleAfter().toNanos();
-      List<BackendStats> stats = new ArrayList<>();
-      Map<Backend, BackendStats> all = new IdentityHashMap<>();
-      for (Backend b : lb.backends()) {
-        BackendStats s = windows.get(b).harvest(now,
-            b.signals().figure(settings.figure(), now, maxAge),
-            b.signals().weightPercent(now, maxAge));
-        all.put(b, s);
-        if (lb.effectiveWeight(b) > 0) {
-          stats.add(s);
-        }
-      }
-      lastStats = Collections.unmodifiableMap(all);
-      WeightController.Step step = controller.step(now, stats);
-      if (!step.changed().isEmpty()) {
-        lb.setWeightPercents(step.changed());
-      }
-      step.decisions().forEach(this::decide);
-      if (scaling != null) {
-        ScalingSignal signal = scaling.observe(now, level(stats), stats.size());
-        if (signal != null) {
-          String reason = signal.message().substring(("pool " + lb.name() + ": ").length());
-          String quiet = "normal";
-          decide(new Decision(now, lb.name(), null, Decision.Kind.SCALING,
-              signal.raised() ? quiet : signal.direction().label(),
-              signal.raised() ? signal.direction().label() : quiet, reason));
-          scalingSink.accept(signal);
-        }
-      }
-    } finally {
-      if (running) {
-        timer = scheduler.schedule(settings.interval(), this::tick);
+    lastStats = Collections.unmodifiableMap(all);
+    WeightController.Step step = controller.step(now, stats);
+    if (!step.changed().isEmpty()) {
+      lb.setWeightPercents(step.changed());
+    }
+    step.decisions().forEach(this::decide);
+    if (scaling != null) {
+      ScalingSignal signal = scaling.observe(now, level(stats), stats.size());
+      if (signal != null) {
+        String reason = signal.message().substring(("pool " + lb.name() + ": ").length());
+        String quiet = "normal";
+        decide(new Decision(now, lb.name(), null, Decision.Kind.SCALING,
+            signal.raised() ? quiet : signal.direction().label(),
+            signal.raised() ? signal.direction().label() : quiet, reason));
+        scalingSink.accept(signal);
       }
     }
   }

@@ -1,5 +1,6 @@
 package io.ballast.core.shed;
 
+import io.ballast.core.Periodic;
 import io.ballast.core.Scheduler;
 import io.ballast.core.decision.Decision;
 import io.ballast.core.decision.DecisionLog;
@@ -28,14 +29,11 @@ public final class PoolShedder {
   private final GradientLimit gradient;
   private final DecisionLog log;
   private final Consumer<Decision> decisions;
+  private final Periodic periodic;
   private volatile double baselineNanos;
   // Control loop only.
   private LimitHarvest harvest;
-  private Scheduler scheduler;
-  private Scheduler.Cancellable timer;
-  private boolean running;
   private int floor;
-  private volatile boolean stopped;
 
   /**
    * A shedder that starts from the settings' maximum limit (nothing refused until it has
@@ -52,6 +50,7 @@ public final class PoolShedder {
         : new GradientLimit(limiter.pool(), settings, limiter.limit(), previous.baselineNanos);
     this.baselineNanos = gradient.baselineNanos();
     limiter.setLimit(gradient.limit());
+    this.periodic = new Periodic(settings.interval(), this::begin, this::tick);
   }
 
   /** A fresh shedder whose decisions go to the log only. */
@@ -68,65 +67,39 @@ public final class PoolShedder {
   }
 
   /** Starts ticking every interval on {@code scheduler}. Once; a start after stop does nothing. */
-  public synchronized void start(Scheduler scheduler) {
-    Objects.requireNonNull(scheduler, "scheduler");
-    if (this.scheduler != null) {
-      return;
-    }
-    this.scheduler = scheduler;
-    scheduler.execute(() -> {
-      if (running || stopped) {
-        return;
-      }
-      running = true;
-      harvest = new LimitHarvest(limiter, scheduler.ticker().nanos());
-      timer = scheduler.schedule(settings.interval(), this::tick);
-    });
+  public void start(Scheduler scheduler) {
+    periodic.start(scheduler);
   }
 
   /** Stops ticking for good; the limit stays as last set. Thread-safe. */
-  public synchronized void stop() {
-    stopped = true;
-    Scheduler s = scheduler;
-    if (s == null) {
-      return;
-    }
-    s.execute(() -> {
-      running = false;
-      if (timer != null) {
-        timer.cancel();
-        timer = null;
-      }
-    });
+  public void stop() {
+    periodic.stop();
+  }
+
+  /** The first window opens. Control loop only. */
+  private void begin() {
+    harvest = new LimitHarvest(limiter, periodic.scheduler().ticker().nanos());
   }
 
   /** One control window. Control loop only. */
-  void tick() {
-    if (!running) {
+  private void tick() {
+    long now = periodic.scheduler().ticker().nanos();
+    LimitWindow w = harvest.harvest(now, settings.minSamples());
+    if (w == null) {
       return;
     }
-    try {
-      long now = scheduler.ticker().nanos();
-      LimitWindow w = harvest.harvest(now, settings.minSamples());
-      if (w != null) {
-        GradientLimit.Step step = gradient.step(w);
-        baselineNanos = gradient.baselineNanos();
-        if (step.changed() || step.criticalFloor() != floor) {
-          // A floor lasts one window: set again (or cleared) at every step that had one.
-          limiter.setLimit(step.to(), step.criticalFloor());
-          floor = step.criticalFloor();
-        }
-        if (step.changed()) {
-          Decision d = new Decision(now, limiter.pool(), null, Decision.Kind.CONCURRENCY_LIMIT,
-              Integer.toString(step.from()), Integer.toString(step.to()), step.reason());
-          log.append(d);
-          decisions.accept(d);
-        }
-      }
-    } finally {
-      if (running) {
-        timer = scheduler.schedule(settings.interval(), this::tick);
-      }
+    GradientLimit.Step step = gradient.step(w);
+    baselineNanos = gradient.baselineNanos();
+    if (step.changed() || step.criticalFloor() != floor) {
+      // A floor lasts one window: set again (or cleared) at every step that had one.
+      limiter.setLimit(step.to(), step.criticalFloor());
+      floor = step.criticalFloor();
+    }
+    if (step.changed()) {
+      Decision d = new Decision(now, limiter.pool(), null, Decision.Kind.CONCURRENCY_LIMIT,
+          Integer.toString(step.from()), Integer.toString(step.to()), step.reason());
+      log.append(d);
+      decisions.accept(d);
     }
   }
 
