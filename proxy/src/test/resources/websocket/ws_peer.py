@@ -14,6 +14,10 @@ server --name NAME [--port PORT]
 client echo URL N
     Sends N text messages while reading their echoes; prints "ok N" when every echo came back
     in order.
+client drain URL MARK
+    Reads messages until the connection ends; prints "mark" once MARK bytes came, and at the
+    end "end bytes=<n> code=<close code>" (1006 when the connection ended without a close
+    frame).
 client whoami URL [COOKIE]
     Connects (with a Cookie header when given), reads one message and prints a JSON object:
     {"name": ..., "set_cookie": ...} (the Set-Cookie of the handshake's answer, or null).
@@ -106,6 +110,23 @@ async def whoami(url, cookie):
               flush=True)
 
 
+async def drain(url, mark):
+    received = 0
+    marked = False
+    code = None
+    async with websockets.connect(url, max_size=None) as ws:
+        try:
+            async for message in ws:
+                received += len(message)
+                if not marked and received >= mark:
+                    marked = True
+                    print("mark", flush=True)
+            code = ws.close_code
+        except websockets.ConnectionClosed as e:
+            code = e.code
+    print("end bytes=%d code=%s" % (received, code), flush=True)
+
+
 def main(argv):
     logging.getLogger("websockets").setLevel(logging.CRITICAL)
     if argv[0] == "server":
@@ -114,6 +135,8 @@ def main(argv):
         asyncio.run(serve(name, port))
     elif argv[0] == "client" and argv[1] == "echo":
         asyncio.run(echo(argv[2], int(argv[3])))
+    elif argv[0] == "client" and argv[1] == "drain":
+        asyncio.run(drain(argv[2], int(argv[3])))
     elif argv[0] == "client" and argv[1] == "whoami":
         asyncio.run(whoami(argv[2], argv[3] if len(argv) > 3 else None))
     else:

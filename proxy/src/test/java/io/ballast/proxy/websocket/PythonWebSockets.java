@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -119,6 +120,57 @@ public final class PythonWebSockets {
       return text;
     } finally {
       p.destroyForcibly();
+    }
+  }
+
+  /**
+   * Starts a client that reads {@code url} until the connection ends (the script's "drain"
+   * mode): {@link Drain#awaitMark} returns once {@code mark} bytes came, {@link Drain#awaitEnd}
+   * with how the connection ended.
+   */
+  public static Drain drain(String url, long mark) throws IOException {
+    return new Drain(new ProcessBuilder(PYTHON, "-u", script().toString(), "client", "drain",
+        url, Long.toString(mark)).redirectErrorStream(true).start());
+  }
+
+  /** A draining client's process and the lines it prints. */
+  public static final class Drain implements AutoCloseable {
+    private final Process process;
+    private final BufferedReader out;
+
+    private Drain(Process process) {
+      this.process = process;
+      this.out = new BufferedReader(
+          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    }
+
+    /** Waits for the "mark" line; fails if the client printed something else or ended. */
+    public void awaitMark() throws IOException {
+      String line = out.readLine();
+      if (!"mark".equals(line)) {
+        throw new AssertionError("drain client: expected \"mark\", got " + line);
+      }
+    }
+
+    /**
+     * The client's last line, "end bytes=N code=C", within {@code timeout}; fails when it does
+     * not end in time.
+     */
+    public String awaitEnd(Duration timeout) throws IOException, InterruptedException {
+      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new AssertionError("drain client did not end within " + timeout);
+      }
+      String last = null;
+      String line;
+      while ((line = out.readLine()) != null) {
+        last = line;
+      }
+      return last;
+    }
+
+    @Override
+    public void close() {
+      process.destroyForcibly();
     }
   }
 
