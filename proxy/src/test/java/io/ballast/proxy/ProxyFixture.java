@@ -39,6 +39,8 @@ final class ProxyFixture implements AutoCloseable {
   final ConcurrentLinkedQueue<String> http2Errors = new ConcurrentLinkedQueue<>();
   /** Refused request heads, as "status reason" (the observer's fixed reason). */
   final ConcurrentLinkedQueue<String> refusals = new ConcurrentLinkedQueue<>();
+  /** Connections closed at accept, by reason; accepts held and resumed, as "held 3", "resumed". */
+  final ConcurrentLinkedQueue<String> connectionEvents = new ConcurrentLinkedQueue<>();
   /** Why each tunnel ended, in the order they did. */
   final ConcurrentLinkedQueue<TunnelEnd> tunnelEnds = new ConcurrentLinkedQueue<>();
   final ControlLoop control = new ControlLoop("test-control", Throwable::printStackTrace);
@@ -114,6 +116,26 @@ final class ProxyFixture implements AutoCloseable {
       @Override
       public void onRequestRefused(String listener, int status, String reason) {
         refusals.add(status + " " + reason);
+      }
+
+      @Override
+      public void onClientConnectionRefused(String listener, String reason) {
+        connectionEvents.add("refused " + reason);
+      }
+
+      @Override
+      public void onAcceptsHeld(String listener, int open) {
+        connectionEvents.add("held " + open);
+      }
+
+      @Override
+      public void onAcceptsResumed(String listener, long heldNanos) {
+        connectionEvents.add("resumed");
+      }
+
+      @Override
+      public void onConnectionRequestLimit(String listener) {
+        connectionEvents.add("request limit");
       }
 
       @Override
