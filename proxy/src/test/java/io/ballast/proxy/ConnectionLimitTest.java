@@ -85,7 +85,8 @@ class ConnectionLimitTest {
     try (ProxyFixture f = new ProxyFixture(1)) {
       f.proxy.replaceLimits("main", new ListenerLimits(NONE, 2, NONE));
       int before = f.requestsReceived();
-      try (Socket a = served(f); Socket b = served(f)) {
+      Socket b = served(f);
+      try (Socket a = served(f)) {
         try (Socket third = f.socket()) {
           // Closed before a byte is read: no answer, no request reaches the backend.
           assertThat(third.getInputStream().read()).isEqualTo(-1);
