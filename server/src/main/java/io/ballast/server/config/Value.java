@@ -171,6 +171,15 @@ interface Value<T> {
 
   /** A size in bytes: an integer or a string with a binary unit ("8KiB"). */
   static Value<Integer> size(int min, int max) {
+    Value<Long> bytes = bytes(min, max);
+    return of(bytes.expected(), (node, path, problems) -> {
+      Long n = bytes.read(node, path, problems);
+      return n == null ? null : (int) (long) n;
+    });
+  }
+
+  /** A size in bytes as {@link #size}, beyond an int's range. */
+  static Value<Long> bytes(long min, long max) {
     String expected = "a size in bytes " + min + ".." + max + " (an integer or \"8KiB\", \"1MiB\")";
     return of(expected, (node, path, problems) -> {
       long bytes;
@@ -195,7 +204,45 @@ interface Value<T> {
         problems.error(node.mark(), path, found + " (expected: " + min + ".." + max + " bytes)");
         return null;
       }
-      return (int) bytes;
+      return bytes;
+    });
+  }
+
+  /**
+   * A rate in bytes per second: an integer of bytes per second or a size per second
+   * ("1KiB/s"), in {@code 0..max}.
+   */
+  static Value<Long> byteRate(long max) {
+    String expected = "a rate such as \"1KiB/s\" or \"512B/s\", or an integer of bytes per second";
+    return of(expected, (node, path, problems) -> {
+      Object value = node instanceof ScalarNode scalar ? scalar.value() : null;
+      long rate;
+      if (value instanceof Long n) {
+        rate = n;
+      } else if (value instanceof String text) {
+        try {
+          rate = Units.parseRate(text);
+        } catch (IllegalArgumentException e) {
+          problems.error(node.mark(), path, e.getMessage());
+          return null;
+        }
+      } else {
+        problems.error(node.mark(), path, wrongType(node, expected));
+        return null;
+      }
+      if (rate < 0 || rate > max) {
+        problems.error(node.mark(), path, value + " (expected: 0.." + max + " bytes/s)");
+        return null;
+      }
+      return rate;
+    });
+  }
+
+  /** {@code value}, or the word {@code off} for {@code off} (no limit). */
+  static <T> Value<T> orOff(Value<T> value, T off) {
+    return of(value.expected() + ", or off", (node, path, problems) -> {
+      Object v = node instanceof ScalarNode scalar ? scalar.value() : null;
+      return "off".equals(v) ? off : value.read(node, path, problems);
     });
   }
 
