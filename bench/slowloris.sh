@@ -152,64 +152,14 @@ async def main():
 asyncio.run(main())
 PY
 
-# start_balancer NAME PORT: starts it on LB_CPU; sets LB_PID.
-start_balancer() {
-  local name=$1 port=$2
-  case $name in
-    haproxy)
-      cat >"$TMP/haproxy.cfg" <<CONF
-global
-  nbthread 1
-  maxconn $((SLOW_CONNECTIONS * 2 + LOAD_CONNECTIONS + 200))
-defaults
-  mode http
-  option http-keep-alive
-  http-reuse always
-  timeout connect 2s
-  timeout client 60s
-  timeout server 30s
-  timeout http-keep-alive 60s
-  timeout http-request ${HEAD_S}s
-frontend f
-  bind 127.0.0.1:$port
-  default_backend b
-backend b
-  server s 127.0.0.1:$BACKEND
-CONF
-      taskset -c "$LB_CPU" haproxy -db -f "$TMP/haproxy.cfg" >"$TMP/haproxy.out" 2>&1 &
-      ;;
-    nginx)
-      mkdir -p "$TMP/proxy"
-      cat >"$TMP/proxy.conf" <<CONF
-daemon off; worker_processes 1; worker_rlimit_nofile $((SLOW_CONNECTIONS * 4 + 1000));
-pid $TMP/proxy/nginx.pid; error_log $TMP/proxy/error.log warn;
-events { worker_connections $((SLOW_CONNECTIONS * 2 + LOAD_CONNECTIONS + 200)); }
-http { access_log off; client_header_timeout ${HEAD_S}s; keepalive_timeout 65s;
-  keepalive_requests 1000000;
-  client_body_temp_path $TMP/proxy/b; proxy_temp_path $TMP/proxy/p;
-  fastcgi_temp_path $TMP/proxy/f; uwsgi_temp_path $TMP/proxy/u; scgi_temp_path $TMP/proxy/s;
-  upstream b { server 127.0.0.1:$BACKEND; keepalive 64; }
-  server { listen 127.0.0.1:$port;
-    location / { proxy_pass http://b; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
-CONF
-      taskset -c "$LB_CPU" nginx -p "$TMP/proxy" -e "$TMP/proxy/error.log" -c "$TMP/proxy.conf" &
-      ;;
-    ballast)
-      cat >"$TMP/ballast.yaml" <<CONF
-listeners:
-  - {name: web, bind: "127.0.0.1:$port", pool: b}
-pools:
-  - {name: b, algorithm: round-robin, backends: [{address: "127.0.0.1:$BACKEND"}]}
-limits: {request_head_timeout: ${HEAD_S}s}
-admin: {enabled: false}
-access_log: {enabled: false}
-CONF
-      taskset -c "$LB_CPU" "$JAVA" -jar "$BALLAST_JAR" run -c "$TMP/ballast.yaml" >"$TMP/ballast.out" 2>&1 &
-      ;;
-  esac
-  LB_PID=$!
-  PIDS+=("$LB_PID")
-}
+# How each balancer listens here (lb_start's hooks): plain HTTP/1.1 on 127.0.0.1.
+haproxy_global() { :; }
+haproxy_bind() { echo "bind 127.0.0.1:$1"; }
+nginx_server() { echo "listen 127.0.0.1:$1;"; }
+ballast_listener() { echo "  - {name: web, bind: \"127.0.0.1:$1\", pool: b}"; }
+# Room for the attack, its replacements and wrk; idle connections as the balancers' usual 60 s;
+# HAProxy shares idle backend connections as NGINX's keepalive pool and ballast's pools do.
+LB_MAXCONN=$((SLOW_CONNECTIONS * 4 + LOAD_CONNECTIONS + 1000)) LB_IDLE=60s LB_HEAD=${HEAD_S}s LB_REUSE=always
 
 stop_balancer() {
   kill "$LB_PID" 2>/dev/null || true
@@ -241,7 +191,7 @@ measure() {
   local name=$1 port base attack pid json i limit
   port=$(free_port)
   log "$name: starting on 127.0.0.1:$port (CPU $LB_CPU), head deadline ${HEAD_S}s"
-  start_balancer "$name" "$port"
+  lb_start "$name" "$port"
   if ! wait_port "$port" || [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$port/") != 200 ]]; then
     echo "| $name | FAILED: did not start or answer 200 | | | | | | | |"
     stop_balancer

@@ -60,11 +60,6 @@ class BodyLimitTest {
     return Integer.toHexString(n) + "\r\n" + String.valueOf(c).repeat(n) + "\r\n";
   }
 
-  private static void send(Socket s, String text) throws Exception {
-    OutputStream out = s.getOutputStream();
-    out.write(text.getBytes(StandardCharsets.ISO_8859_1));
-    out.flush();
-  }
 
   @Test
   void aContentLengthOverTheLimitIs413BeforeAnyBackendAndTheBodyIsNeverARequest()
@@ -112,11 +107,11 @@ class BodyLimitTest {
     second = new RecordingBackend();
     start(backend.port(), second.port());
     try (Socket s = f.socket()) {
-      send(s, "POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      ProxyFixture.send(s, "POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
           + chunk(600, 'a'));
       // The first part went on its way to a backend.
       await().until(() -> !backend.settled() || !second.settled());
-      send(s, chunk(600, 'b') + "0\r\n\r\nGET /next HTTP/1.1\r\nHost: x\r\n\r\n");
+      ProxyFixture.send(s, chunk(600, 'b') + "0\r\n\r\nGET /next HTTP/1.1\r\nHost: x\r\n\r\n");
       String answer = ProxyFixture.readToClose(s.getInputStream());
       assertThat(answer).startsWith("HTTP/1.1 413 ").contains("connection: close")
           .doesNotContain("HTTP/1.1 200");
@@ -156,13 +151,13 @@ class BodyLimitTest {
       t.start();
       start(eager.getLocalPort());
       try (Socket s = f.socket()) {
-        send(s, "POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        ProxyFixture.send(s, "POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
             + chunk(600, 'a'));
         InputStream in = s.getInputStream();
         byte[] first = new byte[64];
         int n = in.read(first);
         assertThat(new String(first, 0, n, StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 200");
-        send(s, chunk(600, 'b'));
+        ProxyFixture.send(s, chunk(600, 'b'));
         String all = new String(first, 0, n, StandardCharsets.ISO_8859_1)
             + ProxyFixture.readToClose(in);
         // Cut: no 413 (the client has a 200 already), and no last chunk after the one sent.

@@ -34,18 +34,13 @@ class BodyPaceTest {
         Algorithm.ROUND_ROBIN, HealthSettings.PASSIVE_ONLY, 1);
   }
 
-  private static void send(Socket s, String text) throws Exception {
-    OutputStream out = s.getOutputStream();
-    out.write(text.getBytes(StandardCharsets.ISO_8859_1));
-    out.flush();
-  }
 
   /** Sends {@code piece} every {@code everyMillis} until the proxy answers; the answer. */
   private static String trickle(Socket s, String piece, long everyMillis, int most)
       throws Exception {
     for (int i = 0; i < most; i++) {
       try {
-        send(s, piece);
+        ProxyFixture.send(s, piece);
       } catch (java.io.IOException e) {
         break;
       }
@@ -60,7 +55,7 @@ class BodyPaceTest {
   @Test
   void aBodyBelowTheMinimumRateGets408AndNeverReachesTheBackendWhole() throws Exception {
     try (ProxyFixture f = proxy(); Socket s = f.socket()) {
-      send(s, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n");
+      ProxyFixture.send(s, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n");
       long began = System.nanoTime();
       // 50 bytes every 200 ms: 250 bytes/s.
       String answer = trickle(s, "a".repeat(50), 200, 50);
@@ -78,7 +73,7 @@ class BodyPaceTest {
   @Test
   void aBodyThatStopsGets408AfterTheBodyTimeout() throws Exception {
     try (ProxyFixture f = proxy(); Socket s = f.socket()) {
-      send(s, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" + "a".repeat(10));
+      ProxyFixture.send(s, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" + "a".repeat(10));
       long began = System.nanoTime();
       String answer = ProxyFixture.readToClose(s.getInputStream());
       assertThat(answer).startsWith("HTTP/1.1 408 ");
@@ -94,10 +89,10 @@ class BodyPaceTest {
   void aBodyAtPaceAndAGrpcCallsSlowMessagesAreServed() throws Exception {
     try (ProxyFixture f = proxy()) {
       try (Socket s = f.socket()) {
-        send(s, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 30000\r\n\r\n");
+        ProxyFixture.send(s, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 30000\r\n\r\n");
         // 2000 bytes every 100 ms for 1.5 s.
         for (int i = 0; i < 15; i++) {
-          send(s, "b".repeat(2000));
+          ProxyFixture.send(s, "b".repeat(2000));
           Thread.sleep(100);
         }
         assertThat(ProxyFixture.readResponse(s.getInputStream())).startsWith("HTTP/1.1 200")
@@ -105,10 +100,10 @@ class BodyPaceTest {
       }
       try (Socket s = f.socket()) {
         // A gRPC call's messages come at its application's pace: 50 bytes every 200 ms.
-        send(s, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/grpc\r\n"
+        ProxyFixture.send(s, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/grpc\r\n"
             + "Content-Length: 500\r\n\r\n");
         for (int i = 0; i < 10; i++) {
-          send(s, "c".repeat(50));
+          ProxyFixture.send(s, "c".repeat(50));
           Thread.sleep(200);
         }
         assertThat(ProxyFixture.readResponse(s.getInputStream())).startsWith("HTTP/1.1 200");

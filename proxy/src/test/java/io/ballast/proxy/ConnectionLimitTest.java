@@ -9,7 +9,6 @@ import io.ballast.core.pool.HealthSettings;
 import io.ballast.proxy.client.Cidr;
 import io.ballast.proxy.limits.ListenerLimits;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -30,16 +29,11 @@ class ConnectionLimitTest {
 
   private static Socket served(ProxyFixture f) throws Exception {
     Socket s = f.socket();
-    send(s, GET);
+    ProxyFixture.send(s, GET);
     assertThat(ProxyFixture.readResponse(s.getInputStream())).startsWith("HTTP/1.1 200");
     return s;
   }
 
-  private static void send(Socket s, String text) throws Exception {
-    OutputStream out = s.getOutputStream();
-    out.write(text.getBytes(StandardCharsets.ISO_8859_1));
-    out.flush();
-  }
 
   @Test
   void atMaxConnectionsANewConnectionWaitsInTheBacklogUntilOneCloses() throws Exception {
@@ -53,7 +47,7 @@ class ConnectionLimitTest {
         await().until(() -> f.connectionEvents.contains("held 3"));
         // The kernel completes the connection into the backlog; ballast does not take it.
         try (Socket waiting = f.socket()) {
-          send(waiting, GET);
+          ProxyFixture.send(waiting, GET);
           InputStream in = waiting.getInputStream();
           waiting.setSoTimeout(700);
           assertThatThrownBy(in::read).isInstanceOf(SocketTimeoutException.class);
@@ -94,7 +88,7 @@ class ConnectionLimitTest {
         assertThat(f.connectionEvents).contains("refused max_connections_per_client");
         assertThat(f.requestsReceived()).isEqualTo(before + 2);
         // The kept connections go on.
-        send(a, GET);
+        ProxyFixture.send(a, GET);
         assertThat(ProxyFixture.readResponse(a.getInputStream())).startsWith("HTTP/1.1 200");
         b.close();
         // Its slot is back once the close is seen.

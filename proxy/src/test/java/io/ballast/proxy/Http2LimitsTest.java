@@ -59,18 +59,8 @@ class Http2LimitsTest {
 
   /** The stream's answer: its :status, or "reset". */
   private static String answer(RawH2 raw, int stream) throws Exception {
-    while (true) {
-      RawH2.Frame fr = raw.read();
-      if (fr == null) {
-        return "closed";
-      }
-      if (fr.stream() == stream && fr.type() == RawH2.HEADERS) {
-        return fr.status();
-      }
-      if (fr.stream() == stream && fr.type() == RawH2.RST_STREAM) {
-        return "reset";
-      }
-    }
+    RawH2.Frame fr = raw.answer(stream);
+    return fr == null ? "closed" : fr.type() == RawH2.RST_STREAM ? "reset" : fr.status();
   }
 
   private static String ok(RawH2 raw, int stream) throws Exception {

@@ -175,6 +175,13 @@ final class ProxyFixture implements AutoCloseable {
     return s;
   }
 
+  /** Writes {@code text} (ISO-8859-1) to {@code s} at once. */
+  static void send(Socket s, String text) throws IOException {
+    OutputStream out = s.getOutputStream();
+    out.write(text.getBytes(StandardCharsets.ISO_8859_1));
+    out.flush();
+  }
+
   /** Sends raw bytes and reads until the proxy closes (or 5 s pass). */
   String raw(String request) throws IOException {
     try (Socket s = socket()) {

@@ -182,24 +182,9 @@ interface Value<T> {
   static Value<Long> bytes(long min, long max) {
     String expected = "a size in bytes " + min + ".." + max + " (an integer or \"8KiB\", \"1MiB\")";
     return of(expected, (node, path, problems) -> {
-      long bytes;
-      Object value = node instanceof ScalarNode scalar ? scalar.value() : null;
-      if (value instanceof Long n) {
-        bytes = n;
-      } else if (value instanceof BigInteger) {
-        bytes = Long.MAX_VALUE;
-      } else if (value instanceof String text) {
-        try {
-          bytes = Units.parseSize(text);
-        } catch (IllegalArgumentException e) {
-          problems.error(node.mark(), path, e.getMessage());
-          return null;
-        }
-      } else {
-        problems.error(node.mark(), path, wrongType(node, expected));
-        return null;
-      }
-      if (bytes < min || bytes > max) {
+      Long bytes = number(node, path, problems, expected, Units::parseSize);
+      if (bytes != null && (bytes < min || bytes > max)) {
+        Object value = ((ScalarNode) node).value();
         String found = value instanceof String s ? "'" + s + "' = " + bytes + " bytes" : value.toString();
         problems.error(node.mark(), path, found + " (expected: " + min + ".." + max + " bytes)");
         return null;
@@ -215,27 +200,40 @@ interface Value<T> {
   static Value<Long> byteRate(long max) {
     String expected = "a rate such as \"1KiB/s\" or \"512B/s\", or an integer of bytes per second";
     return of(expected, (node, path, problems) -> {
-      Object value = node instanceof ScalarNode scalar ? scalar.value() : null;
-      long rate;
-      if (value instanceof Long n) {
-        rate = n;
-      } else if (value instanceof String text) {
-        try {
-          rate = Units.parseRate(text);
-        } catch (IllegalArgumentException e) {
-          problems.error(node.mark(), path, e.getMessage());
-          return null;
-        }
-      } else {
-        problems.error(node.mark(), path, wrongType(node, expected));
-        return null;
-      }
-      if (rate < 0 || rate > max) {
-        problems.error(node.mark(), path, value + " (expected: 0.." + max + " bytes/s)");
+      Long rate = number(node, path, problems, expected, Units::parseRate);
+      if (rate != null && (rate < 0 || rate > max)) {
+        problems.error(node.mark(), path, ((ScalarNode) node).value() + " (expected: 0.." + max
+            + " bytes/s)");
         return null;
       }
       return rate;
     });
+  }
+
+  /**
+   * A number written as an integer (one too large to be a long reads as the largest) or as text
+   * that {@code parse} reads (its IllegalArgumentException message is the error); null after
+   * reporting why the node is neither.
+   */
+  private static Long number(YamlNode node, String path, Problems problems, String expected,
+      java.util.function.ToLongFunction<String> parse) {
+    Object value = node instanceof ScalarNode scalar ? scalar.value() : null;
+    if (value instanceof Long n) {
+      return n;
+    }
+    if (value instanceof BigInteger) {
+      return Long.MAX_VALUE;
+    }
+    if (value instanceof String text) {
+      try {
+        return parse.applyAsLong(text);
+      } catch (IllegalArgumentException e) {
+        problems.error(node.mark(), path, e.getMessage());
+        return null;
+      }
+    }
+    problems.error(node.mark(), path, wrongType(node, expected));
+    return null;
   }
 
   /** {@code value}, or the word {@code off} for {@code off} (no limit). */
