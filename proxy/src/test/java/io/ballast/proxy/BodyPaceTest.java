@@ -8,7 +8,6 @@ import io.ballast.core.pool.HealthSettings;
 import io.ballast.core.retry.RetrySettings;
 import io.ballast.proxy.ProxySettings.ClientLimits;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;

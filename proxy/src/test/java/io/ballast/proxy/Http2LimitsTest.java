@@ -3,8 +3,6 @@ package io.ballast.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.ballast.core.pick.Algorithm;
-import io.ballast.core.pool.HealthSettings;
 import io.ballast.core.retry.RetrySettings;
 import io.ballast.proxy.ProxySettings.ClientLimits;
 import io.ballast.proxy.limits.ListenerLimits;

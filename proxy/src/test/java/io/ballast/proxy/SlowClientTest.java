@@ -8,7 +8,6 @@ import io.ballast.core.pool.HealthSettings;
 import io.ballast.proxy.ProxySettings.ClientLimits;
 import java.io.InputStream;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelFutureListener;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -83,17 +84,24 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
       perClient.release(peer);
     }
     open.decrementAndGet();
-    Channel s = server;
-    if (held && s != null) {
-      s.eventLoop().execute(this::reconsider);
+    if (held) {
+      onListeningLoop(this::reconsider);
     }
   }
 
   /** The limits changed (a reload): a higher limit may let accepting go on. Any thread. */
   public void limitsChanged() {
+    onListeningLoop(this::reconsider);
+  }
+
+  private void onListeningLoop(Runnable task) {
     Channel s = server;
     if (s != null) {
-      s.eventLoop().execute(this::reconsider);
+      try {
+        s.eventLoop().execute(task);
+      } catch (RejectedExecutionException e) {
+        // Shutting down: nothing is accepted any more.
+      }
     }
   }
 
