@@ -84,7 +84,7 @@ class ConnectionLimitTest {
           // Closed before a byte is read: no answer, no request reaches the backend.
           assertThat(third.getInputStream().read()).isEqualTo(-1);
         }
-        assertThat(f.connectionEvents).contains("refused max_connections_per_client");
+        await().until(() -> f.connectionEvents.contains("refused max_connections_per_client"));
         assertThat(f.requestsReceived()).isEqualTo(before + 2);
         // The kept connections go on.
         ProxyFixture.send(a, GET);

@@ -65,10 +65,11 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
       refused = "max_connections_per_client";
     }
     if (refused != null) {
-      // Not registered yet: closed as the acceptor closes a connection it cannot register, before
-      // any handler, buffer or TLS handshake; nothing is counted open.
-      child.unsafe().closeForcibly();
+      // Counted first, so the count is there once the client sees the close. Not registered
+      // yet: closed as the acceptor closes a connection it cannot register, before any handler,
+      // buffer or TLS handshake; nothing is counted open.
       listener.observer().onClientConnectionRefused(listener.name(), refused);
+      child.unsafe().closeForcibly();
       return;
     }
     open.incrementAndGet();
