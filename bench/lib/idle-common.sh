@@ -1,15 +1,17 @@
-# idle-common.sh: what bench/idle-tls.sh and bench/idle-h2.sh share: a scratch directory and the
-# processes to stop, one NGINX backend, the three balancers started in turn in front of it, and
-# the measurement of memory per idle connection. Sourced, not run.
+# idle-common.sh: what bench/idle-tls.sh, bench/idle-h2.sh and bench/slowloris.sh share: a
+# scratch directory and the processes to stop, one NGINX backend, the three balancers started in
+# turn in front of it (lb_start), and, for the idle scripts, the measurement of memory per idle
+# connection. Sourced, not run.
 #
-# The sourcing script sets N, ONLY, JAVA, BALLAST_JAR, LB_CPU, LOAD_CPU and NAME (for the scratch
-# directory), writes its client to "$TMP/hold.py" (argv: port, n, then HOLD_ARGS; it prints
-# "held <n>" once every connection is up), and defines how each balancer listens:
+# The sourcing script sets ONLY, JAVA, BALLAST_JAR, LB_CPU, LOAD_CPU and NAME (for the scratch
+# directory), and defines how each balancer listens:
 #   haproxy_bind PORT      the frontend's bind line
 #   haproxy_global         extra lines of HAProxy's global section (may print nothing)
 #   nginx_server PORT      the server block's listen line and TLS directives
 #   ballast_listener PORT  the ballast listener (a YAML list item)
-# then calls: idle_setup; idle_backend; idle_run "table header".
+# An idle script also sets N, writes its client to "$TMP/hold.py" (argv: port, n, then
+# HOLD_ARGS; it prints "held <n>" once every connection is up), then calls: idle_setup;
+# idle_backend; idle_run "table header".
 # Only 127.0.0.1 is used; every process is stopped by its PID.
 
 idle_setup() {
@@ -93,68 +95,86 @@ measure() {
   echo "| $name | $N | $((before / 1024)) | $((held / 1024)) | $(awk -v a="$before" -v b="$held" -v n="$N" 'BEGIN { printf "%.1f", (b - a) * 1024 / n / 1024 }') |"
 }
 
-# idle_run HEADER: the table, one row per balancer of ONLY, each started on the balancer CPU in
-# turn, measured, and stopped.
-idle_run() {
-  local name port pid
-  echo "| balancer | $1 | RSS before (MiB) | RSS held (MiB) | KiB per idle connection |"
-  echo "|---|---:|---:|---:|---:|"
-  for name in ${ONLY//,/ }; do
-    port=$(free_port)
-    case $name in
-      haproxy)
-        cat >"$TMP/haproxy.cfg" <<CONF
+# lb_start NAME PORT: starts balancer NAME on LB_CPU, listening as the hooks above say, in front of
+# $BACKEND; sets LB_PID. Each balancer's limits come from:
+#   LB_MAXCONN  HAProxy's maxconn; NGINX's worker_connections and descriptors are 900 more (its
+#               backend connections count too)
+#   LB_IDLE     how long an idle client connection is kept (HAProxy timeout client and
+#               http-keep-alive, NGINX keepalive_timeout, ballast timeouts.client_idle)
+#   LB_HEAD     the request head deadline (HAProxy timeout http-request, NGINX
+#               client_header_timeout, ballast limits.request_head_timeout)
+#   LB_REUSE    HAProxy's http-reuse (empty: its default)
+lb_start() {
+  local name=$1 port=$2
+  case $name in
+    haproxy)
+      cat >"$TMP/haproxy.cfg" <<CONF
 global
   nbthread 1
-  maxconn $((N + 100))
+  maxconn $LB_MAXCONN
 $(haproxy_global)
 defaults
   mode http
   option http-keep-alive
+${LB_REUSE:+  http-reuse $LB_REUSE}
   timeout connect 2s
-  timeout client 600s
+  timeout client $LB_IDLE
   timeout server 30s
-  timeout http-keep-alive 600s
+  timeout http-keep-alive $LB_IDLE
+  timeout http-request $LB_HEAD
 frontend f
   $(haproxy_bind "$port")
   default_backend b
 backend b
   server s 127.0.0.1:$BACKEND
 CONF
-        taskset -c "$LB_CPU" haproxy -db -f "$TMP/haproxy.cfg" >"$TMP/haproxy.out" 2>&1 &
-        ;;
-      nginx)
-        mkdir -p "$TMP/proxy"
-        cat >"$TMP/proxy.conf" <<CONF
-daemon off; worker_processes 1; worker_rlimit_nofile $((N + 1000)); pid $TMP/proxy/nginx.pid; error_log $TMP/proxy/error.log warn;
-events { worker_connections $((N + 1000)); }
-http { access_log off; keepalive_timeout 600s; client_header_timeout 600s;
+      taskset -c "$LB_CPU" haproxy -db -f "$TMP/haproxy.cfg" >"$TMP/haproxy.out" 2>&1 &
+      ;;
+    nginx)
+      mkdir -p "$TMP/proxy"
+      cat >"$TMP/proxy.conf" <<CONF
+daemon off; worker_processes 1; worker_rlimit_nofile $((LB_MAXCONN + 900)); pid $TMP/proxy/nginx.pid; error_log $TMP/proxy/error.log warn;
+events { worker_connections $((LB_MAXCONN + 900)); }
+http { access_log off; keepalive_timeout $LB_IDLE; keepalive_requests 1000000; client_header_timeout $LB_HEAD;
   client_body_temp_path $TMP/proxy/b; proxy_temp_path $TMP/proxy/p;
   fastcgi_temp_path $TMP/proxy/f; uwsgi_temp_path $TMP/proxy/u; scgi_temp_path $TMP/proxy/s;
   upstream b { server 127.0.0.1:$BACKEND; keepalive 64; }
   server { $(nginx_server "$port")
     location / { proxy_pass http://b; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
 CONF
-        taskset -c "$LB_CPU" nginx -p "$TMP/proxy" -e "$TMP/proxy/error.log" -c "$TMP/proxy.conf" &
-        ;;
-      ballast)
-        cat >"$TMP/ballast.yaml" <<CONF
+      taskset -c "$LB_CPU" nginx -p "$TMP/proxy" -e "$TMP/proxy/error.log" -c "$TMP/proxy.conf" &
+      ;;
+    ballast)
+      cat >"$TMP/ballast.yaml" <<CONF
 listeners:
 $(ballast_listener "$port")
 pools:
   - {name: b, algorithm: round-robin, backends: [{address: "127.0.0.1:$BACKEND"}]}
-timeouts: {client_idle: 600s}
+timeouts: {client_idle: $LB_IDLE}
+limits: {request_head_timeout: $LB_HEAD}
 admin: {enabled: false}
 access_log: {enabled: false}
 CONF
-        taskset -c "$LB_CPU" "$JAVA" -jar "$BALLAST_JAR" run -c "$TMP/ballast.yaml" >"$TMP/ballast.out" 2>&1 &
-        ;;
-      *) echo "unknown: $name" >&2; exit 2 ;;
-    esac
-    pid=$!
-    PIDS+=("$pid")
-    measure "$name" "$pid" "$port" || true
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
+      taskset -c "$LB_CPU" "$JAVA" -jar "$BALLAST_JAR" run -c "$TMP/ballast.yaml" >"$TMP/ballast.out" 2>&1 &
+      ;;
+    *) echo "unknown: $name" >&2; exit 2 ;;
+  esac
+  LB_PID=$!
+  PIDS+=("$LB_PID")
+}
+
+# idle_run HEADER: the table, one row per balancer of ONLY, each started on the balancer CPU in
+# turn, measured, and stopped. Idle timeouts and head deadlines are 600 s for every balancer.
+idle_run() {
+  local name port
+  echo "| balancer | $1 | RSS before (MiB) | RSS held (MiB) | KiB per idle connection |"
+  echo "|---|---:|---:|---:|---:|"
+  LB_MAXCONN=$((N + 100)) LB_IDLE=600s LB_HEAD=600s
+  for name in ${ONLY//,/ }; do
+    port=$(free_port)
+    lb_start "$name" "$port"
+    measure "$name" "$LB_PID" "$port" || true
+    kill "$LB_PID" 2>/dev/null || true
+    wait "$LB_PID" 2>/dev/null || true
   done
 }

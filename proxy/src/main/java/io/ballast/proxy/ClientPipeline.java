@@ -1,6 +1,5 @@
 package io.ballast.proxy;
 
-import io.ballast.proxy.client.AccessList;
 import io.ballast.proxy.http1.ClientHandler;
 import io.ballast.proxy.http1.ServerCodec;
 import io.ballast.proxy.http2.H2cUpgrade;
@@ -18,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The handlers of a new client connection of one listener: the idle timer, the TLS handlers when
+ * The handlers of a new client connection of one listener, once its {@link
+ * io.ballast.proxy.limits.AcceptGate} admitted it: the idle timer, the TLS handlers when
  * the listener has certificates (its certificates of the moment), then HTTP: with HTTP/2 on, a
  * sniffer that installs HTTP/2 or HTTP/1.1 once the client's first bytes (or ALPN) tell which;
  * with it off, the HTTP/1.1 codec and client handler at once. Settings and certificates are read
@@ -51,14 +51,6 @@ final class ClientPipeline extends ChannelInitializer<SocketChannel> {
 
   @Override
   protected void initChannel(SocketChannel ch) {
-    AccessList access = context.access();
-    if (access != null
-        && access.refusesAtAccept(ch.remoteAddress().getAddress(), context.trustedProxies())) {
-      // Refused before a byte is read: no TLS handshake, no buffer, nothing counted as open.
-      context.observer().onClientConnectionRefused(context.name(), "access_list");
-      ch.close();
-      return;
-    }
     SharedState s = shared.get();
     // Reader idle only: watching writes too would make Netty wrap every write's void promise in
     // a real one with a listener (a profiler showed ~300 bytes per request). A response in

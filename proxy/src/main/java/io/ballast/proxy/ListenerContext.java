@@ -6,6 +6,8 @@ import io.ballast.proxy.client.ClientLocality;
 import io.ballast.proxy.client.TrustedProxies;
 import io.ballast.proxy.http1.HeaderRewriter;
 import io.ballast.proxy.http1.UpstreamPool;
+import io.ballast.proxy.limits.AcceptGate;
+import io.ballast.proxy.limits.ListenerLimits;
 import io.ballast.proxy.routing.RouteTable;
 import io.ballast.proxy.tls.ServerTls;
 import io.ballast.proxy.tunnel.Tunnels;
@@ -30,16 +32,21 @@ public final class ListenerContext {
   private volatile AccessList access;
   /** The certificates new connections get; null for a plain-HTTP listener. */
   private volatile ServerTls tls;
+  /** How many connections, from whom, and how many requests each. */
+  private volatile ListenerLimits limits;
+  /** Admits each accepted connection (access list, connection limits). */
+  private final AcceptGate gate = new AcceptGate(this);
   private volatile Channel channel;
   /** The listener was removed: its connections close after their current response. */
   private volatile boolean closed;
 
   ListenerContext(String name, RouteTable routes, ServerTls tls, AccessList access,
-      ProxyServer server) {
+      ListenerLimits limits, ProxyServer server) {
     this.name = Objects.requireNonNull(name, "name");
     this.routes = Objects.requireNonNull(routes, "routes");
     this.tls = tls;
     this.access = access;
+    this.limits = Objects.requireNonNull(limits, "limits");
     this.server = Objects.requireNonNull(server, "server");
   }
 
@@ -68,6 +75,25 @@ public final class ListenerContext {
   /** Publishes a new access list (null: every address). */
   void replaceAccess(AccessList next) {
     access = next;
+  }
+
+  /**
+   * The listener's connection limits; read at each accept, and at each request of an open
+   * connection, so that a reload applies to both.
+   */
+  public ListenerLimits limits() {
+    return limits;
+  }
+
+  /** Publishes new limits; a higher connection limit lets held accepts go on at once. */
+  void replaceLimits(ListenerLimits next) {
+    limits = Objects.requireNonNull(next, "next");
+    gate.limitsChanged();
+  }
+
+  /** The handler of the listening channel that admits each accepted connection. */
+  AcceptGate gate() {
+    return gate;
   }
 
   /** The certificates a new connection gets, or null for plain HTTP; read once per connection. */

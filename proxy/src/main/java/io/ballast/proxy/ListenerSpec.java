@@ -6,6 +6,7 @@ import io.ballast.core.retry.RetryPolicy;
 import io.ballast.core.retry.RetrySettings;
 import io.ballast.proxy.client.AccessList;
 import io.ballast.proxy.client.HashKey;
+import io.ballast.proxy.limits.ListenerLimits;
 import io.ballast.proxy.routing.PoolRef;
 import io.ballast.proxy.routing.RouteSpec;
 import io.ballast.proxy.tls.ServerTls;
@@ -23,16 +24,19 @@ import java.util.Set;
  * @param bind where to listen; port 0 binds any free port
  * @param routes the routes, at least one, unique names
  * @param tls the listener's certificates when it terminates TLS; null for plain HTTP
+ * @param access which client addresses the listener serves; null for every one
+ * @param limits its connection limits; null for none
  */
 public record ListenerSpec(
     String name, InetSocketAddress bind, List<RouteSpec> routes, ServerTls tls,
-    AccessList access) {
+    AccessList access, ListenerLimits limits) {
   /** The route name of a listener that sends everything to one pool. */
   public static final String DEFAULT_ROUTE = "default";
 
   public ListenerSpec {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(bind, "bind");
+    limits = limits == null ? ListenerLimits.DEFAULTS : limits;
     routes = List.copyOf(routes);
     if (routes.isEmpty()) {
       throw new IllegalArgumentException("routes: [] (expected: at least one route)");
@@ -44,6 +48,12 @@ public record ListenerSpec(
             + "' twice (expected: unique route names)");
       }
     }
+  }
+
+  /** A listener without connection limits. */
+  public ListenerSpec(String name, InetSocketAddress bind, List<RouteSpec> routes, ServerTls tls,
+      AccessList access) {
+    this(name, bind, routes, tls, access, null);
   }
 
   /** A listener that serves every client address. */

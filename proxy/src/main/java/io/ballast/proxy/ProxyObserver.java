@@ -23,9 +23,25 @@ public interface ProxyObserver {
 
   /**
    * A client connection of {@code listener} was closed at accept, before any byte was read:
-   * {@code reason} is one of a fixed set ({@code access_list}).
+   * {@code reason} is one of a fixed set ({@code access_list}, {@code
+   * max_connections_per_client}).
    */
   default void onClientConnectionRefused(String listener, String reason) {}
+
+  /**
+   * {@code listener} reached its connection limit with {@code open} connections and stopped
+   * accepting: new connections wait in the kernel's backlog until {@link #onAcceptsResumed}.
+   */
+  default void onAcceptsHeld(String listener, int open) {}
+
+  /** {@code listener} accepts again after holding for {@code heldNanos}. */
+  default void onAcceptsResumed(String listener, long heldNanos) {}
+
+  /**
+   * A client connection of {@code listener} reached the listener's requests per connection: its
+   * last response said {@code Connection: close} (HTTP/1.1), or it was sent GOAWAY (HTTP/2).
+   */
+  default void onConnectionRequestLimit(String listener) {}
 
   /** A client's TLS handshake succeeded. */
   default void onTlsHandshake(String listener, ClientTls tls) {}
@@ -45,8 +61,10 @@ public interface ProxyObserver {
   default void onHttp2Error(String listener, boolean connection, String error) {}
 
   /**
-   * Ballast refused a request head before routing it (malformed, smuggling-prone, over a limit,
-   * too slow) and answered {@code status} itself, then closed the connection. {@code reason}
+   * Ballast refused a request (its head: malformed, smuggling-prone, over a limit, too slow; or
+   * its body: larger than the route allows, too slow) and answered {@code status} itself (or, when
+   * a response had begun, cut it), then closed the connection (an HTTP/2 stream: reset it).
+   * {@code reason}
    * comes from a fixed set (the refusal's kind, without the request's bytes), so it may label a
    * metric; the request's own record (the access log) has the full reason.
    */

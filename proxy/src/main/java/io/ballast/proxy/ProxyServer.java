@@ -5,6 +5,7 @@ import io.ballast.core.pool.LoadBalancer;
 import io.ballast.proxy.client.AccessList;
 import io.ballast.proxy.client.ClientLocality;
 import io.ballast.proxy.http1.UpstreamPool;
+import io.ballast.proxy.limits.ListenerLimits;
 import io.ballast.proxy.probe.HealthCheckSpec;
 import io.ballast.proxy.probe.HealthChecker;
 import io.ballast.proxy.routing.RouteSpec;
@@ -19,11 +20,9 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,7 +59,7 @@ public final class ProxyServer implements AutoCloseable {
   /** Each listener by name; guarded by this. */
   private final Map<String, ListenerContext> listeners = new LinkedHashMap<>();
   private volatile SharedState shared;
-  private volatile Map<EventLoop, UpstreamPool> upstreamPools;
+  private volatile UpstreamPools upstreamPools;
   private volatile ClientLocality locality = ClientLocality.NONE;
   private volatile AttemptListener attemptListener = AttemptListener.NONE;
   private volatile boolean draining;
@@ -76,16 +75,8 @@ public final class ProxyServer implements AutoCloseable {
     this.shared = SharedState.of(Objects.requireNonNull(settings, "settings"),
         Objects.requireNonNull(observer, "observer"));
     this.group = Transport.newGroup(threads, "ballast-io");
-    this.upstreamPools = newUpstreamPools(settings);
+    this.upstreamPools = new UpstreamPools(group, settings);
     LOG.info("proxy transport: {} with {} event loops", Transport.name(), upstreamPools.size());
-  }
-
-  private Map<EventLoop, UpstreamPool> newUpstreamPools(ProxySettings settings) {
-    Map<EventLoop, UpstreamPool> pools = new IdentityHashMap<>();
-    for (EventExecutor e : group) {
-      pools.put((EventLoop) e, new UpstreamPool((EventLoop) e, settings));
-    }
-    return pools;
   }
 
   public ProxySettings settings() {
@@ -115,13 +106,10 @@ public final class ProxyServer implements AutoCloseable {
     return new HealthChecker(pool, levels, group);
   }
 
-  /** As above, HTTP checks over TLS as {@code tls} says (null: plain). */
-  public HealthChecker healthChecker(LoadBalancer pool, List<HealthCheckSpec> levels,
-      BackendTls tls) {
-    return new HealthChecker(pool, levels, tls, group);
-  }
-
-  /** As above, HTTP checks in the pool's {@code protocol} (HTTP/1.1, or HTTP/2 streams). */
+  /**
+   * As above, HTTP checks over TLS as {@code tls} says (null: plain), in the pool's
+   * {@code protocol} (HTTP/1.1, or HTTP/2 streams).
+   */
   public HealthChecker healthChecker(LoadBalancer pool, List<HealthCheckSpec> levels,
       BackendTls tls, io.ballast.proxy.upstream.BackendProtocol protocol) {
     return new HealthChecker(pool, levels, tls, protocol, group);
@@ -139,18 +127,12 @@ public final class ProxyServer implements AutoCloseable {
    * finish their current use and close). Thread-safe.
    */
   public synchronized void update(ProxySettings settings, ProxyObserver observer) {
-    SharedState before = shared;
     shared = SharedState.of(Objects.requireNonNull(settings, "settings"),
         Objects.requireNonNull(observer, "observer"));
-    ProxySettings was = before.settings();
-    if (!was.connectTimeout().equals(settings.connectTimeout())
-        || !was.backendIdleTimeout().equals(settings.backendIdleTimeout())
-        || !was.backendReadTimeout().equals(settings.backendReadTimeout())) {
-      Map<EventLoop, UpstreamPool> old = upstreamPools;
-      upstreamPools = newUpstreamPools(settings);
-      for (UpstreamPool p : old.values()) {
-        p.loop().execute(p::retire);
-      }
+    UpstreamPools old = upstreamPools;
+    if (!old.suits(settings)) {
+      upstreamPools = new UpstreamPools(group, settings);
+      old.retire();
     }
   }
 
@@ -159,14 +141,7 @@ public final class ProxyServer implements AutoCloseable {
    * loop, idle ones now and busy ones when their request is done. Thread-safe.
    */
   public void forgetBackend(io.ballast.core.Backend backend) {
-    for (Map.Entry<EventLoop, UpstreamPool> e : upstreamPools.entrySet()) {
-      UpstreamPool p = e.getValue();
-      try {
-        e.getKey().execute(() -> p.forget(backend));
-      } catch (java.util.concurrent.RejectedExecutionException ignored) {
-        // Shutting down: the connections go with the loops.
-      }
-    }
+    upstreamPools.forget(backend);
   }
 
   /** How every listener finds a client's zone; without it every client's zone is unknown. */
@@ -219,14 +194,14 @@ public final class ProxyServer implements AutoCloseable {
     if (listeners.containsKey(spec.name())) {
       throw new IllegalStateException("listener " + spec.name() + " exists");
     }
-    ListenerContext context =
-        new ListenerContext(spec.name(), RouteTable.of(spec.routes()), spec.tls(), spec.access(),
-            this);
+    ListenerContext context = new ListenerContext(spec.name(), RouteTable.of(spec.routes()),
+        spec.tls(), spec.access(), spec.limits(), this);
     ServerBootstrap b = new ServerBootstrap()
         .group(group)
         .channel(Transport.serverChannel())
         .option(ChannelOption.SO_BACKLOG, 1024)
         .option(ChannelOption.SO_REUSEADDR, true)
+        .handler(context.gate())
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childHandler(new ClientPipeline(context, () -> shared));
     ChannelFuture f = b.bind(spec.bind()).awaitUninterruptibly();
@@ -292,6 +267,16 @@ public final class ProxyServer implements AutoCloseable {
     ListenerContext context = started(listener);
     context.replaceAccess(access);
     LOG.debug("listener {}: access {}", listener, access == null ? "open" : access);
+  }
+
+  /**
+   * Replaces the connection limits of a started listener: the next accept and the next request
+   * of every open connection follow them (a lower connection limit closes nothing).
+   *
+   * @throws IllegalArgumentException when no listener has that name
+   */
+  public synchronized void replaceLimits(String listener, ListenerLimits limits) {
+    started(listener).replaceLimits(limits);
   }
 
   /**

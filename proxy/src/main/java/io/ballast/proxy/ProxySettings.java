@@ -89,15 +89,27 @@ public record ProxySettings(
   }
 
   /**
-   * What a client may take to send a request head (HTTP/1.1). Immutable.
+   * What a client may take to send its request: its head (HTTP/1.1) and its body (HTTP/1.1 and
+   * HTTP/2 streams). Immutable.
    *
    * @param requestHeadTimeout from the first byte of a request head to its end; past it the
    *     client gets 408 and the connection closes (a slowloris holds nothing longer than this)
    * @param maxHeaderCount the most header fields a request may have; more gets 431
+   * @param requestBodyTimeout the longest a request body may go without a byte while ballast
+   *     reads it; past it 408 (or, after a response began, the close)
+   * @param minRequestBodyRate bytes per second a request body must average over each
+   *     {@code requestBodyTimeout} while ballast reads it (not a gRPC call's: its messages come
+   *     at the application's pace); 0 for no minimum
    */
-  public record ClientLimits(Duration requestHeadTimeout, int maxHeaderCount) {
-    /** 10 s, as HAProxy's usual {@code timeout http-request}; 100 fields, as Envoy's default. */
-    public static final ClientLimits DEFAULTS = new ClientLimits(Duration.ofSeconds(10), 100);
+  public record ClientLimits(Duration requestHeadTimeout, int maxHeaderCount,
+      Duration requestBodyTimeout, long minRequestBodyRate) {
+    /**
+     * 10 s, as HAProxy's usual {@code timeout http-request}; 100 fields, as Envoy's default; a
+     * body gap of 60 s, as NGINX's {@code client_body_timeout}; 1 KiB/s, below a GPRS link's
+     * pace, twice Apache's {@code mod_reqtimeout} minimum.
+     */
+    public static final ClientLimits DEFAULTS =
+        new ClientLimits(Duration.ofSeconds(10), 100, Duration.ofSeconds(60), 1024);
 
     public ClientLimits {
       positive("requestHeadTimeout", requestHeadTimeout);
@@ -105,6 +117,17 @@ public record ProxySettings(
         throw new IllegalArgumentException(
             "maxHeaderCount: " + maxHeaderCount + " (expected: >= 1)");
       }
+      positive("requestBodyTimeout", requestBodyTimeout);
+      if (minRequestBodyRate < 0) {
+        throw new IllegalArgumentException(
+            "minRequestBodyRate: " + minRequestBodyRate + " (expected: >= 0)");
+      }
+    }
+
+    /** Head limits with the default body limits. */
+    public ClientLimits(Duration requestHeadTimeout, int maxHeaderCount) {
+      this(requestHeadTimeout, maxHeaderCount, DEFAULTS.requestBodyTimeout,
+          DEFAULTS.minRequestBodyRate);
     }
   }
 

@@ -39,6 +39,8 @@ final class ProxyFixture implements AutoCloseable {
   final ConcurrentLinkedQueue<String> http2Errors = new ConcurrentLinkedQueue<>();
   /** Refused request heads, as "status reason" (the observer's fixed reason). */
   final ConcurrentLinkedQueue<String> refusals = new ConcurrentLinkedQueue<>();
+  /** Connections closed at accept, by reason; accepts held and resumed, as "held 3", "resumed". */
+  final ConcurrentLinkedQueue<String> connectionEvents = new ConcurrentLinkedQueue<>();
   /** Why each tunnel ended, in the order they did. */
   final ConcurrentLinkedQueue<TunnelEnd> tunnelEnds = new ConcurrentLinkedQueue<>();
   final ControlLoop control = new ControlLoop("test-control", Throwable::printStackTrace);
@@ -117,6 +119,26 @@ final class ProxyFixture implements AutoCloseable {
       }
 
       @Override
+      public void onClientConnectionRefused(String listener, String reason) {
+        connectionEvents.add("refused " + reason);
+      }
+
+      @Override
+      public void onAcceptsHeld(String listener, int open) {
+        connectionEvents.add("held " + open);
+      }
+
+      @Override
+      public void onAcceptsResumed(String listener, long heldNanos) {
+        connectionEvents.add("resumed");
+      }
+
+      @Override
+      public void onConnectionRequestLimit(String listener) {
+        connectionEvents.add("request limit");
+      }
+
+      @Override
       public void onHttp2Error(String listener, boolean connection, String error) {
         http2Errors.add((connection ? "connection:" : "stream:") + error);
       }
@@ -151,6 +173,13 @@ final class ProxyFixture implements AutoCloseable {
     Socket s = new Socket("127.0.0.1", address.getPort());
     s.setSoTimeout(5000);
     return s;
+  }
+
+  /** Writes {@code text} (ISO-8859-1) to {@code s} at once. */
+  static void send(Socket s, String text) throws IOException {
+    OutputStream out = s.getOutputStream();
+    out.write(text.getBytes(StandardCharsets.ISO_8859_1));
+    out.flush();
   }
 
   /** Sends raw bytes and reads until the proxy closes (or 5 s pass). */

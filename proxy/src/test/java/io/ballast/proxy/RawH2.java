@@ -244,6 +244,20 @@ final class RawH2 implements AutoCloseable {
     return null;
   }
 
+  /**
+   * Reads until {@code stream}'s answer: its response HEADERS or its RST_STREAM (other frames
+   * skipped); null when the connection closed first.
+   */
+  Frame answer(int stream) throws IOException {
+    Frame f;
+    while ((f = read()) != null) {
+      if (f.stream() == stream && (f.type() == HEADERS || f.type() == RST_STREAM)) {
+        return f;
+      }
+    }
+    return null;
+  }
+
   /** True when the server closes the connection within the socket timeout (frames skipped). */
   boolean closedByServer() throws IOException {
     try {

@@ -7,9 +7,7 @@ import io.ballast.core.pick.Algorithm;
 import io.ballast.core.pool.HealthSettings;
 import io.ballast.proxy.ProxySettings.ClientLimits;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,11 +36,6 @@ class SlowClientTest {
     f.close();
   }
 
-  private static void send(Socket s, String text) throws Exception {
-    OutputStream out = s.getOutputStream();
-    out.write(text.getBytes(StandardCharsets.ISO_8859_1));
-    out.flush();
-  }
 
   @Test
   void aSlowlorisIsAnswered408AndClosedAtTheDeadlineWhileOthersAreServed() throws Exception {
@@ -54,7 +47,7 @@ class SlowClientTest {
       for (int i = 0; i < connections; i++) {
         Socket s = f.socket();
         slow.add(s);
-        send(s, "GET /name HTTP/1.1\r\nHost: x\r\n");
+        ProxyFixture.send(s, "GET /name HTTP/1.1\r\nHost: x\r\n");
       }
       // A header byte every 100 ms on each: the idle timeout never fires; the head never ends.
       List<Socket> open = new ArrayList<>(slow);
@@ -62,7 +55,7 @@ class SlowClientTest {
       while (!open.isEmpty() && System.nanoTime() - start < HEAD_TIMEOUT.toNanos() * 4) {
         for (Socket s : new ArrayList<>(open)) {
           try {
-            send(s, round == 0 ? "X-Slow: " : "a");
+            ProxyFixture.send(s, round == 0 ? "X-Slow: " : "a");
           } catch (java.io.IOException e) {
             open.remove(s);
           }
@@ -103,15 +96,15 @@ class SlowClientTest {
       Thread.sleep(HEAD_TIMEOUT.toMillis() + 300);
       // A head in pieces, well within the timeout.
       for (String piece : new String[] {"GET /na", "me HTTP/1.1\r\n", "Host: x\r\n", "\r\n"}) {
-        send(s, piece);
+        ProxyFixture.send(s, piece);
         Thread.sleep(100);
       }
       assertThat(ProxyFixture.readResponse(in)).startsWith("HTTP/1.1 200");
       // Kept alive and quiet past the timeout, then a second request: a new head, a new clock.
       Thread.sleep(HEAD_TIMEOUT.toMillis() + 300);
-      send(s, "GET /name HTTP/1.1\r\n");
+      ProxyFixture.send(s, "GET /name HTTP/1.1\r\n");
       Thread.sleep(HEAD_TIMEOUT.toMillis() / 2);
-      send(s, "Host: x\r\n\r\n");
+      ProxyFixture.send(s, "Host: x\r\n\r\n");
       assertThat(ProxyFixture.readResponse(in)).startsWith("HTTP/1.1 200");
     }
   }

@@ -38,19 +38,15 @@ class StrictParsingHttp2Test {
 
   /** The stream's answer: its :status, or "reset" with a PROTOCOL_ERROR reset. */
   private static String answer(RawH2 raw, int stream) throws Exception {
-    while (true) {
-      RawH2.Frame fr = raw.read();
-      if (fr == null) {
-        return "closed";
-      }
-      if (fr.stream() == stream && fr.type() == RawH2.HEADERS) {
-        return fr.status();
-      }
-      if (fr.stream() == stream && fr.type() == RawH2.RST_STREAM) {
-        assertThat(fr.errorCode()).isEqualTo(PROTOCOL_ERROR);
-        return "reset";
-      }
+    RawH2.Frame fr = raw.answer(stream);
+    if (fr == null) {
+      return "closed";
     }
+    if (fr.type() == RawH2.RST_STREAM) {
+      assertThat(fr.errorCode()).isEqualTo(PROTOCOL_ERROR);
+      return "reset";
+    }
+    return fr.status();
   }
 
   @Test

@@ -99,6 +99,7 @@ final class Listeners {
       if (open.containsKey(l.name())) {
         proxy.replaceRoutes(l.name(), r);
         proxy.replaceAccess(l.name(), access(l));
+        proxy.replaceLimits(l.name(), l.limits().connections());
         if (!Objects.equals(tls.get(l.name()), l.tls())) {
           // New connections get the new certificates; open ones keep theirs.
           proxy.replaceTls(l.name(), l.tls());
@@ -108,8 +109,7 @@ final class Listeners {
         }
         continue;
       }
-      InetSocketAddress bound = proxy.addListener(
-          new ListenerSpec(l.name(), l.bind().toSocketAddress(), r, l.tls(), access(l)));
+      InetSocketAddress bound = proxy.addListener(spec(l, r));
       changes.add("listener " + l.name() + (moving.contains(l.name()) ? " moved to " : " added on ")
           + hostPort(bound));
       open.put(l.name(), l.bind());
@@ -124,8 +124,7 @@ final class Listeners {
   List<InetSocketAddress> start(BallastConfig config, Map<String, List<RouteSpec>> routes) {
     List<ListenerSpec> specs = new ArrayList<>();
     for (ListenerConfig l : config.listeners()) {
-      specs.add(new ListenerSpec(l.name(), l.bind().toSocketAddress(), routes.get(l.name()),
-          l.tls(), access(l)));
+      specs.add(spec(l, routes.get(l.name())));
     }
     List<InetSocketAddress> bound = proxy.start(specs);
     for (ListenerConfig l : config.listeners()) {
@@ -133,6 +132,11 @@ final class Listeners {
       remember(l);
     }
     return bound;
+  }
+
+  private static ListenerSpec spec(ListenerConfig l, List<RouteSpec> routes) {
+    return new ListenerSpec(l.name(), l.bind().toSocketAddress(), routes, l.tls(), access(l),
+        l.limits().connections());
   }
 
   private static io.ballast.proxy.client.AccessList access(ListenerConfig l) {

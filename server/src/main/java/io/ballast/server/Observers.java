@@ -7,6 +7,7 @@ import io.ballast.server.accesslog.AccessLog;
 import io.ballast.server.accesslog.AccessLogs;
 import io.ballast.server.config.AccessLogConfig;
 import io.ballast.server.metrics.CompositeObserver;
+import io.ballast.server.metrics.ConnectionLimitMetrics;
 import io.ballast.server.metrics.GrpcMetrics;
 import io.ballast.server.metrics.Http2Metrics;
 import io.ballast.server.metrics.ProxyMetrics;
@@ -33,6 +34,7 @@ final class Observers implements AutoCloseable {
   private final GrpcMetrics grpc;
   private final Http2Metrics http2;
   private final RefusalMetrics refusals;
+  private final ConnectionLimitMetrics connectionLimits;
   private final AccessLogs accessLogs;
 
   /** @param served every TLS listener's certificates, read at each scrape */
@@ -44,6 +46,7 @@ final class Observers implements AutoCloseable {
     this.grpc = new GrpcMetrics(metrics.registry());
     this.http2 = new Http2Metrics(metrics.registry());
     this.refusals = new RefusalMetrics(metrics.registry());
+    this.connectionLimits = new ConnectionLimitMetrics(metrics.registry());
     this.accessLogs = new AccessLogs(accessLog);
   }
 
@@ -54,8 +57,10 @@ final class Observers implements AutoCloseable {
   /** The observer to hand the proxy: every metric, and the access log when there is one. */
   ProxyObserver current() {
     AccessLog log = accessLogs.current();
-    return log == null ? CompositeObserver.of(metrics, tls, tunnels, grpc, http2, refusals)
-        : CompositeObserver.of(metrics, tls, tunnels, grpc, http2, refusals, log);
+    return log == null
+        ? CompositeObserver.of(metrics, tls, tunnels, grpc, http2, refusals, connectionLimits)
+        : CompositeObserver.of(metrics, tls, tunnels, grpc, http2, refusals, connectionLimits,
+            log);
   }
 
   /**

@@ -65,7 +65,9 @@ final class RouteBuilder {
         next.put(key(l.name(), r.name()), now);
         List<RateLimiter> limits = new ArrayList<>(shared);
         limits.addAll(limiters(key(l.name(), r.name()), r.rateLimits(), nextLimiters));
-        list.add(spec(l.name(), r, refs, now, splits, mirrors, limits));
+        long maxBody = r.maxRequestBody() != null ? r.maxRequestBody()
+            : l.limits().maxRequestBody();
+        list.add(spec(l.name(), r, refs, now, splits, mirrors, limits).withMaxRequestBody(maxBody));
       }
       byListener.put(l.name(), list);
     }

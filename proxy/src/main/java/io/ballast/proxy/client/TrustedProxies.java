@@ -38,7 +38,8 @@ public final class TrustedProxies {
     return networks.length == 0;
   }
 
-  boolean contains(InetAddress peer) {
+  /** True when {@code peer} is one of the trusted proxies. */
+  public boolean contains(InetAddress peer) {
     byte[] a = peer.getAddress();
     for (int i = 0; i < networks.length; i++) {
       if (matches(networks[i], prefixes[i], a)) {

@@ -5,9 +5,7 @@ import io.ballast.proxy.ListenerContext;
 import io.ballast.proxy.client.ClientAddress;
 import io.ballast.proxy.tls.ClientTls;
 import io.ballast.proxy.tls.TlsAcceptor;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -275,17 +273,21 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
     }
     if (owner != null) {
       // A stream serves one request. Its response ended with END_STREAM, and so, usually, did
-      // the request: the stream is closed. A request still arriving, or a response cut short,
-      // is reset.
+      // the request: the stream is closed. A request still arriving is reset, without error as
+      // its answer is whole (a response cut short reset the stream already).
       state = State.CLOSING;
-      if (close || !exchange.requestComplete()) {
+      if (!exchange.requestComplete()) {
+        owner.answeredEarly(ctx);
+      } else if (close) {
         ctx.close();
       }
       return;
     }
     if (close || drain || state == State.CLOSING) {
+      // The client may still be sending (a body cut short, requests behind this one): linger.
+      Linger.close(ctx, state == State.EXCHANGE && (!exchange.requestComplete()
+          || !pipelined.isEmpty() || !ctx.channel().config().isAutoRead()));
       state = State.CLOSING;
-      ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
       pipelined.release();
       return;
     }
@@ -313,10 +315,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
 
   /** Reads the client only when the request can go on and no pipelined request is waiting. */
   void updateReading() {
-    if (beginning > 0) {
-      return;
-    }
-    if (state == State.TUNNEL) {
+    if (beginning > 0 || state == State.TUNNEL) {
       return;
     }
     boolean want = switch (state) {

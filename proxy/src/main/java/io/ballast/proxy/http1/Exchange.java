@@ -44,19 +44,20 @@ final class Exchange {
   private final Router router;
   private final Attempts attempts;
   private final UpstreamLeg leg;
-  private final RequestBody body;
-  private final MirrorTap tap = new MirrorTap();
+  private final RequestIn in;
   private final RequestRecord record = new RequestRecord();
   private final GrpcCall grpc = new GrpcCall();
   private final ClientTerms terms = new ClientTerms();
   private final ResponseOut out;
   private final Admission admission;
 
+  /** Requests begun on the connection (HTTP/1.1: one exchange serves them all). */
+  private int requests;
+
   // Per request; reset by startRequest().
   private HttpRequest request;
   private RoutedRequest routed;
   private boolean done = true;
-  private boolean requestComplete;
   private boolean responseStarted;
   private boolean closeClient;
   /** The request asked for a WebSocket upgrade that ballast may tunnel. */
@@ -71,7 +72,7 @@ final class Exchange {
     this.router = new Router(listener, client.address());
     this.attempts = new Attempts(Ticker.SYSTEM, listener.attemptListener());
     this.leg = new UpstreamLeg(this, listener, channel, upstreams, attempts);
-    this.body = leg.body();
+    this.in = new RequestIn(this, listener, client, channel, leg, attempts, record);
     this.out = new ResponseOut(channel);
     this.admission = new Admission(channel.eventLoop(), this::send, this::refuse);
   }
@@ -88,17 +89,17 @@ final class Exchange {
   }
 
   boolean requestComplete() {
-    return requestComplete;
+    return in.complete();
   }
 
   /** True while the client may send more of the request: connected and the backend keeps up. */
   boolean acceptsRequestData() {
-    return requestComplete || local() || leg.writable();
+    return in.complete() || local() || leg.writable();
   }
 
   /** True while the exchange waits on the client (not on ballast or the backend). */
   boolean waitingOnClient() {
-    return !done && !requestComplete && acceptsRequestData();
+    return !done && !in.complete() && acceptsRequestData();
   }
 
   private boolean local() {
@@ -113,7 +114,7 @@ final class Exchange {
     done = false;
     request = req;
     routed = null;
-    requestComplete = false;
+    in.reset();
     responseStarted = false;
     terms.reset();
     closeClient = false;
@@ -124,6 +125,12 @@ final class Exchange {
 
   void begin(HttpRequest req) {
     startRequest(req, true);
+    if (++requests >= listener.limits().maxRequestsPerConnection() && !client.closing()
+        && !"HTTP/2.0".equals(record.protocol())) {
+      // The connection's last request (its HTTP/2 streams are counted by their connection).
+      client.drain();
+      listener.observer().onConnectionRequestLimit(listener.name());
+    }
     terms.begin(req);
     upgrade = client.upgradeRequested(req);
     grpc.begin(req);
@@ -131,6 +138,8 @@ final class Exchange {
     long contentLength = chunked ? -1 : HttpUtil.getContentLength(req, 0L);
     RoutedRequest r = router.route(req, record.startSeconds(), client.tls());
     routed = r;
+    RequestChecks.Rejection tooLarge = in.start(r.maxRequestBody(), contentLength,
+        listener.settings().clientLimits(), !grpc.isCall());
     if (r.answeredLocally()) {
       // Ballast answers itself. A request without a body is read to its end first, so the
       // connection stays open for the next one; one with a body is answered at once and the
@@ -139,6 +148,10 @@ final class Exchange {
       if (contentLength != 0) {
         answerLocally(r);
       }
+      return;
+    }
+    if (tooLarge != null) {
+      in.refuse(tooLarge);
       return;
     }
     if (grpc.remainingNanos() <= 0) {
@@ -153,18 +166,15 @@ final class Exchange {
     } else if (grpc.isCall()) {
       attempts.grpcCall();
     }
-    body.start(r.policy().bufferWholeBody(contentLength), r.policy().settings().maxBufferedBody(),
-        contentLength == 0 && !upgrade && !"HTTP/2.0".equals(record.protocol()));
     record.requestId = listener.rewriter().prepareRequest(req, client.address(), client.tls(),
         chunked);
     if (upgrade) {
       WebSocketUpgrade.forward(req.headers());
     }
     RequestRewrite.apply(req, r, record.requestId);
-    if (!upgrade) {
-      // A tunnel has no copy: a shadow pool gets no handshake.
-      tap.start(r.route().spec.mirror(), req, contentLength, channel);
-    }
+    // After the rewrite: the mirror copies the head as the backend gets it.
+    in.toBackend(r, req, contentLength, upgrade,
+        contentLength == 0 && !upgrade && !"HTTP/2.0".equals(record.protocol()));
     // A WebSocket session is not load the limit measures: it would hold a place for its life.
     Admission.Verdict v = upgrade ? Admission.Verdict.ADMITTED : admission.admit(r, req.headers());
     if (v == Admission.Verdict.ADMITTED) {
@@ -208,43 +218,23 @@ final class Exchange {
       boolean broken = c.decoderResult().isFailure();
       c.release();
       if (last || broken) {
-        requestComplete = last && !broken;
+        in.completeLocally(last && !broken);
         answerLocally(routed);
       }
       return;
     }
-    if (c.decoderResult().isFailure()) {
-      c.release();
-      String reason = "malformed request body: " + c.decoderResult().cause().getMessage();
-      if (responseStarted) {
-        abort(reason);
-      } else {
-        fail(400, reason);
-      }
-      return;
-    }
-    int n = c.content().readableBytes();
-    record.bytesIn += n;
-    boolean last = c instanceof LastHttpContent;
-    tap.copy(c, n, last, channel);
-    if (last) {
-      requestComplete = true;
-      attempts.requestReceived();
-    }
-    Channel up = leg.channel();
-    body.add(c, up, attempts);
-    if (!last && up != null && !up.isWritable()) {
-      client.updateReading();
-    }
+    in.content(c);
   }
 
+  /** The end of a read of the client: what it wrote upstream goes out. */
   void flushUpstream() {
-    leg.flush();
+    in.readEnded();
   }
 
   /** A backend connection took the request: the client may send its body now. */
   void attached() {
-    terms.continueIfExpected(channel, requestComplete);
+    in.flowChanged();
+    terms.continueIfExpected(channel, in.complete());
     client.updateReading();
   }
 
@@ -264,7 +254,7 @@ final class Exchange {
     responseStarted = true;
     record.status = code;
     admission.responded();
-    boolean close = terms.closeAfter(requestComplete, client.closing() || listener.draining());
+    boolean close = terms.closeAfter(in.complete(), client.closing() || listener.draining());
     closeClient = listener.rewriter().prepareResponse(
         response, terms.version(), terms.bodiless(code), close, record.requestId);
     routeAndSession(response, backend);
@@ -350,6 +340,7 @@ final class Exchange {
   }
 
   void upstreamWritabilityChanged() {
+    in.flowChanged();
     client.updateReading();
   }
 
@@ -358,6 +349,15 @@ final class Exchange {
   /** Answers with a status of ballast's own (502, 503, 504, 400, 404, ...) and ends. */
   void fail(int code, String reason) {
     answer(code, reason, null, null);
+  }
+
+  /** The request cannot go on: ballast's answer, or the close once a response began. */
+  void stop(int code, String reason) {
+    if (responseStarted) {
+      abort(reason);
+    } else {
+      fail(code, reason);
+    }
   }
 
   /** Ballast's own answer as routing decided it: an error status, or a redirect. */
@@ -375,7 +375,7 @@ final class Exchange {
     record.status = code;
     attempts.abandoned();
     leg.drop();
-    boolean close = terms.closeAfter(requestComplete, client.closing() || listener.draining());
+    boolean close = terms.closeAfter(in.complete(), client.closing() || listener.draining());
     closeClient = close;
     if (channel.isActive()) {
       record.status = Responses.local(channel, grpc, code, reason, location, headers, close,
@@ -413,13 +413,12 @@ final class Exchange {
   private void end() {
     done = true;
     out.writePending();
-    tap.drop();
+    in.end();
     HttpRequest req = request;
     if (req != null) {
       request = null;
       ReferenceCountUtil.release(req);
     }
-    body.release();
     admission.end();
     listener.requestEnded();
     record.grpcStatus = grpc.status();

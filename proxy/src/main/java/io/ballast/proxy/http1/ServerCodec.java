@@ -168,6 +168,17 @@ public final class ServerCodec
     ctx.fireChannelReadComplete();
   }
 
+  /**
+   * Marks {@code request} failed when it has more than {@code max} header fields, so that it is
+   * refused with 431 as a malformed head is. An HTTP/2 stream's request, translated, gets the same
+   * check: its fields and the Host its {@code :authority} became.
+   */
+  public static void limitFields(HttpRequest request, int max) {
+    if (request.headers().size() > max) {
+      request.setDecoderResult(DecoderResult.failure(TOO_MANY_HEADERS));
+    }
+  }
+
   /** A shared failure without a stack: it is a verdict on input, not a bug to trace. */
   private static IllegalArgumentException failure(String message) {
     return new IllegalArgumentException(message) {
@@ -280,8 +291,8 @@ public final class ServerCodec
               request.setDecoderResult(DecoderResult.failure(line.failure()));
             } else if (folded) {
               request.setDecoderResult(DecoderResult.failure(OBS_FOLD));
-            } else if (request.headers().size() > limits.maxHeaderCount()) {
-              request.setDecoderResult(DecoderResult.failure(TOO_MANY_HEADERS));
+            } else {
+              limitFields(request, limits.maxHeaderCount());
             }
           }
           folded = false;

@@ -24,6 +24,13 @@ public interface StreamOwner {
   void streamClosed(ClientHandler stream);
 
   /**
+   * The stream's response went out whole before its request did (a refusal, or a backend that
+   * answered early): the client is asked to stop sending with RST_STREAM(NO_ERROR), which RFC 9113
+   * section 8.1 forbids it to take as a reason to discard the response, and the stream closes.
+   */
+  void answeredEarly(ChannelHandlerContext stream);
+
+  /**
    * The backend took the stream's WebSocket handshake ({@code upgrade}, its prepared 101): the
    * client gets its protocol's answer, and the stream becomes a byte pipe with {@code endpoint}
    * (the tunnel's) in front of {@code stream}'s handler.

@@ -4,6 +4,7 @@ import io.ballast.proxy.ClientConnection;
 import io.ballast.proxy.ListenerContext;
 import io.ballast.proxy.ProxyServer;
 import io.ballast.proxy.ProxySettings;
+import io.ballast.proxy.http1.BodyGuard;
 import io.ballast.proxy.http1.ClientHandler;
 import io.ballast.proxy.http1.StreamOwner;
 import io.netty.buffer.Unpooled;
@@ -11,7 +12,9 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Error;
@@ -19,6 +22,8 @@ import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2PingFrame;
 import io.netty.handler.codec.http2.Http2SettingsFrame;
+import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
@@ -51,8 +56,13 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
     implements ClientConnection, StreamOwner {
   private final ListenerContext listener;
   private final long idleNanos;
+  /** A request body's longest gap, and the window of its minimum rate. */
+  private final long bodyNanos;
   private final int connectionWindow;
   private final int maxControlFrames;
+  private final int maxHeaderCount;
+  /** Streams the client opened. */
+  private int opened;
   private final Set<ClientHandler> streams = Collections.newSetFromMap(new IdentityHashMap<>());
   /** True when the connection was counted open before it spoke HTTP/2 (an h2c upgrade). */
   private boolean counted;
@@ -68,7 +78,14 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
     this.idleNanos = settings.clientIdleTimeout().toNanos();
     this.connectionWindow = settings.http2().connectionWindowSize();
     this.maxControlFrames = settings.http2().maxControlFramesPerSecond();
+    this.maxHeaderCount = settings.clientLimits().maxHeaderCount();
+    this.bodyNanos = settings.clientLimits().requestBodyTimeout().toNanos();
     this.counted = counted;
+  }
+
+  /** The most header fields a stream's request may have. */
+  int maxHeaderCount() {
+    return maxHeaderCount;
   }
 
   @Override
@@ -105,8 +122,9 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
     if (grow > 0) {
       ctx.writeAndFlush(new DefaultHttp2WindowUpdateFrame(grow));
     }
-    long every = Math.max(TimeUnit.MILLISECONDS.toNanos(100), Math.min(idleNanos / 4,
-        TimeUnit.SECONDS.toNanos(5)));
+    // One timer for the connection: its idleness, its streams' stalls and their bodies' pace.
+    long every = Math.max(TimeUnit.MILLISECONDS.toNanos(100), Math.min(
+        Math.min(idleNanos, bodyNanos) / 4, TimeUnit.SECONDS.toNanos(5)));
     tick = ctx.executor().scheduleAtFixedRate(this::check, every, every, TimeUnit.NANOSECONDS);
     if (listener.draining()) {
       drain();
@@ -192,6 +210,7 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
       return;
     }
     for (ClientHandler s : new ArrayList<>(streams)) {
+      BodyGuard.check(s.context().channel(), now);
       if (StreamProgress.stalledFor(s, now) >= idleNanos) {
         try {
           listener.observer().onHttp2Error(listener.name(), false, "stream_stalled");
@@ -216,6 +235,23 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
   @Override
   public void streamOpened(ClientHandler stream) {
     streams.add(stream);
+    if (++opened >= listener.limits().maxRequestsPerConnection() && !closing) {
+      // The connection's last stream: GOAWAY now; the streams in flight finish.
+      listener.observer().onConnectionRequestLimit(listener.name());
+      drain();
+    }
+  }
+
+  @Override
+  public void answeredEarly(ChannelHandlerContext stream) {
+    Http2Stream.State state = ((Http2StreamChannel) stream.channel()).stream().state();
+    if (state == Http2Stream.State.OPEN || state == Http2Stream.State.HALF_CLOSED_LOCAL) {
+      // The client still sends: its body, or the end of a request refused by its head.
+      stream.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR))
+          .addListener(ChannelFutureListener.CLOSE);
+    } else {
+      stream.close();
+    }
   }
 
   @Override

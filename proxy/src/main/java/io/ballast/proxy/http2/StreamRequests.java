@@ -1,5 +1,6 @@
 package io.ballast.proxy.http2;
 
+import io.ballast.proxy.http1.ServerCodec;
 import io.ballast.proxy.http1.StreamOwner;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
@@ -76,9 +77,14 @@ final class StreamRequests extends ChannelInboundHandlerAdapter {
         extendedConnect(ctx, request, protocol, path);
         return;
       }
+      // Over limits.max_header_count: 431 on this stream, as on HTTP/1.1 (RFC 9113 section
+      // 10.5.1); the connection's other streams go on.
+      ServerCodec.limitFields(request, connection.maxHeaderCount());
       if (msg instanceof FullHttpRequest full) {
-        ctx.fireChannelRead(new DefaultHttpRequest(full.protocolVersion(), full.method(),
-            full.uri(), full.headers()));
+        HttpRequest head = new DefaultHttpRequest(full.protocolVersion(), full.method(),
+            full.uri(), full.headers());
+        head.setDecoderResult(full.decoderResult());
+        ctx.fireChannelRead(head);
         ctx.fireChannelRead(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
         return;
       }

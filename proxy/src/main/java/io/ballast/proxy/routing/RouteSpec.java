@@ -34,13 +34,24 @@ import java.util.Objects;
  * @param access which client addresses the route serves (others get 403), or null for every one
  * @param rateLimits the route's rate limits (its listener's first), each a token taken per
  *     request in order; the first that has none refuses it with 429
+ * @param maxRequestBody the largest request body the route takes, in bytes: a Content-Length
+ *     above it gets 413 before any backend is picked, a body that grows past it while it streams
+ *     is cut ({@link #NO_BODY_LIMIT}: none)
  */
 public record RouteSpec(String name, RouteMatch match, List<DenyRule> deny, PoolRef pool,
     SplitSpec split, RetryPolicy retry, Duration responseTimeout, HeaderOps requestHeaders,
     HeaderOps responseHeaders, PathRewrite rewrite, Mirror mirror, Boolean strictAffinity,
-    HttpsRedirect httpsRedirect, AccessList access, List<RateLimiter> rateLimits) {
+    HttpsRedirect httpsRedirect, AccessList access, List<RateLimiter> rateLimits,
+    long maxRequestBody) {
+  /** No limit on a request body's size. */
+  public static final long NO_BODY_LIMIT = Long.MAX_VALUE;
+
   public RouteSpec {
     rateLimits = rateLimits == null ? List.of() : List.copyOf(rateLimits);
+    if (maxRequestBody < 0) {
+      throw new IllegalArgumentException("maxRequestBody: " + maxRequestBody
+          + " (expected: >= 0, or NO_BODY_LIMIT)");
+    }
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(match, "match");
     deny = List.copyOf(deny);
@@ -67,6 +78,22 @@ public record RouteSpec(String name, RouteMatch match, List<DenyRule> deny, Pool
           + " to proxied requests only (expected: no retry, timeout, header change, rewrite,"
           + " mirror or affinity mode on a redirecting route)");
     }
+  }
+
+  /** A route without a body limit. */
+  public RouteSpec(String name, RouteMatch match, List<DenyRule> deny, PoolRef pool,
+      SplitSpec split, RetryPolicy retry, Duration responseTimeout, HeaderOps requestHeaders,
+      HeaderOps responseHeaders, PathRewrite rewrite, Mirror mirror, Boolean strictAffinity,
+      HttpsRedirect httpsRedirect, AccessList access, List<RateLimiter> rateLimits) {
+    this(name, match, deny, pool, split, retry, responseTimeout, requestHeaders, responseHeaders,
+        rewrite, mirror, strictAffinity, httpsRedirect, access, rateLimits, NO_BODY_LIMIT);
+  }
+
+  /** This route with {@code bytes} as its request body limit. */
+  public RouteSpec withMaxRequestBody(long bytes) {
+    return new RouteSpec(name, match, deny, pool, split, retry, responseTimeout, requestHeaders,
+        responseHeaders, rewrite, mirror, strictAffinity, httpsRedirect, access, rateLimits,
+        bytes);
   }
 
   /** A route that serves every client address. */

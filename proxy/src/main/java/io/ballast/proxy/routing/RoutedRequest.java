@@ -72,6 +72,11 @@ public record RoutedRequest(RequestFacts facts, Route route, int localStatus, St
     return localStatus != 0;
   }
 
+  /** The largest request body the route takes, in bytes ({@link RouteSpec#NO_BODY_LIMIT}: any). */
+  public long maxRequestBody() {
+    return route == null ? RouteSpec.NO_BODY_LIMIT : route.spec.maxRequestBody();
+  }
+
   /** The route's name, or null. */
   public String routeName() {
     return route == null ? null : route.name;

@@ -17,9 +17,11 @@ import java.util.Set;
  * @param access which client addresses the listener serves; null for every one
  * @param rateLimits limits on every request of the listener (one set of buckets for all its
  *     routes), taken before its routes' own
+ * @param limits its connection limits, and the request body limit of its routes that set none
  */
 public record ListenerConfig(String name, HostPort bind, List<RouteConfig> routes, ServerTls tls,
-    AccessConfig access, List<io.ballast.proxy.ratelimit.RateLimitSpec> rateLimits) {
+    AccessConfig access, List<io.ballast.proxy.ratelimit.RateLimitSpec> rateLimits,
+    ListenerLimitsConfig limits) {
   /** The name of the one route of a listener written with {@code pool:}. */
   public static final String DEFAULT_ROUTE = "default";
 
@@ -28,14 +30,21 @@ public record ListenerConfig(String name, HostPort bind, List<RouteConfig> route
     Objects.requireNonNull(bind, "bind");
     routes = List.copyOf(routes);
     rateLimits = rateLimits == null ? List.of() : List.copyOf(rateLimits);
+    limits = limits == null ? ListenerLimitsConfig.DEFAULTS : limits;
     if (routes.isEmpty()) {
       throw new IllegalArgumentException("routes: [] (expected: at least one route)");
     }
   }
 
+  /** A listener without limits of its own. */
+  public ListenerConfig(String name, HostPort bind, List<RouteConfig> routes, ServerTls tls,
+      AccessConfig access, List<io.ballast.proxy.ratelimit.RateLimitSpec> rateLimits) {
+    this(name, bind, routes, tls, access, rateLimits, null);
+  }
+
   /** A listener that serves every client address. */
   public ListenerConfig(String name, HostPort bind, List<RouteConfig> routes, ServerTls tls) {
-    this(name, bind, routes, tls, null, List.of());
+    this(name, bind, routes, tls, null, List.of(), null);
   }
 
   /** A plain-HTTP listener. */

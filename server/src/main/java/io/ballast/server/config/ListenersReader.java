@@ -57,12 +57,13 @@ final class ListenersReader {
       ServerTls tls = s.child("tls").map(t -> new TlsReader(problems, http2).tls(t)).orElse(null);
       boolean tlsRead = problems.errorCount() == beforeTls;
       AccessConfig access = new AccessReader(problems).read(s);
-      List<RateLimitSpec> limits = new RateLimitReader(problems).read(s);
+      List<RateLimitSpec> rateLimits = new RateLimitReader(problems).read(s);
+      ListenerLimitsConfig limits = new LimitsReader(problems).listener(s);
       boolean accessRead = problems.errorCount() == beforeTls;
       s.rejectUnknown();
       if (name != null && bind != null && routes != null && tlsRead && accessRead) {
         listeners.add(problems.build(s.mark(), s.path(),
-            () -> new ListenerConfig(name, bind, routes, tls, access, limits)));
+            () -> new ListenerConfig(name, bind, routes, tls, access, rateLimits, limits)));
       }
     }
     return problems.errorCount() == before ? listeners : null;

@@ -37,16 +37,19 @@ import java.util.Optional;
  *     no pool, split, retries, timeouts, header changes, rewrite, mirror or affinity mode
  * @param access which client addresses the route serves; null for every one
  * @param rateLimits the route's own rate limits (its listener's come first)
+ * @param maxRequestBody the route's request body limit in bytes ({@code limits.max_request_body};
+ *     {@link io.ballast.proxy.routing.RouteSpec#NO_BODY_LIMIT} for {@code off}), or null for its
+ *     listener's
  */
 public record RouteConfig(String name, RouteMatch match, List<DenyRule> deny, String pool,
     SplitConfig split, Optional<RetrySettings> retries, Optional<Duration> responseTimeout,
     HeaderOps requestHeaders, HeaderOps responseHeaders, Optional<PathRewrite> rewrite,
     Optional<MirrorConfig> mirror, Optional<Boolean> strictAffinity,
     Optional<HttpsRedirect> httpsRedirect, AccessConfig access,
-    List<io.ballast.proxy.ratelimit.RateLimitSpec> rateLimits) {
+    List<io.ballast.proxy.ratelimit.RateLimitSpec> rateLimits, Long maxRequestBody) {
   /** What a route that redirects cannot have, as the file spells it. */
   public static final List<String> NOT_WITH_REDIRECT = List.of("retries", "timeouts", "rewrite",
-      "request_headers", "response_headers", "mirror", "affinity");
+      "request_headers", "response_headers", "mirror", "affinity", "limits");
 
   public RouteConfig {
     Objects.requireNonNull(name, "name");
@@ -69,11 +72,22 @@ public record RouteConfig(String name, RouteMatch match, List<DenyRule> deny, St
     }
     if (httpsRedirect.isPresent() && (retries.isPresent() || responseTimeout.isPresent()
         || rewrite.isPresent() || !requestHeaders.isEmpty() || !responseHeaders.isEmpty()
-        || mirror.isPresent() || strictAffinity.isPresent())) {
+        || mirror.isPresent() || strictAffinity.isPresent() || maxRequestBody != null)) {
       throw new IllegalArgumentException("route " + name + ": https_redirect with what only"
           + " proxied requests use (expected: none of " + String.join(", ", NOT_WITH_REDIRECT)
           + ")");
     }
+  }
+
+  /** A route whose request body limit is its listener's. */
+  public RouteConfig(String name, RouteMatch match, List<DenyRule> deny, String pool,
+      SplitConfig split, Optional<RetrySettings> retries, Optional<Duration> responseTimeout,
+      HeaderOps requestHeaders, HeaderOps responseHeaders, Optional<PathRewrite> rewrite,
+      Optional<MirrorConfig> mirror, Optional<Boolean> strictAffinity,
+      Optional<HttpsRedirect> httpsRedirect, AccessConfig access,
+      List<io.ballast.proxy.ratelimit.RateLimitSpec> rateLimits) {
+    this(name, match, deny, pool, split, retries, responseTimeout, requestHeaders,
+        responseHeaders, rewrite, mirror, strictAffinity, httpsRedirect, access, rateLimits, null);
   }
 
   /** A route that serves every client address. */

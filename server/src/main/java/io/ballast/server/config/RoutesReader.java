@@ -163,6 +163,7 @@ final class RoutesReader {
     String mode = s.get("affinity", Value.string("strict or soft", AFFINITY), null);
     AccessConfig access = new AccessReader(problems).read(s);
     List<io.ballast.proxy.ratelimit.RateLimitSpec> limits = new RateLimitReader(problems).read(s);
+    Long maxBody = new LimitsReader(problems).route(s);
     s.rejectUnknown();
     if (problems.errorCount() != before) {
       return null;
@@ -172,7 +173,7 @@ final class RoutesReader {
     RouteConfig route = problems.build(s.mark(), s.path(), () -> new RouteConfig(name, match,
         deny, p, sp, retry, responseTimeout, requestHeaders, responseHeaders, rewrite, mirror,
         Optional.ofNullable(mode).map("strict"::equals), Optional.ofNullable(redirect), access,
-        limits));
+        limits, maxBody));
     if (route != null && mode != null) {
       for (String target : route.pools()) {
         if (!stickyPools.contains(target)) {

@@ -60,10 +60,14 @@ final class SettingsReader {
         Value.integer(1, LimitsConfig.MAX_HEADER_COUNT), d.maxHeaderCount());
     Duration headTimeout = s.get("request_head_timeout", Value.duration(),
         d.requestHeadTimeout());
+    Duration bodyTimeout = s.get("request_body_timeout", Value.duration(),
+        d.requestBodyTimeout());
+    Long bodyRate = s.get("min_request_body_rate",
+        Value.orOff(Value.byteRate(LimitsConfig.MAX_BODY_RATE), 0L), d.minRequestBodyRate());
     s.rejectUnknown();
     return problems.errorCount() != before ? null
-        : problems.build(s.mark(), s.path(),
-            () -> new LimitsConfig(uri, header, frame, headerCount, headTimeout));
+        : problems.build(s.mark(), s.path(), () -> new LimitsConfig(uri, header, frame,
+            headerCount, headTimeout, bodyTimeout, bodyRate));
   }
 
   Http2Options http2(Section s) {

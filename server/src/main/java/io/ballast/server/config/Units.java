@@ -57,6 +57,17 @@ final class Units {
     return amount << shift;
   }
 
+  /** Bytes per second: a size followed by {@code /s} ("1KiB/s", "512B/s"). */
+  static long parseRate(String text) {
+    String t = text.strip();
+    int slash = t.lastIndexOf('/');
+    if (slash < 0 || !t.substring(slash + 1).strip().equals("s")) {
+      throw new IllegalArgumentException("'" + text + "' is not a rate (expected: a rate such as"
+          + " \"1KiB/s\" or \"512B/s\")");
+    }
+    return parseSize(t.substring(0, slash));
+  }
+
   /** The shortest exact form: 2000 ms prints as "2s", 90 s as "90s", 1500 ms as "1500ms". */
   static String format(Duration d) {
     long ms = d.toMillis();

@@ -171,31 +171,76 @@ interface Value<T> {
 
   /** A size in bytes: an integer or a string with a binary unit ("8KiB"). */
   static Value<Integer> size(int min, int max) {
+    Value<Long> bytes = bytes(min, max);
+    return of(bytes.expected(), (node, path, problems) -> {
+      Long n = bytes.read(node, path, problems);
+      return n == null ? null : (int) (long) n;
+    });
+  }
+
+  /** A size in bytes as {@link #size}, beyond an int's range. */
+  static Value<Long> bytes(long min, long max) {
     String expected = "a size in bytes " + min + ".." + max + " (an integer or \"8KiB\", \"1MiB\")";
     return of(expected, (node, path, problems) -> {
-      long bytes;
-      Object value = node instanceof ScalarNode scalar ? scalar.value() : null;
-      if (value instanceof Long n) {
-        bytes = n;
-      } else if (value instanceof BigInteger) {
-        bytes = Long.MAX_VALUE;
-      } else if (value instanceof String text) {
-        try {
-          bytes = Units.parseSize(text);
-        } catch (IllegalArgumentException e) {
-          problems.error(node.mark(), path, e.getMessage());
-          return null;
-        }
-      } else {
-        problems.error(node.mark(), path, wrongType(node, expected));
-        return null;
-      }
-      if (bytes < min || bytes > max) {
+      Long bytes = number(node, path, problems, expected, Units::parseSize);
+      if (bytes != null && (bytes < min || bytes > max)) {
+        Object value = ((ScalarNode) node).value();
         String found = value instanceof String s ? "'" + s + "' = " + bytes + " bytes" : value.toString();
         problems.error(node.mark(), path, found + " (expected: " + min + ".." + max + " bytes)");
         return null;
       }
-      return (int) bytes;
+      return bytes;
+    });
+  }
+
+  /**
+   * A rate in bytes per second: an integer of bytes per second or a size per second
+   * ("1KiB/s"), in {@code 0..max}.
+   */
+  static Value<Long> byteRate(long max) {
+    String expected = "a rate such as \"1KiB/s\" or \"512B/s\", or an integer of bytes per second";
+    return of(expected, (node, path, problems) -> {
+      Long rate = number(node, path, problems, expected, Units::parseRate);
+      if (rate != null && (rate < 0 || rate > max)) {
+        problems.error(node.mark(), path, ((ScalarNode) node).value() + " (expected: 0.." + max
+            + " bytes/s)");
+        return null;
+      }
+      return rate;
+    });
+  }
+
+  /**
+   * A number written as an integer (one too large to be a long reads as the largest) or as text
+   * that {@code parse} reads (its IllegalArgumentException message is the error); null after
+   * reporting why the node is neither.
+   */
+  private static Long number(YamlNode node, String path, Problems problems, String expected,
+      java.util.function.ToLongFunction<String> parse) {
+    Object value = node instanceof ScalarNode scalar ? scalar.value() : null;
+    if (value instanceof Long n) {
+      return n;
+    }
+    if (value instanceof BigInteger) {
+      return Long.MAX_VALUE;
+    }
+    if (value instanceof String text) {
+      try {
+        return parse.applyAsLong(text);
+      } catch (IllegalArgumentException e) {
+        problems.error(node.mark(), path, e.getMessage());
+        return null;
+      }
+    }
+    problems.error(node.mark(), path, wrongType(node, expected));
+    return null;
+  }
+
+  /** {@code value}, or the word {@code off} for {@code off} (no limit). */
+  static <T> Value<T> orOff(Value<T> value, T off) {
+    return of(value.expected() + ", or off", (node, path, problems) -> {
+      Object v = node instanceof ScalarNode scalar ? scalar.value() : null;
+      return "off".equals(v) ? off : value.read(node, path, problems);
     });
   }
 

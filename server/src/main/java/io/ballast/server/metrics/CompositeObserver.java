@@ -71,6 +71,21 @@ public final class CompositeObserver implements ProxyObserver {
   }
 
   @Override
+  public void onAcceptsHeld(String listener, int open) {
+    each(o -> o.onAcceptsHeld(listener, open));
+  }
+
+  @Override
+  public void onAcceptsResumed(String listener, long heldNanos) {
+    each(o -> o.onAcceptsResumed(listener, heldNanos));
+  }
+
+  @Override
+  public void onConnectionRequestLimit(String listener) {
+    each(o -> o.onConnectionRequestLimit(listener));
+  }
+
+  @Override
   public void onTlsHandshake(String listener, ClientTls tls) {
     each(o -> o.onTlsHandshake(listener, tls));
   }

@@ -3,15 +3,13 @@ package io.ballast.server.metrics;
 import io.ballast.proxy.ProxyObserver;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What ballast refused before routing:
+ * What ballast refused itself:
  * <ul>
- *   <li>request heads: {@code lb_requests_refused_total{listener,status,reason}}, {@code reason}
+ *   <li>requests: {@code lb_requests_refused_total{listener,status,reason}}, {@code reason}
  *       the refusal's kind from a fixed set ({@code malformed request: obsolete line folding in
  *       header section}, {@code repeated host}, {@code request head not complete within the
  *       request head timeout}, ...; Netty's own findings are all {@code malformed request}). Every
@@ -21,7 +19,8 @@ import org.slf4j.LoggerFactory;
  *       log;</li>
  *   <li>connections closed as they were accepted:
  *       {@code lb_client_connections_refused_total{listener,reason}} ({@code access_list}: the
- *       listener's access list refuses the address), logged at a bounded rate: one line per
+ *       listener's access list refuses the address; {@code max_connections_per_client}: the
+ *       address has as many open as the listener allows), logged at a bounded rate: one line per
  *       listener and reason a minute, with the count since the last line, so that a flood of
  *       refused connections cannot flood the log.</li>
  * </ul>
@@ -30,18 +29,18 @@ import org.slf4j.LoggerFactory;
  */
 public final class RefusalMetrics implements ProxyObserver {
   private static final Logger LOG = LoggerFactory.getLogger(RefusalMetrics.class);
-  private static final long LOG_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   private final Counter refused;
   private final Counter connections;
-  /** Per "listener reason": when its last line was logged, and what came since. */
-  private final ConcurrentHashMap<String, long[]> lastLogged = new ConcurrentHashMap<>();
+  /** A line per listener and reason a minute at most. */
+  private final MinuteLog lines = new MinuteLog();
 
   public RefusalMetrics(PrometheusRegistry registry) {
     refused = Counter.builder()
         .name("lb_requests_refused_total")
-        .help("Request heads ballast refused before routing (malformed, smuggling-prone, over a "
-            + "limit, too slow), by listener, status answered and reason")
+        .help("Requests ballast refused itself: heads (malformed, smuggling-prone, over a limit, "
+            + "too slow) and bodies (over the route's limit, too slow), by listener, status "
+            + "answered and reason")
         .labelNames("listener", "status", "reason")
         .withoutExemplars()
         .register(registry);
@@ -61,20 +60,10 @@ public final class RefusalMetrics implements ProxyObserver {
   @Override
   public void onClientConnectionRefused(String listener, String reason) {
     connections.labelValues(listener, reason).inc();
-    long now = System.nanoTime();
-    long[] state = lastLogged.computeIfAbsent(listener + " " + reason,
-        k -> new long[] {now - LOG_EVERY_NANOS, 0});
-    long count;
-    synchronized (state) {
-      state[1]++;
-      if (now - state[0] < LOG_EVERY_NANOS) {
-        return;
-      }
-      state[0] = now;
-      count = state[1];
-      state[1] = 0;
+    long count = lines.count(listener + " " + reason);
+    if (count > 0) {
+      LOG.warn("listener {}: {} client connection(s) refused ({}) since the last such line",
+          listener, count, reason);
     }
-    LOG.warn("listener {}: {} client connection(s) refused ({}) since the last such line",
-        listener, count, reason);
   }
 }

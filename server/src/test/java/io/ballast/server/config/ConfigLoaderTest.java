@@ -134,6 +134,71 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aBodysPaceIsReadUnderLimits() {
+    LimitsConfig limits = valid(BASE + """
+        limits:
+          request_body_timeout: 20s
+          min_request_body_rate: 2KiB/s
+        """).config().limits();
+    assertThat(limits.clientLimits()).isEqualTo(new io.ballast.proxy.ProxySettings.ClientLimits(
+        Duration.ofSeconds(10), 100, Duration.ofSeconds(20), 2048));
+    assertThat(LimitsConfig.DEFAULTS.requestBodyTimeout()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(LimitsConfig.DEFAULTS.minRequestBodyRate()).isEqualTo(1024);
+    assertThat(valid(BASE + "limits:\n  min_request_body_rate: off\n").config().limits()
+        .minRequestBodyRate()).isZero();
+    assertThat(valid(BASE + "limits:\n  min_request_body_rate: 500\n").config().limits()
+        .minRequestBodyRate()).isEqualTo(500);
+    assertThat(errors(BASE + "limits:\n  min_request_body_rate: 1KB/s\n")).containsExactly(
+        "test.yaml:10:26: limits.min_request_body_rate: '1KB' is not a size (expected: a size"
+            + " such as \"8KiB\", \"1MiB\", or an integer of bytes)");
+    assertThat(errors(BASE + "limits:\n  min_request_body_rate: 1KiB\n")).containsExactly(
+        "test.yaml:10:26: limits.min_request_body_rate: '1KiB' is not a rate (expected: a rate"
+            + " such as \"1KiB/s\" or \"512B/s\")");
+    assertThat(errors(BASE + "limits:\n  request_body_timeout: 0s\n")).containsExactly(
+        "test.yaml:10:25: limits.request_body_timeout: 0s (expected: a duration > 0)");
+  }
+
+  @Test
+  void listenerAndRouteLimitsAreReadAndNameTheirBadFields() {
+    String listener = BASE.replace("    pool: api\n", "    pool: api\n    limits: %s\n");
+    ListenerLimitsConfig limits = valid(listener.formatted("{max_connections: 1000,"
+        + " max_connections_per_client: 50, max_requests_per_connection: off,"
+        + " max_request_body: 10MiB}")).config().listeners().get(0).limits();
+    assertThat(limits).isEqualTo(new ListenerLimitsConfig(new io.ballast.proxy.limits
+        .ListenerLimits(1000, 50, io.ballast.proxy.limits.ListenerLimits.NONE), 10L << 20));
+    assertThat(valid(BASE).config().listeners().get(0).limits())
+        .isEqualTo(ListenerLimitsConfig.DEFAULTS);
+    assertThat(errors(listener.formatted("{max_connections: 0, max_request_body: 2TiB}")))
+        .containsExactly(
+            "test.yaml:5:31: listeners[0].limits.max_connections: 0 (expected: 1..10000000)",
+            "test.yaml:5:52: listeners[0].limits.max_request_body: '2TiB' is not a size"
+                + " (expected: a size such as \"8KiB\", \"1MiB\", or an integer of bytes)");
+    String routes = """
+        listeners:
+          - name: web
+            bind: "127.0.0.1:8080"
+            limits: {max_request_body: 1MiB}
+            routes:
+              - {name: upload, match: {path: {prefix: /upload}}, pool: api,
+                 limits: {max_request_body: 1GiB}}
+              - {name: open, match: {path: {prefix: /open}}, pool: api,
+                 limits: {max_request_body: off}}
+              - {name: rest, pool: api}
+        pools:
+          - name: api
+            backends:
+              - address: "127.0.0.1:9001"
+        """;
+    BallastConfig config = valid(routes).config();
+    assertThat(config.listeners().get(0).routes()).extracting(RouteConfig::maxRequestBody)
+        .containsExactly(1L << 30, io.ballast.proxy.routing.RouteSpec.NO_BODY_LIMIT, null);
+    assertThat(errors(routes.replace("{max_request_body: off}", "{max_connections: 10}")))
+        .containsExactly("test.yaml:9:19: listeners[0].routes[1].limits.max_connections: a"
+            + " listener's limit (expected: on a route only max_request_body; max_connections goes"
+            + " in the listener's limits)");
+  }
+
+  @Test
   void trustedProxiesMatchAddresses() throws Exception {
     ForwardingConfig forwarding = valid(BASE + """
         forwarding:
