@@ -88,7 +88,7 @@ class SheddingEndToEndTest {
   }
 
   private String config(String a, String b, String c, boolean shedding) {
-    return config(a, b, c, shedding, "");
+    return config(a, b, c, shedding, ", max_limit: 200");
   }
 
   private String config(String a, String b, String c, boolean shedding, String more) {
@@ -105,7 +105,7 @@ class SheddingEndToEndTest {
               - {name: b, address: "%s"}
               - {name: c, address: "%s"}
             retries: {max_attempts: 1}
-            shedding: {enabled: %s, interval: 200ms, min_samples: 10, max_limit: 200,
+            shedding: {enabled: %s, interval: 200ms, min_samples: 10,
                        priority_header: X-Priority%s}
         admin:
           bind: "127.0.0.1:0"
@@ -223,7 +223,8 @@ class SheddingEndToEndTest {
     String b = backend();
     String c = backend();
     Path file = dir.resolve("ballast.yaml");
-    Files.writeString(file, config(a, b, c, true, ", queue_timeout: 2s, queue_size: 500"));
+    Files.writeString(file,
+        config(a, b, c, true, ", max_limit: 200, queue_timeout: 2s, queue_size: 500"));
     ballast = Ballast.start(ConfigLoader.load(file).orElseThrow(), 1, file);
     int port = ballast.proxyAddresses().get(0).getPort();
     int admin = ballast.adminAddress().getPort();
@@ -266,8 +267,10 @@ class SheddingEndToEndTest {
     assertThat(view.get("waiting_line").get("waited").asDouble())
         .isEqualTo(metrics.get("lb_shed_waited_total", Map.of("pool", "app")));
 
-    // A reload to a 1 ms wait: the overload is refused again, after a wait that says so.
-    Files.writeString(file, config(a, b, c, true, ", queue_timeout: 1ms"));
+    // A reload to a 1 ms wait, and a limit of at most 30 (sheddable requests below 15 in flight,
+    // whatever the limit learned above): the overload is refused again, after a wait that says
+    // so.
+    Files.writeString(file, config(a, b, c, true, ", max_limit: 30, queue_timeout: 1ms"));
     assertThat(ballast.reload(ReloadResult.Trigger.API).get(10, TimeUnit.SECONDS).outcome())
         .isEqualTo("applied");
     Tally shortWait = new Tally();
