@@ -40,12 +40,16 @@ class SheddingConfigTest {
               min_samples: 50
               priority_header: X-Priority
               route_priorities: {checkout: critical, reports: sheddable}
+              queue_timeout: 40ms
+              queue_size: 200
         """).shedding().orElseThrow();
     assertThat(c.settings()).isEqualTo(
         new SheddingSettings(4, 400, 2.0, Duration.ofMillis(250), 50));
     assertThat(c.priorityHeader()).isEqualTo(Optional.of("X-Priority"));
     assertThat(c.routes()).isEqualTo(
         Map.of("checkout", Priority.CRITICAL, "reports", Priority.SHEDDABLE));
+    assertThat(c.queueTimeout()).isEqualTo(Duration.ofMillis(40));
+    assertThat(c.queueSize()).isEqualTo(200);
   }
 
   @Test
@@ -57,6 +61,8 @@ class SheddingConfigTest {
               interval: 5ms
               priority_header: "x priority"
               route_priorities: {checkout: urgent}
+              queue_timeout: 2m
+              queue_size: 0
               queue: {max: 10}
         """)).containsExactly(
         "test.yaml:10:18: pools[0].shedding.min_limit: 0 (expected: 1..2097151)",
@@ -66,9 +72,12 @@ class SheddingConfigTest {
             + " name (letters, digits and !#$%&'*+.^_`|~-))",
         "test.yaml:14:36: pools[0].shedding.route_priorities.checkout: 'urgent' (expected:"
             + " critical, default or sheddable)",
-        "test.yaml:15:7: pools[0].shedding.queue: unknown field 'queue' (expected one of:"
-            + " enabled, min_limit, max_limit, tolerance, interval, min_samples, priority_header,"
-            + " route_priorities)");
+        "test.yaml:15:22: pools[0].shedding.queue_timeout: 120000ms (expected: 0 (refuse at"
+            + " once) to under 1m)",
+        "test.yaml:16:19: pools[0].shedding.queue_size: 0 (expected: 1..1000000)",
+        "test.yaml:17:7: pools[0].shedding.queue: unknown field 'queue' (expected one of:"
+            + " enabled, min_limit, max_limit, tolerance, interval, min_samples, queue_timeout,"
+            + " queue_size, priority_header, route_priorities)");
   }
 
   @Test
