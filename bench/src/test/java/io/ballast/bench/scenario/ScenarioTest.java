@@ -151,7 +151,9 @@ class ScenarioTest {
         List<Integer> ports = List.of(9001, 9002, 9003);
         new BallastBalancer(jar).prepare(dir, 8080, ports, s);
         assertThat(Files.readString(dir.resolve("ballast.yaml")))
-                .contains("    shedding: { priority_header: X-Priority }\n");
+                .contains("    shedding: { priority_header: X-Priority, queue_timeout: 40ms }\n");
+        assertThat(s.balancers()).containsExactly("ballast:least-request", "haproxy:leastconn",
+                "nginx:least_conn");
         Balancer.of("haproxy", jar).prepare(dir, 8080, ports, s);
         assertThat(Files.readString(dir.resolve("haproxy.cfg")))
                 .contains("on-error mark-down maxconn 6\n  timeout queue 40ms\n  server b1 ");
