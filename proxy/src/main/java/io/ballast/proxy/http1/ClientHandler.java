@@ -140,7 +140,10 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
 
   /** True on an HTTP/2 stream whose request is a WebSocket handshake (RFC 8441). */
   boolean extendedConnect() {
-    return owner != null && Boolean.TRUE.equals(ctx.channel().attr(StreamOwner.EXTENDED_CONNECT).get());
+    // hasAttr first: attr() would give every stream's channel an attribute map to say no.
+    Channel ch = ctx.channel();
+    return owner != null && ch.hasAttr(StreamOwner.EXTENDED_CONNECT)
+        && Boolean.TRUE.equals(ch.attr(StreamOwner.EXTENDED_CONNECT).get());
   }
 
   /**
@@ -175,12 +178,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
     if (exchange != null) {
       return;
     }
-    // A TLS listener's connection is secure from its first byte: the TLS handlers sit before
-    // this one (the handshake itself may not have finished yet).
-    Channel connection = connection();
-    boolean secure = connection.pipeline().get(TlsAcceptor.class) != null
-        || connection.pipeline().get(SslHandler.class) != null;
-    address = ClientAddress.of(connection.remoteAddress(), listener.trustedProxies(), secure);
+    address = owner != null ? owner.address() : addressOf(ctx.channel(), listener);
     exchange = new Exchange(this, listener, ctx.channel(),
         listener.upstreamPool(ctx.channel().eventLoop()));
     if (owner != null) {
@@ -191,6 +189,15 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
     if (listener.draining()) {
       ctx.close();
     }
+  }
+
+  /** The peer of a client's {@code connection} (not a stream's channel). */
+  public static ClientAddress addressOf(Channel connection, ListenerContext listener) {
+    // A TLS listener's connection is secure from its first byte: the TLS handlers sit before
+    // the client handler (the handshake itself may not have finished yet).
+    boolean secure = connection.pipeline().get(TlsAcceptor.class) != null
+        || connection.pipeline().get(SslHandler.class) != null;
+    return ClientAddress.of(connection.remoteAddress(), listener.trustedProxies(), secure);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.ballast.proxy.http1;
 
+import io.ballast.proxy.client.ClientAddress;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpResponse;
@@ -18,6 +19,9 @@ public interface StreamOwner {
    * extended CONNECT, translated to the HTTP/1.1 handshake for the backend).
    */
   AttributeKey<Boolean> EXTENDED_CONNECT = AttributeKey.valueOf("ballast.extendedConnect");
+
+  /** The client's address: the same for every stream of the connection, made once. */
+  ClientAddress address();
 
   void streamOpened(ClientHandler stream);
 

@@ -11,7 +11,6 @@ import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.AsciiString;
 
@@ -19,16 +18,13 @@ import io.netty.util.AsciiString;
  * Builds the handlers of a client connection that speaks HTTP/2: Netty's frame codec with
  * ballast's limits, the multiplexer that gives each stream a child channel, and the
  * {@link Http2ServerConnection} that owns the connection. Each stream's channel is translated to
- * HTTP/1.1-shaped messages and served by the same {@link ClientHandler} and exchange as an
- * HTTP/1.1 connection, so routing, attempts, retries and the access log exist once for both.
+ * HTTP/1.1-shaped messages ({@link StreamCodec}) and served by the same {@link ClientHandler} and
+ * exchange as an HTTP/1.1 connection, so routing, attempts, retries and the access log exist once
+ * for both.
  *
  * <p>Thread-safe (immutable); called on the connection's event loop.
  */
 public final class Http2Server {
-  /** Stateless (it keeps what it needs in the stream's channel): one for every stream. */
-  private static final Http2StreamFrameToHttpObjectCodec TRANSLATION =
-      new Http2StreamFrameToHttpObjectCodec(true, true);
-
   private Http2Server() {}
 
   /** The HTTP/2 handlers of a new connection, in pipeline order. */
@@ -95,12 +91,7 @@ public final class Http2Server {
     return new ChannelInitializer<>() {
       @Override
       protected void initChannel(Http2StreamChannel ch) {
-        ch.pipeline().addLast(
-            new StreamPathGuard(connection),
-            TRANSLATION,
-            new StreamRequests(connection),
-            new StreamProgress(),
-            new ClientHandler(listener, connection));
+        ch.pipeline().addLast(new StreamCodec(connection), new ClientHandler(listener, connection));
       }
     };
   }

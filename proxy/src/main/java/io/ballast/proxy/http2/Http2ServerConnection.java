@@ -4,6 +4,7 @@ import io.ballast.proxy.ClientConnection;
 import io.ballast.proxy.ListenerContext;
 import io.ballast.proxy.ProxyServer;
 import io.ballast.proxy.ProxySettings;
+import io.ballast.proxy.client.ClientAddress;
 import io.ballast.proxy.http1.ClientHandler;
 import io.ballast.proxy.http1.StreamOwner;
 import io.netty.buffer.Unpooled;
@@ -62,6 +63,8 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
   private long controlWindowStart;
   private int controlFrames;
   private boolean closing;
+  /** The client's address, made by the first stream that asks. */
+  private ClientAddress address;
 
   Http2ServerConnection(ListenerContext listener, ProxySettings settings, boolean counted) {
     this.listener = listener;
@@ -192,7 +195,7 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
       return;
     }
     for (ClientHandler s : new ArrayList<>(streams)) {
-      if (StreamProgress.stalledFor(s, now) >= idleNanos) {
+      if (StreamCodec.stalledFor(s, now) >= idleNanos) {
         try {
           listener.observer().onHttp2Error(listener.name(), false, "stream_stalled");
         } catch (RuntimeException e) {
@@ -211,6 +214,15 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
     } catch (RuntimeException e) {
       ProxyServer.LOG.warn("observer failed on an HTTP/2 error", e);
     }
+  }
+
+  @Override
+  public ClientAddress address() {
+    ClientAddress a = address;
+    if (a == null) {
+      a = address = ClientHandler.addressOf(ctx.channel(), listener);
+    }
+    return a;
   }
 
   @Override

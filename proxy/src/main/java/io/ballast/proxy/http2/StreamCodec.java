@@ -1,0 +1,301 @@
+package io.ballast.proxy.http2;
+
+import io.ballast.proxy.http1.ClientHandler;
+import io.ballast.proxy.http1.StreamOwner;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.EncoderException;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2StreamFrame;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.PromiseCombiner;
+
+/**
+ * The one handler between a stream's frames and its {@link ClientHandler}: the stream's request
+ * reads like an HTTP/1.1 connection's (a head, body parts, a last part: {@link RequestHeads}),
+ * and the response the exchange writes goes out as HEADERS and DATA frames
+ * ({@link ResponseHeads}). It also
+ * <ul>
+ *   <li>resets a stream whose {@code :path} has a control, space or non-ASCII character (RFC
+ *       9113 section 8.3.1 wants the target's path and query; ballast would refuse it anyway),
+ *       and one whose request is malformed, with PROTOCOL_ERROR (section 8.1.1); the connection
+ *       goes on;
+ *   <li>turns a WebSocket's extended CONNECT into the HTTP/1.1 handshake and holds the stream's
+ *       data until the backend answers ({@link ExtendedConnect}); it leaves the pipeline for a
+ *       {@link StreamBytes} when the tunnel opens, handing the held bytes on;
+ *   <li>notes when the stream last moved (a frame from the client, or room regained to write
+ *       the response), for {@link Http2ServerConnection}'s stall check ({@link #stalledFor}).
+ * </ul>
+ *
+ * <p>Why one handler: each stream builds its pipeline when it opens, and each handler in it is
+ * a context to allocate and a hop for every message. The four it replaces (a path guard,
+ * Netty's frame-to-HTTP translation, the request shaping, the progress clock) took about 9 % of
+ * the event loop's samples under h2load in their construction, hops and translations; with this
+ * handler and the direct translations a request costs 12 % less CPU (h2load, interleaved A/B
+ * rounds; docs/benchmarks.md).
+ *
+ * <p>One instance per stream; event-loop only.
+ */
+final class StreamCodec extends ChannelDuplexHandler {
+  private final Http2ServerConnection connection;
+  /** The request's head was read: later HEADERS are its trailers. */
+  private boolean headRead;
+  /** Set when the stream asked for a WebSocket: its data waits for the backend's answer. */
+  private ExtendedConnect tunnel;
+  private long movedNanos = System.nanoTime();
+
+  StreamCodec(Http2ServerConnection connection) {
+    this.connection = connection;
+  }
+
+  // ---- from the client
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    movedNanos = System.nanoTime();
+    if (tunnel != null) {
+      tunnel.hold(msg);
+    } else if (msg instanceof Http2DataFrame data) {
+      ByteBuf content = data.content();
+      ctx.fireChannelRead(data.isEndStream()
+          ? new DefaultLastHttpContent(content, EmptyHttpHeaders.INSTANCE)
+          : new DefaultHttpContent(content));
+    } else if (msg instanceof Http2HeadersFrame frame) {
+      headers(ctx, frame);
+    } else {
+      ctx.fireChannelRead(msg);
+    }
+  }
+
+  private void headers(ChannelHandlerContext ctx, Http2HeadersFrame frame) {
+    Http2Headers h = frame.headers();
+    if (headRead) {
+      ctx.fireChannelRead(RequestHeads.trailers(h));
+      return;
+    }
+    headRead = true;
+    if (!visibleAscii(h.path())) {
+      reset(ctx, Http2Error.PROTOCOL_ERROR);
+      return;
+    }
+    boolean extended = ExtendedConnect.requested(h);
+    HttpRequest request;
+    try {
+      if (extended && h.authority() == null) {
+        throw new RequestHeads.Malformed("extended CONNECT without :authority");
+      }
+      request = RequestHeads.request(h, frame.isEndStream());
+    } catch (RequestHeads.Malformed | IllegalArgumentException e) {
+      reset(ctx, Http2Error.PROTOCOL_ERROR);
+      return;
+    }
+    if (extended) {
+      if (!ExtendedConnect.supported(h)) {
+        reset(ctx, Http2Error.REFUSED_STREAM);
+        return;
+      }
+      tunnel = new ExtendedConnect();
+      ctx.channel().attr(StreamOwner.EXTENDED_CONNECT).set(Boolean.TRUE);
+      ctx.fireChannelRead(ExtendedConnect.handshake(request));
+      ctx.fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT);
+      return;
+    }
+    ctx.fireChannelRead(request);
+    if (frame.isEndStream()) {
+      ctx.fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+  }
+
+  /** True for no path (trailers, CONNECT) and for one of 0x21..0x7E only. */
+  static boolean visibleAscii(CharSequence path) {
+    if (path == null) {
+      return true;
+    }
+    for (int i = 0; i < path.length(); i++) {
+      char c = path.charAt(i);
+      if (c <= ' ' || c >= 0x7f) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (ctx.channel().isWritable()) {
+      movedNanos = System.nanoTime();
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  /** The stream became a tunnel: what it held goes on to the tunnel's endpoint. */
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    ExtendedConnect t = tunnel;
+    if (t == null) {
+      return;
+    }
+    tunnel = null;
+    if (ctx.channel().isActive()) {
+      t.deliver(ctx);
+    } else {
+      t.release();
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (tunnel != null) {
+      tunnel.release();
+    }
+    ctx.fireChannelInactive();
+  }
+
+  /**
+   * A stream error the frame codec raised on this stream is a malformed request: reset it,
+   * as above. Errors of the stream's I/O go on to the client handler.
+   */
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof DecoderException || cause instanceof Http2Exception
+        || cause instanceof IllegalArgumentException) {
+      reset(ctx, Http2Error.PROTOCOL_ERROR);
+      return;
+    }
+    ctx.fireExceptionCaught(cause);
+  }
+
+  private void reset(ChannelHandlerContext ctx, Http2Error error) {
+    connection.observe(false, error);
+    ctx.writeAndFlush(new DefaultHttp2ResetFrame(error)).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  /**
+   * How long the stream of {@code handler} has been stuck on its client at {@code now}; 0 while
+   * it moves, waits on a backend, or serves no request (a tunnel times itself).
+   */
+  static long stalledFor(ClientHandler handler, long now) {
+    if (!handler.serving()) {
+      return 0;
+    }
+    StreamCodec c = handler.context().pipeline().get(StreamCodec.class);
+    boolean stuck = handler.waitingOnClient() || !handler.context().channel().isWritable();
+    return c == null || !stuck ? 0 : now - c.movedNanos;
+  }
+
+  // ---- to the client
+
+  @Override
+  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    if (!(msg instanceof HttpObject)) {
+      ctx.write(msg, promise);
+      return;
+    }
+    Http2StreamFrame[] frames;
+    try {
+      frames = frames((HttpObject) msg);
+    } catch (RuntimeException e) {
+      ReferenceCountUtil.release(msg);
+      promise.setFailure(e);
+      return;
+    }
+    if (frames.length == 1 || promise.isVoid()) {
+      for (int i = 0; i < frames.length - 1; i++) {
+        ctx.write(frames[i], ctx.voidPromise());
+      }
+      ctx.write(frames[frames.length - 1], promise);
+      return;
+    }
+    PromiseCombiner all = new PromiseCombiner(ctx.executor());
+    for (Http2StreamFrame f : frames) {
+      all.add(ctx.write(f));
+    }
+    all.finish(promise);
+  }
+
+  /**
+   * The frames of {@code msg}, which they take over (its body goes into their DATA; what no
+   * frame carries is released). As Netty's translation: a 1xx is HEADERS alone; a head and its
+   * end in one message are HEADERS that end the stream when nothing follows, else HEADERS, DATA
+   * and trailers as there are.
+   */
+  private static Http2StreamFrame[] frames(HttpObject msg) {
+    if (msg instanceof HttpResponse response) {
+      Http2Headers head = ResponseHeads.head(response);
+      if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL
+          && response.status().code() != 101) {
+        if (!(msg instanceof FullHttpResponse)) {
+          throw new EncoderException(response.status() + " must be a FullHttpResponse");
+        }
+        ReferenceCountUtil.release(msg);
+        return new Http2StreamFrame[] {new DefaultHttp2HeadersFrame(head, false)};
+      }
+      if (!(msg instanceof LastHttpContent last)) {
+        return new Http2StreamFrame[] {new DefaultHttp2HeadersFrame(head, false)};
+      }
+      if (!last.content().isReadable() && last.trailingHeaders().isEmpty()) {
+        last.release();
+        return new Http2StreamFrame[] {new DefaultHttp2HeadersFrame(head, true)};
+      }
+      return end(new DefaultHttp2HeadersFrame(head, false), last, false);
+    }
+    if (msg instanceof LastHttpContent last) {
+      return end(null, last, true);
+    }
+    return new Http2StreamFrame[] {
+        new DefaultHttp2DataFrame(((HttpContent) msg).content(), false)};
+  }
+
+  /**
+   * A body's end, after {@code head} when there is one: its bytes, or an empty DATA frame that
+   * ends the stream ({@code filler}) when it has neither bytes nor trailers; then its trailers.
+   */
+  private static Http2StreamFrame[] end(Http2StreamFrame head, LastHttpContent last,
+      boolean filler) {
+    boolean trailers = !last.trailingHeaders().isEmpty();
+    Http2StreamFrame data = null;
+    if (last.content().isReadable() || filler && !trailers) {
+      data = new DefaultHttp2DataFrame(last.content(), !trailers);
+    }
+    Http2StreamFrame tail = trailers
+        ? new DefaultHttp2HeadersFrame(ResponseHeads.trailers(last.trailingHeaders()), true)
+        : null;
+    if (data == null) {
+      last.release();
+    }
+    int n = (head != null ? 1 : 0) + (data != null ? 1 : 0) + (tail != null ? 1 : 0);
+    Http2StreamFrame[] out = new Http2StreamFrame[n];
+    int i = 0;
+    if (head != null) {
+      out[i++] = head;
+    }
+    if (data != null) {
+      out[i++] = data;
+    }
+    if (tail != null) {
+      out[i] = tail;
+    }
+    return out;
+  }
+}
