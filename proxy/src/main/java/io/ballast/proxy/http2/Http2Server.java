@@ -6,11 +6,15 @@ import io.ballast.proxy.http1.ClientHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.DefaultHttp2Connection;
+import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
+import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.UniformStreamByteDistributor;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.AsciiString;
 
@@ -69,7 +73,7 @@ public final class Http2Server {
         // WebSockets over HTTP/2 (RFC 8441).
         .connectProtocolEnabled(true);
     AsciiString requestId = AsciiString.of(settings.forwarding().requestIdHeader());
-    Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
+    Http2FrameCodec codec = new Builder(connection())
         .initialSettings(initial)
         .validateHeaders(true)
         // A request id is new in every response: indexed, it would take a place in the HPACK
@@ -84,6 +88,32 @@ public final class Http2Server {
     codec.gracefulShutdownTimeoutMillis(
         Math.max(30_000, settings.responseTimeout().toMillis()));
     return codec;
+  }
+
+  /**
+   * The connection state of a client's connection, with a cheaper byte distributor than Netty's
+   * default. The default ({@code WeightedFairQueueByteDistributor}) keeps RFC 7540's priority
+   * tree: a state object and queue entries per stream and a priority-queue walk to share out
+   * each write (7 % of the event loop's samples under h2load, most of it the frame writes any
+   * distributor makes). RFC 9113 deprecated that priority scheme and clients no longer send it
+   * (h2load, browsers, gRPC), so the tree only ever had one level. {@link
+   * UniformStreamByteDistributor} shares the connection window in equal chunks among the
+   * streams that have data, round robin: every stream still gets its turn, which is the
+   * fairness that matters to a proxy. Measured: about 3 % less CPU per request (h2load, median
+   * of 10 interleaved rounds; within the machine's noise, but never worse in the profile).
+   */
+  private static Http2Connection connection() {
+    DefaultHttp2Connection connection = new DefaultHttp2Connection(true);
+    connection.remote().flowController(new DefaultHttp2RemoteFlowController(connection,
+        new UniformStreamByteDistributor(connection)));
+    return connection;
+  }
+
+  /** A frame codec builder on a connection made here (Netty's builder makes one otherwise). */
+  private static final class Builder extends Http2FrameCodecBuilder {
+    Builder(Http2Connection connection) {
+      connection(connection);
+    }
   }
 
   private static ChannelInitializer<Http2StreamChannel> streams(ListenerContext listener,
