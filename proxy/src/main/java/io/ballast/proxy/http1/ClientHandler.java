@@ -4,7 +4,6 @@ import io.ballast.proxy.ClientConnection;
 import io.ballast.proxy.ListenerContext;
 import io.ballast.proxy.client.ClientAddress;
 import io.ballast.proxy.tls.ClientTls;
-import io.ballast.proxy.tls.TlsAcceptor;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -15,7 +14,6 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
@@ -138,6 +136,11 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
     return codec != null && codec.holdsFor(request);
   }
 
+  /** True unless an HTTP/2 request's head left its stream open (trailers may follow). */
+  boolean headIsWholeRequest() {
+    return owner == null || owner.requestEnded(ctx);
+  }
+
   /** True on an HTTP/2 stream whose request is a WebSocket handshake (RFC 8441). */
   boolean extendedConnect() {
     // hasAttr first: attr() would give every stream's channel an attribute map to say no.
@@ -178,7 +181,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
     if (exchange != null) {
       return;
     }
-    address = owner != null ? owner.address() : addressOf(ctx.channel(), listener);
+    address = owner != null ? owner.address() : listener.clientAddress(ctx.channel());
     exchange = new Exchange(this, listener, ctx.channel(),
         listener.upstreamPool(ctx.channel().eventLoop()));
     if (owner != null) {
@@ -189,15 +192,6 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
     if (listener.draining()) {
       ctx.close();
     }
-  }
-
-  /** The peer of a client's {@code connection} (not a stream's channel). */
-  public static ClientAddress addressOf(Channel connection, ListenerContext listener) {
-    // A TLS listener's connection is secure from its first byte: the TLS handlers sit before
-    // the client handler (the handshake itself may not have finished yet).
-    boolean secure = connection.pipeline().get(TlsAcceptor.class) != null
-        || connection.pipeline().get(SslHandler.class) != null;
-    return ClientAddress.of(connection.remoteAddress(), listener.trustedProxies(), secure);
   }
 
   @Override

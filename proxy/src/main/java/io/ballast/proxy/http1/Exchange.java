@@ -158,7 +158,7 @@ final class Exchange {
       attempts.grpcCall();
     }
     body.start(r.policy().bufferWholeBody(contentLength), r.policy().settings().maxBufferedBody(),
-        contentLength == 0 && !upgrade && !"HTTP/2.0".equals(record.protocol()));
+        contentLength == 0 && !upgrade && client.headIsWholeRequest());
     record.requestId = listener.rewriter().prepareRequest(req, client.address(), client.tls(),
         chunked);
     if (upgrade) {

@@ -28,6 +28,12 @@ public interface StreamOwner {
   void streamClosed(ClientHandler stream);
 
   /**
+   * True when the client has ended its side of {@code stream}: its request head came with
+   * END_STREAM (asked while the head is being served), so no body or trailers follow.
+   */
+  boolean requestEnded(ChannelHandlerContext stream);
+
+  /**
    * The backend took the stream's WebSocket handshake ({@code upgrade}, its prepared 101): the
    * client gets its protocol's answer, and the stream becomes a byte pipe with {@code endpoint}
    * (the tunnel's) in front of {@code stream}'s handler.

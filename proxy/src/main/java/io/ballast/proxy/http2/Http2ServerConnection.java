@@ -20,6 +20,7 @@ import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2PingFrame;
 import io.netty.handler.codec.http2.Http2SettingsFrame;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
@@ -220,7 +221,7 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
   public ClientAddress address() {
     ClientAddress a = address;
     if (a == null) {
-      a = address = ClientHandler.addressOf(ctx.channel(), listener);
+      a = address = listener.clientAddress(ctx.channel());
     }
     return a;
   }
@@ -228,6 +229,12 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
   @Override
   public void streamOpened(ClientHandler stream) {
     streams.add(stream);
+  }
+
+  @Override
+  public boolean requestEnded(ChannelHandlerContext stream) {
+    return stream.channel() instanceof Http2StreamChannel ch
+        && !ch.stream().state().remoteSideOpen();
   }
 
   @Override
