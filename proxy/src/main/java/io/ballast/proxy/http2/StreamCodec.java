@@ -8,34 +8,27 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderException;
-import io.netty.handler.codec.EncoderException;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
-import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
-import io.netty.handler.codec.http2.Http2StreamFrame;
-import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.PromiseCombiner;
+import java.util.function.Function;
 
 /**
  * The one handler between a stream's frames and its {@link ClientHandler}: the stream's request
- * reads like an HTTP/1.1 connection's (a head, body parts, a last part: {@link RequestHeads}),
+ * reads like an HTTP/1.1 connection's (a head, body parts, a last part: {@link Http2ToHttp1}),
  * and the response the exchange writes goes out as HEADERS and DATA frames
- * ({@link ResponseHeads}). It also
+ * ({@link Http1ToHttp2}, {@link StreamFrames}). It also
  * <ul>
  *   <li>resets a stream whose {@code :path} has a control, space or non-ASCII character (RFC
  *       9113 section 8.3.1 wants the target's path and query; ballast would refuse it anyway),
@@ -58,6 +51,9 @@ import io.netty.util.concurrent.PromiseCombiner;
  * <p>One instance per stream; event-loop only.
  */
 final class StreamCodec extends ChannelDuplexHandler {
+  private static final Function<HttpMessage, Http2Headers> RESPONSE =
+      m -> Http1ToHttp2.response((HttpResponse) m);
+
   private final Http2ServerConnection connection;
   /** The request's head was read: later HEADERS are its trailers. */
   private boolean headRead;
@@ -91,7 +87,7 @@ final class StreamCodec extends ChannelDuplexHandler {
   private void headers(ChannelHandlerContext ctx, Http2HeadersFrame frame) {
     Http2Headers h = frame.headers();
     if (headRead) {
-      ctx.fireChannelRead(RequestHeads.trailers(h));
+      ctx.fireChannelRead(Http2ToHttp1.trailers(h));
       return;
     }
     headRead = true;
@@ -103,10 +99,10 @@ final class StreamCodec extends ChannelDuplexHandler {
     HttpRequest request;
     try {
       if (extended && h.authority() == null) {
-        throw new RequestHeads.Malformed("extended CONNECT without :authority");
+        throw new Http2ToHttp1.Malformed("extended CONNECT without :authority");
       }
-      request = RequestHeads.request(h, frame.isEndStream());
-    } catch (RequestHeads.Malformed | IllegalArgumentException e) {
+      request = Http2ToHttp1.request(h, frame.isEndStream());
+    } catch (Http2ToHttp1.Malformed | IllegalArgumentException e) {
       reset(ctx, Http2Error.PROTOCOL_ERROR);
       return;
     }
@@ -208,94 +204,10 @@ final class StreamCodec extends ChannelDuplexHandler {
 
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-    if (!(msg instanceof HttpObject)) {
+    if (msg instanceof HttpObject http) {
+      StreamFrames.write(ctx, http, promise, RESPONSE);
+    } else {
       ctx.write(msg, promise);
-      return;
     }
-    Http2StreamFrame[] frames;
-    try {
-      frames = frames((HttpObject) msg);
-    } catch (RuntimeException e) {
-      ReferenceCountUtil.release(msg);
-      promise.setFailure(e);
-      return;
-    }
-    if (frames.length == 1 || promise.isVoid()) {
-      for (int i = 0; i < frames.length - 1; i++) {
-        ctx.write(frames[i], ctx.voidPromise());
-      }
-      ctx.write(frames[frames.length - 1], promise);
-      return;
-    }
-    PromiseCombiner all = new PromiseCombiner(ctx.executor());
-    for (Http2StreamFrame f : frames) {
-      all.add(ctx.write(f));
-    }
-    all.finish(promise);
-  }
-
-  /**
-   * The frames of {@code msg}, which they take over (its body goes into their DATA; what no
-   * frame carries is released). As Netty's translation: a 1xx is HEADERS alone; a head and its
-   * end in one message are HEADERS that end the stream when nothing follows, else HEADERS, DATA
-   * and trailers as there are.
-   */
-  private static Http2StreamFrame[] frames(HttpObject msg) {
-    if (msg instanceof HttpResponse response) {
-      Http2Headers head = ResponseHeads.head(response);
-      if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL
-          && response.status().code() != 101) {
-        if (!(msg instanceof FullHttpResponse)) {
-          throw new EncoderException(response.status() + " must be a FullHttpResponse");
-        }
-        ReferenceCountUtil.release(msg);
-        return new Http2StreamFrame[] {new DefaultHttp2HeadersFrame(head, false)};
-      }
-      if (!(msg instanceof LastHttpContent last)) {
-        return new Http2StreamFrame[] {new DefaultHttp2HeadersFrame(head, false)};
-      }
-      if (!last.content().isReadable() && last.trailingHeaders().isEmpty()) {
-        last.release();
-        return new Http2StreamFrame[] {new DefaultHttp2HeadersFrame(head, true)};
-      }
-      return end(new DefaultHttp2HeadersFrame(head, false), last, false);
-    }
-    if (msg instanceof LastHttpContent last) {
-      return end(null, last, true);
-    }
-    return new Http2StreamFrame[] {
-        new DefaultHttp2DataFrame(((HttpContent) msg).content(), false)};
-  }
-
-  /**
-   * A body's end, after {@code head} when there is one: its bytes, or an empty DATA frame that
-   * ends the stream ({@code filler}) when it has neither bytes nor trailers; then its trailers.
-   */
-  private static Http2StreamFrame[] end(Http2StreamFrame head, LastHttpContent last,
-      boolean filler) {
-    boolean trailers = !last.trailingHeaders().isEmpty();
-    Http2StreamFrame data = null;
-    if (last.content().isReadable() || filler && !trailers) {
-      data = new DefaultHttp2DataFrame(last.content(), !trailers);
-    }
-    Http2StreamFrame tail = trailers
-        ? new DefaultHttp2HeadersFrame(ResponseHeads.trailers(last.trailingHeaders()), true)
-        : null;
-    if (data == null) {
-      last.release();
-    }
-    int n = (head != null ? 1 : 0) + (data != null ? 1 : 0) + (tail != null ? 1 : 0);
-    Http2StreamFrame[] out = new Http2StreamFrame[n];
-    int i = 0;
-    if (head != null) {
-      out[i++] = head;
-    }
-    if (data != null) {
-      out[i++] = data;
-    }
-    if (tail != null) {
-      out[i] = tail;
-    }
-    return out;
   }
 }

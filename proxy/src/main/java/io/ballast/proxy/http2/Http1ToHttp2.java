@@ -3,9 +3,12 @@ package io.ballast.proxy.http2;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpScheme;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.handler.codec.http2.HttpConversionUtil.ExtensionHeaderNames;
 import io.netty.util.AsciiString;
 import java.util.ArrayList;
@@ -14,8 +17,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Turns the response head the exchange relays (an HTTP/1.1 backend's, made ready for the client)
- * and its trailers into HTTP/2 fields, in one pass and one copy.
+ * Turns HTTP/1.1 message heads into HTTP/2 fields, in one pass and one copy: the response head
+ * the exchange relays to an HTTP/2 client ({@link #response}), the request head it sends to an
+ * HTTP/2 backend ({@link #request}), and trailers ({@link #trailers}).
  *
  * <p>RFC 9113 section 8.2.2: connection-specific fields never go out over HTTP/2 ({@code
  * connection} and every field it names, {@code keep-alive}, {@code proxy-connection}, {@code
@@ -31,14 +35,14 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe.
  */
-final class ResponseHeads {
+public final class Http1ToHttp2 {
   private static final AsciiString EXTENSION_PREFIX = AsciiString.cached("x-http2-");
   private static final ExtensionHeaderNames[] EXTENSIONS = ExtensionHeaderNames.values();
 
-  private ResponseHeads() {}
+  private Http1ToHttp2() {}
 
   /** The HEADERS of {@code response}: {@code :status} and its fields. */
-  static Http2Headers head(HttpResponse response) {
+  public static Http2Headers response(HttpResponse response) {
     HttpHeaders in = response.headers();
     Http2Headers out = new DefaultHttp2Headers(false, in.size() + 1);
     out.status(response.status().codeAsText());
@@ -46,8 +50,35 @@ final class ResponseHeads {
     return out;
   }
 
-  /** The trailing HEADERS of a response's {@code trailers} (not empty). */
-  static Http2Headers trailers(HttpHeaders trailers) {
+  /**
+   * The HEADERS of {@code request} to a backend, over TLS or not ({@code secure}: the
+   * {@code :scheme}). ballast's requests have an origin-form target or {@code *} (the request
+   * checks made it so), which is the {@code :path} as it is, and {@code Host} is the
+   * {@code :authority}; any other target goes through Netty's translation, which knows them all.
+   */
+  public static Http2Headers request(HttpRequest request, boolean secure) {
+    String uri = request.uri();
+    if (!uri.startsWith("/") && !"*".equals(uri)) {
+      request.headers().set(ExtensionHeaderNames.SCHEME.text(),
+          secure ? HttpScheme.HTTPS.name() : HttpScheme.HTTP.name());
+      return HttpConversionUtil.toHttp2Headers(request, false);
+    }
+    HttpHeaders in = request.headers();
+    Http2Headers out = new DefaultHttp2Headers(false, in.size() + 3);
+    out.method(request.method().asciiName())
+        .scheme(secure ? HttpScheme.HTTPS.name() : HttpScheme.HTTP.name())
+        .path(uri);
+    String host = in.get(HttpHeaderNames.HOST);
+    if (host != null) {
+      // RFC 9113 section 8.3.1: the authority has no userinfo.
+      out.authority(host.substring(host.indexOf('@') + 1));
+    }
+    copy(in, out);
+    return out;
+  }
+
+  /** The trailing HEADERS of a message's {@code trailers} (not empty). */
+  public static Http2Headers trailers(HttpHeaders trailers) {
     Http2Headers out = new DefaultHttp2Headers(false, trailers.size());
     copy(trailers, out);
     return out;

@@ -3,6 +3,7 @@ package io.ballast.proxy.http2;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -10,16 +11,21 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.AsciiString;
 import java.util.Iterator;
 import java.util.Map;
 
 /**
- * Turns a stream's request HEADERS into the HTTP/1.1 request head the exchange serves, and its
- * trailing HEADERS into a last content, in one pass over the fields.
+ * Turns HTTP/2 HEADERS into the HTTP/1.1 messages the relay serves, in one pass over the fields:
+ * a client's request head ({@link #request}), a backend's response head ({@link #response}), and
+ * trailing HEADERS into a last content ({@link #trailers}).
  *
  * <p>The frame codec has validated the fields by then (RFC 9113 section 8.2: lower-case token
  * names, values without NUL, CR or LF, no connection-specific field, {@code te} only as
@@ -30,7 +36,7 @@ import java.util.Map;
  * had to be taken out again: 4.5 % of the event loop's samples under h2load, where this pass
  * costs a fraction of it.
  *
- * <p>What the head gets: {@code :authority} as {@code Host} (first); the other fields in order,
+ * <p>What a request head gets: {@code :authority} as {@code Host} (first); the other fields in order,
  * but for a client's own {@code x-http2-*} fields (they would describe a hop they do not come
  * from), {@code trailer}, and a {@code host} that repeats {@code :authority} (one that
  * contradicts it makes the request malformed, RFC 9113 section 8.3.1); {@code cookie} fields
@@ -39,9 +45,9 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe.
  */
-final class RequestHeads {
+public final class Http2ToHttp1 {
   /** The fields come validated from the frame codec: no second validation. */
-  static final HttpHeadersFactory HEADERS =
+  private static final HttpHeadersFactory HEADERS =
       DefaultHttpHeadersFactory.headersFactory().withValidation(false);
   private static final HttpHeadersFactory TRAILERS =
       DefaultHttpHeadersFactory.trailersFactory().withValidation(false);
@@ -50,10 +56,10 @@ final class RequestHeads {
   private static final AsciiString AUTHORITY = Http2Headers.PseudoHeaderName.AUTHORITY.value();
   private static final AsciiString PROTOCOL = Http2Headers.PseudoHeaderName.PROTOCOL.value();
 
-  private RequestHeads() {}
+  private Http2ToHttp1() {}
 
   /** A malformed request (RFC 9113 section 8.1.1): the stream is reset with PROTOCOL_ERROR. */
-  static final class Malformed extends Exception {
+  public static final class Malformed extends Exception {
     Malformed(String message) {
       super(message, null, false, false);
     }
@@ -63,7 +69,7 @@ final class RequestHeads {
    * The request head of {@code h}: a regular request's target is {@code :path}, a CONNECT's its
    * {@code :authority}. {@code endStream}: the HEADERS ended the stream (no body follows).
    */
-  static HttpRequest request(Http2Headers h, boolean endStream) throws Malformed {
+  public static HttpRequest request(Http2Headers h, boolean endStream) throws Malformed {
     Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iterator();
     // The pseudo-fields come first (the frame codec refuses one after a regular field).
     CharSequence method = null;
@@ -128,8 +134,45 @@ final class RequestHeads {
         target.toString(), out);
   }
 
-  /** The trailing HEADERS of a request body (no pseudo-field: the frame codec saw to it). */
-  static LastHttpContent trailers(Http2Headers h) {
+  /**
+   * The response head of a backend's {@code h} (validated by the backend connection's frame
+   * codec, which also made sure it has a {@code :status}). {@code endStream}: the HEADERS ended
+   * the stream. As Netty's translation: {@code Transfer-Encoding: chunked} when a body may
+   * follow without a length (not after a 1xx, 204 or 304); {@code cookie} fields joined, this hop's and {@code trailer}
+   * dropped.
+   *
+   * @throws Http2Exception for a {@code :status} that is not a status code
+   */
+  public static HttpResponse response(Http2Headers h, boolean endStream) throws Http2Exception {
+    HttpResponseStatus status = HttpConversionUtil.parseStatus(h.status());
+    HttpHeaders out = HEADERS.newHeaders();
+    StringBuilder cookies = null;
+    for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iterator(); it.hasNext(); ) {
+      Map.Entry<CharSequence, CharSequence> e = it.next();
+      CharSequence name = e.getKey();
+      if (name.length() == 0 || name.charAt(0) == ':' || skipped(name)) {
+        continue;
+      }
+      if (HttpHeaderNames.COOKIE.contentEquals(name)) {
+        cookies = cookies == null ? new StringBuilder() : cookies.append("; ");
+        cookies.append(e.getValue());
+      } else {
+        out.add(name, e.getValue());
+      }
+    }
+    if (cookies != null) {
+      out.add(HttpHeaderNames.COOKIE, cookies.toString());
+    }
+    int code = status.code();
+    if (!endStream && code >= 200 && code != 204 && code != 304
+        && !out.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+      out.add(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+    }
+    return new DefaultHttpResponse(HttpVersion.HTTP_1_1, status, out);
+  }
+
+  /** Trailing HEADERS (no pseudo-field: the frame codec saw to it), as a body's last part. */
+  public static LastHttpContent trailers(Http2Headers h) {
     HttpHeaders out = TRAILERS.newHeaders();
     for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iterator(); it.hasNext(); ) {
       Map.Entry<CharSequence, CharSequence> e = it.next();
@@ -147,6 +190,6 @@ final class RequestHeads {
    * client must not forge for the backend.
    */
   private static boolean skipped(CharSequence name) {
-    return HttpHeaderNames.TRAILER.contentEquals(name) || ResponseHeads.extension(name);
+    return HttpHeaderNames.TRAILER.contentEquals(name) || Http1ToHttp2.extension(name);
   }
 }
