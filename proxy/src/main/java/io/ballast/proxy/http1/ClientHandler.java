@@ -136,6 +136,11 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
     return codec != null && codec.holdsFor(request);
   }
 
+  /** The response deadlines of the HTTP/2 connection; null on HTTP/1.1 (see ResponseTimer). */
+  Deadlines deadlines() {
+    return owner == null ? null : owner.deadlines();
+  }
+
   /** True unless an HTTP/2 request's head left its stream open (trailers may follow). */
   boolean headIsWholeRequest() {
     return owner == null || owner.requestEnded(ctx);

@@ -70,7 +70,7 @@ final class Exchange {
     this.channel = channel;
     this.router = new Router(listener, client.address());
     this.attempts = new Attempts(Ticker.SYSTEM, listener.attemptListener());
-    this.leg = new UpstreamLeg(this, listener, channel, upstreams, attempts);
+    this.leg = new UpstreamLeg(this, listener, channel, upstreams, attempts, client.deadlines());
     this.body = leg.body();
     this.out = new ResponseOut(channel);
   }

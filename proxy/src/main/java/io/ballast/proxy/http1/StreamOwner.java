@@ -23,6 +23,9 @@ public interface StreamOwner {
   /** The client's address: the same for every stream of the connection, made once. */
   ClientAddress address();
 
+  /** The response deadlines of the connection's streams (one queued task for them all). */
+  Deadlines deadlines();
+
   void streamOpened(ClientHandler stream);
 
   void streamClosed(ClientHandler stream);

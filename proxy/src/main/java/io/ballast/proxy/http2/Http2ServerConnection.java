@@ -6,6 +6,7 @@ import io.ballast.proxy.ProxyServer;
 import io.ballast.proxy.ProxySettings;
 import io.ballast.proxy.client.ClientAddress;
 import io.ballast.proxy.http1.ClientHandler;
+import io.ballast.proxy.http1.Deadlines;
 import io.ballast.proxy.http1.StreamOwner;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
@@ -66,6 +67,7 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
   private boolean closing;
   /** The client's address, made by the first stream that asks. */
   private ClientAddress address;
+  private Deadlines deadlines;
 
   Http2ServerConnection(ListenerContext listener, ProxySettings settings, boolean counted) {
     this.listener = listener;
@@ -88,6 +90,7 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    this.deadlines = new Deadlines(ctx.executor());
     if (ctx.channel().isActive()) {
       start();
     }
@@ -122,6 +125,7 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
     if (tick != null) {
       tick.cancel(false);
     }
+    deadlines.close();
     listener.closed(this, false);
     ctx.fireChannelInactive();
   }
@@ -224,6 +228,11 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
       a = address = listener.clientAddress(ctx.channel());
     }
     return a;
+  }
+
+  @Override
+  public Deadlines deadlines() {
+    return deadlines;
   }
 
   @Override
