@@ -1,10 +1,13 @@
 package io.ballast.proxy.http2;
 
 import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -15,6 +18,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.HttpConversionUtil;
@@ -169,6 +173,14 @@ public final class Http2ToHttp1 {
       out.add(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
     }
     return new DefaultHttpResponse(HttpVersion.HTTP_1_1, status, out);
+  }
+
+  /** A DATA frame as a body part; the last one when it ends the stream. It takes the bytes. */
+  public static HttpContent bodyPart(Http2DataFrame data) {
+    // No trailers with it: the shared empty map, not one made for every body's end.
+    return data.isEndStream()
+        ? new DefaultLastHttpContent(data.content(), EmptyHttpHeaders.INSTANCE)
+        : new DefaultHttpContent(data.content());
   }
 
   /** Trailing HEADERS (no pseudo-field: the frame codec saw to it), as a body's last part. */

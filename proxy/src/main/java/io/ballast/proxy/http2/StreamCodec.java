@@ -2,33 +2,24 @@ package io.ballast.proxy.http2;
 
 import io.ballast.proxy.http1.ClientHandler;
 import io.ballast.proxy.http1.StreamOwner;
-import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderException;
-import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
-import io.netty.handler.codec.http.HttpMessage;
-import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
-import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
-import java.util.function.Function;
 
 /**
  * The one handler between a stream's frames and its {@link ClientHandler}: the stream's request
  * reads like an HTTP/1.1 connection's (a head, body parts, a last part: {@link Http2ToHttp1}),
  * and the response the exchange writes goes out as HEADERS and DATA frames
- * ({@link Http1ToHttp2}, {@link StreamFrames}). It also
+ * ({@link Http1ToHttp2}; the parts both ends of ballast share are {@link StreamTranslation}'s).
+ * It also
  * <ul>
  *   <li>resets a stream whose {@code :path} has a control, space or non-ASCII character (RFC
  *       9113 section 8.3.1 wants the target's path and query; ballast would refuse it anyway),
@@ -50,50 +41,34 @@ import java.util.function.Function;
  *
  * <p>One instance per stream; event-loop only.
  */
-final class StreamCodec extends ChannelDuplexHandler {
-  private static final Function<HttpMessage, Http2Headers> RESPONSE =
-      m -> Http1ToHttp2.response((HttpResponse) m);
-
+final class StreamCodec extends StreamTranslation {
   private final Http2ServerConnection connection;
-  /** The request's head was read: later HEADERS are its trailers. */
-  private boolean headRead;
   /** Set when the stream asked for a WebSocket: its data waits for the backend's answer. */
   private ExtendedConnect tunnel;
   private long movedNanos = System.nanoTime();
 
   StreamCodec(Http2ServerConnection connection) {
+    super(m -> Http1ToHttp2.response((HttpResponse) m));
     this.connection = connection;
   }
-
-  // ---- from the client
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     movedNanos = System.nanoTime();
     if (tunnel != null) {
       tunnel.hold(msg);
-    } else if (msg instanceof Http2DataFrame data) {
-      ByteBuf content = data.content();
-      ctx.fireChannelRead(data.isEndStream()
-          ? new DefaultLastHttpContent(content, EmptyHttpHeaders.INSTANCE)
-          : new DefaultHttpContent(content));
-    } else if (msg instanceof Http2HeadersFrame frame) {
-      headers(ctx, frame);
     } else {
-      ctx.fireChannelRead(msg);
+      super.channelRead(ctx, msg);
     }
   }
 
-  private void headers(ChannelHandlerContext ctx, Http2HeadersFrame frame) {
+  /** The request's head: it is translated, or the stream reset. */
+  @Override
+  protected boolean head(ChannelHandlerContext ctx, Http2HeadersFrame frame) {
     Http2Headers h = frame.headers();
-    if (headRead) {
-      ctx.fireChannelRead(Http2ToHttp1.trailers(h));
-      return;
-    }
-    headRead = true;
     if (!visibleAscii(h.path())) {
       reset(ctx, Http2Error.PROTOCOL_ERROR);
-      return;
+      return true;
     }
     boolean extended = ExtendedConnect.requested(h);
     HttpRequest request;
@@ -104,23 +79,24 @@ final class StreamCodec extends ChannelDuplexHandler {
       request = Http2ToHttp1.request(h, frame.isEndStream());
     } catch (Http2ToHttp1.Malformed | IllegalArgumentException e) {
       reset(ctx, Http2Error.PROTOCOL_ERROR);
-      return;
+      return true;
     }
     if (extended) {
       if (!ExtendedConnect.supported(h)) {
         reset(ctx, Http2Error.REFUSED_STREAM);
-        return;
+        return true;
       }
       tunnel = new ExtendedConnect();
       ctx.channel().attr(StreamOwner.EXTENDED_CONNECT).set(Boolean.TRUE);
       ctx.fireChannelRead(ExtendedConnect.handshake(request));
       ctx.fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT);
-      return;
+      return true;
     }
     ctx.fireChannelRead(request);
     if (frame.isEndStream()) {
       ctx.fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT);
     }
+    return true;
   }
 
   /** True for no path (trailers, CONNECT) and for one of 0x21..0x7E only. */
@@ -198,16 +174,5 @@ final class StreamCodec extends ChannelDuplexHandler {
     StreamCodec c = handler.context().pipeline().get(StreamCodec.class);
     boolean stuck = handler.waitingOnClient() || !handler.context().channel().isWritable();
     return c == null || !stuck ? 0 : now - c.movedNanos;
-  }
-
-  // ---- to the client
-
-  @Override
-  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-    if (msg instanceof HttpObject http) {
-      StreamFrames.write(ctx, http, promise, RESPONSE);
-    } else {
-      ctx.write(msg, promise);
-    }
   }
 }

@@ -31,15 +31,20 @@ public final class StreamFrames {
   private StreamFrames() {}
 
   /**
-   * Writes {@code msg}'s frames to {@code ctx} with {@code promise}; {@code heads} gives the
-   * HEADERS fields of a message head. The frames take {@code msg} over (its body goes into
-   * their DATA; what no frame carries is released).
+   * Writes {@code msg}'s frames to {@code ctx} with {@code promise} when it is an HTTP object
+   * ({@code heads} gives the HEADERS fields of a message head), else {@code msg} itself (a
+   * frame already). The frames take {@code msg} over (its body goes into their DATA; what no
+   * frame carries is released).
    */
-  public static void write(ChannelHandlerContext ctx, HttpObject msg, ChannelPromise promise,
+  public static void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise,
       Function<HttpMessage, Http2Headers> heads) {
+    if (!(msg instanceof HttpObject http)) {
+      ctx.write(msg, promise);
+      return;
+    }
     Http2StreamFrame[] frames;
     try {
-      frames = frames(msg, heads);
+      frames = frames(http, heads);
     } catch (RuntimeException e) {
       ReferenceCountUtil.release(msg);
       promise.setFailure(e);

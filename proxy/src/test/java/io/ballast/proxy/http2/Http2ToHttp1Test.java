@@ -3,15 +3,19 @@ package io.ballast.proxy.http2;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -109,6 +113,19 @@ class Http2ToHttp1Test {
         .headers().isEmpty()).isTrue();
     assertThatThrownBy(() -> Http2ToHttp1.response(new DefaultHttp2Headers(false)
         .status("2x0"), true)).isInstanceOf(Http2Exception.class);
+  }
+
+  @Test
+  void aDataFrameIsABodyPartAndTheLastOneWhenItEndsTheStream() {
+    HttpContent part = Http2ToHttp1.bodyPart(new DefaultHttp2DataFrame(
+        Unpooled.copiedBuffer("ab", StandardCharsets.US_ASCII), false));
+    assertThat(part).isNotInstanceOf(LastHttpContent.class);
+    assertThat(part.content().toString(StandardCharsets.US_ASCII)).isEqualTo("ab");
+    part.release();
+    HttpContent end = Http2ToHttp1.bodyPart(new DefaultHttp2DataFrame(Unpooled.EMPTY_BUFFER,
+        true));
+    assertThat(end).isInstanceOf(LastHttpContent.class);
+    assertThat(((LastHttpContent) end).trailingHeaders().isEmpty()).isTrue();
   }
 
   @Test

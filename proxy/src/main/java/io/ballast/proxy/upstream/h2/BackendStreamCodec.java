@@ -2,21 +2,14 @@ package io.ballast.proxy.upstream.h2;
 
 import io.ballast.proxy.http2.Http1ToHttp2;
 import io.ballast.proxy.http2.Http2ToHttp1;
-import io.ballast.proxy.http2.StreamFrames;
+import io.ballast.proxy.http2.StreamTranslation;
 import io.ballast.proxy.upstream.BackendReset;
-import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderException;
-import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpMessage;
-import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
@@ -48,63 +41,35 @@ import java.util.function.Function;
  *
  * <p>Event-loop only; one per stream channel.
  */
-final class BackendStreamCodec extends ChannelDuplexHandler {
+final class BackendStreamCodec extends StreamTranslation {
   private static final Function<HttpMessage, Http2Headers> PLAIN =
       m -> Http1ToHttp2.request((HttpRequest) m, false);
   private static final Function<HttpMessage, Http2Headers> SECURE =
       m -> Http1ToHttp2.request((HttpRequest) m, true);
 
-  private final Function<HttpMessage, Http2Headers> requests;
-  /** The final response head was read: later HEADERS are its trailers. */
-  private boolean headRead;
-
   /** {@code secure}: the connection is TLS (the requests' {@code :scheme} is https). */
   BackendStreamCodec(boolean secure) {
-    this.requests = secure ? SECURE : PLAIN;
+    super(secure ? SECURE : PLAIN);
   }
 
+  /** The response's head, or an interim response's. */
   @Override
-  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-    if (msg instanceof HttpObject http) {
-      StreamFrames.write(ctx, http, promise, requests);
-    } else {
-      ctx.write(msg, promise);
-    }
-  }
-
-  @Override
-  public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (msg instanceof Http2DataFrame data) {
-      ctx.fireChannelRead(data.isEndStream()
-          ? new DefaultLastHttpContent(data.content(), EmptyHttpHeaders.INSTANCE)
-          : new DefaultHttpContent(data.content()));
-    } else if (msg instanceof Http2HeadersFrame frame) {
-      headers(ctx, frame);
-    } else {
-      ctx.fireChannelRead(msg);
-    }
-  }
-
-  private void headers(ChannelHandlerContext ctx, Http2HeadersFrame frame) {
-    if (headRead) {
-      ctx.fireChannelRead(Http2ToHttp1.trailers(frame.headers()));
-      return;
-    }
+  protected boolean head(ChannelHandlerContext ctx, Http2HeadersFrame frame) {
     HttpResponse head;
     try {
       head = Http2ToHttp1.response(frame.headers(), frame.isEndStream());
     } catch (Http2Exception e) {
       ctx.fireExceptionCaught(new DecoderException(e));
-      return;
+      return true;
     }
     int code = head.status().code();
     // A 1xx other than 101 is followed by the real head, which reads as a new message.
     boolean interim = code < 200 && code != 101;
-    headRead = !interim;
     ctx.fireChannelRead(head);
     if (interim || frame.isEndStream()) {
       ctx.fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT);
     }
+    return !interim;
   }
 
   @Override
