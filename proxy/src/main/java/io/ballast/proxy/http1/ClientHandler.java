@@ -136,11 +136,6 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
     return codec != null && codec.holdsFor(request);
   }
 
-  /** The response deadlines of the HTTP/2 connection; null on HTTP/1.1 (see ResponseTimer). */
-  Deadlines deadlines() {
-    return owner == null ? null : owner.deadlines();
-  }
-
   /** True unless an HTTP/2 request's head left its stream open (trailers may follow). */
   boolean headIsWholeRequest() {
     return owner == null || owner.requestEnded(ctx);
@@ -148,10 +143,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
 
   /** True on an HTTP/2 stream whose request is a WebSocket handshake (RFC 8441). */
   boolean extendedConnect() {
-    // hasAttr first: attr() would give every stream's channel an attribute map to say no.
-    Channel ch = ctx.channel();
-    return owner != null && ch.hasAttr(StreamOwner.EXTENDED_CONNECT)
-        && Boolean.TRUE.equals(ch.attr(StreamOwner.EXTENDED_CONNECT).get());
+    return owner != null && owner.extendedConnect(ctx);
   }
 
   /**
@@ -188,7 +180,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
     }
     address = owner != null ? owner.address() : listener.clientAddress(ctx.channel());
     exchange = new Exchange(this, listener, ctx.channel(),
-        listener.upstreamPool(ctx.channel().eventLoop()));
+        listener.upstreamPool(ctx.channel().eventLoop()), owner == null ? null : owner.deadlines());
     if (owner != null) {
       owner.streamOpened(this);
       return;

@@ -64,13 +64,14 @@ final class Exchange {
   /** The connections are a tunnel: the tunnel ends the request. */
   private boolean tunnelling;
 
-  Exchange(ClientHandler client, ListenerContext listener, Channel channel, UpstreamPool upstreams) {
+  Exchange(ClientHandler client, ListenerContext listener, Channel channel, UpstreamPool upstreams,
+      Deadlines deadlines) {
     this.client = client;
     this.listener = listener;
     this.channel = channel;
     this.router = new Router(listener, client.address());
     this.attempts = new Attempts(Ticker.SYSTEM, listener.attemptListener());
-    this.leg = new UpstreamLeg(this, listener, channel, upstreams, attempts, client.deadlines());
+    this.leg = new UpstreamLeg(this, listener, channel, upstreams, attempts, deadlines);
     this.body = leg.body();
     this.out = new ResponseOut(channel);
   }
@@ -235,7 +236,6 @@ final class Exchange {
     terms.continueIfExpected(channel, requestComplete);
     client.updateReading();
   }
-
 
   // ---- the response
 

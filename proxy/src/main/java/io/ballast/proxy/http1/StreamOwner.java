@@ -20,6 +20,9 @@ public interface StreamOwner {
    */
   AttributeKey<Boolean> EXTENDED_CONNECT = AttributeKey.valueOf("ballast.extendedConnect");
 
+  /** True when {@code stream}'s request is a WebSocket handshake ({@link #EXTENDED_CONNECT}). */
+  boolean extendedConnect(ChannelHandlerContext stream);
+
   /** The client's address: the same for every stream of the connection, made once. */
   ClientAddress address();
 

@@ -85,7 +85,8 @@ public final class Http1ToHttp2 {
   }
 
   private static void copy(HttpHeaders in, Http2Headers out) {
-    List<CharSequence> named = in.contains(HttpHeaderNames.CONNECTION) ? connectionTokens(in) : null;
+    List<CharSequence> named =
+        in.contains(HttpHeaderNames.CONNECTION) ? connectionTokens(in) : null;
     for (Iterator<Map.Entry<CharSequence, CharSequence>> it = in.iteratorCharSequence();
         it.hasNext(); ) {
       Map.Entry<CharSequence, CharSequence> e = it.next();

@@ -9,6 +9,7 @@ import io.ballast.proxy.http1.ClientHandler;
 import io.ballast.proxy.http1.Deadlines;
 import io.ballast.proxy.http1.StreamOwner;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -238,6 +239,13 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
   @Override
   public void streamOpened(ClientHandler stream) {
     streams.add(stream);
+  }
+
+  @Override
+  public boolean extendedConnect(ChannelHandlerContext stream) {
+    // hasAttr first: attr() would give every stream's channel an attribute map to say no.
+    Channel ch = stream.channel();
+    return ch.hasAttr(EXTENDED_CONNECT) && Boolean.TRUE.equals(ch.attr(EXTENDED_CONNECT).get());
   }
 
   @Override

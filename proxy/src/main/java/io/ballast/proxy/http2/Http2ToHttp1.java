@@ -40,9 +40,9 @@ import java.util.Map;
  * had to be taken out again: 4.5 % of the event loop's samples under h2load, where this pass
  * costs a fraction of it.
  *
- * <p>What a request head gets: {@code :authority} as {@code Host} (first); the other fields in order,
- * but for a client's own {@code x-http2-*} fields (they would describe a hop they do not come
- * from), {@code trailer}, and a {@code host} that repeats {@code :authority} (one that
+ * <p>What a request head gets: {@code :authority} as {@code Host} (first); the other fields in
+ * order, but for a client's own {@code x-http2-*} fields (they would describe a hop they do not
+ * come from), {@code trailer}, and a {@code host} that repeats {@code :authority} (one that
  * contradicts it makes the request malformed, RFC 9113 section 8.3.1); {@code cookie} fields
  * joined into one with "; " (RFC 9113 section 8.2.3); and {@code Transfer-Encoding: chunked}
  * when a body follows without a length, as an HTTP/1.1 client would send it.
@@ -142,8 +142,8 @@ public final class Http2ToHttp1 {
    * The response head of a backend's {@code h} (validated by the backend connection's frame
    * codec, which also made sure it has a {@code :status}). {@code endStream}: the HEADERS ended
    * the stream. As Netty's translation: {@code Transfer-Encoding: chunked} when a body may
-   * follow without a length (not after a 1xx, 204 or 304); {@code cookie} fields joined, this hop's and {@code trailer}
-   * dropped.
+   * follow without a length (not after a 1xx, 204 or 304); {@code cookie} fields joined, this
+   * hop's and {@code trailer} dropped.
    *
    * @throws Http2Exception for a {@code :status} that is not a status code
    */
