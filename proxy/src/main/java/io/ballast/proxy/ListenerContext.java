@@ -2,6 +2,7 @@ package io.ballast.proxy;
 
 import io.ballast.core.attempt.AttemptListener;
 import io.ballast.proxy.client.AccessList;
+import io.ballast.proxy.client.ClientAddress;
 import io.ballast.proxy.client.ClientLocality;
 import io.ballast.proxy.client.TrustedProxies;
 import io.ballast.proxy.http1.HeaderRewriter;
@@ -10,9 +11,11 @@ import io.ballast.proxy.limits.AcceptGate;
 import io.ballast.proxy.limits.ListenerLimits;
 import io.ballast.proxy.routing.RouteTable;
 import io.ballast.proxy.tls.ServerTls;
+import io.ballast.proxy.tls.TlsAcceptor;
 import io.ballast.proxy.tunnel.Tunnels;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
+import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 
@@ -147,6 +150,15 @@ public final class ListenerContext {
 
   public TrustedProxies trustedProxies() {
     return server.shared().trusted();
+  }
+
+  /** The peer of a client's {@code connection} on this listener (a connection, not a stream). */
+  public ClientAddress clientAddress(Channel connection) {
+    // A TLS listener's connection is secure from its first byte: the TLS handlers sit before
+    // the client handler (the handshake itself may not have finished yet).
+    boolean secure = connection.pipeline().get(TlsAcceptor.class) != null
+        || connection.pipeline().get(SslHandler.class) != null;
+    return ClientAddress.of(connection.remoteAddress(), trustedProxies(), secure);
   }
 
   /** How the clients' zones are found. */

@@ -52,7 +52,7 @@ class StrictParsingHttp2Test {
   @Test
   void aPathThatIsNotAUriIsResetWithoutLeakingItsBuffer() throws Exception {
     // Netty's translation allocates the body buffer, then its request object refuses a path
-    // with a space and the buffer is never released; StreamPathGuard resets such a stream first.
+    // with a space and the buffer is never released; StreamCodec resets such a stream first.
     LeakWatch leaks = LeakWatch.install();
     int before = f.requestsReceived();
     try (RawH2 raw = new RawH2(f.address)) {

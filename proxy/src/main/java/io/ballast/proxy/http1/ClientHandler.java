@@ -5,6 +5,7 @@ import io.ballast.proxy.ListenerContext;
 import io.ballast.proxy.client.ClientAddress;
 import io.ballast.proxy.tls.ClientTls;
 import io.ballast.proxy.tls.TlsAcceptor;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -13,7 +14,6 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
@@ -136,9 +136,14 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
     return codec != null && codec.holdsFor(request);
   }
 
+  /** True unless an HTTP/2 request's head left its stream open (trailers may follow). */
+  boolean headIsWholeRequest() {
+    return owner == null || owner.requestEnded(ctx);
+  }
+
   /** True on an HTTP/2 stream whose request is a WebSocket handshake (RFC 8441). */
   boolean extendedConnect() {
-    return owner != null && Boolean.TRUE.equals(ctx.channel().attr(StreamOwner.EXTENDED_CONNECT).get());
+    return owner != null && owner.extendedConnect(ctx);
   }
 
   /**
@@ -173,14 +178,9 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
     if (exchange != null) {
       return;
     }
-    // A TLS listener's connection is secure from its first byte: the TLS handlers sit before
-    // this one (the handshake itself may not have finished yet).
-    Channel connection = connection();
-    boolean secure = connection.pipeline().get(TlsAcceptor.class) != null
-        || connection.pipeline().get(SslHandler.class) != null;
-    address = ClientAddress.of(connection.remoteAddress(), listener.trustedProxies(), secure);
+    address = owner != null ? owner.address() : listener.clientAddress(ctx.channel());
     exchange = new Exchange(this, listener, ctx.channel(),
-        listener.upstreamPool(ctx.channel().eventLoop()));
+        listener.upstreamPool(ctx.channel().eventLoop()), owner == null ? null : owner.deadlines());
     if (owner != null) {
       owner.streamOpened(this);
       return;

@@ -65,13 +65,14 @@ final class Exchange {
   /** The connections are a tunnel: the tunnel ends the request. */
   private boolean tunnelling;
 
-  Exchange(ClientHandler client, ListenerContext listener, Channel channel, UpstreamPool upstreams) {
+  Exchange(ClientHandler client, ListenerContext listener, Channel channel, UpstreamPool upstreams,
+      Deadlines deadlines) {
     this.client = client;
     this.listener = listener;
     this.channel = channel;
     this.router = new Router(listener, client.address());
     this.attempts = new Attempts(Ticker.SYSTEM, listener.attemptListener());
-    this.leg = new UpstreamLeg(this, listener, channel, upstreams, attempts);
+    this.leg = new UpstreamLeg(this, listener, channel, upstreams, attempts, deadlines);
     this.in = new RequestIn(this, listener, client, channel, leg, attempts, record);
     this.out = new ResponseOut(channel);
     this.admission = new Admission(channel.eventLoop(), this::send, this::refuse);
@@ -174,7 +175,7 @@ final class Exchange {
     RequestRewrite.apply(req, r, record.requestId);
     // After the rewrite: the mirror copies the head as the backend gets it.
     in.toBackend(r, req, contentLength, upgrade,
-        contentLength == 0 && !upgrade && !"HTTP/2.0".equals(record.protocol()));
+        contentLength == 0 && !upgrade && client.headIsWholeRequest());
     // A WebSocket session is not load the limit measures: it would hold a place for its life.
     Admission.Verdict v = upgrade ? Admission.Verdict.ADMITTED : admission.admit(r, req.headers());
     if (v == Admission.Verdict.ADMITTED) {
@@ -237,7 +238,6 @@ final class Exchange {
     terms.continueIfExpected(channel, in.complete());
     client.updateReading();
   }
-
 
   // ---- the response
 

@@ -16,6 +16,9 @@ import java.util.concurrent.TimeUnit;
  * does nothing. (Netty's {@code IdleStateHandler} keeps its timeouts the same way.) With a fixed
  * timeout the deadline only ever moves later, so a queued task is never late.
  *
+ * <p>The timer of an HTTP/2 stream's exchange queues no task of its own: it joins its
+ * connection's {@link Deadlines} while armed, which keeps one task for all the streams.
+ *
  * <p>Event-loop only: every method runs on the channel's event loop. The queued task is cancelled
  * when the channel closes, so closed connections leave nothing in the queue.
  */
@@ -23,22 +26,39 @@ final class ResponseTimer {
   private final Channel channel;
   private final Runnable onTimeout;
   private final Runnable check = this::check;
+  /** The stream's connection's deadlines; null on an HTTP/1.1 connection (this queues its own). */
+  private final Deadlines shared;
   /** When the timer fires, in {@link System#nanoTime()} terms; meaningful while armed. */
-  private long deadline;
+  long deadline;
   private boolean armed;
   private ScheduledFuture<?> task;
   /** When the queued task runs; meaningful while {@code task} is not null. */
   private long taskTime;
+  /** In the shared list ({@link Deadlines} keeps these). */
+  ResponseTimer prev;
+  ResponseTimer next;
+  boolean listed;
 
-  ResponseTimer(Channel channel, Runnable onTimeout) {
+  /** {@code shared}: the connection's deadlines when {@code channel} is an HTTP/2 stream's. */
+  ResponseTimer(Channel channel, Deadlines shared, Runnable onTimeout) {
     this.channel = channel;
     this.onTimeout = onTimeout;
-    channel.closeFuture().addListener(f -> cancelTask());
+    this.shared = shared;
+    if (shared == null) {
+      channel.closeFuture().addListener(f -> cancelTask());
+    }
   }
 
   /** Fires {@code onTimeout} after {@code nanos} unless {@link #disarm()} comes first. */
   void arm(long nanos) {
     long now = System.nanoTime();
+    if (shared != null) {
+      shared.remove(this);
+      deadline = now + nanos;
+      armed = true;
+      shared.add(this);
+      return;
+    }
     deadline = now + nanos;
     armed = true;
     if (task != null && taskTime - deadline > 0) {
@@ -53,6 +73,15 @@ final class ResponseTimer {
   /** Stops the timer; a queued task stays and finds it disarmed. */
   void disarm() {
     armed = false;
+    if (shared != null) {
+      shared.remove(this);
+    }
+  }
+
+  /** The shared deadlines found this timer's passed. */
+  void expired() {
+    armed = false;
+    onTimeout.run();
   }
 
   boolean armed() {

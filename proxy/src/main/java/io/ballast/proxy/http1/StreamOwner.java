@@ -1,5 +1,6 @@
 package io.ballast.proxy.http1;
 
+import io.ballast.proxy.client.ClientAddress;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpResponse;
@@ -19,6 +20,15 @@ public interface StreamOwner {
    */
   AttributeKey<Boolean> EXTENDED_CONNECT = AttributeKey.valueOf("ballast.extendedConnect");
 
+  /** True when {@code stream}'s request is a WebSocket handshake ({@link #EXTENDED_CONNECT}). */
+  boolean extendedConnect(ChannelHandlerContext stream);
+
+  /** The client's address: the same for every stream of the connection, made once. */
+  ClientAddress address();
+
+  /** The response deadlines of the connection's streams (one queued task for them all). */
+  Deadlines deadlines();
+
   void streamOpened(ClientHandler stream);
 
   void streamClosed(ClientHandler stream);
@@ -29,6 +39,12 @@ public interface StreamOwner {
    * section 8.1 forbids it to take as a reason to discard the response, and the stream closes.
    */
   void answeredEarly(ChannelHandlerContext stream);
+
+  /**
+   * True when the client has ended its side of {@code stream}: its request head came with
+   * END_STREAM (asked while the head is being served), so no body or trailers follow.
+   */
+  boolean requestEnded(ChannelHandlerContext stream);
 
   /**
    * The backend took the stream's WebSocket handshake ({@code upgrade}, its prepared 101): the

@@ -62,13 +62,13 @@ final class UpstreamLeg {
   private long sentNanos;
 
   UpstreamLeg(Exchange exchange, ListenerContext listener, Channel client, UpstreamPool upstreams,
-      Attempts attempts) {
+      Attempts attempts, Deadlines deadlines) {
     this.exchange = exchange;
     this.listener = listener;
     this.upstreams = upstreams;
     this.attempts = attempts;
     this.body = new RequestBody(this::onHeadWritten, this::onRequestSent);
-    this.responseTimer = new ResponseTimer(client, this::onTimeout);
+    this.responseTimer = new ResponseTimer(client, deadlines, this::onTimeout);
     this.dialer = new UpstreamDialer(this, upstreams);
   }
 

@@ -6,12 +6,15 @@ import io.ballast.proxy.http1.ClientHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.DefaultHttp2Connection;
+import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
+import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.codec.http2.UniformStreamByteDistributor;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.AsciiString;
 
@@ -19,16 +22,13 @@ import io.netty.util.AsciiString;
  * Builds the handlers of a client connection that speaks HTTP/2: Netty's frame codec with
  * ballast's limits, the multiplexer that gives each stream a child channel, and the
  * {@link Http2ServerConnection} that owns the connection. Each stream's channel is translated to
- * HTTP/1.1-shaped messages and served by the same {@link ClientHandler} and exchange as an
- * HTTP/1.1 connection, so routing, attempts, retries and the access log exist once for both.
+ * HTTP/1.1-shaped messages ({@link StreamCodec}) and served by the same {@link ClientHandler} and
+ * exchange as an HTTP/1.1 connection, so routing, attempts, retries and the access log exist once
+ * for both.
  *
  * <p>Thread-safe (immutable); called on the connection's event loop.
  */
 public final class Http2Server {
-  /** Stateless (it keeps what it needs in the stream's channel): one for every stream. */
-  private static final Http2StreamFrameToHttpObjectCodec TRANSLATION =
-      new Http2StreamFrameToHttpObjectCodec(true, true);
-
   private Http2Server() {}
 
   /** The HTTP/2 handlers of a new connection, in pipeline order. */
@@ -73,7 +73,7 @@ public final class Http2Server {
         // WebSockets over HTTP/2 (RFC 8441).
         .connectProtocolEnabled(true);
     AsciiString requestId = AsciiString.of(settings.forwarding().requestIdHeader());
-    Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
+    Http2FrameCodec codec = new Builder(connection())
         .initialSettings(initial)
         .validateHeaders(true)
         // A request id is new in every response: indexed, it would take a place in the HPACK
@@ -90,17 +90,38 @@ public final class Http2Server {
     return codec;
   }
 
+  /**
+   * The connection state of a client's connection, with a cheaper byte distributor than Netty's
+   * default. The default ({@code WeightedFairQueueByteDistributor}) keeps RFC 7540's priority
+   * tree: a state object and queue entries per stream and a priority-queue walk to share out
+   * each write (7 % of the event loop's samples under h2load, most of it the frame writes any
+   * distributor makes). RFC 9113 deprecated that priority scheme and clients no longer send it
+   * (h2load, browsers, gRPC), so the tree only ever had one level. {@link
+   * UniformStreamByteDistributor} shares the connection window in equal chunks among the
+   * streams that have data, round robin: every stream still gets its turn, which is the
+   * fairness that matters to a proxy. Measured: about 3 % less CPU per request (h2load, median
+   * of 10 interleaved rounds; within the machine's noise, but never worse in the profile).
+   */
+  private static Http2Connection connection() {
+    DefaultHttp2Connection connection = new DefaultHttp2Connection(true);
+    connection.remote().flowController(new DefaultHttp2RemoteFlowController(connection,
+        new UniformStreamByteDistributor(connection)));
+    return connection;
+  }
+
+  /** A frame codec builder on a connection made here (Netty's builder makes one otherwise). */
+  private static final class Builder extends Http2FrameCodecBuilder {
+    Builder(Http2Connection connection) {
+      connection(connection);
+    }
+  }
+
   private static ChannelInitializer<Http2StreamChannel> streams(ListenerContext listener,
       Http2ServerConnection connection) {
     return new ChannelInitializer<>() {
       @Override
       protected void initChannel(Http2StreamChannel ch) {
-        ch.pipeline().addLast(
-            new StreamPathGuard(connection),
-            TRANSLATION,
-            new StreamRequests(connection),
-            new StreamProgress(),
-            new ClientHandler(listener, connection));
+        ch.pipeline().addLast(new StreamCodec(connection), new ClientHandler(listener, connection));
       }
     };
   }

@@ -5,9 +5,12 @@ import io.ballast.proxy.ListenerContext;
 import io.ballast.proxy.ProxyServer;
 import io.ballast.proxy.ProxySettings;
 import io.ballast.proxy.http1.BodyGuard;
+import io.ballast.proxy.client.ClientAddress;
 import io.ballast.proxy.http1.ClientHandler;
+import io.ballast.proxy.http1.Deadlines;
 import io.ballast.proxy.http1.StreamOwner;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -72,6 +75,9 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
   private long controlWindowStart;
   private int controlFrames;
   private boolean closing;
+  /** The client's address, made by the first stream that asks. */
+  private ClientAddress address;
+  private Deadlines deadlines;
 
   Http2ServerConnection(ListenerContext listener, ProxySettings settings, boolean counted) {
     this.listener = listener;
@@ -101,6 +107,7 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    this.deadlines = new Deadlines(ctx.executor());
     if (ctx.channel().isActive()) {
       start();
     }
@@ -136,6 +143,7 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
     if (tick != null) {
       tick.cancel(false);
     }
+    deadlines.close();
     listener.closed(this, false);
     ctx.fireChannelInactive();
   }
@@ -211,7 +219,7 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
     }
     for (ClientHandler s : new ArrayList<>(streams)) {
       BodyGuard.check(s.context().channel(), now);
-      if (StreamProgress.stalledFor(s, now) >= idleNanos) {
+      if (StreamCodec.stalledFor(s, now) >= idleNanos) {
         try {
           listener.observer().onHttp2Error(listener.name(), false, "stream_stalled");
         } catch (RuntimeException e) {
@@ -230,6 +238,20 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
     } catch (RuntimeException e) {
       ProxyServer.LOG.warn("observer failed on an HTTP/2 error", e);
     }
+  }
+
+  @Override
+  public ClientAddress address() {
+    ClientAddress a = address;
+    if (a == null) {
+      a = address = listener.clientAddress(ctx.channel());
+    }
+    return a;
+  }
+
+  @Override
+  public Deadlines deadlines() {
+    return deadlines;
   }
 
   @Override
@@ -252,6 +274,19 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
     } else {
       stream.close();
     }
+  }
+
+  @Override
+  public boolean extendedConnect(ChannelHandlerContext stream) {
+    // hasAttr first: attr() would give every stream's channel an attribute map to say no.
+    Channel ch = stream.channel();
+    return ch.hasAttr(EXTENDED_CONNECT) && Boolean.TRUE.equals(ch.attr(EXTENDED_CONNECT).get());
+  }
+
+  @Override
+  public boolean requestEnded(ChannelHandlerContext stream) {
+    return stream.channel() instanceof Http2StreamChannel ch
+        && !ch.stream().state().remoteSideOpen();
   }
 
   @Override

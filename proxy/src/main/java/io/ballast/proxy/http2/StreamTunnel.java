@@ -9,7 +9,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 
 /**
  * Makes an HTTP/2 stream whose WebSocket handshake the backend took (RFC 8441) a byte pipe for
@@ -20,8 +19,8 @@ import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
  *       connection fields and {@code Sec-WebSocket-Accept} (the answer to the key ballast made
  *       up for the backend) have no place in it;
  *   <li>the tunnel's endpoint goes in front of the stream's client handler, and a
- *       {@link StreamBytes} takes the place of the HTTP translation, which leaves with the
- *       request handler: the bytes the client sent early reach the endpoint.
+ *       {@link StreamBytes} takes the place of the {@link StreamCodec}, which hands on as it
+ *       leaves the bytes the client sent early: they reach the endpoint.
  * </ol>
  *
  * <p>Event-loop only (the stream's).
@@ -39,9 +38,7 @@ final class StreamTunnel {
     handler.writeAndFlush(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, h));
     ChannelPipeline p = handler.pipeline();
     p.addBefore(handler.name(), "tunnel", endpoint);
-    p.addBefore(p.context(Http2StreamFrameToHttpObjectCodec.class).name(), "stream-bytes",
-        new StreamBytes());
-    p.remove(Http2StreamFrameToHttpObjectCodec.class);
-    p.remove(StreamRequests.class);
+    p.addBefore(p.context(StreamCodec.class).name(), "stream-bytes", new StreamBytes());
+    p.remove(StreamCodec.class);
   }
 }

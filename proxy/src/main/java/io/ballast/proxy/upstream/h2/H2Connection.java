@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  *       stream channel's close.
  *   <li><b>Draining</b> after a GOAWAY from the backend, or when retired (the backend left, the
  *       pool's settings changed): no new stream; the streams in flight finish, then it closes.
- *       The streams the GOAWAY leaves out fail as not processed ({@link StreamAdapter}).
+ *       The streams the GOAWAY leaves out fail as not processed ({@link BackendStreamCodec}).
  *   <li><b>Idle</b>: with no stream for the pool's idle timeout, it closes.
  * </ul>
  * The connection counts itself open in the backend's load from channelActive to

@@ -11,22 +11,18 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslHandler;
 
 /**
  * The pipelines of HTTP/2 to a backend, the same for the proxy's connections and the health
  * checks: a connection (TLS with ALPN h2 for {@code h2}, {@link H2Preflight}, the frame codec and
- * the stream multiplexer, then its user's handler) and a stream (the frame-to-HTTP codec and the
- * {@link StreamAdapter}, then its user's handlers, which see HTTP/1.1 objects).
+ * the stream multiplexer, then its user's handler) and a stream (the {@link BackendStreamCodec},
+ * then its user's handlers, which see HTTP/1.1 objects).
  *
  * <p>Stateless; called on the channel's event loop.
  */
 final class H2Pipeline {
-  /** Stateless (it keeps what it needs in the stream's channel): one for every stream. */
-  private static final Http2StreamFrameToHttpObjectCodec TRANSLATION =
-      new Http2StreamFrameToHttpObjectCodec(false);
-
   private H2Pipeline() {}
 
   /**
@@ -63,7 +59,8 @@ final class H2Pipeline {
 
   /** A new stream: its user's handlers come after these and read and write HttpObjects. */
   static void stream(Channel ch) {
-    ch.pipeline().addLast(TRANSLATION, new StreamAdapter());
+    boolean secure = ch.parent().pipeline().get(SslHandler.class) != null;
+    ch.pipeline().addLast(new BackendStreamCodec(secure));
   }
 
   /** Streams the backend opens (server push, which ballast turns off) are closed at once. */

@@ -1,0 +1,56 @@
+package io.ballast.proxy.http2;
+
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import java.util.function.Function;
+
+/**
+ * What a client's stream ({@link StreamCodec}) and a stream to a backend
+ * ({@code upstream.h2.BackendStreamCodec}) do alike, so that the handlers after them read and
+ * write HTTP/1.1 objects: DATA frames in are body parts ({@link Http2ToHttp1#bodyPart}), HEADERS
+ * after the message's head are its trailers, other frames go on as they are; HTTP objects out
+ * are frames ({@link StreamFrames}). The message head is each side's own ({@link #head}).
+ *
+ * <p>Event-loop only; one per stream.
+ */
+public abstract class StreamTranslation extends ChannelDuplexHandler {
+  private final Function<HttpMessage, Http2Headers> heads;
+  /** The message's head was read: later HEADERS are its trailers. */
+  private boolean headRead;
+
+  /** {@code heads}: the HEADERS fields of a message head written to the stream. */
+  protected StreamTranslation(Function<HttpMessage, Http2Headers> heads) {
+    this.heads = heads;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof Http2DataFrame data) {
+      ctx.fireChannelRead(Http2ToHttp1.bodyPart(data));
+    } else if (msg instanceof Http2HeadersFrame frame) {
+      if (headRead) {
+        ctx.fireChannelRead(Http2ToHttp1.trailers(frame.headers()));
+      } else {
+        headRead = head(ctx, frame);
+      }
+    } else {
+      ctx.fireChannelRead(msg);
+    }
+  }
+
+  /**
+   * HEADERS read before the message's head was: passes on what they make. True when they were
+   * the head (or ended the stream's use), false for an interim response a head follows.
+   */
+  protected abstract boolean head(ChannelHandlerContext ctx, Http2HeadersFrame frame);
+
+  @Override
+  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    StreamFrames.write(ctx, msg, promise, heads);
+  }
+}
