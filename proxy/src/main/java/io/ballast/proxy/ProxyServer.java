@@ -8,6 +8,7 @@ import io.ballast.proxy.http1.UpstreamPool;
 import io.ballast.proxy.limits.ListenerLimits;
 import io.ballast.proxy.probe.HealthCheckSpec;
 import io.ballast.proxy.probe.HealthChecker;
+import io.ballast.proxy.proxyprotocol.ProxyProtocolSpec;
 import io.ballast.proxy.routing.RouteSpec;
 import io.ballast.proxy.routing.RouteTable;
 import io.ballast.proxy.tls.BackendTls;
@@ -195,7 +196,7 @@ public final class ProxyServer implements AutoCloseable {
       throw new IllegalStateException("listener " + spec.name() + " exists");
     }
     ListenerContext context = new ListenerContext(spec.name(), RouteTable.of(spec.routes()),
-        spec.tls(), spec.access(), spec.limits(), this);
+        spec.tls(), spec.access(), spec.limits(), spec.proxyProtocol(), this);
     ServerBootstrap b = new ServerBootstrap()
         .group(group)
         .channel(Transport.serverChannel())
@@ -255,6 +256,20 @@ public final class ProxyServer implements AutoCloseable {
     ListenerContext context = started(listener);
     context.replaceTls(tls);
     LOG.debug("listener {}: {}", listener, tls == null ? "plain HTTP" : tls);
+  }
+
+  /**
+   * Replaces who may connect to a started listener with a PROXY protocol header (null: clients
+   * connect directly): new connections follow it, open ones keep the client they have.
+   *
+   * @throws IllegalArgumentException when no listener has that name
+   */
+  public synchronized void replaceProxyProtocol(String listener, ProxyProtocolSpec spec) {
+    ListenerContext context = started(listener);
+    if (!java.util.Objects.equals(context.proxyProtocol(), spec)) {
+      context.replaceProxyProtocol(spec);
+      LOG.info("listener {}: {}", listener, spec == null ? "clients connect directly" : spec);
+    }
   }
 
   /**

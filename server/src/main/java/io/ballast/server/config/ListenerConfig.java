@@ -1,5 +1,6 @@
 package io.ballast.server.config;
 
+import io.ballast.proxy.proxyprotocol.ProxyProtocolSpec;
 import io.ballast.proxy.tls.ServerTls;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -18,10 +19,12 @@ import java.util.Set;
  * @param rateLimits limits on every request of the listener (one set of buckets for all its
  *     routes), taken before its routes' own
  * @param limits its connection limits, and the request body limit of its routes that set none
+ * @param proxyProtocol the front balancers that connect with a PROXY protocol header; null when
+ *     clients connect directly
  */
 public record ListenerConfig(String name, HostPort bind, List<RouteConfig> routes, ServerTls tls,
     AccessConfig access, List<io.ballast.proxy.ratelimit.RateLimitSpec> rateLimits,
-    ListenerLimitsConfig limits) {
+    ListenerLimitsConfig limits, ProxyProtocolSpec proxyProtocol) {
   /** The name of the one route of a listener written with {@code pool:}. */
   public static final String DEFAULT_ROUTE = "default";
 
@@ -36,15 +39,22 @@ public record ListenerConfig(String name, HostPort bind, List<RouteConfig> route
     }
   }
 
+  /** A listener clients connect to directly. */
+  public ListenerConfig(String name, HostPort bind, List<RouteConfig> routes, ServerTls tls,
+      AccessConfig access, List<io.ballast.proxy.ratelimit.RateLimitSpec> rateLimits,
+      ListenerLimitsConfig limits) {
+    this(name, bind, routes, tls, access, rateLimits, limits, null);
+  }
+
   /** A listener without limits of its own. */
   public ListenerConfig(String name, HostPort bind, List<RouteConfig> routes, ServerTls tls,
       AccessConfig access, List<io.ballast.proxy.ratelimit.RateLimitSpec> rateLimits) {
-    this(name, bind, routes, tls, access, rateLimits, null);
+    this(name, bind, routes, tls, access, rateLimits, null, null);
   }
 
   /** A listener that serves every client address. */
   public ListenerConfig(String name, HostPort bind, List<RouteConfig> routes, ServerTls tls) {
-    this(name, bind, routes, tls, null, List.of(), null);
+    this(name, bind, routes, tls, null, List.of(), null, null);
   }
 
   /** A plain-HTTP listener. */
