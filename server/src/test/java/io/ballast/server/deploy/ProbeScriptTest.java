@@ -71,6 +71,8 @@ class ProbeScriptTest {
     assertThat(missing.output()).contains("404");
 
     // A request in flight keeps the drain going: readiness fails, liveness still passes.
+    // HTTP/1.1: over HTTP/2 (the client's default, by h2c upgrade) the drain's GOAWAY makes
+    // JDK 17's HttpClient fail the request (JDK 25's lets it finish), which would end the drain.
     int port = ballast.proxyAddresses().get(0).getPort();
     CompletableFuture<HttpResponse<String>> slow = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1).build().sendAsync(
