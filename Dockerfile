@@ -1,7 +1,7 @@
 # ballast container image: docs/deploy.md#container-image
 #   docker build -t ballast:0.1.0 .
-#   docker run --rm -p 8080:8080 -v "$PWD/ballast.yaml:/etc/ballast/ballast.yaml:ro" \
-#     --read-only --tmpfs /tmp:rw,exec,size=64m ballast:0.1.0
+#   docker run --rm -p 8080:8080 -v "$PWD/config:/etc/ballast:ro" \
+#     --read-only --tmpfs /tmp:rw,exec,size=64m --stop-timeout 45 ballast:0.1.0
 
 # Build stage: Maven and JDK 17 build the shaded jar (server/target/ballast.jar) as the
 # launcher does, for the server module and the modules it needs.
@@ -24,13 +24,13 @@ RUN groupadd --system --gid 10001 ballast \
     && mkdir -p /etc/ballast /opt/ballast
 COPY --from=build /src/server/target/ballast.jar /opt/ballast/ballast.jar
 COPY deploy/docker/ballast-probe /usr/local/bin/ballast-probe
-# The configuration is mounted at /etc/ballast/ballast.yaml (a file, or a directory holding it:
-# a Kubernetes ConfigMap); nothing in the image is written at run time but /tmp.
+# The configuration is mounted at /etc/ballast: a directory holding ballast.yaml (a Kubernetes
+# ConfigMap, or a host directory); nothing in the image is written at run time but /tmp.
 WORKDIR /opt/ballast
 USER 10001:10001
 # HTTP and HTTPS as the examples bind them (examples/minimal.yaml, examples/tls.yaml); the
 # config decides. The admin listener (9901) stays on 127.0.0.1 inside the container unless the
-# config binds it elsewhere with an admin.token (docs/deploy.md#admin-listener).
+# config binds it elsewhere with an admin.token (docs/deploy.md#ports-health-and-the-admin-listener).
 EXPOSE 8080 8443
 # /healthz on the admin listener, from inside the container: reads need no token there.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
