@@ -182,7 +182,9 @@ class KubernetesManifestsTest {
     Map<String, JsonNode> selectors = Map.of(
         "deployment", manifest("deployment.yaml").at("/spec/selector/matchLabels"),
         "service", manifest("service.yaml").at("/spec/selector"),
-        "pdb", manifest("poddisruptionbudget.yaml").at("/spec/selector/matchLabels"));
+        "pdb", manifest("poddisruptionbudget.yaml").at("/spec/selector/matchLabels"),
+        "topology spread", manifest("deployment.yaml")
+            .at("/spec/template/spec/topologySpreadConstraints/0/labelSelector/matchLabels"));
     selectors.forEach((what, selector) -> {
       assertThat(selector.size()).as(what).isPositive();
       selector.properties().forEach(e -> assertThat(labels.get(e.getKey()))
