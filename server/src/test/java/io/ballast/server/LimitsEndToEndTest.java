@@ -5,10 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.ballast.server.reload.ReloadResult;
 import io.ballast.server.testing.Calls;
+import io.ballast.server.testing.RawHttp;
 import io.ballast.server.testing.TestBackend;
 import io.ballast.server.testing.TestBackends;
 import io.ballast.server.testing.YamlRun;
-import java.io.InputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -76,25 +76,7 @@ class LimitsEndToEndTest {
   }
 
   private static String exchange(Socket s, String path) throws Exception {
-    s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n")
-        .getBytes(StandardCharsets.ISO_8859_1));
-    InputStream in = s.getInputStream();
-    StringBuilder head = new StringBuilder();
-    while (!head.toString().endsWith("\r\n\r\n")) {
-      int c = in.read();
-      if (c < 0) {
-        return "closed";
-      }
-      head.append((char) c);
-    }
-    int length = 0;
-    for (String line : head.toString().split("\r\n")) {
-      if (line.toLowerCase().startsWith("content-length:")) {
-        length = Integer.parseInt(line.substring(15).trim());
-      }
-    }
-    in.readNBytes(length);
-    return head.toString();
+    return RawHttp.get(s, path);
   }
 
   private double metric(String name, Map<String, String> labels) throws Exception {

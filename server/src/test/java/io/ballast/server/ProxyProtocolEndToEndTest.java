@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.ballast.server.reload.ReloadResult;
 import io.ballast.server.testing.Calls;
 import io.ballast.server.testing.HaproxyProcess;
+import io.ballast.server.testing.RawHttp;
 import io.ballast.server.testing.TestBackend;
 import io.ballast.server.testing.TestBackends;
 import io.ballast.server.testing.YamlRun;
@@ -29,6 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the backend's forwarding headers and the listener's access list; and hand-written headers for
  * what HAProxy never sends: LOCAL, a peer that is not a front balancer, a connection with no
  * header, a malformed binary header, a header that never comes; then a reload that turns it off.
+ * And pools that send it: real HAProxy as the backend ({@code accept-proxy}) sees each client on
+ * connections of its own, and the health checks as ballast's own.
  */
 class ProxyProtocolEndToEndTest {
   @AutoClose
@@ -191,6 +194,52 @@ class ProxyProtocolEndToEndTest {
     try (Socket s = connect("127.0.0.9", port())) {
       assertThat(send(s, new byte[0], "/headers")).startsWith("HTTP/1.1 200")
           .contains("x-forwarded-for: 127.0.0.9");
+    }
+  }
+
+  @Test
+  void poolsSendTheClientToBackendsBehindRealHaproxyInVersion1AndVersion2() throws Exception {
+    TestBackend app = backends.start("app");
+    // HAProxy as the backend that wants the PROXY protocol: it tells the app whom its header
+    // named, and refuses a connection without a header.
+    try (HaproxyProcess haproxy = new HaproxyProcess(dir.resolve("haproxy"), """
+        frontend f
+          bind 127.0.0.1:%%PORT0%% accept-proxy
+          http-request set-header X-Proxy-Source %%[src]:%%[src_port]
+          default_backend app
+        backend app
+          server app %s
+        """.formatted(app.address()), 1)) {
+      String front = "127.0.0.1:" + haproxy.port(0);
+      calls.to(run.start(dir, """
+          listeners:
+            - {name: one, bind: "127.0.0.1:0", pool: v1}
+            - {name: two, bind: "127.0.0.1:0", pool: v2}
+          pools:
+            - name: v1
+              proxy_protocol: v1
+              health_check: {path: /health, interval: 200ms, timeout: 150ms}
+              backends: [{address: "%1$s"}]
+            - name: v2
+              proxy_protocol: v2
+              health_check: {path: /health, interval: 200ms, timeout: 150ms}
+              backends: [{address: "%1$s"}]
+          admin:
+            bind: "127.0.0.1:0"
+          """.formatted(front)));
+      // The health checks get through too: they say they are ballast's own (LOCAL, UNKNOWN).
+      await().atMost(Duration.ofSeconds(10)).until(() -> app.methodsSeen("/health").contains("GET"));
+      for (int listener = 0; listener < 2; listener++) {
+        int port = run.ballast().proxyAddresses().get(listener).getPort();
+        // Two clients, each on a kept connection: each backend connection carries one client.
+        try (Socket a = connect("127.0.0.7", port); Socket b = connect("127.0.0.8", port)) {
+          for (int i = 0; i < 3; i++) {
+            assertThat(RawHttp.get(a, "/headers")).contains("x-proxy-source: 127.0.0.7:" + a.getLocalPort());
+            assertThat(RawHttp.get(b, "/headers")).contains("x-proxy-source: 127.0.0.8:" + b.getLocalPort());
+          }
+        }
+      }
+      assertThat(app.requests()).isEqualTo(12);
     }
   }
 

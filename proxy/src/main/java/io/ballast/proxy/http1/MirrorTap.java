@@ -62,7 +62,7 @@ final class MirrorTap {
       mirror = null;
       head = null;
       body = null;
-      m.send(channel.eventLoop(), h, b);
+      m.send(channel, h, b);
     }
   }
 

@@ -1,6 +1,8 @@
 package io.ballast.proxy.http1;
 
 import io.ballast.core.Backend;
+import io.ballast.proxy.proxyprotocol.ProxyHeaderVersion;
+import io.ballast.proxy.proxyprotocol.ProxyHeaderWriter;
 import io.ballast.proxy.routing.PoolRef;
 import io.ballast.proxy.upstream.BackendConnections;
 import io.ballast.proxy.upstream.h2.H2Connections;
@@ -16,7 +18,8 @@ import io.netty.util.concurrent.GenericFutureListener;
  * idle pooled HTTP/1.1 connection or a new one, or a new stream on an HTTP/2 connection. Either
  * way the channel ends in an {@link UpstreamHandler} and the leg attaches to it the same way
  * ({@link UpstreamLeg#attach}), or hears why there is none ({@link UpstreamLeg#connectFailed}):
- * the attempt logic does not know which it got.
+ * the attempt logic does not know which it got. A pool that begins its connections with a PROXY
+ * header keeps them for the client's connection alone (its connection's own entry).
  *
  * <p>A connect or stream that completes after its request went elsewhere (or ended) is not
  * wasted where it need not be: a new HTTP/1.1 connection goes to the pool; a stream, on which
@@ -27,14 +30,17 @@ import io.netty.util.concurrent.GenericFutureListener;
 final class UpstreamDialer {
   private final UpstreamLeg leg;
   private final UpstreamPool upstreams;
+  /** The client's connection: the one a pool sending PROXY headers keeps connections for. */
+  private final Channel clientConnection;
   private final ChannelFutureListener connectListener = this::onConnected;
   private final GenericFutureListener<Future<Http2StreamChannel>> streamListener = this::onStream;
   /** The connection being made (its channel) or the stream being opened (its future). */
   private Object pending;
 
-  UpstreamDialer(UpstreamLeg leg, UpstreamPool upstreams) {
+  UpstreamDialer(UpstreamLeg leg, UpstreamPool upstreams, Channel client) {
     this.leg = leg;
     this.upstreams = upstreams;
+    this.clientConnection = ProxyHeaderWriter.connectionOf(client);
   }
 
   /** A channel to {@code backend} of the pool {@code ref}: attached now, or when it is up. */
@@ -45,7 +51,10 @@ final class UpstreamDialer {
       f.addListener(streamListener);
       return;
     }
-    BackendConnections.Entry<UpstreamHandler> entry = upstreams.entry(backend, ref.tls());
+    ProxyHeaderVersion header = ref.protocol().proxyHeader();
+    BackendConnections.Entry<UpstreamHandler> entry = header == null
+        ? upstreams.entry(backend, ref.tls())
+        : upstreams.privateEntry(backend, ref.tls(), clientConnection, header);
     UpstreamHandler idle = entry.pollIdle();
     if (idle != null) {
       leg.attach(idle);

@@ -69,7 +69,7 @@ final class UpstreamLeg {
     this.attempts = attempts;
     this.body = new RequestBody(this::onHeadWritten, this::onRequestSent);
     this.responseTimer = new ResponseTimer(client, deadlines, this::onTimeout);
-    this.dialer = new UpstreamDialer(this, upstreams);
+    this.dialer = new UpstreamDialer(this, upstreams, client);
   }
 
   RequestBody body() {

@@ -9,7 +9,9 @@ import io.ballast.core.retry.RetryBudgetSettings;
 import io.ballast.core.retry.RetryPolicy;
 import io.ballast.core.retry.RetrySettings;
 import io.ballast.proxy.http1.HeaderRewriter;
+import io.ballast.proxy.proxyprotocol.ProxyHeaderWriter;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -166,9 +168,22 @@ public final class Mirror implements AutoCloseable {
    *     send is handed to it
    */
   public void send(EventLoop loop, HttpRequest head, ByteBuf body) {
+    send(loop, null, head, body);
+  }
+
+  /**
+   * As above, on the event loop of the {@code client} channel the request came on: when the
+   * shadow pool begins its connections with a PROXY header, they name that client and serve its
+   * connection alone, as the real pool's do.
+   */
+  public void send(Channel client, HttpRequest head, ByteBuf body) {
+    send(client.eventLoop(), ProxyHeaderWriter.connectionOf(client), head, body);
+  }
+
+  private void send(EventLoop loop, Channel client, HttpRequest head, ByteBuf body) {
     if (!loop.inEventLoop()) {
       try {
-        loop.execute(() -> send(loop, head, body));
+        loop.execute(() -> send(loop, client, head, body));
       } catch (RejectedExecutionException e) {
         // The loop is shutting down: so is everything the copy could have reached.
         discard(head, body);
@@ -204,7 +219,7 @@ public final class Mirror implements AutoCloseable {
         return;
       }
       prepare(req, body.readableBytes(), backend);
-      call = new MirrorCall(this, conns, attempts, req, body);
+      call = new MirrorCall(this, conns, attempts, req, body, client);
       sent.increment();
       inFlight.increment();
       call.start();

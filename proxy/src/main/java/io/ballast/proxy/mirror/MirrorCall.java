@@ -2,6 +2,7 @@ package io.ballast.proxy.mirror;
 
 import io.ballast.core.attempt.Attempts;
 import io.ballast.core.retry.AttemptFailure;
+import io.ballast.proxy.proxyprotocol.ProxyHeaderVersion;
 import io.ballast.proxy.upstream.BackendConnections;
 import io.ballast.proxy.upstream.h2.H2Connections;
 import io.netty.buffer.ByteBuf;
@@ -31,6 +32,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Event-loop only: created, run and ended on the loop of its {@link MirrorConnections}.
  */
 final class MirrorCall implements Runnable, ChannelFutureListener {
+  /** The client's connection, for a shadow pool that sends PROXY headers; may be null. */
+  private final Channel client;
   private final Mirror mirror;
   private final MirrorConnections connections;
   private final Attempts attempts;
@@ -53,7 +56,8 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
 
   /** @param attempts the copy's attempt, its backend picked and its gate passed */
   MirrorCall(Mirror mirror, MirrorConnections connections, Attempts attempts, HttpRequest head,
-      ByteBuf body) {
+      ByteBuf body, Channel client) {
+    this.client = client;
     this.mirror = mirror;
     this.connections = connections;
     this.attempts = attempts;
@@ -71,8 +75,10 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
       opening.addListener(streamListener);
       return;
     }
-    BackendConnections.Entry<MirrorHandler> entry = connections.entry(attempts.backend(),
-        spec.tls());
+    ProxyHeaderVersion header = spec.protocol().proxyHeader();
+    BackendConnections.Entry<MirrorHandler> entry = header == null || client == null
+        ? connections.entry(attempts.backend(), spec.tls())
+        : connections.privateEntry(attempts.backend(), spec.tls(), client, header);
     MirrorHandler idle = entry.pollIdle();
     if (idle != null) {
       attach(idle);

@@ -2,6 +2,7 @@ package io.ballast.proxy.probe;
 
 import io.ballast.core.Backend;
 import io.ballast.core.pool.LoadBalancer;
+import io.ballast.proxy.proxyprotocol.ProxyHeaderWriter;
 import io.ballast.proxy.tls.BackendTls;
 import io.ballast.proxy.upstream.BackendProtocol;
 import io.ballast.proxy.upstream.h2.H2Probe;
@@ -162,6 +163,11 @@ public final class HealthChecker implements AutoCloseable {
             h2 = H2Probe.install(ch, task.backend(), tls, protocol, Attempt.this,
                 reason -> end(false, reason));
             return;
+          }
+          if (protocol.proxyHeader() != null && spec.kind() != HealthCheckSpec.Kind.TCP) {
+            // Backends that want a PROXY header refuse a connection without one: a check says
+            // it is the balancer's own (LOCAL).
+            ProxyHeaderWriter.forOwnConnection(ch, protocol.proxyHeader());
           }
           if (tls != null && spec.kind() != HealthCheckSpec.Kind.TCP) {
             ch.pipeline().addLast(tls.newHandler(ch.alloc(), task.backend()));

@@ -2,6 +2,9 @@ package io.ballast.proxy.upstream;
 
 import io.ballast.core.Backend;
 import io.ballast.proxy.Transport;
+import io.ballast.proxy.proxyprotocol.ProxyHeaderReader;
+import io.ballast.proxy.proxyprotocol.ProxyHeaderVersion;
+import io.ballast.proxy.proxyprotocol.ProxyHeaderWriter;
 import io.ballast.proxy.tls.BackendTls;
 import io.ballast.proxy.upstream.h2.H2Connections;
 import io.netty.bootstrap.Bootstrap;
@@ -38,6 +41,13 @@ public abstract class BackendConnections<H extends PooledConnection> {
   private final Bootstrap template;
   private final long idleNanos;
   private final IdentityHashMap<Backend, Entry<H>> entries = new IdentityHashMap<>();
+  /**
+   * Connections that carry one client's requests only, by that client's connection: those of
+   * pools that begin each connection with a PROXY header naming the client. Dropped, with their
+   * idle connections, when the client's connection closes.
+   */
+  private final IdentityHashMap<Channel, IdentityHashMap<Backend, Entry<H>>> privateEntries =
+      new IdentityHashMap<>();
   /** HTTP/2 connections, made on first use: most pools speak HTTP/1.1. */
   private H2Connections multiplexed;
 
@@ -162,11 +172,54 @@ public abstract class BackendConnections<H extends PooledConnection> {
     return e;
   }
 
+  /**
+   * Connections to {@code backend} that serve {@code client}'s connection alone, each beginning
+   * with a PROXY protocol {@code header} that names the client (the address its header named,
+   * when it came through a front balancer, or its peer) and the address it reached ballast on.
+   * They close when the client's connection does.
+   */
+  public final Entry<H> privateEntry(Backend backend, BackendTls tls, Channel client,
+      ProxyHeaderVersion header) {
+    IdentityHashMap<Backend, Entry<H>> mine = privateEntries.get(client);
+    if (mine == null) {
+      mine = new IdentityHashMap<>();
+      privateEntries.put(client, mine);
+      client.closeFuture().addListener(f -> forgetClient(client));
+    }
+    Entry<H> e = mine.get(backend);
+    if (e != null && !Objects.equals(e.tls, tls)) {
+      e.retire();
+      e = null;
+    }
+    if (e == null) {
+      InetSocketAddress from = ProxyHeaderReader.client(client);
+      e = new Entry<>(this, backend, tls, header,
+          from != null ? from : (InetSocketAddress) client.remoteAddress(),
+          (InetSocketAddress) client.localAddress());
+      mine.put(backend, e);
+    }
+    return e;
+  }
+
+  private void forgetClient(Channel client) {
+    IdentityHashMap<Backend, Entry<H>> mine = privateEntries.remove(client);
+    if (mine != null) {
+      for (Entry<H> e : mine.values()) {
+        e.retire();
+      }
+    }
+  }
+
   /** Idle connections kept for every backend, for tests. */
   public final int idleCount() {
     int n = 0;
     for (Entry<H> e : entries.values()) {
       n += e.idle.size();
+    }
+    for (IdentityHashMap<Backend, Entry<H>> mine : privateEntries.values()) {
+      for (Entry<H> e : mine.values()) {
+        n += e.idle.size();
+      }
     }
     return n;
   }
@@ -185,10 +238,12 @@ public abstract class BackendConnections<H extends PooledConnection> {
   private void forgetHttp1(Backend backend) {
     Entry<H> e = entries.remove(backend);
     if (e != null) {
-      e.retired = true;
-      H h;
-      while ((h = e.idle.pollLast()) != null) {
-        h.channel().close();
+      e.retire();
+    }
+    for (IdentityHashMap<Backend, Entry<H>> mine : privateEntries.values()) {
+      Entry<H> p = mine.remove(backend);
+      if (p != null) {
+        p.retire();
       }
     }
   }
@@ -202,9 +257,11 @@ public abstract class BackendConnections<H extends PooledConnection> {
       multiplexed.retireAll();
     }
     for (Entry<H> e : entries.values()) {
-      H h;
-      while ((h = e.idle.pollLast()) != null) {
-        h.channel().close();
+      e.closeIdle();
+    }
+    for (IdentityHashMap<Backend, Entry<H>> mine : privateEntries.values()) {
+      for (Entry<H> e : mine.values()) {
+        e.closeIdle();
       }
     }
   }
@@ -217,13 +274,25 @@ public abstract class BackendConnections<H extends PooledConnection> {
     private final BackendConnections<H> owner;
     private final ArrayDeque<H> idle = new ArrayDeque<>();
     private final Bootstrap bootstrap;
+    /** The PROXY header each connection begins with, for {@link #client}; null: none. */
+    private final ProxyHeaderVersion proxyHeader;
+    private final InetSocketAddress client;
+    private final InetSocketAddress local;
     /** Forgotten by its owner: connections close when their use ends. */
     private boolean retired;
 
     private Entry(BackendConnections<H> owner, Backend backend, BackendTls tls) {
+      this(owner, backend, tls, null, null, null);
+    }
+
+    private Entry(BackendConnections<H> owner, Backend backend, BackendTls tls,
+        ProxyHeaderVersion proxyHeader, InetSocketAddress client, InetSocketAddress local) {
       this.owner = owner;
       this.backend = backend;
       this.tls = tls;
+      this.proxyHeader = proxyHeader;
+      this.client = client;
+      this.local = local;
       // Resolved once per event loop and backend; backends are usually IP literals.
       InetSocketAddress address = new InetSocketAddress(backend.host(), backend.port());
       this.bootstrap = owner.template.clone().handler(this).remoteAddress(address);
@@ -236,6 +305,9 @@ public abstract class BackendConnections<H extends PooledConnection> {
           .setMaxHeaderSize(65536)
           .setAllowDuplicateContentLengths(true)
           .setTrailersFactory(TrailerHeaders.FACTORY));
+      if (proxyHeader != null) {
+        ProxyHeaderWriter.forClient(ch, proxyHeader, client, local);
+      }
       if (tls != null) {
         ch.pipeline().addLast(tls.newHandler(ch.alloc(), backend));
       }
@@ -269,6 +341,19 @@ public abstract class BackendConnections<H extends PooledConnection> {
       if (!retired && owner.keep(h, idle.size())) {
         idle.addLast(h);
       } else {
+        h.channel().close();
+      }
+    }
+
+    /** Its connections are not used again: idle ones close now, busy ones when done. */
+    private void retire() {
+      retired = true;
+      closeIdle();
+    }
+
+    private void closeIdle() {
+      H h;
+      while ((h = idle.pollLast()) != null) {
         h.channel().close();
       }
     }

@@ -1,5 +1,7 @@
 package io.ballast.proxy.upstream;
 
+import io.ballast.proxy.proxyprotocol.ProxyHeaderVersion;
+
 /**
  * Which HTTP a pool speaks to its backends: HTTP/1.1 (a connection per request in flight,
  * pooled between requests), or HTTP/2 (requests multiplexed as streams over few connections),
@@ -9,13 +11,16 @@ package io.ballast.proxy.upstream;
  * @param version the protocol
  * @param maxStreamsPerConnection for HTTP/2, how many streams one connection carries at once at
  *     most (the backend's own SETTINGS_MAX_CONCURRENT_STREAMS lowers it); > 0
+ * @param proxyHeader the PROXY protocol header each new connection begins with, naming the
+ *     client it serves (HTTP/1.1 only: such a connection serves that client alone); null: none
  */
-public record BackendProtocol(Version version, int maxStreamsPerConnection) {
+public record BackendProtocol(Version version, int maxStreamsPerConnection,
+    ProxyHeaderVersion proxyHeader) {
   /** How many streams an HTTP/2 connection carries at most unless configured. */
   public static final int DEFAULT_MAX_STREAMS = 100;
   /** Plain HTTP/1.1, every pool's protocol unless it says otherwise. */
   public static final BackendProtocol HTTP1 =
-      new BackendProtocol(Version.HTTP1, DEFAULT_MAX_STREAMS);
+      new BackendProtocol(Version.HTTP1, DEFAULT_MAX_STREAMS, null);
 
   /** The protocols, as the configuration names them. */
   public enum Version {
@@ -41,6 +46,16 @@ public record BackendProtocol(Version version, int maxStreamsPerConnection) {
       throw new IllegalArgumentException("max_streams_per_connection: " + maxStreamsPerConnection
           + " (expected: > 0)");
     }
+    if (proxyHeader != null && version != Version.HTTP1) {
+      throw new IllegalArgumentException("proxy_protocol: " + proxyHeader + " with protocol "
+          + version + " (expected: protocol http1; an HTTP/2 connection carries many clients'"
+          + " streams, a PROXY header names one client)");
+    }
+  }
+
+  /** Without a PROXY protocol header. */
+  public BackendProtocol(Version version, int maxStreamsPerConnection) {
+    this(version, maxStreamsPerConnection, null);
   }
 
   /** HTTP/2 with the default stream limit. */
@@ -56,6 +71,7 @@ public record BackendProtocol(Version version, int maxStreamsPerConnection) {
   @Override
   public String toString() {
     return multiplexed() ? version + " (" + maxStreamsPerConnection + " streams per connection)"
-        : version.toString();
+        : proxyHeader == null ? version.toString()
+        : version + " with PROXY protocol " + proxyHeader;
   }
 }

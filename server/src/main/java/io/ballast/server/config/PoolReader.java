@@ -8,6 +8,7 @@ import io.ballast.core.retry.RetrySettings;
 import io.ballast.core.zone.ZoneSettings;
 import io.ballast.proxy.affinity.AffinitySpec;
 import io.ballast.proxy.client.HashKey;
+import io.ballast.proxy.proxyprotocol.ProxyHeaderVersion;
 import io.ballast.proxy.signals.SignalsSpec;
 import io.ballast.proxy.tls.BackendTls;
 import io.ballast.proxy.upstream.BackendProtocol;
@@ -136,9 +137,12 @@ final class PoolReader {
   private static final Value<BackendProtocol.Version> PROTOCOL = Value.choice("http1, h2 or h2c",
       Map.of("http1", BackendProtocol.Version.HTTP1, "h2", BackendProtocol.Version.H2,
           "h2c", BackendProtocol.Version.H2C));
+  private static final Value<ProxyHeaderVersion> PROXY_HEADER = Value.choice("v1 or v2",
+      Map.of("v1", ProxyHeaderVersion.V1, "v2", ProxyHeaderVersion.V2));
 
   /**
-   * The pool's {@code protocol} and {@code max_streams_per_connection}. h2 is HTTP/2 over the
+   * The pool's {@code protocol}, {@code max_streams_per_connection} and {@code proxy_protocol}
+   * (the PROXY header its connections begin with, HTTP/1.1 pools only). h2 is HTTP/2 over the
    * pool's {@code tls} and needs one (no silent default: verification against the JDK's CAs
    * would surprise a pool that meant h2c); h2c is cleartext and refuses one. Null after errors.
    */
@@ -162,9 +166,15 @@ final class PoolReader {
           "set for an HTTP/1.1 pool (expected: protocol: h2 or h2c, whose connections carry"
               + " streams)");
     }
+    ProxyHeaderVersion proxyHeader = s.get("proxy_protocol", PROXY_HEADER, null);
+    if (proxyHeader != null && version != BackendProtocol.Version.HTTP1) {
+      problems.error(s.markOf("proxy_protocol"), s.path("proxy_protocol"), "set for an HTTP/2"
+          + " pool (expected: protocol: http1; an HTTP/2 connection carries many clients' streams"
+          + " and a PROXY header names one client)");
+    }
     if (problems.errorCount() != before || version == null || streams == null) {
       return null;
     }
-    return new BackendProtocol(version, streams);
+    return new BackendProtocol(version, streams, proxyHeader);
   }
 }

@@ -28,6 +28,20 @@ class ProxyProtocolConfigTest {
   }
 
   @Test
+  void poolsSendVersion1OrVersion2OverHttp1Only() {
+    String pool = BASE.replace("  - name: api\n", "  - name: api\n    %s\n");
+    assertThat(valid(pool.formatted("proxy_protocol: v2")).config().pools().get(0).protocol())
+        .hasToString("http1 with PROXY protocol v2");
+    assertThat(errors(pool.formatted("proxy_protocol: v3"))).containsExactly(
+        "test.yaml:7:21: pools[0].proxy_protocol: 'v3' (expected: v1 or v2)");
+    assertThat(errors(pool.formatted("{protocol: h2c, proxy_protocol: v1}".replace("{", "")
+        .replace("}", "").replace(", ", "\n    ")))).containsExactly(
+        "test.yaml:8:21: pools[0].proxy_protocol: set for an HTTP/2 pool (expected: protocol:"
+            + " http1; an HTTP/2 connection carries many clients' streams and a PROXY header names"
+            + " one client)");
+  }
+
+  @Test
   void errorsNameTheFieldAndTheLine() {
     assertThat(errors(LISTENER.formatted("{}"))).containsExactly(
         "test.yaml:5:21: listeners[0].proxy_protocol.accept_from: required field is missing (expected: a list of an"
