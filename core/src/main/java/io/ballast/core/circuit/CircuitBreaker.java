@@ -64,12 +64,6 @@ public final class CircuitBreaker implements AttemptGate {
   private static final int GENERATION_SHIFT = 3;
   private static final CircuitState[] STATES = CircuitState.values();
 
-  // What a window's totals say (Resilience4j's CircuitBreakerMetrics.Result).
-  private static final int BELOW_MINIMUM_CALLS = 0;
-  private static final int BELOW_THRESHOLDS = 1;
-  private static final int FAILURE_RATE_ABOVE = 2;
-  private static final int SLOW_CALL_RATE_ABOVE = 3;
-
   private static final VarHandle WORD;
 
   static {
@@ -86,8 +80,7 @@ public final class CircuitBreaker implements AttemptGate {
   private final boolean timeWindow;
   private final long slowNanos;
   private final long waitNanos;
-  private final float failureThreshold;
-  private final float slowThreshold;
+  private final Thresholds thresholds;
   private final int halfOpenMinimumCalls;
   private final int maxConcurrent;
 
@@ -113,9 +106,7 @@ public final class CircuitBreaker implements AttemptGate {
     this.timeWindow = settings.windowType() == WindowType.TIME;
     this.slowNanos = settings.slowCallDurationThreshold().toNanos();
     this.waitNanos = settings.waitInOpen().toNanos();
-    // Resilience4j keeps thresholds and rates as float; so do we, so that 33.3% means the same.
-    this.failureThreshold = (float) settings.failureRateThreshold();
-    this.slowThreshold = (float) settings.slowCallRateThreshold();
+    this.thresholds = new Thresholds(settings);
     this.halfOpenMinimumCalls =
         Math.min(settings.minimumCalls(), settings.permittedCallsInHalfOpen());
     this.maxConcurrent = settings.maxConcurrentRequests();
@@ -250,17 +241,17 @@ public final class CircuitBreaker implements AttemptGate {
     switch (w & (STATE_MASK | CHANGING)) {
       case CLOSED -> {
         long totals = closedWindow.record(outcome, endNanos);
-        int verdict = verdict(totals, settings.minimumCalls());
-        if (verdict >= FAILURE_RATE_ABOVE) {
+        int verdict = thresholds.verdict(totals, settings.minimumCalls());
+        if (verdict >= Thresholds.FAILURE_RATE_ABOVE) {
           toOpen(w, closedWindow, verdict, totals);
         }
       }
       case HALF_OPEN -> {
         long totals = halfOpenWindow.record(outcome, endNanos);
-        int verdict = verdict(totals, halfOpenMinimumCalls);
-        if (verdict >= FAILURE_RATE_ABOVE) {
+        int verdict = thresholds.verdict(totals, halfOpenMinimumCalls);
+        if (verdict >= Thresholds.FAILURE_RATE_ABOVE) {
           toOpen(w, halfOpenWindow, verdict, totals);
-        } else if (verdict == BELOW_THRESHOLDS) {
+        } else if (verdict == Thresholds.BELOW_THRESHOLDS) {
           toClosed(w, totals);
         }
       }
@@ -349,21 +340,6 @@ public final class CircuitBreaker implements AttemptGate {
     } while (!inFlight.compareAndSet(n, n - 1));
   }
 
-  /** Resilience4j's checkIfThresholdsExceeded, on packed totals, in float as it computes. */
-  private int verdict(long totals, int minimumCalls) {
-    int calls = Tally.calls(totals);
-    if (calls == 0 || calls < minimumCalls) {
-      return BELOW_MINIMUM_CALLS;
-    }
-    if (Tally.failed(totals) * 100.0f / calls >= failureThreshold) {
-      return FAILURE_RATE_ABOVE;
-    }
-    if (Tally.slow(totals) * 100.0f / calls >= slowThreshold) {
-      return SLOW_CALL_RATE_ABOVE;
-    }
-    return BELOW_THRESHOLDS;
-  }
-
   private void toOpen(int from, SlidingWindow window, int verdict, long totals) {
     int next = claim(from, OPEN);
     if (next < 0) {
@@ -372,7 +348,7 @@ public final class CircuitBreaker implements AttemptGate {
     long now = ticker.nanos();
     openedBy = window;
     retryAtNanos = now + waitNanos;
-    publish(from, next, now, tripReason(verdict, totals));
+    publish(from, next, now, thresholds.tripReason(verdict, totals));
   }
 
   private void toHalfOpen(int from) {
@@ -394,11 +370,7 @@ public final class CircuitBreaker implements AttemptGate {
     }
     long now = ticker.nanos();
     closedWindow.reset(now);
-    publish(from, next, now, "trial calls below thresholds: failure rate "
-        + percent(Tally.failed(totals), Tally.calls(totals)) + "% < "
-        + percent(failureThreshold) + "%, slow-call rate "
-        + percent(Tally.slow(totals), Tally.calls(totals)) + "% < " + percent(slowThreshold)
-        + "% over " + Tally.calls(totals) + " calls");
+    publish(from, next, now, thresholds.closeReason(totals));
   }
 
   /** Claims the change from {@code from} to {@code to}; returns the new word, or -1 if lost. */
@@ -417,25 +389,6 @@ public final class CircuitBreaker implements AttemptGate {
       // The state is already changed and consistent; a faulty listener must not break the
       // caller's request path.
     }
-  }
-
-  private String tripReason(int verdict, long totals) {
-    int calls = Tally.calls(totals);
-    return verdict == FAILURE_RATE_ABOVE
-        ? "failure rate " + percent(Tally.failed(totals), calls) + "% ≥ "
-            + percent(failureThreshold) + "% over " + calls + " calls"
-        : "slow-call rate " + percent(Tally.slow(totals), calls) + "% ≥ "
-            + percent(slowThreshold) + "% (slower than " + settings.slowCallDurationThreshold()
-            + ") over " + calls + " calls";
-  }
-
-  private static String percent(int part, int whole) {
-    return percent(part * 100.0f / whole);
-  }
-
-  /** 62.5 → "62.5", 50.0 → "50". */
-  private static String percent(float p) {
-    return p == Math.rint(p) ? Long.toString((long) p) : Float.toString(p);
   }
 
   @Override
