@@ -289,7 +289,8 @@ public final class ZoneAwarePickerFactory implements PickerFactory {
       plans[c] = clientPlan(c, share, children);
       if (!plans[c].shares().equals(reported.get(c))) {
         reported.set(c, plans[c].shares());
-        planLog.accept(line(c, plans[c].shares(), overflow, members, up, weight, upWeight));
+        planLog.accept(ZoneFormat.planLine(zones.locality(c), plans[c].shares(), overflow, members[c],
+            up[c], weight[c], upWeight[c], settings.minHealthyPercent()));
       }
     }
     return new ZoneAwarePicker(zones, children, whole, plans, rng.forPickers(), up, members);
@@ -382,33 +383,6 @@ public final class ZoneAwarePickerFactory implements PickerFactory {
       }
     }
     return new PoolSnapshot(m, w, a, pool.load());
-  }
-
-  private String line(int c, List<ZoneShare> shares, boolean overflow, int[] members, int[] up,
-      long[] weight, long[] upWeight) {
-    Locality client = zones.locality(c);
-    String counts = " (" + up[c] + " of " + members[c] + " backends up";
-    List<String> parts = new ArrayList<>();
-    if (members[c] > 0 && shares.stream().noneMatch(s -> s.zone().equals(client))) {
-      parts.add("0% stay" + counts + ")");
-    }
-    for (ZoneShare s : shares) {
-      String share = ZoneFormat.percent(s.share());
-      if (!s.zone().equals(client)) {
-        parts.add(share + " -> " + s.zone() + " (" + ZoneFormat.millis(s.latency()) + ")");
-      } else if (up[c] == members[c]) {
-        parts.add(share + " stay" + counts + ")");
-      } else {
-        long min = settings.minHealthyPercent();
-        parts.add(share + " stay" + counts + ", "
-            + ZoneFormat.percent((double) upWeight[c] / weight[c]) + " of weight "
-            + (upWeight[c] * 100 >= min * weight[c] ? ">= " : "< ") + min + "%)");
-      }
-    }
-    return "clients in " + client + (members[c] == 0 ? " (no backends there)" : "") + ": "
-        + String.join(", ", parts)
-        + (overflow ? "; short of capacity everywhere: the overflow is spread by available weight"
-            : "");
   }
 
   @Override
