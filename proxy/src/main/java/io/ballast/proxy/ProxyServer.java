@@ -75,6 +75,8 @@ public final class ProxyServer implements AutoCloseable {
   private volatile UpstreamPools upstreamPools;
   private volatile ClientLocality locality = ClientLocality.NONE;
   private volatile AttemptListener attemptListener = AttemptListener.NONE;
+  /** Where listeners get their listening sockets (bound here, or taken over). */
+  private volatile ListenSockets listenSockets = ListenSockets.BIND;
   private volatile boolean draining;
   private boolean closed;
 
@@ -172,6 +174,14 @@ public final class ProxyServer implements AutoCloseable {
   }
 
   /**
+   * From now on listeners get their listening sockets from {@code sockets} rather than binding
+   * their own (a take-over from another ballast process). Call before {@link #start}.
+   */
+  public void useListenSockets(ListenSockets sockets) {
+    this.listenSockets = Objects.requireNonNull(sockets, "sockets");
+  }
+
+  /**
    * Binds every listener and returns the bound addresses in the same order (so port 0 works).
    *
    * @throws IllegalStateException naming the address when a bind fails; listeners bound before
@@ -211,13 +221,12 @@ public final class ProxyServer implements AutoCloseable {
         spec.tls(), spec.access(), spec.limits(), this);
     ServerBootstrap b = new ServerBootstrap()
         .group(group)
-        .channel(Transport.serverChannel())
         .option(ChannelOption.SO_BACKLOG, 1024)
         .option(ChannelOption.SO_REUSEADDR, true)
         .handler(context.gate())
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childHandler(new ClientPipeline(context, () -> shared));
-    ChannelFuture f = b.bind(spec.bind()).awaitUninterruptibly();
+    ChannelFuture f = listenSockets.open(b, spec.name(), spec.bind()).awaitUninterruptibly();
     if (!f.isSuccess()) {
       throw new IllegalStateException("listener " + spec.name() + ": cannot bind " + spec.bind()
           + ": " + f.cause().getMessage(), f.cause());
