@@ -378,7 +378,8 @@ public final class Ballast {
   }
 
   /**
-   * Graceful stop: readiness goes false, listeners close, keep-alive clients are told to close,
+   * Graceful stop: readiness goes false (unless the sockets were handed over: they are still
+   * served), listeners close, keep-alive clients are told to close,
    * in-flight requests get up to {@code timeouts.drain} to finish, then everything closes. Runs
    * once; later calls wait for the first.
    */

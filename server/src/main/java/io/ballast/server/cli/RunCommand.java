@@ -7,6 +7,7 @@ import io.ballast.server.config.ConfigLoader;
 import io.ballast.server.handover.HandoverException;
 import io.ballast.server.handover.HandoverServer;
 import io.ballast.server.handover.HandoverSockets;
+import io.ballast.server.handover.SystemdNotify;
 import io.ballast.server.handover.TakeOver;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -26,7 +27,9 @@ import picocli.CommandLine.Option;
         "listeners' routes; a bad file or one that changes anything else keeps the running config.",
         "Upgrade without a refused connection: run the old one with --handover-socket PATH and",
         "start the new one with --take-over PATH; the new one serves on the old one's listening",
-        "sockets, then the old one stops accepting, drains and exits 0."})
+        "sockets, then the old one stops accepting, drains and exits 0. Under systemd",
+        "(Type=notify, NotifyAccess=all; $NOTIFY_SOCKET set) it reports READY=1, and a",
+        "process that took over reports MAINPID= before the old one exits."})
 public final class RunCommand implements Callable<Integer> {
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RunCommand.class);
   /** Start-up failed (a port in use, a take-over that did not happen). */
@@ -74,6 +77,7 @@ public final class RunCommand implements Callable<Integer> {
       return EXIT_START_FAILED;
     }
     SignalShutdown signals = SignalShutdown.install();
+    SystemdNotify notify = SystemdNotify.fromEnvironment();
     Ballast ballast;
     HandoverSockets sockets;
     if (takeOver != null) {
@@ -86,7 +90,7 @@ public final class RunCommand implements Callable<Integer> {
       }
       try (taking) {
         sockets = taking.sockets();
-        ballast = startOnTakenSockets(taking, valid);
+        ballast = startOnTakenSockets(taking, valid, notify, signals);
         if (ballast == null) {
           return EXIT_START_FAILED;
         }
@@ -98,6 +102,9 @@ public final class RunCommand implements Callable<Integer> {
     }
     HandoverServer handovers = serveHandovers == null || ballast.stopping() ? null
         : serveHandovers(serveHandovers, sockets, ballast);
+    if (takeOver == null) {
+      notify.ready();
+    }
     SignalReload.install(ballast);
     if (!noWatch) {
       try {
@@ -143,7 +150,8 @@ public final class RunCommand implements Callable<Integer> {
    * Starts on the taken-over sockets and completes the take-over; null when this process must
    * exit (it failed to start, or the old process serves on).
    */
-  private Ballast startOnTakenSockets(TakeOver taking, BallastConfig valid) {
+  private Ballast startOnTakenSockets(TakeOver taking, BallastConfig valid,
+      SystemdNotify notify, SignalShutdown signals) {
     Ballast ballast;
     try {
       ballast = Ballast.start(valid, threads, config, taking.sockets().seam());
@@ -151,6 +159,15 @@ public final class RunCommand implements Callable<Integer> {
       taking.abort(String.valueOf(e.getMessage()));
       return null;
     }
+    if (signals.received()) {
+      // Told to stop while starting: the old process had better serve on.
+      taking.abort("stopped by a signal while starting");
+      ballast.stop();
+      return null;
+    }
+    // Before the old process may exit: a service manager that follows the main process must
+    // know it is this one by then, or the old one's exit ends the service.
+    notify.mainPid(ProcessHandle.current().pid());
     try {
       taking.serving();
     } catch (HandoverException e) {
@@ -158,6 +175,7 @@ public final class RunCommand implements Callable<Integer> {
         // It gave up waiting (or never heard): it serves on, and two would serve one socket.
         log.error("take-over not confirmed: {}; pid {} serves on, this one stops",
             e.getMessage(), taking.oldPid());
+        notify.mainPid(taking.oldPid());
         ballast.stop();
         return null;
       }

@@ -43,6 +43,8 @@ class HandoverProcessIT {
   private int port;
   private int adminPort;
   private Path handover;
+  /** Added to the balancers' environment. */
+  private Map<String, String> env = Map.of();
 
   @BeforeEach
   void backends() throws IOException {
@@ -63,6 +65,9 @@ class HandoverProcessIT {
 
   @Test
   void anUpgradeUnderLoadFailsNoRequestAndRefusesNoConnection() throws Exception {
+    // As under systemd (Type=notify, NotifyAccess=all): both processes tell the notify socket.
+    NotifyListener notify = track(new NotifyListener(tmp.resolve("notify.sock")));
+    env = Map.of("NOTIFY_SOCKET", tmp.resolve("notify.sock").toString());
     BallastProcess old = startOld();
     HttpLoad load = new HttpLoad(new InetSocketAddress("127.0.0.1", port), "/")
         .start(3, 3, LOAD);
@@ -71,8 +76,8 @@ class HandoverProcessIT {
     Thread.sleep(2_000);
     System.out.println("starting the new process at " + java.time.LocalTime.now());
 
-    BallastProcess next = track(BallastProcess.start("new", "run", "-c", config("new").toString(),
-        "--no-watch", "--take-over", handover.toString()));
+    BallastProcess next = track(BallastProcess.start("new", env, "run", "-c",
+        config("new").toString(), "--no-watch", "--take-over", handover.toString()));
     AtomicLong oldGone = new AtomicLong();
     CompletableFuture<Process> oldExit = old.process().onExit()
         .whenComplete((p, e) -> oldGone.set(System.nanoTime()));
@@ -107,6 +112,11 @@ class HandoverProcessIT {
         .as("requests begun after the old process exited").isNotEmpty()
         .allMatch(s -> s.by().equals("new"));
 
+    // The service manager heard the old process ready, then the new one as the main process
+    // before the old one exited.
+    assertThat(notify.notes()).extracting(NotifyListener.Note::text)
+        .containsExactly("READY=1", "MAINPID=" + next.pid() + "\nREADY=1");
+    assertThat(notify.notes().get(1).atNanos() - oldGone.get()).isNegative();
     assertThat(old.lines()).anyMatch(l -> l.contains("take-over by pid " + next.pid()))
         .anyMatch(l -> l.contains("pid " + next.pid() + " serves: stopped accepting"));
     // The new process serves the next handover on the same path, 0600.
@@ -169,8 +179,8 @@ class HandoverProcessIT {
   }
 
   private BallastProcess startOld() throws IOException {
-    BallastProcess old = track(BallastProcess.start("old", "run", "-c", config("old").toString(),
-        "--no-watch", "--handover-socket", handover.toString()));
+    BallastProcess old = track(BallastProcess.start("old", env, "run", "-c",
+        config("old").toString(), "--no-watch", "--handover-socket", handover.toString()));
     old.awaitLine(Pattern.compile("serving handovers on"));
     return old;
   }

@@ -35,11 +35,19 @@ public final class BallastProcess implements AutoCloseable {
 
   /** Starts {@code java -jar ballast.jar args...}; {@code name} tells processes apart. */
   public static BallastProcess start(String name, String... args) throws IOException {
+    return start(name, java.util.Map.of(), args);
+  }
+
+  /** As {@link #start(String, String...)}, with {@code env} added to the environment. */
+  public static BallastProcess start(String name, java.util.Map<String, String> env,
+      String... args) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx256m", "-jar", JAR.toString()));
     cmd.addAll(List.of(args));
-    return new BallastProcess(name, new ProcessBuilder(cmd).start());
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().putAll(env);
+    return new BallastProcess(name, pb.start());
   }
 
   public long pid() {
