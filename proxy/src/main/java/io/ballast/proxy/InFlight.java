@@ -1,11 +1,10 @@
 package io.ballast.proxy;
 
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The proxy's requests in flight (head received, last response byte not yet written; an open
- * tunnel counts until it closes), and a wait for none, for a graceful stop.
+ * tunnel counts until it closes), which a graceful stop waits to see at zero.
  *
  * <p>Thread-safe: event loops count, the stopping thread waits.
  */
@@ -22,11 +21,6 @@ final class InFlight {
 
   int count() {
     return count.get();
-  }
-
-  /** Waits until none is in flight (true) or the time has passed (false). */
-  boolean awaitNone(Duration timeout) {
-    return Waits.until(() -> count.get() == 0, timeout);
   }
 
 }

@@ -212,6 +212,14 @@ public final class ListenerContext {
   }
 
   /**
+   * A connection was accepted; until a protocol's handler takes it ({@link #opened}) a stop
+   * waits a little for it rather than cut it before its first request.
+   */
+  public void accepted(Channel child) {
+    server.accepted(child);
+  }
+
+  /**
    * A client connection opened: it is drained with the listener or the process, and counted
    * open unless {@code counted} already (a connection that switched protocols keeps its count).
    */

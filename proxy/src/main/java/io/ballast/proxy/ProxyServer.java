@@ -53,8 +53,21 @@ public final class ProxyServer implements AutoCloseable {
    */
   public static final Duration TUNNEL_GOODBYE = Duration.ofSeconds(1);
 
+  /**
+   * How long a draining connection that is idle stays open for a request that may be on its way
+   * (a client that has just connected, or that sends its next request on a keep-alive
+   * connection as the drain begins): on loopback it comes within microseconds; two seconds
+   * leave room for a client's round trip and a TLS handshake. A stop waits as long for them.
+   */
+  public static final Duration DRAIN_GRACE = Duration.ofSeconds(2);
+
   private final EventLoopGroup group;
   private final Set<ClientConnection> connections = ConcurrentHashMap.newKeySet();
+  /**
+   * Connections accepted that no protocol handler has taken yet (the first bytes or the TLS
+   * handshake have not come), with when they were accepted: a stop waits for them a little.
+   */
+  private final Map<io.netty.channel.Channel, Long> unclaimed = new ConcurrentHashMap<>();
   private final InFlight inFlight = new InFlight();
   private final Tunnels tunnels = new Tunnels();
   /** Each listener by name; guarded by this. */
@@ -63,6 +76,8 @@ public final class ProxyServer implements AutoCloseable {
   private volatile UpstreamPools upstreamPools;
   private volatile ClientLocality locality = ClientLocality.NONE;
   private volatile AttemptListener attemptListener = AttemptListener.NONE;
+  /** Where listeners get their listening sockets (bound here, or taken over). */
+  private volatile ListenSockets listenSockets = ListenSockets.BIND;
   private volatile boolean draining;
   private boolean closed;
 
@@ -160,6 +175,14 @@ public final class ProxyServer implements AutoCloseable {
   }
 
   /**
+   * From now on listeners get their listening sockets from {@code sockets} rather than binding
+   * their own (a take-over from another ballast process). Call before {@link #start}.
+   */
+  public void useListenSockets(ListenSockets sockets) {
+    this.listenSockets = Objects.requireNonNull(sockets, "sockets");
+  }
+
+  /**
    * Binds every listener and returns the bound addresses in the same order (so port 0 works).
    *
    * @throws IllegalStateException naming the address when a bind fails; listeners bound before
@@ -199,13 +222,12 @@ public final class ProxyServer implements AutoCloseable {
         spec.tls(), spec.access(), spec.limits(), spec.proxyProtocol(), this);
     ServerBootstrap b = new ServerBootstrap()
         .group(group)
-        .channel(Transport.serverChannel())
         .option(ChannelOption.SO_BACKLOG, 1024)
         .option(ChannelOption.SO_REUSEADDR, true)
         .handler(context.gate())
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childHandler(new ClientPipeline(context, () -> shared));
-    ChannelFuture f = b.bind(spec.bind()).awaitUninterruptibly();
+    ChannelFuture f = listenSockets.open(b, spec.name(), spec.bind()).awaitUninterruptibly();
     if (!f.isSuccess()) {
       throw new IllegalStateException("listener " + spec.name() + ": cannot bind " + spec.bind()
           + ": " + f.cause().getMessage(), f.cause());
@@ -218,9 +240,10 @@ public final class ProxyServer implements AutoCloseable {
   }
 
   /**
-   * Closes a listener: it stops accepting now, its idle keep-alive connections close, and busy
-   * ones close after their current response (which carries Connection: close). Requests in
-   * flight finish. Does nothing for an unknown name.
+   * Closes a listener: it stops accepting now, and its connections close after their current or
+   * next response (which carries Connection: close); an idle one closes after
+   * {@link #DRAIN_GRACE} without a request. Requests in flight finish. Does nothing for an
+   * unknown name.
    */
   public synchronized void removeListener(String name) {
     ListenerContext context = listeners.remove(name);
@@ -320,8 +343,9 @@ public final class ProxyServer implements AutoCloseable {
   }
 
   /**
-   * Closes every listening socket; idle keep-alive connections close now, busy ones after their
-   * current response (which carries Connection: close).
+   * Closes every listening socket (this process's handle of it); connections close after their
+   * current or next response (which carries Connection: close), idle ones after
+   * {@link #DRAIN_GRACE} without a request.
    */
   public synchronized void stopAccepting() {
     draining = true;
@@ -333,9 +357,31 @@ public final class ProxyServer implements AutoCloseable {
     }
   }
 
-  /** Waits until no request is in flight (true) or the time has passed (false). */
+  /**
+   * Waits until no request is in flight and no idle connection may still have one on its way
+   * (for at most {@link #DRAIN_GRACE} each: see {@link ClientConnection#awaitingRequest}) (true),
+   * or the time has passed (false).
+   */
   public boolean awaitDrained(Duration timeout) {
-    return inFlight.awaitNone(timeout);
+    // First the connections, then the count: a connection stops awaiting only once its request
+    // is counted in flight, so this order never sees neither while one is under way.
+    return Waits.until(() -> !awaitingRequest() && inFlight.count() == 0, timeout);
+  }
+
+  private boolean awaitingRequest() {
+    long now = System.nanoTime();
+    long grace = DRAIN_GRACE.toNanos();
+    for (long at : unclaimed.values()) {
+      if (now - at < grace) {
+        return true;
+      }
+    }
+    for (ClientConnection c : connections) {
+      if (c.awaitingRequest(now, grace)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -408,8 +454,15 @@ public final class ProxyServer implements AutoCloseable {
     inFlight.ended();
   }
 
+  void accepted(io.netty.channel.Channel child) {
+    unclaimed.put(child, System.nanoTime());
+    child.closeFuture().addListener(f -> unclaimed.remove(child));
+  }
+
   void register(ClientConnection c) {
+    // Added before removed from the unclaimed: a stop's look never misses it in between.
     connections.add(c);
+    unclaimed.remove(c.connection());
   }
 
   void unregister(ClientConnection c) {

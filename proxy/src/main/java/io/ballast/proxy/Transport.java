@@ -26,21 +26,25 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 public final class Transport {
   private Transport() {}
 
-  static boolean epoll() {
+  /** True when native epoll runs (the handover of listening sockets needs it). */
+  public static boolean epoll() {
     return Epoll.isAvailable();
   }
 
-  static String name() {
+  /** "epoll" or "nio". */
+  public static String name() {
     return epoll() ? "epoll" : "nio";
   }
 
-  static EventLoopGroup newGroup(int threads, String name) {
+  /** A group of {@code threads} event loops (0: one per core) of this transport. */
+  public static EventLoopGroup newGroup(int threads, String name) {
     int n = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
     return new MultiThreadIoEventLoopGroup(n, new DefaultThreadFactory(name, true),
         epoll() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
   }
 
-  static Class<? extends ServerSocketChannel> serverChannel() {
+  /** The listening channel type that runs on {@link #newGroup}'s loops. */
+  public static Class<? extends ServerSocketChannel> serverChannel() {
     return epoll() ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
   }
 

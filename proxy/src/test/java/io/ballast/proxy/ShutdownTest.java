@@ -30,7 +30,8 @@ class ShutdownTest {
       await().until(() -> f.proxy.activeRequests() == 1);
       f.proxy.stopAccepting();
 
-      // The idle keep-alive connection is closed at once; new connections are refused.
+      // The idle keep-alive connection is closed once the grace has passed without a request;
+      // new connections are refused.
       assertThat(idle.getInputStream().read()).isEqualTo(-1);
       assertThatThrownBy(() -> new Socket("127.0.0.1", f.address.getPort()).close())
           .isInstanceOf(ConnectException.class);
@@ -40,6 +41,56 @@ class ShutdownTest {
       assertThat(r.statusCode()).isEqualTo(200);
       assertThat(r.body()).isEqualTo("b0");
       assertThat(r.headers().firstValue("connection")).hasValue("close");
+    }
+  }
+
+  @Test
+  void aConnectionAcceptedBeforeTheStopGetsItsFirstRequestAnswered() throws Exception {
+    try (ProxyFixture f = new ProxyFixture(1); Socket fresh = f.socket()) {
+      // The first bytes of a request: the connection is HTTP/1.1 and has no request head yet.
+      fresh.getOutputStream().write("GET /na".getBytes(StandardCharsets.ISO_8859_1));
+      await().until(() -> f.proxy.openConnections() == 1);
+      f.proxy.stopAccepting();
+      var drained = java.util.concurrent.CompletableFuture.supplyAsync(
+          () -> f.proxy.awaitDrained(Duration.ofSeconds(10)));
+      Thread.sleep(100);
+      assertThat(drained).as("the stop waits for the request being sent").isNotDone();
+
+      fresh.getOutputStream().write("me HTTP/1.1\r\nHost: x\r\n\r\n"
+          .getBytes(StandardCharsets.ISO_8859_1));
+      String response = ProxyFixture.readResponse(fresh.getInputStream());
+      assertThat(response).startsWith("HTTP/1.1 200").containsIgnoringCase("connection: close")
+          .endsWith("b0");
+      assertThat(drained.get(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      assertThat(fresh.getInputStream().read()).isEqualTo(-1);
+    }
+  }
+
+  @Test
+  void aRequestThatCrossesTheDrainOnAnIdleKeepAliveConnectionIsAnswered() throws Exception {
+    try (ProxyFixture f = new ProxyFixture(1); Socket kept = f.socket()) {
+      byte[] request = "GET /name HTTP/1.1\r\nHost: x\r\n\r\n"
+          .getBytes(StandardCharsets.ISO_8859_1);
+      kept.getOutputStream().write(request);
+      assertThat(ProxyFixture.readResponse(kept.getInputStream())).endsWith("b0");
+      f.proxy.stopAccepting();
+      // The client sends its next request as the drain begins: it is answered, and told to go.
+      kept.getOutputStream().write(request);
+      assertThat(ProxyFixture.readResponse(kept.getInputStream())).startsWith("HTTP/1.1 200")
+          .containsIgnoringCase("connection: close").endsWith("b0");
+      assertThat(kept.getInputStream().read()).isEqualTo(-1);
+      assertThat(f.proxy.awaitDrained(Duration.ofSeconds(5))).isTrue();
+    }
+  }
+
+  @Test
+  void aSilentNewConnectionHoldsTheStopOnlyForTheGrace() throws Exception {
+    try (ProxyFixture f = new ProxyFixture(1); Socket silent = f.socket()) {
+      long t0 = System.nanoTime();
+      f.proxy.stopAccepting();
+      assertThat(f.proxy.awaitDrained(Duration.ofSeconds(10))).isTrue();
+      assertThat(Duration.ofNanos(System.nanoTime() - t0))
+          .isLessThan(ProxyServer.DRAIN_GRACE.plusSeconds(1));
     }
   }
 

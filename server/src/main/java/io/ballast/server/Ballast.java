@@ -5,6 +5,7 @@ import io.ballast.core.decision.DecisionLog;
 import io.ballast.core.optimizer.PoolOptimizer;
 import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.pool.PoolListener;
+import io.ballast.proxy.ListenSockets;
 import io.ballast.proxy.ProxyServer;
 import io.ballast.proxy.mirror.Mirror;
 import io.ballast.server.accesslog.AccessLog;
@@ -73,22 +74,42 @@ public final class Ballast {
   private volatile BallastConfig config;
   private RouteBuilder.Built routes;
   private volatile Splits splits = Splits.none();
-  private AdminServer admin;
+  private volatile AdminServer admin;
   private volatile Reloader reloader;
   private volatile ConfigWatcher watcher;
   private InetSocketAddress adminAddress;
   private final AtomicBoolean stopping = new AtomicBoolean();
   private volatile boolean ready;
+  /** Another process took the listening sockets over ({@link #stopAccepting}). */
+  private volatile boolean handedOver;
   private final CountDownLatch stopped = new CountDownLatch(1);
 
-  private Ballast(BallastConfig config, int threads, Path configFile) throws IOException {
+  /**
+   * Where the proxy's listeners and the admin listener get their listening sockets: bound here
+   * ({@link #BIND}), or taken over from another ballast process (the handover package).
+   */
+  public record Sockets(ListenSockets proxy, ListenSockets admin) {
+    public static final Sockets BIND = new Sockets(ListenSockets.BIND, ListenSockets.BIND);
+
+    public Sockets {
+      java.util.Objects.requireNonNull(proxy, "proxy");
+      java.util.Objects.requireNonNull(admin, "admin");
+    }
+  }
+
+  private final Sockets sockets;
+
+  private Ballast(BallastConfig config, int threads, Path configFile, Sockets sockets)
+      throws IOException {
     this.config = config;
+    this.sockets = sockets;
     this.configFile = configFile;
     this.control = new ControlLoop("ballast-control",
         t -> log.error("control loop task failed", t));
     this.observers = new Observers(control, config.accessLog(), this::servedTls);
     this.metrics = observers.metrics();
     this.proxy = new ProxyServer(Settings.proxySettings(config), observers.current(), threads);
+    proxy.useListenSockets(sockets.proxy());
     this.poolZones = new PoolZones(config.locality().tableZones(), decisions, control.ticker());
     // A backend gone from its pool takes its pooled connections with it.
     PoolListener forget = new PoolListener() {
@@ -127,8 +148,18 @@ public final class Ballast {
    */
   public static Ballast start(BallastConfig config, int threads, Path configFile)
       throws Exception {
+    return start(config, threads, configFile, Sockets.BIND);
+  }
+
+  /**
+   * As {@link #start(BallastConfig, int, Path)}, with the listening sockets from
+   * {@code sockets}: a take-over starts on the sockets of the process it replaces.
+   */
+  public static Ballast start(BallastConfig config, int threads, Path configFile,
+      Sockets sockets) throws Exception {
     long t0 = System.nanoTime();
-    Ballast b = new Ballast(config, threads, configFile);
+    Ballast b = new Ballast(config, threads, configFile,
+        java.util.Objects.requireNonNull(sockets, "sockets"));
     try {
       b.startAll();
     } catch (Exception | Error e) {
@@ -157,6 +188,7 @@ public final class Ballast {
     if (config.admin().enabled()) {
       admin = new AdminServer(config.admin().bind().toSocketAddress(), metrics,
           pools::balancers, () -> ready, config.admin().token().orElse(null));
+      admin.useListenSockets(sockets.admin());
       admin.useDecisionLog(decisions.log());
       admin.useSplits(splits);
       admin.useZones(zones);
@@ -329,7 +361,25 @@ public final class Ballast {
   }
 
   /**
-   * Graceful stop: readiness goes false, listeners close, keep-alive clients are told to close,
+   * Another ballast process serves this one's listening sockets now: the admin and proxy
+   * listeners stop accepting (only this process's handles of the sockets close;
+   * the sockets and their backlogs live on in the other process), and keep-alive clients are
+   * told to close, as a stop begins. {@link #stop()} drains what is left. Thread-safe.
+   */
+  public void stopAccepting() {
+    // Readiness stays as it is: the addresses are still served (by the other process), and
+    // this one's /readyz answers only the admin connections it had already accepted.
+    handedOver = true;
+    AdminServer a = admin;
+    if (a != null) {
+      a.stopAccepting();
+    }
+    proxy.stopAccepting();
+  }
+
+  /**
+   * Graceful stop: readiness goes false (unless the sockets were handed over: they are still
+   * served), listeners close, keep-alive clients are told to close,
    * in-flight requests get up to {@code timeouts.drain} to finish, then everything closes. Runs
    * once; later calls wait for the first.
    */
@@ -339,7 +389,9 @@ public final class Ballast {
       return;
     }
     try {
-      ready = false;
+      if (!handedOver) {
+        ready = false;
+      }
       proxy.stopAccepting();
       Duration drain = config.timeouts().drain();
       int inFlight = proxy.activeRequests();

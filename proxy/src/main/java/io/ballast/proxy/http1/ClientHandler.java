@@ -2,6 +2,7 @@ package io.ballast.proxy.http1;
 
 import io.ballast.proxy.ClientConnection;
 import io.ballast.proxy.ListenerContext;
+import io.ballast.proxy.ProxyServer;
 import io.ballast.proxy.client.ClientAddress;
 import io.ballast.proxy.tls.ClientTls;
 import io.ballast.proxy.tls.TlsAcceptor;
@@ -17,6 +18,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The last handler of a client connection: checks each request head, hands it and its body to the
@@ -50,6 +52,15 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
   private State state = State.IDLE;
   private final Pipelined pipelined = new Pipelined();
   private boolean drain;
+  /**
+   * Since when the connection may have a request on its way that no head has announced yet:
+   * from its accept until its first request head, and from a drain that found it idle between
+   * requests; {@link #NONE} otherwise. A stop answers such a request (with Connection: close)
+   * rather than close the connection under it, which would reset it: see {@link #drain} and
+   * {@link #awaitingRequest}. Written on the event loop, read by the stopping thread.
+   */
+  private volatile long awaitingSince = NONE;
+  private static final long NONE = Long.MIN_VALUE;
   /**
    * Above 0 while a request head is being handed to the exchange: reading decisions wait until it
    * returns. Starting an exchange first stops reading the client (no backend connection yet) and,
@@ -85,7 +96,8 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
   }
 
   /** The client's connection: the parent of an HTTP/2 stream's channel, else its own. */
-  private Channel connection() {
+  @Override
+  public Channel connection() {
     Channel ch = ctx.channel();
     return owner != null && ch.parent() != null ? ch.parent() : ch;
   }
@@ -185,14 +197,17 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
       owner.streamOpened(this);
       return;
     }
+    awaitingSince = System.nanoTime();
     listener.opened(this, false);
     if (listener.draining()) {
-      ctx.close();
+      // Accepted as the listener closed: its first request is answered, then it closes.
+      drain();
     }
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    awaitingSince = NONE;
     state = State.CLOSING;
     if (exchange != null && owner != null) {
       owner.streamClosed(this);
@@ -239,6 +254,16 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
   }
 
   private void onRequestHead(HttpRequest request) {
+    try {
+      serveHead(request);
+    } finally {
+      // After the exchange counted the request in flight, so that a stop that sees neither a
+      // connection awaiting a request nor a request in flight has really seen none.
+      awaitingSince = NONE;
+    }
+  }
+
+  private void serveHead(HttpRequest request) {
     RequestChecks.Rejection rejection = RequestChecks.check(request, connection().localAddress());
     if (rejection != null) {
       RefusalLog.refused(listener, address.ip(), rejection);
@@ -382,14 +407,39 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
     return ctx.executor();
   }
 
-  /** Graceful stop: close now if idle, else after the current response. Event-loop only. */
+  /**
+   * Graceful stop: the connection takes no request after the one in progress or the next, and
+   * closes after its answer (which carries Connection: close). One that is idle, between
+   * requests or before its first, is not closed at once: a client may be sending a request
+   * right now (one that just connected surely is), and a close would reset it. It stays open for
+   * {@link ProxyServer#DRAIN_GRACE} since it became idle or was accepted, and the stop waits for
+   * it as long ({@link #awaitingRequest}); a request that comes is answered, else it closes.
+   * Event-loop only.
+   */
   @Override
   public void drain() {
     drain = true;
+    if (state != State.IDLE || !ctx.channel().isActive()) {
+      return;
+    }
+    long now = System.nanoTime();
+    long since = awaitingSince == NONE ? now : awaitingSince;
+    awaitingSince = since;
+    long left = ProxyServer.DRAIN_GRACE.toNanos() - (now - since);
+    ctx.executor().schedule(this::closeIfIdle, Math.max(0, left), TimeUnit.NANOSECONDS);
+  }
+
+  private void closeIfIdle() {
     if (state == State.IDLE && ctx.channel().isActive()) {
       state = State.CLOSING;
       ctx.close();
     }
+  }
+
+  @Override
+  public boolean awaitingRequest(long now, long graceNanos) {
+    long since = awaitingSince;
+    return since != NONE && now - since < graceNanos;
   }
 
   /** The listener the connection came in on. */

@@ -105,6 +105,11 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
   }
 
   @Override
+  public io.netty.channel.Channel connection() {
+    return ctx.channel();
+  }
+
+  @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     this.deadlines = new Deadlines(ctx.executor());

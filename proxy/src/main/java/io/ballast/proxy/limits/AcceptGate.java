@@ -83,6 +83,7 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
       return;
     }
     open.incrementAndGet();
+    listener.accepted(child);
     child.closeFuture().addListener((ChannelFutureListener) f -> closed(peer, counted));
     if (open.get() >= limits.maxConnections()) {
       hold();

@@ -1,20 +1,18 @@
 package io.ballast.server.admin;
 
 import io.ballast.core.pool.LoadBalancer;
+import io.ballast.proxy.ListenSockets;
+import io.ballast.proxy.Transport;
 import io.ballast.server.metrics.ProxyMetrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.ReadTimeoutHandler;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -49,6 +47,8 @@ public final class AdminServer implements AutoCloseable {
   private final AdminHandler handler;
   private EventLoopGroup group;
   private Channel channel;
+  /** Where the listening socket comes from; guarded by this. */
+  private ListenSockets listenSockets = ListenSockets.BIND;
 
   /**
    * An admin server over a fixed set of pools.
@@ -157,12 +157,12 @@ public final class AdminServer implements AutoCloseable {
     if (group != null) {
       throw new IllegalStateException("admin server: already started");
     }
-    group = new MultiThreadIoEventLoopGroup(
-        1, new DefaultThreadFactory("ballast-admin", true), NioIoHandler.newFactory());
+    // The proxy's transport (epoll where it runs), so that a listening socket taken over from
+    // another ballast process (an epoll channel) can run on this loop too.
+    group = Transport.newGroup(1, "ballast-admin");
     try {
       ServerBootstrap bootstrap = new ServerBootstrap()
           .group(group)
-          .channel(NioServerSocketChannel.class)
           .option(ChannelOption.SO_REUSEADDR, true)
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
@@ -174,7 +174,7 @@ public final class AdminServer implements AutoCloseable {
                   .addLast(handler);
             }
           });
-      channel = bootstrap.bind(bind).sync().channel();
+      channel = listenSockets.open(bootstrap, "admin", bind).sync().channel();
     } catch (Exception e) {
       group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       group = null;
@@ -193,6 +193,25 @@ public final class AdminServer implements AutoCloseable {
     InetSocketAddress bound = (InetSocketAddress) channel.localAddress();
     LOG.debug("admin listener on http://{}:{}", bound.getHostString(), bound.getPort());
     return bound;
+  }
+
+  /**
+   * Takes its listening socket from {@code sockets} rather than binding one (a take-over from
+   * another ballast process). Call before {@link #start}.
+   */
+  public synchronized void useListenSockets(ListenSockets sockets) {
+    listenSockets = Objects.requireNonNull(sockets, "sockets");
+  }
+
+  /**
+   * Stops accepting (closes this process's handle of the listening socket) and keeps serving the
+   * admin connections that are open; {@link #close} ends them. Used when another ballast process
+   * took the socket over: from then on it answers new admin connections.
+   */
+  public synchronized void stopAccepting() {
+    if (channel != null) {
+      channel.close().syncUninterruptibly();
+    }
   }
 
   /** Stops listening, closes the admin connections and waits for the event loop to end. */

@@ -28,6 +28,11 @@ final class SignalShutdown {
     }
   }
 
+  /** True once SIGTERM or SIGINT came. */
+  boolean received() {
+    return signalled.getCount() == 0;
+  }
+
   /**
    * Installs the handlers before anything starts, so no signal is ever lost to a start-up race;
    * a signal that arrives before the balancer runs stops it as soon as it is up.
