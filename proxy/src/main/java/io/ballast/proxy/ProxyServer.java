@@ -14,6 +14,8 @@ import io.ballast.proxy.tls.BackendTls;
 import io.ballast.proxy.tls.ServerTls;
 import io.ballast.proxy.signals.SignalPollers;
 import io.ballast.proxy.signals.SignalsSpec;
+import io.ballast.proxy.tcp.TcpHost;
+import io.ballast.proxy.tcp.TcpListeners;
 import io.ballast.proxy.tunnel.Tunnels;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.ChannelFuture;
@@ -64,6 +66,8 @@ public final class ProxyServer implements AutoCloseable {
   private volatile AttemptListener attemptListener = AttemptListener.NONE;
   private volatile boolean draining;
   private boolean closed;
+  /** The raw TCP listeners ({@code mode: tcp}), on the same event loops. */
+  private final TcpListeners tcp;
 
   /**
    * @param threads event loop threads; 0 for the number of cores
@@ -76,6 +80,37 @@ public final class ProxyServer implements AutoCloseable {
         Objects.requireNonNull(observer, "observer"));
     this.group = Transport.newGroup(threads, "ballast-io");
     this.upstreamPools = new UpstreamPools(group, settings);
+    this.tcp = new TcpListeners(group, new TcpHost() {
+      @Override
+      public ProxyObserver observer() {
+        return shared.observer();
+      }
+
+      @Override
+      public ClientLocality locality() {
+        return locality;
+      }
+
+      @Override
+      public AttemptListener attemptListener() {
+        return attemptListener;
+      }
+
+      @Override
+      public Tunnels tunnels() {
+        return tunnels;
+      }
+
+      @Override
+      public void streamStarted() {
+        inFlight.started();
+      }
+
+      @Override
+      public void streamEnded() {
+        inFlight.ended();
+      }
+    });
     LOG.info("proxy transport: {} with {} event loops", Transport.name(), upstreamPools.size());
   }
 
@@ -142,6 +177,16 @@ public final class ProxyServer implements AutoCloseable {
    */
   public void forgetBackend(io.ballast.core.Backend backend) {
     upstreamPools.forget(backend);
+    tcp.forget(backend);
+  }
+
+  /**
+   * The raw TCP listeners ({@code mode: tcp}): opened, replaced and closed by name, beside the
+   * HTTP listeners and on the same event loops; a graceful stop waits for their connections as
+   * for requests in flight, and a stop closes them.
+   */
+  public TcpListeners tcp() {
+    return tcp;
   }
 
   /** How every listener finds a client's zone; without it every client's zone is unknown. */
@@ -242,7 +287,7 @@ public final class ProxyServer implements AutoCloseable {
   /** Where the listener is bound, or null for an unknown name. */
   public synchronized InetSocketAddress listenerAddress(String name) {
     ListenerContext c = listeners.get(name);
-    return c == null ? null : c.address();
+    return c == null ? tcp.address(name) : c.address();
   }
 
   /**
@@ -310,6 +355,7 @@ public final class ProxyServer implements AutoCloseable {
    */
   public synchronized void stopAccepting() {
     draining = true;
+    tcp.stopAccepting();
     for (ListenerContext c : listeners.values()) {
       c.close();
     }
@@ -325,7 +371,8 @@ public final class ProxyServer implements AutoCloseable {
 
   /**
    * Requests in flight (head received, last response byte not yet written); a WebSocket counts
-   * until its tunnel closes, so a drain waits for open tunnels too.
+   * until its tunnel closes, and a TCP listener's connection until it closes, so a drain waits
+   * for them too.
    */
   public int activeRequests() {
     return inFlight.count();
@@ -353,6 +400,7 @@ public final class ProxyServer implements AutoCloseable {
     }
     closed = true;
     draining = true;
+    tcp.stopAccepting();
     for (ListenerContext c : listeners.values()) {
       c.close();
     }

@@ -40,7 +40,8 @@ public final class Transport {
         epoll() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
   }
 
-  static Class<? extends ServerSocketChannel> serverChannel() {
+  /** The server socket channel type of the event loops this process makes. */
+  public static Class<? extends ServerSocketChannel> serverChannel() {
     return epoll() ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
   }
 
