@@ -80,7 +80,7 @@ public final class ProxyServer implements AutoCloseable {
         Objects.requireNonNull(observer, "observer"));
     this.group = Transport.newGroup(threads, "ballast-io");
     this.upstreamPools = new UpstreamPools(group, settings);
-    this.tcp = new TcpListeners(group, new TcpHost() {
+    this.tcp = new TcpListeners(threads, new TcpHost() {
       @Override
       public ProxyObserver observer() {
         return shared.observer();
@@ -408,6 +408,7 @@ public final class ProxyServer implements AutoCloseable {
       LOG.warn("{} tunnel(s) did not close within {} ms of their goodbye and are cut",
           tunnels.open(), TUNNEL_GOODBYE.toMillis());
     }
+    tcp.close();
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
   }
 

@@ -51,7 +51,7 @@ final class TcpListener implements GatedListener {
     TcpListenerSpec s = spec;
     ServerBootstrap b = new ServerBootstrap()
         .group(group)
-        .channel(Transport.serverChannel())
+        .channel(Transport.serverChannel(group))
         .option(ChannelOption.SO_BACKLOG, 1024)
         .option(ChannelOption.SO_REUSEADDR, true)
         .handler(gate)

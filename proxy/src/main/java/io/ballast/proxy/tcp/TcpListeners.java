@@ -1,6 +1,7 @@
 package io.ballast.proxy.tcp;
 
 import io.ballast.core.Backend;
+import io.ballast.proxy.Transport;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
@@ -9,14 +10,24 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The TCP listeners ({@code mode: tcp}) of one proxy, on its event loops: opened, replaced and
- * closed live by name. A replaced listener keeps its socket; its next connection takes the new
- * pool, timeouts, access list and limits. A closed one stops accepting, and its open connections
- * go on until they end (or the process stops).
+ * The TCP listeners ({@code mode: tcp}) of one proxy: opened, replaced and closed live by name. A
+ * replaced listener keeps its socket; its next connection takes the new pool, timeouts, access
+ * list and limits. A closed one stops accepting, and its open connections go on until they end
+ * (or the process stops).
+ *
+ * <p>The listeners and their connections (clients' and backends', each pair on one loop) run on
+ * NIO event loops of their own, made with the first listener, even where the HTTP listeners use
+ * native epoll. Why: in Netty 4.2.18's epoll transport a connection whose interest set becomes
+ * empty is deleted from the epoll set but still recorded as added, so its next wait for
+ * writability fails (epoll_ctl MOD: ENOENT) and the write is lost. A relayed connection's set
+ * becomes empty exactly when its peer half-closed and ballast has nothing queued for it, which
+ * raw TCP does all the time (a client that sends its request and shuts its output down, then
+ * reads a long answer). NIO keeps its interest ops itself and has no such state.
  *
  * <p>Thread-safe: the lifecycle methods serialise on this object and never run on an event
  * loop's request path; {@link #forget} only posts to the connections' loops.
@@ -24,16 +35,25 @@ import org.slf4j.LoggerFactory;
 public final class TcpListeners {
   private static final Logger LOG = LoggerFactory.getLogger(TcpListeners.class);
 
-  private final EventLoopGroup group;
+  private final int threads;
   private final TcpHost host;
+  /** Made with the first listener; guarded by this. */
+  private EventLoopGroup group;
   /** Guarded by this. */
   private final Map<String, TcpListener> byName = new LinkedHashMap<>();
   /** Every open connection, whichever listener accepted it (one that closed since, too). */
   private final Set<TcpSession> sessions = ConcurrentHashMap.newKeySet();
   private volatile boolean stopped;
 
-  public TcpListeners(EventLoopGroup group, TcpHost host) {
-    this.group = Objects.requireNonNull(group, "group");
+  /**
+   * @param threads event loop threads of the TCP listeners (0: one per core), made with the
+   *     first listener
+   */
+  public TcpListeners(int threads, TcpHost host) {
+    if (threads < 0) {
+      throw new IllegalArgumentException("threads: " + threads + " (expected: >= 0)");
+    }
+    this.threads = threads;
     this.host = Objects.requireNonNull(host, "host");
   }
 
@@ -49,6 +69,9 @@ public final class TcpListeners {
     }
     if (byName.containsKey(spec.name())) {
       throw new IllegalStateException("tcp listener " + spec.name() + " exists");
+    }
+    if (group == null) {
+      group = Transport.newNioGroup(threads, "ballast-tcp");
     }
     TcpListener l = new TcpListener(spec, host, sessions);
     InetSocketAddress bound = l.bind(group);
@@ -111,6 +134,21 @@ public final class TcpListeners {
     stopped = true;
     for (TcpListener l : byName.values()) {
       l.close();
+    }
+  }
+
+  /**
+   * Stops accepting and shuts the TCP event loops down (after the proxy ended the open tunnels:
+   * what is still open is cut).
+   */
+  public void close() {
+    EventLoopGroup g;
+    synchronized (this) {
+      stopAccepting();
+      g = group;
+    }
+    if (g != null) {
+      g.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
     }
   }
 
