@@ -8,7 +8,9 @@ import java.util.Set;
 
 /**
  * One listening socket and its routes. A listener written with {@code pool: NAME} has one route,
- * {@value #DEFAULT_ROUTE}, that takes every request to that pool. Immutable.
+ * {@value #DEFAULT_ROUTE}, that takes every request to that pool. A {@code mode: tcp} listener
+ * ({@link #tcp()} present) relays raw TCP: it has exactly that one route (its pool), no TLS and
+ * no rate limits. Immutable.
  *
  * @param name unique among listeners, {@code [a-z0-9][a-z0-9_-]*}
  * @param bind the local address to listen on; port 0 picks a free port
@@ -18,10 +20,11 @@ import java.util.Set;
  * @param rateLimits limits on every request of the listener (one set of buckets for all its
  *     routes), taken before its routes' own
  * @param limits its connection limits, and the request body limit of its routes that set none
+ * @param tcp the settings of a {@code mode: tcp} listener; null for an HTTP listener
  */
 public record ListenerConfig(String name, HostPort bind, List<RouteConfig> routes, ServerTls tls,
     AccessConfig access, List<io.ballast.proxy.ratelimit.RateLimitSpec> rateLimits,
-    ListenerLimitsConfig limits) {
+    ListenerLimitsConfig limits, TcpListenerConfig tcp) {
   /** The name of the one route of a listener written with {@code pool:}. */
   public static final String DEFAULT_ROUTE = "default";
 
@@ -34,6 +37,37 @@ public record ListenerConfig(String name, HostPort bind, List<RouteConfig> route
     if (routes.isEmpty()) {
       throw new IllegalArgumentException("routes: [] (expected: at least one route)");
     }
+    if (tcp != null && (routes.size() != 1 || routes.get(0).pool() == null)) {
+      throw new IllegalArgumentException("routes: " + routes.size() + " on a tcp listener"
+          + " (expected: the one route of its pool)");
+    }
+    if (tcp != null && (tls != null || !rateLimits.isEmpty())) {
+      throw new IllegalArgumentException("tls or rate limits on a tcp listener (expected: none)");
+    }
+  }
+
+  /** An HTTP listener. */
+  public ListenerConfig(String name, HostPort bind, List<RouteConfig> routes, ServerTls tls,
+      AccessConfig access, List<io.ballast.proxy.ratelimit.RateLimitSpec> rateLimits,
+      ListenerLimitsConfig limits) {
+    this(name, bind, routes, tls, access, rateLimits, limits, null);
+  }
+
+  /** A {@code mode: tcp} listener relaying every connection to {@code pool}. */
+  public static ListenerConfig tcp(String name, HostPort bind, String pool, AccessConfig access,
+      ListenerLimitsConfig limits, TcpListenerConfig tcp) {
+    return new ListenerConfig(name, bind, List.of(RouteConfig.toPool(DEFAULT_ROUTE, pool)), null,
+        access, List.of(), limits, Objects.requireNonNull(tcp, "tcp"));
+  }
+
+  /** True for a {@code mode: tcp} listener. */
+  public boolean isTcp() {
+    return tcp != null;
+  }
+
+  /** The pool of a {@code mode: tcp} listener (its one route's). */
+  public String tcpPool() {
+    return routes.get(0).pool();
   }
 
   /** A listener without limits of its own. */
