@@ -22,25 +22,25 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Thread-safe.
  */
-final class TcpBackend implements AutoCloseable {
+public final class TcpBackend implements AutoCloseable {
   /** What the backend does with one accepted connection. */
   @FunctionalInterface
-  interface Behavior {
+  public interface Behavior {
     void serve(Socket s, TcpBackend self) throws IOException;
   }
 
   /** Echoes every byte until the client closes its side, then closes. */
-  static final Behavior ECHO = (s, self) -> echo(s);
+  public static final Behavior ECHO = (s, self) -> echo(s);
 
   /** Writes its name and a newline, then echoes. */
-  static final Behavior NAME = (s, self) -> {
+  public static final Behavior NAME = (s, self) -> {
     s.getOutputStream().write((self.name + "\n").getBytes(StandardCharsets.US_ASCII));
     s.getOutputStream().flush();
     echo(s);
   };
 
   /** Reads and never answers (a backend that hangs). */
-  static final Behavior SILENT = (s, self) -> {
+  public static final Behavior SILENT = (s, self) -> {
     InputStream in = s.getInputStream();
     byte[] buf = new byte[8192];
     while (in.read(buf) >= 0) {
@@ -49,7 +49,7 @@ final class TcpBackend implements AutoCloseable {
   };
 
   /** Says its name, reads {@code n} bytes, then resets the connection (SO_LINGER 0). */
-  static Behavior resetAfter(int n) {
+  public static Behavior resetAfter(int n) {
     return (s, self) -> {
       s.getOutputStream().write((self.name + "\n").getBytes(StandardCharsets.US_ASCII));
       s.getOutputStream().flush();
@@ -65,7 +65,7 @@ final class TcpBackend implements AutoCloseable {
   }
 
   /** Writes {@code total} bytes of {@link #pattern} and closes. */
-  static Behavior source(long total) {
+  public static Behavior source(long total) {
     return (s, self) -> {
       OutputStream out = s.getOutputStream();
       byte[] chunk = new byte[64 * 1024];
@@ -88,7 +88,7 @@ final class TcpBackend implements AutoCloseable {
   }
 
   /** The byte at {@code offset} of a {@link #source} stream. */
-  static byte pattern(long offset) {
+  public static byte pattern(long offset) {
     return (byte) (offset * 31 + (offset >>> 13));
   }
 
@@ -104,8 +104,8 @@ final class TcpBackend implements AutoCloseable {
     s.shutdownOutput();
   }
 
-  final String name;
-  final AtomicInteger accepted = new AtomicInteger();
+  public final String name;
+  public final AtomicInteger accepted = new AtomicInteger();
   private final Behavior behavior;
   private final ServerSocket server;
   private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
@@ -115,7 +115,7 @@ final class TcpBackend implements AutoCloseable {
   });
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
 
-  TcpBackend(String name, Behavior behavior) throws IOException {
+  public TcpBackend(String name, Behavior behavior) throws IOException {
     this.name = name;
     this.behavior = behavior;
     this.server = new ServerSocket();
@@ -123,7 +123,7 @@ final class TcpBackend implements AutoCloseable {
     threads.execute(this::acceptLoop);
   }
 
-  int port() {
+  public int port() {
     return server.getLocalPort();
   }
 
