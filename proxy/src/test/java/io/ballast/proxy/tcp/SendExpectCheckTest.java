@@ -92,7 +92,8 @@ class SendExpectCheckTest {
         checker.start();
         await().atMost(Duration.ofSeconds(5)).until(() -> !pool.checkHistory(b).isEmpty());
         assertThat(pool.checkHistory(b).get(0).detail()).isEqualTo("timeout after 300 ms");
-        assertThat(pool.health(b)).isEqualTo(HealthState.UNHEALTHY);
+        await().atMost(Duration.ofSeconds(5)).until(() ->
+            pool.health(b) == HealthState.UNHEALTHY);
       }
     } finally {
       control.close();
@@ -117,8 +118,9 @@ class SendExpectCheckTest {
       try (HealthChecker checker = proxy.healthChecker(pool,
           HealthCheckSpec.tcp(Duration.ofMillis(100), Duration.ofMillis(500), hello))) {
         checker.start();
-        await().atMost(Duration.ofSeconds(5)).until(() -> pool.checkHistory(b).size() >= 2);
-        assertThat(pool.health(b)).isEqualTo(HealthState.HEALTHY);
+        await().atMost(Duration.ofSeconds(5)).until(() -> pool.checkHistory(b).size() >= 2
+            && pool.health(b) == HealthState.HEALTHY);
+        assertThat(pool.checkHistory(b)).allMatch(c -> c.passed());
       }
     } finally {
       control.close();

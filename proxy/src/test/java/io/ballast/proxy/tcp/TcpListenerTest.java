@@ -151,6 +151,36 @@ class TcpListenerTest {
   }
 
   @Test
+  void leastConnectionsCountsOpenConnections() throws Exception {
+    List<TcpBackend> named = List.of(new TcpBackend("n0", TcpBackend.NAME),
+        new TcpBackend("n1", TcpBackend.NAME));
+    try (TcpFixture f = new TcpFixture(Algorithm.LEAST_CONNECTIONS, RetrySettings.DEFAULTS,
+        Duration.ofMinutes(1), ports(named))) {
+      // Three long connections: two land on one backend, one on the other.
+      List<Socket> open = new ArrayList<>();
+      Map<String, Integer> counts = new HashMap<>();
+      for (int i = 0; i < 3; i++) {
+        Socket s = f.connect();
+        open.add(s);
+        counts.merge(firstLine(s), 1, Integer::sum);
+      }
+      assertThat(counts.values()).containsExactlyInAnyOrder(1, 2);
+      String busy = counts.get("n0") == 2 ? "n0" : "n1";
+      String quiet = busy.equals("n0") ? "n1" : "n0";
+      // The next one goes where fewer are open.
+      try (Socket s = f.connect()) {
+        assertThat(firstLine(s)).isEqualTo(quiet);
+      }
+      for (Socket s : open) {
+        s.close();
+      }
+      await().until(() -> f.members.stream().allMatch(b -> b.load().inFlight() == 0));
+    } finally {
+      closeAll(named);
+    }
+  }
+
+  @Test
   void aRefusedConnectGoesOnToAnotherBackendBeforeAnyByteIsRelayed() throws Exception {
     int dead;
     try (ServerSocket probe = new ServerSocket(0)) {
