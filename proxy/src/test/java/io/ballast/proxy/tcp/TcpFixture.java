@@ -39,6 +39,7 @@ final class TcpFixture implements AutoCloseable {
   final LoadBalancer pool;
   final ProxyServer proxy;
   final InetSocketAddress address;
+  final PoolRef ref;
 
   TcpFixture(Algorithm algorithm, RetrySettings retries, Duration idle, int... ports) {
     for (int i = 0; i < ports.length; i++) {
@@ -58,7 +59,7 @@ final class TcpFixture implements AutoCloseable {
         connectFailures.add(backend.name() + " " + reason);
       }
     }, 2);
-    PoolRef ref = new PoolRef(pool, new RetryPolicy(retries, Ticker.SYSTEM),
+    ref = new PoolRef(pool, new RetryPolicy(retries, Ticker.SYSTEM),
         algorithm.hashBased() ? HashKey.CLIENT_IP : null, null);
     address = proxy.tcp().add(new TcpListenerSpec("tcp", new InetSocketAddress("127.0.0.1", 0),
         ref, Duration.ofMillis(500), idle, null, null));

@@ -9,10 +9,12 @@ import io.ballast.core.AdminState;
 import io.ballast.core.Backend;
 import io.ballast.core.pick.Algorithm;
 import io.ballast.core.retry.RetrySettings;
+import io.ballast.proxy.limits.ListenerLimits;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
@@ -355,6 +357,31 @@ class TcpListenerTest {
       }
       await().until(() -> f.logs.size() == 1);
       assertThat(f.logs.peek().end()).isEqualTo(TcpEnd.SHUTDOWN);
+    }
+  }
+
+  @Test
+  void aReplacedSpecLimitsTheNextConnectionsPerClientAndKeepsTheOpenOnes() throws Exception {
+    try (TcpBackend named = new TcpBackend("n", TcpBackend.NAME);
+        TcpFixture f = new TcpFixture(named.port())) {
+      try (Socket first = f.connect()) {
+        assertThat(firstLine(first)).isEqualTo("n");
+        f.proxy.tcp().replace(new TcpListenerSpec("tcp", new InetSocketAddress("127.0.0.1", 0),
+            f.ref, Duration.ofMillis(500), Duration.ofMinutes(1), null,
+            new ListenerLimits(ListenerLimits.NONE, 1, ListenerLimits.NONE)));
+        // The open connection was accepted before the limit: it is not counted against it.
+        try (Socket second = f.connect()) {
+          assertThat(firstLine(second)).isEqualTo("n");
+          try (Socket third = f.connect()) {
+            // Closed at accept, before a byte is read.
+            assertThat(third.getInputStream().read()).isEqualTo(-1);
+          }
+        }
+        first.getOutputStream().write("ok".getBytes(StandardCharsets.US_ASCII));
+        assertThat(new String(first.getInputStream().readNBytes(2), StandardCharsets.US_ASCII))
+            .isEqualTo("ok");
+      }
+      assertThat(f.proxy.tcp().address("tcp")).isEqualTo(f.address);
     }
   }
 
