@@ -99,7 +99,7 @@ public final class Ballast {
     };
     this.discovery = new Discovery(proxy.eventLoopGroup());
     this.pools = new Pools(new PoolServices(control, proxy, decisions, discovery), poolZones,
-        new StateLog(List.of(metrics, decisions, forget)));
+        new StateLog(List.of(metrics, observers.tcp(), decisions, forget)));
     this.zones = new Zones(poolZones, name -> {
       PoolRuntime r = pools.get(name);
       return r == null ? null : r.pool();

@@ -57,6 +57,11 @@ final class Observers implements AutoCloseable {
     return metrics;
   }
 
+  /** The TCP listeners' metrics, which also hear when a backend leaves its pool. */
+  TcpMetrics tcp() {
+    return tcp;
+  }
+
   /** The observer to hand the proxy: every metric, and the access log when there is one. */
   ProxyObserver current() {
     AccessLog log = accessLogs.current();

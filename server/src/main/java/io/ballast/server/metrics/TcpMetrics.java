@@ -1,12 +1,16 @@
 package io.ballast.server.metrics;
 
 import io.ballast.core.Backend;
+import io.ballast.core.pool.LoadBalancer;
+import io.ballast.core.pool.PoolListener;
 import io.ballast.proxy.ProxyObserver;
 import io.ballast.proxy.tcp.TcpConnectionLog;
+import io.ballast.proxy.tcp.TcpEnd;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,10 +33,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * The listener's client connections count in {@code lb_client_connections} as an HTTP
  * listener's do.
  *
+ * <p>A backend gone from its pool for good ({@link #onMemberGone}, after its drain: its
+ * connections were closed) takes its series with it, so that discovery's churn does not grow
+ * the metrics without bound.
+ *
  * <p>Per read: two lock-free map reads (listener, then backend) and a counter increment; nothing
- * allocated once the series exist. Thread-safe: the observer methods run on event loops.
+ * allocated once the series exist. Thread-safe: the observer methods run on event loops,
+ * {@link #onMemberGone} on the control loop.
  */
-public final class TcpMetrics implements ProxyObserver {
+public final class TcpMetrics implements ProxyObserver, PoolListener {
   private final Counter bytes;
   private final Counter closed;
   private final Counter connectFailures;
@@ -93,11 +102,37 @@ public final class TcpMetrics implements ProxyObserver {
   @Override
   public void onTcpConnectionClosed(TcpConnectionLog log) {
     Backend b = log.backend();
-    if (b != null) {
-      series(log.listener(), log.pool(), b).open.decrementAndGet();
+    Map<Backend, Series> m = b == null ? null : byListener.get(log.listener());
+    Series s = m == null ? null : m.get(b);
+    if (s != null) {
+      s.open.decrementAndGet();
     }
     closed.labelValues(log.listener(), log.pool(), b == null ? ProxyMetrics.NONE : b.name(),
         log.end().label()).inc();
+  }
+
+  /** The backend left its pool for good: its series go (a backend that came back keeps them). */
+  @Override
+  public void onMemberGone(LoadBalancer pool, Backend backend) {
+    if (pool.backend(backend.name()) != null) {
+      return;
+    }
+    String name = backend.name();
+    for (Map.Entry<String, Map<Backend, Series>> e : byListener.entrySet()) {
+      Series s = e.getValue().remove(backend);
+      if (s == null) {
+        continue;
+      }
+      String listener = e.getKey();
+      bytes.remove(listener, s.pool, name, "client_to_backend");
+      bytes.remove(listener, s.pool, name, "backend_to_client");
+      for (TcpEnd end : TcpEnd.values()) {
+        closed.remove(listener, s.pool, name, end.label());
+      }
+      for (String reason : List.of("refused", "timeout", "other")) {
+        connectFailures.remove(listener, s.pool, name, reason);
+      }
+    }
   }
 
   /** A fixed label for a connect failure's few words. */
