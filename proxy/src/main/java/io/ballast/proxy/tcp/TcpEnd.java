@@ -4,7 +4,8 @@ import io.ballast.proxy.tunnel.TunnelEnd;
 
 /**
  * How one connection of a TCP listener ended: the first ending event decides, as for a tunnel
- * ({@link TunnelEnd}), plus the two ends a connection can have before it reaches a backend.
+ * ({@link TunnelEnd}), plus the ends a connection can have before it reaches a backend.
+ * Immutable.
  */
 public enum TcpEnd {
   /** The client closed its side first (a FIN). */

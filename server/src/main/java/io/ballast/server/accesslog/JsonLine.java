@@ -93,7 +93,7 @@ final class JsonLine {
    * Formats one connection of a TCP listener, the same way: time, {@code "protocol":"tcp"},
    * client_ip, client_port, listener, pool, backend, backend_address, end (how it ended),
    * duration_ms, connect_ms (when a backend accepted), bytes_in (from the client), bytes_out (to
-   * the client), attempts (connects tried), backends_tried (when more than one) and error (when
+   * the client), attempts (backends tried), backends_tried (when more than one) and error (when
    * something went wrong).
    */
   void format(TcpConnectionLog log) {
