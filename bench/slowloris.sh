@@ -16,12 +16,21 @@
 # how many were closed within the bound, how many got a 408, and wrk's p99 and req/s without and
 # with the attack.
 #
+# A JVM compiles the code paths it has run. A running ballast has met clients that never finish
+# their heads before (scanners, broken clients), so by default the warm-up includes them too: while
+# wrk warms up, a priming wave of PRIME slowloris connections (not replaced) is held until the
+# balancer closes them at its deadline, for every balancer alike. PRIME=0 measures a process that
+# meets its first slow client in the measured run: then ballast's JIT recompiles the request path
+# the attack's new types reach (deoptimisations, seconds of compiler time on the balancer's one
+# CPU), which the p99 with the attack shows. docs/benchmarks.md gives both.
+#
 # Usage: bench/slowloris.sh [--only haproxy,nginx,ballast]
 # Environment (defaults): SLOW_CONNECTIONS (500), INTERVAL (3, seconds between header bytes),
-# HEAD_TIMEOUT (10s), DURATION (20s, each wrk run), WARMUP (10s), LOAD_CONNECTIONS (50), ONLY,
+# HEAD_TIMEOUT (10s), DURATION (20s, each wrk run), WARMUP (30s; at least HEAD_TIMEOUT + 5 s when
+# PRIME is above 0), PRIME (100, the priming wave's connections), LOAD_CONNECTIONS (50), ONLY,
 # LB_CPU (0), LOAD_CPU (1), JAVA, BALLAST_JAR (server/target/ballast.jar), RESULTS_DIR
 # (bench/results). A smoke run: SLOW_CONNECTIONS=50 INTERVAL=0.5 HEAD_TIMEOUT=2s DURATION=3s
-# WARMUP=1s bench/slowloris.sh.
+# WARMUP=1s PRIME=0 bench/slowloris.sh.
 # Every wait is bounded (a slowloris connection that is never closed is given up HEAD_TIMEOUT +
 # DURATION + 30 s after the attack began and reported as not closed); only 127.0.0.1 is used;
 # every process is stopped by the PID the script started.
@@ -35,7 +44,8 @@ SLOW_CONNECTIONS=${SLOW_CONNECTIONS:-500}
 INTERVAL=${INTERVAL:-3}
 HEAD_TIMEOUT=${HEAD_TIMEOUT:-10s}
 DURATION=${DURATION:-20s}
-WARMUP=${WARMUP:-10s}
+WARMUP=${WARMUP:-30s}
+PRIME=${PRIME:-100}
 LOAD_CONNECTIONS=${LOAD_CONNECTIONS:-50}
 LB_CPU=${LB_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
@@ -63,6 +73,9 @@ seconds() {  # "10s", "1m", "10" → whole seconds
 HEAD_S=$(seconds "$HEAD_TIMEOUT")
 DURATION_S=$(seconds "$DURATION")
 WARMUP_S=$(seconds "$WARMUP")
+[[ $PRIME =~ ^[0-9]+$ ]] || die "PRIME: '$PRIME' (expected: >= 0)"
+# The priming wave must end, at the balancer's deadline, within the warm-up.
+((PRIME == 0 || WARMUP_S >= HEAD_S + 5)) || WARMUP_S=$((HEAD_S + 5))
 ((HEAD_S > 0 && DURATION_S > 0)) || die "HEAD_TIMEOUT and DURATION must be above 0"
 [[ $SLOW_CONNECTIONS =~ ^[1-9][0-9]*$ ]] || die "SLOW_CONNECTIONS: '$SLOW_CONNECTIONS' (expected: > 0)"
 [[ $LOAD_CONNECTIONS =~ ^[1-9][0-9]*$ ]] || die "LOAD_CONNECTIONS: '$LOAD_CONNECTIONS' (expected: > 0)"
@@ -198,7 +211,18 @@ measure() {
     return 1
   fi
   log "$name: warm-up ${WARMUP_S}s, then ${DURATION_S}s without the attack"
+  if ((PRIME > 0)); then
+    taskset -c "$LOAD_CPU" python3 "$TMP/slowloris.py" "$port" "$PRIME" "$INTERVAL" 0 \
+      $((HEAD_S + 5)) >"$TMP/$name-prime.out" 2>&1 &
+    pid=$!
+    PIDS+=("$pid")
+  fi
   ((WARMUP_S == 0)) || wrk_run "$port" "$WARMUP_S" "$TMP/$name-warmup.txt" >/dev/null || true
+  if ((PRIME > 0)); then
+    timeout $((HEAD_S + 60)) tail --pid="$pid" -f /dev/null || kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    log "$name: priming wave: $(grep '^{' "$TMP/$name-prime.out" || echo 'no figures')"
+  fi
   if ! base=$(wrk_run "$port" "$DURATION_S" "$TMP/$name-base.txt"); then
     echo "| $name | FAILED: wrk without the attack | | | | | | | |"
     stop_balancer
@@ -241,7 +265,8 @@ failed=0
   echo "# Slowloris beside normal traffic ($stamp)"
   echo
   echo "- $SLOW_CONNECTIONS slowloris connections, a header byte every ${INTERVAL}s, replaced when closed;" \
-    "head deadline ${HEAD_S}s; wrk -t1 -c$LOAD_CONNECTIONS, ${DURATION_S}s per run after a ${WARMUP_S}s warm-up;" \
+    "head deadline ${HEAD_S}s; wrk -t1 -c$LOAD_CONNECTIONS, ${DURATION_S}s per run after a ${WARMUP_S}s warm-up" \
+    "with a priming wave of $PRIME slowloris connections;" \
     "balancer on CPU $LB_CPU, wrk, the attack and the backend on CPU $LOAD_CPU; $(uname -srm)"
   echo
   echo "| balancer | slowloris connections opened | all of them closed after (s) | closed (median) | answered 408 | p99 ms without | p99 ms with | p99 with / without | req/s without / with |"

@@ -5,10 +5,13 @@ import io.ballast.proxy.http1.ServerCodec;
 import io.ballast.proxy.http2.H2cUpgrade;
 import io.ballast.proxy.http2.Http2Server;
 import io.ballast.proxy.http2.ProtocolSniffer;
+import io.ballast.proxy.proxyprotocol.ProxyHeaderReader;
+import io.ballast.proxy.proxyprotocol.ProxyProtocolSpec;
 import io.ballast.proxy.tls.ClientTls;
 import io.ballast.proxy.tls.HandshakeWatch;
 import io.ballast.proxy.tls.ServerTls;
 import io.ballast.proxy.tls.TlsAcceptor;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
@@ -21,8 +24,9 @@ import java.util.function.Supplier;
  * io.ballast.proxy.limits.AcceptGate} admitted it: the idle timer, the TLS handlers when
  * the listener has certificates (its certificates of the moment), then HTTP: with HTTP/2 on, a
  * sniffer that installs HTTP/2 or HTTP/1.1 once the client's first bytes (or ALPN) tell which;
- * with it off, the HTTP/1.1 codec and client handler at once. Settings and certificates are read
- * once per connection, so a reload changes what the next connection gets and nothing else.
+ * with it off, the HTTP/1.1 codec and client handler at once. On a listener behind front
+ * balancers (PROXY protocol) all of that waits for their header. Settings and certificates are
+ * read once per connection, so a reload changes what the next connection gets and nothing else.
  *
  * <p>Thread-safe: Netty calls it on the new channel's event loop.
  */
@@ -51,6 +55,27 @@ final class ClientPipeline extends ChannelInitializer<SocketChannel> {
 
   @Override
   protected void initChannel(SocketChannel ch) {
+    ProxyProtocolSpec proxyProtocol = context.proxyProtocol();
+    if (proxyProtocol == null) {
+      install(ch);
+      return;
+    }
+    // Behind front balancers: their header first, then the connection's own handlers, which see
+    // the client it names from the start (TLS, if any, begins after the header).
+    ProxyHeaderReader.install(ch, proxyProtocol, new ProxyHeaderReader.Outcome() {
+      @Override
+      public void accepted(Channel connection) {
+        install((SocketChannel) connection);
+      }
+
+      @Override
+      public void refused(Channel connection, String reason) {
+        context.observer().onClientConnectionRefused(context.name(), reason);
+      }
+    });
+  }
+
+  private void install(SocketChannel ch) {
     SharedState s = shared.get();
     // Reader idle only: watching writes too would make Netty wrap every write's void promise in
     // a real one with a listener (a profiler showed ~300 bytes per request). A response in

@@ -9,6 +9,8 @@ import io.ballast.proxy.http1.HeaderRewriter;
 import io.ballast.proxy.http1.UpstreamPool;
 import io.ballast.proxy.limits.AcceptGate;
 import io.ballast.proxy.limits.ListenerLimits;
+import io.ballast.proxy.proxyprotocol.ProxyHeaderReader;
+import io.ballast.proxy.proxyprotocol.ProxyProtocolSpec;
 import io.ballast.proxy.routing.RouteTable;
 import io.ballast.proxy.tls.ServerTls;
 import io.ballast.proxy.tls.TlsAcceptor;
@@ -17,6 +19,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.Objects;
 
 /**
@@ -37,6 +40,8 @@ public final class ListenerContext implements io.ballast.proxy.limits.GatedListe
   private volatile ServerTls tls;
   /** How many connections, from whom, and how many requests each. */
   private volatile ListenerLimits limits;
+  /** The front balancers that send PROXY protocol headers; null: clients connect directly. */
+  private volatile ProxyProtocolSpec proxyProtocol;
   /** Admits each accepted connection (access list, connection limits). */
   private final AcceptGate gate = new AcceptGate(this);
   private volatile Channel channel;
@@ -44,7 +49,8 @@ public final class ListenerContext implements io.ballast.proxy.limits.GatedListe
   private volatile boolean closed;
 
   ListenerContext(String name, RouteTable routes, ServerTls tls, AccessList access,
-      ListenerLimits limits, ProxyServer server) {
+      ListenerLimits limits, ProxyProtocolSpec proxyProtocol, ProxyServer server) {
+    this.proxyProtocol = proxyProtocol;
     this.name = Objects.requireNonNull(name, "name");
     this.routes = Objects.requireNonNull(routes, "routes");
     this.tls = tls;
@@ -97,6 +103,19 @@ public final class ListenerContext implements io.ballast.proxy.limits.GatedListe
   /** The handler of the listening channel that admits each accepted connection. */
   AcceptGate gate() {
     return gate;
+  }
+
+  /**
+   * The front balancers whose PROXY protocol headers the listener reads (null: none, clients
+   * connect directly); read at each accept.
+   */
+  public ProxyProtocolSpec proxyProtocol() {
+    return proxyProtocol;
+  }
+
+  /** Publishes who may send PROXY protocol headers (null: nobody); new connections follow. */
+  void replaceProxyProtocol(ProxyProtocolSpec next) {
+    proxyProtocol = next;
   }
 
   /** The certificates a new connection gets, or null for plain HTTP; read once per connection. */
@@ -158,7 +177,10 @@ public final class ListenerContext implements io.ballast.proxy.limits.GatedListe
     // the client handler (the handshake itself may not have finished yet).
     boolean secure = connection.pipeline().get(TlsAcceptor.class) != null
         || connection.pipeline().get(SslHandler.class) != null;
-    return ClientAddress.of(connection.remoteAddress(), trustedProxies(), secure);
+    // Behind a front balancer that sent a PROXY protocol header, the client is the one it named.
+    SocketAddress client = ProxyHeaderReader.client(connection);
+    return ClientAddress.of(client != null ? client : connection.remoteAddress(),
+        trustedProxies(), secure);
   }
 
   /** How the clients' zones are found. */

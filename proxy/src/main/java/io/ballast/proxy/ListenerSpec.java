@@ -7,6 +7,7 @@ import io.ballast.core.retry.RetrySettings;
 import io.ballast.proxy.client.AccessList;
 import io.ballast.proxy.client.HashKey;
 import io.ballast.proxy.limits.ListenerLimits;
+import io.ballast.proxy.proxyprotocol.ProxyProtocolSpec;
 import io.ballast.proxy.routing.PoolRef;
 import io.ballast.proxy.routing.RouteSpec;
 import io.ballast.proxy.tls.ServerTls;
@@ -26,10 +27,12 @@ import java.util.Set;
  * @param tls the listener's certificates when it terminates TLS; null for plain HTTP
  * @param access which client addresses the listener serves; null for every one
  * @param limits its connection limits; null for none
+ * @param proxyProtocol the front balancers that connect with a PROXY protocol header, whose
+ *     client address the listener takes; null when clients connect directly
  */
 public record ListenerSpec(
     String name, InetSocketAddress bind, List<RouteSpec> routes, ServerTls tls,
-    AccessList access, ListenerLimits limits) {
+    AccessList access, ListenerLimits limits, ProxyProtocolSpec proxyProtocol) {
   /** The route name of a listener that sends everything to one pool. */
   public static final String DEFAULT_ROUTE = "default";
 
@@ -48,6 +51,12 @@ public record ListenerSpec(
             + "' twice (expected: unique route names)");
       }
     }
+  }
+
+  /** A listener that clients connect to directly. */
+  public ListenerSpec(String name, InetSocketAddress bind, List<RouteSpec> routes, ServerTls tls,
+      AccessList access, ListenerLimits limits) {
+    this(name, bind, routes, tls, access, limits, null);
   }
 
   /** A listener without connection limits. */

@@ -8,13 +8,13 @@ import io.ballast.proxy.http1.UpstreamPool;
 import io.ballast.proxy.limits.ListenerLimits;
 import io.ballast.proxy.probe.HealthCheckSpec;
 import io.ballast.proxy.probe.HealthChecker;
+import io.ballast.proxy.proxyprotocol.ProxyProtocolSpec;
 import io.ballast.proxy.routing.RouteSpec;
 import io.ballast.proxy.routing.RouteTable;
 import io.ballast.proxy.tls.BackendTls;
 import io.ballast.proxy.tls.ServerTls;
 import io.ballast.proxy.signals.SignalPollers;
 import io.ballast.proxy.signals.SignalsSpec;
-import io.ballast.proxy.tcp.TcpHost;
 import io.ballast.proxy.tcp.TcpListeners;
 import io.ballast.proxy.tunnel.Tunnels;
 import io.netty.bootstrap.ServerBootstrap;
@@ -80,37 +80,7 @@ public final class ProxyServer implements AutoCloseable {
         Objects.requireNonNull(observer, "observer"));
     this.group = Transport.newGroup(threads, "ballast-io");
     this.upstreamPools = new UpstreamPools(group, settings);
-    this.tcp = new TcpListeners(threads, new TcpHost() {
-      @Override
-      public ProxyObserver observer() {
-        return shared.observer();
-      }
-
-      @Override
-      public ClientLocality locality() {
-        return locality;
-      }
-
-      @Override
-      public AttemptListener attemptListener() {
-        return attemptListener;
-      }
-
-      @Override
-      public Tunnels tunnels() {
-        return tunnels;
-      }
-
-      @Override
-      public void streamStarted() {
-        inFlight.started();
-      }
-
-      @Override
-      public void streamEnded() {
-        inFlight.ended();
-      }
-    });
+    this.tcp = new TcpListeners(threads, new ServerTcpHost(this));
     LOG.info("proxy transport: {} with {} event loops", Transport.name(), upstreamPools.size());
   }
 
@@ -240,7 +210,7 @@ public final class ProxyServer implements AutoCloseable {
       throw new IllegalStateException("listener " + spec.name() + " exists");
     }
     ListenerContext context = new ListenerContext(spec.name(), RouteTable.of(spec.routes()),
-        spec.tls(), spec.access(), spec.limits(), this);
+        spec.tls(), spec.access(), spec.limits(), spec.proxyProtocol(), this);
     ServerBootstrap b = new ServerBootstrap()
         .group(group)
         .channel(Transport.serverChannel())
@@ -300,6 +270,20 @@ public final class ProxyServer implements AutoCloseable {
     ListenerContext context = started(listener);
     context.replaceTls(tls);
     LOG.debug("listener {}: {}", listener, tls == null ? "plain HTTP" : tls);
+  }
+
+  /**
+   * Replaces who may connect to a started listener with a PROXY protocol header (null: clients
+   * connect directly): new connections follow it, open ones keep the client they have.
+   *
+   * @throws IllegalArgumentException when no listener has that name
+   */
+  public synchronized void replaceProxyProtocol(String listener, ProxyProtocolSpec spec) {
+    ListenerContext context = started(listener);
+    if (!java.util.Objects.equals(context.proxyProtocol(), spec)) {
+      context.replaceProxyProtocol(spec);
+      LOG.info("listener {}: {}", listener, spec == null ? "clients connect directly" : spec);
+    }
   }
 
   /**

@@ -120,6 +120,7 @@ final class Listeners {
         proxy.replaceRoutes(l.name(), r);
         proxy.replaceAccess(l.name(), access(l));
         proxy.replaceLimits(l.name(), l.limits().connections());
+        proxy.replaceProxyProtocol(l.name(), l.proxyProtocol());
         if (!Objects.equals(tls.get(l.name()), l.tls())) {
           // New connections get the new certificates; open ones keep theirs.
           proxy.replaceTls(l.name(), l.tls());
@@ -187,7 +188,7 @@ final class Listeners {
 
   private static ListenerSpec spec(ListenerConfig l, List<RouteSpec> routes) {
     return new ListenerSpec(l.name(), l.bind().toSocketAddress(), routes, l.tls(), access(l),
-        l.limits().connections());
+        l.limits().connections(), l.proxyProtocol());
   }
 
   private static io.ballast.proxy.client.AccessList access(ListenerConfig l) {

@@ -1,6 +1,7 @@
 package io.ballast.proxy.limits;
 
 import io.ballast.proxy.client.AccessList;
+import io.ballast.proxy.proxyprotocol.ProxyProtocolSpec;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -16,7 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <ul>
  *   <li>a peer the listener's access list refuses is closed and counted
- *       ({@code access_list});
+ *       ({@code access_list}); on a listener behind front balancers (PROXY protocol) a peer
+ *       that is not one of them is ({@code proxy_protocol_untrusted}), and the clients they name
+ *       are judged by the access list per request;
  *   <li>a peer with {@link ListenerLimits#maxConnectionsPerClient} connections open already is
  *       closed and counted ({@code max_connections_per_client}). A trusted proxy is not limited:
  *       the clients it forwards for share its address;
@@ -54,11 +57,18 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     Channel child = (Channel) msg;
     InetAddress peer = ((InetSocketAddress) child.remoteAddress()).getAddress();
     ListenerLimits limits = listener.limits();
-    boolean trusted = listener.trustedProxies().contains(peer);
+    ProxyProtocolSpec proxyProtocol = listener.proxyProtocol();
+    // A front balancer that sends PROXY headers is not a client: the clients it names are judged
+    // by the access list per request, and it is not limited per client (they share its address).
+    boolean trusted = proxyProtocol != null || listener.trustedProxies().contains(peer);
     AccessList access = listener.access();
     String refused = null;
     boolean counted = limits.maxConnectionsPerClient() != ListenerLimits.NONE && !trusted;
-    if (access != null && access.refusesAtAccept(peer, listener.trustedProxies())) {
+    if (proxyProtocol != null) {
+      if (!proxyProtocol.accepts(peer)) {
+        refused = "proxy_protocol_untrusted";
+      }
+    } else if (access != null && access.refusesAtAccept(peer, listener.trustedProxies())) {
       refused = "access_list";
     } else if (counted && !perClient.tryAcquire(peer, limits.maxConnectionsPerClient())) {
       refused = "max_connections_per_client";

@@ -3,6 +3,7 @@ package io.ballast.proxy.limits;
 import io.ballast.proxy.ProxyObserver;
 import io.ballast.proxy.client.AccessList;
 import io.ballast.proxy.client.TrustedProxies;
+import io.ballast.proxy.proxyprotocol.ProxyProtocolSpec;
 
 /**
  * What an {@link AcceptGate} reads of the listener it guards, whatever the listener speaks (an
@@ -27,6 +28,13 @@ public interface GatedListener {
    * refused nor limited per client); {@link TrustedProxies#NONE} where nothing is judged later.
    */
   TrustedProxies trustedProxies();
+
+  /**
+   * The front balancers whose PROXY protocol headers the listener reads: only they may connect,
+   * and the clients they name are judged per request. Null where clients connect directly (and
+   * always on a TCP listener).
+   */
+  ProxyProtocolSpec proxyProtocol();
 
   /** Who hears of refused connections and held accepts. */
   ProxyObserver observer();

@@ -7,6 +7,7 @@ import io.ballast.proxy.client.TrustedProxies;
 import io.ballast.proxy.limits.AcceptGate;
 import io.ballast.proxy.limits.GatedListener;
 import io.ballast.proxy.limits.ListenerLimits;
+import io.ballast.proxy.proxyprotocol.ProxyProtocolSpec;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -135,6 +136,12 @@ final class TcpListener implements GatedListener {
   @Override
   public TrustedProxies trustedProxies() {
     return TrustedProxies.NONE;
+  }
+
+  /** None: a TCP listener's clients connect directly (PROXY protocol is read by HTTP ones). */
+  @Override
+  public ProxyProtocolSpec proxyProtocol() {
+    return null;
   }
 
   @Override

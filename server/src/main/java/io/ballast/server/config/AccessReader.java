@@ -27,8 +27,7 @@ final class AccessReader {
   static final long MAX_FILE_BYTES = 16L << 20;
 
   private static final Value<String> TEXT = Value.string("a file path", Pattern.compile(".*\\S.*"));
-  private static final Value<List<Cidr>> NETWORKS = Value.list(Value.textual(
-      "an address or network such as 10.0.0.0/8 or 2001:db8::/32", Cidr::parse), 0);
+  private static final Value<List<Cidr>> NETWORKS = Value.networks(0);
 
   private final Problems problems;
 

@@ -1,5 +1,6 @@
 package io.ballast.server.config;
 
+import io.ballast.proxy.proxyprotocol.ProxyProtocolSpec;
 import io.ballast.proxy.tls.ServerTls;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -9,8 +10,8 @@ import java.util.Set;
 /**
  * One listening socket and its routes. A listener written with {@code pool: NAME} has one route,
  * {@value #DEFAULT_ROUTE}, that takes every request to that pool. A {@code mode: tcp} listener
- * ({@link #tcp()} present) relays raw TCP: it has exactly that one route (its pool), no TLS and
- * no rate limits. Immutable.
+ * ({@link #tcp()} present) relays raw TCP: it has exactly that one route (its pool), no TLS, no
+ * rate limits and no PROXY protocol. Immutable.
  *
  * @param name unique among listeners, {@code [a-z0-9][a-z0-9_-]*}
  * @param bind the local address to listen on; port 0 picks a free port
@@ -20,11 +21,13 @@ import java.util.Set;
  * @param rateLimits limits on every request of the listener (one set of buckets for all its
  *     routes), taken before its routes' own
  * @param limits its connection limits, and the request body limit of its routes that set none
+ * @param proxyProtocol the front balancers that connect with a PROXY protocol header; null when
+ *     clients connect directly
  * @param tcp the settings of a {@code mode: tcp} listener; null for an HTTP listener
  */
 public record ListenerConfig(String name, HostPort bind, List<RouteConfig> routes, ServerTls tls,
     AccessConfig access, List<io.ballast.proxy.ratelimit.RateLimitSpec> rateLimits,
-    ListenerLimitsConfig limits, TcpListenerConfig tcp) {
+    ListenerLimitsConfig limits, ProxyProtocolSpec proxyProtocol, TcpListenerConfig tcp) {
   /** The name of the one route of a listener written with {@code pool:}. */
   public static final String DEFAULT_ROUTE = "default";
 
@@ -41,23 +44,31 @@ public record ListenerConfig(String name, HostPort bind, List<RouteConfig> route
       throw new IllegalArgumentException("routes: " + routes.size() + " on a tcp listener"
           + " (expected: the one route of its pool)");
     }
-    if (tcp != null && (tls != null || !rateLimits.isEmpty())) {
-      throw new IllegalArgumentException("tls or rate limits on a tcp listener (expected: none)");
+    if (tcp != null && (tls != null || !rateLimits.isEmpty() || proxyProtocol != null)) {
+      throw new IllegalArgumentException(
+          "tls, rate limits or proxy protocol on a tcp listener (expected: none)");
     }
   }
 
   /** An HTTP listener. */
   public ListenerConfig(String name, HostPort bind, List<RouteConfig> routes, ServerTls tls,
       AccessConfig access, List<io.ballast.proxy.ratelimit.RateLimitSpec> rateLimits,
+      ListenerLimitsConfig limits, ProxyProtocolSpec proxyProtocol) {
+    this(name, bind, routes, tls, access, rateLimits, limits, proxyProtocol, null);
+  }
+
+  /** An HTTP listener clients connect to directly. */
+  public ListenerConfig(String name, HostPort bind, List<RouteConfig> routes, ServerTls tls,
+      AccessConfig access, List<io.ballast.proxy.ratelimit.RateLimitSpec> rateLimits,
       ListenerLimitsConfig limits) {
-    this(name, bind, routes, tls, access, rateLimits, limits, null);
+    this(name, bind, routes, tls, access, rateLimits, limits, null, null);
   }
 
   /** A {@code mode: tcp} listener relaying every connection to {@code pool}. */
   public static ListenerConfig tcp(String name, HostPort bind, String pool, AccessConfig access,
       ListenerLimitsConfig limits, TcpListenerConfig tcp) {
     return new ListenerConfig(name, bind, List.of(RouteConfig.toPool(DEFAULT_ROUTE, pool)), null,
-        access, List.of(), limits, Objects.requireNonNull(tcp, "tcp"));
+        access, List.of(), limits, null, Objects.requireNonNull(tcp, "tcp"));
   }
 
   /** True for a {@code mode: tcp} listener. */
@@ -73,12 +84,12 @@ public record ListenerConfig(String name, HostPort bind, List<RouteConfig> route
   /** A listener without limits of its own. */
   public ListenerConfig(String name, HostPort bind, List<RouteConfig> routes, ServerTls tls,
       AccessConfig access, List<io.ballast.proxy.ratelimit.RateLimitSpec> rateLimits) {
-    this(name, bind, routes, tls, access, rateLimits, null);
+    this(name, bind, routes, tls, access, rateLimits, null, null, null);
   }
 
   /** A listener that serves every client address. */
   public ListenerConfig(String name, HostPort bind, List<RouteConfig> routes, ServerTls tls) {
-    this(name, bind, routes, tls, null, List.of(), null);
+    this(name, bind, routes, tls, null, List.of(), null, null, null);
   }
 
   /** A plain-HTTP listener. */

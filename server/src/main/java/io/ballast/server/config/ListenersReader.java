@@ -2,6 +2,7 @@ package io.ballast.server.config;
 
 import io.ballast.core.retry.RetrySettings;
 import io.ballast.proxy.client.HashKey;
+import io.ballast.proxy.proxyprotocol.ProxyProtocolSpec;
 import io.ballast.proxy.ratelimit.RateLimitSpec;
 import io.ballast.proxy.tls.ServerTls;
 import java.util.ArrayList;
@@ -79,11 +80,13 @@ final class ListenersReader {
       AccessConfig access = new AccessReader(problems).read(s);
       List<RateLimitSpec> rateLimits = new RateLimitReader(problems).read(s);
       ListenerLimitsConfig limits = new LimitsReader(problems).listener(s);
+      ProxyProtocolSpec proxyProtocol = new ProxyProtocolReader(problems).read(s);
       boolean accessRead = problems.errorCount() == beforeTls;
       s.rejectUnknown();
       if (name != null && bind != null && routes != null && tlsRead && accessRead) {
         listeners.add(problems.build(s.mark(), s.path(),
-            () -> new ListenerConfig(name, bind, routes, tls, access, rateLimits, limits)));
+            () -> new ListenerConfig(name, bind, routes, tls, access, rateLimits, limits,
+                proxyProtocol)));
       }
     }
     return problems.errorCount() == before ? listeners : null;

@@ -102,8 +102,7 @@ final class MatchReader {
     List<String> methods = s.get("methods", Value.list(HttpValues.METHOD, 1), List.of());
     PathMatch path = s.child("path").map(this::pathMatch).orElse(null);
     List<RouteMatch.HeaderMatch> headers = headerMatches(s);
-    List<Cidr> clients = s.get("clients", Value.list(Value.textual(
-        "an address or network such as 10.0.0.0/8 or 2001:db8::/32", Cidr::parse), 1), List.of());
+    List<Cidr> clients = s.get("clients", Value.networks(1), List.of());
     Integer status = s.get("status", Value.integer(400, 599), 403);
     s.rejectUnknown();
     if (problems.errorCount() != before) {

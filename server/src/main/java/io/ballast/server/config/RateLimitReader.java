@@ -29,8 +29,7 @@ final class RateLimitReader {
       "global", RateLimitSpec.Key.GLOBAL);
   private static final Value<String> HEADER =
       Value.string("a header name", Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+"));
-  private static final Value<List<Cidr>> NETWORKS = Value.list(Value.textual(
-      "an address or network such as 10.0.0.0/8 or 2001:db8::/32", Cidr::parse), 0);
+  private static final Value<List<Cidr>> NETWORKS = Value.networks(0);
 
   private final Problems problems;
 

@@ -8,8 +8,9 @@ import java.util.Optional;
 
 /**
  * Reads what is a {@code mode: tcp} listener's own, and refuses what it cannot have: its
- * {@code timeouts} ({@code connect}, {@code idle}); no {@code routes}, {@code tls} or
- * {@code rate_limits} (a TCP connection carries no request to route or count), no request limits
+ * {@code timeouts} ({@code connect}, {@code idle}); no {@code routes}, {@code tls},
+ * {@code rate_limits} (a TCP connection carries no request to route or count) or
+ * {@code proxy_protocol} (its clients connect directly), no request limits
  * ({@code max_requests_per_connection}, {@code max_request_body}); and a pool it can balance
  * (no sessions, no hash key but the client's address, plain connections to the backends, no
  * load shedding). Each error names the field and says why. Not thread-safe: one load at a time.
@@ -19,7 +20,9 @@ final class TcpListenerReader {
   private static final Map<String, String> HTTP_ONLY = Map.of(
       "routes", "a tcp listener sends every connection to its pool: set pool",
       "tls", "a tcp listener relays bytes as they come; TLS is the backends' own",
-      "rate_limits", "a tcp listener has no requests to count; limit connections in limits");
+      "rate_limits", "a tcp listener has no requests to count; limit connections in limits",
+      "proxy_protocol", "a tcp listener does not read PROXY protocol headers; its clients"
+          + " connect directly");
   private static final List<String> REQUEST_LIMITS =
       List.of("max_requests_per_connection", "max_request_body");
   private static final Value<Duration> DURATION = Value.duration();
@@ -32,7 +35,7 @@ final class TcpListenerReader {
 
   /** Reports every HTTP-only field {@code s} (a tcp listener) sets. */
   void refuseHttpFields(Section s) {
-    for (String key : List.of("routes", "tls", "rate_limits")) {
+    for (String key : List.of("routes", "tls", "rate_limits", "proxy_protocol")) {
       if (s.optional(key).isPresent()) {
         problems.error(s.keyMarkOf(key), s.path(key), "set on a tcp listener (expected: none; "
             + HTTP_ONLY.get(key) + ")");

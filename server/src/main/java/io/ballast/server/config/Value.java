@@ -1,6 +1,7 @@
 package io.ballast.server.config;
 
 import io.ballast.core.pick.Algorithm;
+import io.ballast.proxy.client.Cidr;
 import io.ballast.proxy.probe.StatusRange;
 import io.ballast.server.config.YamlNode.ListNode;
 import io.ballast.server.config.YamlNode.ScalarNode;
@@ -339,6 +340,12 @@ interface Value<T> {
       StatusRange range = one.read(node, path, problems);
       return range == null ? null : new StatusRanges(List.of(range));
     });
+  }
+
+  /** A list of at least {@code minSize} IP addresses or networks ("10.0.0.0/8", "::1"). */
+  static Value<List<Cidr>> networks(int minSize) {
+    return list(textual("an address or network such as 10.0.0.0/8 or 2001:db8::/32",
+        Cidr::parse), minSize);
   }
 
   /** A list of at least {@code minSize} items; null if the list or any item is wrong. */

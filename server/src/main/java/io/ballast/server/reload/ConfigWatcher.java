@@ -3,14 +3,17 @@ package io.ballast.server.reload;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -25,6 +28,12 @@ import org.slf4j.LoggerFactory;
  * a move a delete and a create), so a reload starts only once the file has been quiet for the
  * debounce time. A touch that leaves the bytes as they are is an unchanged reload (the
  * {@link Reloader} compares the content's hash).
+ *
+ * <p>A watched file that is reached through symbolic links in its own directory is watched
+ * through them too. A Kubernetes ConfigMap mounted as a volume is such a file:
+ * {@code ballast.yaml -> ..data/ballast.yaml} and {@code ..data -> ..2026_12_07_10_00_00.123};
+ * an update writes a new hidden directory and swaps {@code ..data}, and {@code ballast.yaml}
+ * itself never changes, so only the swap of {@code ..data} tells.
  *
  * <p>The files the running config reads (TLS certificates and keys,
  * {@link Reloader#watchedFiles()}) are watched the same way, so that renewing a certificate on
@@ -128,10 +137,16 @@ public final class ConfigWatcher implements AutoCloseable {
   /** Watches the config file and the files the running config reads now. */
   private void follow() {
     Set<Path> next = new HashSet<>();
-    next.add(file);
+    List<Path> given = new ArrayList<>();
+    given.add(file);
     for (Path p : reloader.watchedFiles()) {
-      Path abs = p.toAbsolutePath().normalize();
-      next.add(abs);
+      given.add(p.toAbsolutePath().normalize());
+    }
+    for (Path p : given) {
+      next.add(p);
+      next.addAll(links(p));
+    }
+    for (Path abs : next) {
       if (abs.getParent() != null && !dirs.containsKey(abs.getParent())) {
         try {
           register(abs.getParent());
@@ -142,6 +157,50 @@ public final class ConfigWatcher implements AutoCloseable {
       }
     }
     files = Set.copyOf(next);
+  }
+
+  /**
+   * The symbolic links in {@code file}'s directory (or below it) that reaching {@code file} goes
+   * through, followed link after link (at most 16: a loop ends there). Worked example, a
+   * ConfigMap volume at /etc/ballast: {@code /etc/ballast/ballast.yaml} is a link to
+   * {@code ..data/ballast.yaml}, so it is one; its target {@code /etc/ballast/..data/ballast.yaml}
+   * goes through the link {@code /etc/ballast/..data}, the second; the target of that,
+   * {@code /etc/ballast/..2026_12_07_10_00_00.123/ballast.yaml}, goes through none: both links
+   * are watched by name in /etc/ballast.
+   */
+  static List<Path> links(Path file) {
+    List<Path> out = new ArrayList<>();
+    Path dir = file.getParent();
+    Path current = file;
+    for (int hops = 0; hops < 16 && dir != null; hops++) {
+      Path link = firstLinkUnder(dir, current);
+      if (link == null) {
+        break;
+      }
+      out.add(link);
+      try {
+        Path target = link.getParent().resolve(Files.readSymbolicLink(link)).normalize();
+        current = target.resolve(link.relativize(current)).normalize();
+      } catch (IOException | UnsupportedOperationException e) {
+        break;
+      }
+    }
+    return out;
+  }
+
+  /** The first symbolic link among {@code path}'s prefixes below {@code dir}, or null. */
+  private static Path firstLinkUnder(Path dir, Path path) {
+    if (!path.startsWith(dir)) {
+      return null;
+    }
+    Path prefix = dir;
+    for (Path part : dir.relativize(path)) {
+      prefix = prefix.resolve(part);
+      if (Files.isSymbolicLink(prefix)) {
+        return prefix;
+      }
+    }
+    return null;
   }
 
   private void register(Path dir) throws IOException {

@@ -66,6 +66,9 @@ class TcpConfigTest {
         """))).anySatisfy(e -> assertThat(e).contains("test.yaml:9:", "listeners[1].routes",
             "set on a tcp listener (expected: none; a tcp listener sends every connection to"
                 + " its pool"));
+    assertThat(errors(tcpListener("    proxy_protocol: {accept_from: [\"10.0.0.0/8\"]}\n")))
+        .singleElement().asString().contains("test.yaml:9:", "listeners[1].proxy_protocol",
+            "set on a tcp listener (expected: none; a tcp listener does not read PROXY protocol");
     assertThat(errors(tcpListener("    limits: {max_request_body: 1MiB}\n")))
         .singleElement().asString().contains("test.yaml:9:",
             "listeners[1].limits.max_request_body", "set on a tcp listener");

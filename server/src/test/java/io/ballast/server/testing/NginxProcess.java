@@ -2,13 +2,9 @@ package io.ballast.server.testing;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 /**
  * NGINX from Debian (installed by {@code .ci/run}) run by a test: one {@code server} block on a
@@ -55,19 +51,7 @@ public final class NginxProcess implements AutoCloseable {
     process = new ProcessBuilder(nginx.toString(), "-p", dir.toString(), "-e",
         dir.resolve("error.log").toString(), "-c", dir.resolve("nginx.conf").toString())
         .redirectErrorStream(true).redirectOutput(dir.resolve("nginx.out").toFile()).start();
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (true) {
-      try (Socket ignored = new Socket("127.0.0.1", port)) {
-        break;
-      } catch (IOException e) {
-        if (!process.isAlive() || System.nanoTime() > deadline) {
-          close();
-          throw new IllegalStateException("nginx did not start: "
-              + Files.readString(dir.resolve("error.log")));
-        }
-        Thread.sleep(50);
-      }
-    }
+    ChildProcesses.awaitPort(process, port, "nginx", dir.resolve("error.log"));
   }
 
   public int port() {
@@ -76,9 +60,6 @@ public final class NginxProcess implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    process.destroy();
-    if (!process.waitFor(5, TimeUnit.SECONDS)) {
-      process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-    }
+    ChildProcesses.stop(process);
   }
 }
