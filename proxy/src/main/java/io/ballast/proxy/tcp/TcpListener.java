@@ -1,5 +1,6 @@
 package io.ballast.proxy.tcp;
 
+import io.ballast.core.Backend;
 import io.ballast.proxy.ProxyObserver;
 import io.ballast.proxy.Transport;
 import io.ballast.proxy.client.AccessList;
@@ -16,6 +17,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import java.net.InetSocketAddress;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -34,21 +36,29 @@ final class TcpListener implements GatedListener {
   private final AcceptGate gate = new AcceptGate(this);
   /** The open connections of every TCP listener of the proxy (closed listeners' too). */
   private final Set<TcpSession> sessions;
+  private final EventLoopGroup group;
+  private final Map<Backend, InetSocketAddress> addresses;
   private volatile TcpListenerSpec spec;
+  /** Made with the spec's connect timeout; replaced with a spec that changes it. */
+  private volatile BackendDialer dialer;
   private volatile Channel channel;
 
-  TcpListener(TcpListenerSpec spec, TcpHost host, Set<TcpSession> sessions) {
+  TcpListener(TcpListenerSpec spec, TcpHost host, Set<TcpSession> sessions,
+      EventLoopGroup group, Map<Backend, InetSocketAddress> addresses) {
     this.spec = Objects.requireNonNull(spec, "spec");
+    this.group = Objects.requireNonNull(group, "group");
+    this.addresses = Objects.requireNonNull(addresses, "addresses");
+    this.dialer = new BackendDialer(group, spec.connectTimeout(), addresses);
     this.host = Objects.requireNonNull(host, "host");
     this.sessions = Objects.requireNonNull(sessions, "sessions");
   }
 
   /**
-   * Binds the listening socket on {@code group} and returns its address.
+   * Binds the listening socket on the TCP event loops and returns its address.
    *
    * @throws IllegalStateException naming the address when the bind fails
    */
-  InetSocketAddress bind(EventLoopGroup group) {
+  InetSocketAddress bind() {
     TcpListenerSpec s = spec;
     ServerBootstrap b = new ServerBootstrap()
         .group(group)
@@ -80,8 +90,16 @@ final class TcpListener implements GatedListener {
     return spec;
   }
 
+  /** How new connections reach their backends. */
+  BackendDialer dialer() {
+    return dialer;
+  }
+
   /** New connections take {@code next}; a higher connection limit lets held accepts go on. */
   void replace(TcpListenerSpec next) {
+    if (!next.connectTimeout().equals(dialer.connectTimeout())) {
+      dialer = new BackendDialer(group, next.connectTimeout(), addresses);
+    }
     spec = next;
     gate.limitsChanged();
   }

@@ -43,6 +43,8 @@ public final class TcpListeners {
   private final Map<String, TcpListener> byName = new LinkedHashMap<>();
   /** Every open connection, whichever listener accepted it (one that closed since, too). */
   private final Set<TcpSession> sessions = ConcurrentHashMap.newKeySet();
+  /** Each backend's resolved address, for every listener; a backend gone is forgotten. */
+  private final Map<Backend, InetSocketAddress> addresses = new ConcurrentHashMap<>();
   private volatile boolean stopped;
 
   /**
@@ -73,8 +75,8 @@ public final class TcpListeners {
     if (group == null) {
       group = Transport.newNioGroup(threads, "ballast-tcp");
     }
-    TcpListener l = new TcpListener(spec, host, sessions);
-    InetSocketAddress bound = l.bind(group);
+    TcpListener l = new TcpListener(spec, host, sessions, group, addresses);
+    InetSocketAddress bound = l.bind();
     byName.put(spec.name(), l);
     LOG.debug("{} on {}", l, bound);
     return bound;
@@ -157,6 +159,7 @@ public final class TcpListeners {
    * close, on every listener.
    */
   public void forget(Backend backend) {
+    addresses.remove(backend);
     for (TcpSession s : sessions) {
       s.closeIfTo(backend);
     }

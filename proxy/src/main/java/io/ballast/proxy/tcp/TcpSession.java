@@ -5,7 +5,6 @@ import io.ballast.core.attempt.Attempts;
 import io.ballast.core.Ticker;
 import io.ballast.core.zone.ZoneMap;
 import io.ballast.proxy.ProxyObserver;
-import io.ballast.proxy.Transport;
 import io.ballast.proxy.client.HashKey;
 import io.ballast.proxy.client.HashKeys;
 import io.ballast.proxy.routing.PoolRef;
@@ -14,12 +13,10 @@ import io.ballast.proxy.tunnel.Tunnel;
 import io.ballast.proxy.tunnel.TunnelListener;
 import io.ballast.proxy.tunnel.TunnelSummary;
 import io.ballast.proxy.upstream.BackendConnections;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOption;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -54,6 +51,8 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements TunnelLis
   private final TcpListener listener;
   private final TcpListenerSpec spec;
   private final TcpHost host;
+  /** How backends are reached, with the connect timeout at accept. */
+  private final BackendDialer dialer;
   /** The observer at accept: opens and closes pair up across a reload. */
   private final ProxyObserver observer;
   private final Attempts attempts;
@@ -75,6 +74,7 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements TunnelLis
     this.listener = listener;
     this.spec = spec;
     this.host = host;
+    this.dialer = listener.dialer();
     this.observer = host.observer();
     this.attempts = new Attempts(Ticker.SYSTEM, host.attemptListener());
   }
@@ -120,15 +120,7 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements TunnelLis
       return;
     }
     connectTried = true;
-    ChannelFuture f = new Bootstrap()
-        .group(client.eventLoop())
-        .channel(Transport.socketChannel(client.eventLoop()))
-        .option(ChannelOption.TCP_NODELAY, true)
-        // Read nothing before the tunnel starts: a backend that speaks first waits in the kernel.
-        .option(ChannelOption.AUTO_READ, false)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) spec.connectTimeout().toMillis())
-        .handler(new ChannelInboundHandlerAdapter())
-        .connect(new InetSocketAddress(b.host(), b.port()));
+    ChannelFuture f = dialer.connect(b, client.eventLoop());
     dialing = f.channel();
     f.addListener((ChannelFuture done) -> connected(done, b));
   }
