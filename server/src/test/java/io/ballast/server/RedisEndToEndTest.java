@@ -19,6 +19,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * Two real Redis servers behind a {@code mode: tcp} listener, checked with PING/+PONG, under
@@ -35,6 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
 class RedisEndToEndTest {
   /** Each run: 1000 SETs and 1000 GETs from 20 clients, a connection per request. */
   private static final List<String> RUN = List.of("-n", "1000", "-c", "20", "-t", "set,get",
+      "-k", "0", "-q");
+  /** The run r1 dies in: long enough (4000 SETs and GETs) to be killed in the middle. */
+  private static final List<String> DURING = List.of("-n", "4000", "-c", "20", "-t", "set,get",
       "-k", "0", "-q");
   private static final Pattern LINE = Pattern.compile(
       "\\{\"time\":\"([^\"]+)\",\"protocol\":\"tcp\".*\"backend\":\"?([a-z0-9]+|null)\"?,");
@@ -88,11 +92,15 @@ class RedisEndToEndTest {
         RedisServer.Benchmark run = bench(port, "before-" + i);
         assertThat(run.exitCode()).as(run.output()).isZero();
       }
-      // A run in progress when r1 dies.
+      // A run in progress when r1 dies: killed once r1 has served 300 of its connections.
+      long servedBefore = b1.load().requests();
       AtomicReference<Instant> dead = new AtomicReference<>();
       Thread killer = new Thread(() -> {
         try {
-          Thread.sleep(300);
+          long deadline = System.nanoTime() + 30_000_000_000L;
+          while (b1.load().requests() < servedBefore + 300 && System.nanoTime() < deadline) {
+            Thread.sleep(2);
+          }
           r1.kill();
           dead.set(Instant.now());
         } catch (InterruptedException e) {
@@ -100,9 +108,14 @@ class RedisEndToEndTest {
         }
       });
       killer.start();
-      RedisServer.Benchmark cut = bench(port, "during");
+      RedisServer.Benchmark cut = RedisServer.benchmark(port, DURING,
+          dir.resolve("bench-during.out"), Duration.ofSeconds(60));
+      Instant runEnded = Instant.now();
       killer.join();
       assertThat(r1.alive()).isFalse();
+      assertThat(dead.get()).as("r1 killed while the run went on").isBefore(runEnded);
+      LoggerFactory.getLogger(RedisEndToEndTest.class).info("the run r1 died in exited {}: {}",
+          cut.exitCode(), lastLine(cut.output()));
       // The log's times are whole milliseconds of the accept: one more of slack.
       Instant killed = dead.get().plusMillis(1);
       // The check takes r1 out; until then a refused connect goes on to r2.
@@ -140,6 +153,11 @@ class RedisEndToEndTest {
         ballast.stop();
       }
     }
+  }
+
+  private static String lastLine(String output) {
+    String[] lines = output.strip().split("[\r\n]+");
+    return lines.length == 0 ? "" : lines[lines.length - 1].strip();
   }
 
   private RedisServer.Benchmark bench(int port, String name) throws Exception {
