@@ -30,7 +30,7 @@ import java.util.Objects;
  * reload replaces; handlers read each once per request (or per connection), so a request in
  * flight finishes on what it began with and the next one sees the new.
  */
-public final class ListenerContext {
+public final class ListenerContext implements io.ballast.proxy.limits.GatedListener {
   private final String name;
   private final ProxyServer server;
   private volatile RouteTable routes;

@@ -1,5 +1,7 @@
 package io.ballast.proxy;
 
+import io.ballast.core.Backend;
+import io.ballast.proxy.tcp.TcpConnectionLog;
 import io.ballast.proxy.tls.ClientTls;
 import io.ballast.proxy.tunnel.TunnelEnd;
 
@@ -84,4 +86,26 @@ public interface ProxyObserver {
    * {@link #onRequestComplete} follows (status 101, the tunnel's bytes and life).
    */
   default void onTunnelClosed(String pool, TunnelEnd end) {}
+
+  /**
+   * A connection of the TCP listener {@code listener} reached {@code backend} of {@code pool}
+   * and relays from now on; its {@link #onTcpConnectionClosed} follows.
+   */
+  default void onTcpConnectionOpened(String listener, String pool, Backend backend) {}
+
+  /**
+   * {@code bytes} crossed a connection of the TCP listener {@code listener} to {@code backend},
+   * from the client when {@code fromClient}. Called once per read: keep it cheap.
+   */
+  default void onTcpBytes(String listener, Backend backend, boolean fromClient, int bytes) {}
+
+  /**
+   * A connect of the TCP listener {@code listener} to {@code backend} of {@code pool} failed;
+   * {@code reason} is one of a few words ({@code connect refused}, {@code connect timeout}).
+   * The client's connection may go on to another backend.
+   */
+  default void onTcpConnectFailed(String listener, String pool, Backend backend, String reason) {}
+
+  /** A connection of a TCP listener closed (whether or not it reached a backend); once each. */
+  default void onTcpConnectionClosed(TcpConnectionLog log) {}
 }

@@ -15,6 +15,7 @@ import io.ballast.proxy.tls.BackendTls;
 import io.ballast.proxy.tls.ServerTls;
 import io.ballast.proxy.signals.SignalPollers;
 import io.ballast.proxy.signals.SignalsSpec;
+import io.ballast.proxy.tcp.TcpListeners;
 import io.ballast.proxy.tunnel.Tunnels;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.ChannelFuture;
@@ -80,6 +81,8 @@ public final class ProxyServer implements AutoCloseable {
   private volatile ListenSockets listenSockets = ListenSockets.BIND;
   private volatile boolean draining;
   private boolean closed;
+  /** The raw TCP listeners ({@code mode: tcp}), on the same event loops. */
+  private final TcpListeners tcp;
 
   /**
    * @param threads event loop threads; 0 for the number of cores
@@ -92,6 +95,7 @@ public final class ProxyServer implements AutoCloseable {
         Objects.requireNonNull(observer, "observer"));
     this.group = Transport.newGroup(threads, "ballast-io");
     this.upstreamPools = new UpstreamPools(group, settings);
+    this.tcp = new TcpListeners(threads, new ServerTcpHost(this));
     LOG.info("proxy transport: {} with {} event loops", Transport.name(), upstreamPools.size());
   }
 
@@ -158,6 +162,16 @@ public final class ProxyServer implements AutoCloseable {
    */
   public void forgetBackend(io.ballast.core.Backend backend) {
     upstreamPools.forget(backend);
+    tcp.forget(backend);
+  }
+
+  /**
+   * The raw TCP listeners ({@code mode: tcp}): opened, replaced and closed by name, beside the
+   * HTTP listeners and on the same event loops; a graceful stop waits for their connections as
+   * for requests in flight, and a stop closes them.
+   */
+  public TcpListeners tcp() {
+    return tcp;
   }
 
   /** How every listener finds a client's zone; without it every client's zone is unknown. */
@@ -266,7 +280,7 @@ public final class ProxyServer implements AutoCloseable {
   /** Where the listener is bound, or null for an unknown name. */
   public synchronized InetSocketAddress listenerAddress(String name) {
     ListenerContext c = listeners.get(name);
-    return c == null ? null : c.address();
+    return c == null ? tcp.address(name) : c.address();
   }
 
   /**
@@ -349,6 +363,7 @@ public final class ProxyServer implements AutoCloseable {
    */
   public synchronized void stopAccepting() {
     draining = true;
+    tcp.stopAccepting();
     for (ListenerContext c : listeners.values()) {
       c.close();
     }
@@ -386,7 +401,8 @@ public final class ProxyServer implements AutoCloseable {
 
   /**
    * Requests in flight (head received, last response byte not yet written); a WebSocket counts
-   * until its tunnel closes, so a drain waits for open tunnels too.
+   * until its tunnel closes, and a TCP listener's connection until it closes, so a drain waits
+   * for them too.
    */
   public int activeRequests() {
     return inFlight.count();
@@ -414,6 +430,7 @@ public final class ProxyServer implements AutoCloseable {
     }
     closed = true;
     draining = true;
+    tcp.stopAccepting();
     for (ListenerContext c : listeners.values()) {
       c.close();
     }
@@ -421,6 +438,7 @@ public final class ProxyServer implements AutoCloseable {
       LOG.warn("{} tunnel(s) did not close within {} ms of their goodbye and are cut",
           tunnels.open(), TUNNEL_GOODBYE.toMillis());
     }
+    tcp.close();
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
   }
 

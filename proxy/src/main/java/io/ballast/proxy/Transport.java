@@ -43,6 +43,21 @@ public final class Transport {
         epoll() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
   }
 
+  /**
+   * NIO event loops whatever the platform: for the raw TCP relay, whose half-closed connections
+   * native epoll (Netty 4.2.18) cannot wait to write to (see {@code proxy.tcp.TcpListeners}).
+   */
+  public static EventLoopGroup newNioGroup(int threads, String name) {
+    int n = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
+    return new MultiThreadIoEventLoopGroup(n, new DefaultThreadFactory(name, true),
+        NioIoHandler.newFactory());
+  }
+
+  /** The server socket channel type that runs on {@code group}. */
+  public static Class<? extends ServerSocketChannel> serverChannel(EventLoopGroup group) {
+    return epollLoops(group) ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+  }
+
   /** The listening channel type that runs on {@link #newGroup}'s loops. */
   public static Class<? extends ServerSocketChannel> serverChannel() {
     return epoll() ? EpollServerSocketChannel.class : NioServerSocketChannel.class;

@@ -120,7 +120,7 @@ public final class Ballast {
     };
     this.discovery = new Discovery(proxy.eventLoopGroup());
     this.pools = new Pools(new PoolServices(control, proxy, decisions, discovery), poolZones,
-        new StateLog(List.of(metrics, decisions, forget)));
+        new StateLog(List.of(metrics, observers.tcp(), decisions, forget)));
     this.zones = new Zones(poolZones, name -> {
       PoolRuntime r = pools.get(name);
       return r == null ? null : r.pool();
@@ -183,7 +183,8 @@ public final class Ballast {
     zones.pools().forEach(p -> log.info("{}", Zones.describe(p)));
     routes = routeBuilder.build(config, pools.refs());
     publishRoutes(routes);
-    listeners.start(config, routes.byListener());
+    listeners.start(config, routes.byListener(),
+        new TcpListenerSpecs(pools.refs(), config.timeouts().connect()));
     StartLog.listeners(config, routes, listeners.addresses());
     if (config.admin().enabled()) {
       admin = new AdminServer(config.admin().bind().toSocketAddress(), metrics,
@@ -250,7 +251,8 @@ public final class Ballast {
     }
     RouteBuilder.Built before = routes;
     RouteBuilder.Built built = routeBuilder.build(next, pools.refs());
-    changes.addAll(listeners.apply(next, built.byListener()));
+    changes.addAll(listeners.apply(next, built.byListener(),
+        new TcpListenerSpecs(pools.refs(), next.timeouts().connect())));
     routes = built;
     publishRoutes(built);
     for (Mirror m : RouteBuilder.retired(before, built)) {

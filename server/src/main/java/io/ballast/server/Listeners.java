@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * The proxy's listeners as configured: opened at start, and changed by a reload to what the new
  * configuration says. A listener that stays keeps its socket and swaps its routes; a new one
  * opens; a removed one stops accepting and its connections close after their current response;
- * one whose address changed closes and opens again at the new address.
+ * one whose address or mode changed closes and opens again. A {@code mode: tcp} listener is
+ * built by {@link TcpListenerSpecs} and kept by the proxy's {@code tcp()} listeners: a reload
+ * hands it its new pool, timeouts, access list and limits for its next connection.
  *
  * <p>Used by one thread at a time (start, then the reload thread); {@link #tls()} from any.
  */
@@ -32,6 +34,8 @@ final class Listeners {
   private final ProxyServer proxy;
   /** What each open listener was opened with. */
   private Map<String, HostPort> open = new LinkedHashMap<>();
+  /** The open listeners that relay TCP ({@code mode: tcp}). */
+  private final java.util.Set<String> tcp = new java.util.HashSet<>();
   /**
    * The certificates each open listener serves (absent: plain HTTP); replaced whole, so that a
    * scrape on another thread reads one consistent map.
@@ -74,7 +78,8 @@ final class Listeners {
    * Makes the open listeners those of {@code config}, with {@code routes} by listener name.
    * Returns what changed ("listener api added", "listener web moved to 0.0.0.0:8081").
    */
-  List<String> apply(BallastConfig config, Map<String, List<RouteSpec>> routes) {
+  List<String> apply(BallastConfig config, Map<String, List<RouteSpec>> routes,
+      TcpListenerSpecs tcpSpecs) {
     List<String> changes = new ArrayList<>();
     Map<String, HostPort> next = new LinkedHashMap<>();
     for (ListenerConfig l : config.listeners()) {
@@ -83,8 +88,10 @@ final class Listeners {
     java.util.Set<String> moving = new java.util.HashSet<>();
     for (String name : new ArrayList<>(open.keySet())) {
       HostPort want = next.get(name);
-      if (want == null || !want.equals(open.get(name))) {
+      if (want == null || !want.equals(open.get(name)) || modeChanged(name, config)) {
         proxy.removeListener(name);
+        proxy.tcp().remove(name);
+        tcp.remove(name);
         open.remove(name);
         forget(name);
         if (want == null) {
@@ -96,6 +103,19 @@ final class Listeners {
     }
     for (ListenerConfig l : config.listeners()) {
       List<RouteSpec> r = routes.get(l.name());
+      if (l.isTcp()) {
+        if (open.containsKey(l.name())) {
+          proxy.tcp().replace(tcpSpecs.spec(l));
+        } else {
+          InetSocketAddress bound = proxy.tcp().add(tcpSpecs.spec(l));
+          changes.add("listener " + l.name() + (moving.contains(l.name()) ? " moved to "
+              : " added on ") + hostPort(bound));
+          open.put(l.name(), l.bind());
+          tcp.add(l.name());
+          log.info("listener {} on tcp://{} (pool {})", l.name(), hostPort(bound), l.tcpPool());
+        }
+        continue;
+      }
       if (open.containsKey(l.name())) {
         proxy.replaceRoutes(l.name(), r);
         proxy.replaceAccess(l.name(), access(l));
@@ -121,18 +141,49 @@ final class Listeners {
     return changes;
   }
 
-  /** Opens every listener of {@code config} at start; returns the bound addresses in order. */
-  List<InetSocketAddress> start(BallastConfig config, Map<String, List<RouteSpec>> routes) {
+  /**
+   * Opens every listener of {@code config} at start (the HTTP ones first, then those that relay
+   * TCP); returns the bound addresses in configuration order. A bind that fails closes what
+   * opened before it and throws.
+   */
+  List<InetSocketAddress> start(BallastConfig config, Map<String, List<RouteSpec>> routes,
+      TcpListenerSpecs tcpSpecs) {
     List<ListenerSpec> specs = new ArrayList<>();
     for (ListenerConfig l : config.listeners()) {
-      specs.add(spec(l, routes.get(l.name())));
+      if (!l.isTcp()) {
+        specs.add(spec(l, routes.get(l.name())));
+      }
     }
-    List<InetSocketAddress> bound = proxy.start(specs);
+    proxy.start(specs);
+    try {
+      for (ListenerConfig l : config.listeners()) {
+        if (l.isTcp()) {
+          proxy.tcp().add(tcpSpecs.spec(l));
+          tcp.add(l.name());
+        }
+      }
+    } catch (RuntimeException e) {
+      for (ListenerConfig l : config.listeners()) {
+        proxy.removeListener(l.name());
+        proxy.tcp().remove(l.name());
+      }
+      throw e;
+    }
     for (ListenerConfig l : config.listeners()) {
       open.put(l.name(), l.bind());
       remember(l);
     }
-    return bound;
+    return addresses();
+  }
+
+  /** True when the listener {@code name}, open now, changes between HTTP and TCP. */
+  private boolean modeChanged(String name, BallastConfig config) {
+    for (ListenerConfig l : config.listeners()) {
+      if (l.name().equals(name)) {
+        return l.isTcp() != tcp.contains(name);
+      }
+    }
+    return false;
   }
 
   private static ListenerSpec spec(ListenerConfig l, List<RouteSpec> routes) {

@@ -12,6 +12,7 @@ import io.ballast.server.metrics.GrpcMetrics;
 import io.ballast.server.metrics.Http2Metrics;
 import io.ballast.server.metrics.ProxyMetrics;
 import io.ballast.server.metrics.RefusalMetrics;
+import io.ballast.server.metrics.TcpMetrics;
 import io.ballast.server.metrics.TlsMetrics;
 import io.ballast.server.metrics.TunnelMetrics;
 import java.io.IOException;
@@ -20,9 +21,9 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * Who learns what the data plane did: the request and pool metrics, the TLS and tunnel metrics
- * (all in one registry) and the access log of the moment, composed into the one observer the
- * proxy calls.
+ * Who learns what the data plane did: the request and pool metrics, the TLS, tunnel and TCP
+ * listener metrics (all in one registry) and the access log of the moment, composed into the
+ * one observer the proxy calls.
  *
  * <p>Used by one thread at a time (start, then the reload thread); {@link #current()}'s result
  * is thread-safe.
@@ -31,6 +32,7 @@ final class Observers implements AutoCloseable {
   private final ProxyMetrics metrics;
   private final TlsMetrics tls;
   private final TunnelMetrics tunnels;
+  private final TcpMetrics tcp;
   private final GrpcMetrics grpc;
   private final Http2Metrics http2;
   private final RefusalMetrics refusals;
@@ -43,6 +45,7 @@ final class Observers implements AutoCloseable {
     this.metrics = new ProxyMetrics(List.of(), control);
     this.tls = new TlsMetrics(metrics.registry(), served);
     this.tunnels = new TunnelMetrics(metrics.registry());
+    this.tcp = new TcpMetrics(metrics.registry());
     this.grpc = new GrpcMetrics(metrics.registry());
     this.http2 = new Http2Metrics(metrics.registry());
     this.refusals = new RefusalMetrics(metrics.registry());
@@ -54,13 +57,19 @@ final class Observers implements AutoCloseable {
     return metrics;
   }
 
+  /** The TCP listeners' metrics, which also hear when a backend leaves its pool. */
+  TcpMetrics tcp() {
+    return tcp;
+  }
+
   /** The observer to hand the proxy: every metric, and the access log when there is one. */
   ProxyObserver current() {
     AccessLog log = accessLogs.current();
     return log == null
-        ? CompositeObserver.of(metrics, tls, tunnels, grpc, http2, refusals, connectionLimits)
-        : CompositeObserver.of(metrics, tls, tunnels, grpc, http2, refusals, connectionLimits,
-            log);
+        ? CompositeObserver.of(metrics, tls, tunnels, tcp, grpc, http2, refusals,
+            connectionLimits)
+        : CompositeObserver.of(metrics, tls, tunnels, tcp, grpc, http2, refusals,
+            connectionLimits, log);
   }
 
   /**

@@ -45,7 +45,8 @@ final class StartLog {
       List<RouteSpec> rs = routes.byListener().get(l.name());
       boolean one = rs.size() == 1 && rs.get(0).pool() != null
           && rs.get(0).match().matchesEverything();
-      log.info("listener {} on {}://{}{}", l.name(), l.tls() == null ? "http" : "https",
+      log.info("listener {} on {}://{}{}", l.name(),
+          l.isTcp() ? "tcp" : l.tls() == null ? "http" : "https",
           Listeners.hostPort(addresses.get(i)),
           one ? " -> pool " + rs.get(0).pool().name() : ": " + rs.size() + " routes");
       if (l.tls() != null) {

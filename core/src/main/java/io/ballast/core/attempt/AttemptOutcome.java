@@ -19,7 +19,12 @@ public enum AttemptOutcome {
   /** The backend answered, then broke the response (a reset, a malformed or stalled body). */
   BROKEN_AFTER_HEAD,
   /** The request ended on the client's side (gone, or its body broken) during the attempt. */
-  ABANDONED;
+  ABANDONED,
+  /**
+   * A byte stream (a TCP connection) was relayed until it ended in order: a side closed it, the
+   * client broke it, or it idled out. The backend broke none of it.
+   */
+  STREAM_ENDED;
 
   /** Lower case, for logs and labels ("reset_after_sent"). */
   public String label() {

@@ -35,6 +35,18 @@ import java.util.Objects;
  * }
  * }</pre>
  *
+ * <p>A byte stream (a TCP connection) lives the same protocol with fewer steps: its connection
+ * is its answer, and nothing is retried once one is up.
+ * <pre>{@code
+ * attempts.startStream(pool, policy, hashKey, zone);
+ * for (Backend b = attempts.next(); b != null; b = attempts.next()) {   // null: close the client
+ *   connect to b; failed: if (!attempts.connectFailed(why)) close the client; else continue;
+ *   done:  attempts.connected(); attempts.streamOpened(); relay bytes until the end
+ *   end:   attempts.streamEnded() (closed in order, by the client, idle), or
+ *          attempts.broken(why) (the backend reset it)
+ * }
+ * }</pre>
+ *
  * <h2>What each outcome tells whom</h2>
  * <table>
  *   <tr><th>outcome</th><th>load</th><th>gate</th><th>outlier tracker</th><th>retry as</th></tr>
@@ -71,6 +83,12 @@ public final class Attempts {
   public interface Chooser {
     PickResult choose(PickContext context);
   }
+
+  /**
+   * The method a stream's retry state is started with: not one the retry policy replays, so
+   * that a stream is never sent twice (it is marked not idempotent besides).
+   */
+  static final String STREAM_METHOD = "STREAM";
 
   private final AttemptListener listener;
   /** The attempt in progress: what it holds on its backend. */
@@ -125,6 +143,42 @@ public final class Attempts {
     judgedAtEnd = false;
     failStatus = 503;
     reason = null;
+    hold.clear();
+  }
+
+  /**
+   * A byte stream begins (a TCP connection of a {@code mode: tcp} listener): its attempts go to
+   * {@code pool} under {@code policy}, picking through the pool's picker. It is retried only
+   * while no backend accepted it (a refused or timed-out connect, a gate's refusal), within the
+   * policy's attempts and overall timeout, free of the retry budget as every attempt that never
+   * reached a backend is.
+   *
+   * @param hashKey the stream's hash key (the client's address) for hash-based pools, 0 for none
+   * @param locality the client's zone index in the pool's zone map, -1 when unknown
+   */
+  public void startStream(LoadBalancer pool, RetryPolicy policy, long hashKey, int locality) {
+    start(pool, policy, null, STREAM_METHOD, hashKey, locality);
+    notIdempotent();
+  }
+
+  /**
+   * The stream's connection is up ({@link #connected()} first): the stream counts in the
+   * backend's load until it ends, and the gate and the load learn the time it took to connect
+   * (see {@link AttemptHold#streamOpened}).
+   */
+  public void streamOpened() {
+    hold.streamOpened();
+    reached = hold.backend();
+  }
+
+  /**
+   * The stream ended without the backend breaking it: a side closed it, the client reset it, or
+   * it idled out. A success for the load and the gate; the outlier tracker heard the connect.
+   * A stream the backend broke ends with {@link #broken} instead.
+   */
+  public void streamEnded() {
+    hold.end(false, false);
+    record(AttemptOutcome.STREAM_ENDED, null);
     hold.clear();
   }
 
@@ -304,8 +358,9 @@ public final class Attempts {
   }
 
   /**
-   * The relayed answer broke after its head (a reset, a malformed or stalled body): a failure
-   * of the backend; the client gets a truncated response, never a retry.
+   * The relayed answer broke after its head (a reset, a malformed or stalled body), or the
+   * backend broke a stream it had accepted (a reset): a failure of the backend; the client gets
+   * a truncated response (a stream: a reset), never a retry.
    */
   public void broken(String why) {
     judgedAtEnd = false;

@@ -299,6 +299,44 @@ class AttemptsTest {
   }
 
   @Test
+  void aStreamHoldsItsPlaceInTheLoadUntilItEndsAndLearnsOnlyItsConnectTime() {
+    attempts.startStream(pool, policy, 0L, -1);
+    Backend first = attempts.next();
+    control.advance(Duration.ofMillis(3));
+    attempts.connected();
+    attempts.streamOpened();
+    assertThat(first.load().inFlight()).isEqualTo(1);
+    control.advance(Duration.ofMinutes(10));
+    attempts.streamEnded();
+
+    assertThat(first.load().inFlight()).isZero();
+    assertThat(first.load().failures()).isZero();
+    assertThat(first.load().latencyNanosTotal()).isEqualTo(Duration.ofMillis(3).toNanos());
+    assertThat(records).singleElement().hasToString(first.name() + " stream_ended"
+        + " load=success gate=success outlier=local-origin success retry=-");
+    assertThat(attempts.reached()).isSameAs(first);
+  }
+
+  @Test
+  void aStreamIsRetriedOnARefusedConnectOnlyAndABackendResetIsAFailure() {
+    attempts.startStream(pool, policy, 0L, -1);
+    Backend first = attempts.next();
+    assertThat(attempts.connectFailed("connect refused")).isTrue();
+    Backend second = attempts.next();
+    assertThat(second).isNotSameAs(first);
+    attempts.connected();
+    attempts.streamOpened();
+    attempts.broken("backend reset the connection");
+    assertThat(second.load().failures()).isEqualTo(1);
+    assertThat(records).extracting(AttemptRecord::toString).containsExactly(
+        first.name() + " connect_failed load=- gate=failure outlier=local-origin failure"
+            + " retry=retry_not_sent",
+        second.name() + " broken_after_head load=failure gate=failure"
+            + " outlier=local-origin success, local-origin failure retry=-");
+    assertThat(records.get(0).decision()).isEqualTo(RetryDecision.RETRY_NOT_SENT);
+  }
+
+  @Test
   void aBreakAfterTheHeadIsAFailureAndNeverRetried() {
     Backend first = begin("GET");
     attempts.connected();

@@ -83,6 +83,14 @@ public final class HashKeys {
     return ThreadLocalRandom.current().nextLong();
   }
 
+  /**
+   * The key of a client at {@code address} under {@code mask}, for connections that carry no
+   * request to read (a TCP listener's): the same key an HTTP request from that address gets.
+   */
+  public static long clientIp(InetAddress address, HashKey.ClientIp mask) {
+    return address(address, mask);
+  }
+
   static long address(InetAddress address, HashKey.ClientIp mask) {
     byte[] bytes = address.getAddress();
     int prefix = bytes.length == 4 ? mask.ipv4Prefix() : mask.ipv6Prefix();

@@ -1,6 +1,5 @@
 package io.ballast.proxy.limits;
 
-import io.ballast.proxy.ListenerContext;
 import io.ballast.proxy.client.AccessList;
 import io.ballast.proxy.proxyprotocol.ProxyProtocolSpec;
 import io.netty.channel.Channel;
@@ -13,7 +12,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Admits the connections one listener accepts, on its listening channel, before a connection is
+ * Admits the connections one listener (HTTP or TCP) accepts, on its listening channel, before a connection is
  * registered with an event loop or a byte of it is read:
  *
  * <ul>
@@ -36,7 +35,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * at the count: accepting is only ever turned off or on from the listening loop.
  */
 public final class AcceptGate extends ChannelInboundHandlerAdapter {
-  private final ListenerContext listener;
+  private final GatedListener listener;
   private final AtomicInteger open = new AtomicInteger();
   private final ClientCounts perClient = new ClientCounts();
   /** Accepting is held at the limit; written on the listening loop only. */
@@ -44,7 +43,7 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
   private long heldSince;
   private volatile Channel server;
 
-  public AcceptGate(ListenerContext listener) {
+  public AcceptGate(GatedListener listener) {
     this.listener = listener;
   }
 

@@ -27,11 +27,13 @@ import java.util.regex.Pattern;
  *     with HEAD, whose answers have no body
  * @param service the service a {@link Kind#GRPC} check asks about ("" for the server as a whole);
  *     "" for the other kinds
+ * @param sendExpect what a {@link Kind#TCP} check sends and must hear back once connected
+ *     ({@link SendExpectProbe}); null for a bare connect, and for the other kinds
  */
 public record HealthCheckSpec(
     String path, String host, Duration interval, Duration timeout,
     List<StatusRange> expectedStatuses, Kind kind, String method, String bodyContains,
-    String service) {
+    String service, SendExpect sendExpect) {
 
   /** How much of a response body a probe reads looking for {@link #bodyContains}. */
   public static final int MAX_BODY = 64 * 1024;
@@ -43,10 +45,21 @@ public record HealthCheckSpec(
   public enum Kind {
     /** Connect, send {@code GET path}, pass on an expected status. */
     HTTP,
-    /** Pass when a TCP connection is accepted within the timeout. */
+    /**
+     * Pass when a TCP connection is accepted within the timeout, and, with
+     * {@link #sendExpect}, when the backend answers what it says.
+     */
     TCP,
     /** Call {@code grpc.health.v1.Health/Check} over HTTP/2, pass on SERVING. */
     GRPC
+  }
+
+  /** A check that sends nothing of its own on a TCP connection. */
+  public HealthCheckSpec(String path, String host, Duration interval, Duration timeout,
+      List<StatusRange> expectedStatuses, Kind kind, String method, String bodyContains,
+      String service) {
+    this(path, host, interval, timeout, expectedStatuses, kind, method, bodyContains, service,
+        null);
   }
 
   /** A check without a gRPC service. */
@@ -78,6 +91,15 @@ public record HealthCheckSpec(
   /** A TCP connect check every {@code interval}, timing out after {@code timeout}. */
   public static HealthCheckSpec tcp(Duration interval, Duration timeout) {
     return new HealthCheckSpec("/", null, interval, timeout, DEFAULT_STATUSES, Kind.TCP);
+  }
+
+  /**
+   * A TCP check that sends and expects ({@code talk}), or a bare connect when {@code talk} is
+   * null.
+   */
+  public static HealthCheckSpec tcp(Duration interval, Duration timeout, SendExpect talk) {
+    return new HealthCheckSpec("/", null, interval, timeout, DEFAULT_STATUSES, Kind.TCP, "GET",
+        null, "", talk);
   }
 
   /** A gRPC health check of {@code service} ("" for the whole server). */
@@ -138,6 +160,10 @@ public record HealthCheckSpec(
     if (!service.isEmpty() && kind != Kind.GRPC) {
       throw new IllegalArgumentException(
           "service: \"" + service + "\" on a " + kind + " check (expected: GRPC only)");
+    }
+    if (sendExpect != null && kind != Kind.TCP) {
+      throw new IllegalArgumentException(
+          "sendExpect: set on a " + kind + " check (expected: TCP only)");
     }
     if (service.length() > MAX_SERVICE || service.chars().anyMatch(Character::isISOControl)) {
       throw new IllegalArgumentException("service: " + service.length() + " characters"

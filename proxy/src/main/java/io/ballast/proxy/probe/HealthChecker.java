@@ -32,7 +32,8 @@ import java.util.Objects;
 /**
  * Active health checks of one pool: every level of checks probes every member over a fresh
  * connection on its own jittered interval, with {@code METHOD path} (Connection: close) for an
- * HTTP check, a bare connect for a TCP check or a {@link GrpcHealthProbe}, and each result goes to
+ * HTTP check, a bare connect for a TCP check (a {@link SendExpectProbe} when it talks) or a
+ * {@link GrpcHealthProbe}, and each result goes to
  * {@link LoadBalancer#reportCheck(Backend, int, boolean, String)}, where the level's rise/fall
  * damping and the pool's health policy decide the backend's state.
  *
@@ -100,6 +101,7 @@ public final class HealthChecker implements AutoCloseable {
           ProbeTask p = new ProbeTask(b, b.port(), group, spec.interval(), spec.timeout(),
               () -> closed, task -> spec.kind() == HealthCheckSpec.Kind.GRPC
                   ? new GrpcHealthProbe(task, spec, tls, verdict)
+                  : spec.sendExpect() != null ? new SendExpectProbe(task, spec, verdict)
                   : new Attempt(task, spec, verdict));
           list.add(p);
           p.start(joined);

@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A raw byte relay between a client connection and a backend connection that knows nothing of
- * the protocol it carries (WebSocket after an HTTP/1.1 upgrade today; HTTP/2 extended CONNECT
- * and a TCP mode can use it as it is):
+ * the protocol it carries (WebSocket after an HTTP/1.1 upgrade or an HTTP/2 extended CONNECT,
+ * and the connections of TCP listeners, {@code proxy.tcp}):
  * <ul>
  *   <li>both directions with backpressure ({@link Pipe}): a side is read only while the other
  *       can take more, so a tunnel holds at most about one write buffer (high-water mark) and
@@ -72,6 +72,8 @@ public final class Tunnel {
   private TunnelEnd end;
   private int open = 2;
   private ScheduledFuture<?> grace;
+  /** A connection that breaks takes the other down with a reset, not a FIN ({@link #passResets}). */
+  private boolean passResets;
 
   /**
    * @param client the client's connection
@@ -100,6 +102,16 @@ public final class Tunnel {
   /** The handler to install in the client's ({@code true}) or the backend's pipeline. */
   public ChannelHandler endpoint(boolean clientSide) {
     return clientSide ? clientEnd : backendEnd;
+  }
+
+  /**
+   * When one connection breaks (a reset, a write error), the other is reset too (closed with
+   * SO_LINGER 0) instead of closed in order. For raw TCP, where the peer reads a FIN as "the
+   * stream ended whole", a reset is the only way to say that it did not; a protocol with its own
+   * framing (WebSocket) leaves it off. Call before {@link #start()}.
+   */
+  public void passResets() {
+    passResets = true;
   }
 
   /**
@@ -332,8 +344,22 @@ public final class Tunnel {
 
   private void closeBoth() {
     closing = true;
+    if (passResets && (end == TunnelEnd.CLIENT_RESET || end == TunnelEnd.BACKEND_RESET)) {
+      resetOnClose(end == TunnelEnd.BACKEND_RESET ? client : backend);
+    }
     client.close();
     backend.close();
+  }
+
+  /** The close of {@code ch} becomes a reset (RST) rather than a FIN. */
+  private static void resetOnClose(Channel ch) {
+    if (ch.isActive()) {
+      try {
+        ch.config().setOption(ChannelOption.SO_LINGER, 0);
+      } catch (RuntimeException e) {
+        LOG.debug("tunnel: cannot set SO_LINGER 0 on {}: {}", ch, e.toString());
+      }
+    }
   }
 
   /** A connection's close future completed, whoever closed it. */

@@ -83,6 +83,11 @@ public abstract class BackendConnections<H extends PooledConnection> {
     if (cause instanceof java.net.ConnectException) {
       return "connect refused";
     }
+    if (cause instanceof java.net.SocketException) {
+      // A reset of a connection the backend's kernel had just accepted (a backend dying as it
+      // accepts), an unreachable network: the message says which.
+      return "connect failed: " + message(cause);
+    }
     return cause == null ? "connect failed" : cause.getClass().getSimpleName();
   }
 

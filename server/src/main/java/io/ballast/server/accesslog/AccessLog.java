@@ -2,6 +2,7 @@ package io.ballast.server.accesslog;
 
 import io.ballast.proxy.ProxyObserver;
 import io.ballast.proxy.RequestLog;
+import io.ballast.proxy.tcp.TcpConnectionLog;
 import java.io.BufferedWriter;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -27,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * split group), client_zone (the client's "region/zone" when a zone-aware pool took the request
  * and the zone is known), backends_tried (every backend tried, in order, when
  * there was more than one attempt), retry (the last retry decision, such as retry_status or
- * no_retry_budget_exhausted) and error. See {@link JsonLine} for the escaping.
+ * no_retry_budget_exhausted) and error. See {@link JsonLine} for the escaping. Each connection
+ * of a TCP listener is one line too, with {@code "protocol":"tcp"} and how it ended
+ * ({@link JsonLine#format(TcpConnectionLog)}).
  *
  * <p>Threading: {@link #onRequestComplete} is thread-safe and non-blocking: it only offers the
  * (immutable) record to a bounded queue; when the queue is full the line is dropped and counted
@@ -45,7 +48,8 @@ public final class AccessLog implements ProxyObserver, AutoCloseable {
   private static final RequestLog STOP = new RequestLog(
       0, "", "", "", null, "", null, null, 0, 0, 0, 0, null, 0, null);
 
-  private final BlockingQueue<RequestLog> queue;
+  /** {@link RequestLog}s and {@link TcpConnectionLog}s, in the order they ended. */
+  private final BlockingQueue<Object> queue;
   private final Writer writer;
   private final OutputStream stream;
   private final boolean closeStream;
@@ -94,6 +98,14 @@ public final class AccessLog implements ProxyObserver, AutoCloseable {
 
   @Override
   public void onRequestComplete(RequestLog log) {
+    if (closed || !queue.offer(log)) {
+      dropped.increment();
+    }
+  }
+
+  /** A TCP listener's connection: one line as a request's, in the same queue and file. */
+  @Override
+  public void onTcpConnectionClosed(TcpConnectionLog log) {
     if (closed || !queue.offer(log)) {
       dropped.increment();
     }
@@ -157,7 +169,7 @@ public final class AccessLog implements ProxyObserver, AutoCloseable {
   private void run() {
     try {
       while (true) {
-        RequestLog log = queue.poll();
+        Object log = queue.poll();
         if (log == null) {
           // The queue ran empty: push out what is buffered, then wait.
           if (unflushed) {
@@ -170,7 +182,7 @@ public final class AccessLog implements ProxyObserver, AutoCloseable {
         }
         write(log);
       }
-      for (RequestLog log; (log = queue.poll()) != null; ) {
+      for (Object log; (log = queue.poll()) != null; ) {
         if (log != STOP) {
           write(log);
         }
@@ -189,8 +201,12 @@ public final class AccessLog implements ProxyObserver, AutoCloseable {
     }
   }
 
-  private void write(RequestLog log) {
-    line.format(log);
+  private void write(Object log) {
+    if (log instanceof TcpConnectionLog tcp) {
+      line.format(tcp);
+    } else {
+      line.format((RequestLog) log);
+    }
     int n = line.length();
     if (chars.length < n + 1) {
       chars = new char[Math.max(n + 1, chars.length * 2)];

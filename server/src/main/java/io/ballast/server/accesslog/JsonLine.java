@@ -2,12 +2,13 @@ package io.ballast.server.accesslog;
 
 import io.ballast.core.Backend;
 import io.ballast.proxy.RequestLog;
+import io.ballast.proxy.tcp.TcpConnectionLog;
 import io.ballast.proxy.tls.ClientTls;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 
 /**
- * Formats one {@link RequestLog} as a single-line JSON object.
+ * Formats one {@link RequestLog}, or one {@link TcpConnectionLog}, as a single-line JSON object.
  *
  * <p>Strings are escaped per RFC 8259: quote, backslash and every control character (plus DEL and
  * the JavaScript line separators U+2028/U+2029) become escapes, so a line can never be split or
@@ -77,16 +78,7 @@ final class JsonLine {
     field("request_id", log.requestId());
     out.append(",\"attempts\":").append(log.attempts());
     if (log.backendsTried() != null) {
-      out.append(",\"backends_tried\":[");
-      for (int i = 0; i < log.backendsTried().size(); i++) {
-        if (i > 0) {
-          out.append(',');
-        }
-        out.append('"');
-        escape(log.backendsTried().get(i).name());
-        out.append('"');
-      }
-      out.append(']');
+      backendsTried(log.backendsTried());
     }
     if (log.retry() != null) {
       field("retry", log.retry().label());
@@ -95,6 +87,58 @@ final class JsonLine {
       field("error", log.error());
     }
     out.append('}');
+  }
+
+  /**
+   * Formats one connection of a TCP listener, the same way: time, {@code "protocol":"tcp"},
+   * client_ip, client_port, listener, pool, backend, backend_address, end (how it ended),
+   * duration_ms, connect_ms (when a backend accepted), bytes_in (from the client), bytes_out (to
+   * the client), attempts (backends tried), backends_tried (when more than one) and error (when
+   * something went wrong).
+   */
+  void format(TcpConnectionLog log) {
+    out.setLength(0);
+    out.append("{\"time\":\"");
+    appendTime(log.startEpochMillis());
+    out.append('"');
+    field("protocol", "tcp");
+    field("client_ip", log.clientAddress());
+    out.append(",\"client_port\":").append(log.clientPort());
+    field("listener", log.listener());
+    field("pool", log.pool());
+    Backend backend = log.backend();
+    field("backend", backend == null ? null : backend.name());
+    field("backend_address", backend == null ? null : backend.address());
+    field("end", log.end().label());
+    out.append(",\"duration_ms\":");
+    appendMillis(log.durationNanos());
+    if (log.connectNanos() >= 0) {
+      out.append(",\"connect_ms\":");
+      appendMillis(log.connectNanos());
+    }
+    out.append(",\"bytes_in\":").append(log.bytesFromClient());
+    out.append(",\"bytes_out\":").append(log.bytesFromBackend());
+    out.append(",\"attempts\":").append(log.backendsTried().size());
+    if (log.backendsTried().size() > 1) {
+      backendsTried(log.backendsTried());
+    }
+    if (log.error() != null) {
+      field("error", log.error());
+    }
+    out.append('}');
+  }
+
+  private void backendsTried(java.util.List<Backend> tried) {
+    out.append(",\"backends_tried\":[");
+    for (int i = 0; i < tried.size(); i++) {
+      if (i > 0) {
+        out.append(',');
+      }
+      out.append('"');
+      escape(tried.get(i).name());
+      out.append('"');
+    }
+    out.append(']');
   }
 
   int length() {

@@ -47,8 +47,8 @@ final class ConfigReader {
     Http2Options http2 =
         optionalSection(top, "http2", settings::http2, Http2Options.defaults());
     List<ListenerConfig> listeners = new ListenersReader(problems, binds, pools,
-        failover::retries, algorithms::hashKeySection, http2 == null || http2.enabled())
-        .listeners(top);
+        failover::retries, algorithms::hashKeySection, http2 == null || http2.enabled(),
+        poolList).listeners(top);
     TimeoutsConfig timeouts =
         optionalSection(top, "timeouts", settings::timeouts, TimeoutsConfig.DEFAULTS);
     LimitsConfig limits = optionalSection(top, "limits", settings::limits, LimitsConfig.DEFAULTS);

@@ -21,6 +21,9 @@ import java.util.Optional;
  *     the status alone decides
  * @param grpcService present exactly for a gRPC check ({@code type: grpc}): the service its
  *     probes ask grpc.health.v1 about, "" for the server as a whole
+ * @param sendExpect for a tcp check that talks: what it sends once connected and what the
+ *     answer must contain or match ({@code send}, {@code expect}, {@code expect_regex}); empty
+ *     for a bare connect and the other types
  */
 public record HealthCheckConfig(
     boolean tcp,
@@ -33,7 +36,8 @@ public record HealthCheckConfig(
     int fall,
     String method,
     Optional<String> bodyContains,
-    Optional<String> grpcService) {
+    Optional<String> grpcService,
+    Optional<io.ballast.proxy.probe.SendExpect> sendExpect) {
   public static final String DEFAULT_METHOD = "GET";
 
   public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(2);
@@ -62,6 +66,19 @@ public record HealthCheckConfig(
     if (tcp && grpcService.isPresent()) {
       throw new IllegalArgumentException("grpcService: set on a tcp check (expected: grpc only)");
     }
+    Objects.requireNonNull(sendExpect, "sendExpect");
+    if (!tcp && sendExpect.isPresent()) {
+      throw new IllegalArgumentException("sendExpect: set on a check that is not tcp"
+          + " (expected: tcp only)");
+    }
+  }
+
+  /** A check that sends nothing of its own over TCP. */
+  public HealthCheckConfig(boolean tcp, String path, Optional<String> host, Duration interval,
+      Duration timeout, StatusRanges expectedStatus, int rise, int fall, String method,
+      Optional<String> bodyContains, Optional<String> grpcService) {
+    this(tcp, path, host, interval, timeout, expectedStatus, rise, fall, method, bodyContains,
+        grpcService, Optional.empty());
   }
 
   /** An HTTP or TCP check. */

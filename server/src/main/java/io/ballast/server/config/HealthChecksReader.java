@@ -3,6 +3,7 @@ package io.ballast.server.config;
 import io.ballast.core.health.HealthLevel;
 import io.ballast.core.health.HealthPolicy;
 import io.ballast.proxy.probe.HealthCheckSpec;
+import io.ballast.proxy.probe.SendExpect;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,6 +24,12 @@ final class HealthChecksReader {
   private static final Pattern HTTP_METHOD = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}");
   private static final Pattern BODY_TEXT =
       Pattern.compile("(?s).{1," + HealthCheckSpec.MAX_BODY + "}");
+  /** What a tcp check may send and expect back. */
+  private static final List<String> TCP_ONLY = List.of("send", "expect", "expect_regex");
+  private static final Pattern TALK_TEXT =
+      Pattern.compile("(?s).{0," + SendExpect.MAX_EXPECT + "}");
+  private static final Pattern EXPECT_TEXT =
+      Pattern.compile("(?s).{1," + SendExpect.MAX_EXPECT + "}");
   private static final List<String> HTTP_ONLY =
       List.of("path", "host", "expected_status", "method", "body_contains");
   /** A gRPC service name as the health service knows it; "" means the server as a whole. */
@@ -136,6 +143,15 @@ final class HealthChecksReader {
             + " HEAD, whose answers have no body (expected: GET or another method with a body)");
       }
     }
+    SendExpect talk = tcp ? sendExpect(s) : null;
+    if (!tcp && type != null) {
+      for (String tcpOnly : TCP_ONLY) {
+        if (s.optional(tcpOnly).isPresent()) {
+          problems.error(s.keyMarkOf(tcpOnly), s.path(tcpOnly),
+              "set, but type is " + type + " (expected: only with type tcp)");
+        }
+      }
+    }
     Duration interval = s.get("interval", DURATION, HealthCheckConfig.DEFAULT_INTERVAL);
     Duration timeout = s.get("timeout", DURATION, HealthCheckConfig.DEFAULT_TIMEOUT);
     StatusRanges expected = s.get("expected_status", Value.statusRanges(), StatusRanges.DEFAULT);
@@ -149,7 +165,36 @@ final class HealthChecksReader {
     String m = method;
     Optional<String> body = Optional.ofNullable(bodyContains);
     Optional<String> grpcService = Optional.ofNullable(service);
+    Optional<SendExpect> sendExpect = Optional.ofNullable(talk);
     return problems.build(s.mark(), s.path(), () -> new HealthCheckConfig(tcp, path,
-        Optional.ofNullable(host), interval, timeout, expected, rise, fall, m, body, grpcService));
+        Optional.ofNullable(host), interval, timeout, expected, rise, fall, m, body, grpcService,
+        sendExpect));
+  }
+
+  /**
+   * A tcp check's {@code send} and {@code expect} or {@code expect_regex} (one of the two):
+   * null for a bare connect, and after reporting errors.
+   */
+  private SendExpect sendExpect(Section s) {
+    int before = problems.errorCount();
+    String send = s.get("send", Value.string("a text of at most " + SendExpect.MAX_EXPECT
+        + " characters to send once connected, such as \"PING\\r\\n\"", TALK_TEXT), null);
+    String expect = s.get("expect", Value.string("a text of 1.." + SendExpect.MAX_EXPECT
+        + " characters the answer must contain, such as \"+PONG\"", EXPECT_TEXT), null);
+    java.util.regex.Pattern regex = s.get("expect_regex", Value.regex(), null);
+    if (expect != null && regex != null) {
+      problems.error(s.keyMarkOf("expect_regex"), s.path("expect_regex"), "set together with"
+          + " expect (expected: one of them: expect for a text, expect_regex for a pattern)");
+    }
+    if (send != null && expect == null && regex == null) {
+      problems.error(s.keyMarkOf("send"), s.path("send"), "set without expect (expected:"
+          + " expect or expect_regex with send: nothing would judge the answer)");
+    }
+    if (problems.errorCount() != before || expect == null && regex == null) {
+      return null;
+    }
+    String text = expect != null ? expect : regex.pattern();
+    String sent = send == null ? "" : send;
+    return problems.build(s.mark(), s.path(), () -> new SendExpect(sent, text, expect == null));
   }
 }

@@ -9,7 +9,9 @@ import java.util.Set;
 
 /**
  * One listening socket and its routes. A listener written with {@code pool: NAME} has one route,
- * {@value #DEFAULT_ROUTE}, that takes every request to that pool. Immutable.
+ * {@value #DEFAULT_ROUTE}, that takes every request to that pool. A {@code mode: tcp} listener
+ * ({@link #tcp()} present) relays raw TCP: it has exactly that one route (its pool), no TLS, no
+ * rate limits and no PROXY protocol. Immutable.
  *
  * @param name unique among listeners, {@code [a-z0-9][a-z0-9_-]*}
  * @param bind the local address to listen on; port 0 picks a free port
@@ -21,10 +23,11 @@ import java.util.Set;
  * @param limits its connection limits, and the request body limit of its routes that set none
  * @param proxyProtocol the front balancers that connect with a PROXY protocol header; null when
  *     clients connect directly
+ * @param tcp the settings of a {@code mode: tcp} listener; null for an HTTP listener
  */
 public record ListenerConfig(String name, HostPort bind, List<RouteConfig> routes, ServerTls tls,
     AccessConfig access, List<io.ballast.proxy.ratelimit.RateLimitSpec> rateLimits,
-    ListenerLimitsConfig limits, ProxyProtocolSpec proxyProtocol) {
+    ListenerLimitsConfig limits, ProxyProtocolSpec proxyProtocol, TcpListenerConfig tcp) {
   /** The name of the one route of a listener written with {@code pool:}. */
   public static final String DEFAULT_ROUTE = "default";
 
@@ -37,24 +40,56 @@ public record ListenerConfig(String name, HostPort bind, List<RouteConfig> route
     if (routes.isEmpty()) {
       throw new IllegalArgumentException("routes: [] (expected: at least one route)");
     }
+    if (tcp != null && (routes.size() != 1 || routes.get(0).pool() == null)) {
+      throw new IllegalArgumentException("routes: " + routes.size() + " on a tcp listener"
+          + " (expected: the one route of its pool)");
+    }
+    if (tcp != null && (tls != null || !rateLimits.isEmpty() || proxyProtocol != null)) {
+      throw new IllegalArgumentException(
+          "tls, rate limits or proxy protocol on a tcp listener (expected: none)");
+    }
   }
 
-  /** A listener clients connect to directly. */
+  /** An HTTP listener. */
+  public ListenerConfig(String name, HostPort bind, List<RouteConfig> routes, ServerTls tls,
+      AccessConfig access, List<io.ballast.proxy.ratelimit.RateLimitSpec> rateLimits,
+      ListenerLimitsConfig limits, ProxyProtocolSpec proxyProtocol) {
+    this(name, bind, routes, tls, access, rateLimits, limits, proxyProtocol, null);
+  }
+
+  /** An HTTP listener clients connect to directly. */
   public ListenerConfig(String name, HostPort bind, List<RouteConfig> routes, ServerTls tls,
       AccessConfig access, List<io.ballast.proxy.ratelimit.RateLimitSpec> rateLimits,
       ListenerLimitsConfig limits) {
-    this(name, bind, routes, tls, access, rateLimits, limits, null);
+    this(name, bind, routes, tls, access, rateLimits, limits, null, null);
+  }
+
+  /** A {@code mode: tcp} listener relaying every connection to {@code pool}. */
+  public static ListenerConfig tcp(String name, HostPort bind, String pool, AccessConfig access,
+      ListenerLimitsConfig limits, TcpListenerConfig tcp) {
+    return new ListenerConfig(name, bind, List.of(RouteConfig.toPool(DEFAULT_ROUTE, pool)), null,
+        access, List.of(), limits, null, Objects.requireNonNull(tcp, "tcp"));
+  }
+
+  /** True for a {@code mode: tcp} listener. */
+  public boolean isTcp() {
+    return tcp != null;
+  }
+
+  /** The pool of a {@code mode: tcp} listener (its one route's). */
+  public String tcpPool() {
+    return routes.get(0).pool();
   }
 
   /** A listener without limits of its own. */
   public ListenerConfig(String name, HostPort bind, List<RouteConfig> routes, ServerTls tls,
       AccessConfig access, List<io.ballast.proxy.ratelimit.RateLimitSpec> rateLimits) {
-    this(name, bind, routes, tls, access, rateLimits, null, null);
+    this(name, bind, routes, tls, access, rateLimits, null, null, null);
   }
 
   /** A listener that serves every client address. */
   public ListenerConfig(String name, HostPort bind, List<RouteConfig> routes, ServerTls tls) {
-    this(name, bind, routes, tls, null, List.of(), null, null);
+    this(name, bind, routes, tls, null, List.of(), null, null, null);
   }
 
   /** A plain-HTTP listener. */

@@ -23,15 +23,25 @@ final class ListenersReader {
   private final Function<Section, RetrySettings> retries;
   private final Function<Section, HashKey> keys;
   private final boolean http2;
+  /** The pools read, by name, for what tcp listeners need of theirs; empty after errors. */
+  private final Map<String, PoolConfig> poolConfigs;
+  private static final java.util.regex.Pattern MODE = java.util.regex.Pattern.compile("http|tcp");
 
   /**
    * @param pools the pools already read, for references and which of them keep sessions
    * @param retries reads a route's retries block as a pool's
    * @param keys reads a hash-key block (a split's user_key) as a pool's {@code hash_key}
    * @param http2 TLS listeners offer h2 through ALPN
+   * @param poolConfigs the pools read (null after errors), for the checks of tcp listeners
    */
   ListenersReader(Problems problems, Binds binds, PoolReader pools,
-      Function<Section, RetrySettings> retries, Function<Section, HashKey> keys, boolean http2) {
+      Function<Section, RetrySettings> retries, Function<Section, HashKey> keys, boolean http2,
+      List<PoolConfig> poolConfigs) {
+    Map<String, PoolConfig> byName = new LinkedHashMap<>();
+    if (poolConfigs != null) {
+      poolConfigs.forEach(p -> byName.put(p.name(), p));
+    }
+    this.poolConfigs = byName;
     this.problems = problems;
     this.http2 = http2;
     this.binds = binds;
@@ -53,6 +63,16 @@ final class ListenersReader {
         binds.check(bind, s.markOf("bind"), s.path("bind"),
             "listener '" + (name == null ? "?" : name) + "'");
       }
+      String mode = s.get("mode", Value.string("http or tcp", MODE), "http");
+      if ("tcp".equals(mode)) {
+        tcp(s, name, bind).ifPresent(listeners::add);
+        continue;
+      }
+      if (s.optional("timeouts").isPresent()) {
+        problems.error(s.keyMarkOf("timeouts"), s.path("timeouts"), "set on an http listener"
+            + " (expected: only with mode: tcp; HTTP's timeouts are the top-level timeouts and"
+            + " a route's)");
+      }
       List<RouteConfig> routes = s.optional("routes").isPresent() ? routes(s) : onePool(s);
       int beforeTls = problems.errorCount();
       ServerTls tls = s.child("tls").map(t -> new TlsReader(problems, http2).tls(t)).orElse(null);
@@ -70,6 +90,26 @@ final class ListenersReader {
       }
     }
     return problems.errorCount() == before ? listeners : null;
+  }
+
+  /** A {@code mode: tcp} listener: its pool, access list, connection limits and timeouts. */
+  private java.util.Optional<ListenerConfig> tcp(Section s, String name, HostPort bind) {
+    int before = problems.errorCount();
+    TcpListenerReader tcp = new TcpListenerReader(problems);
+    tcp.refuseHttpFields(s);
+    List<RouteConfig> route = onePool(s);
+    if (route != null) {
+      tcp.checkPool(s, route.get(0).pool(), poolConfigs);
+    }
+    AccessConfig access = new AccessReader(problems).read(s);
+    ListenerLimitsConfig limits = new LimitsReader(problems).listener(s);
+    TcpListenerConfig settings = tcp.settings(s);
+    s.rejectUnknown();
+    if (problems.errorCount() != before || name == null || bind == null || route == null) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.ofNullable(problems.build(s.mark(), s.path(),
+        () -> ListenerConfig.tcp(name, bind, route.get(0).pool(), access, limits, settings)));
   }
 
   private List<RouteConfig> routes(Section s) {

@@ -1,7 +1,9 @@
 package io.ballast.server.metrics;
 
+import io.ballast.core.Backend;
 import io.ballast.proxy.ProxyObserver;
 import io.ballast.proxy.RequestLog;
+import io.ballast.proxy.tcp.TcpConnectionLog;
 import io.ballast.proxy.tls.ClientTls;
 import io.ballast.proxy.tunnel.TunnelEnd;
 import java.util.List;
@@ -103,6 +105,35 @@ public final class CompositeObserver implements ProxyObserver {
   @Override
   public void onRequestRefused(String listener, int status, String reason) {
     each(o -> o.onRequestRefused(listener, status, reason));
+  }
+
+  @Override
+  public void onTcpConnectionOpened(String listener, String pool, Backend backend) {
+    each(o -> o.onTcpConnectionOpened(listener, pool, backend));
+  }
+
+  /** Once per read: a plain loop, no lambda to allocate. */
+  @Override
+  public void onTcpBytes(String listener, Backend backend, boolean fromClient, int bytes) {
+    RuntimeException failure = null;
+    for (ProxyObserver o : observers) {
+      try {
+        o.onTcpBytes(listener, backend, fromClient, bytes);
+      } catch (RuntimeException e) {
+        failure = record(failure, e);
+      }
+    }
+    rethrow(failure);
+  }
+
+  @Override
+  public void onTcpConnectFailed(String listener, String pool, Backend backend, String reason) {
+    each(o -> o.onTcpConnectFailed(listener, pool, backend, reason));
+  }
+
+  @Override
+  public void onTcpConnectionClosed(TcpConnectionLog log) {
+    each(o -> o.onTcpConnectionClosed(log));
   }
 
   /** Tells every observer, each even when one before it threw; then throws the first. */

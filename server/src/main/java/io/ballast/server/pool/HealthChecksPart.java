@@ -55,7 +55,7 @@ final class HealthChecksPart implements PoolPart<HealthChecksPart.Checks, PoolPa
     if (h.grpc()) {
       return HealthCheckSpec.grpc(h.grpcService().orElseThrow(), h.interval(), h.timeout());
     }
-    return h.tcp() ? HealthCheckSpec.tcp(h.interval(), h.timeout())
+    return h.tcp() ? HealthCheckSpec.tcp(h.interval(), h.timeout(), h.sendExpect().orElse(null))
         : HealthCheckSpec.http(h.path(), h.host().orElse(null), h.method(),
             h.expectedStatus().ranges(), h.bodyContains().orElse(null), h.interval(), h.timeout());
   }
