@@ -4,6 +4,7 @@ import io.ballast.proxy.ProxyObserver;
 import io.ballast.proxy.client.AccessList;
 import io.ballast.proxy.client.TrustedProxies;
 import io.ballast.proxy.proxyprotocol.ProxyProtocolSpec;
+import io.netty.channel.Channel;
 
 /**
  * What an {@link AcceptGate} reads of the listener it guards, whatever the listener speaks (an
@@ -38,4 +39,11 @@ public interface GatedListener {
 
   /** Who hears of refused connections and held accepts. */
   ProxyObserver observer();
+
+  /**
+   * A connection passed the gate. An HTTP listener keeps track of it until a protocol's handler
+   * takes it, so that a stop gives it a moment for its first request; a TCP listener's session
+   * takes it at once.
+   */
+  default void accepted(Channel child) {}
 }
