@@ -24,6 +24,10 @@
 # the attack's new types reach (deoptimisations, seconds of compiler time on the balancer's one
 # CPU), which the p99 with the attack shows. docs/benchmarks.md gives both.
 #
+# CONTROL=1 sends the attack to a decoy instead (an NGINX on LOAD_CPU with the same head deadline)
+# while wrk still measures through each balancer: what the attack costs the load generator's CPU
+# alone, to set beside the ratio of a normal run (the balancer's own share is what is left).
+#
 # Usage: bench/slowloris.sh [--only haproxy,nginx,ballast]
 # Environment (defaults): SLOW_CONNECTIONS (500), INTERVAL (3, seconds between header bytes),
 # HEAD_TIMEOUT (10s), DURATION (20s, each wrk run), WARMUP (30s; at least HEAD_TIMEOUT + 5 s when
@@ -46,6 +50,7 @@ HEAD_TIMEOUT=${HEAD_TIMEOUT:-10s}
 DURATION=${DURATION:-20s}
 WARMUP=${WARMUP:-30s}
 PRIME=${PRIME:-100}
+CONTROL=${CONTROL:-0}
 LOAD_CONNECTIONS=${LOAD_CONNECTIONS:-50}
 LB_CPU=${LB_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
@@ -97,6 +102,21 @@ NAME=slowloris
 source "$ROOT/bench/lib/idle-common.sh"
 idle_setup
 idle_backend
+DECOY=""
+if [[ $CONTROL == 1 ]]; then
+  DECOY=$(free_port)
+  mkdir -p "$TMP/decoy"
+  cat >"$TMP/decoy.conf" <<CONF
+daemon off; worker_processes 1; worker_rlimit_nofile $((SLOW_CONNECTIONS * 4 + 1000)); pid $TMP/decoy/nginx.pid; error_log $TMP/decoy/error.log warn;
+events { worker_connections $((SLOW_CONNECTIONS * 4 + 500)); }
+http { access_log off; client_header_timeout ${HEAD_S}s; client_body_temp_path $TMP/decoy/b; proxy_temp_path $TMP/decoy/p;
+  fastcgi_temp_path $TMP/decoy/f; uwsgi_temp_path $TMP/decoy/u; scgi_temp_path $TMP/decoy/s;
+  server { listen 127.0.0.1:$DECOY; location / { return 200 "ok\n"; } } }
+CONF
+  taskset -c "$LOAD_CPU" nginx -p "$TMP/decoy" -e "$TMP/decoy/error.log" -c "$TMP/decoy.conf" &
+  PIDS+=($!)
+  wait_port "$DECOY"
+fi
 
 # The attack. argv: port, connections, interval (s), sustain (s: replace closed connections
 # until then), limit (s: give up on the first wave then). Prints "connected N" once the first
@@ -230,7 +250,7 @@ measure() {
   fi
   limit=$((HEAD_S + DURATION_S + 30))
   log "$name: $SLOW_CONNECTIONS slowloris connections, a header byte every ${INTERVAL}s; ${DURATION_S}s of wrk"
-  timeout $((limit + 90)) taskset -c "$LOAD_CPU" python3 "$TMP/slowloris.py" "$port" \
+  timeout $((limit + 90)) taskset -c "$LOAD_CPU" python3 "$TMP/slowloris.py" "${DECOY:-$port}" \
     "$SLOW_CONNECTIONS" "$INTERVAL" $((DURATION_S + 1)) "$limit" >"$TMP/$name-slow.out" 2>&1 &
   pid=$!
   PIDS+=("$pid")
@@ -243,15 +263,15 @@ measure() {
   wait "$pid" 2>/dev/null || true
   json=$(grep '^{' "$TMP/$name-slow.out" || echo '{}')
   stop_balancer
-  python3 - "$name" "$SLOW_CONNECTIONS" "$limit" "$base" "$attack" "$json" <<'PY'
+  python3 - "$name" "$SLOW_CONNECTIONS" "$limit" "$base" "$attack" "$json" "$CONTROL" <<'PY'
 import json, sys
-name, n, limit, base, attack, raw = sys.argv[1:7]
+name, n, limit, base, attack, raw, control = sys.argv[1:8]
 b, a, j = base.split(), attack.split(), json.loads(raw)
 closed = j.get("closed", 0)
 all_closed = j.get("all_closed_s")
 ratio = "–" if "FAILED" in a else "%.2f" % (float(a[0]) / float(b[0]))
 print("| %s | %s of %s | %s | %s | %s | %s | %s | %s | %s |" % (
-    name, j.get("opened", 0), n, "%.2f" % all_closed if all_closed is not None
+    name + (" (control: the attack on a decoy)" if control == "1" else ""), j.get("opened", 0), n, "%.2f" % all_closed if all_closed is not None
     else "not all within %s s" % limit, "%s (median %s s)" % (closed, j.get("median_closed_s")),
     j.get("answered_408", 0), b[0], a[0], ratio, "%s / %s" % (b[1], a[1])))
 PY

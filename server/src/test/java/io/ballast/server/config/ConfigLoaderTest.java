@@ -782,6 +782,6 @@ class ConfigLoaderTest {
             + " bounded_load_hash, hash_key, backends, retries, circuit_breaker, health_check,"
             + " health_checks, passive_down_time, panic_threshold, slow_start, outlier_detection,"
             + " weight_control, signals, zones, affinity, tls, protocol,"
-            + " max_streams_per_connection, shedding)");
+            + " max_streams_per_connection, proxy_protocol, shedding)");
   }
 }
