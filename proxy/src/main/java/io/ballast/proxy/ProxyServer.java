@@ -2,17 +2,12 @@ package io.ballast.proxy;
 
 import io.ballast.core.attempt.AttemptListener;
 import io.ballast.core.pool.LoadBalancer;
-import io.ballast.proxy.client.AccessList;
 import io.ballast.proxy.client.ClientLocality;
 import io.ballast.proxy.http1.UpstreamPool;
-import io.ballast.proxy.limits.ListenerLimits;
 import io.ballast.proxy.probe.HealthCheckSpec;
 import io.ballast.proxy.probe.HealthChecker;
-import io.ballast.proxy.proxyprotocol.ProxyProtocolSpec;
-import io.ballast.proxy.routing.RouteSpec;
 import io.ballast.proxy.routing.RouteTable;
 import io.ballast.proxy.tls.BackendTls;
-import io.ballast.proxy.tls.ServerTls;
 import io.ballast.proxy.signals.SignalPollers;
 import io.ballast.proxy.signals.SignalsSpec;
 import io.ballast.proxy.tcp.TcpListeners;
@@ -29,8 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,13 +56,7 @@ public final class ProxyServer implements AutoCloseable {
   public static final Duration DRAIN_GRACE = Duration.ofSeconds(2);
 
   private final EventLoopGroup group;
-  private final Set<ClientConnection> connections = ConcurrentHashMap.newKeySet();
-  /**
-   * Connections accepted that no protocol handler has taken yet (the first bytes or the TLS
-   * handshake have not come), with when they were accepted: a stop waits for them a little.
-   */
-  private final Map<io.netty.channel.Channel, Long> unclaimed = new ConcurrentHashMap<>();
-  private final InFlight inFlight = new InFlight();
+  private final ClientConnections connections = new ClientConnections();
   private final Tunnels tunnels = new Tunnels();
   /** Each listener by name; guarded by this. */
   private final Map<String, ListenerContext> listeners = new LinkedHashMap<>();
@@ -265,11 +252,7 @@ public final class ProxyServer implements AutoCloseable {
       return;
     }
     context.close();
-    for (ClientConnection c : connections) {
-      if (c.listener() == context) {
-        c.executor().execute(c::drain);
-      }
-    }
+    connections.drain(context);
   }
 
   /** The names of the open listeners, in the order they were opened. */
@@ -284,66 +267,12 @@ public final class ProxyServer implements AutoCloseable {
   }
 
   /**
-   * Replaces the certificates of a started listener (null: plain HTTP from now on). New
-   * connections get them; open connections and handshakes in progress keep what they have.
+   * What a reload may change of the started listener {@code name}.
    *
    * @throws IllegalArgumentException when no listener has that name
    */
-  public synchronized void replaceTls(String listener, ServerTls tls) {
-    ListenerContext context = started(listener);
-    context.replaceTls(tls);
-    LOG.debug("listener {}: {}", listener, tls == null ? "plain HTTP" : tls);
-  }
-
-  /**
-   * Replaces who may connect to a started listener with a PROXY protocol header (null: clients
-   * connect directly): new connections follow it, open ones keep the client they have.
-   *
-   * @throws IllegalArgumentException when no listener has that name
-   */
-  public synchronized void replaceProxyProtocol(String listener, ProxyProtocolSpec spec) {
-    ListenerContext context = started(listener);
-    if (!java.util.Objects.equals(context.proxyProtocol(), spec)) {
-      context.replaceProxyProtocol(spec);
-      LOG.info("listener {}: {}", listener, spec == null ? "clients connect directly" : spec);
-    }
-  }
-
-  /**
-   * Replaces the access list of a started listener (null: every client address): new
-   * connections and the next request of every open one follow it.
-   *
-   * @throws IllegalArgumentException when no listener has that name
-   */
-  public synchronized void replaceAccess(String listener, AccessList access) {
-    ListenerContext context = started(listener);
-    context.replaceAccess(access);
-    LOG.debug("listener {}: access {}", listener, access == null ? "open" : access);
-  }
-
-  /**
-   * Replaces the connection limits of a started listener: the next accept and the next request
-   * of every open connection follow them (a lower connection limit closes nothing).
-   *
-   * @throws IllegalArgumentException when no listener has that name
-   */
-  public synchronized void replaceLimits(String listener, ListenerLimits limits) {
-    started(listener).replaceLimits(limits);
-  }
-
-  /**
-   * Replaces the routes of a started listener: the next request it begins is routed by
-   * {@code routes}, requests in flight finish on the routes they started with.
-   *
-   * @throws IllegalArgumentException when no listener has that name, or the routes are not valid
-   *     for a listener (none, or a name twice)
-   */
-  public synchronized void replaceRoutes(String listener, List<RouteSpec> routes) {
-    ListenerContext context = started(listener);
-    // The same checks as at start: at least one route, unique names.
-    new ListenerSpec(listener, new InetSocketAddress(0), routes);
-    context.replaceRoutes(RouteTable.of(routes));
-    LOG.debug("listener {}: routes replaced: {}", listener, context.routes());
+  public synchronized ListenerControl listener(String name) {
+    return new ListenerControl(started(name));
   }
 
   /** The started listener of that name; IllegalArgumentException naming the others if none. */
@@ -367,9 +296,7 @@ public final class ProxyServer implements AutoCloseable {
     for (ListenerContext c : listeners.values()) {
       c.close();
     }
-    for (ClientConnection c : connections) {
-      c.executor().execute(c::drain);
-    }
+    connections.drain(null);
   }
 
   /**
@@ -378,25 +305,7 @@ public final class ProxyServer implements AutoCloseable {
    * or the time has passed (false).
    */
   public boolean awaitDrained(Duration timeout) {
-    // First the connections, then the count: a connection stops awaiting only once its request
-    // is counted in flight, so this order never sees neither while one is under way.
-    return Waits.until(() -> !awaitingRequest() && inFlight.count() == 0, timeout);
-  }
-
-  private boolean awaitingRequest() {
-    long now = System.nanoTime();
-    long grace = DRAIN_GRACE.toNanos();
-    for (long at : unclaimed.values()) {
-      if (now - at < grace) {
-        return true;
-      }
-    }
-    for (ClientConnection c : connections) {
-      if (c.awaitingRequest(now, grace)) {
-        return true;
-      }
-    }
-    return false;
+    return connections.awaitDrained(timeout, DRAIN_GRACE);
   }
 
   /**
@@ -405,7 +314,7 @@ public final class ProxyServer implements AutoCloseable {
    * for them too.
    */
   public int activeRequests() {
-    return inFlight.count();
+    return connections.requests();
   }
 
   /** The open tunnels (WebSockets after their upgrade). */
@@ -415,7 +324,7 @@ public final class ProxyServer implements AutoCloseable {
 
   /** Client connections open now. */
   public int openConnections() {
-    return connections.size();
+    return connections.open();
   }
 
   /**
@@ -465,25 +374,22 @@ public final class ProxyServer implements AutoCloseable {
   }
 
   void requestStarted() {
-    inFlight.started();
+    connections.requestStarted();
   }
 
   void requestEnded() {
-    inFlight.ended();
+    connections.requestEnded();
   }
 
   void accepted(io.netty.channel.Channel child) {
-    unclaimed.put(child, System.nanoTime());
-    child.closeFuture().addListener(f -> unclaimed.remove(child));
+    connections.accepted(child);
   }
 
   void register(ClientConnection c) {
-    // Added before removed from the unclaimed: a stop's look never misses it in between.
-    connections.add(c);
-    unclaimed.remove(c.connection());
+    connections.register(c);
   }
 
   void unregister(ClientConnection c) {
-    connections.remove(c);
+    connections.unregister(c);
   }
 }

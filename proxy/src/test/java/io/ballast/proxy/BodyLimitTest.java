@@ -35,7 +35,7 @@ class BodyLimitTest {
 
   private void start(int... ports) {
     f = ProxyFixture.inFrontOf(ProxySettings.defaults(), RetrySettings.DEFAULTS, ports);
-    f.proxy.replaceRoutes("main", List.of(RouteSpec.toPool("default",
+    f.proxy.listener("main").replaceRoutes(List.of(RouteSpec.toPool("default",
         new PoolRef(f.pool, f.retry, null, null)).withMaxRequestBody(LIMIT)));
   }
 

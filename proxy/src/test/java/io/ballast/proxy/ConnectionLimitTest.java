@@ -37,7 +37,7 @@ class ConnectionLimitTest {
   @Test
   void atMaxConnectionsANewConnectionWaitsInTheBacklogUntilOneCloses() throws Exception {
     try (ProxyFixture f = new ProxyFixture(1)) {
-      f.proxy.replaceLimits("main", new ListenerLimits(3, NONE, NONE));
+      f.proxy.listener("main").replaceLimits(new ListenerLimits(3, NONE, NONE));
       List<Socket> open = new ArrayList<>();
       try {
         for (int i = 0; i < 3; i++) {
@@ -62,7 +62,7 @@ class ConnectionLimitTest {
         open.add(served(f));
         await().until(() -> f.connectionEvents.stream().filter("held 3"::equals).count() == 3);
         // A higher limit (a reload) lets accepting go on at once.
-        f.proxy.replaceLimits("main", new ListenerLimits(10, NONE, NONE));
+        f.proxy.listener("main").replaceLimits(new ListenerLimits(10, NONE, NONE));
         open.add(served(f));
         assertThat(f.connectionEvents).doesNotContain("refused max_connections_per_client");
       } finally {
@@ -76,7 +76,7 @@ class ConnectionLimitTest {
   @Test
   void onePerClientConnectionTooManyIsClosedAtAcceptAndItsSlotComesBack() throws Exception {
     try (ProxyFixture f = new ProxyFixture(1)) {
-      f.proxy.replaceLimits("main", new ListenerLimits(NONE, 2, NONE));
+      f.proxy.listener("main").replaceLimits(new ListenerLimits(NONE, 2, NONE));
       int before = f.requestsReceived();
       Socket b = served(f);
       try (Socket a = served(f)) {
@@ -107,7 +107,7 @@ class ConnectionLimitTest {
             "X-Request-Id"));
     try (ProxyFixture f = new ProxyFixture(trusting, Algorithm.ROUND_ROBIN,
         HealthSettings.PASSIVE_ONLY, 1)) {
-      f.proxy.replaceLimits("main", new ListenerLimits(NONE, 1, NONE));
+      f.proxy.listener("main").replaceLimits(new ListenerLimits(NONE, 1, NONE));
       try (Socket a = served(f); Socket b = served(f); Socket c = served(f)) {
         assertThat(f.connectionEvents).isEmpty();
       }

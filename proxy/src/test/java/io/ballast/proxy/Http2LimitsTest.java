@@ -37,7 +37,7 @@ class Http2LimitsTest {
     backend = new RecordingBackend();
     f = ProxyFixture.inFrontOf(ProxySettings.defaults().withClientLimits(limits),
         RetrySettings.DEFAULTS, backend.port());
-    f.proxy.replaceRoutes("main", List.of(RouteSpec.toPool("default",
+    f.proxy.listener("main").replaceRoutes(List.of(RouteSpec.toPool("default",
         new PoolRef(f.pool, f.retry, null, null)).withMaxRequestBody(LIMIT)));
   }
 
@@ -186,7 +186,7 @@ class Http2LimitsTest {
   @Test
   void afterItsRequestsAConnectionGetsGoawayAndItsStreamsInFlightFinish() throws Exception {
     start();
-    f.proxy.replaceLimits("main", new ListenerLimits(NONE, NONE, 3));
+    f.proxy.listener("main").replaceLimits(new ListenerLimits(NONE, NONE, 3));
     try (RawH2 raw = new RawH2(f.address)) {
       raw.preface();
       raw.headers(1, RawH2.get("/a"), true);

@@ -22,7 +22,7 @@ class RequestLimitTest {
   @Test
   void theLastAllowedResponseSaysCloseAndTheConnectionCloses() throws Exception {
     try (ProxyFixture f = new ProxyFixture(1)) {
-      f.proxy.replaceLimits("main", new ListenerLimits(NONE, NONE, 3));
+      f.proxy.listener("main").replaceLimits(new ListenerLimits(NONE, NONE, 3));
       try (Socket s = f.socket()) {
         InputStream in = new BufferedInputStream(s.getInputStream());
         for (int i = 1; i <= 3; i++) {
@@ -44,7 +44,7 @@ class RequestLimitTest {
   @Test
   void requestsPipelinedBehindTheLastAreNotProcessed() throws Exception {
     try (ProxyFixture f = new ProxyFixture(1)) {
-      f.proxy.replaceLimits("main", new ListenerLimits(NONE, NONE, 2));
+      f.proxy.listener("main").replaceLimits(new ListenerLimits(NONE, NONE, 2));
       int before = f.requestsReceived();
       try (Socket s = f.socket()) {
         s.getOutputStream().write(GET.repeat(5).getBytes(StandardCharsets.ISO_8859_1));

@@ -1,5 +1,6 @@
 package io.ballast.server;
 
+import io.ballast.proxy.ListenerControl;
 import io.ballast.proxy.ListenerSpec;
 import io.ballast.proxy.ProxyServer;
 import io.ballast.proxy.routing.RouteSpec;
@@ -117,13 +118,14 @@ final class Listeners {
         continue;
       }
       if (open.containsKey(l.name())) {
-        proxy.replaceRoutes(l.name(), r);
-        proxy.replaceAccess(l.name(), access(l));
-        proxy.replaceLimits(l.name(), l.limits().connections());
-        proxy.replaceProxyProtocol(l.name(), l.proxyProtocol());
+        ListenerControl control = proxy.listener(l.name());
+        control.replaceRoutes(r);
+        control.replaceAccess(access(l));
+        control.replaceLimits(l.limits().connections());
+        control.replaceProxyProtocol(l.proxyProtocol());
         if (!Objects.equals(tls.get(l.name()), l.tls())) {
           // New connections get the new certificates; open ones keep theirs.
-          proxy.replaceTls(l.name(), l.tls());
+          control.replaceTls(l.tls());
           changes.add("listener " + l.name() + (l.tls() == null ? " serves plain HTTP"
               : " certificates reloaded: " + l.tls()));
           remember(l);
