@@ -89,6 +89,12 @@ class ProxyProtocolEndToEndTest {
     }
   }
 
+  /** 1 while the pool's backend passes its checks (lb_backend_health). */
+  private double health(String pool, String backend) throws Exception {
+    return calls.metrics().value("lb_backend_health", Map.of("pool", pool, "backend", backend))
+        .orElse(-1);
+  }
+
   private double refused(String reason) throws Exception {
     return calls.metrics().value("lb_client_connections_refused_total",
         Map.of("listener", "web", "reason", reason)).orElse(0);
@@ -228,7 +234,13 @@ class ProxyProtocolEndToEndTest {
             bind: "127.0.0.1:0"
           """.formatted(front)));
       // The health checks get through too: they say they are ballast's own (LOCAL, UNKNOWN).
-      await().atMost(Duration.ofSeconds(10)).until(() -> app.methodsSeen("/health").contains("GET"));
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+        assertThat(health("v1", front)).isEqualTo(1);
+        assertThat(health("v2", front)).isEqualTo(1);
+      });
+      Thread.sleep(500); // some more checks, each of which must pass
+      assertThat(health("v1", front)).isEqualTo(1);
+      assertThat(health("v2", front)).isEqualTo(1);
       for (int listener = 0; listener < 2; listener++) {
         int port = run.ballast().proxyAddresses().get(listener).getPort();
         // Two clients, each on a kept connection: each backend connection carries one client.
@@ -240,6 +252,44 @@ class ProxyProtocolEndToEndTest {
         }
       }
       assertThat(app.requests()).isEqualTo(12);
+    }
+  }
+
+  @Test
+  void tcpListenersSendTheClientAndTheirChecksSayLocal() throws Exception {
+    TestBackend app = backends.start("app");
+    try (HaproxyProcess haproxy = new HaproxyProcess(dir.resolve("haproxy"), """
+        frontend f
+          bind 127.0.0.1:%%PORT0%% accept-proxy
+          http-request set-header X-Proxy-Source %%[src]:%%[src_port]
+          default_backend app
+        backend app
+          server app %s
+        """.formatted(app.address()), 1)) {
+      calls.to(run.start(dir, """
+          listeners:
+            - {name: raw, mode: tcp, bind: "127.0.0.1:0", pool: front}
+          pools:
+            - name: front
+              proxy_protocol: v1
+              health_check:
+                type: tcp
+                send: "GET /health HTTP/1.0\\r\\n\\r\\n"
+                expect: "HTTP/1.1 200"
+                interval: 200ms
+                timeout: 150ms
+              backends: [{address: "127.0.0.1:%d"}]
+          admin:
+            bind: "127.0.0.1:0"
+          """.formatted(haproxy.port(0))));
+      // The talking TCP check reaches the app through HAProxy: its header said UNKNOWN.
+      await().atMost(Duration.ofSeconds(10)).until(() -> app.methodsSeen("/health").contains("GET"));
+      Thread.sleep(500); // some more checks, each of which must pass
+      assertThat(health("front", "127.0.0.1:" + haproxy.port(0))).isEqualTo(1);
+      try (Socket s = connect("127.0.0.9", port())) {
+        assertThat(RawHttp.get(s, "/headers"))
+            .contains("x-proxy-source: 127.0.0.9:" + s.getLocalPort());
+      }
     }
   }
 

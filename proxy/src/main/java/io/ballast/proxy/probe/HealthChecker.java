@@ -101,7 +101,8 @@ public final class HealthChecker implements AutoCloseable {
           ProbeTask p = new ProbeTask(b, b.port(), group, spec.interval(), spec.timeout(),
               () -> closed, task -> spec.kind() == HealthCheckSpec.Kind.GRPC
                   ? new GrpcHealthProbe(task, spec, tls, verdict)
-                  : spec.sendExpect() != null ? new SendExpectProbe(task, spec, verdict)
+                  : spec.sendExpect() != null ? new SendExpectProbe(task, spec, verdict,
+                      protocol.proxyHeader())
                   : new Attempt(task, spec, verdict));
           list.add(p);
           p.start(joined);

@@ -1,5 +1,7 @@
 package io.ballast.proxy.probe;
 
+import io.ballast.proxy.proxyprotocol.ProxyHeaderVersion;
+import io.ballast.proxy.proxyprotocol.ProxyHeaderWriter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -30,8 +32,13 @@ final class SendExpectProbe extends ChannelInboundHandlerAdapter implements Prob
   private final ByteArrayOutputStream answer = new ByteArrayOutputStream();
   private final java.time.Duration timeout;
 
-  SendExpectProbe(ProbeTask task, HealthCheckSpec spec, ProbeTask.Verdict verdict) {
+  /** The PROXY header the pool's backends want first (a check says LOCAL); null: none. */
+  private final ProxyHeaderVersion proxyHeader;
+
+  SendExpectProbe(ProbeTask task, HealthCheckSpec spec, ProbeTask.Verdict verdict,
+      ProxyHeaderVersion proxyHeader) {
     this.task = task;
+    this.proxyHeader = proxyHeader;
     this.talk = spec.sendExpect();
     this.passes = talk.matcher();
     this.timeout = spec.timeout();
@@ -47,6 +54,9 @@ final class SendExpectProbe extends ChannelInboundHandlerAdapter implements Prob
       if (!cf.isSuccess()) {
         ending.end(false, ProbeTask.connectFailure(cf.cause(), timeout));
         return;
+      }
+      if (proxyHeader != null) {
+        ProxyHeaderWriter.writeNow(cf.channel(), proxyHeader, null, null);
       }
       byte[] send = talk.sendBytes();
       if (send.length > 0) {

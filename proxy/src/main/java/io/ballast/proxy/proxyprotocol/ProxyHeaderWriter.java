@@ -1,5 +1,6 @@
 package io.ballast.proxy.proxyprotocol;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -15,6 +16,7 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Writes the PROXY protocol header first on a new connection to a backend that wants to know
@@ -56,6 +58,23 @@ public final class ProxyHeaderWriter extends ChannelDuplexHandler {
   public static void forClient(Channel ch, ProxyHeaderVersion version, InetSocketAddress client,
       InetSocketAddress local) {
     install(ch, new ProxyHeaderWriter(version, client, local));
+  }
+
+  /**
+   * Writes the header for {@code client}, who reached ballast at {@code local} (both null: a
+   * connection of ballast's own), on {@code ch} now: for a connection that is up and has had
+   * nothing written yet (a TCP listener's backend connection before its relay starts, a talking
+   * TCP check). Event loop of {@code ch} only.
+   */
+  public static void writeNow(Channel ch, ProxyHeaderVersion version, InetSocketAddress client,
+      InetSocketAddress local) {
+    ch.pipeline().addFirst(HAProxyMessageEncoder.INSTANCE);
+    try {
+      ch.writeAndFlush(new ProxyHeaderWriter(version, client, local).message(),
+          ch.voidPromise());
+    } finally {
+      ch.pipeline().remove(HAProxyMessageEncoder.INSTANCE);
+    }
   }
 
   /** Puts a writer for a connection of ballast's own (a health check) first in {@code ch}. */
@@ -104,15 +123,18 @@ public final class ProxyHeaderWriter extends ChannelDuplexHandler {
     }
   }
 
-  /** The header this connection gets. */
-  HAProxyMessage message() {
+  /**
+   * The header this connection gets: a message for the encoder, or, for version 1's
+   * {@code PROXY UNKNOWN}, its bytes (Netty's encoder cannot write a version 1 header without
+   * addresses).
+   */
+  Object message() {
     HAProxyProtocolVersion v = version == ProxyHeaderVersion.V1 ? HAProxyProtocolVersion.V1
         : HAProxyProtocolVersion.V2;
     if (client == null || local == null || client.getAddress() == null
         || local.getAddress() == null) {
       return v == HAProxyProtocolVersion.V1
-          ? new HAProxyMessage(v, HAProxyCommand.PROXY, HAProxyProxiedProtocol.UNKNOWN, null,
-              null, 0, 0)
+          ? Unpooled.copiedBuffer("PROXY UNKNOWN\r\n", StandardCharsets.US_ASCII)
           : new HAProxyMessage(v, HAProxyCommand.LOCAL, HAProxyProxiedProtocol.UNKNOWN, null,
               null, 0, 0);
     }

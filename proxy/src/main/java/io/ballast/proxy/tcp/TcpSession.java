@@ -7,6 +7,8 @@ import io.ballast.core.zone.ZoneMap;
 import io.ballast.proxy.ProxyObserver;
 import io.ballast.proxy.client.HashKey;
 import io.ballast.proxy.client.HashKeys;
+import io.ballast.proxy.proxyprotocol.ProxyHeaderVersion;
+import io.ballast.proxy.proxyprotocol.ProxyHeaderWriter;
 import io.ballast.proxy.routing.PoolRef;
 import io.ballast.proxy.tunnel.Farewell;
 import io.ballast.proxy.tunnel.Tunnel;
@@ -146,6 +148,12 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements TunnelLis
     attempts.connected();
     attempts.streamOpened();
     connectNanos = System.nanoTime() - startNanos;
+    ProxyHeaderVersion header = spec.pool().protocol().proxyHeader();
+    if (header != null) {
+      // The backend wants to know whom it serves: the header goes before any relayed byte.
+      ProxyHeaderWriter.writeNow(f.channel(), header, peer,
+          (InetSocketAddress) client.localAddress());
+    }
     relay(b, f.channel());
   }
 
