@@ -89,6 +89,21 @@ class ProxyProtocolEndToEndTest {
     }
   }
 
+  /**
+   * Real HAProxy as a backend that wants the PROXY protocol ({@code accept-proxy}, either
+   * version): it tells {@code app} whom each header named, and refuses a connection without one.
+   */
+  private HaproxyProcess acceptingProxy(TestBackend app) throws Exception {
+    return new HaproxyProcess(dir.resolve("haproxy"), """
+        frontend f
+          bind 127.0.0.1:%%PORT0%% accept-proxy
+          http-request set-header X-Proxy-Source %%[src]:%%[src_port]
+          default_backend app
+        backend app
+          server app %s
+        """.formatted(app.address()), 1);
+  }
+
   /** 1 while the pool's backend passes its checks (lb_backend_health). */
   private double health(String pool, String backend) throws Exception {
     return calls.metrics().value("lb_backend_health", Map.of("pool", pool, "backend", backend))
@@ -206,16 +221,7 @@ class ProxyProtocolEndToEndTest {
   @Test
   void poolsSendTheClientToBackendsBehindRealHaproxyInVersion1AndVersion2() throws Exception {
     TestBackend app = backends.start("app");
-    // HAProxy as the backend that wants the PROXY protocol: it tells the app whom its header
-    // named, and refuses a connection without a header.
-    try (HaproxyProcess haproxy = new HaproxyProcess(dir.resolve("haproxy"), """
-        frontend f
-          bind 127.0.0.1:%%PORT0%% accept-proxy
-          http-request set-header X-Proxy-Source %%[src]:%%[src_port]
-          default_backend app
-        backend app
-          server app %s
-        """.formatted(app.address()), 1)) {
+    try (HaproxyProcess haproxy = acceptingProxy(app)) {
       String front = "127.0.0.1:" + haproxy.port(0);
       calls.to(run.start(dir, """
           listeners:
@@ -258,14 +264,7 @@ class ProxyProtocolEndToEndTest {
   @Test
   void tcpListenersSendTheClientAndTheirChecksSayLocal() throws Exception {
     TestBackend app = backends.start("app");
-    try (HaproxyProcess haproxy = new HaproxyProcess(dir.resolve("haproxy"), """
-        frontend f
-          bind 127.0.0.1:%%PORT0%% accept-proxy
-          http-request set-header X-Proxy-Source %%[src]:%%[src_port]
-          default_backend app
-        backend app
-          server app %s
-        """.formatted(app.address()), 1)) {
+    try (HaproxyProcess haproxy = acceptingProxy(app)) {
       calls.to(run.start(dir, """
           listeners:
             - {name: raw, mode: tcp, bind: "127.0.0.1:0", pool: front}
