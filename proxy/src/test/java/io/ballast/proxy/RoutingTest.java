@@ -397,18 +397,27 @@ class RoutingTest {
         null, null, HeaderOps.NONE, HeaderOps.NONE, null));
 
     AtomicBoolean stop = new AtomicBoolean();
-    ConcurrentLinkedQueue<String> answers = new ConcurrentLinkedQueue<>();
+    // Each answer with when its request was sent and when it came back. Once an answer from the
+    // new side has come back, the switch is seen by every request routed after: one sent after
+    // it (and back before the next switch) must be from the new side; one sent before may land
+    // on either side, however late it completes (the old test's margin of 8 answers was not
+    // enough for a worker descheduled on a busy machine).
+    record Answer(long sentNanos, long receivedNanos, String body) {}
+    ConcurrentLinkedQueue<Answer> answers = new ConcurrentLinkedQueue<>();
     List<Thread> workers = new ArrayList<>();
     for (int t = 0; t < 4; t++) {
       Thread w = new Thread(() -> {
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (!stop.get() && System.nanoTime() < deadline) {
+          long sent = System.nanoTime();
+          String body;
           try {
             HttpResponse<String> r = send("GET", "/");
-            answers.add(r.statusCode() == 200 ? r.body() : "status " + r.statusCode());
+            body = r.statusCode() == 200 ? r.body() : "status " + r.statusCode();
           } catch (Exception e) {
-            answers.add("error " + e);
+            body = "error " + e;
           }
+          answers.add(new Answer(sent, System.nanoTime(), body));
         }
       });
       w.start();
@@ -416,23 +425,31 @@ class RoutingTest {
     }
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
         .until(() -> answers.size() > 300);
+    long switched = System.nanoTime();
     split.activate("green");
-    int switched = answers.size();
+    int atSwitch = answers.size();
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
-        .until(() -> answers.size() > switched + 300);
+        .until(() -> answers.size() > atSwitch + 300);
+    long back = System.nanoTime();
     split.activate("blue");
-    int back = answers.size();
+    int atBack = answers.size();
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
-        .until(() -> answers.size() > back + 300);
+        .until(() -> answers.size() > atBack + 300);
     stop.set(true);
     for (Thread w : workers) {
       w.join(30_000);
     }
-    List<String> all = new ArrayList<>(answers);
-    assertThat(all).containsOnly("blue", "green");
-    // A few requests in flight at each switch may still land on the old side; after that, none.
-    assertThat(all.subList(switched + 8, Math.min(back, all.size()))).containsOnly("green");
-    assertThat(all.subList(back + 8, all.size())).containsOnly("blue");
+    List<Answer> all = new ArrayList<>(answers);
+    assertThat(all).extracting(Answer::body).containsOnly("blue", "green");
+    java.util.function.BiFunction<String, Long, Long> firstBack = (side, after) -> all.stream()
+        .filter(a -> a.sentNanos() > after && a.body().equals(side))
+        .mapToLong(Answer::receivedNanos).min().orElseThrow();
+    long green = firstBack.apply("green", switched);
+    long blue = firstBack.apply("blue", back);
+    assertThat(all).filteredOn(a -> a.sentNanos() > green && a.receivedNanos() < back)
+        .hasSizeGreaterThan(200).extracting(Answer::body).containsOnly("green");
+    assertThat(all).filteredOn(a -> a.sentNanos() > blue)
+        .hasSizeGreaterThan(200).extracting(Answer::body).containsOnly("blue");
   }
 
   @Test
