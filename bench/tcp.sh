@@ -75,15 +75,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() {
-  local i
-  for ((i = 0; i < 300; i++)); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
+# free_port, wait_port
+# shellcheck source=lib/idle-common.sh
+source "$ROOT/bench/lib/idle-common.sh"
 # cpu_ticks PID: utime+stime of PID and its children (clock ticks).
 cpu_ticks() {
   local t=0 p
