@@ -423,42 +423,12 @@ public final class Ballast {
   }
 
   private void closeAll() {
-    quietly(() -> {
-      if (watcher != null) {
-        watcher.close();
-      }
-    });
-    quietly(() -> {
-      if (reloader != null) {
-        reloader.close();
-      }
-    });
-    quietly(pools::close);
-    quietly(discovery::close);
-    quietly(proxy::close);
+    Teardown parts = new Teardown().thenClose(watcher).thenClose(reloader)
+        .then(pools::close).then(discovery::close).then(proxy::close);
     if (routes != null) {
-      RouteBuilder.forEachMirror(routes, m -> quietly(m::close));
+      RouteBuilder.forEachMirror(routes, m -> parts.then(m::close));
     }
-    quietly(() -> {
-      if (admin != null) {
-        admin.close();
-      }
-    });
-    quietly(observers::close);
-    quietly(metrics::close);
-    quietly(control::close);
-  }
-
-  private static void quietly(ThrowingRunnable r) {
-    try {
-      r.run();
-    } catch (Exception e) {
-      log.warn("while stopping: {}", e.toString());
-    }
-  }
-
-  @FunctionalInterface
-  private interface ThrowingRunnable {
-    void run() throws Exception;
+    parts.thenClose(admin).then(observers::close).then(metrics::close).then(control::close)
+        .run();
   }
 }

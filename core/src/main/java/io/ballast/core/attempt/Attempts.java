@@ -35,36 +35,11 @@ import java.util.Objects;
  * }
  * }</pre>
  *
- * <p>A byte stream (a TCP connection) lives the same protocol with fewer steps: its connection
- * is its answer, and nothing is retried once one is up.
- * <pre>{@code
- * attempts.startStream(pool, policy, hashKey, zone);
- * for (Backend b = attempts.next(); b != null; b = attempts.next()) {   // null: close the client
- *   connect to b; failed: if (!attempts.connectFailed(why)) close the client; else continue;
- *   done:  attempts.connected(); attempts.streamOpened(); relay bytes until the end
- *   end:   attempts.streamEnded() (closed in order, by the client, idle), or
- *          attempts.broken(why) (the backend reset it)
- * }
- * }</pre>
+ * <p>A byte stream (a TCP connection) lives the same protocol with fewer steps: see
+ * {@link StreamAttempts}.
  *
- * <h2>What each outcome tells whom</h2>
- * <table>
- *   <tr><th>outcome</th><th>load</th><th>gate</th><th>outlier tracker</th><th>retry as</th></tr>
- *   <tr><td>gate refuses</td><td>-</td><td>-</td><td>-</td><td>REJECTED_LOCALLY</td></tr>
- *   <tr><td>connect fails</td><td>-</td><td>failure</td><td>local-origin failure</td>
- *       <td>CONNECT_FAILED</td></tr>
- *   <tr><td>reset, timeout</td><td>failure</td><td>failure</td><td>local-origin failure</td>
- *       <td>as reported</td></tr>
- *   <tr><td>answered</td><td>{@link Failures#forLoad}</td><td>{@link Failures#forGate}</td>
- *       <td>the status</td><td>the status, if retryable</td></tr>
- *   <tr><td>broken after the head</td><td>failure</td><td>failure</td>
- *       <td>the status, then local-origin failure</td><td>never (the client has bytes)</td></tr>
- *   <tr><td>abandoned</td><td>by the status, if any</td><td>by the status, else released</td>
- *       <td>-</td><td>-</td></tr>
- * </table>
- * A refused connect also tells the pool ({@link LoadBalancer#reportConnectFailure}). The gate's
- * duration ends at the response head when there is one: how long the backend took to answer,
- * not how long a slow client took to read the body. The load's ends with the attempt.
+ * <p>What each outcome tells the backend's load, gate and outlier tracker, and how it is retried:
+ * the table of {@link Failures}.
  *
  * <p>This class decides; what the attempt in progress holds on its backend (the permit, the
  * place in the load, what the outlier tracker heard) is booked by {@link AttemptHold}, which ends
@@ -83,12 +58,6 @@ public final class Attempts {
   public interface Chooser {
     PickResult choose(PickContext context);
   }
-
-  /**
-   * The method a stream's retry state is started with: not one the retry policy replays, so
-   * that a stream is never sent twice (it is marked not idempotent besides).
-   */
-  static final String STREAM_METHOD = "STREAM";
 
   private final AttemptListener listener;
   /** The attempt in progress: what it holds on its backend. */
@@ -146,37 +115,19 @@ public final class Attempts {
     hold.clear();
   }
 
-  /**
-   * A byte stream begins (a TCP connection of a {@code mode: tcp} listener): its attempts go to
-   * {@code pool} under {@code policy}, picking through the pool's picker. It is retried only
-   * while no backend accepted it (a refused or timed-out connect, a gate's refusal), within the
-   * policy's attempts and overall timeout, free of the retry budget as every attempt that never
-   * reached a backend is.
-   *
-   * @param hashKey the stream's hash key (the client's address) for hash-based pools, 0 for none
-   * @param locality the client's zone index in the pool's zone map, -1 when unknown
-   */
-  public void startStream(LoadBalancer pool, RetryPolicy policy, long hashKey, int locality) {
-    start(pool, policy, null, STREAM_METHOD, hashKey, locality);
+  // The stream protocol's steps (StreamAttempts documents them).
+
+  void startStream(LoadBalancer pool, RetryPolicy policy, long hashKey, int locality) {
+    start(pool, policy, null, StreamAttempts.METHOD, hashKey, locality);
     notIdempotent();
   }
 
-  /**
-   * The stream's connection is up ({@link #connected()} first): the stream counts in the
-   * backend's load until it ends, and the gate and the load learn the time it took to connect
-   * (see {@link AttemptHold#streamOpened}).
-   */
-  public void streamOpened() {
+  void streamOpened() {
     hold.streamOpened();
     reached = hold.backend();
   }
 
-  /**
-   * The stream ended without the backend breaking it: a side closed it, the client reset it, or
-   * it idled out. A success for the load and the gate; the outlier tracker heard the connect.
-   * A stream the backend broke ends with {@link #broken} instead.
-   */
-  public void streamEnded() {
+  void streamEnded() {
     hold.end(false, false);
     record(AttemptOutcome.STREAM_ENDED, null);
     hold.clear();

@@ -11,6 +11,25 @@ package io.ballast.core.attempt;
  * 503 fails all three. A reset, a timeout or a refused connect fails all three too, and the
  * outlier tracker counts them as local-origin failures.
  *
+ * <p>What each outcome of an attempt ({@link Attempts}) tells whom:
+ * <table>
+ *   <tr><th>outcome</th><th>load</th><th>gate</th><th>outlier tracker</th><th>retry as</th></tr>
+ *   <tr><td>gate refuses</td><td>-</td><td>-</td><td>-</td><td>REJECTED_LOCALLY</td></tr>
+ *   <tr><td>connect fails</td><td>-</td><td>failure</td><td>local-origin failure</td>
+ *       <td>CONNECT_FAILED</td></tr>
+ *   <tr><td>reset, timeout</td><td>failure</td><td>failure</td><td>local-origin failure</td>
+ *       <td>as reported</td></tr>
+ *   <tr><td>answered</td><td>{@link Failures#forLoad}</td><td>{@link Failures#forGate}</td>
+ *       <td>the status</td><td>the status, if retryable</td></tr>
+ *   <tr><td>broken after the head</td><td>failure</td><td>failure</td>
+ *       <td>the status, then local-origin failure</td><td>never (the client has bytes)</td></tr>
+ *   <tr><td>abandoned</td><td>by the status, if any</td><td>by the status, else released</td>
+ *       <td>-</td><td>-</td></tr>
+ * </table>
+ * A refused connect also tells the pool ({@link LoadBalancer#reportConnectFailure}). The gate's
+ * duration ends at the response head when there is one: how long the backend took to answer,
+ * not how long a slow client took to read the body. The load's ends with the attempt.
+ *
  * <p>Stateless and thread-safe.
  */
 public final class Failures {

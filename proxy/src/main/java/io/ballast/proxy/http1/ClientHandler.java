@@ -51,16 +51,8 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
   private Exchange exchange;
   private State state = State.IDLE;
   private final Pipelined pipelined = new Pipelined();
-  private boolean drain;
-  /**
-   * Since when the connection may have a request on its way that no head has announced yet:
-   * from its accept until its first request head, and from a drain that found it idle between
-   * requests; {@link #NONE} otherwise. A stop answers such a request (with Connection: close)
-   * rather than close the connection under it, which would reset it: see {@link #drain} and
-   * {@link #awaitingRequest}. Written on the event loop, read by the stopping thread.
-   */
-  private volatile long awaitingSince = NONE;
-  private static final long NONE = Long.MIN_VALUE;
+  /** Its part in a graceful stop: see {@link #drain} and {@link #awaitingRequest}. */
+  private final DrainWatch drainWatch = new DrainWatch();
   /**
    * Above 0 while a request head is being handed to the exchange: reading decisions wait until it
    * returns. Starting an exchange first stops reading the client (no backend connection yet) and,
@@ -125,7 +117,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
 
   /** True when the connection closes after the current response. */
   boolean closing() {
-    return drain || state == State.CLOSING;
+    return drainWatch.draining() || state == State.CLOSING;
   }
 
   @Override
@@ -197,7 +189,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
       owner.streamOpened(this);
       return;
     }
-    awaitingSince = System.nanoTime();
+    drainWatch.awaiting(System.nanoTime());
     listener.opened(this, false);
     if (listener.draining()) {
       // Accepted as the listener closed: its first request is answered, then it closes.
@@ -207,7 +199,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    awaitingSince = NONE;
+    drainWatch.announced();
     state = State.CLOSING;
     if (exchange != null && owner != null) {
       owner.streamClosed(this);
@@ -259,7 +251,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
     } finally {
       // After the exchange counted the request in flight, so that a stop that sees neither a
       // connection awaiting a request nor a request in flight has really seen none.
-      awaitingSince = NONE;
+      drainWatch.announced();
     }
   }
 
@@ -308,7 +300,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
       }
       return;
     }
-    if (close || drain || state == State.CLOSING) {
+    if (close || drainWatch.draining() || state == State.CLOSING) {
       // The client may still be sending (a body cut short, requests behind this one): linger.
       Linger.close(ctx, state == State.EXCHANGE && (!exchange.requestComplete()
           || !pipelined.isEmpty() || !ctx.channel().config().isAutoRead()));
@@ -418,15 +410,12 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
    */
   @Override
   public void drain() {
-    drain = true;
     if (state != State.IDLE || !ctx.channel().isActive()) {
+      drainWatch.drainBusy();
       return;
     }
-    long now = System.nanoTime();
-    long since = awaitingSince == NONE ? now : awaitingSince;
-    awaitingSince = since;
-    long left = ProxyServer.DRAIN_GRACE.toNanos() - (now - since);
-    ctx.executor().schedule(this::closeIfIdle, Math.max(0, left), TimeUnit.NANOSECONDS);
+    long left = drainWatch.drainIdle(System.nanoTime(), ProxyServer.DRAIN_GRACE.toNanos());
+    ctx.executor().schedule(this::closeIfIdle, left, TimeUnit.NANOSECONDS);
   }
 
   private void closeIfIdle() {
@@ -438,8 +427,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
 
   @Override
   public boolean awaitingRequest(long now, long graceNanos) {
-    long since = awaitingSince;
-    return since != NONE && now - since < graceNanos;
+    return drainWatch.awaitingRequest(now, graceNanos);
   }
 
   /** The listener the connection came in on. */

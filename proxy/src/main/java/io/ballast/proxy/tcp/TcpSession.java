@@ -1,7 +1,7 @@
 package io.ballast.proxy.tcp;
 
 import io.ballast.core.Backend;
-import io.ballast.core.attempt.Attempts;
+import io.ballast.core.attempt.StreamAttempts;
 import io.ballast.core.Ticker;
 import io.ballast.core.zone.ZoneMap;
 import io.ballast.proxy.ProxyObserver;
@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
 /**
  * One client connection of a TCP listener, from its accept to its log line:
  * <ol>
- *   <li>its attempts start on the listener's pool ({@link Attempts#startStream}): the pool's
+ *   <li>its attempts start on the listener's pool ({@link StreamAttempts}): the pool's
  *       picker chooses (hash-based pools by the client's address, zone-aware ones by its zone),
  *       the backend's gate (circuit breaker) is asked, and each connect is reported once;
  *   <li>a connect that fails (refused, timed out) goes on to another backend, the failed ones
@@ -57,7 +57,7 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements TunnelLis
   private final BackendDialer dialer;
   /** The observer at accept: opens and closes pair up across a reload. */
   private final ProxyObserver observer;
-  private final Attempts attempts;
+  private final StreamAttempts attempts;
   private final long startNanos = System.nanoTime();
   private final long startMillis = System.currentTimeMillis();
   private Channel client;
@@ -78,7 +78,7 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements TunnelLis
     this.host = host;
     this.dialer = listener.dialer();
     this.observer = host.observer();
-    this.attempts = new Attempts(Ticker.SYSTEM, host.attemptListener());
+    this.attempts = new StreamAttempts(Ticker.SYSTEM, host.attemptListener());
   }
 
   @Override
@@ -90,7 +90,7 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements TunnelLis
     safely(() -> observer.onClientConnectionOpened(spec.name()));
     client.closeFuture().addListener(f -> clientClosed());
     PoolRef ref = spec.pool();
-    attempts.startStream(ref.pool(), ref.retry(), hashKey(ref), zone(ref));
+    attempts.start(ref.pool(), ref.retry(), hashKey(ref), zone(ref));
     next();
   }
 
@@ -145,8 +145,7 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements TunnelLis
       }
       return;
     }
-    attempts.connected();
-    attempts.streamOpened();
+    attempts.opened();
     connectNanos = System.nanoTime() - startNanos;
     ProxyHeaderVersion header = spec.pool().protocol().proxyHeader();
     if (header != null) {
@@ -228,7 +227,7 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements TunnelLis
     if (end == TcpEnd.BACKEND_RESET) {
       attempts.broken(error);
     } else {
-      attempts.streamEnded();
+      attempts.ended();
     }
     finish(end, error, summary.bytesFromClient(), summary.bytesFromBackend());
   }
