@@ -116,6 +116,9 @@ public final class HandoverServer implements AutoCloseable {
     long pid = -1;
     try (c) {
       pid = SameUser.check(c.peer(), "the process that asks for the sockets");
+      // Hear the hello before answering, refusal included: closing on a peer that is still
+      // writing its hello would hand it a broken pipe instead of the reason.
+      Wire.parseHello(c.readLine("hello", STEP));
       if (released || !busy.compareAndSet(false, true)) {
         c.send("refuse", Wire.refused(released ? "it has handed over already"
             : "another take-over is under way"), STEP);
@@ -136,7 +139,6 @@ public final class HandoverServer implements AutoCloseable {
   }
 
   private void handOver(Conversation c, long pid) throws HandoverException {
-    Wire.parseHello(c.readLine("hello", STEP));
     List<HeldSocket> held = sockets.held();
     log.info("take-over by pid {}: offering {} listening socket(s): {}", pid, held.size(), held);
     c.send("offer", Wire.sockets(held.size()), STEP);

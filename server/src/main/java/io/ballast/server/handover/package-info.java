@@ -10,7 +10,8 @@
  * <pre>
  *   new                                   old (serving, --handover-socket PATH)
  *   HELLO ballast-handover/1 &lt;pid&gt;   --&gt;
- *                                   &lt;--   SOCKETS &lt;n&gt;, then n x SOCKET &lt;kind&gt; &lt;address&gt; &lt;name&gt;
+ *                                   &lt;--   REFUSED &lt;why&gt; (another take-over, or handed over)
+ *                                   &lt;--   or SOCKETS &lt;n&gt;, then n x SOCKET &lt;kind&gt; &lt;address&gt; &lt;name&gt;
  *   SEND                             --&gt;
  *                                   &lt;--   n file descriptors, in that order (SCM_RIGHTS)
  *   (starts on them, accepts held)
