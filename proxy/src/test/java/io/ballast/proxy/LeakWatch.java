@@ -14,11 +14,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * that was never released is garbage collected and a later allocation polls its queue:
  * {@link #leaks()} forces both.
  */
-final class LeakWatch implements ResourceLeakDetector.LeakListener {
+public final class LeakWatch implements ResourceLeakDetector.LeakListener {
   private final List<String> leaks = new CopyOnWriteArrayList<>();
 
   /** Installs a watch on every ByteBuf; the detector keeps only one listener, the last. */
-  static LeakWatch install() {
+  public static LeakWatch install() {
     ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
     LeakWatch w = new LeakWatch();
     try {
@@ -38,7 +38,7 @@ final class LeakWatch implements ResourceLeakDetector.LeakListener {
   }
 
   /** Leaks reported so far, after a few collections and allocations to bring them out. */
-  List<String> leaks() {
+  public List<String> leaks() {
     for (int i = 0; i < 3; i++) {
       System.gc();
       for (int j = 0; j < 64; j++) {

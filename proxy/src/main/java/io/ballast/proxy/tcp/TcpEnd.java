@@ -4,8 +4,9 @@ import io.ballast.proxy.tunnel.TunnelEnd;
 
 /**
  * How one connection of a TCP listener ended: the first ending event decides, as for a tunnel
- * ({@link TunnelEnd}), plus the ends a connection can have before it reaches a backend.
- * Immutable.
+ * ({@link TunnelEnd}), plus the ends a connection can have before it reaches a backend: while
+ * its backend is found, and, on a listener that routes TLS by server name, while its ClientHello
+ * is read ({@link ClientHelloReader}). Immutable.
  */
 public enum TcpEnd {
   /** The client closed its side first (a FIN). */
@@ -25,8 +26,21 @@ public enum TcpEnd {
   CONNECT_FAILED("connect_failed"),
   /** The pool had no backend to try (none available, every one's circuit open). */
   NO_BACKEND("no_backend"),
-  /** The client left while ballast was connecting to a backend. */
+  /**
+   * The client left before a backend was reached: while ballast was connecting, or before it
+   * sent a byte of its ClientHello.
+   */
   CLIENT_LEFT("client_left"),
+  /** The first bytes were not a TLS ClientHello (plain text, another protocol, SSLv2). */
+  NOT_TLS("not_tls"),
+  /** The client closed its connection in the middle of its ClientHello. */
+  CLIENT_HELLO_TRUNCATED("client_hello_truncated"),
+  /** The whole ClientHello did not arrive within the listener's {@code client_hello_timeout}. */
+  CLIENT_HELLO_TIMEOUT("client_hello_timeout"),
+  /** The ClientHello said it was longer than ballast reads ({@link ClientHelloReader#MAX_LENGTH}). */
+  CLIENT_HELLO_TOO_LARGE("client_hello_too_large"),
+  /** The ClientHello's server name (or its lack of one) matched no route, and there is no default. */
+  NO_ROUTE("no_route"),
   /** Ballast closed it: shutdown, or its backend left the pool for good. */
   SHUTDOWN("shutdown");
 
@@ -43,7 +57,11 @@ public enum TcpEnd {
 
   /** True when the connection reached a backend and relayed (whatever ended it). */
   public boolean relayed() {
-    return this != CONNECT_FAILED && this != NO_BACKEND && this != CLIENT_LEFT;
+    return switch (this) {
+      case CONNECT_FAILED, NO_BACKEND, CLIENT_LEFT, NOT_TLS, CLIENT_HELLO_TRUNCATED,
+          CLIENT_HELLO_TIMEOUT, CLIENT_HELLO_TOO_LARGE, NO_ROUTE -> false;
+      default -> true;
+    };
   }
 
   /** The end of a relayed connection, from its tunnel's. */

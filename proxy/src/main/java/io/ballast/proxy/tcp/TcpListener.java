@@ -23,10 +23,12 @@ import java.util.Set;
 
 /**
  * One listening socket of raw TCP: its accept gate (access list, connection limits, the same as
- * an HTTP listener's), and for each connection it admits a {@link TcpSession}, which picks a
- * backend of the pool and relays. Everything the listener is configured with but its address
- * is replaced live ({@link #replace}): the next connection takes the new pool, timeouts, access
- * list and limits; open connections keep what they began with.
+ * an HTTP listener's; behind front balancers, only they pass), and for each connection it admits
+ * a {@link TcpSession}, which picks a backend of the pool and relays, after reading what the
+ * listener asks for first ({@link ReadFirst}: a PROXY protocol header, a ClientHello to route by
+ * its server name). Everything the listener is configured with but its address is replaced live
+ * ({@link #replace}): the next connection takes the new pool or routes, timeouts, access list,
+ * limits and front balancers; open connections keep what they began with.
  *
  * <p>Thread-safe: the spec is one volatile read per connection; sessions join and leave the set
  * on their event loops.
@@ -73,7 +75,15 @@ final class TcpListener implements GatedListener {
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
-            ch.pipeline().addLast(new TcpSession(TcpListener.this, TcpListener.this.spec, host));
+            TcpListenerSpec now = TcpListener.this.spec;
+            TcpSession session = new TcpSession(TcpListener.this, now, host);
+            // A listener that reads a PROXY header or a ClientHello first asks for those reads
+            // itself; the relay still turns reading on for the rest.
+            if (now.readsFirst()) {
+              ReadFirst.install(ch, now, session, host.observer());
+            } else {
+              ch.pipeline().addLast(session);
+            }
           }
         });
     ChannelFuture f = b.bind(s.bind()).awaitUninterruptibly();
@@ -149,17 +159,21 @@ final class TcpListener implements GatedListener {
 
   /**
    * None: a TCP connection carries no forwarded address to judge later, so every peer is judged
-   * by its own address at accept.
+   * by its own address at accept (behind front balancers, {@link #proxyProtocol} decides).
    */
   @Override
   public TrustedProxies trustedProxies() {
     return TrustedProxies.NONE;
   }
 
-  /** None: a TCP listener's clients connect directly (PROXY protocol is read by HTTP ones). */
+  /**
+   * The front balancers that send PROXY protocol headers (null: clients connect directly): only
+   * they pass the gate, and the access list judges the clients they name once the header is read
+   * ({@link ReadFirst}).
+   */
   @Override
   public ProxyProtocolSpec proxyProtocol() {
-    return null;
+    return spec.proxyProtocol();
   }
 
   @Override
@@ -169,6 +183,8 @@ final class TcpListener implements GatedListener {
 
   @Override
   public String toString() {
-    return "tcp listener " + spec.name() + " -> pool " + spec.pool().name();
+    TcpListenerSpec s = spec;
+    return "tcp listener " + s.name() + " -> " + (s.sni() != null ? s.sni() : "pool "
+        + s.pool().name()) + (s.proxyProtocol() == null ? "" : ", behind " + s.proxyProtocol());
   }
 }

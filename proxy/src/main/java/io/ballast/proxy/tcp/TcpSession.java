@@ -15,12 +15,15 @@ import io.ballast.proxy.tunnel.Tunnel;
 import io.ballast.proxy.tunnel.TunnelListener;
 import io.ballast.proxy.tunnel.TunnelSummary;
 import io.ballast.proxy.upstream.BackendConnections;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.net.InetSocketAddress;
+import io.netty.util.ReferenceCountUtil;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -30,15 +33,22 @@ import org.slf4j.LoggerFactory;
 /**
  * One client connection of a TCP listener, from its accept to its log line:
  * <ol>
- *   <li>its attempts start on the listener's pool ({@link StreamAttempts}): the pool's
+ *   <li>on a listener that reads first ({@link ReadFirst}: a PROXY protocol header, a TLS
+ *       ClientHello) the session opens once the header named the client ({@link #open}), and
+ *       learns its pool from the ClientHello's server name ({@link #routed}) or ends there
+ *       ({@link #refused}); what was read is held ({@link #channelRead}). Elsewhere it opens at
+ *       accept, on the listener's pool, having read nothing;
+ *   <li>its attempts start on the pool ({@link StreamAttempts}): the pool's
  *       picker chooses (hash-based pools by the client's address, zone-aware ones by its zone),
  *       the backend's gate (circuit breaker) is asked, and each connect is reported once;
  *   <li>a connect that fails (refused, timed out) goes on to another backend, the failed ones
- *       excluded, as long as the pool's retry settings allow; the client has sent nothing yet
- *       that ballast read (its bytes wait in the kernel), so nothing is lost or sent twice;
+ *       excluded, as long as the pool's retry settings allow. Nothing was written to the failed
+ *       one: the bytes read first stay held, and the rest wait in the kernel, so nothing is lost
+ *       or sent twice;
  *   <li>once a backend accepted, the two connections become a {@link Tunnel} (backpressure,
  *       half-closes, the idle timeout, a reset passed on as a reset), counted in the backend's
- *       load for as long as it lives;
+ *       load for as long as it lives; the held bytes are its first from the client, passed to
+ *       it once, and released with the session when no backend took them;
  *   <li>at the end the attempt is reported (a backend's reset is its failure, anything else a
  *       success), and one {@link TcpConnectionLog} goes to the observer.
  * </ol>
@@ -47,7 +57,8 @@ import org.slf4j.LoggerFactory;
  * <p>Event-loop only (the client connection's), apart from {@link #closeIfTo}, which may be
  * called from any thread.
  */
-final class TcpSession extends ChannelInboundHandlerAdapter implements TunnelListener {
+final class TcpSession extends ChannelInboundHandlerAdapter
+    implements TunnelListener, ClientHelloReader.Verdict {
   private static final Logger LOG = LoggerFactory.getLogger(TcpSession.class);
 
   private final TcpListener listener;
@@ -60,8 +71,16 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements TunnelLis
   private final StreamAttempts attempts;
   private final long startNanos = System.nanoTime();
   private final long startMillis = System.currentTimeMillis();
+  private ChannelHandlerContext ctx;
   private Channel client;
+  /** The client: its connection's peer, or the address a front balancer's PROXY header named. */
   private InetSocketAddress peer;
+  /** The pool of the attempts; null until chosen. */
+  private PoolRef pool;
+  /** The server name of the client's ClientHello; null when none was read or it named none. */
+  private String serverName;
+  /** Bytes read before the relay (a ClientHello, what followed a PROXY header), in order. */
+  private ArrayDeque<ByteBuf> held;
   /** The backend connection being made; null while none is. */
   private Channel dialing;
   /** A connect was tried (as opposed to every gate refusing, or no backend at all). */
@@ -82,16 +101,66 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements TunnelLis
   }
 
   @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
   public void channelActive(ChannelHandlerContext ctx) {
-    client = ctx.channel();
-    peer = (InetSocketAddress) client.remoteAddress();
+    if (client == null) {
+      // Nothing to read first: the backend is found at accept.
+      open(ctx.channel(), null);
+      start(spec.pool());
+    }
+  }
+
+  /**
+   * The connection is the session's from now on, counted open; {@code from} is the client a
+   * front balancer's PROXY header named (null: the connection's peer is the client).
+   */
+  void open(Channel connection, InetSocketAddress from) {
+    client = connection;
+    peer = from != null ? from : (InetSocketAddress) connection.remoteAddress();
     listener.joined(this);
     host.streamStarted();
     safely(() -> observer.onClientConnectionOpened(spec.name()));
+  }
+
+  /** After {@link #open}: the attempts begin on {@code ref}. */
+  void start(PoolRef ref) {
+    pool = ref;
     client.closeFuture().addListener(f -> clientClosed());
-    PoolRef ref = spec.pool();
     attempts.start(ref.pool(), ref.retry(), hashKey(ref), zone(ref));
     next();
+  }
+
+  @Override
+  public void routed(String name, PoolRef ref) {
+    serverName = name;
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("tcp listener {}: {} asked for {}: pool {}", spec.name(), peer,
+          name == null ? "no name" : name, ref.name());
+    }
+    start(ref);
+  }
+
+  @Override
+  public void refused(TcpEnd end, String name, String error) {
+    serverName = name;
+    finish(end, error, 0, 0);
+  }
+
+  /** Bytes read before the relay: held, to be the first the backend gets. */
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (over || !(msg instanceof ByteBuf chunk)) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (held == null) {
+      held = new ArrayDeque<>(2);
+    }
+    held.add(chunk);
   }
 
   @Override
@@ -136,7 +205,7 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements TunnelLis
     dialing = null;
     if (!f.isSuccess()) {
       String why = BackendConnections.describe(f.cause());
-      safely(() -> observer.onTcpConnectFailed(spec.name(), spec.pool().name(), b, why));
+      safely(() -> observer.onTcpConnectFailed(spec.name(), pool.name(), b, why));
       if (attempts.connectFailed(why)) {
         next();
       } else {
@@ -147,9 +216,10 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements TunnelLis
     }
     attempts.opened();
     connectNanos = System.nanoTime() - startNanos;
-    ProxyHeaderVersion header = spec.pool().protocol().proxyHeader();
+    ProxyHeaderVersion header = pool.protocol().proxyHeader();
     if (header != null) {
-      // The backend wants to know whom it serves: the header goes before any relayed byte.
+      // The backend wants to know whom it serves: the header goes before any relayed byte, and
+      // names the client (the one a front balancer's header named, if any).
       ProxyHeaderWriter.writeNow(f.channel(), header, peer,
           (InetSocketAddress) client.localAddress());
     }
@@ -165,8 +235,17 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements TunnelLis
     tunnel.passResets();
     client.pipeline().addLast(tunnel.endpoint(true));
     upstream.pipeline().addLast(tunnel.endpoint(false));
+    if (held != null) {
+      // To the tunnel's endpoint, which keeps them for its start: they go to the backend first,
+      // once, and count as relayed.
+      ByteBuf chunk;
+      while ((chunk = held.poll()) != null) {
+        ctx.fireChannelRead(chunk);
+      }
+      held = null;
+    }
     client.pipeline().remove(this);
-    safely(() -> observer.onTcpConnectionOpened(spec.name(), spec.pool().name(), b));
+    safely(() -> observer.onTcpConnectionOpened(spec.name(), pool.name(), b));
     tunnel.start();
   }
 
@@ -238,11 +317,13 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements TunnelLis
       return;
     }
     over = true;
+    releaseHeld();
     listener.left(this);
     host.streamEnded();
     List<Backend> tried = attempts.count() == 0 ? List.of() : attempts.backendsTried();
     TcpConnectionLog log = new TcpConnectionLog(startMillis,
-        peer.getAddress().getHostAddress(), peer.getPort(), spec.name(), spec.pool().name(),
+        peer.getAddress().getHostAddress(), peer.getPort(), spec.name(),
+        pool == null ? null : pool.name(), serverName,
         end.relayed() ? backend : null, tried, fromClient, fromBackend, connectNanos,
         System.nanoTime() - startNanos, end, error);
     safely(() -> observer.onClientConnectionClosed(spec.name()));
@@ -251,6 +332,13 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements TunnelLis
       LOG.debug("tcp listener {}: {} -> {} ended {} after {} ms", spec.name(), peer,
           backend == null ? "-" : backend.name(), end.label(),
           TimeUnit.NANOSECONDS.toMillis(log.durationNanos()));
+    }
+  }
+
+  private void releaseHeld() {
+    if (held != null) {
+      held.forEach(ReferenceCountUtil::release);
+      held = null;
     }
   }
 
@@ -264,6 +352,7 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements TunnelLis
 
   @Override
   public String toString() {
-    return "tcp " + peer + " -> " + (backend == null ? "?" : backend.name());
+    return "tcp " + peer + (serverName == null ? "" : " (" + serverName + ")") + " -> "
+        + (backend == null ? "?" : backend.name());
   }
 }

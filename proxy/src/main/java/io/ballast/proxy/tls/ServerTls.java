@@ -13,11 +13,9 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -32,26 +30,25 @@ import javax.net.ssl.SSLException;
  * {@code ServerTls} in one reference write, so a certificate reload never leaves a half-new
  * state, and connections that already chose a context keep it. Immutable and thread-safe.
  *
- * <p>Names: an exact name wins over a wildcard; {@code *.example.com} matches one label
- * ({@code a.example.com}, not {@code example.com} nor {@code a.b.example.com}), as certificate
- * wildcards do (RFC 6125 section 6.4.3). Names compare case-insensitively.
+ * <p>Names match as {@link ServerNames} says: an exact name wins over a wildcard;
+ * {@code *.example.com} matches one label ({@code a.example.com}, not {@code example.com} nor
+ * {@code a.b.example.com}), as certificate wildcards do (RFC 6125 section 6.4.3). Names compare
+ * case-insensitively.
  */
 public final class ServerTls {
   private final TlsSettings settings;
   private final List<ServerCertificate> certificates;
-  private final Map<String, SslContext> exact;
-  private final Map<String, SslContext> wildcard;
+  private final ServerNames<SslContext> names;
   private final SslContext fallback;
   private final SslProvider provider;
   private final String fingerprint;
 
   private ServerTls(TlsSettings settings, List<ServerCertificate> certificates,
-      Map<String, SslContext> exact, Map<String, SslContext> wildcard, SslContext fallback,
-      SslProvider provider, String fingerprint) {
+      ServerNames<SslContext> names, SslContext fallback, SslProvider provider,
+      String fingerprint) {
     this.settings = settings;
     this.certificates = List.copyOf(certificates);
-    this.exact = Map.copyOf(exact);
-    this.wildcard = Map.copyOf(wildcard);
+    this.names = names;
     this.fallback = fallback;
     this.provider = provider;
     this.fingerprint = fingerprint;
@@ -89,25 +86,20 @@ public final class ServerTls {
     for (int i = 0; i < settings.certificates().size(); i++) {
       certs.add(ServerCertificate.load(settings.certificates().get(i), i));
     }
-    Map<String, SslContext> exact = new HashMap<>();
-    Map<String, SslContext> wildcard = new HashMap<>();
+    ServerNames.Builder<SslContext> names = ServerNames.builder();
     SslContext fallback = null;
     for (ServerCertificate c : certs) {
       SslContext context = context(settings, provider, ciphers, clientCas, c, http2);
       for (String name : c.names()) {
         // The first certificate to claim a name keeps it.
-        if (name.startsWith("*.")) {
-          wildcard.putIfAbsent(name.substring(2), context);
-        } else {
-          exact.putIfAbsent(name, context);
-        }
+        names.add(name, context);
       }
       // The first certificate marked default answers unknown names; with none marked, the first.
       if (fallback == null || c.isDefault() && noEarlierDefault(certs, c)) {
         fallback = context;
       }
     }
-    return new ServerTls(settings, certs, exact, wildcard, fallback, provider,
+    return new ServerTls(settings, certs, names.build(), fallback, provider,
         Fingerprint.of(settings, files(certs, caFile)));
   }
 
@@ -116,21 +108,8 @@ public final class ServerTls {
    * {@code strict_sni} is on and no certificate has that name.
    */
   public SslContext select(String hostname) {
-    if (hostname != null) {
-      String name = normalise(hostname);
-      SslContext c = exact.get(name);
-      if (c != null) {
-        return c;
-      }
-      int dot = name.indexOf('.');
-      if (dot > 0) {
-        c = wildcard.get(name.substring(dot + 1));
-        if (c != null) {
-          return c;
-        }
-      }
-    }
-    return settings.strictSni() ? null : fallback;
+    SslContext c = names.lookup(hostname);
+    return c != null || settings.strictSni() ? c : fallback;
   }
 
   /**
@@ -138,21 +117,7 @@ public final class ServerTls {
    * null when none does.
    */
   public String matchedName(String hostname) {
-    if (hostname == null) {
-      return null;
-    }
-    String name = normalise(hostname);
-    if (exact.containsKey(name)) {
-      return name;
-    }
-    int dot = name.indexOf('.');
-    return dot > 0 && wildcard.containsKey(name.substring(dot + 1))
-        ? "*." + name.substring(dot + 1) : null;
-  }
-
-  private static String normalise(String hostname) {
-    String name = hostname.toLowerCase(Locale.ROOT);
-    return name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+    return names.matchedName(hostname);
   }
 
   public TlsSettings settings() {

@@ -55,11 +55,11 @@ class TcpListenerSpecTest {
   @Test
   void aLogHasABackendExactlyWhenTheConnectionRelayed() {
     Backend b = pool.backends().get(0);
-    assertThatThrownBy(() -> new TcpConnectionLog(0, "127.0.0.1", 1, "t", "cache", null,
+    assertThatThrownBy(() -> new TcpConnectionLog(0, "127.0.0.1", 1, "t", "cache", null, null,
         List.of(), 0, 0, -1, 0, TcpEnd.CLIENT_CLOSED, null))
         .hasMessage("backend: null with end client_closed (expected: a backend exactly when the"
             + " connection relayed)");
-    assertThatThrownBy(() -> new TcpConnectionLog(0, "127.0.0.1", 1, "t", "cache", b,
+    assertThatThrownBy(() -> new TcpConnectionLog(0, "127.0.0.1", 1, "t", "cache", null, b,
         List.of(b), -1, 0, 1, 0, TcpEnd.CLIENT_CLOSED, null))
         .hasMessage("bytes and duration: -1, 0, 0 (expected: >= 0)");
   }

@@ -91,7 +91,9 @@ final class JsonLine {
 
   /**
    * Formats one connection of a TCP listener, the same way: time, {@code "protocol":"tcp"},
-   * client_ip, client_port, listener, pool, backend, backend_address, end (how it ended),
+   * client_ip, client_port, listener, sni (the server name its TLS ClientHello asked for, on a
+   * listener that routes by it, when it asked for one), pool (null when none was chosen),
+   * backend, backend_address, end (how it ended),
    * duration_ms, connect_ms (when a backend accepted), bytes_in (from the client), bytes_out (to
    * the client), attempts (backends tried), backends_tried (when more than one) and error (when
    * something went wrong).
@@ -105,6 +107,9 @@ final class JsonLine {
     field("client_ip", log.clientAddress());
     out.append(",\"client_port\":").append(log.clientPort());
     field("listener", log.listener());
+    if (log.serverName() != null) {
+      field("sni", log.serverName());
+    }
     field("pool", log.pool());
     Backend backend = log.backend();
     field("backend", backend == null ? null : backend.name());

@@ -1,5 +1,6 @@
 package io.ballast.server.config;
 
+import io.ballast.proxy.tls.ServerNames;
 import io.ballast.proxy.tls.ServerTls;
 import io.ballast.proxy.tls.TlsException;
 import io.ballast.proxy.tls.TlsSettings;
@@ -18,10 +19,6 @@ import java.util.regex.Pattern;
  * a reload before anything changes. Not thread-safe: one load at a time.
  */
 final class TlsReader {
-  /** A host name as a certificate may claim it: labels, optionally one leading wildcard. */
-  private static final Pattern HOST_NAME = Pattern.compile(
-      "(\\*\\.)?([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}"
-          + "[a-zA-Z0-9])?)*");
   private static final Value<TlsSettings.ClientAuth> CLIENT_AUTH = Value.choice(
       "none, optional or required", Map.of("none", TlsSettings.ClientAuth.NONE,
           "optional", TlsSettings.ClientAuth.OPTIONAL,
@@ -31,8 +28,9 @@ final class TlsReader {
           "openssl", TlsSettings.Provider.OPENSSL, "jdk", TlsSettings.Provider.JDK));
   private static final Value<String> TEXT = Value.string("a non-empty string",
       Pattern.compile("\\S(.*\\S)?"));
-  private static final Value<String> NAME = Value.string(
-      "a host name such as api.example.com or *.example.com", HOST_NAME);
+  /** A host name as a certificate may claim it, or an SNI route lists it. */
+  static final Value<String> NAME = Value.string(
+      "a host name such as api.example.com or *.example.com", ServerNames.SYNTAX);
   private static final Value<String> HEADER = Value.string("a header name token, or off",
       ForwardingConfig.TOKEN);
 

@@ -23,7 +23,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *       {@link io.ballast.proxy.tcp.TcpEnd} labels: {@code client_closed}, {@code backend_closed},
  *       {@code idle_timeout}, {@code client_reset}, {@code backend_reset}, {@code shutdown}, and
  *       with {@code backend="none"} the ones that reached no backend: {@code connect_failed},
- *       {@code no_backend}, {@code client_left});
+ *       {@code no_backend}, {@code client_left}; on a listener that routes TLS by server name
+ *       also, with {@code pool="none"} as no pool was chosen, {@code not_tls},
+ *       {@code client_hello_truncated}, {@code client_hello_timeout},
+ *       {@code client_hello_too_large} and {@code no_route}). The server names clients ask for
+ *       are in the connection log only: as a label they would be as many as clients care to
+ *       invent;
  *   <li>{@code lb_tcp_bytes_total{direction}} ({@code client_to_backend},
  *       {@code backend_to_client}), counted as the bytes cross so that a long connection shows
  *       traffic while it lives;
@@ -67,7 +72,9 @@ public final class TcpMetrics implements ProxyObserver, PoolListener {
         .name("lb_tcp_connections_total")
         .help("Connections of TCP listeners closed, by how they ended: client_closed,"
             + " backend_closed, idle_timeout, client_reset, backend_reset, shutdown; and, with"
-            + " backend none, connect_failed, no_backend, client_left")
+            + " backend none, connect_failed, no_backend, client_left, and before a pool was"
+            + " chosen by server name, not_tls, client_hello_truncated, client_hello_timeout,"
+            + " client_hello_too_large, no_route")
         .labelNames("listener", "pool", "backend", "end")
         .withoutExemplars()
         .register(registry);
@@ -107,8 +114,8 @@ public final class TcpMetrics implements ProxyObserver, PoolListener {
     if (s != null) {
       s.open.decrementAndGet();
     }
-    closed.labelValues(log.listener(), log.pool(), b == null ? ProxyMetrics.NONE : b.name(),
-        log.end().label()).inc();
+    closed.labelValues(log.listener(), log.pool() == null ? ProxyMetrics.NONE : log.pool(),
+        b == null ? ProxyMetrics.NONE : b.name(), log.end().label()).inc();
   }
 
   /** The backend left its pool for good: its series go (a backend that came back keeps them). */

@@ -58,18 +58,20 @@ class AccessLogTest {
     Backend refused = new Backend("b0", "127.0.0.1", 8080, 1);
     try (AccessLog accessLog = AccessLog.toFile(file, 16)) {
       accessLog.onTcpConnectionClosed(new TcpConnectionLog(1_700_000_000_042L, "10.1.2.3", 51544,
-          "redis", "cache", backend, List.of(refused, backend), 1840, 95211, 412_000L,
+          "redis", "cache", "db.example.com", backend, List.of(refused, backend), 1840, 95211,
+          412_000L,
           8_123_412_000L, TcpEnd.CLIENT_CLOSED, null));
       accessLog.onRequestComplete(log("/a", 200, null));
       accessLog.onTcpConnectionClosed(new TcpConnectionLog(1_700_000_000_043L, "10.1.2.3", 51545,
-          "redis", "cache", null, List.of(backend), 0, 0, -1, 2_000_000L,
+          "redis", "cache", null, null, List.of(backend), 0, 0, -1, 2_000_000L,
           TcpEnd.CONNECT_FAILED, "connect to b1 failed: connect refused"));
     }
     List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
     assertThat(lines).hasSize(3);
     assertThat(lines.get(0)).isEqualTo("{\"time\":\"2023-11-14T22:13:20.042Z\","
         + "\"protocol\":\"tcp\",\"client_ip\":\"10.1.2.3\",\"client_port\":51544,"
-        + "\"listener\":\"redis\",\"pool\":\"cache\",\"backend\":\"b1\","
+        + "\"listener\":\"redis\",\"sni\":\"db.example.com\",\"pool\":\"cache\","
+        + "\"backend\":\"b1\","
         + "\"backend_address\":\"127.0.0.1:8081\",\"end\":\"client_closed\","
         + "\"duration_ms\":8123.412,\"connect_ms\":0.412,\"bytes_in\":1840,"
         + "\"bytes_out\":95211,\"attempts\":2,\"backends_tried\":[\"b0\",\"b1\"]}");

@@ -22,7 +22,7 @@ class TcpMetricsTest {
   private final Backend r2 = new Backend("r2", "127.0.0.1", 6380, 1);
 
   private static TcpConnectionLog closed(Backend b, List<Backend> tried, TcpEnd end) {
-    return new TcpConnectionLog(0, "127.0.0.1", 40000, "redis", "cache", b, tried, 10, 20, 1000,
+    return new TcpConnectionLog(0, "127.0.0.1", 40000, "redis", "cache", null, b, tried, 10, 20, 1000,
         5000, end, null);
   }
 
