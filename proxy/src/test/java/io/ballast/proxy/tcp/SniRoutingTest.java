@@ -101,8 +101,8 @@ class SniRoutingTest {
         }
       }
       await().atMost(Duration.ofSeconds(5)).until(() -> f.logs.size() == cases.length);
-      TcpConnectionLog first = f.logs.peek();
-      assertThat(first.serverName()).isEqualTo("a.test");
+      TcpConnectionLog first = f.logs.stream().filter(l -> "a.test".equals(l.serverName()))
+          .findFirst().orElseThrow();
       assertThat(first.pool()).isEqualTo("a");
       assertThat(first.end()).isEqualTo(TcpEnd.CLIENT_CLOSED);
       assertThat(first.bytesFromClient()).isEqualTo(ClientHellos.of("a.test").length + 13);
