@@ -113,7 +113,8 @@ final class Listeners {
               : " added on ") + hostPort(bound));
           open.put(l.name(), l.bind());
           tcp.add(l.name());
-          log.info("listener {} on tcp://{} (pool {})", l.name(), hostPort(bound), l.tcpPool());
+          log.info("listener {} on tcp://{} ({})", l.name(), hostPort(bound),
+              l.tcpPool() != null ? "pool " + l.tcpPool() : "sni, pools " + l.pools());
         }
         continue;
       }

@@ -6,6 +6,7 @@ import io.ballast.proxy.routing.RouteSpec;
 import io.ballast.server.config.BallastConfig;
 import io.ballast.server.config.ListenerConfig;
 import io.ballast.server.config.PoolConfig;
+import io.ballast.server.config.SniConfig;
 import io.ballast.server.pool.PoolRuntime;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -45,14 +46,25 @@ final class StartLog {
       List<RouteSpec> rs = routes.byListener().get(l.name());
       boolean one = rs.size() == 1 && rs.get(0).pool() != null
           && rs.get(0).match().matchesEverything();
+      SniConfig sni = l.isTcp() ? l.tcp().sni().orElse(null) : null;
       log.info("listener {} on {}://{}{}", l.name(),
           l.isTcp() ? "tcp" : l.tls() == null ? "http" : "https",
           Listeners.hostPort(addresses.get(i)),
-          one ? " -> pool " + rs.get(0).pool().name() : ": " + rs.size() + " routes");
+          sni != null ? ": TLS passthrough by server name, " + sni.routes().size() + " routes"
+              : one ? " -> pool " + rs.get(0).pool().name() : ": " + rs.size() + " routes");
       if (l.tls() != null) {
         log.info("  {}", l.tls());
       }
-      if (!one) {
+      if (l.proxyProtocol() != null) {
+        log.info("  behind front balancers: {}", l.proxyProtocol());
+      }
+      if (sni != null) {
+        for (SniConfig.Route r : sni.routes()) {
+          log.info("  {} -> pool {}", r.serverNames(), r.pool());
+        }
+        log.info("  anything else -> {}", sni.defaultPool().map(p -> "pool " + p)
+            .orElse("closed (no default_pool)"));
+      } else if (!one) {
         for (RouteSpec r : rs) {
           log.info("  route {} -> {}", r.name(), r.pool() != null ? "pool " + r.pool().name()
               : r.split() != null ? "split " + r.split().split().weights()

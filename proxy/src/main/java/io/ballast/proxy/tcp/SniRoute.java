@@ -16,18 +16,8 @@ import java.util.Objects;
  */
 public record SniRoute(List<String> serverNames, PoolRef pool) {
   public SniRoute {
-    serverNames = List.copyOf(serverNames);
-    Objects.requireNonNull(pool, "pool");
-    if (serverNames.isEmpty()) {
-      throw new IllegalArgumentException("server_names: [] (expected: at least one name)");
-    }
-    for (String name : serverNames) {
-      if (!ServerNames.SYNTAX.matcher(name).matches()) {
-        throw new IllegalArgumentException("server_names: '" + name
-            + "' (expected: a host name such as api.example.com or *.example.com)");
-      }
-    }
-    TcpListenerSpec.checkPool(pool);
+    serverNames = ServerNames.requireNames("server_names", serverNames);
+    TcpListenerSpec.checkPool(Objects.requireNonNull(pool, "pool"));
   }
 
   @Override

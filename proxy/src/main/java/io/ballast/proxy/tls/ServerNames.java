@@ -1,6 +1,7 @@
 package io.ballast.proxy.tls;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -81,6 +82,26 @@ public final class ServerNames<T> {
   /** True when no name was added. */
   public boolean isEmpty() {
     return exact.isEmpty() && wildcard.isEmpty();
+  }
+
+  /**
+   * Returns {@code names}, copied, when it is a non-empty list of names written as
+   * {@link #SYNTAX} says.
+   *
+   * @throws IllegalArgumentException naming {@code field} and the first name that is not one
+   */
+  public static List<String> requireNames(String field, List<String> names) {
+    List<String> copy = List.copyOf(names);
+    if (copy.isEmpty()) {
+      throw new IllegalArgumentException(field + ": [] (expected: at least one name)");
+    }
+    for (String name : copy) {
+      if (!SYNTAX.matcher(name).matches()) {
+        throw new IllegalArgumentException(field + ": '" + name
+            + "' (expected: a host name such as api.example.com or *.example.com)");
+      }
+    }
+    return copy;
   }
 
   /** A name as it is compared: lower case, without a trailing dot. */

@@ -10,12 +10,13 @@ import java.util.Set;
 /**
  * One listening socket and its routes. A listener written with {@code pool: NAME} has one route,
  * {@value #DEFAULT_ROUTE}, that takes every request to that pool. A {@code mode: tcp} listener
- * ({@link #tcp()} present) relays raw TCP: it has exactly that one route (its pool), no TLS, no
- * rate limits and no PROXY protocol. Immutable.
+ * ({@link #tcp()} present) relays raw TCP: it has exactly that one route (its pool), or, when it
+ * routes TLS passthrough by server name ({@link TcpListenerConfig#sni()}), no route at all; no
+ * TLS and no rate limits. Immutable.
  *
  * @param name unique among listeners, {@code [a-z0-9][a-z0-9_-]*}
  * @param bind the local address to listen on; port 0 picks a free port
- * @param routes tried in order; at least one
+ * @param routes tried in order; at least one (none on a tcp listener routing by server name)
  * @param tls the certificates, built, when the listener terminates TLS; null for plain HTTP
  * @param access which client addresses the listener serves; null for every one
  * @param rateLimits limits on every request of the listener (one set of buckets for all its
@@ -37,16 +38,20 @@ public record ListenerConfig(String name, HostPort bind, List<RouteConfig> route
     routes = List.copyOf(routes);
     rateLimits = rateLimits == null ? List.of() : List.copyOf(rateLimits);
     limits = limits == null ? ListenerLimitsConfig.DEFAULTS : limits;
-    if (routes.isEmpty()) {
+    if (routes.isEmpty() && (tcp == null || tcp.sni().isEmpty())) {
       throw new IllegalArgumentException("routes: [] (expected: at least one route)");
     }
-    if (tcp != null && (routes.size() != 1 || routes.get(0).pool() == null)) {
+    if (tcp != null && tcp.sni().isPresent() && !routes.isEmpty()) {
+      throw new IllegalArgumentException("routes: " + routes.size() + " on a tcp listener with"
+          + " sni (expected: none; its sni routes name the pools)");
+    }
+    if (tcp != null && tcp.sni().isEmpty()
+        && (routes.size() != 1 || routes.get(0).pool() == null)) {
       throw new IllegalArgumentException("routes: " + routes.size() + " on a tcp listener"
           + " (expected: the one route of its pool)");
     }
-    if (tcp != null && (tls != null || !rateLimits.isEmpty() || proxyProtocol != null)) {
-      throw new IllegalArgumentException(
-          "tls, rate limits or proxy protocol on a tcp listener (expected: none)");
+    if (tcp != null && (tls != null || !rateLimits.isEmpty())) {
+      throw new IllegalArgumentException("tls or rate limits on a tcp listener (expected: none)");
     }
   }
 
@@ -67,8 +72,20 @@ public record ListenerConfig(String name, HostPort bind, List<RouteConfig> route
   /** A {@code mode: tcp} listener relaying every connection to {@code pool}. */
   public static ListenerConfig tcp(String name, HostPort bind, String pool, AccessConfig access,
       ListenerLimitsConfig limits, TcpListenerConfig tcp) {
-    return new ListenerConfig(name, bind, List.of(RouteConfig.toPool(DEFAULT_ROUTE, pool)), null,
-        access, List.of(), limits, null, Objects.requireNonNull(tcp, "tcp"));
+    return tcp(name, bind, pool, access, limits, null, tcp);
+  }
+
+  /**
+   * A {@code mode: tcp} listener relaying every connection to {@code pool}, or (null) to the
+   * pool its {@code tcp.sni()} routes choose, behind {@code proxyProtocol}'s front balancers
+   * (null: clients connect directly).
+   */
+  public static ListenerConfig tcp(String name, HostPort bind, String pool, AccessConfig access,
+      ListenerLimitsConfig limits, ProxyProtocolSpec proxyProtocol, TcpListenerConfig tcp) {
+    List<RouteConfig> routes = pool == null ? List.of()
+        : List.of(RouteConfig.toPool(DEFAULT_ROUTE, pool));
+    return new ListenerConfig(name, bind, routes, null, access, List.of(), limits, proxyProtocol,
+        Objects.requireNonNull(tcp, "tcp"));
   }
 
   /** True for a {@code mode: tcp} listener. */
@@ -76,9 +93,9 @@ public record ListenerConfig(String name, HostPort bind, List<RouteConfig> route
     return tcp != null;
   }
 
-  /** The pool of a {@code mode: tcp} listener (its one route's). */
+  /** The pool of a {@code mode: tcp} listener (its one route's); null when it routes by name. */
   public String tcpPool() {
-    return routes.get(0).pool();
+    return routes.isEmpty() ? null : routes.get(0).pool();
   }
 
   /** A listener without limits of its own. */
@@ -102,11 +119,14 @@ public record ListenerConfig(String name, HostPort bind, List<RouteConfig> route
     this(name, bind, List.of(RouteConfig.toPool(DEFAULT_ROUTE, pool)));
   }
 
-  /** Every pool its routes use, once each. */
+  /** Every pool its routes use (a tcp listener's routes by server name too), once each. */
   public Set<String> pools() {
     Set<String> out = new LinkedHashSet<>();
     for (RouteConfig r : routes) {
       out.addAll(r.pools());
+    }
+    if (tcp != null) {
+      tcp.sni().ifPresent(sni -> out.addAll(sni.pools()));
     }
     return out;
   }

@@ -73,6 +73,12 @@ final class ListenersReader {
             + " (expected: only with mode: tcp; HTTP's timeouts are the top-level timeouts and"
             + " a route's)");
       }
+      if (s.optional("sni").isPresent()) {
+        problems.error(s.keyMarkOf("sni"), s.path("sni"), "set on an http listener (expected:"
+            + " only with mode: tcp, which passes TLS on by server name; an http listener picks"
+            + " certificates by name in tls.certificates[].names and routes by"
+            + " routes[].match.hosts)");
+      }
       List<RouteConfig> routes = s.optional("routes").isPresent() ? routes(s) : onePool(s);
       int beforeTls = problems.errorCount();
       ServerTls tls = s.child("tls").map(t -> new TlsReader(problems, http2).tls(t)).orElse(null);
@@ -92,24 +98,42 @@ final class ListenersReader {
     return problems.errorCount() == before ? listeners : null;
   }
 
-  /** A {@code mode: tcp} listener: its pool, access list, connection limits and timeouts. */
+  /**
+   * A {@code mode: tcp} listener: its pool, or its routes by server name ({@code sni}); its
+   * front balancers, access list, connection limits and timeouts.
+   */
   private java.util.Optional<ListenerConfig> tcp(Section s, String name, HostPort bind) {
     int before = problems.errorCount();
     TcpListenerReader tcp = new TcpListenerReader(problems);
     tcp.refuseHttpFields(s);
-    List<RouteConfig> route = onePool(s);
-    if (route != null) {
-      tcp.checkPool(s, route.get(0).pool(), poolConfigs);
+    String pool = null;
+    SniConfig sni = null;
+    if (s.optional("sni").isPresent()) {
+      if (s.optional("pool").isPresent()) {
+        problems.error(s.keyMarkOf("pool"), s.path("pool"), "set together with sni (expected:"
+            + " either pool, or sni; a connection no sni route takes goes to"
+            + " sni.default_pool)");
+      }
+      PoolRefs refs = new PoolRefs(problems, pools.readable() ? pools.names() : Map.of());
+      sni = new SniReader(problems, refs, tcp, poolConfigs).read(s);
+    } else {
+      List<RouteConfig> route = onePool(s);
+      pool = route == null ? null : route.get(0).pool();
+      tcp.checkPool(s, "pool", pool, poolConfigs);
     }
+    ProxyProtocolSpec proxyProtocol = new ProxyProtocolReader(problems).read(s);
     AccessConfig access = new AccessReader(problems).read(s);
     ListenerLimitsConfig limits = new LimitsReader(problems).listener(s);
     TcpListenerConfig settings = tcp.settings(s);
     s.rejectUnknown();
-    if (problems.errorCount() != before || name == null || bind == null || route == null) {
+    if (problems.errorCount() != before || name == null || bind == null
+        || pool == null && sni == null || settings == null) {
       return java.util.Optional.empty();
     }
+    String one = pool;
+    TcpListenerConfig own = settings.withSni(java.util.Optional.ofNullable(sni));
     return java.util.Optional.ofNullable(problems.build(s.mark(), s.path(),
-        () -> ListenerConfig.tcp(name, bind, route.get(0).pool(), access, limits, settings)));
+        () -> ListenerConfig.tcp(name, bind, one, access, limits, proxyProtocol, own)));
   }
 
   private List<RouteConfig> routes(Section s) {

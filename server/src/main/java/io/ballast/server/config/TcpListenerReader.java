@@ -8,21 +8,21 @@ import java.util.Optional;
 
 /**
  * Reads what is a {@code mode: tcp} listener's own, and refuses what it cannot have: its
- * {@code timeouts} ({@code connect}, {@code idle}); no {@code routes}, {@code tls},
- * {@code rate_limits} (a TCP connection carries no request to route or count) or
- * {@code proxy_protocol} (its clients connect directly), no request limits
- * ({@code max_requests_per_connection}, {@code max_request_body}); and a pool it can balance
+ * {@code timeouts} ({@code connect}, {@code idle}); no {@code routes}, {@code tls} or
+ * {@code rate_limits} (a TCP connection carries no request to route or count; it may route by
+ * the server name of a TLS ClientHello it passes on, {@link SniReader}), no request limits
+ * ({@code max_requests_per_connection}, {@code max_request_body}); and pools it can balance
  * (no sessions, no hash key but the client's address, plain connections to the backends, no
  * load shedding). Each error names the field and says why. Not thread-safe: one load at a time.
  */
 final class TcpListenerReader {
   /** An HTTP listener's fields, each with why a TCP listener has none. */
   private static final Map<String, String> HTTP_ONLY = Map.of(
-      "routes", "a tcp listener sends every connection to its pool: set pool",
-      "tls", "a tcp listener relays bytes as they come; TLS is the backends' own",
-      "rate_limits", "a tcp listener has no requests to count; limit connections in limits",
-      "proxy_protocol", "a tcp listener does not read PROXY protocol headers; its clients"
-          + " connect directly");
+      "routes", "a tcp listener sends every connection to its pool, or routes TLS by server"
+          + " name: set pool, or sni",
+      "tls", "a tcp listener relays bytes as they come; TLS is the backends' own (route it by"
+          + " server name with sni)",
+      "rate_limits", "a tcp listener has no requests to count; limit connections in limits");
   private static final List<String> REQUEST_LIMITS =
       List.of("max_requests_per_connection", "max_request_body");
   private static final Value<Duration> DURATION = Value.duration();
@@ -35,7 +35,7 @@ final class TcpListenerReader {
 
   /** Reports every HTTP-only field {@code s} (a tcp listener) sets. */
   void refuseHttpFields(Section s) {
-    for (String key : List.of("routes", "tls", "rate_limits", "proxy_protocol")) {
+    for (String key : List.of("routes", "tls", "rate_limits")) {
       if (s.optional(key).isPresent()) {
         problems.error(s.keyMarkOf(key), s.path(key), "set on a tcp listener (expected: none; "
             + HTTP_ONLY.get(key) + ")");
@@ -71,10 +71,10 @@ final class TcpListenerReader {
   }
 
   /**
-   * Reports why the pool {@code name} (named at {@code s}'s {@code pool}) cannot serve a tcp
+   * Reports why the pool {@code name} (named at {@code s}'s {@code key}) cannot serve a tcp
    * listener, if it cannot; nothing for an unknown pool (reported already).
    */
-  void checkPool(Section s, String name, Map<String, PoolConfig> pools) {
+  void checkPool(Section s, String key, String name, Map<String, PoolConfig> pools) {
     PoolConfig p = name == null ? null : pools.get(name);
     if (p == null) {
       return;
@@ -96,7 +96,7 @@ final class TcpListenerReader {
           + " with limits.max_connections)";
     }
     if (why != null) {
-      problems.error(s.markOf("pool"), s.path("pool"), "pool '" + name + "' " + why);
+      problems.error(s.markOf(key), s.path(key), "pool '" + name + "' " + why);
     }
   }
 

@@ -66,9 +66,6 @@ class TcpConfigTest {
         """))).anySatisfy(e -> assertThat(e).contains("test.yaml:9:", "listeners[1].routes",
             "set on a tcp listener (expected: none; a tcp listener sends every connection to"
                 + " its pool"));
-    assertThat(errors(tcpListener("    proxy_protocol: {accept_from: [\"10.0.0.0/8\"]}\n")))
-        .singleElement().asString().contains("test.yaml:9:", "listeners[1].proxy_protocol",
-            "set on a tcp listener (expected: none; a tcp listener does not read PROXY protocol");
     assertThat(errors(tcpListener("    limits: {max_request_body: 1MiB}\n")))
         .singleElement().asString().contains("test.yaml:9:",
             "listeners[1].limits.max_request_body", "set on a tcp listener");
@@ -80,6 +77,18 @@ class TcpConfigTest {
     assertThat(errors(tcpListener("").replace("mode: tcp", "mode: udp")))
         .singleElement().asString().contains("test.yaml:6:", "listeners[1].mode",
             "(expected: http or tcp)");
+  }
+
+  @Test
+  void aTcpListenerTakesFrontBalancersAsAnHttpListenerDoes() {
+    ListenerConfig redis = valid(tcpListener(
+        "    proxy_protocol: {accept_from: [\"10.0.0.0/8\"], timeout: 2s}\n"))
+        .config().listeners().get(1);
+    assertThat(redis.proxyProtocol().timeout()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(redis.proxyProtocol().toString()).contains("10.0.0.0/8");
+    assertThat(errors(tcpListener("    proxy_protocol: {accept_from: []}\n"))).singleElement()
+        .asString().contains("test.yaml:9:", "listeners[1].proxy_protocol.accept_from",
+            "an empty list");
   }
 
   @Test
