@@ -14,11 +14,11 @@ import javax.net.ssl.SSLParameters;
  * client may send one: in several TLS records, or claiming a length ballast does not read.
  * Stateless.
  */
-final class ClientHellos {
+public final class ClientHellos {
   private ClientHellos() {}
 
   /** The first bytes a JDK TLS client sends, asking for {@code serverName} (null: no SNI). */
-  static byte[] of(String serverName) throws Exception {
+  public static byte[] of(String serverName) throws Exception {
     SSLContext tls = SSLContext.getInstance("TLS");
     tls.init(null, null, null);
     SSLEngine engine = tls.createSSLEngine();
@@ -42,7 +42,7 @@ final class ClientHellos {
    * The same ClientHello in {@code records} TLS records (a handshake message may be split across
    * records, RFC 8446 section 5.1), each with its own header.
    */
-  static byte[] inRecords(byte[] hello, int records) {
+  public static byte[] inRecords(byte[] hello, int records) {
     byte[] body = Arrays.copyOfRange(hello, 5, hello.length);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     int per = (body.length + records - 1) / records;
@@ -60,7 +60,7 @@ final class ClientHellos {
    * A whole first record (6 bytes) of a ClientHello that claims to be {@code length} bytes long:
    * its handshake header and its first two bytes.
    */
-  static byte[] claiming(int length) {
+  public static byte[] claiming(int length) {
     return new byte[] {0x16, 0x03, 0x01, 0x00, 0x06, 0x01,
         (byte) (length >>> 16), (byte) (length >>> 8), (byte) length, 0x03, 0x03};
   }
