@@ -35,8 +35,15 @@ public final class TlsClients {
    */
   public static Seen jdk(SSLContext tls, int port, String serverName, boolean trickle)
       throws IOException {
+    return jdk(tls, "127.0.0.1", port, serverName, trickle);
+  }
+
+  /** As above, from the loopback address {@code from} (127.0.0.x). */
+  public static Seen jdk(SSLContext tls, String from, int port, String serverName,
+      boolean trickle) throws IOException {
     Socket plain = trickle ? new TrickleSocket() : new Socket();
     plain.setTcpNoDelay(true);
+    plain.bind(new InetSocketAddress(from, 0));
     plain.connect(new InetSocketAddress("127.0.0.1", port), 5000);
     plain.setSoTimeout(5000);
     try (SSLSocket s = (SSLSocket) tls.getSocketFactory().createSocket(plain, "127.0.0.1", port,
