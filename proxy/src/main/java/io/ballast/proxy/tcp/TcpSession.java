@@ -20,10 +20,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import java.net.InetSocketAddress;
 import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -79,8 +78,8 @@ final class TcpSession extends ChannelInboundHandlerAdapter
   private PoolRef pool;
   /** The server name of the client's ClientHello; null when none was read or it named none. */
   private String serverName;
-  /** Bytes read before the relay (a ClientHello, what followed a PROXY header), in order. */
-  private ArrayDeque<ByteBuf> held;
+  /** Bytes read before the relay; null while none were. */
+  private HeldBytes held;
   /** The backend connection being made; null while none is. */
   private Channel dialing;
   /** A connect was tried (as opposed to every gate refusing, or no backend at all). */
@@ -114,10 +113,7 @@ final class TcpSession extends ChannelInboundHandlerAdapter
     }
   }
 
-  /**
-   * The connection is the session's from now on, counted open; {@code from} is the client a
-   * front balancer's PROXY header named (null: the connection's peer is the client).
-   */
+  /** Counted open from now; {@code from}: the client a PROXY header named (null: the peer). */
   void open(Channel connection, InetSocketAddress from) {
     client = connection;
     peer = from != null ? from : (InetSocketAddress) connection.remoteAddress();
@@ -158,7 +154,7 @@ final class TcpSession extends ChannelInboundHandlerAdapter
       return;
     }
     if (held == null) {
-      held = new ArrayDeque<>(2);
+      held = new HeldBytes();
     }
     held.add(chunk);
   }
@@ -236,13 +232,8 @@ final class TcpSession extends ChannelInboundHandlerAdapter
     client.pipeline().addLast(tunnel.endpoint(true));
     upstream.pipeline().addLast(tunnel.endpoint(false));
     if (held != null) {
-      // To the tunnel's endpoint, which keeps them for its start: they go to the backend first,
-      // once, and count as relayed.
-      ByteBuf chunk;
-      while ((chunk = held.poll()) != null) {
-        ctx.fireChannelRead(chunk);
-      }
-      held = null;
+      // They go to the backend first, once, and count as relayed.
+      held.passOn(ctx);
     }
     client.pipeline().remove(this);
     safely(() -> observer.onTcpConnectionOpened(spec.name(), pool.name(), b));
@@ -317,7 +308,9 @@ final class TcpSession extends ChannelInboundHandlerAdapter
       return;
     }
     over = true;
-    releaseHeld();
+    if (held != null) {
+      held.release();
+    }
     listener.left(this);
     host.streamEnded();
     List<Backend> tried = attempts.count() == 0 ? List.of() : attempts.backendsTried();
@@ -332,13 +325,6 @@ final class TcpSession extends ChannelInboundHandlerAdapter
       LOG.debug("tcp listener {}: {} -> {} ended {} after {} ms", spec.name(), peer,
           backend == null ? "-" : backend.name(), end.label(),
           TimeUnit.NANOSECONDS.toMillis(log.durationNanos()));
-    }
-  }
-
-  private void releaseHeld() {
-    if (held != null) {
-      held.forEach(ReferenceCountUtil::release);
-      held = null;
     }
   }
 
