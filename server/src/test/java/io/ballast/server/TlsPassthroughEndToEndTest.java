@@ -108,8 +108,10 @@ class TlsPassthroughEndToEndTest {
   }
 
   /**
-   * A JDK TLS connection with a context of its own: the JDK resumes a cached session to the same
-   * address and port with the session's server name, not the one asked for now.
+   * A JDK TLS connection with a context of its own. With one context shared, a second connection
+   * to the same address and port asking for another name reached the first name's backend: the
+   * JDK offered to resume the cached session, and ballast routed by the name that ClientHello
+   * carried.
    */
   private TlsClients.Seen jdk(int port, String serverName, boolean trickle) throws Exception {
     SSLContext fresh = certs.clientContext(null);

@@ -58,6 +58,20 @@ class ExamplesAndScaleTest {
         java.util.Optional.of(io.ballast.proxy.routing.HttpsRedirect.DEFAULT));
   }
 
+  @Test
+  void theSniExampleRoutesByNameBehindAndBesideAFrontBalancer() {
+    BallastConfig sni = ConfigLoader.load(EXAMPLES.resolve("tcp-sni-passthrough.yaml"))
+        .orElseThrow();
+    ListenerConfig direct = sni.listener("tls-in").orElseThrow();
+    assertThat(direct.tcp().sni().orElseThrow().routes()).hasSize(2);
+    assertThat(direct.tcp().sni().orElseThrow().defaultPool()).contains("web");
+    assertThat(direct.proxyProtocol()).isNull();
+    ListenerConfig behind = sni.listener("tls-behind-lb").orElseThrow();
+    assertThat(behind.proxyProtocol()).isNotNull();
+    assertThat(behind.tcp().sni().orElseThrow().defaultPool()).isEmpty();
+    assertThat(behind.pools()).containsExactly("api");
+  }
+
   /** full.yaml sets every field: its text must mention every key the loader knows. */
   @Test
   void fullExampleSetsEveryField() throws IOException {
