@@ -7,12 +7,12 @@ import io.ballast.server.reload.ReloadResult;
 import io.ballast.server.testing.Calls;
 import io.ballast.server.testing.HaproxyProcess;
 import io.ballast.server.testing.RawHttp;
+import io.ballast.server.testing.Sockets;
 import io.ballast.server.testing.TestBackend;
 import io.ballast.server.testing.TestBackends;
 import io.ballast.server.testing.YamlRun;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
@@ -67,11 +67,7 @@ class ProxyProtocolEndToEndTest {
 
   /** A connection to {@code port} from loopback address {@code from}. */
   private static Socket connect(String from, int port) throws Exception {
-    Socket s = new Socket();
-    s.bind(new InetSocketAddress(from, 0));
-    s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
-    s.setSoTimeout(5000);
-    return s;
+    return Sockets.connect(from, port);
   }
 
   /** Writes {@code prefix} then a request for {@code path}; the answer, or "closed". */

@@ -8,13 +8,12 @@ import io.ballast.proxy.tls.TestCertificates;
 import io.ballast.server.testing.Calls;
 import io.ballast.server.testing.HaproxyProcess;
 import io.ballast.server.testing.OpensslServer;
+import io.ballast.server.testing.Sockets;
 import io.ballast.server.testing.TlsClients;
 import io.ballast.server.testing.YamlRun;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -154,15 +153,6 @@ class TcpProxyProtocolEndToEndTest {
         """.formatted(port(0), port(1), port(3)), 4);
   }
 
-  /** A connection to 127.0.0.1:{@code port} from loopback address {@code from}. */
-  private static Socket connect(String from, int port) throws IOException {
-    Socket s = new Socket();
-    s.bind(new InetSocketAddress(from, 0));
-    s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
-    s.setSoTimeout(5000);
-    return s;
-  }
-
   private static String line(InputStream in) throws IOException {
     StringBuilder b = new StringBuilder();
     int c;
@@ -170,14 +160,6 @@ class TcpProxyProtocolEndToEndTest {
       b.append((char) c);
     }
     return b.toString();
-  }
-
-  private static boolean closed(Socket s) throws IOException {
-    try {
-      return s.getInputStream().read() < 0;
-    } catch (SocketException e) {
-      return true;
-    }
   }
 
   private double refused(String listener, String reason) throws Exception {
@@ -190,7 +172,7 @@ class TcpProxyProtocolEndToEndTest {
    * sent its backend (which echoes it after its name).
    */
   private static String headerSentOnward(String from, int frontend) throws IOException {
-    try (Socket s = connect(from, frontend)) {
+    try (Socket s = Sockets.connect(from, frontend)) {
       s.getOutputStream().write("hello\n".getBytes(StandardCharsets.US_ASCII));
       InputStream in = s.getInputStream();
       assertThat(line(in)).isEqualTo("echo");
@@ -215,14 +197,14 @@ class TcpProxyProtocolEndToEndTest {
       assertThat(headerSentOnward("127.0.0.8", haproxy.port(1)))
           .startsWith("PROXY TCP4 127.0.0.8 127.0.0.1 ").endsWith(" " + behind);
       // The listener's access list judges the client HAProxy names, not HAProxy.
-      try (Socket s = connect("127.0.0.66", haproxy.port(1))) {
+      try (Socket s = Sockets.connect("127.0.0.66", haproxy.port(1))) {
         s.getOutputStream().write("hello\n".getBytes(StandardCharsets.US_ASCII));
-        assertThat(closed(s)).isTrue();
+        assertThat(Sockets.closed(s)).isTrue();
       }
       // A listener that trusts 10.0.0.0/8 only: HAProxy on 127.0.0.1 is refused at accept.
-      try (Socket s = connect("127.0.0.7", haproxy.port(2))) {
+      try (Socket s = Sockets.connect("127.0.0.7", haproxy.port(2))) {
         s.getOutputStream().write("hello\n".getBytes(StandardCharsets.US_ASCII));
-        assertThat(closed(s)).isTrue();
+        assertThat(Sockets.closed(s)).isTrue();
       }
       // HAProxy's version 2 header, then a ClientHello routed by its server name.
       TlsClients.Seen seen = TlsClients.jdk(certs.clientContext(null), "127.0.0.9",
@@ -267,7 +249,7 @@ class TcpProxyProtocolEndToEndTest {
     for (int round = 0; round < 2; round++) {
       for (int i = 1; i <= 16; i++) {
         String client = "198.51.100." + i;
-        try (Socket s = connect("127.0.0.1", hashed)) {
+        try (Socket s = Sockets.connect("127.0.0.1", hashed)) {
           s.getOutputStream().write(("PROXY TCP4 " + client + " 127.0.0.1 4000 443\r\n")
               .getBytes(StandardCharsets.US_ASCII));
           String backend = line(s.getInputStream());
@@ -279,11 +261,11 @@ class TcpProxyProtocolEndToEndTest {
     // From one peer, 127.0.0.1, the pool spread the clients the headers named.
     assertThat(used).containsExactlyInAnyOrder("h1", "h2");
 
-    try (Socket s = connect("127.0.0.1", port(0))) {
+    try (Socket s = Sockets.connect("127.0.0.1", port(0))) {
       s.getOutputStream().write(V2_SIGNATURE);
       s.getOutputStream().write(new byte[] {0x31, 0x11, 0x00, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
           11, 12});
-      assertThat(closed(s)).isTrue();
+      assertThat(Sockets.closed(s)).isTrue();
     }
     await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
         assertThat(refused("behind", "proxy_protocol_malformed")).isEqualTo(1));

@@ -10,12 +10,11 @@ import io.ballast.proxy.tls.TestCertificates;
 import io.ballast.server.reload.ReloadResult;
 import io.ballast.server.testing.Calls;
 import io.ballast.server.testing.OpensslServer;
+import io.ballast.server.testing.Sockets;
 import io.ballast.server.testing.TlsClients;
 import io.ballast.server.testing.YamlRun;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -128,20 +127,7 @@ class TlsPassthroughEndToEndTest {
   }
 
   private static Socket raw(int port) throws IOException {
-    Socket s = new Socket();
-    s.setTcpNoDelay(true);
-    s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
-    s.setSoTimeout(5000);
-    return s;
-  }
-
-  /** What a client sees once ballast is done with it: true when it was closed (or reset). */
-  private static boolean closed(Socket s) throws IOException {
-    try {
-      return s.getInputStream().read() < 0;
-    } catch (SocketException e) {
-      return true;
-    }
+    return Sockets.connect("127.0.0.1", port);
   }
 
   @Test
@@ -206,25 +192,25 @@ class TlsPassthroughEndToEndTest {
     try (Socket s = raw(strict)) {
       s.getOutputStream().write(Arrays.copyOf(toSink, 60));
       s.shutdownOutput();
-      assertThat(closed(s)).isTrue();
+      assertThat(Sockets.closed(s)).isTrue();
     }
     // Plain HTTP.
     try (Socket s = raw(strict)) {
       s.getOutputStream().write("GET / HTTP/1.1\r\nHost: sink.test\r\n\r\n"
           .getBytes(StandardCharsets.US_ASCII));
-      assertThat(closed(s)).isTrue();
+      assertThat(Sockets.closed(s)).isTrue();
     }
     // A ClientHello that says it is 1 MiB long.
     try (Socket s = raw(strict)) {
       s.getOutputStream().write(ClientHellos.claiming(1 << 20));
-      assertThat(closed(s)).isTrue();
+      assertThat(Sockets.closed(s)).isTrue();
     }
     // Meanwhile a real TLS client on the same listener is served as ever.
     assertThat(jdk(strict, "a.test", false).subject())
         .isEqualTo("CN=a.test");
 
     // The slow one is closed at client_hello_timeout (1 s), with some slack.
-    assertThat(closed(slow)).isTrue();
+    assertThat(Sockets.closed(slow)).isTrue();
     slow.close();
     assertThat(Duration.ofNanos(System.nanoTime() - slowStart)).isLessThan(Duration.ofSeconds(3));
 

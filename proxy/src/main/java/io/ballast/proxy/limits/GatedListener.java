@@ -32,8 +32,8 @@ public interface GatedListener {
 
   /**
    * The front balancers whose PROXY protocol headers the listener reads: only they may connect,
-   * and the clients they name are judged per request. Null where clients connect directly (and
-   * always on a TCP listener).
+   * and the clients they name are judged later (per request on an HTTP listener, once the header
+   * is read on a TCP one). Null where clients connect directly.
    */
   ProxyProtocolSpec proxyProtocol();
 

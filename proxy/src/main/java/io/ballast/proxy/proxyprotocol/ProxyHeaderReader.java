@@ -19,7 +19,8 @@ import java.util.function.Consumer;
 /**
  * Reads the PROXY protocol header a front balancer sends first on a connection, with Netty's
  * {@link HAProxyMessageDecoder} before it, and only then lets the connection go on: the rest of
- * its handlers (TLS, HTTP) are installed by {@link Outcome#accepted} once the header was read,
+ * its handlers (TLS, HTTP; a TCP listener's session) are installed by {@link Outcome#accepted}
+ * once the header was read,
  * so that every one of them sees the client's address from the start, and the bytes after the
  * header reach them as the first bytes of the connection.
  *
