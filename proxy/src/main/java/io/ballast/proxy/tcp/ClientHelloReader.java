@@ -46,7 +46,8 @@ final class ClientHelloReader extends AbstractSniHandler<PoolRef> {
   /**
    * The longest ClientHello read, 16 KiB: HAProxy's default buffer, which its SNI routing reads
    * the ClientHello into. Browsers' ClientHellos are under 2 KiB, post-quantum key shares
-   * included; a longer claim is refused as soon as its length is read, before it is buffered.
+   * included. A longer claim is refused as soon as the TLS record that carries its length is in
+   * (Netty reads a record whole, so at most one record, 64 KiB, is buffered for it).
    */
   static final int MAX_LENGTH = 16 * 1024;
 
