@@ -70,6 +70,11 @@ final class ReadFirst {
 
   private static void afterHeader(Channel ch, TcpListenerSpec spec, TcpSession session,
       InetSocketAddress client) {
+    if (!ch.isActive()) {
+      // Closed already: it would never hear its end, so it is never counted open.
+      ch.close();
+      return;
+    }
     session.open(ch, client);
     SniSpec sni = spec.sni();
     if (sni == null) {
