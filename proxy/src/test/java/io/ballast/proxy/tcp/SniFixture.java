@@ -39,6 +39,7 @@ final class SniFixture implements AutoCloseable {
   final Map<String, PoolRef> pools = new LinkedHashMap<>();
   final ConcurrentLinkedQueue<TcpConnectionLog> logs = new ConcurrentLinkedQueue<>();
   final ConcurrentLinkedQueue<String> refused = new ConcurrentLinkedQueue<>();
+  final ConcurrentLinkedQueue<String> connectFailures = new ConcurrentLinkedQueue<>();
   final ProxyServer proxy;
   InetSocketAddress address;
 
@@ -47,15 +48,7 @@ final class SniFixture implements AutoCloseable {
     for (String name : names) {
       TcpBackend b = new TcpBackend(name, TcpBackend.NAME);
       backends.put(name, b);
-      LoadBalancer lb = new LoadBalancer(name, List.of(new Backend(name, "127.0.0.1", b.port(), 1)),
-          Algorithm.ROUND_ROBIN, HealthSettings.PASSIVE_ONLY, control, Rng.seeded(7),
-          PoolListener.NONE);
-      BackendProtocol protocol = name.equals("v1")
-          ? new BackendProtocol(BackendProtocol.Version.HTTP1,
-              BackendProtocol.DEFAULT_MAX_STREAMS, ProxyHeaderVersion.V1)
-          : BackendProtocol.HTTP1;
-      pools.put(name, new PoolRef(lb, new RetryPolicy(RetrySettings.DEFAULTS, Ticker.SYSTEM),
-          null, null, null, null, null, protocol));
+      pools.put(name, pool(name, List.of(new Backend(name, "127.0.0.1", b.port(), 1))));
     }
     proxy = new ProxyServer(ProxySettings.defaults(), new ProxyObserver() {
       @Override
@@ -67,7 +60,25 @@ final class SniFixture implements AutoCloseable {
       public void onClientConnectionRefused(String listener, String reason) {
         refused.add(reason);
       }
+
+      @Override
+      public void onTcpConnectFailed(String listener, String pool, Backend backend,
+          String reason) {
+        connectFailures.add(backend.name() + " " + reason);
+      }
     }, 2);
+  }
+
+  /** A round-robin pool of {@code members}, retried as by default; {@code v1} sends PROXY v1. */
+  PoolRef pool(String name, List<Backend> members) {
+    LoadBalancer lb = new LoadBalancer(name, members, Algorithm.ROUND_ROBIN,
+        HealthSettings.PASSIVE_ONLY, control, Rng.seeded(7), PoolListener.NONE);
+    BackendProtocol protocol = name.equals("v1")
+        ? new BackendProtocol(BackendProtocol.Version.HTTP1, BackendProtocol.DEFAULT_MAX_STREAMS,
+            ProxyHeaderVersion.V1)
+        : BackendProtocol.HTTP1;
+    return new PoolRef(lb, new RetryPolicy(RetrySettings.DEFAULTS, Ticker.SYSTEM), null, null,
+        null, null, null, protocol);
   }
 
   PoolRef pool(String name) {

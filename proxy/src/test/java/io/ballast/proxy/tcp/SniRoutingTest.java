@@ -4,10 +4,13 @@ import static io.ballast.proxy.tcp.TcpFixture.firstLine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.ballast.core.Backend;
 import io.ballast.proxy.LeakWatch;
+import io.ballast.proxy.routing.PoolRef;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
@@ -138,6 +141,35 @@ class SniRoutingTest {
         }
         assertThat(whereAndEcho(s, split)).isEqualTo("a");
       }
+    }
+  }
+
+  @Test
+  void aRefusedConnectGoesOnAndTheNextBackendGetsTheClientHelloOnce() throws Exception {
+    try (SniFixture f = new SniFixture("a")) {
+      int dead;
+      try (ServerSocket s = new ServerSocket(0)) {
+        dead = s.getLocalPort();
+      }
+      // Round robin over a refusing member and a live one: of two connections, one tries the
+      // refusing member first (then the pool takes it out), and goes on to the live one.
+      PoolRef both = f.pool("both", List.of(new Backend("dead", "127.0.0.1", dead, 1),
+          new Backend("a", "127.0.0.1", f.backends.get("a").port(), 1)));
+      f.listen(new SniSpec(List.of(new SniRoute(List.of("a.test"), both)), null, null), null,
+          null);
+      byte[] hello = ClientHellos.of("a.test");
+      for (int i = 0; i < 2; i++) {
+        try (Socket s = f.connect()) {
+          // whereAndEcho reads exactly the hello back: one copy, nothing before or after it.
+          assertThat(sendAndSeeWhere(s, hello)).isEqualTo("a");
+          s.shutdownOutput();
+          assertThat(s.getInputStream().read()).isEqualTo(-1);
+        }
+      }
+      assertThat(f.connectFailures).containsExactly("dead connect refused");
+      await().atMost(Duration.ofSeconds(5)).until(() -> f.logs.size() == 2);
+      assertThat(f.logs).allSatisfy(l -> assertThat(l.bytesFromClient()).isEqualTo(hello.length));
+      assertThat(f.logs).anySatisfy(l -> assertThat(l.backendsTried()).hasSize(2));
     }
   }
 
