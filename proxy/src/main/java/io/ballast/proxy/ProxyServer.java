@@ -181,6 +181,7 @@ public final class ProxyServer implements AutoCloseable {
    */
   public void useListenSockets(ListenSockets sockets) {
     this.listenSockets = Objects.requireNonNull(sockets, "sockets");
+    tcp.useListenSockets(sockets);
   }
 
   /**

@@ -36,21 +36,15 @@ public final class Transport {
     return epoll() ? "epoll" : "nio";
   }
 
-  /** A group of {@code threads} event loops (0: one per core) of this transport. */
+  /**
+   * A group of {@code threads} event loops (0: one per core) of this transport. Epoll loops keep
+   * every connection in the epoll set while it waits for nothing ({@link KeepRegisteredEpoll}):
+   * without that, Netty 4.2.18 loses a write to a half-closed connection.
+   */
   public static EventLoopGroup newGroup(int threads, String name) {
     int n = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
     return new MultiThreadIoEventLoopGroup(n, new DefaultThreadFactory(name, true),
-        epoll() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
-  }
-
-  /**
-   * NIO event loops whatever the platform: for the raw TCP relay, whose half-closed connections
-   * native epoll (Netty 4.2.18) cannot wait to write to (see {@code proxy.tcp.TcpListeners}).
-   */
-  public static EventLoopGroup newNioGroup(int threads, String name) {
-    int n = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
-    return new MultiThreadIoEventLoopGroup(n, new DefaultThreadFactory(name, true),
-        NioIoHandler.newFactory());
+        epoll() ? KeepRegisteredEpoll.newFactory() : NioIoHandler.newFactory());
   }
 
   /** The server socket channel type that runs on {@code group}. */
@@ -74,6 +68,7 @@ public final class Transport {
   }
 
   private static boolean epollLoops(EventLoopGroup group) {
-    return group instanceof IoEventLoopGroup io && io.isIoType(EpollIoHandler.class);
+    return group instanceof IoEventLoopGroup io && (io.isIoType(KeepRegisteredEpoll.class)
+        || io.isIoType(EpollIoHandler.class));
   }
 }

@@ -37,8 +37,8 @@ class RedisEndToEndTest {
   /** Each run: 1000 SETs and 1000 GETs from 20 clients, a connection per request. */
   private static final List<String> RUN = List.of("-n", "1000", "-c", "20", "-t", "set,get",
       "-k", "0", "-q");
-  /** The run r1 dies in: long enough (4000 SETs and GETs) to be killed in the middle. */
-  private static final List<String> DURING = List.of("-n", "4000", "-c", "20", "-t", "set,get",
+  /** The run r1 dies in: long enough (6000 SETs and GETs) to be killed in the middle. */
+  private static final List<String> DURING = List.of("-n", "6000", "-c", "20", "-t", "set,get",
       "-k", "0", "-q");
   private static final Pattern LINE = Pattern.compile(
       "\\{\"time\":\"([^\"]+)\",\"protocol\":\"tcp\".*\"backend\":\"?([a-z0-9]+|null)\"?,");
@@ -92,13 +92,13 @@ class RedisEndToEndTest {
         RedisServer.Benchmark run = bench(port, "before-" + i);
         assertThat(run.exitCode()).as(run.output()).isZero();
       }
-      // A run in progress when r1 dies: killed once r1 has served 300 of its connections.
+      // A run in progress when r1 dies: killed once r1 has served 200 of its connections.
       long servedBefore = b1.load().requests();
       AtomicReference<Instant> dead = new AtomicReference<>();
       Thread killer = new Thread(() -> {
         try {
           long deadline = System.nanoTime() + 30_000_000_000L;
-          while (b1.load().requests() < servedBefore + 300 && System.nanoTime() < deadline) {
+          while (b1.load().requests() < servedBefore + 200 && System.nanoTime() < deadline) {
             Thread.sleep(2);
           }
           r1.kill();

@@ -2,7 +2,7 @@ package io.ballast.proxy.tcp;
 
 import io.ballast.core.Backend;
 import io.ballast.proxy.ProxyObserver;
-import io.ballast.proxy.Transport;
+import io.ballast.proxy.ListenSockets;
 import io.ballast.proxy.client.AccessList;
 import io.ballast.proxy.client.TrustedProxies;
 import io.ballast.proxy.limits.AcceptGate;
@@ -56,15 +56,15 @@ final class TcpListener implements GatedListener {
   }
 
   /**
-   * Binds the listening socket on the TCP event loops and returns its address.
+   * Opens the listening socket on the TCP event loops, from {@code sockets} (a fresh bind, or
+   * the socket a ballast handed over), and returns its address.
    *
    * @throws IllegalStateException naming the address when the bind fails
    */
-  InetSocketAddress bind() {
+  InetSocketAddress bind(ListenSockets sockets) {
     TcpListenerSpec s = spec;
     ServerBootstrap b = new ServerBootstrap()
         .group(group)
-        .channel(Transport.serverChannel(group))
         .option(ChannelOption.SO_BACKLOG, 1024)
         .option(ChannelOption.SO_REUSEADDR, true)
         .handler(gate)
@@ -86,7 +86,7 @@ final class TcpListener implements GatedListener {
             }
           }
         });
-    ChannelFuture f = b.bind(s.bind()).awaitUninterruptibly();
+    ChannelFuture f = sockets.open(b, s.name(), s.bind()).awaitUninterruptibly();
     if (!f.isSuccess()) {
       throw new IllegalStateException("listener " + s.name() + ": cannot bind " + s.bind() + ": "
           + f.cause().getMessage(), f.cause());

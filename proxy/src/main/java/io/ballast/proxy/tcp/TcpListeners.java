@@ -1,6 +1,7 @@
 package io.ballast.proxy.tcp;
 
 import io.ballast.core.Backend;
+import io.ballast.proxy.ListenSockets;
 import io.ballast.proxy.Transport;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
@@ -21,13 +22,10 @@ import org.slf4j.LoggerFactory;
  * (or the process stops).
  *
  * <p>The listeners and their connections (clients' and backends', each pair on one loop) run on
- * NIO event loops of their own, made with the first listener, even where the HTTP listeners use
- * native epoll. Why: in Netty 4.2.18's epoll transport a connection whose interest set becomes
- * empty is deleted from the epoll set but still recorded as added, so its next wait for
- * writability fails (epoll_ctl MOD: ENOENT) and the write is lost. A relayed connection's set
- * becomes empty exactly when its peer half-closed and ballast has nothing queued for it, which
- * raw TCP does all the time (a client that sends its request and shuts its output down, then
- * reads a long answer). NIO keeps its interest ops itself and has no such state.
+ * event loops of their own, made with the first listener, so that a busy relay and HTTP traffic
+ * do not queue behind each other; native epoll where the platform has it (with
+ * {@code KeepRegisteredEpoll}'s fix: raw TCP writes to half-closed connections all the time), so
+ * that their listening sockets can be handed over to a new process like every other listener's.
  *
  * <p>Thread-safe: the lifecycle methods serialise on this object and never run on an event
  * loop's request path; {@link #forget} only posts to the connections' loops.
@@ -46,6 +44,8 @@ public final class TcpListeners {
   /** Each backend's resolved address, for every listener; a backend gone is forgotten. */
   private final Map<Backend, InetSocketAddress> addresses = new ConcurrentHashMap<>();
   private volatile boolean stopped;
+  /** Where listening sockets come from: bound afresh, or handed over by another process. */
+  private volatile ListenSockets listenSockets = ListenSockets.BIND;
 
   /**
    * @param threads event loop threads of the TCP listeners (0: one per core), made with the
@@ -57,6 +57,11 @@ public final class TcpListeners {
     }
     this.threads = threads;
     this.host = Objects.requireNonNull(host, "host");
+  }
+
+  /** Listeners opened from now on take their sockets from {@code sockets}. */
+  public void useListenSockets(ListenSockets sockets) {
+    this.listenSockets = Objects.requireNonNull(sockets, "sockets");
   }
 
   /**
@@ -73,10 +78,10 @@ public final class TcpListeners {
       throw new IllegalStateException("tcp listener " + spec.name() + " exists");
     }
     if (group == null) {
-      group = Transport.newNioGroup(threads, "ballast-tcp");
+      group = Transport.newGroup(threads, "ballast-tcp");
     }
     TcpListener l = new TcpListener(spec, host, sessions, group, addresses);
-    InetSocketAddress bound = l.bind();
+    InetSocketAddress bound = l.bind(listenSockets);
     byName.put(spec.name(), l);
     LOG.debug("{} on {}", l, bound);
     return bound;

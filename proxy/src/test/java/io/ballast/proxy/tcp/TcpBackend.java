@@ -66,6 +66,14 @@ public final class TcpBackend implements AutoCloseable {
 
   /** Writes {@code total} bytes of {@link #pattern} and closes. */
   public static Behavior source(long total) {
+    return source(total, true);
+  }
+
+  /**
+   * Writes {@code total} bytes of {@link #pattern}, then shuts its output down if
+   * {@code thenClose}, and waits for the client to close.
+   */
+  public static Behavior source(long total, boolean thenClose) {
     return (s, self) -> {
       OutputStream out = s.getOutputStream();
       byte[] chunk = new byte[64 * 1024];
@@ -79,7 +87,9 @@ public final class TcpBackend implements AutoCloseable {
         sent += n;
       }
       out.flush();
-      s.shutdownOutput();
+      if (thenClose) {
+        s.shutdownOutput();
+      }
       InputStream in = s.getInputStream();
       while (in.read() >= 0) {
         // Until the client closes.

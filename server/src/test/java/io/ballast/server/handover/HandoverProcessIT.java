@@ -41,6 +41,8 @@ class HandoverProcessIT {
   private TestBackend a;
   private TestBackend b;
   private int port;
+  /** A tcp listener's: its socket moves like the HTTP listener's. */
+  private int tcpPort;
   private int adminPort;
   private Path handover;
   /** Added to the balancers' environment. */
@@ -52,6 +54,7 @@ class HandoverProcessIT {
     a = track(new TestBackend("a"));
     b = track(new TestBackend("b"));
     port = freePort();
+    tcpPort = freePort();
     adminPort = freePort();
     handover = tmp.resolve("handover.sock");
   }
@@ -73,6 +76,8 @@ class HandoverProcessIT {
         .start(3, 3, LOAD);
     HttpLoad admin = new HttpLoad(new InetSocketAddress("127.0.0.1", adminPort), "/readyz")
         .start(1, 0, LOAD);
+    HttpLoad raw = new HttpLoad(new InetSocketAddress("127.0.0.1", tcpPort), "/")
+        .start(1, 1, LOAD);
     Thread.sleep(2_000);
     System.out.println("starting the new process at " + java.time.LocalTime.now());
 
@@ -87,8 +92,10 @@ class HandoverProcessIT {
     boolean switchedUnderLoad = load.running();
     load.stopAfter(AFTER);
     admin.stopAfter(AFTER);
+    raw.stopAfter(AFTER);
     load.await();
     admin.await();
+    raw.await();
     old.lines().forEach(l -> System.out.println("old: " + l));
     next.lines().forEach(l -> System.out.println("new: " + l));
     assertThat(switchedUnderLoad).as("the load still ran after the switch").isTrue();
@@ -106,6 +113,12 @@ class HandoverProcessIT {
     assertThat(load.staleKeepAliveRetries()).as("keep-alive connections closed under a request")
         .isZero();
     assertThat(admin.failures()).as("admin /readyz failures").isEmpty();
+    System.out.printf("through the tcp listener: %d answered over %d connections%n",
+        raw.served().size(), raw.connections());
+    assertThat(raw.served()).as("requests through the tcp listener").isNotEmpty();
+    assertThat(raw.failures()).as("failed requests through the tcp listener").isEmpty();
+    assertThat(raw.refused()).as("refused tcp connections").isZero();
+    assertThat(raw.resetNewConnections()).as("new tcp connections reset").isZero();
     assertThat(by.getOrDefault("old", 0L)).isPositive();
     assertThat(by.getOrDefault("new", 0L)).isPositive();
     assertThat(load.served()).filteredOn(s -> s.startNanos() - oldGone.get() > 0)
@@ -213,7 +226,11 @@ class HandoverProcessIT {
                 pool: app
                 response_headers:
                   set: {X-Ballast: %s}
-        """.formatted(a.address(), b.address(), adminPort, port, marker);
+          - name: raw
+            mode: tcp
+            bind: "127.0.0.1:%d"
+            pool: app
+        """.formatted(a.address(), b.address(), adminPort, port, marker, tcpPort);
   }
 
   private <T extends AutoCloseable> T track(T closeable) {

@@ -46,9 +46,13 @@ class HandoverTest {
       Files.writeString(file, """
           listeners:
             - {name: web, bind: "127.0.0.1:0", pool: app}
+            - {name: raw, mode: tcp, bind: "127.0.0.1:0", pool: app}
           pools:
             - {name: app, backends: [{address: "%s"}]}
           admin: {bind: "127.0.0.1:0"}
+          # The client keeps its connection through the tcp listener open: the old process
+          # drains it for this long, then closes it.
+          timeouts: {drain: 1s}
           access_log: {enabled: false}
           """.formatted(backend.address()));
       BallastConfig config = ConfigLoader.load(file).orElseThrow();
@@ -69,6 +73,7 @@ class HandoverTest {
         }
       });
       InetSocketAddress web = old.proxyAddresses().get(0);
+      InetSocketAddress raw = old.proxyAddresses().get(1);
       try {
         TakeOver first = TakeOver.connect(socket);
         assertThatThrownBy(() -> TakeOver.connect(socket))
@@ -76,18 +81,20 @@ class HandoverTest {
         first.abort("testing");
         first.close();
         assertThat(get(web)).isEqualTo(200);
+        assertThat(get(raw)).isEqualTo(200);
         assertThat(letGo).hasValue(0);
 
         TakeOver second = TakeOver.connect(socket);
         Ballast next = Ballast.start(config, 1, file, second.sockets().seam());
         try {
-          assertThat(next.proxyAddresses()).containsExactly(web);
+          assertThat(next.proxyAddresses()).containsExactly(web, raw);
           assertThat(next.adminAddress()).isEqualTo(old.adminAddress());
           second.serving();
           second.close();
           assertThat(letGo).hasValue(1);
           old.awaitStopped();
           assertThat(get(web)).isEqualTo(200);
+          assertThat(get(raw)).as("the tcp listener's socket moved too").isEqualTo(200);
           assertThat(Files.exists(socket)).as("the old process freed the path").isFalse();
         } finally {
           next.stop();
