@@ -69,8 +69,10 @@ final class TcpListener implements GatedListener {
         .option(ChannelOption.SO_REUSEADDR, true)
         .handler(gate)
         .childOption(ChannelOption.TCP_NODELAY, true)
-        // Nothing is read from a client before its backend is connected: its bytes wait in the
-        // kernel, and the tunnel turns reading on once both sides can take them.
+        // Reading is asked for, never automatic: a plain listener reads nothing from a client
+        // before its backend is connected (its bytes wait in the kernel, and the tunnel turns
+        // reading on once both sides can take them); one with proxy_protocol or sni reads just
+        // the header and the ClientHello first (ReadFirst).
         .childOption(ChannelOption.AUTO_READ, false)
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
