@@ -48,6 +48,13 @@ import java.util.function.Consumer;
  *   <li><b>Deaths are known when they happen, not before.</b> A dead backend gets nothing. A
  *       death resets the requests it was serving; they go back to the head of the central
  *       queue (an attempt more each) and are sent again at once.
+ *   <li><b>The same waiting room.</b> The central queue holds at most as many requests as the
+ *       live backends' queues together ({@code queue} of each); a request that arrives to a full
+ *       line is refused at once with a 503, as a backend with a full queue answers (it counts as
+ *       an error, with its near-zero latency, as such a 503 does for the other variants). Without
+ *       this bound the oracle would hold every request of an overload and its tail would be the
+ *       length of the backlog, not a fair yardstick for a pool whose backends refuse; with it,
+ *       it is the M/G/k/K queue with the modelled system's own K.
  * </ol>
  *
  * Same clients as every variant: the same arrivals (same seed, same stream), the same client
@@ -60,6 +67,9 @@ import java.util.function.Consumer;
  * {@link VirtualScheduler}.
  */
 final class OracleDispatcher implements Traffic {
+  /** As the recorder counts a client timeout, like the core pool's request path. */
+  private static final int TIMEOUT_STATUS = 0;
+
   private final VirtualScheduler scheduler;
   private final List<SimBackend> models;
   private final Recorder recorder;
@@ -77,6 +87,8 @@ final class OracleDispatcher implements Traffic {
   private final Set<Request> live = new LinkedHashSet<>();
   private Consumer<SimBackend> onDispatch = m -> {};
   private long arrived;
+  /** Requests waiting in the central queue (those whose client gave up not counted). */
+  private long waitingCount;
 
   /**
    * Sends requests to {@code models} (scenario order); requests that end by
@@ -112,8 +124,31 @@ final class OracleDispatcher implements Traffic {
     if (clientTimeoutNanos > 0) {
       timeouts.add(r.timeout, r.start + clientTimeoutNanos);
     }
-    waiting.add(r);
+    enqueue(r);
     dispatch();
+    if (r.waiting && waitingCount > waitingRoom()) {
+      // Rule 6: the line is full. It is the last one in it: take it back out and refuse it.
+      waiting.pollLast();
+      r.waiting = false;
+      waitingCount--;
+      r.timeout.cancel();
+      end(r, 503);
+    }
+  }
+
+  /** The live backends' queues together: the waiting room the modelled servers have. */
+  private long waitingRoom() {
+    long room = 0;
+    for (SimBackend m : models) {
+      room += m.alive() ? m.spec().queue() : 0;
+    }
+    return room;
+  }
+
+  private void enqueue(Request r) {
+    waiting.add(r);
+    r.waiting = true;
+    waitingCount++;
   }
 
   @Override
@@ -123,6 +158,8 @@ final class OracleDispatcher implements Traffic {
       Attempt a = (Attempt) reset.get(i);
       if (!a.abandoned) {
         a.request.attempt = null;
+        a.request.waiting = true;
+        waitingCount++;
         waiting.addFirst(a.request);
       }
     }
@@ -168,7 +205,11 @@ final class OracleDispatcher implements Traffic {
       if (r.done) {
         continue;
       }
+      r.waiting = false;
+      waitingCount--;
       if (!place(r, held.size())) {
+        r.waiting = true;
+        waitingCount++;
         held.add(r);
       }
     }
@@ -259,25 +300,33 @@ final class OracleDispatcher implements Traffic {
     if (!a.abandoned) {
       r.attempt = null;
       r.timeout.cancel();
-      end(r, false);
+      end(r, 200);
     }
     dispatch();
   }
 
   private void clientTimeout(Request r) {
+    if (r.waiting) {
+      // Dropped from the line when it reaches the head.
+      r.waiting = false;
+      waitingCount--;
+    }
     if (r.attempt != null) {
       // The worker finishes the work anyway, as a real backend does when its client leaves.
       r.attempt.abandoned = true;
       r.attempt = null;
     }
-    end(r, true);
+    end(r, TIMEOUT_STATUS);
   }
 
-  private void end(Request r, boolean timeout) {
+  /** The request ends now with {@code status}: 200, 503 (refused) or a client timeout. */
+  private void end(Request r, int status) {
     long now = scheduler.nanos();
     boolean inSeries = now <= durationNanos;
-    recorder.completed(r.start, now - r.start, timeout, timeout, r.attempts, inSeries);
-    recorder.classified(Priority.DEFAULT, r.start, !timeout, inSeries);
+    boolean timeout = status == TIMEOUT_STATUS;
+    boolean failed = status != 200;
+    recorder.completed(r.start, now - r.start, failed, timeout, r.attempts, inSeries);
+    recorder.classified(Priority.DEFAULT, r.start, !failed, inSeries);
     r.done = true;
     live.remove(r);
   }
@@ -294,7 +343,9 @@ final class OracleDispatcher implements Traffic {
     /** The attempt in progress, or null while waiting. */
     Attempt attempt;
     int attempts;
-    /** Ended (answered or timed out); dropped from the queue when met there. */
+    /** In the central queue, counted in {@code waitingCount}. */
+    boolean waiting;
+    /** Ended (answered, refused or timed out); dropped from the queue when met there. */
     boolean done;
 
     Request(long start) {

@@ -169,6 +169,25 @@ class OracleTest {
   }
 
   @Test
+  void itsLineHoldsNoMoreThanTheBackendsQueuesTogetherAndRefusesTheRest() {
+    // Twice the capacity: 2 workers of 10 ms serve 200/s, 400/s arrive. The line holds 4 + 6.
+    SimResult r = Simulation.run(parse("""
+        seed: 2
+        duration: 10s
+        clients: {rate: 400, timeout: 5s}
+        backends:
+          - {name: a, slots: 1, queue: 4, service: {distribution: constant, mean: 10ms}}
+          - {name: b, slots: 1, queue: 6, service: {distribution: constant, mean: 10ms}}
+        algorithms: [round-robin]
+        """));
+    VariantResult o = oracle(r);
+    assertThat(o.errorPercent()).isCloseTo(50.0, within(5.0));
+    assertThat(o.timeouts()).isZero();
+    // The tenth in line waits five rounds of 10 ms, then is served for 10 ms: never above 60 ms.
+    assertThat(o.percentileMillis(100)).isLessThanOrEqualTo(60.1);
+  }
+
+  @Test
   void sameSeedSameOracleAndTheTableSaysHowFarEachVariantIs() {
     Scenario s = parse("""
         seed: 8
