@@ -27,6 +27,9 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  *   <li>{@code weights.png}: each backend's effective weight as a share of the pool's total over
  *       time, one panel per variant (flat unless something changes weights: health, slow start,
  *       ejections, a weight controller).</li>
+ *   <li>{@code oracle.png}, when the run has an oracle: each variant's p99 and p99.9 per bucket
+ *       as a ratio to the oracle's ({@link OracleComparison}), one panel per percentile, one line
+ *       per variant (log scale; 1 is the oracle).</li>
  * </ul>
  * Stateless; every call renders anew. Call from one thread at a time (AWT rendering).
  */
@@ -36,7 +39,10 @@ public final class Charts {
 
   private Charts() {}
 
-  /** Writes the three charts into {@code dir} (created if needed); returns the files written. */
+  /**
+   * Writes the charts into {@code dir} (created if needed): three, and the oracle's with one;
+   * returns the files written.
+   */
   public static List<Path> write(SimResult result, Path dir) throws IOException {
     if (System.getProperty("java.awt.headless") == null) {
       System.setProperty("java.awt.headless", "true");
@@ -48,7 +54,34 @@ public final class Charts {
         dir.resolve("share.png")));
     files.add(save(perVariant(result, "effective weight", "% of pool weight",
         BucketPoint::weightShare), dir.resolve("weights.png")));
+    java.util.Optional<OracleComparison> oracle = result.oracle();
+    if (oracle.isPresent()) {
+      files.add(save(ratios(result, oracle.get()), dir.resolve("oracle.png")));
+    }
     return files;
+  }
+
+  private static List<XYChart> ratios(SimResult result, OracleComparison oracle) {
+    List<XYChart> panels = new ArrayList<>();
+    for (String name : List.of("p99", "p99.9")) {
+      XYChart c = chart(result.scenario().name() + ": " + name + " / oracle's", "ratio");
+      c.getStyler().setYAxisLogarithmic(true);
+      for (VariantResult v : result.variants()) {
+        if (v == oracle.oracle()) {
+          continue;
+        }
+        OracleComparison.Ratios r = oracle.ratios(v);
+        double[] y = (name.equals("p99") ? r.p99PerBucket() : r.p999PerBucket()).clone();
+        double[] x = java.util.Arrays.copyOf(xs(v.series()), y.length);
+        for (int i = 0; i < y.length; i++) {
+          // Log axes need a positive value.
+          y[i] = y[i] > 0 ? y[i] : Double.NaN;
+        }
+        add(c, v.name(), x, y);
+      }
+      panels.add(c);
+    }
+    return panels;
   }
 
   private static List<XYChart> latency(SimResult result) {

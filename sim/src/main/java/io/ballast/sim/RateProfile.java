@@ -17,6 +17,14 @@ public sealed interface RateProfile {
   /** An upper bound of {@link #rateAt} over the whole run, > 0. */
   double maxRate();
 
+  /**
+   * The instants the rate jumps or starts or stops moving (steps, ramp ends, burst edges): the
+   * clients' events, for reports that leave out the first second after each event.
+   */
+  default List<Duration> changes() {
+    return List.of();
+  }
+
   /** The same rate all along. */
   record Constant(double rps) implements RateProfile {
     public Constant {
@@ -73,6 +81,11 @@ public sealed interface RateProfile {
     public double maxRate() {
       return steps.stream().mapToDouble(Step::rps).max().orElseThrow();
     }
+
+    @Override
+    public List<Duration> changes() {
+      return steps.stream().map(Step::at).toList();
+    }
   }
 
   /** Linear from {@code from} at {@code start} to {@code to} at {@code end}, flat outside. */
@@ -104,6 +117,11 @@ public sealed interface RateProfile {
     @Override
     public double maxRate() {
       return Math.max(from, to);
+    }
+
+    @Override
+    public List<Duration> changes() {
+      return List.of(start, end);
     }
   }
 
@@ -174,6 +192,16 @@ public sealed interface RateProfile {
         m = Math.max(m, b.rps());
       }
       return m;
+    }
+
+    @Override
+    public List<Duration> changes() {
+      List<Duration> all = new java.util.ArrayList<>(base.changes());
+      for (Burst b : bursts) {
+        all.add(b.at());
+        all.add(b.at().plus(b.length()));
+      }
+      return all;
     }
   }
 

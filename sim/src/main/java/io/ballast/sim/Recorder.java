@@ -1,7 +1,5 @@
 package io.ballast.sim;
 
-import io.ballast.core.Backend;
-import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.shed.Priority;
 import java.util.ArrayList;
 import java.util.List;
@@ -104,8 +102,8 @@ final class Recorder {
     ejections++;
   }
 
-  /** Closes the current bucket at {@code nowNanos}. */
-  void closeBucket(long nowNanos, LoadBalancer lb, List<Backend> backends) {
+  /** Closes the current bucket at {@code nowNanos}; the weights are {@code pool}'s now. */
+  void closeBucket(long nowNanos, Traffic pool) {
     long totalPicks = 0;
     for (long p : bucketPicks) {
       totalPicks += p;
@@ -113,13 +111,13 @@ final class Recorder {
     double[] share = new double[n];
     double[] weightShare = new double[n];
     int[] weightPercent = new int[n];
-    long totalWeight = 0;
-    int[] weights = new int[n];
+    double totalWeight = 0;
+    double[] weights = new double[n];
     for (int i = 0; i < n; i++) {
       share[i] = totalPicks == 0 ? 0 : 100.0 * bucketPicks[i] / totalPicks;
-      weights[i] = lb.effectiveWeight(backends.get(i));
+      weights[i] = pool.weight(i);
       totalWeight += weights[i];
-      weightPercent[i] = lb.weightPercent(backends.get(i));
+      weightPercent[i] = pool.weightPercent(i);
     }
     for (int i = 0; i < n; i++) {
       weightShare[i] = totalWeight == 0 ? 0 : 100.0 * weights[i] / totalWeight;

@@ -35,7 +35,7 @@ import java.util.SplittableRandom;
  * <p>Single-threaded: everything runs on the simulation thread, from events of its pool's
  * {@link VirtualScheduler}.
  */
-final class RequestDriver {
+final class RequestDriver implements Traffic {
   private static final int TIMEOUT_STATUS = 0;
   /** What the client of a truncated response is counted as: a failure, like a 502. */
   private static final int BROKEN_STATUS = 502;
@@ -103,20 +103,44 @@ final class RequestDriver {
     return arrived;
   }
 
-  /** Whether a request is still in flight. */
-  boolean inFlight() {
+  @Override
+  public boolean inFlight() {
     return !live.isEmpty();
   }
 
-  /** Records the requests still in flight as unfinished, with their age now; at the run's end. */
-  void recordUnfinished() {
+  @Override
+  public void recordUnfinished() {
     for (SimRequest r : live) {
       recorder.unfinished(r.start, scheduler.nanos() - r.start);
     }
   }
 
-  /** A client request arrives now. */
-  void arrive() {
+  @Override
+  public void changed(SimBackend model, List<SimAttempt> reset) {
+    for (SimAttempt a : reset) {
+      reset((Attempt) a);
+    }
+  }
+
+  /** Reported to the balancer, as the proxy's health-probe I/O reports a check. */
+  @Override
+  public void checked(int backend, boolean alive) {
+    lb.reportCheck(models.get(backend).backend(), alive,
+        alive ? "status 200" : "connection refused");
+  }
+
+  @Override
+  public double weight(int backend) {
+    return lb.effectiveWeight(models.get(backend).backend());
+  }
+
+  @Override
+  public int weightPercent(int backend) {
+    return lb.weightPercent(models.get(backend).backend());
+  }
+
+  @Override
+  public void arrive() {
     arrived++;
     Priority priority = Priority.DEFAULT;
     long now = scheduler.nanos();
@@ -218,7 +242,7 @@ final class RequestDriver {
     }
     r.attempts.connected();
     r.attempts.sending();
-    SimAttempt a = new SimAttempt(this, r, b, model, scheduler.nanos());
+    Attempt a = new Attempt(r, b, model, scheduler.nanos());
     r.attempt = a;
     long perTry = r.attempts.attemptTimeoutNanos();
     if (perTry != RetryPolicy.NO_TIMEOUT) {
@@ -229,7 +253,7 @@ final class RequestDriver {
   }
 
   /** The backend is done with the attempt (answered, failed, or rejected it with a full queue). */
-  void answered(SimAttempt a) {
+  private void answered(Attempt a) {
     if (!a.overflow) {
       a.model.finished(a);
     }
@@ -263,7 +287,7 @@ final class RequestDriver {
   }
 
   /** The attempt's per-try timeout expired: give up on it, retry as the protocol decides. */
-  private void perTryTimeout(SimAttempt a) {
+  private void perTryTimeout(Attempt a) {
     if (a.abandoned) {
       return;
     }
@@ -273,7 +297,7 @@ final class RequestDriver {
   }
 
   /** The connection broke under the attempt before an answer: the backend died, or reset it. */
-  void reset(SimAttempt a) {
+  private void reset(Attempt a) {
     if (a.abandoned) {
       return;
     }
@@ -285,7 +309,7 @@ final class RequestDriver {
         a.backend.name() + ": backend closed the connection");
   }
 
-  private void attemptFailed(SimAttempt a, AttemptFailure failure, String why) {
+  private void attemptFailed(Attempt a, AttemptFailure failure, String why) {
     SimRequest r = a.request;
     r.attempt = null;
     if (r.attempts.failed(failure, why)) {
@@ -297,7 +321,7 @@ final class RequestDriver {
 
   /** The client gave up: the attempt in progress is abandoned as the proxy abandons it. */
   private void clientTimeout(SimRequest r) {
-    SimAttempt a = r.attempt;
+    Attempt a = r.attempt;
     if (a != null) {
       a.abandoned = true;
       r.attempt = null;
@@ -338,10 +362,27 @@ final class RequestDriver {
     free.add(r);
   }
 
-  private final class PerTryTimeout extends SimEvent {
-    private final SimAttempt attempt;
+  /** An attempt of a core-driven request: answered back to this driver. */
+  final class Attempt extends SimAttempt {
+    final SimRequest request;
+    /** The per-try timeout, or null without one. */
+    SimEvent timer;
 
-    PerTryTimeout(SimAttempt attempt) {
+    Attempt(SimRequest request, Backend backend, SimBackend model, long startNanos) {
+      super(backend, model, startNanos);
+      this.request = request;
+    }
+
+    @Override
+    protected void fire() {
+      answered(this);
+    }
+  }
+
+  private final class PerTryTimeout extends SimEvent {
+    private final Attempt attempt;
+
+    PerTryTimeout(Attempt attempt) {
       this.attempt = attempt;
     }
 

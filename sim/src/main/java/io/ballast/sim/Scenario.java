@@ -56,6 +56,9 @@ public record Scenario(String name, long seed, Duration duration, Duration warmu
     if (variants.isEmpty()) {
       throw new IllegalArgumentException("variants: empty (expected: at least one)");
     }
+    if (variants.stream().filter(VariantSpec::oracle).count() > 1) {
+      throw new IllegalArgumentException("variants: more than one oracle (expected: at most one)");
+    }
     Set<String> backendNames = new HashSet<>(names);
     names.clear();
     for (VariantSpec v : variants) {
@@ -81,6 +84,24 @@ public record Scenario(String name, long seed, Duration duration, Duration warmu
   public Scenario withVariants(List<VariantSpec> value) {
     return new Scenario(name, seed, duration, warmup, bucket, clients, backends, healthChecks,
         retries, value);
+  }
+
+  /** The oracle variant, if the scenario has one (at most one counts: the first). */
+  public java.util.Optional<VariantSpec> oracle() {
+    return variants.stream().filter(VariantSpec::oracle).findFirst();
+  }
+
+  /**
+   * The same scenario with the oracle as its last variant, named {@value VariantSpec#ORACLE},
+   * unless it has one already (the scenario reader adds it so unless told {@code oracle: false}).
+   */
+  public Scenario withOracle() {
+    if (oracle().isPresent()) {
+      return this;
+    }
+    List<VariantSpec> all = new java.util.ArrayList<>(variants);
+    all.add(VariantSpec.oracle(VariantSpec.ORACLE));
+    return withVariants(all);
   }
 
   /**

@@ -1,49 +1,64 @@
 package io.ballast.sim;
 
-import io.ballast.core.Backend;
-import io.ballast.core.pool.LoadBalancer;
 import java.util.List;
 import java.util.SplittableRandom;
 
 /**
  * The scenario's own events on one pool's virtual clock, scheduled by {@link #start}: client
  * arrivals (a Poisson process at the rate profile's peak, thinned to the rate of the moment),
- * handed to the {@link RequestDriver}; the {@link Recorder}'s bucket ticks; each backend's
- * timeline (slow-downs, error rates, slots, death and return; a death resets the attempts the
- * backend held); and the active health checks, reported to the load balancer every interval
- * (passing while the backend is alive), spread over the interval.
+ * handed to the pool's {@link Traffic} (the core balancer's request path, or the oracle); the
+ * {@link Recorder}'s bucket ticks; each backend's timeline (slow-downs, error rates, slots, death
+ * and return; a death resets the attempts the backend held), applied to the model and then told
+ * to the traffic; and the active health checks, reported every interval (passing while the
+ * backend is alive), spread over the interval.
  *
  * <p>Single-threaded: its events run on the simulation thread, from the pool's
  * {@link VirtualScheduler}.
  */
 final class ScenarioEvents {
+  /** How long requests in flight at the end may take to finish: five virtual minutes. */
+  private static final long DRAIN_LIMIT_NANOS = 300_000_000_000L;
+
   private final Scenario scenario;
   private final VirtualScheduler scheduler;
   private final SplittableRandom arrivals;
-  private final RequestDriver requests;
+  private final Traffic traffic;
   private final Recorder recorder;
-  private final LoadBalancer lb;
-  private final List<Backend> backends;
   private final List<SimBackend> models;
   private final long durationNanos;
 
   /** Arrival gaps and thinning draw from {@code arrivals}, and from nothing else. */
   ScenarioEvents(Scenario scenario, VirtualScheduler scheduler, SplittableRandom arrivals,
-      RequestDriver requests, Recorder recorder, LoadBalancer lb, List<Backend> backends,
-      List<SimBackend> models) {
+      Traffic traffic, Recorder recorder, List<SimBackend> models) {
     this.scenario = scenario;
     this.scheduler = scheduler;
     this.arrivals = arrivals;
-    this.requests = requests;
+    this.traffic = traffic;
     this.recorder = recorder;
-    this.lb = lb;
-    this.backends = backends;
     this.models = models;
     this.durationNanos = scenario.duration().toNanos();
   }
 
+  /**
+   * Plays the scenario to the end: arrivals for its duration, then until every request has
+   * finished (at most {@link #DRAIN_LIMIT_NANOS} more), the unfinished ones recorded as such.
+   * Tells {@code progress} the share of the duration done about a hundred times.
+   */
+  void run(java.util.function.DoubleConsumer progress) {
+    start();
+    long step = Math.max(1, durationNanos / 100);
+    for (long t = step; t < durationNanos; t += step) {
+      scheduler.runUntil(t);
+      progress.accept((double) t / durationNanos);
+    }
+    scheduler.runUntil(durationNanos);
+    scheduler.runUntil(durationNanos + DRAIN_LIMIT_NANOS, traffic::inFlight);
+    traffic.recordUnfinished();
+    progress.accept(1.0);
+  }
+
   /** Schedules the first of each event; each reschedules itself until the scenario's end. */
-  void start() {
+  private void start() {
     scheduler.after(0, new Arrival());
     long bucket = scenario.bucket().toNanos();
     scheduler.after(bucket, new BucketTick(bucket));
@@ -56,7 +71,7 @@ final class ScenarioEvents {
       if (hc.enabled()) {
         long interval = hc.interval().toNanos();
         // Spread the backends' checks over the interval, as independent probes would be.
-        scheduler.after(interval * (i + 1) / models.size(), new HealthProbe(m, interval));
+        scheduler.after(interval * (i + 1) / models.size(), new HealthProbe(i, interval));
       }
     }
   }
@@ -72,7 +87,7 @@ final class ScenarioEvents {
       }
       RateProfile rate = scenario.clients().rate();
       if (arrivals.nextDouble() * maxRate < rate.rateAt(now)) {
-        requests.arrive();
+        traffic.arrive();
       }
       double gapNanos = -Math.log(1.0 - arrivals.nextDouble()) / maxRate * 1e9;
       scheduler.after(Math.max(1, Math.round(gapNanos)), this);
@@ -88,7 +103,7 @@ final class ScenarioEvents {
 
     @Override
     protected void fire() {
-      recorder.closeBucket(scheduler.nanos(), lb, backends);
+      recorder.closeBucket(scheduler.nanos(), traffic);
       if (scheduler.nanos() + width <= durationNanos) {
         scheduler.after(width, this);
       }
@@ -106,25 +121,22 @@ final class ScenarioEvents {
 
     @Override
     protected void fire() {
-      for (SimAttempt a : model.apply(event)) {
-        requests.reset(a);
-      }
+      traffic.changed(model, model.apply(event));
     }
   }
 
   private final class HealthProbe extends SimEvent {
-    private final SimBackend model;
+    private final int backend;
     private final long interval;
 
-    HealthProbe(SimBackend model, long interval) {
-      this.model = model;
+    HealthProbe(int backend, long interval) {
+      this.backend = backend;
       this.interval = interval;
     }
 
     @Override
     protected void fire() {
-      boolean alive = model.alive();
-      lb.reportCheck(model.backend(), alive, alive ? "status 200" : "connection refused");
+      traffic.checked(backend, models.get(backend).alive());
       if (scheduler.nanos() < durationNanos) {
         scheduler.after(interval, this);
       }

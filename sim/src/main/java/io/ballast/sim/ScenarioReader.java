@@ -30,7 +30,7 @@ import java.util.Set;
  */
 public final class ScenarioReader {
   private static final Set<String> TOP = Set.of("name", "seed", "duration", "warmup", "bucket",
-      "clients", "backends", "health_checks", "retries", "algorithms", "variants");
+      "clients", "backends", "health_checks", "retries", "algorithms", "variants", "oracle");
 
   private final String source;
   private final NodeReader in;
@@ -86,7 +86,7 @@ public final class ScenarioReader {
     YamlNode algorithms = m.get("algorithms");
     if (algorithms != null) {
       for (YamlNode a : in.list(algorithms)) {
-        variants.add(VariantSpec.of(algorithm(a)));
+        variants.add(shorthand(a));
       }
     }
     YamlNode vs = m.get("variants");
@@ -99,9 +99,13 @@ public final class ScenarioReader {
       throw new ScenarioException(source, "variants", root.line(), root.column(),
           "missing (expected: 'algorithms' or 'variants' naming what to compare)");
     }
+    // The yardstick every variant is measured against: added unless the scenario has it or
+    // says 'oracle: false'.
+    boolean oracle = in.opt(m, "oracle", in::bool, true);
     List<VariantSpec> all = variants;
-    return in.build(vs != null ? vs : root, () -> new Scenario(name, seed, duration,
+    Scenario read = in.build(vs != null ? vs : root, () -> new Scenario(name, seed, duration,
         warmup, bucket, clients, backends, health, retries, all));
+    return oracle ? in.build(root, read::withOracle) : read;
   }
 
   private ClientSpec clients(YamlNode n) {
@@ -313,17 +317,32 @@ public final class ScenarioReader {
   private Algorithm algorithm(YamlNode n) {
     String name = in.string(n);
     return Algorithm.byConfigName(name).orElseThrow(() -> in.error(n,
-        "'" + name + "' (expected one of: " + Algorithm.configNames() + ")"));
+        "'" + name + "' (expected one of: " + Algorithm.configNames() + ", or "
+            + VariantSpec.ORACLE + ")"));
+  }
+
+  /** An algorithm's name, or {@code oracle}: that variant with its defaults. */
+  private VariantSpec shorthand(YamlNode n) {
+    if (VariantSpec.ORACLE.equals(n.value())) {
+      return VariantSpec.oracle(VariantSpec.ORACLE);
+    }
+    return VariantSpec.of(algorithm(n));
   }
 
   private VariantSpec variant(YamlNode n) {
     if (n.value() instanceof String) {
-      return VariantSpec.of(algorithm(n));
+      return shorthand(n);
     }
     Set<String> known = new LinkedHashSet<>(List.of("name", "algorithm", "options", "weights"));
     known.addAll(features.keys());
     Map<String, YamlNode> m = in.map(n, known);
-    Algorithm algorithm = algorithm(in.required(n, m, "algorithm"));
+    YamlNode algorithmNode = in.required(n, m, "algorithm");
+    if (VariantSpec.ORACLE.equals(algorithmNode.value())) {
+      Map<String, YamlNode> om = in.map(n, Set.of("name", "algorithm"));
+      String name = in.opt(om, "name", in::string, VariantSpec.ORACLE);
+      return in.build(n, () -> VariantSpec.oracle(name));
+    }
+    Algorithm algorithm = algorithm(algorithmNode);
     String name = in.opt(m, "name", in::string, algorithm.configName());
     AlgorithmOptions options = in.opt(m, "options", this::options, AlgorithmOptions.DEFAULTS);
     Map<String, Integer> weights = new LinkedHashMap<>();

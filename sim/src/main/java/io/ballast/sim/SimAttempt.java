@@ -3,16 +3,15 @@ package io.ballast.sim;
 import io.ballast.core.Backend;
 
 /**
- * One attempt of a {@link SimRequest} at one backend. The backend's {@link SimBackend} model
- * serves, queues or rejects it and sets its answer ({@link #status}, {@link #error}); the attempt
- * fires when the backend is done with it and hands itself back to its {@link RequestDriver}.
+ * One request's attempt at one backend, as the backend's {@link SimBackend} model sees it: the
+ * model serves, queues or rejects it and sets its answer ({@link #status}, {@link #error}); the
+ * attempt fires when the backend is done with it and hands itself back to whoever sent it (the
+ * core pool's {@link RequestDriver}, or the {@link OracleDispatcher}).
  *
  * <p>Single-threaded: an event of the pool's {@link VirtualScheduler}; its fields are read and
- * written by the driver and the model on the simulation thread.
+ * written by its sender and the model on the simulation thread.
  */
-final class SimAttempt extends SimEvent {
-  final RequestDriver driver;
-  final SimRequest request;
+abstract class SimAttempt extends SimEvent {
   final Backend backend;
   final SimBackend model;
   /** Virtual time the attempt was sent, in nanoseconds. */
@@ -23,22 +22,12 @@ final class SimAttempt extends SimEvent {
   ErrorKind error;
   /** Rejected at once because the backend's queue was full (never held a worker). */
   boolean overflow;
-  /** The pool is done with it (timeout, reset, client gone); the backend may still work on it. */
+  /** The sender is done with it (timeout, reset, client gone); the backend may still work on it. */
   boolean abandoned;
-  /** The per-try timeout, or null without one. */
-  SimEvent timer;
 
-  SimAttempt(RequestDriver driver, SimRequest request, Backend backend, SimBackend model,
-      long startNanos) {
-    this.driver = driver;
-    this.request = request;
+  SimAttempt(Backend backend, SimBackend model, long startNanos) {
     this.backend = backend;
     this.model = model;
     this.startNanos = startNanos;
-  }
-
-  @Override
-  protected void fire() {
-    driver.answered(this);
   }
 }

@@ -61,6 +61,24 @@ public final class SimBackend {
     return Math.min(1.0, serving.size() / (double) slots);
   }
 
+  /** Workers free now (0 when dead): the truth the oracle is told. */
+  int freeWorkers() {
+    return alive ? Math.max(0, slots - serving.size()) : 0;
+  }
+
+  /** Workers now (the timeline may change them). */
+  int slots() {
+    return slots;
+  }
+
+  /**
+   * The mean time a worker takes for a request started now, in nanoseconds: the distribution's
+   * mean times the current slow-down (the truth the oracle is told).
+   */
+  double meanServiceNanos() {
+    return spec.service().meanNanos() * slowdown;
+  }
+
   /** Requests waiting for a worker. */
   public int queued() {
     return queue.size();
@@ -91,9 +109,32 @@ public final class SimBackend {
   }
 
   private void start(SimAttempt a) {
+    start(a, nextFails());
+  }
+
+  /**
+   * Draws whether the next request this backend starts fails (its error rate), from its own
+   * stream: the draw every start makes first. The oracle makes it before it sends, to know.
+   */
+  boolean nextFails() {
+    return errorRate > 0 && random.nextDouble() < errorRate;
+  }
+
+  /**
+   * Starts {@code a} on a free worker now, failing it or not as {@code fails} (a draw of
+   * {@link #nextFails}) says. For the oracle, which sends only to a free worker.
+   */
+  void startOnFreeWorker(SimAttempt a, boolean fails) {
+    if (!alive || serving.size() >= slots) {
+      throw new IllegalStateException(spec.name() + ": no free worker (" + this + ")");
+    }
+    start(a, fails);
+  }
+
+  private void start(SimAttempt a, boolean fails) {
     serving.add(a);
     long work;
-    if (errorRate > 0 && random.nextDouble() < errorRate) {
+    if (fails) {
       a.error = spec.errorKind();
       a.status = spec.errorKind() == ErrorKind.STATUS ? spec.errorStatus()
           : spec.errorKind() == ErrorKind.TRUNCATED ? 200 : 0;

@@ -39,11 +39,9 @@ import java.util.function.DoubleConsumer;
  * <p>Single-threaded: everything runs on the thread that calls {@link #run}.
  */
 public final class SimPool {
-  private static final long DRAIN_LIMIT_NANOS = 300_000_000_000L;
-
   private final Scenario scenario;
   private final VariantSpec variant;
-  private final VirtualScheduler scheduler = new VirtualScheduler();
+  private final VirtualScheduler scheduler;
   private final Rng rng;
   private final List<Backend> backends;
   private final List<SimBackend> models;
@@ -61,41 +59,34 @@ public final class SimPool {
   private ConcurrencyLimiter admission;
   private WaitingLine line;
   private Duration maxWait;
-  private final long durationNanos;
   /** The request path; made when the run starts, with the attempt listener set by then. */
   private RequestDriver requests;
 
   /**
    * Builds the pool of {@code variant} on a fresh virtual clock. Every draw follows from
    * {@code scenario.seed()}: the balancer's (and so the pickers') from
-   * {@code Rng.singleThreaded(seed)}, the models' (arrivals, service times, errors) from a
-   * separate generator split per backend.
+   * {@code Rng.singleThreaded(seed)}, the models' (arrivals, service times, errors) as
+   * {@link PoolModels} draws them.
    */
   public SimPool(Scenario scenario, VariantSpec variant) {
     this.scenario = Objects.requireNonNull(scenario, "scenario");
     this.variant = Objects.requireNonNull(variant, "variant");
-    this.rng = Rng.singleThreaded(scenario.seed());
-    SplittableRandom models = new SplittableRandom(scenario.seed() ^ 0x5DEECE66DL);
-    this.arrivals = models.split();
-    this.priorities = new SplittableRandom(scenario.seed() ^ 0x9E3779B97F4A7C15L);
-    List<Backend> bs = new ArrayList<>();
-    List<SimBackend> ms = new ArrayList<>();
-    for (int i = 0; i < scenario.backends().size(); i++) {
-      BackendSpec spec = scenario.backends().get(i);
-      Backend b = new Backend(spec.name(), "sim", 1 + i,
-          variant.weights().getOrDefault(spec.name(), spec.weight()));
-      b.load().useTicker(scheduler);
-      bs.add(b);
-      ms.add(new SimBackend(spec, b, models.split(), scheduler));
+    if (variant.oracle()) {
+      throw new IllegalArgumentException("variant: " + variant.name()
+          + " is the oracle (expected: a core algorithm; the oracle runs on an OraclePool)");
     }
-    this.backends = List.copyOf(bs);
-    this.models = List.copyOf(ms);
-    this.recorder = new Recorder(bs.size(), scenario.warmup().toNanos());
+    this.rng = Rng.singleThreaded(scenario.seed());
+    PoolModels world = new PoolModels(scenario, variant.weights());
+    this.scheduler = world.scheduler;
+    this.arrivals = world.arrivals;
+    this.priorities = new SplittableRandom(scenario.seed() ^ 0x9E3779B97F4A7C15L);
+    this.backends = world.backends;
+    this.models = world.models;
+    this.recorder = world.recorder;
     this.listeners = new PoolListeners(recorder);
     this.lb = new LoadBalancer(variant.name(), backends, variant.algorithm(), variant.options(),
         scenario.healthChecks().settings(), scheduler, rng, listeners);
     this.retryPolicy = new RetryPolicy(scenario.retries(), scheduler);
-    this.durationNanos = scenario.duration().toNanos();
   }
 
   public Scenario scenario() {
@@ -203,19 +194,9 @@ public final class SimPool {
       throw new IllegalStateException("pool " + variant.name() + " already ran");
     }
     requests = new RequestDriver(scheduler, lb, retryPolicy, attemptListener, models, recorder,
-        durationNanos, scenario.clients().timeout().toNanos());
+        scenario.duration().toNanos(), scenario.clients().timeout().toNanos());
     requests.useAdmission(admission, line, maxWait, scenario.clients(), priorities);
-    new ScenarioEvents(scenario, scheduler, arrivals, requests, recorder, lb, backends, models)
-        .start();
-    long step = Math.max(1, durationNanos / 100);
-    for (long t = step; t < durationNanos; t += step) {
-      scheduler.runUntil(t);
-      progress.accept((double) t / durationNanos);
-    }
-    scheduler.runUntil(durationNanos);
-    scheduler.runUntil(durationNanos + DRAIN_LIMIT_NANOS, requests::inFlight);
-    requests.recordUnfinished();
-    progress.accept(1.0);
+    new ScenarioEvents(scenario, scheduler, arrivals, requests, recorder, models).run(progress);
     for (Runnable c : closers) {
       c.run();
     }

@@ -18,7 +18,7 @@ final class SimRequest {
   /** Virtual time the pool's load shedding admitted it (after a wait in line, if any). */
   long admittedAt;
   /** The attempt in progress, or null between attempts. */
-  SimAttempt attempt;
+  RequestDriver.Attempt attempt;
   /** The client's timeout, or null without one. */
   SimEvent timeout;
   /** Its class, for load shedding. */

@@ -6,8 +6,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Runs a scenario: each variant on its own {@link SimPool} and virtual clock, one after the
- * other, on the calling thread. Deterministic: the same scenario (seed included) gives the same
+ * Runs a scenario: each variant on its own {@link SimPool} (the oracle on an
+ * {@link OraclePool}) and virtual clock, one after the other, on the calling thread. Deterministic: the same scenario (seed included) gives the same
  * {@link SimResult}, table for table.
  *
  * <pre>{@code
@@ -36,6 +36,13 @@ public final class Simulation {
     int n = scenario.variants().size();
     for (int i = 0; i < n; i++) {
       VariantSpec v = scenario.variants().get(i);
+      int index = i;
+      if (v.oracle()) {
+        OraclePool oracle = new OraclePool(scenario, v);
+        results.add(oracle.run(fraction -> progress.onProgress(index, n, v.name(), fraction)));
+        requests += oracle.arrived();
+        continue;
+      }
       SimPool pool = new SimPool(scenario, v);
       for (Map.Entry<String, Map<String, Object>> f : v.features().entrySet()) {
         VariantFeature feature = features.get(f.getKey()).orElseThrow(() ->
@@ -44,7 +51,6 @@ public final class Simulation {
                 + ")"));
         feature.attach(pool, f.getValue());
       }
-      int index = i;
       results.add(pool.run(fraction -> progress.onProgress(index, n, v.name(), fraction)));
       requests += pool.arrived();
     }

@@ -72,7 +72,7 @@ class ScenarioReaderTest {
     assertThat(s.healthChecks().rise()).isEqualTo(3);
     assertThat(s.retries().maxAttempts()).isEqualTo(2);
     assertThat(s.retries().budget().enabled()).isFalse();
-    assertThat(s.variants()).extracting(VariantSpec::name).containsExactly("round-robin", "p2c-3");
+    assertThat(s.variants()).extracting(VariantSpec::name).containsExactly("round-robin", "p2c-3", "oracle");
     VariantSpec v = s.variants().get(1);
     assertThat(v.algorithm()).isEqualTo(Algorithm.LEAST_REQUEST);
     assertThat(v.options().choices()).isEqualTo(3);

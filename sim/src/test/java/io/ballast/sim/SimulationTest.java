@@ -202,7 +202,7 @@ class SimulationTest {
     SimResult r = Simulation.run(parse(HETEROGENEOUS).withDuration(Duration.ofSeconds(5)));
     List<Path> files = Charts.write(r, dir);
     assertThat(files).extracting(p -> p.getFileName().toString())
-        .containsExactly("latency.png", "share.png", "weights.png");
+        .containsExactly("latency.png", "share.png", "weights.png", "oracle.png");
     for (Path f : files) {
       byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(f), 4);
       assertThat(head).containsExactly(0x89, 'P', 'N', 'G');

@@ -31,8 +31,9 @@ import picocli.CommandLine.Parameters;
 @Command(name = "simulate", mixinStandardHelpOptions = true,
     description = {"Run a scenario on the simulator: modelled clients and backends, the real "
         + "balancing code on a virtual clock.",
-        "Prints a comparison table of the scenario's variants and writes table.md and charts "
-            + "(latency.png, share.png, weights.png) into the output directory."})
+        "Prints a comparison table of the scenario's variants (with p99 and p99.9 as ratios to "
+            + "the oracle's) and writes table.md, series.csv (per second) and charts "
+            + "(latency.png, share.png, weights.png, oracle.png) into the output directory."})
 public final class SimulateCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "SCENARIO", description = "Scenario file (YAML).")
   Path scenario;
@@ -95,8 +96,9 @@ public final class SimulateCommand implements Callable<Integer> {
     try {
       Files.createDirectories(out);
       Files.writeString(out.resolve("table.md"), title + result.table(), StandardCharsets.UTF_8);
+      Files.writeString(out.resolve("series.csv"), result.seriesCsv(), StandardCharsets.UTF_8);
       List<Path> charts = Charts.write(result, out);
-      stdout.println("wrote " + out.resolve("table.md") + ", "
+      stdout.println("wrote " + out.resolve("table.md") + ", series.csv, "
           + String.join(", ", charts.stream().map(p -> p.getFileName().toString()).toList()));
     } catch (IOException e) {
       stderr.println("cannot write into " + out + ": " + e.getMessage());

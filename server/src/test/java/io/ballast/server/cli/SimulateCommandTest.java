@@ -36,8 +36,10 @@ class SimulateCommandTest {
         .contains("| round-robin |").contains("| peak-ewma |").contains("requests simulated in");
     String table = Files.readString(outDir.resolve("table.md"));
     assertThat(table).contains("| variant | requests | p50 ms | p99 ms | p99.9 ms |")
-        .contains("| least-connections |");
-    for (String chart : new String[] {"latency.png", "share.png", "weights.png"}) {
+        .contains("| least-connections |").contains("| oracle |").contains("p99 ×oracle");
+    assertThat(Files.readString(outDir.resolve("series.csv")))
+        .startsWith("variant,end_s,completed,p99_ms,p999_ms,p99_x_oracle,p999_x_oracle,");
+    for (String chart : new String[] {"latency.png", "share.png", "weights.png", "oracle.png"}) {
       assertThat(Files.size(outDir.resolve(chart))).as(chart).isGreaterThan(1000);
     }
     // Not a terminal here: no progress bar on stderr.
