@@ -227,7 +227,7 @@ public final class ProxyServer implements AutoCloseable {
         .option(ChannelOption.SO_BACKLOG, 1024)
         .option(ChannelOption.SO_REUSEADDR, true)
         .handler(context.gate())
-        .childOption(ChannelOption.TCP_NODELAY, true)
+        // No TCP_NODELAY here: Netty sets it on every socket it makes; again is a syscall more.
         .childHandler(new ClientPipeline(context, () -> shared));
     ChannelFuture f = listenSockets.open(b, spec.name(), spec.bind()).awaitUninterruptibly();
     if (!f.isSuccess()) {

@@ -48,7 +48,7 @@ final class BackendDialer {
     this.template = new Bootstrap()
         .group(group)
         .channel(Transport.socketChannel(group))
-        .option(ChannelOption.TCP_NODELAY, true)
+        // No TCP_NODELAY here: Netty sets it on every socket it makes; again is a syscall more.
         // Read nothing before the tunnel starts: a backend that speaks first waits in the kernel.
         .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())

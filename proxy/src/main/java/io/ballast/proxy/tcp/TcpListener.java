@@ -68,7 +68,7 @@ final class TcpListener implements GatedListener {
         .option(ChannelOption.SO_BACKLOG, 1024)
         .option(ChannelOption.SO_REUSEADDR, true)
         .handler(gate)
-        .childOption(ChannelOption.TCP_NODELAY, true)
+        // No TCP_NODELAY here: Netty sets it on every socket it makes; again is a syscall more.
         // Reading is asked for, never automatic: a plain listener reads nothing from a client
         // before its backend is connected (its bytes wait in the kernel, and the tunnel turns
         // reading on once both sides can take them); one with proxy_protocol or sni reads just
