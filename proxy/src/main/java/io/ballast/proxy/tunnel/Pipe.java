@@ -106,10 +106,26 @@ final class Pipe {
    * the failure that kept it from it.
    */
   void sourceEnded(Runnable then) {
+    sourceEnded(then, false);
+  }
+
+  /**
+   * As {@link #sourceEnded(Runnable)}; with {@code closing} (the sink's own FIN came through
+   * already, so the tunnel closes both sides next) a socket sink's output is not shut down
+   * first: the close that follows sends the FIN after what is queued, and the shutdown would
+   * cost a system call and an exception with its stack trace for nothing (Netty makes one to
+   * fail writes that nobody queued).
+   */
+  void sourceEnded(Runnable then, boolean closing) {
     sourceEnded = true;
     unflushed = false;
     sink.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFuture f) -> {
       StreamEnd stream = sink.pipeline().get(StreamEnd.class);
+      if (closing && f.isSuccess() && stream == null && sink instanceof DuplexChannel) {
+        done = true;
+        then.run();
+        return;
+      }
       if (!f.isSuccess() || !sink.isActive()
           || !(sink instanceof DuplexChannel) && stream == null) {
         sink.close();

@@ -233,7 +233,9 @@ public final class Tunnel {
       }
       return;
     }
-    (fromClient ? up : down).sourceEnded(this::directionDone);
+    // The other direction's FIN went through already: this one ends the tunnel.
+    boolean last = (fromClient ? down : up).done();
+    (fromClient ? up : down).sourceEnded(this::directionDone, last);
   }
 
   void failed(boolean clientSide, Throwable cause) {
