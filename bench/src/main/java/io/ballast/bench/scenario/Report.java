@@ -135,7 +135,7 @@ public final class Report {
         StringBuilder md = new StringBuilder("Against the oracle of the same run (events at");
         List<Double> events = c.eventSeconds();
         for (int i = 0; i < events.size(); i++) {
-            md.append(i == 0 ? " " : ", ").append(String.format(Locale.ROOT, "%.4g", events.get(i)));
+            md.append(i == 0 ? " " : ", ").append(plain(events.get(i)));
         }
         md.append(" s; the worst second leaves out each second that overlaps the first second after one):\n\n")
                 .append("| balancer | p99 ×oracle | p99.9 ×oracle | worst s p99 ×oracle | worst s p99.9 ×oracle |\n")
@@ -155,8 +155,8 @@ public final class Report {
             for (RunResult r : runs) {
                 for (OracleComparison.ShareGap g : c.shareGaps(r)) {
                     OracleComparison.Recovery rec = g.recovery();
-                    md.append(String.format(Locale.ROOT, "| %s | %s | %.4g s | %d–%d s | %s | %s | %s |%n",
-                            r.balancer(), rec.name(), rec.atSeconds(), rec.fromSecond(), rec.untilSecond(),
+                    md.append(String.format(Locale.ROOT, "| %s | %s | %s s | %d–%d s | %s | %s | %s |%n",
+                            r.balancer(), rec.name(), plain(rec.atSeconds()), rec.fromSecond(), rec.untilSecond(),
                             pct(g.meanShare()), pct(g.oracleMeanShare()), Double.isNaN(g.worstGap()) ? "–"
                                     : String.format(Locale.ROOT, "%.1f (%s)", g.worstGap() * 100, second(g.worstSecond()))));
                 }
@@ -211,6 +211,11 @@ public final class Report {
 
     private static String timesAt(double r, int second) {
         return Double.isNaN(r) ? "–" : times(r) + " (" + second(second) + ")";
+    }
+
+    /** Seconds to the millisecond without trailing zeros: 15, 15.5. */
+    static String plain(double seconds) {
+        return java.math.BigDecimal.valueOf(Math.round(seconds * 1000), 3).stripTrailingZeros().toPlainString();
     }
 
     /** Second {@code s} of the run as the span it covers: "16–17 s". */

@@ -48,24 +48,32 @@ public final class ScenarioMain {
         try {
             scenarios.addAll(load(scenariosDir, names));
             for (Scenario s : scenarios) {
-                // The command line's list wins; then the scenario's own; then the three defaults.
-                List<String> specs = !only.isEmpty() ? only
-                        : !s.balancers().isEmpty() ? s.balancers() : List.of("ballast", "haproxy", "nginx");
-                List<Balancer> list = new ArrayList<>();
-                for (String spec : specs) {
-                    list.add(Balancer.of(spec.trim(), jar));
-                }
-                // The reference, in the same run so that every ratio to it is same-run.
-                if (oracle && s.oracle() && list.stream().noneMatch(b -> b.name().equals(Balancer.ORACLE))) {
-                    list.add(new OracleBalancer());
-                }
-                balancers.add(list);
+                balancers.add(balancers(s, only, jar, oracle));
             }
         } catch (IllegalArgumentException | IOException e) {
             System.err.println(e.getMessage());
             System.exit(2);
         }
         run(balancers, scenarios, lbCpu, resultsRoot);
+    }
+
+    /**
+     * The balancers of one scenario: the command line's list, else the scenario's own, else
+     * ballast, haproxy and nginx; then the oracle, last, unless the list has it, {@code oracle} is
+     * false (--no-oracle) or the scenario says {@code oracle: false}.
+     */
+    static List<Balancer> balancers(Scenario s, List<String> only, Path jar, boolean oracle) {
+        List<String> specs = !only.isEmpty() ? only
+                : !s.balancers().isEmpty() ? s.balancers() : List.of("ballast", "haproxy", "nginx");
+        List<Balancer> list = new ArrayList<>();
+        for (String spec : specs) {
+            list.add(Balancer.of(spec.trim(), jar));
+        }
+        // The reference, in the same run so that every ratio to it is same-run.
+        if (oracle && s.oracle() && list.stream().noneMatch(b -> b.name().equals(Balancer.ORACLE))) {
+            list.add(new OracleBalancer());
+        }
+        return list;
     }
 
     private static List<Scenario> load(Path scenariosDir, List<String> names) throws IOException {
