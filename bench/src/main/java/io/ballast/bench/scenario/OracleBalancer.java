@@ -1,12 +1,14 @@
 package io.ballast.bench.scenario;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
  * The oracle as a balancer of the run: {@link OracleProxy} started in the runner's JVM (so it is
- * told each timeline action in-process, at the moment the runner applies it), not pinned to the
- * balancers' CPU: it shares the runner's. It writes nothing to {@code dir}. Stateless; thread-safe.
+ * told each timeline action in-process, at the moment the runner applies it), its event loop
+ * pinned to the balancers' CPU as they are. It writes nothing to {@code dir}. Stateless;
+ * thread-safe.
  */
 public final class OracleBalancer implements Balancer {
 
@@ -17,7 +19,14 @@ public final class OracleBalancer implements Balancer {
 
     @Override
     public RunningBalancer start(Path dir, int port, List<ControllableBackend> backends, Scenario scenario, String cpu)
-            throws InterruptedException {
-        return OracleProxy.start(port, backends, scenario);
+            throws IOException, InterruptedException {
+        OracleProxy oracle = OracleProxy.start(port, backends, scenario);
+        try {
+            oracle.pinTo(cpu);
+        } catch (IOException e) {
+            oracle.close();
+            throw e;
+        }
+        return oracle;
     }
 }

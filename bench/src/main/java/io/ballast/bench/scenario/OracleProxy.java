@@ -1,7 +1,6 @@
 package io.ballast.bench.scenario;
 
 import io.netty.bootstrap.Bootstrap;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -16,14 +15,13 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -101,17 +99,7 @@ public final class OracleProxy implements RunningBalancer {
         this.upstream = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 1000);
-        this.server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        channels.add(ch);
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536), new Downstream());
-                    }
-                })
+        this.server = LoopbackHttpServer.bootstrap(group, channels, Downstream::new)
                 .bind(new InetSocketAddress("127.0.0.1", port)).sync().channel();
         this.port = ((InetSocketAddress) server.localAddress()).getPort();
         // Open every worker's connection now, so that the first requests do not pay for it.
@@ -129,6 +117,24 @@ public final class OracleProxy implements RunningBalancer {
     public static OracleProxy start(int port, List<ControllableBackend> backends, Scenario scenario)
             throws InterruptedException {
         return new OracleProxy(port, backends, scenario);
+    }
+
+    /**
+     * Pins the oracle's event loop thread to {@code cpu} (taskset's list; blank: leaves it), where
+     * the runner pins the balancers under test. Without it the loop shares the runner's CPU with
+     * the backends and the load generator, and every hop to a backend and back waits for that CPU:
+     * a worker slot idles for the round trip, which a balancer that lets requests queue at the
+     * backend does not pay.
+     */
+    public void pinTo(String cpu) throws IOException {
+        try {
+            loop.submit(() -> {
+                ThreadPinning.pinCurrentThread(cpu);
+                return null;
+            }).syncUninterruptibly();
+        } catch (RuntimeException e) {
+            throw new IOException("pinning the oracle's loop to CPU " + cpu + ": " + e.getMessage(), e);
+        }
     }
 
     public int port() {
