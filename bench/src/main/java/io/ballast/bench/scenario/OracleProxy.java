@@ -75,6 +75,7 @@ public final class OracleProxy implements RunningBalancer {
     private final AtomicLongArray sent;
     private final AtomicIntegerArray peakBusy;
     private final AtomicLong expired = new AtomicLong();
+    private final AtomicLong resent = new AtomicLong();
 
     private OracleProxy(int port, List<ControllableBackend> backends, Scenario scenario) throws InterruptedException {
         if (backends.size() != scenario.backends().size()) {
@@ -154,6 +155,22 @@ public final class OracleProxy implements RunningBalancer {
     /** Requests dropped unsent because their client's timeout had passed. */
     public long expired() {
         return expired.get();
+    }
+
+    /** Requests sent again because the connection they were on was lost (a kill) or never opened. */
+    public long resent() {
+        return resent.get();
+    }
+
+    @Override
+    public List<String> notes() {
+        StringBuilder sent = new StringBuilder();
+        for (int b = 0; b < backends.size(); b++) {
+            sent.append(b == 0 ? "" : ", ").append(backends.get(b).name()).append(' ').append(sent(b))
+                    .append(" (peak ").append(peakBusy(b)).append(" at once)");
+        }
+        return List.of("sent, warm-up included: " + sent + "; " + resent() + " sent again after a lost connection, "
+                + expired() + " dropped unsent at their client's timeout");
     }
 
     /**
@@ -344,6 +361,7 @@ public final class OracleProxy implements RunningBalancer {
         }
         slot.current = null;
         waiting.addFirst(p);
+        resent.incrementAndGet();
         if (connectFailed) {
             slot.resting = true;
             loop.schedule(() -> {

@@ -122,6 +122,12 @@ public final class Report {
         return md.toString();
     }
 
+    /**
+     * A p99 ratio below this means the oracle itself did badly (it cannot be beaten by much when
+     * it works: it pays only a hop), and the report says so.
+     */
+    static final double UNDER_ORACLE = 0.5;
+
     /** The oracle's run among {@code runs}, if it ran. */
     static java.util.Optional<RunResult> oracleRun(List<RunResult> runs) {
         return runs.stream().filter(r -> r.balancer().equals(Balancer.ORACLE)).findFirst();
@@ -140,11 +146,18 @@ public final class Report {
         md.append(" s; the worst second leaves out each second that overlaps the first second after one):\n\n")
                 .append("| balancer | p99 ×oracle | p99.9 ×oracle | worst s p99 ×oracle | worst s p99.9 ×oracle |\n")
                 .append("|---|---:|---:|---:|---:|\n");
+        boolean beaten = false;
         for (RunResult r : runs) {
             OracleComparison.Ratios x = c.ratios(r);
             md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |%n", r.balancer(), times(x.p99()),
                     times(x.p999()), timesAt(x.worstP99(), x.worstP99Second()),
                     timesAt(x.worstP999(), x.worstP999Second())));
+            beaten |= x.p99() < UNDER_ORACLE;
+        }
+        if (beaten) {
+            md.append("\n**A balancer's p99 is under ").append(UNDER_ORACLE)
+                    .append("× the oracle's: the oracle was no yardstick in this run.** Its workers idle for each round"
+                            + " trip to a backend, which a busy CPU stretches (docs/benchmarks.md, \"The oracle\").\n");
         }
         if (!c.recoveries().isEmpty()) {
             md.append("\nA recovered backend's share of the requests against the oracle's, from ")

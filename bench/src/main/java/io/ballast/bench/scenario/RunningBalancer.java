@@ -22,6 +22,11 @@ public interface RunningBalancer extends AutoCloseable {
         apply.run();
     }
 
+    /** What it has to say about its run for the report (the oracle's own counters); none by default. */
+    default java.util.List<String> notes() {
+        return java.util.List.of();
+    }
+
     /** Stops it and whatever it started. */
     @Override
     void close();

@@ -60,7 +60,7 @@ public final class ScenarioRunner {
                         ? load.run(target, scenario.overload().get(), scenario.duration(), scenario.clientTimeout(),
                                 epoch, scenario.seed())
                         : load.run(target, scenario.rate(), scenario.duration(), scenario.clientTimeout(), epoch);
-                List<String> notes = new ArrayList<>();
+                List<String> notes = new ArrayList<>(lb.notes());
                 if (!lb.alive()) {
                     notes.add(balancer.name() + " exited during the run (see " + lb.where() + ")");
                 }

@@ -87,7 +87,11 @@ class OracleComparisonTest {
                 "| lb | 20.00 | 20.00 | 3.00 (4–5 s) | 3.00 (4–5 s) |",
                 "| oracle | 1.00 | 1.00 | 1.00 (1–2 s) | 1.00 (1–2 s) |",
                 "| lb | b3 | 3 s | 5–6 s | 25.0% | 33.3% | 8.3 (5–6 s) |");
+        assertThat(md).doesNotContain("no yardstick");
         assertThat(Report.markdown(SCENARIO, List.of(LB))).doesNotContain("oracle");
+        // The oracle 20x slower than a balancer: flagged.
+        assertThat(Report.markdown(SCENARIO, List.of(run("lb", new long[] {10, 10, 10, 10, 10, 10}, EVEN), run("oracle", new long[] {200, 200, 200, 200, 200, 200}, EVEN))))
+                .contains("the oracle was no yardstick in this run");
         Path csv = dir.resolve("vs-oracle.csv");
         Report.oracleCsv(SCENARIO, runs, csv);
         List<String> lines = Files.readAllLines(csv);
