@@ -1,14 +1,15 @@
 package io.ballast.bench.scenario;
 
+import io.ballast.sim.OracleChoice;
 import java.util.List;
 import java.util.function.IntPredicate;
 
 /**
- * The real-process oracle's choice of a worker, with the rules of the simulator's
- * {@code io.ballast.sim.OracleDispatcher} (docs/simulator.md, "The oracle") on what the runner
- * tells it about each backend: its true worker count (the {@code capacity} the scenario gives the
- * {@link ControllableBackend}), its true mean service time times the current slow-down, whether it
- * is alive, whether it is stalled, and how many of its workers the oracle keeps busy.
+ * The real-process oracle's choice of a worker: the simulator's own {@link OracleChoice} (the
+ * rules of {@code io.ballast.sim.OracleDispatcher}, docs/simulator.md, "The oracle") on what the
+ * runner tells it about each backend: its true worker count (the {@code capacity} the scenario
+ * gives the {@link ControllableBackend}), its true mean service time times the current slow-down,
+ * whether it is alive, whether it is stalled, and how many of its workers the oracle keeps busy.
  *
  * <ol>
  *   <li>A request goes only to a free worker; the others wait in the oracle's central FIFO queue
@@ -61,12 +62,41 @@ final class OracleDispatch {
     }
 
     private final Truth[] backends;
-    /** Scratch: candidate backends of one choice. */
-    private final int[] candidates;
+    /** Rules 2 to 4, the simulator oracle's own code. */
+    private final OracleChoice choice;
+    /** What the choice reads: the truth as of {@link #now}. */
+    private final OracleChoice.Backends view = new OracleChoice.Backends() {
+        @Override
+        public int count() {
+            return backends.length;
+        }
+
+        @Override
+        public double meanNanos(int backend) {
+            return backends[backend].meanNanos();
+        }
+
+        @Override
+        public int workers(int backend) {
+            return backends[backend].workers;
+        }
+
+        @Override
+        public int free(int backend) {
+            return backends[backend].free(now);
+        }
+
+        @Override
+        public boolean completing(int backend) {
+            return backends[backend].alive && !backends[backend].stalled(now);
+        }
+    };
+    /** The time of the choice being made ({@link System#nanoTime()} scale). */
+    private long now;
 
     OracleDispatch(List<Scenario.BackendSpec> specs) {
         this.backends = specs.stream().map(Truth::new).toArray(Truth[]::new);
-        this.candidates = new int[backends.length];
+        this.choice = new OracleChoice(backends.length);
     }
 
     /**
@@ -104,26 +134,8 @@ final class OracleDispatch {
      * the worker busy: {@link #started} does, once the request is on its way.
      */
     int choose(int ahead, long nowNanos, IntPredicate fails) {
-        int n = 0;
-        for (int i = 0; i < backends.length; i++) {
-            if (backends[i].free(nowNanos) > 0) {
-                // Insertion sort: a handful of backends.
-                int j = n++;
-                while (j > 0 && before(i, candidates[j - 1])) {
-                    candidates[j] = candidates[j - 1];
-                    j--;
-                }
-                candidates[j] = i;
-            }
-        }
-        for (int k = 0; k < n; k++) {
-            int b = candidates[k];
-            if (fasterIfWaiting(backends[b].meanNanos(), ahead, nowNanos) || fails.test(b)) {
-                continue;
-            }
-            return b;
-        }
-        return -1;
+        this.now = nowNanos;
+        return choice.choose(view, ahead, fails);
     }
 
     /** A worker of {@code backend} took a request. */
@@ -157,32 +169,5 @@ final class OracleDispatch {
     /** When {@code backend}'s stall ends ({@link System#nanoTime()} scale; in the past if none). */
     long stalledUntil(int backend) {
         return backends[backend].stalledUntilNanos;
-    }
-
-    /** Whether backend {@code a} comes before {@code b}: faster, then less utilized, then first. */
-    private boolean before(int a, int b) {
-        Truth x = backends[a];
-        Truth y = backends[b];
-        int bySpeed = Double.compare(x.meanNanos(), y.meanNanos());
-        if (bySpeed != 0) {
-            return bySpeed < 0;
-        }
-        // busy_x / workers_x < busy_y / workers_y, cross-multiplied to stay exact.
-        long byLoad = (long) x.busy * y.workers - (long) y.busy * x.workers;
-        return byLoad != 0 ? byLoad < 0 : a < b;
-    }
-
-    /** Rule 3: whether waiting for a faster, all-busy backend beats a free worker of mean {@code meanNanos}. */
-    private boolean fasterIfWaiting(double meanNanos, int ahead, long nowNanos) {
-        double rate = 0;
-        long workers = 0;
-        for (Truth t : backends) {
-            double mean = t.meanNanos();
-            if (t.alive && !t.stalled(nowNanos) && t.busy >= t.workers && mean < meanNanos) {
-                rate += t.workers / mean;
-                workers += t.workers;
-            }
-        }
-        return rate > 0 && meanNanos > (ahead + 1 + workers) / rate;
     }
 }
