@@ -58,7 +58,7 @@ public final class OracleProxy implements RunningBalancer {
 
     private final List<ControllableBackend> backends;
     private final OracleDispatch dispatch;
-    private final Slot[][] slots;
+    private final OracleSlot[][] slots;
     private final long timeoutNanos;
     private final EventLoopGroup group;
     private final EventLoop loop;
@@ -68,8 +68,8 @@ public final class OracleProxy implements RunningBalancer {
     private final int port;
 
     // Confined to loop.
-    private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
-    private final List<Pending> held = new ArrayList<>();
+    private final ArrayDeque<OracleRequest> waiting = new ArrayDeque<>();
+    private final List<OracleRequest> held = new ArrayList<>();
     private boolean closed;
 
     private final AtomicLongArray sent;
@@ -85,11 +85,11 @@ public final class OracleProxy implements RunningBalancer {
         this.backends = List.copyOf(backends);
         this.dispatch = new OracleDispatch(scenario.backends());
         this.timeoutNanos = scenario.clientTimeout().toNanos();
-        this.slots = new Slot[backends.size()][];
+        this.slots = new OracleSlot[backends.size()][];
         for (int b = 0; b < slots.length; b++) {
-            slots[b] = new Slot[scenario.backends().get(b).capacity()];
+            slots[b] = new OracleSlot[scenario.backends().get(b).capacity()];
             for (int w = 0; w < slots[b].length; w++) {
-                slots[b][w] = new Slot(b);
+                slots[b][w] = new OracleSlot(b);
             }
         }
         this.sent = new AtomicLongArray(backends.size());
@@ -204,10 +204,10 @@ public final class OracleProxy implements RunningBalancer {
         if (!loop.isShuttingDown()) {
             onLoop(() -> {
                 closed = true;
-                waiting.forEach(Pending::release);
+                waiting.forEach(OracleRequest::release);
                 waiting.clear();
-                for (Slot[] backend : slots) {
-                    for (Slot slot : backend) {
+                for (OracleSlot[] backend : slots) {
+                    for (OracleSlot slot : backend) {
                         if (slot.current != null) {
                             slot.current.release();
                             slot.current = null;
@@ -247,7 +247,7 @@ public final class OracleProxy implements RunningBalancer {
         }
         long now = System.nanoTime();
         while (!waiting.isEmpty() && dispatch.anyFree(now)) {
-            Pending p = waiting.poll();
+            OracleRequest p = waiting.poll();
             if (!p.downstream.isActive() || now - p.arrivedNanos >= timeoutNanos) {
                 // Its client has given up (or is giving up now): it gets nothing from us.
                 expired.incrementAndGet();
@@ -267,9 +267,9 @@ public final class OracleProxy implements RunningBalancer {
         held.clear();
     }
 
-    private void send(int backend, Pending p) {
-        Slot slot = null;
-        for (Slot s : slots[backend]) {
+    private void send(int backend, OracleRequest p) {
+        OracleSlot slot = null;
+        for (OracleSlot s : slots[backend]) {
             if (s.current == null && !s.resting) {
                 slot = s;
                 break;
@@ -286,7 +286,7 @@ public final class OracleProxy implements RunningBalancer {
         if (c == null || (c.isDone() && !c.channel().isActive())) {
             c = connect(slot);
         }
-        Slot s = slot;
+        OracleSlot s = slot;
         if (c.isDone()) {
             write(s, p);
         } else {
@@ -294,7 +294,7 @@ public final class OracleProxy implements RunningBalancer {
         }
     }
 
-    private void write(Slot slot, Pending p) {
+    private void write(OracleSlot slot, OracleRequest p) {
         if (slot.current != p) {
             return;
         }
@@ -310,14 +310,14 @@ public final class OracleProxy implements RunningBalancer {
     }
 
     private void connectAll(int backend) {
-        for (Slot s : slots[backend]) {
+        for (OracleSlot s : slots[backend]) {
             if (s.connection == null || (s.connection.isDone() && !s.connection.channel().isActive())) {
                 connect(s);
             }
         }
     }
 
-    private ChannelFuture connect(Slot slot) {
+    private ChannelFuture connect(OracleSlot slot) {
         InetSocketAddress to = new InetSocketAddress("127.0.0.1", backends.get(slot.backend).port());
         slot.connection = upstream.clone().handler(new ChannelInitializer<SocketChannel>() {
             @Override
@@ -330,8 +330,8 @@ public final class OracleProxy implements RunningBalancer {
     }
 
     /** The backend answered the slot's request: pass it on, free the worker, dispatch. */
-    private void answered(Slot slot, FullHttpResponse res) {
-        Pending p = slot.current;
+    private void answered(OracleSlot slot, FullHttpResponse res) {
+        OracleRequest p = slot.current;
         if (p == null) {
             return;
         }
@@ -354,8 +354,8 @@ public final class OracleProxy implements RunningBalancer {
      * it: the request goes back to the head of the queue. After a failed connect the worker rests
      * {@value #RECONNECT_PAUSE_MILLIS} ms, so that the queue is not spun through refused connects.
      */
-    private void lost(Slot slot, boolean connectFailed) {
-        Pending p = slot.current;
+    private void lost(OracleSlot slot, boolean connectFailed) {
+        OracleRequest p = slot.current;
         if (p == null) {
             return;
         }
@@ -375,46 +375,12 @@ public final class OracleProxy implements RunningBalancer {
         dispatch();
     }
 
-    /** One worker of one backend: a keep-alive connection carrying at most one request. */
-    private static final class Slot {
-        final int backend;
-        /** The connection, opened or opening; null before the first. */
-        ChannelFuture connection;
-        /** The request on it, or null when the worker is free. */
-        Pending current;
-        /** Out of use for a moment after a failed connect (its worker still counted busy). */
-        boolean resting;
-
-        Slot(int backend) {
-            this.backend = backend;
-        }
-    }
-
-    /** A client's request, waiting in the queue or at a worker; holds one reference to it. */
-    private static final class Pending {
-        final FullHttpRequest request;
-        final Channel downstream;
-        final long arrivedNanos;
-        final boolean keepAlive;
-
-        Pending(FullHttpRequest request, Channel downstream, long arrivedNanos) {
-            this.request = request;
-            this.downstream = downstream;
-            this.arrivedNanos = arrivedNanos;
-            this.keepAlive = HttpUtil.isKeepAlive(request);
-        }
-
-        void release() {
-            request.release();
-        }
-    }
-
     /** A client connection: one request at a time (reads pause until it is answered). */
     private final class Downstream extends SimpleChannelInboundHandler<FullHttpRequest> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
             ctx.channel().config().setAutoRead(false);
-            waiting.add(new Pending(req.retain(), ctx.channel(), System.nanoTime()));
+            waiting.add(new OracleRequest(req.retain(), ctx.channel(), System.nanoTime()));
             dispatch();
         }
 
@@ -426,9 +392,9 @@ public final class OracleProxy implements RunningBalancer {
 
     /** A worker slot's connection to its backend. */
     private final class Upstream extends SimpleChannelInboundHandler<FullHttpResponse> {
-        private final Slot slot;
+        private final OracleSlot slot;
 
-        Upstream(Slot slot) {
+        Upstream(OracleSlot slot) {
             this.slot = slot;
         }
 
