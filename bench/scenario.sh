@@ -4,10 +4,11 @@
 # timeline for each. The balancer under test is pinned to CPU LB_CPU; the runner (controllable
 # backends and the open-loop load generator, one JVM) to CPU LOAD_CPU.
 #
-# Usage: bench/scenario.sh [--only ballast,haproxy,nginx] [scenario ...]
+# Usage: bench/scenario.sh [--only ballast,haproxy,nginx] [--no-oracle] [scenario ...]
 #   --only: the balancers, each optionally with its algorithm in its own words:
 #   ballast:auto, ballast:least-connections, haproxy:leastconn, nginx:least_conn. Without it,
-#   each scenario's own `balancers:` list, else ballast, haproxy and nginx.
+#   each scenario's own `balancers:` list, else ballast, haproxy and nginx. The oracle (the
+#   reference told the truth, in the runner's JVM) runs last unless --no-oracle.
 #   scenario: a name from bench/scenarios/ (kill-revive, slow-backend, partial-errors, flapping,
 #   unequal-capacity, slow-backend-algorithms, shedding) or a YAML file; none runs them all.
 # Environment: LB_CPU (0), LOAD_CPU (1), JAVA (java), BUILD (1: build the jars first),
@@ -26,14 +27,16 @@ JAVA="${JAVA:-java}"
 BUILD="${BUILD:-1}"
 RESULTS_DIR="${RESULTS_DIR:-$SCRIPT_DIR/results}"
 ONLY=""
+NO_ORACLE=""
 SCENARIOS=()
 
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while (($#)); do
   case $1 in
     --only) [[ $# -ge 2 ]] || { usage >&2; exit 2; }; ONLY=$2; shift 2 ;;
     --only=*) ONLY=${1#--only=}; shift ;;
+    --no-oracle) NO_ORACLE=--no-oracle; shift ;;
     -h|--help) usage; exit 0 ;;
     -*) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
     *) SCENARIOS+=("$1"); shift ;;
@@ -77,7 +80,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 taskset -c "$LOAD_CPU" "$JAVA" -cp bench/target/benchmarks.jar io.ballast.bench.scenario.ScenarioMain \
-  ${ONLY:+--only "$ONLY"} --lb-cpu "$LB_CPU" --ballast-jar server/target/ballast.jar \
+  ${ONLY:+--only "$ONLY"} ${NO_ORACLE} --lb-cpu "$LB_CPU" --ballast-jar server/target/ballast.jar \
   --scenarios bench/scenarios --results "$RESULTS_DIR" "${SCENARIOS[@]+"${SCENARIOS[@]}"}" &
 RUNNER_PID=$!
 rc=0

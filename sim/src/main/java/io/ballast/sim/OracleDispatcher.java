@@ -81,8 +81,10 @@ final class OracleDispatcher implements Traffic {
   private final ArrayDeque<Request> waiting = new ArrayDeque<>();
   /** Scratch: requests passed over in one round, put back in order at its end. */
   private final List<Request> held = new ArrayList<>();
-  /** Scratch: candidate backends of one placement. */
-  private final int[] candidates;
+  /** Rules 2 to 4, shared with the scenario runner's oracle. */
+  private final OracleChoice choice;
+  /** The truth the choice reads: the models as they are now. */
+  private final OracleChoice.Backends view;
   /** Requests in flight, in arrival order (for the unfinished ones at the end). */
   private final Set<Request> live = new LinkedHashSet<>();
   private Consumer<SimBackend> onDispatch = m -> {};
@@ -103,7 +105,33 @@ final class OracleDispatcher implements Traffic {
     this.durationNanos = durationNanos;
     this.clientTimeoutNanos = clientTimeoutNanos;
     this.timeouts = new FifoTimers(scheduler);
-    this.candidates = new int[models.size()];
+    this.choice = new OracleChoice(models.size());
+    this.view = new OracleChoice.Backends() {
+      @Override
+      public int count() {
+        return models.size();
+      }
+
+      @Override
+      public double meanNanos(int backend) {
+        return models.get(backend).meanServiceNanos();
+      }
+
+      @Override
+      public int workers(int backend) {
+        return models.get(backend).slots();
+      }
+
+      @Override
+      public int free(int backend) {
+        return models.get(backend).freeWorkers();
+      }
+
+      @Override
+      public boolean completing(int backend) {
+        return models.get(backend).alive();
+      }
+    };
   }
 
   /** Told of the backend each request is sent to, just before it starts there (for tests). */
@@ -232,65 +260,18 @@ final class OracleDispatcher implements Traffic {
    * false when it is better off waiting.
    */
   private boolean place(Request r, int ahead) {
-    int n = 0;
-    for (int i = 0; i < models.size(); i++) {
-      if (models.get(i).freeWorkers() > 0) {
-        // Insertion sort: a handful of backends.
-        int j = n++;
-        while (j > 0 && before(i, candidates[j - 1])) {
-          candidates[j] = candidates[j - 1];
-          j--;
-        }
-        candidates[j] = i;
-      }
+    int b = choice.choose(view, ahead, i -> models.get(i).nextFails());
+    if (b < 0) {
+      return false;
     }
-    for (int k = 0; k < n; k++) {
-      SimBackend m = models.get(candidates[k]);
-      if (fasterIfWaiting(m.meanServiceNanos(), ahead) || m.nextFails()) {
-        continue;
-      }
-      r.attempts++;
-      Attempt a = new Attempt(r, m, scheduler.nanos());
-      r.attempt = a;
-      recorder.picked(candidates[k], r.start);
-      onDispatch.accept(m);
-      m.startOnFreeWorker(a, false);
-      return true;
-    }
-    return false;
-  }
-
-  /** Whether backend {@code a} comes before {@code b}: faster, then less utilized, then first. */
-  private boolean before(int a, int b) {
-    SimBackend x = models.get(a);
-    SimBackend y = models.get(b);
-    int bySpeed = Double.compare(x.meanServiceNanos(), y.meanServiceNanos());
-    if (bySpeed != 0) {
-      return bySpeed < 0;
-    }
-    // busy_x / slots_x < busy_y / slots_y, cross-multiplied to stay exact.
-    long busyX = x.slots() - x.freeWorkers();
-    long busyY = y.slots() - y.freeWorkers();
-    long byLoad = busyX * y.slots() - busyY * x.slots();
-    return byLoad != 0 ? byLoad < 0 : a < b;
-  }
-
-  /**
-   * Whether a request with {@code ahead} others held before it expects to finish sooner by
-   * waiting for a worker of a faster, all-busy backend than on a free worker of mean
-   * {@code meanNanos}: rule 3 of the class comment.
-   */
-  private boolean fasterIfWaiting(double meanNanos, int ahead) {
-    double rate = 0;
-    long workers = 0;
-    for (SimBackend m : models) {
-      double mean = m.meanServiceNanos();
-      if (m.alive() && m.freeWorkers() == 0 && mean < meanNanos) {
-        rate += m.slots() / mean;
-        workers += m.slots();
-      }
-    }
-    return rate > 0 && meanNanos > (ahead + 1 + workers) / rate;
+    SimBackend m = models.get(b);
+    r.attempts++;
+    Attempt a = new Attempt(r, m, scheduler.nanos());
+    r.attempt = a;
+    recorder.picked(b, r.start);
+    onDispatch.accept(m);
+    m.startOnFreeWorker(a, false);
+    return true;
   }
 
   /** The backend is done with the attempt: the request ends, unless its client already left. */

@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * file. {@link #close} ends it and every process it started, by PID. Not thread-safe: owned by the
  * runner's thread.
  */
-public final class BalancerProcess implements AutoCloseable {
+public final class BalancerProcess implements RunningBalancer {
     private final Process process;
     private final Path log;
 
@@ -68,9 +68,14 @@ public final class BalancerProcess implements AutoCloseable {
         return log;
     }
 
-    /** Whether the process is still running (a crash during a run makes its results void). */
+    @Override
     public boolean alive() {
         return process.isAlive();
+    }
+
+    @Override
+    public String where() {
+        return log.toString();
     }
 
     @Override

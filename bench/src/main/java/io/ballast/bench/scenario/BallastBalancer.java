@@ -12,7 +12,7 @@ import java.util.List;
  * pool settings the scenario gives ({@code ballast_pool}). Run with the same JVM as the runner.
  * Stateless; thread-safe.
  */
-public final class BallastBalancer implements Balancer {
+public final class BallastBalancer implements ProcessBalancer {
     /** The pool's failover settings unless the scenario gives its own ({@code ballast_pool}). */
     static final String FAILOVER = """
             retries:

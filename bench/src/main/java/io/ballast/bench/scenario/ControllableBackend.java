@@ -5,8 +5,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -14,16 +12,12 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -40,11 +34,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * endpoint that can fail or flap on its own, and kill/revive of the listener.
  *
  * <p>Threading: each backend has one event loop of its own; every piece of behaviour state (slots,
- * queue, random source, fault settings) is confined to it, and the public control methods post to
- * it, so they may be called from any thread. The counters are lock-free and readable from any
- * thread.
+ * queue, service-time random source, fault settings) is confined to it, and the public control
+ * methods post to it, so they may be called from any thread. The error rate and the flap state are
+ * written only there too, but volatile, because {@link #drawFailure} reads them from the oracle's
+ * loop; the draws of whether a request fails come from their own stream under a lock, so the
+ * oracle can make a request's draw before sending it. The counters are lock-free and readable from
+ * any thread.
  */
 public final class ControllableBackend implements AutoCloseable {
+    /**
+     * A request carrying this header had its failure draw made by {@link #drawFailure} before it
+     * was sent (only the oracle sends it): the backend does not draw again. The flap state is still
+     * checked on arrival, as it is a fact of that moment, not a draw.
+     */
+    public static final String FATE_DRAWN_HEADER = "x-ballast-fate-drawn";
+
     private final Scenario.BackendSpec spec;
     private final EventLoopGroup group;
     private final EventLoop loop;
@@ -52,11 +56,14 @@ public final class ControllableBackend implements AutoCloseable {
     private final ServerBootstrap bootstrap;
     private final int port;
     private final SplittableRandom rng;
+    /** Whether each request fails (error_rate): its own stream, guarded by itself. */
+    private final SplittableRandom fates;
 
     private final PerSecondCounter received = new PerSecondCounter();
     private final PerSecondCounter errors = new PerSecondCounter();
     private final AtomicInteger healthChecks = new AtomicInteger();
     private final AtomicInteger peakInFlight = new AtomicInteger();
+    private final AtomicInteger peakWaiting = new AtomicInteger();
 
     // Guarded by this: only kill, revive and close change it, from callers outside the loop.
     private Channel listener;
@@ -65,32 +72,21 @@ public final class ControllableBackend implements AutoCloseable {
     private int busy;
     private long generation;
     private double slowFactor = 1;
-    private double errorRate;
+    private volatile double errorRate;
     private boolean healthFailing;
-    private boolean flapDown;
+    private volatile boolean flapDown;
     private ScheduledFuture<?> flapTask;
     private long pausedUntilNanos;
 
     private ControllableBackend(Scenario.BackendSpec spec, long seed) throws InterruptedException {
         this.spec = spec;
         this.rng = new SplittableRandom(seed);
+        this.fates = rng.split();
         this.errorRate = spec.errorRate();
         this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         this.loop = group.next();
         this.connections = new DefaultChannelGroup(loop);
-        this.bootstrap = new ServerBootstrap()
-                .group(group)
-                .channel(NioServerSocketChannel.class)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        connections.add(ch);
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536), new Handler());
-                    }
-                });
+        this.bootstrap = LoopbackHttpServer.bootstrap(group, connections, Handler::new);
         this.listener = bootstrap.bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
         this.port = ((InetSocketAddress) listener.localAddress()).getPort();
     }
@@ -137,6 +133,32 @@ public final class ControllableBackend implements AutoCloseable {
     /** The most requests ever worked on at once (never above the capacity). */
     public int peakInFlight() {
         return peakInFlight.get();
+    }
+
+    /** The most requests ever waiting in the backend's queue for a free worker slot. */
+    public int peakWaiting() {
+        return peakWaiting.get();
+    }
+
+    /**
+     * The backend's own draw of whether a request starting now fails with a 503: it does while
+     * flapping down, else with the current error rate, drawn from the same stream the backend
+     * draws from for requests without {@link #FATE_DRAWN_HEADER}. The oracle makes this draw
+     * before it sends, so it knows which requests would fail (as the simulator's oracle does).
+     * Thread-safe.
+     */
+    public boolean drawFailure() {
+        return flapDown || failureDraw();
+    }
+
+    private boolean failureDraw() {
+        double rate = errorRate;
+        if (rate <= 0) {
+            return false;
+        }
+        synchronized (fates) {
+            return fates.nextDouble() < rate;
+        }
     }
 
     /** Applies one timeline action and returns once it is in effect. Thread-safe. */
@@ -230,7 +252,7 @@ public final class ControllableBackend implements AutoCloseable {
             return;
         }
         received.increment();
-        if (flapDown || (errorRate > 0 && rng.nextDouble() < errorRate)) {
+        if (flapDown || (!req.headers().contains(FATE_DRAWN_HEADER) && failureDraw())) {
             errors.increment();
             respond(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, keepAlive);
             return;
@@ -248,6 +270,7 @@ public final class ControllableBackend implements AutoCloseable {
         };
         queue.add(work);
         drain();
+        peakWaiting.accumulateAndGet(queue.size(), Math::max);
     }
 
     /** Starts queued work while slots are free and the backend is not paused. */

@@ -10,7 +10,7 @@ import java.util.List;
  * that marks a server down after a run of errors, three retries on any retryable error (503
  * included) and redispatch of each retry to another server. Stateless; thread-safe.
  */
-public final class HaproxyBalancer implements Balancer {
+public final class HaproxyBalancer implements ProcessBalancer {
 
     private final String balance;
     private final boolean named;

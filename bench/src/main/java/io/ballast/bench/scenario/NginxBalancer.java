@@ -11,7 +11,7 @@ import java.util.List;
  * {@code proxy_next_upstream} on errors, timeouts and 502/503/504, up to three tries. It has no
  * active health checks (that is NGINX Plus). Stateless; thread-safe.
  */
-public final class NginxBalancer implements Balancer {
+public final class NginxBalancer implements ProcessBalancer {
     /** Failures within this window take a server out, for this long. */
     static final String FAIL_TIMEOUT = "5s";
 

@@ -49,6 +49,7 @@ public final class Report {
                     ratio(r.attempts()), ratio(r.faultAttempts())));
         }
         scenario.overload().ifPresent(o -> md.append('\n').append(overload(o, runs)));
+        oracleRun(runs).ifPresent(o -> md.append('\n').append(againstOracle(new OracleComparison(scenario, o), runs)));
         md.append('\n').append(shareOverTime(scenario, runs));
         for (RunResult r : runs) {
             md.append(String.format(Locale.ROOT, "- %s failures: %d non-2xx, %d timeouts, %d connect/I-O errors; share of the run:",
@@ -119,6 +120,120 @@ public final class Report {
                     : "; clean from " + (clean - fall) + " s after the last step on").append('\n');
         }
         return md.toString();
+    }
+
+    /**
+     * A p99 ratio below this means the oracle itself did badly (it cannot be beaten by much when
+     * it works: it pays only a hop), and the report says so.
+     */
+    static final double UNDER_ORACLE = 0.5;
+
+    /** The oracle's run among {@code runs}, if it ran. */
+    static java.util.Optional<RunResult> oracleRun(List<RunResult> runs) {
+        return runs.stream().filter(r -> r.balancer().equals(Balancer.ORACLE)).findFirst();
+    }
+
+    /**
+     * Each run's p99 and p99.9 as ratios to the oracle's, overall and in the worst settled second,
+     * and each recovered backend's share against the oracle's ({@link OracleComparison}).
+     */
+    static String againstOracle(OracleComparison c, List<RunResult> runs) {
+        StringBuilder md = new StringBuilder("Against the oracle of the same run (events at");
+        List<Double> events = c.eventSeconds();
+        for (int i = 0; i < events.size(); i++) {
+            md.append(i == 0 ? " " : ", ").append(plain(events.get(i)));
+        }
+        md.append(" s; the worst second leaves out each second that overlaps the first second after one):\n\n")
+                .append("| balancer | p99 ×oracle | p99.9 ×oracle | worst s p99 ×oracle | worst s p99.9 ×oracle |\n")
+                .append("|---|---:|---:|---:|---:|\n");
+        boolean beaten = false;
+        for (RunResult r : runs) {
+            OracleComparison.Ratios x = c.ratios(r);
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |%n", r.balancer(), times(x.p99()),
+                    times(x.p999()), timesAt(x.worstP99(), x.worstP99Second()),
+                    timesAt(x.worstP999(), x.worstP999Second())));
+            beaten |= x.p99() < UNDER_ORACLE;
+        }
+        if (beaten) {
+            md.append("\n**A balancer's p99 is under ").append(UNDER_ORACLE)
+                    .append("× the oracle's: the oracle was no yardstick in this run.** Its workers idle for each round"
+                            + " trip to a backend, which a busy CPU stretches (docs/benchmarks.md, \"The oracle\").\n");
+        }
+        if (!c.recoveries().isEmpty()) {
+            md.append("\nA recovered backend's share of the requests against the oracle's, from ")
+                    .append(OracleComparison.RECOVERY_GRACE_SECONDS)
+                    .append(" s after it recovers to its next event:\n\n")
+                    .append("| balancer | backend | recovered at | seconds | share | oracle's | worst s gap (points) |\n")
+                    .append("|---|---|---:|---:|---:|---:|---:|\n");
+            for (RunResult r : runs) {
+                for (OracleComparison.ShareGap g : c.shareGaps(r)) {
+                    OracleComparison.Recovery rec = g.recovery();
+                    md.append(String.format(Locale.ROOT, "| %s | %s | %s s | %d–%d s | %s | %s | %s |%n",
+                            r.balancer(), rec.name(), plain(rec.atSeconds()), rec.fromSecond(), rec.untilSecond(),
+                            pct(g.meanShare()), pct(g.oracleMeanShare()), Double.isNaN(g.worstGap()) ? "–"
+                                    : String.format(Locale.ROOT, "%.1f (%s)", g.worstGap() * 100, second(g.worstSecond()))));
+                }
+            }
+        }
+        return md.toString();
+    }
+
+    /**
+     * The per-second CSV against the oracle: for each balancer and second, both sides' p99 and
+     * p99.9, their ratios, whether the second counts in the worst-second figures, and each
+     * backend's share next to the oracle's.
+     */
+    public static void oracleCsv(Scenario scenario, List<RunResult> runs, Path file) throws IOException {
+        RunResult o = oracleRun(runs).orElseThrow(() -> new IllegalArgumentException("runs: no oracle run"));
+        OracleComparison c = new OracleComparison(scenario, o);
+        StringBuilder csv = new StringBuilder(
+                "balancer,second,settled,p99_ms,p999_ms,oracle_p99_ms,oracle_p999_ms,p99_x_oracle,p999_x_oracle");
+        for (Scenario.BackendSpec b : scenario.backends()) {
+            csv.append(",share_").append(b.name()).append(",oracle_share_").append(b.name());
+        }
+        csv.append('\n');
+        for (RunResult r : runs) {
+            OracleComparison.Ratios x = c.ratios(r);
+            for (int s = 0; s < x.p99PerSecond().length; s++) {
+                Histogram mine = r.load().perSecond()[s];
+                Histogram ref = o.load().perSecond()[s];
+                csv.append(String.format(Locale.ROOT, "%s,%d,%b,%s,%s,%s,%s,%s,%s", r.balancer(), s, c.settled(s),
+                        percentileMs(mine, 99), percentileMs(mine, 99.9), percentileMs(ref, 99), percentileMs(ref, 99.9),
+                        csvRatio(x.p99PerSecond()[s]), csvRatio(x.p999PerSecond()[s])));
+                for (int b = 0; b < scenario.backends().size(); b++) {
+                    csv.append(',').append(csvRatio(OracleComparison.share(r.received(), b, s)))
+                            .append(',').append(csvRatio(OracleComparison.share(o.received(), b, s)));
+                }
+                csv.append('\n');
+            }
+        }
+        Files.writeString(file, csv);
+    }
+
+    private static String percentileMs(Histogram h, double percentile) {
+        return h.getTotalCount() == 0 ? "" : ms(h.getValueAtPercentile(percentile));
+    }
+
+    private static String csvRatio(double r) {
+        return Double.isNaN(r) ? "" : String.format(Locale.ROOT, "%.3f", r);
+    }
+
+    static String times(double r) {
+        return Double.isNaN(r) ? "–" : String.format(Locale.ROOT, "%.2f", r);
+    }
+
+    private static String timesAt(double r, int second) {
+        return Double.isNaN(r) ? "–" : times(r) + " (" + second(second) + ")";
+    }
+
+    /** Seconds to the millisecond without trailing zeros: 15, 15.5. */
+    static String plain(double seconds) {
+        return java.math.BigDecimal.valueOf(Math.round(seconds * 1000), 3).stripTrailingZeros().toPlainString();
+    }
+
+    /** Second {@code s} of the run as the span it covers: "16–17 s". */
+    static String second(int s) {
+        return s + "–" + (s + 1) + " s";
     }
 
     /** Seconds per column of the share-over-time table. */

@@ -40,6 +40,8 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  *                      e.g. "maxconn 8"), {@code haproxy_backend} (lines in the backend, e.g.
  *                      "timeout queue 200ms"), {@code nginx_server} (appended to each server,
  *                      e.g. "max_conns=8")
+ * @param oracle        whether the oracle runs beside the balancers ({@code oracle}, default true;
+ *                      {@code --no-oracle} on the command line turns it off for every scenario)
  */
 public record Scenario(
         String name,
@@ -56,7 +58,8 @@ public record Scenario(
         List<String> balancers,
         Optional<String> ballastPool,
         Optional<Overload> overload,
-        java.util.Map<String, String> serverOptions) {
+        java.util.Map<String, String> serverOptions,
+        boolean oracle) {
 
     /**
      * One controllable backend's configured behaviour.
@@ -148,12 +151,17 @@ public record Scenario(
 
     /** Index of the watched backend in {@link #backends()}. */
     public int watchIndex() {
+        return indexOf(watch);
+    }
+
+    /** Index of backend {@code name} in {@link #backends()}. */
+    public int indexOf(String name) {
         for (int i = 0; i < backends.size(); i++) {
-            if (backends.get(i).name().equals(watch)) {
+            if (backends.get(i).name().equals(name)) {
                 return i;
             }
         }
-        throw new IllegalStateException("watch is validated in the constructor");
+        throw new IllegalArgumentException("backend: '" + name + "' (expected: a backend of the scenario)");
     }
 
     /** Reads a scenario file; errors name the file and the field. */
@@ -223,7 +231,8 @@ public record Scenario(
                 root.path("balancers").values().stream().map(n -> n.asString("")).toList(),
                 root.path("ballast_pool").isMissingNode()
                         ? Optional.empty() : Optional.of(root.path("ballast_pool").asString("")),
-                Optional.ofNullable(overload), serverOptions);
+                Optional.ofNullable(overload), serverOptions,
+                root.path("oracle").asBoolean(true));
     }
 
     private static BackendSpec backend(JsonNode b, String field, String name) {

@@ -11,10 +11,13 @@ import java.util.stream.Stream;
 
 /**
  * Command line of the scenario runner (bench/scenario.sh calls it):
- * {@code ScenarioMain [--only ballast,haproxy:leastconn,nginx:least_conn,...] [--lb-cpu 0] [--ballast-jar PATH]
- * [--scenarios DIR] [--results DIR] [scenario ...]}. A scenario is a file, or a name looked up as
- * {@code DIR/NAME.yaml}; none means every file in DIR. Prints each scenario's table and writes it,
- * with a per-second CSV per balancer, under a new time-stamped directory in the results dir.
+ * {@code ScenarioMain [--only ballast,haproxy:leastconn,nginx:least_conn,...] [--no-oracle] [--lb-cpu 0]
+ * [--ballast-jar PATH] [--scenarios DIR] [--results DIR] [scenario ...]}. A scenario is a file, or
+ * a name looked up as {@code DIR/NAME.yaml}; none means every file in DIR. The oracle runs last
+ * in every scenario unless the list names it already, {@code --no-oracle} is given or the
+ * scenario says {@code oracle: false}. Prints each scenario's table and writes it, with a
+ * per-second CSV per balancer (and one against the oracle), under a new time-stamped directory in
+ * the results dir.
  * Exit status: 0 every run measured, 1 a run failed, 2 bad arguments. Runs the scenarios one after
  * the other on the main thread.
  */
@@ -23,6 +26,7 @@ public final class ScenarioMain {
 
     public static void main(String[] args) throws Exception {
         List<String> only = List.of();
+        boolean oracle = true;
         String lbCpu = "";
         Path jar = Path.of("server/target/ballast.jar");
         Path scenariosDir = Path.of("bench/scenarios");
@@ -31,6 +35,7 @@ public final class ScenarioMain {
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--only" -> only = List.of(value(args, ++i).split(","));
+                case "--no-oracle" -> oracle = false;
                 case "--lb-cpu" -> lbCpu = value(args, ++i);
                 case "--ballast-jar" -> jar = Path.of(value(args, ++i));
                 case "--scenarios" -> scenariosDir = Path.of(value(args, ++i));
@@ -43,20 +48,32 @@ public final class ScenarioMain {
         try {
             scenarios.addAll(load(scenariosDir, names));
             for (Scenario s : scenarios) {
-                // The command line's list wins; then the scenario's own; then the three defaults.
-                List<String> specs = !only.isEmpty() ? only
-                        : !s.balancers().isEmpty() ? s.balancers() : List.of("ballast", "haproxy", "nginx");
-                List<Balancer> list = new ArrayList<>();
-                for (String spec : specs) {
-                    list.add(Balancer.of(spec.trim(), jar));
-                }
-                balancers.add(list);
+                balancers.add(balancers(s, only, jar, oracle));
             }
         } catch (IllegalArgumentException | IOException e) {
             System.err.println(e.getMessage());
             System.exit(2);
         }
         run(balancers, scenarios, lbCpu, resultsRoot);
+    }
+
+    /**
+     * The balancers of one scenario: the command line's list, else the scenario's own, else
+     * ballast, haproxy and nginx; then the oracle, last, unless the list has it, {@code oracle} is
+     * false (--no-oracle) or the scenario says {@code oracle: false}.
+     */
+    static List<Balancer> balancers(Scenario s, List<String> only, Path jar, boolean oracle) {
+        List<String> specs = !only.isEmpty() ? only
+                : !s.balancers().isEmpty() ? s.balancers() : List.of("ballast", "haproxy", "nginx");
+        List<Balancer> list = new ArrayList<>();
+        for (String spec : specs) {
+            list.add(Balancer.of(spec.trim(), jar));
+        }
+        // The reference, in the same run so that every ratio to it is same-run.
+        if (oracle && s.oracle() && list.stream().noneMatch(b -> b.name().equals(Balancer.ORACLE))) {
+            list.add(new OracleBalancer());
+        }
+        return list;
     }
 
     private static List<Scenario> load(Path scenariosDir, List<String> names) throws IOException {
@@ -102,6 +119,9 @@ public final class ScenarioMain {
                     System.err.println("   failed: " + e.getMessage());
                     failed = true;
                 }
+            }
+            if (Report.oracleRun(runs).isPresent()) {
+                Report.oracleCsv(scenario, runs, out.resolve(scenario.name() + "-vs-oracle.csv"));
             }
             String md = Report.markdown(scenario, runs);
             Files.writeString(out.resolve(scenario.name() + ".md"), md);

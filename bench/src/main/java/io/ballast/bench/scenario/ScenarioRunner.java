@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs one scenario against one balancer: fresh backends (same seed every time), the balancer
- * started with its generated config, a warm-up, then the measured open-loop run with the timeline
+ * started with its generated config (or the in-process oracle, which is told each timeline action
+ * as it is applied), a warm-up, then the measured open-loop run with the timeline
  * applied to the backends at its offsets. Not thread-safe: one run at a time.
  */
 public final class ScenarioRunner {
@@ -40,9 +41,7 @@ public final class ScenarioRunner {
                 backends.add(ControllableBackend.start(scenario.backends().get(i), scenario.seed() * 31 + i));
             }
             int port = freePort();
-            List<String> cmd = balancer.prepare(dir, port, backends.stream().map(ControllableBackend::port).toList(), scenario);
-            try (BalancerProcess lb = BalancerProcess.start(cmd, balancerCpu, dir.resolve(balancer.name() + ".log"),
-                    port, Duration.ofSeconds(30))) {
+            try (RunningBalancer lb = balancer.start(dir, port, backends, scenario, balancerCpu)) {
                 URI target = URI.create("http://127.0.0.1:" + port + "/");
                 load.run(target, scenario.rate(), scenario.warmup(), scenario.clientTimeout(), System.nanoTime());
 
@@ -51,16 +50,19 @@ public final class ScenarioRunner {
                     b.startClock(epoch);
                 }
                 for (Action a : scenario.timeline()) {
-                    ControllableBackend b = backends.get(indexOf(scenario, a.backend()));
-                    timeline.schedule(() -> b.apply(a), epoch + a.at().toNanos() - System.nanoTime(), TimeUnit.NANOSECONDS);
+                    int i = scenario.indexOf(a.backend());
+                    ControllableBackend b = backends.get(i);
+                    // The balancer hears of it only through the backend, except the oracle, which is told.
+                    timeline.schedule(() -> lb.applying(i, a, () -> b.apply(a)),
+                            epoch + a.at().toNanos() - System.nanoTime(), TimeUnit.NANOSECONDS);
                 }
                 LoadResult result = scenario.overload().isPresent()
                         ? load.run(target, scenario.overload().get(), scenario.duration(), scenario.clientTimeout(),
                                 epoch, scenario.seed())
                         : load.run(target, scenario.rate(), scenario.duration(), scenario.clientTimeout(), epoch);
-                List<String> notes = new ArrayList<>();
+                List<String> notes = new ArrayList<>(lb.notes());
                 if (!lb.alive()) {
-                    notes.add(balancer.name() + " exited during the run (see " + lb.log() + ")");
+                    notes.add(balancer.name() + " exited during the run (see " + lb.where() + ")");
                 }
                 if (result.maxLagMicros() > 50_000) {
                     notes.add("the sender fell up to " + result.maxLagMicros() / 1000 + " ms behind schedule (latency still counts from the intended time)");
@@ -96,15 +98,6 @@ public final class ScenarioRunner {
                 FailoverMetrics.attemptsPerRequest(received, load.sent(), 0, seconds),
                 FailoverMetrics.attemptsPerRequest(received, load.sent(), fault, recovery),
                 List.copyOf(notes));
-    }
-
-    private static int indexOf(Scenario scenario, String backend) {
-        for (int i = 0; i < scenario.backends().size(); i++) {
-            if (scenario.backends().get(i).name().equals(backend)) {
-                return i;
-            }
-        }
-        throw new IllegalArgumentException("backend: '" + backend + "' (expected: a backend of the scenario)");
     }
 
     private static int freePort() throws IOException {

@@ -38,17 +38,17 @@ class ScenarioTest {
         assertThat(s.ballastPool()).isPresent();
         Path jar = Files.createFile(dir.resolve("ballast.jar"));
         List<Integer> ports = List.of(9001, 9002, 9003);
-        Balancer ballast = Balancer.of("ballast:auto", jar);
+        ProcessBalancer ballast = (ProcessBalancer) Balancer.of("ballast:auto", jar);
         assertThat(ballast.name()).isEqualTo("ballast-auto");
         ballast.prepare(dir, 8080, ports, s);
         String yaml = Files.readString(dir.resolve("ballast.yaml"));
         assertThat(yaml).contains("    algorithm: auto\n    retries:\n      max_attempts: 3\n", "    health_check:\n")
                 .doesNotContain("circuit_breaker");
-        Balancer haproxy = Balancer.of("haproxy:leastconn", jar);
+        ProcessBalancer haproxy = (ProcessBalancer) Balancer.of("haproxy:leastconn", jar);
         assertThat(haproxy.name()).isEqualTo("haproxy-leastconn");
         haproxy.prepare(dir, 8080, ports, s);
         assertThat(Files.readString(dir.resolve("haproxy.cfg"))).contains("balance leastconn");
-        Balancer nginx = Balancer.of("nginx:least_conn", jar);
+        ProcessBalancer nginx = (ProcessBalancer) Balancer.of("nginx:least_conn", jar);
         nginx.prepare(dir, 8080, ports, s);
         assertThat(Files.readString(dir.resolve("nginx.conf"))).contains("upstream bench {\n    least_conn;\n");
         assertThatThrownBy(() -> Balancer.of("envoy", jar)).hasMessageContaining("balancer: 'envoy'");
@@ -154,10 +154,10 @@ class ScenarioTest {
                 .contains("    shedding: { priority_header: X-Priority, queue_timeout: 40ms }\n");
         assertThat(s.balancers()).containsExactly("ballast:least-request", "haproxy:leastconn",
                 "nginx:least_conn");
-        Balancer.of("haproxy", jar).prepare(dir, 8080, ports, s);
+        ((ProcessBalancer) Balancer.of("haproxy", jar)).prepare(dir, 8080, ports, s);
         assertThat(Files.readString(dir.resolve("haproxy.cfg")))
                 .contains("on-error mark-down maxconn 6\n  timeout queue 40ms\n  server b1 ");
-        Balancer.of("nginx", jar).prepare(dir, 8080, ports, s);
+        ((ProcessBalancer) Balancer.of("nginx", jar)).prepare(dir, 8080, ports, s);
         assertThat(Files.readString(dir.resolve("nginx.conf"))).contains(" max_conns=6;\n");
         assertThatThrownBy(() -> Scenario.fromTree(tools.jackson.dataformat.yaml.YAMLMapper.builder().build()
                 .readTree("rate_steps: [{at: 1s, rps: 100}]\n"), "x"))
