@@ -4,7 +4,7 @@ import java.util.function.IntPredicate;
 
 /**
  * The oracle's choice of a free worker: rules 2 to 4 of {@link OracleDispatcher}'s class comment
- * (fastest free worker first, then the least utilized, then scenario order; a slower free worker
+ * (fastest free worker first, then the least utilized, then the one chosen longest ago; a slower free worker
  * only when waiting for a faster, all-busy one would take longer; never where the request's own
  * draw says it fails), on any view of the backends. It exists once and both oracles call it: the
  * simulator's ({@link OracleDispatcher}, on its modelled backends) and the scenario runner's
@@ -37,6 +37,14 @@ public final class OracleChoice {
   }
 
   private final int[] candidates;
+  /**
+   * When each backend was last chosen (a count of choices): among backends equal in speed and
+   * load, the one chosen longest ago goes first. Without it, ties went to scenario order, and on
+   * equal backends at light load (every worker free) the first backend took nearly everything:
+   * as good for latency as any spread, but a meaningless reference for shares.
+   */
+  private final long[] lastChosen;
+  private long choices;
 
   /** For up to {@code backends} backends. */
   public OracleChoice(int backends) {
@@ -44,6 +52,7 @@ public final class OracleChoice {
       throw new IllegalArgumentException("backends: " + backends + " (expected: > 0)");
     }
     this.candidates = new int[backends];
+    this.lastChosen = new long[backends];
   }
 
   /**
@@ -70,13 +79,17 @@ public final class OracleChoice {
       if (fasterIfWaiting(v, v.meanNanos(b), ahead) || fails.test(b)) {
         continue;
       }
+      lastChosen[b] = ++choices;
       return b;
     }
     return -1;
   }
 
-  /** Whether backend {@code a} comes before {@code b}: faster, then less utilized, then first. */
-  private static boolean before(Backends v, int a, int b) {
+  /**
+   * Whether backend {@code a} comes before {@code b}: faster, then less utilized, then the one
+   * chosen longer ago (a rotation among equals), then scenario order.
+   */
+  private boolean before(Backends v, int a, int b) {
     int bySpeed = Double.compare(v.meanNanos(a), v.meanNanos(b));
     if (bySpeed != 0) {
       return bySpeed < 0;
@@ -85,7 +98,10 @@ public final class OracleChoice {
     long busyA = v.workers(a) - v.free(a);
     long busyB = v.workers(b) - v.free(b);
     long byLoad = busyA * v.workers(b) - busyB * v.workers(a);
-    return byLoad != 0 ? byLoad < 0 : a < b;
+    if (byLoad != 0) {
+      return byLoad < 0;
+    }
+    return lastChosen[a] != lastChosen[b] ? lastChosen[a] < lastChosen[b] : a < b;
   }
 
   /**

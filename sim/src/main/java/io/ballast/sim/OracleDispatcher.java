@@ -24,7 +24,8 @@ import java.util.function.Consumer;
  *       central-queue FCFS is what dispatching policies are held against).
  *   <li><b>The fastest free worker first.</b> Candidates are taken by true mean service time
  *       (ascending), then by utilization (busy / workers, so equal backends share evenly), then
- *       by scenario order.
+ *       the one chosen longest ago (a rotation: at light load every worker is free, and equal
+ *       backends still share evenly), then by scenario order.
  *   <li><b>A slower free worker only when waiting for a faster one would take longer</b>: the
  *       request at place {@code q} of those held (0 for the head) takes a free worker of mean
  *       {@code m} unless {@code m > (q + 1 + C) / R}, where the faster backends that are all busy

@@ -43,6 +43,27 @@ class OracleTest {
   }
 
   @Test
+  void atLightLoadEqualBackendsStillShareEvenly() {
+    // 5 % busy: nearly every request finds every worker free, so only the rotation among
+    // equals spreads them (ties once went to scenario order, and a took almost everything).
+    SimResult r = Simulation.run(parse("""
+        seed: 4
+        duration: 30s
+        warmup: 2s
+        clients: {rate: 60, timeout: 5s}
+        backends:
+          - {name: a, slots: 8, service: {distribution: lognormal, mean: 20ms, p99: 80ms}}
+          - {name: b, slots: 8, service: {distribution: lognormal, mean: 20ms, p99: 80ms}}
+          - {name: c, slots: 8, service: {distribution: lognormal, mean: 20ms, p99: 80ms}}
+        algorithms: [round-robin]
+        """));
+    VariantResult o = oracle(r);
+    for (int i = 0; i < 3; i++) {
+      assertThat(o.sharePercent(i)).as("share of backend %d", i).isCloseTo(100.0 / 3, within(1.0));
+    }
+  }
+
+  @Test
   void onUnequalCapacityItAtLeastMatchesWeightedRoundRobinWithTheTrueWeights() {
     // 16, 8 and 4 workers at 85 % of the pool's 1400 requests/s.
     SimResult r = Simulation.run(parse("""
