@@ -50,6 +50,15 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * When no outcome arrived for τ (a backend that was down, drained, cut off by its circuit breaker
  * or starved), the next outcome starts a new history (n = 1, so it replaces the old figures): the
  * backend is new again and is probed gently by the picker ({@link #outcomes}).
+ *
+ * <h2>A quiet backend that recovered</h2>
+ * A backend the picker no longer uses gets one probe a second ({@link AutoPicker}), so it never
+ * goes stale; its history restarts instead when {@code recoveryConfirm} (2) quiet outcomes in a
+ * row (each at least quietNanos, 1 s, after the previous outcome) succeeded in less than the
+ * predicted cost {@code L × (1 + errorPenalty × e)} divided by {@code recoveryRatio} (4).
+ * Worked example: shunned at L = 200 ms, two probes answered in 20 ms (20 × 4 = 80 < 200): the
+ * second starts a new history at 20 ms. One lognormal answer (p99 = 4 × mean) of a backend still
+ * at 200 ms falls under 50 ms with probability 0.05, two in a row 0.003.
  */
 public final class AutoLoad implements LoadObserver {
   /** The count past which an outcome's weight stops shrinking: the window of a busy backend. */

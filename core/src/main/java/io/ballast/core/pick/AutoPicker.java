@@ -35,6 +35,14 @@ import java.util.Objects;
  *       disfavour is probed again and judged on what it does now.
  * </ul>
  *
+ * <p>Re-entry: a candidate with a history, no request in flight and no outcome for
+ * {@code probeInterval} (1 s) is taken at once when another candidate is in steady use (an outcome
+ * within probeInterval / {@link #BUSY}): a shunned backend gets one request at a time, at most one
+ * per second, never behind a queue, so its history never goes stale (no burst of probes each τ)
+ * and two such quiet answers that beat its predicted cost by {@code recoveryRatio} (4) restart its
+ * history ({@link AutoLoad}): a recovered backend is found in about 2 s. Variants and figures in
+ * docs/optimizer-auto.md, "Re-entry".
+ *
  * <p>Probing is Prequal's lesson (Wydrowski et al., NSDI 2024): requests in flight and latency
  * are the signals, and a replica's estimate is only as good as its freshness.
  *
@@ -76,6 +84,13 @@ public final class AutoPicker implements Picker {
    * @param probeOutcomes outcomes a backend needs before it competes without a cap
    * @param probeInFlight requests in flight a backend without that history may hold, >= 1
    * @param decay time constant τ of the averages and their idle decay
+   * @param probeInterval a backend with no outcome for this long is probed (one request at a
+   *     time) while another is in use; zero: no such probes
+   * @param recoveryRatio a quiet answer that beats the predicted cost by this factor counts
+   *     toward a restart of the history; 0: never
+   * @param recoveryConfirm quiet answers in a row that restart it
+   * @param band costs within this fraction of the cheapest tie, least in flight winning; 0: off
+   *     (a losing variant, kept for comparison)
    */
   public record Tuning(int choices, boolean peak, boolean byLoad, double errorPenalty,
       int probeOutcomes, int probeInFlight, Duration decay, Duration probeInterval,
