@@ -236,8 +236,15 @@ public final class ScenarioReader {
   }
 
   private ServiceTime service(YamlNode n) {
-    Map<String, YamlNode> m = in.map(n, Set.of("distribution", "mean", "p99"));
+    Map<String, YamlNode> m =
+        in.map(n, Set.of("distribution", "mean", "p99", "fast", "slow", "slow_share"));
     String d = in.opt(m, "distribution", in::string, "exponential");
+    if (d.equals("bimodal")) {
+      Duration fast = in.duration(in.required(n, m, "fast"));
+      Duration slow = in.duration(in.required(n, m, "slow"));
+      double share = in.number(in.required(n, m, "slow_share"), 0, 1);
+      return in.build(n, () -> new ServiceTime.Bimodal(fast, slow, share));
+    }
     Duration mean = in.duration(in.required(n, m, "mean"));
     return switch (d) {
       case "constant" -> in.build(n, () -> new ServiceTime.Constant(mean));
@@ -247,7 +254,7 @@ public final class ScenarioReader {
         yield in.build(m.get("p99"), () -> new ServiceTime.LogNormal(mean, p99));
       }
       default -> throw in.error(m.get("distribution"), "'" + d
-          + "' (expected: one of constant, exponential, lognormal)");
+          + "' (expected: one of constant, exponential, lognormal, bimodal)");
     };
   }
 

@@ -109,6 +109,39 @@ public sealed interface ServiceTime {
     }
   }
 
+  /**
+   * Two populations of requests, each exponentially distributed around its own mean: a share
+   * {@code slowShare} takes {@code slow} on average, the rest {@code fast} (a cache that misses,
+   * a query that sometimes scans). The mean is {@code (1 - s) × fast + s × slow}. Worked example:
+   * fast 5 ms, slow 100 ms, share 0.1: mean 14.5 ms, while nine requests in ten take about 5.
+   */
+  record Bimodal(Duration fast, Duration slow, double slowShare) implements ServiceTime {
+    public Bimodal {
+      positive("fast", fast);
+      positive("slow", slow);
+      if (!(slowShare >= 0 && slowShare <= 1)) {
+        throw new IllegalArgumentException("slow_share: " + slowShare + " (expected: 0..1)");
+      }
+    }
+
+    @Override
+    public double sampleNanos(SplittableRandom random) {
+      long mode = random.nextDouble() < slowShare ? slow.toNanos() : fast.toNanos();
+      return -Math.log(1.0 - random.nextDouble()) * mode;
+    }
+
+    @Override
+    public double meanNanos() {
+      return (1 - slowShare) * fast.toNanos() + slowShare * slow.toNanos();
+    }
+
+    @Override
+    public String toString() {
+      return "bimodal fast " + millis(fast.toNanos()) + " slow " + millis(slow.toNanos())
+          + " share " + slowShare;
+    }
+  }
+
   private static void positive(String field, Duration d) {
     java.util.Objects.requireNonNull(d, field);
     if (d.isNegative() || d.isZero()) {

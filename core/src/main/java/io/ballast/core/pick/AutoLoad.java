@@ -50,6 +50,15 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * When no outcome arrived for τ (a backend that was down, drained, cut off by its circuit breaker
  * or starved), the next outcome starts a new history (n = 1, so it replaces the old figures): the
  * backend is new again and is probed gently by the picker ({@link #outcomes}).
+ *
+ * <h2>A quiet backend that recovered</h2>
+ * A backend the picker no longer uses gets one probe a second ({@link AutoPicker}), so it never
+ * goes stale; its history restarts instead when {@code recoveryConfirm} (2) quiet outcomes in a
+ * row (each at least quietNanos, 1 s, after the previous outcome) succeeded in less than the
+ * predicted cost {@code L × (1 + errorPenalty × e)} divided by {@code recoveryRatio} (4).
+ * Worked example: shunned at L = 200 ms, two probes answered in 20 ms (20 × 4 = 80 < 200): the
+ * second starts a new history at 20 ms. One lognormal answer (p99 = 4 × mean) of a backend still
+ * at 200 ms falls under 50 ms with probability 0.05, two in a row 0.003.
  */
 public final class AutoLoad implements LoadObserver {
   /** The count past which an outcome's weight stops shrinking: the window of a busy backend. */
@@ -86,9 +95,16 @@ public final class AutoLoad implements LoadObserver {
   /** Per load bucket: the full-width time of its last sample, for staleness. */
   private final AtomicLongArray ratioNanos = new AtomicLongArray(BUCKETS);
 
+  /** Consecutive quiet outcomes that beat the history's prediction (see {@link #record}). */
+  private final AtomicInteger better = new AtomicInteger();
+
   private volatile long lastNanos;
   private volatile double tauNanos = 10e9;
   private volatile boolean peak = true;
+  private volatile double quietNanos;
+  private volatile double recoveryRatio;
+  private volatile int recoveryConfirm = 2;
+  private volatile double errorPenalty = 30;
 
   /**
    * The backend's history, created on the first call and recorded into by every completion of
@@ -115,11 +131,35 @@ public final class AutoLoad implements LoadObserver {
    *     that a backend turning slow is noticed on its first slow answer)
    */
   void configure(double tauNanos, boolean peak) {
+    configure(tauNanos, peak, 0, 0, 2, 30);
+  }
+
+  /**
+   * As {@link #configure(double, boolean)}, with the recovery test of a quiet backend.
+   *
+   * @param quietNanos an outcome at least this long after the previous one is quiet (a probe of a
+   *     backend the picker had stopped using); 0: no recovery test
+   * @param recoveryRatio a quiet outcome beats the history when it succeeded in less than the
+   *     predicted cost {@code L × (1 + errorPenalty × e)} divided by this; 0: never
+   * @param recoveryConfirm this many quiet outcomes in a row that beat it restart the history
+   * @param errorPenalty the picker's error penalty, for the predicted cost
+   */
+  void configure(double tauNanos, boolean peak, double quietNanos, double recoveryRatio,
+      int recoveryConfirm, double errorPenalty) {
     if (!(tauNanos > 0)) {
       throw new IllegalArgumentException("tauNanos: " + tauNanos + " (expected: > 0)");
     }
     this.tauNanos = tauNanos;
     this.peak = peak;
+    this.quietNanos = quietNanos;
+    this.recoveryRatio = recoveryRatio;
+    this.recoveryConfirm = Math.max(1, recoveryConfirm);
+    this.errorPenalty = errorPenalty;
+  }
+
+  /** Nanoseconds since the last outcome; {@code Long.MAX_VALUE} before the first. */
+  long quietFor(long now) {
+    return outcomes.get() == 0 ? Long.MAX_VALUE : now - lastNanos;
   }
 
   /** The time constant τ in nanoseconds. */
@@ -145,7 +185,8 @@ public final class AutoLoad implements LoadObserver {
   public void record(boolean success, long nanos, long now, int joined) {
     long last = lastNanos;
     int n;
-    if (outcomes.get() > 0 && now - last > STALE_FACTOR * tauNanos) {
+    if (outcomes.get() > 0 && now - last > STALE_FACTOR * tauNanos
+        || recovered(success, nanos, now, last)) {
       outcomes.set(1);
       n = 1;
     } else {
@@ -161,6 +202,37 @@ public final class AutoLoad implements LoadObserver {
         recordRatio(bucket(joined), Math.max(0, nanos) / value(before), now, tau);
       }
     }
+  }
+
+  /**
+   * Whether this outcome shows that a quiet backend recovered: it came at least quietNanos after
+   * the previous one (the picker's probe of a backend it no longer uses), it succeeded, and it
+   * beat the history's prediction {@code L × (1 + errorPenalty × e)} by recoveryRatio, for the
+   * recoveryConfirm-th quiet outcome in a row. Any other outcome ends the run.
+   */
+  private boolean recovered(boolean success, long nanos, long now, long last) {
+    double quiet = quietNanos;
+    if (!(quiet > 0 && recoveryRatio > 0) || outcomes.get() == 0) {
+      return false;
+    }
+    if (now - last < quiet) {
+      if (better.get() != 0) {
+        better.set(0);
+      }
+      return false;
+    }
+    long l = latency.get();
+    boolean beats = success && l != EMPTY
+        && nanos * recoveryRatio < value(l) * (1 + errorPenalty * errorRate(now));
+    if (!beats) {
+      better.set(0);
+      return false;
+    }
+    if (better.incrementAndGet() < recoveryConfirm) {
+      return false;
+    }
+    better.set(0);
+    return true;
   }
 
   /** The load bucket of q requests in flight (q >= 1); see {@link #BUCKET_TOP}. */

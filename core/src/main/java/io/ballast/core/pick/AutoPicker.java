@@ -35,6 +35,14 @@ import java.util.Objects;
  *       disfavour is probed again and judged on what it does now.
  * </ul>
  *
+ * <p>Re-entry: a candidate with a history, no request in flight and no outcome for
+ * {@code probeInterval} (1 s) is taken at once when another candidate is in steady use (an outcome
+ * within probeInterval / {@link #BUSY}): a shunned backend gets one request at a time, at most one
+ * per second, never behind a queue, so its history never goes stale (no burst of probes each τ)
+ * and two such quiet answers that beat its predicted cost by {@code recoveryRatio} (4) restart its
+ * history ({@link AutoLoad}): a recovered backend is found in about 2 s. Variants and figures in
+ * docs/optimizer-auto.md, "Re-entry".
+ *
  * <p>Probing is Prequal's lesson (Wydrowski et al., NSDI 2024): requests in flight and latency
  * are the signals, and a replica's estimate is only as good as its freshness.
  *
@@ -49,10 +57,18 @@ import java.util.Objects;
  * <p>Thread-safe, non-blocking, no allocation per pick, O(d): reads of atomics only.
  */
 public final class AutoPicker implements Picker {
+  /**
+   * A candidate whose last outcome is less than probeInterval / BUSY old is in steady use (16
+   * outcomes a second and more at the shipped 1 s): only then is a quiet one probed, so that a
+   * probe is a small share of the traffic and a pool that is merely quiet picks by cost.
+   */
+  static final long BUSY = 16;
+
   private final Backend[] backends;
   private final AutoLoad[] history;
   private final double[] weights;
   private final Tuning tuning;
+  private final long probeNanos;
   private final Rng rng;
 
   /**
@@ -68,11 +84,26 @@ public final class AutoPicker implements Picker {
    * @param probeOutcomes outcomes a backend needs before it competes without a cap
    * @param probeInFlight requests in flight a backend without that history may hold, >= 1
    * @param decay time constant τ of the averages and their idle decay
+   * @param probeInterval a backend with no outcome for this long is probed (one request at a
+   *     time) while another is in use; zero: no such probes
+   * @param recoveryRatio a quiet answer that beats the predicted cost by this factor counts
+   *     toward a restart of the history; 0: never
+   * @param recoveryConfirm quiet answers in a row that restart it
+   * @param band costs within this fraction of the cheapest tie, least in flight winning; 0: off
+   *     (a losing variant, kept for comparison)
    */
   public record Tuning(int choices, boolean peak, boolean byLoad, double errorPenalty,
-      int probeOutcomes, int probeInFlight, Duration decay) {
-    public static final Tuning DEFAULT =
-        new Tuning(3, false, true, 30.0, 10, 2, Duration.ofSeconds(10));
+      int probeOutcomes, int probeInFlight, Duration decay, Duration probeInterval,
+      double recoveryRatio, int recoveryConfirm, double band) {
+    public static final Tuning DEFAULT = new Tuning(3, false, true, 30.0, 10, 2,
+        Duration.ofSeconds(10), Duration.ofSeconds(1), 4.0, 2, 0);
+
+    /** A tuning without quiet probes, recovery test or tie band (the version before them). */
+    public Tuning(int choices, boolean peak, boolean byLoad, double errorPenalty,
+        int probeOutcomes, int probeInFlight, Duration decay) {
+      this(choices, peak, byLoad, errorPenalty, probeOutcomes, probeInFlight, decay,
+          Duration.ZERO, 0, 2, 0);
+    }
 
     public Tuning {
       Sampler.checkChoices(choices);
@@ -86,6 +117,7 @@ public final class AutoPicker implements Picker {
         throw new IllegalArgumentException("probeInFlight: " + probeInFlight + " (expected: >= 1)");
       }
       Objects.requireNonNull(decay, "decay");
+      Objects.requireNonNull(probeInterval, "probeInterval");
       if (decay.isNegative() || decay.isZero()) {
         throw new IllegalArgumentException("decay: " + decay + " (expected: > 0)");
       }
@@ -93,13 +125,14 @@ public final class AutoPicker implements Picker {
 
     /** This tuning with the given number of choices. */
     public Tuning withChoices(int d) {
-      return new Tuning(d, peak, byLoad, errorPenalty, probeOutcomes, probeInFlight, decay);
+      return new Tuning(d, peak, byLoad, errorPenalty, probeOutcomes, probeInFlight, decay,
+          probeInterval, recoveryRatio, recoveryConfirm, band);
     }
 
     /** This tuning with the given decay. */
     public Tuning withDecay(Duration tau) {
       return new Tuning(choices, peak, byLoad, errorPenalty, probeOutcomes, probeInFlight,
-          tau);
+          tau, probeInterval, recoveryRatio, recoveryConfirm, band);
     }
   }
 
@@ -120,9 +153,11 @@ public final class AutoPicker implements Picker {
   public static PickerFactory factory(Tuning tuning) {
     Objects.requireNonNull(tuning, "tuning");
     double tau = tuning.decay().toNanos();
+    double quiet = tuning.probeInterval().toNanos();
     return (pool, previous, rng) -> {
       for (Backend b : pool.members()) {
-        AutoLoad.of(b.load()).configure(tau, tuning.peak());
+        AutoLoad.of(b.load()).configure(tau, tuning.peak(), quiet, tuning.recoveryRatio(),
+            tuning.recoveryConfirm(), tuning.errorPenalty());
       }
       return new AutoPicker(pool.availableBackends(), pool.availableWeights(), tuning,
           rng.forPickers());
@@ -146,6 +181,7 @@ public final class AutoPicker implements Picker {
       this.weights[i] = weights[i];
     }
     this.tuning = Objects.requireNonNull(tuning, "tuning");
+    this.probeNanos = tuning.probeInterval().toNanos();
     this.rng = Objects.requireNonNull(rng, "rng");
   }
 
@@ -172,6 +208,9 @@ public final class AutoPicker implements Picker {
     int withLatency = 0;
     int fallback = c[0];
     double fallbackLoad = Double.MAX_VALUE;
+    long quiet = probeNanos;
+    int probe = -1;
+    boolean busy = false;
     for (int k = 0; k < found; k++) {
       int i = c[k];
       int inFlight = all[i].load().inFlight();
@@ -187,6 +226,14 @@ public final class AutoPicker implements Picker {
         }
         continue;
       }
+      if (quiet > 0) {
+        long idle = h.quietFor(now);
+        if (idle < quiet / BUSY) {
+          busy = true;
+        } else if (idle >= quiet && inFlight == 0 && probe < 0) {
+          probe = i;
+        }
+      }
       c[eligible++] = i;
       if (h.hasLatency()) {
         latencySum += h.latencyNanos(0.0, now);
@@ -196,18 +243,38 @@ public final class AutoPicker implements Picker {
     if (eligible == 0) {
       return all[fallback].picked();
     }
+    if (probe >= 0 && busy) {
+      return all[probe].picked();
+    }
     if (eligible == 1) {
       return all[c[0]].picked();
     }
     double neutral = withLatency == 0 ? 1.0 : latencySum / withLatency;
+    double[] costs = scratch.costs;
     int best = -1;
     double bestCost = Double.MAX_VALUE;
     for (int k = 0; k < eligible; k++) {
       int i = c[k];
       double cost = cost(i, neutral, now);
+      costs[k] = cost;
       if (best < 0 || cost < bestCost) {
         best = i;
         bestCost = cost;
+      }
+    }
+    double band = tuning.band();
+    if (band > 0) {
+      double limit = bestCost * (1 + band);
+      double bestLoad = Double.MAX_VALUE;
+      for (int k = 0; k < eligible; k++) {
+        int i = c[k];
+        if (costs[k] <= limit) {
+          double load = (all[i].load().inFlight() + 1.0) / weights[i];
+          if (load < bestLoad) {
+            bestLoad = load;
+            best = i;
+          }
+        }
       }
     }
     return all[best].picked();

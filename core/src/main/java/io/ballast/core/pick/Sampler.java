@@ -22,6 +22,8 @@ final class Sampler {
   /** Per-thread scratch: the candidates found and the indexes already drawn. */
   static final class Scratch {
     final int[] candidates = new int[MAX_CHOICES];
+    /** A picker's per-candidate figures (auto: the costs), indexed like the candidates. */
+    final double[] costs = new double[MAX_CHOICES];
     private final int[] drawn = new int[MAX_DRAWS];
   }
 

@@ -381,6 +381,163 @@ class AutoPickerTest {
     assertThat(bs.get(0).load().inFlight()).isBetween(120, 160);
   }
 
+  // ---------------------------------------------------------------- re-entry of a shunned backend
+
+  private static final AutoPicker.Tuning T = AutoPicker.Tuning.DEFAULT;
+  private static final long PROBE = T.probeInterval().toNanos();
+
+  /**
+   * b1 and b2 answer one 10 ms request each per 10 ms of the fake clock; every tick one request
+   * is picked: to b1 or b2 it completes at once in 10 ms, to b0 it stays in flight until
+   * {@code b0Answers} says. Returns the ticks at which b0 was picked.
+   */
+  private List<Long> run(List<Backend> bs, Picker p, long millis, long b0Ms) {
+    List<Long> probes = new ArrayList<>();
+    long b0Done = Long.MAX_VALUE;
+    for (long t = 0; t < millis; t += 10) {
+      clock.addAndGet(10 * MS);
+      if (clock.get() >= b0Done) {
+        bs.get(0).load().complete(true, b0Ms * MS);
+        b0Done = Long.MAX_VALUE;
+      }
+      history(bs.get(1), 1, 10, true);
+      history(bs.get(2), 1, 10, true);
+      Backend b = picked(p);
+      b.load().start();
+      if (b == bs.get(0)) {
+        assertThat(b.load().inFlight()).as("b0 in flight at %d ms", t).isEqualTo(1);
+        probes.add(t);
+        b0Done = clock.get() + b0Ms * MS;
+      } else {
+        b.load().complete(true, 10 * MS);
+      }
+    }
+    return probes;
+  }
+
+  @Test
+  void aShunnedBackendIsProbedOneRequestAtATimeAndKeepsItsHistoryWhileStillSlow() {
+    assertThat(T.probeInterval()).isEqualTo(Duration.ofSeconds(1));
+    List<Backend> bs = backends(1, 1, 1);
+    history(bs.get(0), 20, 100, true);
+    Picker p = auto(bs, 3);
+    // 30 s, three τ: before, b0 was shunned for τ and then got 10 probes at 2 in flight each τ.
+    // Now: one request after each second without an outcome, never two at once.
+    List<Long> probes = run(bs, p, 30_000, 100);
+    assertThat(probes).hasSizeBetween(26, 28);
+    for (int k = 1; k < probes.size(); k++) {
+      // The next probe: 1 s after the previous one's answer (100 ms), to the tick.
+      assertThat(probes.get(k) - probes.get(k - 1)).isBetween(1_100L, 1_110L);
+    }
+    // Never stale, never restarted: the history goes on (20 + the probes), still 100 ms.
+    AutoLoad h = AutoLoad.of(bs.get(0).load());
+    assertThat(h.outcomes()).isBetween(20 + probes.size() - 1, 20 + probes.size());
+    // (Read up to 1.1 s after the last probe: decayed by at most e^-0.11 toward 0.)
+    assertThat(h.latencyNanos(clock.get()) / MS).isBetween(88.0, 100.0);
+  }
+
+  @Test
+  void aProbeThatBeatsThePredictionRestartsTheHistoryAndTheBackendCompetesAgain() {
+    List<Backend> bs = backends(1, 1, 1);
+    history(bs.get(0), 20, 100, true);
+    Picker p = auto(bs, 5);
+    // b0 recovered: it answers in 10 ms. The first quiet probe is one sample in the run of
+    // recoveryConfirm (2): averaged in with the weight of its quiet gap, about 1.1 s
+    // (1 - e^-0.11 = 0.10).
+    List<Long> probes = run(bs, p, 1_100, 10);
+    assertThat(probes).hasSize(1);
+    AutoLoad h = AutoLoad.of(bs.get(0).load());
+    assertThat(h.outcomes()).isEqualTo(21);
+    assertThat(h.latencyNanos(clock.get()) / MS).isCloseTo(100 - 0.10 * 90, within(1.0));
+    // The second quiet probe beats 91 ms / recoveryRatio (4) too: a new history of one outcome,
+    // 10 ms. The backend is probed as a new one (2 in flight, 10 outcomes), then competes.
+    clock.addAndGet(PROBE);
+    history(bs.get(0), 1, 10, true);
+    assertThat(h.outcomes()).isEqualTo(1);
+    assertThat(h.latencyNanos(clock.get()) / MS).isCloseTo(10, within(1e-3));
+    int before = 0;
+    for (int i = 0; i < 300; i++) {
+      Backend b = picked(p);
+      if (b == bs.get(0)) {
+        before++;
+      }
+      b.load().start();
+      clock.addAndGet(MS);
+      b.load().complete(true, 10 * MS);
+    }
+    assertThat(before).isBetween(80, 120);
+  }
+
+  @Test
+  void aSlowProbeOrABusyOutcomeBreaksTheRunOfRecoveries() {
+    List<Backend> bs = backends(1, 1, 1);
+    history(bs.get(0), 20, 100, true);
+    auto(bs, 5);
+    AutoLoad h = AutoLoad.of(bs.get(0).load());
+    Backend b0 = bs.get(0);
+    // Quiet and fast, quiet and slow (ends the run), quiet and fast: no restart.
+    for (long ms : new long[] {10, 90, 10}) {
+      clock.addAndGet(PROBE);
+      history(b0, 1, ms, true);
+    }
+    assertThat(h.outcomes()).isEqualTo(23);
+    // A busy outcome (1 ms after the last) ends the run too.
+    clock.addAndGet(MS);
+    history(b0, 1, 10, true);
+    clock.addAndGet(PROBE);
+    history(b0, 1, 10, true);
+    assertThat(h.outcomes()).isEqualTo(25);
+    // A quiet error ends it as well; then two quiet successes in a row restart.
+    clock.addAndGet(PROBE);
+    history(b0, 1, 1, false);
+    clock.addAndGet(PROBE);
+    history(b0, 1, 10, true);
+    assertThat(h.outcomes()).isEqualTo(27);
+    clock.addAndGet(PROBE);
+    history(b0, 1, 10, true);
+    assertThat(h.outcomes()).isEqualTo(1);
+  }
+
+  @Test
+  void aBackendShunnedForItsErrorsIsRestartedBySuccessfulProbes() {
+    List<Backend> bs = backends(1, 1, 1);
+    Backend b0 = bs.get(0);
+    // 30 % fast errors: 7 successes of 10 ms, 3 errors of 1 ms, twice.
+    for (int k = 0; k < 2; k++) {
+      history(b0, 7, 10, true);
+      history(b0, 3, 1, false);
+    }
+    auto(bs, 5);
+    AutoLoad h = AutoLoad.of(b0.load());
+    assertThat(h.errorRate(clock.get())).isCloseTo(0.3, within(0.05));
+    // Predicted cost 10 ms × (1 + 30 × 0.3) = 100 ms: a 10 ms success beats it by far.
+    clock.addAndGet(PROBE);
+    history(b0, 1, 10, true);
+    clock.addAndGet(PROBE);
+    history(b0, 1, 10, true);
+    assertThat(h.outcomes()).isEqualTo(1);
+    assertThat(h.errorRate(clock.get())).isZero();
+  }
+
+  @Test
+  void inAQuietPoolTheCostDecidesNotTheProbe() {
+    List<Backend> bs = backends(1, 1, 1);
+    history(bs.get(0), 20, 100, true);
+    history(bs.get(1), 20, 10, true);
+    history(bs.get(2), 20, 10, true);
+    Picker p = auto(bs, 9);
+    // Five requests a second: no backend is in steady use (an outcome within 1 s / 16), so no
+    // one is being passed over and nothing is probed; the cost decides, and the slow b0 (its
+    // 100 ms decaying toward the others' over these 9 s, short of τ) is never taken.
+    for (int i = 0; i < 45; i++) {
+      clock.addAndGet(200 * MS);
+      Backend b = picked(p);
+      assertThat(b).isNotSameAs(bs.get(0));
+      b.load().start();
+      b.load().complete(true, 10 * MS);
+    }
+  }
+
   @Test
   void aPoolWithoutHistoryStartsAsLeastRequest() {
     List<Backend> bs = backends(1, 1, 1);
