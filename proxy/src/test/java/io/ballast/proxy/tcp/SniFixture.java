@@ -10,7 +10,6 @@ import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.pool.PoolListener;
 import io.ballast.core.retry.RetryPolicy;
 import io.ballast.core.retry.RetrySettings;
-import io.ballast.proxy.ProxyObserver;
 import io.ballast.proxy.ProxyServer;
 import io.ballast.proxy.ProxySettings;
 import io.ballast.proxy.client.AccessList;
@@ -37,9 +36,10 @@ final class SniFixture implements AutoCloseable {
   final ControlLoop control = new ControlLoop("sni-test-control", Throwable::printStackTrace);
   final Map<String, TcpBackend> backends = new LinkedHashMap<>();
   final Map<String, PoolRef> pools = new LinkedHashMap<>();
-  final ConcurrentLinkedQueue<TcpConnectionLog> logs = new ConcurrentLinkedQueue<>();
-  final ConcurrentLinkedQueue<String> refused = new ConcurrentLinkedQueue<>();
-  final ConcurrentLinkedQueue<String> connectFailures = new ConcurrentLinkedQueue<>();
+  private final RecordingTcpObserver observer = new RecordingTcpObserver();
+  final ConcurrentLinkedQueue<TcpConnectionLog> logs = observer.logs;
+  final ConcurrentLinkedQueue<String> refused = observer.refused;
+  final ConcurrentLinkedQueue<String> connectFailures = observer.connectFailures;
   final ProxyServer proxy;
   InetSocketAddress address;
 
@@ -50,23 +50,7 @@ final class SniFixture implements AutoCloseable {
       backends.put(name, b);
       pools.put(name, pool(name, List.of(new Backend(name, "127.0.0.1", b.port(), 1))));
     }
-    proxy = new ProxyServer(ProxySettings.defaults(), new ProxyObserver() {
-      @Override
-      public void onTcpConnectionClosed(TcpConnectionLog log) {
-        logs.add(log);
-      }
-
-      @Override
-      public void onClientConnectionRefused(String listener, String reason) {
-        refused.add(reason);
-      }
-
-      @Override
-      public void onTcpConnectFailed(String listener, String pool, Backend backend,
-          String reason) {
-        connectFailures.add(backend.name() + " " + reason);
-      }
-    }, 2);
+    proxy = new ProxyServer(ProxySettings.defaults(), observer, 2);
   }
 
   /** A round-robin pool of {@code members}, retried as by default; {@code v1} sends PROXY v1. */

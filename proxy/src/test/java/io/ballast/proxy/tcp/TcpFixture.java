@@ -10,7 +10,6 @@ import io.ballast.core.pool.LoadBalancer;
 import io.ballast.core.pool.PoolListener;
 import io.ballast.core.retry.RetryPolicy;
 import io.ballast.core.retry.RetrySettings;
-import io.ballast.proxy.ProxyObserver;
 import io.ballast.proxy.ProxyServer;
 import io.ballast.proxy.ProxySettings;
 import io.ballast.proxy.client.HashKey;
@@ -34,8 +33,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 final class TcpFixture implements AutoCloseable {
   final ControlLoop control = new ControlLoop("tcp-test-control", Throwable::printStackTrace);
   final List<Backend> members = new ArrayList<>();
-  final ConcurrentLinkedQueue<TcpConnectionLog> logs = new ConcurrentLinkedQueue<>();
-  final ConcurrentLinkedQueue<String> connectFailures = new ConcurrentLinkedQueue<>();
+  private final RecordingTcpObserver observer = new RecordingTcpObserver();
+  final ConcurrentLinkedQueue<TcpConnectionLog> logs = observer.logs;
+  final ConcurrentLinkedQueue<String> connectFailures = observer.connectFailures;
   final LoadBalancer pool;
   final ProxyServer proxy;
   final InetSocketAddress address;
@@ -47,18 +47,7 @@ final class TcpFixture implements AutoCloseable {
     }
     pool = new LoadBalancer("tcp", members, algorithm, HealthSettings.PASSIVE_ONLY, control,
         Rng.seeded(7), PoolListener.NONE);
-    proxy = new ProxyServer(ProxySettings.defaults(), new ProxyObserver() {
-      @Override
-      public void onTcpConnectionClosed(TcpConnectionLog log) {
-        logs.add(log);
-      }
-
-      @Override
-      public void onTcpConnectFailed(String listener, String pool, Backend backend,
-          String reason) {
-        connectFailures.add(backend.name() + " " + reason);
-      }
-    }, 2);
+    proxy = new ProxyServer(ProxySettings.defaults(), observer, 2);
     ref = new PoolRef(pool, new RetryPolicy(retries, Ticker.SYSTEM),
         algorithm.hashBased() ? HashKey.CLIENT_IP : null, null);
     address = proxy.tcp().add(new TcpListenerSpec("tcp", new InetSocketAddress("127.0.0.1", 0),
