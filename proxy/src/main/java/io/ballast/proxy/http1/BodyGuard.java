@@ -2,8 +2,6 @@ package io.ballast.proxy.http1;
 
 import io.ballast.proxy.ProxySettings.ClientLimits;
 import io.ballast.proxy.routing.RouteSpec;
-import io.netty.channel.Channel;
-import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -25,13 +23,11 @@ import java.util.concurrent.TimeUnit;
  * is: only when a read ends inside a body, never cancelled, and when it fires it looks at the
  * body pending then (a body that arrives in the read of its head, the common case, costs no timer
  * and no clock read). On an HTTP/2 stream there is none: the connection's periodic check looks at
- * each stream ({@link #check(Channel, long)}).
+ * each stream ({@link #look}).
  *
  * <p>Event-loop only; one per exchange, set again for each request.
  */
 public final class BodyGuard {
-  /** The guard of an HTTP/2 stream's body, on the stream's channel, for the connection's look. */
-  private static final AttributeKey<BodyGuard> STREAM = AttributeKey.valueOf("ballast.bodyGuard");
   private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
   static final RequestChecks.Rejection TIMEOUT =
       new RequestChecks.Rejection(408, "request body not received within the request body timeout");
@@ -40,7 +36,7 @@ public final class BodyGuard {
 
   private final RequestIn in;
   private final Exchange exchange;
-  private final Channel channel;
+  private final ClientSide side;
   /** The connection's periodic check looks at this body, not a timer of its own. */
   private final boolean ticked;
   private final Runnable fire = this::fire;
@@ -64,14 +60,11 @@ public final class BodyGuard {
   private long windowStart;
   private long windowBytes;
 
-  BodyGuard(RequestIn in, Exchange exchange, Channel channel, boolean ticked) {
+  BodyGuard(RequestIn in, Exchange exchange, ClientSide side, boolean ticked) {
     this.in = in;
     this.exchange = exchange;
-    this.channel = channel;
+    this.side = side;
     this.ticked = ticked;
-    if (ticked) {
-      channel.attr(STREAM).set(this);
-    }
   }
 
   /**
@@ -166,8 +159,8 @@ public final class BodyGuard {
   }
 
   private void schedule(long now) {
-    if (channel.isActive()) {
-      timer = channel.eventLoop().schedule(fire, Math.max(0, due() - now), TimeUnit.NANOSECONDS);
+    if (side.isActive()) {
+      timer = side.eventLoop().schedule(fire, Math.max(0, due() - now), TimeUnit.NANOSECONDS);
     }
   }
 
@@ -202,11 +195,8 @@ public final class BodyGuard {
     return true;
   }
 
-  /** The HTTP/2 connection's periodic look at the body of the request on {@code stream}. */
-  public static void check(Channel stream, long now) {
-    BodyGuard g = stream.attr(STREAM).get();
-    if (g != null) {
-      g.check(now);
-    }
+  /** The HTTP/2 connection's periodic look at the body pending at {@code now}. */
+  void look(long now) {
+    check(now);
   }
 }

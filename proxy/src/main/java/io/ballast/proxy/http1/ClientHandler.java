@@ -5,17 +5,22 @@ import io.ballast.proxy.ListenerContext;
 import io.ballast.proxy.ProxyServer;
 import io.ballast.proxy.client.ClientAddress;
 import io.ballast.proxy.tls.ClientTls;
-import io.ballast.proxy.tls.TlsAcceptor;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandler;
+import io.ballast.proxy.tunnel.Tunnel;
+import io.ballast.proxy.tunnel.TunnelSide;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.concurrent.TimeUnit;
@@ -33,20 +38,19 @@ import java.util.concurrent.TimeUnit;
  * <p>Event-loop only; one instance per client channel.
  */
 public final class ClientHandler extends ChannelInboundHandlerAdapter
-    implements ClientConnection {
+    implements ClientConnection, ExchangeClient {
   private enum State { IDLE, EXCHANGE, TUNNEL, CLOSING }
 
   private final ListenerContext listener;
-  /** What an HTTP/1.1 connection may switch to; null for none (and for HTTP/2 streams). */
+  /** What the connection may switch to; null for none. */
   private final ProtocolSwitch upgrades;
-  /** The HTTP/2 connection when this handler serves one of its streams; null on HTTP/1.1. */
-  private final StreamOwner owner;
   private ChannelHandlerContext ctx;
   /** The connection's HTTP codec, which holds still behind an upgrade request; may be null. */
   private ServerCodec codec;
   /** The head of the request being served now. */
   private HttpRequest current;
   private ClientAddress address = ClientAddress.UNKNOWN;
+  private ClientSide side;
   private ClientTls tls;
   private Exchange exchange;
   private State state = State.IDLE;
@@ -64,42 +68,32 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
 
   /** The handler of an HTTP/1.1 connection. */
   public ClientHandler(ListenerContext listener) {
-    this(listener, null, null);
+    this(listener, null);
   }
 
   /** The handler of an HTTP/1.1 connection that may switch protocols through {@code upgrades}. */
   public ClientHandler(ListenerContext listener, ProtocolSwitch upgrades) {
-    this(listener, upgrades, null);
-  }
-
-  /**
-   * The handler of one HTTP/2 stream of {@code owner}'s connection (or of an HTTP/1.1
-   * connection when {@code owner} is null). A stream serves one request and ends.
-   */
-  public ClientHandler(ListenerContext listener, StreamOwner owner) {
-    this(listener, null, owner);
-  }
-
-  private ClientHandler(ListenerContext listener, ProtocolSwitch upgrades,
-      StreamOwner owner) {
     this.listener = listener;
     this.upgrades = upgrades;
-    this.owner = owner;
   }
 
-  /** The client's connection: the parent of an HTTP/2 stream's channel, else its own. */
   @Override
   public Channel connection() {
-    Channel ch = ctx.channel();
-    return owner != null && ch.parent() != null ? ch.parent() : ch;
+    return ctx.channel();
   }
 
-  /** The protocol the client spoke, for the access log. */
-  String protocol(HttpRequest request) {
-    return owner != null ? "HTTP/2.0" : request.protocolVersion().text();
+  @Override
+  public ClientSide side() {
+    return side;
   }
 
-  ClientAddress address() {
+  @Override
+  public String protocol(HttpRequest request) {
+    return request.protocolVersion().text();
+  }
+
+  @Override
+  public ClientAddress address() {
     return address;
   }
 
@@ -107,7 +101,8 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
    * What the connection's TLS handshake settled, or null on a plain connection. The handshake
    * ends before the first request can be decoded, so every request sees it.
    */
-  ClientTls tls() {
+  @Override
+  public ClientTls tls() {
     ClientTls t = tls;
     if (t == null && address.secure() && ctx != null) {
       t = tls = ClientTls.of(connection());
@@ -115,8 +110,8 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
     return t;
   }
 
-  /** True when the connection closes after the current response. */
-  boolean closing() {
+  @Override
+  public boolean closing() {
     return drainWatch.draining() || state == State.CLOSING;
   }
 
@@ -133,37 +128,40 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
    * True when {@code request} asked for a WebSocket upgrade that ballast may tunnel: the codec
    * holds still behind it until the backend answers.
    */
-  boolean upgradeRequested(HttpRequest request) {
-    if (owner != null) {
-      return extendedConnect();
-    }
+  @Override
+  public boolean upgradeRequested(HttpRequest request) {
     return codec != null && codec.holdsFor(request);
   }
 
-  /** True unless an HTTP/2 request's head left its stream open (trailers may follow). */
-  boolean headIsWholeRequest() {
-    return owner == null || owner.requestEnded(ctx);
-  }
-
-  /** True on an HTTP/2 stream whose request is a WebSocket handshake (RFC 8441). */
-  boolean extendedConnect() {
-    return owner != null && owner.extendedConnect(ctx);
-  }
-
-  /**
-   * Switches an HTTP/2 stream to its tunnel ({@link StreamOwner#tunnel}); false on an HTTP/1.1
-   * connection, whose switch is the relay's own.
-   */
-  boolean tunnelStream(HttpResponse upgrade, ChannelHandler endpoint) {
-    if (owner == null) {
-      return false;
-    }
-    owner.tunnel(ctx, upgrade, endpoint);
+  @Override
+  public boolean headIsWholeRequest() {
     return true;
   }
 
-  /** The connection became a tunnel: reading and closing are the tunnel's from now on. */
-  void tunnelled() {
+  @Override
+  public boolean extendedConnect() {
+    return false;
+  }
+
+  @Override
+  public TunnelSide tunnelSide() {
+    return TunnelSide.of(ctx.channel());
+  }
+
+  /**
+   * The 101 goes to the client, encoded by the connection's HTTP codec one last time; the
+   * tunnel's endpoint goes in front of this handler, which stays to hear the close, and the idle
+   * and HTTP handlers go (what the decoder held reaches the endpoint).
+   */
+  @Override
+  public void switchToTunnel(HttpResponse upgrade, Tunnel tunnel) {
+    ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, upgrade.status(),
+        Unpooled.EMPTY_BUFFER, upgrade.headers(), EmptyHttpHeaders.INSTANCE), ctx.voidPromise());
+    ChannelPipeline p = ctx.pipeline();
+    p.addBefore(ctx.name(), "tunnel", tunnel.endpoint(true));
+    Switchover.removeIfPresent(p, IdleStateHandler.class);
+    Switchover.removeIfPresent(p, ServerCodec.class);
+    // Reading and closing are the tunnel's from now on.
     state = State.TUNNEL;
     pipelined.release();
   }
@@ -182,13 +180,9 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
     if (exchange != null) {
       return;
     }
-    address = owner != null ? owner.address() : listener.clientAddress(ctx.channel());
-    exchange = new Exchange(this, listener, ctx.channel(),
-        listener.upstreamPool(ctx.channel().eventLoop()), owner == null ? null : owner.deadlines());
-    if (owner != null) {
-      owner.streamOpened(this);
-      return;
-    }
+    address = listener.clientAddress(ctx.channel());
+    side = new ChannelSide(ctx.channel());
+    exchange = new Exchange(this, listener, listener.upstreamPool(ctx.channel().eventLoop()), null);
     drainWatch.awaiting(System.nanoTime());
     listener.opened(this, false);
     if (listener.draining()) {
@@ -201,10 +195,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
   public void channelInactive(ChannelHandlerContext ctx) {
     drainWatch.announced();
     state = State.CLOSING;
-    if (exchange != null && owner != null) {
-      owner.streamClosed(this);
-      exchange.onClientClosed();
-    } else if (exchange != null) {
+    if (exchange != null) {
       exchange.onClientClosed();
       listener.closed(this, false);
     }
@@ -256,12 +247,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
   }
 
   private void serveHead(HttpRequest request) {
-    RequestChecks.Rejection rejection = RequestChecks.check(request, connection().localAddress());
-    if (rejection != null) {
-      RefusalLog.refused(listener, address.ip(), rejection);
-      state = State.CLOSING;
-      ctx.channel().config().setAutoRead(false);
-      exchange.reject(request, rejection);
+    if (exchange.refused(request)) {
       return;
     }
     if (upgrades != null && upgrades.upgrade(ctx, request, address.secure())) {
@@ -282,22 +268,16 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
     updateReading();
   }
 
-  /** Called by the exchange once it has written its last byte (or given up). */
-  void onExchangeEnd(boolean close) {
+  @Override
+  public void refusing() {
+    state = State.CLOSING;
+    ctx.channel().config().setAutoRead(false);
+  }
+
+  @Override
+  public void onExchangeEnd(boolean close) {
     if (!ctx.channel().isActive()) {
       state = State.CLOSING;
-      return;
-    }
-    if (owner != null) {
-      // A stream serves one request. Its response ended with END_STREAM, and so, usually, did
-      // the request: the stream is closed. A request still arriving is reset, without error as
-      // its answer is whole (a response cut short reset the stream already).
-      state = State.CLOSING;
-      if (!exchange.requestComplete()) {
-        owner.answeredEarly(ctx);
-      } else if (close) {
-        ctx.close();
-      }
       return;
     }
     if (close || drainWatch.draining() || state == State.CLOSING) {
@@ -331,7 +311,8 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
   }
 
   /** Reads the client only when the request can go on and no pipelined request is waiting. */
-  void updateReading() {
+  @Override
+  public void updateReading() {
     if (beginning > 0 || state == State.TUNNEL) {
       return;
     }
@@ -434,9 +415,5 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter
   @Override
   public ListenerContext listener() {
     return listener;
-  }
-
-  public ChannelHandlerContext context() {
-    return ctx;
   }
 }

@@ -1,7 +1,6 @@
 package io.ballast.proxy.http1;
 
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -56,16 +55,16 @@ final class ClientTerms {
   }
 
   /** A backend connection took the request: a client waiting for it gets its 100 Continue. */
-  void continueIfExpected(Channel channel, boolean requestComplete) {
+  void continueIfExpected(ClientSide side, boolean requestComplete) {
     if (expectContinue && !requestComplete && !continueSent) {
       continueSent = true;
-      channel.writeAndFlush(new DefaultFullHttpResponse(
+      side.writeAndFlush(new DefaultFullHttpResponse(
           HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
     }
   }
 
   /** A 1xx before the final response ({@link Responses#relayInformational}). */
-  void informational(Channel channel, HttpResponse response, int code) {
-    continueSent |= Responses.relayInformational(channel, response, code, version, continueSent);
+  void informational(ClientSide side, HttpResponse response, int code) {
+    continueSent |= Responses.relayInformational(side, response, code, version, continueSent);
   }
 }

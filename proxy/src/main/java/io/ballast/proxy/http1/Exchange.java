@@ -11,7 +11,6 @@ import io.ballast.proxy.routing.RoutedRequest;
 import io.ballast.proxy.routing.Router;
 import io.ballast.proxy.shed.Admission;
 import io.ballast.proxy.tunnel.TunnelSummary;
-import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
@@ -37,10 +36,10 @@ import io.netty.util.ReferenceCountUtil;
  * and record), so a request that is not retried allocates little beyond its routing. Event-loop
  * only.
  */
-final class Exchange {
-  private final ClientHandler client;
+public final class Exchange {
+  private final ExchangeClient client;
   private final ListenerContext listener;
-  private final Channel channel;
+  private final ClientSide side;
   private final Router router;
   private final Attempts attempts;
   private final UpstreamLeg leg;
@@ -65,22 +64,26 @@ final class Exchange {
   /** The connections are a tunnel: the tunnel ends the request. */
   private boolean tunnelling;
 
-  Exchange(ClientHandler client, ListenerContext listener, Channel channel, UpstreamPool upstreams,
+  /**
+   * {@code deadlines}: the response deadlines of an HTTP/2 connection's streams, when the client
+   * is one of them; null for an HTTP/1.1 connection.
+   */
+  public Exchange(ExchangeClient client, ListenerContext listener, UpstreamPool upstreams,
       Deadlines deadlines) {
     this.client = client;
     this.listener = listener;
-    this.channel = channel;
+    this.side = client.side();
     this.router = new Router(listener, client.address());
     this.attempts = new Attempts(Ticker.SYSTEM, listener.attemptListener());
-    this.leg = new UpstreamLeg(this, listener, channel, upstreams, attempts, deadlines);
-    this.in = new RequestIn(this, listener, client, channel, leg, attempts, record);
-    this.out = new ResponseOut(channel);
-    this.admission = new Admission(channel.eventLoop(), this::send, this::refuse);
+    this.leg = new UpstreamLeg(this, listener, side, upstreams, attempts, deadlines);
+    this.in = new RequestIn(this, listener, client, leg, attempts, record, deadlines != null);
+    this.out = new ResponseOut(side);
+    this.admission = new Admission(side.eventLoop(), this::send, this::refuse);
   }
 
   // ---- state seen by ClientHandler and the leg
 
-  boolean done() {
+  public boolean done() {
     return done;
   }
 
@@ -89,17 +92,17 @@ final class Exchange {
     return grpc;
   }
 
-  boolean requestComplete() {
+  public boolean requestComplete() {
     return in.complete();
   }
 
   /** True while the client may send more of the request: connected and the backend keeps up. */
-  boolean acceptsRequestData() {
+  public boolean acceptsRequestData() {
     return in.complete() || local() || leg.writable();
   }
 
   /** True while the exchange waits on the client (not on ballast or the backend). */
-  boolean waitingOnClient() {
+  public boolean waitingOnClient() {
     return !done && !in.complete() && acceptsRequestData();
   }
 
@@ -124,7 +127,7 @@ final class Exchange {
     listener.requestStarted();
   }
 
-  void begin(HttpRequest req) {
+  public void begin(HttpRequest req) {
     startRequest(req, true);
     if (++requests >= listener.limits().maxRequestsPerConnection() && !client.closing()
         && !"HTTP/2.0".equals(record.protocol())) {
@@ -198,6 +201,22 @@ final class Exchange {
     leg.connectNext();
   }
 
+  /**
+   * Checks {@code req}'s head before routing (RFC 9110/9112 rules a proxy enforces): when it is
+   * refused, it is counted and logged, the client is told ({@link ExchangeClient#refusing}), the
+   * answer written and the request ended; returns true then.
+   */
+  public boolean refused(HttpRequest req) {
+    RequestChecks.Rejection rejection = RequestChecks.check(req, side.connection().localAddress());
+    if (rejection == null) {
+      return false;
+    }
+    RefusalLog.refused(listener, client.address().ip(), rejection);
+    client.refusing();
+    reject(req, rejection);
+    return true;
+  }
+
   /** A request refused before routing: the answer is written and the connection closes. */
   void reject(HttpRequest req, RequestChecks.Rejection rejection) {
     startRequest(req, req.decoderResult().isSuccess());
@@ -206,14 +225,14 @@ final class Exchange {
     closeClient = true;
     request = null;
     ReferenceCountUtil.release(req);
-    if (channel.isActive()) {
-      channel.writeAndFlush(Responses.error(record.status, true,
+    if (side.isActive()) {
+      side.writeAndFlush(Responses.error(record.status, true,
           listener.rewriter().requestIdHeader(), null));
     }
     end();
   }
 
-  void onRequestContent(HttpContent c) {
+  public void onRequestContent(HttpContent c) {
     if (local()) {
       boolean last = c instanceof LastHttpContent;
       boolean broken = c.decoderResult().isFailure();
@@ -227,15 +246,20 @@ final class Exchange {
     in.content(c);
   }
 
+  /** The HTTP/2 connection's periodic look at the request body of its stream. */
+  public void checkBody(long now) {
+    in.checkBody(now);
+  }
+
   /** The end of a read of the client: what it wrote upstream goes out. */
-  void flushUpstream() {
+  public void flushUpstream() {
     in.readEnded();
   }
 
   /** A backend connection took the request: the client may send its body now. */
   void attached() {
     in.flowChanged();
-    terms.continueIfExpected(channel, in.complete());
+    terms.continueIfExpected(side, in.complete());
     client.updateReading();
   }
 
@@ -299,7 +323,7 @@ final class Exchange {
 
   /** A 1xx before the final response ({@link Responses#relayInformational}). */
   void relayInformational(HttpResponse response, int code) {
-    terms.informational(channel, response, code);
+    terms.informational(side, response, code);
   }
 
   /**
@@ -311,7 +335,7 @@ final class Exchange {
       // The head was the whole answer; what the backend sent after it has no place.
       c.release();
       if (last) {
-        channel.flush();
+        side.flush();
         end();
       }
       return true;
@@ -326,15 +350,15 @@ final class Exchange {
       end();
       return true;
     }
-    return channel.isWritable();
+    return side.isWritable();
   }
 
   void flushClient() {
     out.flush();
   }
 
-  void onClientWritabilityChanged() {
-    if (channel.isWritable()) {
+  public void onClientWritabilityChanged() {
+    if (side.isWritable()) {
       leg.clientWritable();
     }
   }
@@ -377,8 +401,8 @@ final class Exchange {
     leg.drop();
     boolean close = terms.closeAfter(in.complete(), client.closing() || listener.draining());
     closeClient = close;
-    if (channel.isActive()) {
-      record.status = Responses.local(channel, grpc, code, reason, location, headers, close,
+    if (side.isActive()) {
+      record.status = Responses.local(side, grpc, code, reason, location, headers, close,
           listener.rewriter().requestIdHeader(), record.requestId);
     }
     end();
@@ -391,12 +415,12 @@ final class Exchange {
     leg.drop();
     closeClient = true;
     out.flush();
-    channel.close();
+    side.close();
     end();
   }
 
   /** The client went away. */
-  void onClientClosed() {
+  public void onClientClosed() {
     if (done || tunnelling) {
       // A tunnel hears the close itself and ends the request.
       return;

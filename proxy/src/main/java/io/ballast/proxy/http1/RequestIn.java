@@ -8,7 +8,6 @@ import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 
 /**
  * A request's body on its way in, from the client's reads to the attempt's backend connection:
@@ -22,8 +21,7 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 final class RequestIn {
   private final Exchange exchange;
   private final ListenerContext listener;
-  private final ClientHandler client;
-  private final Channel channel;
+  private final ExchangeClient client;
   private final UpstreamLeg leg;
   private final Attempts attempts;
   private final RequestRecord record;
@@ -33,17 +31,17 @@ final class RequestIn {
   /** The last part arrived (or, for ballast's own answer, was read). */
   private boolean complete;
 
-  RequestIn(Exchange exchange, ListenerContext listener, ClientHandler client, Channel channel,
-      UpstreamLeg leg, Attempts attempts, RequestRecord record) {
+  /** {@code ticked}: the client's HTTP/2 connection looks at the body ({@link #checkBody}). */
+  RequestIn(Exchange exchange, ListenerContext listener, ExchangeClient client, UpstreamLeg leg,
+      Attempts attempts, RequestRecord record, boolean ticked) {
     this.exchange = exchange;
     this.listener = listener;
     this.client = client;
-    this.channel = channel;
     this.leg = leg;
     this.attempts = attempts;
     this.record = record;
     this.body = leg.body();
-    this.guard = new BodyGuard(this, exchange, channel, channel instanceof Http2StreamChannel);
+    this.guard = new BodyGuard(this, exchange, client.side(), ticked);
   }
 
   /** A new request, or one refused before its body: nothing of it has arrived. */
@@ -70,7 +68,7 @@ final class RequestIn {
     body.start(r.policy().bufferWholeBody(contentLength), r.policy().settings().maxBufferedBody(),
         bodiless);
     if (!upgrade) {
-      tap.start(r.route().spec.mirror(), req, contentLength, channel);
+      tap.start(r.route().spec.mirror(), req, contentLength, client.side().connection());
     }
   }
 
@@ -101,7 +99,7 @@ final class RequestIn {
     }
     record.bytesIn += n;
     boolean last = c instanceof LastHttpContent;
-    tap.copy(c, n, last, channel);
+    tap.copy(c, n, last, client.side().connection());
     if (last) {
       complete = true;
       attempts.requestReceived();
@@ -111,6 +109,11 @@ final class RequestIn {
     if (!last && up != null && !up.isWritable()) {
       client.updateReading();
     }
+  }
+
+  /** The HTTP/2 connection's periodic look at the body pending at {@code now}. */
+  void checkBody(long now) {
+    guard.look(now);
   }
 
   /** The end of a read of the client: what it wrote upstream goes out; the pace is noted. */

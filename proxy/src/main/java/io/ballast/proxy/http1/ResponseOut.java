@@ -1,6 +1,5 @@
 package io.ballast.proxy.http1;
 
-import io.netty.channel.Channel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -22,12 +21,12 @@ import io.netty.handler.codec.http.LastHttpContent;
  * <p>One instance per client connection; event-loop only.
  */
 final class ResponseOut {
-  private final Channel channel;
+  private final ClientSide side;
   /** A head not yet written; null when none waits. */
   private HttpResponse pending;
 
-  ResponseOut(Channel channel) {
-    this.channel = channel;
+  ResponseOut(ClientSide side) {
+    this.side = side;
   }
 
   /**
@@ -37,7 +36,7 @@ final class ResponseOut {
   void head(HttpResponse head) {
     writePending();
     if (head instanceof FullHttpResponse) {
-      channel.write(head, channel.voidPromise());
+      side.write(head);
     } else {
       pending = head;
     }
@@ -49,18 +48,18 @@ final class ResponseOut {
     if (head != null && last) {
       pending = null;
       LastHttpContent end = (LastHttpContent) c;
-      channel.write(new DefaultFullHttpResponse(head.protocolVersion(), head.status(),
-          end.content(), head.headers(), end.trailingHeaders()), channel.voidPromise());
+      side.write(new DefaultFullHttpResponse(head.protocolVersion(), head.status(),
+          end.content(), head.headers(), end.trailingHeaders()));
       return;
     }
     writePending();
-    channel.write(c, channel.voidPromise());
+    side.write(c);
   }
 
   /** Writes the waiting head, if any, and flushes. */
   void flush() {
     writePending();
-    channel.flush();
+    side.flush();
   }
 
   /** Writes the waiting head, if any, without a flush. */
@@ -68,7 +67,7 @@ final class ResponseOut {
     HttpResponse head = pending;
     if (head != null) {
       pending = null;
-      channel.write(head, channel.voidPromise());
+      side.write(head);
     }
   }
 }

@@ -1,6 +1,5 @@
 package io.ballast.proxy.http1;
 
-import io.netty.channel.Channel;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -23,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * when the channel closes, so closed connections leave nothing in the queue.
  */
 final class ResponseTimer {
-  private final Channel channel;
+  private final ClientSide side;
   private final Runnable onTimeout;
   private final Runnable check = this::check;
   /** The stream's connection's deadlines; null on an HTTP/1.1 connection (this queues its own). */
@@ -40,12 +39,12 @@ final class ResponseTimer {
   boolean listed;
 
   /** {@code shared}: the connection's deadlines when {@code channel} is an HTTP/2 stream's. */
-  ResponseTimer(Channel channel, Deadlines shared, Runnable onTimeout) {
-    this.channel = channel;
+  ResponseTimer(ClientSide side, Deadlines shared, Runnable onTimeout) {
+    this.side = side;
     this.onTimeout = onTimeout;
     this.shared = shared;
     if (shared == null) {
-      channel.closeFuture().addListener(f -> cancelTask());
+      side.connection().closeFuture().addListener(f -> cancelTask());
     }
   }
 
@@ -65,7 +64,7 @@ final class ResponseTimer {
       // Only with a deadline earlier than the queued task's time: requeue.
       cancelTask();
     }
-    if (task == null && channel.isOpen()) {
+    if (task == null && side.connection().isOpen()) {
       schedule(nanos, now);
     }
   }
@@ -90,7 +89,7 @@ final class ResponseTimer {
 
   private void schedule(long nanos, long now) {
     taskTime = now + nanos;
-    task = channel.eventLoop().schedule(check, nanos, TimeUnit.NANOSECONDS);
+    task = side.eventLoop().schedule(check, nanos, TimeUnit.NANOSECONDS);
   }
 
   private void check() {
@@ -101,7 +100,7 @@ final class ResponseTimer {
     long now = System.nanoTime();
     long left = deadline - now;
     if (left > 0) {
-      if (channel.isOpen()) {
+      if (side.connection().isOpen()) {
         schedule(left, now);
       }
       return;

@@ -2,7 +2,6 @@ package io.ballast.proxy.http1;
 
 import io.ballast.proxy.grpc.GrpcCall;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -33,10 +32,10 @@ final class Responses {
    * status with its short text; to a gRPC call, the trailers-only gRPC status that means it (a
    * gRPC client reads a status, not an HTTP error). Returns the HTTP status written.
    */
-  static int local(Channel channel, GrpcCall grpc, int code, String reason, String location,
+  static int local(ClientSide side, GrpcCall grpc, int code, String reason, String location,
       HttpHeaders extra, boolean close, AsciiString idHeader, String requestId) {
     if (grpc.isCall() && location == null) {
-      channel.writeAndFlush(grpc.answer(code, reason, idHeader, requestId));
+      side.writeAndFlush(grpc.answer(code, reason, idHeader, requestId));
       return 200;
     }
     FullHttpResponse r = location == null
@@ -45,7 +44,7 @@ final class Responses {
     if (extra != null) {
       r.headers().setAll(extra);
     }
-    channel.writeAndFlush(r);
+    side.writeAndFlush(r);
     return code;
   }
 
@@ -131,14 +130,14 @@ final class Responses {
    * ({@code continueSent}). It is no answer yet: the response timeout keeps running. Releases
    * {@code response}; returns true when it sent a 100 Continue.
    */
-  static boolean relayInformational(Channel channel, HttpResponse response, int code,
+  static boolean relayInformational(ClientSide side, HttpResponse response, int code,
       HttpVersion clientVersion, boolean continueSent) {
     boolean relay = clientVersion.equals(HttpVersion.HTTP_1_1) && !(code == 100 && continueSent);
     if (relay) {
       HeaderRewriter.removeHopByHop(response.headers());
-      channel.writeAndFlush(new DefaultFullHttpResponse(response.protocolVersion(),
+      side.writeAndFlush(new DefaultFullHttpResponse(response.protocolVersion(),
           response.status(), Unpooled.EMPTY_BUFFER, response.headers(),
-          EmptyHttpHeaders.INSTANCE), channel.voidPromise());
+          EmptyHttpHeaders.INSTANCE));
     }
     ReferenceCountUtil.release(response);
     return relay && code == 100;

@@ -8,14 +8,10 @@ import io.ballast.proxy.tunnel.TunnelListener;
 import io.ballast.proxy.tunnel.TunnelSummary;
 import io.ballast.proxy.upstream.BackendCodec;
 import io.ballast.proxy.websocket.WebSocketFarewell;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.timeout.IdleStateHandler;
 
 /**
@@ -23,8 +19,8 @@ import io.netty.handler.timeout.IdleStateHandler;
  * answered a WebSocket upgrade with 101, then reports what the tunnel does:
  * <ol>
  *   <li>the 101 goes to the client, encoded by the client's HTTP codec one last time (an
- *       HTTP/2 stream's client gets its protocol's answer instead, a 200, and the stream's
- *       owner makes the stream a byte pipe: {@link ClientHandler#tunnelStream});
+ *       HTTP/2 stream's client gets its protocol's answer instead, a 200, and the stream
+ *       becomes a byte pipe: {@link ExchangeClient#switchToTunnel});
  *   <li>each pipeline gets the tunnel's endpoint in front of its last handler (the client
  *       handler and the backend connection's handler stay behind it for their bookkeeping when
  *       the connection closes: open connections counted, the client unregistered);
@@ -55,33 +51,23 @@ final class Switchover implements TunnelListener {
    * Writes {@code response} (the prepared 101) to the client and opens the tunnel between
    * {@code client}'s connection and {@code upstream}'s.
    */
-  static void open(Exchange exchange, ClientHandler client, UpstreamHandler upstream,
+  static void open(Exchange exchange, ExchangeClient client, UpstreamHandler upstream,
       ListenerContext listener, String pool, HttpResponse response) {
-    Channel clientChannel = client.context().channel();
     Channel backendChannel = upstream.channel();
     Switchover reports = new Switchover(exchange, listener.observer(), pool);
-    Tunnel tunnel = new Tunnel(clientChannel, backendChannel,
+    Tunnel tunnel = new Tunnel(client.tunnelSide(), backendChannel,
         listener.settings().tunnelIdleTimeout(), new WebSocketFarewell(listener.settings().maxWebSocketFrame()), reports,
         listener.tunnels());
-    ChannelPipeline cp = clientChannel.pipeline();
     ChannelPipeline bp = backendChannel.pipeline();
-    if (!client.tunnelStream(response, tunnel.endpoint(true))) {
-      clientChannel.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-          response.status(), Unpooled.EMPTY_BUFFER, response.headers(),
-          EmptyHttpHeaders.INSTANCE), clientChannel.voidPromise());
-      cp.addBefore(client.context().name(), "tunnel", tunnel.endpoint(true));
-    }
+    client.switchToTunnel(response, tunnel);
     bp.addBefore(bp.context(upstream).name(), "tunnel", tunnel.endpoint(false));
-    client.tunnelled();
-    removeIfPresent(cp, IdleStateHandler.class);
-    removeIfPresent(cp, ServerCodec.class);
     removeIfPresent(bp, IdleStateHandler.class);
     removeIfPresent(bp, BackendCodec.class);
     reports.opened();
     tunnel.start();
   }
 
-  private static void removeIfPresent(ChannelPipeline p, Class<? extends ChannelHandler> type) {
+  static void removeIfPresent(ChannelPipeline p, Class<? extends ChannelHandler> type) {
     if (p.get(type) != null) {
       p.remove(type);
     }

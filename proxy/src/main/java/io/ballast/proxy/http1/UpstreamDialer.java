@@ -2,7 +2,6 @@ package io.ballast.proxy.http1;
 
 import io.ballast.core.Backend;
 import io.ballast.proxy.proxyprotocol.ProxyHeaderVersion;
-import io.ballast.proxy.proxyprotocol.ProxyHeaderWriter;
 import io.ballast.proxy.routing.PoolRef;
 import io.ballast.proxy.upstream.BackendConnections;
 import io.ballast.proxy.upstream.h2.H2Connections;
@@ -37,10 +36,10 @@ final class UpstreamDialer {
   /** The connection being made (its channel) or the stream being opened (its future). */
   private Object pending;
 
-  UpstreamDialer(UpstreamLeg leg, UpstreamPool upstreams, Channel client) {
+  UpstreamDialer(UpstreamLeg leg, UpstreamPool upstreams, Channel clientConnection) {
     this.leg = leg;
     this.upstreams = upstreams;
-    this.clientConnection = ProxyHeaderWriter.connectionOf(client);
+    this.clientConnection = clientConnection;
   }
 
   /** A channel to {@code backend} of the pool {@code ref}: attached now, or when it is up. */

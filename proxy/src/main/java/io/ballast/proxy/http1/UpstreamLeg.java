@@ -61,7 +61,7 @@ final class UpstreamLeg {
   private boolean requestSent;
   private long sentNanos;
 
-  UpstreamLeg(Exchange exchange, ListenerContext listener, Channel client, UpstreamPool upstreams,
+  UpstreamLeg(Exchange exchange, ListenerContext listener, ClientSide client, UpstreamPool upstreams,
       Attempts attempts, Deadlines deadlines) {
     this.exchange = exchange;
     this.listener = listener;
@@ -69,7 +69,7 @@ final class UpstreamLeg {
     this.attempts = attempts;
     this.body = new RequestBody(this::onHeadWritten, this::onRequestSent);
     this.responseTimer = new ResponseTimer(client, deadlines, this::onTimeout);
-    this.dialer = new UpstreamDialer(this, upstreams, client);
+    this.dialer = new UpstreamDialer(this, upstreams, client.connection());
   }
 
   RequestBody body() {

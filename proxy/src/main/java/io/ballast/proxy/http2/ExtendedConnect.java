@@ -1,8 +1,7 @@
 package io.ballast.proxy.http2;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.ballast.proxy.tunnel.TunnelInput;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -80,17 +79,14 @@ final class ExtendedConnect {
     ReferenceCountUtil.release(msg);
   }
 
-  /**
-   * The stream became a tunnel: what it held goes on from {@code ctx} (the handler that leaves
-   * the stream's pipeline for the tunnel's), with the end of input when it came.
-   */
-  void deliver(ChannelHandlerContext ctx) {
+  /** The stream became a tunnel: what it held goes to {@code tunnel}, with its end if it came. */
+  void deliver(TunnelInput tunnel) {
     ByteBuf b;
     while ((b = held.poll()) != null) {
-      ctx.fireChannelRead(b);
+      tunnel.read(b);
     }
     if (heldEnd) {
-      ctx.fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+      tunnel.inputEnded();
     }
   }
 

@@ -2,29 +2,24 @@ package io.ballast.proxy.http2;
 
 import io.ballast.proxy.ListenerContext;
 import io.ballast.proxy.ProxySettings;
-import io.ballast.proxy.http1.ClientHandler;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http2.DefaultHttp2Connection;
 import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.UniformStreamByteDistributor;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.AsciiString;
 
 /**
  * Builds the handlers of a client connection that speaks HTTP/2: Netty's frame codec with
- * ballast's limits, the multiplexer that gives each stream a child channel, and the
- * {@link Http2ServerConnection} that owns the connection. Each stream's channel is translated to
- * HTTP/1.1-shaped messages ({@link StreamCodec}) and served by the same {@link ClientHandler} and
- * exchange as an HTTP/1.1 connection, so routing, attempts, retries and the access log exist once
- * for both.
+ * ballast's limits, the {@link StreamDispatch} that hands each stream's frames to its
+ * {@link ClientStream}, and the {@link Http2ServerConnection} that owns the connection. Each
+ * stream is translated to HTTP/1.1-shaped messages and served by the same exchange as an
+ * HTTP/1.1 connection, so routing, attempts, retries and the access log exist once for both.
  *
  * <p>Thread-safe (immutable); called on the connection's event loop.
  */
@@ -37,14 +32,14 @@ public final class Http2Server {
     Http2FrameCodec codec = frameCodec(settings);
     Http2ServerConnection connection =
         new Http2ServerConnection(listener, settings, alreadyCounted);
-    Http2MultiplexHandler multiplex = new Http2MultiplexHandler(streams(listener, connection));
+    StreamDispatch dispatch = new StreamDispatch(codec, connection);
     // Each stream's response flushes its connection when it ends, and responses end in the
     // reads of their backends' connections: without this, every response of a busy connection
     // is a write system call of its own. Flushes made while the client's connection is read go
     // out at the end of that read; the others at the end of the event loop's pass.
     FlushConsolidationHandler flushes = new FlushConsolidationHandler(
         FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true);
-    return new ChannelHandler[] {codec, flushes, multiplex, connection};
+    return new ChannelHandler[] {codec, flushes, dispatch, connection};
   }
 
   /**
@@ -114,15 +109,5 @@ public final class Http2Server {
     Builder(Http2Connection connection) {
       connection(connection);
     }
-  }
-
-  private static ChannelInitializer<Http2StreamChannel> streams(ListenerContext listener,
-      Http2ServerConnection connection) {
-    return new ChannelInitializer<>() {
-      @Override
-      protected void initChannel(Http2StreamChannel ch) {
-        ch.pipeline().addLast(new StreamCodec(connection), new ClientHandler(listener, connection));
-      }
-    };
   }
 }

@@ -4,20 +4,13 @@ import io.ballast.proxy.ClientConnection;
 import io.ballast.proxy.ListenerContext;
 import io.ballast.proxy.ProxyServer;
 import io.ballast.proxy.ProxySettings;
-import io.ballast.proxy.http1.BodyGuard;
 import io.ballast.proxy.client.ClientAddress;
-import io.ballast.proxy.http1.ClientHandler;
+import io.ballast.proxy.tls.ClientTls;
 import io.ballast.proxy.http1.Deadlines;
-import io.ballast.proxy.http1.StreamOwner;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
-import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Error;
@@ -25,8 +18,6 @@ import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2PingFrame;
 import io.netty.handler.codec.http2.Http2SettingsFrame;
-import io.netty.handler.codec.http2.Http2Stream;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
@@ -38,7 +29,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Owns one HTTP/2 client connection (its streams are served by their own {@link ClientHandler}s):
+ * Owns one HTTP/2 client connection (its streams are served by their own {@link ClientStream}s):
  * counts the connection open and closed, drains it with GOAWAY, and ends what would otherwise
  * hold it forever:
  *
@@ -56,7 +47,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Event-loop only; one instance per connection, after the stream multiplexer.
  */
 public final class Http2ServerConnection extends ChannelDuplexHandler
-    implements ClientConnection, StreamOwner {
+    implements ClientConnection {
   private final ListenerContext listener;
   private final long idleNanos;
   /** A request body's longest gap, and the window of its minimum rate. */
@@ -66,7 +57,7 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
   private final int maxHeaderCount;
   /** Streams the client opened. */
   private int opened;
-  private final Set<ClientHandler> streams = Collections.newSetFromMap(new IdentityHashMap<>());
+  private final Set<ClientStream> streams = Collections.newSetFromMap(new IdentityHashMap<>());
   /** True when the connection was counted open before it spoke HTTP/2 (an h2c upgrade). */
   private boolean counted;
   private ChannelHandlerContext ctx;
@@ -77,6 +68,8 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
   private boolean closing;
   /** The client's address, made by the first stream that asks. */
   private ClientAddress address;
+  /** What the connection's TLS handshake settled, read by the first stream that asks. */
+  private ClientTls tls;
   private Deadlines deadlines;
 
   Http2ServerConnection(ListenerContext listener, ProxySettings settings, boolean counted) {
@@ -206,7 +199,7 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
   }
 
   private boolean allWaitingOnClient() {
-    for (ClientHandler s : streams) {
+    for (ClientStream s : streams) {
       if (!s.waitingOnClient()) {
         return false;
       }
@@ -222,15 +215,15 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
       }
       return;
     }
-    for (ClientHandler s : new ArrayList<>(streams)) {
-      BodyGuard.check(s.context().channel(), now);
-      if (StreamCodec.stalledFor(s, now) >= idleNanos) {
+    for (ClientStream s : new ArrayList<>(streams)) {
+      s.checkBody(now);
+      if (s.stalledFor(now) >= idleNanos) {
         try {
           listener.observer().onHttp2Error(listener.name(), false, "stream_stalled");
         } catch (RuntimeException e) {
           ProxyServer.LOG.warn("observer failed on an HTTP/2 error", e);
         }
-        s.context().channel().close();
+        s.cancel();
       }
     }
   }
@@ -245,8 +238,8 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
     }
   }
 
-  @Override
-  public ClientAddress address() {
+  /** The client's address: the same for every stream of the connection, made once. */
+  ClientAddress address() {
     ClientAddress a = address;
     if (a == null) {
       a = address = listener.clientAddress(ctx.channel());
@@ -254,13 +247,24 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
     return a;
   }
 
-  @Override
-  public Deadlines deadlines() {
+  /**
+   * What the connection's TLS handshake settled, or null on a plain connection (the handshake
+   * ended before the first stream could open).
+   */
+  ClientTls tls() {
+    ClientTls t = tls;
+    if (t == null && address().secure()) {
+      t = tls = ClientTls.of(ctx.channel());
+    }
+    return t;
+  }
+
+  /** The response deadlines of the connection's streams (one queued task for them all). */
+  Deadlines deadlines() {
     return deadlines;
   }
 
-  @Override
-  public void streamOpened(ClientHandler stream) {
+  void streamOpened(ClientStream stream) {
     streams.add(stream);
     if (++opened >= listener.limits().maxRequestsPerConnection() && !closing) {
       // The connection's last stream: GOAWAY now; the streams in flight finish.
@@ -269,38 +273,7 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
     }
   }
 
-  @Override
-  public void answeredEarly(ChannelHandlerContext stream) {
-    Http2Stream.State state = ((Http2StreamChannel) stream.channel()).stream().state();
-    if (state == Http2Stream.State.OPEN || state == Http2Stream.State.HALF_CLOSED_LOCAL) {
-      // The client still sends: its body, or the end of a request refused by its head.
-      stream.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR))
-          .addListener(ChannelFutureListener.CLOSE);
-    } else {
-      stream.close();
-    }
-  }
-
-  @Override
-  public boolean extendedConnect(ChannelHandlerContext stream) {
-    // hasAttr first: attr() would give every stream's channel an attribute map to say no.
-    Channel ch = stream.channel();
-    return ch.hasAttr(EXTENDED_CONNECT) && Boolean.TRUE.equals(ch.attr(EXTENDED_CONNECT).get());
-  }
-
-  @Override
-  public boolean requestEnded(ChannelHandlerContext stream) {
-    return stream.channel() instanceof Http2StreamChannel ch
-        && !ch.stream().state().remoteSideOpen();
-  }
-
-  @Override
-  public void tunnel(ChannelHandlerContext stream, HttpResponse upgrade, ChannelHandler endpoint) {
-    StreamTunnel.open(stream, upgrade, endpoint);
-  }
-
-  @Override
-  public void streamClosed(ClientHandler stream) {
+  void streamClosed(ClientStream stream) {
     if (streams.remove(stream) && streams.isEmpty()) {
       idleSince = System.nanoTime();
     }

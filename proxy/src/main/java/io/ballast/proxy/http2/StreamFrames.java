@@ -64,7 +64,8 @@ public final class StreamFrames {
     all.finish(promise);
   }
 
-  private static Http2StreamFrame[] frames(HttpObject msg,
+  /** The frames of {@code msg}, which they take over (see {@link #write}). */
+  static Http2StreamFrame[] frames(HttpObject msg,
       Function<HttpMessage, Http2Headers> heads) {
     if (msg instanceof HttpMessage message) {
       if (msg instanceof HttpResponse response

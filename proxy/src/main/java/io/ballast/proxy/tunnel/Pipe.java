@@ -2,10 +2,7 @@ package io.ballast.proxy.tunnel;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.socket.DuplexChannel;
 
 /**
  * One direction of a tunnel: what is read from {@code source} is written to {@code sink}, with
@@ -16,8 +13,8 @@ import io.netty.channel.socket.DuplexChannel;
  * <p>Event-loop only; both channels live on the same event loop.
  */
 final class Pipe {
-  private final Channel source;
-  private final Channel sink;
+  private final TunnelSide source;
+  private final TunnelSide sink;
   private long bytes;
   private boolean unflushed;
   /** Nothing more is relayed (the tunnel is ending): the source stays unread. */
@@ -29,7 +26,7 @@ final class Pipe {
   /** The most bytes the sink's outbound buffer held after a write of this pipe. */
   private volatile long peakPending;
 
-  Pipe(Channel source, Channel sink) {
+  Pipe(TunnelSide source, TunnelSide sink) {
     this.source = source;
     this.sink = sink;
   }
@@ -60,16 +57,16 @@ final class Pipe {
   /** Writes a chunk read from the source (taking it over); pauses the source when needed. */
   void relay(ByteBuf chunk) {
     bytes += chunk.readableBytes();
-    sink.write(chunk, sink.voidPromise());
+    sink.write(chunk);
     unflushed = true;
-    long pending = pending(sink);
+    long pending = sink.pending();
     if (pending > peakPending) {
       peakPending = pending;
     }
     if (!sink.isWritable()) {
       // Whatever the rest of this read brings still goes out; the source is read no more until
       // the sink drains below its low-water mark (writabilityChanged).
-      source.config().setAutoRead(false);
+      source.setReading(false);
     }
   }
 
@@ -84,25 +81,25 @@ final class Pipe {
   /** The sink's writability changed: a sink that drained lets the source be read again. */
   void sinkWritabilityChanged() {
     if (sink.isWritable() && !halted && !sourceEnded && source.isActive()) {
-      source.config().setAutoRead(true);
+      source.setReading(true);
     }
   }
 
   /** Starts reading the source (when the sink can take bytes). */
   void start() {
-    source.config().setAutoRead(sink.isWritable());
+    source.setReading(sink.isWritable());
   }
 
   /** Relays nothing more: the source is not read any longer. */
   void halt() {
     halted = true;
-    source.config().setAutoRead(false);
+    source.setReading(false);
   }
 
   /**
    * The source sent its FIN: what it sent before goes out, then the sink's output is shut down
    * (the peer reads its end of stream): a socket's FIN, or an HTTP/2 stream's END_STREAM
-   * ({@link StreamEnd}). {@code then} runs once this direction is done, or with
+   * ({@link TunnelSide#endOutput}). {@code then} runs once this direction is done, or with
    * the failure that kept it from it.
    */
   void sourceEnded(Runnable then) {
@@ -120,19 +117,16 @@ final class Pipe {
     sourceEnded = true;
     unflushed = false;
     sink.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFuture f) -> {
-      StreamEnd stream = sink.pipeline().get(StreamEnd.class);
-      if (closing && f.isSuccess() && stream == null && sink instanceof DuplexChannel) {
+      if (closing && f.isSuccess() && sink.closeEndsOutput()) {
         done = true;
         then.run();
         return;
       }
-      if (!f.isSuccess() || !sink.isActive()
-          || !(sink instanceof DuplexChannel) && stream == null) {
+      ChannelFuture shut = f.isSuccess() && sink.isActive() ? sink.endOutput() : null;
+      if (shut == null) {
         sink.close();
         return;
       }
-      ChannelFuture shut = stream != null
-          ? stream.endOutput() : ((DuplexChannel) sink).shutdownOutput();
       shut.addListener((ChannelFuture s) -> {
         if (s.isSuccess()) {
           done = true;
@@ -142,23 +136,5 @@ final class Pipe {
         }
       });
     });
-  }
-
-  /**
-   * Bytes waiting in {@code ch}'s outbound buffer, from the public writability figures: exact to
-   * a byte of the buffer's own accounting, which adds a small overhead per message. Safe from
-   * any thread (both figures are volatile); momentarily inconsistent off the event loop.
-   */
-  static long pending(Channel ch) {
-    if (!ch.isOpen()) {
-      return 0;
-    }
-    ChannelConfig c = ch.config();
-    // ChannelOutboundBuffer: bytesBeforeUnwritable = high - total + 1 while writable, and
-    // bytesBeforeWritable = total - low + 1 while not.
-    long total = ch.isWritable()
-        ? c.getWriteBufferHighWaterMark() + 1L - ch.bytesBeforeUnwritable()
-        : c.getWriteBufferLowWaterMark() - 1L + ch.bytesBeforeWritable();
-    return Math.max(0, total);
   }
 }

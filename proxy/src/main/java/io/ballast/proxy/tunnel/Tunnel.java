@@ -3,9 +3,7 @@ package io.ballast.proxy.tunnel;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelOption;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -45,8 +43,8 @@ public final class Tunnel {
   private static final long GOODBYE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final Logger LOG = LoggerFactory.getLogger(Tunnel.class);
 
-  private final Channel client;
-  private final Channel backend;
+  private final TunnelSide client;
+  private final TunnelSide backend;
   /** Client to backend. */
   private final Pipe up;
   /** Backend to client. */
@@ -85,8 +83,17 @@ public final class Tunnel {
    */
   public Tunnel(Channel client, Channel backend, Duration idleTimeout, Farewell farewell,
       TunnelListener listener, Tunnels registry) {
+    this(TunnelSide.of(client), backend, idleTimeout, farewell, listener, registry);
+  }
+
+  /**
+   * A tunnel whose client side is no channel of its own (an HTTP/2 stream): it feeds
+   * {@link #clientInput()} instead of an endpoint handler.
+   */
+  public Tunnel(TunnelSide client, Channel backend, Duration idleTimeout, Farewell farewell,
+      TunnelListener listener, Tunnels registry) {
     this.client = Objects.requireNonNull(client, "client");
-    this.backend = Objects.requireNonNull(backend, "backend");
+    this.backend = TunnelSide.of(Objects.requireNonNull(backend, "backend"));
     if (client.eventLoop() != backend.eventLoop()) {
       throw new IllegalArgumentException("client and backend channels on different event loops: "
           + client.eventLoop() + ", " + backend.eventLoop());
@@ -95,13 +102,18 @@ public final class Tunnel {
     this.listener = Objects.requireNonNull(listener, "listener");
     this.registry = Objects.requireNonNull(registry, "registry");
     this.idle = new IdleTimer(client.eventLoop(), idleTimeout.toNanos(), this::onIdle);
-    this.up = new Pipe(client, backend);
-    this.down = new Pipe(backend, client);
+    this.up = new Pipe(this.client, this.backend);
+    this.down = new Pipe(this.backend, this.client);
   }
 
   /** The handler to install in the client's ({@code true}) or the backend's pipeline. */
   public ChannelHandler endpoint(boolean clientSide) {
     return clientSide ? clientEnd : backendEnd;
+  }
+
+  /** What a client side that is no channel tells the tunnel (instead of an endpoint handler). */
+  public TunnelInput clientInput() {
+    return clientEnd;
   }
 
   /**
@@ -124,11 +136,10 @@ public final class Tunnel {
     }
     started = true;
     registry.add(this);
-    // A FIN becomes a half-close to pass on, not a close of the connection.
-    client.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-    backend.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-    client.closeFuture().addListener(f -> closed(true));
-    backend.closeFuture().addListener(f -> closed(false));
+    client.allowHalfClosure();
+    backend.allowHalfClosure();
+    client.onClose(() -> closed(true));
+    backend.onClose(() -> closed(false));
     idle.start();
     drainEarly(true, earlyFromClient);
     drainEarly(false, earlyFromBackend);
@@ -156,7 +167,7 @@ public final class Tunnel {
 
   /** Bytes waiting in ballast's outbound buffers of both connections now. Any thread. */
   public long bufferedBytes() {
-    return Pipe.pending(client) + Pipe.pending(backend);
+    return client.pending() + backend.pending();
   }
 
   /** The most bytes either connection's outbound buffer held after a write. Any thread. */
@@ -327,7 +338,7 @@ public final class Tunnel {
     backend.close();
     ByteBuf bye = refused ? farewell.refusal(client.alloc()) : farewell.goodbye(client.alloc());
     client.writeAndFlush(bye == null ? Unpooled.EMPTY_BUFFER : bye)
-        .addListener(ChannelFutureListener.CLOSE);
+        .addListener(f -> client.close());
   }
 
   private void onIdle() {
@@ -347,24 +358,13 @@ public final class Tunnel {
   private void closeBoth() {
     closing = true;
     if (passResets && (end == TunnelEnd.CLIENT_RESET || end == TunnelEnd.BACKEND_RESET)) {
-      resetOnClose(end == TunnelEnd.BACKEND_RESET ? client : backend);
+      (end == TunnelEnd.BACKEND_RESET ? client : backend).resetOnClose();
     }
     client.close();
     backend.close();
   }
 
-  /** The close of {@code ch} becomes a reset (RST) rather than a FIN. */
-  private static void resetOnClose(Channel ch) {
-    if (ch.isActive()) {
-      try {
-        ch.config().setOption(ChannelOption.SO_LINGER, 0);
-      } catch (RuntimeException e) {
-        LOG.debug("tunnel: cannot set SO_LINGER 0 on {}: {}", ch, e.toString());
-      }
-    }
-  }
-
-  /** A connection's close future completed, whoever closed it. */
+  /** A side closed, whoever closed it. */
   private void closed(boolean clientSide) {
     if (!closing) {
       // Closed under the tunnel (with half-closure on, a FIN never closes a connection).

@@ -14,13 +14,38 @@ import io.netty.util.ReferenceCountUtil;
  *
  * <p>Event-loop only; one per connection of a tunnel.
  */
-final class TunnelEndpoint extends ChannelInboundHandlerAdapter {
+final class TunnelEndpoint extends ChannelInboundHandlerAdapter implements TunnelInput {
   private final Tunnel tunnel;
   private final boolean client;
 
   TunnelEndpoint(Tunnel tunnel, boolean client) {
     this.tunnel = tunnel;
     this.client = client;
+  }
+
+  @Override
+  public void read(ByteBuf bytes) {
+    tunnel.read(client, bytes);
+  }
+
+  @Override
+  public void readComplete() {
+    tunnel.readComplete(client);
+  }
+
+  @Override
+  public void writabilityChanged() {
+    tunnel.writabilityChanged(client);
+  }
+
+  @Override
+  public void inputEnded() {
+    tunnel.inputEnded(client);
+  }
+
+  @Override
+  public void failed(Throwable cause) {
+    tunnel.failed(client, cause);
   }
 
   @Override

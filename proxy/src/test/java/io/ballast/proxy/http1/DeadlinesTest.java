@@ -29,7 +29,13 @@ class DeadlinesTest {
   }
 
   private ResponseTimer timer(String name) {
-    return new ResponseTimer(new EmbeddedChannel(), deadlines, () -> fired.add(name));
+    return new ResponseTimer(side(), deadlines, () -> fired.add(name));
+  }
+
+  /** A stream's side: the timers of a stream use only the shared deadlines, never the side. */
+  private static ClientSide side() {
+    EmbeddedChannel ch = new EmbeddedChannel();
+    return new ChannelSide(ch);
   }
 
   private void onLoop(Runnable r) throws Exception {
@@ -61,7 +67,7 @@ class DeadlinesTest {
   @Test
   void aTimerArmedAgainFromItsCallbackFiresAgain() throws Exception {
     ResponseTimer[] t = new ResponseTimer[1];
-    t[0] = new ResponseTimer(new EmbeddedChannel(), deadlines, () -> {
+    t[0] = new ResponseTimer(side(), deadlines, () -> {
       fired.add("retry");
       if (fired.size() < 3) {
         t[0].arm(TimeUnit.MILLISECONDS.toNanos(20));

@@ -1,0 +1,210 @@
+package io.ballast.proxy.http2;
+
+import io.ballast.proxy.tunnel.TunnelSide;
+import io.ballast.proxy.ProxyServer;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.VoidChannelPromise;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
+import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameStream;
+import io.netty.handler.codec.http2.Http2FrameStreamEvent;
+import io.netty.handler.codec.http2.Http2FrameStreamException;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2RemoteFlowController;
+import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.handler.codec.http2.Http2StreamFrame;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.collection.IntObjectHashMap;
+import io.netty.util.collection.IntObjectMap;
+import java.util.ArrayList;
+
+/**
+ * Hands the frames of a client's HTTP/2 connection to its streams, each a {@link ClientStream}
+ * with no channel of its own, and writes the streams' frames to the connection: the place of
+ * Netty's stream multiplexer.
+ *
+ * <ul>
+ *   <li>A stream the client opens (the frame codec's state event) gets its {@link ClientStream};
+ *       one that closes is told and forgotten.
+ *   <li>HEADERS and DATA go to their stream; at the end of the connection's read each stream
+ *       that read gets its end of read (its body goes to the backend in one flush, its bytes
+ *       back to the client's window). RST_STREAM, WINDOW_UPDATE and PRIORITY are the codec's
+ *       business (a reset closes the stream, which the stream hears as its close).
+ *   <li>A stream error the codec raises goes to its stream; the connection's own frames
+ *       (SETTINGS, PING, GOAWAY) and events go on to {@link Http2ServerConnection}.
+ * </ul>
+ *
+ * <p>Writes take a promise that is never failed loudly: a frame that cannot be written belongs
+ * to a stream or a connection that is closing, which its close reports.
+ *
+ * <p>Event-loop only; one per connection, after the frame codec (and the flush consolidation).
+ */
+final class StreamDispatch extends ChannelInboundHandlerAdapter {
+  private final Http2FrameCodec codec;
+  private final Http2ServerConnection connection;
+  private final IntObjectMap<ClientStream> streams = new IntObjectHashMap<>();
+  private final ArrayList<ClientStream> readInPass = new ArrayList<>();
+  private ChannelHandlerContext ctx;
+  private VoidChannelPromise quiet;
+  private Http2RemoteFlowController flow;
+
+  StreamDispatch(Http2FrameCodec codec, Http2ServerConnection connection) {
+    this.codec = codec;
+    this.connection = connection;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    this.quiet = new VoidChannelPromise(ctx.channel(), false);
+    this.flow = codec.connection().remote().flowController();
+  }
+
+  Channel channel() {
+    return ctx.channel();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (!(evt instanceof Http2FrameStreamEvent e)) {
+      ctx.fireUserEventTriggered(evt);
+      return;
+    }
+    Http2FrameStream fs = e.stream();
+    int id = fs.id();
+    if (e.type() == Http2FrameStreamEvent.Type.Writability) {
+      ClientStream s = streams.get(id);
+      if (s != null) {
+        try {
+          s.writabilityChanged();
+        } catch (RuntimeException ex) {
+          failed(s, ex);
+        }
+      }
+      return;
+    }
+    switch (fs.state()) {
+      case OPEN, HALF_CLOSED_REMOTE -> {
+        if (!streams.containsKey(id)) {
+          Http2Stream h2 = codec.connection().stream(id);
+          if (h2 != null) {
+            streams.put(id, new ClientStream(this, connection, fs, h2));
+          }
+        }
+      }
+      case CLOSED -> {
+        ClientStream s = streams.remove(id);
+        if (s != null) {
+          try {
+            s.closed();
+          } catch (RuntimeException ex) {
+            ProxyServer.LOG.warn("HTTP/2 stream {} of {} failed as it closed", id, ctx.channel(), ex);
+          }
+        }
+      }
+      default -> { }
+    }
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof Http2StreamFrame frame)) {
+      ctx.fireChannelRead(msg);
+      return;
+    }
+    ClientStream s = frame instanceof Http2HeadersFrame || frame instanceof Http2DataFrame
+        ? streams.get(frame.stream().id()) : null;
+    if (s == null) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    try {
+      s.read(frame);
+    } catch (RuntimeException e) {
+      failed(s, e);
+      return;
+    }
+    if (!s.readInPass) {
+      s.readInPass = true;
+      readInPass.add(s);
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    // The codec flushes after this returns: what the streams write now goes out with it.
+    for (int i = 0; i < readInPass.size(); i++) {
+      ClientStream s = readInPass.get(i);
+      s.readInPass = false;
+      try {
+        s.readComplete();
+      } catch (RuntimeException e) {
+        failed(s, e);
+      }
+    }
+    readInPass.clear();
+    ctx.fireChannelReadComplete();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof Http2FrameStreamException e) {
+      ClientStream s = streams.get(e.stream().id());
+      if (s != null) {
+        s.streamError(e);
+      } else {
+        reset(e.stream(), e.error());
+      }
+      return;
+    }
+    ctx.fireExceptionCaught(cause);
+  }
+
+  /**
+   * A stream's handling threw (a fault of ballast's, not the client's): that stream is reset,
+   * the connection's other streams go on, as they would with a channel per stream.
+   */
+  private void failed(ClientStream s, RuntimeException e) {
+    ProxyServer.LOG.warn("HTTP/2 stream {} of {} failed", s.stream().id(), ctx.channel(), e);
+    s.cancel();
+  }
+
+  // ---- for the streams
+
+  void write(Http2StreamFrame frame) {
+    ctx.write(frame, quiet);
+  }
+
+  ChannelFuture writeAndFlush(Http2StreamFrame frame) {
+    return ctx.writeAndFlush(frame);
+  }
+
+  void flush() {
+    ctx.flush();
+  }
+
+  /** Gives {@code bytes} of {@code stream}'s DATA back to the client's windows. */
+  void windowUpdate(Http2FrameStream stream, int bytes) {
+    ctx.write(new DefaultHttp2WindowUpdateFrame(bytes).stream(stream), quiet);
+  }
+
+  /** Resets {@code stream} with {@code error} (the codec closes it as the frame goes). */
+  void reset(Http2FrameStream stream, Http2Error error) {
+    ctx.writeAndFlush(new DefaultHttp2ResetFrame(error).stream(stream), quiet);
+  }
+
+  boolean isWritable(Http2Stream stream) {
+    return flow.isWritable(stream);
+  }
+
+  /** Bytes waiting in the connection's outbound buffer. Safe from any thread. */
+  long pending() {
+    return TunnelSide.outboundBytes(ctx.channel());
+  }
+}

@@ -1,0 +1,109 @@
+package io.ballast.proxy.http2;
+
+import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2FrameStream;
+import io.netty.handler.codec.http2.Http2StreamFrame;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+import java.util.function.Consumer;
+
+/**
+ * A client stream's frames on their way in, with the stream's flow control as the
+ * backpressure: while the stream is not read (its exchange cannot take the body yet, or its
+ * tunnel's backend is slow), its frames wait here in order and their bytes are not given back
+ * to the client's window, which stops the client within one window (the codec refuses a client
+ * that sends past it). Bytes taken are given back at the end of each read.
+ *
+ * <p>One per stream; event-loop only.
+ */
+final class StreamInbox {
+  private final StreamDispatch dispatch;
+  private final Http2FrameStream stream;
+  private final Consumer<Http2StreamFrame> reader;
+  private final Runnable readEnded;
+  /** Frames that arrived while the stream was not read, in order; null until one did. */
+  private ArrayDeque<Http2StreamFrame> queued;
+  private boolean reading = true;
+  private boolean draining;
+  private boolean closed;
+  /** Bytes of DATA taken and not yet given back to the client's window. */
+  private int taken;
+
+  /**
+   * {@code reader} takes each frame in order; {@code readEnded} runs after a read of frames
+   * that were held back.
+   */
+  StreamInbox(StreamDispatch dispatch, Http2FrameStream stream,
+      Consumer<Http2StreamFrame> reader, Runnable readEnded) {
+    this.dispatch = dispatch;
+    this.stream = stream;
+    this.reader = reader;
+    this.readEnded = readEnded;
+  }
+
+  /** A frame from the client: read now, or held while the stream is not read. */
+  void offer(Http2StreamFrame frame) {
+    if (closed) {
+      ReferenceCountUtil.release(frame);
+    } else if (!reading || queued != null && !queued.isEmpty()) {
+      if (queued == null) {
+        queued = new ArrayDeque<>(4);
+      }
+      queued.add(frame);
+    } else {
+      reader.accept(frame);
+    }
+  }
+
+  /** {@code frame}'s bytes were taken: they go back to the client's window at the read's end. */
+  void taken(Http2StreamFrame frame) {
+    if (frame instanceof Http2DataFrame data) {
+      taken += data.initialFlowControlledBytes();
+    }
+  }
+
+  /** The end of a read: the bytes taken go back to the client's window. */
+  void giveBack() {
+    int n = taken;
+    if (n > 0 && !closed) {
+      taken = 0;
+      dispatch.windowUpdate(stream, n);
+    }
+  }
+
+  boolean reading() {
+    return reading;
+  }
+
+  /** Reads the stream's frames, or holds them (and the client's window with them). */
+  void setReading(boolean on) {
+    if (reading == on) {
+      return;
+    }
+    reading = on;
+    if (on && queued != null && !queued.isEmpty() && !draining) {
+      draining = true;
+      try {
+        Http2StreamFrame f;
+        while (reading && !closed && (f = queued.poll()) != null) {
+          reader.accept(f);
+        }
+        readEnded.run();
+        dispatch.flush();
+      } finally {
+        draining = false;
+      }
+    }
+  }
+
+  /** The stream closed: what waits is dropped (the codec gives its bytes back itself). */
+  void close() {
+    closed = true;
+    if (queued != null) {
+      Http2StreamFrame f;
+      while ((f = queued.poll()) != null) {
+        ReferenceCountUtil.release(f);
+      }
+    }
+  }
+}
