@@ -89,6 +89,8 @@ final class StreamInbox {
           reader.accept(f);
         }
         readEnded.run();
+        // Outside a read of the connection: nothing else gives these bytes back.
+        giveBack();
         dispatch.flush();
       } finally {
         draining = false;
