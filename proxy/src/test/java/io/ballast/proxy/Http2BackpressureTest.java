@@ -36,7 +36,7 @@ class Http2BackpressureTest {
             RetrySettings.DEFAULTS, backend.port());
         RawH2 raw = new RawH2(f.address)) {
       raw.preface();
-      Windows windows = new Windows();
+      RawH2.Windows windows = new RawH2.Windows(1);
       raw.headers(1, RawH2.post("/up").add("content-length", String.valueOf(TOTAL)), false);
       assertThat(backend.head.await(10, TimeUnit.SECONDS)).isTrue();
 
@@ -56,54 +56,23 @@ class Http2BackpressureTest {
     }
   }
 
-  /** The client's send windows, as the server's SETTINGS and WINDOW_UPDATE frames set them. */
-  private static final class Windows {
-    long connection = 65_535;
-    long stream = 65_535;
-
-    void read(RawH2.Frame f) {
-      if (f.type() == RawH2.SETTINGS && (f.flags() & RawH2.ACK) == 0) {
-        byte[] p = f.payload();
-        for (int at = 0; at + 6 <= p.length; at += 6) {
-          int id = (p[at] & 0xff) << 8 | p[at + 1] & 0xff;
-          if (id == 4) { // SETTINGS_INITIAL_WINDOW_SIZE
-            stream += int32(p, at + 2) - 65_535L;
-          }
-        }
-      } else if (f.type() == RawH2.WINDOW_UPDATE) {
-        int increment = int32(f.payload(), 0) & 0x7fffffff;
-        if (f.stream() == 0) {
-          connection += increment;
-        } else if (f.stream() == 1) {
-          stream += increment;
-        }
-      }
-    }
-
-    private static int int32(byte[] b, int at) {
-      return (b[at] & 0xff) << 24 | (b[at + 1] & 0xff) << 16 | (b[at + 2] & 0xff) << 8
-          | b[at + 3] & 0xff;
-    }
-  }
-
   /**
    * Sends up to {@code max} body bytes on stream 1 as the windows allow, for at most {@code
    * nanos}; the frame that reaches {@code max} ends the stream. Returns the bytes sent.
    */
-  private static long send(RawH2 raw, Windows w, long max, long nanos) throws IOException {
+  private static long send(RawH2 raw, RawH2.Windows w, long max, long nanos) throws IOException {
     long deadline = System.nanoTime() + nanos;
     long sent = 0;
     byte[] chunk = new byte[FRAME];
     raw.timeout(50);
     while (sent < max && System.nanoTime() - deadline < 0) {
-      long room = Math.min(Math.min(w.connection, w.stream), max - sent);
+      long room = Math.min(w.room(), max - sent);
       if (room > 0) {
         int n = (int) Math.min(room, FRAME);
         byte[] b = n == FRAME ? chunk : new byte[n];
         raw.data(1, b, sent + n == max);
         sent += n;
-        w.connection -= n;
-        w.stream -= n;
+        w.sent(n);
         continue;
       }
       try {

@@ -54,6 +54,55 @@ final class RawH2 implements AutoCloseable {
     }
   }
 
+  /**
+   * A client's send windows for one stream, as the server's SETTINGS and WINDOW_UPDATE frames
+   * set them (RFC 9113 section 6.9).
+   */
+  static final class Windows {
+    private final int stream;
+    private long connectionWindow = 65_535;
+    private long streamWindow = 65_535;
+
+    Windows(int stream) {
+      this.stream = stream;
+    }
+
+    /** What the server's frame {@code f} does to the windows. */
+    void read(Frame f) {
+      if (f.type() == SETTINGS && (f.flags() & ACK) == 0) {
+        byte[] p = f.payload();
+        for (int at = 0; at + 6 <= p.length; at += 6) {
+          int id = (p[at] & 0xff) << 8 | p[at + 1] & 0xff;
+          if (id == 4) { // SETTINGS_INITIAL_WINDOW_SIZE
+            streamWindow += readInt(p, at + 2) - 65_535L;
+          }
+        }
+      } else if (f.type() == WINDOW_UPDATE) {
+        int increment = readInt(f.payload(), 0) & 0x7fffffff;
+        if (f.stream() == 0) {
+          connectionWindow += increment;
+        } else if (f.stream() == stream) {
+          streamWindow += increment;
+        }
+      }
+    }
+
+    /** Bytes of DATA the client may send now. */
+    long room() {
+      return Math.min(connectionWindow, streamWindow);
+    }
+
+    void sent(int n) {
+      connectionWindow -= n;
+      streamWindow -= n;
+    }
+  }
+
+  static int readInt(byte[] b, int at) {
+    return (b[at] & 0xff) << 24 | (b[at + 1] & 0xff) << 16 | (b[at + 2] & 0xff) << 8
+        | b[at + 3] & 0xff;
+  }
+
   private final Socket socket;
   private final OutputStream out;
   private final DataInputStream in;

@@ -12,6 +12,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.net.SocketTimeoutException;
+import java.util.concurrent.TimeUnit;
+import java.util.Arrays;
+import java.security.MessageDigest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -130,6 +134,117 @@ class WebSocketOverHttp2Test {
       // A handshake the server declines is an HTTP answer like any other.
       raw.headers(5, connect("/chat/decline/403"), false);
       assertThat(raw.await(RawH2.HEADERS, 5).status()).isEqualTo("403");
+    }
+  }
+
+  /** A masked binary client frame with a 16-bit length (126 to 65 535 payload bytes). */
+  private static byte[] binary(byte[] payload) {
+    ByteArrayOutputStream b = new ByteArrayOutputStream(payload.length + 8);
+    b.write(0x82);
+    b.write(0x80 | 126);
+    b.write(payload.length >> 8);
+    b.write(payload.length & 0xff);
+    byte[] mask = {5, 6, 7, 8};
+    b.writeBytes(mask);
+    for (int i = 0; i < payload.length; i++) {
+      b.write(payload[i] ^ mask[i % 4]);
+    }
+    return b.toByteArray();
+  }
+
+  /**
+   * 32 MiB each way through one stream's tunnel, with flow control both ways: the client sends
+   * only as its windows allow. First it gives back no window for the echoes, so the tunnel's
+   * backend stops reading and the tunnel stops reading the stream (the client's own window
+   * closes behind the frames that wait); then it reads on, and every echoed byte comes back, in
+   * order.
+   */
+  @Test
+  void megabytesBothWaysThroughAStreamTunnelUnderFlowControl() throws Exception {
+    int messages = 8192;
+    int size = 4096;
+    MessageDigest expected = MessageDigest.getInstance("SHA-256");
+    ByteArrayOutputStream upload = new ByteArrayOutputStream(messages * (size + 8));
+    for (int m = 0; m < messages; m++) {
+      byte[] payload = new byte[size];
+      for (int i = 0; i < size; i++) {
+        payload[i] = (byte) (m * 31 + i);
+      }
+      upload.writeBytes(binary(payload));
+      // The server's echo: unmasked, the same payload.
+      expected.update(new byte[] {(byte) 0x82, 126, (byte) (size >> 8), (byte) size});
+      expected.update(payload);
+    }
+    byte[] toSend = upload.toByteArray();
+    long echoLength = (long) messages * (size + 4);
+    try (PythonWebSockets.Server server = PythonWebSockets.server("alpha");
+        ProxyFixture f = ProxyFixture.inFrontOf(ProxySettings.defaults(), RetrySettings.DEFAULTS,
+            server.port());
+        RawH2 raw = new RawH2(f.address)) {
+      raw.preface();
+      RawH2.Windows windows = new RawH2.Windows(1);
+      raw.headers(1, connect("/chat/echo"), false);
+      RawH2.Frame head;
+      while ((head = raw.read()) != null && head.type() != RawH2.HEADERS) {
+        windows.read(head);
+      }
+      assertThat(head).isNotNull();
+      assertThat(head.status()).isEqualTo("200");
+
+      MessageDigest got = MessageDigest.getInstance("SHA-256");
+      long received = 0;
+      int sent = 0;
+      // While holding, the echoes are read but no window is given back for them.
+      boolean holding = true;
+      long unreturned = 0;
+      long lastSend = System.nanoTime();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      raw.timeout(20);
+      while (received < echoLength && System.nanoTime() - deadline < 0) {
+        long room = Math.min(windows.room(), toSend.length - sent);
+        if (room > 0) {
+          int n = (int) Math.min(room, 16_384);
+          raw.data(1, Arrays.copyOfRange(toSend, sent, sent + n), false);
+          windows.sent(n);
+          sent += n;
+          lastSend = System.nanoTime();
+          continue;
+        }
+        if (holding && System.nanoTime() - lastSend > TimeUnit.SECONDS.toNanos(1)) {
+          // Held back for a second: everything between the client and the backend is full.
+          assertThat(sent).as("sent while the echoes were not read").isLessThan(toSend.length);
+          holding = false;
+          raw.windowUpdate(0, (int) unreturned);
+          raw.windowUpdate(1, (int) unreturned);
+        }
+        RawH2.Frame fr;
+        try {
+          fr = raw.read();
+        } catch (SocketTimeoutException e) {
+          continue;
+        }
+        assertThat(fr).as("the connection stays open; echoed " + received).isNotNull();
+        if (fr.type() == RawH2.DATA && fr.stream() == 1) {
+          got.update(fr.payload());
+          received += fr.payload().length;
+          if (holding) {
+            unreturned += fr.payload().length;
+          } else if (fr.payload().length > 0) {
+            // Read: the server may send as much again.
+            raw.windowUpdate(0, fr.payload().length);
+            raw.windowUpdate(1, fr.payload().length);
+          }
+        } else if (fr.type() == RawH2.RST_STREAM && fr.stream() == 1) {
+          throw new AssertionError("stream reset after " + received + " echoed bytes");
+        } else {
+          windows.read(fr);
+        }
+      }
+      assertThat(holding).isFalse();
+      assertThat(sent).isEqualTo(toSend.length);
+      assertThat(received).isEqualTo(echoLength);
+      assertThat(got.digest()).isEqualTo(expected.digest());
+      assertThat(f.proxy.tunnels().open()).isEqualTo(1);
     }
   }
 
