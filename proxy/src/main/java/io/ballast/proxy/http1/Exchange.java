@@ -20,7 +20,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * The client side of one HTTP/1.1 request, from its head to the last response byte: the
+ * The client side of one request, from its head to the last response byte: the
  * {@link Router} says where it goes (or that ballast answers itself), the attempt protocol
  * ({@link Attempts}) runs its attempts through the {@link UpstreamLeg}, which owns the backend
  * side, and this class relays the answer to the client with backpressure both ways, answers with
@@ -32,9 +32,10 @@ import io.netty.util.ReferenceCountUtil;
  * become a tunnel ({@link Switchover}) and the request ends when the tunnel does: its log line
  * carries the bytes that crossed the tunnel and the tunnel's whole life.
  *
- * <p>One instance per client connection, reused for each request on it (with its attempts, body
- * and record), so a request that is not retried allocates little beyond its routing. Event-loop
- * only.
+ * <p>The client is an HTTP/1.1 connection or an HTTP/2 stream ({@link ExchangeClient}); the answer
+ * goes to its {@link ClientSide}. One instance per HTTP/1.1 connection, reused for each request
+ * on it (with its attempts, body and record), so a request that is not retried allocates little
+ * beyond its routing; one per HTTP/2 stream. Event-loop only.
  */
 public final class Exchange {
   private final ExchangeClient client;
@@ -213,12 +214,7 @@ public final class Exchange {
     }
     RefusalLog.refused(listener, client.address().ip(), rejection);
     client.refusing();
-    reject(req, rejection);
-    return true;
-  }
-
-  /** A request refused before routing: the answer is written and the connection closes. */
-  void reject(HttpRequest req, RequestChecks.Rejection rejection) {
+    // The answer is written and the connection closes.
     startRequest(req, req.decoderResult().isSuccess());
     record.error = rejection.reason();
     record.status = rejection.status();
@@ -230,6 +226,7 @@ public final class Exchange {
           listener.rewriter().requestIdHeader(), null));
     }
     end();
+    return true;
   }
 
   public void onRequestContent(HttpContent c) {

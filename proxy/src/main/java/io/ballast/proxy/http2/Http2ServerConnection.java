@@ -23,9 +23,6 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -57,7 +54,8 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
   private final int maxHeaderCount;
   /** Streams the client opened. */
   private int opened;
-  private final Set<ClientStream> streams = Collections.newSetFromMap(new IdentityHashMap<>());
+  /** The connection's streams (the dispatch keeps them by id); set as the handlers are made. */
+  private StreamDispatch streams;
   /** True when the connection was counted open before it spoke HTTP/2 (an h2c upgrade). */
   private boolean counted;
   private ChannelHandlerContext ctx;
@@ -80,6 +78,10 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
     this.maxHeaderCount = settings.clientLimits().maxHeaderCount();
     this.bodyNanos = settings.clientLimits().requestBodyTimeout().toNanos();
     this.counted = counted;
+  }
+
+  void streams(StreamDispatch dispatch) {
+    this.streams = dispatch;
   }
 
   /** The most header fields a stream's request may have. */
@@ -149,7 +151,7 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     // What reaches this handler is the connection's own frames (SETTINGS, PING, GOAWAY...):
-    // stream frames went to the streams' channels.
+    // stream frames went to the streams.
     try {
       if (msg instanceof Http2PingFrame ping && !ping.ack()
           || msg instanceof Http2SettingsFrame) {
@@ -190,7 +192,7 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof IdleStateEvent) {
       // Nothing read for the idle timeout: end it unless a stream waits on ballast or a backend.
-      if (streams.isEmpty() || allWaitingOnClient()) {
+      if (streams.count() == 0 || allWaitingOnClient()) {
         drain();
       }
       return;
@@ -199,7 +201,7 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
   }
 
   private boolean allWaitingOnClient() {
-    for (ClientStream s : streams) {
+    for (ClientStream s : streams.all()) {
       if (!s.waitingOnClient()) {
         return false;
       }
@@ -209,13 +211,13 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
 
   private void check() {
     long now = System.nanoTime();
-    if (streams.isEmpty()) {
+    if (streams.count() == 0) {
       if (now - idleSince >= idleNanos) {
         drain();
       }
       return;
     }
-    for (ClientStream s : new ArrayList<>(streams)) {
+    for (ClientStream s : new ArrayList<>(streams.all())) {
       s.checkBody(now);
       if (s.stalledFor(now) >= idleNanos) {
         try {
@@ -265,7 +267,6 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
   }
 
   void streamOpened(ClientStream stream) {
-    streams.add(stream);
     if (++opened >= listener.limits().maxRequestsPerConnection() && !closing) {
       // The connection's last stream: GOAWAY now; the streams in flight finish.
       listener.observer().onConnectionRequestLimit(listener.name());
@@ -274,7 +275,7 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
   }
 
   void streamClosed(ClientStream stream) {
-    if (streams.remove(stream) && streams.isEmpty()) {
+    if (streams.count() == 0) {
       idleSince = System.nanoTime();
     }
   }

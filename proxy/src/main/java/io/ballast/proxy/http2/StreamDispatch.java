@@ -23,6 +23,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.IntObjectMap;
 import java.util.ArrayList;
+import java.util.Collection;
 
 /**
  * Hands the frames of a client's HTTP/2 connection to its streams, each a {@link ClientStream}
@@ -57,6 +58,17 @@ final class StreamDispatch extends ChannelInboundHandlerAdapter {
   StreamDispatch(Http2FrameCodec codec, Http2ServerConnection connection) {
     this.codec = codec;
     this.connection = connection;
+    connection.streams(this);
+  }
+
+  /** The streams open now. */
+  int count() {
+    return streams.size();
+  }
+
+  /** The streams open now, as a live view. */
+  Collection<ClientStream> all() {
+    return streams.values();
   }
 
   @Override
