@@ -10,11 +10,13 @@ import io.netty.handler.codec.http2.Http2HeadersFrame;
 import java.util.function.Function;
 
 /**
- * What a client's stream ({@link StreamCodec}) and a stream to a backend
- * ({@code upstream.h2.BackendStreamCodec}) do alike, so that the handlers after them read and
- * write HTTP/1.1 objects: DATA frames in are body parts ({@link Http2ToHttp1#bodyPart}), HEADERS
+ * A stream to a backend ({@code upstream.h2.BackendStreamCodec}, one per stream channel) as
+ * HTTP/1.1 objects, so that the handlers after it read and write what they read and write on
+ * an HTTP/1.1 connection: DATA frames in are body parts ({@link Http2ToHttp1#bodyPart}), HEADERS
  * after the message's head are its trailers, other frames go on as they are; HTTP objects out
- * are frames ({@link StreamFrames}). The message head is each side's own ({@link #head}).
+ * are frames ({@link StreamFrames}). The message head is the subclass's ({@link #head}).
+ * (A client's streams have no channel and use the same translations directly:
+ * {@link ClientStream}.)
  *
  * <p>Event-loop only; one per stream.
  */
