@@ -221,4 +221,85 @@ class Http2BackendEndToEndTest {
     // And the next request gets a new connection.
     assertThat(calls.get("/after").statusCode()).isEqualTo(200);
   }
+
+  private HttpResponse<String> within10s(String path) throws Exception {
+    return client.send(HttpRequest.newBuilder(URI.create(calls.url(0, path)))
+        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void aStreamThatStallsMidBodyIsCutAfterTheReadTimeout() throws Exception {
+    backend = new H2TestBackend("a", null);
+    ballast = YamlBallast.start(dir, "[{address: \"127.0.0.1:" + backend.port() + "\"}]",
+        "protocol: h2c\nretries: {max_attempts: 1}",
+        "admin: {enabled: false}\ntimeouts: {backend_read: 600ms}");
+    calls.to(ballast);
+    long start = System.nanoTime();
+    // Cut by ballast (the client's own 10 s timeout is not what ends it: the log says why).
+    assertThatThrownBy(() -> within10s("/stall-mid-body")).isInstanceOf(IOException.class);
+    long tookMillis = (System.nanoTime() - start) / 1_000_000;
+    // Two ticks at half the timeout without a read: cut between 600 and 900 ms after the last.
+    assertThat(tookMillis).isGreaterThanOrEqualTo(550).isLessThan(5_000);
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+        assertThat(accessLog()).contains("sent nothing for").contains("mid-response"));
+    // The connection goes on serving other streams.
+    assertThat(calls.get("/after").statusCode()).isEqualTo(200);
+    assertThat(backend.connections()).isEqualTo(1);
+  }
+
+  /**
+   * A client that does not read holds its own stream (the backend's window for it is not given
+   * back), not the connection: another request on the same backend connection is answered
+   * meanwhile, and the slow client gets every byte once it reads, however long it paused (the
+   * pause is not the backend's stall).
+   */
+  @Test
+  void aClientThatDoesNotReadHoldsOnlyItsOwnStream() throws Exception {
+    backend = new H2TestBackend("a", null);
+    ballast = YamlBallast.start(dir, "[{address: \"127.0.0.1:" + backend.port() + "\"}]",
+        "protocol: h2c", "admin: {enabled: false}\ntimeouts: {backend_read: 1s}");
+    calls.to(ballast);
+    int n = 16 * 1024 * 1024;
+    try (Socket slow = new Socket("127.0.0.1", ballast.proxyAddresses().get(0).getPort())) {
+      slow.setReceiveBufferSize(16 * 1024);
+      OutputStream out = slow.getOutputStream();
+      out.write(("GET /bytes?n=" + n + " HTTP/1.1\r\nHost: x\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      // The slow client reads nothing for longer than the read timeout; another request on the
+      // same backend connection is answered meanwhile.
+      Thread.sleep(300);
+      assertThat(within10s("/hello").statusCode()).isEqualTo(200);
+      Thread.sleep(2_000);
+      assertThat(within10s("/hello").statusCode()).isEqualTo(200);
+      assertThat(backend.connections()).isEqualTo(1);
+      InputStream in = slow.getInputStream();
+      ByteArrayOutputStream got = new ByteArrayOutputStream();
+      byte[] buf = new byte[64 * 1024];
+      slow.setSoTimeout(10_000);
+      long want = -1;
+      int headEnd = -1;
+      while (want < 0 || got.size() < headEnd + want) {
+        int r = in.read(buf);
+        if (r < 0) {
+          break;
+        }
+        got.write(buf, 0, r);
+        if (headEnd < 0) {
+          String text = got.toString(StandardCharsets.ISO_8859_1);
+          int end = text.indexOf("\r\n\r\n");
+          if (end >= 0) {
+            headEnd = end + 4;
+            assertThat(text).startsWith("HTTP/1.1 200");
+            want = n;
+          }
+        }
+      }
+      byte[] all = got.toByteArray();
+      assertThat(all.length - headEnd).isEqualTo(n);
+      byte[] expected = new byte[n];
+      new Random(n).nextBytes(expected);
+      assertThat(java.util.Arrays.copyOfRange(all, headEnd, all.length)).isEqualTo(expected);
+    }
+  }
 }

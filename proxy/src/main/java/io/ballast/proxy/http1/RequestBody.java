@@ -2,8 +2,6 @@ package io.ballast.proxy.http1;
 
 import io.ballast.core.attempt.Attempts;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
@@ -24,10 +22,6 @@ import java.util.ArrayDeque;
  */
 final class RequestBody {
   private final ArrayDeque<HttpContent> chunks = new ArrayDeque<>(4);
-  private final ChannelFutureListener headWritten;
-  private final ChannelFutureListener lastSent;
-  /** Both: a bodiless request goes out whole in one write. */
-  private final ChannelFutureListener wholeSent;
   /** The request has no body, as its head says: head and end go out as one message. */
   private boolean bodiless;
   private boolean keep;
@@ -35,19 +29,6 @@ final class RequestBody {
   private long maxKept;
   /** Chunks at the head of {@code chunks} already written to the current backend connection. */
   private int sent;
-
-  /**
-   * @param headWritten told when the request's head was written to a backend connection
-   * @param lastSent told when the body's last chunk was written to a backend connection
-   */
-  RequestBody(ChannelFutureListener headWritten, ChannelFutureListener lastSent) {
-    this.headWritten = headWritten;
-    this.lastSent = lastSent;
-    this.wholeSent = f -> {
-      headWritten.operationComplete(f);
-      lastSent.operationComplete(f);
-    };
-  }
 
   /**
    * A new request: keep its body for retries ({@code keep}) up to {@code maxKept} bytes.
@@ -67,7 +48,7 @@ final class RequestBody {
    * A chunk arrived: written to {@code up} now when a backend connection has the request
    * ({@code up} not null), else kept until one does.
    */
-  void add(HttpContent c, Channel up, Attempts attempts) {
+  void add(HttpContent c, Upstream up, Attempts attempts) {
     int n = c.content().readableBytes();
     if (bodiless) {
       // Its end went out with the head ({@link #writeHead}); a decoder gives such a request no
@@ -105,12 +86,12 @@ final class RequestBody {
    * message: one pass through the connection's pipeline and encoder, one buffer, one listener,
    * where a head and an empty last part took two of each.
    */
-  void writeHead(Channel up, HttpRequest head) {
+  void writeHead(Upstream up, HttpRequest head) {
     if (bodiless) {
       up.write(new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri(),
-          Unpooled.EMPTY_BUFFER, head.headers(), EmptyHttpHeaders.INSTANCE)).addListener(wholeSent);
+          Unpooled.EMPTY_BUFFER, head.headers(), EmptyHttpHeaders.INSTANCE), Upstream.Mark.WHOLE);
     } else {
-      up.write(head).addListener(headWritten);
+      up.write(head, Upstream.Mark.HEAD);
     }
   }
 
@@ -118,7 +99,7 @@ final class RequestBody {
    * A backend connection takes the request: every chunk so far goes to it (again, for a retry;
    * the kept originals stay for the next one).
    */
-  void replay(Channel up, Attempts attempts) {
+  void replay(Upstream up, Attempts attempts) {
     if (keep) {
       sent = 0;
       for (HttpContent c : chunks) {
@@ -169,11 +150,7 @@ final class RequestBody {
     }
   }
 
-  private void write(Channel up, HttpContent c, boolean last) {
-    if (last) {
-      up.write(c).addListener(lastSent);
-    } else {
-      up.write(c, up.voidPromise());
-    }
+  private void write(Upstream up, HttpContent c, boolean last) {
+    up.write(c, last ? Upstream.Mark.LAST : Upstream.Mark.NONE);
   }
 }

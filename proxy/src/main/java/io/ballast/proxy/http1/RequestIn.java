@@ -4,7 +4,6 @@ import io.ballast.core.attempt.Attempts;
 import io.ballast.proxy.ListenerContext;
 import io.ballast.proxy.ProxySettings.ClientLimits;
 import io.ballast.proxy.routing.RoutedRequest;
-import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -104,7 +103,7 @@ final class RequestIn {
       complete = true;
       attempts.requestReceived();
     }
-    Channel up = leg.channel();
+    Upstream up = leg.upstream();
     body.add(c, up, attempts);
     if (!last && up != null && !up.isWritable()) {
       client.updateReading();

@@ -4,18 +4,18 @@ import io.ballast.core.Backend;
 import io.ballast.proxy.proxyprotocol.ProxyHeaderVersion;
 import io.ballast.proxy.routing.PoolRef;
 import io.ballast.proxy.upstream.BackendConnections;
+import io.ballast.proxy.upstream.h2.BackendStream;
 import io.ballast.proxy.upstream.h2.H2Connections;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GenericFutureListener;
 
 /**
- * How an attempt of the {@link UpstreamLeg} gets its backend channel, as the pool speaks: an
- * idle pooled HTTP/1.1 connection or a new one, or a new stream on an HTTP/2 connection. Either
- * way the channel ends in an {@link UpstreamHandler} and the leg attaches to it the same way
+ * How an attempt of the {@link UpstreamLeg} gets its {@link Upstream}, as the pool speaks: an
+ * idle pooled HTTP/1.1 connection or a new one ({@link UpstreamHandler}), or a new stream on an
+ * HTTP/2 connection ({@link UpstreamStream}). Either way the leg attaches to it the same way
  * ({@link UpstreamLeg#attach}), or hears why there is none ({@link UpstreamLeg#connectFailed}):
  * the attempt logic does not know which it got. A pool that begins its connections with a PROXY
  * header keeps them for the client's connection alone (its connection's own entry).
@@ -32,7 +32,7 @@ final class UpstreamDialer {
   /** The client's connection: the one a pool sending PROXY headers keeps connections for. */
   private final Channel clientConnection;
   private final ChannelFutureListener connectListener = this::onConnected;
-  private final GenericFutureListener<Future<Http2StreamChannel>> streamListener = this::onStream;
+  private final GenericFutureListener<Future<BackendStream>> streamListener = this::onStream;
   /** The connection being made (its channel) or the stream being opened (its future). */
   private Object pending;
 
@@ -45,7 +45,7 @@ final class UpstreamDialer {
   /** A channel to {@code backend} of the pool {@code ref}: attached now, or when it is up. */
   void dial(Backend backend, PoolRef ref) {
     if (ref.protocol().multiplexed()) {
-      Future<Http2StreamChannel> f = upstreams.stream(backend, ref.tls(), ref.protocol());
+      Future<BackendStream> f = upstreams.stream(backend, ref.tls(), ref.protocol());
       pending = f;
       f.addListener(streamListener);
       return;
@@ -87,7 +87,7 @@ final class UpstreamDialer {
     }
   }
 
-  private void onStream(Future<Http2StreamChannel> f) {
+  private void onStream(Future<BackendStream> f) {
     if (f != pending || leg.done()) {
       if (f.isSuccess()) {
         f.getNow().close();
@@ -96,7 +96,7 @@ final class UpstreamDialer {
     }
     pending = null;
     if (f.isSuccess()) {
-      leg.attach((UpstreamHandler) f.getNow().pipeline().last());
+      leg.attach(new UpstreamStream(f.getNow(), upstreams.streamTickNanos()));
     } else {
       leg.connectFailed(H2Connections.describe(f.cause()));
     }

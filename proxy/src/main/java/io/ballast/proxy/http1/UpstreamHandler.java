@@ -1,10 +1,9 @@
 package io.ballast.proxy.http1;
 
-import io.ballast.core.Backend;
 import io.ballast.proxy.upstream.BackendCodec;
 import io.ballast.proxy.upstream.BackendConnections;
-import io.ballast.proxy.upstream.BackendReset;
 import io.ballast.proxy.upstream.PooledConnection;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -31,17 +30,15 @@ import io.netty.util.ReferenceCountUtil;
  * <p>Time is counted in ticks of the connection's {@code IdleStateHandler} (the shorter of the
  * pool idle and read timeouts): every tick without a read adds one, a read starts over.
  *
- * <p>On one stream of an HTTP/2 connection ({@link #UpstreamHandler(Backend, long)}) it works
- * the same, with the differences of a stream: it is closed when its response is done or
- * unwanted (a retried status resets the stream rather than read the rest), its idle handler
- * ticks at the read timeout, and a {@link BackendReset} (a reset stream, a GOAWAY that leaves it
- * out) names why it closes and whether the backend did not process the request.
+ * <p>The {@link Upstream} of an attempt on an HTTP/1.1 connection (a stream of an HTTP/2
+ * connection is an {@link UpstreamStream}).
  *
  * <p>Event-loop only; one instance per backend channel.
  */
-final class UpstreamHandler extends PooledConnection {
-  /** The pool entry of an HTTP/1.1 connection; null for a stream. */
+final class UpstreamHandler extends PooledConnection implements Upstream {
+  /** The connection's pool entry. */
   final BackendConnections.Entry<UpstreamHandler> entry;
+  private final WriteMarks marks = new WriteMarks(this, () -> this.owner);
   private final long tickNanos;
   private final long idleTicks;
   private final long readTicks;
@@ -52,8 +49,6 @@ final class UpstreamHandler extends PooledConnection {
   private long ticks;
   /** Why the backend ended the connection, when it said: a failed TLS handshake, a reset. */
   private String failure;
-  /** The backend said it did not process the request (see {@link BackendReset}). */
-  private boolean notProcessed;
   /** Reading resumed after a pause for a slow client since the last tick. */
   private boolean resumed;
 
@@ -66,17 +61,40 @@ final class UpstreamHandler extends PooledConnection {
     this.readTicks = Math.max(1, readNanos / tickNanos);
   }
 
-  /** The handler of one HTTP/2 stream to {@code backend}, ticking at the read timeout. */
-  UpstreamHandler(Backend backend, long readNanos) {
-    super(backend);
-    this.entry = null;
-    this.tickNanos = readNanos;
-    this.idleTicks = 1;
-    this.readTicks = 1;
+  @Override
+  public void owner(UpstreamLeg leg) {
+    this.owner = leg;
   }
 
-  void owner(UpstreamLeg leg) {
-    this.owner = leg;
+  @Override
+  public void write(HttpObject msg, Mark mark) {
+    Channel ch = channel();
+    if (mark == Mark.NONE) {
+      ch.write(msg, ch.voidPromise());
+    } else {
+      ch.write(msg).addListener(marks.of(mark));
+    }
+  }
+
+  @Override
+  public void flush() {
+    channel().flush();
+  }
+
+  @Override
+  public boolean isWritable() {
+    return channel().isWritable();
+  }
+
+  @Override
+  public void pauseReading() {
+    channel().config().setAutoRead(false);
+  }
+
+  @Override
+  public void close() {
+    owner = null;
+    channel().close();
   }
 
   /**
@@ -84,7 +102,8 @@ final class UpstreamHandler extends PooledConnection {
    * keep-alive; the connection then returns to the pool once this read is decoded whole and
    * nothing else came with it. Otherwise it closes.
    */
-  void responseDone(boolean reusable) {
+  @Override
+  public void responseDone(boolean reusable) {
     owner = null;
     if (reusable && channel().isActive()) {
       releaseAfterRead();
@@ -99,19 +118,16 @@ final class UpstreamHandler extends PooledConnection {
    * response is keep-alive and the whole request was written) or closes. Saves a reconnect per
    * retried status, which is when a struggling backend can least afford one.
    */
-  void discardRest(boolean reuse) {
+  @Override
+  public void discardRest(boolean reuse) {
     owner = null;
-    if (stream()) {
-      // A reset costs the backend less than sending the rest, and the connection nothing.
-      channel().close();
-      return;
-    }
     discarding = reuse ? 1 : 2;
     channel().config().setAutoRead(true);
   }
 
   /** The client can take more: read the backend again (see {@link #userEventTriggered}). */
-  void resume() {
+  @Override
+  public void resume() {
     resumed = true;
     channel().config().setAutoRead(true);
   }
@@ -132,7 +148,7 @@ final class UpstreamHandler extends PooledConnection {
     owner = null;
     if (o != null) {
       o.onClosed(this);
-    } else if (entry != null) {
+    } else {
       entry.remove(this);
     }
   }
@@ -187,15 +203,18 @@ final class UpstreamHandler extends PooledConnection {
 
   /**
    * Why the backend ended the connection, when it said so before the close (the TLS handshake
-   * failed, the stream was reset); null otherwise.
+   * failed); null otherwise.
    */
-  String failure() {
+  @Override
+  public String failure() {
     return failure;
   }
 
   /** The backend said it did not process the request: it may go anywhere, as never sent. */
-  boolean notProcessed() {
-    return notProcessed;
+  @Override
+  public boolean notProcessed() {
+    // HTTP/1.1 has no way to say so: a connection that closed may have processed the request.
+    return false;
   }
 
   @Override
@@ -204,12 +223,6 @@ final class UpstreamHandler extends PooledConnection {
     if (evt instanceof SslHandshakeCompletionEvent e && !e.isSuccess()) {
       // The handler closes the connection next; the attempt learns why from here.
       failure = "TLS handshake with the backend failed: " + BackendConnections.message(e.cause());
-      return;
-    }
-    if (evt instanceof BackendReset r) {
-      // The stream closes next.
-      failure = r.reason();
-      notProcessed = r.notProcessed();
       return;
     }
     if (!(evt instanceof IdleStateEvent)) {

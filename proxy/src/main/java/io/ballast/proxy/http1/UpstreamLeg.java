@@ -6,8 +6,6 @@ import io.ballast.core.retry.AttemptFailure;
 import io.ballast.proxy.ListenerContext;
 import io.ballast.proxy.routing.RoutedRequest;
 import io.ballast.proxy.signals.LoadReportReader;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObject;
@@ -56,7 +54,7 @@ final class UpstreamLeg {
   private HttpResponse switching;
 
   // Per attempt.
-  private UpstreamHandler upstream;
+  private Upstream upstream;
   private boolean headWritten;
   private boolean requestSent;
   private long sentNanos;
@@ -67,7 +65,7 @@ final class UpstreamLeg {
     this.listener = listener;
     this.upstreams = upstreams;
     this.attempts = attempts;
-    this.body = new RequestBody(this::onHeadWritten, this::onRequestSent);
+    this.body = new RequestBody();
     this.responseTimer = new ResponseTimer(client, deadlines, this::onTimeout);
     this.dialer = new UpstreamDialer(this, upstreams, client.connection());
   }
@@ -97,16 +95,15 @@ final class UpstreamLeg {
     return exchange.done();
   }
 
-  /** The backend connection that has the request now, or null between attempts. */
-  Channel channel() {
-    UpstreamHandler u = upstream;
-    return u == null ? null : u.channel();
+  /** The backend connection or stream that has the request now, or null between attempts. */
+  Upstream upstream() {
+    return upstream;
   }
 
-  /** True when a backend connection takes request bytes now. */
+  /** True when a backend connection or stream takes request bytes now. */
   boolean writable() {
-    UpstreamHandler u = upstream;
-    return u != null && u.channel().isWritable();
+    Upstream u = upstream;
+    return u != null && u.isWritable();
   }
 
   /**
@@ -143,30 +140,29 @@ final class UpstreamLeg {
    * outlier tracker as for Envoy's (a local-origin success resets a run of local-origin
    * failures, which requests on kept-alive connections must be able to end too).
    */
-  void attach(UpstreamHandler u) {
+  void attach(Upstream u) {
     upstream = u;
     u.owner(this);
-    Channel up = u.channel();
     attempts.connected();
     attempts.sending();
     sentNanos = System.nanoTime();
-    body.writeHead(up, request);
-    body.replay(up, attempts);
-    up.flush();
+    body.writeHead(u, request);
+    body.replay(u, attempts);
+    u.flush();
     exchange.attached();
   }
 
-  private void onHeadWritten(ChannelFuture f) {
-    UpstreamHandler u = upstream;
-    if (f.isSuccess() && u != null && f.channel() == u.channel()) {
+  /** The request's head went to {@code u} ({@code ok}) or could not. */
+  void onHeadWritten(Upstream u, boolean ok) {
+    if (ok && u == upstream) {
       headWritten = true;
     }
   }
 
-  private void onRequestSent(ChannelFuture f) {
-    UpstreamHandler u = upstream;
-    if (exchange.done() || u == null || f.channel() != u.channel() || !f.isSuccess()) {
-      // A failed write closes the backend channel; onClosed handles it.
+  /** The request's last part went to {@code u} ({@code ok}) or could not. */
+  void onRequestSent(Upstream u, boolean ok) {
+    if (exchange.done() || u != upstream || !ok) {
+      // A failed write closes the backend connection or stream; onClosed handles it.
       return;
     }
     requestSent = true;
@@ -193,7 +189,7 @@ final class UpstreamLeg {
   // ---- the response
 
   /** A response object from the backend connection {@code u} (its owner is this leg). */
-  void onRead(UpstreamHandler u, HttpObject msg) {
+  void onRead(Upstream u, HttpObject msg) {
     if (msg instanceof HttpResponse response) {
       onHead(u, response);
       return;
@@ -224,11 +220,11 @@ final class UpstreamLeg {
       u.responseDone(reusable && exchange.requestComplete() && requestSent);
     }
     if (!exchange.relay(c, last) && !last) {
-      u.channel().config().setAutoRead(false);
+      u.pauseReading();
     }
   }
 
-  private void onHead(UpstreamHandler u, HttpResponse response) {
+  private void onHead(Upstream u, HttpResponse response) {
     if (response.decoderResult().isFailure()) {
       ReferenceCountUtil.release(response);
       broken("malformed response from backend");
@@ -236,7 +232,7 @@ final class UpstreamLeg {
     }
     int code = response.status().code();
     if (code == 101) {
-      onSwitch(response);
+      onSwitch(u, response);
       return;
     }
     if (code < 200) {
@@ -279,8 +275,8 @@ final class UpstreamLeg {
    * A 101: the switch the request asked for, whose end follows (it has no body), or a broken
    * backend (nothing asked for a switch, or to another protocol than websocket).
    */
-  private void onSwitch(HttpResponse response) {
-    if (!upgrade || !WebSocketUpgrade.accepted(response)) {
+  private void onSwitch(Upstream u, HttpResponse response) {
+    if (!upgrade || !WebSocketUpgrade.accepted(response) || !(u instanceof UpstreamHandler)) {
       String to = response.headers().get(HttpHeaderNames.UPGRADE);
       ReferenceCountUtil.release(response);
       broken(upgrade ? "101 to " + (to == null ? "no protocol" : "'" + to + "'")
@@ -300,17 +296,17 @@ final class UpstreamLeg {
    * agree is its latency; the tunnel's life is not), and the connection leaves the leg, never
    * to return to its pool.
    */
-  private void switchProtocols(UpstreamHandler u) {
+  private void switchProtocols(Upstream u) {
     HttpResponse head = switching;
     switching = null;
     Backend backend = attempts.backend();
     attempts.completed();
     upstream = null;
     u.owner(null);
-    exchange.switchProtocols(head, backend, u);
+    exchange.switchProtocols(head, backend, (UpstreamHandler) u);
   }
 
-  void onClosed(UpstreamHandler u) {
+  void onClosed(Upstream u) {
     if (upstream != u) {
       return;
     }
@@ -325,7 +321,7 @@ final class UpstreamLeg {
    * The backend sent nothing for longer than the read timeout. Only a response that has begun
    * is cut here; the wait for its head is the response timeout's.
    */
-  void onStalled(UpstreamHandler u, long idleMillis) {
+  void onStalled(Upstream u, long idleMillis) {
     if (upstream == u && responseStarted) {
       broken("backend sent nothing for " + idleMillis + " ms mid-response", false);
     }
@@ -358,9 +354,9 @@ final class UpstreamLeg {
   // ---- flow control
 
   void flush() {
-    UpstreamHandler u = upstream;
+    Upstream u = upstream;
     if (u != null) {
-      u.channel().flush();
+      u.flush();
     }
   }
 
@@ -370,7 +366,7 @@ final class UpstreamLeg {
 
   /** The client can take more: read the backend again. */
   void clientWritable() {
-    UpstreamHandler u = upstream;
+    Upstream u = upstream;
     if (u != null) {
       u.resume();
     }
@@ -384,12 +380,11 @@ final class UpstreamLeg {
   void drop() {
     responseTimer.disarm();
     dialer.cancel();
-    UpstreamHandler u = upstream;
+    Upstream u = upstream;
     upstream = null;
     body.detached();
     if (u != null) {
-      u.owner(null);
-      u.channel().close();
+      u.close();
     }
   }
 }

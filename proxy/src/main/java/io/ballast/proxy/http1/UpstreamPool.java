@@ -1,13 +1,9 @@
 package io.ballast.proxy.http1;
 
-import io.ballast.core.Backend;
 import io.ballast.proxy.ProxySettings;
 import io.ballast.proxy.upstream.BackendCodec;
 import io.ballast.proxy.upstream.BackendConnections;
-import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
-import io.netty.handler.timeout.IdleStateHandler;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The proxy's backend connections of one event loop: upstream channels live on the event loop of
@@ -48,11 +44,13 @@ public final class UpstreamPool extends BackendConnections<UpstreamHandler> {
     return Math.min(idleNanos(), readNanos);
   }
 
-  /** A stream's read timeout ticks in its own idle handler; idleness is its connection's. */
+  /**
+   * A stream's read timeout is counted in ticks of its connection's timer, at half the timeout
+   * ({@link UpstreamStream}); idleness is its connection's.
+   */
   @Override
-  public void initStream(Channel stream, Backend backend) {
-    stream.pipeline().addLast(new IdleStateHandler(readNanos, 0, 0, TimeUnit.NANOSECONDS),
-        new UpstreamHandler(backend, readNanos));
+  public long streamTickNanos() {
+    return readNanos / 2;
   }
 
   @Override

@@ -46,7 +46,7 @@ import java.util.Collection;
  *
  * <p>Event-loop only; one per connection, after the frame codec (and the flush consolidation).
  */
-final class StreamDispatch extends ChannelInboundHandlerAdapter {
+final class StreamDispatch extends ChannelInboundHandlerAdapter implements StreamInbox.Window {
   private final Http2FrameCodec codec;
   private final Http2ServerConnection connection;
   private final IntObjectMap<ClientStream> streams = new IntObjectHashMap<>();
@@ -197,12 +197,14 @@ final class StreamDispatch extends ChannelInboundHandlerAdapter {
     return ctx.writeAndFlush(frame);
   }
 
-  void flush() {
+  @Override
+  public void flush() {
     ctx.flush();
   }
 
   /** Gives {@code bytes} of {@code stream}'s DATA back to the client's windows. */
-  void windowUpdate(Http2FrameStream stream, int bytes) {
+  @Override
+  public void windowUpdate(Http2FrameStream stream, int bytes) {
     ctx.write(new DefaultHttp2WindowUpdateFrame(bytes).stream(stream), quiet);
   }
 

@@ -65,7 +65,7 @@ public final class StreamFrames {
   }
 
   /** The frames of {@code msg}, which they take over (see {@link #write}). */
-  static Http2StreamFrame[] frames(HttpObject msg,
+  public static Http2StreamFrame[] frames(HttpObject msg,
       Function<HttpMessage, Http2Headers> heads) {
     if (msg instanceof HttpMessage message) {
       if (msg instanceof HttpResponse response

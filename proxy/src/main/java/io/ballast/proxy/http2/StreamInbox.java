@@ -8,16 +8,27 @@ import java.util.ArrayDeque;
 import java.util.function.Consumer;
 
 /**
- * A client stream's frames on their way in, with the stream's flow control as the
- * backpressure: while the stream is not read (its exchange cannot take the body yet, or its
- * tunnel's backend is slow), its frames wait here in order and their bytes are not given back
- * to the client's window, which stops the client within one window (the codec refuses a client
- * that sends past it). Bytes taken are given back at the end of each read.
+ * A stream's frames on their way in (a client's stream, {@link ClientStream}, or a stream to a
+ * backend, {@code upstream.h2.BackendStream}), with the stream's flow control as the
+ * backpressure: while the stream is not read (its exchange cannot take the body yet, its
+ * client reads the response slowly, its tunnel's other side is slow), its frames wait here in
+ * order and their bytes are not given back to the peer's window, which stops the peer within
+ * one window (the codec refuses a peer that sends past it). Bytes taken are given back at the
+ * end of each read.
  *
  * <p>One per stream; event-loop only.
  */
-final class StreamInbox {
-  private final StreamDispatch dispatch;
+public final class StreamInbox {
+  /** Where a stream's bytes go back to its peer's window: the stream's connection. */
+  public interface Window {
+    /** Gives {@code bytes} of {@code stream}'s DATA back to the peer's windows. */
+    void windowUpdate(Http2FrameStream stream, int bytes);
+
+    /** Sends what was written. */
+    void flush();
+  }
+
+  private final Window dispatch;
   private final Http2FrameStream stream;
   private final Consumer<Http2StreamFrame> reader;
   private final Runnable readEnded;
@@ -33,7 +44,7 @@ final class StreamInbox {
    * {@code reader} takes each frame in order; {@code readEnded} runs after a read of frames
    * that were held back.
    */
-  StreamInbox(StreamDispatch dispatch, Http2FrameStream stream,
+  public StreamInbox(Window dispatch, Http2FrameStream stream,
       Consumer<Http2StreamFrame> reader, Runnable readEnded) {
     this.dispatch = dispatch;
     this.stream = stream;
@@ -42,7 +53,7 @@ final class StreamInbox {
   }
 
   /** A frame from the client: read now, or held while the stream is not read. */
-  void offer(Http2StreamFrame frame) {
+  public void offer(Http2StreamFrame frame) {
     if (closed) {
       ReferenceCountUtil.release(frame);
     } else if (!reading || queued != null && !queued.isEmpty()) {
@@ -56,14 +67,14 @@ final class StreamInbox {
   }
 
   /** {@code frame}'s bytes were taken: they go back to the client's window at the read's end. */
-  void taken(Http2StreamFrame frame) {
+  public void taken(Http2StreamFrame frame) {
     if (frame instanceof Http2DataFrame data) {
       taken += data.initialFlowControlledBytes();
     }
   }
 
   /** The end of a read: the bytes taken go back to the client's window. */
-  void giveBack() {
+  public void giveBack() {
     int n = taken;
     if (n > 0 && !closed) {
       taken = 0;
@@ -71,12 +82,12 @@ final class StreamInbox {
     }
   }
 
-  boolean reading() {
+  public boolean reading() {
     return reading;
   }
 
   /** Reads the stream's frames, or holds them (and the client's window with them). */
-  void setReading(boolean on) {
+  public void setReading(boolean on) {
     if (reading == on) {
       return;
     }
@@ -99,7 +110,7 @@ final class StreamInbox {
   }
 
   /** The stream closed: what waits is dropped (the codec gives its bytes back itself). */
-  void close() {
+  public void close() {
     closed = true;
     if (queued != null) {
       Http2StreamFrame f;

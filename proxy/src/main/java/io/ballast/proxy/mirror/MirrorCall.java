@@ -4,6 +4,7 @@ import io.ballast.core.attempt.Attempts;
 import io.ballast.core.retry.AttemptFailure;
 import io.ballast.proxy.proxyprotocol.ProxyHeaderVersion;
 import io.ballast.proxy.upstream.BackendConnections;
+import io.ballast.proxy.upstream.h2.BackendStream;
 import io.ballast.proxy.upstream.h2.H2Connections;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -15,7 +16,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GenericFutureListener;
@@ -38,7 +38,8 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
   private final MirrorConnections connections;
   private final Attempts attempts;
   private final ChannelFutureListener writeListener = this::onWritten;
-  private final GenericFutureListener<Future<Http2StreamChannel>> streamListener = this::onStream;
+  private final ChannelFutureListener streamWritten = this::onStreamWritten;
+  private final GenericFutureListener<Future<BackendStream>> streamListener = this::onStream;
 
   /** Owned until written; null after. */
   private HttpRequest head;
@@ -46,8 +47,10 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
   private ScheduledFuture<?> timer;
   private Channel connecting;
   /** The stream being opened, for a shadow pool that speaks HTTP/2. */
-  private Future<Http2StreamChannel> opening;
+  private Future<BackendStream> opening;
+  /** The copy's connection (HTTP/1.1), or its stream (HTTP/2); null before and after. */
   private MirrorHandler handler;
+  private BackendStream stream;
   private boolean done;
   private boolean written;
   private boolean informational;
@@ -111,7 +114,7 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
   }
 
   /** The stream for the copy opened, or its connection failed. */
-  private void onStream(Future<Http2StreamChannel> f) {
+  private void onStream(Future<BackendStream> f) {
     if (done || f != opening) {
       if (f.isSuccess()) {
         f.getNow().close();
@@ -120,7 +123,7 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
     }
     opening = null;
     if (f.isSuccess()) {
-      attach((MirrorHandler) f.getNow().pipeline().last());
+      attach(f.getNow());
       return;
     }
     attempts.connectFailed(H2Connections.describe(f.cause()) + " (mirror)");
@@ -143,10 +146,35 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
     ch.writeAndFlush(new DefaultLastHttpContent(content)).addListener(writeListener);
   }
 
+  /** The copy has its stream: written as on a connection, its answer read the same way. */
+  private void attach(BackendStream s) {
+    stream = s;
+    s.user(new OnStream());
+    attempts.connected();
+    attempts.sending();
+    HttpRequest req = head;
+    ByteBuf content = body;
+    head = null;
+    body = null;
+    s.write(req, null);
+    s.write(new DefaultLastHttpContent(content), streamWritten);
+    s.flush();
+  }
+
   private void onWritten(ChannelFuture f) {
     if (done || handler == null || f.channel() != handler.channel()) {
       return;
     }
+    written(f);
+  }
+
+  private void onStreamWritten(ChannelFuture f) {
+    if (!done && stream != null) {
+      written(f);
+    }
+  }
+
+  private void written(ChannelFuture f) {
     if (f.isSuccess()) {
       written = true;
     } else {
@@ -193,9 +221,10 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
     }
   }
 
-  /** The connection closed under the copy. */
+  /** The connection or stream closed under the copy. */
   void onClosed() {
     handler = null;
+    stream = null;
     fail(AttemptFailure.RESET_AFTER_SENT, "connection closed", Mirror.Outcome.RESET);
   }
 
@@ -246,6 +275,11 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
     if (c != null) {
       c.close();
     }
+    BackendStream s = stream;
+    stream = null;
+    if (s != null) {
+      s.close();
+    }
     MirrorHandler h = handler;
     handler = null;
     if (h != null) {
@@ -265,5 +299,27 @@ final class MirrorCall implements Runnable, ChannelFutureListener {
     }
     connections.inFlight--;
     mirror.ended(outcome, status);
+  }
+
+  /** What the copy's stream tells it: its answer, and its end. */
+  private final class OnStream implements BackendStream.User {
+    @Override
+    public void read(HttpObject msg) {
+      onRead(msg);
+    }
+
+    @Override
+    public void readComplete() {}
+
+    @Override
+    public void writabilityChanged() {}
+
+    @Override
+    public void tick() {}
+
+    @Override
+    public void closed() {
+      onClosed();
+    }
   }
 }

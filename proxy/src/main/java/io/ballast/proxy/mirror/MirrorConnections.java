@@ -1,9 +1,7 @@
 package io.ballast.proxy.mirror;
 
-import io.ballast.core.Backend;
 import io.ballast.proxy.upstream.BackendCodec;
 import io.ballast.proxy.upstream.BackendConnections;
-import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 
 /**
@@ -31,12 +29,6 @@ final class MirrorConnections extends BackendConnections<MirrorHandler> {
     super(loop, spec.timeout(), spec.idleTimeout());
     this.mirror = mirror;
     this.maxIdle = spec.maxInFlight();
-  }
-
-  /** A copy on a stream has its own timer: the stream needs no idle handler. */
-  @Override
-  public void initStream(Channel stream, Backend backend) {
-    stream.pipeline().addLast(new MirrorHandler(backend));
   }
 
   @Override

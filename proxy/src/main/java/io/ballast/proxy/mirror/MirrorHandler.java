@@ -1,6 +1,5 @@
 package io.ballast.proxy.mirror;
 
-import io.ballast.core.Backend;
 import io.ballast.proxy.upstream.BackendCodec;
 import io.ballast.proxy.upstream.BackendConnections;
 import io.ballast.proxy.upstream.PooledConnection;
@@ -17,19 +16,13 @@ import io.netty.util.ReferenceCountUtil;
  * <p>Event-loop only; one instance per shadow channel.
  */
 final class MirrorHandler extends PooledConnection {
-  /** The pool entry of an HTTP/1.1 connection; null for a stream. */
+  /** The connection's pool entry. */
   final BackendConnections.Entry<MirrorHandler> entry;
   private MirrorCall call;
 
   MirrorHandler(BackendConnections.Entry<MirrorHandler> entry, BackendCodec codec) {
     super(entry.backend, codec);
     this.entry = entry;
-  }
-
-  /** The handler of one HTTP/2 stream to {@code backend}: closed when its copy ends. */
-  MirrorHandler(Backend backend) {
-    super(backend);
-    this.entry = null;
   }
 
   void call(MirrorCall owner) {
@@ -52,7 +45,7 @@ final class MirrorHandler extends PooledConnection {
     call = null;
     if (c != null) {
       c.onClosed();
-    } else if (entry != null) {
+    } else {
       entry.remove(this);
     }
   }

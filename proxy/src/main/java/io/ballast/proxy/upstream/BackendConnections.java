@@ -6,6 +6,7 @@ import io.ballast.proxy.proxyprotocol.ProxyHeaderReader;
 import io.ballast.proxy.proxyprotocol.ProxyHeaderVersion;
 import io.ballast.proxy.proxyprotocol.ProxyHeaderWriter;
 import io.ballast.proxy.tls.BackendTls;
+import io.ballast.proxy.upstream.h2.BackendStream;
 import io.ballast.proxy.upstream.h2.H2Connections;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -14,7 +15,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
@@ -95,28 +95,25 @@ public abstract class BackendConnections<H extends PooledConnection> {
   public abstract H newHandler(Entry<H> entry, BackendCodec codec);
 
   /**
-   * Puts the handlers of a new HTTP/2 stream to {@code backend} into its pipeline, after the
-   * ones that make it read and write HTTP/1.1 objects; its last handler is an {@code H} for one
-   * stream ({@link PooledConnection#PooledConnection(Backend)}). Only pools that can speak HTTP/2
-   * override it.
+   * The period of the timer that ticks for the streams of this pool's HTTP/2 connections (their
+   * users count read timeouts in it: {@link H2Connections}); 0, the default: no timer.
    */
-  public void initStream(Channel stream, Backend backend) {
-    throw new UnsupportedOperationException(getClass().getSimpleName() + " speaks HTTP/1.1 only");
+  public long streamTickNanos() {
+    return 0;
   }
 
   /**
    * A new stream to {@code backend} on an HTTP/2 connection spoken as {@code tls} and
-   * {@code protocol} say (see {@link H2Connections#open}); the stream's last handler is an
-   * {@code H} ({@link #initStream}). HTTP/1.1 connections kept for the backend are retired: the
-   * pool speaks HTTP/2 now.
+   * {@code protocol} say (see {@link H2Connections#open}). HTTP/1.1 connections kept for the
+   * backend are retired: the pool speaks HTTP/2 now.
    */
-  public final Future<Http2StreamChannel> stream(Backend backend, BackendTls tls,
+  public final Future<BackendStream> stream(Backend backend, BackendTls tls,
       BackendProtocol protocol) {
     if (entries.containsKey(backend)) {
       forgetHttp1(backend);
     }
     if (multiplexed == null) {
-      multiplexed = new H2Connections(loop, template, idleNanos, this::initStream);
+      multiplexed = new H2Connections(loop, template, idleNanos, streamTickNanos());
     }
     return multiplexed.open(backend, tls, protocol);
   }

@@ -19,11 +19,6 @@ import io.netty.util.ReferenceCountUtil;
  * A whole message that arrives with nobody waiting for it closes the connection
  * ({@link #unsolicited}); so do a few bytes that arrive while it sits in the pool.
  *
- * <p>The same handler can stand at the end of one stream of a multiplexed (HTTP/2) connection
- * ({@link #PooledConnection(Backend)}): the stream is not counted as a connection (its
- * connection is), and it is never pooled: once its exchange is over it is closed, which ends the
- * stream and frees its place on the connection.
- *
  * <p>Event-loop only; one instance per backend channel.
  */
 public abstract class PooledConnection extends ChannelInboundHandlerAdapter {
@@ -37,17 +32,6 @@ public abstract class PooledConnection extends ChannelInboundHandlerAdapter {
   public PooledConnection(Backend backend, BackendCodec codec) {
     this.backend = backend;
     this.codec = java.util.Objects.requireNonNull(codec, "codec");
-  }
-
-  /** The handler of one stream to {@code backend} (see above). */
-  protected PooledConnection(Backend backend) {
-    this.backend = backend;
-    this.codec = null;
-  }
-
-  /** True for one stream of a multiplexed connection, never pooled. */
-  public final boolean stream() {
-    return codec == null;
   }
 
   public final Channel channel() {
@@ -71,10 +55,6 @@ public abstract class PooledConnection extends ChannelInboundHandlerAdapter {
    * end of the current read if it is clean then, else it closes.
    */
   public final void releaseAfterRead() {
-    if (codec == null) {
-      channel.close();
-      return;
-    }
     codec.responseEnded();
     channel.config().setAutoRead(true);
     releasePending = true;
@@ -94,10 +74,8 @@ public abstract class PooledConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public final void channelActive(ChannelHandlerContext ctx) {
-    if (codec != null) {
-      counted = true;
-      backend.load().connectionOpened();
-    }
+    counted = true;
+    backend.load().connectionOpened();
     ctx.fireChannelActive();
   }
 
@@ -120,7 +98,7 @@ public abstract class PooledConnection extends ChannelInboundHandlerAdapter {
       } else {
         ctx.close();
       }
-    } else if (codec != null && codec.unsolicitedBytes()) {
+    } else if (codec.unsolicitedBytes()) {
       // Bytes on an idle connection, too few to make a message: nothing more may come, so
       // nothing will ever close it but this, and the next request would read them first.
       ctx.close();

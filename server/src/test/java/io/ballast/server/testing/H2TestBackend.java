@@ -44,6 +44,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code /trailers}: a body without a length, then trailers {@code x-trailer: done};
  *   <li>{@code /die-before-headers}, {@code /die-mid-body}: the connection is cut before the
  *       answer, or after its head and part of its body;
+ *   <li>{@code /stall-mid-body}: the head and part of the body, then nothing (the connection
+ *       stays up);
+ *   <li>{@code /bytes?n=N}: N pseudo-random bytes (seeded with N);
  *   <li>anything else: {@code h2 <name>}.
  * </ul>
  * With {@link #goAwayOnSecondStream}, a connection that is still answering its first stream
@@ -200,6 +203,17 @@ public final class H2TestBackend implements AutoCloseable {
       } else if (path.startsWith("/die-before-headers")) {
         received.release();
         ctx.channel().parent().close();
+      } else if (path.startsWith("/stall-mid-body")) {
+        received.release();
+        ctx.write(new DefaultHttp2HeadersFrame(head.setInt("content-length", 100_000)));
+        ctx.writeAndFlush(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(new byte[1000])));
+      } else if (path.startsWith("/bytes")) {
+        received.release();
+        int n = Integer.parseInt(path.substring(path.indexOf("n=") + 2));
+        byte[] bytes = new byte[n];
+        new java.util.Random(n).nextBytes(bytes);
+        ctx.write(new DefaultHttp2HeadersFrame(head.setInt("content-length", n)));
+        ctx.writeAndFlush(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(bytes), true));
       } else if (path.startsWith("/die-mid-body")) {
         received.release();
         ctx.write(new DefaultHttp2HeadersFrame(head.setInt("content-length", 100_000)));

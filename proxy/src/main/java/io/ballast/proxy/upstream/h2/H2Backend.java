@@ -7,9 +7,7 @@ import io.ballast.proxy.upstream.BackendProtocol;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -31,7 +29,6 @@ final class H2Backend {
   private final Bootstrap bootstrap;
   /** Connections that may take streams (not draining, not closed), oldest first. */
   private final List<H2Connection> usable = new ArrayList<>(2);
-  private final ChannelHandler streamInitializer;
 
   H2Backend(H2Connections owner, Backend backend, BackendTls tls, BackendProtocol protocol,
       Bootstrap template) {
@@ -42,13 +39,6 @@ final class H2Backend {
     // Resolved once per event loop and backend, as for HTTP/1.1 connections.
     this.bootstrap = template.clone()
         .remoteAddress(new InetSocketAddress(backend.host(), backend.port()));
-    this.streamInitializer = new ChannelInitializer<Channel>() {
-      @Override
-      protected void initChannel(Channel ch) {
-        H2Pipeline.stream(ch);
-        owner.streams().init(ch, backend);
-      }
-    };
   }
 
   Backend backend() {
@@ -63,8 +53,9 @@ final class H2Backend {
     return owner.idleNanos();
   }
 
-  ChannelHandler streamInitializer() {
-    return streamInitializer;
+  /** The period of the streams' read timer ({@link H2Connections}). */
+  long tickNanos() {
+    return owner.tickNanos();
   }
 
   /** True when this entry connects the way {@code tls} and {@code protocol} say. */
@@ -78,7 +69,7 @@ final class H2Backend {
   }
 
   /** A stream for {@code p} on a connection with room, a new one if none has. */
-  void place(Promise<Http2StreamChannel> p) {
+  void place(Promise<BackendStream> p) {
     for (int i = 0; i < usable.size(); i++) {
       if (usable.get(i).offer(p)) {
         return;
@@ -89,7 +80,7 @@ final class H2Backend {
     ChannelFuture f = bootstrap.clone().handler(new ChannelInitializer<Channel>() {
       @Override
       protected void initChannel(Channel ch) {
-        H2Pipeline.connection(ch, backend, tls, protocol, c);
+        H2Pipeline.connection(ch, backend, tls, protocol, false, c);
       }
     }).connect();
     c.offer(p);

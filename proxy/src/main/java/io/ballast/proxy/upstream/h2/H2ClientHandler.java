@@ -3,9 +3,12 @@ package io.ballast.proxy.upstream.h2;
 import io.ballast.proxy.upstream.BackendConnections;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http2.Http2ChannelDuplexHandler;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2FrameStreamEvent;
+import io.netty.handler.codec.http2.Http2FrameStreamException;
 import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamFrame;
 import io.netty.handler.codec.http2.Http2SettingsFrame;
 import io.netty.util.ReferenceCountUtil;
 
@@ -18,7 +21,7 @@ import io.netty.util.ReferenceCountUtil;
  *
  * <p>Event-loop only; one instance per connection.
  */
-abstract class H2ClientHandler extends ChannelInboundHandlerAdapter {
+abstract class H2ClientHandler extends Http2ChannelDuplexHandler {
   private Channel channel;
   private boolean ready;
   private String failure;
@@ -50,13 +53,29 @@ abstract class H2ClientHandler extends ChannelInboundHandlerAdapter {
   /** The backend's GOAWAY (released after the call). */
   void goAway(ChannelHandlerContext ctx, Http2GoAwayFrame goAway) {}
 
+  /** After the frame codec: new streams come from it ({@link #newStream()}). */
   @Override
-  public void handlerAdded(ChannelHandlerContext ctx) {
+  protected void handlerAdded0(ChannelHandlerContext ctx) {
     channel = ctx.channel();
   }
 
+  /** A frame of a stream (HEADERS, DATA, RST_STREAM...): the handler's to release. */
+  void streamFrame(ChannelHandlerContext ctx, Http2StreamFrame frame) {
+    ReferenceCountUtil.release(frame);
+  }
+
+  /** The frame codec's news of a stream: its state or writability changed. */
+  void streamEvent(ChannelHandlerContext ctx, Http2FrameStreamEvent event) {}
+
+  /** An error of one stream (the codec resets the stream); the connection goes on. */
+  void streamError(ChannelHandlerContext ctx, Http2FrameStreamException e) {}
+
   @Override
   public final void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof Http2StreamFrame f && !(msg instanceof Http2SettingsFrame)) {
+      streamFrame(ctx, f);
+      return;
+    }
     try {
       if (msg instanceof Http2SettingsFrame s) {
         boolean first = !ready;
@@ -72,6 +91,10 @@ abstract class H2ClientHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public final void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof Http2FrameStreamEvent e) {
+      streamEvent(ctx, e);
+      return;
+    }
     if (evt instanceof ConnectionFailure f) {
       failed(f.reason());
     }
@@ -80,6 +103,10 @@ abstract class H2ClientHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public final void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof Http2FrameStreamException e) {
+      streamError(ctx, e);
+      return;
+    }
     failed("HTTP/2 error: " + BackendConnections.message(cause));
     ctx.close();
   }

@@ -1,15 +1,15 @@
 package io.ballast.proxy.upstream.h2;
 
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
-import io.netty.util.concurrent.Future;
+import io.netty.handler.codec.http2.Http2FrameStreamEvent;
+import io.netty.handler.codec.http2.Http2FrameStreamException;
+import io.netty.handler.codec.http2.Http2StreamFrame;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
@@ -17,17 +17,18 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One HTTP/2 connection to a backend, as its {@link H2Backend} hands out streams on it: the last
- * handler of the connection's pipeline.
+ * handler of the connection's pipeline, whose streams ({@link BackendStream}) are carried by its
+ * {@link BackendStreams}.
  *
  * <ul>
  *   <li><b>Ready</b> once the backend's first SETTINGS came (it speaks HTTP/2 and said how many
  *       streams it takes); streams promised before wait for that.
  *   <li><b>Room</b>: at most min(the backend's SETTINGS_MAX_CONCURRENT_STREAMS, the pool's
  *       {@code max_streams_per_connection}) streams at once, counted from the promise to the
- *       stream channel's close.
+ *       stream's end.
  *   <li><b>Draining</b> after a GOAWAY from the backend, or when retired (the backend left, the
  *       pool's settings changed): no new stream; the streams in flight finish, then it closes.
- *       The streams the GOAWAY leaves out fail as not processed ({@link BackendStreamCodec}).
+ *       The streams the GOAWAY leaves out fail as not processed ({@link BackendStream#notProcessed}).
  *   <li><b>Idle</b>: with no stream for the pool's idle timeout, it closes.
  * </ul>
  * The connection counts itself open in the backend's load from channelActive to
@@ -40,10 +41,9 @@ final class H2Connection extends H2ClientHandler {
   private static final int STREAM_WINDOW = 65_535;
 
   private final H2Backend owner;
-  private final ChannelFutureListener streamClosed = f -> streamEnded();
+  private final BackendStreams streams;
   /** Promised streams waiting for the backend's SETTINGS. */
-  private final ArrayDeque<Promise<Http2StreamChannel>> waiting = new ArrayDeque<>(2);
-  private Http2StreamChannelBootstrap streams;
+  private final ArrayDeque<Promise<BackendStream>> waiting = new ArrayDeque<>(2);
   private boolean draining;
   private boolean closed;
   private boolean counted;
@@ -55,6 +55,7 @@ final class H2Connection extends H2ClientHandler {
 
   H2Connection(H2Backend owner) {
     this.owner = owner;
+    this.streams = new BackendStreams(this, owner.tickNanos());
   }
 
   /** Streams promised or open now, for tests and the pool. */
@@ -70,7 +71,7 @@ final class H2Connection extends H2ClientHandler {
    * Takes a stream for {@code p} when there is room: opened now when the connection is ready,
    * else when it is. False (and {@code p} untouched) when the connection has no room.
    */
-  boolean offer(Promise<Http2StreamChannel> p) {
+  boolean offer(Promise<BackendStream> p) {
     if (draining || closed || open >= limit()) {
       return false;
     }
@@ -83,18 +84,16 @@ final class H2Connection extends H2ClientHandler {
     return true;
   }
 
-  private void openStream(Promise<Http2StreamChannel> p) {
-    p.addListener((Future<Http2StreamChannel> f) -> {
-      if (f.isSuccess()) {
-        f.getNow().closeFuture().addListener(streamClosed);
-      } else {
-        streamEnded();
-      }
-    });
-    streams.open(p);
+  private void openStream(Promise<BackendStream> p) {
+    BackendStream s = streams.newStream();
+    if (!p.trySuccess(s)) {
+      // Given up on meanwhile: the stream never opens.
+      s.close();
+    }
   }
 
-  private void streamEnded() {
+  /** A stream promised here ended (or was never used): its place is free. */
+  void streamEnded() {
     open--;
     unusedNow();
   }
@@ -147,9 +146,36 @@ final class H2Connection extends H2ClientHandler {
   }
 
   @Override
-  public void handlerAdded(ChannelHandlerContext ctx) {
-    super.handlerAdded(ctx);
-    streams = new Http2StreamChannelBootstrap(ctx.channel()).handler(owner.streamInitializer());
+  protected void handlerAdded0(ChannelHandlerContext ctx) {
+    super.handlerAdded0(ctx);
+    streams.attach(ctx, ctx.pipeline().get(SslHandler.class) != null);
+  }
+
+  @Override
+  void streamFrame(ChannelHandlerContext ctx, Http2StreamFrame frame) {
+    streams.frame(frame);
+  }
+
+  @Override
+  void streamEvent(ChannelHandlerContext ctx, Http2FrameStreamEvent event) {
+    streams.event(event);
+  }
+
+  @Override
+  void streamError(ChannelHandlerContext ctx, Http2FrameStreamException e) {
+    streams.streamError(e.stream().id(), e.getCause() != null ? e.getCause() : e);
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    streams.readComplete();
+    ctx.fireChannelReadComplete();
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    streams.writabilityChanged();
+    ctx.fireChannelWritabilityChanged();
   }
 
   @Override
@@ -176,6 +202,7 @@ final class H2Connection extends H2ClientHandler {
 
   @Override
   void goAway(ChannelHandlerContext ctx, Http2GoAwayFrame g) {
+    streams.goAway(g);
     failed("backend sent GOAWAY (" + g.errorCode() + ")");
     failWaiting(failure());
     retire();
@@ -199,7 +226,7 @@ final class H2Connection extends H2ClientHandler {
       }
     }
     long opened = 0;
-    Promise<Http2StreamChannel> p;
+    Promise<BackendStream> p;
     while ((p = waiting.poll()) != null) {
       if (opened < limit() && !draining) {
         opened++;
@@ -213,7 +240,7 @@ final class H2Connection extends H2ClientHandler {
   }
 
   private void failWaiting(String why) {
-    Promise<Http2StreamChannel> p;
+    Promise<BackendStream> p;
     while ((p = waiting.poll()) != null) {
       open--;
       p.tryFailure(new H2ConnectException(why));
@@ -234,5 +261,6 @@ final class H2Connection extends H2ClientHandler {
     owner.unusable(this);
     failWaiting(failure() != null ? failure() : ready() ? "backend closed the connection"
         : "backend closed the connection before its HTTP/2 SETTINGS");
+    streams.closed();
   }
 }

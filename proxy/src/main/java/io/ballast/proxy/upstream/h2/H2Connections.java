@@ -5,9 +5,7 @@ import io.ballast.proxy.tls.BackendTls;
 import io.ballast.proxy.upstream.BackendConnections;
 import io.ballast.proxy.upstream.BackendProtocol;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.util.IdentityHashMap;
@@ -15,43 +13,40 @@ import java.util.IdentityHashMap;
 /**
  * HTTP/2 connections to backends from one event loop: for each backend, connections that carry
  * many requests at once as streams ({@link H2Backend}). A request asks for a stream
- * ({@link #open}) and gets a stream channel that reads and writes HTTP/1.1 objects, with its
- * user's handlers after the HTTP/2 ones ({@link StreamInit}); it closes the stream channel when
- * its exchange is over, which frees the stream's place on its connection. Streams are never
- * reused; connections are, until they idle out, the backend sends GOAWAY, or they are retired.
+ * ({@link #open}) and gets a {@link BackendStream} that reads and writes HTTP/1.1 objects; the
+ * stream's end (its response done, or its user closing it) frees its place on its connection.
+ * While a connection has streams, a timer ticks for them every {@code tickNanos}
+ * ({@link BackendStream.User#tick}): their users count read timeouts in those ticks. Streams are
+ * never reused; connections are, until they idle out, the backend sends GOAWAY, or they are
+ * retired.
  *
  * <p>Event-loop only: every method must be called on the loop the connections live on.
  */
 public final class H2Connections {
-  /** What a stream's user puts in its pipeline after the HTTP/2 handlers; called on the loop. */
-  @FunctionalInterface
-  public interface StreamInit {
-    void init(Channel stream, Backend backend);
-  }
-
   private final EventLoop loop;
   private final Bootstrap template;
   private final long idleNanos;
-  private final StreamInit streams;
+  private final long tickNanos;
   private final IdentityHashMap<Backend, H2Backend> entries = new IdentityHashMap<>();
 
   /**
    * @param template how connections are made (loop, transport, connect timeout)
    * @param idleNanos a connection with no stream for this long closes
+   * @param tickNanos the period of the streams' timer; 0: none
    */
-  public H2Connections(EventLoop loop, Bootstrap template, long idleNanos, StreamInit streams) {
+  public H2Connections(EventLoop loop, Bootstrap template, long idleNanos, long tickNanos) {
     this.loop = loop;
     this.template = template;
     this.idleNanos = idleNanos;
-    this.streams = streams;
+    this.tickNanos = tickNanos;
   }
 
   long idleNanos() {
     return idleNanos;
   }
 
-  StreamInit streams() {
-    return streams;
+  long tickNanos() {
+    return tickNanos;
   }
 
   /**
@@ -60,7 +55,7 @@ public final class H2Connections {
    * backend could be made. When the pool's TLS or protocol changed (a reload), the connections
    * made the old way drain and new ones are made.
    */
-  public Future<Http2StreamChannel> open(Backend backend, BackendTls tls,
+  public Future<BackendStream> open(Backend backend, BackendTls tls,
       BackendProtocol protocol) {
     H2Backend e = entries.get(backend);
     if (e != null && !e.speaks(tls, protocol)) {
@@ -71,7 +66,7 @@ public final class H2Connections {
       e = new H2Backend(this, backend, tls, protocol, template);
       entries.put(backend, e);
     }
-    Promise<Http2StreamChannel> p = loop.newPromise();
+    Promise<BackendStream> p = loop.newPromise();
     e.place(p);
     return p;
   }

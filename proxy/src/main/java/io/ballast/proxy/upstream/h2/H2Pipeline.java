@@ -8,7 +8,10 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.DefaultHttp2Connection;
+import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.UniformStreamByteDistributor;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.flush.FlushConsolidationHandler;
@@ -16,9 +19,11 @@ import io.netty.handler.ssl.SslHandler;
 
 /**
  * The pipelines of HTTP/2 to a backend, the same for the proxy's connections and the health
- * checks: a connection (TLS with ALPN h2 for {@code h2}, {@link H2Preflight}, the frame codec and
- * the stream multiplexer, then its user's handler) and a stream (the {@link BackendStreamCodec},
- * then its user's handlers, which see HTTP/1.1 objects).
+ * checks: a connection (TLS with ALPN h2 for {@code h2}, {@link H2Preflight}, the frame codec,
+ * then its user's handler). The proxy's connections carry their streams without a channel each
+ * ({@link BackendStreams}); a health check, one request on a connection of its own, reads its
+ * answer with the same reader as over HTTP/1.1, on a stream channel of Netty's multiplexer (the
+ * {@link BackendStreamCodec}, then the reader, which sees HTTP/1.1 objects).
  *
  * <p>Stateless; called on the channel's event loop.
  */
@@ -35,10 +40,11 @@ final class H2Pipeline {
 
   /**
    * A new connection to {@code backend} speaking {@code protocol} (h2 or h2c), over {@code tls}
-   * for h2; {@code last} is the connection's own handler.
+   * for h2; {@code last} is the connection's own handler. {@code channels}: streams are channels
+   * of Netty's multiplexer (the health checks), else the last handler carries them.
    */
   static void connection(Channel ch, Backend backend, BackendTls tls, BackendProtocol protocol,
-      ChannelHandler last) {
+      boolean channels, ChannelHandler last) {
     ChannelPipeline p = ch.pipeline();
     if (protocol.version() == BackendProtocol.Version.H2) {
       if (tls == null) {
@@ -48,13 +54,31 @@ final class H2Pipeline {
       p.addLast(tls.newHandler(ch.alloc(), backend, true));
     }
     p.addLast(new H2Preflight(protocol.version().toString()),
-        Http2FrameCodecBuilder.forClient().initialSettings(settings()).build(),
+        new Codec().initialSettings(settings()).build(),
         // Requests of many clients go out on one connection, each flushing it: their flushes
         // go out together, at the end of the read or event-loop pass that made them.
         new FlushConsolidationHandler(
-            FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true),
-        new Http2MultiplexHandler(NoPush.INSTANCE),
-        last);
+            FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+    if (channels) {
+      p.addLast(new Http2MultiplexHandler(NoPush.INSTANCE));
+    }
+    p.addLast(last);
+  }
+
+  /**
+   * The client's frame codec, on a connection state with the byte distributor the client
+   * connections use ({@code http2.Http2Server}): RFC 9113 deprecated the priority tree Netty's
+   * default distributor keeps, and nobody here sends priorities.
+   */
+  private static final class Codec extends Http2FrameCodecBuilder {
+    Codec() {
+      // As forClient() has it: a close does not wait for streams to end.
+      gracefulShutdownTimeoutMillis(0);
+      DefaultHttp2Connection c = new DefaultHttp2Connection(false);
+      c.remote().flowController(new DefaultHttp2RemoteFlowController(c,
+          new UniformStreamByteDistributor(c)));
+      connection(c);
+    }
   }
 
   /** A new stream: its user's handlers come after these and read and write HttpObjects. */
