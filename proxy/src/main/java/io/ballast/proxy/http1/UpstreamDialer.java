@@ -45,6 +45,11 @@ final class UpstreamDialer {
   /** A channel to {@code backend} of the pool {@code ref}: attached now, or when it is up. */
   void dial(Backend backend, PoolRef ref) {
     if (ref.protocol().multiplexed()) {
+      BackendStream now = upstreams.streamNow(backend, ref.tls(), ref.protocol());
+      if (now != null) {
+        leg.attach(new UpstreamStream(now, upstreams.streamTickNanos()));
+        return;
+      }
       Future<BackendStream> f = upstreams.stream(backend, ref.tls(), ref.protocol());
       pending = f;
       f.addListener(streamListener);

@@ -109,13 +109,26 @@ public abstract class BackendConnections<H extends PooledConnection> {
    */
   public final Future<BackendStream> stream(Backend backend, BackendTls tls,
       BackendProtocol protocol) {
+    return multiplexed(backend).open(backend, tls, protocol);
+  }
+
+  /**
+   * As {@link #stream}, when a stream can be had now ({@link H2Connections#openNow}); else
+   * null.
+   */
+  public final BackendStream streamNow(Backend backend, BackendTls tls,
+      BackendProtocol protocol) {
+    return multiplexed(backend).openNow(backend, tls, protocol);
+  }
+
+  private H2Connections multiplexed(Backend backend) {
     if (entries.containsKey(backend)) {
       forgetHttp1(backend);
     }
     if (multiplexed == null) {
       multiplexed = new H2Connections(loop, template, idleNanos, streamTickNanos());
     }
-    return multiplexed.open(backend, tls, protocol);
+    return multiplexed;
   }
 
   /** HTTP/2 connections to {@code backend} that take streams now, for tests. */

@@ -68,6 +68,17 @@ final class H2Backend {
     return usable.size();
   }
 
+  /** A stream now on a ready connection with room (the oldest); null when none has. */
+  BackendStream take() {
+    for (int i = 0; i < usable.size(); i++) {
+      BackendStream s = usable.get(i).take();
+      if (s != null) {
+        return s;
+      }
+    }
+    return null;
+  }
+
   /** A stream for {@code p} on a connection with room, a new one if none has. */
   void place(Promise<BackendStream> p) {
     for (int i = 0; i < usable.size(); i++) {

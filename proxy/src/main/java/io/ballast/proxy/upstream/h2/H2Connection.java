@@ -71,6 +71,15 @@ final class H2Connection extends H2ClientHandler {
    * Takes a stream for {@code p} when there is room: opened now when the connection is ready,
    * else when it is. False (and {@code p} untouched) when the connection has no room.
    */
+  /** A stream now, when the connection is ready and has room; else null. */
+  BackendStream take() {
+    if (draining || closed || !ready() || open >= limit()) {
+      return null;
+    }
+    open++;
+    return streams.newStream();
+  }
+
   boolean offer(Promise<BackendStream> p) {
     if (draining || closed || open >= limit()) {
       return false;

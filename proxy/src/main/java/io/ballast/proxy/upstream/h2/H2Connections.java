@@ -57,6 +57,21 @@ public final class H2Connections {
    */
   public Future<BackendStream> open(Backend backend, BackendTls tls,
       BackendProtocol protocol) {
+    Promise<BackendStream> p = loop.newPromise();
+    entry(backend, tls, protocol).place(p);
+    return p;
+  }
+
+  /**
+   * A stream to {@code backend} now, when a connection spoken as {@code tls} and
+   * {@code protocol} say is ready and has room (the usual case on a busy pool: no future, no
+   * listener); else null, and {@link #open} waits for one.
+   */
+  public BackendStream openNow(Backend backend, BackendTls tls, BackendProtocol protocol) {
+    return entry(backend, tls, protocol).take();
+  }
+
+  private H2Backend entry(Backend backend, BackendTls tls, BackendProtocol protocol) {
     H2Backend e = entries.get(backend);
     if (e != null && !e.speaks(tls, protocol)) {
       forget(backend);
@@ -66,9 +81,7 @@ public final class H2Connections {
       e = new H2Backend(this, backend, tls, protocol, template);
       entries.put(backend, e);
     }
-    Promise<BackendStream> p = loop.newPromise();
-    e.place(p);
-    return p;
+    return e;
   }
 
   /** Why a stream could not be opened, in a few words. */
