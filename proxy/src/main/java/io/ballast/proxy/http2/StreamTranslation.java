@@ -10,13 +10,14 @@ import io.netty.handler.codec.http2.Http2HeadersFrame;
 import java.util.function.Function;
 
 /**
- * A stream to a backend ({@code upstream.h2.BackendStreamCodec}, one per stream channel) as
+ * A health check's stream to a backend ({@code upstream.h2.BackendStreamCodec}, one per stream
+ * channel of Netty's multiplexer) as
  * HTTP/1.1 objects, so that the handlers after it read and write what they read and write on
  * an HTTP/1.1 connection: DATA frames in are body parts ({@link Http2ToHttp1#bodyPart}), HEADERS
  * after the message's head are its trailers, other frames go on as they are; HTTP objects out
  * are frames ({@link StreamFrames}). The message head is the subclass's ({@link #head}).
- * (A client's streams have no channel and use the same translations directly:
- * {@link ClientStream}.)
+ * (A client's streams, and the proxy's streams to backends, have no channel and use the same
+ * translations directly: {@link ClientStream}, {@code upstream.h2.BackendStream}.)
  *
  * <p>Event-loop only; one per stream.
  */

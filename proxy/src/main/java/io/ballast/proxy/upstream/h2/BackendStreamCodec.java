@@ -20,8 +20,10 @@ import io.netty.util.ReferenceCountUtil;
 import java.util.function.Function;
 
 /**
- * The one handler between a stream to an HTTP/2 backend and its user's handlers, which read and
- * write HTTP/1.1 objects as on an HTTP/1.1 connection:
+ * The one handler between a health check's stream to an HTTP/2 backend (a channel of Netty's
+ * multiplexer: {@link H2Probe}) and the check's reader, which reads and writes HTTP/1.1 objects
+ * as on an HTTP/1.1 connection (the proxy's own streams do the same without a channel:
+ * {@link BackendStream}):
  * <ul>
  *   <li>the request goes out as HEADERS and DATA frames ({@link Http1ToHttp2#request},
  *       {@link StreamFrames});
