@@ -302,4 +302,49 @@ class Http2BackendEndToEndTest {
       assertThat(java.util.Arrays.copyOfRange(all, headEnd, all.length)).isEqualTo(expected);
     }
   }
+
+  /**
+   * A backend's RST_STREAM(REFUSED_STREAM) says it did not process the request (RFC 9113, 8.7):
+   * even a POST goes to another backend. Any other reset after the request went is a failure
+   * that a POST is not retried on, named in the log.
+   */
+  @Test
+  void aRefusedStreamIsRetriedElsewhereAndAnotherResetIsNot() throws Exception {
+    backend = new H2TestBackend("a", null);
+    try (H2TestBackend b = new H2TestBackend("b", null)) {
+      ballast = YamlBallast.start(dir, "[{address: \"127.0.0.1:" + backend.port()
+          + "\"}, {address: \"127.0.0.1:" + b.port() + "\"}]",
+          "protocol: h2c\nalgorithm: round-robin\nretries: {max_attempts: 2}",
+          "admin: {enabled: false}");
+      calls.to(ballast);
+      for (int i = 0; i < 4; i++) {
+        HttpResponse<String> r = post("/refuse?on=a");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("h2 b");
+      }
+      // a refused the ones it was given first; they went on to b, as a second attempt.
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+          assertThat(accessLog()).contains("\"attempts\":2"));
+      int statuses502 = 0;
+      for (int i = 0; i < 4; i++) {
+        HttpResponse<String> r = post("/reset?on=a");
+        if (r.statusCode() == 502) {
+          statuses502++;
+        } else {
+          assertThat(r.body()).isEqualTo("h2 b");
+        }
+      }
+      assertThat(statuses502).isEqualTo(2);
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+          assertThat(accessLog()).contains("backend reset the stream (INTERNAL_ERROR)"));
+      ballast.stop();
+      ballast = null;
+    }
+  }
+
+  private HttpResponse<String> post(String path) throws Exception {
+    return client.send(HttpRequest.newBuilder(URI.create(calls.url(0, path)))
+        .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString("x"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+  }
 }

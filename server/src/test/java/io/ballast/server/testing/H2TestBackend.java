@@ -15,6 +15,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodec;
@@ -44,6 +45,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code /trailers}: a body without a length, then trailers {@code x-trailer: done};
  *   <li>{@code /die-before-headers}, {@code /die-mid-body}: the connection is cut before the
  *       answer, or after its head and part of its body;
+ *   <li>{@code /refuse?on=NAME}, {@code /reset?on=NAME}: the backend named NAME resets the stream
+ *       with REFUSED_STREAM (it did not process the request) or INTERNAL_ERROR; another answers;
  *   <li>{@code /stall-mid-body}: the head and part of the body, then nothing (the connection
  *       stays up);
  *   <li>{@code /bytes?n=N}: N pseudo-random bytes (seeded with N);
@@ -203,6 +206,10 @@ public final class H2TestBackend implements AutoCloseable {
       } else if (path.startsWith("/die-before-headers")) {
         received.release();
         ctx.channel().parent().close();
+      } else if (path.startsWith("/refuse?on=" + name) || path.startsWith("/reset?on=" + name)) {
+        received.release();
+        ctx.writeAndFlush(new DefaultHttp2ResetFrame(path.startsWith("/refuse")
+            ? Http2Error.REFUSED_STREAM : Http2Error.INTERNAL_ERROR));
       } else if (path.startsWith("/stall-mid-body")) {
         received.release();
         ctx.write(new DefaultHttp2HeadersFrame(head.setInt("content-length", 100_000)));

@@ -198,7 +198,14 @@ public final class BackendStream {
   private void onOpened(ChannelFuture f) {
     if (!f.isSuccess() && !closed) {
       // HEADERS that could not open the stream: nothing of the request reached the backend.
-      fail("no stream: " + H2Connections.describe(f.cause()), true);
+      // Told from the event loop's queue, not from inside the write that failed (which may be
+      // the user's own, in the middle of writing the request).
+      String why = "no stream: " + H2Connections.describe(f.cause());
+      connection.channel().eventLoop().execute(() -> {
+        if (!closed) {
+          fail(why, true);
+        }
+      });
     }
   }
 
