@@ -151,7 +151,7 @@ public final class BackendStream {
       frames = StreamFrames.frames(msg, heads);
     } catch (RuntimeException e) {
       ReferenceCountUtil.release(msg);
-      fail("request cannot go as HTTP/2: " + e.getMessage(), false);
+      failSoon("request cannot go as HTTP/2: " + e.getMessage(), false);
       return;
     }
     for (int i = 0; i < frames.length; i++) {
@@ -198,15 +198,20 @@ public final class BackendStream {
   private void onOpened(ChannelFuture f) {
     if (!f.isSuccess() && !closed) {
       // HEADERS that could not open the stream: nothing of the request reached the backend.
-      // Told from the event loop's queue, not from inside the write that failed (which may be
-      // the user's own, in the middle of writing the request).
-      String why = "no stream: " + H2Connections.describe(f.cause());
-      connection.channel().eventLoop().execute(() -> {
-        if (!closed) {
-          fail(why, true);
-        }
-      });
+      failSoon("no stream: " + H2Connections.describe(f.cause()), true);
     }
+  }
+
+  /**
+   * Fails the stream from the event loop's queue, not from inside the write that found the
+   * failure (which may be the user's own, in the middle of writing the request).
+   */
+  private void failSoon(String why, boolean notProcessed) {
+    connection.channel().eventLoop().execute(() -> {
+      if (!closed) {
+        fail(why, notProcessed);
+      }
+    });
   }
 
   public void flush() {
