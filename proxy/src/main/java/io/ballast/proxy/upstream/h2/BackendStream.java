@@ -332,6 +332,11 @@ public final class BackendStream {
     }
   }
 
+  /** Handling the stream threw: it is reset, and its user hears it closed. */
+  void crashed(RuntimeException e) {
+    fail("ballast failed on the stream: " + e, false);
+  }
+
   /** The backend reset the stream. */
   void resetByBackend(long errorCode) {
     Http2Error error = Http2Error.valueOf(errorCode);

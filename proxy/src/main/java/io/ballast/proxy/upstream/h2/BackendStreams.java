@@ -1,5 +1,6 @@
 package io.ballast.proxy.upstream.h2;
 
+import io.ballast.proxy.ProxyServer;
 import io.ballast.proxy.http2.StreamInbox;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -38,6 +39,7 @@ import java.util.concurrent.TimeUnit;
  *       that read gives its bytes back to the backend's window and tells its user.
  *   <li>While streams are open a timer ticks every {@code tickNanos} (when positive), for the
  *       users' read timeouts: one timer per connection, not one per stream.
+ *   <li>A stream whose handling throws is reset alone (logged); the others go on.
  * </ul>
  *
  * <p>Event-loop only; one per connection, owned by its {@link H2Connection}.
@@ -155,7 +157,11 @@ final class BackendStreams implements StreamInbox.Window {
         s.readInPass = true;
         readInPass.add(s);
       }
-      s.read(frame);
+      try {
+        s.read(frame);
+      } catch (RuntimeException e) {
+        failed(s, e);
+      }
     } else {
       if (frame instanceof Http2ResetFrame r) {
         // The codec closes the stream next.
@@ -171,7 +177,11 @@ final class BackendStreams implements StreamInbox.Window {
     if (e.type() == Http2FrameStreamEvent.Type.Writability) {
       BackendStream s = byId.get(id);
       if (s != null) {
-        s.writabilityChanged();
+        try {
+          s.writabilityChanged();
+        } catch (RuntimeException ex) {
+          failed(s, ex);
+        }
       }
       return;
     }
@@ -185,7 +195,12 @@ final class BackendStreams implements StreamInbox.Window {
       case CLOSED -> {
         BackendStream s = byId.remove(id);
         if (s != null) {
-          s.ended();
+          try {
+            s.ended();
+          } catch (RuntimeException ex) {
+            ProxyServer.LOG.warn("HTTP/2 stream {} to {} failed as it closed", id,
+                ctx.channel().remoteAddress(), ex);
+          }
         }
       }
       default -> { }
@@ -212,14 +227,38 @@ final class BackendStreams implements StreamInbox.Window {
   /** The end of the connection's read. */
   void readComplete() {
     for (int i = 0; i < readInPass.size(); i++) {
-      readInPass.get(i).readComplete();
+      BackendStream s = readInPass.get(i);
+      try {
+        s.readComplete();
+      } catch (RuntimeException e) {
+        failed(s, e);
+      }
     }
     readInPass.clear();
   }
 
+  /**
+   * A stream's handling threw (a fault of ballast's, not the backend's): that stream is reset,
+   * the connection's other streams go on, as they would with a channel per stream.
+   */
+  private void failed(BackendStream s, RuntimeException e) {
+    ProxyServer.LOG.warn("HTTP/2 stream {} to {} failed", s.frameStream().id(),
+        ctx.channel().remoteAddress(), e);
+    try {
+      s.crashed(e);
+    } catch (RuntimeException again) {
+      ProxyServer.LOG.warn("HTTP/2 stream {} to {} failed as it closed", s.frameStream().id(),
+          ctx.channel().remoteAddress(), again);
+    }
+  }
+
   void writabilityChanged() {
     for (BackendStream s : new ArrayList<>(byId.values())) {
-      s.writabilityChanged();
+      try {
+        s.writabilityChanged();
+      } catch (RuntimeException e) {
+        failed(s, e);
+      }
     }
   }
 
@@ -251,7 +290,11 @@ final class BackendStreams implements StreamInbox.Window {
       return;
     }
     for (BackendStream s : new ArrayList<>(byId.values())) {
-      s.tick();
+      try {
+        s.tick();
+      } catch (RuntimeException e) {
+        failed(s, e);
+      }
     }
     startTicking();
   }
