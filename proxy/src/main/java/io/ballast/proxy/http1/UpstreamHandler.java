@@ -38,7 +38,7 @@ import io.netty.util.ReferenceCountUtil;
 final class UpstreamHandler extends PooledConnection implements Upstream {
   /** The connection's pool entry. */
   final BackendConnections.Entry<UpstreamHandler> entry;
-  private final WriteMarks marks = new WriteMarks(this, () -> this.owner);
+  private final OwnerCalls calls = new OwnerCalls(this, () -> this.owner);
   private final long tickNanos;
   private final long idleTicks;
   private final long readTicks;
@@ -72,7 +72,7 @@ final class UpstreamHandler extends PooledConnection implements Upstream {
     if (mark == Mark.NONE) {
       ch.write(msg, ch.voidPromise());
     } else {
-      ch.write(msg).addListener(marks.of(mark));
+      ch.write(msg).addListener(calls.of(mark));
     }
   }
 
@@ -187,18 +187,12 @@ final class UpstreamHandler extends PooledConnection implements Upstream {
 
   @Override
   public void readComplete() {
-    UpstreamLeg o = owner;
-    if (o != null) {
-      o.flushClient();
-    }
+    calls.readComplete();
   }
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    UpstreamLeg o = owner;
-    if (o != null) {
-      o.upstreamWritabilityChanged();
-    }
+    calls.writabilityChanged();
   }
 
   /**

@@ -24,7 +24,7 @@ final class UpstreamStream implements Upstream, BackendStream.User {
 
   private final BackendStream stream;
   private final long tickNanos;
-  private final WriteMarks marks = new WriteMarks(this, () -> this.owner);
+  private final OwnerCalls calls = new OwnerCalls(this, () -> this.owner);
   private UpstreamLeg owner;
   private int ticks;
   private boolean resumed;
@@ -43,7 +43,7 @@ final class UpstreamStream implements Upstream, BackendStream.User {
 
   @Override
   public void write(HttpObject msg, Mark mark) {
-    stream.write(msg, marks.of(mark));
+    stream.write(msg, calls.of(mark));
   }
 
   @Override
@@ -111,18 +111,12 @@ final class UpstreamStream implements Upstream, BackendStream.User {
 
   @Override
   public void readComplete() {
-    UpstreamLeg o = owner;
-    if (o != null) {
-      o.flushClient();
-    }
+    calls.readComplete();
   }
 
   @Override
   public void writabilityChanged() {
-    UpstreamLeg o = owner;
-    if (o != null) {
-      o.upstreamWritabilityChanged();
-    }
+    calls.writabilityChanged();
   }
 
   @Override

@@ -49,7 +49,7 @@ import io.netty.util.ReferenceCountUtil;
  *
  * <p>One instance per stream; event-loop only (the connection's).
  */
-final class ClientStream implements ExchangeClient {
+final class ClientStream extends StreamSet.Member implements ExchangeClient {
   private enum State { AWAITING_HEAD, EXCHANGE, TUNNEL, CLOSING }
 
   private final StreamDispatch dispatch;
@@ -70,8 +70,6 @@ final class ClientStream implements ExchangeClient {
   private StreamTunnelSide tunnelSide;
   /** Above 0 while a request head is handed to the exchange (see {@code ClientHandler}). */
   private int beginning;
-  /** Read in the connection's current read (the dispatch ends the read for it). */
-  boolean readInPass;
   private long movedNanos = System.nanoTime();
 
   ClientStream(StreamDispatch dispatch, Http2ServerConnection connection,
@@ -91,7 +89,8 @@ final class ClientStream implements ExchangeClient {
   // ---- frames in
 
   /** A frame of this stream from the client. */
-  void read(Http2StreamFrame frame) {
+  @Override
+  public void read(Http2StreamFrame frame) {
     movedNanos = System.nanoTime();
     if (held != null && !closed) {
       in.taken(frame);
@@ -188,7 +187,8 @@ final class ClientStream implements ExchangeClient {
   }
 
   /** The end of the connection's read that brought this stream frames. */
-  void readComplete() {
+  @Override
+  public void readComplete() {
     readEnded();
     in.giveBack();
   }
@@ -203,7 +203,8 @@ final class ClientStream implements ExchangeClient {
 
   // ---- events
 
-  void writabilityChanged() {
+  @Override
+  public void writabilityChanged() {
     if (out.isWritable()) {
       movedNanos = System.nanoTime();
     }
@@ -263,6 +264,18 @@ final class ClientStream implements ExchangeClient {
   void cancel() {
     end(Http2Error.CANCEL);
   }
+
+  /** Handling the stream threw (a fault of ballast's): reset with CANCEL, as a stall is. */
+  @Override
+  public void crashed(RuntimeException e) {
+    cancel();
+  }
+
+  @Override
+  public int id() {
+    return stream.id();
+  }
+
 
   /** Resets the stream; a request in progress ends as if its client had gone. */
   private void end(Http2Error error) {

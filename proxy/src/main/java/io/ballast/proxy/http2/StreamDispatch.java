@@ -1,14 +1,12 @@
 package io.ballast.proxy.http2;
 
 import io.ballast.proxy.tunnel.TunnelSide;
-import io.ballast.proxy.ProxyServer;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.VoidChannelPromise;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
-import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodec;
@@ -20,9 +18,6 @@ import io.netty.handler.codec.http2.Http2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.codec.http2.Http2StreamFrame;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.collection.IntObjectHashMap;
-import io.netty.util.collection.IntObjectMap;
-import java.util.ArrayList;
 import java.util.Collection;
 
 /**
@@ -49,8 +44,7 @@ import java.util.Collection;
 final class StreamDispatch extends ChannelInboundHandlerAdapter implements StreamInbox.Window {
   private final Http2FrameCodec codec;
   private final Http2ServerConnection connection;
-  private final IntObjectMap<ClientStream> streams = new IntObjectHashMap<>();
-  private final ArrayList<ClientStream> readInPass = new ArrayList<>();
+  private final StreamSet<ClientStream> streams = new StreamSet<>("of");
   private ChannelHandlerContext ctx;
   private VoidChannelPromise quiet;
   private Http2RemoteFlowController flow;
@@ -68,12 +62,13 @@ final class StreamDispatch extends ChannelInboundHandlerAdapter implements Strea
 
   /** The streams open now, as a live view. */
   Collection<ClientStream> all() {
-    return streams.values();
+    return streams.all();
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    streams.connection(ctx.channel());
     this.quiet = new VoidChannelPromise(ctx.channel(), false);
     this.flow = codec.connection().remote().flowController();
   }
@@ -91,19 +86,12 @@ final class StreamDispatch extends ChannelInboundHandlerAdapter implements Strea
     Http2FrameStream fs = e.stream();
     int id = fs.id();
     if (e.type() == Http2FrameStreamEvent.Type.Writability) {
-      ClientStream s = streams.get(id);
-      if (s != null) {
-        try {
-          s.writabilityChanged();
-        } catch (RuntimeException ex) {
-          failed(s, ex);
-        }
-      }
+      streams.writabilityChanged(id);
       return;
     }
     switch (fs.state()) {
       case OPEN, HALF_CLOSED_REMOTE -> {
-        if (!streams.containsKey(id)) {
+        if (!streams.contains(id)) {
           Http2Stream h2 = codec.connection().stream(id);
           if (h2 != null) {
             streams.put(id, new ClientStream(this, connection, fs, h2));
@@ -113,11 +101,7 @@ final class StreamDispatch extends ChannelInboundHandlerAdapter implements Strea
       case CLOSED -> {
         ClientStream s = streams.remove(id);
         if (s != null) {
-          try {
-            s.closed();
-          } catch (RuntimeException ex) {
-            ProxyServer.LOG.warn("HTTP/2 stream {} of {} failed as it closed", id, ctx.channel(), ex);
-          }
+          streams.ending(s, s::closed);
         }
       }
       default -> { }
@@ -136,31 +120,13 @@ final class StreamDispatch extends ChannelInboundHandlerAdapter implements Strea
       ReferenceCountUtil.release(msg);
       return;
     }
-    try {
-      s.read(frame);
-    } catch (RuntimeException e) {
-      failed(s, e);
-      return;
-    }
-    if (!s.readInPass) {
-      s.readInPass = true;
-      readInPass.add(s);
-    }
+    streams.read(s, frame);
   }
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
     // The codec flushes after this returns: what the streams write now goes out with it.
-    for (int i = 0; i < readInPass.size(); i++) {
-      ClientStream s = readInPass.get(i);
-      s.readInPass = false;
-      try {
-        s.readComplete();
-      } catch (RuntimeException e) {
-        failed(s, e);
-      }
-    }
-    readInPass.clear();
+    streams.readComplete();
     ctx.fireChannelReadComplete();
   }
 
@@ -178,18 +144,10 @@ final class StreamDispatch extends ChannelInboundHandlerAdapter implements Strea
     ctx.fireExceptionCaught(cause);
   }
 
-  /**
-   * A stream's handling threw (a fault of ballast's, not the client's): that stream is reset,
-   * the connection's other streams go on, as they would with a channel per stream.
-   */
-  private void failed(ClientStream s, RuntimeException e) {
-    ProxyServer.LOG.warn("HTTP/2 stream {} of {} failed", s.stream().id(), ctx.channel(), e);
-    s.cancel();
-  }
-
   // ---- for the streams
 
-  void write(Http2StreamFrame frame) {
+  @Override
+  public void writeQuietly(Http2StreamFrame frame) {
     ctx.write(frame, quiet);
   }
 
@@ -202,11 +160,6 @@ final class StreamDispatch extends ChannelInboundHandlerAdapter implements Strea
     ctx.flush();
   }
 
-  /** Gives {@code bytes} of {@code stream}'s DATA back to the client's windows. */
-  @Override
-  public void windowUpdate(Http2FrameStream stream, int bytes) {
-    ctx.write(new DefaultHttp2WindowUpdateFrame(bytes).stream(stream), quiet);
-  }
 
   /** Resets {@code stream} with {@code error} (the codec closes it as the frame goes). */
   void reset(Http2FrameStream stream, Http2Error error) {

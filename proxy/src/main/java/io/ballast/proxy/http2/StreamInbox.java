@@ -1,5 +1,6 @@
 package io.ballast.proxy.http2;
 
+import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2FrameStream;
 import io.netty.handler.codec.http2.Http2StreamFrame;
@@ -21,11 +22,16 @@ import java.util.function.Consumer;
 public final class StreamInbox {
   /** Where a stream's bytes go back to its peer's window: the stream's connection. */
   public interface Window {
-    /** Gives {@code bytes} of {@code stream}'s DATA back to the peer's windows. */
-    void windowUpdate(Http2FrameStream stream, int bytes);
+    /** Writes a frame of the connection's, with no promise to tell (a closing one's close says). */
+    void writeQuietly(Http2StreamFrame frame);
 
     /** Sends what was written. */
     void flush();
+
+    /** Gives {@code bytes} of {@code stream}'s DATA back to the peer's windows. */
+    default void windowUpdate(Http2FrameStream stream, int bytes) {
+      writeQuietly(new DefaultHttp2WindowUpdateFrame(bytes).stream(stream));
+    }
   }
 
   private final Window dispatch;

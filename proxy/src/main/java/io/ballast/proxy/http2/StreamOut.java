@@ -103,7 +103,7 @@ final class StreamOut implements ClientSide {
       return;
     }
     sentEnd |= ends(f);
-    dispatch.write(f.stream(stream));
+    dispatch.writeQuietly(f.stream(stream));
   }
 
   private static boolean ends(Http2StreamFrame f) {

@@ -4,6 +4,7 @@ import io.ballast.proxy.http2.Http1ToHttp2;
 import io.ballast.proxy.http2.Http2ToHttp1;
 import io.ballast.proxy.http2.StreamFrames;
 import io.ballast.proxy.http2.StreamInbox;
+import io.ballast.proxy.http2.StreamSet;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -46,7 +47,7 @@ import java.util.function.Function;
  *
  * <p>Event-loop only (its connection's); one per request.
  */
-public final class BackendStream {
+public final class BackendStream extends StreamSet.Member {
   /** What a stream's user hears; on the event loop. */
   public interface User {
     /** A response object, as an HTTP/1.1 decoder gives it; the user owns it. */
@@ -85,8 +86,6 @@ public final class BackendStream {
   private boolean closed;
   private String failure;
   private boolean notProcessed;
-  /** Read something in the connection's current read ({@link BackendStreams}). */
-  boolean readInPass;
 
   BackendStream(BackendStreams connection, Http2FrameStream stream, boolean secure) {
     this.connection = connection;
@@ -255,7 +254,8 @@ public final class BackendStream {
     state = s;
   }
 
-  void read(Http2StreamFrame frame) {
+  @Override
+  public void read(Http2StreamFrame frame) {
     inbox.offer(frame);
   }
 
@@ -300,8 +300,8 @@ public final class BackendStream {
   }
 
   /** The end of the connection's read: the bytes taken go back, the user hears the end. */
-  void readComplete() {
-    readInPass = false;
+  @Override
+  public void readComplete() {
     inbox.giveBack();
     User u = user;
     if (u != null && !closed) {
@@ -318,7 +318,8 @@ public final class BackendStream {
     return inbox.reading();
   }
 
-  void writabilityChanged() {
+  @Override
+  public void writabilityChanged() {
     User u = user;
     if (u != null && !closed) {
       u.writabilityChanged();
@@ -333,7 +334,8 @@ public final class BackendStream {
   }
 
   /** Handling the stream threw: it is reset, and its user hears it closed. */
-  void crashed(RuntimeException e) {
+  @Override
+  public void crashed(RuntimeException e) {
     fail("ballast failed on the stream: " + e, false);
   }
 
@@ -376,5 +378,10 @@ public final class BackendStream {
       u.closed();
     }
   }
-}
 
+  @Override
+  public int id() {
+    return stream.id();
+  }
+
+}

@@ -1,13 +1,12 @@
 package io.ballast.proxy.upstream.h2;
 
-import io.ballast.proxy.ProxyServer;
 import io.ballast.proxy.http2.StreamInbox;
+import io.ballast.proxy.http2.StreamSet;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.VoidChannelPromise;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
-import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodec;
@@ -20,10 +19,7 @@ import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.codec.http2.Http2StreamFrame;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.collection.IntObjectHashMap;
-import io.netty.util.collection.IntObjectMap;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.util.ArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -47,8 +43,7 @@ import java.util.concurrent.TimeUnit;
 final class BackendStreams implements StreamInbox.Window {
   private final H2Connection owner;
   private final long tickNanos;
-  private final IntObjectMap<BackendStream> byId = new IntObjectHashMap<>();
-  private final ArrayList<BackendStream> readInPass = new ArrayList<>();
+  private final StreamSet<BackendStream> byId = new StreamSet<>("to");
   private final Runnable tick = this::tick;
   private ChannelHandlerContext ctx;
   private Http2FrameCodec codec;
@@ -67,6 +62,7 @@ final class BackendStreams implements StreamInbox.Window {
   /** The connection's pipeline is complete: its codec and flow controller. */
   void attach(ChannelHandlerContext ctx, boolean secure) {
     this.ctx = ctx;
+    byId.connection(ctx.channel());
     this.secure = secure;
     this.codec = ctx.pipeline().get(Http2FrameCodec.class);
     this.flow = codec.connection().remote().flowController();
@@ -105,7 +101,7 @@ final class BackendStreams implements StreamInbox.Window {
 
   private void register(BackendStream s) {
     int id = s.frameStream().id();
-    if (id > 0 && !byId.containsKey(id)) {
+    if (id > 0 && !byId.contains(id)) {
       Http2Stream state = codec.connection().stream(id);
       if (state != null && state.state() != Http2Stream.State.CLOSED) {
         byId.put(id, s);
@@ -126,8 +122,8 @@ final class BackendStreams implements StreamInbox.Window {
   }
 
   @Override
-  public void windowUpdate(Http2FrameStream stream, int bytes) {
-    ctx.write(new DefaultHttp2WindowUpdateFrame(bytes).stream(stream), quiet);
+  public void writeQuietly(Http2StreamFrame frame) {
+    ctx.write(frame, quiet);
   }
 
   /** Cancels {@code stream} (the codec closes it as the reset goes). */
@@ -153,15 +149,7 @@ final class BackendStreams implements StreamInbox.Window {
       return;
     }
     if (frame instanceof Http2HeadersFrame || frame instanceof Http2DataFrame) {
-      if (!s.readInPass) {
-        s.readInPass = true;
-        readInPass.add(s);
-      }
-      try {
-        s.read(frame);
-      } catch (RuntimeException e) {
-        failed(s, e);
-      }
+      byId.read(s, frame);
     } else {
       if (frame instanceof Http2ResetFrame r) {
         // The codec closes the stream next.
@@ -175,14 +163,7 @@ final class BackendStreams implements StreamInbox.Window {
     Http2FrameStream fs = e.stream();
     int id = fs.id();
     if (e.type() == Http2FrameStreamEvent.Type.Writability) {
-      BackendStream s = byId.get(id);
-      if (s != null) {
-        try {
-          s.writabilityChanged();
-        } catch (RuntimeException ex) {
-          failed(s, ex);
-        }
-      }
+      byId.writabilityChanged(id);
       return;
     }
     switch (fs.state()) {
@@ -195,12 +176,7 @@ final class BackendStreams implements StreamInbox.Window {
       case CLOSED -> {
         BackendStream s = byId.remove(id);
         if (s != null) {
-          try {
-            s.ended();
-          } catch (RuntimeException ex) {
-            ProxyServer.LOG.warn("HTTP/2 stream {} to {} failed as it closed", id,
-                ctx.channel().remoteAddress(), ex);
-          }
+          byId.ending(s, s::ended);
         }
       }
       default -> { }
@@ -217,48 +193,21 @@ final class BackendStreams implements StreamInbox.Window {
   /** The backend's GOAWAY: the streams above its last stream id were not taken. */
   void goAway(Http2GoAwayFrame g) {
     int last = g.lastStreamId();
-    for (IntObjectMap.PrimitiveEntry<BackendStream> e : byId.entries()) {
-      if (e.key() > last) {
-        e.value().leftOut(last);
+    for (BackendStream s : byId.all()) {
+      if (s.frameStream().id() > last) {
+        s.leftOut(last);
       }
     }
   }
 
   /** The end of the connection's read. */
   void readComplete() {
-    for (int i = 0; i < readInPass.size(); i++) {
-      BackendStream s = readInPass.get(i);
-      try {
-        s.readComplete();
-      } catch (RuntimeException e) {
-        failed(s, e);
-      }
-    }
-    readInPass.clear();
-  }
-
-  /**
-   * A stream's handling threw (a fault of ballast's, not the backend's): that stream is reset,
-   * the connection's other streams go on, as they would with a channel per stream.
-   */
-  private void failed(BackendStream s, RuntimeException e) {
-    ProxyServer.LOG.warn("HTTP/2 stream {} to {} failed", s.frameStream().id(),
-        ctx.channel().remoteAddress(), e);
-    try {
-      s.crashed(e);
-    } catch (RuntimeException again) {
-      ProxyServer.LOG.warn("HTTP/2 stream {} to {} failed as it closed", s.frameStream().id(),
-          ctx.channel().remoteAddress(), again);
-    }
+    byId.readComplete();
   }
 
   void writabilityChanged() {
-    for (BackendStream s : new ArrayList<>(byId.values())) {
-      try {
-        s.writabilityChanged();
-      } catch (RuntimeException e) {
-        failed(s, e);
-      }
+    for (BackendStream s : byId.copy()) {
+      byId.writabilityChanged(s);
     }
   }
 
@@ -271,10 +220,9 @@ final class BackendStreams implements StreamInbox.Window {
       ticking.cancel(false);
       ticking = null;
     }
-    ArrayList<BackendStream> left = new ArrayList<>(byId.values());
-    byId.clear();
-    for (BackendStream s : left) {
-      s.ended();
+    for (BackendStream s : byId.copy()) {
+      byId.remove(s.frameStream().id());
+      byId.ending(s, s::ended);
     }
   }
 
@@ -286,14 +234,14 @@ final class BackendStreams implements StreamInbox.Window {
 
   private void tick() {
     ticking = null;
-    if (byId.isEmpty() || !ctx.channel().isActive()) {
+    if (byId.size() == 0 || !ctx.channel().isActive()) {
       return;
     }
-    for (BackendStream s : new ArrayList<>(byId.values())) {
+    for (BackendStream s : byId.copy()) {
       try {
         s.tick();
       } catch (RuntimeException e) {
-        failed(s, e);
+        byId.failed(s, e);
       }
     }
     startTicking();
