@@ -18,8 +18,6 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
-import io.netty.handler.codec.http2.Http2FrameStream;
-import io.netty.handler.codec.http2.Http2FrameStreamException;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.codec.http2.Http2StreamFrame;
@@ -54,7 +52,7 @@ final class ClientStream extends StreamSet.Member implements ExchangeClient {
 
   private final StreamDispatch dispatch;
   private final Http2ServerConnection connection;
-  private final Http2FrameStream stream;
+  private final int id;
   private final Http2Stream h2;
   private final StreamOut out;
   private final StreamInbox in;
@@ -72,14 +70,13 @@ final class ClientStream extends StreamSet.Member implements ExchangeClient {
   private int beginning;
   private long movedNanos = System.nanoTime();
 
-  ClientStream(StreamDispatch dispatch, Http2ServerConnection connection,
-      Http2FrameStream stream, Http2Stream h2) {
+  ClientStream(StreamDispatch dispatch, Http2ServerConnection connection, int id, Http2Stream h2) {
     this.dispatch = dispatch;
     this.connection = connection;
-    this.stream = stream;
+    this.id = id;
     this.h2 = h2;
-    this.out = new StreamOut(dispatch, stream, h2);
-    this.in = new StreamInbox(dispatch, stream, this::deliver, this::readEnded);
+    this.out = new StreamOut(dispatch, id, h2);
+    this.in = new StreamInbox(dispatch.window(h2), this::deliver, this::readEnded);
     ListenerContext listener = connection.listener();
     this.exchange = new Exchange(this, listener,
         listener.upstreamPool(dispatch.channel().eventLoop()), connection.deadlines());
@@ -216,11 +213,10 @@ final class ClientStream extends StreamSet.Member implements ExchangeClient {
   }
 
   /**
-   * The frame codec raised a stream error on this stream: a malformed request is reset with
+   * The codec found a stream error on this stream: a malformed request is reset with
    * PROTOCOL_ERROR (RFC 9113 section 8.1.1), any other error with CANCEL.
    */
-  void streamError(Http2FrameStreamException e) {
-    Throwable cause = e.getCause();
+  void streamError(Throwable cause) {
     if (cause instanceof DecoderException || cause instanceof Http2Exception
         || cause instanceof IllegalArgumentException) {
       reset(Http2Error.PROTOCOL_ERROR);
@@ -273,7 +269,7 @@ final class ClientStream extends StreamSet.Member implements ExchangeClient {
 
   @Override
   public int id() {
-    return stream.id();
+    return id;
   }
 
 
@@ -287,7 +283,7 @@ final class ClientStream extends StreamSet.Member implements ExchangeClient {
       state = State.CLOSING;
     }
     // The codec closes the stream as the reset goes, which may have told the exchange already.
-    dispatch.reset(stream, error);
+    dispatch.reset(id, error);
     if (served && state == State.EXCHANGE) {
       exchange.onClientClosed();
     }
@@ -327,10 +323,6 @@ final class ClientStream extends StreamSet.Member implements ExchangeClient {
 
   StreamOut out() {
     return out;
-  }
-
-  Http2FrameStream stream() {
-    return stream;
   }
 
   void setReading(boolean on) {
@@ -420,7 +412,7 @@ final class ClientStream extends StreamSet.Member implements ExchangeClient {
     if (!exchange.requestComplete()) {
       Http2Stream.State s = h2.state();
       if (s == Http2Stream.State.OPEN || s == Http2Stream.State.HALF_CLOSED_LOCAL) {
-        dispatch.reset(stream, Http2Error.NO_ERROR);
+        dispatch.reset(id, Http2Error.NO_ERROR);
       } else {
         out.close();
       }

@@ -12,7 +12,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http2.Http2CodecUtil;
-import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.codec.http2.Http2Settings;
 import java.util.Base64;
@@ -66,7 +65,7 @@ public final class H2cUpgrade implements ProtocolSwitch {
     HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(
         source -> source.pipeline().remove(ServerCodec.class),
         protocol -> H2C.contentEquals(protocol)
-            ? new Http2ServerUpgradeCodec((Http2FrameCodec) h2[0], h2[1], h2[2], h2[3])
+            ? new Http2ServerUpgradeCodec((String) null, (Http2ServerCodec) h2[0], h2[1], h2[2])
             : null,
         0);
     ctx.pipeline().addAfter(codec.name(), "h2c-upgrade", upgrade);

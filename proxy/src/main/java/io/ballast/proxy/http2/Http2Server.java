@@ -7,17 +7,16 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http2.DefaultHttp2Connection;
 import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2Connection;
-import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.UniformStreamByteDistributor;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.AsciiString;
 
 /**
- * Builds the handlers of a client connection that speaks HTTP/2: Netty's frame codec with
- * ballast's limits, the {@link StreamDispatch} that hands each stream's frames to its
- * {@link ClientStream}, and the {@link Http2ServerConnection} that owns the connection. Each
+ * Builds the handlers of a client connection that speaks HTTP/2: the {@link Http2ServerCodec}
+ * (Netty's connection handler with ballast's limits, whose {@link StreamDispatch} hands each
+ * stream's frames to its {@link ClientStream}), a flush consolidation, and the
+ * {@link Http2ServerConnection} that owns the connection. Each
  * stream is translated to HTTP/1.1-shaped messages and served by the same exchange as an
  * HTTP/1.1 connection, so routing, attempts, retries and the access log exist once for both.
  *
@@ -29,17 +28,16 @@ public final class Http2Server {
   /** The HTTP/2 handlers of a new connection, in pipeline order. */
   static ChannelHandler[] handlers(ListenerContext listener, ProxySettings settings,
       boolean alreadyCounted) {
-    Http2FrameCodec codec = frameCodec(settings);
     Http2ServerConnection connection =
         new Http2ServerConnection(listener, settings, alreadyCounted);
-    StreamDispatch dispatch = new StreamDispatch(codec, connection);
+    Http2ServerCodec codec = codec(settings, connection);
     // Each stream's response flushes its connection when it ends, and responses end in the
     // reads of their backends' connections: without this, every response of a busy connection
     // is a write system call of its own. Flushes made while the client's connection is read go
     // out at the end of that read; the others at the end of the event loop's pass.
     FlushConsolidationHandler flushes = new FlushConsolidationHandler(
         FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true);
-    return new ChannelHandler[] {codec, flushes, dispatch, connection};
+    return new ChannelHandler[] {codec, flushes, connection};
   }
 
   /**
@@ -57,7 +55,7 @@ public final class Http2Server {
     }
   }
 
-  static Http2FrameCodec frameCodec(ProxySettings settings) {
+  static Http2ServerCodec codec(ProxySettings settings, Http2ServerConnection owner) {
     Http2Options o = settings.http2();
     Http2Settings initial = Http2Settings.defaultSettings()
         .maxConcurrentStreams(o.maxConcurrentStreams())
@@ -68,7 +66,7 @@ public final class Http2Server {
         // WebSockets over HTTP/2 (RFC 8441).
         .connectProtocolEnabled(true);
     AsciiString requestId = AsciiString.of(settings.forwarding().requestIdHeader());
-    Http2FrameCodec codec = new Builder(connection())
+    Http2ServerCodec codec = new Http2ServerCodec.Builder(connection(), owner)
         .initialSettings(initial)
         .validateHeaders(true)
         // A request id is new in every response: indexed, it would take a place in the HPACK
@@ -76,8 +74,6 @@ public final class Http2Server {
         .headerSensitivityDetector((name, value) -> requestId.contentEqualsIgnoreCase(name))
         .decoderEnforceMaxRstFramesPerWindow(o.maxResets(), o.resetWindowSeconds())
         .encoderEnforceMaxRstFramesPerWindow(o.maxResets(), o.resetWindowSeconds())
-        .autoAckPingFrame(true)
-        .autoAckSettingsFrame(true)
         .build();
     // GOAWAY at a drain lets the streams in flight finish; this bounds how long they may take.
     codec.gracefulShutdownTimeoutMillis(
@@ -102,12 +98,5 @@ public final class Http2Server {
     connection.remote().flowController(new DefaultHttp2RemoteFlowController(connection,
         new UniformStreamByteDistributor(connection)));
     return connection;
-  }
-
-  /** A frame codec builder on a connection made here (Netty's builder makes one otherwise). */
-  private static final class Builder extends Http2FrameCodecBuilder {
-    Builder(Http2Connection connection) {
-      connection(connection);
-    }
   }
 }

@@ -10,16 +10,10 @@ import io.ballast.proxy.http1.Deadlines;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
-import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
-import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2PingFrame;
-import io.netty.handler.codec.http2.Http2SettingsFrame;
 import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayList;
@@ -38,10 +32,11 @@ import java.util.concurrent.TimeUnit;
  *   <li>more PING and SETTINGS frames in a second than the limit: GOAWAY(ENHANCE_YOUR_CALM).
  * </ul>
  *
- * <p>The frame codec before it enforces the rest (stream count, header list size, resets,
- * CONTINUATION and empty-frame floods, queued control frames).
+ * <p>The codec before it ({@link Http2ServerCodec}) enforces the rest (stream count, header
+ * list size, resets, CONTINUATION and empty-frame floods, queued control frames) and tells it of
+ * the client's SETTINGS and PINGs.
  *
- * <p>Event-loop only; one instance per connection, after the stream multiplexer.
+ * <p>Event-loop only; one instance per connection, the last handler of its pipeline.
  */
 public final class Http2ServerConnection extends ChannelDuplexHandler
     implements ClientConnection {
@@ -127,7 +122,8 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
     counted = true;
     int grow = connectionWindow - 65_535;
     if (grow > 0) {
-      ctx.writeAndFlush(new DefaultHttp2WindowUpdateFrame(grow));
+      Http2ServerCodec codec = ctx.pipeline().get(Http2ServerCodec.class);
+      codec.growConnectionWindow(ctx.pipeline().context(codec), grow);
     }
     // One timer for the connection: its idleness, its streams' stalls and their bodies' pace.
     long every = Math.max(TimeUnit.MILLISECONDS.toNanos(100), Math.min(
@@ -148,21 +144,13 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
     ctx.fireChannelInactive();
   }
 
-  @Override
-  public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    // What reaches this handler is the connection's own frames (SETTINGS, PING, GOAWAY...):
-    // stream frames went to the streams.
-    try {
-      if (msg instanceof Http2PingFrame ping && !ping.ack()
-          || msg instanceof Http2SettingsFrame) {
-        countControlFrame();
-      }
-    } finally {
-      ReferenceCountUtil.release(msg);
-    }
+  /** Sends what the streams wrote, through the flush consolidation before this handler. */
+  void flushStreams() {
+    ctx.flush();
   }
 
-  private void countControlFrame() {
+  /** The client sent SETTINGS or a PING (not an ack): counted, a flood ends the connection. */
+  void controlFrame() {
     long now = System.nanoTime();
     if (now - controlWindowStart > TimeUnit.SECONDS.toNanos(1)) {
       controlWindowStart = now;
@@ -177,15 +165,20 @@ public final class Http2ServerConnection extends ChannelDuplexHandler
   void abort(Http2Error error, String reason) {
     closing = true;
     observe(true, error);
-    Http2FrameCodec codec = ctx.pipeline().get(Http2FrameCodec.class);
-    if (codec != null) {
-      codec.gracefulShutdownTimeoutMillis(0);
-    }
     ProxyServer.LOG.debug("listener {}: HTTP/2 connection from {} ended: {}", listener.name(),
         ctx.channel().remoteAddress(), reason);
-    ctx.writeAndFlush(new DefaultHttp2GoAwayFrame(error,
-            Unpooled.copiedBuffer(reason, java.nio.charset.StandardCharsets.US_ASCII)))
+    Http2ServerCodec codec = ctx.pipeline().get(Http2ServerCodec.class);
+    if (codec == null) {
+      ctx.channel().close();
+      return;
+    }
+    codec.gracefulShutdownTimeoutMillis(0);
+    ChannelHandlerContext at = ctx.pipeline().context(codec);
+    codec.goAway(at, codec.connection().remote().lastStreamCreated(), error.code(),
+            Unpooled.copiedBuffer(reason, java.nio.charset.StandardCharsets.US_ASCII),
+            at.newPromise())
         .addListener(f -> ctx.channel().close());
+    codec.flush(at);
   }
 
   @Override

@@ -1,8 +1,6 @@
 package io.ballast.proxy.http2;
 
-import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
-import io.netty.handler.codec.http2.Http2FrameStream;
 import io.netty.handler.codec.http2.Http2StreamFrame;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
@@ -20,22 +18,16 @@ import java.util.function.Consumer;
  * <p>One per stream; event-loop only.
  */
 public final class StreamInbox {
-  /** Where a stream's bytes go back to its peer's window: the stream's connection. */
+  /** Where one stream's bytes go back to its peer's window, through the stream's connection. */
   public interface Window {
-    /** Writes a frame of the connection's, with no promise to tell (a closing one's close says). */
-    void writeQuietly(Http2StreamFrame frame);
+    /** Gives {@code bytes} of the stream's DATA back to the peer's windows (written, not sent). */
+    void windowUpdate(int bytes);
 
     /** Sends what was written. */
     void flush();
-
-    /** Gives {@code bytes} of {@code stream}'s DATA back to the peer's windows. */
-    default void windowUpdate(Http2FrameStream stream, int bytes) {
-      writeQuietly(new DefaultHttp2WindowUpdateFrame(bytes).stream(stream));
-    }
   }
 
-  private final Window dispatch;
-  private final Http2FrameStream stream;
+  private final Window window;
   private final Consumer<Http2StreamFrame> reader;
   private final Runnable readEnded;
   /** Frames that arrived while the stream was not read, in order; null until one did. */
@@ -50,10 +42,8 @@ public final class StreamInbox {
    * {@code reader} takes each frame in order; {@code readEnded} runs after a read of frames
    * that were held back.
    */
-  public StreamInbox(Window dispatch, Http2FrameStream stream,
-      Consumer<Http2StreamFrame> reader, Runnable readEnded) {
-    this.dispatch = dispatch;
-    this.stream = stream;
+  public StreamInbox(Window window, Consumer<Http2StreamFrame> reader, Runnable readEnded) {
+    this.window = window;
     this.reader = reader;
     this.readEnded = readEnded;
   }
@@ -84,7 +74,7 @@ public final class StreamInbox {
     int n = taken;
     if (n > 0 && !closed) {
       taken = 0;
-      dispatch.windowUpdate(stream, n);
+      window.windowUpdate(n);
     }
   }
 
@@ -108,7 +98,7 @@ public final class StreamInbox {
         readEnded.run();
         // Outside a read of the connection: nothing else gives these bytes back.
         giveBack();
-        dispatch.flush();
+        window.flush();
       } finally {
         draining = false;
       }

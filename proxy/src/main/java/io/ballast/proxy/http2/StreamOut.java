@@ -8,7 +8,6 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
-import io.netty.handler.codec.http2.Http2FrameStream;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2Stream;
@@ -29,7 +28,7 @@ final class StreamOut implements ClientSide {
       m -> Http1ToHttp2.response((HttpResponse) m);
 
   private final StreamDispatch dispatch;
-  private final Http2FrameStream stream;
+  private final int id;
   private final Http2Stream state;
   private boolean closed;
   /** A frame with END_STREAM was written. */
@@ -37,9 +36,9 @@ final class StreamOut implements ClientSide {
   /** Reset by {@link #close()}: the writer ended the stream, and ends itself. */
   private boolean cancelled;
 
-  StreamOut(StreamDispatch dispatch, Http2FrameStream stream, Http2Stream state) {
+  StreamOut(StreamDispatch dispatch, int id, Http2Stream state) {
     this.dispatch = dispatch;
-    this.stream = stream;
+    this.id = id;
     this.state = state;
   }
 
@@ -103,7 +102,7 @@ final class StreamOut implements ClientSide {
       return;
     }
     sentEnd |= ends(f);
-    dispatch.writeQuietly(f.stream(stream));
+    dispatch.writeQuietly(id, f);
   }
 
   private static boolean ends(Http2StreamFrame f) {
@@ -121,7 +120,7 @@ final class StreamOut implements ClientSide {
       return dispatch.channel().newFailedFuture(new IllegalStateException("stream closed"));
     }
     sentEnd |= ends(f);
-    return dispatch.writeAndFlush(f.stream(stream));
+    return dispatch.writeAndFlush(id, f);
   }
 
   @Override
@@ -145,6 +144,6 @@ final class StreamOut implements ClientSide {
       return;
     }
     cancelled = true;
-    dispatch.reset(stream, Http2Error.CANCEL);
+    dispatch.reset(id, Http2Error.CANCEL);
   }
 }

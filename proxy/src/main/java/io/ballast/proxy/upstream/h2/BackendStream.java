@@ -16,7 +16,6 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
-import io.netty.handler.codec.http2.Http2FrameStream;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2Stream;
@@ -72,7 +71,8 @@ public final class BackendStream extends StreamSet.Member {
       m -> Http1ToHttp2.request((HttpRequest) m, true);
 
   private final BackendStreams connection;
-  private final Http2FrameStream stream;
+  /** The stream's id on the connection, 0 until its HEADERS are written. */
+  private int id;
   private final Function<HttpMessage, Http2Headers> heads;
   private final StreamInbox inbox;
   private final ChannelFutureListener opened = this::onOpened;
@@ -87,11 +87,20 @@ public final class BackendStream extends StreamSet.Member {
   private String failure;
   private boolean notProcessed;
 
-  BackendStream(BackendStreams connection, Http2FrameStream stream, boolean secure) {
+  BackendStream(BackendStreams connection, boolean secure) {
     this.connection = connection;
-    this.stream = stream;
     this.heads = secure ? SECURE : PLAIN;
-    this.inbox = new StreamInbox(connection, stream, this::deliver, this::readComplete);
+    this.inbox = new StreamInbox(new StreamInbox.Window() {
+      @Override
+      public void windowUpdate(int bytes) {
+        connection.consumed(state, bytes);
+      }
+
+      @Override
+      public void flush() {
+        connection.flush();
+      }
+    }, this::deliver, this::readComplete);
   }
 
   /** Who reads the stream: set before anything is written to it. */
@@ -102,10 +111,6 @@ public final class BackendStream extends StreamSet.Member {
   /** The connection the stream is on (its event loop, its allocator). */
   public Channel connection() {
     return connection.channel();
-  }
-
-  Http2FrameStream frameStream() {
-    return stream;
   }
 
   /** Why the stream ended, when the backend said (a reset, a GOAWAY); else null. */
@@ -154,22 +159,25 @@ public final class BackendStream extends StreamSet.Member {
       return;
     }
     for (int i = 0; i < frames.length; i++) {
-      Http2StreamFrame f = frames[i].stream(stream);
+      Http2StreamFrame f = frames[i];
       sentEnd |= ends(f);
       boolean first = !headWritten;
       headWritten = true;
       boolean last = i == frames.length - 1;
       if (first) {
+        if (!(f instanceof Http2HeadersFrame h)) {
+          throw new IllegalStateException("a stream to a backend begins with a message head");
+        }
         // The stream begins with these HEADERS: its id is given as they are written.
-        ChannelFuture w = connection.open(this, f);
+        ChannelFuture w = connection.open(this, h);
         w.addListener(opened);
         if (last && done != null) {
           w.addListener(done);
         }
       } else if (last && done != null) {
-        connection.write(f, true).addListener(done);
+        connection.write(id, f, true).addListener(done);
       } else {
-        connection.write(f, false);
+        connection.write(id, f, false);
       }
       if (closed) {
         // The write closed the stream (its HEADERS could not go): the rest is dropped.
@@ -231,7 +239,7 @@ public final class BackendStream extends StreamSet.Member {
       return;
     }
     if (!(sentEnd && readEnd)) {
-      connection.reset(stream);
+      connection.reset(id);
     }
   }
 
@@ -241,7 +249,7 @@ public final class BackendStream extends StreamSet.Member {
       this.notProcessed = notProcessed;
     }
     if (state != null && !closed) {
-      connection.reset(stream);
+      connection.reset(id);
     } else {
       ended();
     }
@@ -249,7 +257,12 @@ public final class BackendStream extends StreamSet.Member {
 
   // ---- in (from the connection)
 
-  /** The codec made the stream active: its state, for flow control. */
+  /** Its HEADERS are being written with this id. */
+  void opening(int id) {
+    this.id = id;
+  }
+
+  /** Its HEADERS opened the stream: its state, for flow control. */
   void active(Http2Stream s) {
     state = s;
   }
@@ -381,7 +394,7 @@ public final class BackendStream extends StreamSet.Member {
 
   @Override
   public int id() {
-    return stream.id();
+    return id;
   }
 
 }

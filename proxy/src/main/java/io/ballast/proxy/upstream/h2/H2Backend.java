@@ -91,7 +91,7 @@ final class H2Backend {
     ChannelFuture f = bootstrap.clone().handler(new ChannelInitializer<Channel>() {
       @Override
       protected void initChannel(Channel ch) {
-        H2Pipeline.connection(ch, backend, tls, protocol, false, c);
+        H2Pipeline.pooled(ch, backend, tls, protocol, c);
       }
     }).connect();
     c.offer(p);

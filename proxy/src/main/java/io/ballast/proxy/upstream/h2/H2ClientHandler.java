@@ -13,11 +13,11 @@ import io.netty.handler.codec.http2.Http2SettingsFrame;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * The base of the last handler of an HTTP/2 connection to a backend (the pool's
- * {@link H2Connection}, a health check's {@link H2Probe}): hears the backend's SETTINGS (the
- * first make the connection ready for streams), its GOAWAY, and why the connection failed when
- * anything said so ({@link ConnectionFailure}, a connection error), and consumes every other
- * connection-level frame.
+ * The base of the last handler of a health check's HTTP/2 connection ({@link H2Probe}), after
+ * Netty's frame codec and multiplexer: hears the backend's SETTINGS (the first make the
+ * connection ready for streams), its GOAWAY, and why the connection failed when anything said
+ * so ({@link ConnectionFailure}, a connection error), and consumes every other connection-level
+ * frame. (The pool's connections have no frame objects: {@link H2ConnectionCodec}.)
  *
  * <p>Event-loop only; one instance per connection.
  */

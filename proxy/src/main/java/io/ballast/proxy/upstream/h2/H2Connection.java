@@ -1,15 +1,15 @@
 package io.ballast.proxy.upstream.h2;
 
+import io.ballast.proxy.upstream.BackendConnections;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
-import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.codec.http2.Http2FrameStreamEvent;
-import io.netty.handler.codec.http2.Http2FrameStreamException;
-import io.netty.handler.codec.http2.Http2StreamFrame;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
@@ -17,8 +17,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One HTTP/2 connection to a backend, as its {@link H2Backend} hands out streams on it: the last
- * handler of the connection's pipeline, whose streams ({@link BackendStream}) are carried by its
- * {@link BackendStreams}.
+ * handler of the connection's pipeline, after its {@link H2ConnectionCodec}, which tells it the
+ * backend's SETTINGS, GOAWAY and connection errors; its streams ({@link BackendStream}) are
+ * carried by its {@link BackendStreams}.
  *
  * <ul>
  *   <li><b>Ready</b> once the backend's first SETTINGS came (it speaks HTTP/2 and said how many
@@ -36,7 +37,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Event-loop only; one instance per connection.
  */
-final class H2Connection extends H2ClientHandler {
+final class H2Connection extends ChannelInboundHandlerAdapter {
   /** A stream's initial flow-control window (RFC 9113's default, which ballast keeps). */
   private static final int STREAM_WINDOW = 65_535;
 
@@ -44,6 +45,10 @@ final class H2Connection extends H2ClientHandler {
   private final BackendStreams streams;
   /** Promised streams waiting for the backend's SETTINGS. */
   private final ArrayDeque<Promise<BackendStream>> waiting = new ArrayDeque<>(2);
+  private ChannelHandlerContext ctx;
+  private H2ConnectionCodec codec;
+  private boolean ready;
+  private String failure;
   private boolean draining;
   private boolean closed;
   private boolean counted;
@@ -56,6 +61,31 @@ final class H2Connection extends H2ClientHandler {
   H2Connection(H2Backend owner) {
     this.owner = owner;
     this.streams = new BackendStreams(this, owner.tickNanos());
+  }
+
+  BackendStreams streams() {
+    return streams;
+  }
+
+  Channel channel() {
+    return ctx == null ? null : ctx.channel();
+  }
+
+  /** The backend's first SETTINGS came: it speaks HTTP/2 and takes streams. */
+  boolean ready() {
+    return ready;
+  }
+
+  /** Why the connection failed, when something said so; else null. */
+  String failure() {
+    return failure;
+  }
+
+  /** Keeps the first reason given. */
+  void failed(String reason) {
+    if (failure == null) {
+      failure = reason;
+    }
   }
 
   /** Streams promised or open now, for tests and the pool. */
@@ -154,25 +184,28 @@ final class H2Connection extends H2ClientHandler {
     failWaiting(why);
   }
 
+  /** After the codec, which the streams write through. */
   @Override
-  protected void handlerAdded0(ChannelHandlerContext ctx) {
-    super.handlerAdded0(ctx);
-    streams.attach(ctx, ctx.pipeline().get(SslHandler.class) != null);
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    this.codec = ctx.pipeline().get(H2ConnectionCodec.class);
+    streams.attach(codec, ctx.pipeline().context(codec),
+        ctx.pipeline().get(SslHandler.class) != null);
+  }
+
+  /** Why the connection cannot be used ({@link H2Preflight}); other events are not ours. */
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof ConnectionFailure f) {
+      failed(f.reason());
+    }
+    ReferenceCountUtil.release(evt);
   }
 
   @Override
-  void streamFrame(ChannelHandlerContext ctx, Http2StreamFrame frame) {
-    streams.frame(frame);
-  }
-
-  @Override
-  void streamEvent(ChannelHandlerContext ctx, Http2FrameStreamEvent event) {
-    streams.event(event);
-  }
-
-  @Override
-  void streamError(ChannelHandlerContext ctx, Http2FrameStreamException e) {
-    streams.streamError(e.stream().id(), e.getCause() != null ? e.getCause() : e);
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    failed("HTTP/2 error: " + BackendConnections.message(cause));
+    ctx.close();
   }
 
   @Override
@@ -194,14 +227,15 @@ final class H2Connection extends H2ClientHandler {
     ctx.fireChannelActive();
   }
 
-  @Override
-  void settings(ChannelHandlerContext ctx, Http2Settings settings, boolean first) {
+  /** The backend's SETTINGS; the first make the connection ready. */
+  void settings(Http2Settings settings) {
     Long max = settings.maxConcurrentStreams();
     if (max != null) {
       peerMax = max;
     }
-    if (first) {
-      becomeReady(ctx);
+    if (!ready) {
+      ready = true;
+      becomeReady();
     }
     if (peerMax == 0) {
       // The backend takes no streams on this connection now: use another.
@@ -209,10 +243,11 @@ final class H2Connection extends H2ClientHandler {
     }
   }
 
-  @Override
-  void goAway(ChannelHandlerContext ctx, Http2GoAwayFrame g) {
-    streams.goAway(g);
-    failed("backend sent GOAWAY (" + g.errorCode() + ")");
+  /** The backend's GOAWAY. */
+  void goAway(int lastStreamId, long errorCode) {
+    streams.goAway(lastStreamId);
+    Http2Error error = Http2Error.valueOf(errorCode);
+    failed("backend sent GOAWAY (" + (error == null ? "error " + errorCode : error.name()) + ")");
     failWaiting(failure());
     retire();
   }
@@ -222,16 +257,16 @@ final class H2Connection extends H2ClientHandler {
    * connection), and the connection's flow-control window grows to cover every stream's, so
    * that a stream paused for a slow client cannot hold up the others.
    */
-  private void becomeReady(ChannelHandlerContext ctx) {
-    Http2Connection c = ctx.pipeline().get(Http2FrameCodec.class).connection();
+  private void becomeReady() {
+    Http2Connection c = codec.connection();
     long target = Math.min(Integer.MAX_VALUE, limit() * STREAM_WINDOW);
     int delta = (int) (target - c.local().flowController().windowSize(c.connectionStream()));
     if (delta > 0) {
       try {
         c.local().flowController().incrementWindowSize(c.connectionStream(), delta);
-        ctx.flush();
+        streams.flush();
       } catch (Http2Exception e) {
-        ctx.fireExceptionCaught(e);
+        codec.onError(ctx, true, e);
       }
     }
     long opened = 0;

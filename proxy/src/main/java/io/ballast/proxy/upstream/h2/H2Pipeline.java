@@ -8,22 +8,24 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http2.DefaultHttp2Connection;
-import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
-import io.netty.handler.codec.http2.UniformStreamByteDistributor;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslHandler;
 
 /**
- * The pipelines of HTTP/2 to a backend, the same for the proxy's connections and the health
- * checks: a connection (TLS with ALPN h2 for {@code h2}, {@link H2Preflight}, the frame codec,
- * then its user's handler). The proxy's connections carry their streams without a channel each
- * ({@link BackendStreams}); a health check, one request on a connection of its own, reads its
- * answer with the same reader as over HTTP/1.1, on a stream channel of Netty's multiplexer (the
- * {@link BackendStreamCodec}, then the reader, which sees HTTP/1.1 objects).
+ * The pipelines of HTTP/2 to a backend, for the proxy's connections and the health checks: TLS
+ * with ALPN h2 for {@code h2}, {@link H2Preflight}, then
+ * <ul>
+ *   <li>for the proxy's connections ({@link #pooled}), which carry their streams without a
+ *       channel each: flush consolidation, the {@link H2ConnectionCodec}, whose news goes to the
+ *       connection's streams as calls, and the {@link H2Connection};
+ *   <li>for a health check ({@link #probe}), one request on a connection of its own: Netty's
+ *       frame codec and multiplexer, whose stream channel reads the answer with the same reader
+ *       as over HTTP/1.1 (the {@link BackendStreamCodec}, then the reader, which sees HTTP/1.1
+ *       objects), and the {@link H2Probe}.
+ * </ul>
  *
  * <p>Stateless; called on the channel's event loop.
  */
@@ -38,13 +40,30 @@ final class H2Pipeline {
     return Http2Settings.defaultSettings().pushEnabled(false).maxHeaderListSize(65_536);
   }
 
-  /**
-   * A new connection to {@code backend} speaking {@code protocol} (h2 or h2c), over {@code tls}
-   * for h2; {@code last} is the connection's own handler. {@code channels}: streams are channels
-   * of Netty's multiplexer (the health checks), else the last handler carries them.
-   */
-  static void connection(Channel ch, Backend backend, BackendTls tls, BackendProtocol protocol,
-      boolean channels, ChannelHandler last) {
+  /** A new pool connection {@code c} to {@code backend}, over {@code tls} for h2. */
+  static void pooled(Channel ch, Backend backend, BackendTls tls, BackendProtocol protocol,
+      H2Connection c) {
+    ChannelPipeline p = start(ch, backend, tls, protocol);
+    p.addLast(
+        // Requests of many clients go out on one connection, each flushing it: their flushes
+        // go out together, at the end of the read or event-loop pass that made them.
+        new FlushConsolidationHandler(
+            FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true),
+        H2ConnectionCodec.of(c, settings()),
+        c);
+  }
+
+  /** A new health check's connection to {@code backend}, whose handler is {@code probe}. */
+  static void probe(Channel ch, Backend backend, BackendTls tls, BackendProtocol protocol,
+      ChannelHandler probe) {
+    ChannelPipeline p = start(ch, backend, tls, protocol);
+    p.addLast(new Codec().initialSettings(settings()).build(),
+        new Http2MultiplexHandler(NoPush.INSTANCE),
+        probe);
+  }
+
+  private static ChannelPipeline start(Channel ch, Backend backend, BackendTls tls,
+      BackendProtocol protocol) {
     ChannelPipeline p = ch.pipeline();
     if (protocol.version() == BackendProtocol.Version.H2) {
       if (tls == null) {
@@ -53,31 +72,16 @@ final class H2Pipeline {
       }
       p.addLast(tls.newHandler(ch.alloc(), backend, true));
     }
-    p.addLast(new H2Preflight(protocol.version().toString()),
-        new Codec().initialSettings(settings()).build(),
-        // Requests of many clients go out on one connection, each flushing it: their flushes
-        // go out together, at the end of the read or event-loop pass that made them.
-        new FlushConsolidationHandler(
-            FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
-    if (channels) {
-      p.addLast(new Http2MultiplexHandler(NoPush.INSTANCE));
-    }
-    p.addLast(last);
+    p.addLast(new H2Preflight(protocol.version().toString()));
+    return p;
   }
 
-  /**
-   * The client's frame codec, on a connection state with the byte distributor the client
-   * connections use ({@code http2.Http2Server}): RFC 9113 deprecated the priority tree Netty's
-   * default distributor keeps, and nobody here sends priorities.
-   */
+  /** A health check's frame codec: a client's, as {@code Http2FrameCodecBuilder.forClient()}. */
   private static final class Codec extends Http2FrameCodecBuilder {
     Codec() {
-      // As forClient() has it: a close does not wait for streams to end.
+      server(false);
+      // A close does not wait for streams to end.
       gracefulShutdownTimeoutMillis(0);
-      DefaultHttp2Connection c = new DefaultHttp2Connection(false);
-      c.remote().flowController(new DefaultHttp2RemoteFlowController(c,
-          new UniformStreamByteDistributor(c)));
-      connection(c);
     }
   }
 

@@ -42,7 +42,7 @@ public final class H2Probe extends H2ClientHandler {
   public static H2Probe install(Channel ch, Backend backend, BackendTls tls,
       BackendProtocol protocol, ChannelHandler reader, Consumer<String> failed) {
     H2Probe probe = new H2Probe(reader, failed);
-    H2Pipeline.connection(ch, backend, tls, protocol, true, probe);
+    H2Pipeline.probe(ch, backend, tls, protocol, probe);
     return probe;
   }
 
