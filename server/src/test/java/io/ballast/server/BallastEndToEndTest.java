@@ -294,7 +294,19 @@ class BallastEndToEndTest {
     double retried = metrics.get("lb_retries_total", Map.of("pool", "app",
         "reason", "retry_status"));
     assertThat(retried).isBetween(4.0, 6.0);
-    assertThat(metrics.get("lb_attempts_total", Map.of("pool", "app"))).isEqualTo(30 + retried);
+    // Every attempt is a request's first or a counted retry. Under a loaded machine a pooled
+    // connection may also fail before the request reached b or c (retry_not_sent,
+    // retry_reset): those are retries too, of another reason.
+    double allRetries = 0;
+    for (io.ballast.core.retry.RetryDecision d : io.ballast.core.retry.RetryDecision.values()) {
+      if (d.retry()) {
+        allRetries += metrics.get("lb_retries_total", Map.of("pool", "app",
+            "reason", d.label()));
+      }
+    }
+    assertThat(allRetries - retried).isBetween(0.0, 2.0);
+    assertThat(metrics.get("lb_attempts_total", Map.of("pool", "app")))
+        .isEqualTo(30 + allRetries);
     assertThat(metrics.value("lb_retry_budget_available", Map.of("pool", "app"))).isPresent();
 
     String backends = get(adminUrl("/admin/backends")).body();
