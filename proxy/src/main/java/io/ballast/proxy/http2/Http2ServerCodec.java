@@ -66,22 +66,16 @@ final class Http2ServerCodec extends StreamCodec<ClientStream> {
     return streams;
   }
 
+  /**
+   * The codec is in the pipeline: so are its streams. The connection's receive window is the
+   * listener's {@code connection_window_size} exactly ({@link Http2ServerConnection} grows it
+   * from the protocol's 65 535 bytes), whatever the streams' initial window: it is the memory
+   * bound of one connection's uploads.
+   */
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
     super.handlerAdded(ctx);
     streams.attach(ctx);
-    // As Netty's frame codec: a larger stream window than the default gets a connection window
-    // twice its size, so that one stream cannot use it all.
-    Http2Connection c = connection();
-    Integer initial = decoder().localSettings().initialWindowSize();
-    if (initial != null) {
-      int delta = initial - c.local().flowController().initialWindowSize(c.connectionStream());
-      if (delta > 0) {
-        c.local().flowController().incrementWindowSize(c.connectionStream(),
-            Math.max(delta << 1, delta));
-        flush(ctx);
-      }
-    }
   }
 
   /**
