@@ -8,24 +8,42 @@ import java.util.List;
 
 /**
  * ballast from its shaded jar with active health checks on /health, the pool's algorithm, and
- * either its failover features (retries, circuit breakers, outlier detection, slow start) or the
- * pool settings the scenario gives ({@code ballast_pool}). Run with the same JVM as the runner.
+ * either its failover features (retries, circuit breakers, outlier detection, slow start; for
+ * {@code auto} without the slow-call rule and slow start) or the pool settings the scenario gives
+ * ({@code ballast_pool}). Run with the same JVM as the runner.
  * Stateless; thread-safe.
  */
 public final class BallastBalancer implements ProcessBalancer {
-    /** The pool's failover settings unless the scenario gives its own ({@code ballast_pool}). */
-    static final String FAILOVER = """
+    /**
+     * auto's failover settings: retries and breakers on failures, without what second-guesses
+     * auto's own measurements: a slow-call rule on the breakers (a backend auto already shuns for
+     * its latency would also wait out {@code wait_in_open} before it may return), slow start (a
+     * ramp on every return) and outlier detection (ejections that grow with each repeat keep a
+     * recovered backend out for tens of seconds; auto prices errors itself). HAProxy's and NGINX's
+     * settings here have none of them; docs/optimizer-auto.md, "With the failover features", has
+     * the figures with and without them. The breaker's block is last, so {@link #FAILOVER} can
+     * extend it.
+     */
+    static final String AUTO_FAILOVER = """
             retries:
               max_attempts: 3
+            passive_down_time: 5s
             circuit_breaker:
               window_size: 20
               minimum_calls: 10
               failure_rate_threshold: 50
-              slow_call_duration: 30ms
-              slow_call_rate_threshold: 50
               wait_in_open: 5s
               permitted_calls_in_half_open: 5
-            passive_down_time: 5s
+            """;
+
+    /**
+     * The pool's failover settings for every other algorithm unless the scenario gives its own
+     * ({@code ballast_pool}): auto's, with a slow-call rule on the breakers, slow start and
+     * outlier detection.
+     */
+    static final String FAILOVER = AUTO_FAILOVER + """
+              slow_call_duration: 30ms
+              slow_call_rate_threshold: 50
             slow_start: 10s
             outlier_detection:
               interval: 1s
@@ -83,7 +101,7 @@ public final class BallastBalancer implements ProcessBalancer {
                       fall: %d
                     backends:
                 """.formatted(port, algorithm,
-                scenario.ballastPool().orElse(FAILOVER).indent(4), Durations.millis(h.interval()), Durations.millis(h.timeout()), h.rise(), h.fall()));
+                scenario.ballastPool().orElse("auto".equals(algorithm) ? AUTO_FAILOVER : FAILOVER).indent(4), Durations.millis(h.interval()), Durations.millis(h.timeout()), h.rise(), h.fall()));
         for (int i = 0; i < backendPorts.size(); i++) {
             cfg.append("      - name: ").append(scenario.backends().get(i).name())
                     .append("\n        address: \"127.0.0.1:").append(backendPorts.get(i)).append("\"\n");

@@ -43,6 +43,13 @@ import java.util.Objects;
  * history ({@link AutoLoad}): a recovered backend is found in about 2 s. Variants and figures in
  * docs/optimizer-auto.md, "Re-entry".
  *
+ * <p>Shares. A backend given only a share of the traffic for a while (a slow-start ramp, a
+ * DEGRADED backend's passing checks: {@link PoolSnapshot#shares}) takes part in that share of the
+ * picks it is sampled for and competes on its full weight when it does: among three equal
+ * backends, one at 30 % of its ramp gets about 30 % of its fair third. Dividing its cost by the
+ * lowered weight instead would price an equal backend at 3.3× its peers' and give it nothing
+ * until the ramp ends (measured: docs/optimizer-auto.md, "Slow start").
+ *
  * <p>Probing is Prequal's lesson (Wydrowski et al., NSDI 2024): requests in flight and latency
  * are the signals, and a replica's estimate is only as good as its freshness.
  *
@@ -66,7 +73,10 @@ public final class AutoPicker implements Picker {
 
   private final Backend[] backends;
   private final AutoLoad[] history;
+  /** Each backend's weight as a measure of capacity: its effective weight over its share. */
   private final double[] weights;
+  /** Each backend's share of the picks it takes part in (slow start, DEGRADED); 1: all. */
+  private final double[] shares;
   private final Tuning tuning;
   private final long probeNanos;
   private final Rng rng;
@@ -159,8 +169,8 @@ public final class AutoPicker implements Picker {
         AutoLoad.of(b.load()).configure(tau, tuning.peak(), quiet, tuning.recoveryRatio(),
             tuning.recoveryConfirm(), tuning.errorPenalty());
       }
-      return new AutoPicker(pool.availableBackends(), pool.availableWeights(), tuning,
-          rng.forPickers());
+      return new AutoPicker(pool.availableBackends(), pool.availableWeights(),
+          pool.availableShares(), tuning, rng.forPickers());
     };
   }
 
@@ -169,16 +179,27 @@ public final class AutoPicker implements Picker {
    *     the simulator and single-thread tests
    */
   AutoPicker(List<Backend> backends, int[] weights, Tuning tuning, Rng rng) {
-    if (weights.length != backends.size() || weights.length == 0) {
+    this(backends, weights, null, tuning, rng);
+  }
+
+  /**
+   * @param shares each backend's share of the picks it takes part in, in (0, 1] (slow start, a
+   *     DEGRADED backend's passing share; {@link PoolSnapshot#shares}); null: all 1
+   */
+  AutoPicker(List<Backend> backends, int[] weights, double[] shares, Tuning tuning, Rng rng) {
+    if (weights.length != backends.size() || weights.length == 0
+        || shares != null && shares.length != weights.length) {
       throw new IllegalArgumentException(
           "weights: " + weights.length + " entries (expected: " + backends.size() + ", > 0)");
     }
     this.backends = backends.toArray(Backend[]::new);
     this.history = new AutoLoad[weights.length];
     this.weights = new double[weights.length];
+    this.shares = new double[weights.length];
     for (int i = 0; i < weights.length; i++) {
       this.history[i] = AutoLoad.of(this.backends[i].load());
-      this.weights[i] = weights[i];
+      this.shares[i] = shares == null ? 1.0 : shares[i];
+      this.weights[i] = weights[i] / this.shares[i];
     }
     this.tuning = Objects.requireNonNull(tuning, "tuning");
     this.probeNanos = tuning.probeInterval().toNanos();
@@ -216,6 +237,14 @@ public final class AutoPicker implements Picker {
       int inFlight = all[i].load().inFlight();
       double load = (inFlight + 1.0) / weights[i];
       AutoLoad h = history[i];
+      if (shares[i] < 1 && rng.nextDouble() >= shares[i]) {
+        // Sits this pick out (a share of the picks, not a handicap in cost: see the class doc).
+        if (load < fallbackLoad) {
+          fallback = i;
+          fallbackLoad = load;
+        }
+        continue;
+      }
       if (!h.hasHistory(tuning.probeOutcomes(), now)) {
         if (inFlight < tuning.probeInFlight()) {
           return all[i].picked();

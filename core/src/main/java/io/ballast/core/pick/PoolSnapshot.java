@@ -20,30 +20,52 @@ import java.util.Objects;
  * @param weights each member's effective weight, at least 1
  * @param available which members take new requests now; at least one is true
  * @param load the pool's requests in flight, kept by the members' {@code BackendLoad}s
+ * @param shares the part of each weight that is a share of the traffic given for a while (a
+ *     slow-start ramp, a DEGRADED backend's passing share), in (0, 1]; 1: all of it is the
+ *     backend's capacity. Weight-proportional pickers need only {@link #weights}; {@code auto}
+ *     prices by {@code weight / share} and lets a backend take part in that share of its picks
  */
-public record PoolSnapshot(List<Backend> members, int[] weights, boolean[] available, PoolLoad load) {
+public record PoolSnapshot(List<Backend> members, int[] weights, boolean[] available, PoolLoad load,
+    double[] shares) {
   public PoolSnapshot {
     members = List.copyOf(members);
     Objects.requireNonNull(load, "load");
     Objects.requireNonNull(weights, "weights");
     Objects.requireNonNull(available, "available");
+    Objects.requireNonNull(shares, "shares");
     if (members.isEmpty()) {
       throw new IllegalArgumentException("members: [] (expected: at least one backend)");
     }
-    if (weights.length != members.size() || available.length != members.size()) {
-      throw new IllegalArgumentException("weights/available: " + weights.length + "/"
-          + available.length + " entries (expected: " + members.size() + ")");
+    if (weights.length != members.size() || available.length != members.size()
+        || shares.length != members.size()) {
+      throw new IllegalArgumentException("weights/available/shares: " + weights.length + "/"
+          + available.length + "/" + shares.length + " entries (expected: " + members.size()
+          + ")");
     }
     boolean any = false;
     for (int i = 0; i < weights.length; i++) {
       if (weights[i] < 1) {
         throw new IllegalArgumentException("weights[" + i + "]: " + weights[i] + " (expected: >= 1)");
       }
+      if (!(shares[i] > 0 && shares[i] <= 1)) {
+        throw new IllegalArgumentException("shares[" + i + "]: " + shares[i] + " (expected: (0, 1])");
+      }
       any |= available[i];
     }
     if (!any) {
       throw new IllegalArgumentException("available: none (expected: at least one backend)");
     }
+  }
+
+  /** A snapshot where every weight is all capacity (every share 1). */
+  public PoolSnapshot(List<Backend> members, int[] weights, boolean[] available, PoolLoad load) {
+    this(members, weights, available, load, full(weights.length));
+  }
+
+  private static double[] full(int n) {
+    double[] s = new double[n];
+    java.util.Arrays.fill(s, 1.0);
+    return s;
   }
 
   /**
@@ -99,12 +121,23 @@ public record PoolSnapshot(List<Backend> members, int[] weights, boolean[] avail
     return out;
   }
 
+  /** The shares of {@link #availableBackends()}, same order. */
+  public double[] availableShares() {
+    double[] out = new double[availableBackends().size()];
+    for (int i = 0, j = 0; i < available.length; i++) {
+      if (available[i]) {
+        out[j++] = shares[i];
+      }
+    }
+    return out;
+  }
+
   @Override
   public String toString() {
     StringBuilder sb = new StringBuilder("[");
     for (int i = 0; i < members.size(); i++) {
       sb.append(i == 0 ? "" : ", ").append(members.get(i).name()).append(" w=").append(weights[i])
-          .append(available[i] ? "" : " (out)");
+          .append(shares[i] < 1 ? " share=" + shares[i] : "").append(available[i] ? "" : " (out)");
     }
     return sb.append(']').toString();
   }

@@ -17,7 +17,8 @@ import java.util.List;
  *
  * <p>Worked example, slow start 30 s, weights 2 and 2, b back for 9 s: b ramps at 3/10, so both
  * are scaled by 10: a weighs 2 × 10 = 20 and b 2 × 10 × 3/10 = 6. Had b instead been DEGRADED
- * with 2 of 3 check weight up: 20 and round(2 × 10 × 2/3) = 13.
+ * with 2 of 3 check weight up: 20 and round(2 × 10 × 2/3) = 13. b's share is 0.3 (or 2/3): auto
+ * prices b as weighing 6 / 0.3 = 20, like a, and lets it take part in 3 picks in 10.
  *
  * <p>Pure: the same inputs give the same weights; it changes nothing. Whoever calls it ends the
  * ramps it reports over and rebuilds at each step while any ramps (a ramp's weight changes with
@@ -52,10 +53,15 @@ final class EffectiveWeights {
    * The weights, in the order of the inputs.
    *
    * @param weights each backend's effective weight, at least 1
+   * @param shares the part of each weight that is a share of the traffic given for a while,
+   *     not a measure of capacity: the slow-start ramp's fraction times a DEGRADED backend's
+   *     passing share; 1 for a backend that neither ramps nor is degraded. A picker that prices
+   *     backends by what it measures ({@code auto}) applies it as a share of its picks and
+   *     prices the backend by {@code weight / share}
    * @param ramping some backend is within its slow-start window: the weights change with time
    * @param rampOver the backends whose window has passed: they no longer ramp
    */
-  record Result(int[] weights, boolean ramping, boolean[] rampOver) {}
+  record Result(int[] weights, double[] shares, boolean ramping, boolean[] rampOver) {}
 
   /**
    * @param slowStartNanos the slow-start window; 0 turns slow start off (ramps neither advance
@@ -68,19 +74,24 @@ final class EffectiveWeights {
     boolean degraded = false;
     boolean adjusted = false;
     double[] fraction = new double[n];
+    double[] shares = new double[n];
     boolean[] rampOver = new boolean[n];
     for (int i = 0; i < n; i++) {
       Input in = inputs.get(i);
       fraction[i] = in.percent() / 100.0;
+      shares[i] = 1;
       adjusted |= in.percent() != 100;
       if (in.available() && in.degraded()) {
         fraction[i] = in.passingPercent() / 100.0;
+        shares[i] = Math.max(0.01, fraction[i]);
         degraded = true;
       }
       if (slowStartNanos > 0 && in.available() && in.rampStartNanos() != NOT_RAMPING) {
         long elapsed = nowNanos - in.rampStartNanos();
         if (elapsed < slowStartNanos) {
-          fraction[i] *= Math.max(1, elapsed * RAMP_STEPS / slowStartNanos) / (double) RAMP_STEPS;
+          double step = Math.max(1, elapsed * RAMP_STEPS / slowStartNanos) / (double) RAMP_STEPS;
+          fraction[i] *= step;
+          shares[i] *= step;
           ramping = true;
         } else {
           rampOver[i] = true;
@@ -92,6 +103,6 @@ final class EffectiveWeights {
     for (int i = 0; i < n; i++) {
       weights[i] = (int) Math.max(1, Math.round(inputs.get(i).weight() * scale * fraction[i]));
     }
-    return new Result(weights, ramping, rampOver);
+    return new Result(weights, shares, ramping, rampOver);
   }
 }

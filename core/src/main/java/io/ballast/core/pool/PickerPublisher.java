@@ -130,7 +130,8 @@ final class PickerPublisher {
       return;
     }
     boolean[] available = v.available();
-    int[] weights = weights(backends, st, available, s.health().slowStart());
+    EffectiveWeights.Result w = weights(backends, st, available, s.health().slowStart());
+    int[] weights = w.weights();
     Published p = published;
     if (!force && m == p.members() && Arrays.equals(available, p.available())
         && Arrays.equals(weights, p.weights())) {
@@ -138,14 +139,14 @@ final class PickerPublisher {
     }
     published = new Published(m, available, weights);
     picker = v.noneAvailable() ? NONE_AVAILABLE : s.factory().build(
-        new PoolSnapshot(backends, weights, available, load), picker, rng);
+        new PoolSnapshot(backends, weights, available, load, w.shares()), picker, rng);
   }
 
   /**
    * The effective weights of the members now; ends the ramps that are over and has the picker
    * rebuilt at the next step while any ramps.
    */
-  private int[] weights(List<Backend> backends, Map<Backend, BackendStatus> st,
+  private EffectiveWeights.Result weights(List<Backend> backends, Map<Backend, BackendStatus> st,
       boolean[] available, Duration slowStart) {
     List<EffectiveWeights.Input> inputs = new ArrayList<>(backends.size());
     for (int i = 0; i < backends.size(); i++) {
@@ -160,7 +161,7 @@ final class PickerPublisher {
     if (r.ramping()) {
       warmup.nextStep(slowStart);
     }
-    return r.weights();
+    return r;
   }
 
   @Override
