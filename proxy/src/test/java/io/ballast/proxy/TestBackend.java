@@ -58,6 +58,11 @@ final class TestBackend implements AutoCloseable {
   volatile int healthStatus = 200;
   /** When not 0, every request but /health is answered with this status (body: the name). */
   volatile int failWith;
+  /**
+   * With {@link #failWith}: only requests whose path starts with this fail, at once (no
+   * {@link #delayMillis}); the others are served as usual. Null: every path fails.
+   */
+  volatile String failPrefix;
   /** When true, every request but /health is read whole and the connection closed unanswered. */
   volatile boolean closeEverything;
   /** Added before every answer but /health, in milliseconds. */
@@ -162,11 +167,16 @@ final class TestBackend implements AutoCloseable {
       lastBodySha256 = HexFormat.of().formatHex(digest.digest());
       digest = sha256();
       long delay = delayMillis;
-      if (!path.equals("/health") && delay > 0) {
+      if (!path.equals("/health") && delay > 0 && !failsAtOnce(path)) {
         ctx.executor().schedule(() -> answer(ctx, path), delay, TimeUnit.MILLISECONDS);
       } else {
         answer(ctx, path);
       }
+    }
+
+    private boolean failsAtOnce(String path) {
+      String prefix = failPrefix;
+      return failWith != 0 && prefix != null && path.startsWith(prefix);
     }
 
     private void answer(ChannelHandlerContext ctx, String path) {
@@ -176,7 +186,8 @@ final class TestBackend implements AutoCloseable {
         ctx.close();
         return;
       }
-      if (!path.equals("/health") && forced != 0) {
+      if (!path.equals("/health") && forced != 0
+          && (failPrefix == null || path.startsWith(failPrefix))) {
         text(ctx, forced, name, keepAlive);
         return;
       }
