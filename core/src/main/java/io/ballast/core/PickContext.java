@@ -33,4 +33,15 @@ public interface PickContext {
   default int locality() {
     return -1;
   }
+
+  /**
+   * True when a copy of this request may probe a backend beside it: the request is safe and
+   * bodiless (GET or HEAD without a body), this is its first attempt, and its driver sends such
+   * copies ({@link PickResult.Picked#probe}). A picker that wants to test a shunned backend then
+   * sends the request where it would anyway and names the backend to probe, so that the client
+   * never waits on the probe.
+   */
+  default boolean probeAside() {
+    return false;
+  }
 }

@@ -8,11 +8,21 @@ package io.ballast.core;
  */
 public sealed interface PickResult permits PickResult.Picked, PickResult.NoBackend {
 
-  /** A backend was selected. */
-  record Picked(Backend backend) implements PickResult {
+  /**
+   * A backend was selected.
+   *
+   * @param backend where the request goes
+   * @param probe a backend to test with a copy of the request, sent beside it and answered to
+   *     nobody (only when the context allowed it: {@link PickContext#probeAside()}); null for none
+   */
+  record Picked(Backend backend, Backend probe) implements PickResult {
+    public Picked(Backend backend) {
+      this(backend, null);
+    }
+
     @Override
     public String toString() {
-      return "Picked[" + backend.name() + "]";
+      return "Picked[" + backend.name() + (probe == null ? "" : ", probe " + probe.name()) + "]";
     }
   }
 

@@ -198,6 +198,11 @@ public final class ListenerContext implements io.ballast.proxy.limits.GatedListe
     return server.tunnels();
   }
 
+  /** Copies of requests that probe shunned backends beside them. */
+  public io.ballast.proxy.mirror.AsideProbes asideProbes() {
+    return server.asideProbes();
+  }
+
   /** The backend connections of {@code loop}. */
   public UpstreamPool upstreamPool(EventLoop loop) {
     return server.upstreamPool(loop);

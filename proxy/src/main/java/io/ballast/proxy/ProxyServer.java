@@ -4,6 +4,7 @@ import io.ballast.core.attempt.AttemptListener;
 import io.ballast.core.pool.LoadBalancer;
 import io.ballast.proxy.client.ClientLocality;
 import io.ballast.proxy.http1.UpstreamPool;
+import io.ballast.proxy.mirror.AsideProbes;
 import io.ballast.proxy.probe.HealthCheckSpec;
 import io.ballast.proxy.probe.HealthChecker;
 import io.ballast.proxy.routing.RouteTable;
@@ -58,6 +59,7 @@ public final class ProxyServer implements AutoCloseable {
   private final EventLoopGroup group;
   private final ClientConnections connections = new ClientConnections();
   private final Tunnels tunnels = new Tunnels();
+  private final AsideProbes asideProbes;
   /** Each listener by name; guarded by this. */
   private final Map<String, ListenerContext> listeners = new LinkedHashMap<>();
   private volatile SharedState shared;
@@ -82,6 +84,7 @@ public final class ProxyServer implements AutoCloseable {
         Objects.requireNonNull(observer, "observer"));
     this.group = Transport.newGroup(threads, "ballast-io");
     this.upstreamPools = new UpstreamPools(group, settings);
+    this.asideProbes = new AsideProbes(settings.responseTimeout());
     this.tcp = new TcpListeners(threads, new ServerTcpHost(this));
     LOG.info("proxy transport: {} with {} event loops", Transport.name(), upstreamPools.size());
   }
@@ -323,6 +326,11 @@ public final class ProxyServer implements AutoCloseable {
     return tunnels;
   }
 
+  /** Copies of requests that probe shunned backends beside them. */
+  public AsideProbes asideProbes() {
+    return asideProbes;
+  }
+
   /** Client connections open now. */
   public int openConnections() {
     return connections.open();
@@ -349,6 +357,7 @@ public final class ProxyServer implements AutoCloseable {
           tunnels.open(), TUNNEL_GOODBYE.toMillis());
     }
     tcp.close();
+    asideProbes.close();
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
   }
 

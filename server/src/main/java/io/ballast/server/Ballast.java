@@ -127,6 +127,7 @@ public final class Ballast {
     });
     this.listeners = new Listeners(proxy);
     this.mirrors = new Mirrors(metrics.registry());
+    ProbeCopyMetrics.register(metrics.registry(), proxy.asideProbes());
     this.extraMetrics = new Metrics(metrics, pools, zones);
   }
 

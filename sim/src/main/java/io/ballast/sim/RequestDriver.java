@@ -61,6 +61,8 @@ final class RequestDriver implements Traffic {
   private Duration maxWait;
   private ClientSpec clients;
   private SplittableRandom priorities;
+  /** Probes aside: every modelled request is a bodiless GET, which the proxy may copy. */
+  private final ProbeCopies copies;
 
   /**
    * Sends requests through {@code lb} to {@code models} (in the balancer's backend order), with
@@ -83,6 +85,8 @@ final class RequestDriver implements Traffic {
     this.durationNanos = durationNanos;
     this.clientTimeoutNanos = clientTimeoutNanos;
     this.timeouts = new FifoTimers(scheduler);
+    this.copies = new ProbeCopies(scheduler, lb,
+        clientTimeoutNanos > 0 ? clientTimeoutNanos : Duration.ofSeconds(30).toNanos());
   }
 
   /**
@@ -182,6 +186,7 @@ final class RequestDriver implements Traffic {
     r.priority = priority;
     r.admitted = admission != null;
     r.attempts.start(lb, retryPolicy, null, "GET", 0L, -1);
+    r.attempts.mayProbeAside();
     r.attempts.requestReceived();
     r.attempt = null;
     r.liveIndex = live.size();
@@ -228,6 +233,10 @@ final class RequestDriver implements Traffic {
     if (b == null) {
       finish(r, r.attempts.failStatus());
       return;
+    }
+    Backend probe = r.attempts.takeProbe();
+    if (probe != null) {
+      copies.send(probe, models.get(index.get(probe)));
     }
     int i = index.get(b);
     recorder.picked(i, r.start);

@@ -72,6 +72,8 @@ public final class Attempts {
   private Backend pending;
   private PickResult.Reason noBackend;
   private Backend reached;
+  /** A backend the picker asked to probe with a copy of this request; null for none. */
+  private Backend probe;
   private int failStatus;
   private String reason;
 
@@ -109,10 +111,30 @@ public final class Attempts {
     pending = null;
     noBackend = null;
     reached = null;
+    probe = null;
     judgedAtEnd = false;
     failStatus = 503;
     reason = null;
     hold.clear();
+  }
+
+  /**
+   * The driver can send a copy of this request to probe another backend beside it (the request
+   * is GET or HEAD without a body): the first pick may then name one ({@link #takeProbe()}).
+   */
+  public void mayProbeAside() {
+    retry.probeAside(true);
+  }
+
+  /**
+   * The backend the last {@link #next()} asked to be probed with a copy of this request, once;
+   * null when none. The driver sends the copy as an attempt of its own on the same pool, whose
+   * outcome the backend's load hears as any request's; the client never waits on it.
+   */
+  public Backend takeProbe() {
+    Backend b = probe;
+    probe = null;
+    return b;
   }
 
   // The stream protocol's steps (StreamAttempts documents them).
@@ -388,6 +410,7 @@ public final class Attempts {
   private Backend pick() {
     PickResult result = choose();
     if (result instanceof PickResult.Picked picked) {
+      probe = picked.probe();
       return picked.backend();
     }
     PickResult.NoBackend none = (PickResult.NoBackend) result;

@@ -99,6 +99,9 @@ public final class AutoLoad implements LoadObserver {
   private final AtomicInteger better = new AtomicInteger();
 
   private volatile long lastNanos;
+  /** When the last probe of this backend was picked (see {@link #claimProbe}). */
+  private final java.util.concurrent.atomic.AtomicLong probedNanos =
+      new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE / 2);
   private volatile double tauNanos = 10e9;
   private volatile boolean peak = true;
   private volatile double quietNanos;
@@ -155,6 +158,17 @@ public final class AutoLoad implements LoadObserver {
     this.recoveryRatio = recoveryRatio;
     this.recoveryConfirm = Math.max(1, recoveryConfirm);
     this.errorPenalty = errorPenalty;
+  }
+
+  /**
+   * Claims the probe of this backend due at {@code now}: true for one pick per {@code interval},
+   * whether the probe goes in band or as a copy aside. A probe holds no place in the load until
+   * its connection is up, so requests in flight alone would let two picks on a new connection's
+   * way both probe.
+   */
+  boolean claimProbe(long now, long interval) {
+    long last = probedNanos.get();
+    return now - last >= interval && probedNanos.compareAndSet(last, now);
   }
 
   /** Nanoseconds since the last outcome; {@code Long.MAX_VALUE} before the first. */

@@ -40,8 +40,12 @@ import java.util.Objects;
  * within probeInterval / {@link #BUSY}): a shunned backend gets one request at a time, at most one
  * per second, never behind a queue, so its history never goes stale (no burst of probes each τ)
  * and two such quiet answers that beat its predicted cost by {@code recoveryRatio} (4) restart its
- * history ({@link AutoLoad}): a recovered backend is found in about 2 s. Variants and figures in
- * docs/optimizer-auto.md, "Re-entry".
+ * history ({@link AutoLoad}): a recovered backend is found in about 2 s. When the context allows
+ * it ({@link PickContext#probeAside()}: a GET or HEAD without a body, first attempt), the probe is
+ * a copy of the request: the request goes to the cheapest candidate and the pick names the quiet
+ * one as {@link PickResult.Picked#probe}, so that no client waits on a backend still slow (one
+ * allocation per probe, at most one a second per backend). Variants and figures in
+ * docs/optimizer-auto.md, "Re-entry" and "Probing aside".
  *
  * <p>Shares. A backend given only a share of the traffic for a while (a slow-start ramp, a
  * DEGRADED backend's passing checks: {@link PoolSnapshot#shares}) takes part in that share of the
@@ -61,7 +65,8 @@ import java.util.Objects;
  * from the factory's {@link Rng#forPickers()}, so concurrent balancers holding the same figures do
  * not all pick the same backend (in a pool of 3 or fewer every pick compares all of them).
  *
- * <p>Thread-safe, non-blocking, no allocation per pick, O(d): reads of atomics only.
+ * <p>Thread-safe, non-blocking, no allocation per pick but a probe aside's, O(d): reads of
+ * atomics only.
  */
 public final class AutoPicker implements Picker {
   /**
@@ -272,8 +277,13 @@ public final class AutoPicker implements Picker {
     if (eligible == 0) {
       return all[fallback].picked();
     }
-    if (probe >= 0 && busy) {
-      return all[probe].picked();
+    int aside = -1;
+    if (probe >= 0 && busy && history[probe].claimProbe(now, probeNanos)) {
+      if (!context.probeAside() || eligible == 1) {
+        return all[probe].picked();
+      }
+      // The request goes where it would anyway; a copy of it probes the quiet one.
+      aside = probe;
     }
     if (eligible == 1) {
       return all[c[0]].picked();
@@ -306,7 +316,8 @@ public final class AutoPicker implements Picker {
         }
       }
     }
-    return all[best].picked();
+    return aside >= 0 && best != aside ? new PickResult.Picked(all[best], all[aside])
+        : all[best].picked();
   }
 
   /**

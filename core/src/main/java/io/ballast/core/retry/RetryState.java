@@ -41,6 +41,7 @@ public final class RetryState implements PickContext {
   private boolean excludeTried;
   private RetryDecision lastDecision;
   private int locality;
+  private boolean probeAside;
 
   RetryState(RetryPolicy policy, boolean methodRetryable, long hashKey, long startNanos) {
     this.policy = policy;
@@ -62,6 +63,7 @@ public final class RetryState implements PickContext {
     this.excludeTried = true;
     this.lastDecision = null;
     this.locality = -1;
+    this.probeAside = false;
   }
 
   RetryPolicy policy() {
@@ -93,6 +95,20 @@ public final class RetryState implements PickContext {
   @Override
   public int locality() {
     return locality;
+  }
+
+  /**
+   * The driver sends copies of this request to probe backends beside it (a safe, bodiless
+   * request): see {@link PickContext#probeAside()}.
+   */
+  public void probeAside(boolean allowed) {
+    this.probeAside = allowed;
+  }
+
+  /** True for the first pick of a request whose driver sends copies as probes. */
+  @Override
+  public boolean probeAside() {
+    return probeAside && attempts == 0;
   }
 
   /** Attempts made so far: 0 for the first pick, 1 for the first retry's pick, and so on. */

@@ -482,6 +482,52 @@ class AutoPickerTest {
     assertThat(h.latencyNanos(clock.get()) / MS).isBetween(88.0, 100.0);
   }
 
+  /**
+   * The same shunned b0, with requests that allow a probe aside (GET without a body): every
+   * request goes to b1 or b2, and the pick names b0 as the probe a copy goes to, as often as
+   * the in-band probe above came (one a second after the last answer, never two at once).
+   */
+  @Test
+  void aProbeGoesAsACopyBesideTheRequestWhenTheRequestAllowsIt() {
+    List<Backend> bs = backends(1, 1, 1);
+    history(bs.get(0), 20, 100, true);
+    Picker p = auto(bs, 3);
+    PickContext aside = new PickContext() {
+      @Override
+      public boolean probeAside() {
+        return true;
+      }
+    };
+    List<Long> probes = new ArrayList<>();
+    long b0Done = Long.MAX_VALUE;
+    for (long t = 0; t < 30_000; t += 10) {
+      clock.addAndGet(10 * MS);
+      if (clock.get() >= b0Done) {
+        bs.get(0).load().complete(true, 100 * MS);
+        b0Done = Long.MAX_VALUE;
+      }
+      history(bs.get(1), 1, 10, true);
+      history(bs.get(2), 1, 10, true);
+      PickResult r = p.pick(aside);
+      assertThat(r).isInstanceOf(PickResult.Picked.class);
+      PickResult.Picked picked = (PickResult.Picked) r;
+      assertThat(picked.backend()).as("at %d ms", t).isNotSameAs(bs.get(0));
+      picked.backend().load().start();
+      picked.backend().load().complete(true, 10 * MS);
+      if (picked.probe() != null) {
+        assertThat(picked.probe()).isSameAs(bs.get(0));
+        // The driver's copy takes its place in b0's load as a request would.
+        picked.probe().load().start();
+        probes.add(t);
+        b0Done = clock.get() + 100 * MS;
+      }
+    }
+    assertThat(probes).hasSizeBetween(26, 28);
+    for (int k = 1; k < probes.size(); k++) {
+      assertThat(probes.get(k) - probes.get(k - 1)).isBetween(1_100L, 1_110L);
+    }
+  }
+
   @Test
   void aProbeThatBeatsThePredictionRestartsTheHistoryAndTheBackendCompetesAgain() {
     List<Backend> bs = backends(1, 1, 1);

@@ -50,6 +50,18 @@ class RetryPolicyTest {
   }
 
   @Test
+  void aProbeAsideIsAllowedOnTheFirstPickOnlyAndForgottenByTheNextRequest() {
+    RetryPolicy p = policy(RetrySettings.DEFAULTS);
+    RetryState r = p.start("GET", 0);
+    assertThat(r.probeAside()).isFalse();
+    r.probeAside(true);
+    assertThat(r.probeAside()).isTrue();
+    r.attempted(backends(1).get(0));
+    assertThat(r.probeAside()).as("a retry's pick").isFalse();
+    assertThat(p.start("GET", 0, r).probeAside()).as("the next request on the state").isFalse();
+  }
+
+  @Test
   void idempotentMethodsAreRetriedAfterRetryableStatusesOthersAreNot() {
     RetryPolicy p = policy(RetrySettings.DEFAULTS);
     for (String m : List.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE")) {

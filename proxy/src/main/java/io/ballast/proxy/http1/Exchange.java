@@ -13,6 +13,7 @@ import io.ballast.proxy.shed.Admission;
 import io.ballast.proxy.tunnel.TunnelSummary;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
@@ -170,6 +171,10 @@ public final class Exchange {
       attempts.notIdempotent();
     } else if (grpc.isCall()) {
       attempts.grpcCall();
+    } else if (contentLength == 0 && client.headIsWholeRequest()
+        && (HttpMethod.GET.equals(req.method()) || HttpMethod.HEAD.equals(req.method()))) {
+      // Safe and bodiless: a copy of it may probe a shunned backend beside it (UpstreamLeg).
+      attempts.mayProbeAside();
     }
     record.requestId = listener.rewriter().prepareRequest(req, client.address(), client.tls(),
         chunked);

@@ -58,6 +58,8 @@ final class UpstreamLeg {
   private boolean headWritten;
   private boolean requestSent;
   private long sentNanos;
+  /** The client's connection (an HTTP/2 client's, for its streams). */
+  private final io.netty.channel.Channel clientConnection;
 
   UpstreamLeg(Exchange exchange, ListenerContext listener, ClientSide client, UpstreamPool upstreams,
       Attempts attempts, Deadlines deadlines) {
@@ -68,6 +70,7 @@ final class UpstreamLeg {
     this.body = new RequestBody();
     this.responseTimer = new ResponseTimer(client, deadlines, this::onTimeout);
     this.dialer = new UpstreamDialer(this, upstreams, client.connection());
+    this.clientConnection = client.connection();
   }
 
   RequestBody body() {
@@ -115,6 +118,11 @@ final class UpstreamLeg {
     if (b == null) {
       exchange.fail(attempts.failStatus(), attempts.reason());
       return;
+    }
+    Backend probe = attempts.takeProbe();
+    if (probe != null) {
+      // auto tests a backend it shuns with a copy of this request; nobody waits for it.
+      listener.asideProbes().send(clientConnection, routed.target().ref(), probe, request);
     }
     headWritten = false;
     requestSent = false;

@@ -83,7 +83,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Mirror implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Mirror.class);
-  private static final String SHADOW_SUFFIX = "-shadow";
 
   /** How a copy ended. */
   enum Outcome {
@@ -168,7 +167,7 @@ public final class Mirror implements AutoCloseable {
    *     send is handed to it
    */
   public void send(EventLoop loop, HttpRequest head, ByteBuf body) {
-    send(loop, null, head, body);
+    send(loop, null, head, body, null);
   }
 
   /**
@@ -177,13 +176,26 @@ public final class Mirror implements AutoCloseable {
    * connection alone, as the real pool's do.
    */
   public void send(Channel client, HttpRequest head, ByteBuf body) {
-    send(client.eventLoop(), ProxyHeaderWriter.connectionOf(client), head, body);
+    send(client.eventLoop(), ProxyHeaderWriter.connectionOf(client), head, body, null);
   }
 
-  private void send(EventLoop loop, Channel client, HttpRequest head, ByteBuf body) {
+  /**
+   * Sends a bodiless copy to {@code backend} of the pool, chosen by the caller (a probe aside:
+   * {@link AsideProbes}), with its Host unmarked: the backend serves it as the request it is, and
+   * its load, gate and outlier tracker hear the outcome as any request's. Otherwise as
+   * {@link #send(Channel, HttpRequest, ByteBuf)}.
+   */
+  void probe(Channel client, Backend backend, HttpRequest head) {
+    send(client.eventLoop(), ProxyHeaderWriter.connectionOf(client), head,
+        io.netty.buffer.Unpooled.EMPTY_BUFFER, Objects.requireNonNull(backend, "backend"));
+  }
+
+  /** {@code only}: the backend of a probe aside; null: the pool's picker chooses. */
+  private void send(EventLoop loop, Channel client, HttpRequest head, ByteBuf body,
+      Backend only) {
     if (!loop.inEventLoop()) {
       try {
-        loop.execute(() -> send(loop, client, head, body));
+        loop.execute(() -> send(loop, client, head, body, only));
       } catch (RejectedExecutionException e) {
         // The loop is shutting down: so is everything the copy could have reached.
         discard(head, body);
@@ -210,7 +222,8 @@ public final class Mirror implements AutoCloseable {
         return;
       }
       attempts = new Attempts(Ticker.SYSTEM, AttemptListener.NONE);
-      attempts.start(spec.pool(), policy, null, req.method().name(), 0L, -1);
+      attempts.start(spec.pool(), policy, only == null ? null : ctx -> only.picked(),
+          req.method().name(), 0L, -1);
       Backend backend = attempts.next();
       if (backend == null) {
         // No shadow backend available, or its circuit breaker refused: a copy is never retried.
@@ -218,7 +231,7 @@ public final class Mirror implements AutoCloseable {
         droppedNoBackend.increment();
         return;
       }
-      prepare(req, body.readableBytes(), backend);
+      CopyHead.prepare(req, body.readableBytes(), backend, only == null);
       call = new MirrorCall(this, conns, attempts, req, body, client);
       sent.increment();
       inFlight.increment();
@@ -264,39 +277,9 @@ public final class Mirror implements AutoCloseable {
     return c;
   }
 
-  /** Makes {@code head} the copy's head: hop-by-hop fields out, framing for a whole body, Host. */
-  static void prepare(HttpRequest head, int bodyLength, Backend backend) {
-    HttpHeaders h = head.headers();
-    boolean framed = h.contains(HttpHeaderNames.CONTENT_LENGTH)
-        || HttpUtil.isTransferEncodingChunked(head);
-    HeaderRewriter.removeHopByHop(h);
-    h.remove(HttpHeaderNames.EXPECT);
-    h.remove(HttpHeaderNames.CONTENT_LENGTH);
-    if (bodyLength > 0 || framed) {
-      h.setInt(HttpHeaderNames.CONTENT_LENGTH, bodyLength);
-    }
-    head.setProtocolVersion(HttpVersion.HTTP_1_1);
-    String host = h.get(HttpHeaderNames.HOST);
-    h.set(HttpHeaderNames.HOST, shadowHost(host == null ? backend.address() : host));
-  }
-
-  /**
-   * {@code host} with {@code -shadow} after the host name and before any port:
-   * {@code example.com} → {@code example.com-shadow}, {@code example.com:8080} →
-   * {@code example.com-shadow:8080}, {@code [::1]:80} → {@code [::1]-shadow:80}.
-   */
+  /** {@link CopyHead#shadowHost}: how a copy's Host is marked. */
   public static String shadowHost(String host) {
-    int colon = host.lastIndexOf(':');
-    int bracket = host.lastIndexOf(']');
-    boolean port = colon > bracket && colon < host.length() - 1
-        && (bracket >= 0 || host.indexOf(':') == colon);
-    for (int i = colon + 1; port && i < host.length(); i++) {
-      char c = host.charAt(i);
-      port = c >= '0' && c <= '9';
-    }
-    return port
-        ? host.substring(0, colon) + SHADOW_SUFFIX + host.substring(colon)
-        : host + SHADOW_SUFFIX;
+    return CopyHead.shadowHost(host);
   }
 
   /** A copy ended (called once per copy, on its loop). */
