@@ -43,7 +43,8 @@ import java.util.Objects;
  *
  * <p>This class decides; what the attempt in progress holds on its backend (the permit, the
  * place in the load, what the outlier tracker heard) is booked by {@link AttemptHold}, which ends
- * each exactly once.
+ * each exactly once; where its backends come from (the chooser or the pool's picker, the way back
+ * to a tried backend, a probe a pick names) is {@link AttemptPicks}'.
  *
  * <p>A retryable status is given up for a retry only once another backend was picked: with
  * nobody to retry on, the client gets the backend's own answer.
@@ -64,16 +65,13 @@ public final class Attempts {
   private final AttemptHold hold;
 
   // Per request; set again by start().
+  private final AttemptPicks picks = new AttemptPicks();
   private LoadBalancer pool;
   private RetryPolicy policy;
   private RetryState retry;
-  private Chooser chooser;
   /** Picked for the retry of an answer that was dropped; next() starts there. */
   private Backend pending;
-  private PickResult.Reason noBackend;
   private Backend reached;
-  /** A backend the picker asked to probe with a copy of this request; null for none. */
-  private Backend probe;
   private int failStatus;
   private String reason;
 
@@ -105,13 +103,11 @@ public final class Attempts {
       long hashKey, int locality) {
     this.pool = Objects.requireNonNull(pool, "pool");
     this.policy = Objects.requireNonNull(policy, "policy");
-    this.chooser = chooser;
+    picks.start(pool, chooser);
     this.retry = policy.start(method, hashKey, retry);
     retry.locality(locality);
     pending = null;
-    noBackend = null;
     reached = null;
-    probe = null;
     judgedAtEnd = false;
     failStatus = 503;
     reason = null;
@@ -132,9 +128,7 @@ public final class Attempts {
    * outcome the backend's load hears as any request's; the client never waits on it.
    */
   public Backend takeProbe() {
-    Backend b = probe;
-    probe = null;
-    return b;
+    return picks.takeProbe();
   }
 
   // The stream protocol's steps (StreamAttempts documents them).
@@ -397,40 +391,16 @@ public final class Attempts {
 
   // ---- inside
 
-  private PickResult choose() {
-    Chooser c = chooser;
-    return c == null ? pool.picker().pick(retry) : c.choose(retry);
-  }
-
-  /**
-   * The next backend, or null (the reason kept). A retry that finds every available backend
-   * tried goes back to one of them when the retry state allows it
-   * ({@link RetryState#mayRetryOnTriedBackend()}).
-   */
+  /** The next backend, or null (the reason kept by {@link AttemptPicks}). */
   private Backend pick() {
-    PickResult result = choose();
-    if (result instanceof PickResult.Picked picked) {
-      probe = picked.probe();
-      return picked.backend();
-    }
-    PickResult.NoBackend none = (PickResult.NoBackend) result;
-    if (retry.mayRetryOnTriedBackend() && none.reason() == PickResult.Reason.ALL_EXCLUDED) {
-      retry.allowTriedBackends();
-      result = choose();
-      if (result instanceof PickResult.Picked picked) {
-        return picked.backend();
-      }
-      none = (PickResult.NoBackend) result;
-    }
-    noBackend = none.reason();
-    return null;
+    return picks.next(retry);
   }
 
   /** Nobody to send the request to (again): the answer is the failure that got us here. */
   private void noBackendLeft() {
     if (retry.attempts() == 0) {
       failStatus = 503;
-      reason = noBackend.text();
+      reason = picks.noBackend().text();
       return;
     }
     retry.noBackendForRetry();
