@@ -85,6 +85,13 @@ public final class AutoLoad implements LoadObserver {
    * runs out of workers while another idles. 0.1 chosen in the simulator (docs/optimizer-auto.md).
    */
   static final double SLOPE = 0.1;
+  /**
+   * A quiet success of a backend priced at least double for its errors ({@code errorPenalty × e
+   * >= 1}) counts toward recovery when it answers within this multiple of its usual latency:
+   * its cost was its errors, not its speed, and the latency test alone cannot see an error rate
+   * that still costs it every pick but less than recoveryRatio (e = 0.06 prices it 2.8×).
+   */
+  static final double ERROR_RECOVERY_LATENCY = 2.0;
 
   private final AtomicLong latency = new AtomicLong(EMPTY);
   private final AtomicLong errors = new AtomicLong(EMPTY);
@@ -236,8 +243,10 @@ public final class AutoLoad implements LoadObserver {
       return false;
     }
     long l = latency.get();
+    double penalty = errorPenalty * errorRate(now);
     boolean beats = success && l != EMPTY
-        && nanos * recoveryRatio < value(l) * (1 + errorPenalty * errorRate(now));
+        && (nanos * recoveryRatio < value(l) * (1 + penalty)
+            || penalty >= 1 && nanos < ERROR_RECOVERY_LATENCY * value(l));
     if (!beats) {
       better.set(0);
       return false;
