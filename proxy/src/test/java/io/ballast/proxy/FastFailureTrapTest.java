@@ -55,12 +55,15 @@ class FastFailureTrapTest {
           }
         }
       }
-      assertThat(refusing.requests.get() + serving.requests.get()).isEqualTo(total);
+      // auto may also probe the refusing backend with copies of these GETs (nobody waits for
+      // them), which reach it as requests and fail as the clients' would.
+      long copies = copiesSent(f);
+      assertThat(refusing.requests.get() + serving.requests.get()).isEqualTo(total + copies);
       // Fast refusals counted as successes drew 60-90% of the requests to b0; counted as
       // failures they keep it to the probes a picker sends to see whether it recovered.
       assertThat(refused).as("requests the refusing backend got, of %d", total)
           .isLessThan(total / 4);
-      assertThat(f.members.get(0).load().failures()).isEqualTo(refused);
+      assertThat(f.members.get(0).load().failures()).isEqualTo(refused + copies);
     }
   }
 
@@ -110,15 +113,24 @@ class FastFailureTrapTest {
         }
       }
       long toBroken = broken.requests.get();
+      // auto may also probe b0 with copies of these GETs, which nobody waits for.
+      long copies = copiesSent(f);
       assertThat(toBroken + f.backends.get(1).requests.get() + f.backends.get(2).requests.get())
-          .isEqualTo(total);
+          .isEqualTo(total + copies);
       // A fair third would be 200 of 600; priced by its ~30 % errors b0 keeps well under it
       // (measured: 12; least request, which does not price errors, gave it 200), and the two
       // sound backends share the rest.
       assertThat(toBroken).as("requests b0 got, of %d", total).isLessThan(total / 6);
       assertThat(f.backends.get(1).requests.get()).isGreaterThan(total / 4);
       assertThat(f.backends.get(2).requests.get()).isGreaterThan(total / 4);
-      assertThat(f.members.get(0).load().failures()).isEqualTo(failed);
+      assertThat(f.members.get(0).load().failures()).isBetween((long) failed, failed + copies);
     }
+  }
+
+  /** Copies auto sent to probe shunned backends beside the clients' GETs, ended or not. */
+  private static long copiesSent(ProxyFixture f) throws InterruptedException {
+    // A copy is counted when it is sent; give those in flight a moment to reach the backend.
+    Thread.sleep(200);
+    return f.proxy.asideProbes().stats().stream().mapToLong(e -> e.getValue().sent()).sum();
   }
 }

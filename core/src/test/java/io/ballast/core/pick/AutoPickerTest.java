@@ -603,10 +603,15 @@ class AutoPickerTest {
     AutoLoad h = AutoLoad.of(b0.load());
     assertThat(h.errorRate(clock.get())).isCloseTo(0.3, within(0.05));
     // Predicted cost 10 ms × (1 + 30 × 0.3) = 100 ms: a 10 ms success beats it by far.
-    clock.addAndGet(PROBE);
-    history(b0, 1, 10, true);
-    clock.addAndGet(PROBE);
-    history(b0, 1, 10, true);
+    assertRestartedByTwoQuietSuccesses(b0, h);
+  }
+
+  /** Two successes of 10 ms, each a probe interval after the last: b0's history restarts. */
+  private void assertRestartedByTwoQuietSuccesses(Backend b0, AutoLoad h) {
+    for (int k = 0; k < 2; k++) {
+      clock.addAndGet(PROBE);
+      history(b0, 1, 10, true);
+    }
     assertThat(h.outcomes()).isEqualTo(1);
     assertThat(h.errorRate(clock.get())).isZero();
   }
@@ -637,12 +642,7 @@ class AutoPickerTest {
     history(b0, 1, 25, true);
     assertThat(h.outcomes()).isEqualTo(before + 2);
     // At its usual latency, twice in a row: the history restarts without the errors.
-    clock.addAndGet(PROBE);
-    history(b0, 1, 10, true);
-    clock.addAndGet(PROBE);
-    history(b0, 1, 10, true);
-    assertThat(h.outcomes()).isEqualTo(1);
-    assertThat(h.errorRate(clock.get())).isZero();
+    assertRestartedByTwoQuietSuccesses(b0, h);
   }
 
   @Test
