@@ -13,7 +13,6 @@ import io.ballast.proxy.shed.Admission;
 import io.ballast.proxy.tunnel.TunnelSummary;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
@@ -164,27 +163,11 @@ public final class Exchange {
       answer(504, "grpc deadline exceeded before the call was sent", null, null);
       return;
     }
-    attempts.start(r.target().ref().pool(), r.policy(), r.session(), record.method(),
-        r.hashKey(), r.zoneIndex());
-    if (upgrade) {
-      // A handshake opens a session: a backend that got it may have begun one.
-      attempts.notIdempotent();
-    } else if (grpc.isCall()) {
-      attempts.grpcCall();
-    } else if (contentLength == 0 && client.headIsWholeRequest()
-        && (HttpMethod.GET.equals(req.method()) || HttpMethod.HEAD.equals(req.method()))) {
-      // Safe and bodiless: a copy of it may probe a shunned backend beside it (UpstreamLeg).
-      attempts.mayProbeAside();
-    }
-    record.requestId = listener.rewriter().prepareRequest(req, client.address(), client.tls(),
-        chunked);
-    if (upgrade) {
-      WebSocketUpgrade.forward(req.headers());
-    }
-    RequestRewrite.apply(req, r, record.requestId);
+    boolean bodiless = contentLength == 0 && client.headIsWholeRequest();
+    Outbound.start(attempts, r, req, record.method(), upgrade, grpc.isCall(), bodiless);
+    record.requestId = Outbound.rewrite(listener, client, req, r, upgrade, chunked);
     // After the rewrite: the mirror copies the head as the backend gets it.
-    in.toBackend(r, req, contentLength, upgrade,
-        contentLength == 0 && !upgrade && client.headIsWholeRequest());
+    in.toBackend(r, req, contentLength, upgrade, bodiless && !upgrade);
     // A WebSocket session is not load the limit measures: it would hold a place for its life.
     Admission.Verdict v = upgrade ? Admission.Verdict.ADMITTED : admission.admit(r, req.headers());
     if (v == Admission.Verdict.ADMITTED) {
