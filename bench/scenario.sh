@@ -10,7 +10,8 @@
 #   each scenario's own `balancers:` list, else ballast, haproxy and nginx. The oracle (the
 #   reference told the truth, in the runner's JVM) runs last unless --no-oracle.
 #   scenario: a name from bench/scenarios/ (kill-revive, slow-backend, partial-errors, flapping,
-#   unequal-capacity, slow-backend-algorithms, shedding) or a YAML file; none runs them all.
+#   unequal-capacity, cold-return, two-slow-of-five, slow-backend-algorithms, shedding) or a
+#   YAML file; none runs them all.
 # Environment: LB_CPU (0), LOAD_CPU (1), JAVA (java), BUILD (1: build the jars first),
 #   RESULTS_DIR (bench/results).
 # Results: a Markdown table per scenario on stdout and, with per-second CSVs, under
@@ -30,7 +31,7 @@ ONLY=""
 NO_ORACLE=""
 SCENARIOS=()
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while (($#)); do
   case $1 in

@@ -56,9 +56,13 @@ public final class OracleComparison {
                         break;
                     }
                 }
-                // Whole seconds from 2 s after the recovery to the next action.
+                // Whole seconds from 2 s after the recovery to the next action. A recovery the
+                // next action undoes within that grace (a cold backend revived slow) has none.
                 int from = (int) Math.ceil((a.at().toNanos() + RECOVERY_GRACE_SECONDS * 1e9) / 1e9);
-                rs.add(new Recovery(b, a.backend(), a.at().toMillis() / 1000.0, from, (int) (until / 1_000_000_000L)));
+                int untilSecond = (int) (until / 1_000_000_000L);
+                if (untilSecond > from) {
+                    rs.add(new Recovery(b, a.backend(), a.at().toMillis() / 1000.0, from, untilSecond));
+                }
             }
         }
         this.events = at.stream().filter(e -> e < end).mapToLong(Long::longValue).toArray();

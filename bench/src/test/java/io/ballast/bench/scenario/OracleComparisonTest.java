@@ -80,6 +80,28 @@ class OracleComparisonTest {
     }
 
     @Test
+    void aBackendRevivedColdRecoversWhenItIsNormalAgainNotWhenItListens() {
+        Scenario cold = Scenario.fromTree(YAMLMapper.builder().build().readTree("""
+                duration: 12s
+                backends: { count: 3 }
+                timeline:
+                  - { at: 2s, backend: b3, action: kill }
+                  - { at: 4s, backend: b3, action: revive }
+                  - { at: 4s, backend: b3, action: slow, factor: 5 }
+                  - { at: 5s, backend: b3, action: slow, factor: 2 }
+                  - { at: 7s, backend: b3, action: normal }
+                """), "cold");
+        int[][] even = new int[3][12];
+        for (int[] b : even) {
+            java.util.Arrays.fill(b, 10);
+        }
+        RunResult oracle = run("oracle", new long[12], even);
+        // The revive and the slow-downs right after it are no recovery; the normal at 7 s is.
+        assertThat(new OracleComparison(cold, oracle).recoveries())
+                .containsExactly(new OracleComparison.Recovery(2, "b3", 7.0, 9, 12));
+    }
+
+    @Test
     void theReportHasTheRatioAndShareTablesAndTheCsv(@TempDir Path dir) throws Exception {
         List<RunResult> runs = List.of(LB, ORACLE);
         String md = Report.markdown(SCENARIO, runs);

@@ -14,8 +14,9 @@ import org.junit.jupiter.api.io.TempDir;
 class ScenarioTest {
 
     @Test
-    void theFourShippedScenariosLoadWithinSixtySeconds() throws Exception {
-        for (String name : List.of("kill-revive", "slow-backend", "partial-errors", "flapping")) {
+    void theShippedFailoverScenariosLoadWithinSixtySeconds() throws Exception {
+        for (String name : List.of("kill-revive", "slow-backend", "partial-errors", "flapping", "cold-return",
+                "two-slow-of-five")) {
             Scenario s = Scenario.load(Path.of("scenarios", name + ".yaml"));
             assertThat(s.name()).isEqualTo(name);
             assertThat(s.duration().plus(s.warmup())).isLessThanOrEqualTo(Duration.ofSeconds(60));
@@ -27,6 +28,12 @@ class ScenarioTest {
         assertThat(kill.timeline()).extracting(Action::kind).containsExactly(Action.Kind.KILL, Action.Kind.REVIVE);
         assertThat(kill.backends()).hasSize(3);
         assertThat(kill.watchIndex()).isEqualTo(2);
+        Scenario cold = Scenario.load(Path.of("scenarios", "cold-return.yaml"));
+        assertThat(cold.timeline()).extracting(Action::value).containsExactly(0.0, 0.0, 5.0, 3.0, 2.0, 1.5, 0.0);
+        Scenario twoSlow = Scenario.load(Path.of("scenarios", "two-slow-of-five.yaml"));
+        assertThat(twoSlow.backends()).hasSize(5);
+        assertThat(twoSlow.timeline()).filteredOn(a -> a.kind() == Action.Kind.SLOW).extracting(Action::backend)
+                .containsExactly("b4", "b5");
     }
 
     @Test
