@@ -8,9 +8,7 @@ import io.ballast.proxy.http1.ExchangeClient;
 import io.ballast.proxy.http1.ServerCodec;
 import io.ballast.proxy.tls.ClientTls;
 import io.ballast.proxy.tunnel.Tunnel;
-import io.ballast.proxy.tunnel.TunnelInput;
 import io.ballast.proxy.tunnel.TunnelSide;
-import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -34,9 +32,8 @@ import io.netty.util.ReferenceCountUtil;
  *       held frames and window are the backpressure; its answer goes out through a
  *       {@link StreamOut}.
  *   <li>A WebSocket's extended CONNECT (RFC 8441) becomes the HTTP/1.1 handshake for the
- *       backend, the stream's data held meanwhile ({@link ExtendedConnect}); after the
- *       backend's 101 the stream is the client side of a {@link Tunnel}
- *       ({@link StreamTunnelSide}).
+ *       backend, the stream's data held meanwhile; after the backend's 101 the stream is the
+ *       client side of a {@link Tunnel} ({@link StreamTunnelPart}).
  *   <li>It notes when it last moved (a frame from the client, room regained to write) for the
  *       connection's stall check ({@link #stalledFor}).
  * </ul>
@@ -61,11 +58,8 @@ final class ClientStream extends StreamSet.Member implements ExchangeClient {
   private boolean closed;
   /** The request is a WebSocket handshake. */
   private boolean websocket;
-  /** The handshake's data, held until the backend answers; null otherwise. */
-  private ExtendedConnect held;
-  /** The tunnel's, once the stream is one. */
-  private TunnelInput tunnel;
-  private StreamTunnelSide tunnelSide;
+  /** A handshake's held data, then its tunnel; null for any other request. */
+  private StreamTunnelPart tunnel;
   /** Above 0 while a request head is handed to the exchange (see {@code ClientHandler}). */
   private int beginning;
   private long movedNanos = System.nanoTime();
@@ -89,9 +83,9 @@ final class ClientStream extends StreamSet.Member implements ExchangeClient {
   @Override
   public void read(Http2StreamFrame frame) {
     movedNanos = System.nanoTime();
-    if (held != null && !closed) {
+    if (tunnel != null && tunnel.holding() && !closed) {
       in.taken(frame);
-      held.hold(frame);
+      tunnel.hold(frame);
     } else {
       in.offer(frame);
     }
@@ -99,7 +93,10 @@ final class ClientStream extends StreamSet.Member implements ExchangeClient {
 
   private void deliver(Http2StreamFrame frame) {
     switch (state) {
-      case TUNNEL -> toTunnel(frame);
+      case TUNNEL -> {
+        in.taken(frame);
+        tunnel.read(frame);
+      }
       case AWAITING_HEAD -> {
         if (frame instanceof Http2HeadersFrame h) {
           head(h);
@@ -138,7 +135,7 @@ final class ClientStream extends StreamSet.Member implements ExchangeClient {
     HttpRequest request = head.request();
     if (head.websocket()) {
       websocket = true;
-      held = new ExtendedConnect();
+      tunnel = new StreamTunnelPart(this, dispatch);
     } else {
       // Over limits.max_header_count: 431 on this stream, as on HTTP/1.1 (RFC 9113 section
       // 10.5.1); the connection's other streams go on.
@@ -159,27 +156,6 @@ final class ClientStream extends StreamSet.Member implements ExchangeClient {
     if ((frame.isEndStream() || websocket) && state == State.EXCHANGE
         && !exchange.requestComplete()) {
       exchange.onRequestContent(LastHttpContent.EMPTY_LAST_CONTENT);
-    }
-  }
-
-  private void toTunnel(Http2StreamFrame frame) {
-    in.taken(frame);
-    boolean end;
-    if (frame instanceof Http2DataFrame data) {
-      end = data.isEndStream();
-      ByteBuf bytes = data.content();
-      if (bytes.isReadable()) {
-        tunnel.read(bytes);
-      } else {
-        bytes.release();
-      }
-    } else {
-      // Trailers end the stream too; nothing else belongs in a tunnel.
-      end = frame instanceof Http2HeadersFrame h && h.isEndStream();
-      ReferenceCountUtil.release(frame);
-    }
-    if (end) {
-      tunnel.inputEnded();
     }
   }
 
@@ -233,15 +209,11 @@ final class ClientStream extends StreamSet.Member implements ExchangeClient {
     closed = true;
     out.closed();
     in.close();
-    if (held != null) {
-      held.release();
-      held = null;
-    }
     boolean served = state == State.EXCHANGE;
     state = State.CLOSING;
     connection.streamClosed(this);
-    if (tunnelSide != null) {
-      tunnelSide.closed();
+    if (tunnel != null) {
+      tunnel.closed();
     }
     // A stream whose answer was written whole, or that its exchange reset, closed because the
     // exchange ended it; any other close ends a request in progress as a client gone.
@@ -423,23 +395,14 @@ final class ClientStream extends StreamSet.Member implements ExchangeClient {
 
   @Override
   public TunnelSide tunnelSide() {
-    if (tunnelSide == null) {
-      tunnelSide = new StreamTunnelSide(this, dispatch);
-    }
-    return tunnelSide;
+    return tunnel.side();
   }
 
   /** The client gets its protocol's answer; the bytes it sent early go to the tunnel first. */
   @Override
   public void switchToTunnel(HttpResponse upgrade, Tunnel t) {
     out.writeAndFlush(StreamTunnelSide.answer(upgrade));
-    tunnelSide();
-    tunnel = t.clientInput();
     state = State.TUNNEL;
-    ExtendedConnect early = held;
-    held = null;
-    if (early != null) {
-      early.deliver(tunnel);
-    }
+    tunnel.switchTo(t);
   }
 }
