@@ -1,11 +1,13 @@
 package io.ballast.core.pick;
 
+import static io.ballast.core.pick.Packed.decayWeight;
+import static io.ballast.core.pick.Packed.pack;
+import static io.ballast.core.pick.Packed.value;
+
 import io.ballast.core.BackendLoad;
 import io.ballast.core.LoadObserver;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The per-backend history the {@link AutoPicker auto} algorithm predicts from: the latency of
@@ -69,22 +71,9 @@ public final class AutoLoad implements LoadObserver {
    * does now, its first outcome replacing the old figures, and it is probed gently meanwhile.
    */
   static final int STALE_FACTOR = 1;
-  private static final long EMPTY = -1L; // float bits 0xFFFFFFFF: a NaN, never a real value
-  private static final int TICK_SHIFT = 16;
+  private static final long EMPTY = Packed.EMPTY;
   private static final int MAX_OUTCOMES = 1 << 20;
 
-  /** Count past which a load bucket's sample stops weighing more than 1/SHAPE_WINDOW. */
-  static final int SHAPE_WINDOW = 32;
-  /** Upper q of each load bucket: 1, 2, 3, 4, 6, 8, 12, ... 128, then all above. */
-  private static final int[] BUCKET_TOP = {1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128,
-      Integer.MAX_VALUE};
-  static final int BUCKETS = BUCKET_TOP.length;
-  /**
-   * Added to the shape per request already in flight: among backends with free workers (shape
-   * near 1 for all) the one holding fewer requests wins, as with least request, so that none
-   * runs out of workers while another idles. 0.1 chosen in the simulator (docs/optimizer-auto.md).
-   */
-  static final double SLOPE = 0.1;
   /**
    * A quiet success of a backend priced at least double for its errors ({@code errorPenalty × e
    * >= 1}) counts toward recovery when it answers within this multiple of its usual latency:
@@ -96,11 +85,8 @@ public final class AutoLoad implements LoadObserver {
   private final AtomicLong latency = new AtomicLong(EMPTY);
   private final AtomicLong errors = new AtomicLong(EMPTY);
   private final AtomicInteger outcomes = new AtomicInteger();
-  /** Per load bucket: the average ratio of latency to L, packed as the other figures. */
-  private final AtomicLongArray ratios = new AtomicLongArray(BUCKETS);
-  private final AtomicIntegerArray ratioCounts = new AtomicIntegerArray(BUCKETS);
-  /** Per load bucket: the full-width time of its last sample, for staleness. */
-  private final AtomicLongArray ratioNanos = new AtomicLongArray(BUCKETS);
+  /** How its latency grows with the requests it holds. */
+  private final LoadShape shape = new LoadShape();
 
   /** Consecutive quiet outcomes that beat the history's prediction (see {@link #record}). */
   private final AtomicInteger better = new AtomicInteger();
@@ -126,11 +112,7 @@ public final class AutoLoad implements LoadObserver {
   }
 
   /** A history of no backend yet (see {@link #of}); τ = 10 s, peak-sensitive until configured. */
-  public AutoLoad() {
-    for (int i = 0; i < BUCKETS; i++) {
-      ratios.set(i, EMPTY);
-    }
-  }
+  public AutoLoad() {}
 
   /**
    * Sets the averaging. Called by the auto factory on the control loop when it builds a picker;
@@ -220,7 +202,7 @@ public final class AutoLoad implements LoadObserver {
       long before = latency.get();
       update(latency, Math.max(0, nanos), n, now, tau, peak);
       if (joined > 0 && n > 1 && before != EMPTY && value(before) > 0) {
-        recordRatio(bucket(joined), Math.max(0, nanos) / value(before), now, tau);
+        shape.record(joined, Math.max(0, nanos) / value(before), now, tau, STALE_FACTOR * tau);
       }
     }
   }
@@ -258,64 +240,12 @@ public final class AutoLoad implements LoadObserver {
     return true;
   }
 
-  /** The load bucket of q requests in flight (q >= 1); see {@link #BUCKET_TOP}. */
-  static int bucket(int q) {
-    if (q <= 4) {
-      return Math.max(0, q - 1);
-    }
-    if (q > 128) {
-      return BUCKETS - 1;
-    }
-    int m = q - 1; // 4..127: octave (2^b, 2^(b+1)] of q, split in halves
-    int b = 31 - Integer.numberOfLeadingZeros(m);
-    return 2 * b + (m >= 3 << (b - 1) ? 1 : 0);
-  }
-
-  private void recordRatio(int i, double ratio, long now, double tau) {
-    int n;
-    if (ratios.get(i) == EMPTY || now - ratioNanos.get(i) > STALE_FACTOR * tau) {
-      ratioCounts.set(i, 1);
-      n = 1;
-    } else {
-      n = ratioCounts.get(i);
-      if (n < SHAPE_WINDOW) {
-        n = ratioCounts.incrementAndGet(i);
-      }
-    }
-    for (;;) {
-      long current = ratios.get(i);
-      double next;
-      if (current == EMPTY || n <= 1) {
-        next = ratio;
-      } else {
-        double v = value(current);
-        double a = Math.max(1 - decayWeight(ageOf(current, now) / tau),
-            1.0 / Math.min(n, SHAPE_WINDOW));
-        next = v + (ratio - v) * a;
-      }
-      if (ratios.compareAndSet(i, current, pack(next, now))) {
-        ratioNanos.set(i, now);
-        return;
-      }
-    }
-  }
-
   /**
    * How much longer than L a request joining q requests in flight (itself included) is
-   * predicted to take: the learned ratio (see "Latency by load" above), q itself when this
-   * backend has no fresh figures by load. Walks at most the buckets up to q's.
+   * predicted to take ({@link LoadShape#shape}).
    */
   double shape(int q, long now) {
-    double stale = STALE_FACTOR * tauNanos;
-    for (int i = bucket(q); i >= 0; i--) {
-      long s = ratios.get(i);
-      if (s != EMPTY && now - ratioNanos.get(i) <= stale) {
-        double r = value(s);
-        int top = BUCKET_TOP[i];
-        return Math.min(q, (q <= top ? r : r * q / top) + SLOPE * (q - 1));
-      }
-    }
-    return q;
+    return shape.shape(q, now, STALE_FACTOR * tauNanos);
   }
 
   private void update(AtomicLong state, double sample, int n, long now, double tau,
@@ -380,19 +310,6 @@ public final class AutoLoad implements LoadObserver {
     return latency.get() == EMPTY ? Double.NaN : latencyNanos(0.0, now);
   }
 
-  /** exp(-x) for x >= 0, cheap for the tiny x of a backend in steady use (see BackendLoad). */
-  private static double decayWeight(double x) {
-    return x < 1e-3 ? 1 - x + 0.5 * x * x : Math.exp(-x);
-  }
-
-  private static long pack(double value, long now) {
-    return ((long) Float.floatToRawIntBits((float) value) << 32)
-        | ((now >>> TICK_SHIFT) & 0xFFFFFFFFL);
-  }
-
-  private static double value(long state) {
-    return Float.intBitsToFloat((int) (state >>> 32));
-  }
 
   /**
    * Nanoseconds from the state's update to {@code now}; 0 if another thread stamped it later. The
@@ -404,17 +321,7 @@ public final class AutoLoad implements LoadObserver {
     if (full > STALE_FACTOR * tauNanos) {
       return full;
     }
-    int ticks = (int) (now >>> TICK_SHIFT) - (int) state;
-    return ticks <= 0 ? 0.0 : (double) ((long) ticks << TICK_SHIFT);
-  }
-
-  /**
-   * Nanoseconds from a load bucket's last sample to {@code now} (0 if stamped later), for the
-   * averaging weight of a fresh bucket (a stale one restarts instead, see ratioNanos).
-   */
-  private static double ageOf(long state, long now) {
-    int ticks = (int) (now >>> TICK_SHIFT) - (int) state;
-    return ticks <= 0 ? 0.0 : (double) ((long) ticks << TICK_SHIFT);
+    return Packed.age(state, now);
   }
 
   @Override

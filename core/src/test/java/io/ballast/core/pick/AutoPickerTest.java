@@ -271,13 +271,13 @@ class AutoPickerTest {
   void loadBucketsAreHalfOctavesOfTheRequestsInFlight() {
     int[] expected = {0, 1, 2, 3, 4, 4, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7, 8};
     for (int q = 1; q <= expected.length; q++) {
-      assertThat(AutoLoad.bucket(q)).as("q = %d", q).isEqualTo(expected[q - 1]);
+      assertThat(LoadShape.bucket(q)).as("q = %d", q).isEqualTo(expected[q - 1]);
     }
-    assertThat(AutoLoad.bucket(24)).isEqualTo(8);
-    assertThat(AutoLoad.bucket(25)).isEqualTo(9);
-    assertThat(AutoLoad.bucket(128)).isEqualTo(13);
-    assertThat(AutoLoad.bucket(129)).isEqualTo(AutoLoad.BUCKETS - 1);
-    assertThat(AutoLoad.bucket(Integer.MAX_VALUE)).isEqualTo(AutoLoad.BUCKETS - 1);
+    assertThat(LoadShape.bucket(24)).isEqualTo(8);
+    assertThat(LoadShape.bucket(25)).isEqualTo(9);
+    assertThat(LoadShape.bucket(128)).isEqualTo(13);
+    assertThat(LoadShape.bucket(129)).isEqualTo(LoadShape.BUCKETS - 1);
+    assertThat(LoadShape.bucket(Integer.MAX_VALUE)).isEqualTo(LoadShape.BUCKETS - 1);
   }
 
   @Test
@@ -296,9 +296,9 @@ class AutoPickerTest {
     }
     now = clock.get();
     assertThat(h.shape(1, now)).isCloseTo(1.0, within(1e-6));
-    assertThat(h.shape(4, now)).isCloseTo(1.0 + 3 * AutoLoad.SLOPE, within(1e-6));
+    assertThat(h.shape(4, now)).isCloseTo(1.0 + 3 * LoadShape.SLOPE, within(1e-6));
     // Past what was seen it grows like a queue from the last bucket: 1.0 × 6 / 4, plus the slope.
-    assertThat(h.shape(6, now)).isCloseTo(1.5 + 5 * AutoLoad.SLOPE, within(1e-6));
+    assertThat(h.shape(6, now)).isCloseTo(1.5 + 5 * LoadShape.SLOPE, within(1e-6));
     // A backend that answers in 4 ms alone but in 40 ms beside another request: L follows the
     // mix (about 7.6 ms), the curve the dependence on load, capped by the one-worker queue.
     for (int round = 0; round < 30; round++) {
